@@ -1,0 +1,37 @@
+/*
+ * jbuf: a growable byte buffer with a hard cap, in the manner of curl's
+ * dynbuf.  The caller owns the struct; jbuf_init() cannot fail; every add
+ * returns JAN_ETOOBIG once the content would exceed `max`, so a buffer that
+ * the network fills can never grow without bound.  The content is always
+ * NUL-terminated (ptr is NULL while empty and never allocated).
+ */
+#ifndef JANITOR_BUF_H
+#define JANITOR_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "janitor/err.h"
+
+struct jbuf {
+  char *ptr;
+  size_t len;
+  size_t alloc;
+  size_t max;     /* largest allowed len */
+};
+
+void jbuf_init(struct jbuf *b, size_t max);
+void jbuf_free(struct jbuf *b);
+void jbuf_reset(struct jbuf *b);            /* len = 0, keeps memory */
+int jbuf_add(struct jbuf *b, const void *p, size_t n);
+int jbuf_addstr(struct jbuf *b, const char *s);
+int jbuf_addc(struct jbuf *b, char c);
+int jbuf_printf(struct jbuf *b, const char *fmt, ...) JAN_PRINTF(2, 3);
+int jbuf_vprintf(struct jbuf *b, const char *fmt, va_list ap)
+    JAN_PRINTF(2, 0);
+/* Content as a C string; "" when empty.  Valid until the next change. */
+const char *jbuf_str(const struct jbuf *b);
+/* Hand the content over: caller owns (free()) the result; b is reset. */
+char *jbuf_take(struct jbuf *b);
+
+#endif

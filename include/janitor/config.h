@@ -1,0 +1,92 @@
+/*
+ * The configuration (SPEC section 4).  One table of sections, keys, types,
+ * defaults and bounds (config.c) drives the parser, --check-config, the
+ * example config file and the documentation.
+ */
+#ifndef JANITOR_CONFIG_H
+#define JANITOR_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "janitor/buf.h"
+
+#define JAN_DEFAULT_CONFIG "/etc/remotion-janitor/remotion-janitor.conf"
+#define JAN_MAX_REGIONS 32
+#define JAN_MAX_GLOBS 64
+#define JAN_CONFIG_LINE_MAX 4096      /* a longer config line is an error */
+
+enum jan_mode { JAN_MODE_REPORT = 0, JAN_MODE_DELETE = 1 };
+
+struct jan_config {
+  /* [aws] */
+  char *profile;                /* NULL: AWS_PROFILE, else "default" */
+  char *regions[JAN_MAX_REGIONS];
+  size_t nregions;              /* "all" expands to Remotion's 23 */
+  char account_id[13];          /* "" when unset */
+  char *endpoint_url;           /* NULL: AWS_ENDPOINT_URL[_*] */
+  char *ca_bundle;              /* NULL: AWS_CA_BUNDLE, else system store */
+  unsigned max_attempts;        /* 1..20, default 5 */
+  uint64_t connect_timeout_ms;  /* default 5s */
+  uint64_t request_timeout_ms;  /* default 60s */
+  unsigned concurrency;         /* 1..1024, default 32 */
+  unsigned host_concurrency;    /* 1..256, default 8 */
+
+  /* [policy] */
+  enum jan_mode mode;
+  bool functions, layers, buckets;
+  uint64_t min_age_s;           /* default 7d */
+  uint64_t grace_s;             /* default 0 */
+  unsigned max_deletions;       /* default 25 */
+  unsigned keep_layer_versions; /* default 1 */
+  char *keep[JAN_MAX_GLOBS];
+  size_t nkeep;
+  char *include[JAN_MAX_GLOBS];
+  size_t ninclude;
+
+  /* [daemon] */
+  uint64_t interval_ms;         /* default 6h */
+  uint64_t jitter_ms;           /* default 15m */
+  uint64_t startup_delay_ms;    /* default 30s */
+  char *socket;
+  unsigned socket_mode;         /* default 0660 */
+  char *state_file;
+  char *audit_log;
+  char *metrics_file;           /* NULL: none */
+  uint64_t stop_timeout_ms;     /* default 20s */
+
+  char *path;                   /* file it was read from, or NULL */
+};
+
+/* Fill with the built-in defaults.  Cannot fail except for memory. */
+int config_defaults(struct jan_config *c);
+void config_free(struct jan_config *c);
+
+/*
+ * Parse `path` over the defaults.  Every error is appended to errs as a line
+ * "FILE:LINE: message\n" (all of them, not just the first); the return is
+ * JAN_OK, JAN_ECONFIG when errs holds at least one error, or JAN_ENOENT /
+ * JAN_EIO when the file cannot be opened (also written to errs).  On error
+ * *c is left with the defaults plus whatever parsed; callers that keep an
+ * old config (SIGHUP) parse into a fresh struct.
+ */
+int config_load(struct jan_config *c, const char *path, struct jbuf *errs);
+/* The same from memory (tests, fuzzing); name is used in messages. */
+int config_load_string(struct jan_config *c, const char *name,
+                       const char *text, size_t len, struct jbuf *errs);
+
+/* Value parsers, shared with the command line.  0 or JAN_EINVAL. */
+int config_parse_duration_ms(const char *s, uint64_t *ms);
+int config_parse_bool(const char *s, bool *b);
+
+/* Remotion's 23 regions, in SPEC order. */
+extern const char *const jan_all_regions[];
+extern const size_t jan_all_regions_count;
+bool config_region_known(const char *r);
+
+/* Write the example config (every key, default, one-line help) to f. */
+void config_write_example(FILE *f);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * The scope rule (SPEC section 2), in one place.  A name is in scope only if
+ * it starts with one of the compiled-in prefixes of its kind, compared
+ * byte for byte (case-sensitive, no Unicode folding).
+ */
+#ifndef JANITOR_SCOPE_H
+#define JANITOR_SCOPE_H
+
+#include <stdbool.h>
+
+enum jan_kind {
+  JAN_KIND_BUCKET = 0,
+  JAN_KIND_FUNCTION = 1,
+  JAN_KIND_LAYER = 2
+};
+
+const char *scope_kind_name(enum jan_kind k);  /* "bucket", "function", ... */
+bool scope_contains(enum jan_kind kind, const char *name);
+
+/*
+ * fnmatch-style globs without flags: '*' any run (also '/'), '?' one byte,
+ * '[...]' a class with ranges and '!' or '^' negation, '\' escapes.
+ */
+bool scope_glob_match(const char *glob, const char *name);
+
+/*
+ * True when every name the glob can match lies inside the scope of some
+ * kind, i.e. the glob can only narrow it.  Conservative: the literal text
+ * before the first metacharacter must start with a scope prefix.
+ */
+bool scope_glob_narrows(const char *glob);
+
+#endif

@@ -1,0 +1,113 @@
+/*
+ * AWS Signature Version 4, header mode.
+ *
+ * The caller describes the request exactly as it goes on the wire (method,
+ * percent-encoded path, raw query, headers, body) and gets back the headers
+ * to add.  Default mode encodes the wire path once more and may normalise it
+ * (every service but S3); S3 mode signs the wire path as it is and adds
+ * x-amz-content-sha256.
+ */
+#ifndef JANITOR_SIGV4_H
+#define JANITOR_SIGV4_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "janitor/buf.h"
+
+#define SIGV4_S3             0x01u /* wire path as is, x-amz-content-sha256 */
+#define SIGV4_NORMALIZE      0x02u /* remove dot segments, collapse '//' */
+#define SIGV4_SIGN_BODY      0x04u /* add x-amz-content-sha256 (non-S3) */
+#define SIGV4_UNSIGNED_BODY  0x08u /* payload hash UNSIGNED-PAYLOAD (S3) */
+#define SIGV4_TOKEN_AFTER    0x10u /* session token added, but not signed */
+
+struct sigv4_header {
+  const char *name;
+  const char *value;
+};
+
+struct sigv4_request {
+  const char *method;
+  const char *path;           /* wire path, percent-encoded, no query */
+  const char *query;          /* wire query without '?', or NULL */
+  const struct sigv4_header *headers;  /* must contain Host */
+  size_t nheaders;
+  const void *body;
+  size_t body_len;
+};
+
+struct sigv4_creds {
+  const char *access_key;
+  const char *secret_key;
+  const char *session_token;  /* NULL for long-term keys */
+};
+
+struct sigv4_params {
+  const char *region;
+  const char *service;        /* "s3", "lambda", "iam", "sts", ... */
+  time_t when;                /* signing time (UTC seconds) */
+  unsigned flags;             /* SIGV4_* */
+};
+
+/*
+ * A small cache of derived signing keys, per (access key, day, region,
+ * service).  The caller owns it; zero-initialise or sigv4_cache_init().
+ * It holds secrets-derived material: sigv4_cache_clear() wipes it.
+ */
+#define SIGV4_CACHE_SLOTS 128
+struct sigv4_cache_slot {
+  char akid[129];
+  char date[9];
+  char region[33];
+  char service[33];
+  unsigned char key[32];
+  unsigned long long used;    /* LRU stamp, 0 = empty */
+};
+struct sigv4_cache {
+  struct sigv4_cache_slot slot[SIGV4_CACHE_SLOTS];
+  unsigned long long tick;
+};
+void sigv4_cache_init(struct sigv4_cache *c);
+void sigv4_cache_clear(struct sigv4_cache *c);
+
+/*
+ * What signing produces.  The headers to add to the request are:
+ *   X-Amz-Date: amz_date
+ *   X-Amz-Content-SHA256: payload_hash      (only if add_content_sha256)
+ *   X-Amz-Security-Token: <token>           (if the creds carry one)
+ *   Authorization: authorization
+ * canonical_request and string_to_sign are kept for tests and debugging;
+ * they hold no secret.
+ */
+struct sigv4_result {
+  char amz_date[17];          /* YYYYMMDDTHHMMSSZ */
+  char payload_hash[65];      /* hex, or "UNSIGNED-PAYLOAD" */
+  int add_content_sha256;
+  char signature[65];
+  struct jbuf canonical_request;
+  struct jbuf string_to_sign;
+  struct jbuf authorization;
+};
+void sigv4_result_init(struct sigv4_result *r);
+void sigv4_result_free(struct sigv4_result *r);
+
+/* cache may be NULL.  Returns 0 or a JAN_E* code. */
+int sigv4_sign(const struct sigv4_request *req, const struct sigv4_creds *cr,
+               const struct sigv4_params *p, struct sigv4_cache *cache,
+               struct sigv4_result *out);
+
+/* Pieces exposed for tests and fuzzing.  Each appends to out. */
+int sigv4_canonical_uri(const char *wire_path, unsigned flags,
+                        struct jbuf *out);
+int sigv4_canonical_query(const char *wire_query, struct jbuf *out);
+/* Percent-encode s (len bytes) with only A-Za-z0-9-_.~ unreserved;
+ * keep '/' when keep_slash. */
+int sigv4_uri_encode(const char *s, size_t len, int keep_slash,
+                     struct jbuf *out);
+
+/* Hash helpers (OpenSSL).  hex must hold 65 bytes. */
+void sigv4_sha256_hex(const void *data, size_t len, char hex[65]);
+/* base64 of the MD5 of data, for Content-MD5; b64 must hold 25 bytes. */
+void sigv4_md5_base64(const void *data, size_t len, char b64[25]);
+
+#endif
