@@ -1,12 +1,497 @@
+/*
+ * remotion-janitor: command line (SPEC section 3).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <curl/curl.h>
+#include <libxml/parser.h>
+
+#include "janitor/audit.h"
+#include "janitor/config.h"
+#include "janitor/state.h"
 #include "janitor/log.h"
+#include "output.h"
+#include "runtime.h"
+#include "sweep.h"
+#include "validate.h"
+
+enum cli_mode { MODE_DAEMON = 0, MODE_SWEEP, MODE_STATUS, MODE_VALIDATE,
+                MODE_CHECK_CONFIG };
+
+struct cli {
+  enum cli_mode mode;
+  int mode_set;
+  const char *config;           /* NULL: the default path, if it exists */
+  int del, dry_run, yes, json, verbose, quiet;
+  const char *regions[JAN_MAX_REGIONS];
+  size_t nregions;
+  const char *profile;
+  const char *socket;
+};
+
+static void usage(FILE *f)
+{
+  fputs(
+"usage: remotion-janitor [-c FILE]                  run the daemon in the foreground\n"
+"       remotion-janitor --sweep [--delete|--dry-run] [--yes] [--json]\n"
+"       remotion-janitor --status [--json]          ask the running daemon\n"
+"       remotion-janitor --validate [--json]        check the IAM permissions\n"
+"       remotion-janitor --check-config [-c FILE]   report every config error\n"
+"\n"
+"options:\n"
+"  -c, --config FILE   config file (default " JAN_DEFAULT_CONFIG ")\n"
+"      --region R      sweep region R (repeatable; overrides [aws] regions)\n"
+"      --profile NAME  AWS shared-config profile\n"
+"      --socket PATH   status socket path\n"
+"      --delete        delete what the policy allows (with --sweep)\n"
+"      --dry-run       report only, whatever the config says\n"
+"      --yes           do not ask for the account id before deleting\n"
+"      --json          machine-readable output\n"
+"  -v, --verbose       more logging (repeat for debug)\n"
+"  -q, --quiet         only errors\n"
+"      --version       print the version\n"
+"      --help          this text\n"
+"\n"
+"exit codes: 0 fine; 1 incomplete or a deletion failed; 2 usage or config\n"
+"error; 3 no usable credentials or wrong account; 4 refused by a guard.\n",
+        f);
+}
+
+static int set_mode(struct cli *c, enum cli_mode m)
+{
+  if(c->mode_set && c->mode != m) {
+    fprintf(stderr, "remotion-janitor: --sweep, --status, --validate and "
+            "--check-config exclude each other\n");
+    return -1;
+  }
+  c->mode = m;
+  c->mode_set = 1;
+  return 0;
+}
+
+static int parse_args(struct cli *c, int argc, char **argv)
+{
+  enum { O_SWEEP = 256, O_STATUS, O_VALIDATE, O_CHECK, O_DELETE, O_DRY,
+         O_YES, O_JSON, O_REGION, O_PROFILE, O_SOCKET, O_VERSION, O_HELP };
+  static const struct option opts[] = {
+    { "config", required_argument, NULL, 'c' },
+    { "sweep", no_argument, NULL, O_SWEEP },
+    { "status", no_argument, NULL, O_STATUS },
+    { "validate", no_argument, NULL, O_VALIDATE },
+    { "check-config", no_argument, NULL, O_CHECK },
+    { "delete", no_argument, NULL, O_DELETE },
+    { "dry-run", no_argument, NULL, O_DRY },
+    { "yes", no_argument, NULL, O_YES },
+    { "json", no_argument, NULL, O_JSON },
+    { "region", required_argument, NULL, O_REGION },
+    { "profile", required_argument, NULL, O_PROFILE },
+    { "socket", required_argument, NULL, O_SOCKET },
+    { "verbose", no_argument, NULL, 'v' },
+    { "quiet", no_argument, NULL, 'q' },
+    { "version", no_argument, NULL, O_VERSION },
+    { "help", no_argument, NULL, O_HELP },
+    { NULL, 0, NULL, 0 }
+  };
+  int ch;
+
+  memset(c, 0, sizeof(*c));
+  while((ch = getopt_long(argc, argv, "c:vqh", opts, NULL)) != -1) {
+    switch(ch) {
+    case 'c': c->config = optarg; break;
+    case O_SWEEP: if(set_mode(c, MODE_SWEEP)) return EXIT_USAGE; break;
+    case O_STATUS: if(set_mode(c, MODE_STATUS)) return EXIT_USAGE; break;
+    case O_VALIDATE: if(set_mode(c, MODE_VALIDATE)) return EXIT_USAGE; break;
+    case O_CHECK: if(set_mode(c, MODE_CHECK_CONFIG)) return EXIT_USAGE; break;
+    case O_DELETE: c->del = 1; break;
+    case O_DRY: c->dry_run = 1; break;
+    case O_YES: c->yes = 1; break;
+    case O_JSON: c->json = 1; break;
+    case O_REGION:
+      if(c->nregions == JAN_MAX_REGIONS) {
+        fprintf(stderr, "remotion-janitor: too many --region options\n");
+        return EXIT_USAGE;
+      }
+      c->regions[c->nregions++] = optarg;
+      break;
+    case O_PROFILE: c->profile = optarg; break;
+    case O_SOCKET: c->socket = optarg; break;
+    case 'v': c->verbose++; break;
+    case 'q': c->quiet = 1; break;
+    case O_VERSION:
+      printf("remotion-janitor %s\n", JAN_VERSION);
+      exit(EXIT_OK);
+    case 'h':
+    case O_HELP:
+      usage(stdout);
+      exit(EXIT_OK);
+    default:
+      usage(stderr);
+      return EXIT_USAGE;
+    }
+  }
+  if(optind < argc) {
+    fprintf(stderr, "remotion-janitor: unexpected argument '%s'\n",
+            argv[optind]);
+    return EXIT_USAGE;
+  }
+  if(c->del && c->dry_run) {
+    fprintf(stderr, "remotion-janitor: --delete and --dry-run exclude each "
+            "other\n");
+    return EXIT_USAGE;
+  }
+  if(c->json && c->mode != MODE_SWEEP && c->mode != MODE_STATUS &&
+     c->mode != MODE_VALIDATE) {
+    fprintf(stderr, "remotion-janitor: --json goes with --sweep, --status "
+            "or --validate\n");
+    return EXIT_USAGE;
+  }
+  if((c->del || c->dry_run || c->yes) && c->mode != MODE_SWEEP) {
+    fprintf(stderr, "remotion-janitor: --delete, --dry-run and --yes go "
+            "with --sweep\n");
+    return EXIT_USAGE;
+  }
+  return EXIT_OK;
+}
+
+/*
+ * The config: the -c file, else the default path when it exists, else the
+ * built-in defaults; then the command line's overrides.  Every error is
+ * printed; returns EXIT_USAGE on any.
+ */
+static int load_config(const struct cli *c, struct jan_config *cfg)
+{
+  struct jbuf errs;
+  const char *path = c->config;
+  struct stat st;
+  int rc;
+
+  rc = config_defaults(cfg);
+  if(rc) {
+    fprintf(stderr, "remotion-janitor: %s\n", jan_strerror(rc));
+    return EXIT_USAGE;
+  }
+  if(!path && stat(JAN_DEFAULT_CONFIG, &st) == 0)
+    path = JAN_DEFAULT_CONFIG;
+  if(path) {
+    jbuf_init(&errs, 1024 * 1024);
+    rc = config_load(cfg, path, &errs);
+    if(rc) {
+      fputs(jbuf_str(&errs), stderr);
+      if(!errs.len)
+        fprintf(stderr, "%s: %s\n", path, jan_strerror(rc));
+      jbuf_free(&errs);
+      return EXIT_USAGE;
+    }
+    jbuf_free(&errs);
+  }
+  if(c->nregions) {
+    for(size_t i = 0; i < cfg->nregions; i++)
+      free(cfg->regions[i]);
+    cfg->nregions = 0;
+    for(size_t i = 0; i < c->nregions; i++) {
+      if(!config_region_known(c->regions[i])) {
+        fprintf(stderr, "remotion-janitor: --region %s: not one of "
+                "Remotion's regions\n", c->regions[i]);
+        return EXIT_USAGE;
+      }
+      cfg->regions[cfg->nregions] = strdup(c->regions[i]);
+      if(!cfg->regions[cfg->nregions])
+        return EXIT_USAGE;
+      cfg->nregions++;
+    }
+  }
+  if(c->profile) {
+    free(cfg->profile);
+    cfg->profile = strdup(c->profile);
+  }
+  if(c->socket) {
+    free(cfg->socket);
+    cfg->socket = strdup(c->socket);
+  }
+  return EXIT_OK;
+}
+
+static int check_config(struct cli *c)
+{
+  struct jan_config cfg;
+  int rc = load_config(c, &cfg);
+  if(rc == EXIT_OK && !c->quiet)
+    printf("%s: ok\n", c->config ? c->config : JAN_DEFAULT_CONFIG);
+  config_free(&cfg);
+  return rc;
+}
+
+static void cli_sweep_done(struct sweep *s, void *arg)
+{
+  (void)s;
+  (void)arg;
+}
+
+/*
+ * The typed confirmation: the candidates are shown, then the account id
+ * must be typed back.  Without a terminal there is nobody to ask: refuse.
+ */
+static int cli_confirm(struct sweep *s, void *arg)
+{
+  const struct cli *c = arg;
+  char line[64];
+  size_t n = 0;
+  FILE *tty;
+  int64_t now;
+
+  if(c->yes)
+    return 1;
+  if(!isatty(STDIN_FILENO)) {
+    fprintf(stderr, "remotion-janitor: deleting needs a confirmation: run "
+            "on a terminal, or add --yes\n");
+    return 0;
+  }
+  now = aws_client_now(s->rt->aws);
+  fprintf(stderr, "These resources will be deleted in account %s:\n",
+          s->inv.account);
+  for(size_t i = 0; i < s->inv.n; i++) {
+    const struct inv_item *it = &s->inv.items[i];
+    char age[32];
+    if(it->decision != INV_DELETE)
+      continue;
+    output_age(it->created < 0 ? -1 : now - it->created, age, sizeof(age));
+    if(it->kind == JAN_KIND_LAYER)
+      fprintf(stderr, "  %-13s %-14s %s:%lld (%s old)\n",
+              inv_type_name(it->kind), it->region, it->name,
+              (long long)it->version, age);
+    else
+      fprintf(stderr, "  %-13s %-14s %s (%s old)\n", inv_type_name(it->kind),
+              it->region, it->name, age);
+    n++;
+  }
+  fprintf(stderr, "Type the account ID to delete these %zu resources: ", n);
+  fflush(stderr);
+  tty = stdin;
+  if(!fgets(line, sizeof(line), tty))
+    return 0;
+  line[strcspn(line, "\r\n")] = '\0';
+  return strcmp(line, s->inv.account) == 0;
+}
+
+/* Directory part of a path, in buf. */
+static const char *dir_of(const char *path, char *buf, size_t len)
+{
+  const char *slash = strrchr(path, '/');
+  if(!slash)
+    return ".";
+  if(slash == path)
+    return "/";
+  snprintf(buf, len, "%.*s", (int)(slash - path), path);
+  return buf;
+}
+
+/* Run the loop until nothing is left on it, then close it. */
+static int drain_loop(uv_loop_t *loop)
+{
+  while(uv_run(loop, UV_RUN_DEFAULT))
+    ;
+  return uv_loop_close(loop);
+}
+
+static int run_sweep(struct cli *c)
+{
+  struct jan_config cfg;
+  struct runtime rt;
+  struct sweep sw;
+  struct state st;
+  struct audit audit;
+  uv_loop_t loop;
+  enum jan_mode mode;
+  int rc, code, lockfd = -1, have_state = 0;
+  long holder = 0;
+
+  state_init(&st);
+  audit_init(&audit);
+  rc = load_config(c, &cfg);
+  if(rc) {
+    config_free(&cfg);
+    return rc;
+  }
+  mode = c->dry_run ? JAN_MODE_REPORT
+       : c->del ? JAN_MODE_DELETE : cfg.mode;
+  if(mode == JAN_MODE_DELETE && !cfg.account_id[0]) {
+    fprintf(stderr, "remotion-janitor: account_id must be set in [aws] "
+            "before anything may be deleted\n");
+    config_free(&cfg);
+    return EXIT_USAGE;
+  }
+  /* The state, its lock and the audit log.  A report can do without
+   * them (with a warning); a deletion cannot. */
+  {
+    struct jbuf err;
+    char dbuf[4096];
+    jbuf_init(&err, 4096);
+    if(state_check_dir(dir_of(cfg.state_file, dbuf, sizeof(dbuf)), 1, &err) ||
+       (lockfd = state_lock(cfg.state_file, 0, &holder, &err)) < 0) {
+      if(lockfd == JAN_EBUSY) {
+        fprintf(stderr, "remotion-janitor: another sweep (pid %ld) holds the "
+                "lock of %s; try again when it has finished\n", holder,
+                cfg.state_file);
+        jbuf_free(&err);
+        config_free(&cfg);
+        return EXIT_GUARD;
+      }
+      if(mode == JAN_MODE_DELETE) {
+        fprintf(stderr, "remotion-janitor: %s\n", jbuf_str(&err));
+        jbuf_free(&err);
+        config_free(&cfg);
+        return EXIT_USAGE;
+      }
+      jlog_warn("main", "%s; sweeping without state", jbuf_str(&err));
+      lockfd = -1;
+    }
+    else {
+      jbuf_reset(&err);
+      if(state_load(&st, cfg.state_file, &err))
+        jlog_warn("main", "%s", jbuf_str(&err));
+      else if(err.len)
+        jlog_warn("main", "%s", jbuf_str(&err));
+      have_state = 1;
+      if(mode == JAN_MODE_DELETE) {
+        jbuf_reset(&err);
+        if(audit_open(&audit, cfg.audit_log, &err)) {
+          fprintf(stderr, "remotion-janitor: %s\n", jbuf_str(&err));
+          jbuf_free(&err);
+          state_free(&st);
+          state_unlock(lockfd);
+          config_free(&cfg);
+          return EXIT_USAGE;
+        }
+      }
+    }
+    jbuf_free(&err);
+  }
+
+  uv_loop_init(&loop);
+  rc = runtime_open(&rt, &loop, &cfg);
+  if(rc) {
+    fprintf(stderr, "remotion-janitor: cannot start: %s\n", jan_strerror(rc));
+    drain_loop(&loop);
+    audit_close(&audit);
+    state_free(&st);
+    if(lockfd >= 0)
+      state_unlock(lockfd);
+    config_free(&cfg);
+    return EXIT_INCOMPLETE;
+  }
+  sweep_init(&sw, &rt, &cfg, mode);
+  sweep_use_state(&sw, have_state ? &st : NULL,
+                  audit.fd >= 0 ? &audit : NULL);
+  sw.confirm = cli_confirm;
+  rc = sweep_start(&sw, cli_sweep_done, c);
+  if(rc) {
+    fprintf(stderr, "remotion-janitor: cannot start the sweep: %s\n",
+            jan_strerror(rc));
+    code = EXIT_INCOMPLETE;
+  }
+  else {
+    while(sw.state != SWEEP_DONE && uv_run(&loop, UV_RUN_ONCE))
+      ;
+    code = sw.exit_code;
+    if(code == EXIT_CREDENTIALS || (!sw.inv.account[0] && code))
+      fprintf(stderr, "remotion-janitor: %s\n", sw.message);
+    else {
+      int64_t now = aws_client_now(rt.aws);
+      if(c->json)
+        output_json(stdout, &sw.inv, mode, now);
+      else
+        output_table(stdout, &sw.inv, mode, now);
+      if(code && sw.message[0] && !c->quiet)
+        fprintf(stderr, "remotion-janitor: %s\n", sw.message);
+    }
+  }
+  fflush(stdout);
+  runtime_close(&rt);
+  sweep_free(&sw);
+  if(drain_loop(&loop) != 0)
+    jlog_warn("main", "the event loop still had open handles at exit");
+  if(have_state) {
+    struct jbuf err;
+    jbuf_init(&err, 4096);
+    if(state_save(&st, cfg.state_file, &err))
+      jlog_err("main", "cannot save the state: %s", jbuf_str(&err));
+    jbuf_free(&err);
+  }
+  audit_close(&audit);
+  state_free(&st);
+  if(lockfd >= 0)
+    state_unlock(lockfd);
+  config_free(&cfg);
+  return code;
+}
+
+static int run_validate(struct cli *c)
+{
+  struct jan_config cfg;
+  struct runtime rt;
+  uv_loop_t loop;
+  int rc;
+
+  rc = load_config(c, &cfg);
+  if(rc) {
+    config_free(&cfg);
+    return rc;
+  }
+  uv_loop_init(&loop);
+  rc = runtime_open(&rt, &loop, &cfg);
+  if(rc) {
+    fprintf(stderr, "remotion-janitor: cannot start: %s\n", jan_strerror(rc));
+    rc = EXIT_INCOMPLETE;
+  }
+  else {
+    rc = validate_run(&rt, &cfg, c->json);
+  }
+  fflush(stdout);
+  runtime_close(&rt);
+  drain_loop(&loop);
+  config_free(&cfg);
+  return rc;
+}
 
 int main(int argc, char **argv)
 {
-  (void)argc;
-  (void)argv;
-  jlog_init(JLOG_INFO);
-  printf("remotion-janitor %s\n", JAN_VERSION);
-  return 0;
+  struct cli c;
+  int rc, level;
+
+  rc = parse_args(&c, argc, argv);
+  if(rc)
+    return rc;
+  level = c.quiet ? JLOG_ERR : c.verbose >= 2 ? JLOG_DEBUG
+        : c.verbose ? JLOG_INFO : JLOG_NOTICE;
+  jlog_init(level);
+  signal(SIGPIPE, SIG_IGN);
+
+  switch(c.mode) {
+  case MODE_CHECK_CONFIG:
+    return check_config(&c);
+  case MODE_SWEEP:
+  case MODE_VALIDATE:
+    if(curl_global_init(CURL_GLOBAL_DEFAULT)) {
+      fprintf(stderr, "remotion-janitor: cannot initialise libcurl\n");
+      return EXIT_INCOMPLETE;
+    }
+    xmlInitParser();
+    rc = c.mode == MODE_SWEEP ? run_sweep(&c) : run_validate(&c);
+    xmlCleanupParser();
+    curl_global_cleanup();
+    return rc;
+  case MODE_STATUS:
+  case MODE_DAEMON:
+  default:
+    fprintf(stderr, "remotion-janitor: this mode is not available in this "
+            "build yet; use --sweep or --check-config\n");
+    return EXIT_USAGE;
+  }
 }

@@ -6,6 +6,18 @@
  * to add.  Default mode encodes the wire path once more and may normalise it
  * (every service but S3); S3 mode signs the wire path as it is and adds
  * x-amz-content-sha256.
+ *
+ * The signer owns X-Amz-Date and Authorization, X-Amz-Content-SHA256 in
+ * S3 or SIGN_BODY mode, and X-Amz-Security-Token when the creds carry a
+ * token: passing one of those in the request is refused (JAN_EINVAL), so a
+ * request never carries two.
+ * Every other header the caller passes is signed; Host must be there once.
+ * In S3 mode the wire path must be in canonical form (only A-Za-z0-9-_.~
+ * and '/' literal, everything else as %XX with upper-case hex), which is
+ * what sigv4_uri_encode(key, len, 1, out) produces; anything else is
+ * refused, because S3 would compute a different canonical URI.
+ * Absurd inputs are refused rather than worked on: see the SIGV4_MAX_*
+ * limits.
  */
 #ifndef JANITOR_SIGV4_H
 #define JANITOR_SIGV4_H
@@ -20,6 +32,13 @@
 #define SIGV4_SIGN_BODY      0x04u /* add x-amz-content-sha256 (non-S3) */
 #define SIGV4_UNSIGNED_BODY  0x08u /* payload hash UNSIGNED-PAYLOAD (S3) */
 #define SIGV4_TOKEN_AFTER    0x10u /* session token added, but not signed */
+
+/* Limits: JAN_ETOOBIG past them.  An access key id or secret over 128
+ * characters, or a region or service over 32, is JAN_EINVAL. */
+#define SIGV4_MAX_CANONICAL  (1024u * 1024u) /* canonical request bytes */
+#define SIGV4_MAX_HEADERS    128u    /* headers passed by the caller */
+#define SIGV4_MAX_QUERY_PARAMS 1024u /* parameters in the query */
+#define SIGV4_MAX_TOKEN      16384u  /* session token bytes */
 
 struct sigv4_header {
   const char *name;
@@ -60,6 +79,8 @@ struct sigv4_cache_slot {
   char date[9];
   char region[33];
   char service[33];
+  unsigned char secret_fp[32]; /* SHA-256 of the secret: a key rotated
+                                  under the same access key id misses */
   unsigned char key[32];
   unsigned long long used;    /* LRU stamp, 0 = empty */
 };
@@ -91,12 +112,15 @@ struct sigv4_result {
 void sigv4_result_init(struct sigv4_result *r);
 void sigv4_result_free(struct sigv4_result *r);
 
-/* cache may be NULL.  Returns 0 or a JAN_E* code. */
+/* out must have been through sigv4_result_init(); it is reset first, and
+ * left empty on failure.  cache may be NULL.  Returns 0 or a JAN_E* code.
+ * The secret key is never copied into out. */
 int sigv4_sign(const struct sigv4_request *req, const struct sigv4_creds *cr,
                const struct sigv4_params *p, struct sigv4_cache *cache,
                struct sigv4_result *out);
 
-/* Pieces exposed for tests and fuzzing.  Each appends to out. */
+/* Pieces exposed for tests and fuzzing.  Each appends to out; on failure
+ * out is left as it was. */
 int sigv4_canonical_uri(const char *wire_path, unsigned flags,
                         struct jbuf *out);
 int sigv4_canonical_query(const char *wire_query, struct jbuf *out);
@@ -105,9 +129,11 @@ int sigv4_canonical_query(const char *wire_query, struct jbuf *out);
 int sigv4_uri_encode(const char *s, size_t len, int keep_slash,
                      struct jbuf *out);
 
-/* Hash helpers (OpenSSL).  hex must hold 65 bytes. */
+/* Hash helpers (OpenSSL).  hex must hold 65 bytes (lower-case hex). */
 void sigv4_sha256_hex(const void *data, size_t len, char hex[65]);
-/* base64 of the MD5 of data, for Content-MD5; b64 must hold 25 bytes. */
-void sigv4_md5_base64(const void *data, size_t len, char b64[25]);
+/* base64 of the MD5 of data, for Content-MD5; b64 must hold 25 bytes.
+ * Returns 0, or JAN_EINVAL with b64 set to "" when MD5 is unavailable
+ * (an OpenSSL in FIPS mode refuses it). */
+int sigv4_md5_base64(const void *data, size_t len, char b64[25]);
 
 #endif

@@ -1,0 +1,978 @@
+/*
+ * The AWS request layer.  One aws_call lives from aws_send() to its
+ * callback; each attempt gets fresh credentials from the chain, a fresh
+ * signature and its own HTTP transfer.  The retry decision is made in one
+ * place: call_classify().
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "janitor/aws.h"
+#include "janitor/log.h"
+#include "janitor/sigv4.h"
+
+#define AWS_DEFAULT_MAX_BODY   (16u * 1024 * 1024)
+#define AWS_MAX_BACKOFF_MS     20000u
+#define AWS_MAX_RETRY_AFTER_MS 60000u
+#define AWS_SKEW_LIMIT_S       240
+/* The SDKs' retry quota: 500 tokens, 5 per retry, 10 per timeout retry. */
+#define RETRY_TOKENS_MAX       500u
+#define RETRY_COST             5u
+#define RETRY_COST_TIMEOUT     10u
+#define RETRY_REFUND_NO_RETRY  1u
+
+static const char *const svc_name[AWS_SVC_COUNT] = {
+  "s3", "lambda", "iam", "sts"
+};
+static const char *const svc_env[AWS_SVC_COUNT] = {
+  "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL_IAM",
+  "AWS_ENDPOINT_URL_STS"
+};
+
+struct aws_call;
+
+struct aws_client {
+  uv_loop_t *loop;
+  struct http_engine *http;
+  struct creds_chain *creds;
+  unsigned max_attempts;
+  uint64_t retry_base_ms;
+  char *endpoint[AWS_SVC_COUNT];  /* override base URL or NULL */
+  struct sigv4_cache *keys;
+  int64_t clock_offset;
+  unsigned tokens;
+  uint64_t rng;
+  int shutting_down;
+  int freed;
+  size_t ncalls;
+  struct aws_call *calls;         /* all live calls, for shutdown */
+  struct aws_stats st;
+};
+
+struct aws_call {
+  struct aws_client *c;
+  struct aws_call *next, *prev;
+  enum aws_service svc;
+  char region[32];
+  char *op, *method, *bucket, *path, *query, *content_type;
+  char *body;
+  size_t body_len, max_body;
+  unsigned flags;
+  aws_parse_fn parse;
+  void *parse_arg;
+  aws_cb cb;
+  void *arg;
+
+  unsigned attempts;
+  unsigned last_cost;             /* tokens taken for the pending retry */
+  int redirected, skew_fixed, creds_renewed;
+  uv_timer_t *timer;              /* allocated on the first retry */
+  struct http_xfer *xfer;
+  struct aws_response resp;
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static char *xstrdup(const char *s)
+{
+  return s ? strdup(s) : NULL;
+}
+
+static uint64_t rng_next(struct aws_client *c)
+{
+  /* xorshift64*: only for backoff jitter, never for anything secret. */
+  uint64_t x = c->rng;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  c->rng = x;
+  return x * 0x2545F4914F6CDD1DULL;
+}
+
+static void copy_str(char *dst, size_t dstlen, const char *src)
+{
+  size_t n = strlen(src);
+  if(n >= dstlen)
+    n = dstlen - 1;
+  memcpy(dst, src, n);
+  dst[n] = '\0';
+}
+
+int64_t aws_client_now(const struct aws_client *c)
+{
+  return (int64_t)time(NULL) + c->clock_offset;
+}
+
+int aws_code_is_throttle(const char *code)
+{
+  static const char *const t[] = {
+    "Throttling", "ThrottlingException", "ThrottledException",
+    "RequestThrottledException", "TooManyRequestsException",
+    "ProvisionedThroughputExceededException", "TransactionInProgressException",
+    "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException",
+    "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
+    "EC2ThrottledException"
+  };
+  if(!code || !*code)
+    return 0;
+  for(size_t i = 0; i < JAN_ARRAY_SIZE(t); i++)
+    if(!strcmp(code, t[i]))
+      return 1;
+  return 0;
+}
+
+static int code_is_transient(const char *code)
+{
+  static const char *const t[] = {
+    "RequestTimeout", "RequestTimeoutException", "InternalError",
+    "InternalFailure", "ServiceUnavailable", "ServiceException"
+  };
+  for(size_t i = 0; i < JAN_ARRAY_SIZE(t); i++)
+    if(!strcmp(code, t[i]))
+      return 1;
+  return 0;
+}
+
+int aws_is_retryable(const struct aws_response *r)
+{
+  if(r->err == JAN_EHTTP || r->err == JAN_ETIMEDOUT)
+    return 1;
+  if(r->err != JAN_EAWS && r->err != JAN_EPARSE)
+    return 0;
+  if(r->err == JAN_EPARSE)
+    return 1;
+  if(r->status == 500 || r->status == 502 || r->status == 503 ||
+     r->status == 504 || r->status == 429)
+    return 1;
+  return aws_code_is_throttle(r->e.code) || code_is_transient(r->e.code);
+}
+
+int aws_error_is_region_disabled(const struct aws_response *r)
+{
+  return r->err == JAN_EAWS &&
+         (!strcmp(r->e.code, "UnrecognizedClientException") ||
+          !strcmp(r->e.code, "InvalidClientTokenId") ||
+          !strcmp(r->e.code, "OptInRequired"));
+}
+
+int aws_error_is_access_denied(const struct aws_response *r)
+{
+  return r->err == JAN_EAWS &&
+         (!strcmp(r->e.code, "AccessDenied") ||
+          !strcmp(r->e.code, "AccessDeniedException") ||
+          (r->status == 403 && !r->e.code[0]));
+}
+
+int aws_error_is_not_found(const struct aws_response *r)
+{
+  return r->err == JAN_EAWS &&
+         (r->status == 404 || !strcmp(r->e.code, "NoSuchBucket") ||
+          !strcmp(r->e.code, "ResourceNotFoundException") ||
+          !strcmp(r->e.code, "NoSuchKey"));
+}
+
+void aws_describe_error(const struct aws_response *r, const char *op,
+                        char *out, size_t outlen)
+{
+  if(r->err == JAN_EAWS) {
+    snprintf(out, outlen, "%s %s: %s%s%s (HTTP %ld, request id %s, %u attempt%s)",
+             op, r->region, r->e.code[0] ? r->e.code : "error",
+             r->e.message[0] ? ": " : "", r->e.message, r->status,
+             r->request_id[0] ? r->request_id : "none", r->attempts,
+             r->attempts == 1 ? "" : "s");
+  }
+  else {
+    snprintf(out, outlen, "%s %s: %s%s%s (%u attempt%s)", op, r->region,
+             jan_strerror(r->err), r->errmsg[0] ? ": " : "", r->errmsg,
+             r->attempts, r->attempts == 1 ? "" : "s");
+  }
+}
+
+void aws_client_stats(const struct aws_client *c, struct aws_stats *s)
+{
+  *s = c->st;
+  s->clock_offset_s = c->clock_offset;
+  s->retry_tokens = c->tokens;
+}
+
+/* ---- client ------------------------------------------------------------ */
+
+static char *trim_url(const char *u)
+{
+  char *s;
+  size_t n;
+  if(!u || !*u)
+    return NULL;
+  s = strdup(u);
+  if(!s)
+    return NULL;
+  n = strlen(s);
+  while(n && s[n - 1] == '/')
+    s[--n] = '\0';
+  return s;
+}
+
+int aws_client_new(const struct aws_client_opts *o, struct aws_client **out)
+{
+  struct aws_client *c = calloc(1, sizeof(*c));
+  const char *all;
+
+  *out = NULL;
+  if(!c)
+    return JAN_ENOMEM;
+  c->loop = o->loop;
+  c->http = o->http;
+  c->creds = o->creds;
+  c->max_attempts = o->max_attempts ? o->max_attempts : 1;
+  c->retry_base_ms = o->retry_base_ms ? o->retry_base_ms : 1000;
+  c->tokens = RETRY_TOKENS_MAX;
+  c->keys = calloc(1, sizeof(*c->keys));
+  if(!c->keys)
+    goto fail;
+  sigv4_cache_init(c->keys);
+  if(getrandom(&c->rng, sizeof(c->rng), 0) != (ssize_t)sizeof(c->rng) ||
+     !c->rng)
+    c->rng = (uint64_t)time(NULL) * 2654435761u + 1;
+
+  all = getenv("AWS_ENDPOINT_URL");
+  for(int i = 0; i < AWS_SVC_COUNT; i++) {
+    const char *u = o->endpoint_url;
+    if(!u || !*u)
+      u = getenv(svc_env[i]);
+    if(!u || !*u)
+      u = all;
+    if(u && *u) {
+      c->endpoint[i] = trim_url(u);
+      if(!c->endpoint[i])
+        goto fail;
+    }
+  }
+  *out = c;
+  return JAN_OK;
+fail:
+  for(int i = 0; i < AWS_SVC_COUNT; i++)
+    free(c->endpoint[i]);
+  free(c->keys);
+  free(c);
+  return JAN_ENOMEM;
+}
+
+static void client_release(struct aws_client *c)
+{
+  if(!c->freed || c->ncalls)
+    return;
+  for(int i = 0; i < AWS_SVC_COUNT; i++)
+    free(c->endpoint[i]);
+  sigv4_cache_clear(c->keys);
+  free(c->keys);
+  free(c);
+}
+
+static void call_finish(struct aws_call *k, int err);
+
+void aws_client_shutdown(struct aws_client *c)
+{
+  struct aws_call *k, *next;
+  c->shutting_down = 1;
+  for(k = c->calls; k; k = next) {
+    next = k->next;
+    if(k->xfer)
+      http_cancel(k->xfer);       /* its callback finishes the call */
+    else if(k->timer && uv_is_active((uv_handle_t *)k->timer))
+      call_finish(k, JAN_ECANCELED);
+  }
+}
+
+void aws_client_free(struct aws_client *c)
+{
+  if(!c)
+    return;
+  aws_client_shutdown(c);
+  c->freed = 1;
+  client_release(c);
+}
+
+/* ---- one call ------------------------------------------------------------ */
+
+static void timer_closed(uv_handle_t *h)
+{
+  free(h);
+}
+
+static void call_free(struct aws_call *k)
+{
+  struct aws_client *c = k->c;
+  if(k->prev)
+    k->prev->next = k->next;
+  else
+    c->calls = k->next;
+  if(k->next)
+    k->next->prev = k->prev;
+  c->ncalls--;
+  if(k->timer) {
+    uv_timer_stop(k->timer);
+    uv_close((uv_handle_t *)k->timer, timer_closed);
+  }
+  jbuf_free(&k->resp.body);
+  jbuf_free(&k->resp.headers);
+  free(k->op);
+  free(k->method);
+  free(k->bucket);
+  free(k->path);
+  free(k->query);
+  free(k->content_type);
+  free(k->body);
+  free(k);
+  client_release(c);
+}
+
+static void call_finish(struct aws_call *k, int err)
+{
+  struct aws_client *c = k->c;
+  k->resp.err = err;
+  k->resp.attempts = k->attempts;
+  copy_str(k->resp.region, sizeof(k->resp.region), k->region);
+  if(err == JAN_OK) {
+    /* The SDKs' quota: a success refunds what its retry cost. */
+    unsigned refund = k->last_cost ? k->last_cost : RETRY_REFUND_NO_RETRY;
+    c->tokens = c->tokens + refund > RETRY_TOKENS_MAX ? RETRY_TOKENS_MAX
+                                                      : c->tokens + refund;
+  }
+  if(k->timer)
+    uv_timer_stop(k->timer);
+  k->cb(k->arg, &k->resp);
+  call_free(k);
+}
+
+static void attempt_start(struct aws_call *k);
+
+static void retry_timer_cb(uv_timer_t *t)
+{
+  attempt_start(t->data);
+}
+
+static int schedule_retry(struct aws_call *k, uint64_t delay_ms)
+{
+  if(!k->timer) {
+    k->timer = malloc(sizeof(*k->timer));
+    if(!k->timer)
+      return JAN_ENOMEM;
+    uv_timer_init(k->c->loop, k->timer);
+    k->timer->data = k;
+  }
+  uv_timer_start(k->timer, retry_timer_cb, delay_ms, 0);
+  return JAN_OK;
+}
+
+/* Parse the host[:port] out of a base URL such as "https://h:4566/x". */
+static int url_authority(const char *base, char *host, size_t hostlen,
+                         const char **rest)
+{
+  const char *p = strstr(base, "://");
+  const char *e;
+  p = p ? p + 3 : base;
+  e = p + strcspn(p, "/?#");
+  if(e == p || (size_t)(e - p) >= hostlen)
+    return JAN_EINVAL;
+  memcpy(host, p, (size_t)(e - p));
+  host[e - p] = '\0';
+  if(rest)
+    *rest = e;
+  return JAN_OK;
+}
+
+/*
+ * Where the request goes: url (whole URL), host (Host header) and the
+ * canonical wire path that is signed.
+ */
+static int build_target(struct aws_call *k, struct jbuf *url, char *host,
+                        size_t hostlen, struct jbuf *wpath)
+{
+  struct aws_client *c = k->c;
+  const char *base = c->endpoint[k->svc];
+  const char *path = k->path && *k->path ? k->path : "";
+  const char *prefix = "";
+  int rc;
+
+  if(base) {
+    /* An override serves every region; S3 goes path-style. */
+    rc = url_authority(base, host, hostlen, &prefix);
+    if(rc)
+      return rc;
+    rc = jbuf_addstr(url, base);
+    if(!rc && k->svc == AWS_SVC_S3 && k->bucket) {
+      rc = jbuf_printf(wpath, "%s/%s%s", prefix, k->bucket, path);
+    }
+    else if(!rc) {
+      rc = jbuf_printf(wpath, "%s%s", prefix, *path ? path : "/");
+    }
+    if(!rc)
+      rc = jbuf_addstr(url, jbuf_str(wpath) + strlen(prefix));
+  }
+  else {
+    switch(k->svc) {
+    case AWS_SVC_S3:
+      if(k->bucket && !strchr(k->bucket, '.')) {
+        snprintf(host, hostlen, "%s.s3.%s.amazonaws.com", k->bucket,
+                 k->region);
+        rc = jbuf_addstr(wpath, *path ? path : "/");
+      }
+      else {
+        snprintf(host, hostlen, "s3.%s.amazonaws.com", k->region);
+        rc = k->bucket ? jbuf_printf(wpath, "/%s%s", k->bucket, path)
+                       : jbuf_addstr(wpath, *path ? path : "/");
+      }
+      break;
+    case AWS_SVC_LAMBDA:
+      snprintf(host, hostlen, "lambda.%s.amazonaws.com", k->region);
+      rc = jbuf_addstr(wpath, *path ? path : "/");
+      break;
+    case AWS_SVC_IAM:
+      snprintf(host, hostlen, "iam.amazonaws.com");
+      rc = jbuf_addstr(wpath, *path ? path : "/");
+      break;
+    default:
+      snprintf(host, hostlen, "sts.%s.amazonaws.com", k->region);
+      rc = jbuf_addstr(wpath, *path ? path : "/");
+      break;
+    }
+    if(!rc)
+      rc = jbuf_printf(url, "https://%s%s", host, jbuf_str(wpath));
+  }
+  if(!rc && k->query && *k->query)
+    rc = jbuf_printf(url, "?%s", k->query);
+  return rc;
+}
+
+static void http_done(void *arg, struct http_response *hr);
+
+static void creds_ready(void *arg, int rc, const struct aws_creds *cr,
+                        const char *msg)
+{
+  struct aws_call *k = arg;
+  struct aws_client *c = k->c;
+  struct jbuf url, wpath, auth, datehdr, tokhdr, shahdr, md5hdr, hosthdr,
+      cthdr;
+  struct sigv4_result sig;
+  struct sigv4_header sh[3];
+  size_t nsh = 0;
+  const char *lines[12];
+  size_t nl = 0;
+  char host[256], md5[25];
+  struct http_request hreq;
+  int err;
+
+  if(rc) {
+    copy_str(k->resp.errmsg, sizeof(k->resp.errmsg),
+             msg ? msg : jan_strerror(rc));
+    call_finish(k, rc == JAN_ECANCELED ? JAN_ECANCELED : JAN_ECREDS);
+    return;
+  }
+  if(c->shutting_down) {
+    call_finish(k, JAN_ECANCELED);
+    return;
+  }
+
+  jbuf_init(&url, 16384);
+  jbuf_init(&wpath, 16384);
+  jbuf_init(&auth, 1024);
+  jbuf_init(&datehdr, 64);
+  jbuf_init(&tokhdr, 8192);
+  jbuf_init(&shahdr, 128);
+  jbuf_init(&md5hdr, 64);
+  jbuf_init(&hosthdr, 300);
+  jbuf_init(&cthdr, 300);
+  sigv4_result_init(&sig);
+
+  err = build_target(k, &url, host, sizeof(host), &wpath);
+  if(err)
+    goto fail;
+
+  sh[nsh].name = "host";
+  sh[nsh++].value = host;
+  if(k->content_type) {
+    sh[nsh].name = "content-type";
+    sh[nsh++].value = k->content_type;
+  }
+  if(k->flags & AWS_REQ_CONTENT_MD5) {
+    err = sigv4_md5_base64(k->body ? k->body : "", k->body_len, md5);
+    if(err)
+      goto fail;
+    sh[nsh].name = "content-md5";
+    sh[nsh++].value = md5;
+  }
+  {
+    struct sigv4_request sreq = {
+      .method = k->method, .path = jbuf_str(&wpath), .query = k->query,
+      .headers = sh, .nheaders = nsh, .body = k->body,
+      .body_len = k->body_len
+    };
+    struct sigv4_creds sc = {
+      .access_key = cr->access_key, .secret_key = cr->secret_key,
+      .session_token = cr->session_token
+    };
+    struct sigv4_params sp = {
+      .region = k->svc == AWS_SVC_IAM ? "us-east-1" : k->region,
+      .service = svc_name[k->svc], .when = (time_t)aws_client_now(c),
+      .flags = k->svc == AWS_SVC_S3 ? SIGV4_S3 : 0
+    };
+    err = sigv4_sign(&sreq, &sc, &sp, c->keys, &sig);
+    if(err)
+      goto fail;
+  }
+
+  err = jbuf_printf(&hosthdr, "Host: %s", host);
+  if(!err)
+    err = jbuf_printf(&datehdr, "X-Amz-Date: %s", sig.amz_date);
+  if(!err)
+    err = jbuf_printf(&auth, "Authorization: %s", jbuf_str(&sig.authorization));
+  if(err)
+    goto fail;
+  lines[nl++] = jbuf_str(&hosthdr);
+  lines[nl++] = jbuf_str(&datehdr);
+  if(sig.add_content_sha256) {
+    err = jbuf_printf(&shahdr, "X-Amz-Content-SHA256: %s", sig.payload_hash);
+    if(err)
+      goto fail;
+    lines[nl++] = jbuf_str(&shahdr);
+  }
+  if(cr->session_token) {
+    err = jbuf_printf(&tokhdr, "X-Amz-Security-Token: %s", cr->session_token);
+    if(err)
+      goto fail;
+    lines[nl++] = jbuf_str(&tokhdr);
+  }
+  if(k->content_type) {
+    err = jbuf_printf(&cthdr, "Content-Type: %s", k->content_type);
+    if(err)
+      goto fail;
+    lines[nl++] = jbuf_str(&cthdr);
+  }
+  if(k->flags & AWS_REQ_CONTENT_MD5) {
+    err = jbuf_printf(&md5hdr, "Content-MD5: %s", md5);
+    if(err)
+      goto fail;
+    lines[nl++] = jbuf_str(&md5hdr);
+  }
+  lines[nl++] = jbuf_str(&auth);
+  lines[nl++] = "User-Agent: remotion-janitor/" JAN_VERSION;
+  lines[nl] = NULL;
+
+  memset(&hreq, 0, sizeof(hreq));
+  hreq.method = k->method;
+  hreq.url = jbuf_str(&url);
+  hreq.headers = lines;
+  hreq.body = k->body;
+  hreq.body_len = k->body_len;
+  hreq.max_body = k->max_body;
+  c->st.attempts++;
+  k->attempts++;
+  err = http_submit(c->http, &hreq, http_done, k, &k->xfer);
+
+fail:
+  /* Buffers that held the token or signature are wiped, then freed. */
+  if(tokhdr.ptr)
+    explicit_bzero(tokhdr.ptr, tokhdr.alloc);
+  if(auth.ptr)
+    explicit_bzero(auth.ptr, auth.alloc);
+  sigv4_result_free(&sig);
+  jbuf_free(&url);
+  jbuf_free(&wpath);
+  jbuf_free(&auth);
+  jbuf_free(&datehdr);
+  jbuf_free(&tokhdr);
+  jbuf_free(&shahdr);
+  jbuf_free(&md5hdr);
+  jbuf_free(&hosthdr);
+  jbuf_free(&cthdr);
+  if(err) {
+    snprintf(k->resp.errmsg, sizeof(k->resp.errmsg),
+             "cannot build the request: %s", jan_strerror(err));
+    call_finish(k, err);
+  }
+}
+
+static void attempt_start(struct aws_call *k)
+{
+  if(k->c->shutting_down) {
+    call_finish(k, JAN_ECANCELED);
+    return;
+  }
+  creds_chain_get(k->c->creds, creds_ready, k);
+}
+
+/* Parse an HTTP-date ("Sun, 06 Nov 1994 08:49:37 GMT") into epoch seconds. */
+static int parse_http_date(const char *s, int64_t *out)
+{
+  static const char mon[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  char m[4];
+  int d, y, hh, mm, ss;
+  const char *p;
+  struct tm tm;
+  if(sscanf(s, "%*3s, %d %3s %d %d:%d:%d", &d, m, &y, &hh, &mm, &ss) != 6)
+    return JAN_EPARSE;
+  p = strstr(mon, m);
+  if(!p || (p - mon) % 3)
+    return JAN_EPARSE;
+  memset(&tm, 0, sizeof(tm));
+  tm.tm_mday = d;
+  tm.tm_mon = (int)((p - mon) / 3);
+  tm.tm_year = y - 1900;
+  tm.tm_hour = hh;
+  tm.tm_min = mm;
+  tm.tm_sec = ss;
+  *out = (int64_t)timegm(&tm);
+  return JAN_OK;
+}
+
+/* Header lookup on the answer once it has moved into the call. */
+static int resp_header(const struct aws_response *r, const char *name,
+                       char *out, size_t outlen)
+{
+  struct http_response h;
+  memset(&h, 0, sizeof(h));
+  h.headers = r->headers;
+  return http_response_header(&h, name, out, outlen);
+}
+
+static void fill_error(struct aws_call *k, long status)
+{
+  struct wire_error *e = &k->resp.e;
+  char etype[160];
+  int rc = JAN_EPARSE;
+
+  memset(e, 0, sizeof(*e));
+  if(k->resp.body.len) {
+    if(k->svc == AWS_SVC_LAMBDA) {
+      int has = resp_header(&k->resp, "x-amzn-ErrorType", etype,
+                                     sizeof(etype));
+      rc = wire_parse_error_json(has ? etype : NULL, k->resp.body.ptr,
+                                 k->resp.body.len, e);
+    }
+    else {
+      rc = wire_parse_error_xml(k->resp.body.ptr, k->resp.body.len, e);
+    }
+  }
+  else if(k->svc == AWS_SVC_LAMBDA &&
+          resp_header(&k->resp, "x-amzn-ErrorType", etype,
+                               sizeof(etype))) {
+    rc = wire_parse_error_json(etype, "{}", 2, e);
+  }
+  if(rc || !e->code[0]) {
+    /* No parsable error body (HEAD, a proxy page): name it by status. */
+    const char *code = status == 301 ? "PermanentRedirect"
+                     : status == 403 ? "Forbidden"
+                     : status == 404 ? "NotFound"
+                     : status == 429 ? "TooManyRequestsException"
+                     : status == 503 ? "ServiceUnavailable"
+                     : status >= 500 ? "InternalError" : "";
+    if(!e->code[0])
+      copy_str(e->code, sizeof(e->code), code);
+    if(!e->message[0])
+      snprintf(e->message, sizeof(e->message), "HTTP %ld", status);
+  }
+  if(!e->request_id[0])
+    copy_str(e->request_id, sizeof(e->request_id), k->resp.request_id);
+}
+
+/*
+ * The one place that decides what an answer means: done, retry now (a
+ * correction: clock, region, credentials), retry after a backoff, or fail.
+ */
+static void http_done(void *arg, struct http_response *hr)
+{
+  struct aws_call *k = arg;
+  struct aws_client *c = k->c;
+  char val[128];
+  int64_t server_time = 0;
+  int have_date = 0, timeout = 0;
+  uint64_t retry_after_ms = 0;
+
+  k->xfer = NULL;
+  jbuf_free(&k->resp.body);
+  jbuf_free(&k->resp.headers);
+  k->resp.body = hr->body;
+  k->resp.headers = hr->headers;
+  jbuf_init(&hr->body, 0);
+  jbuf_init(&hr->headers, 0);
+  k->resp.status = hr->status;
+  k->resp.request_id[0] = '\0';
+  memset(&k->resp.e, 0, sizeof(k->resp.e));
+  copy_str(k->resp.region, sizeof(k->resp.region), k->region);
+
+  if(hr->err == JAN_ECANCELED || (hr->err && c->shutting_down)) {
+    call_finish(k, JAN_ECANCELED);
+    return;
+  }
+  if(hr->err) {
+    copy_str(k->resp.errmsg, sizeof(k->resp.errmsg), hr->errmsg);
+    k->resp.err = hr->err;
+    if(hr->err == JAN_ETOOBIG) {
+      call_finish(k, JAN_ETOOBIG);
+      return;
+    }
+    timeout = hr->err == JAN_ETIMEDOUT;
+    goto retry;
+  }
+  k->resp.errmsg[0] = '\0';
+
+  if(resp_header(&k->resp, "x-amz-request-id", val, sizeof(val)) ||
+     resp_header(&k->resp, "x-amzn-RequestId", val, sizeof(val)))
+    copy_str(k->resp.request_id, sizeof(k->resp.request_id), val);
+  if(resp_header(&k->resp, "Date", val, sizeof(val)) &&
+     parse_http_date(val, &server_time) == JAN_OK)
+    have_date = 1;
+
+  if(hr->status >= 200 && hr->status < 300) {
+    int bad = 0;
+    if(k->svc == AWS_SVC_S3 && k->resp.body.len &&
+       wire_s3_body_is_error(k->resp.body.ptr, k->resp.body.len)) {
+      /* S3 can answer 200 and then report an error in the body. */
+      fill_error(k, hr->status);
+      k->resp.err = JAN_EAWS;
+      bad = 1;
+    }
+    else if(k->parse && k->parse(k->parse_arg, &k->resp)) {
+      snprintf(k->resp.errmsg, sizeof(k->resp.errmsg),
+               "malformed %s answer (HTTP %ld, %zu bytes)", k->op,
+               hr->status, k->resp.body.len);
+      k->resp.err = JAN_EPARSE;
+      bad = 1;
+    }
+    if(!bad) {
+      call_finish(k, JAN_OK);
+      return;
+    }
+    goto retry;
+  }
+
+  k->resp.err = JAN_EAWS;
+  fill_error(k, hr->status);
+
+  /* A skewed clock: measure the offset from Date and sign again. */
+  if(!k->skew_fixed && have_date &&
+     (!strcmp(k->resp.e.code, "RequestTimeTooSkewed") ||
+      !strcmp(k->resp.e.code, "RequestExpired") ||
+      !strcmp(k->resp.e.code, "InvalidSignatureException") ||
+      !strcmp(k->resp.e.code, "SignatureDoesNotMatch") ||
+      !strcmp(k->resp.e.code, "AuthFailure"))) {
+    int64_t off = server_time - (int64_t)time(NULL);
+    int64_t delta = off - c->clock_offset;
+    if(delta > AWS_SKEW_LIMIT_S || delta < -AWS_SKEW_LIMIT_S ||
+       !strcmp(k->resp.e.code, "RequestTimeTooSkewed")) {
+      jlog_warn("aws", "clock skew of %lld s measured from %s's Date header; "
+                "correcting", (long long)off, svc_name[k->svc]);
+      c->clock_offset = off;
+      c->st.skew_fixes++;
+      k->skew_fixed = 1;
+      attempt_start(k);
+      return;
+    }
+  }
+
+  /* S3 told us where the bucket lives: follow once. */
+  if(k->svc == AWS_SVC_S3 && !k->redirected &&
+     !(k->flags & AWS_REQ_NO_REDIRECT) &&
+     (hr->status == 301 || hr->status == 307 || hr->status == 400)) {
+    char reg[32] = "";
+    if(resp_header(&k->resp, "x-amz-bucket-region", val, sizeof(val)))
+      copy_str(reg, sizeof(reg), val);
+    else if(k->resp.e.region[0])
+      copy_str(reg, sizeof(reg), k->resp.e.region);
+    else if(k->resp.e.bucket_region[0])
+      copy_str(reg, sizeof(reg), k->resp.e.bucket_region);
+    if(reg[0] && strcmp(reg, k->region) != 0) {
+      jlog_debug("aws", "%s: bucket %s is in %s, not %s; retrying there",
+                 k->op, k->bucket ? k->bucket : "-", reg, k->region);
+      copy_str(k->region, sizeof(k->region), reg);
+      k->redirected = 1;
+      c->st.redirects++;
+      attempt_start(k);
+      return;
+    }
+  }
+
+  /* Expired temporary credentials: fetch new ones once. */
+  if(!k->creds_renewed &&
+     (!strcmp(k->resp.e.code, "ExpiredToken") ||
+      !strcmp(k->resp.e.code, "ExpiredTokenException") ||
+      !strcmp(k->resp.e.code, "TokenRefreshRequired"))) {
+    k->creds_renewed = 1;
+    creds_chain_invalidate(c->creds);
+    attempt_start(k);
+    return;
+  }
+
+  if(resp_header(&k->resp, "Retry-After", val, sizeof(val))) {
+    char *end;
+    unsigned long s = strtoul(val, &end, 10);
+    if(end != val && !*end)
+      retry_after_ms = s > AWS_MAX_RETRY_AFTER_MS / 1000
+                           ? AWS_MAX_RETRY_AFTER_MS : s * 1000;
+  }
+  if(aws_code_is_throttle(k->resp.e.code) || hr->status == 429)
+    c->st.throttled++;
+
+retry:
+  if(aws_is_retryable(&k->resp) && k->attempts < c->max_attempts &&
+     !c->shutting_down) {
+    unsigned cost = timeout ? RETRY_COST_TIMEOUT : RETRY_COST;
+    if(c->tokens >= cost) {
+      uint64_t cap = c->retry_base_ms << (k->attempts - 1 < 16 ? k->attempts - 1 : 16);
+      uint64_t delay;
+      if(cap > AWS_MAX_BACKOFF_MS)
+        cap = AWS_MAX_BACKOFF_MS;
+      delay = rng_next(c) % (cap + 1);
+      if(delay < retry_after_ms)
+        delay = retry_after_ms;
+      c->tokens -= cost;
+      k->last_cost = cost;
+      c->st.retries++;
+      jlog_debug("aws", "%s %s: attempt %u failed (%s), retrying in %llu ms",
+                 k->op, k->region,
+                 k->attempts, k->resp.err == JAN_EAWS ? k->resp.e.code
+                                                      : jan_strerror(k->resp.err),
+                 (unsigned long long)delay);
+      if(schedule_retry(k, delay) == JAN_OK)
+        return;
+    }
+    else {
+      jlog_warn("aws", "%s %s: retry quota exhausted; not retrying", k->op,
+                k->region);
+    }
+  }
+  call_finish(k, k->resp.err ? k->resp.err : JAN_EAWS);
+}
+
+int aws_send(struct aws_client *c, const struct aws_request *req, aws_cb cb,
+             void *arg)
+{
+  struct aws_call *k;
+
+  if(c->shutting_down)
+    return JAN_ECANCELED;
+  if(!req->method || !req->op || req->service >= AWS_SVC_COUNT ||
+     (req->service != AWS_SVC_IAM && (!req->region || !*req->region)) ||
+     (req->region && strlen(req->region) >= sizeof(k->region)))
+    return JAN_EINVAL;
+  k = calloc(1, sizeof(*k));
+  if(!k)
+    return JAN_ENOMEM;
+  k->c = c;
+  k->svc = req->service;
+  copy_str(k->region, sizeof(k->region),
+           req->region ? req->region : "us-east-1");
+  k->op = xstrdup(req->op);
+  k->method = xstrdup(req->method);
+  k->bucket = xstrdup(req->bucket);
+  k->path = xstrdup(req->path);
+  k->query = xstrdup(req->query);
+  k->content_type = xstrdup(req->content_type);
+  if(req->body_len) {
+    k->body = malloc(req->body_len);
+    if(k->body)
+      memcpy(k->body, req->body, req->body_len);
+  }
+  k->body_len = req->body_len;
+  k->max_body = req->max_body ? req->max_body : AWS_DEFAULT_MAX_BODY;
+  k->flags = req->flags;
+  k->parse = req->parse;
+  k->parse_arg = req->parse_arg;
+  k->cb = cb;
+  k->arg = arg;
+  jbuf_init(&k->resp.body, 0);
+  jbuf_init(&k->resp.headers, 0);
+  k->next = c->calls;
+  if(c->calls)
+    c->calls->prev = k;
+  c->calls = k;
+  c->ncalls++;
+  if(!k->op || !k->method || (req->bucket && !k->bucket) ||
+     (req->path && !k->path) || (req->query && !k->query) ||
+     (req->content_type && !k->content_type) ||
+     (req->body_len && !k->body)) {
+    k->cb = NULL;
+    call_free(k);
+    return JAN_ENOMEM;
+  }
+  c->st.calls++;
+  attempt_start(k);
+  return JAN_OK;
+}
+
+/* ---- typed calls ---------------------------------------------------------- */
+
+struct parsed_call {
+  size_t size;
+  aws_result_parse_fn parse;
+  aws_result_free_fn free_result;
+  aws_result_cb cb;
+  void *arg;
+  int filled;
+  void *result;
+};
+
+static void parsed_reset(struct parsed_call *p)
+{
+  if(p->filled && p->free_result)
+    p->free_result(p->result);
+  memset(p->result, 0, p->size);
+  p->filled = 0;
+}
+
+static int parsed_parse(void *arg, const struct aws_response *r)
+{
+  struct parsed_call *p = arg;
+  int rc;
+  parsed_reset(p);
+  if(!p->parse)
+    return JAN_OK;
+  p->filled = 1;
+  rc = p->parse(r->body.ptr ? r->body.ptr : "", r->body.len, p->result);
+  return rc;
+}
+
+static void parsed_done(void *arg, struct aws_response *r)
+{
+  struct parsed_call *p = arg;
+  p->cb(p->arg, r, r->err ? NULL : p->result);
+  parsed_reset(p);
+  free(p->result);
+  free(p);
+}
+
+int aws_send_parsed(struct aws_client *c, const struct aws_request *req,
+                    size_t result_size, aws_result_parse_fn parse,
+                    aws_result_free_fn free_result, aws_result_cb cb,
+                    void *arg)
+{
+  struct aws_request r = *req;
+  struct parsed_call *p = calloc(1, sizeof(*p));
+  int rc;
+
+  if(!p)
+    return JAN_ENOMEM;
+  p->size = result_size ? result_size : 1;
+  p->result = calloc(1, p->size);
+  if(!p->result) {
+    free(p);
+    return JAN_ENOMEM;
+  }
+  p->parse = parse;
+  p->free_result = free_result;
+  p->cb = cb;
+  p->arg = arg;
+  r.parse = parsed_parse;
+  r.parse_arg = p;
+  rc = aws_send(c, &r, parsed_done, p);
+  if(rc) {
+    free(p->result);
+    free(p);
+  }
+  return rc;
+}

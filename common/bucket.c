@@ -1,0 +1,556 @@
+/*
+ * The state machine of a bucket deletion (see bucket.h for the states).
+ * Listing and deleting are pipelined: each listed page becomes
+ * DeleteObjects batches right away while the next page is being listed;
+ * at most BUCKET_BATCHES_IN_FLIGHT batches are out per bucket, and the
+ * listing pauses while that many are out and a full batch is waiting, so
+ * memory stays bounded by a few thousand keys whatever the bucket holds.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "janitor/bucket.h"
+#include "janitor/log.h"
+#include "janitor/scope.h"
+#include "janitor/services.h"
+
+#define BATCH_MAX 1000
+
+struct qkey {
+  char *key;
+  char *vid;                    /* NULL: no version (ListObjectsV2) */
+  unsigned tries;
+};
+
+struct batch {
+  struct bucket_job *j;
+  struct qkey *k;
+  size_t n;
+};
+
+struct bucket_job {
+  struct aws_client *aws;
+  char region[32];
+  char *name;
+  bucket_done_cb cb;
+  void *arg;
+  enum bucket_state state;
+
+  int use_v2;                   /* ListObjectVersions was denied */
+  int listing;                  /* a list call is out */
+  int list_done;                /* this pass reached the last page */
+  size_t pass_listed;           /* entries listed in this pass */
+  char *key_marker, *vid_marker, *token;
+
+  struct qkey *q;               /* keys waiting for a batch */
+  size_t nq, capq;
+  unsigned inflight;            /* DeleteObjects/DeleteObject calls out */
+  unsigned relists;
+  int finishing;
+
+  uint64_t deleted;
+  uint64_t failed_keys;
+  char key_code[128];           /* first permanent per-key error */
+  char key_msg[256];
+  struct bucket_outcome out;
+};
+
+static void pump(struct bucket_job *j);
+static void list_next(struct bucket_job *j);
+
+const char *bucket_state_name(enum bucket_state s)
+{
+  switch(s) {
+  case BUCKET_WEBSITE: return "website";
+  case BUCKET_EMPTYING: return "emptying";
+  case BUCKET_REMOVING: return "removing";
+  default: return "done";
+  }
+}
+
+/* The one setter, so that every transition is logged. */
+static void set_state(struct bucket_job *j, enum bucket_state s)
+{
+  jlog_debug("bucket", "%s: %s -> %s", j->name, bucket_state_name(j->state),
+             bucket_state_name(s));
+  j->state = s;
+}
+
+uint64_t bucket_job_deleted(const struct bucket_job *j)
+{
+  return j->deleted;
+}
+
+const char *bucket_job_name(const struct bucket_job *j)
+{
+  return j->name;
+}
+
+static void qkey_free(struct qkey *k)
+{
+  free(k->key);
+  free(k->vid);
+}
+
+static void job_free(struct bucket_job *j)
+{
+  for(size_t i = 0; i < j->nq; i++)
+    qkey_free(&j->q[i]);
+  free(j->q);
+  free(j->key_marker);
+  free(j->vid_marker);
+  free(j->token);
+  free(j->name);
+  free(j);
+}
+
+/* Remember why the job fails (the first reason wins); nothing new is sent
+ * from now on, and the job ends when the last call is back. */
+static void record(struct bucket_job *j, int err, const struct aws_response *r,
+                   const char *fmt, ...) JAN_PRINTF(4, 5);
+static void record(struct bucket_job *j, int err, const struct aws_response *r,
+                   const char *fmt, ...)
+{
+  if(j->finishing)
+    return;
+  j->finishing = 1;
+  j->out.err = err;
+  if(fmt) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(j->out.error, sizeof(j->out.error), fmt, ap);
+    va_end(ap);
+  }
+  if(r) {
+    snprintf(j->out.request_id, sizeof(j->out.request_id), "%s",
+             r->request_id);
+    snprintf(j->out.code, sizeof(j->out.code), "%s", r->e.code);
+  }
+}
+
+/* End the job if nothing is out any more.  j may be freed on return. */
+static void complete(struct bucket_job *j)
+{
+  if(j->inflight || j->listing)
+    return;
+  set_state(j, BUCKET_DONE);
+  j->out.deleted = j->deleted;
+  j->cb(j->arg, &j->out);
+  job_free(j);
+}
+
+#define finish(j, err, r, ...) \
+  do { record((j), (err), (r), __VA_ARGS__); complete(j); } while(0)
+
+static int push_key(struct bucket_job *j, const char *key, const char *vid,
+                    unsigned tries)
+{
+  struct qkey *k;
+  if(j->nq == j->capq) {
+    size_t cap = j->capq ? j->capq * 2 : 1024;
+    struct qkey *p = realloc(j->q, cap * sizeof(*p));
+    if(!p)
+      return JAN_ENOMEM;
+    j->q = p;
+    j->capq = cap;
+  }
+  k = &j->q[j->nq];
+  k->key = strdup(key);
+  k->vid = vid ? strdup(vid) : NULL;
+  k->tries = tries;
+  if(!k->key || (vid && !k->vid)) {
+    qkey_free(k);
+    return JAN_ENOMEM;
+  }
+  j->nq++;
+  return JAN_OK;
+}
+
+static int code_is_transient(const char *code)
+{
+  return !strcmp(code, "InternalError") || !strcmp(code, "SlowDown") ||
+         !strcmp(code, "ServiceUnavailable") ||
+         !strcmp(code, "OperationAborted") || !strcmp(code, "RequestTimeout");
+}
+
+static void key_failed(struct bucket_job *j, const char *code, const char *msg)
+{
+  j->failed_keys++;
+  if(!j->key_code[0]) {
+    snprintf(j->key_code, sizeof(j->key_code), "%s", code);
+    snprintf(j->key_msg, sizeof(j->key_msg), "%s", msg ? msg : "");
+  }
+}
+
+/* A key that failed: again in a later batch, or a permanent failure. */
+static void key_retry(struct bucket_job *j, struct qkey *k, const char *code,
+                      const char *msg)
+{
+  if(code_is_transient(code) && k->tries + 1 < BUCKET_KEY_RETRIES &&
+     push_key(j, k->key, k->vid, k->tries + 1) == JAN_OK)
+    return;
+  key_failed(j, code, msg);
+}
+
+static void batch_free(struct batch *b)
+{
+  for(size_t i = 0; i < b->n; i++)
+    qkey_free(&b->k[i]);
+  free(b->k);
+  free(b);
+}
+
+static void batch_done(void *arg, const struct aws_response *r, void *res)
+{
+  struct batch *b = arg;
+  struct bucket_job *j = b->j;
+  struct wire_delete_result *dr = res;
+
+  j->inflight--;
+  if(!dr) {
+    if(aws_error_is_not_found(r) && !strcmp(r->e.code, "NoSuchBucket")) {
+      j->out.already_gone = 1;
+      batch_free(b);
+      finish(j, 0, r, NULL);
+      return;
+    }
+    /* The whole request failed after its retries: every key of it. */
+    for(size_t i = 0; i < b->n; i++)
+      key_retry(j, &b->k[i], r->err == JAN_EAWS ? r->e.code : "InternalError",
+                r->err == JAN_EAWS ? r->e.message : jan_strerror(r->err));
+    if(aws_error_is_access_denied(r))
+      record(j, JAN_EDENIED, r, "DeleteObjects on %s: %s: %s; needs "
+             "s3:DeleteObject%s (see remotion-janitor --validate)", j->name,
+             r->e.code, r->e.message, j->use_v2 ? "" : " and "
+             "s3:DeleteObjectVersion");
+  }
+  else {
+    size_t ok = b->n;
+    for(size_t e = 0; e < dr->nerrors; e++) {
+      const struct wire_delete_error *de = &dr->errors[e];
+      struct qkey *k = NULL;
+      for(size_t i = 0; i < b->n && !k; i++)
+        if(!strcmp(b->k[i].key, de->key) &&
+           ((!b->k[i].vid && !de->version_id) ||
+            (b->k[i].vid && de->version_id &&
+             !strcmp(b->k[i].vid, de->version_id))))
+          k = &b->k[i];
+      if(ok)
+        ok--;
+      if(k)
+        key_retry(j, k, de->code, de->message);
+      else
+        key_failed(j, de->code, de->message);
+    }
+    j->deleted += ok;
+  }
+  batch_free(b);
+  pump(j);
+}
+
+static void single_done(void *arg, const struct aws_response *r, void *res)
+{
+  struct batch *b = arg;
+  struct bucket_job *j = b->j;
+  (void)res;
+  j->inflight--;
+  if(!r->err || aws_error_is_not_found(r))
+    j->deleted++;
+  else
+    key_retry(j, &b->k[0], r->err == JAN_EAWS ? r->e.code : "InternalError",
+              r->err == JAN_EAWS ? r->e.message : jan_strerror(r->err));
+  batch_free(b);
+  pump(j);
+}
+
+/* Take up to max keys off the front of the queue into a new batch. */
+static struct batch *take_batch(struct bucket_job *j, size_t max)
+{
+  struct batch *b = calloc(1, sizeof(*b));
+  size_t n = j->nq < max ? j->nq : max;
+  if(!b)
+    return NULL;
+  b->k = malloc(n * sizeof(*b->k));
+  if(!b->k) {
+    free(b);
+    return NULL;
+  }
+  memcpy(b->k, j->q, n * sizeof(*b->k));
+  memmove(j->q, j->q + n, (j->nq - n) * sizeof(*j->q));
+  j->nq -= n;
+  b->n = n;
+  b->j = j;
+  return b;
+}
+
+static void send_batch(struct bucket_job *j, struct batch *b)
+{
+  struct wire_object objs[BATCH_MAX];
+  int rc;
+
+  /* Keys that XML 1.0 cannot carry go one by one, in the URL path. */
+  if(b->n == 1 && !wire_s3_key_xml_safe(b->k[0].key)) {
+    j->inflight++;
+    rc = s3_delete_object(j->aws, j->region, j->name, b->k[0].key,
+                          b->k[0].vid, single_done, b);
+    if(rc) {
+      j->inflight--;
+      key_failed(j, "InternalError", jan_strerror(rc));
+      batch_free(b);
+    }
+    return;
+  }
+  for(size_t i = 0; i < b->n; i++) {
+    objs[i].key = b->k[i].key;
+    objs[i].version_id = b->k[i].vid;
+    objs[i].delete_marker = 0;
+    objs[i].last_modified = 0;
+  }
+  j->inflight++;
+  rc = s3_delete_objects(j->aws, j->region, j->name, objs, b->n, batch_done,
+                         b);
+  if(rc) {
+    j->inflight--;
+    for(size_t i = 0; i < b->n; i++)
+      key_failed(j, "InternalError", jan_strerror(rc));
+    batch_free(b);
+  }
+}
+
+static void bucket_removed(void *arg, const struct aws_response *r, void *res);
+
+/*
+ * Send what is ready, keep the listing going, and move on when a pass is
+ * over: every key listed, nothing out, nothing queued.
+ */
+static void pump(struct bucket_job *j)
+{
+  if(j->finishing) {
+    complete(j);
+    return;
+  }
+  /* Unsafe keys first, alone; then full batches; a partial one only when
+   * the listing pass is over. */
+  while(j->inflight < BUCKET_BATCHES_IN_FLIGHT && j->nq &&
+        (j->nq >= BATCH_MAX || j->list_done ||
+         !wire_s3_key_xml_safe(j->q[0].key))) {
+    size_t n = 0;
+    struct batch *b;
+    if(!wire_s3_key_xml_safe(j->q[0].key))
+      n = 1;
+    else
+      while(n < j->nq && n < BATCH_MAX && wire_s3_key_xml_safe(j->q[n].key))
+        n++;
+    b = take_batch(j, n);
+    if(!b) {
+      finish(j, JAN_ENOMEM, NULL, "%s: out of memory", j->name);
+      return;
+    }
+    send_batch(j, b);
+  }
+  if(!j->list_done) {
+    list_next(j);
+    return;
+  }
+  if(j->inflight || j->nq || j->listing)
+    return;
+  if(j->failed_keys) {
+    record(j, JAN_EAWS, NULL, "%s: %llu object%s could not be deleted: "
+           "%s%s%s%s", j->name, (unsigned long long)j->failed_keys,
+           j->failed_keys == 1 ? "" : "s", j->key_code,
+           j->key_msg[0] ? " (" : "", j->key_msg, j->key_msg[0] ? ")" : "");
+    snprintf(j->out.code, sizeof(j->out.code), "%s", j->key_code);
+    if(!strcmp(j->key_code, "AccessDenied"))
+      snprintf(j->out.error + strlen(j->out.error),
+               sizeof(j->out.error) - strlen(j->out.error),
+               "; deleting object versions needs s3:DeleteObjectVersion "
+               "(see remotion-janitor --validate)");
+    complete(j);
+    return;
+  }
+  set_state(j, BUCKET_REMOVING);
+  j->inflight++;
+  if(s3_delete_bucket(j->aws, j->region, j->name, bucket_removed, j)) {
+    j->inflight--;
+    finish(j, JAN_ENOMEM, NULL, "%s: cannot send DeleteBucket", j->name);
+  }
+}
+
+static void listed(void *arg, const struct aws_response *r, void *res)
+{
+  struct bucket_job *j = arg;
+  struct wire_object_page *p = res;
+
+  j->listing = 0;
+  if(!p) {
+    if(!j->use_v2 && aws_error_is_access_denied(r)) {
+      /* Remotion's own policy has no s3:ListBucketVersions. */
+      jlog_info("bucket", "%s: ListObjectVersions denied; listing with "
+                "ListObjectsV2 (a versioned bucket cannot be emptied so)",
+                j->name);
+      j->use_v2 = 1;
+      pump(j);
+      return;
+    }
+    if(aws_error_is_not_found(r) && !strcmp(r->e.code, "NoSuchBucket")) {
+      j->out.already_gone = 1;
+      finish(j, 0, r, NULL);
+      return;
+    }
+    {
+      char msg[512];
+      aws_describe_error(r, j->use_v2 ? "ListObjectsV2" : "ListObjectVersions",
+                         msg, sizeof(msg));
+      finish(j, r->err, r, "%s%s", msg, aws_error_is_access_denied(r)
+             ? "; see remotion-janitor --validate" : "");
+    }
+    return;
+  }
+  for(size_t i = 0; i < p->n; i++) {
+    if(push_key(j, p->v[i].key, p->v[i].version_id, 0)) {
+      finish(j, JAN_ENOMEM, NULL, "%s: out of memory", j->name);
+      return;
+    }
+  }
+  j->pass_listed += p->n;
+  free(j->key_marker);
+  free(j->vid_marker);
+  free(j->token);
+  j->key_marker = p->next_key_marker ? strdup(p->next_key_marker) : NULL;
+  j->vid_marker = p->next_version_id_marker
+                      ? strdup(p->next_version_id_marker) : NULL;
+  j->token = p->next_continuation_token
+                 ? strdup(p->next_continuation_token) : NULL;
+  if(!p->truncated)
+    j->list_done = 1;
+  pump(j);
+}
+
+static void list_next(struct bucket_job *j)
+{
+  int rc;
+  if(j->listing || j->list_done || j->finishing)
+    return;
+  /* Back-pressure: enough is waiting and all batch slots are busy. */
+  if(j->nq >= BATCH_MAX && j->inflight >= BUCKET_BATCHES_IN_FLIGHT)
+    return;
+  j->listing = 1;
+  if(j->use_v2)
+    rc = s3_list_objects_v2(j->aws, j->region, j->name, j->token, listed, j);
+  else
+    rc = s3_list_object_versions(j->aws, j->region, j->name, j->key_marker,
+                                 j->vid_marker, listed, j);
+  if(rc) {
+    j->listing = 0;
+    finish(j, rc, NULL, "%s: cannot send the listing: %s", j->name,
+           jan_strerror(rc));
+  }
+}
+
+static void start_pass(struct bucket_job *j)
+{
+  free(j->key_marker);
+  free(j->vid_marker);
+  free(j->token);
+  j->key_marker = j->vid_marker = j->token = NULL;
+  j->list_done = 0;
+  j->pass_listed = 0;
+  set_state(j, BUCKET_EMPTYING);
+  pump(j);
+}
+
+static void bucket_removed(void *arg, const struct aws_response *r, void *res)
+{
+  struct bucket_job *j = arg;
+  (void)res;
+  j->inflight--;
+  if(!r->err || (aws_error_is_not_found(r) &&
+                 !strcmp(r->e.code, "NoSuchBucket"))) {
+    j->out.already_gone = r->err != 0;
+    finish(j, 0, r, NULL);
+    return;
+  }
+  if(!strcmp(r->e.code, "BucketNotEmpty")) {
+    if(j->use_v2 && j->pass_listed == 0) {
+      finish(j, JAN_EDENIED, r, "%s is versioned: its object versions and "
+             "delete markers are invisible without s3:ListBucketVersions, "
+             "and deleting them needs s3:DeleteObjectVersion (see "
+             "remotion-janitor --validate)", j->name);
+      return;
+    }
+    if(++j->relists > BUCKET_MAX_RELISTS) {
+      finish(j, JAN_EAWS, r, "%s: still not empty after %u passes (objects "
+             "keep appearing)", j->name, BUCKET_MAX_RELISTS);
+      return;
+    }
+    jlog_info("bucket", "%s: not empty yet (objects appeared); listing again",
+              j->name);
+    start_pass(j);
+    return;
+  }
+  {
+    char msg[512];
+    aws_describe_error(r, "DeleteBucket", msg, sizeof(msg));
+    finish(j, r->err, r, "%s%s", msg, aws_error_is_access_denied(r)
+           ? "; needs s3:DeleteBucket (see remotion-janitor --validate)" : "");
+  }
+}
+
+static void website_removed(void *arg, const struct aws_response *r,
+                            void *res)
+{
+  struct bucket_job *j = arg;
+  (void)res;
+  j->inflight--;
+  if(r->err && !strcmp(r->e.code, "NoSuchBucket")) {
+    j->out.already_gone = 1;
+    finish(j, 0, r, NULL);
+    return;
+  }
+  if(r->err && strcmp(r->e.code, "NoSuchWebsiteConfiguration") != 0)
+    jlog_warn("bucket", "%s: DeleteBucketWebsite failed (%s); going on",
+              j->name, r->err == JAN_EAWS ? r->e.code : jan_strerror(r->err));
+  start_pass(j);
+}
+
+int bucket_delete_start(struct aws_client *aws, const char *region,
+                        const char *bucket, bucket_done_cb cb, void *arg,
+                        struct bucket_job **out)
+{
+  struct bucket_job *j;
+  int rc;
+
+  if(!scope_contains(JAN_KIND_BUCKET, bucket)) {
+    jlog_err("scope", "REFUSED to delete a bucket outside the scope (name "
+             "withheld); this is a bug, please report it");
+    return JAN_ESCOPE;
+  }
+  if(strlen(region) >= sizeof(j->region))
+    return JAN_EINVAL;
+  j = calloc(1, sizeof(*j));
+  if(!j)
+    return JAN_ENOMEM;
+  j->aws = aws;
+  strcpy(j->region, region);
+  j->name = strdup(bucket);
+  j->cb = cb;
+  j->arg = arg;
+  if(!j->name) {
+    free(j);
+    return JAN_ENOMEM;
+  }
+  set_state(j, BUCKET_WEBSITE);
+  j->inflight++;
+  if(out)
+    *out = j;
+  rc = s3_delete_bucket_website(aws, region, bucket, website_removed, j);
+  if(rc) {
+    j->inflight--;
+    job_free(j);
+    if(out)
+      *out = NULL;
+  }
+  return rc;
+}

@@ -1,0 +1,431 @@
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "janitor/collect.h"
+#include "janitor/log.h"
+#include "janitor/remotion.h"
+#include "janitor/scope.h"
+#include "janitor/services.h"
+
+struct collector {
+  struct aws_client *aws;
+  const struct jan_config *cfg;
+  struct inventory *inv;
+  collect_done_cb done;
+  void *arg;
+  size_t pending;               /* calls in flight */
+  struct collect_result res;
+};
+
+/* One paging chain or one probe: what its callback needs to go on. */
+struct step {
+  struct collector *co;
+  char region[32];
+  char *layer;                  /* layer name for version listings */
+  int64_t version;              /* GetLayerVersion probe */
+};
+
+static void step_free(struct step *s)
+{
+  free(s->layer);
+  free(s);
+}
+
+static struct step *step_new(struct collector *co, const char *region,
+                             const char *layer)
+{
+  struct step *s = calloc(1, sizeof(*s));
+  if(!s)
+    return NULL;
+  s->co = co;
+  snprintf(s->region, sizeof(s->region), "%s", region);
+  if(layer) {
+    s->layer = strdup(layer);
+    if(!s->layer) {
+      free(s);
+      return NULL;
+    }
+  }
+  return s;
+}
+
+static void collector_unref(struct collector *co)
+{
+  if(--co->pending)
+    return;
+  co->done(co->arg, &co->res);
+  free(co);
+}
+
+/* Record a failed listing.  A Lambda "not enabled" answer disables the
+ * region instead, unless something in it already failed otherwise. */
+static void listing_failed(struct collector *co, const char *region,
+                           enum jan_kind kind, const struct aws_response *r,
+                           const char *op)
+{
+  char msg[768];
+  struct inv_region *reg = inventory_region(co->inv, region);
+
+  if(kind != JAN_KIND_BUCKET && aws_error_is_region_disabled(r)) {
+    if(reg && reg->status == INV_REGION_OK) {
+      reg->status = INV_REGION_DISABLED;
+      jlog_info("inventory", "%s: region not enabled for this account", region);
+    }
+    return;
+  }
+  if(r)
+    aws_describe_error(r, op, msg, sizeof(msg));
+  else
+    snprintf(msg, sizeof(msg), "%s %s: cannot send the request", op, region);
+  if(r && aws_error_is_access_denied(r))
+    snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+             "; run remotion-janitor --validate");
+  jlog_warn("inventory", "%s; %s listing marked incomplete", msg,
+            scope_kind_name(kind));
+  if(reg && reg->status == INV_REGION_DISABLED)
+    reg->status = INV_REGION_OK;  /* a real failure outranks "disabled" */
+  inventory_mark_incomplete(co->inv, region, kind, msg);
+}
+
+static int region_wanted(struct collector *co, const char *region)
+{
+  return inventory_region(co->inv, region) != NULL;
+}
+
+/* ---- identity ---------------------------------------------------------- */
+
+static void identity_done(void *arg, const struct aws_response *r, void *res)
+{
+  struct collector *co = arg;
+  struct wire_identity *id = res;
+  if(id) {
+    memcpy(co->inv->account, id->account, sizeof(co->inv->account));
+    free(co->inv->caller_arn);
+    co->inv->caller_arn = id->arn ? strdup(id->arn) : NULL;
+  }
+  else {
+    co->res.identity_err = r->err;
+    aws_describe_error(r, "GetCallerIdentity", co->res.identity_msg,
+                       sizeof(co->res.identity_msg));
+  }
+  collector_unref(co);
+}
+
+/* ---- buckets ------------------------------------------------------------- */
+
+struct bucket_step {
+  struct collector *co;
+  char *name;
+  int64_t created;
+};
+
+static void add_bucket(struct collector *co, const char *name,
+                       const char *region, int64_t created)
+{
+  if(!region_wanted(co, region)) {
+    jlog_debug("inventory", "a bucket in %s, outside the regions swept, "
+               "is left out", region);
+    return;
+  }
+  if(!inventory_add(co->inv, JAN_KIND_BUCKET, region, name, NULL, 0,
+                    created == WIRE_TIME_UNKNOWN ? -1 : created))
+    inventory_mark_incomplete(co->inv, region, JAN_KIND_BUCKET,
+                              "out of memory");
+}
+
+static void location_done(void *arg, const struct aws_response *r, void *res)
+{
+  struct bucket_step *b = arg;
+  struct s3_location *loc = res;
+  if(loc)
+    add_bucket(b->co, b->name, loc->region, b->created);
+  else
+    listing_failed(b->co, "us-east-1", JAN_KIND_BUCKET, r,
+                   "GetBucketLocation");
+  collector_unref(b->co);
+  free(b->name);
+  free(b);
+}
+
+static void buckets_page(void *arg, const struct aws_response *r, void *res)
+{
+  struct step *s = arg;
+  struct collector *co = s->co;
+  struct wire_bucket_list *l = res;
+
+  if(!l) {
+    listing_failed(co, "us-east-1", JAN_KIND_BUCKET, r, "ListBuckets");
+    goto out;
+  }
+  for(size_t i = 0; i < l->n; i++) {
+    const struct wire_bucket *wb = &l->v[i];
+    if(!scope_contains(JAN_KIND_BUCKET, wb->name)) {
+      co->inv->ignored[JAN_KIND_BUCKET]++;
+      continue;
+    }
+    if(wb->region && *wb->region) {
+      add_bucket(co, wb->name, wb->region, wb->created);
+      continue;
+    }
+    /* No <BucketRegion>: ask where it lives. */
+    struct bucket_step *b = calloc(1, sizeof(*b));
+    if(b && (b->name = strdup(wb->name)) != NULL) {
+      b->co = co;
+      b->created = wb->created;
+      co->pending++;
+      if(s3_get_bucket_location(co->aws, b->name, location_done, b) == 0)
+        continue;
+      co->pending--;
+    }
+    if(b)
+      free(b->name);
+    free(b);
+    listing_failed(co, "us-east-1", JAN_KIND_BUCKET, NULL,
+                   "GetBucketLocation");
+  }
+  if(l->continuation_token) {
+    co->pending++;
+    if(s3_list_buckets(co->aws, l->continuation_token, buckets_page, s) == 0) {
+      collector_unref(co);
+      return;
+    }
+    co->pending--;
+    listing_failed(co, "us-east-1", JAN_KIND_BUCKET, NULL, "ListBuckets");
+  }
+out:
+  step_free(s);
+  collector_unref(co);
+}
+
+/* ---- functions ----------------------------------------------------------- */
+
+static void functions_page(void *arg, const struct aws_response *r, void *res)
+{
+  struct step *s = arg;
+  struct collector *co = s->co;
+  struct wire_function_page *p = res;
+
+  if(!p) {
+    listing_failed(co, s->region, JAN_KIND_FUNCTION, r, "ListFunctions");
+    goto out;
+  }
+  for(size_t i = 0; i < p->n; i++) {
+    const struct wire_function *f = &p->v[i];
+    struct inv_item *it;
+    if(!scope_contains(JAN_KIND_FUNCTION, f->name)) {
+      co->inv->ignored[JAN_KIND_FUNCTION]++;
+      continue;
+    }
+    /* ListFunctions gives no creation time: LastModified is the closest
+     * (a function Remotion deploys is never modified afterwards). */
+    it = inventory_add(co->inv, JAN_KIND_FUNCTION, s->region, f->name,
+                       f->arn, 0,
+                       f->last_modified == WIRE_TIME_UNKNOWN
+                           ? -1 : f->last_modified);
+    if(!it) {
+      inventory_mark_incomplete(co->inv, s->region, JAN_KIND_FUNCTION,
+                                "out of memory");
+      goto out;
+    }
+    it->has_remotion =
+        remotion_parse_function_name(f->name, &it->remotion) == 0;
+  }
+  if(p->next_marker) {
+    co->pending++;
+    if(lambda_list_functions(co->aws, s->region, p->next_marker,
+                             functions_page, s) == 0) {
+      collector_unref(co);
+      return;
+    }
+    co->pending--;
+    listing_failed(co, s->region, JAN_KIND_FUNCTION, NULL, "ListFunctions");
+  }
+out:
+  step_free(s);
+  collector_unref(co);
+}
+
+/* ---- layers -------------------------------------------------------------- */
+
+static void add_version(struct collector *co, const char *region,
+                        const char *layer, const struct wire_layer_version *v)
+{
+  if(!inventory_add(co->inv, JAN_KIND_LAYER, region, layer, v->arn,
+                    v->version,
+                    v->created == WIRE_TIME_UNKNOWN ? -1 : v->created))
+    inventory_mark_incomplete(co->inv, region, JAN_KIND_LAYER,
+                              "out of memory");
+}
+
+static void probe_done(void *arg, const struct aws_response *r, void *res)
+{
+  struct step *s = arg;
+  struct wire_layer_version *v = res;
+  if(v)
+    add_version(s->co, s->region, s->layer, v);
+  else if(!aws_error_is_not_found(r))   /* a deleted version is a gap */
+    listing_failed(s->co, s->region, JAN_KIND_LAYER, r, "GetLayerVersion");
+  collector_unref(s->co);
+  step_free(s);
+}
+
+/*
+ * Without lambda:ListLayerVersions (Remotion's own policy lacks it), probe
+ * every version number up to the latest with GetLayerVersion.
+ */
+static void probe_versions(struct collector *co, const char *region,
+                           const char *layer, int64_t latest)
+{
+  for(int64_t v = 1; v <= latest; v++) {
+    struct step *p = step_new(co, region, layer);
+    if(p) {
+      p->version = v;
+      co->pending++;
+      if(lambda_get_layer_version(co->aws, region, layer, v, probe_done,
+                                  p) == 0)
+        continue;
+      co->pending--;
+      step_free(p);
+    }
+    listing_failed(co, region, JAN_KIND_LAYER, NULL, "GetLayerVersion");
+    return;
+  }
+}
+
+static void versions_page(void *arg, const struct aws_response *r, void *res)
+{
+  struct step *s = arg;
+  struct collector *co = s->co;
+  struct wire_layer_version_page *p = res;
+
+  if(!p) {
+    if(aws_error_is_access_denied(r) && s->version > 0) {
+      jlog_info("inventory", "%s: no lambda:ListLayerVersions; probing "
+                "versions 1..%" PRId64 " with GetLayerVersion", s->region,
+                s->version);
+      probe_versions(co, s->region, s->layer, s->version);
+    }
+    else {
+      listing_failed(co, s->region, JAN_KIND_LAYER, r, "ListLayerVersions");
+    }
+    goto out;
+  }
+  for(size_t i = 0; i < p->n; i++)
+    add_version(co, s->region, s->layer, &p->v[i]);
+  if(p->next_marker) {
+    co->pending++;
+    if(lambda_list_layer_versions(co->aws, s->region, s->layer,
+                                  p->next_marker, versions_page, s) == 0) {
+      collector_unref(co);
+      return;
+    }
+    co->pending--;
+    listing_failed(co, s->region, JAN_KIND_LAYER, NULL, "ListLayerVersions");
+  }
+out:
+  step_free(s);
+  collector_unref(co);
+}
+
+static void layers_page(void *arg, const struct aws_response *r, void *res)
+{
+  struct step *s = arg;
+  struct collector *co = s->co;
+  struct wire_layer_page *p = res;
+
+  if(!p) {
+    listing_failed(co, s->region, JAN_KIND_LAYER, r, "ListLayers");
+    goto out;
+  }
+  for(size_t i = 0; i < p->n; i++) {
+    const struct wire_layer *l = &p->v[i];
+    struct step *v;
+    if(!scope_contains(JAN_KIND_LAYER, l->name)) {
+      co->inv->ignored[JAN_KIND_LAYER]++;
+      continue;
+    }
+    v = step_new(co, s->region, l->name);
+    if(v) {
+      v->version = l->latest_version;   /* for the probing fallback */
+      co->pending++;
+      if(lambda_list_layer_versions(co->aws, s->region, l->name, NULL,
+                                    versions_page, v) == 0)
+        continue;
+      co->pending--;
+      step_free(v);
+    }
+    listing_failed(co, s->region, JAN_KIND_LAYER, NULL, "ListLayerVersions");
+  }
+  if(p->next_marker) {
+    co->pending++;
+    if(lambda_list_layers(co->aws, s->region, p->next_marker, layers_page,
+                          s) == 0) {
+      collector_unref(co);
+      return;
+    }
+    co->pending--;
+    listing_failed(co, s->region, JAN_KIND_LAYER, NULL, "ListLayers");
+  }
+out:
+  step_free(s);
+  collector_unref(co);
+}
+
+/* ---- start ----------------------------------------------------------------- */
+
+int collect_start(struct aws_client *aws, const struct jan_config *cfg,
+                  struct inventory *inv, collect_done_cb done, void *arg)
+{
+  struct collector *co = calloc(1, sizeof(*co));
+  struct step *s;
+
+  if(!co)
+    return JAN_ENOMEM;
+  co->aws = aws;
+  co->cfg = cfg;
+  co->inv = inv;
+  co->done = done;
+  co->arg = arg;
+  /* The collector holds one reference of its own while it starts. */
+  co->pending = 1;
+
+  co->pending++;
+  if(sts_get_caller_identity(aws, inv->nregions ? inv->regions[0].name
+                                                : "us-east-1",
+                             identity_done, co)) {
+    co->pending--;
+    co->res.identity_err = JAN_ENOMEM;
+    snprintf(co->res.identity_msg, sizeof(co->res.identity_msg),
+             "GetCallerIdentity: cannot send the request");
+  }
+
+  s = step_new(co, "us-east-1", NULL);
+  co->pending++;
+  if(!s || s3_list_buckets(aws, NULL, buckets_page, s)) {
+    co->pending--;
+    free(s);
+    listing_failed(co, "us-east-1", JAN_KIND_BUCKET, NULL, "ListBuckets");
+  }
+
+  for(size_t i = 0; i < inv->nregions; i++) {
+    const char *region = inv->regions[i].name;
+    s = step_new(co, region, NULL);
+    co->pending++;
+    if(!s || lambda_list_functions(aws, region, NULL, functions_page, s)) {
+      co->pending--;
+      free(s);
+      listing_failed(co, region, JAN_KIND_FUNCTION, NULL, "ListFunctions");
+    }
+    s = step_new(co, region, NULL);
+    co->pending++;
+    if(!s || lambda_list_layers(aws, region, NULL, layers_page, s)) {
+      co->pending--;
+      free(s);
+      listing_failed(co, region, JAN_KIND_LAYER, NULL, "ListLayers");
+    }
+  }
+  collector_unref(co);
+  return JAN_OK;
+}

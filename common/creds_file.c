@@ -1,0 +1,797 @@
+/*
+ * The providers that read local state and answer before returning: the
+ * environment, the shared credentials and config files, and systemd
+ * credentials ($CREDENTIALS_DIRECTORY/aws, in the credentials format).
+ *
+ * The files are parsed here rather than with libinih: a session token is
+ * longer than inih's default line, and the AWS dialect (whole-line comments
+ * only, "=" or ":", indented continuation lines for nested settings such as
+ * "s3 =") is easier to follow exactly in a few lines of our own.
+ *
+ * Secrets: the file content and the values are wiped before being freed,
+ * and no message ever quotes a value, only file names, line numbers,
+ * profile and key names.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "janitor/creds.h"
+#include "janitor/log.h"
+
+#define TAG "creds"
+
+/* The message buffers: file names and a profile name, never a value. */
+#define MSG_MAX 8192
+
+/* Keys that would make the AWS CLI use other credentials than the static
+ * ones; we support none of them, and say so instead of moving on. */
+static const char *const unsupported_keys[] = {
+  "role_arn", "credential_process", "web_identity_token_file",
+  "sso_session", "sso_start_url", "sso_account_id"
+};
+
+enum { K_ID, K_SECRET, K_TOKEN, K_COUNT };
+static const char *const key_names[K_COUNT] = {
+  "aws_access_key_id", "aws_secret_access_key", "aws_session_token"
+};
+
+/*
+ * Keys, secrets and tokens are printable ASCII without spaces (base64 and
+ * friends).  Anything else, a newline above all, would end up in a signed
+ * header, so it is refused, without echoing the value.
+ */
+static int value_ok(const char *s, size_t n)
+{
+  for(size_t i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)s[i];
+    if(ch <= 0x20 || ch >= 0x7f)
+      return 0;
+  }
+  return n > 0;
+}
+
+static void wipe_free(char *p, size_t n)
+{
+  if(p) {
+    explicit_bzero(p, n);
+    free(p);
+  }
+}
+
+/* ---- environment ---------------------------------------------------- */
+
+static const char *env_value(const char *name)
+{
+  const char *v = getenv(name);
+  return v && *v ? v : NULL;
+}
+
+static void env_fetch(struct creds_provider *self, creds_cb cb, void *arg)
+{
+  const char *v[K_COUNT];
+  static const char *const names[K_COUNT] = {
+    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"
+  };
+  struct aws_creds c;
+  char msg[160];
+
+  (void)self;
+  for(size_t i = 0; i < K_COUNT; i++)
+    v[i] = env_value(names[i]);
+  /* A lone session token is ignored, as the AWS SDKs do. */
+  if(!v[K_ID] && !v[K_SECRET]) {
+    cb(arg, JAN_ENOENT, NULL, "environment");
+    return;
+  }
+  if(!v[K_ID] || !v[K_SECRET]) {
+    snprintf(msg, sizeof(msg), "environment: %s is set but %s is not",
+             names[v[K_ID] ? K_ID : K_SECRET],
+             names[v[K_ID] ? K_SECRET : K_ID]);
+    cb(arg, JAN_ECONFIG, NULL, msg);
+    return;
+  }
+  for(size_t i = 0; i < K_COUNT; i++) {
+    if(v[i] && !value_ok(v[i], strlen(v[i]))) {
+      snprintf(msg, sizeof(msg),
+               "environment: %s holds spaces or control characters",
+               names[i]);
+      cb(arg, JAN_ECONFIG, NULL, msg);
+      return;
+    }
+  }
+  creds_init(&c);
+  c.source = "environment";
+  if(!(c.access_key = strdup(v[K_ID])) ||
+     !(c.secret_key = strdup(v[K_SECRET])) ||
+     (v[K_TOKEN] && !(c.session_token = strdup(v[K_TOKEN])))) {
+    creds_free(&c);
+    cb(arg, JAN_ENOMEM, NULL, "environment: out of memory");
+    return;
+  }
+  jlog_debug(TAG, "environment: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+             " set%s", v[K_TOKEN] ? ", with AWS_SESSION_TOKEN" : "");
+  /* c is on our stack, so it can be freed after the callback even when
+   * that freed the chain and this provider. */
+  cb(arg, JAN_OK, &c, NULL);
+  creds_free(&c);
+}
+
+static void env_destroy(struct creds_provider *self)
+{
+  free(self);
+}
+
+struct creds_provider *creds_provider_env(void)
+{
+  struct creds_provider *p = calloc(1, sizeof(*p));
+  if(!p)
+    return NULL;
+  p->name = "environment";
+  p->fetch = env_fetch;
+  p->destroy = env_destroy;
+  return p;
+}
+
+/* ---- reading a file ------------------------------------------------- */
+
+/*
+ * Read a whole file of at most CREDS_FILE_MAX bytes.  JAN_ENOENT when it
+ * does not exist or is not a regular file (AWS_CONFIG_FILE=/dev/null turns
+ * the file off; a FIFO must not block the loop, hence O_NONBLOCK).  On
+ * JAN_EIO, *err_no keeps errno so the caller can decide how loud to be.
+ */
+static int load_file(const char *path, char **out, size_t *outlen,
+                     int *err_no, struct jbuf *err)
+{
+  struct stat st;
+  size_t size, alloc = 0, n = 0;
+  char *buf = NULL;
+  int fd, rc = JAN_OK;
+
+  *out = NULL;
+  *outlen = 0;
+  *err_no = 0;
+  fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if(fd < 0) {
+    *err_no = errno;
+    if(errno == ENOENT || errno == ENOTDIR)
+      return JAN_ENOENT;
+    jbuf_printf(err, "%s: cannot open: %s", path, strerror(errno));
+    return JAN_EIO;
+  }
+  if(fstat(fd, &st) != 0) {
+    *err_no = errno;
+    jbuf_printf(err, "%s: cannot stat: %s", path, strerror(errno));
+    rc = JAN_EIO;
+    goto out;
+  }
+  if(S_ISDIR(st.st_mode)) {
+    *err_no = EISDIR;
+    jbuf_printf(err, "%s: is a directory", path);
+    rc = JAN_EIO;
+    goto out;
+  }
+  if(!S_ISREG(st.st_mode)) {
+    rc = JAN_ENOENT;
+    goto out;
+  }
+  if(st.st_size > CREDS_FILE_MAX) {
+    jbuf_printf(err, "%s: larger than %d bytes", path, CREDS_FILE_MAX);
+    rc = JAN_ETOOBIG;
+    goto out;
+  }
+  size = (size_t)st.st_size;
+  /* One byte more than the size to notice a file that grows, one for the
+   * NUL. */
+  alloc = size + 2;
+  buf = malloc(alloc);
+  if(!buf) {
+    rc = JAN_ENOMEM;
+    jbuf_printf(err, "%s: out of memory", path);
+    goto out;
+  }
+  while(n < size + 1) {
+    ssize_t r = read(fd, buf + n, size + 1 - n);
+    if(r < 0 && errno == EINTR)
+      continue;
+    if(r < 0) {
+      *err_no = errno;
+      jbuf_printf(err, "%s: cannot read: %s", path, strerror(errno));
+      rc = JAN_EIO;
+      goto out;
+    }
+    if(r == 0)
+      break;
+    n += (size_t)r;
+  }
+  if(n > size) {
+    jbuf_printf(err, "%s: changed while being read", path);
+    rc = JAN_EIO;
+    goto out;
+  }
+  buf[n] = '\0';
+  *out = buf;
+  *outlen = n;
+  buf = NULL;
+out:
+  wipe_free(buf, alloc);
+  close(fd);
+  return rc;
+}
+
+/* ---- parsing -------------------------------------------------------- */
+
+/* What one file says about one profile. */
+struct prof_scan {
+  int found;                    /* the profile's section exists */
+  char *v[K_COUNT];             /* the values set (wiped when freed) */
+  unsigned line[K_COUNT];
+  const char *unsupported;      /* first unsupported key set, or NULL */
+  unsigned unsupported_line;
+};
+
+static void scan_init(struct prof_scan *s)
+{
+  memset(s, 0, sizeof(*s));
+}
+
+static void scan_free(struct prof_scan *s)
+{
+  for(size_t i = 0; i < K_COUNT; i++)
+    wipe_free(s->v[i], s->v[i] ? strlen(s->v[i]) : 0);
+  scan_init(s);
+}
+
+static int is_blank(char c)
+{
+  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static void trim(const char **a, const char **b)
+{
+  while(*a < *b && is_blank(**a))
+    (*a)++;
+  while(*b > *a && is_blank((*b)[-1]))
+    (*b)--;
+}
+
+static int span_is(const char *a, const char *b, const char *word)
+{
+  size_t n = strlen(word);
+  return (size_t)(b - a) == n && !strncasecmp(a, word, n);
+}
+
+/*
+ * Does the section [a, b) (brackets stripped, trimmed) name the profile?
+ * Credentials files name it as is; config files say "default" or
+ * "profile NAME" (other sections, "sso-session x", "services y", are not
+ * profiles).
+ */
+static int section_matches(const char *a, const char *b, int is_config,
+                           const char *profile)
+{
+  size_t n = strlen(profile);
+
+  if(is_config) {
+    if((size_t)(b - a) == 7 && !memcmp(a, "default", 7))
+      return !strcmp(profile, "default");
+    if(b - a < 8 || memcmp(a, "profile", 7) || !is_blank(a[7]))
+      return 0;
+    a += 8;
+    trim(&a, &b);
+  }
+  return (size_t)(b - a) == n && !memcmp(a, profile, n);
+}
+
+/*
+ * The AWS dialect of INI, as Python's configparser reads it for the CLI:
+ * whole-line comments with "#" or ";", "key = value" or "key: value" with
+ * case-insensitive keys, and lines indented deeper than the key before them
+ * continuing its value (nested settings under "s3 =" and the like), which
+ * we skip.  A profile's section may appear more than once: later values win.
+ */
+static int scan_buf(const char *buf, size_t len, const char *path,
+                    int is_config, const char *profile, struct prof_scan *s,
+                    struct jbuf *err)
+{
+  const char *p = buf, *end = buf + len;
+  unsigned lineno = 0;
+  int in_section = 0, matching = 0, after_key = 0;
+  size_t key_indent = 0;
+
+  if(len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
+    p += 3;
+  if(memchr(buf, '\0', len)) {
+    jbuf_printf(err, "%s: holds a NUL byte", path);
+    return JAN_EPARSE;
+  }
+  while(p < end) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    const char *a = p, *b = nl ? nl : end, *d, *ka, *kb, *va, *vb;
+    size_t indent = 0;
+
+    lineno++;
+    p = nl ? nl + 1 : end;
+    if(b - a > CREDS_LINE_MAX) {
+      jbuf_printf(err, "%s:%u: line longer than %d bytes", path, lineno,
+                  CREDS_LINE_MAX);
+      return JAN_ETOOBIG;
+    }
+    while(a + indent < b && (a[indent] == ' ' || a[indent] == '\t'))
+      indent++;
+    trim(&a, &b);
+    if(a == b || *a == '#' || *a == ';')
+      continue;
+    if(after_key && indent > key_indent)
+      continue;                 /* continuation of the value above */
+    if(*a == '[') {
+      if(b[-1] != ']' || b - a < 3) {
+        jbuf_printf(err, "%s:%u: malformed section header", path, lineno);
+        return JAN_EPARSE;
+      }
+      a++;
+      b--;
+      trim(&a, &b);
+      in_section = 1;
+      after_key = 0;
+      matching = section_matches(a, b, is_config, profile);
+      if(matching)
+        s->found = 1;
+      continue;
+    }
+    for(d = a; d < b && *d != '=' && *d != ':'; d++)
+      ;
+    if(d == b) {
+      jbuf_printf(err, "%s:%u: expected \"key = value\" or \"[section]\"",
+                  path, lineno);
+      return JAN_EPARSE;
+    }
+    if(!in_section) {
+      jbuf_printf(err, "%s:%u: setting outside of any [section]", path,
+                  lineno);
+      return JAN_EPARSE;
+    }
+    ka = a;
+    kb = d;
+    va = d + 1;
+    vb = b;
+    trim(&ka, &kb);
+    trim(&va, &vb);
+    if(ka == kb) {
+      jbuf_printf(err, "%s:%u: a setting without a key", path, lineno);
+      return JAN_EPARSE;
+    }
+    after_key = 1;
+    key_indent = indent;
+    if(!matching)
+      continue;
+    for(size_t k = 0; k < K_COUNT; k++) {
+      if(!span_is(ka, kb, key_names[k]))
+        continue;
+      wipe_free(s->v[k], s->v[k] ? strlen(s->v[k]) : 0);
+      s->v[k] = NULL;
+      s->line[k] = lineno;
+      if(va == vb)
+        break;                  /* "key =" leaves it unset */
+      if(!value_ok(va, (size_t)(vb - va))) {
+        jbuf_printf(err, "%s:%u: %s in profile %s holds spaces or control "
+                    "characters", path, lineno, key_names[k], profile);
+        return JAN_ECONFIG;
+      }
+      s->v[k] = strndup(va, (size_t)(vb - va));
+      if(!s->v[k]) {
+        jbuf_printf(err, "%s: out of memory", path);
+        return JAN_ENOMEM;
+      }
+    }
+    for(size_t k = 0; k < JAN_ARRAY_SIZE(unsupported_keys); k++) {
+      if(va < vb && !s->unsupported && span_is(ka, kb, unsupported_keys[k])) {
+        s->unsupported = unsupported_keys[k];
+        s->unsupported_line = lineno;
+      }
+    }
+  }
+  return JAN_OK;
+}
+
+/* Read and scan one file: JAN_OK (see s), JAN_ENOENT (no such file), or an
+ * error with err set; *err_no as in load_file(). */
+static int file_lookup(const char *path, int is_config, const char *profile,
+                       struct prof_scan *s, int *err_no, struct jbuf *err)
+{
+  char *buf;
+  size_t len;
+  int rc;
+
+  scan_init(s);
+  rc = load_file(path, &buf, &len, err_no, err);
+  if(rc)
+    return rc;
+  rc = scan_buf(buf, len, path, is_config, profile, s, err);
+  wipe_free(buf, len);
+  if(rc)
+    scan_free(s);
+  return rc;
+}
+
+/* The keys of one scanned file: JAN_OK with out filled, JAN_ENOENT, or
+ * JAN_ECONFIG when only one of the key and the secret is there. */
+static int scan_keys(const struct prof_scan *s, const char *path,
+                     const char *profile, struct aws_creds *out,
+                     struct jbuf *err)
+{
+  int have = s->v[K_ID] ? K_ID : K_SECRET;
+
+  creds_init(out);
+  if(!s->v[K_ID] && !s->v[K_SECRET])
+    return JAN_ENOENT;
+  if(!s->v[K_ID] || !s->v[K_SECRET]) {
+    jbuf_printf(err, "%s:%u: profile %s sets %s but not %s", path,
+                s->line[have], profile, key_names[have],
+                key_names[have == K_ID ? K_SECRET : K_ID]);
+    return JAN_ECONFIG;
+  }
+  if(!(out->access_key = strdup(s->v[K_ID])) ||
+     !(out->secret_key = strdup(s->v[K_SECRET])) ||
+     (s->v[K_TOKEN] && !(out->session_token = strdup(s->v[K_TOKEN])))) {
+    creds_free(out);
+    jbuf_printf(err, "%s: out of memory", path);
+    return JAN_ENOMEM;
+  }
+  out->source = "file";
+  return JAN_OK;
+}
+
+static int unsupported_error(const struct prof_scan *s, const char *path,
+                             const char *profile, struct jbuf *err)
+{
+  jbuf_printf(err, "%s:%u: profile %s uses %s, which remotion-janitor does "
+              "not support; give it aws_access_key_id and "
+              "aws_secret_access_key", path, s->unsupported_line, profile,
+              s->unsupported);
+  return JAN_ECONFIG;
+}
+
+int creds_read_file(const char *path, int is_config, const char *profile,
+                    struct aws_creds *out, struct jbuf *err)
+{
+  struct prof_scan s;
+  int err_no, rc;
+
+  creds_init(out);
+  rc = file_lookup(path, is_config, profile, &s, &err_no, err);
+  if(rc)
+    return rc;
+  rc = scan_keys(&s, path, profile, out, err);
+  if(rc == JAN_ENOENT && s.unsupported)
+    rc = unsupported_error(&s, path, profile, err);
+  scan_free(&s);
+  return rc;
+}
+
+/* ---- the profile and systemd providers ------------------------------ */
+
+struct srcname {
+  struct srcname *next;
+  char s[];
+};
+
+struct file_provider {
+  struct creds_provider base;   /* first: the chain sees only this */
+  char *profile;                /* NULL: AWS_PROFILE, else "default" */
+  /* Every source string handed out, "profile:NAME": the cached creds of
+   * the chain point here, so they live as long as the provider. */
+  struct srcname *sources;
+};
+
+static const char *intern_source(struct file_provider *fp, const char *kind,
+                                 const char *profile)
+{
+  size_t n = strlen(kind) + 1 + strlen(profile) + 1;
+  struct srcname *sn;
+
+  for(sn = fp->sources; sn; sn = sn->next)
+    if(!strncmp(sn->s, kind, strlen(kind)) && sn->s[strlen(kind)] == ':' &&
+       !strcmp(sn->s + strlen(kind) + 1, profile))
+      return sn->s;
+  sn = malloc(sizeof(*sn) + n);
+  if(!sn)
+    return kind;
+  snprintf(sn->s, n, "%s:%s", kind, profile);
+  sn->next = fp->sources;
+  fp->sources = sn;
+  return sn->s;
+}
+
+/* The profile to use, and whether someone asked for it: only then is its
+ * absence an error.  "default" never is (nor is it for the AWS CLI). */
+static const char *pick_profile(const struct file_provider *fp,
+                                int *explicit)
+{
+  const char *name = fp->profile && *fp->profile ? fp->profile
+                                                 : env_value("AWS_PROFILE");
+  if(!name)
+    name = "default";
+  *explicit = strcmp(name, "default") != 0;
+  return name;
+}
+
+static int home_dir(struct jbuf *out)
+{
+  const char *h = env_value("HOME");
+  struct passwd pw, *res = NULL;
+  char buf[4096];
+
+  if(!h && getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) == 0 && res &&
+     res->pw_dir && *res->pw_dir)
+    h = res->pw_dir;
+  if(!h)
+    return JAN_ENOENT;
+  return jbuf_addstr(out, h);
+}
+
+/* AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE, with "~/" expanded as
+ * the CLI does, else ~/.aws/LEAF.  JAN_ENOENT: no home directory. */
+static int resolve_path(const char *envname, const char *leaf,
+                        struct jbuf *out, int *from_env)
+{
+  const char *v = env_value(envname);
+  int rc;
+
+  *from_env = v != NULL;
+  if(v && !(v[0] == '~' && (v[1] == '/' || !v[1])))
+    return jbuf_addstr(out, v);
+  rc = home_dir(out);
+  if(!rc)
+    rc = v ? jbuf_addstr(out, v + 1) : jbuf_printf(out, "/.aws/%s", leaf);
+  return rc;
+}
+
+static int systemd_path(struct jbuf *out)
+{
+  const char *dir = env_value("CREDENTIALS_DIRECTORY");
+  if(!dir)
+    return JAN_ENOENT;
+  return jbuf_printf(out, "%s/aws", dir);
+}
+
+/* Does $CREDENTIALS_DIRECTORY/aws have the profile?  When that file cannot
+ * be read, say yes: the systemd provider will report why. */
+static int systemd_has_profile(const char *profile, struct jbuf *path)
+{
+  struct prof_scan s;
+  struct jbuf err;
+  int err_no, rc;
+
+  if(systemd_path(path))
+    return 0;
+  jbuf_init(&err, MSG_MAX);
+  rc = file_lookup(jbuf_str(path), 0, profile, &s, &err_no, &err);
+  jbuf_free(&err);
+  if(rc == JAN_ENOENT)
+    return 0;
+  if(rc)
+    return 1;
+  rc = s.found;
+  scan_free(&s);
+  return rc;
+}
+
+static void profile_fetch(struct creds_provider *self, creds_cb cb, void *arg)
+{
+  static const char *const envnames[2] = {
+    "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"
+  };
+  static const char *const leaves[2] = { "credentials", "config" };
+  struct file_provider *fp = (struct file_provider *)self;
+  struct prof_scan sc[2];
+  struct jbuf path[2], sdpath, msg;
+  const char *status[2], *name;
+  struct aws_creds c;
+  int explicit, rc = JAN_ENOENT, err_no;
+  size_t i;
+
+  name = pick_profile(fp, &explicit);
+  creds_init(&c);
+  jbuf_init(&msg, MSG_MAX);
+  jbuf_init(&sdpath, MSG_MAX);
+  for(i = 0; i < 2; i++) {
+    scan_init(&sc[i]);
+    jbuf_init(&path[i], MSG_MAX);
+  }
+
+  for(i = 0; i < 2; i++) {
+    int from_env, r = resolve_path(envnames[i], leaves[i], &path[i],
+                                   &from_env);
+    if(r == JAN_ENOENT) {
+      status[i] = "no home directory";
+      jbuf_addstr(&path[i], leaves[i]);
+      continue;
+    }
+    if(r) {
+      rc = r;
+      jbuf_printf(&msg, "profile %s: %s path: %s", name, leaves[i],
+                  jan_strerror(r));
+      goto done;
+    }
+    jlog_debug(TAG, "profile %s: reading %s", name, jbuf_str(&path[i]));
+    r = file_lookup(jbuf_str(&path[i]), (int)i, name, &sc[i], &err_no, &msg);
+    if(r == JAN_ENOENT) {
+      status[i] = "no such file";
+    }
+    else if(r == JAN_EIO && !from_env &&
+            (err_no == EACCES || err_no == EPERM)) {
+      /* The default path of a service whose home is out of reach
+       * (ProtectHome=): not a reason to stop before the systemd
+       * credentials.  A path set on purpose is. */
+      jlog_debug(TAG, "%s", jbuf_str(&msg));
+      jbuf_reset(&msg);
+      status[i] = "permission denied";
+    }
+    else if(r) {
+      rc = r;
+      goto done;
+    }
+    else {
+      status[i] = sc[i].found ? "no keys" : "no such profile";
+    }
+  }
+
+  for(i = 0; i < 2; i++) {
+    if(sc[i].unsupported) {
+      rc = unsupported_error(&sc[i], jbuf_str(&path[i]), name, &msg);
+      goto done;
+    }
+  }
+  /* The credentials file first, as a whole: no mixing of the two. */
+  for(i = 0; i < 2; i++) {
+    rc = scan_keys(&sc[i], jbuf_str(&path[i]), name, &c, &msg);
+    if(rc == JAN_OK) {
+      c.source = intern_source(fp, "profile", name);
+      jlog_debug(TAG, "profile %s: keys in %s", name, jbuf_str(&path[i]));
+      goto done;
+    }
+    if(rc != JAN_ENOENT)
+      goto done;
+  }
+
+  rc = JAN_ENOENT;
+  if(explicit && !sc[0].found && !sc[1].found) {
+    if(systemd_has_profile(name, &sdpath)) {
+      jbuf_printf(&msg, "profile %s (in %s only)", name, jbuf_str(&sdpath));
+      goto done;
+    }
+    rc = JAN_ECONFIG;
+    jbuf_printf(&msg, "profile %s not found in %s, %s%s%s", name,
+                jbuf_str(&path[0]), jbuf_str(&path[1]),
+                sdpath.len ? ", " : "", jbuf_str(&sdpath));
+    goto done;
+  }
+  jbuf_printf(&msg, "profile %s (%s: %s; %s: %s)", name, jbuf_str(&path[0]),
+              status[0], jbuf_str(&path[1]), status[1]);
+
+done:
+  for(i = 0; i < 2; i++) {
+    scan_free(&sc[i]);
+    jbuf_free(&path[i]);
+  }
+  jbuf_free(&sdpath);
+  /* Everything that fp owns is settled: cb may free it. */
+  if(rc == JAN_OK)
+    cb(arg, JAN_OK, &c, NULL);
+  else
+    cb(arg, rc, NULL, msg.len ? jbuf_str(&msg) : jan_strerror(rc));
+  creds_free(&c);
+  jbuf_free(&msg);
+}
+
+static void systemd_fetch(struct creds_provider *self, creds_cb cb,
+                          void *arg)
+{
+  struct file_provider *fp = (struct file_provider *)self;
+  struct prof_scan sc;
+  struct jbuf path, msg;
+  struct aws_creds c;
+  const char *name;
+  int explicit, rc, err_no;
+
+  name = pick_profile(fp, &explicit);
+  creds_init(&c);
+  scan_init(&sc);
+  jbuf_init(&msg, MSG_MAX);
+  jbuf_init(&path, MSG_MAX);
+
+  rc = systemd_path(&path);
+  if(rc == JAN_ENOENT) {
+    jbuf_addstr(&msg, "systemd credentials (CREDENTIALS_DIRECTORY not set)");
+    goto done;
+  }
+  if(rc) {
+    jbuf_printf(&msg, "systemd credentials: %s", jan_strerror(rc));
+    goto done;
+  }
+  jlog_debug(TAG, "systemd credentials: reading %s", jbuf_str(&path));
+  rc = file_lookup(jbuf_str(&path), 0, name, &sc, &err_no, &msg);
+  if(rc == JAN_ENOENT) {
+    jbuf_printf(&msg, "systemd credentials (%s: no such file)",
+                jbuf_str(&path));
+    goto done;
+  }
+  if(rc)
+    goto done;
+  if(sc.unsupported) {
+    rc = unsupported_error(&sc, jbuf_str(&path), name, &msg);
+    goto done;
+  }
+  rc = scan_keys(&sc, jbuf_str(&path), name, &c, &msg);
+  if(rc == JAN_OK)
+    c.source = intern_source(fp, "systemd", name);
+  else if(rc == JAN_ENOENT && explicit && !sc.found) {
+    /* No fallback to [default]: someone else's keys are worse than none. */
+    rc = JAN_ECONFIG;
+    jbuf_printf(&msg, "profile %s not found in %s", name, jbuf_str(&path));
+  }
+  else if(rc == JAN_ENOENT) {
+    jbuf_printf(&msg, "systemd credentials (%s: %s profile %s)",
+                jbuf_str(&path), sc.found ? "no keys in" : "no", name);
+  }
+
+done:
+  scan_free(&sc);
+  jbuf_free(&path);
+  if(rc == JAN_OK)
+    cb(arg, JAN_OK, &c, NULL);
+  else
+    cb(arg, rc, NULL, msg.len ? jbuf_str(&msg) : jan_strerror(rc));
+  creds_free(&c);
+  jbuf_free(&msg);
+}
+
+static void file_destroy(struct creds_provider *self)
+{
+  struct file_provider *fp = (struct file_provider *)self;
+  struct srcname *sn, *next;
+
+  for(sn = fp->sources; sn; sn = next) {
+    next = sn->next;
+    free(sn);
+  }
+  free(fp->profile);
+  free(fp);
+}
+
+static struct creds_provider *file_provider_new(const char *name,
+                                                const char *profile,
+    void (*fetch)(struct creds_provider *, creds_cb, void *))
+{
+  struct file_provider *fp = calloc(1, sizeof(*fp));
+
+  if(!fp)
+    return NULL;
+  if(profile && *profile && !(fp->profile = strdup(profile))) {
+    free(fp);
+    return NULL;
+  }
+  fp->base.name = name;
+  fp->base.fetch = fetch;
+  fp->base.destroy = file_destroy;
+  return &fp->base;
+}
+
+struct creds_provider *creds_provider_profile(const char *profile)
+{
+  return file_provider_new("shared credentials files", profile,
+                           profile_fetch);
+}
+
+struct creds_provider *creds_provider_systemd(const char *profile)
+{
+  return file_provider_new("systemd credentials", profile, systemd_fetch);
+}

@@ -1,0 +1,898 @@
+/*
+ * The HTTP engine: one curl multi handle driven by a libuv loop.
+ *
+ * curl tells us which sockets to watch (CURLMOPT_SOCKETFUNCTION: one
+ * uv_poll_t per socket, found again through curl_multi_assign) and when to
+ * call it back (CURLMOPT_TIMERFUNCTION: one non-repeating uv_timer_t).  Every
+ * event goes back through curl_multi_socket_action, and after each action the
+ * finished transfers are read with curl_multi_info_read.
+ *
+ * Our own accounting bounds the transfers handed to curl, in total and per
+ * host:port; the rest wait in one FIFO queue per host, and the next to start
+ * is the oldest waiting request whose host has room.  curl's connection
+ * limits are set to the same numbers, so curl never has to hold a transfer
+ * back itself and keep-alive connections are reused.
+ *
+ * A transfer is in exactly one place: its host's queue (QUEUED), the running
+ * list (RUNNING), the done list (DONE: result known, callback pending), or
+ * being called back (CALLING).  Callbacks run only from the done list and
+ * never while we are inside curl, so a callback may submit, cancel, or free
+ * the engine.  The engine's memory is released from the close callbacks of
+ * its libuv handles, so the frames above a callback that freed the engine
+ * still find it valid.
+ */
+#include <ctype.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "janitor/http.h"
+#include "janitor/log.h"
+
+#define HTTP_MAX_HEADERS (64 * 1024)   /* cap on the kept response headers */
+
+_Static_assert(CURL_ERROR_SIZE <= sizeof(((struct http_response *)0)->errmsg),
+               "errmsg serves as curl's error buffer");
+
+enum xstate {
+  XS_QUEUED,    /* waiting in its host's queue for a slot */
+  XS_RUNNING,   /* handed to curl */
+  XS_DONE,      /* result known, in the done list, callback pending */
+  XS_CALLING    /* its callback is running; freed right after */
+};
+
+struct xlist {
+  struct http_xfer *head, *tail;
+};
+
+struct host {
+  struct host *next, *prev;
+  struct xlist queue;           /* QUEUED transfers, oldest first */
+  unsigned inflight;            /* RUNNING transfers */
+  char key[];                   /* "host:port", lower case */
+};
+
+/* One watched socket: its poll handle lives until its close callback. */
+struct sock {
+  struct sock *next, *prev;     /* the engine's open sockets */
+  struct http_engine *e;
+  uv_poll_t poll;
+  curl_socket_t fd;
+  int events;                   /* UV_READABLE | UV_WRITABLE asked by curl */
+  int closing;
+};
+
+struct http_xfer {
+  struct http_xfer *next, *prev;
+  struct http_engine *e;
+  struct host *host;
+  enum xstate state;
+  uint64_t seq;                 /* submit order, for the FIFO across hosts */
+  uint64_t t0;                  /* uv_hrtime() at submit */
+  CURL *easy;
+  char *url;
+  char method[16];
+  void *body;
+  size_t body_len;
+  int has_body;                 /* send body (POST, PUT, or a given body) */
+  size_t max_body;
+  struct curl_slist *hdrs;
+  int toobig;                   /* 1: body cap hit, 2: header cap hit */
+  http_done_cb cb;
+  void *arg;
+  struct http_response resp;
+};
+
+struct http_engine {
+  uv_loop_t *loop;
+  CURLM *multi;
+  CURLSH *share;                /* TLS sessions shared by all transfers */
+  uv_timer_t timer;             /* curl's timeout */
+  uv_idle_t idle;               /* delivers the done list on the next turn */
+  struct http_opts opts;
+  struct host *hosts;
+  struct sock *socks;
+  struct xlist running;
+  struct xlist done;
+  CURL **pool;                  /* idle easy handles kept for reuse */
+  unsigned npool;
+  unsigned inflight;
+  uint64_t queued;
+  uint64_t seq;
+  struct http_stats st;
+  unsigned handles;             /* open libuv handles (timer, idle, polls) */
+  int closing;
+};
+
+/* ---- small lists ---------------------------------------------------------- */
+
+static void xl_push(struct xlist *l, struct http_xfer *x)
+{
+  x->next = NULL;
+  x->prev = l->tail;
+  if(l->tail)
+    l->tail->next = x;
+  else
+    l->head = x;
+  l->tail = x;
+}
+
+static void xl_remove(struct xlist *l, struct http_xfer *x)
+{
+  if(x->prev)
+    x->prev->next = x->next;
+  else
+    l->head = x->next;
+  if(x->next)
+    x->next->prev = x->prev;
+  else
+    l->tail = x->prev;
+  x->next = x->prev = NULL;
+}
+
+/* ---- engine lifetime ------------------------------------------------------ */
+
+static void engine_release(struct http_engine *e)
+{
+  if(!e->closing || e->handles)
+    return;
+  free(e->pool);
+  free(e);
+  curl_global_cleanup();
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+  struct http_engine *e = h->data;
+  e->handles--;
+  engine_release(e);
+}
+
+static void on_sock_closed(uv_handle_t *h)
+{
+  struct sock *s = h->data;
+  struct http_engine *e = s->e;
+  free(s);
+  e->handles--;
+  engine_release(e);
+}
+
+static void sock_close(struct http_engine *e, struct sock *s)
+{
+  if(s->closing)
+    return;
+  s->closing = 1;
+  if(s->prev)
+    s->prev->next = s->next;
+  else
+    e->socks = s->next;
+  if(s->next)
+    s->next->prev = s->prev;
+  uv_close((uv_handle_t *)&s->poll, on_sock_closed);
+}
+
+/* ---- hosts ---------------------------------------------------------------- */
+
+static struct host *host_get(struct http_engine *e, const char *key)
+{
+  struct host *h;
+  size_t n;
+
+  for(h = e->hosts; h; h = h->next)
+    if(!strcmp(h->key, key))
+      return h;
+  n = strlen(key);
+  h = calloc(1, sizeof(*h) + n + 1);
+  if(!h)
+    return NULL;
+  memcpy(h->key, key, n + 1);
+  h->next = e->hosts;
+  if(e->hosts)
+    e->hosts->prev = h;
+  e->hosts = h;
+  return h;
+}
+
+/* A host with nothing queued or running is forgotten. */
+static void host_maybe_free(struct http_engine *e, struct host *h)
+{
+  if(h->inflight || h->queue.head)
+    return;
+  if(h->prev)
+    h->prev->next = h->next;
+  else
+    e->hosts = h->next;
+  if(h->next)
+    h->next->prev = h->prev;
+  free(h);
+}
+
+/* "host:port" of an http(s) URL, lower case; JAN_EINVAL for anything else. */
+static int url_host_key(const char *url, char *out, size_t outlen)
+{
+  CURLU *u = curl_url();
+  char *scheme = NULL, *host = NULL, *port = NULL;
+  int rc = JAN_EINVAL;
+  int n;
+
+  if(!u)
+    return JAN_ENOMEM;
+  if(curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+     curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+     curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+     curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK)
+    goto out;
+  if(strcmp(scheme, "http") && strcmp(scheme, "https"))
+    goto out;
+  n = snprintf(out, outlen, "%s:%s", host, port);
+  if(n < 0 || (size_t)n >= outlen)
+    goto out;
+  for(char *p = out; *p; p++)
+    *p = (char)tolower((unsigned char)*p);
+  rc = JAN_OK;
+out:
+  curl_free(scheme);
+  curl_free(host);
+  curl_free(port);
+  curl_url_cleanup(u);
+  return rc;
+}
+
+/* ---- transfers ------------------------------------------------------------ */
+
+static void slist_wipe_free(struct curl_slist *l)
+{
+  /* Header lines carry the signature and the session token. */
+  for(struct curl_slist *p = l; p; p = p->next)
+    explicit_bzero(p->data, strlen(p->data));
+  curl_slist_free_all(l);
+}
+
+static void xfer_free(struct http_xfer *x)
+{
+  jbuf_free(&x->resp.body);
+  jbuf_free(&x->resp.headers);
+  slist_wipe_free(x->hdrs);
+  free(x->body);
+  free(x->url);
+  free(x);
+}
+
+static void easy_release(struct http_engine *e, CURL *easy)
+{
+  if(e->npool < e->opts.concurrency && !e->closing) {
+    curl_easy_reset(easy);
+    e->pool[e->npool++] = easy;
+  }
+  else
+    curl_easy_cleanup(easy);
+}
+
+static void on_idle(uv_idle_t *h);
+
+/* Queue the result for its callback, on the next loop turn at the latest. */
+static void xfer_done(struct http_engine *e, struct http_xfer *x, int err,
+                      const char *msg)
+{
+  x->resp.err = err;
+  if(!err)
+    x->resp.errmsg[0] = '\0';
+  else if(msg || !x->resp.errmsg[0])
+    snprintf(x->resp.errmsg, sizeof(x->resp.errmsg), "%s",
+             msg ? msg : jan_strerror(err));
+  x->resp.elapsed_ms = (uv_hrtime() - x->t0) / 1000000u;
+  x->state = XS_DONE;
+  xl_push(&e->done, x);
+  if(!e->closing)
+    uv_idle_start(&e->idle, on_idle);
+}
+
+/* Take a RUNNING transfer back from curl and free its slot. */
+static void xfer_detach(struct http_engine *e, struct http_xfer *x)
+{
+  long n = 0, code = 0;
+
+  if(curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &n) == CURLE_OK &&
+     n > 0)
+    e->st.connects += (uint64_t)n;
+  if(curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK)
+    x->resp.status = code;
+  curl_multi_remove_handle(e->multi, x->easy);
+  easy_release(e, x->easy);
+  x->easy = NULL;
+  xl_remove(&e->running, x);
+  e->inflight--;
+  x->host->inflight--;
+  host_maybe_free(e, x->host);
+  x->host = NULL;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+  struct http_xfer *x = arg;
+  (void)size;   /* always 1 */
+  if(jbuf_add(&x->resp.body, p, n)) {
+    x->toobig = 1;
+    return 0;   /* aborts the transfer with CURLE_WRITE_ERROR */
+  }
+  return n;
+}
+
+/* Header lines arrive one at a time, status lines included; only the lines
+ * of the final answer are kept (a 1xx or a CONNECT answer starts over). */
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+  struct http_xfer *x = arg;
+  (void)size;
+  if(n >= 5 && !memcmp(p, "HTTP/", 5)) {
+    jbuf_reset(&x->resp.headers);
+    return n;
+  }
+  if(n <= 2 && (p[0] == '\r' || p[0] == '\n'))
+    return n;
+  if(jbuf_add(&x->resp.headers, p, n)) {
+    x->toobig = 2;
+    return 0;
+  }
+  return n;
+}
+
+static long clamp_long(uint64_t v)
+{
+  return v > (uint64_t)LONG_MAX ? LONG_MAX : (long)v;
+}
+
+#define SETOPT(opt, val)                                        \
+  do {                                                          \
+    if(curl_easy_setopt(easy, opt, val) != CURLE_OK)            \
+      return JAN_ENOMEM;                                        \
+  } while(0)
+
+static int xfer_setup(struct http_engine *e, struct http_xfer *x, CURL *easy)
+{
+  const struct http_opts *o = &e->opts;
+
+  SETOPT(CURLOPT_PRIVATE, x);
+  SETOPT(CURLOPT_URL, x->url);
+  SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
+  SETOPT(CURLOPT_SHARE, e->share);
+  SETOPT(CURLOPT_NOSIGNAL, 1L);
+  SETOPT(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+  SETOPT(CURLOPT_PIPEWAIT, 0L);
+  SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
+  SETOPT(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+  SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
+  SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+  if(o->ca_bundle)
+    SETOPT(CURLOPT_CAINFO, o->ca_bundle);
+  if(o->connect_timeout_ms)
+    SETOPT(CURLOPT_CONNECTTIMEOUT_MS, clamp_long(o->connect_timeout_ms));
+  if(o->request_timeout_ms)
+    SETOPT(CURLOPT_TIMEOUT_MS, clamp_long(o->request_timeout_ms));
+  SETOPT(CURLOPT_ERRORBUFFER, x->resp.errmsg);
+  SETOPT(CURLOPT_WRITEFUNCTION, on_body);
+  SETOPT(CURLOPT_WRITEDATA, x);
+  SETOPT(CURLOPT_HEADERFUNCTION, on_header);
+  SETOPT(CURLOPT_HEADERDATA, x);
+  SETOPT(CURLOPT_HTTPHEADER, x->hdrs);
+
+  if(!strcmp(x->method, "HEAD")) {
+    SETOPT(CURLOPT_NOBODY, 1L);
+  }
+  else {
+    /* A Content-Length above the cap fails before the body is read. */
+    SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max_body);
+    if(!strcmp(x->method, "GET"))
+      SETOPT(CURLOPT_HTTPGET, 1L);
+    else if(strcmp(x->method, "POST"))
+      SETOPT(CURLOPT_CUSTOMREQUEST, x->method);
+    if(x->has_body) {
+      SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->body_len);
+      SETOPT(CURLOPT_POSTFIELDS, x->body ? (char *)x->body : "");
+    }
+  }
+  return JAN_OK;
+}
+
+static void xfer_start(struct http_engine *e, struct http_xfer *x)
+{
+  CURL *easy = e->npool ? e->pool[--e->npool] : curl_easy_init();
+  int rc;
+
+  xl_remove(&x->host->queue, x);
+  e->queued--;
+  if(!easy) {
+    host_maybe_free(e, x->host);
+    x->host = NULL;
+    xfer_done(e, x, JAN_ENOMEM, "cannot create a curl handle");
+    return;
+  }
+  rc = xfer_setup(e, x, easy);
+  if(!rc && curl_multi_add_handle(e->multi, easy) != CURLM_OK)
+    rc = JAN_ENOMEM;
+  if(rc) {
+    curl_easy_cleanup(easy);
+    host_maybe_free(e, x->host);
+    x->host = NULL;
+    xfer_done(e, x, JAN_EHTTP, "cannot start the transfer");
+    return;
+  }
+  x->easy = easy;
+  x->state = XS_RUNNING;
+  xl_push(&e->running, x);
+  x->host->inflight++;
+  e->inflight++;
+  e->st.started++;
+  if(e->inflight > e->st.max_inflight)
+    e->st.max_inflight = e->inflight;
+}
+
+/* Start the oldest waiting transfers whose host has room, while the total
+ * has room.  Few hosts exist, so a scan of them per start is cheap. */
+static void pump(struct http_engine *e)
+{
+  while(!e->closing && e->queued && e->inflight < e->opts.concurrency) {
+    struct host *best = NULL;
+    for(struct host *h = e->hosts; h; h = h->next)
+      if(h->queue.head && h->inflight < e->opts.host_concurrency &&
+         (!best || h->queue.head->seq < best->queue.head->seq))
+        best = h;
+    if(!best)
+      break;
+    xfer_start(e, best->queue.head);
+  }
+}
+
+/* Run the callbacks of the done list.  Re-entrant: a callback that frees
+ * the engine drains the list from inside, and the outer loop finds it
+ * empty; the engine itself stays valid until its close callbacks. */
+static void deliver(struct http_engine *e)
+{
+  struct http_xfer *x;
+
+  while((x = e->done.head)) {
+    xl_remove(&e->done, x);
+    x->state = XS_CALLING;
+    e->st.finished++;
+    x->cb(x->arg, &x->resp);
+    xfer_free(x);
+  }
+  uv_idle_stop(&e->idle);
+}
+
+static void on_idle(uv_idle_t *h)
+{
+  deliver(h->data);
+}
+
+static int map_result(struct http_xfer *x, CURLcode res, const char **msg)
+{
+  static const char toobig_body[] = "response body larger than the cap";
+  static const char toobig_hdrs[] = "response headers larger than the cap";
+
+  *msg = NULL;
+  switch(res) {
+  case CURLE_OK:
+    return JAN_OK;
+  case CURLE_OPERATION_TIMEDOUT:
+    return JAN_ETIMEDOUT;
+  case CURLE_FILESIZE_EXCEEDED:
+    *msg = toobig_body;
+    return JAN_ETOOBIG;
+  case CURLE_WRITE_ERROR:
+    if(x->toobig) {
+      *msg = x->toobig == 1 ? toobig_body : toobig_hdrs;
+      return JAN_ETOOBIG;
+    }
+    break;
+  default:
+    break;
+  }
+  if(!x->resp.errmsg[0])
+    *msg = curl_easy_strerror(res);
+  return JAN_EHTTP;
+}
+
+/* After every socket_action: complete what curl has finished, then fill the
+ * freed slots. */
+static void check_multi_info(struct http_engine *e)
+{
+  CURLMsg *m;
+  int left;
+
+  while((m = curl_multi_info_read(e->multi, &left))) {
+    struct http_xfer *x;
+    char *priv = NULL;
+    CURLcode res;
+    const char *msg;
+    int err;
+
+    if(m->msg != CURLMSG_DONE)
+      continue;
+    res = m->data.result;
+    curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
+    x = (struct http_xfer *)(void *)priv;
+    JAN_REQUIRE(x && x->state == XS_RUNNING);
+    /* m is invalid from here on (remove_handle) */
+    xfer_detach(e, x);
+    err = map_result(x, res, &msg);
+    xfer_done(e, x, err, msg);
+  }
+  pump(e);
+}
+
+/* ---- curl's callbacks and the loop's ------------------------------------- */
+
+static void on_timer(uv_timer_t *t)
+{
+  struct http_engine *e = t->data;
+  int running;
+
+  curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+  check_multi_info(e);
+  deliver(e);
+}
+
+/* curl's timer: -1 stops it; any other value, 0 included, is a one-shot
+ * timer, so curl is never called back from inside this callback. */
+static int on_curl_timer(CURLM *m, long timeout_ms, void *arg)
+{
+  struct http_engine *e = arg;
+  (void)m;
+  if(timeout_ms < 0 || e->closing)
+    uv_timer_stop(&e->timer);
+  else
+    uv_timer_start(&e->timer, on_timer, (uint64_t)timeout_ms, 0);
+  return 0;
+}
+
+static void on_poll(uv_poll_t *p, int status, int events)
+{
+  struct sock *s = p->data;
+  struct http_engine *e = s->e;
+  int flags = 0, running;
+
+  if(status < 0) {
+    /* libuv has stopped the handle.  curl learns of the error and does the
+     * I/O itself to find out what happened (refused, reset...). */
+    flags = CURL_CSELECT_ERR;
+    if(s->events & UV_READABLE)
+      flags |= CURL_CSELECT_IN;
+    if(s->events & UV_WRITABLE)
+      flags |= CURL_CSELECT_OUT;
+  }
+  else {
+    if(events & UV_READABLE)
+      flags |= CURL_CSELECT_IN;
+    if(events & UV_WRITABLE)
+      flags |= CURL_CSELECT_OUT;
+  }
+  curl_multi_socket_action(e->multi, s->fd, flags, &running);
+  /* If curl keeps the socket after an error, watch it again as curl thinks
+   * we do; otherwise the transfer would wait for its timeout. */
+  if(status < 0 && !s->closing && s->events)
+    uv_poll_start(&s->poll, s->events, on_poll);
+  check_multi_info(e);
+  deliver(e);
+}
+
+static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *arg,
+                          void *sockp)
+{
+  struct http_engine *e = arg;
+  struct sock *s = sockp;
+  int events = 0;
+  (void)easy;
+
+  if(what == CURL_POLL_REMOVE) {
+    if(s) {
+      curl_multi_assign(e->multi, fd, NULL);
+      sock_close(e, s);
+    }
+    return 0;
+  }
+  if(e->closing)
+    return 0;
+  if(!s) {
+    s = calloc(1, sizeof(*s));
+    if(!s)
+      return -1;
+    if(uv_poll_init_socket(e->loop, &s->poll, fd)) {
+      jlog_err("http", "cannot watch socket %d", (int)fd);
+      free(s);
+      return -1;
+    }
+    s->e = e;
+    s->fd = fd;
+    s->poll.data = s;
+    e->handles++;
+    s->next = e->socks;
+    if(e->socks)
+      e->socks->prev = s;
+    e->socks = s;
+    curl_multi_assign(e->multi, fd, s);
+  }
+  if(what == CURL_POLL_IN || what == CURL_POLL_INOUT)
+    events |= UV_READABLE;
+  if(what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
+    events |= UV_WRITABLE;
+  s->events = events;
+  if(uv_poll_start(&s->poll, events, on_poll))
+    return -1;
+  return 0;
+}
+
+/* ---- public --------------------------------------------------------------- */
+
+int http_engine_new(uv_loop_t *loop, const struct http_opts *opts,
+                    struct http_engine **out)
+{
+  struct http_engine *e;
+  int mc = 0;
+
+  *out = NULL;
+  if(!loop || !opts || !opts->concurrency || !opts->max_body)
+    return JAN_EINVAL;
+  if(curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+    return JAN_ENOMEM;
+  e = calloc(1, sizeof(*e));
+  if(!e)
+    goto fail;
+  e->loop = loop;
+  e->opts = *opts;
+  if(!e->opts.host_concurrency || e->opts.host_concurrency > opts->concurrency)
+    e->opts.host_concurrency = opts->concurrency;
+  e->pool = calloc(opts->concurrency, sizeof(*e->pool));
+  e->multi = curl_multi_init();
+  e->share = curl_share_init();
+  if(!e->pool || !e->multi || !e->share)
+    goto fail;
+  if(curl_share_setopt(e->share, CURLSHOPT_SHARE,
+                       CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK)
+    goto fail;
+  mc |= curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+  mc |= curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
+  mc |= curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+  mc |= curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
+  mc |= curl_multi_setopt(e->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_NOTHING);
+  /* curl never needs to hold a transfer back: we hand it at most
+   * host_concurrency per host and concurrency in all.  Connections, idle
+   * ones included, are bounded to twice the transfers, so that keep-alive
+   * connections of several hosts survive while the mix of hosts changes;
+   * beyond that curl closes the oldest idle one. */
+  mc |= curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                          (long)e->opts.host_concurrency);
+  mc |= curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                          2L * e->opts.concurrency);
+  mc |= curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS,
+                          2L * e->opts.concurrency);
+  if(mc)
+    goto fail;
+  uv_timer_init(loop, &e->timer);
+  uv_idle_init(loop, &e->idle);
+  e->timer.data = e;
+  e->idle.data = e;
+  e->handles = 2;
+  *out = e;
+  return JAN_OK;
+
+fail:
+  if(e) {
+    if(e->multi)
+      curl_multi_cleanup(e->multi);
+    if(e->share)
+      curl_share_cleanup(e->share);
+    free(e->pool);
+    free(e);
+  }
+  curl_global_cleanup();
+  return JAN_ENOMEM;
+}
+
+void http_engine_free(struct http_engine *e)
+{
+  struct http_xfer *x;
+  struct host *h;
+
+  if(!e || e->closing)
+    return;
+  e->closing = 1;
+
+  /* Everything still queued or running ends canceled. */
+  for(h = e->hosts; h; h = h->next)
+    while((x = h->queue.head)) {
+      xl_remove(&h->queue, x);
+      e->queued--;
+      x->host = NULL;
+      xfer_done(e, x, JAN_ECANCELED, NULL);
+    }
+  while((x = e->running.head)) {
+    xfer_detach(e, x);
+    xfer_done(e, x, JAN_ECANCELED, NULL);
+  }
+  while((h = e->hosts))
+    host_maybe_free(e, h);
+
+  while(e->npool)
+    curl_easy_cleanup(e->pool[--e->npool]);
+  /* Closing the cached connections calls on_curl_socket(REMOVE). */
+  curl_multi_cleanup(e->multi);
+  e->multi = NULL;
+  curl_share_cleanup(e->share);
+  e->share = NULL;
+  while(e->socks)
+    sock_close(e, e->socks);
+  uv_close((uv_handle_t *)&e->timer, on_handle_closed);
+  uv_close((uv_handle_t *)&e->idle, on_handle_closed);
+
+  deliver(e);
+}
+
+static int method_ok(const char *m)
+{
+  size_t n = strlen(m);
+  if(!n || n >= sizeof(((struct http_xfer *)0)->method))
+    return 0;
+  for(; *m; m++)
+    if(*m < 'A' || *m > 'Z')
+      return 0;
+  return 1;
+}
+
+int http_submit(struct http_engine *e, const struct http_request *req,
+                http_done_cb cb, void *arg, struct http_xfer **xfer)
+{
+  struct http_xfer *x;
+  struct curl_slist *l;
+  char key[300];
+  int rc, has_ct = 0, post;
+
+  if(xfer)
+    *xfer = NULL;
+  if(!e || !req || !cb || !req->method || !req->url || !method_ok(req->method)
+     || (req->body_len && !req->body))
+    return JAN_EINVAL;
+  if(e->closing)
+    return JAN_ECANCELED;
+  rc = url_host_key(req->url, key, sizeof(key));
+  if(rc)
+    return rc;
+
+  x = calloc(1, sizeof(*x));
+  if(!x)
+    return JAN_ENOMEM;
+  x->e = e;
+  x->cb = cb;
+  x->arg = arg;
+  x->t0 = uv_hrtime();
+  strcpy(x->method, req->method);
+  x->max_body = req->max_body ? req->max_body : e->opts.max_body;
+  jbuf_init(&x->resp.body, x->max_body);
+  jbuf_init(&x->resp.headers, HTTP_MAX_HEADERS);
+  x->url = strdup(req->url);
+  if(!x->url)
+    goto nomem;
+  post = !strcmp(x->method, "POST") || !strcmp(x->method, "PUT");
+  x->has_body = post || req->body_len;
+  if(!strcmp(x->method, "HEAD") && req->body_len)
+    goto inval;
+  if(req->body_len) {
+    x->body = malloc(req->body_len);
+    if(!x->body)
+      goto nomem;
+    memcpy(x->body, req->body, req->body_len);
+    x->body_len = req->body_len;
+  }
+  for(const char *const *hp = req->headers; hp && *hp; hp++) {
+    if(!strncasecmp(*hp, "Content-Type:", 13))
+      has_ct = 1;
+    l = curl_slist_append(x->hdrs, *hp);
+    if(!l)
+      goto nomem;
+    x->hdrs = l;
+  }
+  /* No "Expect: 100-continue" round trip, and no Content-Type that the
+   * caller did not give (curl's form type would be unsigned). */
+  if(x->has_body) {
+    l = curl_slist_append(x->hdrs, "Expect:");
+    if(l && !has_ct) {
+      x->hdrs = l;
+      l = curl_slist_append(x->hdrs, "Content-Type:");
+    }
+    if(!l)
+      goto nomem;
+    x->hdrs = l;
+  }
+  x->host = host_get(e, key);
+  if(!x->host)
+    goto nomem;
+
+  x->seq = e->seq++;
+  x->state = XS_QUEUED;
+  xl_push(&x->host->queue, x);
+  e->queued++;
+  if(xfer)
+    *xfer = x;
+  pump(e);
+  return JAN_OK;
+
+nomem:
+  xfer_free(x);
+  return JAN_ENOMEM;
+inval:
+  xfer_free(x);
+  return JAN_EINVAL;
+}
+
+void http_cancel(struct http_xfer *x)
+{
+  struct http_engine *e;
+
+  if(!x)
+    return;
+  e = x->e;
+  switch(x->state) {
+  case XS_QUEUED:
+    xl_remove(&x->host->queue, x);
+    e->queued--;
+    host_maybe_free(e, x->host);
+    x->host = NULL;
+    xfer_done(e, x, JAN_ECANCELED, NULL);
+    break;
+  case XS_RUNNING:
+    xfer_detach(e, x);
+    xfer_done(e, x, JAN_ECANCELED, NULL);
+    pump(e);
+    break;
+  case XS_DONE:
+  case XS_CALLING:
+    break;      /* the result is already known: it is delivered as is */
+  }
+}
+
+void http_engine_stats(const struct http_engine *e, struct http_stats *s)
+{
+  *s = e->st;
+  s->queued_now = e->queued;
+  s->inflight_now = e->inflight;
+}
+
+int http_response_header(const struct http_response *r, const char *name,
+                         char *out, size_t outlen)
+{
+  const char *p = r->headers.ptr, *end = p + r->headers.len;
+  size_t nlen = strlen(name);
+
+  if(!p)
+    return 0;
+  while(p < end) {
+    const char *eol = memchr(p, '\n', (size_t)(end - p));
+    const char *next = eol ? eol + 1 : end;
+    const char *v, *ve;
+
+    if(!eol)
+      eol = end;
+    if((size_t)(eol - p) > nlen && p[nlen] == ':' &&
+       !strncasecmp(p, name, nlen)) {
+      v = p + nlen + 1;
+      ve = eol;
+      while(v < ve && (*v == ' ' || *v == '\t'))
+        v++;
+      while(ve > v && (ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '\r'))
+        ve--;
+      if(outlen) {
+        size_t n = (size_t)(ve - v);
+        if(n >= outlen)
+          n = outlen - 1;
+        memcpy(out, v, n);
+        out[n] = '\0';
+      }
+      return 1;
+    }
+    p = next;
+  }
+  return 0;
+}

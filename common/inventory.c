@@ -1,0 +1,177 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "janitor/inventory.h"
+
+void inventory_init(struct inventory *inv)
+{
+  memset(inv, 0, sizeof(*inv));
+}
+
+void inventory_free(struct inventory *inv)
+{
+  for(size_t i = 0; i < inv->n; i++) {
+    free(inv->items[i].name);
+    free(inv->items[i].arn);
+    free(inv->items[i].error);
+  }
+  for(size_t i = 0; i < inv->nregions; i++)
+    free(inv->regions[i].error);
+  free(inv->items);
+  free(inv->caller_arn);
+  free(inv->buckets_error);
+  memset(inv, 0, sizeof(*inv));
+}
+
+int inventory_add_region(struct inventory *inv, const char *region)
+{
+  struct inv_region *r;
+  if(inventory_region(inv, region))
+    return JAN_OK;
+  if(inv->nregions >= JAN_MAX_REGIONS || strlen(region) >= sizeof(r->name))
+    return JAN_EINVAL;
+  r = &inv->regions[inv->nregions++];
+  memset(r, 0, sizeof(*r));
+  strcpy(r->name, region);
+  return JAN_OK;
+}
+
+struct inv_region *inventory_region(struct inventory *inv, const char *name)
+{
+  for(size_t i = 0; i < inv->nregions; i++)
+    if(!strcmp(inv->regions[i].name, name))
+      return &inv->regions[i];
+  return NULL;
+}
+
+struct inv_item *inventory_add(struct inventory *inv, enum jan_kind kind,
+                               const char *region, const char *name,
+                               const char *arn, int64_t version,
+                               int64_t created)
+{
+  struct inv_item *it;
+  if(strlen(region) >= sizeof(it->region))
+    return NULL;
+  if(inv->n == inv->cap) {
+    size_t cap = inv->cap ? inv->cap * 2 : 256;
+    struct inv_item *p = realloc(inv->items, cap * sizeof(*p));
+    if(!p)
+      return NULL;
+    inv->items = p;
+    inv->cap = cap;
+  }
+  it = &inv->items[inv->n];
+  memset(it, 0, sizeof(*it));
+  it->kind = kind;
+  strcpy(it->region, region);
+  it->name = strdup(name);
+  it->arn = arn ? strdup(arn) : NULL;
+  if(!it->name || (arn && !it->arn)) {
+    free(it->name);
+    free(it->arn);
+    return NULL;
+  }
+  it->version = version;
+  it->created = created;
+  it->objects = -1;
+  inv->n++;
+  return it;
+}
+
+void inventory_mark_incomplete(struct inventory *inv, const char *region,
+                               enum jan_kind kind, const char *error)
+{
+  struct inv_region *r = inventory_region(inv, region);
+  if(kind == JAN_KIND_BUCKET) {
+    inv->buckets_incomplete = 1;
+    if(!inv->buckets_error && error)
+      inv->buckets_error = strdup(error);
+  }
+  if(!r)
+    return;
+  r->status = INV_REGION_INCOMPLETE;
+  r->incomplete |= INV_KIND_BIT(kind);
+  if(!r->error && error)
+    r->error = strdup(error);
+}
+
+static int item_cmp(const void *a, const void *b)
+{
+  const struct inv_item *x = a, *y = b;
+  int c;
+  /* Buckets, then functions, then layer versions; by region, name. */
+  static const int order[3] = { 2, 0, 1 };
+  if(x->kind != y->kind)
+    return order[x->kind] - order[y->kind];
+  c = strcmp(x->region, y->region);
+  if(c)
+    return c;
+  c = strcmp(x->name, y->name);
+  if(c)
+    return c;
+  return x->version < y->version ? -1 : x->version > y->version;
+}
+
+void inventory_sort(struct inventory *inv)
+{
+  if(inv->n)
+    qsort(inv->items, inv->n, sizeof(*inv->items), item_cmp);
+}
+
+const char *inv_status_name(enum inv_status s)
+{
+  return s == INV_REGION_OK ? "ok"
+       : s == INV_REGION_DISABLED ? "disabled" : "incomplete";
+}
+
+const char *inv_decision_name(enum inv_decision d)
+{
+  return d == INV_DELETE ? "delete" : "keep";
+}
+
+const char *inv_result_name(enum inv_result r)
+{
+  switch(r) {
+  case INV_RES_DRY_RUN: return "dry-run";
+  case INV_RES_DELETED: return "deleted";
+  case INV_RES_FAILED: return "failed";
+  case INV_RES_REFUSED: return "refused";
+  default: return NULL;
+  }
+}
+
+const char *inv_type_name(enum jan_kind k)
+{
+  return k == JAN_KIND_BUCKET ? "bucket"
+       : k == JAN_KIND_FUNCTION ? "function" : "layer_version";
+}
+
+void inventory_summary(const struct inventory *inv, struct inv_summary *s)
+{
+  memset(s, 0, sizeof(*s));
+  for(size_t i = 0; i < inv->n; i++) {
+    const struct inv_item *it = &inv->items[i];
+    if(it->kind == JAN_KIND_BUCKET)
+      s->buckets++;
+    else if(it->kind == JAN_KIND_FUNCTION)
+      s->functions++;
+    else
+      s->layer_versions++;
+    if(it->decision == INV_DELETE)
+      s->candidates++;
+    if(it->result == INV_RES_DELETED)
+      s->deleted++;
+    else if(it->result == INV_RES_FAILED)
+      s->failed++;
+    else if(it->result == INV_RES_REFUSED)
+      s->refused++;
+  }
+  for(size_t i = 0; i < inv->nregions; i++) {
+    if(inv->regions[i].status == INV_REGION_OK)
+      s->regions_ok++;
+    else if(inv->regions[i].status == INV_REGION_DISABLED)
+      s->regions_disabled++;
+    else
+      s->regions_incomplete++;
+  }
+}

@@ -1,0 +1,77 @@
+#include <string.h>
+
+#include "janitor/log.h"
+#include "janitor/policy.h"
+
+static int any_glob(char *const *globs, size_t n, const char *name)
+{
+  for(size_t i = 0; i < n; i++)
+    if(scope_glob_match(globs[i], name))
+      return 1;
+  return 0;
+}
+
+static int kind_enabled(const struct jan_config *cfg, enum jan_kind k)
+{
+  return k == JAN_KIND_BUCKET ? cfg->buckets
+       : k == JAN_KIND_FUNCTION ? cfg->functions : cfg->layers;
+}
+
+const char *policy_keep_reason(const struct inventory *inv,
+                               const struct inv_item *it,
+                               const struct jan_config *cfg, int64_t now)
+{
+  const struct inv_region *r = NULL;
+
+  /* The scope is checked again here, independent of the listing code. */
+  if(!scope_contains(it->kind, it->name))
+    return "not-included";
+  if(any_glob(cfg->keep, cfg->nkeep, it->name))
+    return "excluded";
+  if(cfg->ninclude && !any_glob(cfg->include, cfg->ninclude, it->name))
+    return "not-included";
+  if(!kind_enabled(cfg, it->kind))
+    return "kind-disabled";
+  for(size_t i = 0; i < inv->nregions; i++)
+    if(!strcmp(inv->regions[i].name, it->region))
+      r = &inv->regions[i];
+  if((r && (r->incomplete & INV_KIND_BIT(it->kind))) ||
+     (it->kind == JAN_KIND_BUCKET && inv->buckets_incomplete))
+    return "region-incomplete";
+  /* An unknown creation time never makes anything old enough. */
+  if(it->created < 0 || now - it->created < (int64_t)cfg->min_age_s)
+    return "too-young";
+  return NULL;
+}
+
+void policy_decide(struct inventory *inv, const struct jan_config *cfg,
+                   int64_t now, policy_first_seen_fn first_seen, void *arg)
+{
+  inventory_sort(inv);
+  for(size_t i = 0; i < inv->n; i++) {
+    struct inv_item *it = &inv->items[i];
+    const char *why = policy_keep_reason(inv, it, cfg, now);
+
+    if(!why && it->kind == JAN_KIND_LAYER) {
+      /* Versions of one layer are adjacent after sorting, oldest first:
+       * count the newer ones that follow. */
+      size_t newer = 0;
+      for(size_t j = i + 1; j < inv->n; j++) {
+        const struct inv_item *o = &inv->items[j];
+        if(o->kind != JAN_KIND_LAYER || strcmp(o->region, it->region) ||
+           strcmp(o->name, it->name))
+          break;
+        newer++;
+      }
+      if(newer < cfg->keep_layer_versions)
+        why = "newest-layer-version";
+    }
+    if(!why && cfg->grace_s > 0) {
+      int64_t since = first_seen ? first_seen(arg, it, now) : now;
+      if(now - since < (int64_t)cfg->grace_s)
+        why = "in-grace";
+    }
+    it->decision = why ? INV_KEEP : INV_DELETE;
+    it->reason = why ? why : "policy";
+  }
+}

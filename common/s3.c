@@ -1,0 +1,231 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "janitor/log.h"
+#include "janitor/scope.h"
+#include "janitor/services.h"
+
+#define S3_LIST_MAX_BODY (32u * 1024 * 1024)
+
+/* The second scope check: nothing that modifies is built for a bucket
+ * outside the scope. */
+static int guard(const char *op, const char *bucket)
+{
+  if(scope_contains(JAN_KIND_BUCKET, bucket))
+    return JAN_OK;
+  jlog_err("scope", "REFUSED to build %s for a bucket outside the scope "
+           "(name withheld); this is a bug, please report it", op);
+  return JAN_ESCOPE;
+}
+
+static int parse_bucket_list(const char *b, size_t n, void *out)
+{
+  return wire_s3_parse_list_buckets(b, n, out);
+}
+static void free_bucket_list(void *p)
+{
+  wire_bucket_list_free(p);
+}
+static int parse_location(const char *b, size_t n, void *out)
+{
+  return wire_s3_parse_location(b, n, ((struct s3_location *)out)->region);
+}
+static int parse_versions(const char *b, size_t n, void *out)
+{
+  return wire_s3_parse_list_versions(b, n, out);
+}
+static int parse_v2(const char *b, size_t n, void *out)
+{
+  return wire_s3_parse_list_objects_v2(b, n, out);
+}
+static void free_page(void *p)
+{
+  wire_object_page_free(p);
+}
+static int parse_delete(const char *b, size_t n, void *out)
+{
+  return wire_s3_parse_delete_result(b, n, out);
+}
+static void free_delete(void *p)
+{
+  wire_delete_result_free(p);
+}
+
+int s3_list_buckets(struct aws_client *c, const char *token, aws_result_cb cb,
+                    void *arg)
+{
+  struct jbuf q;
+  int rc;
+  /* max-buckets makes S3 answer each bucket's region and page. */
+  jbuf_init(&q, 8192);
+  rc = jbuf_addstr(&q, "max-buckets=1000");
+  if(!rc && token) {
+    rc = jbuf_addstr(&q, "&continuation-token=");
+    if(!rc)
+      rc = wire_query_encode(token, &q);
+  }
+  if(!rc) {
+    struct aws_request r = {
+      .service = AWS_SVC_S3, .region = "us-east-1", .op = "ListBuckets",
+      .method = "GET", .path = "/", .query = jbuf_str(&q),
+      .max_body = S3_LIST_MAX_BODY
+    };
+    rc = aws_send_parsed(c, &r, sizeof(struct wire_bucket_list),
+                         parse_bucket_list, free_bucket_list, cb, arg);
+  }
+  jbuf_free(&q);
+  return rc;
+}
+
+int s3_get_bucket_location(struct aws_client *c, const char *bucket,
+                           aws_result_cb cb, void *arg)
+{
+  struct aws_request r = {
+    .service = AWS_SVC_S3, .region = "us-east-1", .op = "GetBucketLocation",
+    .method = "GET", .bucket = bucket, .query = "location",
+    .flags = AWS_REQ_NO_REDIRECT
+  };
+  return aws_send_parsed(c, &r, sizeof(struct s3_location), parse_location,
+                         NULL, cb, arg);
+}
+
+int s3_list_object_versions(struct aws_client *c, const char *region,
+                            const char *bucket, const char *key_marker,
+                            const char *version_marker, aws_result_cb cb,
+                            void *arg)
+{
+  struct jbuf q;
+  int rc;
+  jbuf_init(&q, 8192);
+  rc = jbuf_addstr(&q, "versions=");
+  if(!rc && key_marker) {
+    rc = jbuf_addstr(&q, "&key-marker=");
+    if(!rc)
+      rc = wire_query_encode(key_marker, &q);
+  }
+  if(!rc)
+    rc = jbuf_addstr(&q, "&max-keys=1000");
+  if(!rc && version_marker) {
+    rc = jbuf_addstr(&q, "&version-id-marker=");
+    if(!rc)
+      rc = wire_query_encode(version_marker, &q);
+  }
+  if(!rc) {
+    struct aws_request r = {
+      .service = AWS_SVC_S3, .region = region, .op = "ListObjectVersions",
+      .method = "GET", .bucket = bucket, .query = jbuf_str(&q),
+      .max_body = S3_LIST_MAX_BODY
+    };
+    rc = aws_send_parsed(c, &r, sizeof(struct wire_object_page),
+                         parse_versions, free_page, cb, arg);
+  }
+  jbuf_free(&q);
+  return rc;
+}
+
+int s3_list_objects_v2(struct aws_client *c, const char *region,
+                       const char *bucket, const char *token,
+                       aws_result_cb cb, void *arg)
+{
+  struct jbuf q;
+  int rc;
+  jbuf_init(&q, 8192);
+  rc = 0;
+  if(token) {
+    rc = jbuf_addstr(&q, "continuation-token=");
+    if(!rc)
+      rc = wire_query_encode(token, &q);
+    if(!rc)
+      rc = jbuf_addc(&q, '&');
+  }
+  if(!rc)
+    rc = jbuf_addstr(&q, "list-type=2&max-keys=1000");
+  if(!rc) {
+    struct aws_request r = {
+      .service = AWS_SVC_S3, .region = region, .op = "ListObjectsV2",
+      .method = "GET", .bucket = bucket, .query = jbuf_str(&q),
+      .max_body = S3_LIST_MAX_BODY
+    };
+    rc = aws_send_parsed(c, &r, sizeof(struct wire_object_page), parse_v2,
+                         free_page, cb, arg);
+  }
+  jbuf_free(&q);
+  return rc;
+}
+
+int s3_delete_objects(struct aws_client *c, const char *region,
+                      const char *bucket, const struct wire_object *objs,
+                      size_t n, aws_result_cb cb, void *arg)
+{
+  struct jbuf body;
+  int rc = guard("DeleteObjects", bucket);
+  if(rc)
+    return rc;
+  jbuf_init(&body, 4u * 1024 * 1024);
+  rc = wire_s3_build_delete_body(objs, n, 1, &body);
+  if(!rc) {
+    struct aws_request r = {
+      .service = AWS_SVC_S3, .region = region, .op = "DeleteObjects",
+      .method = "POST", .bucket = bucket, .query = "delete",
+      .content_type = "application/xml", .body = body.ptr,
+      .body_len = body.len, .flags = AWS_REQ_CONTENT_MD5
+    };
+    rc = aws_send_parsed(c, &r, sizeof(struct wire_delete_result),
+                         parse_delete, free_delete, cb, arg);
+  }
+  jbuf_free(&body);
+  return rc;
+}
+
+int s3_delete_object(struct aws_client *c, const char *region,
+                     const char *bucket, const char *key,
+                     const char *version_id, aws_result_cb cb, void *arg)
+{
+  struct jbuf path, q;
+  int rc = guard("DeleteObject", bucket);
+  if(rc)
+    return rc;
+  jbuf_init(&path, 8192);
+  jbuf_init(&q, 4096);
+  rc = jbuf_addc(&path, '/');
+  if(!rc)
+    rc = wire_uri_encode_key(key, &path);
+  if(!rc && version_id) {
+    rc = jbuf_addstr(&q, "versionId=");
+    if(!rc)
+      rc = wire_query_encode(version_id, &q);
+  }
+  if(!rc) {
+    struct aws_request r = {
+      .service = AWS_SVC_S3, .region = region, .op = "DeleteObject",
+      .method = "DELETE", .bucket = bucket, .path = jbuf_str(&path),
+      .query = version_id ? jbuf_str(&q) : NULL
+    };
+    rc = aws_send_parsed(c, &r, 0, NULL, NULL, cb, arg);
+  }
+  jbuf_free(&path);
+  jbuf_free(&q);
+  return rc;
+}
+
+int s3_delete_bucket_website(struct aws_client *c, const char *region,
+                             const char *bucket, aws_result_cb cb, void *arg)
+{
+  struct aws_request r = {
+    .service = AWS_SVC_S3, .region = region, .op = "DeleteBucketWebsite",
+    .method = "DELETE", .bucket = bucket, .query = "website"
+  };
+  int rc = guard(r.op, bucket);
+  return rc ? rc : aws_send_parsed(c, &r, 0, NULL, NULL, cb, arg);
+}
+
+int s3_delete_bucket(struct aws_client *c, const char *region,
+                     const char *bucket, aws_result_cb cb, void *arg)
+{
+  struct aws_request r = {
+    .service = AWS_SVC_S3, .region = region, .op = "DeleteBucket",
+    .method = "DELETE", .bucket = bucket
+  };
+  int rc = guard(r.op, bucket);
+  return rc ? rc : aws_send_parsed(c, &r, 0, NULL, NULL, cb, arg);
+}

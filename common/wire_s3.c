@@ -1,0 +1,609 @@
+/*
+ * S3 answers (ListBuckets, GetBucketLocation, ListObjectVersions,
+ * ListObjectsV2, DeleteObjects) and what goes into S3 requests (the
+ * DeleteObjects body, keys in paths and queries).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "janitor/buf.h"
+#include "janitor/err.h"
+#include "janitor/wire.h"
+#include "wire_int.h"
+
+static int set_time(int64_t *dst, int *seen, const char *text)
+{
+  if(*seen || !text)
+    return JAN_EPARSE;
+  *seen = 1;
+  return wire_time_parse(text, dst);
+}
+
+/* An optional string: empty means absent; repeated means malformed. */
+static int set_opt(char **dst, int *seen, const char *text, size_t len)
+{
+  if(*seen || !text)
+    return JAN_EPARSE;
+  *seen = 1;
+  if(!len)
+    return JAN_OK;
+  return wire_set_str(dst, text, len);
+}
+
+static int set_bool(int *dst, int *seen, const char *text)
+{
+  if(*seen || !text)
+    return JAN_EPARSE;
+  *seen = 1;
+  if(!strcmp(text, "true"))
+    *dst = 1;
+  else if(!strcmp(text, "false"))
+    *dst = 0;
+  else
+    return JAN_EPARSE;
+  return JAN_OK;
+}
+
+/* ---- ListBuckets ---- */
+
+struct lb_ctx {
+  struct wire_bucket_list *l;
+  size_t cap;
+  int inprog;             /* l->v[l->n] is being filled */
+  int seen_date, seen_region, seen_token;
+};
+
+static int lb_cb(void *arg, enum wx_event ev, int depth,
+                 const char *const *path, const char *text, size_t len)
+{
+  struct lb_ctx *c = arg;
+  struct wire_bucket_list *l = c->l;
+  struct wire_bucket *b;
+  int rc;
+
+  if(ev == WX_START) {
+    if(wx_path_is(depth, path, "Buckets", "Bucket", NULL)) {
+      rc = wire_grow((void **)&l->v, &c->cap, l->n, sizeof(*l->v));
+      if(rc)
+        return rc;
+      b = &l->v[l->n];
+      b->name = b->region = NULL;
+      b->created = WIRE_TIME_UNKNOWN;
+      c->inprog = 1;
+      c->seen_date = c->seen_region = 0;
+    }
+    return JAN_OK;
+  }
+  if(depth == 3 && c->inprog) {
+    b = &l->v[l->n];
+    if(wx_path_is(depth, path, "Buckets", "Bucket", "Name", NULL))
+      return len ? wire_set_str(&b->name, text, len) : JAN_EPARSE;
+    if(wx_path_is(depth, path, "Buckets", "Bucket", "CreationDate", NULL))
+      return set_time(&b->created, &c->seen_date, text);
+    if(wx_path_is(depth, path, "Buckets", "Bucket", "BucketRegion", NULL))
+      return set_opt(&b->region, &c->seen_region, text, len);
+  }
+  else if(wx_path_is(depth, path, "Buckets", "Bucket", NULL)) {
+    if(!l->v[l->n].name)
+      return JAN_EPARSE;
+    c->inprog = 0;
+    l->n++;
+  }
+  else if(wx_path_is(depth, path, "ContinuationToken", NULL)) {
+    return set_opt(&l->continuation_token, &c->seen_token, text, len);
+  }
+  return JAN_OK;
+}
+
+void wire_bucket_list_free(struct wire_bucket_list *l)
+{
+  if(!l)
+    return;
+  for(size_t i = 0; i < l->n; i++) {
+    free(l->v[i].name);
+    free(l->v[i].region);
+  }
+  free(l->v);
+  free(l->continuation_token);
+  memset(l, 0, sizeof(*l));
+}
+
+int wire_s3_parse_list_buckets(const char *body, size_t len,
+                               struct wire_bucket_list *out)
+{
+  struct lb_ctx c;
+  int rc;
+
+  memset(out, 0, sizeof(*out));
+  memset(&c, 0, sizeof(c));
+  c.l = out;
+  rc = wx_walk(body, len, "ListAllMyBucketsResult", lb_cb, &c);
+  if(rc) {
+    if(c.inprog) {
+      free(out->v[out->n].name);
+      free(out->v[out->n].region);
+    }
+    wire_bucket_list_free(out);
+  }
+  return rc;
+}
+
+/* ---- GetBucketLocation ---- */
+
+struct loc_ctx {
+  char *region;
+  int set;
+};
+
+static int loc_cb(void *arg, enum wx_event ev, int depth,
+                  const char *const *path, const char *text, size_t len)
+{
+  struct loc_ctx *c = arg;
+
+  (void)path;
+  if(ev != WX_END || depth != 0)
+    return JAN_OK;
+  if(!text)
+    return JAN_EPARSE;
+  if(len == 0) {
+    strcpy(c->region, "us-east-1");
+  }
+  else if(!strcmp(text, "EU")) {
+    strcpy(c->region, "eu-west-1");
+  }
+  else {
+    if(len > 31)
+      return JAN_EPARSE;
+    for(size_t i = 0; i < len; i++) {
+      char ch = text[i];
+      if(!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+           ch == '-'))
+        return JAN_EPARSE;
+    }
+    memcpy(c->region, text, len);
+    c->region[len] = '\0';
+  }
+  c->set = 1;
+  return JAN_OK;
+}
+
+int wire_s3_parse_location(const char *body, size_t len, char region[32])
+{
+  struct loc_ctx c;
+  int rc;
+
+  region[0] = '\0';
+  c.region = region;
+  c.set = 0;
+  rc = wx_walk(body, len, "LocationConstraint", loc_cb, &c);
+  if(!rc && !c.set)
+    rc = JAN_EPARSE;
+  if(rc)
+    region[0] = '\0';
+  return rc;
+}
+
+/* ---- ListObjectVersions and ListObjectsV2 ---- */
+
+struct lo_ctx {
+  struct wire_object_page *p;
+  size_t cap;
+  int v2;                 /* ListObjectsV2 (else ListObjectVersions) */
+  int inprog;
+  int seen_version, seen_date;
+  int seen_trunc, seen_nkm, seen_nvm, seen_nct, seen_enc;
+  int url;                /* <EncodingType>url</EncodingType> */
+};
+
+static int lo_item_start(struct lo_ctx *c, int delete_marker)
+{
+  struct wire_object_page *p = c->p;
+  struct wire_object *o;
+  int rc;
+
+  rc = wire_grow((void **)&p->v, &c->cap, p->n, sizeof(*p->v));
+  if(rc)
+    return rc;
+  o = &p->v[p->n];
+  o->key = o->version_id = NULL;
+  o->delete_marker = delete_marker;
+  o->last_modified = WIRE_TIME_UNKNOWN;
+  c->inprog = 1;
+  c->seen_version = c->seen_date = 0;
+  return JAN_OK;
+}
+
+static int lo_cb(void *arg, enum wx_event ev, int depth,
+                 const char *const *path, const char *text, size_t len)
+{
+  struct lo_ctx *c = arg;
+  struct wire_object_page *p = c->p;
+  const char *name = path[depth];
+  int is_item = 0;
+
+  if(depth == 1) {
+    if(c->v2)
+      is_item = !strcmp(name, "Contents");
+    else
+      is_item = !strcmp(name, "Version") || !strcmp(name, "DeleteMarker");
+  }
+  if(ev == WX_START) {
+    if(is_item)
+      return lo_item_start(c, !strcmp(name, "DeleteMarker"));
+    return JAN_OK;
+  }
+  if(depth == 2 && c->inprog) {
+    struct wire_object *o = &p->v[p->n];
+    if(!strcmp(name, "Key"))
+      return len ? wire_set_str(&o->key, text, len) : JAN_EPARSE;
+    if(!strcmp(name, "VersionId") && !c->v2)
+      return set_opt(&o->version_id, &c->seen_version, text, len);
+    if(!strcmp(name, "LastModified"))
+      return set_time(&o->last_modified, &c->seen_date, text);
+    return JAN_OK;
+  }
+  if(depth != 1)
+    return JAN_OK;
+  if(is_item) {
+    if(!p->v[p->n].key)
+      return JAN_EPARSE;
+    c->inprog = 0;
+    p->n++;
+  }
+  else if(!strcmp(name, "IsTruncated")) {
+    return set_bool(&p->truncated, &c->seen_trunc, text);
+  }
+  else if(!strcmp(name, "EncodingType")) {
+    if(c->seen_enc || !text)
+      return JAN_EPARSE;
+    c->seen_enc = 1;
+    if(!strcmp(text, "url"))
+      c->url = 1;
+    else if(len)
+      return JAN_EPARSE;
+  }
+  else if(!c->v2 && !strcmp(name, "NextKeyMarker")) {
+    return set_opt(&p->next_key_marker, &c->seen_nkm, text, len);
+  }
+  else if(!c->v2 && !strcmp(name, "NextVersionIdMarker")) {
+    return set_opt(&p->next_version_id_marker, &c->seen_nvm, text, len);
+  }
+  else if(c->v2 && !strcmp(name, "NextContinuationToken")) {
+    return set_opt(&p->next_continuation_token, &c->seen_nct, text, len);
+  }
+  return JAN_OK;
+}
+
+static int hexval(char ch)
+{
+  if(ch >= '0' && ch <= '9')
+    return ch - '0';
+  if(ch >= 'A' && ch <= 'F')
+    return ch - 'A' + 10;
+  if(ch >= 'a' && ch <= 'f')
+    return ch - 'a' + 10;
+  return -1;
+}
+
+/* S3's encoding-type=url is form encoding: %XX, and '+' for a space. */
+static int url_decode_inplace(char *s)
+{
+  char *w = s;
+
+  if(!s)
+    return JAN_OK;
+  for(const char *r = s; *r; r++) {
+    if(*r == '%') {
+      int hi = hexval(r[1]), lo = hi < 0 ? -1 : hexval(r[2]);
+      if(hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+        return JAN_EPARSE;
+      *w++ = (char)(hi * 16 + lo);
+      r += 2;
+    }
+    else {
+      *w++ = *r == '+' ? ' ' : *r;
+    }
+  }
+  *w = '\0';
+  return JAN_OK;
+}
+
+void wire_object_page_free(struct wire_object_page *p)
+{
+  if(!p)
+    return;
+  for(size_t i = 0; i < p->n; i++) {
+    free(p->v[i].key);
+    free(p->v[i].version_id);
+  }
+  free(p->v);
+  free(p->next_key_marker);
+  free(p->next_version_id_marker);
+  free(p->next_continuation_token);
+  memset(p, 0, sizeof(*p));
+}
+
+static int parse_objects(const char *body, size_t len, int v2,
+                         struct wire_object_page *out)
+{
+  struct lo_ctx c;
+  int rc;
+
+  memset(out, 0, sizeof(*out));
+  memset(&c, 0, sizeof(c));
+  c.p = out;
+  c.v2 = v2;
+  rc = wx_walk(body, len, v2 ? "ListBucketResult" : "ListVersionsResult",
+               lo_cb, &c);
+  if(rc && c.inprog) {
+    free(out->v[out->n].key);
+    free(out->v[out->n].version_id);
+  }
+  if(!rc && c.url) {
+    for(size_t i = 0; i < out->n && !rc; i++)
+      rc = url_decode_inplace(out->v[i].key);
+    if(!rc)
+      rc = url_decode_inplace(out->next_key_marker);
+  }
+  /* A truncated page must say where to go on, or a caller would loop. */
+  if(!rc && out->truncated &&
+     !(v2 ? out->next_continuation_token : out->next_key_marker))
+    rc = JAN_EPARSE;
+  if(rc)
+    wire_object_page_free(out);
+  return rc;
+}
+
+int wire_s3_parse_list_versions(const char *body, size_t len,
+                                struct wire_object_page *out)
+{
+  return parse_objects(body, len, 0, out);
+}
+
+int wire_s3_parse_list_objects_v2(const char *body, size_t len,
+                                  struct wire_object_page *out)
+{
+  return parse_objects(body, len, 1, out);
+}
+
+/* ---- DeleteObjects result ---- */
+
+struct dr_ctx {
+  struct wire_delete_result *r;
+  size_t cap;
+  int inprog;
+  int seen_version;
+};
+
+static int dr_cb(void *arg, enum wx_event ev, int depth,
+                 const char *const *path, const char *text, size_t len)
+{
+  struct dr_ctx *c = arg;
+  struct wire_delete_result *r = c->r;
+  struct wire_delete_error *e;
+  int rc;
+
+  if(ev == WX_START) {
+    if(wx_path_is(depth, path, "Error", NULL)) {
+      rc = wire_grow((void **)&r->errors, &c->cap, r->nerrors,
+                     sizeof(*r->errors));
+      if(rc)
+        return rc;
+      e = &r->errors[r->nerrors];
+      memset(e, 0, sizeof(*e));
+      c->inprog = 1;
+      c->seen_version = 0;
+    }
+    return JAN_OK;
+  }
+  if(depth == 2 && c->inprog && !strcmp(path[1], "Error")) {
+    e = &r->errors[r->nerrors];
+    if(!strcmp(path[2], "Key"))
+      return wire_set_str(&e->key, text, len);
+    if(!strcmp(path[2], "VersionId"))
+      return set_opt(&e->version_id, &c->seen_version, text, len);
+    if(!text)
+      return JAN_OK;
+    if(!strcmp(path[2], "Code"))
+      wire_copy_str(e->code, sizeof(e->code), text, len);
+    else if(!strcmp(path[2], "Message"))
+      wire_copy_str(e->message, sizeof(e->message), text, len);
+  }
+  else if(wx_path_is(depth, path, "Error", NULL)) {
+    e = &r->errors[r->nerrors];
+    if(!e->key) {
+      rc = wire_set_str(&e->key, "", 0);
+      if(rc)
+        return rc;
+    }
+    c->inprog = 0;
+    r->nerrors++;
+  }
+  else if(wx_path_is(depth, path, "Deleted", NULL)) {
+    r->deleted++;
+  }
+  return JAN_OK;
+}
+
+void wire_delete_result_free(struct wire_delete_result *r)
+{
+  if(!r)
+    return;
+  for(size_t i = 0; i < r->nerrors; i++) {
+    free(r->errors[i].key);
+    free(r->errors[i].version_id);
+  }
+  free(r->errors);
+  memset(r, 0, sizeof(*r));
+}
+
+int wire_s3_parse_delete_result(const char *body, size_t len,
+                                struct wire_delete_result *out)
+{
+  struct dr_ctx c;
+  int rc;
+
+  memset(out, 0, sizeof(*out));
+  memset(&c, 0, sizeof(c));
+  c.r = out;
+  rc = wx_walk(body, len, "DeleteResult", dr_cb, &c);
+  if(rc) {
+    if(c.inprog) {
+      free(out->errors[out->nerrors].key);
+      free(out->errors[out->nerrors].version_id);
+    }
+    wire_delete_result_free(out);
+  }
+  return rc;
+}
+
+/* ---- DeleteObjects body ---- */
+
+int wire_s3_key_xml_safe(const char *key)
+{
+  const unsigned char *s = (const unsigned char *)key;
+
+  if(!s)
+    return 0;
+  while(*s) {
+    unsigned c = *s;
+    uint32_t cp;
+    int n;
+
+    if(c < 0x80) {
+      if(c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+        return 0;
+      s++;
+      continue;
+    }
+    if(c >= 0xC2 && c <= 0xDF) {
+      cp = c & 0x1F;
+      n = 1;
+    }
+    else if(c >= 0xE0 && c <= 0xEF) {
+      cp = c & 0x0F;
+      n = 2;
+    }
+    else if(c >= 0xF0 && c <= 0xF4) {
+      cp = c & 0x07;
+      n = 3;
+    }
+    else {
+      return 0;
+    }
+    for(int i = 1; i <= n; i++) {
+      if((s[i] & 0xC0) != 0x80)
+        return 0;
+      cp = (cp << 6) | (s[i] & 0x3Fu);
+    }
+    /* Overlong forms, surrogates, beyond U+10FFFF, and the two
+     * non-characters that XML 1.0 excludes. */
+    if((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+       (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF || cp == 0xFFFE ||
+       cp == 0xFFFF)
+      return 0;
+    s += n + 1;
+  }
+  return 1;
+}
+
+static int xml_escape(struct jbuf *out, const char *s)
+{
+  int rc = JAN_OK;
+
+  for(; *s && !rc; s++) {
+    switch(*s) {
+    case '&': rc = jbuf_addstr(out, "&amp;"); break;
+    case '<': rc = jbuf_addstr(out, "&lt;"); break;
+    case '>': rc = jbuf_addstr(out, "&gt;"); break;
+    case '"': rc = jbuf_addstr(out, "&quot;"); break;
+    case '\'': rc = jbuf_addstr(out, "&apos;"); break;
+    case '\t': rc = jbuf_addstr(out, "&#x9;"); break;
+    case '\n': rc = jbuf_addstr(out, "&#xA;"); break;
+    case '\r': rc = jbuf_addstr(out, "&#xD;"); break;
+    default: rc = jbuf_addc(out, *s); break;
+    }
+  }
+  return rc;
+}
+
+int wire_s3_build_delete_body(const struct wire_object *objs, size_t n,
+                              int quiet, struct jbuf *out)
+{
+  size_t start = out->len;
+  int rc;
+
+  if(!objs || n < 1 || n > 1000)
+    return JAN_EINVAL;
+  for(size_t i = 0; i < n; i++) {
+    if(!wire_s3_key_xml_safe(objs[i].key) ||
+       (objs[i].version_id && !wire_s3_key_xml_safe(objs[i].version_id)))
+      return JAN_EINVAL;
+  }
+  rc = jbuf_addstr(out, "<Delete xmlns=\"http://s3.amazonaws.com/doc/"
+                        "2006-03-01/\">");
+  if(!rc && quiet)
+    rc = jbuf_addstr(out, "<Quiet>true</Quiet>");
+  for(size_t i = 0; i < n && !rc; i++) {
+    rc = jbuf_addstr(out, "<Object><Key>");
+    if(!rc)
+      rc = xml_escape(out, objs[i].key);
+    if(!rc)
+      rc = jbuf_addstr(out, "</Key>");
+    if(!rc && objs[i].version_id) {
+      rc = jbuf_addstr(out, "<VersionId>");
+      if(!rc)
+        rc = xml_escape(out, objs[i].version_id);
+      if(!rc)
+        rc = jbuf_addstr(out, "</VersionId>");
+    }
+    if(!rc)
+      rc = jbuf_addstr(out, "</Object>");
+  }
+  if(!rc)
+    rc = jbuf_addstr(out, "</Delete>");
+  if(rc && out->ptr) {
+    out->len = start;
+    out->ptr[start] = '\0';
+  }
+  return rc;
+}
+
+/* ---- Percent-encoding ---- */
+
+static int pct_encode(const char *s, int keep_slash, struct jbuf *out)
+{
+  static const char hex[] = "0123456789ABCDEF";
+  size_t start = out->len;
+  int rc = JAN_OK;
+
+  if(!s)
+    return JAN_EINVAL;
+  for(; *s && !rc; s++) {
+    unsigned char c = (unsigned char)*s;
+    if((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+       (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+       c == '~' || (keep_slash && c == '/')) {
+      rc = jbuf_addc(out, (char)c);
+    }
+    else {
+      char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
+      rc = jbuf_add(out, esc, 3);
+    }
+  }
+  if(rc && out->ptr) {
+    out->len = start;
+    out->ptr[start] = '\0';
+  }
+  return rc;
+}
+
+int wire_uri_encode_key(const char *key, struct jbuf *out)
+{
+  return pct_encode(key, 1, out);
+}
+
+int wire_query_encode(const char *s, struct jbuf *out)
+{
+  return pct_encode(s, 0, out);
+}

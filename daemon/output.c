@@ -1,0 +1,196 @@
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "janitor/wire.h"
+#include "output.h"
+
+static struct json_object *time_or_null(int64_t t)
+{
+  char buf[21];
+  if(t < 0)
+    return NULL;
+  wire_time_format(t, buf);
+  return json_object_new_string(buf);
+}
+
+static struct json_object *str_or_null(const char *s)
+{
+  return s ? json_object_new_string(s) : NULL;
+}
+
+struct json_object *output_item_json(const struct inv_item *it, int64_t now)
+{
+  struct json_object *o = json_object_new_object();
+  if(!o)
+    return NULL;
+  json_object_object_add(o, "type",
+                         json_object_new_string(inv_type_name(it->kind)));
+  json_object_object_add(o, "region", json_object_new_string(it->region));
+  json_object_object_add(o, "name", json_object_new_string(it->name));
+  if(it->kind == JAN_KIND_LAYER)
+    json_object_object_add(o, "version", json_object_new_int64(it->version));
+  json_object_object_add(o, "arn", str_or_null(it->arn));
+  json_object_object_add(o, "created", time_or_null(it->created));
+  json_object_object_add(o, "age_s", it->created < 0 ? NULL
+                         : json_object_new_int64(now - it->created));
+  if(it->kind == JAN_KIND_FUNCTION) {
+    struct json_object *r = NULL;
+    if(it->has_remotion) {
+      r = json_object_new_object();
+      json_object_object_add(r, "version",
+                             json_object_new_string(it->remotion.version));
+      json_object_object_add(r, "memory_mb",
+                             json_object_new_int64(it->remotion.memory_mb));
+      json_object_object_add(r, "disk_mb",
+                             json_object_new_int64(it->remotion.disk_mb));
+      json_object_object_add(r, "timeout_s",
+                             json_object_new_int64(it->remotion.timeout_s));
+    }
+    json_object_object_add(o, "remotion", r);
+  }
+  if(it->kind == JAN_KIND_BUCKET)
+    json_object_object_add(o, "objects", it->objects < 0 ? NULL
+                           : json_object_new_int64(it->objects));
+  json_object_object_add(o, "decision", json_object_new_string(
+                             inv_decision_name(it->decision)));
+  json_object_object_add(o, "reason", str_or_null(it->reason));
+  json_object_object_add(o, "result", str_or_null(inv_result_name(it->result)));
+  json_object_object_add(o, "error", str_or_null(it->error));
+  return o;
+}
+
+struct json_object *output_sweep_json(const struct inventory *inv,
+                                      enum jan_mode mode, int64_t now)
+{
+  struct json_object *doc = json_object_new_object();
+  struct json_object *regions = json_object_new_array();
+  struct json_object *ignored = json_object_new_object();
+  struct json_object *res = json_object_new_array();
+  struct json_object *sum = json_object_new_object();
+  struct inv_summary s;
+
+  inventory_summary(inv, &s);
+  json_object_object_add(doc, "account", inv->account[0]
+                         ? json_object_new_string(inv->account) : NULL);
+  json_object_object_add(doc, "mode", json_object_new_string(
+                             mode == JAN_MODE_DELETE ? "delete" : "report"));
+  json_object_object_add(doc, "started", time_or_null(inv->started_ms / 1000));
+  json_object_object_add(doc, "finished",
+                         time_or_null(inv->finished_ms / 1000));
+  for(size_t i = 0; i < inv->nregions; i++) {
+    const struct inv_region *r = &inv->regions[i];
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "region", json_object_new_string(r->name));
+    json_object_object_add(o, "status",
+                           json_object_new_string(inv_status_name(r->status)));
+    json_object_object_add(o, "error", str_or_null(r->error));
+    json_object_array_add(regions, o);
+  }
+  json_object_object_add(doc, "regions", regions);
+  json_object_object_add(ignored, "buckets", json_object_new_int64(
+                             (int64_t)inv->ignored[JAN_KIND_BUCKET]));
+  json_object_object_add(ignored, "functions", json_object_new_int64(
+                             (int64_t)inv->ignored[JAN_KIND_FUNCTION]));
+  json_object_object_add(ignored, "layers", json_object_new_int64(
+                             (int64_t)inv->ignored[JAN_KIND_LAYER]));
+  json_object_object_add(doc, "ignored", ignored);
+  for(size_t i = 0; i < inv->n; i++)
+    json_object_array_add(res, output_item_json(&inv->items[i], now));
+  json_object_object_add(doc, "resources", res);
+  json_object_object_add(sum, "functions",
+                         json_object_new_int64((int64_t)s.functions));
+  json_object_object_add(sum, "layer_versions",
+                         json_object_new_int64((int64_t)s.layer_versions));
+  json_object_object_add(sum, "buckets",
+                         json_object_new_int64((int64_t)s.buckets));
+  json_object_object_add(sum, "candidates",
+                         json_object_new_int64((int64_t)s.candidates));
+  json_object_object_add(sum, "deleted",
+                         json_object_new_int64((int64_t)s.deleted));
+  json_object_object_add(sum, "failed",
+                         json_object_new_int64((int64_t)s.failed));
+  json_object_object_add(sum, "refused", s.refused
+                         ? json_object_new_int64((int64_t)s.refused) : NULL);
+  json_object_object_add(doc, "summary", sum);
+  return doc;
+}
+
+void output_json(FILE *f, const struct inventory *inv, enum jan_mode mode,
+                 int64_t now)
+{
+  struct json_object *doc = output_sweep_json(inv, mode, now);
+  fputs(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
+                                       JSON_C_TO_STRING_NOSLASHESCAPE), f);
+  fputc('\n', f);
+  json_object_put(doc);
+}
+
+void output_age(int64_t secs, char *out, size_t outlen)
+{
+  if(secs < 0)
+    snprintf(out, outlen, "-");
+  else if(secs >= 86400)
+    snprintf(out, outlen, "%" PRId64 "d%" PRId64 "h", secs / 86400,
+             secs % 86400 / 3600);
+  else if(secs >= 3600)
+    snprintf(out, outlen, "%" PRId64 "h%" PRId64 "m", secs / 3600,
+             secs % 3600 / 60);
+  else
+    snprintf(out, outlen, "%" PRId64 "m", secs / 60);
+}
+
+void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,
+                  int64_t now)
+{
+  struct inv_summary s;
+  size_t wname = 4;
+
+  inventory_summary(inv, &s);
+  for(size_t i = 0; i < inv->n; i++) {
+    size_t l = strlen(inv->items[i].name) +
+               (inv->items[i].kind == JAN_KIND_LAYER ? 8 : 0);
+    if(l > wname)
+      wname = l;
+  }
+  if(wname > 72)
+    wname = 72;
+  if(inv->n)
+    fprintf(f, "%-13s %-14s %-*s %8s %-8s %s\n", "TYPE", "REGION",
+            (int)wname, "NAME", "AGE", "DECISION", "REASON/RESULT");
+  for(size_t i = 0; i < inv->n; i++) {
+    const struct inv_item *it = &inv->items[i];
+    char name[600], age[32];
+    const char *res = inv_result_name(it->result);
+    if(it->kind == JAN_KIND_LAYER)
+      snprintf(name, sizeof(name), "%s:%" PRId64, it->name, it->version);
+    else
+      snprintf(name, sizeof(name), "%s", it->name);
+    output_age(it->created < 0 ? -1 : now - it->created, age, sizeof(age));
+    fprintf(f, "%-13s %-14s %-*s %8s %-8s %s%s%s%s%s\n",
+            inv_type_name(it->kind), it->region, (int)wname, name, age,
+            inv_decision_name(it->decision), it->reason ? it->reason : "-",
+            res ? "/" : "", res ? res : "", it->error ? ": " : "",
+            it->error ? it->error : "");
+  }
+  for(size_t i = 0; i < inv->nregions; i++)
+    if(inv->regions[i].status == INV_REGION_INCOMPLETE)
+      fprintf(f, "incomplete: %s: %s\n", inv->regions[i].name,
+              inv->regions[i].error ? inv->regions[i].error : "listing failed");
+  if(inv->buckets_incomplete && inv->buckets_error) {
+    int shown = 0;
+    for(size_t i = 0; i < inv->nregions; i++)
+      shown |= !strcmp(inv->regions[i].name, "us-east-1");
+    if(!shown)
+      fprintf(f, "incomplete: buckets: %s\n", inv->buckets_error);
+  }
+  fprintf(f, "%s: %zu regions ok, %zu incomplete, %zu disabled; "
+          "%zu functions, %zu layer versions, %zu buckets; "
+          "%zu candidates, %zu deleted, %zu failed, %zu refused; "
+          "ignored %lu buckets, %lu functions, %lu layers\n",
+          mode == JAN_MODE_DELETE ? "delete" : "report",
+          s.regions_ok, s.regions_incomplete, s.regions_disabled,
+          s.functions, s.layer_versions, s.buckets, s.candidates, s.deleted,
+          s.failed, s.refused, inv->ignored[JAN_KIND_BUCKET],
+          inv->ignored[JAN_KIND_FUNCTION], inv->ignored[JAN_KIND_LAYER]);
+}

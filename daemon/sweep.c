@@ -1,0 +1,464 @@
+/*
+ * One sweep, start to end: inventory (collect.c), decisions (policy.c),
+ * the guards of SPEC section 6.5, then the deletions, each outcome written
+ * to the audit log before it is reported anywhere.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "janitor/bucket.h"
+#include "janitor/collect.h"
+#include "janitor/log.h"
+#include "janitor/policy.h"
+#include "janitor/services.h"
+#include "sweep.h"
+
+#define PROGRESS_EVERY_MS 5000
+
+static int64_t now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *sweep_state_name(enum sweep_state st)
+{
+  switch(st) {
+  case SWEEP_LISTING: return "sweeping";
+  case SWEEP_DELETING: return "deleting";
+  default: return "idle";
+  }
+}
+
+/* One setter for the state, so every transition is logged. */
+static void sweep_set_state(struct sweep *s, enum sweep_state st)
+{
+  jlog_debug("sweep", "state %s -> %s", sweep_state_name(s->state),
+             sweep_state_name(st));
+  s->state = st;
+}
+
+void sweep_init(struct sweep *s, struct runtime *rt,
+                const struct jan_config *cfg, enum jan_mode mode)
+{
+  memset(s, 0, sizeof(*s));
+  s->rt = rt;
+  s->cfg = cfg;
+  s->mode = mode;
+  inventory_init(&s->inv);
+  state_init(&s->clocks);
+}
+
+void sweep_use_state(struct sweep *s, struct state *st, struct audit *audit)
+{
+  s->st = st;
+  s->audit = audit;
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+  free(h);
+}
+
+void sweep_free(struct sweep *s)
+{
+  inventory_free(&s->inv);
+  state_free(&s->clocks);
+  free(s->jobs);
+  s->jobs = NULL;
+  if(s->progress_timer) {
+    uv_close((uv_handle_t *)s->progress_timer, timer_closed);
+    s->progress_timer = NULL;
+  }
+}
+
+void sweep_update_progress(struct sweep *s)
+{
+  uint64_t objs = 0;
+  s->progress.bucket = NULL;
+  if(!s->jobs)
+    return;
+  for(size_t i = 0; i < s->inv.n; i++) {
+    if(s->jobs[i]) {
+      objs += bucket_job_deleted(s->jobs[i]);
+      if(!s->progress.bucket)
+        s->progress.bucket = bucket_job_name(s->jobs[i]);
+    }
+    else if(s->inv.items[i].kind == JAN_KIND_BUCKET &&
+            s->inv.items[i].objects > 0) {
+      objs += (uint64_t)s->inv.items[i].objects;
+    }
+  }
+  s->progress.objects_deleted = objs;
+}
+
+/* ---- grace clocks ------------------------------------------------------ */
+
+static int item_key(const struct inv_item *it, struct jbuf *k)
+{
+  jbuf_reset(k);
+  return state_key(k, inv_type_name(it->kind), it->region, it->name,
+                   it->version);
+}
+
+/* policy_first_seen_fn: the old clock, or now; kept for the next sweep. */
+static int64_t first_seen(void *arg, const struct inv_item *it, int64_t now)
+{
+  struct sweep *s = arg;
+  struct jbuf k;
+  int64_t since = -1;
+
+  jbuf_init(&k, 4096);
+  if(item_key(it, &k) == JAN_OK) {
+    if(s->st)
+      since = state_clock_get(s->st, jbuf_str(&k));
+    if(since < 0 || since > now)
+      since = now;
+    state_clock_set(&s->clocks, jbuf_str(&k), since);
+  }
+  jbuf_free(&k);
+  return since < 0 ? now : since;
+}
+
+/*
+ * Clocks of resources whose listing could not be trusted this time are
+ * carried over untouched: an incomplete inventory never resets a grace.
+ */
+static void carry_clocks(struct sweep *s)
+{
+  if(!s->st)
+    return;
+  for(size_t i = 0; i < s->st->n; i++) {
+    const char *key = s->st->clocks[i].key;
+    char type[32], region[32];
+    const char *p = strchr(key, '|'), *q;
+    const struct inv_region *r;
+    enum jan_kind kind;
+
+    if(!p || (size_t)(p - key) >= sizeof(type))
+      continue;
+    q = strchr(p + 1, '|');
+    if(!q || (size_t)(q - p - 1) >= sizeof(region))
+      continue;
+    memcpy(type, key, (size_t)(p - key));
+    type[p - key] = '\0';
+    memcpy(region, p + 1, (size_t)(q - p - 1));
+    region[q - p - 1] = '\0';
+    kind = !strcmp(type, "bucket") ? JAN_KIND_BUCKET
+         : !strcmp(type, "function") ? JAN_KIND_FUNCTION : JAN_KIND_LAYER;
+    r = inventory_region(&s->inv, region);
+    if((r && (r->incomplete & INV_KIND_BIT(kind))) ||
+       (kind == JAN_KIND_BUCKET && s->inv.buckets_incomplete)) {
+      if(state_clock_get(&s->clocks, key) < 0)
+        state_clock_set(&s->clocks, key, s->st->clocks[i].since);
+    }
+  }
+}
+
+/* ---- the end -------------------------------------------------------------- */
+
+static struct json_object *last_sweep_json(const struct sweep *s)
+{
+  struct json_object *o = json_object_new_object();
+  struct inv_summary sum;
+  inventory_summary(&s->inv, &sum);
+  json_object_object_add(o, "started_ms",
+                         json_object_new_int64(s->inv.started_ms));
+  json_object_object_add(o, "finished_ms",
+                         json_object_new_int64(s->inv.finished_ms));
+  json_object_object_add(o, "mode", json_object_new_string(
+                             s->mode == JAN_MODE_DELETE ? "delete" : "report"));
+  json_object_object_add(o, "exit_code", json_object_new_int(s->exit_code));
+  json_object_object_add(o, "candidates",
+                         json_object_new_int64((int64_t)sum.candidates));
+  json_object_object_add(o, "deleted",
+                         json_object_new_int64((int64_t)sum.deleted));
+  json_object_object_add(o, "failed",
+                         json_object_new_int64((int64_t)sum.failed));
+  return o;
+}
+
+static void sweep_finish(struct sweep *s)
+{
+  struct inv_summary sum;
+
+  if(s->progress_timer)
+    uv_timer_stop(s->progress_timer);
+  s->inv.finished_ms = now_ms();
+  inventory_summary(&s->inv, &sum);
+  if(sum.failed && (!s->exit_code || s->exit_code == EXIT_INCOMPLETE)) {
+    if(!s->exit_code)
+      snprintf(s->message, sizeof(s->message), "%zu deletion%s failed",
+               sum.failed, sum.failed == 1 ? "" : "s");
+    s->exit_code = EXIT_INCOMPLETE;
+  }
+  /* The clocks of this sweep replace the old ones. */
+  if(s->st) {
+    state_free(s->st);
+    *s->st = s->clocks;
+    state_init(&s->clocks);
+    state_set_last_sweep(s->st, last_sweep_json(s));
+  }
+  sweep_set_state(s, SWEEP_DONE);
+  s->done(s, s->arg);
+}
+
+/* ---- deletion ------------------------------------------------------------- */
+
+struct del {
+  struct sweep *s;
+  size_t idx;                   /* the item */
+};
+
+/* Record one outcome: audit log first, then the inventory. */
+static void outcome(struct sweep *s, size_t idx, enum inv_result res,
+                    const char *error, const char *code, const char *reqid,
+                    int64_t objects)
+{
+  struct inv_item *it = &s->inv.items[idx];
+  if(s->audit) {
+    struct audit_record ar = {
+      .time = aws_client_now(s->rt->aws), .account = s->inv.account,
+      .region = it->region, .type = inv_type_name(it->kind),
+      .name = it->name, .version = it->version,
+      .result = inv_result_name(res), .error = error,
+      .error_code = code && *code ? code : NULL,
+      .request_id = reqid && *reqid ? reqid : NULL, .objects = objects
+    };
+    if(audit_write(s->audit, &ar))
+      jlog_err("audit", "cannot append to the audit log; outcome of %s %s "
+               "in %s: %s", inv_type_name(it->kind), it->name, it->region,
+               inv_result_name(res));
+  }
+  it->result = res;
+  free(it->error);
+  it->error = error ? strdup(error) : NULL;
+  if(it->kind == JAN_KIND_BUCKET && objects >= 0)
+    it->objects = objects;
+  if(res == INV_RES_DELETED)
+    jlog_info("delete", "deleted %s %s%s%" PRId64 " in %s",
+              inv_type_name(it->kind), it->name,
+              it->kind == JAN_KIND_LAYER ? ":" : "",
+              it->kind == JAN_KIND_LAYER ? it->version : (int64_t)0,
+              it->region);
+  else if(res == INV_RES_FAILED)
+    jlog_warn("delete", "could not delete %s %s in %s: %s",
+              inv_type_name(it->kind), it->name, it->region,
+              error ? error : "failed");
+}
+
+static void deletion_ended(struct sweep *s)
+{
+  s->progress.done++;
+  if(--s->pending == 0)
+    sweep_finish(s);
+}
+
+static void lambda_deleted(void *arg, const struct aws_response *r, void *res)
+{
+  struct del *d = arg;
+  struct sweep *s = d->s;
+  (void)res;
+  if(!r->err || aws_error_is_not_found(r)) {
+    outcome(s, d->idx, INV_RES_DELETED, NULL, NULL, r->request_id, -1);
+  }
+  else {
+    char msg[768];
+    const struct inv_item *it = &s->inv.items[d->idx];
+    aws_describe_error(r, it->kind == JAN_KIND_FUNCTION ? "DeleteFunction"
+                                                        : "DeleteLayerVersion",
+                       msg, sizeof(msg));
+    if(aws_error_is_access_denied(r))
+      snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+               "; needs lambda:%s (see remotion-janitor --validate)",
+               it->kind == JAN_KIND_FUNCTION ? "DeleteFunction"
+                                             : "DeleteLayerVersion");
+    outcome(s, d->idx, INV_RES_FAILED, msg, r->e.code, r->request_id, -1);
+  }
+  free(d);
+  deletion_ended(s);
+}
+
+static void bucket_deleted(void *arg, const struct bucket_outcome *o)
+{
+  struct del *d = arg;
+  struct sweep *s = d->s;
+  s->jobs[d->idx] = NULL;
+  if(!o->err)
+    outcome(s, d->idx, INV_RES_DELETED, NULL, NULL, o->request_id,
+            (int64_t)o->deleted);
+  else
+    outcome(s, d->idx, INV_RES_FAILED, o->error[0] ? o->error : "failed",
+            o->code, o->request_id, (int64_t)o->deleted);
+  free(d);
+  deletion_ended(s);
+}
+
+static void progress_tick(uv_timer_t *t)
+{
+  struct sweep *s = t->data;
+  sweep_update_progress(s);
+  jlog_info("delete", "progress: %zu of %zu deletions done, %" PRIu64
+            " objects removed from buckets%s%s", s->progress.done,
+            s->progress.total, s->progress.objects_deleted,
+            s->progress.bucket ? "; emptying " : "",
+            s->progress.bucket ? s->progress.bucket : "");
+}
+
+static void start_deletions(struct sweep *s)
+{
+  struct aws_client *aws = s->rt->aws;
+
+  s->jobs = calloc(s->inv.n ? s->inv.n : 1, sizeof(*s->jobs));
+  if(!s->jobs) {
+    snprintf(s->message, sizeof(s->message), "out of memory");
+    s->exit_code = EXIT_INCOMPLETE;
+    sweep_finish(s);
+    return;
+  }
+  sweep_set_state(s, SWEEP_DELETING);
+  s->progress_timer = malloc(sizeof(*s->progress_timer));
+  if(s->progress_timer) {
+    uv_timer_init(s->rt->loop, s->progress_timer);
+    s->progress_timer->data = s;
+    uv_timer_start(s->progress_timer, progress_tick, PROGRESS_EVERY_MS,
+                   PROGRESS_EVERY_MS);
+  }
+  /* One reference of our own while the deletions start. */
+  s->pending = 1;
+  for(size_t i = 0; i < s->inv.n; i++) {
+    struct inv_item *it = &s->inv.items[i];
+    struct del *d;
+    int rc;
+
+    if(it->decision != INV_DELETE)
+      continue;
+    d = calloc(1, sizeof(*d));
+    if(!d) {
+      outcome(s, i, INV_RES_FAILED, "out of memory", NULL, NULL, -1);
+      continue;
+    }
+    d->s = s;
+    d->idx = i;
+    s->pending++;
+    s->progress.total++;
+    if(it->kind == JAN_KIND_FUNCTION)
+      rc = lambda_delete_function(aws, it->region, it->name, lambda_deleted, d);
+    else if(it->kind == JAN_KIND_LAYER)
+      rc = lambda_delete_layer_version(aws, it->region, it->name, it->version,
+                                       lambda_deleted, d);
+    else
+      rc = bucket_delete_start(aws, it->region, it->name, bucket_deleted, d,
+                               &s->jobs[i]);
+    if(rc) {
+      s->pending--;
+      s->progress.total--;
+      free(d);
+      outcome(s, i, INV_RES_FAILED, rc == JAN_ESCOPE
+              ? "refused: outside the scope" : jan_strerror(rc), NULL, NULL,
+              -1);
+    }
+  }
+  if(--s->pending == 0)
+    sweep_finish(s);
+}
+
+/* Every candidate refused: nothing is deleted. */
+static void refuse_all(struct sweep *s, const char *why)
+{
+  for(size_t i = 0; i < s->inv.n; i++)
+    if(s->inv.items[i].decision == INV_DELETE)
+      outcome(s, i, INV_RES_REFUSED, why, NULL, NULL, -1);
+}
+
+static void collected(void *arg, const struct collect_result *r)
+{
+  struct sweep *s = arg;
+  struct inventory *inv = &s->inv;
+  int64_t now = aws_client_now(s->rt->aws);
+  struct inv_summary sum;
+  int may_delete = s->mode == JAN_MODE_DELETE;
+
+  policy_decide(inv, s->cfg, now, first_seen, s);
+  carry_clocks(s);
+  inventory_summary(inv, &sum);
+
+  if(r->identity_err) {
+    /* Without a verified identity nothing may be deleted. */
+    snprintf(s->message, sizeof(s->message), "%s", r->identity_msg);
+    s->exit_code = r->identity_err == JAN_ECREDS ||
+                   r->identity_err == JAN_EAWS ? EXIT_CREDENTIALS
+                                               : EXIT_INCOMPLETE;
+    may_delete = 0;
+  }
+  else if(s->cfg->account_id[0] &&
+          strcmp(s->cfg->account_id, inv->account) != 0) {
+    snprintf(s->message, sizeof(s->message),
+             "the credentials belong to account %s, not to the configured "
+             "account_id %s: nothing is deleted", inv->account,
+             s->cfg->account_id);
+    s->exit_code = EXIT_CREDENTIALS;
+    may_delete = 0;
+  }
+  else if(sum.regions_incomplete || inv->buckets_incomplete) {
+    snprintf(s->message, sizeof(s->message),
+             "the inventory is incomplete (%zu region%s%s); nothing of an "
+             "incomplete kind is deleted there", sum.regions_incomplete,
+             sum.regions_incomplete == 1 ? "" : "s",
+             inv->buckets_incomplete ? ", buckets" : "");
+    s->exit_code = EXIT_INCOMPLETE;
+  }
+
+  if(!may_delete || !sum.candidates) {
+    if(s->mode == JAN_MODE_DELETE && sum.candidates && s->exit_code)
+      refuse_all(s, s->message);
+    else
+      for(size_t i = 0; i < inv->n; i++)
+        if(inv->items[i].decision == INV_DELETE)
+          inv->items[i].result = INV_RES_DRY_RUN;
+    sweep_finish(s);
+    return;
+  }
+  if(sum.candidates > s->cfg->max_deletions) {
+    snprintf(s->message, sizeof(s->message),
+             "%zu candidates exceed max_deletions = %u: nothing is deleted",
+             sum.candidates, s->cfg->max_deletions);
+    refuse_all(s, "max_deletions exceeded");
+    s->exit_code = EXIT_GUARD;
+    sweep_finish(s);
+    return;
+  }
+  if(s->confirm && !s->confirm(s, s->arg)) {
+    snprintf(s->message, sizeof(s->message),
+             "deletion not confirmed: nothing is deleted");
+    refuse_all(s, "not confirmed");
+    s->exit_code = EXIT_GUARD;
+    sweep_finish(s);
+    return;
+  }
+  start_deletions(s);
+}
+
+int sweep_start(struct sweep *s, sweep_done_cb done, void *arg)
+{
+  const struct jan_config *cfg = s->cfg;
+  int rc;
+
+  s->done = done;
+  s->arg = arg;
+  s->inv.started_ms = now_ms();
+  for(size_t i = 0; i < cfg->nregions; i++) {
+    rc = inventory_add_region(&s->inv, cfg->regions[i]);
+    if(rc)
+      return rc;
+  }
+  sweep_set_state(s, SWEEP_LISTING);
+  rc = collect_start(s->rt->aws, cfg, &s->inv, collected, s);
+  if(rc)
+    sweep_set_state(s, SWEEP_IDLE);
+  return rc;
+}

@@ -1,0 +1,77 @@
+/*
+ * One sweep: identity and inventory (collect.c), decisions (policy.c),
+ * guards, and (in delete mode) deletion.  Asynchronous on the runtime's
+ * loop; done runs once at the end.
+ */
+#ifndef JANITOR_DAEMON_SWEEP_H
+#define JANITOR_DAEMON_SWEEP_H
+
+#include <uv.h>
+
+#include "janitor/audit.h"
+#include "janitor/config.h"
+#include "janitor/inventory.h"
+#include "janitor/state.h"
+#include "runtime.h"
+
+/* Exit codes (SPEC section 3). */
+#define EXIT_OK          0
+#define EXIT_INCOMPLETE  1
+#define EXIT_USAGE       2
+#define EXIT_CREDENTIALS 3
+#define EXIT_GUARD       4
+
+enum sweep_state {
+  SWEEP_IDLE = 0,     /* not started */
+  SWEEP_LISTING,      /* identity and inventory requests in flight */
+  SWEEP_DELETING,     /* deletions in flight */
+  SWEEP_DONE          /* finished; exit_code and inv are final */
+};
+
+struct sweep;
+typedef void (*sweep_done_cb)(struct sweep *s, void *arg);
+/* Asked before deleting when confirmation is needed: return 1 to go on. */
+typedef int (*sweep_confirm_fn)(struct sweep *s, void *arg);
+
+struct sweep_progress {
+  size_t total;                 /* deletions started */
+  size_t done;                  /* outcomes so far */
+  uint64_t objects_deleted;     /* objects removed from buckets so far */
+  const char *bucket;           /* a bucket being emptied, or NULL */
+};
+
+struct bucket_job;
+
+struct sweep {
+  struct runtime *rt;
+  const struct jan_config *cfg;
+  enum jan_mode mode;           /* report, or delete */
+  enum sweep_state state;
+  struct inventory inv;
+  int exit_code;
+  char message[1024];           /* why the exit code is not 0, if it is not */
+  sweep_done_cb done;
+  sweep_confirm_fn confirm;     /* NULL: no confirmation needed */
+  void *arg;
+
+  struct state *st;             /* grace clocks; NULL: none (grace 0 only) */
+  struct state clocks;          /* the clocks this sweep keeps */
+  struct audit *audit;          /* NULL: no audit log */
+  struct sweep_progress progress;
+  struct bucket_job **jobs;     /* buckets being deleted, by item index */
+  size_t pending;               /* deletions in flight */
+  uv_timer_t *progress_timer;
+};
+
+void sweep_init(struct sweep *s, struct runtime *rt,
+                const struct jan_config *cfg, enum jan_mode mode);
+/* Optional, before sweep_start: the state (clocks are read, and replaced
+ * by this sweep's when it ends) and the audit log. */
+void sweep_use_state(struct sweep *s, struct state *st, struct audit *audit);
+/* Objects deleted so far in the bucket being emptied, for status. */
+void sweep_update_progress(struct sweep *s);
+int sweep_start(struct sweep *s, sweep_done_cb done, void *arg);
+void sweep_free(struct sweep *s);
+const char *sweep_state_name(enum sweep_state st);
+
+#endif

@@ -1,0 +1,322 @@
+/*
+ * --validate (SPEC section 10): who am I (sts:GetCallerIdentity), then
+ * iam:SimulatePrincipalPolicy for every action the enabled features need,
+ * on resources of the shapes they touch.  Prints the decisions and, for
+ * what is missing, the policy statement to add.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "janitor/log.h"
+#include "janitor/services.h"
+#include "sweep.h"
+#include "validate.h"
+
+/* One check: an action on a resource, and the decision that came back. */
+struct check {
+  const char *action;
+  char resource[256];
+  char decision[16];           /* "" until answered */
+  int optional;                /* has a fallback; reported, never fails */
+};
+
+#define MAX_CHECKS 48
+
+struct validation {
+  struct runtime *rt;
+  const struct jan_config *cfg;
+  struct check checks[MAX_CHECKS];
+  size_t n;
+  char principal[512];
+  char account[13];
+  int pending;
+  int err;
+  char errmsg[768];
+};
+
+static void add(struct validation *v, const char *action, int optional,
+                const char *fmt, ...) JAN_PRINTF(4, 5);
+static void add(struct validation *v, const char *action, int optional,
+                const char *fmt, ...)
+{
+  struct check *c;
+  va_list ap;
+  if(v->n == MAX_CHECKS)
+    return;
+  c = &v->checks[v->n++];
+  c->action = action;
+  va_start(ap, fmt);
+  vsnprintf(c->resource, sizeof(c->resource), fmt, ap);
+  va_end(ap);
+  c->decision[0] = '\0';
+  c->optional = optional;
+}
+
+/*
+ * What the janitor does, by feature, on resources shaped like the ones it
+ * touches (the names are examples inside the scope).
+ */
+static void plan(struct validation *v)
+{
+  const struct jan_config *cfg = v->cfg;
+  const char *a = v->account;
+  add(v, "s3:ListAllMyBuckets", 0, "*");
+  add(v, "lambda:ListFunctions", 0, "*");
+  add(v, "lambda:ListLayers", 0, "*");
+  add(v, "lambda:ListLayerVersions", 1,
+      "arn:aws:lambda:us-east-1:%s:layer:remotion-binaries", a);
+  add(v, "lambda:GetLayerVersion", 0,
+      "arn:aws:lambda:us-east-1:%s:layer:remotion-binaries:1", a);
+  add(v, "s3:GetBucketLocation", 1, "arn:aws:s3:::remotionlambda-example");
+  if(cfg->functions)
+    add(v, "lambda:DeleteFunction", 0,
+        "arn:aws:lambda:us-east-1:%s:function:remotion-render-example", a);
+  if(cfg->layers)
+    add(v, "lambda:DeleteLayerVersion", 0,
+        "arn:aws:lambda:us-east-1:%s:layer:remotion-binaries:1", a);
+  if(cfg->buckets) {
+    static const char *const bk[] = {
+      "arn:aws:s3:::remotionlambda-example", "arn:aws:s3:::remotion-example"
+    };
+    for(size_t i = 0; i < 2; i++) {
+      char obj[128];
+      add(v, "s3:DeleteBucketWebsite", 0, "%s", bk[i]);
+      add(v, "s3:ListBucket", 0, "%s", bk[i]);
+      add(v, "s3:ListBucketVersions", 0, "%s", bk[i]);
+      add(v, "s3:DeleteBucket", 0, "%s", bk[i]);
+      snprintf(obj, sizeof(obj), "%s/renders/example/out.mp4", bk[i]);
+      add(v, "s3:DeleteObject", 0, "%s", obj);
+      add(v, "s3:DeleteObjectVersion", 0, "%s", obj);
+    }
+  }
+}
+
+/* assumed-role ARNs are rewritten to the role's ARN, which IAM knows. */
+static void principal_arn(const char *arn, char *out, size_t outlen)
+{
+  const char *p = strstr(arn, ":assumed-role/");
+  if(p && !strncmp(arn, "arn:aws:sts::", 13)) {
+    const char *role = p + strlen(":assumed-role/");
+    size_t rl = strcspn(role, "/");
+    snprintf(out, outlen, "arn:aws:iam::%.*s:role/%.*s",
+             (int)(p - (arn + 13)), arn + 13, (int)rl, role);
+  }
+  else {
+    snprintf(out, outlen, "%s", arn);
+  }
+}
+
+struct sim {
+  struct validation *v;
+  size_t idx;                   /* the check being asked */
+};
+
+static void simulated(void *arg, const struct aws_response *r, void *res);
+
+static void ask(struct validation *v, size_t idx, const char *marker)
+{
+  const char *act[1] = { v->checks[idx].action };
+  const char *rsc[1] = { v->checks[idx].resource };
+  struct sim *s = malloc(sizeof(*s));
+  if(!s) {
+    v->err = JAN_ENOMEM;
+    return;
+  }
+  s->v = v;
+  s->idx = idx;
+  v->pending++;
+  if(iam_simulate_principal_policy(v->rt->aws, v->principal, act, 1, rsc, 1,
+                                   marker, simulated, s)) {
+    v->pending--;
+    v->err = JAN_ENOMEM;
+    free(s);
+  }
+}
+
+static void simulated(void *arg, const struct aws_response *r, void *res)
+{
+  struct sim *s = arg;
+  struct validation *v = s->v;
+  struct iam_simulate_page *p = res;
+  struct check *c = &v->checks[s->idx];
+
+  v->pending--;
+  if(!p) {
+    if(!v->err) {
+      v->err = r->err;
+      aws_describe_error(r, "SimulatePrincipalPolicy", v->errmsg,
+                         sizeof(v->errmsg));
+      if(aws_error_is_access_denied(r))
+        snprintf(v->errmsg + strlen(v->errmsg),
+                 sizeof(v->errmsg) - strlen(v->errmsg),
+                 "; --validate needs iam:SimulatePrincipalPolicy");
+    }
+  }
+  else {
+    for(size_t i = 0; i < p->n; i++)
+      if(!strcasecmp(p->v[i].action, c->action))
+        snprintf(c->decision, sizeof(c->decision), "%s", p->v[i].decision);
+    if(p->truncated && p->marker && !c->decision[0])
+      ask(v, s->idx, p->marker);
+  }
+  free(s);
+}
+
+static void identified(void *arg, const struct aws_response *r, void *res)
+{
+  struct validation *v = arg;
+  struct wire_identity *id = res;
+  v->pending--;
+  if(!id) {
+    v->err = r->err;
+    aws_describe_error(r, "GetCallerIdentity", v->errmsg, sizeof(v->errmsg));
+    return;
+  }
+  memcpy(v->account, id->account, sizeof(v->account));
+  principal_arn(id->arn, v->principal, sizeof(v->principal));
+  if(strstr(v->principal, ":root")) {
+    v->err = JAN_EINVAL;
+    snprintf(v->errmsg, sizeof(v->errmsg), "the credentials are the "
+             "account's root user: it may do anything, and IAM cannot "
+             "simulate it; use an IAM user or role");
+    return;
+  }
+  plan(v);
+  for(size_t i = 0; i < v->n; i++)
+    ask(v, i, NULL);
+}
+
+/* The statement that would allow every missing action, as JSON. */
+static struct json_object *missing_statement(const struct validation *v)
+{
+  struct json_object *st = NULL, *acts = NULL, *res = NULL;
+  for(size_t i = 0; i < v->n; i++) {
+    const struct check *c = &v->checks[i];
+    int dup = 0;
+    if(!strcmp(c->decision, "allowed"))
+      continue;
+    if(!st) {
+      st = json_object_new_object();
+      acts = json_object_new_array();
+      res = json_object_new_array();
+      json_object_object_add(st, "Sid",
+                             json_object_new_string("RemotionJanitor"));
+      json_object_object_add(st, "Effect", json_object_new_string("Allow"));
+    }
+    for(size_t j = 0; j < i; j++)
+      if(strcmp(v->checks[j].decision, "allowed") &&
+         !strcmp(v->checks[j].action, c->action))
+        dup = 1;
+    if(!dup)
+      json_object_array_add(acts, json_object_new_string(c->action));
+  }
+  if(!st)
+    return NULL;
+  /* The resources, as scoped patterns rather than the example names. */
+  {
+    static const char *const pats[] = {
+      "arn:aws:s3:::remotion-*", "arn:aws:s3:::remotionlambda-*",
+      "arn:aws:s3:::remotion-*/*", "arn:aws:s3:::remotionlambda-*/*",
+      "arn:aws:lambda:*:*:function:remotion-*",
+      "arn:aws:lambda:*:*:layer:remotion-*",
+      "arn:aws:lambda:*:*:layer:remotion-*:*"
+    };
+    int needs_star = 0;
+    for(size_t i = 0; i < v->n; i++)
+      if(strcmp(v->checks[i].decision, "allowed") &&
+         !strcmp(v->checks[i].resource, "*"))
+        needs_star = 1;
+    if(needs_star)
+      json_object_array_add(res, json_object_new_string("*"));
+    for(size_t i = 0; i < JAN_ARRAY_SIZE(pats); i++)
+      json_object_array_add(res, json_object_new_string(pats[i]));
+  }
+  json_object_object_add(st, "Action", acts);
+  json_object_object_add(st, "Resource", res);
+  return st;
+}
+
+int validate_run(struct runtime *rt, const struct jan_config *cfg, int json)
+{
+  struct validation v;
+  size_t missing = 0, optional_missing = 0;
+  struct json_object *stmt;
+
+  memset(&v, 0, sizeof(v));
+  v.rt = rt;
+  v.cfg = cfg;
+  v.pending = 1;
+  if(sts_get_caller_identity(rt->aws, cfg->nregions ? cfg->regions[0]
+                                                    : "us-east-1",
+                             identified, &v)) {
+    fprintf(stderr, "remotion-janitor: cannot send GetCallerIdentity\n");
+    return EXIT_INCOMPLETE;
+  }
+  while(v.pending && uv_run(rt->loop, UV_RUN_ONCE))
+    ;
+  if(v.err) {
+    fprintf(stderr, "remotion-janitor: %s\n", v.errmsg[0] ? v.errmsg
+            : jan_strerror(v.err));
+    return v.err == JAN_ECREDS || v.err == JAN_EAWS || v.err == JAN_EINVAL
+               ? EXIT_CREDENTIALS : EXIT_INCOMPLETE;
+  }
+  for(size_t i = 0; i < v.n; i++) {
+    if(strcmp(v.checks[i].decision, "allowed")) {
+      if(v.checks[i].optional)
+        optional_missing++;
+      else
+        missing++;
+    }
+  }
+  stmt = missing_statement(&v);
+  if(json) {
+    struct json_object *doc = json_object_new_object();
+    struct json_object *arr = json_object_new_array();
+    json_object_object_add(doc, "principal",
+                           json_object_new_string(v.principal));
+    for(size_t i = 0; i < v.n; i++) {
+      struct json_object *o = json_object_new_object();
+      json_object_object_add(o, "action",
+                             json_object_new_string(v.checks[i].action));
+      json_object_object_add(o, "resource",
+                             json_object_new_string(v.checks[i].resource));
+      json_object_object_add(o, "decision", json_object_new_string(
+                                 v.checks[i].decision[0] ? v.checks[i].decision
+                                                         : "unknown"));
+      json_object_object_add(o, "optional",
+                             json_object_new_boolean(v.checks[i].optional));
+      json_object_array_add(arr, o);
+    }
+    json_object_object_add(doc, "results", arr);
+    json_object_object_add(doc, "ok", json_object_new_boolean(!missing));
+    json_object_object_add(doc, "missing_statement",
+                           stmt ? json_object_get(stmt) : NULL);
+    puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
+                                        JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(doc);
+  }
+  else {
+    printf("principal: %s\n", v.principal);
+    printf("%-26s %-64s %s\n", "ACTION", "RESOURCE", "DECISION");
+    for(size_t i = 0; i < v.n; i++)
+      printf("%-26s %-64s %s%s\n", v.checks[i].action, v.checks[i].resource,
+             v.checks[i].decision[0] ? v.checks[i].decision : "unknown",
+             v.checks[i].optional && strcmp(v.checks[i].decision, "allowed")
+                 ? " (optional: a slower fallback is used)" : "");
+    if(stmt) {
+      printf("\nAdd this statement to the policy of %s:\n%s\n", v.principal,
+             json_object_to_json_string_ext(stmt, JSON_C_TO_STRING_PRETTY |
+                                            JSON_C_TO_STRING_NOSLASHESCAPE));
+    }
+    printf("%s: %zu allowed, %zu missing, %zu optional missing\n",
+           missing ? "missing permissions" : "ok",
+           v.n - missing - optional_missing, missing, optional_missing);
+  }
+  if(stmt)
+    json_object_put(stmt);
+  return missing ? EXIT_CREDENTIALS : EXIT_OK;
+}

@@ -1,0 +1,39 @@
+/*
+ * The audit log (SPEC section 11): one JSON line per deletion outcome,
+ * appended with O_APPEND and flushed to disk (fdatasync) before the
+ * outcome is reported anywhere else.  Never follows a symbolic link.
+ */
+#ifndef JANITOR_AUDIT_H
+#define JANITOR_AUDIT_H
+
+#include <stdint.h>
+
+#include "janitor/buf.h"
+
+struct audit {
+  int fd;                       /* -1 when closed */
+  char *path;
+};
+
+struct audit_record {
+  int64_t time;                 /* epoch seconds */
+  const char *account;
+  const char *region;
+  const char *type;             /* "function", "layer_version", "bucket" */
+  const char *name;
+  int64_t version;              /* layer versions; 0 otherwise (omitted) */
+  const char *result;           /* "deleted", "failed", "refused" */
+  const char *error;            /* or NULL */
+  const char *error_code;       /* AWS code or NULL */
+  const char *request_id;       /* or NULL */
+  int64_t objects;              /* buckets: objects removed; -1 omitted */
+};
+
+void audit_init(struct audit *a);
+/* Open for appending (create 0640, O_NOFOLLOW|O_CLOEXEC). */
+int audit_open(struct audit *a, const char *path, struct jbuf *err);
+/* One line, written with a single write(2) and made durable. */
+int audit_write(struct audit *a, const struct audit_record *r);
+void audit_close(struct audit *a);
+
+#endif

@@ -1,0 +1,137 @@
+/*
+ * The AWS request layer: endpoints, signing each attempt afresh, the SDKs'
+ * "standard" retry mode, clock-skew correction, S3 region redirects, and
+ * one error type for S3 XML, rest-json and Query answers.
+ *
+ * A call is asynchronous: aws_send() copies the request, and the callback
+ * runs exactly once on the loop with the final outcome.
+ */
+#ifndef JANITOR_AWS_H
+#define JANITOR_AWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "janitor/buf.h"
+#include "janitor/creds.h"
+#include "janitor/http.h"
+#include "janitor/wire.h"
+
+enum aws_service { AWS_SVC_S3 = 0, AWS_SVC_LAMBDA, AWS_SVC_IAM, AWS_SVC_STS,
+                   AWS_SVC_COUNT };
+
+struct aws_client_opts {
+  uv_loop_t *loop;
+  struct http_engine *http;     /* not owned */
+  struct creds_chain *creds;    /* not owned */
+  unsigned max_attempts;        /* first try included; >= 1 */
+  const char *endpoint_url;     /* config override for every service */
+  uint64_t retry_base_ms;       /* backoff base; 0: 1000 (SDK default) */
+};
+
+struct aws_client;
+struct aws_response;
+
+/*
+ * Endpoint overrides: endpoint_url (config) wins, then AWS_ENDPOINT_URL_S3
+ * (_LAMBDA, _IAM, _STS), then AWS_ENDPOINT_URL.  The environment is read
+ * once here.
+ */
+int aws_client_new(const struct aws_client_opts *o, struct aws_client **out);
+/* Pending retry timers are closed; calls in flight complete with
+ * JAN_ECANCELED.  Memory is released from close callbacks: run the loop. */
+void aws_client_free(struct aws_client *c);
+/* Stop issuing new attempts: pending retries end with JAN_ECANCELED. */
+void aws_client_shutdown(struct aws_client *c);
+
+/*
+ * Called on a 2xx answer, on the loop, before the call completes.  Return
+ * 0 when the body was understood; JAN_EPARSE makes the answer count as a
+ * server error (retried like a 500): a 200 that does not parse is never
+ * taken as an empty result.  The parser must reset what it filled when it
+ * is called again for a retry.
+ */
+typedef int (*aws_parse_fn)(void *parse_arg, const struct aws_response *r);
+
+#define AWS_REQ_CONTENT_MD5  0x01u  /* add Content-MD5 of the body */
+#define AWS_REQ_NO_REDIRECT  0x02u  /* S3: do not follow a region answer */
+
+struct aws_request {
+  enum aws_service service;
+  const char *region;           /* signing region (IAM: ignored) */
+  const char *op;               /* operation name, for errors and logs */
+  const char *method;
+  const char *bucket;           /* S3 only, or NULL */
+  const char *path;             /* encoded wire path after the bucket */
+  const char *query;            /* encoded query without '?', or NULL */
+  const char *content_type;     /* or NULL */
+  const void *body;
+  size_t body_len;
+  size_t max_body;              /* 0: default cap */
+  unsigned flags;
+  aws_parse_fn parse;           /* or NULL */
+  void *parse_arg;
+};
+
+struct aws_response {
+  int err;                      /* 0: 2xx; JAN_EAWS: service error (see e);
+                                   JAN_EHTTP, JAN_ETIMEDOUT, JAN_ETOOBIG,
+                                   JAN_ECREDS, JAN_ECANCELED, JAN_EPARSE */
+  long status;
+  struct wire_error e;          /* code, message, request id */
+  char request_id[128];         /* of the last attempt */
+  char region[32];              /* region the answer came from */
+  char errmsg[256];             /* transport/credential explanation */
+  unsigned attempts;
+  struct jbuf body;             /* freed after the callback: jbuf_take */
+  struct jbuf headers;          /* raw response headers */
+};
+
+typedef void (*aws_cb)(void *arg, struct aws_response *r);
+
+int aws_send(struct aws_client *c, const struct aws_request *req, aws_cb cb,
+             void *arg);
+
+/*
+ * The typed form used by the service modules: parse(body, len, result)
+ * fills a zeroed result of result_size bytes on every 2xx answer (a parse
+ * failure is retried as a server error); cb gets the result, or NULL when
+ * the call failed; free_result releases it after cb returns.
+ */
+typedef int (*aws_result_parse_fn)(const char *body, size_t len, void *result);
+typedef void (*aws_result_free_fn)(void *result);
+typedef void (*aws_result_cb)(void *arg, const struct aws_response *r,
+                              void *result);
+int aws_send_parsed(struct aws_client *c, const struct aws_request *req,
+                    size_t result_size, aws_result_parse_fn parse,
+                    aws_result_free_fn free_result, aws_result_cb cb,
+                    void *arg);
+
+/* Human-readable one-line description of a failed response (no secrets):
+ * "ListFunctions eu-west-1: TooManyRequestsException: Rate exceeded
+ * (request id ...; 5 attempts)". */
+void aws_describe_error(const struct aws_response *r, const char *op,
+                        char *out, size_t outlen);
+
+/* Classification used by the retry policy, exposed for tests. */
+int aws_code_is_throttle(const char *code);
+int aws_is_retryable(const struct aws_response *r);
+
+struct aws_stats {
+  uint64_t calls, attempts, retries, throttled, redirects, skew_fixes;
+  int64_t clock_offset_s;
+  unsigned retry_tokens;
+};
+void aws_client_stats(const struct aws_client *c, struct aws_stats *s);
+
+/* The current time corrected by the measured clock offset. */
+int64_t aws_client_now(const struct aws_client *c);
+
+/* Lambda: region not enabled for the account. */
+int aws_error_is_region_disabled(const struct aws_response *r);
+int aws_error_is_access_denied(const struct aws_response *r);
+int aws_error_is_not_found(const struct aws_response *r);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * Deleting one bucket: an explicit state machine (bucket.c).
+ *
+ *   WEBSITE   DeleteBucketWebsite (a missing or denied website config does
+ *             not block the deletion)
+ *   EMPTYING  list every version and delete marker (ListObjectVersions; if
+ *             that is denied, ListObjectsV2) page by page, each page sent
+ *             on at once as DeleteObjects batches of at most 1000 keys with
+ *             several batches in flight while the listing goes on; per-key
+ *             errors with a transient code are retried in a later batch
+ *   REMOVING  DeleteBucket; on BucketNotEmpty (objects appeared meanwhile)
+ *             back to EMPTYING, a bounded number of times
+ *   DONE      deleted (404 at any step counts as deleted) or failed
+ */
+#ifndef JANITOR_BUCKET_H
+#define JANITOR_BUCKET_H
+
+#include <stdint.h>
+
+#include "janitor/aws.h"
+
+#define BUCKET_BATCHES_IN_FLIGHT 4   /* DeleteObjects per bucket at once */
+#define BUCKET_MAX_RELISTS       5   /* BucketNotEmpty answers tolerated */
+#define BUCKET_KEY_RETRIES       3   /* per-key transient errors */
+
+enum bucket_state {
+  BUCKET_WEBSITE = 0,
+  BUCKET_EMPTYING,
+  BUCKET_REMOVING,
+  BUCKET_DONE
+};
+
+struct bucket_job;
+
+struct bucket_outcome {
+  int err;                      /* 0: deleted (or already gone) */
+  int already_gone;
+  uint64_t deleted;             /* objects, versions and markers removed */
+  char error[768];              /* why it failed, with the action to add */
+  char request_id[128];         /* of the request that decided it */
+  char code[128];               /* AWS error code of the failure, if any */
+};
+
+typedef void (*bucket_done_cb)(void *arg, const struct bucket_outcome *o);
+
+/* The job frees itself after cb returns.  Refuses (JAN_ESCOPE) a bucket
+ * outside the scope before sending anything. */
+int bucket_delete_start(struct aws_client *aws, const char *region,
+                        const char *bucket, bucket_done_cb cb, void *arg,
+                        struct bucket_job **out);
+/* Objects deleted so far, for progress reports. */
+uint64_t bucket_job_deleted(const struct bucket_job *j);
+const char *bucket_job_name(const struct bucket_job *j);
+const char *bucket_state_name(enum bucket_state s);
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * What a sweep found and decided: the regions with their status, every
+ * in-scope resource with one decision and one result, and the counts of
+ * out-of-scope names (never their names).
+ */
+#ifndef JANITOR_INVENTORY_H
+#define JANITOR_INVENTORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "janitor/buf.h"
+#include "janitor/config.h"
+#include "janitor/remotion.h"
+#include "janitor/scope.h"
+
+enum inv_status { INV_REGION_OK = 0, INV_REGION_INCOMPLETE,
+                  INV_REGION_DISABLED };
+enum inv_decision { INV_UNDECIDED = 0, INV_KEEP, INV_DELETE };
+enum inv_result { INV_RES_NONE = 0, INV_RES_DRY_RUN, INV_RES_DELETED,
+                  INV_RES_FAILED, INV_RES_REFUSED };
+
+/* Bits of inv_region.incomplete: which listings could not be trusted. */
+#define INV_KIND_BIT(k) (1u << (unsigned)(k))
+
+struct inv_item {
+  enum jan_kind kind;           /* JAN_KIND_LAYER: one layer version */
+  char region[32];
+  char *name;
+  int64_t version;              /* layer versions only, else 0 */
+  char *arn;
+  int64_t created;              /* epoch seconds; -1 when unknown */
+  int has_remotion;
+  struct remotion_fn remotion;  /* when has_remotion */
+  int64_t objects;              /* buckets: objects counted/deleted, or -1 */
+  enum inv_decision decision;
+  const char *reason;           /* static string (SPEC section 6.4) */
+  enum inv_result result;
+  char *error;                  /* or NULL */
+};
+
+struct inv_region {
+  char name[32];
+  enum inv_status status;
+  unsigned incomplete;          /* INV_KIND_BIT()s */
+  char *error;                  /* the first error, or NULL */
+};
+
+struct inventory {
+  char account[13];
+  char *caller_arn;
+  int64_t started_ms, finished_ms;   /* wall clock, epoch milliseconds */
+  struct inv_region regions[JAN_MAX_REGIONS];
+  size_t nregions;
+  struct inv_item *items;
+  size_t n, cap;
+  unsigned long ignored[3];     /* by enum jan_kind */
+  int buckets_incomplete;       /* the bucket listing failed somewhere */
+  char *buckets_error;
+};
+
+void inventory_init(struct inventory *inv);
+void inventory_free(struct inventory *inv);
+int inventory_add_region(struct inventory *inv, const char *region);
+struct inv_region *inventory_region(struct inventory *inv, const char *name);
+/* Copies name and arn.  Returns the item or NULL (out of memory). */
+struct inv_item *inventory_add(struct inventory *inv, enum jan_kind kind,
+                               const char *region, const char *name,
+                               const char *arn, int64_t version,
+                               int64_t created);
+/* Record that a listing of `kind` in `region` cannot be trusted. */
+void inventory_mark_incomplete(struct inventory *inv, const char *region,
+                               enum jan_kind kind, const char *error);
+void inventory_sort(struct inventory *inv);
+
+const char *inv_status_name(enum inv_status s);
+const char *inv_decision_name(enum inv_decision d);
+const char *inv_result_name(enum inv_result r);   /* NULL for NONE */
+const char *inv_type_name(enum jan_kind k);       /* "function", ... */
+
+struct inv_summary {
+  size_t functions, layer_versions, buckets, candidates, deleted, failed,
+      refused;
+  size_t regions_ok, regions_incomplete, regions_disabled;
+};
+void inventory_summary(const struct inventory *inv, struct inv_summary *s);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * The state file (SPEC section 11): grace clocks and the last sweep, kept
+ * as JSON, written atomically (temporary file, fsync, rename, fsync of the
+ * directory), never through a symbolic link.  An unreadable or corrupt
+ * file is reported, kept aside as FILE.corrupt-<epoch>, and treated as
+ * empty, which can only lengthen a grace, never shorten it.
+ *
+ * Also the sweep lock: one sweep at a time per state file, across
+ * processes (flock on FILE.lock).
+ */
+#ifndef JANITOR_STATE_H
+#define JANITOR_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "janitor/buf.h"
+
+#define STATE_MAX_BYTES (64u * 1024 * 1024)
+
+struct state_clock {
+  char *key;                    /* "type|region|name|version" */
+  int64_t since;                /* first seen as a candidate (epoch s) */
+};
+
+struct state {
+  struct state_clock *clocks;   /* sorted by key */
+  size_t n, cap;
+  struct json_object *last_sweep;  /* owned, or NULL */
+};
+
+void state_init(struct state *st);
+void state_free(struct state *st);
+
+/*
+ * Load path into st (which must be empty).  A missing file is JAN_OK and
+ * empty.  A corrupt or unreadable one: renamed aside when possible, a
+ * warning appended to warn ("FILE: ... kept as FILE.corrupt-N; starting
+ * empty"), st empty, and JAN_OK: the caller goes on.  JAN_EIO only when the
+ * directory itself is unusable (e.g. world-writable: refused, see below).
+ */
+int state_load(struct state *st, const char *path, struct jbuf *warn);
+/* Atomic write; refuses a world-writable directory or a symlinked file. */
+int state_save(const struct state *st, const char *path, struct jbuf *err);
+
+/* The clock for key, or -1. */
+int64_t state_clock_get(const struct state *st, const char *key);
+/* Set (insert or replace) the clock for key. */
+int state_clock_set(struct state *st, const char *key, int64_t since);
+/* Replace st->last_sweep (takes ownership of obj). */
+void state_set_last_sweep(struct state *st, struct json_object *obj);
+
+/* The clock key of a resource. */
+int state_key(struct jbuf *out, const char *type, const char *region,
+              const char *name, int64_t version);
+
+/*
+ * The lock: open (creating, mode 0600, O_NOFOLLOW) path + ".lock" and take
+ * an exclusive flock.  wait_ms 0: do not wait; else poll up to wait_ms.
+ * Returns the fd (>= 0), JAN_EBUSY when another process holds it (its pid,
+ * written in the file, in *holder if not NULL), or another JAN_E* code.
+ */
+int state_lock(const char *state_path, unsigned wait_ms, long *holder,
+               struct jbuf *err);
+void state_unlock(int fd);
+
+/*
+ * Check a directory the daemon writes to: it must exist (created 0750 if
+ * create is set and its parent exists), be a directory, not be a symlink,
+ * and not be world-writable.  JAN_OK or JAN_EIO with a reason in err.
+ */
+int state_check_dir(const char *dir, int create, struct jbuf *err);
+
+#endif

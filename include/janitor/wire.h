@@ -1,0 +1,274 @@
+/*
+ * wire: the parsers and builders of AWS wire formats, with no I/O.
+ *
+ * S3 XML and the Query XML of IAM and STS are read with libxml2's streaming
+ * xmlTextReader over the caller's buffer (no DOM); elements are matched by
+ * local name, so any namespace or prefix is accepted.  The reader never
+ * touches the network, never loads or expands a DTD, and refuses any
+ * document with a DOCTYPE (AWS never sends one): no XXE, no billion laughs.
+ * Lambda JSON is read with json-c under a depth limit; trailing data after
+ * the document is refused.
+ *
+ * Every parse returns 0, JAN_EPARSE (not what the operation answers: bad
+ * syntax, wrong root, wrong types, a required field missing or a field
+ * repeated), JAN_ENOMEM or JAN_ETOOBIG (a body over 2 GiB or a text over
+ * 1 MiB), and never crashes on any input.  Result structs are zeroed on
+ * entry and left empty on failure, so their *_free is always safe to call.
+ * The caller owns every result and frees it with the matching *_free.
+ */
+#ifndef JANITOR_WIRE_H
+#define JANITOR_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "janitor/buf.h"
+
+/* A time field that the answer did not carry (never "old"). */
+#define WIRE_TIME_UNKNOWN INT64_MIN
+
+/* ---- Timestamps (wire_time.c) ---- */
+
+/*
+ * Parse an ISO 8601 / RFC 3339 timestamp into seconds since the epoch:
+ * YYYY-MM-DDTHH:MM:SS, optional fraction (1..9 digits, truncated), then Z,
+ * +HHMM / -HHMM (Lambda) or +HH:MM / -HH:MM (applied).  Anything else,
+ * out-of-range fields (Feb 30, 24:00, second 60) or trailing characters:
+ * JAN_EPARSE.  Independent of the locale and of the TZ.
+ */
+int wire_time_parse(const char *s, int64_t *epoch);
+/* RFC 3339 "YYYY-MM-DDTHH:MM:SSZ"; t is clamped to years 0000..9999. */
+void wire_time_format(int64_t t, char out[21]);
+
+/* ---- AWS errors (wire_xml.c, wire_lambda.c) ---- */
+
+/* Every field is a NUL-terminated string, "" when absent, cut on a UTF-8
+ * character boundary when too long. */
+struct wire_error {
+  char code[128];
+  char message[512];
+  char request_id[128];
+  char region[32];          /* S3 <Region> (AuthorizationHeaderMalformed) */
+  char bucket_region[32];   /* S3 <BucketRegion>, when an error names it */
+};
+
+/* S3 <Error>, Query <ErrorResponse><Error> and <Response><Errors><Error>.
+ * JAN_EPARSE when the body is none of these or has no <Code>. */
+int wire_parse_error_xml(const char *body, size_t len, struct wire_error *e);
+/*
+ * rest-json errors.  The code comes from the x-amzn-ErrorType header value
+ * (errtype_header, may be NULL) when it is not empty, else from the body's
+ * `__type`, `code` or `Code`; in either case it is cut at the first ':' and
+ * only what follows the last '#' is kept.  The message comes from `message`
+ * or `Message`.  With a header code the body may be empty or not JSON;
+ * without one, a body that is not a JSON object with a code: JAN_EPARSE.
+ */
+int wire_parse_error_json(const char *errtype_header, const char *body,
+                          size_t len, struct wire_error *e);
+/* 1 when the root element of the body is <Error> (S3 answers 200 and then
+ * fails in the body), else 0 (including bodies that are not XML). */
+int wire_s3_body_is_error(const char *body, size_t len);
+
+/* ---- S3 (wire_s3.c) ---- */
+
+struct wire_bucket {
+  char *name;
+  char *region;             /* <BucketRegion>, NULL if absent */
+  int64_t created;          /* WIRE_TIME_UNKNOWN if absent */
+};
+
+struct wire_bucket_list {
+  struct wire_bucket *v;
+  size_t n;
+  char *continuation_token; /* NULL when absent or empty: last page */
+};
+
+/* ListBuckets (root ListAllMyBucketsResult).  A bucket without a <Name>:
+ * JAN_EPARSE. */
+int wire_s3_parse_list_buckets(const char *body, size_t len,
+                               struct wire_bucket_list *out);
+void wire_bucket_list_free(struct wire_bucket_list *l);
+
+/* GetBucketLocation: empty or absent means "us-east-1", "EU" "eu-west-1";
+ * a value that is not [a-z0-9-] or does not fit: JAN_EPARSE. */
+int wire_s3_parse_location(const char *body, size_t len, char region[32]);
+
+struct wire_object {
+  char *key;
+  char *version_id;         /* NULL: none; "null" is a real version id (an
+                               object written before versioning) */
+  int delete_marker;
+  int64_t last_modified;    /* WIRE_TIME_UNKNOWN if absent */
+};
+
+struct wire_object_page {
+  struct wire_object *v;
+  size_t n;
+  int truncated;
+  char *next_key_marker;          /* ListObjectVersions */
+  char *next_version_id_marker;   /* ListObjectVersions */
+  char *next_continuation_token;  /* ListObjectsV2 */
+};
+
+/*
+ * ListObjectVersions (root ListVersionsResult): <Version> and
+ * <DeleteMarker> in document order.  ListObjectsV2 (root ListBucketResult):
+ * <Contents>.  An item without <Key>, or an <IsTruncated>true</IsTruncated>
+ * page without the marker needed to go on (NextKeyMarker,
+ * NextContinuationToken): JAN_EPARSE, so that a caller can never loop on
+ * the same page.  When the answer says <EncodingType>url</EncodingType>
+ * (the request had encoding-type=url), keys and key markers are decoded
+ * (%XX, '+' as space); a key that decodes to a NUL: JAN_EPARSE.
+ */
+int wire_s3_parse_list_versions(const char *body, size_t len,
+                                struct wire_object_page *out);
+int wire_s3_parse_list_objects_v2(const char *body, size_t len,
+                                  struct wire_object_page *out);
+void wire_object_page_free(struct wire_object_page *p);
+
+struct wire_delete_error {
+  char *key;                /* never NULL ("" if absent) */
+  char *version_id;         /* NULL if absent */
+  char code[64];
+  char message[256];
+};
+
+struct wire_delete_result {
+  size_t deleted;           /* <Deleted> entries (none in quiet mode) */
+  struct wire_delete_error *errors;
+  size_t nerrors;
+};
+
+/* DeleteObjects (root DeleteResult): S3 answers 200 even when some keys
+ * failed; every <Error> is returned. */
+int wire_s3_parse_delete_result(const char *body, size_t len,
+                                struct wire_delete_result *out);
+void wire_delete_result_free(struct wire_delete_result *r);
+
+/*
+ * DeleteObjects body:
+ * <Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Quiet>true</Quiet>
+ * <Object><Key>k</Key><VersionId>v</VersionId></Object>...</Delete>
+ * (no <Quiet> when quiet is 0, no <VersionId> when version_id is NULL).
+ * Keys and version ids are escaped: & < > " ' as entities, tab, LF and CR
+ * as &#x9; &#xA; &#xD; (a raw CR would reach S3 as LF); the rest of the
+ * UTF-8 is kept as is.  n outside 1..1000, or a key that XML 1.0 cannot
+ * carry at all (see wire_s3_key_xml_safe): JAN_EINVAL, out unchanged.
+ * Appends to out.
+ */
+int wire_s3_build_delete_body(const struct wire_object *objs, size_t n,
+                              int quiet, struct jbuf *out);
+/* 1 when the string can go in an XML 1.0 document: valid UTF-8 without the
+ * control characters other than tab, LF and CR, and without U+FFFE/U+FFFF.
+ * Keys that cannot must be deleted one by one (DeleteObject, in the path). */
+int wire_s3_key_xml_safe(const char *key);
+
+/* Percent-encode an object key for a URL path: A-Za-z0-9-_.~ and '/' kept,
+ * every other byte %XX (uppercase).  Appends to out. */
+int wire_uri_encode_key(const char *key, struct jbuf *out);
+/* The same with '/' encoded too: query values (markers, tokens). */
+int wire_query_encode(const char *s, struct jbuf *out);
+
+/* ---- Lambda (wire_lambda.c) ---- */
+
+/*
+ * For every Lambda list, the list member ("Functions", "Layers",
+ * "LayerVersions") must be present and an array (an answer without it is
+ * not a listing: JAN_EPARSE); within items, a required field missing or
+ * null, or any field of the wrong JSON type: JAN_EPARSE; an optional field
+ * absent or null: NULL, 0 or WIRE_TIME_UNKNOWN.  Integers must be JSON
+ * integers in 0..INT64_MAX-1.  When a key is repeated in an object, the
+ * last one counts (json-c's rule).
+ */
+
+struct wire_function {
+  char *name;               /* FunctionName, required */
+  char *arn;                /* FunctionArn */
+  int64_t last_modified;    /* LastModified */
+  char *runtime;            /* Runtime (NULL for container images) */
+  int64_t memory_mb, timeout_s, code_size;
+};
+
+struct wire_function_page {
+  struct wire_function *v;
+  size_t n;
+  char *next_marker;        /* NULL when absent, null or empty */
+};
+
+int wire_lambda_parse_list_functions(const char *body, size_t len,
+                                     struct wire_function_page *out);
+void wire_function_page_free(struct wire_function_page *p);
+
+struct wire_layer {
+  char *name;               /* LayerName, required */
+  char *arn;                /* LayerArn */
+  int64_t latest_version;   /* LatestMatchingVersion.Version, 0 if absent */
+  int64_t latest_created;   /* LatestMatchingVersion.CreatedDate */
+};
+
+struct wire_layer_page {
+  struct wire_layer *v;
+  size_t n;
+  char *next_marker;
+};
+
+int wire_lambda_parse_list_layers(const char *body, size_t len,
+                                  struct wire_layer_page *out);
+void wire_layer_page_free(struct wire_layer_page *p);
+
+struct wire_layer_version {
+  int64_t version;          /* Version, required, >= 1 */
+  char *arn;                /* LayerVersionArn */
+  int64_t created;          /* CreatedDate */
+};
+
+struct wire_layer_version_page {
+  struct wire_layer_version *v;
+  size_t n;
+  char *next_marker;
+};
+
+int wire_lambda_parse_list_layer_versions(const char *body, size_t len,
+                                          struct wire_layer_version_page *out);
+void wire_layer_version_page_free(struct wire_layer_version_page *p);
+/* GetLayerVersion: one object with Version, LayerVersionArn, CreatedDate. */
+int wire_lambda_parse_get_layer_version(const char *body, size_t len,
+                                        struct wire_layer_version *out);
+void wire_layer_version_free(struct wire_layer_version *lv);
+
+/* ---- STS and IAM Query XML (wire_query.c) ---- */
+
+struct wire_identity {
+  char account[13];         /* exactly 12 digits */
+  char *arn;                /* required */
+  char *user_id;            /* NULL if absent */
+};
+
+int wire_sts_parse_caller_identity(const char *body, size_t len,
+                                   struct wire_identity *out);
+void wire_identity_free(struct wire_identity *id);
+
+struct wire_eval {
+  char *action;             /* EvalActionName */
+  char *resource;           /* EvalResourceName, NULL if absent */
+  char decision[16];        /* allowed | explicitDeny | implicitDeny */
+};
+
+/* SimulatePrincipalPolicy: the top-level EvaluationResults members (an
+ * entry without action or decision: JAN_EPARSE); *marker (caller frees)
+ * is NULL when absent; a truncated page without a Marker: JAN_EPARSE. */
+int wire_iam_parse_simulate(const char *body, size_t len,
+                            struct wire_eval **v, size_t *n, int *truncated,
+                            char **marker);
+void wire_eval_list_free(struct wire_eval *v, size_t n);
+
+struct wire_user {
+  char *name;               /* UserName, NULL if absent (root user) */
+  char *arn;                /* Arn, required */
+};
+
+int wire_iam_parse_get_user(const char *body, size_t len,
+                            struct wire_user *out);
+void wire_user_free(struct wire_user *u);
+
+#endif

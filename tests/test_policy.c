@@ -1,0 +1,236 @@
+/*
+ * The policy: each decision reason, the order the rules apply in, the
+ * newest layer versions kept, and grace clocks.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "janitor/policy.h"
+
+#define NOW 1800000000
+#define DAY 86400
+
+struct fx {
+  struct jan_config cfg;
+  struct inventory inv;
+};
+
+static int setup(void **state)
+{
+  struct fx *f = calloc(1, sizeof(*f));
+  assert_non_null(f);
+  assert_int_equal(config_defaults(&f->cfg), 0);
+  f->cfg.buckets = true;
+  inventory_init(&f->inv);
+  assert_int_equal(inventory_add_region(&f->inv, "eu-west-1"), 0);
+  assert_int_equal(inventory_add_region(&f->inv, "us-east-1"), 0);
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state)
+{
+  struct fx *f = *state;
+  inventory_free(&f->inv);
+  config_free(&f->cfg);
+  free(f);
+  return 0;
+}
+
+static struct inv_item *add(struct fx *f, enum jan_kind k, const char *region,
+                            const char *name, int64_t version, int64_t age)
+{
+  struct inv_item *it = inventory_add(&f->inv, k, region, name, NULL, version,
+                                      age < 0 ? -1 : NOW - age);
+  assert_non_null(it);
+  return it;
+}
+
+static const struct inv_item *find(const struct fx *f, enum jan_kind k,
+                                   const char *name, int64_t version)
+{
+  for(size_t i = 0; i < f->inv.n; i++)
+    if(f->inv.items[i].kind == k && !strcmp(f->inv.items[i].name, name) &&
+       f->inv.items[i].version == version)
+      return &f->inv.items[i];
+  fail_msg("no item %s", name);
+  abort();
+}
+
+static void expect(const struct fx *f, enum jan_kind k, const char *name,
+                   int64_t version, enum inv_decision d, const char *reason)
+{
+  const struct inv_item *it = find(f, k, name, version);
+  assert_int_equal(it->decision, d);
+  assert_string_equal(it->reason, reason);
+}
+
+static void glob_add(char **list, size_t *n, const char *g)
+{
+  list[(*n)++] = strdup(g);
+}
+
+static void test_each_reason(void **state)
+{
+  struct fx *f = *state;
+  glob_add(f->cfg.keep, &f->cfg.nkeep, "remotion-render-keepme*");
+  glob_add(f->cfg.include, &f->cfg.ninclude, "remotion-render-*");
+  glob_add(f->cfg.include, &f->cfg.ninclude, "remotion-binaries*");
+  glob_add(f->cfg.include, &f->cfg.ninclude, "remotionlambda-*");
+  f->cfg.functions = true;
+  f->cfg.layers = true;
+  f->cfg.buckets = false;
+
+  add(f, JAN_KIND_FUNCTION, "eu-west-1", "remotion-render-old", 0, 30 * DAY);
+  add(f, JAN_KIND_FUNCTION, "eu-west-1", "remotion-render-keepme-1", 0,
+      30 * DAY);
+  add(f, JAN_KIND_FUNCTION, "eu-west-1", "remotion-other", 0, 30 * DAY);
+  add(f, JAN_KIND_FUNCTION, "eu-west-1", "remotion-render-young", 0, DAY);
+  add(f, JAN_KIND_FUNCTION, "eu-west-1", "remotion-render-unknown-age", 0,
+      -1);
+  add(f, JAN_KIND_BUCKET, "eu-west-1", "remotionlambda-euwest1-abc", 0,
+      30 * DAY);
+  add(f, JAN_KIND_LAYER, "eu-west-1", "remotion-binaries", 1, 30 * DAY);
+  add(f, JAN_KIND_LAYER, "eu-west-1", "remotion-binaries", 2, 20 * DAY);
+  add(f, JAN_KIND_FUNCTION, "us-east-1", "remotion-render-incomplete", 0,
+      30 * DAY);
+  inventory_mark_incomplete(&f->inv, "us-east-1", JAN_KIND_FUNCTION, "boom");
+
+  policy_decide(&f->inv, &f->cfg, NOW, NULL, NULL);
+
+  expect(f, JAN_KIND_FUNCTION, "remotion-render-old", 0, INV_DELETE, "policy");
+  expect(f, JAN_KIND_FUNCTION, "remotion-render-keepme-1", 0, INV_KEEP,
+         "excluded");
+  expect(f, JAN_KIND_FUNCTION, "remotion-other", 0, INV_KEEP,
+         "not-included");
+  expect(f, JAN_KIND_FUNCTION, "remotion-render-young", 0, INV_KEEP,
+         "too-young");
+  /* An unknown creation time never counts as old. */
+  expect(f, JAN_KIND_FUNCTION, "remotion-render-unknown-age", 0, INV_KEEP,
+         "too-young");
+  expect(f, JAN_KIND_BUCKET, "remotionlambda-euwest1-abc", 0, INV_KEEP,
+         "kind-disabled");
+  expect(f, JAN_KIND_LAYER, "remotion-binaries", 1, INV_DELETE, "policy");
+  expect(f, JAN_KIND_LAYER, "remotion-binaries", 2, INV_KEEP,
+         "newest-layer-version");
+  expect(f, JAN_KIND_FUNCTION, "remotion-render-incomplete", 0, INV_KEEP,
+         "region-incomplete");
+}
+
+/* keep beats include, include beats kind, kind beats age. */
+static void test_rule_order(void **state)
+{
+  struct fx *f = *state;
+  glob_add(f->cfg.keep, &f->cfg.nkeep, "remotion-x*");
+  glob_add(f->cfg.include, &f->cfg.ninclude, "remotion-y*");
+  f->cfg.functions = false;
+  add(f, JAN_KIND_FUNCTION, "eu-west-1", "remotion-x", 0, DAY);
+  add(f, JAN_KIND_FUNCTION, "eu-west-1", "remotion-z", 0, DAY);
+  add(f, JAN_KIND_FUNCTION, "eu-west-1", "remotion-y", 0, DAY);
+  policy_decide(&f->inv, &f->cfg, NOW, NULL, NULL);
+  expect(f, JAN_KIND_FUNCTION, "remotion-x", 0, INV_KEEP, "excluded");
+  expect(f, JAN_KIND_FUNCTION, "remotion-z", 0, INV_KEEP, "not-included");
+  expect(f, JAN_KIND_FUNCTION, "remotion-y", 0, INV_KEEP, "kind-disabled");
+}
+
+static void test_layer_versions_kept(void **state)
+{
+  struct fx *f = *state;
+  f->cfg.keep_layer_versions = 2;
+  /* Added out of order, in two regions: the decision sorts. */
+  add(f, JAN_KIND_LAYER, "eu-west-1", "remotion-l", 3, 30 * DAY);
+  add(f, JAN_KIND_LAYER, "eu-west-1", "remotion-l", 1, 30 * DAY);
+  add(f, JAN_KIND_LAYER, "us-east-1", "remotion-l", 1, 30 * DAY);
+  add(f, JAN_KIND_LAYER, "eu-west-1", "remotion-l", 2, 30 * DAY);
+  add(f, JAN_KIND_LAYER, "eu-west-1", "remotion-l", 10, 30 * DAY);
+  policy_decide(&f->inv, &f->cfg, NOW, NULL, NULL);
+  expect(f, JAN_KIND_LAYER, "remotion-l", 1, INV_DELETE, "policy");
+  expect(f, JAN_KIND_LAYER, "remotion-l", 2, INV_DELETE, "policy");
+  expect(f, JAN_KIND_LAYER, "remotion-l", 3, INV_KEEP,
+         "newest-layer-version");
+  expect(f, JAN_KIND_LAYER, "remotion-l", 10, INV_KEEP,
+         "newest-layer-version");
+  /* us-east-1's only version is its newest. */
+  for(size_t i = 0; i < f->inv.n; i++)
+    if(!strcmp(f->inv.items[i].region, "us-east-1"))
+      assert_string_equal(f->inv.items[i].reason, "newest-layer-version");
+}
+
+static int64_t clock_30d(void *arg, const struct inv_item *it, int64_t now)
+{
+  (*(int *)arg)++;
+  return !strcmp(it->name, "remotion-render-long") ? now - 30 * DAY : now;
+}
+
+static void test_grace(void **state)
+{
+  struct fx *f = *state;
+  int calls = 0;
+  f->cfg.grace_s = 7 * DAY;
+  add(f, JAN_KIND_FUNCTION, "eu-west-1", "remotion-render-long", 0, 60 * DAY);
+  add(f, JAN_KIND_FUNCTION, "eu-west-1", "remotion-render-new", 0, 60 * DAY);
+  add(f, JAN_KIND_FUNCTION, "eu-west-1", "remotion-render-young", 0, DAY);
+  policy_decide(&f->inv, &f->cfg, NOW, clock_30d, &calls);
+  expect(f, JAN_KIND_FUNCTION, "remotion-render-long", 0, INV_DELETE,
+         "policy");
+  expect(f, JAN_KIND_FUNCTION, "remotion-render-new", 0, INV_KEEP,
+         "in-grace");
+  expect(f, JAN_KIND_FUNCTION, "remotion-render-young", 0, INV_KEEP,
+         "too-young");
+  /* Clocks only run for would-be candidates. */
+  assert_int_equal(calls, 2);
+
+  /* Without clocks, a grace keeps everything. */
+  policy_decide(&f->inv, &f->cfg, NOW, NULL, NULL);
+  expect(f, JAN_KIND_FUNCTION, "remotion-render-long", 0, INV_KEEP,
+         "in-grace");
+}
+
+/* The policy checks the scope itself too: a name that slipped into the
+ * inventory outside the scope is never a candidate. */
+static void test_scope_rechecked(void **state)
+{
+  struct fx *f = *state;
+  f->cfg.min_age_s = 0;
+  add(f, JAN_KIND_FUNCTION, "eu-west-1", "Remotion-render-x", 0, 30 * DAY);
+  add(f, JAN_KIND_FUNCTION, "eu-west-1", "remotionlambda-x", 0, 30 * DAY);
+  add(f, JAN_KIND_BUCKET, "eu-west-1", "remotionfan", 0, 30 * DAY);
+  add(f, JAN_KIND_BUCKET, "eu-west-1", "remotionlambda-x", 0, 30 * DAY);
+  policy_decide(&f->inv, &f->cfg, NOW, NULL, NULL);
+  expect(f, JAN_KIND_FUNCTION, "Remotion-render-x", 0, INV_KEEP,
+         "not-included");
+  expect(f, JAN_KIND_FUNCTION, "remotionlambda-x", 0, INV_KEEP,
+         "not-included");
+  expect(f, JAN_KIND_BUCKET, "remotionfan", 0, INV_KEEP, "not-included");
+  expect(f, JAN_KIND_BUCKET, "remotionlambda-x", 0, INV_DELETE, "policy");
+}
+
+/* An incomplete bucket listing keeps every bucket, in every region. */
+static void test_buckets_incomplete(void **state)
+{
+  struct fx *f = *state;
+  add(f, JAN_KIND_BUCKET, "eu-west-1", "remotionlambda-a", 0, 30 * DAY);
+  f->inv.buckets_incomplete = 1;
+  policy_decide(&f->inv, &f->cfg, NOW, NULL, NULL);
+  expect(f, JAN_KIND_BUCKET, "remotionlambda-a", 0, INV_KEEP,
+         "region-incomplete");
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(test_each_reason, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_rule_order, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_layer_versions_kept, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_grace, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_scope_rechecked, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_buckets_incomplete, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

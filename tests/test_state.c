@@ -1,0 +1,1494 @@
+/*
+ * The state file, the sweep lock and the audit log: what a janitor with
+ * delete rights relies on after a crash, a kill -9 or a tampered
+ * directory.  Every test runs in its own mkdtemp() directory.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "janitor/audit.h"
+#include "janitor/state.h"
+
+struct fx {
+  char dir[64];
+  char path[128];               /* dir/state.json */
+  char audit[128];              /* dir/audit.jsonl */
+};
+
+static int setup(void **state)
+{
+  struct fx *f = calloc(1, sizeof(*f));
+  if(!f)
+    return -1;
+  snprintf(f->dir, sizeof(f->dir), "/tmp/jan-state-XXXXXX");
+  if(!mkdtemp(f->dir)) {
+    free(f);
+    return -1;
+  }
+  snprintf(f->path, sizeof(f->path), "%s/state.json", f->dir);
+  snprintf(f->audit, sizeof(f->audit), "%s/audit.jsonl", f->dir);
+  *state = f;
+  return 0;
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag,
+                  struct FTW *ftw)
+{
+  (void)sb;
+  (void)flag;
+  (void)ftw;
+  return remove(p);
+}
+
+static int teardown(void **state)
+{
+  struct fx *f = *state;
+  chmod(f->dir, 0700);
+  nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+  free(f);
+  return 0;
+}
+
+/* ---- Helpers ---- */
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+  FILE *fp = fopen(path, "wb");
+  assert_non_null(fp);
+  if(len)
+    assert_int_equal(fwrite(data, 1, len, fp), len);
+  assert_int_equal(fclose(fp), 0);
+}
+
+/* The whole file (NUL-terminated, caller frees), or NULL. */
+static char *read_file(const char *path, size_t *len)
+{
+  FILE *fp = fopen(path, "rb");
+  char *buf = NULL;
+  size_t n = 0, cap = 0;
+
+  if(!fp)
+    return NULL;
+  for(;;) {
+    size_t r;
+    if(cap - n < 4096) {
+      cap = cap ? cap * 2 : 8192;
+      buf = realloc(buf, cap);
+      assert_non_null(buf);
+    }
+    r = fread(buf + n, 1, cap - n - 1, fp);
+    n += r;
+    if(!r)
+      break;
+  }
+  fclose(fp);
+  buf[n] = '\0';
+  if(len)
+    *len = n;
+  return buf;
+}
+
+/* How many entries of dir start with prefix; the last one in name. */
+static int count_prefix(const char *dir, const char *prefix, char *name,
+                        size_t nsize)
+{
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int n = 0;
+
+  assert_non_null(d);
+  while((e = readdir(d))) {
+    if(!strncmp(e->d_name, prefix, strlen(prefix))) {
+      n++;
+      if(name)
+        snprintf(name, nsize, "%s/%s", dir, e->d_name);
+    }
+  }
+  closedir(d);
+  return n;
+}
+
+/* Entries of dir other than "." and "..". */
+static int count_entries(const char *dir)
+{
+  return count_prefix(dir, "", NULL, 0) - 2;
+}
+
+static void remove_prefix(const char *dir, const char *prefix)
+{
+  char name[512];
+  while(count_prefix(dir, prefix, name, sizeof(name)) > 0)
+    assert_int_equal(remove(name), 0);
+}
+
+/* Strict JSON parse of exactly len bytes; NULL when not JSON. */
+static struct json_object *parse_strict(const char *s, size_t len)
+{
+  struct json_tokener *tok = json_tokener_new();
+  struct json_object *o;
+
+  assert_non_null(tok);
+  json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+  o = json_tokener_parse_ex(tok, s, (int)len);
+  if(o && json_tokener_get_parse_end(tok) != len) {
+    json_object_put(o);
+    o = NULL;
+  }
+  json_tokener_free(tok);
+  return o;
+}
+
+static int64_t ms_now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A small deterministic generator: the tests must not vary by run. */
+static uint32_t rnd_state = 12345;
+static uint32_t rnd(void)
+{
+  rnd_state = rnd_state * 1103515245u + 12345u;
+  return rnd_state >> 8;
+}
+
+/* ---- Keys and clocks ---- */
+
+static void test_key(void **state)
+{
+  struct jbuf b;
+  (void)state;
+  jbuf_init(&b, 256);
+  assert_int_equal(state_key(&b, "function", "eu-west-1", "remotion-x", 0),
+                   JAN_OK);
+  assert_string_equal(jbuf_str(&b), "function|eu-west-1|remotion-x|0");
+  jbuf_reset(&b);
+  assert_int_equal(state_key(&b, "layer_version", "us-east-1",
+                             "remotion-binaries", 42), JAN_OK);
+  assert_string_equal(jbuf_str(&b), "layer_version|us-east-1|"
+                      "remotion-binaries|42");
+  jbuf_free(&b);
+}
+
+static void test_clock_set_get(void **state)
+{
+  struct state st;
+  (void)state;
+  state_init(&st);
+  assert_int_equal(state_clock_get(&st, "a"), -1);
+  assert_int_equal(state_clock_set(&st, "b", 20), JAN_OK);
+  assert_int_equal(state_clock_set(&st, "a", 10), JAN_OK);
+  assert_int_equal(state_clock_set(&st, "c", 30), JAN_OK);
+  assert_int_equal(st.n, 3);
+  /* Insert-or-replace: the same key once, with the last value. */
+  assert_int_equal(state_clock_set(&st, "b", 25), JAN_OK);
+  assert_int_equal(st.n, 3);
+  assert_int_equal(state_clock_get(&st, "a"), 10);
+  assert_int_equal(state_clock_get(&st, "b"), 25);
+  assert_int_equal(state_clock_get(&st, "c"), 30);
+  assert_int_equal(state_clock_get(&st, "d"), -1);
+  assert_string_equal(st.clocks[0].key, "a");
+  assert_string_equal(st.clocks[2].key, "c");
+  /* What could not be loaded back is not accepted. */
+  assert_int_equal(state_clock_set(&st, "", 5), JAN_EINVAL);
+  assert_int_equal(state_clock_set(&st, "d", -1), JAN_EINVAL);
+  assert_int_equal(state_clock_set(&st, "d", INT64_C(253402300800)),
+                   JAN_EINVAL);
+  assert_int_equal(st.n, 3);
+  state_free(&st);
+  assert_int_equal(st.n, 0);
+  assert_null(st.clocks);
+}
+
+/* ---- Round trips ---- */
+
+static void test_roundtrip(void **state)
+{
+  struct fx *f = *state;
+  struct state st, st2;
+  struct jbuf err, warn;
+  struct json_object *ls;
+  struct stat sb;
+
+  state_init(&st);
+  state_init(&st2);
+  jbuf_init(&err, 4096);
+  jbuf_init(&warn, 4096);
+  assert_int_equal(state_clock_set(&st, "function|eu-west-1|remotion-"
+                                   "render-4-0-100-mem2048mb|0", 1700000000),
+                   JAN_OK);
+  assert_int_equal(state_clock_set(&st, "bucket|us-east-1|"
+                                   "remotionlambda-useast1-abc|0", 0), JAN_OK);
+  assert_int_equal(state_clock_set(&st, "layer_version|eu-central-1|"
+                                   "remotion-binaries|12", 1800000000),
+                   JAN_OK);
+  ls = json_tokener_parse("{\"started\":\"2024-05-01T12:00:00Z\","
+                          "\"deleted\":3,\"regions\":{\"eu-west-1\":\"ok\"},"
+                          "\"note\":\"a \\\"quoted\\\"\\nline\"}");
+  assert_non_null(ls);
+  state_set_last_sweep(&st, ls);
+
+  assert_int_equal(state_save(&st, f->path, &err), JAN_OK);
+  assert_string_equal(jbuf_str(&err), "");
+  /* Only the file: no temporary left; not readable by others. */
+  assert_int_equal(count_entries(f->dir), 1);
+  assert_int_equal(lstat(f->path, &sb), 0);
+  assert_true(S_ISREG(sb.st_mode));
+  assert_int_equal(sb.st_mode & 0137, 0);
+
+  assert_int_equal(state_load(&st2, f->path, &warn), JAN_OK);
+  assert_string_equal(jbuf_str(&warn), "");
+  assert_int_equal(st2.n, 3);
+  for(size_t i = 0; i < st.n; i++) {
+    assert_string_equal(st2.clocks[i].key, st.clocks[i].key);
+    assert_int_equal(st2.clocks[i].since, st.clocks[i].since);
+  }
+  assert_non_null(st2.last_sweep);
+  assert_string_equal(json_object_to_json_string(st2.last_sweep),
+                      json_object_to_json_string(st.last_sweep));
+
+  /* An empty state round-trips to an empty state without last_sweep. */
+  state_free(&st);
+  state_free(&st2);
+  assert_int_equal(state_save(&st, f->path, &err), JAN_OK);
+  assert_int_equal(state_load(&st2, f->path, &warn), JAN_OK);
+  assert_string_equal(jbuf_str(&warn), "");
+  assert_int_equal(st2.n, 0);
+  assert_null(st2.last_sweep);
+  state_free(&st2);
+  jbuf_free(&err);
+  jbuf_free(&warn);
+}
+
+#define MANY 10000
+
+static void test_many_clocks(void **state)
+{
+  struct fx *f = *state;
+  struct state st, st2;
+  struct jbuf err, warn, key;
+  unsigned *order = malloc(MANY * sizeof(*order));
+
+  assert_non_null(order);
+  state_init(&st);
+  state_init(&st2);
+  jbuf_init(&err, 4096);
+  jbuf_init(&warn, 4096);
+  jbuf_init(&key, 256);
+  for(unsigned i = 0; i < MANY; i++)
+    order[i] = i;
+  for(unsigned i = MANY - 1; i > 0; i--) {
+    unsigned j = rnd() % (i + 1), t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  for(unsigned i = 0; i < MANY; i++) {
+    jbuf_reset(&key);
+    assert_int_equal(state_key(&key, "function", "eu-west-1",
+                               "remotion-render-x", order[i]), JAN_OK);
+    assert_int_equal(state_clock_set(&st, jbuf_str(&key),
+                                     1700000000 + order[i]), JAN_OK);
+  }
+  assert_int_equal(st.n, MANY);
+  for(size_t i = 1; i < st.n; i++)
+    assert_true(strcmp(st.clocks[i - 1].key, st.clocks[i].key) < 0);
+  /* Replace every other one, in another order: still MANY entries. */
+  for(unsigned i = 0; i < MANY; i += 2) {
+    jbuf_reset(&key);
+    assert_int_equal(state_key(&key, "function", "eu-west-1",
+                               "remotion-render-x", order[i]), JAN_OK);
+    assert_int_equal(state_clock_set(&st, jbuf_str(&key), order[i]), JAN_OK);
+  }
+  assert_int_equal(st.n, MANY);
+
+  assert_int_equal(state_save(&st, f->path, &err), JAN_OK);
+  assert_int_equal(state_load(&st2, f->path, &warn), JAN_OK);
+  assert_string_equal(jbuf_str(&warn), "");
+  assert_int_equal(st2.n, MANY);
+  for(unsigned i = 0; i < MANY; i++) {
+    int64_t want = (i % 2) ? 1700000000 + order[i] : order[i];
+    jbuf_reset(&key);
+    assert_int_equal(state_key(&key, "function", "eu-west-1",
+                               "remotion-render-x", order[i]), JAN_OK);
+    assert_int_equal(state_clock_get(&st, jbuf_str(&key)), want);
+    assert_int_equal(state_clock_get(&st2, jbuf_str(&key)), want);
+  }
+  assert_int_equal(state_clock_get(&st2, "function|eu-west-1|"
+                                   "remotion-render-x|10000"), -1);
+  assert_int_equal(state_clock_get(&st2, ""), -1);
+  assert_int_equal(state_clock_get(&st2, "zzz"), -1);
+  state_free(&st);
+  state_free(&st2);
+  jbuf_free(&err);
+  jbuf_free(&warn);
+  jbuf_free(&key);
+  free(order);
+}
+
+/* A hand-written file: unsorted, spaced, with a key we do not know. */
+static void test_load_hand_written(void **state)
+{
+  struct fx *f = *state;
+  static const char text[] =
+      "{\n  \"clocks\": { \"b|r|n|0\": 2, \"a|r|n|0\": 1 },\n"
+      "  \"comment\": \"ignored\",\n  \"version\": 1,\n"
+      "  \"last_sweep\": null\n}\n";
+  struct state st;
+  struct jbuf warn;
+
+  state_init(&st);
+  jbuf_init(&warn, 4096);
+  write_file(f->path, text, sizeof(text) - 1);
+  assert_int_equal(state_load(&st, f->path, &warn), JAN_OK);
+  assert_string_equal(jbuf_str(&warn), "");
+  assert_int_equal(st.n, 2);
+  assert_string_equal(st.clocks[0].key, "a|r|n|0");
+  assert_int_equal(state_clock_get(&st, "b|r|n|0"), 2);
+  assert_null(st.last_sweep);
+  state_free(&st);
+  jbuf_free(&warn);
+}
+
+static void test_load_missing(void **state)
+{
+  struct fx *f = *state;
+  struct state st;
+  struct jbuf warn;
+  char p[256];
+
+  state_init(&st);
+  jbuf_init(&warn, 4096);
+  assert_int_equal(state_load(&st, f->path, &warn), JAN_OK);
+  assert_int_equal(st.n, 0);
+  assert_null(st.last_sweep);
+  assert_string_equal(jbuf_str(&warn), "");
+  snprintf(p, sizeof(p), "%s/nodir/state.json", f->dir);
+  assert_int_equal(state_load(&st, p, &warn), JAN_OK);
+  assert_string_equal(jbuf_str(&warn), "");
+  assert_int_equal(count_entries(f->dir), 0);
+  jbuf_free(&warn);
+}
+
+/* ---- Corrupt files ---- */
+
+/* Load a corrupt file: empty, warned, and the file kept aside intact. */
+static void expect_corrupt(struct fx *f, const char *label, const void *data,
+                           size_t len)
+{
+  struct state st;
+  struct jbuf warn;
+  char aside[512], *kept;
+  size_t klen;
+
+  print_message("corrupt: %s\n", label);
+  write_file(f->path, data, len);
+  state_init(&st);
+  jbuf_init(&warn, 4096);
+  assert_int_equal(state_load(&st, f->path, &warn), JAN_OK);
+  assert_int_equal(st.n, 0);
+  assert_null(st.clocks);
+  assert_null(st.last_sweep);
+  assert_non_null(strstr(jbuf_str(&warn), f->path));
+  assert_non_null(strstr(jbuf_str(&warn), "kept as"));
+  assert_non_null(strstr(jbuf_str(&warn), "starting empty"));
+  assert_int_equal(access(f->path, F_OK), -1);
+  assert_int_equal(count_prefix(f->dir, "state.json.corrupt-", aside,
+                                sizeof(aside)), 1);
+  assert_non_null(strstr(jbuf_str(&warn), aside));
+  kept = read_file(aside, &klen);
+  assert_non_null(kept);
+  assert_int_equal(klen, len);
+  assert_memory_equal(kept, data, len);
+  free(kept);
+  remove_prefix(f->dir, "state.json.corrupt-");
+  assert_int_equal(count_entries(f->dir), 0);
+  state_free(&st);
+  jbuf_free(&warn);
+}
+
+#define CASE(label, s) { label, s, sizeof(s) - 1 }
+
+static void test_load_corrupt(void **state)
+{
+  static const struct {
+    const char *label;
+    const char *data;
+    size_t len;
+  } cases[] = {
+    CASE("0-byte file", ""),
+    CASE("garbage", "\xff\xfe\x13 garbage \x80\x01"),
+    CASE("a NUL byte", "{\"version\":1,\"clocks\":{}}\0"),
+    CASE("not JSON", "hello"),
+    CASE("truncated", "{\"version\":1,\"clocks\":{\"function|r|n|0\":17000"),
+    CASE("truncated in a string", "{\"version\":1,\"clocks\":{\"functi"),
+    CASE("trailing data", "{\"version\":1,\"clocks\":{}} x"),
+    CASE("two objects", "{\"version\":1,\"clocks\":{}}{}"),
+    CASE("trailing comma", "{\"version\":1,\"clocks\":{\"a\":1,}}"),
+    CASE("top-level array", "[1,2,3]"),
+    CASE("top-level string", "\"state\""),
+    CASE("no version", "{\"clocks\":{}}"),
+    CASE("version 2", "{\"version\":2,\"clocks\":{}}"),
+    CASE("version as a string", "{\"version\":\"1\",\"clocks\":{}}"),
+    CASE("version as a double", "{\"version\":1.0,\"clocks\":{}}"),
+    CASE("no clocks", "{\"version\":1}"),
+    CASE("clocks an array", "{\"version\":1,\"clocks\":[]}"),
+    CASE("clocks null", "{\"version\":1,\"clocks\":null}"),
+    CASE("clock a string", "{\"version\":1,\"clocks\":{\"a\":\"1700\"}}"),
+    CASE("clock a double", "{\"version\":1,\"clocks\":{\"a\":1.5}}"),
+    CASE("clock null", "{\"version\":1,\"clocks\":{\"a\":null}}"),
+    CASE("clock an object", "{\"version\":1,\"clocks\":{\"a\":{}}}"),
+    CASE("clock negative", "{\"version\":1,\"clocks\":{\"a\":-5}}"),
+    CASE("clock after 9999", "{\"version\":1,\"clocks\":{\"a\":"
+         "253402300800}}"),
+    CASE("clock int64 max", "{\"version\":1,\"clocks\":{\"a\":"
+         "9223372036854775807}}"),
+    CASE("clock uint64 max", "{\"version\":1,\"clocks\":{\"a\":"
+         "18446744073709551615}}"),
+    CASE("clock 30 digits", "{\"version\":1,\"clocks\":{\"a\":"
+         "123456789012345678901234567890}}"),
+    CASE("clock -30 digits", "{\"version\":1,\"clocks\":{\"a\":"
+         "-123456789012345678901234567890}}"),
+    CASE("clock 1e400", "{\"version\":1,\"clocks\":{\"a\":1e400}}"),
+    CASE("clock NaN", "{\"version\":1,\"clocks\":{\"a\":NaN}}"),
+    CASE("empty key", "{\"version\":1,\"clocks\":{\"\":5}}"),
+    CASE("last_sweep a number", "{\"version\":1,\"clocks\":{},"
+         "\"last_sweep\":5}"),
+    CASE("last_sweep an array", "{\"version\":1,\"clocks\":{},"
+         "\"last_sweep\":[]}"),
+    CASE("good clocks, then one bad", "{\"version\":1,\"clocks\":{\"a\":1,"
+         "\"b\":2,\"c\":\"x\"}}"),
+  };
+  struct fx *f = *state;
+  char *deep;
+  size_t n = 0;
+
+  for(size_t i = 0; i < JAN_ARRAY_SIZE(cases); i++)
+    expect_corrupt(f, cases[i].label, cases[i].data, cases[i].len);
+
+  /* Nesting far deeper than any parser stack should take. */
+  deep = malloc(300000);
+  assert_non_null(deep);
+  n += (size_t)sprintf(deep, "{\"version\":1,\"clocks\":{},\"x\":");
+  for(int i = 0; i < 100000; i++)
+    deep[n++] = '[';
+  for(int i = 0; i < 100000; i++)
+    deep[n++] = ']';
+  deep[n++] = '}';
+  expect_corrupt(f, "deep nesting", deep, n);
+  free(deep);
+}
+
+/* Over the cap: a sparse file, refused by its size, never read. */
+static void test_load_too_big(void **state)
+{
+  struct fx *f = *state;
+  struct state st;
+  struct jbuf warn;
+  struct stat sb;
+  char aside[512];
+  int fd;
+
+  state_init(&st);
+  jbuf_init(&warn, 4096);
+  fd = open(f->path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, "{\"version\":1,\"clocks\":{}}", 25), 25);
+  assert_int_equal(ftruncate(fd, (off_t)STATE_MAX_BYTES + 1), 0);
+  close(fd);
+  assert_int_equal(state_load(&st, f->path, &warn), JAN_OK);
+  assert_int_equal(st.n, 0);
+  assert_non_null(strstr(jbuf_str(&warn), f->path));
+  assert_non_null(strstr(jbuf_str(&warn), "larger than"));
+  assert_int_equal(count_prefix(f->dir, "state.json.corrupt-", aside,
+                                sizeof(aside)), 1);
+  assert_int_equal(stat(aside, &sb), 0);
+  assert_int_equal(sb.st_size, (off_t)STATE_MAX_BYTES + 1);
+  state_free(&st);
+  jbuf_free(&warn);
+}
+
+/* Two corrupt files within one second: the first is not overwritten. */
+static void test_load_corrupt_twice(void **state)
+{
+  struct fx *f = *state;
+  struct state st;
+  struct jbuf warn;
+
+  state_init(&st);
+  jbuf_init(&warn, 4096);
+  for(int i = 0; i < 3; i++) {
+    write_file(f->path, "x", 1);
+    assert_int_equal(state_load(&st, f->path, &warn), JAN_OK);
+  }
+  assert_int_equal(count_prefix(f->dir, "state.json.corrupt-", NULL, 0), 3);
+  assert_int_equal(count_entries(f->dir), 3);
+  /* One warning line each. */
+  assert_non_null(strchr(jbuf_str(&warn), '\n'));
+  jbuf_free(&warn);
+}
+
+/* A directory or a FIFO where the file should be: no hang, kept aside. */
+static void test_load_not_regular(void **state)
+{
+  struct fx *f = *state;
+  struct state st;
+  struct jbuf warn;
+
+  state_init(&st);
+  jbuf_init(&warn, 4096);
+  assert_int_equal(mkfifo(f->path, 0600), 0);
+  assert_int_equal(state_load(&st, f->path, &warn), JAN_OK);
+  assert_non_null(strstr(jbuf_str(&warn), "not a regular file"));
+  assert_int_equal(access(f->path, F_OK), -1);
+  remove_prefix(f->dir, "state.json.corrupt-");
+  jbuf_reset(&warn);
+  assert_int_equal(mkdir(f->path, 0700), 0);
+  assert_int_equal(state_load(&st, f->path, &warn), JAN_OK);
+  assert_non_null(strstr(jbuf_str(&warn), "not a regular file"));
+  assert_int_equal(access(f->path, F_OK), -1);
+  assert_int_equal(count_prefix(f->dir, "state.json.corrupt-", NULL, 0), 1);
+  assert_int_equal(st.n, 0);
+  jbuf_free(&warn);
+}
+
+/* Random damage to a good file: a load never fails nor crashes, and what
+   it returns is always consistent. */
+static void test_load_mutations(void **state)
+{
+  struct fx *f = *state;
+  struct state st;
+  struct jbuf err, warn;
+  char *good, *bad;
+  size_t len, loaded = 0;
+
+  state_init(&st);
+  jbuf_init(&err, 4096);
+  jbuf_init(&warn, 1 << 20);
+  assert_int_equal(state_clock_set(&st, "function|eu-west-1|a|0", 1700000000),
+                   JAN_OK);
+  assert_int_equal(state_clock_set(&st, "layer_version|us-east-1|l|3", 17),
+                   JAN_OK);
+  assert_int_equal(state_clock_set(&st, "bucket|us-east-1|b|0", 99), JAN_OK);
+  state_set_last_sweep(&st, json_tokener_parse("{\"n\":[1,2,{\"x\":null}]}"));
+  assert_int_equal(state_save(&st, f->path, &err), JAN_OK);
+  state_free(&st);
+  good = read_file(f->path, &len);
+  assert_non_null(good);
+  bad = malloc(len + 16);
+  assert_non_null(bad);
+  for(int i = 0; i < 3000; i++) {
+    size_t n = len;
+    memcpy(bad, good, len);
+    switch(rnd() % 4) {
+    case 0:
+      n = rnd() % len;                          /* truncate */
+      break;
+    case 1:
+      bad[rnd() % len] = (char)(rnd() & 0xff);  /* one byte */
+      break;
+    case 2:
+      for(int k = 0; k < 4; k++)
+        bad[rnd() % len] = "{}[]\",:-0e9\\ "[rnd() % 13];
+      break;
+    default:
+      bad[rnd() % len] ^= (char)(1 << (rnd() % 8));
+      break;
+    }
+    write_file(f->path, bad, n);
+    jbuf_reset(&warn);
+    assert_int_equal(state_load(&st, f->path, &warn), JAN_OK);
+    if(warn.len) {
+      assert_int_equal(st.n, 0);
+      assert_null(st.last_sweep);
+      assert_int_equal(access(f->path, F_OK), -1);
+    }
+    else
+      loaded++;
+    for(size_t k = 0; k < st.n; k++) {
+      assert_true(st.clocks[k].since >= 0);
+      assert_true(*st.clocks[k].key);
+      if(k)
+        assert_true(strcmp(st.clocks[k - 1].key, st.clocks[k].key) < 0);
+    }
+    state_free(&st);
+    remove_prefix(f->dir, "state.json.corrupt-");
+  }
+  print_message("%zu of 3000 damaged files still loaded\n", loaded);
+  free(good);
+  free(bad);
+  jbuf_free(&err);
+  jbuf_free(&warn);
+}
+
+/* ---- Symbolic links and the directory ---- */
+
+static void test_load_symlink(void **state)
+{
+  struct fx *f = *state;
+  static const char text[] = "{\"version\":1,\"clocks\":{\"a\":1}}";
+  char target[256], *content;
+  struct state st;
+  struct jbuf warn;
+  struct stat sb;
+
+  state_init(&st);
+  jbuf_init(&warn, 4096);
+  snprintf(target, sizeof(target), "%s/target.json", f->dir);
+  write_file(target, text, sizeof(text) - 1);
+  assert_int_equal(symlink(target, f->path), 0);
+  assert_int_equal(state_load(&st, f->path, &warn), JAN_EIO);
+  assert_int_equal(st.n, 0);
+  assert_non_null(strstr(jbuf_str(&warn), f->path));
+  assert_non_null(strstr(jbuf_str(&warn), "symbolic link"));
+  /* Neither the link nor its target moved or changed. */
+  assert_int_equal(lstat(f->path, &sb), 0);
+  assert_true(S_ISLNK(sb.st_mode));
+  content = read_file(target, NULL);
+  assert_non_null(content);
+  assert_string_equal(content, text);
+  free(content);
+  assert_int_equal(count_prefix(f->dir, "state.json.corrupt-", NULL, 0), 0);
+  assert_int_equal(count_entries(f->dir), 2);
+
+  /* A dangling link is refused just the same. */
+  assert_int_equal(unlink(target), 0);
+  jbuf_reset(&warn);
+  assert_int_equal(state_load(&st, f->path, &warn), JAN_EIO);
+  assert_non_null(strstr(jbuf_str(&warn), "symbolic link"));
+  assert_int_equal(lstat(f->path, &sb), 0);
+  jbuf_free(&warn);
+}
+
+static void test_save_atomic(void **state)
+{
+  struct fx *f = *state;
+  struct state st;
+  struct jbuf err;
+  struct json_object *o, *clocks, *v;
+  struct stat sb1, sb2;
+  char *text;
+  size_t len;
+
+  state_init(&st);
+  jbuf_init(&err, 4096);
+  assert_int_equal(state_clock_set(&st, "k|r|n|0", 1), JAN_OK);
+  assert_int_equal(state_save(&st, f->path, &err), JAN_OK);
+  assert_int_equal(stat(f->path, &sb1), 0);
+  assert_int_equal(state_clock_set(&st, "k|r|n|0", 2), JAN_OK);
+  assert_int_equal(state_save(&st, f->path, &err), JAN_OK);
+  assert_int_equal(stat(f->path, &sb2), 0);
+  /* Replaced by a rename, never rewritten in place. */
+  assert_true(sb1.st_ino != sb2.st_ino);
+  assert_int_equal(count_entries(f->dir), 1);
+
+  text = read_file(f->path, &len);
+  assert_non_null(text);
+  assert_true(len > 0 && text[len - 1] == '\n');
+  o = parse_strict(text, len);
+  assert_non_null(o);
+  assert_true(json_object_object_get_ex(o, "version", &v));
+  assert_int_equal(json_object_get_int64(v), 1);
+  assert_true(json_object_object_get_ex(o, "clocks", &clocks));
+  assert_true(json_object_object_get_ex(clocks, "k|r|n|0", &v));
+  assert_int_equal(json_object_get_int64(v), 2);
+  assert_false(json_object_object_get_ex(o, "last_sweep", &v));
+  json_object_put(o);
+  free(text);
+
+  /* A leftover temporary with our pid (a killed process that had it). */
+  {
+    char tmp[256];
+    snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", f->path, (long)getpid());
+    write_file(tmp, "junk", 4);
+    assert_int_equal(state_save(&st, f->path, &err), JAN_OK);
+    assert_int_equal(access(tmp, F_OK), -1);
+    assert_int_equal(count_entries(f->dir), 1);
+  }
+  state_free(&st);
+  jbuf_free(&err);
+}
+
+/* A failure after the temporary exists: reported, temporary removed. */
+static void test_save_failure(void **state)
+{
+  struct fx *f = *state;
+  struct state st;
+  struct jbuf err;
+  char p[256];
+
+  state_init(&st);
+  jbuf_init(&err, 4096);
+  assert_int_equal(state_clock_set(&st, "k|r|n|0", 1), JAN_OK);
+  /* rename() of a file over a directory fails. */
+  assert_int_equal(mkdir(f->path, 0700), 0);
+  assert_int_equal(state_save(&st, f->path, &err), JAN_EIO);
+  assert_non_null(strstr(jbuf_str(&err), f->path));
+  assert_int_equal(count_prefix(f->dir, "state.json.tmp.", NULL, 0), 0);
+  assert_int_equal(count_entries(f->dir), 1);
+  /* No directory. */
+  jbuf_reset(&err);
+  snprintf(p, sizeof(p), "%s/nodir/state.json", f->dir);
+  assert_int_equal(state_save(&st, p, &err), JAN_EIO);
+  assert_non_null(strstr(jbuf_str(&err), "nodir"));
+  state_free(&st);
+  jbuf_free(&err);
+}
+
+static void test_world_writable_dir(void **state)
+{
+  struct fx *f = *state;
+  struct state st;
+  struct jbuf err;
+  struct audit a;
+  char *before, *after;
+  long holder;
+
+  state_init(&st);
+  jbuf_init(&err, 4096);
+  audit_init(&a);
+  assert_int_equal(state_clock_set(&st, "k|r|n|0", 1), JAN_OK);
+  assert_int_equal(state_save(&st, f->path, &err), JAN_OK);
+  before = read_file(f->path, NULL);
+  assert_non_null(before);
+
+  assert_int_equal(chmod(f->dir, 0777), 0);
+  assert_int_equal(state_clock_set(&st, "k|r|n|0", 2), JAN_OK);
+  assert_int_equal(state_save(&st, f->path, &err), JAN_EIO);
+  assert_non_null(strstr(jbuf_str(&err), "world-writable"));
+  after = read_file(f->path, NULL);
+  assert_non_null(after);
+  assert_string_equal(before, after);
+  assert_int_equal(count_entries(f->dir), 1);
+  state_free(&st);
+
+  jbuf_reset(&err);
+  assert_int_equal(state_load(&st, f->path, &err), JAN_EIO);
+  assert_non_null(strstr(jbuf_str(&err), "world-writable"));
+  assert_int_equal(st.n, 0);
+  jbuf_reset(&err);
+  assert_int_equal(state_lock(f->path, 0, &holder, &err), JAN_EIO);
+  assert_non_null(strstr(jbuf_str(&err), "world-writable"));
+  jbuf_reset(&err);
+  assert_int_equal(audit_open(&a, f->audit, &err), JAN_EIO);
+  assert_non_null(strstr(jbuf_str(&err), "world-writable"));
+  assert_int_equal(a.fd, -1);
+  assert_int_equal(count_entries(f->dir), 1);
+  jbuf_reset(&err);
+  assert_int_equal(state_check_dir(f->dir, 0, &err), JAN_EIO);
+  assert_non_null(strstr(jbuf_str(&err), "world-writable"));
+
+  /* Made safe again, all is accepted. */
+  assert_int_equal(chmod(f->dir, 0750), 0);
+  assert_int_equal(state_load(&st, f->path, &err), JAN_OK);
+  assert_int_equal(state_clock_get(&st, "k|r|n|0"), 1);
+  state_free(&st);
+  free(before);
+  free(after);
+  jbuf_free(&err);
+}
+
+static void test_save_symlink(void **state)
+{
+  struct fx *f = *state;
+  struct state st;
+  struct jbuf err;
+  struct stat sb;
+  char target[256], *content;
+
+  state_init(&st);
+  jbuf_init(&err, 4096);
+  snprintf(target, sizeof(target), "%s/precious", f->dir);
+  write_file(target, "precious", 8);
+  assert_int_equal(symlink(target, f->path), 0);
+  assert_int_equal(state_clock_set(&st, "k|r|n|0", 1), JAN_OK);
+  assert_int_equal(state_save(&st, f->path, &err), JAN_EIO);
+  assert_non_null(strstr(jbuf_str(&err), "symbolic link"));
+  assert_int_equal(lstat(f->path, &sb), 0);
+  assert_true(S_ISLNK(sb.st_mode));
+  content = read_file(target, NULL);
+  assert_non_null(content);
+  assert_string_equal(content, "precious");
+  free(content);
+  assert_int_equal(count_entries(f->dir), 2);
+  state_free(&st);
+  jbuf_free(&err);
+}
+
+static void test_check_dir(void **state)
+{
+  struct fx *f = *state;
+  struct jbuf err;
+  struct stat sb;
+  char d[256], p[256];
+
+  jbuf_init(&err, 4096);
+  snprintf(d, sizeof(d), "%s/lib", f->dir);
+  assert_int_equal(state_check_dir(d, 0, &err), JAN_EIO);   /* missing */
+  assert_non_null(strstr(jbuf_str(&err), d));
+  assert_int_equal(state_check_dir(d, 1, &err), JAN_OK);    /* created */
+  assert_int_equal(lstat(d, &sb), 0);
+  assert_true(S_ISDIR(sb.st_mode));
+  assert_int_equal(sb.st_mode & 0027, 0);
+  assert_int_equal(state_check_dir(d, 0, &err), JAN_OK);
+  assert_int_equal(state_check_dir(d, 1, &err), JAN_OK);
+
+  /* A missing parent is a wrong path, not something to create. */
+  jbuf_reset(&err);
+  snprintf(p, sizeof(p), "%s/a/b", f->dir);
+  assert_int_equal(state_check_dir(p, 1, &err), JAN_EIO);
+  assert_int_equal(count_entries(f->dir), 1);
+
+  jbuf_reset(&err);
+  snprintf(p, sizeof(p), "%s/file", f->dir);
+  write_file(p, "x", 1);
+  assert_int_equal(state_check_dir(p, 1, &err), JAN_EIO);
+  assert_non_null(strstr(jbuf_str(&err), "not a directory"));
+
+  jbuf_reset(&err);
+  snprintf(p, sizeof(p), "%s/link", f->dir);
+  assert_int_equal(symlink(d, p), 0);
+  assert_int_equal(state_check_dir(p, 1, &err), JAN_EIO);
+  assert_non_null(strstr(jbuf_str(&err), "symbolic link"));
+  jbuf_reset(&err);
+  snprintf(p, sizeof(p), "%s/link/", f->dir);
+  assert_int_equal(state_check_dir(p, 1, &err), JAN_EIO);
+  assert_non_null(strstr(jbuf_str(&err), "symbolic link"));
+
+  jbuf_reset(&err);
+  assert_int_equal(chmod(d, 0757), 0);
+  assert_int_equal(state_check_dir(d, 1, &err), JAN_EIO);
+  assert_non_null(strstr(jbuf_str(&err), "world-writable"));
+  assert_int_equal(chmod(d, 01777), 0);
+  assert_int_equal(state_check_dir(d, 1, &err), JAN_EIO);
+  jbuf_free(&err);
+}
+
+/* ---- The lock ---- */
+
+/*
+ * A child that takes the lock, says 'L' (or 'E' on failure) on ready, waits
+ * for a byte on go, waits 50 ms and releases.  With go == -1 it holds the
+ * lock until killed.
+ */
+static pid_t lock_child(const char *path, int ready, int go)
+{
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if(pid == 0) {
+    int fd = state_lock(path, 0, NULL, NULL);
+    char c = fd >= 0 ? 'L' : 'E';
+    if(write(ready, &c, 1) != 1)
+      _exit(2);
+    if(fd < 0)
+      _exit(1);
+    if(go < 0)
+      for(;;)
+        pause();
+    if(read(go, &c, 1) != 1)
+      _exit(3);
+    usleep(50000);
+    state_unlock(fd);
+    _exit(0);
+  }
+  return pid;
+}
+
+static void wait_ready(int ready)
+{
+  char c = 0;
+  assert_int_equal(read(ready, &c, 1), 1);
+  assert_int_equal(c, 'L');
+}
+
+static void test_lock_busy_then_free(void **state)
+{
+  struct fx *f = *state;
+  int ready[2], go[2], fd, status;
+  struct jbuf err;
+  long holder = 0;
+  int64_t t0, dt;
+  char lockp[256], *content, want[32];
+  pid_t child;
+
+  jbuf_init(&err, 4096);
+  assert_int_equal(pipe(ready), 0);
+  assert_int_equal(pipe(go), 0);
+  child = lock_child(f->path, ready[1], go[0]);
+  wait_ready(ready[0]);
+
+  assert_int_equal(state_lock(f->path, 0, &holder, &err), JAN_EBUSY);
+  assert_int_equal(holder, (long)child);
+  snprintf(want, sizeof(want), "%ld", (long)child);
+  assert_non_null(strstr(jbuf_str(&err), want));
+
+  /* The holder lets go 50 ms after this; a 200 ms wait gets the lock. */
+  t0 = ms_now();
+  assert_int_equal(write(go[1], "g", 1), 1);
+  jbuf_reset(&err);
+  fd = state_lock(f->path, 200, &holder, &err);
+  dt = ms_now() - t0;
+  assert_true(fd >= 0);
+  assert_true(dt >= 40);
+  assert_true(dt < 1000);
+  snprintf(lockp, sizeof(lockp), "%s.lock", f->path);
+  content = read_file(lockp, NULL);
+  assert_non_null(content);
+  snprintf(want, sizeof(want), "%ld\n", (long)getpid());
+  assert_string_equal(content, want);
+  free(content);
+  state_unlock(fd);
+  assert_int_equal(waitpid(child, &status, 0), child);
+  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  close(ready[0]);
+  close(ready[1]);
+  close(go[0]);
+  close(go[1]);
+  jbuf_free(&err);
+}
+
+static void test_lock_wait_times_out(void **state)
+{
+  struct fx *f = *state;
+  int ready[2], go[2], status;
+  long holder = 0;
+  int64_t t0, dt;
+  pid_t child;
+
+  assert_int_equal(pipe(ready), 0);
+  assert_int_equal(pipe(go), 0);
+  child = lock_child(f->path, ready[1], go[0]);
+  wait_ready(ready[0]);
+  t0 = ms_now();
+  assert_int_equal(state_lock(f->path, 150, &holder, NULL), JAN_EBUSY);
+  dt = ms_now() - t0;
+  assert_true(dt >= 150);
+  assert_true(dt < 1000);
+  assert_int_equal(holder, (long)child);
+  assert_int_equal(write(go[1], "g", 1), 1);
+  assert_int_equal(waitpid(child, &status, 0), child);
+  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  close(ready[0]);
+  close(ready[1]);
+  close(go[0]);
+  close(go[1]);
+}
+
+static void test_lock_kill9(void **state)
+{
+  struct fx *f = *state;
+  int ready[2], fd, status;
+  long holder = 0;
+  pid_t child;
+
+  assert_int_equal(pipe(ready), 0);
+  child = lock_child(f->path, ready[1], -1);
+  wait_ready(ready[0]);
+  assert_int_equal(state_lock(f->path, 0, &holder, NULL), JAN_EBUSY);
+  assert_int_equal(holder, (long)child);
+  assert_int_equal(kill(child, SIGKILL), 0);
+  assert_int_equal(waitpid(child, &status, 0), child);
+  assert_true(WIFSIGNALED(status));
+  fd = state_lock(f->path, 0, &holder, NULL);
+  assert_true(fd >= 0);
+  state_unlock(fd);
+  close(ready[0]);
+  close(ready[1]);
+}
+
+/* flock() is per open file: a second lock in one process is refused. */
+static void test_lock_same_process(void **state)
+{
+  struct fx *f = *state;
+  long holder = 0;
+  int fd, fd2;
+
+  fd = state_lock(f->path, 0, NULL, NULL);
+  assert_true(fd >= 0);
+  assert_int_equal(state_lock(f->path, 0, &holder, NULL), JAN_EBUSY);
+  assert_int_equal(holder, (long)getpid());
+  state_unlock(fd);
+  fd2 = state_lock(f->path, 0, &holder, NULL);
+  assert_true(fd2 >= 0);
+  state_unlock(fd2);
+}
+
+static void test_lock_symlink(void **state)
+{
+  struct fx *f = *state;
+  struct jbuf err;
+  struct stat sb;
+  char lockp[256], target[256], *content;
+
+  jbuf_init(&err, 4096);
+  snprintf(lockp, sizeof(lockp), "%s.lock", f->path);
+  snprintf(target, sizeof(target), "%s/precious", f->dir);
+  write_file(target, "precious", 8);
+  assert_int_equal(symlink(target, lockp), 0);
+  assert_int_equal(state_lock(f->path, 0, NULL, &err), JAN_EIO);
+  assert_non_null(strstr(jbuf_str(&err), "symbolic link"));
+  content = read_file(target, NULL);
+  assert_non_null(content);
+  assert_string_equal(content, "precious");
+  free(content);
+  /* A dangling link does not create its target. */
+  assert_int_equal(unlink(target), 0);
+  assert_int_equal(state_lock(f->path, 0, NULL, &err), JAN_EIO);
+  assert_int_equal(lstat(target, &sb), -1);
+  jbuf_free(&err);
+}
+
+/* ---- The audit log ---- */
+
+/* Split a file into lines; each must parse as a JSON object. */
+static size_t audit_lines(const char *path, struct json_object **out,
+                          size_t max)
+{
+  char *text, *p, *nl;
+  size_t len, n = 0;
+
+  text = read_file(path, &len);
+  assert_non_null(text);
+  assert_true(len > 0 && text[len - 1] == '\n');
+  for(p = text; (nl = strchr(p, '\n')); p = nl + 1) {
+    struct json_object *o = parse_strict(p, (size_t)(nl - p));
+    assert_non_null(o);
+    assert_true(json_object_is_type(o, json_type_object));
+    assert_true(n < max);
+    out[n++] = o;
+  }
+  free(text);
+  return n;
+}
+
+/* The keys of o, in order, joined with ','. */
+static void keys_of(struct json_object *o, char *buf, size_t size)
+{
+  struct json_object_iterator it = json_object_iter_begin(o);
+  struct json_object_iterator end = json_object_iter_end(o);
+  size_t n = 0;
+
+  buf[0] = '\0';
+  for(; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
+    n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? "," : "",
+                          json_object_iter_peek_name(&it));
+}
+
+static const char *str_of(struct json_object *o, const char *key)
+{
+  struct json_object *v;
+  assert_true(json_object_object_get_ex(o, key, &v));
+  if(!v)
+    return NULL;
+  assert_true(json_object_is_type(v, json_type_string));
+  return json_object_get_string(v);
+}
+
+static int64_t int_of(struct json_object *o, const char *key)
+{
+  struct json_object *v;
+  assert_true(json_object_object_get_ex(o, key, &v));
+  assert_true(json_object_is_type(v, json_type_int));
+  return json_object_get_int64(v);
+}
+
+static void test_audit_records(void **state)
+{
+  struct fx *f = *state;
+  struct audit a;
+  struct jbuf err;
+  struct json_object *l[8];
+  struct stat sb;
+  char keys[512];
+  const struct audit_record fn = {
+    1714564800, "123456789012", "eu-west-1", "function",
+    "remotion-render-4-0-100-mem2048mb-disk2048mb-120sec", 0, "deleted",
+    NULL, NULL, "req-1", -1
+  };
+  const struct audit_record lv = {
+    1714564801, "123456789012", "us-east-1", "layer_version",
+    "remotion-binaries-chromium-arm64", 7, "failed", "User is not allowed",
+    "AccessDeniedException", "req-2", -1
+  };
+  const struct audit_record bk = {
+    1714564802, "123456789012", "eu-central-1", "bucket",
+    "remotionlambda-eucentral1-abcdef", 0, "deleted", NULL, NULL, NULL, 2500
+  };
+
+  audit_init(&a);
+  jbuf_init(&err, 4096);
+  assert_int_equal(audit_write(&a, &fn), JAN_EIO);      /* not open */
+  assert_int_equal(audit_open(&a, f->audit, &err), JAN_OK);
+  assert_int_equal(audit_write(&a, &fn), JAN_OK);
+  assert_int_equal(audit_write(&a, &lv), JAN_OK);
+  assert_int_equal(audit_write(&a, &bk), JAN_OK);
+  audit_close(&a);
+  assert_int_equal(a.fd, -1);
+  assert_int_equal(lstat(f->audit, &sb), 0);
+  assert_int_equal(sb.st_mode & 0137, 0);
+
+  assert_int_equal(audit_lines(f->audit, l, 8), 3);
+  keys_of(l[0], keys, sizeof(keys));
+  assert_string_equal(keys, "time,account,region,type,name,result,error,"
+                      "error_code,request_id");
+  assert_string_equal(str_of(l[0], "time"), "2024-05-01T12:00:00Z");
+  assert_string_equal(str_of(l[0], "account"), "123456789012");
+  assert_string_equal(str_of(l[0], "region"), "eu-west-1");
+  assert_string_equal(str_of(l[0], "type"), "function");
+  assert_string_equal(str_of(l[0], "name"), fn.name);
+  assert_string_equal(str_of(l[0], "result"), "deleted");
+  assert_null(str_of(l[0], "error"));
+  assert_null(str_of(l[0], "error_code"));
+  assert_string_equal(str_of(l[0], "request_id"), "req-1");
+
+  keys_of(l[1], keys, sizeof(keys));
+  assert_string_equal(keys, "time,account,region,type,name,version,result,"
+                      "error,error_code,request_id");
+  assert_string_equal(str_of(l[1], "time"), "2024-05-01T12:00:01Z");
+  assert_int_equal(int_of(l[1], "version"), 7);
+  assert_string_equal(str_of(l[1], "result"), "failed");
+  assert_string_equal(str_of(l[1], "error"), "User is not allowed");
+  assert_string_equal(str_of(l[1], "error_code"), "AccessDeniedException");
+
+  keys_of(l[2], keys, sizeof(keys));
+  assert_string_equal(keys, "time,account,region,type,name,result,error,"
+                      "error_code,request_id,objects");
+  assert_null(str_of(l[2], "request_id"));
+  assert_int_equal(int_of(l[2], "objects"), 2500);
+  for(int i = 0; i < 3; i++)
+    json_object_put(l[i]);
+  jbuf_free(&err);
+}
+
+static void test_audit_escaping(void **state)
+{
+  struct fx *f = *state;
+  static const char name[] = "a\"b\nc\\d\te\r\x01/\xc3\xbc}{\n";
+  struct audit a;
+  struct audit_record r = {
+    0, "1", "r", "function", name, 0, "failed",
+    "line one\nline two\n\"quoted\"", NULL, NULL, -1
+  };
+  struct json_object *l[4];
+  char *text, *big;
+  size_t len, nl = 0;
+
+  audit_init(&a);
+  assert_int_equal(audit_open(&a, f->audit, NULL), JAN_OK);
+  assert_int_equal(audit_write(&a, &r), JAN_OK);
+  /* A huge message is cut, on a character boundary, not refused. */
+  big = malloc(20001);
+  assert_non_null(big);
+  big[0] = 'x';
+  for(int i = 1; i < 19999; i += 2)
+    memcpy(big + i, "\xc3\xbc", 2);
+  big[19999] = '\0';
+  r.error = big;
+  assert_int_equal(audit_write(&a, &r), JAN_OK);
+  audit_close(&a);
+
+  text = read_file(f->audit, &len);
+  assert_non_null(text);
+  for(size_t i = 0; i < len; i++)
+    nl += text[i] == '\n';
+  assert_int_equal(nl, 2);
+  free(text);
+  assert_int_equal(audit_lines(f->audit, l, 4), 2);
+  assert_string_equal(str_of(l[0], "name"), name);
+  assert_string_equal(str_of(l[0], "error"),
+                      "line one\nline two\n\"quoted\"");
+  assert_string_equal(str_of(l[0], "time"), "1970-01-01T00:00:00Z");
+  /* 4096 bytes would end inside a 2-byte character: 4095. */
+  assert_int_equal(strlen(str_of(l[1], "error")), 4095);
+  assert_memory_equal(str_of(l[1], "error"), big, 4095);
+  json_object_put(l[0]);
+  json_object_put(l[1]);
+  free(big);
+}
+
+static void test_audit_two_handles(void **state)
+{
+  struct fx *f = *state;
+  struct audit a, b;
+  struct audit_record r = {
+    1714564800, "1", "r", "function", NULL, 0, "deleted", NULL, NULL, NULL,
+    -1
+  };
+  struct json_object *l[128];
+  char name[32];
+  size_t n;
+
+  /* Appended after what is there. */
+  write_file(f->audit, "{\"old\":1}\n", 10);
+  audit_init(&a);
+  audit_init(&b);
+  assert_int_equal(audit_open(&a, f->audit, NULL), JAN_OK);
+  assert_int_equal(audit_open(&b, f->audit, NULL), JAN_OK);
+  for(int i = 0; i < 50; i++) {
+    snprintf(name, sizeof(name), "a-%d", i);
+    r.name = name;
+    assert_int_equal(audit_write(&a, &r), JAN_OK);
+    snprintf(name, sizeof(name), "b-%d", i);
+    assert_int_equal(audit_write(&b, &r), JAN_OK);
+  }
+  audit_close(&a);
+  audit_close(&b);
+  n = audit_lines(f->audit, l, 128);
+  assert_int_equal(n, 101);
+  assert_int_equal(int_of(l[0], "old"), 1);
+  for(size_t i = 1; i < n; i++) {
+    snprintf(name, sizeof(name), "%c-%zu", i % 2 ? 'a' : 'b', (i - 1) / 2);
+    assert_string_equal(str_of(l[i], "name"), name);
+  }
+  for(size_t i = 0; i < n; i++)
+    json_object_put(l[i]);
+}
+
+/*
+ * Four processes appending at once: whole lines, none lost, no stray
+ * newline.  The records are long so that writes span pages, which is when
+ * another writer can see one half done.
+ */
+static void test_audit_processes(void **state)
+{
+  struct fx *f = *state;
+  struct json_object **l = calloc(256, sizeof(*l));
+  pid_t kids[4];
+  size_t n;
+  int seen[4][50];
+
+  assert_non_null(l);
+  memset(seen, 0, sizeof(seen));
+  for(int k = 0; k < 4; k++) {
+    kids[k] = fork();
+    assert_true(kids[k] >= 0);
+    if(kids[k] == 0) {
+      struct audit a;
+      char name[1600];
+      struct audit_record r = {
+        1714564800, "1", "r", "function", name, 0, "deleted", NULL, NULL,
+        NULL, -1
+      };
+      audit_init(&a);
+      if(audit_open(&a, f->audit, NULL))
+        _exit(1);
+      for(int i = 0; i < 50; i++) {
+        snprintf(name, sizeof(name), "%d-%d-%01500d", k, i, 0);
+        if(audit_write(&a, &r))
+          _exit(2);
+      }
+      audit_close(&a);
+      _exit(0);
+    }
+  }
+  for(int k = 0; k < 4; k++) {
+    int status;
+    assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  n = audit_lines(f->audit, l, 256);
+  assert_int_equal(n, 200);
+  for(size_t i = 0; i < n; i++) {
+    int k, j;
+    assert_int_equal(sscanf(str_of(l[i], "name"), "%d-%d", &k, &j), 2);
+    assert_true(k >= 0 && k < 4 && j >= 0 && j < 50);
+    seen[k][j]++;
+    json_object_put(l[i]);
+  }
+  for(int k = 0; k < 4; k++)
+    for(int j = 0; j < 50; j++)
+      assert_int_equal(seen[k][j], 1);
+  free(l);
+}
+
+/* A line torn by a crash does not swallow the next record. */
+static void test_audit_torn_tail(void **state)
+{
+  struct fx *f = *state;
+  struct audit a;
+  struct audit_record r = {
+    1714564800, "1", "r", "bucket", "b", 0, "deleted", NULL, NULL, NULL, 3
+  };
+  struct json_object *o;
+  char *text, *nl;
+  size_t len;
+
+  write_file(f->audit, "{\"time\":\"2024-", 14);
+  audit_init(&a);
+  assert_int_equal(audit_open(&a, f->audit, NULL), JAN_OK);
+  assert_int_equal(audit_write(&a, &r), JAN_OK);
+  assert_int_equal(audit_write(&a, &r), JAN_OK);
+  audit_close(&a);
+  text = read_file(f->audit, &len);
+  assert_non_null(text);
+  assert_memory_equal(text, "{\"time\":\"2024-\n", 15);
+  nl = strchr(text + 15, '\n');
+  assert_non_null(nl);
+  o = parse_strict(text + 15, (size_t)(nl - text - 15));
+  assert_non_null(o);
+  assert_int_equal(int_of(o, "objects"), 3);
+  json_object_put(o);
+  /* Only one newline was added: the second record follows directly. */
+  o = parse_strict(nl + 1, len - (size_t)(nl + 1 - text) - 1);
+  assert_non_null(o);
+  json_object_put(o);
+  free(text);
+}
+
+/*
+ * A write cut short (here by RLIMIT_FSIZE, as a full disk would): JAN_EIO,
+ * and the next record, once there is room again, is a line of its own.
+ */
+static void test_audit_short_write(void **state)
+{
+  struct fx *f = *state;
+  struct json_object *o;
+  struct stat sb;
+  char *text, *l1, *l2, *l3;
+  size_t len;
+  int status;
+  pid_t pid;
+
+  pid = fork();
+  assert_true(pid >= 0);
+  if(pid == 0) {
+    struct audit a;
+    struct rlimit rl;
+    struct audit_record r = {
+      1714564800, "1", "r", "function", "first", 0, "deleted", NULL, NULL,
+      NULL, -1
+    };
+    signal(SIGXFSZ, SIG_IGN);
+    audit_init(&a);
+    if(audit_open(&a, f->audit, NULL) || audit_write(&a, &r))
+      _exit(1);
+    if(fstat(a.fd, &sb) || getrlimit(RLIMIT_FSIZE, &rl))
+      _exit(2);
+    rl.rlim_cur = (rlim_t)sb.st_size + 40;
+    if(setrlimit(RLIMIT_FSIZE, &rl))
+      _exit(3);
+    r.name = "second";
+    if(audit_write(&a, &r) != JAN_EIO)
+      _exit(4);
+    rl.rlim_cur = rl.rlim_max;
+    if(setrlimit(RLIMIT_FSIZE, &rl))
+      _exit(5);
+    r.name = "third";
+    if(audit_write(&a, &r))
+      _exit(6);
+    audit_close(&a);
+    _exit(0);
+  }
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+
+  text = read_file(f->audit, &len);
+  assert_non_null(text);
+  l1 = text;
+  l2 = strchr(l1, '\n');
+  assert_non_null(l2);
+  l2++;
+  l3 = strchr(l2, '\n');
+  assert_non_null(l3);
+  assert_int_equal(l3 - l2, 40);        /* the torn line, closed */
+  l3++;
+  o = parse_strict(l1, (size_t)(l2 - l1 - 1));
+  assert_non_null(o);
+  assert_string_equal(str_of(o, "name"), "first");
+  json_object_put(o);
+  o = parse_strict(l3, len - (size_t)(l3 - text) - 1);
+  assert_non_null(o);
+  assert_string_equal(str_of(o, "name"), "third");
+  json_object_put(o);
+  free(text);
+}
+
+static void test_audit_symlink(void **state)
+{
+  struct fx *f = *state;
+  struct audit a;
+  struct jbuf err;
+  struct stat sb;
+  char target[256], *content;
+
+  audit_init(&a);
+  jbuf_init(&err, 4096);
+  snprintf(target, sizeof(target), "%s/precious", f->dir);
+  write_file(target, "precious", 8);
+  assert_int_equal(symlink(target, f->audit), 0);
+  assert_int_equal(audit_open(&a, f->audit, &err), JAN_EIO);
+  assert_int_equal(a.fd, -1);
+  assert_non_null(strstr(jbuf_str(&err), "symbolic link"));
+  content = read_file(target, NULL);
+  assert_non_null(content);
+  assert_string_equal(content, "precious");
+  free(content);
+  /* A dangling link does not create its target. */
+  assert_int_equal(unlink(target), 0);
+  assert_int_equal(audit_open(&a, f->audit, &err), JAN_EIO);
+  assert_int_equal(lstat(target, &sb), -1);
+  /* Nor does a FIFO hang it. */
+  assert_int_equal(unlink(f->audit), 0);
+  assert_int_equal(mkfifo(f->audit, 0600), 0);
+  assert_int_equal(audit_open(&a, f->audit, &err), JAN_EIO);
+  audit_close(&a);
+  jbuf_free(&err);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    T(test_key),
+    T(test_clock_set_get),
+    T(test_roundtrip),
+    T(test_many_clocks),
+    T(test_load_hand_written),
+    T(test_load_missing),
+    T(test_load_corrupt),
+    T(test_load_too_big),
+    T(test_load_corrupt_twice),
+    T(test_load_not_regular),
+    T(test_load_mutations),
+    T(test_load_symlink),
+    T(test_save_atomic),
+    T(test_save_failure),
+    T(test_world_writable_dir),
+    T(test_save_symlink),
+    T(test_check_dir),
+    T(test_lock_busy_then_free),
+    T(test_lock_wait_times_out),
+    T(test_lock_kill9),
+    T(test_lock_same_process),
+    T(test_lock_symlink),
+    T(test_audit_records),
+    T(test_audit_escaping),
+    T(test_audit_two_handles),
+    T(test_audit_processes),
+    T(test_audit_torn_tail),
+    T(test_audit_short_write),
+    T(test_audit_symlink),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
