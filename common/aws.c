@@ -69,6 +69,7 @@ struct aws_call {
   void *arg;
 
   unsigned attempts;
+  int64_t signed_at;              /* signing time of the last attempt */
   unsigned last_cost;             /* tokens taken for the pending retry */
   int redirected, skew_fixed, creds_renewed;
   uv_timer_t *timer;              /* allocated on the first retry */
@@ -518,7 +519,8 @@ static void creds_ready(void *arg, int rc, const struct aws_creds *cr,
     };
     struct sigv4_params sp = {
       .region = k->svc == AWS_SVC_IAM ? "us-east-1" : k->region,
-      .service = svc_name[k->svc], .when = (time_t)aws_client_now(c),
+      .service = svc_name[k->svc], .when = (time_t)(k->signed_at =
+                                                     aws_client_now(c)),
       .flags = k->svc == AWS_SVC_S3 ? SIGV4_S3 : 0
     };
     err = sigv4_sign(&sreq, &sc, &sp, c->keys, &sig);
@@ -754,7 +756,11 @@ static void http_done(void *arg, struct http_response *hr)
   k->resp.err = JAN_EAWS;
   fill_error(k, hr->status);
 
-  /* A skewed clock: measure the offset from Date and sign again. */
+  /*
+   * A skewed clock: measure the offset from Date and sign again.  What
+   * counts is how far this attempt's own signing time was from the
+   * server's clock (another call may have corrected the offset meanwhile).
+   */
   if(!k->skew_fixed && have_date &&
      (!strcmp(k->resp.e.code, "RequestTimeTooSkewed") ||
       !strcmp(k->resp.e.code, "RequestExpired") ||
@@ -762,13 +768,15 @@ static void http_done(void *arg, struct http_response *hr)
       !strcmp(k->resp.e.code, "SignatureDoesNotMatch") ||
       !strcmp(k->resp.e.code, "AuthFailure"))) {
     int64_t off = server_time - (int64_t)time(NULL);
-    int64_t delta = off - c->clock_offset;
-    if(delta > AWS_SKEW_LIMIT_S || delta < -AWS_SKEW_LIMIT_S ||
-       !strcmp(k->resp.e.code, "RequestTimeTooSkewed")) {
-      jlog_warn("aws", "clock skew of %lld s measured from %s's Date header; "
-                "correcting", (long long)off, svc_name[k->svc]);
-      c->clock_offset = off;
-      c->st.skew_fixes++;
+    int64_t delta = server_time - k->signed_at;
+    if(delta > AWS_SKEW_LIMIT_S || delta < -AWS_SKEW_LIMIT_S) {
+      int64_t change = off - c->clock_offset;
+      if(change > AWS_SKEW_LIMIT_S || change < -AWS_SKEW_LIMIT_S) {
+        jlog_warn("aws", "clock skew of %lld s measured from %s's Date "
+                  "header; correcting", (long long)off, svc_name[k->svc]);
+        c->clock_offset = off;
+        c->st.skew_fixes++;
+      }
       k->skew_fixed = 1;
       attempt_start(k);
       return;

@@ -55,6 +55,26 @@ static const char *json_str(struct json_object *o, const char *key)
   return json_object_get_string(v);
 }
 
+/* Keys, secrets and tokens end up in signed headers: printable ASCII
+ * without spaces, as creds_file.c requires of the files, and no NUL that
+ * would cut them short.  An absent member passes (the caller decides). */
+static int json_value_ok(struct json_object *o, const char *key)
+{
+  struct json_object *v;
+  const char *s;
+  int n;
+
+  if(!json_object_object_get_ex(o, key, &v) ||
+     !json_object_is_type(v, json_type_string))
+    return 1;
+  s = json_object_get_string(v);
+  n = json_object_get_string_len(v);
+  for(int i = 0; i < n; i++)
+    if((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+      return 0;
+  return 1;
+}
+
 int creds_parse_remote_json(const char *body, size_t len,
                             struct aws_creds *out)
 {
@@ -84,7 +104,12 @@ int creds_parse_remote_json(const char *body, size_t len,
   exp = json_str(o, "Expiration");
   if(!ak || !sk || !*ak || !*sk)
     goto out;
-  if(exp && wire_time_parse(exp, &t) != 0)
+  if(!json_value_ok(o, "AccessKeyId") ||
+     !json_value_ok(o, "SecretAccessKey") || !json_value_ok(o, "Token"))
+    goto out;
+  /* An expiration of 0 would read as "does not expire" (creds.h), and
+   * one before 1970 is no real date: both are malformed. */
+  if(exp && (wire_time_parse(exp, &t) != 0 || t <= 0))
     goto out;
   out->access_key = strdup(ak);
   out->secret_key = strdup(sk);

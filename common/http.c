@@ -357,6 +357,9 @@ static int xfer_setup(struct http_engine *e, struct http_xfer *x, CURL *easy)
 
   SETOPT(CURLOPT_PRIVATE, x);
   SETOPT(CURLOPT_URL, x->url);
+  /* The path is sent exactly as signed: curl must not squash "/./" or
+   * "/../" (legal in S3 keys) into another key's path. */
+  SETOPT(CURLOPT_PATH_AS_IS, 1L);
   SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
   SETOPT(CURLOPT_SHARE, e->share);
   SETOPT(CURLOPT_NOSIGNAL, 1L);

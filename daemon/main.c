@@ -19,6 +19,7 @@
 #include "janitor/log.h"
 #include "output.h"
 #include "runtime.h"
+#include "service.h"
 #include "sweep.h"
 #include "validate.h"
 
@@ -489,9 +490,13 @@ int main(int argc, char **argv)
     return rc;
   case MODE_STATUS:
   case MODE_DAEMON:
-  default:
-    fprintf(stderr, "remotion-janitor: this mode is not available in this "
-            "build yet; use --sweep or --check-config\n");
-    return EXIT_USAGE;
+  default: {
+    struct service_opts so = {
+      .config = c.config, .regions = c.regions, .nregions = c.nregions,
+      .profile = c.profile, .socket = c.socket
+    };
+    return c.mode == MODE_STATUS ? service_status(&so, c.json)
+                                 : service_run(&so);
+  }
   }
 }

@@ -1,0 +1,877 @@
+/*
+ * The status socket: the server on the daemon's loop (one uv_pipe_t and
+ * one idle uv_timer_t per client, a fixed line buffer each), the command
+ * dispatch, and the blocking --status client.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "janitor/log.h"
+#include "janitor/wire.h"
+#include "ctl.h"
+
+#define CTL_BACKLOG 128
+/* Connections over the limit being told so at once; beyond this many
+ * they are closed without a word. */
+#define CTL_MAX_REJECTING 256
+#define CTL_ANSWER_MAX (64u * 1024 * 1024)   /* --status reads this much */
+
+struct ctl_client {
+  struct ctl_server *srv;
+  struct ctl_client *next, *prev;
+  uv_pipe_t pipe;
+  uv_timer_t idle;
+  int handles;                  /* handles not yet closed */
+  int closing;
+  int reading;
+  int writing;                  /* an answer is being written */
+  int close_after;              /* close once it is written */
+  int eof;
+  int may_sweep;
+  int rejected;                 /* over the limit: one error line, then bye */
+  size_t len;
+  char buf[CTL_LINE_MAX + 1];   /* a line and its newline */
+};
+
+struct ctl_server {
+  uv_loop_t *loop;
+  uv_pipe_t listener;
+  int listener_open;
+  char *path;
+  dev_t dev;
+  ino_t ino;
+  const struct ctl_ops *ops;
+  void *arg;
+  struct ctl_client *clients;
+  size_t nclients, nrejected;
+  size_t live;                  /* clients not yet freed */
+  int closing;
+  uint64_t idle_ms;
+};
+
+struct ctl_write {
+  uv_write_t req;
+  struct ctl_client *c;
+  char *data;
+};
+
+static void client_process(struct ctl_client *c);
+static void client_close(struct ctl_client *c);
+
+/* ---- answers -------------------------------------------------------------- */
+
+static char *to_line(struct json_object *o)
+{
+  const char *s = json_object_to_json_string_ext(
+      o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+  return s ? strdup(s) : NULL;
+}
+
+static char *error_answer(const char *msg)
+{
+  struct json_object *o = json_object_new_object();
+  char *line;
+  if(!o)
+    return NULL;
+  json_object_object_add(o, "ok", json_object_new_boolean(0));
+  json_object_object_add(o, "error", json_object_new_string(msg));
+  line = to_line(o);
+  json_object_put(o);
+  return line;
+}
+
+static char *object_answer(struct json_object *o)
+{
+  char *line;
+  if(!o)
+    return error_answer("out of memory");
+  line = to_line(o);
+  json_object_put(o);
+  return line;
+}
+
+static const struct {
+  const char *name, *help;
+} commands[] = {
+  { "status", "state, progress of a running sweep, next and last sweep" },
+  { "inventory", "every in-scope resource of the last sweep, as "
+                 "--sweep --json" },
+  { "sweep", "start a sweep now (uid 0 or the daemon's uid only)" },
+  { "help", "this list" },
+};
+
+static char *help_answer(void)
+{
+  struct json_object *o = json_object_new_object();
+  struct json_object *l = json_object_new_object();
+  for(size_t i = 0; i < JAN_ARRAY_SIZE(commands); i++)
+    json_object_object_add(l, commands[i].name,
+                           json_object_new_string(commands[i].help));
+  json_object_object_add(o, "ok", json_object_new_boolean(1));
+  json_object_object_add(o, "commands", l);
+  return object_answer(o);
+}
+
+static int is_blank(char ch)
+{
+  return ch == ' ' || ch == '\t' || ch == '\r';
+}
+
+char *ctl_answer(const char *line, size_t len, int may_sweep,
+                 const struct ctl_ops *ops, void *arg)
+{
+  char shown[80];
+  size_t n = 0;
+
+  while(len && is_blank(line[0])) {
+    line++;
+    len--;
+  }
+  while(len && is_blank(line[len - 1]))
+    len--;
+  if(!len)
+    return error_answer("empty command");
+#define IS(word) (len == sizeof(word) - 1 && !memcmp(line, word, len))
+  if(IS("status"))
+    return object_answer(ops->status(arg));
+  if(IS("inventory"))
+    return object_answer(ops->inventory(arg));
+  if(IS("help"))
+    return help_answer();
+  if(IS("sweep")) {
+    char why[256] = "";
+    struct json_object *o;
+    if(!may_sweep)
+      return error_answer("permission denied");
+    if(ops->sweep(arg, why, sizeof(why)))
+      return error_answer(why[0] ? why : "cannot start a sweep");
+    o = json_object_new_object();
+    if(o)
+      json_object_object_add(o, "ok", json_object_new_boolean(1));
+    return object_answer(o);
+  }
+#undef IS
+  /* Echo a printable, bounded form: NULs and bytes that are not UTF-8
+   * never reach the answer or the log. */
+  n = (size_t)snprintf(shown, sizeof(shown), "unknown command: ");
+  for(size_t i = 0; i < len && n < sizeof(shown) - 4; i++)
+    shown[n++] = line[i] >= 0x20 && line[i] < 0x7f ? line[i] : '?';
+  if(n == sizeof(shown) - 4)
+    memcpy(shown + n, "...", 3), n += 3;
+  shown[n] = '\0';
+  return error_answer(shown);
+}
+
+/* ---- server: clients -------------------------------------------------------- */
+
+static void server_maybe_free(struct ctl_server *s)
+{
+  if(!s->closing || s->listener_open || s->live)
+    return;
+  free(s->path);
+  free(s);
+}
+
+static void client_handle_closed(uv_handle_t *h)
+{
+  struct ctl_client *c = h->data;
+  struct ctl_server *s = c->srv;
+  if(--c->handles)
+    return;
+  free(c);
+  s->live--;
+  server_maybe_free(s);
+}
+
+static void client_close(struct ctl_client *c)
+{
+  struct ctl_server *s = c->srv;
+  if(c->closing)
+    return;
+  c->closing = 1;
+  if(c->prev)
+    c->prev->next = c->next;
+  else
+    s->clients = c->next;
+  if(c->next)
+    c->next->prev = c->prev;
+  if(c->rejected)
+    s->nrejected--;
+  else
+    s->nclients--;
+  uv_close((uv_handle_t *)&c->pipe, client_handle_closed);
+  uv_close((uv_handle_t *)&c->idle, client_handle_closed);
+}
+
+static void write_done(uv_write_t *req, int status)
+{
+  struct ctl_write *w = req->data;
+  struct ctl_client *c = w->c;
+  free(w->data);
+  free(w);
+  c->writing = 0;
+  if(c->closing)
+    return;
+  if(status < 0 || c->close_after) {
+    client_close(c);
+    return;
+  }
+  client_process(c);
+}
+
+/* Queue one answer line (takes text); the client reads nothing more until
+ * it is written. */
+static void client_send(struct ctl_client *c, char *text)
+{
+  struct ctl_write *w;
+  size_t n;
+  uv_buf_t b;
+
+  if(!text)
+    text = strdup("{\"ok\":false,\"error\":\"out of memory\"}");
+  w = calloc(1, sizeof(*w));
+  if(!text || !w) {
+    free(text);
+    free(w);
+    client_close(c);
+    return;
+  }
+  n = strlen(text);
+  w->data = realloc(text, n + 2);
+  if(!w->data) {
+    free(text);
+    free(w);
+    client_close(c);
+    return;
+  }
+  w->data[n] = '\n';
+  w->data[n + 1] = '\0';
+  w->c = c;
+  w->req.data = w;
+  b = uv_buf_init(w->data, (unsigned)(n + 1));
+  if(c->reading) {
+    uv_read_stop((uv_stream_t *)&c->pipe);
+    c->reading = 0;
+  }
+  if(uv_write(&w->req, (uv_stream_t *)&c->pipe, &b, 1, write_done)) {
+    free(w->data);
+    free(w);
+    client_close(c);
+    return;
+  }
+  c->writing = 1;
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+  struct ctl_client *c = h->data;
+  (void)suggested;
+  /* The free end of the line buffer: never more than one line is kept.
+   * It is never empty here: a full buffer without a newline has already
+   * been answered with "line too long". */
+  *buf = uv_buf_init(c->buf + c->len, (unsigned)(sizeof(c->buf) - c->len));
+}
+
+static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+  struct ctl_client *c = st->data;
+  (void)buf;
+  if(c->closing)
+    return;
+  if(nread > 0) {
+    c->len += (size_t)nread;
+    uv_timer_again(&c->idle);
+    client_process(c);
+  }
+  else if(nread == UV_EOF) {
+    c->eof = 1;
+    uv_read_stop(st);
+    c->reading = 0;
+    if(!c->writing)
+      client_process(c);
+  }
+  else if(nread < 0) {
+    client_close(c);
+  }
+}
+
+static void start_reading(struct ctl_client *c)
+{
+  if(c->reading || c->eof || c->closing)
+    return;
+  if(uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read)) {
+    client_close(c);
+    return;
+  }
+  c->reading = 1;
+}
+
+/* Answer the complete lines in the buffer, one at a time. */
+static void client_process(struct ctl_client *c)
+{
+  struct ctl_server *s = c->srv;
+  char *nl, *answer;
+  size_t linelen;
+
+  if(c->writing || c->closing)
+    return;
+  nl = memchr(c->buf, '\n', c->len);
+  if(!nl) {
+    if(c->len >= sizeof(c->buf)) {
+      jlog_info("ctl", "a client sent a line longer than %d bytes; closing "
+                "the connection", CTL_LINE_MAX);
+      c->close_after = 1;
+      c->len = 0;
+      client_send(c, error_answer("line too long"));
+    }
+    else if(c->eof && c->len) {
+      /* A last command without its newline still gets its answer. */
+      c->close_after = 1;
+      answer = ctl_answer(c->buf, c->len, c->may_sweep, s->ops, s->arg);
+      c->len = 0;
+      client_send(c, answer);
+    }
+    else if(c->eof) {
+      client_close(c);
+    }
+    else {
+      start_reading(c);
+    }
+    return;
+  }
+  linelen = (size_t)(nl - c->buf);
+  answer = ctl_answer(c->buf, linelen, c->may_sweep, s->ops, s->arg);
+  c->len -= linelen + 1;
+  memmove(c->buf, nl + 1, c->len);
+  client_send(c, answer);
+}
+
+static void on_idle(uv_timer_t *t)
+{
+  struct ctl_client *c = t->data;
+  jlog_debug("ctl", "closing a connection idle for %" PRIu64 " ms",
+             c->srv->idle_ms);
+  client_close(c);
+}
+
+/* SO_PEERCRED: who connected.  Only root and the daemon's own user may
+ * start a sweep. */
+static int peer_may_sweep(uv_pipe_t *p)
+{
+  struct ucred uc;
+  socklen_t len = sizeof(uc);
+  uv_os_fd_t fd;
+
+  if(uv_fileno((uv_handle_t *)p, &fd))
+    return 0;
+  if(getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) || len != sizeof(uc))
+    return 0;
+  return uc.uid == 0 || uc.uid == geteuid();
+}
+
+static void on_connection(uv_stream_t *listener, int status)
+{
+  struct ctl_server *s = listener->data;
+  struct ctl_client *c;
+
+  if(status < 0) {
+    jlog_warn("ctl", "accept on %s: %s", s->path, uv_strerror(status));
+    return;
+  }
+  c = calloc(1, sizeof(*c));
+  if(!c) {
+    jlog_err("ctl", "out of memory accepting a client");
+    return;
+  }
+  c->srv = s;
+  uv_pipe_init(s->loop, &c->pipe, 0);
+  uv_timer_init(s->loop, &c->idle);
+  c->pipe.data = c;
+  c->idle.data = c;
+  c->handles = 2;
+  s->live++;
+  c->next = s->clients;
+  if(s->clients)
+    s->clients->prev = c;
+  s->clients = c;
+  if(s->nclients >= CTL_MAX_CLIENTS) {
+    c->rejected = 1;
+    s->nrejected++;
+  }
+  else {
+    s->nclients++;
+  }
+  if(uv_accept(listener, (uv_stream_t *)&c->pipe)) {
+    client_close(c);
+    return;
+  }
+  if(c->rejected) {
+    /* Tell why, unless even the rejections pile up. */
+    if(s->nrejected > CTL_MAX_REJECTING) {
+      client_close(c);
+      return;
+    }
+    c->close_after = 1;
+    client_send(c, error_answer("too many clients"));
+    return;
+  }
+  c->may_sweep = peer_may_sweep(&c->pipe);
+  uv_timer_start(&c->idle, on_idle, s->idle_ms, s->idle_ms);
+  start_reading(c);
+}
+
+/* ---- server: listening -------------------------------------------------- */
+
+/*
+ * A file at path: replace it only when it is a socket nobody listens on.
+ * JAN_OK (path free), JAN_EBUSY (a daemon answers), JAN_EIO.
+ */
+static int clear_stale(const char *path, struct jbuf *err)
+{
+  struct sockaddr_un sa;
+  struct stat sb;
+  int fd, rc;
+
+  if(lstat(path, &sb)) {
+    if(errno == ENOENT)
+      return JAN_OK;
+    jbuf_printf(err, "%s: %s", path, strerror(errno));
+    return JAN_EIO;
+  }
+  if(!S_ISSOCK(sb.st_mode)) {
+    jbuf_printf(err, "%s exists and is not a socket; refusing to replace it",
+                path);
+    return JAN_EIO;
+  }
+  fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if(fd < 0) {
+    jbuf_printf(err, "socket: %s", strerror(errno));
+    return JAN_EIO;
+  }
+  memset(&sa, 0, sizeof(sa));
+  sa.sun_family = AF_UNIX;
+  memcpy(sa.sun_path, path, strlen(path) + 1);
+  rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+  if(rc == 0 || errno == EAGAIN || errno == EINPROGRESS) {
+    /* Somebody listens (a full backlog says so too). */
+    close(fd);
+    jbuf_printf(err, "another daemon is running on %s", path);
+    return JAN_EBUSY;
+  }
+  rc = errno;
+  close(fd);
+  if(rc != ECONNREFUSED && rc != ENOENT) {
+    jbuf_printf(err, "%s: cannot tell whether a daemon listens: %s", path,
+                strerror(rc));
+    return JAN_EIO;
+  }
+  if(unlink(path) && errno != ENOENT) {
+    jbuf_printf(err, "%s: cannot remove the stale socket: %s", path,
+                strerror(errno));
+    return JAN_EIO;
+  }
+  if(rc == ECONNREFUSED)
+    jlog_notice("ctl", "removed the stale socket %s", path);
+  return JAN_OK;
+}
+
+static void listener_closed(uv_handle_t *h)
+{
+  struct ctl_server *s = h->data;
+  s->listener_open = 0;
+  server_maybe_free(s);
+}
+
+static uint64_t idle_ms_from_env(void)
+{
+  /* Tests shorten the idle timeout; nothing else should. */
+  const char *v = getenv("REMOTION_JANITOR_CTL_IDLE_MS");
+  unsigned long long ms;
+  char *end;
+  if(!v || !*v)
+    return CTL_IDLE_MS;
+  ms = strtoull(v, &end, 10);
+  return *end || !ms ? CTL_IDLE_MS : (uint64_t)ms;
+}
+
+int ctl_server_open(uv_loop_t *loop, const char *path, unsigned mode,
+                    const struct ctl_ops *ops, void *arg,
+                    struct ctl_server **out, struct jbuf *err)
+{
+  struct sockaddr_un sa;
+  struct ctl_server *s;
+  struct stat sb;
+  mode_t old;
+  int rc;
+
+  *out = NULL;
+  if(!path || !*path) {
+    jbuf_printf(err, "no socket path configured");
+    return JAN_EINVAL;
+  }
+  /* libuv would silently truncate a longer path. */
+  if(strlen(path) >= sizeof(sa.sun_path)) {
+    jbuf_printf(err, "%s: a socket path has at most %zu bytes", path,
+                sizeof(sa.sun_path) - 1);
+    return JAN_EINVAL;
+  }
+  rc = clear_stale(path, err);
+  if(rc)
+    return rc;
+  s = calloc(1, sizeof(*s));
+  if(!s || !(s->path = strdup(path))) {
+    free(s);
+    return JAN_ENOMEM;
+  }
+  s->loop = loop;
+  s->ops = ops;
+  s->arg = arg;
+  s->idle_ms = idle_ms_from_env();
+  uv_pipe_init(loop, &s->listener, 0);
+  s->listener.data = s;
+  s->listener_open = 1;
+  /* Never more open than intended, not even between bind and chmod. */
+  old = umask(0177);
+  rc = uv_pipe_bind(&s->listener, path);
+  umask(old);
+  if(rc) {
+    jbuf_printf(err, "cannot listen on %s: %s", path, uv_strerror(rc));
+    goto fail;
+  }
+  if(chmod(path, (mode_t)(mode & 0777))) {
+    jbuf_printf(err, "%s: chmod %04o: %s", path, mode, strerror(errno));
+    unlink(path);
+    goto fail;
+  }
+  if(lstat(path, &sb) == 0) {
+    s->dev = sb.st_dev;
+    s->ino = sb.st_ino;
+  }
+  rc = uv_listen((uv_stream_t *)&s->listener, CTL_BACKLOG, on_connection);
+  if(rc) {
+    jbuf_printf(err, "cannot listen on %s: %s", path, uv_strerror(rc));
+    unlink(path);
+    goto fail;
+  }
+  *out = s;
+  return JAN_OK;
+fail:
+  s->closing = 1;
+  uv_close((uv_handle_t *)&s->listener, listener_closed);
+  return JAN_EIO;
+}
+
+int ctl_server_chmod(struct ctl_server *s, unsigned mode, struct jbuf *err)
+{
+  if(chmod(s->path, (mode_t)(mode & 0777))) {
+    jbuf_printf(err, "%s: chmod %04o: %s", s->path, mode, strerror(errno));
+    return JAN_EIO;
+  }
+  return JAN_OK;
+}
+
+const char *ctl_server_path(const struct ctl_server *s)
+{
+  return s->path;
+}
+
+void ctl_server_close(struct ctl_server *s)
+{
+  struct stat sb;
+  if(!s || s->closing)
+    return;
+  s->closing = 1;
+  /* Remove the file only if it is still the one we bound. */
+  if(lstat(s->path, &sb) == 0 && sb.st_dev == s->dev && sb.st_ino == s->ino)
+    unlink(s->path);
+  while(s->clients)
+    client_close(s->clients);
+  uv_close((uv_handle_t *)&s->listener, listener_closed);
+}
+
+/* ---- the --status client ---------------------------------------------------- */
+
+static int64_t mono_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait for fd to be ready for events until deadline; 1 ready, 0 not. */
+static int wait_fd(int fd, short events, int64_t deadline)
+{
+  for(;;) {
+    struct pollfd p = { .fd = fd, .events = events };
+    int64_t left = deadline - mono_ms();
+    int r;
+    if(left <= 0)
+      return 0;
+    r = poll(&p, 1, (int)left);
+    if(r > 0)
+      return 1;
+    if(r < 0 && errno != EINTR)
+      return 0;
+  }
+}
+
+/* Connect, send "status", read one line; NULL with why in err. */
+static char *ask_status(const char *path, char *err, size_t errlen)
+{
+  int64_t deadline = mono_ms() + CTL_CLIENT_TIMEOUT_MS;
+  static const char cmd[] = "status\n";
+  struct sockaddr_un sa;
+  struct jbuf in;
+  size_t sent = 0;
+  int fd;
+
+  if(strlen(path) >= sizeof(sa.sun_path)) {
+    snprintf(err, errlen, "the path is too long for a socket");
+    return NULL;
+  }
+  fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if(fd < 0) {
+    snprintf(err, errlen, "socket: %s", strerror(errno));
+    return NULL;
+  }
+  memset(&sa, 0, sizeof(sa));
+  sa.sun_family = AF_UNIX;
+  memcpy(sa.sun_path, path, strlen(path) + 1);
+  while(connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+    /* A full backlog: a non-blocking AF_UNIX connect says EAGAIN; try
+     * again until the deadline. */
+    if(errno == EAGAIN && mono_ms() < deadline) {
+      struct timespec ts = { 0, 50 * 1000 * 1000 };
+      nanosleep(&ts, NULL);
+      continue;
+    }
+    snprintf(err, errlen, "%s", errno == EAGAIN ? "connection timed out"
+             : strerror(errno));
+    close(fd);
+    return NULL;
+  }
+  while(sent < sizeof(cmd) - 1) {
+    ssize_t n = send(fd, cmd + sent, sizeof(cmd) - 1 - sent, MSG_NOSIGNAL);
+    if(n < 0) {
+      if((errno == EAGAIN || errno == EINTR) && wait_fd(fd, POLLOUT, deadline))
+        continue;
+      snprintf(err, errlen, "send: %s", errno == EAGAIN ? "timed out"
+               : strerror(errno));
+      close(fd);
+      return NULL;
+    }
+    sent += (size_t)n;
+  }
+  jbuf_init(&in, CTL_ANSWER_MAX);
+  for(;;) {
+    char buf[8192];
+    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if(n > 0) {
+      char *nl = memchr(buf, '\n', (size_t)n);
+      if(jbuf_add(&in, buf, nl ? (size_t)(nl - buf) : (size_t)n)) {
+        snprintf(err, errlen, "the answer is too long");
+        break;
+      }
+      if(nl) {
+        close(fd);
+        return jbuf_take(&in);
+      }
+      continue;
+    }
+    if(n < 0 && (errno == EAGAIN || errno == EINTR) &&
+       wait_fd(fd, POLLIN, deadline))
+      continue;
+    snprintf(err, errlen, "%s", n == 0 ? "the daemon closed the connection "
+             "without answering" : errno == EAGAIN ? "no answer within "
+             "5 seconds" : strerror(errno));
+    break;
+  }
+  jbuf_free(&in);
+  close(fd);
+  return NULL;
+}
+
+static int64_t get_int(struct json_object *o, const char *key)
+{
+  struct json_object *v;
+  if(!o || !json_object_object_get_ex(o, key, &v) || !v)
+    return 0;
+  return json_object_get_int64(v);
+}
+
+static const char *get_str(struct json_object *o, const char *key)
+{
+  struct json_object *v;
+  if(!o || !json_object_object_get_ex(o, key, &v) || !v ||
+     !json_object_is_type(v, json_type_string))
+    return NULL;
+  return json_object_get_string(v);
+}
+
+static struct json_object *get_obj(struct json_object *o, const char *key)
+{
+  struct json_object *v;
+  if(!o || !json_object_object_get_ex(o, key, &v) || !v ||
+     !json_object_is_type(v, json_type_object))
+    return NULL;
+  return v;
+}
+
+/* "3d4h" style, with seconds for short spans. */
+static void span(int64_t s, char *out, size_t len)
+{
+  if(s < 0)
+    s = 0;
+  if(s < 60)
+    snprintf(out, len, "%llds", (long long)s);
+  else if(s < 3600)
+    snprintf(out, len, "%lldm%02llds", (long long)(s / 60),
+             (long long)(s % 60));
+  else if(s < 86400)
+    snprintf(out, len, "%lldh%02lldm", (long long)(s / 3600),
+             (long long)(s % 3600 / 60));
+  else
+    snprintf(out, len, "%lldd%lldh", (long long)(s / 86400),
+             (long long)(s % 86400 / 3600));
+}
+
+static void print_names(FILE *f, struct json_object *ls, const char *key,
+                        const char *what)
+{
+  struct json_object *a;
+  size_t n;
+  if(!json_object_object_get_ex(ls, key, &a) ||
+     !json_object_is_type(a, json_type_array))
+    return;
+  n = json_object_array_length(a);
+  if(!n)
+    return;
+  fprintf(f, "            %s:", what);
+  for(size_t i = 0; i < n; i++) {
+    const char *s = json_object_get_string(json_object_array_get_idx(a, i));
+    fprintf(f, " %s", s ? s : "?");
+  }
+  fputc('\n', f);
+}
+
+static void print_human(FILE *f, struct json_object *o)
+{
+  struct json_object *prog = get_obj(o, "progress");
+  struct json_object *ls = get_obj(o, "last_sweep");
+  const char *state = get_str(o, "state");
+  const char *next = get_str(o, "next_sweep_at");
+  int64_t now = time(NULL), t;
+  char up[32];
+
+  span(get_int(o, "uptime_s"), up, sizeof(up));
+  fprintf(f, "remotion-janitor %s, pid %lld, up %s, mode %s\n",
+          get_str(o, "version") ? get_str(o, "version") : "?",
+          (long long)get_int(o, "pid"), up,
+          get_str(o, "mode") ? get_str(o, "mode") : "?");
+  fprintf(f, "state:      %s", state ? state : "?");
+  if(prog) {
+    const char *bucket = get_str(prog, "bucket");
+    if(state && !strcmp(state, "deleting"))
+      fprintf(f, ": %lld of %lld deletions done, %lld objects removed",
+              (long long)get_int(prog, "deletions_done"),
+              (long long)get_int(prog, "deletions_total"),
+              (long long)get_int(prog, "objects_deleted"));
+    else
+      fprintf(f, ": listing");
+    if(bucket)
+      fprintf(f, "; emptying %s", bucket);
+    if(get_str(prog, "started"))
+      fprintf(f, " (started %s)", get_str(prog, "started"));
+  }
+  fputc('\n', f);
+  if(next && wire_time_parse(next, &t) == 0) {
+    char in[32];
+    span(t - now, in, sizeof(in));
+    fprintf(f, "next sweep: %s (in %s)\n", next, in);
+  }
+  else {
+    fprintf(f, "next sweep: %s\n", state && strcmp(state, "idle")
+            ? "scheduled when this one ends" : "none scheduled");
+  }
+  if(!ls) {
+    fprintf(f, "last sweep: none yet\n");
+    return;
+  }
+  fprintf(f, "last sweep: %s, took %.1fs, exit code %lld%s%s\n",
+          get_str(ls, "finished") ? get_str(ls, "finished") : "?",
+          (double)get_int(ls, "duration_ms") / 1000.0,
+          (long long)get_int(ls, "exit_code"),
+          get_str(ls, "error") ? ": " : "",
+          get_str(ls, "error") ? get_str(ls, "error") : "");
+  {
+    struct json_object *found = get_obj(ls, "found");
+    fprintf(f, "            found %lld functions, %lld layer versions, %lld "
+            "buckets; %lld candidates, %lld deleted, %lld failed, %lld "
+            "refused\n", (long long)get_int(found, "functions"),
+            (long long)get_int(found, "layer_versions"),
+            (long long)get_int(found, "buckets"),
+            (long long)get_int(ls, "candidates"),
+            (long long)get_int(ls, "deleted"),
+            (long long)get_int(ls, "failed"),
+            (long long)get_int(ls, "refused"));
+  }
+  {
+    struct json_object *a;
+    size_t ninc = 0, ndis = 0;
+    if(json_object_object_get_ex(ls, "regions_incomplete", &a) &&
+       json_object_is_type(a, json_type_array))
+      ninc = json_object_array_length(a);
+    if(json_object_object_get_ex(ls, "regions_disabled", &a) &&
+       json_object_is_type(a, json_type_array))
+      ndis = json_object_array_length(a);
+    fprintf(f, "            regions: %lld ok, %zu incomplete, %zu disabled\n",
+            (long long)get_int(ls, "regions_ok"), ninc, ndis);
+    print_names(f, ls, "regions_incomplete", "incomplete");
+    print_names(f, ls, "regions_disabled", "disabled");
+  }
+}
+
+int ctl_status_client(const char *path, int json)
+{
+  struct json_object *o;
+  char err[256];
+  char *line = ask_status(path, err, sizeof(err));
+
+  if(!line) {
+    fprintf(stderr, "remotion-janitor: no daemon answers on %s: %s\n", path,
+            err);
+    return 1;
+  }
+  if(json) {
+    printf("%s\n", line);
+    free(line);
+    return fflush(stdout) ? 1 : 0;
+  }
+  o = json_tokener_parse(line);
+  free(line);
+  if(!o || !json_object_is_type(o, json_type_object)) {
+    fprintf(stderr, "remotion-janitor: the daemon on %s answered something "
+            "that is not a JSON object\n", path);
+    json_object_put(o);
+    return 1;
+  }
+  if(!json_object_get_boolean(json_object_object_get(o, "ok"))) {
+    fprintf(stderr, "remotion-janitor: the daemon on %s answered: %s\n", path,
+            get_str(o, "error") ? get_str(o, "error") : "an error");
+    json_object_put(o);
+    return 1;
+  }
+  print_human(stdout, o);
+  json_object_put(o);
+  return fflush(stdout) ? 1 : 0;
+}

@@ -1,0 +1,263 @@
+/*
+ * Prometheus text exposition format, version 0.0.4: HELP and TYPE lines,
+ * then one sample per line.  Label values are escaped (\\, \", \n) even
+ * though region and type names never need it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "metrics.h"
+
+#define METRICS_MAX (4u * 1024 * 1024)
+
+static const enum inv_result counted[3] = {
+  INV_RES_DELETED, INV_RES_FAILED, INV_RES_REFUSED
+};
+
+void metrics_count(struct metrics_counters *c, const struct inventory *inv,
+                   int exit_code)
+{
+  c->sweeps++;
+  if(exit_code)
+    c->sweeps_failed++;
+  for(size_t i = 0; i < inv->n; i++) {
+    const struct inv_item *it = &inv->items[i];
+    if((unsigned)it->kind >= 3)
+      continue;
+    for(size_t r = 0; r < 3; r++)
+      if(it->result == counted[r])
+        c->deletions[it->kind][r]++;
+  }
+}
+
+static int add_label_value(struct jbuf *out, const char *v)
+{
+  int rc = 0;
+  for(; *v && !rc; v++) {
+    if(*v == '\\' || *v == '"')
+      rc = jbuf_addc(out, '\\') || jbuf_addc(out, *v);
+    else if(*v == '\n')
+      rc = jbuf_addstr(out, "\\n");
+    else
+      rc = jbuf_addc(out, *v);
+  }
+  return rc ? JAN_ETOOBIG : JAN_OK;
+}
+
+static int header(struct jbuf *out, const char *name, const char *type,
+                  const char *help)
+{
+  return jbuf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+                     type);
+}
+
+/* Resources of one kind in one region, as found by the sweep. */
+static size_t count_items(const struct inventory *inv, enum jan_kind k,
+                          const char *region)
+{
+  size_t n = 0;
+  for(size_t i = 0; i < inv->n; i++)
+    if(inv->items[i].kind == k && !strcmp(inv->items[i].region, region))
+      n++;
+  return n;
+}
+
+static int resource_lines(struct jbuf *out, const struct inventory *inv,
+                          const char *region)
+{
+  static const enum jan_kind kinds[3] = {
+    JAN_KIND_FUNCTION, JAN_KIND_LAYER, JAN_KIND_BUCKET
+  };
+  int rc = 0;
+  for(size_t k = 0; k < 3 && !rc; k++) {
+    rc = jbuf_printf(out, "remotion_janitor_resources{type=\"%s\",region=\"",
+                     inv_type_name(kinds[k]));
+    rc = rc ? rc : add_label_value(out, region);
+    rc = rc ? rc : jbuf_printf(out, "\"} %zu\n",
+                               count_items(inv, kinds[k], region));
+  }
+  return rc;
+}
+
+/* Whether region r already appeared among the first `upto` items or the
+ * swept regions. */
+static int region_seen(const struct inventory *inv, size_t upto,
+                       const char *r)
+{
+  for(size_t i = 0; i < inv->nregions; i++)
+    if(!strcmp(inv->regions[i].name, r))
+      return 1;
+  for(size_t i = 0; i < upto; i++)
+    if(!strcmp(inv->items[i].region, r))
+      return 1;
+  return 0;
+}
+
+int metrics_format(struct jbuf *out, const struct inventory *inv,
+                   const struct metrics_counters *c, int exit_code)
+{
+  static const char *const results[3] = { "deleted", "failed", "refused" };
+  static const enum jan_kind kinds[3] = {
+    JAN_KIND_FUNCTION, JAN_KIND_LAYER, JAN_KIND_BUCKET
+  };
+  int rc;
+
+  rc = header(out, "remotion_janitor_resources", "gauge",
+              "In-scope resources found by the last sweep, by type and "
+              "region.");
+  /* Every swept region that answered, zeros included, so that series do
+   * not vanish; then regions only seen through a bucket's location. */
+  for(size_t i = 0; i < inv->nregions && !rc; i++)
+    if(inv->regions[i].status != INV_REGION_DISABLED)
+      rc = resource_lines(out, inv, inv->regions[i].name);
+  for(size_t i = 0; i < inv->n && !rc; i++)
+    if(!region_seen(inv, i, inv->items[i].region))
+      rc = resource_lines(out, inv, inv->items[i].region);
+
+  rc = rc ? rc : header(out, "remotion_janitor_deletions_total", "counter",
+                        "Deletion outcomes since the daemon started, by "
+                        "type and result.");
+  for(size_t k = 0; k < 3 && !rc; k++)
+    for(size_t r = 0; r < 3 && !rc; r++)
+      rc = jbuf_printf(out, "remotion_janitor_deletions_total{type=\"%s\","
+                       "result=\"%s\"} %" PRIu64 "\n",
+                       inv_type_name(kinds[k]), results[r],
+                       c->deletions[kinds[k]][r]);
+
+  rc = rc ? rc : header(out, "remotion_janitor_sweeps_total", "counter",
+                        "Sweeps finished since the daemon started.");
+  rc = rc ? rc : jbuf_printf(out, "remotion_janitor_sweeps_total %" PRIu64
+                             "\n", c->sweeps);
+  rc = rc ? rc : header(out, "remotion_janitor_last_sweep_timestamp_seconds",
+                        "gauge", "When the last sweep finished (Unix time).");
+  rc = rc ? rc : jbuf_printf(out,
+                             "remotion_janitor_last_sweep_timestamp_seconds "
+                             "%" PRId64 ".%03" PRId64 "\n",
+                             inv->finished_ms / 1000, inv->finished_ms % 1000);
+  rc = rc ? rc : header(out, "remotion_janitor_last_sweep_duration_seconds",
+                        "gauge", "How long the last sweep took.");
+  {
+    int64_t d = inv->finished_ms - inv->started_ms;
+    if(d < 0)
+      d = 0;
+    rc = rc ? rc : jbuf_printf(out,
+                               "remotion_janitor_last_sweep_duration_seconds "
+                               "%" PRId64 ".%03" PRId64 "\n", d / 1000,
+                               d % 1000);
+  }
+  rc = rc ? rc : header(out, "remotion_janitor_last_sweep_exit_code", "gauge",
+                        "Exit code the last sweep would have had as "
+                        "--sweep (0 fine, 1 incomplete or failed, 3 "
+                        "credentials, 4 refused).");
+  rc = rc ? rc : jbuf_printf(out, "remotion_janitor_last_sweep_exit_code %d\n",
+                             exit_code);
+  rc = rc ? rc : header(out, "remotion_janitor_region_up", "gauge",
+                        "1 when every listing in the region succeeded in "
+                        "the last sweep, 0 when one was incomplete; "
+                        "disabled regions are left out.");
+  for(size_t i = 0; i < inv->nregions && !rc; i++) {
+    const struct inv_region *r = &inv->regions[i];
+    if(r->status == INV_REGION_DISABLED)
+      continue;
+    rc = jbuf_addstr(out, "remotion_janitor_region_up{region=\"");
+    rc = rc ? rc : add_label_value(out, r->name);
+    rc = rc ? rc : jbuf_printf(out, "\"} %d\n",
+                               r->status == INV_REGION_OK &&
+                               !r->incomplete ? 1 : 0);
+  }
+  rc = rc ? rc : header(out, "remotion_janitor_region_disabled", "gauge",
+                        "Regions that are not enabled for the account.");
+  for(size_t i = 0; i < inv->nregions && !rc; i++) {
+    const struct inv_region *r = &inv->regions[i];
+    if(r->status != INV_REGION_DISABLED)
+      continue;
+    rc = jbuf_addstr(out, "remotion_janitor_region_disabled{region=\"");
+    rc = rc ? rc : add_label_value(out, r->name);
+    rc = rc ? rc : jbuf_addstr(out, "\"} 1\n");
+  }
+  rc = rc ? rc : header(out, "remotion_janitor_buckets_listing_up", "gauge",
+                        "1 when the bucket listing of the last sweep "
+                        "succeeded everywhere.");
+  rc = rc ? rc : jbuf_printf(out, "remotion_janitor_buckets_listing_up %d\n",
+                             inv->buckets_incomplete ? 0 : 1);
+  return rc ? JAN_ETOOBIG : JAN_OK;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+  while(n) {
+    ssize_t w = write(fd, p, n);
+    if(w < 0) {
+      if(errno == EINTR)
+        continue;
+      return -1;
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+int metrics_write(const char *path, const struct inventory *inv,
+                  const struct metrics_counters *c, int exit_code,
+                  struct jbuf *err)
+{
+  struct jbuf text, tmp;
+  int fd = -1, rc;
+
+  jbuf_init(&text, METRICS_MAX);
+  jbuf_init(&tmp, 8192);
+  rc = metrics_format(&text, inv, c, exit_code);
+  if(rc) {
+    jbuf_printf(err, "%s: the metrics do not fit in %u bytes", path,
+                METRICS_MAX);
+    goto out;
+  }
+  rc = JAN_EIO;
+  /* The textfile collector only reads *.prom: a ".tmp" suffix keeps a
+   * half-written file out of its sight. */
+  if(jbuf_printf(&tmp, "%s.%ld.tmp", path, (long)getpid())) {
+    jbuf_printf(err, "%s: path too long", path);
+    goto out;
+  }
+  unlink(jbuf_str(&tmp));
+  fd = open(jbuf_str(&tmp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+            O_CLOEXEC, 0644);
+  if(fd < 0) {
+    jbuf_printf(err, "%s: %s", jbuf_str(&tmp), strerror(errno));
+    goto out;
+  }
+  /* Readable by the exporter whatever the service's UMask. */
+  if(fchmod(fd, 0644) || write_all(fd, text.ptr ? text.ptr : "", text.len)) {
+    jbuf_printf(err, "%s: %s", jbuf_str(&tmp), strerror(errno));
+    goto out_unlink;
+  }
+  if(close(fd)) {
+    fd = -1;
+    jbuf_printf(err, "%s: %s", jbuf_str(&tmp), strerror(errno));
+    goto out_unlink;
+  }
+  fd = -1;
+  if(rename(jbuf_str(&tmp), path)) {
+    jbuf_printf(err, "%s: %s", path, strerror(errno));
+    goto out_unlink;
+  }
+  rc = JAN_OK;
+  goto out;
+out_unlink:
+  if(fd >= 0)
+    close(fd);
+  fd = -1;
+  unlink(jbuf_str(&tmp));
+out:
+  if(fd >= 0)
+    close(fd);
+  jbuf_free(&tmp);
+  jbuf_free(&text);
+  return rc;
+}

@@ -1,0 +1,33 @@
+/*
+ * The Prometheus textfile (node_exporter's textfile collector): written
+ * after each sweep to [daemon] metrics_file, atomically (a temporary file
+ * in the same directory, then rename), never through a symbolic link.
+ */
+#ifndef JANITOR_DAEMON_METRICS_H
+#define JANITOR_DAEMON_METRICS_H
+
+#include <stdint.h>
+
+#include "janitor/buf.h"
+#include "janitor/inventory.h"
+
+/* Counters kept by the daemon across sweeps (reset when it restarts). */
+struct metrics_counters {
+  uint64_t deletions[3][3];     /* [enum jan_kind][deleted, failed, refused] */
+  uint64_t sweeps;              /* sweeps finished */
+  uint64_t sweeps_failed;       /* of which with an exit code other than 0 */
+};
+
+/* Add the outcomes of one finished sweep. */
+void metrics_count(struct metrics_counters *c, const struct inventory *inv,
+                   int exit_code);
+/* The textfile for the last sweep (inv) and the counters, into out. */
+int metrics_format(struct jbuf *out, const struct inventory *inv,
+                   const struct metrics_counters *c, int exit_code);
+/* Format and write atomically to path.  JAN_OK, or JAN_EIO with the reason
+ * in err. */
+int metrics_write(const char *path, const struct inventory *inv,
+                  const struct metrics_counters *c, int exit_code,
+                  struct jbuf *err);
+
+#endif

@@ -1,0 +1,1134 @@
+/*
+ * The daemon: one libuv loop carries the sweep timer, the sweeps, the
+ * status socket, the signals and the systemd watchdog.
+ *
+ * A sweep runs on the runtime (HTTP engine, credentials, AWS client) and
+ * the config it started with.  Both are reference-counted: a reload that
+ * replaces them lets the sweep in progress finish on the old ones, which
+ * are released when it ends.  Sweeps never overlap: the next one is
+ * scheduled when the current one has ended.
+ *
+ * Signal handlers only act on the loop (uv_signal_t).  The work after a
+ * sweep (state, audit log, lock, metrics) is deferred to a zero timer, so
+ * that it never runs inside a callback of the AWS layer.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <libxml/parser.h>
+
+#include "janitor/log.h"
+#include "janitor/wire.h"
+#include "ctl.h"
+#include "metrics.h"
+#include "notify.h"
+#include "output.h"
+#include "service.h"
+#include "sweep.h"
+
+#define TAG "service"
+#define TICK_MS 1000            /* STATUS= refresh while a sweep runs */
+#define CANCEL_GRACE_MS 10000   /* a canceled sweep must end by then */
+#define MIN_INTERVAL_MS 1000
+
+struct cfg_ref {
+  unsigned refs;
+  struct jan_config c;
+};
+
+struct rt_ref {
+  unsigned refs;
+  struct runtime rt;
+};
+
+struct service;
+
+/* One sweep in progress and what it holds. */
+struct run {
+  struct service *svc;
+  struct cfg_ref *cfg;          /* the config it started with */
+  struct rt_ref *rt;            /* the runtime it runs on */
+  struct sweep sw;
+  struct state st;
+  struct audit audit;
+  int have_state;
+  int lockfd;
+  int finished;                 /* the sweep's done callback ran */
+  int canceled;                 /* stop: in-flight requests canceled */
+  const char *trigger;          /* "timer" or "command" */
+};
+
+struct service {
+  uv_loop_t loop;
+  const struct service_opts *opts;
+  struct cfg_ref *cfg;          /* in force */
+  struct rt_ref *rt;            /* in force */
+  struct ctl_server *ctl;
+  uv_signal_t sighup, sigterm, sigint;
+  uv_timer_t sweep_timer;       /* the next sweep */
+  uv_timer_t tick_timer;        /* STATUS= while sweeping */
+  uv_timer_t watchdog_timer;
+  uv_timer_t stop_timer;        /* stop_timeout, then the cancel grace */
+  uv_timer_t finish_timer;      /* deferred end of a sweep */
+  int handles_open;
+
+  int64_t started_wall_ms;
+  uint64_t started_mono_ms;
+  uint64_t sched_from_mono_ms;  /* the next sweep is counted from here */
+  int sched_first;              /* the first sweep is still to come */
+  int64_t next_wall_ms;         /* 0: none scheduled */
+
+  struct run *run;
+  struct inventory last_inv;    /* of the last finished sweep */
+  int have_last;
+  struct json_object *last_json;  /* status' last_sweep, or NULL */
+  struct metrics_counters counters;
+  uint64_t rng;
+
+  int stopping;
+  int stopped;
+  int exit_code;
+  char status_text[512];        /* the last STATUS= sent */
+};
+
+/* ---- small helpers -------------------------------------------------------- */
+
+static int64_t wall_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct json_object *time_json(int64_t epoch_s)
+{
+  char buf[21];
+  if(epoch_s < 0)
+    return NULL;
+  wire_time_format(epoch_s, buf);
+  return json_object_new_string(buf);
+}
+
+static const char *dir_of(const char *path, char *buf, size_t len)
+{
+  const char *slash = strrchr(path, '/');
+  if(!slash)
+    return ".";
+  if(slash == path)
+    return "/";
+  snprintf(buf, len, "%.*s", (int)(slash - path), path);
+  return buf;
+}
+
+static int str_eq(const char *a, const char *b)
+{
+  if(!a || !*a)
+    return !b || !*b;
+  return b && !strcmp(a, b);
+}
+
+static void span(uint64_t ms, char *out, size_t len)
+{
+  uint64_t s = ms / 1000;
+  if(s < 60)
+    snprintf(out, len, "%" PRIu64 "s", s);
+  else if(s < 3600)
+    snprintf(out, len, "%" PRIu64 "m%02" PRIu64 "s", s / 60, s % 60);
+  else if(s < 86400)
+    snprintf(out, len, "%" PRIu64 "h%02" PRIu64 "m", s / 3600,
+             s % 3600 / 60);
+  else
+    snprintf(out, len, "%" PRIu64 "d%" PRIu64 "h", s / 86400,
+             s % 86400 / 3600);
+}
+
+/* xorshift64*: only the jitter needs randomness, not secrecy. */
+static uint64_t rng_next(struct service *svc)
+{
+  uint64_t x = svc->rng;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  svc->rng = x;
+  return x * 0x2545F4914F6CDD1DULL;
+}
+
+static void rng_seed(struct service *svc)
+{
+  uint64_t seed = 0;
+  if(getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
+    seed = (uint64_t)wall_ms() ^ ((uint64_t)getpid() << 32);
+  svc->rng = seed ? seed : 0x9E3779B97F4A7C15ULL;
+}
+
+/* ---- config and runtime references ------------------------------------------ */
+
+static struct cfg_ref *cfg_ref_new(void)
+{
+  struct cfg_ref *r = calloc(1, sizeof(*r));
+  if(r)
+    r->refs = 1;
+  return r;
+}
+
+static struct cfg_ref *cfg_ref_get(struct cfg_ref *r)
+{
+  r->refs++;
+  return r;
+}
+
+static void cfg_ref_put(struct cfg_ref *r)
+{
+  if(!r || --r->refs)
+    return;
+  config_free(&r->c);
+  free(r);
+}
+
+static struct rt_ref *rt_ref_open(uv_loop_t *loop, const struct jan_config *c,
+                                  int *rc)
+{
+  struct rt_ref *r = calloc(1, sizeof(*r));
+  if(!r) {
+    *rc = JAN_ENOMEM;
+    return NULL;
+  }
+  *rc = runtime_open(&r->rt, loop, c);
+  if(*rc) {
+    free(r);
+    return NULL;
+  }
+  r->refs = 1;
+  return r;
+}
+
+static struct rt_ref *rt_ref_get(struct rt_ref *r)
+{
+  r->refs++;
+  return r;
+}
+
+/* The last reference closes the runtime: whatever is still in flight is
+ * canceled and its memory released from close callbacks on the loop. */
+static void rt_ref_put(struct rt_ref *r)
+{
+  if(!r || --r->refs)
+    return;
+  runtime_close(&r->rt);
+  free(r);
+}
+
+/* Settings the runtime is built from: a change means a new runtime. */
+static int aws_settings_differ(const struct jan_config *a,
+                               const struct jan_config *b)
+{
+  return !str_eq(a->profile, b->profile) ||
+         !str_eq(a->endpoint_url, b->endpoint_url) ||
+         !str_eq(a->ca_bundle, b->ca_bundle) ||
+         a->max_attempts != b->max_attempts ||
+         a->connect_timeout_ms != b->connect_timeout_ms ||
+         a->request_timeout_ms != b->request_timeout_ms ||
+         a->concurrency != b->concurrency ||
+         a->host_concurrency != b->host_concurrency;
+}
+
+int service_load_config(const struct service_opts *o, struct jan_config *cfg,
+                        struct jbuf *errs)
+{
+  const char *path = o->config;
+  struct stat st;
+  int rc;
+
+  rc = config_defaults(cfg);
+  if(rc) {
+    jbuf_printf(errs, "%s\n", jan_strerror(rc));
+    return rc;
+  }
+  if(!path && stat(JAN_DEFAULT_CONFIG, &st) == 0)
+    path = JAN_DEFAULT_CONFIG;
+  if(path) {
+    rc = config_load(cfg, path, errs);
+    if(rc) {
+      if(!errs->len)
+        jbuf_printf(errs, "%s: %s\n", path, jan_strerror(rc));
+      return rc;
+    }
+  }
+  if(o->nregions) {
+    for(size_t i = 0; i < cfg->nregions; i++)
+      free(cfg->regions[i]);
+    cfg->nregions = 0;
+    for(size_t i = 0; i < o->nregions && i < JAN_MAX_REGIONS; i++) {
+      if(!config_region_known(o->regions[i])) {
+        jbuf_printf(errs, "--region %s: not one of Remotion's regions\n",
+                    o->regions[i]);
+        return JAN_ECONFIG;
+      }
+      cfg->regions[cfg->nregions] = strdup(o->regions[i]);
+      if(!cfg->regions[cfg->nregions])
+        return JAN_ENOMEM;
+      cfg->nregions++;
+    }
+  }
+  if(o->profile) {
+    free(cfg->profile);
+    cfg->profile = strdup(o->profile);
+    if(!cfg->profile)
+      return JAN_ENOMEM;
+  }
+  if(o->socket) {
+    free(cfg->socket);
+    cfg->socket = strdup(o->socket);
+    if(!cfg->socket)
+      return JAN_ENOMEM;
+  }
+  return JAN_OK;
+}
+
+/* Each line of errs as one log entry. */
+static void log_lines(int level, const struct jbuf *errs)
+{
+  const char *p = jbuf_str(errs);
+  while(*p) {
+    size_t n = strcspn(p, "\n");
+    if(n)
+      jlog(level, "config", "%.*s", (int)n, p);
+    p += n;
+    if(*p)
+      p++;
+  }
+}
+
+/* ---- STATUS= and the watchdog ------------------------------------------------ */
+
+static void status_text(struct service *svc, char *out, size_t len)
+{
+  struct run *run = svc->run;
+  char when[21];
+
+  if(svc->stopping) {
+    snprintf(out, len, "stopping%s", run ? ": waiting for the sweep in "
+             "progress" : "");
+    return;
+  }
+  if(run && run->sw.state == SWEEP_DELETING) {
+    const struct sweep_progress *p = &run->sw.progress;
+    snprintf(out, len, "deleting: %zu of %zu done, %" PRIu64 " objects "
+             "removed%s%s", p->done, p->total, p->objects_deleted,
+             p->bucket ? "; emptying " : "", p->bucket ? p->bucket : "");
+    return;
+  }
+  if(run) {
+    snprintf(out, len, "sweeping: listing %zu region%s", run->cfg->c.nregions,
+             run->cfg->c.nregions == 1 ? "" : "s");
+    return;
+  }
+  if(svc->next_wall_ms)
+    wire_time_format(svc->next_wall_ms / 1000, when);
+  else
+    snprintf(when, sizeof(when), "-");
+  if(svc->have_last) {
+    struct inv_summary s;
+    inventory_summary(&svc->last_inv, &s);
+    snprintf(out, len, "idle; next sweep %s; last: %zu found, %zu "
+             "candidates, %zu deleted, %zu failed, %zu refused",
+             when, s.functions + s.layer_versions + s.buckets, s.candidates,
+             s.deleted, s.failed, s.refused);
+  }
+  else {
+    snprintf(out, len, "idle; first sweep %s", when);
+  }
+}
+
+/* Send STATUS= when it changed, or always with a prefix (READY=1...). */
+static void update_status(struct service *svc, const char *prefix)
+{
+  char text[sizeof(svc->status_text)];
+  status_text(svc, text, sizeof(text));
+  if(!prefix && !strcmp(text, svc->status_text))
+    return;
+  memcpy(svc->status_text, text, sizeof(text));
+  notify_status(prefix, "%s", text);
+}
+
+static void on_watchdog(uv_timer_t *t)
+{
+  (void)t;
+  notify_send("WATCHDOG=1");
+}
+
+static void on_tick(uv_timer_t *t)
+{
+  struct service *svc = t->data;
+  if(svc->run)
+    sweep_update_progress(&svc->run->sw);
+  update_status(svc, NULL);
+}
+
+/* ---- scheduling ------------------------------------------------------------ */
+
+static void on_sweep_timer(uv_timer_t *t);
+
+static uint64_t interval_ms(struct service *svc, const struct jan_config *c)
+{
+  int64_t d = (int64_t)c->interval_ms;
+  if(c->jitter_ms) {
+    uint64_t span2 = 2 * c->jitter_ms + 1;
+    d += (int64_t)(rng_next(svc) % span2) - (int64_t)c->jitter_ms;
+  }
+  return d < MIN_INTERVAL_MS ? MIN_INTERVAL_MS : (uint64_t)d;
+}
+
+static void arm(struct service *svc, uint64_t delay_ms)
+{
+  char when[21], in[32];
+  uv_timer_start(&svc->sweep_timer, on_sweep_timer, delay_ms, 0);
+  svc->next_wall_ms = wall_ms() + (int64_t)delay_ms;
+  wire_time_format(svc->next_wall_ms / 1000, when);
+  span(delay_ms, in, sizeof(in));
+  jlog_info(TAG, "next sweep at %s (in %s)", when, in);
+}
+
+/* The next sweep, interval ± jitter from now. */
+static void schedule_next(struct service *svc)
+{
+  svc->sched_from_mono_ms = uv_now(&svc->loop);
+  svc->sched_first = 0;
+  arm(svc, interval_ms(svc, &svc->cfg->c));
+}
+
+/* After a reload: the same reference point, the new durations. */
+static void reschedule(struct service *svc)
+{
+  uint64_t now = uv_now(&svc->loop), at, min;
+  const struct jan_config *c = &svc->cfg->c;
+
+  if(svc->sched_first) {
+    at = svc->sched_from_mono_ms + c->startup_delay_ms;
+    min = 0;
+  }
+  else {
+    at = svc->sched_from_mono_ms + interval_ms(svc, c);
+    min = MIN_INTERVAL_MS;
+  }
+  arm(svc, at > now + min ? at - now : min);
+}
+
+/* ---- one sweep ---------------------------------------------------------------- */
+
+static void on_finish(uv_timer_t *t);
+
+static void on_sweep_done(struct sweep *s, void *arg)
+{
+  struct run *run = arg;
+  (void)s;
+  run->finished = 1;
+  uv_timer_start(&run->svc->finish_timer, on_finish, 0, 0);
+}
+
+static void run_release(struct run *run)
+{
+  audit_close(&run->audit);
+  state_free(&run->st);
+  if(run->lockfd >= 0)
+    state_unlock(run->lockfd);
+  cfg_ref_put(run->cfg);
+  rt_ref_put(run->rt);
+  free(run);
+}
+
+/*
+ * Start a sweep now on the config and runtime in force.  0, or -1 with the
+ * reason in err (nothing started).
+ */
+static int start_sweep(struct service *svc, const char *trigger, char *err,
+                       size_t errlen)
+{
+  const struct jan_config *cfg = &svc->cfg->c;
+  struct run *run;
+  struct jbuf msg;
+  char dbuf[4096];
+  long holder = -1;
+  int rc;
+
+  if(svc->stopping) {
+    snprintf(err, errlen, "the daemon is stopping");
+    return -1;
+  }
+  if(svc->run) {
+    snprintf(err, errlen, "already sweeping");
+    return -1;
+  }
+  run = calloc(1, sizeof(*run));
+  if(!run) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  run->svc = svc;
+  run->lockfd = -1;
+  run->trigger = trigger;
+  state_init(&run->st);
+  audit_init(&run->audit);
+  run->cfg = cfg_ref_get(svc->cfg);
+  run->rt = rt_ref_get(svc->rt);
+  jbuf_init(&msg, 4096);
+
+  /* The state and its lock: without waiting, so that the loop never
+   * blocks; a CLI sweep holding it makes us try again at the next tick. */
+  rc = state_check_dir(dir_of(cfg->state_file, dbuf, sizeof(dbuf)), 1, &msg);
+  if(rc == JAN_OK) {
+    rc = state_lock(cfg->state_file, 0, &holder, &msg);
+    if(rc == JAN_EBUSY) {
+      snprintf(err, errlen, "another sweep (pid %ld) holds the lock of %s",
+               holder, cfg->state_file);
+      goto fail;
+    }
+    if(rc >= 0)
+      run->lockfd = rc;
+  }
+  if(run->lockfd < 0) {
+    if(cfg->mode == JAN_MODE_DELETE) {
+      snprintf(err, errlen, "%s; nothing is deleted without the state and "
+               "its lock", jbuf_str(&msg));
+      goto fail;
+    }
+    jlog_warn(TAG, "%s; sweeping without state", jbuf_str(&msg));
+  }
+  else {
+    jbuf_reset(&msg);
+    state_load(&run->st, cfg->state_file, &msg);
+    if(msg.len)
+      jlog_warn(TAG, "%s", jbuf_str(&msg));
+    run->have_state = 1;
+    if(cfg->mode == JAN_MODE_DELETE) {
+      jbuf_reset(&msg);
+      if(audit_open(&run->audit, cfg->audit_log, &msg)) {
+        snprintf(err, errlen, "%s; nothing is deleted without the audit log",
+                 jbuf_str(&msg));
+        goto fail;
+      }
+    }
+  }
+  jbuf_free(&msg);
+
+  /* Credentials are read afresh for every sweep (rotated keys, a file
+   * that appeared); within a sweep the chain's cache serves. */
+  creds_chain_invalidate(run->rt->rt.creds);
+  sweep_init(&run->sw, &run->rt->rt, &run->cfg->c, cfg->mode);
+  sweep_use_state(&run->sw, run->have_state ? &run->st : NULL,
+                  run->audit.fd >= 0 ? &run->audit : NULL);
+  /* The daemon is configured to delete: no confirmation, but the
+   * max_deletions guard still applies inside the sweep. */
+  run->sw.confirm = NULL;
+  rc = sweep_start(&run->sw, on_sweep_done, run);
+  if(rc) {
+    snprintf(err, errlen, "cannot start the sweep: %s", jan_strerror(rc));
+    sweep_free(&run->sw);
+    run_release(run);
+    return -1;
+  }
+  svc->run = run;
+  uv_timer_stop(&svc->sweep_timer);
+  svc->next_wall_ms = 0;
+  uv_timer_start(&svc->tick_timer, on_tick, TICK_MS, TICK_MS);
+  jlog_notice(TAG, "sweep started (%s): %zu region%s, mode %s", trigger,
+              cfg->nregions, cfg->nregions == 1 ? "" : "s",
+              cfg->mode == JAN_MODE_DELETE ? "delete" : "report");
+  update_status(svc, NULL);
+  return 0;
+fail:
+  jbuf_free(&msg);
+  run_release(run);
+  return -1;
+}
+
+static void on_sweep_timer(uv_timer_t *t)
+{
+  struct service *svc = t->data;
+  char err[1024];
+
+  svc->next_wall_ms = 0;
+  if(start_sweep(svc, "timer", err, sizeof(err))) {
+    jlog_warn(TAG, "no sweep this time: %s; trying again at the next tick",
+              err);
+    schedule_next(svc);
+    update_status(svc, NULL);
+  }
+}
+
+static struct json_object *names_json(const struct inventory *inv,
+                                      enum inv_status st)
+{
+  struct json_object *a = json_object_new_array();
+  for(size_t i = 0; i < inv->nregions; i++)
+    if(inv->regions[i].status == st)
+      json_object_array_add(a, json_object_new_string(inv->regions[i].name));
+  return a;
+}
+
+#define INT64(v) json_object_new_int64((int64_t)(v))
+
+static struct json_object *last_sweep_json(const struct run *run)
+{
+  const struct sweep *sw = &run->sw;
+  const struct inventory *inv = &sw->inv;
+  struct json_object *o = json_object_new_object();
+  struct json_object *found = json_object_new_object();
+  struct json_object *ign = json_object_new_object();
+  struct inv_summary s;
+  int64_t dur = inv->finished_ms - inv->started_ms;
+
+  inventory_summary(inv, &s);
+  json_object_object_add(o, "started", time_json(inv->started_ms / 1000));
+  json_object_object_add(o, "finished", time_json(inv->finished_ms / 1000));
+  json_object_object_add(o, "duration_ms", INT64(dur < 0 ? 0 : dur));
+  json_object_object_add(o, "trigger", json_object_new_string(run->trigger));
+  json_object_object_add(o, "mode", json_object_new_string(
+                             sw->mode == JAN_MODE_DELETE ? "delete"
+                                                         : "report"));
+  json_object_object_add(o, "account", inv->account[0]
+                         ? json_object_new_string(inv->account) : NULL);
+  json_object_object_add(o, "exit_code", json_object_new_int(sw->exit_code));
+  json_object_object_add(o, "error", sw->exit_code && sw->message[0]
+                         ? json_object_new_string(sw->message) : NULL);
+  json_object_object_add(o, "regions_ok", INT64(s.regions_ok));
+  json_object_object_add(o, "regions_incomplete",
+                         names_json(inv, INV_REGION_INCOMPLETE));
+  json_object_object_add(o, "regions_disabled",
+                         names_json(inv, INV_REGION_DISABLED));
+  json_object_object_add(o, "buckets_incomplete",
+                         json_object_new_boolean(inv->buckets_incomplete));
+  json_object_object_add(found, "functions", INT64(s.functions));
+  json_object_object_add(found, "layer_versions", INT64(s.layer_versions));
+  json_object_object_add(found, "buckets", INT64(s.buckets));
+  json_object_object_add(o, "found", found);
+  json_object_object_add(ign, "functions",
+                         INT64(inv->ignored[JAN_KIND_FUNCTION]));
+  json_object_object_add(ign, "layers", INT64(inv->ignored[JAN_KIND_LAYER]));
+  json_object_object_add(ign, "buckets", INT64(inv->ignored[JAN_KIND_BUCKET]));
+  json_object_object_add(o, "ignored", ign);
+  json_object_object_add(o, "candidates", INT64(s.candidates));
+  json_object_object_add(o, "deleted", INT64(s.deleted));
+  json_object_object_add(o, "failed", INT64(s.failed));
+  json_object_object_add(o, "refused", INT64(s.refused));
+  return o;
+}
+
+static void finish_stop(struct service *svc);
+
+/* The end of a sweep, outside any AWS callback: record, save, release. */
+static void on_finish(uv_timer_t *t)
+{
+  struct service *svc = t->data;
+  struct run *run = svc->run;
+  const struct jan_config *cfg;
+  struct inv_summary s;
+  struct jbuf err;
+
+  if(!run || !run->finished)
+    return;
+  cfg = &run->cfg->c;
+  inventory_summary(&run->sw.inv, &s);
+  jlog(run->sw.exit_code ? JLOG_WARNING : JLOG_NOTICE, TAG,
+       "sweep finished in %.1fs: %zu functions, %zu layer versions, %zu "
+       "buckets; %zu candidates, %zu deleted, %zu failed, %zu refused; exit "
+       "code %d%s%s", (double)(run->sw.inv.finished_ms -
+                              run->sw.inv.started_ms) / 1000.0,
+       s.functions, s.layer_versions, s.buckets, s.candidates, s.deleted,
+       s.failed, s.refused, run->sw.exit_code,
+       run->sw.exit_code && run->sw.message[0] ? ": " : "",
+       run->sw.exit_code ? run->sw.message : "");
+
+  json_object_put(svc->last_json);
+  svc->last_json = last_sweep_json(run);
+  metrics_count(&svc->counters, &run->sw.inv, run->sw.exit_code);
+
+  jbuf_init(&err, 4096);
+  if(run->have_state && state_save(&run->st, cfg->state_file, &err))
+    jlog_err(TAG, "cannot save the state: %s", jbuf_str(&err));
+  jbuf_reset(&err);
+  if(cfg->metrics_file && *cfg->metrics_file &&
+     metrics_write(cfg->metrics_file, &run->sw.inv, &svc->counters,
+                   run->sw.exit_code, &err))
+    jlog_err(TAG, "cannot write the metrics: %s", jbuf_str(&err));
+  jbuf_free(&err);
+
+  /* The inventory stays for `inventory` and STATUS=. */
+  inventory_free(&svc->last_inv);
+  svc->last_inv = run->sw.inv;
+  inventory_init(&run->sw.inv);
+  svc->have_last = 1;
+
+  sweep_free(&run->sw);
+  svc->run = NULL;
+  run_release(run);
+  uv_timer_stop(&svc->tick_timer);
+
+  if(svc->stopping) {
+    uv_timer_stop(&svc->stop_timer);
+    finish_stop(svc);
+    return;
+  }
+  schedule_next(svc);
+  update_status(svc, NULL);
+}
+
+/* ---- the status socket's commands --------------------------------------------- */
+
+static struct json_object *ctl_status(void *arg)
+{
+  struct service *svc = arg;
+  struct json_object *o = json_object_new_object();
+  struct json_object *prog = NULL;
+  struct run *run = svc->run;
+  const char *state = "idle";
+
+  if(!o)
+    return NULL;
+  if(run) {
+    const struct sweep_progress *p = &run->sw.progress;
+    sweep_update_progress(&run->sw);
+    state = run->sw.state == SWEEP_DELETING ? "deleting" : "sweeping";
+    prog = json_object_new_object();
+    json_object_object_add(prog, "started",
+                           time_json(run->sw.inv.started_ms / 1000));
+    json_object_object_add(prog, "trigger",
+                           json_object_new_string(run->trigger));
+    json_object_object_add(prog, "deletions_done", INT64(p->done));
+    json_object_object_add(prog, "deletions_total", INT64(p->total));
+    json_object_object_add(prog, "objects_deleted", INT64(p->objects_deleted));
+    json_object_object_add(prog, "bucket", p->bucket
+                           ? json_object_new_string(p->bucket) : NULL);
+  }
+  json_object_object_add(o, "ok", json_object_new_boolean(1));
+  json_object_object_add(o, "version", json_object_new_string(JAN_VERSION));
+  json_object_object_add(o, "pid", INT64(getpid()));
+  json_object_object_add(o, "uptime_s",
+                         INT64((uv_now(&svc->loop) - svc->started_mono_ms) /
+                               1000));
+  json_object_object_add(o, "mode", json_object_new_string(
+                             svc->cfg->c.mode == JAN_MODE_DELETE ? "delete"
+                                                                 : "report"));
+  json_object_object_add(o, "state", json_object_new_string(state));
+  json_object_object_add(o, "stopping",
+                         json_object_new_boolean(svc->stopping));
+  json_object_object_add(o, "next_sweep_at", svc->next_wall_ms
+                         ? time_json(svc->next_wall_ms / 1000) : NULL);
+  json_object_object_add(o, "progress", prog);
+  json_object_object_add(o, "last_sweep", svc->last_json
+                         ? json_object_get(svc->last_json) : NULL);
+  return o;
+}
+
+static struct json_object *ctl_inventory(void *arg)
+{
+  struct service *svc = arg;
+  struct json_object *o = json_object_new_object();
+  struct json_object *res = json_object_new_array();
+  const struct inventory *inv = &svc->last_inv;
+  /* Ages as of the end of that sweep: the same answer every time. */
+  int64_t now = inv->finished_ms / 1000;
+
+  if(!o || !res) {
+    json_object_put(o);
+    json_object_put(res);
+    return NULL;
+  }
+  json_object_object_add(o, "ok", json_object_new_boolean(1));
+  json_object_object_add(o, "finished", svc->have_last
+                         ? time_json(inv->finished_ms / 1000) : NULL);
+  json_object_object_add(o, "account", svc->have_last && inv->account[0]
+                         ? json_object_new_string(inv->account) : NULL);
+  for(size_t i = 0; i < inv->n; i++)
+    json_object_array_add(res, output_item_json(&inv->items[i], now));
+  json_object_object_add(o, "resources", res);
+  return o;
+}
+
+static int ctl_sweep(void *arg, char *err, size_t errlen)
+{
+  struct service *svc = arg;
+  return start_sweep(svc, "command", err, errlen);
+}
+
+static const struct ctl_ops service_ctl_ops = {
+  ctl_status, ctl_inventory, ctl_sweep
+};
+
+/* ---- reload ------------------------------------------------------------------- */
+
+static void on_sighup(uv_signal_t *h, int signum)
+{
+  struct service *svc = h->data;
+  struct cfg_ref *nc;
+  struct rt_ref *nrt = NULL;
+  struct ctl_server *nctl = NULL;
+  struct jbuf errs;
+  const struct jan_config *oc = &svc->cfg->c;
+  int rc;
+
+  (void)signum;
+  if(svc->stopping)
+    return;
+  notify_status("RELOADING=1", "reloading the configuration");
+  jlog_notice(TAG, "SIGHUP: reloading the configuration");
+  nc = cfg_ref_new();
+  if(!nc) {
+    jlog_err(TAG, "out of memory; the configuration is unchanged");
+    goto ready;
+  }
+  /* A fresh struct: the config in force stays whole if this one fails. */
+  jbuf_init(&errs, 1024 * 1024);
+  rc = service_load_config(svc->opts, &nc->c, &errs);
+  if(rc) {
+    log_lines(JLOG_ERR, &errs);
+    jlog_err(TAG, "the new configuration has errors; the old one stays in "
+             "force");
+    jbuf_free(&errs);
+    cfg_ref_put(nc);
+    goto ready;
+  }
+  jbuf_free(&errs);
+
+  if(aws_settings_differ(oc, &nc->c)) {
+    nrt = rt_ref_open(&svc->loop, &nc->c, &rc);
+    if(!nrt) {
+      jlog_err(TAG, "cannot apply the new [aws] settings: %s; the old "
+               "configuration stays in force", jan_strerror(rc));
+      cfg_ref_put(nc);
+      goto ready;
+    }
+  }
+  if(strcmp(oc->socket, nc->c.socket)) {
+    struct jbuf e;
+    jbuf_init(&e, 4096);
+    rc = ctl_server_open(&svc->loop, nc->c.socket, nc->c.socket_mode,
+                         &service_ctl_ops, svc, &nctl, &e);
+    if(rc) {
+      jlog_err(TAG, "%s; the old configuration stays in force",
+               jbuf_str(&e));
+      jbuf_free(&e);
+      rt_ref_put(nrt);
+      cfg_ref_put(nc);
+      goto ready;
+    }
+    jbuf_free(&e);
+  }
+  else if(oc->socket_mode != nc->c.socket_mode) {
+    struct jbuf e;
+    jbuf_init(&e, 4096);
+    if(ctl_server_chmod(svc->ctl, nc->c.socket_mode, &e))
+      jlog_err(TAG, "%s", jbuf_str(&e));
+    jbuf_free(&e);
+  }
+
+  /* Commit.  A sweep in progress keeps its own references. */
+  if(nrt) {
+    rt_ref_put(svc->rt);
+    svc->rt = nrt;
+  }
+  if(nctl) {
+    jlog_notice(TAG, "status socket moved from %s to %s",
+                ctl_server_path(svc->ctl), ctl_server_path(nctl));
+    ctl_server_close(svc->ctl);
+    svc->ctl = nctl;
+  }
+  cfg_ref_put(svc->cfg);
+  svc->cfg = nc;
+  jlog_notice(TAG, "configuration reloaded%s%s%s",
+              nc->c.path ? " from " : "", nc->c.path ? nc->c.path : "",
+              svc->run ? "; the sweep in progress finishes under the old one"
+                       : "");
+  if(!svc->run)
+    reschedule(svc);
+ready:
+  update_status(svc, "READY=1");
+}
+
+/* ---- stop ---------------------------------------------------------------------- */
+
+static void on_cancel_stuck(uv_timer_t *t)
+{
+  (void)t;
+  jlog_err(TAG, "the sweep did not end %d s after it was canceled; exiting "
+           "without saving the state", CANCEL_GRACE_MS / 1000);
+  exit(EXIT_INCOMPLETE);
+}
+
+/* stop_timeout is over: cancel what is in flight; the sweep then ends
+ * (its remaining deletions recorded as failed) and finish_stop follows. */
+static void cancel_run(struct service *svc)
+{
+  struct run *run = svc->run;
+  if(!run || run->canceled)
+    return;
+  run->canceled = 1;
+  jlog_warn(TAG, "canceling the requests still in flight");
+  uv_timer_start(&svc->stop_timer, on_cancel_stuck, CANCEL_GRACE_MS, 0);
+  aws_client_shutdown(run->rt->rt.aws);
+}
+
+static void on_stop_timeout(uv_timer_t *t)
+{
+  cancel_run(t->data);
+}
+
+static void close_cb(uv_handle_t *h)
+{
+  (void)h;
+}
+
+static void finish_stop(struct service *svc)
+{
+  uv_handle_t *handles[] = {
+    (uv_handle_t *)&svc->sighup, (uv_handle_t *)&svc->sigterm,
+    (uv_handle_t *)&svc->sigint, (uv_handle_t *)&svc->sweep_timer,
+    (uv_handle_t *)&svc->tick_timer, (uv_handle_t *)&svc->watchdog_timer,
+    (uv_handle_t *)&svc->stop_timer, (uv_handle_t *)&svc->finish_timer
+  };
+  if(svc->stopped)
+    return;
+  svc->stopped = 1;
+  ctl_server_close(svc->ctl);
+  svc->ctl = NULL;
+  for(size_t i = 0; i < JAN_ARRAY_SIZE(handles); i++)
+    if(!uv_is_closing(handles[i]))
+      uv_close(handles[i], close_cb);
+  rt_ref_put(svc->rt);
+  svc->rt = NULL;
+  cfg_ref_put(svc->cfg);
+  svc->cfg = NULL;
+  jlog_notice(TAG, "stopped");
+}
+
+static void on_stop_signal(uv_signal_t *h, int signum)
+{
+  struct service *svc = h->data;
+  const char *name = signum == SIGINT ? "SIGINT" : "SIGTERM";
+  uint64_t grace = svc->cfg ? svc->cfg->c.stop_timeout_ms : 0;
+  char in[32];
+
+  if(svc->stopping) {
+    /* A second signal: do not wait any longer. */
+    jlog_notice(TAG, "%s again: canceling now", name);
+    cancel_run(svc);
+    return;
+  }
+  svc->stopping = 1;
+  svc->next_wall_ms = 0;
+  uv_timer_stop(&svc->sweep_timer);
+  update_status(svc, "STOPPING=1");
+  if(!svc->run) {
+    jlog_notice(TAG, "%s: stopping", name);
+    finish_stop(svc);
+    return;
+  }
+  span(grace, in, sizeof(in));
+  jlog_notice(TAG, "%s: stopping; the sweep in progress gets %s to finish",
+              name, in);
+  if(!grace)
+    cancel_run(svc);
+  else
+    uv_timer_start(&svc->stop_timer, on_stop_timeout, grace, 0);
+}
+
+/* ---- run ------------------------------------------------------------------------ */
+
+static void walk_cb(uv_handle_t *h, void *arg)
+{
+  int *n = arg;
+  (*n)++;
+  jlog_err(TAG, "a %s handle is still open at exit%s",
+           uv_handle_type_name(uv_handle_get_type(h)),
+           uv_is_closing(h) ? " (closing)" : "");
+}
+
+static int drain_and_close(uv_loop_t *loop)
+{
+  int open = 0, rc;
+  while(uv_run(loop, UV_RUN_DEFAULT))
+    ;
+  uv_walk(loop, walk_cb, &open);
+  rc = uv_loop_close(loop);
+  if(rc)
+    jlog_err(TAG, "the event loop did not close: %s", uv_strerror(rc));
+  return rc || open ? -1 : 0;
+}
+
+/* Startup checks that would otherwise only show at the first sweep. */
+static int check_dirs(const struct jan_config *c)
+{
+  char dbuf[4096];
+  struct jbuf err;
+  int rc;
+
+  jbuf_init(&err, 4096);
+  rc = state_check_dir(dir_of(c->state_file, dbuf, sizeof(dbuf)), 1, &err);
+  if(rc && c->mode == JAN_MODE_DELETE) {
+    jlog_err(TAG, "%s; mode = delete needs the state directory",
+             jbuf_str(&err));
+    jbuf_free(&err);
+    return -1;
+  }
+  if(rc)
+    jlog_warn(TAG, "%s; sweeps will run without state", jbuf_str(&err));
+  jbuf_free(&err);
+  return 0;
+}
+
+int service_run(const struct service_opts *o)
+{
+  struct service *svc;
+  struct jbuf errs;
+  uint64_t wd_usec = 0;
+  char in[32];
+  int rc, code = EXIT_OK;
+
+  svc = calloc(1, sizeof(*svc));
+  if(!svc) {
+    jlog_err(TAG, "out of memory");
+    return EXIT_INCOMPLETE;
+  }
+  svc->opts = o;
+  inventory_init(&svc->last_inv);
+  rng_seed(svc);
+  signal(SIGPIPE, SIG_IGN);
+
+  svc->cfg = cfg_ref_new();
+  if(!svc->cfg) {
+    free(svc);
+    return EXIT_INCOMPLETE;
+  }
+  jbuf_init(&errs, 1024 * 1024);
+  rc = service_load_config(o, &svc->cfg->c, &errs);
+  if(rc) {
+    log_lines(JLOG_ERR, &errs);
+    jbuf_free(&errs);
+    cfg_ref_put(svc->cfg);
+    free(svc);
+    return EXIT_USAGE;
+  }
+  jbuf_free(&errs);
+  if(check_dirs(&svc->cfg->c)) {
+    cfg_ref_put(svc->cfg);
+    free(svc);
+    return EXIT_USAGE;
+  }
+
+  if(curl_global_init(CURL_GLOBAL_DEFAULT)) {
+    jlog_err(TAG, "cannot initialise libcurl");
+    cfg_ref_put(svc->cfg);
+    free(svc);
+    return EXIT_INCOMPLETE;
+  }
+  xmlInitParser();
+  uv_loop_init(&svc->loop);
+  svc->started_wall_ms = wall_ms();
+  svc->started_mono_ms = uv_now(&svc->loop);
+
+  svc->rt = rt_ref_open(&svc->loop, &svc->cfg->c, &rc);
+  if(!svc->rt) {
+    jlog_err(TAG, "cannot start: %s", jan_strerror(rc));
+    code = EXIT_INCOMPLETE;
+    goto fail;
+  }
+  {
+    struct jbuf e;
+    jbuf_init(&e, 4096);
+    rc = ctl_server_open(&svc->loop, svc->cfg->c.socket,
+                         svc->cfg->c.socket_mode, &service_ctl_ops, svc,
+                         &svc->ctl, &e);
+    if(rc) {
+      jlog_err(TAG, "%s", jbuf_str(&e));
+      jbuf_free(&e);
+      code = EXIT_USAGE;
+      goto fail;
+    }
+    jbuf_free(&e);
+  }
+
+  uv_signal_init(&svc->loop, &svc->sighup);
+  uv_signal_init(&svc->loop, &svc->sigterm);
+  uv_signal_init(&svc->loop, &svc->sigint);
+  uv_timer_init(&svc->loop, &svc->sweep_timer);
+  uv_timer_init(&svc->loop, &svc->tick_timer);
+  uv_timer_init(&svc->loop, &svc->watchdog_timer);
+  uv_timer_init(&svc->loop, &svc->stop_timer);
+  uv_timer_init(&svc->loop, &svc->finish_timer);
+  svc->sighup.data = svc->sigterm.data = svc->sigint.data = svc;
+  svc->sweep_timer.data = svc->tick_timer.data = svc;
+  svc->watchdog_timer.data = svc->stop_timer.data = svc;
+  svc->finish_timer.data = svc;
+  uv_signal_start(&svc->sighup, on_sighup, SIGHUP);
+  uv_signal_start(&svc->sigterm, on_stop_signal, SIGTERM);
+  uv_signal_start(&svc->sigint, on_stop_signal, SIGINT);
+
+  if(notify_watchdog_usec(&wd_usec)) {
+    uint64_t every = wd_usec / 2000;
+    if(!every)
+      every = 1;
+    uv_timer_start(&svc->watchdog_timer, on_watchdog, every, every);
+    jlog_info(TAG, "watchdog: a ping every %" PRIu64 " ms", every);
+  }
+
+  svc->sched_first = 1;
+  svc->sched_from_mono_ms = svc->started_mono_ms;
+  arm(svc, svc->cfg->c.startup_delay_ms);
+  span(svc->cfg->c.interval_ms, in, sizeof(in));
+  jlog_notice(TAG, "remotion-janitor %s started (pid %ld): config %s, "
+              "socket %s, mode %s, %zu region%s, a sweep every %s",
+              JAN_VERSION, (long)getpid(),
+              svc->cfg->c.path ? svc->cfg->c.path : "(built-in defaults)",
+              svc->cfg->c.socket,
+              svc->cfg->c.mode == JAN_MODE_DELETE ? "delete" : "report",
+              svc->cfg->c.nregions, svc->cfg->c.nregions == 1 ? "" : "s", in);
+  update_status(svc, "READY=1");
+
+  uv_run(&svc->loop, UV_RUN_DEFAULT);
+  code = svc->exit_code;
+  goto out;
+
+fail:
+  if(svc->ctl)
+    ctl_server_close(svc->ctl);
+  rt_ref_put(svc->rt);
+  cfg_ref_put(svc->cfg);
+out:
+  if(drain_and_close(&svc->loop) && code == EXIT_OK)
+    code = EXIT_INCOMPLETE;
+  inventory_free(&svc->last_inv);
+  json_object_put(svc->last_json);
+  free(svc);
+  xmlCleanupParser();
+  curl_global_cleanup();
+  return code;
+}
+
+int service_status(const struct service_opts *o, int json)
+{
+  struct jan_config cfg;
+  struct jbuf errs;
+  int rc;
+
+  jbuf_init(&errs, 1024 * 1024);
+  rc = service_load_config(o, &cfg, &errs);
+  if(rc) {
+    fputs(jbuf_str(&errs), stderr);
+    jbuf_free(&errs);
+    config_free(&cfg);
+    return EXIT_USAGE;
+  }
+  jbuf_free(&errs);
+  rc = ctl_status_client(cfg.socket, json);
+  config_free(&cfg);
+  return rc;
+}
