@@ -506,13 +506,13 @@ static void website_removed(void *arg, const struct aws_response *r,
   j->inflight--;
   if(r->err && !strcmp(r->e.code, "NoSuchBucket")) {
     j->out.already_gone = 1;
-    finish(j, 0, r, NULL);
-    return;
+    record(j, 0, r, NULL);
   }
-  if(r->err && strcmp(r->e.code, "NoSuchWebsiteConfiguration") != 0)
+  else if(r->err && strcmp(r->e.code, "NoSuchWebsiteConfiguration") != 0) {
     jlog_warn("bucket", "%s: DeleteBucketWebsite failed (%s); going on",
               j->name, r->err == JAN_EAWS ? r->e.code : jan_strerror(r->err));
-  start_pass(j);
+  }
+  pump(j);
 }
 
 int bucket_delete_start(struct aws_client *aws, const char *region,
@@ -541,16 +541,25 @@ int bucket_delete_start(struct aws_client *aws, const char *region,
     free(j);
     return JAN_ENOMEM;
   }
-  set_state(j, BUCKET_WEBSITE);
-  j->inflight++;
   if(out)
     *out = j;
+  /* A reference of the job's own while it starts: a call that fails before
+   * returning must not end the job under our feet. */
+  j->inflight++;
+  /* The website configuration only has to be gone before DeleteBucket:
+   * it goes alongside the first listing page, not before it. */
+  set_state(j, BUCKET_WEBSITE);
+  j->inflight++;
   rc = s3_delete_bucket_website(aws, region, bucket, website_removed, j);
   if(rc) {
     j->inflight--;
-    job_free(j);
-    if(out)
-      *out = NULL;
+    record(j, rc, NULL, "%s: cannot send DeleteBucketWebsite: %s", j->name,
+           jan_strerror(rc));
   }
-  return rc;
+  else {
+    start_pass(j);
+  }
+  j->inflight--;
+  pump(j);
+  return JAN_OK;
 }

@@ -391,6 +391,36 @@ int collect_start(struct aws_client *aws, const struct jan_config *cfg,
   /* The collector holds one reference of its own while it starts. */
   co->pending = 1;
 
+  /* The longest chains first: the function listings have the most pages,
+   * so they set the sweep's critical path; the one-shot calls go last. */
+  for(size_t i = 0; i < inv->nregions; i++) {
+    const char *region = inv->regions[i].name;
+    s = step_new(co, region, NULL);
+    co->pending++;
+    if(!s || lambda_list_functions(aws, region, NULL, functions_page, s)) {
+      co->pending--;
+      free(s);
+      listing_failed(co, region, JAN_KIND_FUNCTION, NULL, "ListFunctions");
+    }
+  }
+  for(size_t i = 0; i < inv->nregions; i++) {
+    const char *region = inv->regions[i].name;
+    s = step_new(co, region, NULL);
+    co->pending++;
+    if(!s || lambda_list_layers(aws, region, NULL, layers_page, s)) {
+      co->pending--;
+      free(s);
+      listing_failed(co, region, JAN_KIND_LAYER, NULL, "ListLayers");
+    }
+  }
+  s = step_new(co, "us-east-1", NULL);
+  co->pending++;
+  if(!s || s3_list_buckets(aws, NULL, buckets_page, s)) {
+    co->pending--;
+    free(s);
+    listing_failed(co, "us-east-1", JAN_KIND_BUCKET, NULL, "ListBuckets");
+  }
+
   co->pending++;
   if(sts_get_caller_identity(aws, inv->nregions ? inv->regions[0].name
                                                 : "us-east-1",
@@ -401,31 +431,6 @@ int collect_start(struct aws_client *aws, const struct jan_config *cfg,
              "GetCallerIdentity: cannot send the request");
   }
 
-  s = step_new(co, "us-east-1", NULL);
-  co->pending++;
-  if(!s || s3_list_buckets(aws, NULL, buckets_page, s)) {
-    co->pending--;
-    free(s);
-    listing_failed(co, "us-east-1", JAN_KIND_BUCKET, NULL, "ListBuckets");
-  }
-
-  for(size_t i = 0; i < inv->nregions; i++) {
-    const char *region = inv->regions[i].name;
-    s = step_new(co, region, NULL);
-    co->pending++;
-    if(!s || lambda_list_functions(aws, region, NULL, functions_page, s)) {
-      co->pending--;
-      free(s);
-      listing_failed(co, region, JAN_KIND_FUNCTION, NULL, "ListFunctions");
-    }
-    s = step_new(co, region, NULL);
-    co->pending++;
-    if(!s || lambda_list_layers(aws, region, NULL, layers_page, s)) {
-      co->pending--;
-      free(s);
-      listing_failed(co, region, JAN_KIND_LAYER, NULL, "ListLayers");
-    }
-  }
   collector_unref(co);
   return JAN_OK;
 }

@@ -23,6 +23,7 @@
  */
 #include <ctype.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -851,8 +852,13 @@ void http_cancel(struct http_xfer *x)
     pump(e);
     break;
   case XS_DONE:
+    /* Finished but not yet told: the caller asked for a cancel first. */
+    x->resp.err = JAN_ECANCELED;
+    snprintf(x->resp.errmsg, sizeof(x->resp.errmsg), "%s",
+             jan_strerror(JAN_ECANCELED));
+    break;
   case XS_CALLING:
-    break;      /* the result is already known: it is delivered as is */
+    break;
   }
 }
 

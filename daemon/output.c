@@ -60,8 +60,9 @@ struct json_object *output_item_json(const struct inv_item *it, int64_t now)
   return o;
 }
 
-struct json_object *output_sweep_json(const struct inventory *inv,
-                                      enum jan_mode mode, int64_t now)
+/* Everything but the resources, which stay an empty array. */
+static struct json_object *output_sweep_json_head(
+    const struct inventory *inv, enum jan_mode mode)
 {
   struct json_object *doc = json_object_new_object();
   struct json_object *regions = json_object_new_array();
@@ -95,8 +96,6 @@ struct json_object *output_sweep_json(const struct inventory *inv,
   json_object_object_add(ignored, "layers", json_object_new_int64(
                              (int64_t)inv->ignored[JAN_KIND_LAYER]));
   json_object_object_add(doc, "ignored", ignored);
-  for(size_t i = 0; i < inv->n; i++)
-    json_object_array_add(res, output_item_json(&inv->items[i], now));
   json_object_object_add(doc, "resources", res);
   json_object_object_add(sum, "functions",
                          json_object_new_int64((int64_t)s.functions));
@@ -116,13 +115,58 @@ struct json_object *output_sweep_json(const struct inventory *inv,
   return doc;
 }
 
+struct json_object *output_sweep_json(const struct inventory *inv,
+                                      enum jan_mode mode, int64_t now)
+{
+  struct json_object *doc = output_sweep_json_head(inv, mode);
+  struct json_object *res = NULL;
+  json_object_object_get_ex(doc, "resources", &res);
+  for(size_t i = 0; i < inv->n; i++)
+    json_object_array_add(res, output_item_json(&inv->items[i], now));
+  return doc;
+}
+
+static void put_json(FILE *f, struct json_object *o)
+{
+  fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                       JSON_C_TO_STRING_NOSLASHESCAPE), f);
+  json_object_put(o);
+}
+
+/*
+ * The same document as output_sweep_json(), written as it is built: one
+ * resource at a time, so that memory does not grow with the inventory.
+ */
 void output_json(FILE *f, const struct inventory *inv, enum jan_mode mode,
                  int64_t now)
 {
-  struct json_object *doc = output_sweep_json(inv, mode, now);
-  fputs(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
-                                       JSON_C_TO_STRING_NOSLASHESCAPE), f);
-  fputc('\n', f);
+  struct json_object *doc = output_sweep_json_head(inv, mode);
+  struct json_object_iter it;
+  int first = 1;
+
+  fputc('{', f);
+  json_object_object_foreachC(doc, it) {
+    if(!first)
+      fputc(',', f);
+    first = 0;
+    put_json(f, json_object_new_string(it.key));
+    fputc(':', f);
+    if(!strcmp(it.key, "resources")) {
+      fputc('[', f);
+      for(size_t i = 0; i < inv->n; i++) {
+        if(i)
+          fputc(',', f);
+        put_json(f, output_item_json(&inv->items[i], now));
+      }
+      fputc(']', f);
+    }
+    else {
+      fputs(it.val ? json_object_to_json_string_ext(it.val,
+                         JSON_C_TO_STRING_PLAIN |
+                         JSON_C_TO_STRING_NOSLASHESCAPE) : "null", f);
+    }
+  }
+  fputs("}\n", f);
   json_object_put(doc);
 }
 

@@ -1,8 +1,9 @@
 /*
  * Deleting one bucket: an explicit state machine (bucket.c).
  *
- *   WEBSITE   DeleteBucketWebsite (a missing or denied website config does
- *             not block the deletion)
+ *   WEBSITE   DeleteBucketWebsite, sent alongside the first listing page
+ *             (a missing or denied website config does not block the
+ *             deletion; it only has to be gone before DeleteBucket)
  *   EMPTYING  list every version and delete marker (ListObjectVersions; if
  *             that is denied, ListObjectsV2) page by page, each page sent
  *             on at once as DeleteObjects batches of at most 1000 keys with

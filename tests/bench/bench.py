@@ -1,0 +1,226 @@
+#!/usr/bin/python3
+"""Side-by-side benchmarks against the stand-in, every figure from one run
+(wall clock, CPU = user+sys of the process tree, peak RSS), and ratios.
+
+  bench.py inventory   23 regions (2 disabled), 120 functions per region
+                       (3 pages) plus look-alikes, 2 layers x 3 versions plus
+                       one other, 12 buckets, 100 ms per request: the
+                       janitor's --sweep --dry-run vs boto3 (16 threads) vs
+                       an AWS CLI v2 loop over the regions
+  bench.py bucket      emptying and deleting a 20,000-object bucket at
+                       100 ms per request: the janitor vs `aws s3 rb --force`
+  bench.py functions   deleting 23 x 120 functions at 100 ms per request
+
+Options: --latency-ms N (100), --objects N (20000), --cli-objects N (the CLI's
+bucket; default the same), --skip-cli.  Needs a built janitor (JAN_BIN or
+build/daemon/remotion-janitor).  Not a test: it prints figures.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+import janlib as jl  # noqa: E402
+from janlib import st  # noqa: E402
+
+BOTO_LIST = r'''
+import sys, boto3, botocore.config
+from concurrent.futures import ThreadPoolExecutor
+url, regions = sys.argv[1], sys.argv[2].split(",")
+cfg = botocore.config.Config(retries={"max_attempts": 5, "mode": "standard"}, max_pool_connections=32,
+                             s3={"addressing_style": "path"})
+def sess(region, svc):
+    return boto3.session.Session().client(svc, region_name=region, endpoint_url=url, config=cfg)
+def region(r):
+    lam = sess(r, "lambda")
+    n = 0
+    try:
+        for p in lam.get_paginator("list_functions").paginate():
+            n += sum(1 for f in p["Functions"] if f["FunctionName"].startswith("remotion-"))
+        for p in lam.get_paginator("list_layers").paginate():
+            for l in p["Layers"]:
+                if l["LayerName"].startswith("remotion-"):
+                    for q in lam.get_paginator("list_layer_versions").paginate(LayerName=l["LayerName"]):
+                        n += len(q["LayerVersions"])
+    except lam.exceptions.ClientError as e:
+        if "UnrecognizedClient" not in str(e):
+            raise
+    return n
+with ThreadPoolExecutor(16) as ex:
+    f = [ex.submit(region, r) for r in regions]
+    b = ex.submit(lambda: [x for x in sess("us-east-1", "s3").list_buckets()["Buckets"]
+                            if x["Name"].startswith(("remotion-", "remotionlambda-"))])
+    total = sum(x.result() for x in f) + len(b.result())
+print(total)
+'''
+
+CLI_LOOP = r'''
+set -u
+for r in $REGIONS; do
+  aws lambda list-functions --region "$r" --endpoint-url "$URL" --output json >/dev/null 2>&1 || true
+  for l in $(aws lambda list-layers --region "$r" --endpoint-url "$URL" --query 'Layers[].LayerName' \
+             --output text 2>/dev/null); do
+    case "$l" in remotion-*) aws lambda list-layer-versions --layer-name "$l" --region "$r" \
+                               --endpoint-url "$URL" --output json >/dev/null ;; esac
+  done
+done
+aws s3api list-buckets --endpoint-url "$URL" --output json >/dev/null
+'''
+
+
+def run_measured(cmd, env, stdin=subprocess.DEVNULL):
+    """Wall, CPU (user+sys of the tree) and peak RSS (KiB) of cmd, through
+    /usr/bin/time: a child forked from this Python process would count
+    Python's own pages in its peak before exec."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
+        t0 = time.time()
+        p = subprocess.run(["/usr/bin/time", "-f", "%U %S %M", "-o", tf.name] + cmd, env=env, stdin=stdin,
+                           capture_output=True, text=True)
+        wall = time.time() - t0
+        u, s, m = tf.read().split()[-3:]
+    return {"wall": wall, "cpu": float(u) + float(s), "rss_kib": int(m), "rc": p.returncode,
+            "out": p.stdout, "err": p.stderr}
+
+
+def tool_env(si):
+    env = jl.base_env(AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="", AWS_RETRY_MODE="standard")
+    env["PATH"] = os.environ.get("PATH", "/usr/bin:/bin")
+    return env
+
+
+def table(title, rows, bound):
+    print("\n" + title)
+    print("%-34s %9s %9s %9s %10s" % ("tool", "wall s", "CPU s", "RSS MiB", "wall/bound"))
+    for name, m in rows:
+        print("%-34s %9.3f %9.3f %9.1f %10.2f" % (name, m["wall"], m["cpu"], m["rss_kib"] / 1024.0,
+                                                 m["wall"] / bound))
+    base = rows[0][1]
+    for name, m in rows[1:]:
+        print("  %s / janitor: wall %.1fx, CPU %.1fx, RSS %.1fx" % (
+            name, m["wall"] / base["wall"], m["cpu"] / max(base["cpu"], 1e-3),
+            m["rss_kib"] / max(base["rss_kib"], 1)))
+    print("  lower bound (critical path): %.3f s" % bound)
+
+
+def janitor_conf(jan, **policy):
+    jan.write_config(aws={"concurrency": 64, "host_concurrency": 64, "account_id": jl.ACCOUNT},
+                     policy=policy)
+
+
+def bench_inventory(a):
+    fx = jl.generated_fixture("--functions", "120", "--layers", "2", "--layer-versions", "3", "--buckets", "12",
+                              "--objects", "0", "--seed", "11")
+    si = st.StandIn("--latency-ms", str(a.latency_ms), fixture=fx)
+    jan = jl.Janitor(si)
+    # One host serves every region here; on AWS each region is its own host.
+    janitor_conf(jan)
+    regions = [r for r in fx["regions"]]
+    try:
+        rows = []
+        m = run_measured([jl.BIN, "-c", jan.conf, "--sweep", "--dry-run", "--json"], jl.base_env())
+        assert m["rc"] == 0, m["err"]
+        found = json.loads(m["out"])["summary"]
+        rows.append(("remotion-janitor --sweep --dry-run", m))
+        n = si.log()
+        reqs = len(n)
+        b = run_measured([st.PY, "-c", BOTO_LIST, si.url, ",".join(regions)], tool_env(si))
+        assert b["rc"] == 0, b["err"]
+        rows.append(("boto3, 16 threads", b))
+        if not a.skip_cli:
+            env = tool_env(si)
+            env.update({"URL": si.url, "REGIONS": " ".join(regions)})
+            c = run_measured(["bash", "-c", CLI_LOOP], env)
+            rows.append(("AWS CLI v2, loop over regions", c))
+        bound = 3 * a.latency_ms / 1000.0
+        print("found: %d functions, %d layer versions, %d buckets; %d requests by the janitor" % (
+            found["functions"], found["layer_versions"], found["buckets"], reqs))
+        table("inventory, %d ms per request" % a.latency_ms, rows, bound)
+        print("  targets: janitor wall <= 1.3 x bound (%.3f s), CPU <= 0.15 s, RSS <= 12 MiB" % (1.3 * bound))
+    finally:
+        jan.cleanup()
+        si.stop()
+
+
+def bucket_fixture(name, n):
+    return st.small_fixture(functions=[], layers=[], buckets=[
+        {"name": name, "region": "us-east-1", "age_days": 30,
+         "generate": {"count": n, "prefix": "renders/r", "age_days": 30}}])
+
+
+def bench_bucket(a):
+    rows = []
+    si = st.StandIn("--latency-ms", str(a.latency_ms), fixture=bucket_fixture("remotionlambda-bench", a.objects))
+    jan = jl.Janitor(si)
+    janitor_conf(jan, mode="delete", buckets="yes", functions="no", layers="no")
+    try:
+        m = run_measured([jl.BIN, "-c", jan.conf, "--sweep", "--yes", "--json"], jl.base_env())
+        assert m["rc"] == 0, m["err"]
+        res = json.loads(m["out"])["resources"][0]
+        assert res["result"] == "deleted" and res["objects"] == a.objects, res
+        log = si.log()
+        pages = sum(1 for e in log if e["operation"] in ("ListObjectVersions", "ListObjectsV2"))
+        batches = sum(1 for e in log if e["operation"] == "DeleteObjects")
+        rows.append(("remotion-janitor (delete bucket)", m))
+    finally:
+        jan.cleanup()
+        si.stop()
+    if not a.skip_cli:
+        n = a.cli_objects or a.objects
+        si = st.StandIn("--latency-ms", str(a.latency_ms), fixture=bucket_fixture("remotionlambda-bench", n))
+        try:
+            env = tool_env(si)
+            c = run_measured(["aws", "s3", "rb", "s3://remotionlambda-bench", "--force", "--endpoint-url", si.url],
+                             env)
+            assert c["rc"] == 0, c["err"][-500:]
+            if n != a.objects:
+                print("(the CLI emptied %d objects; its figures are scaled by %.1f)" % (n, a.objects / n))
+                for k in ("wall", "cpu"):
+                    c[k] *= a.objects / n
+            rows.append(("aws s3 rb --force", c))
+        finally:
+            si.stop()
+    chain = (a.objects + 999) // 1000 * a.latency_ms / 1000.0
+    print("janitor: %d list pages, %d DeleteObjects batches" % (pages, batches))
+    table("emptying and deleting a %d-object bucket, %d ms per request" % (a.objects, a.latency_ms), rows, chain)
+    print("  target: janitor wall <= 1.3 x the listing chain (%.3f s)" % (1.3 * chain))
+
+
+def bench_functions(a):
+    fx = jl.generated_fixture("--functions", "120", "--layers", "0", "--buckets", "0", "--no-lookalikes",
+                              "--young-fraction", "0", "--seed", "5")
+    si = st.StandIn("--latency-ms", str(a.latency_ms), fixture=fx)
+    jan = jl.Janitor(si)
+    janitor_conf(jan, mode="delete", max_deletions="100000", layers="no")
+    try:
+        m = run_measured([jl.BIN, "-c", jan.conf, "--sweep", "--yes", "--json"], jl.base_env())
+        assert m["rc"] == 0, m["err"]
+        s = json.loads(m["out"])["summary"]
+        bound = s["deleted"] / 64.0 * a.latency_ms / 1000.0
+        table("deleting %d functions in 21 regions, %d ms per request, 64 in flight" % (s["deleted"], a.latency_ms),
+              [("remotion-janitor (delete functions)", m)], bound)
+        print("  bound: candidates / in-flight limit x latency; target <= 1.3 x (%.3f s); the listing "
+              "(3 pages, %.3f s) comes first" % (1.3 * bound, 3 * a.latency_ms / 1000.0))
+    finally:
+        jan.cleanup()
+        si.stop()
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("what", choices=["inventory", "bucket", "functions", "all"])
+    p.add_argument("--latency-ms", type=int, default=100)
+    p.add_argument("--objects", type=int, default=20000)
+    p.add_argument("--cli-objects", type=int, default=0)
+    p.add_argument("--skip-cli", action="store_true")
+    a = p.parse_args()
+    for w in (["inventory", "bucket", "functions"] if a.what == "all" else [a.what]):
+        {"inventory": bench_inventory, "bucket": bench_bucket, "functions": bench_functions}[w](a)
+
+
+if __name__ == "__main__":
+    main()
