@@ -302,6 +302,50 @@ static void test_modifying_calls_refuse_out_of_scope(void **state)
   assert_null(strstr(out, "\"modifies\":true"));
 }
 
+struct listed { int called; int err; size_t n; char region[32]; };
+
+static void versions_listed(void *arg, const struct aws_response *r,
+                            void *res)
+{
+  struct listed *l = arg;
+  struct wire_object_page *p = res;
+  l->called++;
+  l->err = r->err;
+  l->n = p ? p->n : 0;
+  snprintf(l->region, sizeof(l->region), "%s", r->region);
+}
+
+/* A bucket asked for in the wrong region: S3 names the right one (301 with
+ * x-amz-bucket-region, or 400 AuthorizationHeaderMalformed with <Region>),
+ * and the request is signed again for it, once. */
+static void test_s3_wrong_region_followed(void **state)
+{
+  struct env *e = *state;
+  static const char *const faults[] = {
+    "{\"faults\":[]}",
+    "{\"faults\":[{\"kind\":\"wrong_region_400\",\"service\":\"s3\","
+    "\"count\":-1}]}"
+  };
+  for(size_t i = 0; i < 2; i++) {
+    struct listed l = { 0 };
+    struct aws_stats before, after;
+    char out[512];
+    assert_int_equal(standin_post(e->si.port, "/__standin/faults", faults[i],
+                                  out, sizeof(out)), 200);
+    aws_client_stats(e->aws, &before);
+    assert_int_equal(s3_list_object_versions(e->aws, "ap-south-1",
+                                             "remotionlambda-euwest1-uzs9im0ylt",
+                                             NULL, NULL, versions_listed, &l),
+                     0);
+    while(!l.called && uv_run(&e->loop, UV_RUN_ONCE))
+      ;
+    assert_int_equal(l.err, 0);
+    assert_string_equal(l.region, "eu-west-1");
+    aws_client_stats(e->aws, &after);
+    assert_int_equal(after.redirects - before.redirects, 1);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -314,6 +358,8 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_shutdown_mid_flight, setup, teardown),
     cmocka_unit_test_setup_teardown(test_modifying_calls_refuse_out_of_scope,
                                     setup, teardown),
+    cmocka_unit_test_setup_teardown(test_s3_wrong_region_followed, setup,
+                                    teardown),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

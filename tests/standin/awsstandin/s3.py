@@ -1,0 +1,471 @@
+"""S3, path-style: /bucket and /bucket/key."""
+import xml.etree.ElementTree as ET
+from urllib.parse import unquote, quote_plus
+
+from . import util
+from .auth import check_body_checksum
+from .util import xml_el, S3_NS
+from .wire import Resp, xml_resp, s3_error
+
+MODIFYING = {"DeleteObjects", "DeleteObject", "DeleteBucket", "DeleteBucketWebsite", "PutObject"}
+# Operations that any region may sign (no redirect to the bucket's region).
+ANY_REGION = {"ListBuckets", "GetBucketLocation"}
+
+
+def classify(ctx):
+    """Set ctx.operation/target/key/version_id; return an error Resp for unknown requests."""
+    q = ctx.q
+    path = ctx.path
+    if path == "/":
+        if ctx.method == "GET":
+            ctx.operation = "ListBuckets"
+            return None
+        return s3_error(ctx, 405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
+    bucket, _, rawkey = path[1:].partition("/")
+    ctx.target = unquote(bucket)
+    key = unquote(rawkey) if rawkey else None
+    ctx.key = key
+    ctx.version_id = q.get("versionId")
+    m = ctx.method
+    op = None
+    if key is None:
+        if m == "GET":
+            if "location" in q:
+                op = "GetBucketLocation"
+            elif "versions" in q:
+                op = "ListObjectVersions"
+            elif "versioning" in q:
+                op = "GetBucketVersioning"
+            elif q.get("list-type") == "2":
+                op = "ListObjectsV2"
+        elif m == "HEAD" and not q:
+            op = "HeadBucket"
+        elif m == "POST" and "delete" in q:
+            op = "DeleteObjects"
+        elif m == "DELETE":
+            if "website" in q:
+                op = "DeleteBucketWebsite"
+            elif not q:
+                op = "DeleteBucket"
+    else:
+        if m == "DELETE":
+            op = "DeleteObject"
+        elif m == "HEAD":
+            op = "HeadObject"
+        elif m == "PUT" and not any(k for k in q if k != "versionId"):
+            op = "PutObject"
+    if op is None:
+        ctx.operation = "Unsupported"
+        return s3_error(ctx, 501, "NotImplemented", "A header or query you provided implies functionality that "
+                        "is not implemented (stand-in: %s %s)." % (ctx.method, "?".join(sorted(q)) or "-"))
+    ctx.operation = op
+    ctx.modifies = op in MODIFYING
+    return None
+
+
+def _action(ctx):
+    op, b = ctx.operation, ctx.target
+    if op == "ListBuckets":
+        return "s3:ListAllMyBuckets", "arn:aws:s3:::*"
+    bucket_arn = "arn:aws:s3:::" + b
+    table = {"GetBucketLocation": "s3:GetBucketLocation", "HeadBucket": "s3:ListBucket",
+             "ListObjectsV2": "s3:ListBucket", "ListObjectVersions": "s3:ListBucketVersions",
+             "GetBucketVersioning": "s3:GetBucketVersioning", "DeleteBucketWebsite": "s3:DeleteBucketWebsite",
+             "DeleteBucket": "s3:DeleteBucket"}
+    if op in table:
+        return table[op], bucket_arn
+    obj_arn = "%s/%s" % (bucket_arn, ctx.key)
+    if op == "DeleteObject":
+        return ("s3:DeleteObjectVersion" if ctx.version_id is not None else "s3:DeleteObject"), obj_arn
+    if op == "HeadObject":
+        return ("s3:GetObjectVersion" if ctx.version_id is not None else "s3:GetObject"), obj_arn
+    if op == "PutObject":
+        return "s3:PutObject", obj_arn
+    return None, None     # DeleteObjects: checked per key
+
+
+def _int_param(ctx, name, default, lo, hi):
+    v = ctx.q.get(name)
+    if v is None:
+        return default, None
+    try:
+        n = int(v)
+    except ValueError:
+        n = None
+    if n is None or n < lo or n > hi:
+        return None, s3_error(ctx, 400, "InvalidArgument", "%s must be an integer between %d and %d" % (name, lo, hi),
+                              {"ArgumentName": name, "ArgumentValue": v})
+    return min(n, hi), None
+
+
+def _owner(st):
+    return "<Owner>%s%s</Owner>" % (xml_el("ID", st.owner_id), xml_el("DisplayName", st.owner_name))
+
+
+def handle(ctx, srv):
+    st = srv.state
+    op = ctx.operation
+    with st.lock:
+        bucket = None
+        if op != "ListBuckets":
+            bucket = st.buckets.get(ctx.target)
+            if bucket is None:
+                return s3_error(ctx, 404, "NoSuchBucket", "The specified bucket does not exist",
+                                {"BucketName": ctx.target})
+            if op not in ANY_REGION and ctx.region != bucket.region:
+                mode = 400 if ctx.has_fault("wrong_region_400") else srv.faults.settings.get("s3_wrong_region", 301)
+                hdr = [("x-amz-bucket-region", bucket.region)]
+                if mode == 400:
+                    return s3_error(ctx, 400, "AuthorizationHeaderMalformed",
+                                    "The authorization header is malformed; the region '%s' is wrong; expecting '%s'"
+                                    % (ctx.region, bucket.region), {"Region": bucket.region}, hdr)
+                return s3_error(ctx, 301, "PermanentRedirect",
+                                "The bucket you are attempting to access must be addressed using the specified "
+                                "endpoint. Please send all future requests to this endpoint.",
+                                {"Endpoint": "s3.%s.amazonaws.com" % bucket.region, "Bucket": bucket.name}, hdr)
+        action, resource = _action(ctx)
+        if action is not None:
+            denied = srv.authorize(ctx, action, resource)
+            if denied is not None:
+                return denied
+        fn = globals()["op_" + op]
+        return fn(ctx, srv, bucket)
+
+
+# ------------------------------------------------------------------ buckets
+def op_ListBuckets(ctx, srv, _b):
+    st = srv.state
+    q = ctx.q
+    paged = "max-buckets" in q or "continuation-token" in q
+    maxb, err = _int_param(ctx, "max-buckets", 10000, 1, 10000)
+    if err:
+        return err
+    names = st.bucket_names.items
+    start = 0
+    token = q.get("continuation-token")
+    if token is not None:
+        after = util.parse_marker("B", token)
+        if after is None:
+            return s3_error(ctx, 400, "InvalidArgument", "The continuation token provided is incorrect",
+                            {"ArgumentName": "continuation-token"})
+        start = st.bucket_names.index_after(after)
+    prefix = q.get("prefix", "")
+    region_filter = q.get("bucket-region")
+    with_region = paged and not ctx.has_fault("no_bucket_region")
+    out = []
+    last = None
+    truncated = False
+    for i in range(start, len(names)):
+        b = st.buckets[names[i]]
+        if prefix and not b.name.startswith(prefix):
+            continue
+        if region_filter and b.region != region_filter:
+            continue
+        if len(out) >= maxb:
+            truncated = True
+            break
+        out.append(b)
+        last = b.name
+    ctx.listed = [("bucket", b.name) for b in out]
+    parts = ['<ListAllMyBucketsResult xmlns="%s">' % S3_NS, _owner(st), "<Buckets>"]
+    for b in out:
+        parts.append("<Bucket>%s%s%s</Bucket>" % (
+            xml_el("Name", b.name), xml_el("CreationDate", util.iso_s3(b.created)),
+            xml_el("BucketRegion", b.region) if with_region else ""))
+    parts.append("</Buckets>")
+    if truncated:
+        parts.append(xml_el("ContinuationToken", util.make_marker("B", last)))
+    if paged and prefix:
+        parts.append(xml_el("Prefix", prefix))
+    parts.append("</ListAllMyBucketsResult>")
+    return xml_resp("".join(parts))
+
+
+def op_GetBucketLocation(ctx, srv, b):
+    loc = {"us-east-1": "", "eu-west-1": "EU"}.get(b.region, b.region)
+    return xml_resp('<LocationConstraint xmlns="%s">%s</LocationConstraint>' % (S3_NS, util.xml_text(loc)))
+
+
+def op_HeadBucket(ctx, srv, b):
+    return Resp(200, b"", [("x-amz-bucket-region", b.region), ("x-amz-access-point-alias", "false"),
+                           ("Content-Type", "application/xml")])
+
+
+def op_GetBucketVersioning(ctx, srv, b):
+    inner = xml_el("Status", b.versioning) if b.versioning else ""
+    return xml_resp('<VersioningConfiguration xmlns="%s">%s</VersioningConfiguration>' % (S3_NS, inner))
+
+
+def op_DeleteBucketWebsite(ctx, srv, b):
+    b.website = False
+    return Resp(204)
+
+
+def op_DeleteBucket(ctx, srv, b):
+    if not b.empty():
+        return s3_error(ctx, 409, "BucketNotEmpty", "The bucket you tried to delete is not empty"
+                        + (". You must delete all versions in the bucket." if b.versioning else ""),
+                        {"BucketName": b.name})
+    st = srv.state
+    del st.buckets[b.name]
+    st.bucket_names.remove(b.name)
+    return Resp(204)
+
+
+# ------------------------------------------------------------------ listings
+def _enc(ctx, s):
+    return quote_plus(s, safe="/") if ctx.q.get("encoding-type") == "url" else s
+
+
+def op_ListObjectVersions(ctx, srv, b):
+    q = ctx.q
+    if q.get("delimiter"):
+        return s3_error(ctx, 501, "NotImplemented", "delimiter is not implemented by the stand-in")
+    et = q.get("encoding-type")
+    if et is not None and et != "url":
+        return s3_error(ctx, 400, "InvalidArgument", "Invalid Encoding Method specified in Request",
+                        {"ArgumentName": "encoding-type", "ArgumentValue": et})
+    maxk, err = _int_param(ctx, "max-keys", 1000, 0, 2147483647)
+    if err:
+        return err
+    maxk = min(maxk, 1000)
+    prefix = q.get("prefix", "")
+    km = q.get("key-marker", "")
+    vm = q.get("version-id-marker", "")
+    if vm and not km:
+        return s3_error(ctx, 400, "InvalidArgument", "A version-id marker cannot be specified without a key marker.",
+                        {"ArgumentName": "version-id-marker", "ArgumentValue": vm})
+    keys = b.keys.items
+    vseq = None
+    if vm:
+        vseq = b.vseq.get((km, vm))
+        if vseq is None:
+            return s3_error(ctx, 400, "InvalidArgument", "Invalid version id specified",
+                            {"ArgumentName": "version-id-marker", "ArgumentValue": vm})
+        i = b.keys.index_from(km)
+    elif km:
+        i = b.keys.index_after(km)
+    else:
+        i = b.keys.index_from(prefix) if prefix else 0
+    items = []
+    truncated = False
+    while i < len(keys) and not truncated:
+        k = keys[i]
+        if prefix and not k.startswith(prefix):
+            if k > prefix:
+                break
+            i += 1
+            continue
+        for idx, v in enumerate(b.objs[k]):
+            if vseq is not None and k == km and v.seq >= vseq:
+                continue
+            if len(items) >= maxk:
+                truncated = True
+                break
+            items.append((k, v, idx == 0))
+        i += 1
+    if maxk == 0:
+        truncated = False
+    parts = ['<ListVersionsResult xmlns="%s">' % S3_NS, xml_el("Name", b.name), xml_el("Prefix", _enc(ctx, prefix)),
+             xml_el("KeyMarker", _enc(ctx, km)), xml_el("VersionIdMarker", vm)]
+    if truncated and items:
+        parts.append(xml_el("NextKeyMarker", _enc(ctx, items[-1][0])))
+        parts.append(xml_el("NextVersionIdMarker", items[-1][1].vid))
+    parts.append(xml_el("MaxKeys", maxk))
+    if et:
+        parts.append(xml_el("EncodingType", et))
+    parts.append(xml_el("IsTruncated", "true" if truncated else "false"))
+    owner = _owner(srv.state)
+    for k, v, latest in items:
+        common = "%s%s%s%s" % (xml_el("Key", _enc(ctx, k)), xml_el("VersionId", v.vid),
+                               xml_el("IsLatest", "true" if latest else "false"),
+                               xml_el("LastModified", util.iso_s3(v.mtime)))
+        if v.marker:
+            parts.append("<DeleteMarker>%s%s</DeleteMarker>" % (common, owner))
+        else:
+            parts.append("<Version>%s%s%s%s%s</Version>" % (common, xml_el("ETag", v.etag), xml_el("Size", v.size),
+                                                            owner, xml_el("StorageClass", "STANDARD")))
+    parts.append("</ListVersionsResult>")
+    ctx.listed = [("object_version", b.name, k, v.vid) for k, v, _ in items]
+    return xml_resp("".join(parts))
+
+
+def op_ListObjectsV2(ctx, srv, b):
+    q = ctx.q
+    if q.get("delimiter"):
+        return s3_error(ctx, 501, "NotImplemented", "delimiter is not implemented by the stand-in")
+    et = q.get("encoding-type")
+    if et is not None and et != "url":
+        return s3_error(ctx, 400, "InvalidArgument", "Invalid Encoding Method specified in Request",
+                        {"ArgumentName": "encoding-type", "ArgumentValue": et})
+    maxk, err = _int_param(ctx, "max-keys", 1000, 0, 2147483647)
+    if err:
+        return err
+    maxk = min(maxk, 1000)
+    prefix = q.get("prefix", "")
+    token = q.get("continuation-token")
+    start_after = q.get("start-after", "")
+    if token is not None:
+        after = util.parse_marker("K", token)
+        if after is None:
+            return s3_error(ctx, 400, "InvalidArgument", "The continuation token provided is incorrect",
+                            {"ArgumentName": "continuation-token"})
+        i = b.keys.index_after(after)
+    elif start_after:
+        i = b.keys.index_after(start_after)
+    else:
+        i = b.keys.index_from(prefix) if prefix else 0
+    keys = b.keys.items
+    items = []
+    truncated = False
+    while i < len(keys):
+        k = keys[i]
+        i += 1
+        if prefix and not k.startswith(prefix):
+            if k > prefix:
+                break
+            continue
+        v = b.objs[k][0]
+        if v.marker:
+            continue
+        if len(items) >= maxk:
+            truncated = maxk > 0
+            break
+        items.append((k, v))
+    parts = ['<ListBucketResult xmlns="%s">' % S3_NS, xml_el("Name", b.name), xml_el("Prefix", _enc(ctx, prefix))]
+    if token is not None:
+        parts.append(xml_el("ContinuationToken", token))
+    if start_after:
+        parts.append(xml_el("StartAfter", _enc(ctx, start_after)))
+    parts.append(xml_el("KeyCount", len(items)))
+    parts.append(xml_el("MaxKeys", maxk))
+    if et:
+        parts.append(xml_el("EncodingType", et))
+    parts.append(xml_el("IsTruncated", "true" if truncated else "false"))
+    if truncated:
+        parts.append(xml_el("NextContinuationToken", util.make_marker("K", items[-1][0])))
+    owner = _owner(srv.state) if q.get("fetch-owner") == "true" else ""
+    for k, v in items:
+        parts.append("<Contents>%s%s%s%s%s%s</Contents>" % (
+            xml_el("Key", _enc(ctx, k)), xml_el("LastModified", util.iso_s3(v.mtime)), xml_el("ETag", v.etag),
+            xml_el("Size", v.size), owner, xml_el("StorageClass", "STANDARD")))
+    parts.append("</ListBucketResult>")
+    ctx.listed = [("object_version", b.name, k, v.vid) for k, v in items]
+    return xml_resp("".join(parts))
+
+
+# ------------------------------------------------------------------ objects
+def op_HeadObject(ctx, srv, b):
+    vs = b.objs.get(ctx.key, [])
+    v = None
+    if ctx.version_id is not None:
+        v = next((x for x in vs if x.vid == ctx.version_id), None)
+    elif vs:
+        v = vs[0]
+    if v is None or v.marker:
+        return s3_error(ctx, 404, "NoSuchKey", "The specified key does not exist.")
+    return Resp(200, b"", [("ETag", v.etag), ("x-amz-version-id", v.vid), ("Content-Type", "binary/octet-stream"),
+                           ("Last-Modified", util.CLOCK.http_date())])
+
+
+def op_PutObject(ctx, srv, b):
+    err = check_body_checksum(ctx, required=False)
+    if err:
+        return err
+    v = b.put(ctx.key, len(ctx.body))
+    hdrs = [("ETag", v.etag)]
+    if b.versioning:
+        hdrs.append(("x-amz-version-id", v.vid))
+    return Resp(200, b"", hdrs)
+
+
+def op_DeleteObject(ctx, srv, b):
+    r = b.delete(ctx.key, ctx.version_id)
+    hdrs = []
+    if r["delete_marker"]:
+        hdrs.append(("x-amz-delete-marker", "true"))
+    vid = r["marker_vid"] if ctx.version_id is None else ctx.version_id
+    if vid is not None and b.versioning is not None:
+        hdrs.append(("x-amz-version-id", vid))
+    return Resp(204, b"", hdrs)
+
+
+def _local(tag):
+    return tag.rsplit("}", 1)[-1]
+
+
+def op_DeleteObjects(ctx, srv, b):
+    err = check_body_checksum(ctx, required=True)
+    if err:
+        return err
+    malformed = s3_error(ctx, 400, "MalformedXML", "The XML you provided was not well-formed or did not validate "
+                         "against our published schema")
+    if b"<!DOCTYPE" in ctx.body or b"<!ENTITY" in ctx.body:
+        return malformed
+    try:
+        root = ET.fromstring(ctx.body)
+    except ET.ParseError:
+        return malformed
+    if _local(root.tag) != "Delete":
+        return malformed
+    quiet = False
+    objs = []
+    for el in root:
+        name = _local(el.tag)
+        if name == "Quiet":
+            quiet = (el.text or "").strip().lower() == "true"
+        elif name == "Object":
+            key = vid = None
+            for c in el:
+                if _local(c.tag) == "Key":
+                    key = c.text or ""
+                elif _local(c.tag) == "VersionId":
+                    vid = c.text or ""
+            if key is None or key == "":
+                return malformed
+            objs.append((key, vid))
+        else:
+            return malformed
+    if not objs or len(objs) > 1000:
+        return malformed
+    ctx.count = len(objs)
+    key_fault = ctx.fault_of("key_errors")
+    failing = 0
+    parts = ['<DeleteResult xmlns="%s">' % S3_NS]
+    for key, vid in objs:
+        action = "s3:DeleteObjectVersion" if vid is not None else "s3:DeleteObject"
+        resource = "arn:aws:s3:::%s/%s" % (b.name, key)
+        vid_el = xml_el("VersionId", vid) if vid is not None else ""
+        if not srv.allowed(ctx, action, resource):
+            parts.append("<Error>%s%s%s%s</Error>" % (xml_el("Key", key), vid_el, xml_el("Code", "AccessDenied"),
+                                                      xml_el("Message", "Access Denied")))
+            ctx.key_errors += 1
+            continue
+        if key_fault is not None and failing < int(key_fault.params.get("n", 1)) \
+                and key_fault.item_matches(key) and (key, vid) not in key_fault.state:
+            key_fault.state[(key, vid)] = True
+            failing += 1
+            code = key_fault.params.get("code", "InternalError")
+            parts.append("<Error>%s%s%s%s</Error>" % (xml_el("Key", key), vid_el, xml_el("Code", code),
+                                                      xml_el("Message", "We encountered an internal error. "
+                                                             "Please try again.")))
+            ctx.key_errors += 1
+            continue
+        r = b.delete(key, vid)
+        if quiet:
+            continue
+        inner = xml_el("Key", key) + vid_el
+        if r["delete_marker"]:
+            inner += xml_el("DeleteMarker", "true")
+            if r["marker_vid"] is not None:
+                inner += xml_el("DeleteMarkerVersionId", r["marker_vid"])
+        parts.append("<Deleted>%s</Deleted>" % inner)
+    parts.append("</DeleteResult>")
+    add = ctx.fault_of("add_objects")
+    if add is not None:
+        n = int(add.params.get("n", 5))
+        seq = add.state.setdefault("seq", 0)
+        for j in range(n):
+            b.put("late/%s-%06d.json" % (add.id, seq + j), 100)
+        add.state["seq"] = seq + n
+    return xml_resp("".join(parts))

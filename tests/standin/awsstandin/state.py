@@ -1,0 +1,516 @@
+"""The stand-in's account: users, regions, buckets/objects, functions, layers.
+
+Everything is guarded by State.lock (an RLock); handlers hold it while they
+read or change resources.  See README.md for the fixture format.
+"""
+import base64
+import bisect
+import hashlib
+import json
+import os
+import random
+import threading
+import time
+import zlib
+
+from . import util
+from .policy import Policy, PolicyError
+
+DEFAULT_ACCOUNT = "123456789012"
+DEFAULT_USER = {
+    "user_name": "janitor-test",
+    "access_key": "AKIDJANITORTEST",
+    "secret_key": "janitor/test+secret/NOT-A-REAL-KEY/00000",
+    "user_id": "AIDAJANITORTEST00000",
+}
+DEFAULT_ROLE = "remotion-janitor-test-role"
+
+
+class FixtureError(ValueError):
+    pass
+
+
+class SortedNames:
+    """A sorted list of names with bisect-based insert/remove/after."""
+
+    def __init__(self, names=()):
+        self.items = sorted(set(names))
+
+    def add(self, name):
+        i = bisect.bisect_left(self.items, name)
+        if i == len(self.items) or self.items[i] != name:
+            self.items.insert(i, name)
+
+    def remove(self, name):
+        i = bisect.bisect_left(self.items, name)
+        if i < len(self.items) and self.items[i] == name:
+            del self.items[i]
+
+    def index_after(self, name):
+        return bisect.bisect_right(self.items, name)
+
+    def index_from(self, name):
+        return bisect.bisect_left(self.items, name)
+
+    def __len__(self):
+        return len(self.items)
+
+
+class Identity:
+    """A principal: a static IAM user or temporary credentials of a role."""
+
+    def __init__(self, kind, name, access_key, secret_key, account, policy_ref=None,
+                 user_id=None, token=None, expires=None, session=None):
+        self.kind = kind                  # "user" | "role"
+        self.name = name                  # user name or role name
+        self.access_key = access_key
+        self.secret_key = secret_key
+        self.account = account
+        self.policy_ref = policy_ref      # None = default policy; Policy object otherwise
+        self.token = token
+        self.expires = expires
+        self.session = session
+        if kind == "user":
+            self.arn = "arn:aws:iam::%s:user/%s" % (account, name)
+            self.principal_arn = self.arn
+            self.user_id = user_id or ("AIDA" + util.rand_str(16))
+        else:
+            self.principal_arn = "arn:aws:iam::%s:role/%s" % (account, name)
+            self.arn = "arn:aws:sts::%s:assumed-role/%s/%s" % (account, name, session)
+            self.user_id = (user_id or "AROA" + util.rand_str(16)) + ":" + session
+
+    @property
+    def temporary(self):
+        return self.token is not None
+
+    def variables(self):
+        return {"aws:username": self.name} if self.kind == "user" else {}
+
+
+class ObjVersion:
+    __slots__ = ("vid", "seq", "marker", "size", "mtime", "etag")
+
+    def __init__(self, vid, seq, marker, size, mtime, etag):
+        self.vid, self.seq, self.marker, self.size, self.mtime, self.etag = vid, seq, marker, size, mtime, etag
+
+
+class Bucket:
+    def __init__(self, name, region, created, versioning=None, website=False):
+        self.name = name
+        self.region = region
+        self.created = created
+        self.versioning = versioning      # None | "Enabled" | "Suspended"
+        self.website = website
+        self.keys = SortedNames()
+        self.objs = {}                    # key -> [ObjVersion], newest first
+        self.vseq = {}                    # (key, vid) -> seq, never pruned (markers stay valid)
+        self.seq = 0
+        self.bulk = False
+        self.rng = random.Random(zlib.crc32(name.encode("utf-8")))
+
+    def _new_vid(self):
+        # 32 characters of [A-Za-z0-9._], like S3's version ids.
+        raw = self.rng.getrandbits(192).to_bytes(24, "big")
+        return base64.b64encode(raw, altchars=b"._").decode("ascii")
+
+    def _add_version(self, key, marker, size, mtime, vid=None):
+        self.seq += 1
+        if vid is None:
+            vid = self._new_vid() if self.versioning == "Enabled" else "null"
+        vs = self.objs.get(key)
+        if vs is None:
+            vs = self.objs[key] = []
+            if self.bulk:
+                self.keys.items.append(key)       # sorted once at the end of the load
+            else:
+                self.keys.add(key)
+        if vid == "null" and vs:
+            vs[:] = [v for v in vs if v.vid != "null"]
+        # An ETag-shaped value, unique per version (no content is stored).
+        etag = "" if marker else '"%08x%024x"' % (zlib.crc32(key.encode("utf-8")),
+                                                            (self.seq * 0x9E3779B97F4A7C15) % (1 << 96))
+        v = ObjVersion(vid, self.seq, marker, 0 if marker else size, mtime, etag)
+        vs.insert(0, v)
+        self.vseq[(key, vid)] = self.seq
+        return v
+
+    def put(self, key, size=0, mtime=None):
+        return self._add_version(key, False, size, mtime if mtime is not None else util.CLOCK.now())
+
+    def add_marker(self, key, mtime=None):
+        return self._add_version(key, True, 0, mtime if mtime is not None else util.CLOCK.now())
+
+    def _drop_key_if_empty(self, key):
+        vs = self.objs.get(key)
+        if vs is not None and not vs:
+            del self.objs[key]
+            self.keys.remove(key)
+
+    def delete(self, key, vid=None):
+        """S3 delete semantics.  Returns dict(deleted=bool, delete_marker=bool, marker_vid=str|None)."""
+        vs = self.objs.get(key, [])
+        if vid is not None:
+            for i, v in enumerate(vs):
+                if v.vid == vid:
+                    del vs[i]
+                    self._drop_key_if_empty(key)
+                    return {"version_id": vid, "delete_marker": v.marker, "marker_vid": vid if v.marker else None}
+            return {"version_id": vid, "delete_marker": False, "marker_vid": None}
+        if self.versioning is None:
+            if vs:
+                del self.objs[key]
+                self.keys.remove(key)
+            return {"version_id": None, "delete_marker": False, "marker_vid": None}
+        m = self._add_version(key, True, 0, util.CLOCK.now(),
+                              vid=None if self.versioning == "Enabled" else "null")
+        return {"version_id": None, "delete_marker": True, "marker_vid": m.vid}
+
+    def version_count(self):
+        n = m = 0
+        for vs in self.objs.values():
+            for v in vs:
+                if v.marker:
+                    m += 1
+                else:
+                    n += 1
+        return n, m
+
+    def empty(self):
+        return not self.objs
+
+
+class Function:
+    def __init__(self, region, name, created, memory=2048, timeout=120, disk=2048,
+                 runtime="nodejs18.x", arch="arm64", description="", code_size=40000000):
+        self.region, self.name, self.created = region, name, created
+        self.memory, self.timeout, self.disk = memory, timeout, disk
+        self.runtime, self.arch, self.description, self.code_size = runtime, arch, description, code_size
+        self.revision = util.uuid_request_id()
+
+
+class LayerVersion:
+    def __init__(self, version, created, description="", runtimes=None, code_size=10000000, archs=None):
+        self.version, self.created, self.description = version, created, description
+        self.runtimes = runtimes if runtimes is not None else ["nodejs18.x"]
+        self.archs = archs if archs is not None else ["arm64"]
+        self.code_size = code_size
+
+
+class Layer:
+    def __init__(self, region, name):
+        self.region, self.name = region, name
+        self.versions = {}        # int -> LayerVersion
+        self.next_version = 1
+
+    def latest(self):
+        if not self.versions:
+            return None
+        return self.versions[max(self.versions)]
+
+
+class Region:
+    def __init__(self, name, enabled=True):
+        self.name = name
+        self.enabled = enabled
+        self.functions = {}
+        self.function_names = SortedNames()
+        self.layers = {}
+        self.layer_names = SortedNames()
+
+    def add_function(self, fn):
+        self.functions[fn.name] = fn
+        self.function_names.add(fn.name)
+
+    def remove_function(self, name):
+        if self.functions.pop(name, None) is None:
+            return False
+        self.function_names.remove(name)
+        return True
+
+    def layer(self, name, create=False):
+        ly = self.layers.get(name)
+        if ly is None and create:
+            ly = self.layers[name] = Layer(self.name, name)
+            self.layer_names.add(name)
+        return ly
+
+    def remove_layer_version(self, name, version):
+        ly = self.layers.get(name)
+        if ly is None or ly.versions.pop(version, None) is None:
+            return False
+        if not ly.versions:
+            # A layer without versions is no longer listed; version numbers
+            # are never reused, so keep the counter by keeping the object.
+            self.layer_names.remove(name)
+        return True
+
+
+def _created(d, base, what):
+    if "created" in d:
+        try:
+            return util.parse_iso(d["created"])
+        except ValueError as e:
+            raise FixtureError("%s: bad created: %s" % (what, e))
+    age = d.get("age_days", 30)
+    if not isinstance(age, (int, float)):
+        raise FixtureError("%s: age_days must be a number" % what)
+    return base - float(age) * 86400.0
+
+
+class State:
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.account = DEFAULT_ACCOUNT
+        self.regions = {}
+        self.known_regions = []
+        self.buckets = {}
+        self.bucket_names = SortedNames()
+        self.users = {}           # access key -> Identity (static)
+        self.temp = {}            # access key -> Identity (temporary)
+        self.default_policy = Policy.empty()
+        self.role_name = DEFAULT_ROLE
+        self.role_policy_ref = None
+        self.role_id = "AROAJANITORROLE00000"
+        self.owner_id = hashlib.sha256(b"standin-owner").hexdigest()
+        self.owner_name = "janitor-test-owner"
+        self.loaded_at = time.time()
+
+    # -------------------------------------------------------------- loading
+    def load_fixture(self, doc, base_dir=".", extra_users=(), keep_users=False):
+        """Replace resources (and, unless keep_users, users) from a fixture dict."""
+        if not isinstance(doc, dict):
+            raise FixtureError("fixture must be a JSON object")
+        base = util.CLOCK.now()
+        with self.lock:
+            account = str(doc.get("account_id", DEFAULT_ACCOUNT))
+            if len(account) != 12 or not account.isdigit():
+                raise FixtureError("account_id must be 12 digits")
+            regions = doc.get("regions", util.REMOTION_REGIONS)
+            disabled = doc.get("disabled_regions", util.DEFAULT_DISABLED_REGIONS)
+            if not isinstance(regions, list) or not isinstance(disabled, list):
+                raise FixtureError("regions and disabled_regions must be lists")
+            for r in disabled:
+                if r not in regions:
+                    raise FixtureError("disabled region %s is not in regions" % r)
+            new_regions = {r: Region(r, r not in disabled) for r in regions}
+            new_buckets = {}
+            for i, f in enumerate(doc.get("functions", [])):
+                what = "functions[%d]" % i
+                reg = new_regions.get(f.get("region"))
+                if reg is None or not isinstance(f.get("name"), str) or not f["name"]:
+                    raise FixtureError("%s: needs a name and a known region" % what)
+                if f["name"] in reg.functions:
+                    raise FixtureError("%s: duplicate function %s" % (what, f["name"]))
+                reg.add_function(Function(
+                    reg.name, f["name"], _created(f, base, what),
+                    memory=int(f.get("memory_mb", 2048)), timeout=int(f.get("timeout_s", 120)),
+                    disk=int(f.get("disk_mb", 2048)), runtime=f.get("runtime", "nodejs18.x"),
+                    arch=f.get("architecture", "arm64"), description=f.get("description", ""),
+                    code_size=int(f.get("code_size", 40000000))))
+            for i, l in enumerate(doc.get("layers", [])):
+                what = "layers[%d]" % i
+                reg = new_regions.get(l.get("region"))
+                if reg is None or not isinstance(l.get("name"), str) or not l["name"]:
+                    raise FixtureError("%s: needs a name and a known region" % what)
+                ly = reg.layer(l["name"], create=True)
+                vers = l.get("versions", [])
+                if isinstance(vers, int):
+                    vers = [{"version": n + 1, "age_days": 30 - n} for n in range(vers)]
+                for j, v in enumerate(vers):
+                    num = int(v.get("version", ly.next_version))
+                    if num < 1 or num in ly.versions:
+                        raise FixtureError("%s.versions[%d]: bad or duplicate version" % (what, j))
+                    ly.versions[num] = LayerVersion(num, _created(v, base, what),
+                                                    description=v.get("description", ""),
+                                                    runtimes=v.get("runtimes"),
+                                                    code_size=int(v.get("code_size", 10000000)))
+                    ly.next_version = max(ly.next_version, num + 1)
+                if "next_version" in l:
+                    ly.next_version = max(ly.next_version, int(l["next_version"]))
+                if not ly.versions:
+                    reg.layer_names.remove(ly.name)
+            for i, b in enumerate(doc.get("buckets", [])):
+                what = "buckets[%d]" % i
+                name = b.get("name")
+                if not isinstance(name, str) or not name or b.get("region") not in new_regions:
+                    raise FixtureError("%s: needs a name and a known region" % what)
+                if name in new_buckets:
+                    raise FixtureError("%s: duplicate bucket %s" % (what, name))
+                vz = b.get("versioning")
+                if vz not in (None, "Enabled", "Suspended"):
+                    raise FixtureError("%s: versioning must be null, Enabled or Suspended" % what)
+                bk = Bucket(name, b["region"], _created(b, base, what), vz, bool(b.get("website", False)))
+                self._load_objects(bk, b, base, what)
+                new_buckets[name] = bk
+
+            users = {} if not keep_users else dict(self.users)
+            if not keep_users:
+                for i, u in enumerate(doc.get("users", [DEFAULT_USER])):
+                    ident = self._user_from(u, account, base_dir, "users[%d]" % i)
+                    users[ident.access_key] = ident
+                for u in extra_users:
+                    ident = self._user_from(u, account, base_dir, "--user")
+                    users[ident.access_key] = ident
+            role = doc.get("role", {})
+            self.account = account
+            self.known_regions = list(regions)
+            self.regions = new_regions
+            self.buckets = new_buckets
+            self.bucket_names = SortedNames(new_buckets)
+            self.users = users
+            self.role_name = role.get("name", DEFAULT_ROLE)
+            if "policy" in role or "policy_file" in role:
+                self.role_policy_ref = self._policy_from(role, base_dir, "role")
+            self.owner_name = doc.get("owner_display_name", "janitor-test-owner")
+            self.loaded_at = base
+
+    def _load_objects(self, bk, b, base, what):
+        # Build versions oldest first so that the newest ends up first.
+        saved = bk.versioning
+        bk.bulk = True
+        if saved == "Suspended":
+            bk.versioning = "Enabled"   # older versions have real ids
+        for j, o in enumerate(b.get("objects", [])):
+            key = o.get("key")
+            if not isinstance(key, str) or not key:
+                raise FixtureError("%s.objects[%d]: key required" % (what, j))
+            created = _created(o, base, what)
+            nvers = int(o.get("versions", 1))
+            if saved is None and (nvers > 1 or o.get("delete_marker")):
+                raise FixtureError("%s.objects[%d]: versions/delete markers need a versioned bucket" % (what, j))
+            for n in range(nvers):
+                bk.put(key, int(o.get("size", 1024)), created + n * 60.0)
+            if o.get("delete_marker"):
+                bk.add_marker(key, created + nvers * 60.0)
+        gen = b.get("generate")
+        if gen:
+            count = int(gen.get("count", 0))
+            prefix = gen.get("prefix", "renders/")
+            nvers = int(gen.get("versions", 1))
+            dm_every = int(gen.get("delete_marker_every", 0))
+            created = _created(gen, base, what)
+            if saved is None and (nvers > 1 or dm_every):
+                raise FixtureError("%s.generate: versions/delete markers need a versioned bucket" % what)
+            for n in range(count):
+                key = "%s%06d/out.mp4" % (prefix, n)
+                for k in range(nvers):
+                    bk.put(key, int(gen.get("size", 4096)), created + k * 60.0)
+                if dm_every and n % dm_every == 0:
+                    bk.add_marker(key, created + nvers * 60.0)
+        bk.versioning = saved
+        bk.bulk = False
+        bk.keys.items.sort()
+
+    def _policy_from(self, d, base_dir, what):
+        if "policy_file" in d:
+            p = d["policy_file"]
+            if p in ("", "-", None):
+                return Policy.empty()
+            path = p if os.path.isabs(p) else os.path.join(base_dir, p)
+            try:
+                return Policy.from_file(path)
+            except (OSError, PolicyError) as e:
+                raise FixtureError("%s: policy_file: %s" % (what, e))
+        if "policy" in d:
+            pol = d["policy"]
+            if pol in (None, "default"):
+                return None
+            try:
+                return Policy(pol, d.get("policy_name", "inline-policy"))
+            except PolicyError as e:
+                raise FixtureError("%s: %s" % (what, e))
+        return None
+
+    def _user_from(self, u, account, base_dir, what):
+        if not isinstance(u, dict):
+            raise FixtureError("%s: must be an object" % what)
+        for k in ("user_name", "access_key", "secret_key"):
+            if not isinstance(u.get(k), str) or not u[k]:
+                raise FixtureError("%s: %s required" % (what, k))
+        return Identity("user", u["user_name"], u["access_key"], u["secret_key"], account,
+                        policy_ref=self._policy_from(u, base_dir, what), user_id=u.get("user_id"))
+
+    # -------------------------------------------------------------- lookups
+    def policy_for(self, ident):
+        if ident.kind == "role":
+            return self.role_policy_ref or self.default_policy
+        return ident.policy_ref or self.default_policy
+
+    def find_identity(self, access_key):
+        with self.lock:
+            return self.users.get(access_key) or self.temp.get(access_key)
+
+    def find_principal(self, arn):
+        """Identity for a user ARN, or a role-credential stand-in for the role ARN."""
+        with self.lock:
+            for u in self.users.values():
+                if u.arn == arn:
+                    return u
+            if arn == "arn:aws:iam::%s:role/%s" % (self.account, self.role_name):
+                return Identity("role", self.role_name, "-", "-", self.account,
+                                user_id=self.role_id, session="simulation")
+        return None
+
+    def region(self, name):
+        return self.regions.get(name)
+
+    # -------------------------------------------------------------- temp creds
+    def issue_temp(self, ttl):
+        with self.lock:
+            ak = "ASIA" + util.rand_str(16)
+            sk = util.rand_str(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+            tok = "FwoGZXIvYXdzE" + util.rand_str(200, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") + "=="
+            ident = Identity("role", self.role_name, ak, sk, self.account, token=tok,
+                             expires=util.CLOCK.now() + ttl, user_id=self.role_id,
+                             session="i-0standin%08d" % len(self.temp))
+            self.temp[ak] = ident
+            return ident
+
+    def expire_temp(self):
+        with self.lock:
+            now = util.CLOCK.now()
+            for ident in self.temp.values():
+                ident.expires = min(ident.expires, now - 1)
+            return len(self.temp)
+
+    # -------------------------------------------------------------- dump
+    def dump(self, objects=False):
+        with self.lock:
+            out = {"account_id": self.account,
+                   "regions": [{"name": r.name, "enabled": r.enabled} for r in self.regions.values()],
+                   "functions": [], "layers": [], "buckets": [],
+                   "users": [{"user_name": u.name, "access_key": u.access_key, "arn": u.arn}
+                             for u in self.users.values()],
+                   "temporary_credentials": [{"access_key": t.access_key, "expires": util.iso_z(t.expires),
+                                              "expired": t.expires <= util.CLOCK.now()}
+                                             for t in self.temp.values()]}
+            for r in self.regions.values():
+                for n in r.function_names.items:
+                    f = r.functions[n]
+                    out["functions"].append({"region": r.name, "name": n, "created": util.iso_s3(f.created)})
+                for n in r.layer_names.items:
+                    ly = r.layers[n]
+                    out["layers"].append({"region": r.name, "name": n,
+                                          "versions": [{"version": v, "created": util.iso_s3(ly.versions[v].created)}
+                                                       for v in sorted(ly.versions)]})
+            for n in self.bucket_names.items:
+                b = self.buckets[n]
+                nv, nm = b.version_count()
+                d = {"name": n, "region": b.region, "created": util.iso_s3(b.created),
+                     "versioning": b.versioning, "website": b.website,
+                     "keys": len(b.objs), "versions": nv, "delete_markers": nm}
+                if objects:
+                    d["objects"] = [{"key": k, "versions": [{"version_id": v.vid, "delete_marker": v.marker}
+                                                           for v in b.objs[k]]}
+                                    for k in b.keys.items]
+                out["buckets"].append(d)
+            return out
+
+
+def load_fixture_file(state, path, extra_users=()):
+    try:
+        with open(path, "rb") as f:
+            doc = json.loads(f.read())
+    except (OSError, ValueError) as e:
+        raise FixtureError("cannot read fixture %s: %s" % (path, e))
+    state.load_fixture(doc, os.path.dirname(os.path.abspath(path)), extra_users)
