@@ -9,17 +9,18 @@
  *
  * Our own accounting bounds the transfers handed to curl, in total and per
  * host:port; the rest wait in one FIFO queue per host, and the next to start
- * is the oldest waiting request whose host has room.  curl's connection
- * limits are set to the same numbers, so curl never has to hold a transfer
- * back itself and keep-alive connections are reused.
+ * is the oldest waiting request whose host has room.  curl's per-host
+ * connection limit is the same number, so curl never has to hold a transfer
+ * back itself, and keep-alive connections are reused.
  *
  * A transfer is in exactly one place: its host's queue (QUEUED), the running
  * list (RUNNING), the done list (DONE: result known, callback pending), or
- * being called back (CALLING).  Callbacks run only from the done list and
- * never while we are inside curl, so a callback may submit, cancel, or free
- * the engine.  The engine's memory is released from the close callbacks of
- * its libuv handles, so the frames above a callback that freed the engine
- * still find it valid.
+ * being called back (CALLING).  Callbacks run only from the done list: at
+ * the end of a loop callback, once curl has returned, or from an idle handle
+ * on the next turn for what finished outside one (a cancel).  So a callback
+ * may submit, cancel, or free the engine.  The engine's memory is released
+ * from the close callbacks of its libuv handles, so the frames above a
+ * callback that freed the engine still find it valid.
  */
 #include <ctype.h>
 #include <limits.h>
@@ -82,6 +83,7 @@ struct http_xfer {
   size_t max_body;
   struct curl_slist *hdrs;
   int toobig;                   /* 1: body cap hit, 2: header cap hit */
+  int broken;                   /* a socket of it could not be watched */
   http_done_cb cb;
   void *arg;
   struct http_response resp;
@@ -105,10 +107,11 @@ struct http_engine {
   uint64_t seq;
   struct http_stats st;
   unsigned handles;             /* open libuv handles (timer, idle, polls) */
+  int broken;                   /* some transfer is marked broken */
   int closing;
 };
 
-/* ---- small lists ---------------------------------------------------------- */
+/* ---- small lists -------------------------------------------------------- */
 
 static void xl_push(struct xlist *l, struct http_xfer *x)
 {
@@ -134,7 +137,7 @@ static void xl_remove(struct xlist *l, struct http_xfer *x)
   x->next = x->prev = NULL;
 }
 
-/* ---- engine lifetime ------------------------------------------------------ */
+/* ---- engine lifetime ---------------------------------------------------- */
 
 static void engine_release(struct http_engine *e)
 {
@@ -175,7 +178,7 @@ static void sock_close(struct http_engine *e, struct sock *s)
   uv_close((uv_handle_t *)&s->poll, on_sock_closed);
 }
 
-/* ---- hosts ---------------------------------------------------------------- */
+/* ---- hosts -------------------------------------------------------------- */
 
 static struct host *host_get(struct http_engine *e, const char *key)
 {
@@ -242,7 +245,7 @@ out:
   return rc;
 }
 
-/* ---- transfers ------------------------------------------------------------ */
+/* ---- transfers ---------------------------------------------------------- */
 
 static void slist_wipe_free(struct curl_slist *l)
 {
@@ -525,10 +528,21 @@ static void check_multi_info(struct http_engine *e)
     err = map_result(x, res, &msg);
     xfer_done(e, x, err, msg);
   }
+  if(e->broken) {
+    struct http_xfer *next;
+    e->broken = 0;
+    for(struct http_xfer *x = e->running.head; x; x = next) {
+      next = x->next;
+      if(x->broken) {
+        xfer_detach(e, x);
+        xfer_done(e, x, JAN_EHTTP, "cannot watch the connection's socket");
+      }
+    }
+  }
   pump(e);
 }
 
-/* ---- curl's callbacks and the loop's ------------------------------------- */
+/* ---- curl's callbacks and the loop's ------------------------------------ */
 
 static void on_timer(uv_timer_t *t)
 {
@@ -583,13 +597,30 @@ static void on_poll(uv_poll_t *p, int status, int events)
   deliver(e);
 }
 
+/* A socket that cannot be watched fails its transfer once socket_action
+ * has returned.  (Returning -1 to curl would mark the whole multi handle
+ * dead.) */
+static int watch_failed(struct http_engine *e, CURL *easy, curl_socket_t fd,
+                        int rc)
+{
+  char *priv = NULL;
+
+  jlog_err("http", "cannot watch socket %d: %s", (int)fd,
+           rc ? uv_strerror(rc) : "out of memory");
+  if(easy && curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv) == CURLE_OK &&
+     priv) {
+    ((struct http_xfer *)(void *)priv)->broken = 1;
+    e->broken = 1;
+  }
+  return 0;
+}
+
 static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *arg,
                           void *sockp)
 {
   struct http_engine *e = arg;
   struct sock *s = sockp;
-  int events = 0;
-  (void)easy;
+  int events = 0, rc;
 
   if(what == CURL_POLL_REMOVE) {
     if(s) {
@@ -603,11 +634,11 @@ static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *arg,
   if(!s) {
     s = calloc(1, sizeof(*s));
     if(!s)
-      return -1;
-    if(uv_poll_init_socket(e->loop, &s->poll, fd)) {
-      jlog_err("http", "cannot watch socket %d", (int)fd);
+      return watch_failed(e, easy, fd, 0);
+    rc = uv_poll_init_socket(e->loop, &s->poll, fd);
+    if(rc) {
       free(s);
-      return -1;
+      return watch_failed(e, easy, fd, rc);
     }
     s->e = e;
     s->fd = fd;
@@ -624,12 +655,13 @@ static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *arg,
   if(what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
     events |= UV_WRITABLE;
   s->events = events;
-  if(uv_poll_start(&s->poll, events, on_poll))
-    return -1;
+  rc = uv_poll_start(&s->poll, events, on_poll);
+  if(rc)
+    return watch_failed(e, easy, fd, rc);
   return 0;
 }
 
-/* ---- public --------------------------------------------------------------- */
+/* ---- public ------------------------------------------------------------- */
 
 int http_engine_new(uv_loop_t *loop, const struct http_opts *opts,
                     struct http_engine **out)
@@ -661,7 +693,8 @@ int http_engine_new(uv_loop_t *loop, const struct http_opts *opts,
   mc |= curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
   mc |= curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
   mc |= curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
-  mc |= curl_multi_setopt(e->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_NOTHING);
+  mc |= curl_multi_setopt(e->multi, CURLMOPT_PIPELINING,
+                          (long)CURLPIPE_NOTHING);
   /* curl never needs to hold a transfer back: we hand it at most
    * host_concurrency per host and concurrency in all.  Connections, idle
    * ones included, are bounded to twice the transfers, so that keep-alive
@@ -717,8 +750,10 @@ void http_engine_free(struct http_engine *e)
     xfer_detach(e, x);
     xfer_done(e, x, JAN_ECANCELED, NULL);
   }
-  while((h = e->hosts))
-    host_maybe_free(e, h);
+  while((h = e->hosts)) {        /* all idle by now */
+    e->hosts = h->next;
+    free(h);
+  }
 
   while(e->npool)
     curl_easy_cleanup(e->pool[--e->npool]);

@@ -31,7 +31,7 @@
 
 #include "janitor/http.h"
 
-/* ---- the test server ----------------------------------------------------- */
+/* ---- the test server ---------------------------------------------------- */
 
 static struct {
   pid_t pid;
@@ -163,6 +163,8 @@ static int server_stop(void **state)
 /* The server's counters through a plain blocking socket (test code only):
  * connections accepted so far (this one included) and the peak of
  * concurrent requests since the last reset. */
+static long server_requests;   /* requests seen, as of the last count */
+
 static void server_count(int reset, long *conns, long *peak)
 {
   struct sockaddr_in sa;
@@ -195,10 +197,12 @@ static void server_count(int reset, long *conns, long *peak)
   *conns = json_object_get_int(v);
   assert_true(json_object_object_get_ex(j, "peak", &v));
   *peak = json_object_get_int(v);
+  assert_true(json_object_object_get_ex(j, "requests", &v));
+  server_requests = json_object_get_int(v);
   json_object_put(j);
 }
 
-/* ---- helpers --------------------------------------------------------------- */
+/* ---- helpers ------------------------------------------------------------ */
 
 struct result {
   int calls;
@@ -295,6 +299,24 @@ static void run_until(uv_loop_t *loop, const int *count, int want,
   assert_false(g.fired);
 }
 
+static void on_tick(uv_timer_t *t)
+{
+  (*(int *)t->data)++;
+}
+
+/* Runs the loop for ms milliseconds. */
+static void run_for(uv_loop_t *loop, uint64_t ms)
+{
+  uv_timer_t t;
+  int ticks = 0;
+  uv_timer_init(loop, &t);
+  t.data = &ticks;
+  uv_timer_start(&t, on_tick, ms, 0);
+  run_until(loop, &ticks, 1, ms + 5000);
+  uv_close((uv_handle_t *)&t, NULL);
+  uv_run(loop, UV_RUN_NOWAIT);
+}
+
 static void engine_end(uv_loop_t *loop, struct http_engine *e)
 {
   http_engine_free(e);
@@ -344,7 +366,7 @@ static char *hex(const void *p, size_t n)
   return out;
 }
 
-/* ---- round trips ------------------------------------------------------------ */
+/* ---- round trips -------------------------------------------------------- */
 
 static void test_get_roundtrip(void **state)
 {
@@ -404,9 +426,20 @@ static void test_get_roundtrip(void **state)
   jbuf_free(&fake.headers);
   assert_int_equal(http_response_header(&fake, "A", v, sizeof(v)), 0);
 
+  /* The path goes as given (as signed): dot segments are not squashed. */
+  req.url = url(srv.port, "/echo/a/../b/./c%2Fd");
+  req.headers = NULL;
+  result_free(&r);
+  do_req(&loop, e, &req, &r);
+  assert_int_equal(r.status, 200);
+  j = json_tokener_parse(r.body);
+  assert_non_null(j);
+  assert_string_equal(echo_field(j, "path"), "/echo/a/../b/./c%2Fd");
+  json_object_put(j);
+
   http_engine_stats(e, &st);
-  assert_int_equal(st.started, 1);
-  assert_int_equal(st.finished, 1);
+  assert_int_equal(st.started, 2);
+  assert_int_equal(st.finished, 2);
   assert_int_equal(st.inflight_now, 0);
   assert_int_equal(st.queued_now, 0);
   assert_int_equal(st.connects, 1);
@@ -428,7 +461,6 @@ static void test_methods(void **state)
   struct http_request req;
   struct result r;
   json_object *j;
-  char v[32];
   (void)state;
 
   assert_non_null(big);
@@ -544,7 +576,6 @@ static void test_methods(void **state)
   assert_int_equal(r.body_len, 10);
   assert_string_equal(r.body, "xxxxxxxxxx");
   result_free(&r);
-  (void)v;
   free(big);
   engine_end(&loop, e);
 }
@@ -756,7 +787,7 @@ static void test_submit_from_callback_reuse(void **state)
   engine_end(&loop, c.e);
 }
 
-/* ---- failures ------------------------------------------------------------- */
+/* ---- failures ----------------------------------------------------------- */
 
 static void test_timeout(void **state)
 {
@@ -878,7 +909,7 @@ static void test_invalid(void **state)
   struct http_engine *e;
   struct http_opts o = opts_default();
   struct http_request req = { .method = "GET" };
-  struct http_xfer *x = (struct http_xfer *)&req;
+  struct http_xfer *x = (struct http_xfer *)(void *)&req;  /* not NULL */
   struct result r = { 0 };
   (void)state;
 
@@ -917,14 +948,17 @@ static void test_cancel(void **state)
   struct http_opts o = opts_default();
   struct http_request slow = { .method = "GET",
                                .url = url(srv.port, "/delay?ms=3000") };
-  struct http_request fast = { .method = "GET", .url = url(srv.port, "/echo") };
+  struct http_request fast = { .method = "GET",
+                               .url = url(srv.port, "/echo") };
   struct http_xfer *xa, *xb, *xc;
   struct result a = { 0 }, b = { 0 }, c = { 0 };
   struct http_stats st;
+  long conns, peak, reqs;
   uint64_t t0 = uv_hrtime();
   (void)state;
 
   o.concurrency = 1;
+  server_count(1, &conns, &peak);
   assert_int_equal(uv_loop_init(&loop), 0);
   assert_int_equal(http_engine_new(&loop, &o, &e), JAN_OK);
   assert_int_equal(http_submit(e, &slow, on_done, &a, &xa), JAN_OK);
@@ -933,18 +967,31 @@ static void test_cancel(void **state)
   http_engine_stats(e, &st);
   assert_int_equal(st.inflight_now, 1);
   assert_int_equal(st.queued_now, 2);
-  /* Let the slow one reach the server. */
-  uv_run(&loop, UV_RUN_NOWAIT);
-  uv_run(&loop, UV_RUN_NOWAIT);
-  http_cancel(xb);                        /* queued */
+
+  /* The slow one in flight and being served; then the queued one is
+   * canceled: told on a later turn, never from inside http_cancel. */
+  run_for(&loop, 100);
+  reqs = server_requests;
+  server_count(0, &conns, &peak);
+  assert_int_equal(server_requests - reqs, 1);
+  http_cancel(xb);
   http_cancel(xb);                        /* again: no effect */
-  http_cancel(xa);                        /* in flight */
-  assert_int_equal(a.calls + b.calls, 0);  /* never from inside cancel */
+  assert_int_equal(b.calls, 0);
+  run_until(&loop, &b.calls, 1, 2000);
+  assert_int_equal(b.err, JAN_ECANCELED);
+  assert_string_equal(b.errmsg, "canceled");
+  assert_int_equal(b.status, 0);
+  http_engine_stats(e, &st);
+  assert_int_equal(st.inflight_now, 1);
+  assert_int_equal(st.queued_now, 1);
+
+  /* In flight. */
+  http_cancel(xa);
+  assert_int_equal(a.calls, 0);
   run_until(&loop, &c.calls, 1, 5000);
   assert_int_equal(a.calls, 1);
   assert_int_equal(b.calls, 1);
   assert_int_equal(a.err, JAN_ECANCELED);
-  assert_int_equal(b.err, JAN_ECANCELED);
   assert_int_equal(c.err, 0);             /* the freed slot went on */
   assert_int_equal(c.status, 200);
   assert_true((uv_hrtime() - t0) / 1000000 < 2500);
@@ -957,18 +1004,33 @@ static void test_cancel(void **state)
   assert_int_equal(a.calls + b.calls + c.calls, 3);
 }
 
-/* A callback that cancels others. */
+/* A callback that cancels others: one in flight, one that may have
+ * finished in the same turn (its result not yet told), one queued.  Like
+ * a real caller, each victim forgets its handle when told. */
+struct victim {
+  struct result r;
+  struct http_xfer *x;
+};
+
 struct canceller {
   struct result r;
-  struct http_xfer *victims[2];
+  struct victim v[3];
 };
+
+static void on_victim(void *arg, struct http_response *resp)
+{
+  struct victim *v = arg;
+  v->x = NULL;
+  on_done(&v->r, resp);
+}
 
 static void on_cancel_others(void *arg, struct http_response *resp)
 {
   struct canceller *k = arg;
   on_done(&k->r, resp);
-  http_cancel(k->victims[0]);
-  http_cancel(k->victims[1]);
+  for(int i = 0; i < 3; i++)
+    if(k->v[i].x)
+      http_cancel(k->v[i].x);
 }
 
 static void test_cancel_from_callback(void **state)
@@ -978,34 +1040,38 @@ static void test_cancel_from_callback(void **state)
   struct http_opts o = opts_default();
   struct http_request slow = { .method = "GET",
                                .url = url(srv.port, "/delay?ms=3000") };
-  struct http_request fast = { .method = "GET", .url = url(srv.port, "/echo") };
+  struct http_request fast = { .method = "GET",
+                               .url = url(srv.port, "/echo") };
   struct canceller k;
-  struct result v1 = { 0 }, v2 = { 0 };
+  struct victim *v = k.v;
   uint64_t t0 = uv_hrtime();
   (void)state;
 
   memset(&k, 0, sizeof(k));
-  o.concurrency = 2;
+  o.concurrency = 3;
   assert_int_equal(uv_loop_init(&loop), 0);
   assert_int_equal(http_engine_new(&loop, &o, &e), JAN_OK);
-  assert_int_equal(http_submit(e, &slow, on_done, &v1, &k.victims[0]),
-                   JAN_OK);
+  assert_int_equal(http_submit(e, &slow, on_victim, &v[0], &v[0].x), JAN_OK);
   assert_int_equal(http_submit(e, &fast, on_cancel_others, &k, NULL), JAN_OK);
-  assert_int_equal(http_submit(e, &slow, on_done, &v2, &k.victims[1]),
+  assert_int_equal(http_submit(e, &fast, on_victim, &v[1], &v[1].x), JAN_OK);
+  assert_int_equal(http_submit(e, &slow, on_victim, &v[2], &v[2].x),
                    JAN_OK);                 /* queued */
-  run_until(&loop, &v2.calls, 1, 5000);
-  run_until(&loop, &v1.calls, 1, 5000);
+  run_until(&loop, &v[0].r.calls, 1, 5000);
+  run_until(&loop, &v[2].r.calls, 1, 5000);
   assert_int_equal(k.r.calls, 1);
   assert_int_equal(k.r.err, 0);
-  assert_int_equal(v1.calls, 1);
-  assert_int_equal(v2.calls, 1);
-  assert_int_equal(v1.err, JAN_ECANCELED);
-  assert_int_equal(v2.err, JAN_ECANCELED);
+  assert_int_equal(v[0].r.err, JAN_ECANCELED);
+  assert_int_equal(v[2].r.err, JAN_ECANCELED);
+  run_until(&loop, &v[1].r.calls, 1, 5000);
+  /* Told before the cancel: its own answer; otherwise canceled. */
+  assert_true(v[1].r.err == 0 || v[1].r.err == JAN_ECANCELED);
   assert_true((uv_hrtime() - t0) / 1000000 < 2500);
+  for(int i = 0; i < 3; i++)
+    result_free(&v[i].r);
   result_free(&k.r);
-  result_free(&v1);
-  result_free(&v2);
   engine_end(&loop, e);
+  for(int i = 0; i < 3; i++)
+    assert_int_equal(v[i].r.calls, 1);
 }
 
 struct freeing {
@@ -1077,7 +1143,8 @@ static void test_free_from_callback(void **state)
 {
   uv_loop_t loop;
   struct http_opts o = opts_default();
-  struct http_request fast = { .method = "GET", .url = url(srv.port, "/echo") };
+  struct http_request fast = { .method = "GET",
+                               .url = url(srv.port, "/echo") };
   struct freeing f;
   uint64_t t0 = uv_hrtime();
   (void)state;
@@ -1106,7 +1173,7 @@ static void test_free_from_callback(void **state)
   assert_int_equal(uv_loop_close(&loop), 0);
 }
 
-/* ---- TLS ------------------------------------------------------------------ */
+/* ---- TLS ---------------------------------------------------------------- */
 
 static void test_tls(void **state)
 {
@@ -1153,7 +1220,7 @@ static void test_tls(void **state)
   }
 }
 
-/* ---- many requests: memory and speed --------------------------------------- */
+/* ---- many requests: memory and speed ------------------------------------ */
 
 struct pump {
   struct http_engine *e;
@@ -1213,7 +1280,9 @@ static void test_many_requests(void **state)
   long rss0, rss1;
   uint64_t t0, t1;
   double cpu0, cpu1;
-  const int n = 5000;
+  const char *pre = getenv("LD_PRELOAD");
+  /* Under valgrind (its preload is seen) fewer: it checks leaks itself. */
+  const int n = pre && strstr(pre, "vgpreload") ? 2000 : 10000;
   (void)state;
 
   memset(&p, 0, sizeof(p));
@@ -1246,7 +1315,10 @@ static void test_many_requests(void **state)
   assert_true(st.connects <= 32);
   /* No growth per request: a generous bound, far below 5000 x anything. */
   assert_true((long long)m1.uordblks - (long long)m0.uordblks < 256 * 1024);
+#if !defined(__SANITIZE_ADDRESS__)
+  /* (ASan's quarantine holds freed memory back: no RSS figure there.) */
   assert_true(rss1 - rss0 < 8 * 1024);
+#endif
   engine_end(&loop, p.e);
 }
 

@@ -9,19 +9,21 @@ bound) and, given a certificate and key, on a TLS port.  Once listening it
 writes "plain plain2 tls" (tls 0 when none) to PORTFILE, atomically.
 
 Endpoints:
-  /echo            JSON: method, path, headers as [name, value] pairs in
-                   order, body as hex
-  /delay?ms=N      answers "ok" after N ms
+  /echo, /echo/... JSON: method, path (as received), headers as [name,
+                   value] pairs in order, body as hex
+  /delay?ms=N      answers "ok" after N ms (gives up when the client goes)
   /status?code=N   answers with that status (a Location for 3xx)
   /big?bytes=N     N bytes of 'x'; &chunked=1 without a Content-Length
   /reset           promises 100000 bytes, sends 100, then resets
   /interim         a 103 with X-Early, then a 200 with X-Final
   /headers?n=N     N headers of about 60 bytes each
-  /count           JSON: connections accepted, peak of concurrent requests
-                   (/count itself excluded); /count?reset=1 zeroes the peak
+  /count           JSON: connections accepted, requests, peak of concurrent
+                   requests (/count itself excluded); ?reset=1 zeroes the
+                   peak
 """
 import json
 import os
+import select
 import socket
 import ssl
 import struct
@@ -37,6 +39,9 @@ stats = {"connections": 0, "active": 0, "peak": 0, "requests": 0}
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in separate writes: without this, Nagle and
+    # the client's delayed ACK add 40 ms to every answer.
+    disable_nagle_algorithm = True
     server_version = "janitor-test"
     sys_version = ""
 
@@ -75,6 +80,24 @@ class Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(n) if n else b""
 
+    def wait(self, secs):
+        """Sleeps, but returns False early once the client has gone (a
+        canceled or timed-out request), so that no stale request stays
+        active into the next test."""
+        end = time.monotonic() + secs
+        conn = self.connection
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                return True
+            if isinstance(conn, ssl.SSLSocket):
+                time.sleep(min(left, 0.01))
+                continue
+            r, _, _ = select.select([conn], [], [], min(left, 0.01))
+            if r and not conn.recv(1, socket.MSG_PEEK):
+                self.close_connection = True
+                return False
+
     def route(self):
         u = urlsplit(self.path)
         q = {k: v[0] for k, v in parse_qs(u.query).items()}
@@ -84,7 +107,8 @@ class Handler(BaseHTTPRequestHandler):
                 out = dict(stats)
                 if q.get("reset"):
                     stats["peak"] = 0
-            return self.reply(200, json.dumps(out).encode(), "application/json")
+            return self.reply(200, json.dumps(out).encode(),
+                              "application/json")
         with lock:
             stats["active"] += 1
             stats["requests"] += 1
@@ -96,14 +120,14 @@ class Handler(BaseHTTPRequestHandler):
             self.leave()
 
     def serve(self, path, q, body):
-        if path == "/echo":
+        if path == "/echo" or path.startswith("/echo/"):
             out = {"method": self.command, "path": self.path,
                    "headers": [[k, v] for k, v in self.headers.items()],
                    "body": body.hex()}
             self.reply(200, json.dumps(out).encode(), "application/json")
         elif path == "/delay":
-            time.sleep(int(q.get("ms", "0")) / 1000.0)
-            self.reply(200, b"ok")
+            if self.wait(int(q.get("ms", "0")) / 1000.0):
+                self.reply(200, b"ok")
         elif path == "/status":
             code = int(q.get("code", "200"))
             extra = [("Location", "/echo")] if 300 <= code < 400 else []
