@@ -20,8 +20,11 @@
  * bytes, a NUL byte, nesting deeper than the tokener's default depth, a
  * wrong type, a clock out of range, an empty or repeated key, more than
  * STATE_MAX_BYTES, not a regular file) makes the file corrupt: it is
- * renamed aside and the state starts empty.  Starting empty restarts every
- * grace clock at the next sweep, so it can only lengthen a grace.
+ * renamed aside (as PATH.corrupt-<epoch>, or .corrupt-<epoch>.N when that
+ * is taken) and the state starts empty.  Starting empty restarts every
+ * grace clock at the next sweep, so it can only lengthen a grace.  Running
+ * out of memory or descriptors says nothing about the file: it is left in
+ * place and the load fails.
  *
  * All file access goes through a descriptor of the state directory
  * (openat() and friends): the directory is checked once (not world-
@@ -298,6 +301,20 @@ out:
 
 /* ---- Load ---- */
 
+/* Not the file's fault: no reason to move it aside. */
+static const char oom[] = "out of memory";
+
+/* A key for a message: printable ASCII only, at most 60 bytes. */
+static const char *printable(const char *k, char *buf, size_t size)
+{
+  size_t i;
+
+  for(i = 0; k[i] && i + 1 < size && i < 60; i++)
+    buf[i] = k[i] >= 0x20 && k[i] < 0x7f && k[i] != '"' ? k[i] : '?';
+  buf[i] = '\0';
+  return buf;
+}
+
 static int clock_cmp(const void *a, const void *b)
 {
   const struct state_clock *x = a, *y = b;
@@ -306,7 +323,7 @@ static int clock_cmp(const void *a, const void *b)
 
 /*
  * Parse the file content into st (empty).  NULL on success, else why the
- * file is corrupt (in reason), with st left empty.
+ * file is corrupt (in reason) or oom, with st left empty.
  */
 static const char *parse_state(const char *buf, size_t len, struct state *st,
                                char *reason, size_t rsize)
@@ -314,6 +331,8 @@ static const char *parse_state(const char *buf, size_t len, struct state *st,
   struct json_tokener *tok = NULL;
   struct json_object *root = NULL, *v, *clocks;
   struct json_object_iterator it, end;
+  const char *why = reason;
+  char kbuf[64];
   size_t n;
 
   if(memchr(buf, '\0', len)) {
@@ -321,10 +340,8 @@ static const char *parse_state(const char *buf, size_t len, struct state *st,
     goto corrupt;
   }
   tok = json_tokener_new();
-  if(!tok) {
-    snprintf(reason, rsize, "out of memory");
-    goto corrupt;
-  }
+  if(!tok)
+    return oom;
   json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
   root = json_tokener_parse_ex(tok, buf, (int)len);
   if(!root || json_tokener_get_error(tok) != json_tokener_success ||
@@ -361,7 +378,7 @@ static const char *parse_state(const char *buf, size_t len, struct state *st,
   if(n) {
     st->clocks = calloc(n, sizeof(*st->clocks));
     if(!st->clocks) {
-      snprintf(reason, rsize, "out of memory");
+      why = oom;
       goto corrupt;
     }
     st->cap = n;
@@ -374,13 +391,15 @@ static const char *parse_state(const char *buf, size_t len, struct state *st,
     int64_t since;
 
     if(!c || !json_object_is_type(c, json_type_int)) {
-      snprintf(reason, rsize, "the clock of \"%.80s\" is not an integer", k);
+      snprintf(reason, rsize, "the clock of \"%s\" is not an integer",
+               printable(k, kbuf, sizeof(kbuf)));
       goto corrupt;
     }
     /* json-c saturates integers too large for int64 to INT64_MAX. */
     since = json_object_get_int64(c);
     if(since < 0 || since > STATE_CLOCK_MAX) {
-      snprintf(reason, rsize, "the clock of \"%.80s\" is out of range", k);
+      snprintf(reason, rsize, "the clock of \"%s\" is out of range",
+               printable(k, kbuf, sizeof(kbuf)));
       goto corrupt;
     }
     if(!*k || st->n == n) {
@@ -389,7 +408,7 @@ static const char *parse_state(const char *buf, size_t len, struct state *st,
     }
     st->clocks[st->n].key = strdup(k);
     if(!st->clocks[st->n].key) {
-      snprintf(reason, rsize, "out of memory");
+      why = oom;
       goto corrupt;
     }
     st->clocks[st->n++].since = since;
@@ -399,8 +418,8 @@ static const char *parse_state(const char *buf, size_t len, struct state *st,
     qsort(st->clocks, st->n, sizeof(*st->clocks), clock_cmp);
   for(size_t i = 1; i < st->n; i++) {
     if(!strcmp(st->clocks[i - 1].key, st->clocks[i].key)) {
-      snprintf(reason, rsize, "the clock \"%.80s\" appears twice",
-               st->clocks[i].key);
+      snprintf(reason, rsize, "the clock \"%s\" appears twice",
+               printable(st->clocks[i].key, kbuf, sizeof(kbuf)));
       goto corrupt;
     }
   }
@@ -415,12 +434,12 @@ corrupt:
   json_object_put(root);
   if(tok)
     json_tokener_free(tok);
-  return reason;
+  return why;
 }
 
 /*
  * Read an open state file.  NULL and st filled, or why it is unusable (in
- * reason).
+ * reason), or oom.
  */
 static const char *read_state(int fd, struct state *st, char *reason,
                               size_t rsize)
@@ -457,10 +476,13 @@ static const char *read_state(int fd, struct state *st, char *reason,
     if(r == 0)
       break;
     rc = jbuf_add(&b, chunk, (size_t)r);
-    if(rc) {
-      snprintf(reason, rsize, rc == JAN_ETOOBIG ? "larger than %u bytes" :
-               "out of memory (%u bytes max)", STATE_MAX_BYTES);
+    if(rc == JAN_ETOOBIG) {
+      snprintf(reason, rsize, "larger than %u bytes", STATE_MAX_BYTES);
       why = reason;
+      break;
+    }
+    if(rc) {
+      why = oom;
       break;
     }
   }
@@ -563,6 +585,11 @@ int state_load(struct state *st, const char *path, struct jbuf *warn)
   else {
     why = read_state(fd, st, reason, sizeof(reason));
     close(fd);
+  }
+  if(why == oom) {
+    msg_line(warn, "%s: out of memory while reading it", path);
+    close(dfd);
+    return JAN_ENOMEM;
   }
   if(why)
     keep_aside(dfd, path, base, why, warn);

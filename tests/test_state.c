@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -32,6 +33,13 @@ struct fx {
   char dir[64];
   char path[128];               /* dir/state.json */
   char audit[128];              /* dir/audit.jsonl */
+  /* Children and pipes, ended and closed by teardown whatever happened:
+     a failed test must not leave a child holding the lock (or the output
+     of ctest) forever. */
+  pid_t kids[8];
+  int nkids;
+  int fds[8];
+  int nfds;
 };
 
 static int setup(void **state)
@@ -62,6 +70,14 @@ static int rm_one(const char *p, const struct stat *sb, int flag,
 static int teardown(void **state)
 {
   struct fx *f = *state;
+  for(int i = 0; i < f->nfds; i++)
+    close(f->fds[i]);
+  for(int i = 0; i < f->nkids; i++) {
+    if(f->kids[i] > 0) {
+      kill(f->kids[i], SIGKILL);
+      waitpid(f->kids[i], NULL, 0);
+    }
+  }
   chmod(f->dir, 0700);
   nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
   free(f);
@@ -69,6 +85,43 @@ static int teardown(void **state)
 }
 
 /* ---- Helpers ---- */
+
+/* fork(); the child dies with the parent. */
+static pid_t spawn(struct fx *f)
+{
+  pid_t parent = getpid(), pid;
+
+  assert_true(f->nkids < (int)JAN_ARRAY_SIZE(f->kids));
+  pid = fork();
+  assert_true(pid >= 0);
+  if(pid == 0) {
+    if(prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+      _exit(99);
+    return 0;
+  }
+  f->kids[f->nkids++] = pid;
+  return pid;
+}
+
+/* Wait for a child; its exit status. */
+static int reap(struct fx *f, pid_t pid)
+{
+  int status;
+
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  for(int i = 0; i < f->nkids; i++)
+    if(f->kids[i] == pid)
+      f->kids[i] = 0;
+  return status;
+}
+
+static void make_pipe(struct fx *f, int p[2])
+{
+  assert_true(f->nfds + 2 <= (int)JAN_ARRAY_SIZE(f->fds));
+  assert_int_equal(pipe(p), 0);
+  f->fds[f->nfds++] = p[0];
+  f->fds[f->nfds++] = p[1];
+}
 
 static void write_file(const char *path, const void *data, size_t len)
 {
@@ -886,24 +939,19 @@ static void test_check_dir(void **state)
 /* ---- The lock ---- */
 
 /*
- * A child that takes the lock, says 'L' (or 'E' on failure) on ready, waits
- * for a byte on go, waits 50 ms and releases.  With go == -1 it holds the
- * lock until killed.
+ * A child that takes the lock, says 'L' (or 'E' on failure) on ready, then
+ * waits for a byte on go: then it waits 50 ms and lets go of the lock.
  */
-static pid_t lock_child(const char *path, int ready, int go)
+static pid_t lock_child(struct fx *f, int ready, int go)
 {
-  pid_t pid = fork();
-  assert_true(pid >= 0);
+  pid_t pid = spawn(f);
   if(pid == 0) {
-    int fd = state_lock(path, 0, NULL, NULL);
+    int fd = state_lock(f->path, 0, NULL, NULL);
     char c = fd >= 0 ? 'L' : 'E';
     if(write(ready, &c, 1) != 1)
       _exit(2);
     if(fd < 0)
       _exit(1);
-    if(go < 0)
-      for(;;)
-        pause();
     if(read(go, &c, 1) != 1)
       _exit(3);
     usleep(50000);
@@ -931,9 +979,9 @@ static void test_lock_busy_then_free(void **state)
   pid_t child;
 
   jbuf_init(&err, 4096);
-  assert_int_equal(pipe(ready), 0);
-  assert_int_equal(pipe(go), 0);
-  child = lock_child(f->path, ready[1], go[0]);
+  make_pipe(f, ready);
+  make_pipe(f, go);
+  child = lock_child(f, ready[1], go[0]);
   wait_ready(ready[0]);
 
   assert_int_equal(state_lock(f->path, 0, &holder, &err), JAN_EBUSY);
@@ -957,12 +1005,8 @@ static void test_lock_busy_then_free(void **state)
   assert_string_equal(content, want);
   free(content);
   state_unlock(fd);
-  assert_int_equal(waitpid(child, &status, 0), child);
+  status = reap(f, child);
   assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  close(ready[0]);
-  close(ready[1]);
-  close(go[0]);
-  close(go[1]);
   jbuf_free(&err);
 }
 
@@ -974,9 +1018,9 @@ static void test_lock_wait_times_out(void **state)
   int64_t t0, dt;
   pid_t child;
 
-  assert_int_equal(pipe(ready), 0);
-  assert_int_equal(pipe(go), 0);
-  child = lock_child(f->path, ready[1], go[0]);
+  make_pipe(f, ready);
+  make_pipe(f, go);
+  child = lock_child(f, ready[1], go[0]);
   wait_ready(ready[0]);
   t0 = ms_now();
   assert_int_equal(state_lock(f->path, 150, &holder, NULL), JAN_EBUSY);
@@ -985,34 +1029,29 @@ static void test_lock_wait_times_out(void **state)
   assert_true(dt < 1000);
   assert_int_equal(holder, (long)child);
   assert_int_equal(write(go[1], "g", 1), 1);
-  assert_int_equal(waitpid(child, &status, 0), child);
+  status = reap(f, child);
   assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  close(ready[0]);
-  close(ready[1]);
-  close(go[0]);
-  close(go[1]);
 }
 
 static void test_lock_kill9(void **state)
 {
   struct fx *f = *state;
-  int ready[2], fd, status;
+  int ready[2], go[2], fd, status;
   long holder = 0;
   pid_t child;
 
-  assert_int_equal(pipe(ready), 0);
-  child = lock_child(f->path, ready[1], -1);
+  make_pipe(f, ready);
+  make_pipe(f, go);
+  child = lock_child(f, ready[1], go[0]);
   wait_ready(ready[0]);
   assert_int_equal(state_lock(f->path, 0, &holder, NULL), JAN_EBUSY);
   assert_int_equal(holder, (long)child);
   assert_int_equal(kill(child, SIGKILL), 0);
-  assert_int_equal(waitpid(child, &status, 0), child);
-  assert_true(WIFSIGNALED(status));
+  status = reap(f, child);
+  assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
   fd = state_lock(f->path, 0, &holder, NULL);
   assert_true(fd >= 0);
   state_unlock(fd);
-  close(ready[0]);
-  close(ready[1]);
 }
 
 /* flock() is per open file: a second lock in one process is refused. */
@@ -1279,8 +1318,7 @@ static void test_audit_processes(void **state)
   assert_non_null(l);
   memset(seen, 0, sizeof(seen));
   for(int k = 0; k < 4; k++) {
-    kids[k] = fork();
-    assert_true(kids[k] >= 0);
+    kids[k] = spawn(f);
     if(kids[k] == 0) {
       struct audit a;
       char name[1600];
@@ -1301,8 +1339,7 @@ static void test_audit_processes(void **state)
     }
   }
   for(int k = 0; k < 4; k++) {
-    int status;
-    assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
+    int status = reap(f, kids[k]);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   }
   n = audit_lines(f->audit, l, 256);
@@ -1368,8 +1405,7 @@ static void test_audit_short_write(void **state)
   int status;
   pid_t pid;
 
-  pid = fork();
-  assert_true(pid >= 0);
+  pid = spawn(f);
   if(pid == 0) {
     struct audit a;
     struct rlimit rl;
@@ -1398,7 +1434,7 @@ static void test_audit_short_write(void **state)
     audit_close(&a);
     _exit(0);
   }
-  assert_int_equal(waitpid(pid, &status, 0), pid);
+  status = reap(f, pid);
   assert_true(WIFEXITED(status));
   assert_int_equal(WEXITSTATUS(status), 0);
 

@@ -30,9 +30,11 @@ struct audit_record {
 };
 
 void audit_init(struct audit *a);
-/* Open for appending (create 0640, O_NOFOLLOW|O_CLOEXEC). */
+/* Open for appending (O_RDWR|O_APPEND, create 0640, O_NOFOLLOW|O_CLOEXEC;
+   refused in a world-writable directory).  JAN_EIO, reason in err. */
 int audit_open(struct audit *a, const char *path, struct jbuf *err);
-/* One line, written with a single write(2) and made durable. */
+/* One line, written with a single write(2) and made durable (fdatasync).
+   JAN_EIO (errno set) or JAN_ENOMEM. */
 int audit_write(struct audit *a, const struct audit_record *r);
 void audit_close(struct audit *a);
 

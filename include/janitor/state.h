@@ -39,15 +39,23 @@ void state_free(struct state *st);
  * empty.  A corrupt or unreadable one: renamed aside when possible, a
  * warning appended to warn ("FILE: ... kept as FILE.corrupt-N; starting
  * empty"), st empty, and JAN_OK: the caller goes on.  JAN_EIO only when the
- * directory itself is unusable (e.g. world-writable: refused, see below).
+ * directory itself is unusable (e.g. world-writable: refused, see below)
+ * or when path is a symbolic link (tampering: neither followed nor moved);
+ * JAN_ENOMEM when memory ran out (the file is left in place).  Warnings
+ * are appended as lines separated by '\n'.
  */
 int state_load(struct state *st, const char *path, struct jbuf *warn);
-/* Atomic write; refuses a world-writable directory or a symlinked file. */
+/*
+ * Atomic write; refuses a world-writable directory or a symlinked file.
+ * JAN_EIO (reason in err), JAN_ETOOBIG (over STATE_MAX_BYTES: it could not
+ * be loaded back) or JAN_ENOMEM; PATH is then as it was.
+ */
 int state_save(const struct state *st, const char *path, struct jbuf *err);
 
 /* The clock for key, or -1. */
 int64_t state_clock_get(const struct state *st, const char *key);
-/* Set (insert or replace) the clock for key. */
+/* Set (insert or replace) the clock for key; JAN_EINVAL for an empty key
+   or since outside 0..253402300799 (what a load would refuse). */
 int state_clock_set(struct state *st, const char *key, int64_t since);
 /* Replace st->last_sweep (takes ownership of obj). */
 void state_set_last_sweep(struct state *st, struct json_object *obj);
