@@ -87,6 +87,13 @@ def run_measured(cmd, env, stdin=subprocess.DEVNULL):
             "out": p.stdout, "err": p.stderr}
 
 
+def phase_s(log, ops):
+    """From the first arrival to the last answer of these operations, as the
+    stand-in saw them (its per-request latency included)."""
+    es = [e for e in log if e["operation"] in ops]
+    return max(e["t"] + e["duration_ms"] / 1000.0 for e in es) - min(e["t"] for e in es)
+
+
 def tool_env(si):
     env = jl.base_env(AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="", AWS_RETRY_MODE="standard")
     env["PATH"] = os.environ.get("PATH", "/usr/bin:/bin")
@@ -165,6 +172,8 @@ def bench_bucket(a):
         log = si.log()
         pages = sum(1 for e in log if e["operation"] in ("ListObjectVersions", "ListObjectsV2"))
         batches = sum(1 for e in log if e["operation"] == "DeleteObjects")
+        phase = phase_s(log, ("DeleteBucketWebsite", "ListObjectVersions", "ListObjectsV2", "DeleteObjects",
+                              "DeleteBucket"))
         rows.append(("remotion-janitor (delete bucket)", m))
     finally:
         jan.cleanup()
@@ -185,7 +194,9 @@ def bench_bucket(a):
         finally:
             si.stop()
     chain = (a.objects + 999) // 1000 * a.latency_ms / 1000.0
-    print("janitor: %d list pages, %d DeleteObjects batches" % (pages, batches))
+    print("janitor: %d list pages, %d DeleteObjects batches; emptying and deleting took %.3f s "
+          "(%.2f x the listing chain) of the sweep's %.3f s" % (pages, batches, phase, phase / chain,
+                                                              rows[0][1]["wall"]))
     table("emptying and deleting a %d-object bucket, %d ms per request" % (a.objects, a.latency_ms), rows, chain)
     print("  target: janitor wall <= 1.3 x the listing chain (%.3f s)" % (1.3 * chain))
 
@@ -201,6 +212,9 @@ def bench_functions(a):
         assert m["rc"] == 0, m["err"]
         s = json.loads(m["out"])["summary"]
         bound = s["deleted"] / 64.0 * a.latency_ms / 1000.0
+        phase = phase_s(si.log(), ("DeleteFunction",))
+        print("janitor: the deletions took %.3f s (%.2f x the bound) of the sweep's %.3f s" % (
+            phase, phase / bound, m["wall"]))
         table("deleting %d functions in 21 regions, %d ms per request, 64 in flight" % (s["deleted"], a.latency_ms),
               [("remotion-janitor (delete functions)", m)], bound)
         print("  bound: candidates / in-flight limit x latency; target <= 1.3 x (%.3f s); the listing "
