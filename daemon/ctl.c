@@ -655,8 +655,13 @@ static char *ask_status(const char *path, char *err, size_t errlen)
       nanosleep(&ts, NULL);
       continue;
     }
-    snprintf(err, errlen, "%s", errno == EAGAIN ? "connection timed out"
-             : strerror(errno));
+    if(errno == EACCES || errno == EPERM)
+      snprintf(err, errlen, "%s (socket_mode decides who may connect; "
+               "with the shipped unit, root and the group "
+               "remotion-janitor)", strerror(errno));
+    else
+      snprintf(err, errlen, "%s", errno == EAGAIN ? "connection timed out"
+               : strerror(errno));
     close(fd);
     return NULL;
   }

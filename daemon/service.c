@@ -14,6 +14,9 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,9 +82,7 @@ struct service {
   uv_timer_t watchdog_timer;
   uv_timer_t stop_timer;        /* stop_timeout, then the cancel grace */
   uv_timer_t finish_timer;      /* deferred end of a sweep */
-  int handles_open;
 
-  int64_t started_wall_ms;
   uint64_t started_mono_ms;
   uint64_t sched_from_mono_ms;  /* the next sweep is counted from here */
   int sched_first;              /* the first sweep is still to come */
@@ -96,7 +97,6 @@ struct service {
 
   int stopping;
   int stopped;
-  int exit_code;
   char status_text[512];        /* the last STATUS= sent */
 };
 
@@ -672,6 +672,11 @@ static void on_finish(uv_timer_t *t)
   svc->run = NULL;
   run_release(run);
   uv_timer_stop(&svc->tick_timer);
+#ifdef __GLIBC__
+  /* A sweep's answers and buffers are gone; the daemon now idles for
+   * hours: give the freed pages back instead of keeping them resident. */
+  malloc_trim(0);
+#endif
 
   if(svc->stopping) {
     uv_timer_stop(&svc->stop_timer);
@@ -1032,7 +1037,6 @@ int service_run(const struct service_opts *o)
   }
   xmlInitParser();
   uv_loop_init(&svc->loop);
-  svc->started_wall_ms = wall_ms();
   svc->started_mono_ms = uv_now(&svc->loop);
 
   svc->rt = rt_ref_open(&svc->loop, &svc->cfg->c, &rc);
@@ -1094,7 +1098,6 @@ int service_run(const struct service_opts *o)
   update_status(svc, "READY=1");
 
   uv_run(&svc->loop, UV_RUN_DEFAULT);
-  code = svc->exit_code;
   goto out;
 
 fail:
