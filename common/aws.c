@@ -47,7 +47,8 @@ struct aws_client {
   int64_t clock_offset;
   unsigned tokens;
   uint64_t rng;
-  int shutting_down;
+  int shutting_down;             /* cancel everything */
+  int draining;                  /* send nothing new */
   int freed;
   size_t ncalls;
   struct aws_call *calls;         /* all live calls, for shutdown */
@@ -276,10 +277,22 @@ static void client_release(struct aws_client *c)
 
 static void call_finish(struct aws_call *k, int err);
 
+void aws_client_drain(struct aws_client *c)
+{
+  struct aws_call *k, *next;
+  c->draining = 1;
+  for(k = c->calls; k; k = next) {
+    next = k->next;
+    if(!k->xfer && k->timer && uv_is_active((uv_handle_t *)k->timer))
+      call_finish(k, JAN_ECANCELED);
+  }
+}
+
 void aws_client_shutdown(struct aws_client *c)
 {
   struct aws_call *k, *next;
   c->shutting_down = 1;
+  c->draining = 1;
   for(k = c->calls; k; k = next) {
     next = k->next;
     if(k->xfer)
@@ -474,7 +487,7 @@ static void creds_ready(void *arg, int rc, const struct aws_creds *cr,
     call_finish(k, rc == JAN_ECANCELED ? JAN_ECANCELED : JAN_ECREDS);
     return;
   }
-  if(c->shutting_down) {
+  if(c->draining) {
     call_finish(k, JAN_ECANCELED);
     return;
   }
@@ -601,7 +614,7 @@ fail:
 
 static void attempt_start(struct aws_call *k)
 {
-  if(k->c->shutting_down) {
+  if(k->c->draining) {
     call_finish(k, JAN_ECANCELED);
     return;
   }
@@ -828,7 +841,7 @@ static void http_done(void *arg, struct http_response *hr)
 
 retry:
   if(aws_is_retryable(&k->resp) && k->attempts < c->max_attempts &&
-     !c->shutting_down) {
+     !c->draining) {
     unsigned cost = timeout ? RETRY_COST_TIMEOUT : RETRY_COST;
     if(c->tokens >= cost) {
       uint64_t cap = c->retry_base_ms << (k->attempts - 1 < 16 ? k->attempts - 1 : 16);
@@ -862,7 +875,7 @@ int aws_send(struct aws_client *c, const struct aws_request *req, aws_cb cb,
 {
   struct aws_call *k;
 
-  if(c->shutting_down)
+  if(c->draining)
     return JAN_ECANCELED;
   if(!req->method || !req->op || req->service >= AWS_SVC_COUNT ||
      (req->service != AWS_SVC_IAM && (!req->region || !*req->region)) ||

@@ -938,8 +938,9 @@ static void on_stop_signal(uv_signal_t *h, int signum)
     return;
   }
   span(grace, in, sizeof(in));
-  jlog_notice(TAG, "%s: stopping; the sweep in progress gets %s to finish",
-              name, in);
+  jlog_notice(TAG, "%s: stopping; no new requests, and those in flight get "
+              "%s to finish", name, in);
+  aws_client_drain(svc->run->rt->rt.aws);
   if(!grace)
     cancel_run(svc);
   else

@@ -43,7 +43,15 @@ int aws_client_new(const struct aws_client_opts *o, struct aws_client **out);
 /* Pending retry timers are closed; calls in flight complete with
  * JAN_ECANCELED.  Memory is released from close callbacks: run the loop. */
 void aws_client_free(struct aws_client *c);
-/* Stop issuing new attempts: pending retries end with JAN_ECANCELED. */
+/*
+ * Stop sending anything new (SIGTERM's first step): aws_send() refuses
+ * with JAN_ECANCELED, calls waiting for a retry end with JAN_ECANCELED, and
+ * an answer that would need another attempt ends its call; transfers
+ * already in flight run to their end.
+ */
+void aws_client_drain(struct aws_client *c);
+/* Drain, and cancel the transfers in flight too (their calls end with
+ * JAN_ECANCELED on a later loop turn). */
 void aws_client_shutdown(struct aws_client *c);
 
 /*
