@@ -639,15 +639,14 @@ fail:
   return NULL;
 }
 
-int state_save(const struct state *st, const char *path, struct jbuf *err)
+int state_write_atomic(const char *path, const void *data, size_t len,
+                       unsigned mode, struct jbuf *err)
 {
-  struct json_object *root = NULL;
   struct jbuf tmp;
-  const char *base, *text;
-  size_t len;
+  const char *base;
   int dfd = -1, fd = -1, rc, created = 0;
 
-  JAN_REQUIRE(st && path);
+  JAN_REQUIRE(path && (data || !len));
   jbuf_init(&tmp, 8192);
   rc = dir_open(path, &base, &dfd, err);
   if(rc) {
@@ -663,22 +662,6 @@ int state_save(const struct state *st, const char *path, struct jbuf *err)
     rc = JAN_EIO;
     goto out;
   }
-  root = state_to_json(st);
-  text = root ? json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
-                                               JSON_C_TO_STRING_NOSLASHESCAPE)
-              : NULL;
-  if(!text) {
-    msg_line(err, "%s: out of memory", path);
-    rc = JAN_ENOMEM;
-    goto out;
-  }
-  len = strlen(text);
-  if(len + 1 > STATE_MAX_BYTES) {
-    msg_line(err, "%s: the state would exceed %u bytes; not written", path,
-             STATE_MAX_BYTES);
-    rc = JAN_ETOOBIG;
-    goto out;
-  }
   if(jbuf_printf(&tmp, "%s.tmp.%ld", base, (long)getpid())) {
     msg_line(err, "%s: name too long", path);
     rc = JAN_EIO;
@@ -687,13 +670,15 @@ int state_save(const struct state *st, const char *path, struct jbuf *err)
 
   rc = JAN_EIO;
   fd = openat(dfd, jbuf_str(&tmp),
-              O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+              O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+              (mode_t)mode);
   if(fd < 0 && errno == EEXIST) {
     /* Our pid in the name: a leftover of a killed process that had it
        (a daemon is often pid 1 in a container). */
     (void)unlinkat(dfd, jbuf_str(&tmp), 0);
     fd = openat(dfd, jbuf_str(&tmp),
-                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                (mode_t)mode);
   }
   if(fd < 0) {
     msg_line(err, "%s.tmp.%ld: cannot create: %s", path, (long)getpid(),
@@ -701,7 +686,8 @@ int state_save(const struct state *st, const char *path, struct jbuf *err)
     goto out;
   }
   created = 1;
-  if(write_all(fd, text, len) || write_all(fd, "\n", 1)) {
+  /* The mode asked for, whatever the process's umask. */
+  if(fchmod(fd, (mode_t)mode) || write_all(fd, data, len)) {
     msg_line(err, "%s.tmp.%ld: write: %s", path, (long)getpid(),
              strerror(errno));
     goto out;
@@ -740,8 +726,38 @@ out:
     (void)unlinkat(dfd, jbuf_str(&tmp), 0);
   if(dfd >= 0)
     close(dfd);
-  json_object_put(root);
   jbuf_free(&tmp);
+  return rc;
+}
+
+int state_save(const struct state *st, const char *path, struct jbuf *err)
+{
+  struct json_object *root;
+  const char *text;
+  struct jbuf doc;
+  int rc;
+
+  JAN_REQUIRE(st && path);
+  root = state_to_json(st);
+  text = root ? json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+                                               JSON_C_TO_STRING_NOSLASHESCAPE)
+              : NULL;
+  if(!text) {
+    msg_line(err, "%s: out of memory", path);
+    json_object_put(root);
+    return JAN_ENOMEM;
+  }
+  jbuf_init(&doc, STATE_MAX_BYTES - 1);
+  if(jbuf_addstr(&doc, text) || jbuf_addc(&doc, '\n')) {
+    msg_line(err, "%s: the state would exceed %u bytes; not written", path,
+             STATE_MAX_BYTES);
+    rc = JAN_ETOOBIG;
+  }
+  else {
+    rc = state_write_atomic(path, doc.ptr, doc.len, 0640, err);
+  }
+  jbuf_free(&doc);
+  json_object_put(root);
   return rc;
 }
 

@@ -161,62 +161,37 @@ static int parse_args(struct cli *c, int argc, char **argv)
   return EXIT_OK;
 }
 
+/* The service options that name the config and its overrides. */
+static struct service_opts cli_service_opts(const struct cli *c)
+{
+  struct service_opts so = {
+    .config = c->config, .regions = c->regions, .nregions = c->nregions,
+    .profile = c->profile, .socket = c->socket
+  };
+  return so;
+}
+
 /*
  * The config: the -c file, else the default path when it exists, else the
- * built-in defaults; then the command line's overrides.  Every error is
- * printed; returns EXIT_USAGE on any.
+ * built-in defaults; then the command line's overrides (one function for
+ * the CLI and the daemon: service_load_config).  Every error is printed;
+ * EXIT_USAGE on any.
  */
 static int load_config(const struct cli *c, struct jan_config *cfg)
 {
+  struct service_opts so = cli_service_opts(c);
   struct jbuf errs;
-  const char *path = c->config;
-  struct stat st;
   int rc;
 
-  rc = config_defaults(cfg);
+  jbuf_init(&errs, 1024 * 1024);
+  rc = service_load_config(&so, cfg, &errs);
   if(rc) {
-    fprintf(stderr, "remotion-janitor: %s\n", jan_strerror(rc));
-    return EXIT_USAGE;
+    if(strncmp(jbuf_str(&errs), "--region", 8) == 0)
+      fputs("remotion-janitor: ", stderr);
+    fputs(jbuf_str(&errs), stderr);
   }
-  if(!path && stat(JAN_DEFAULT_CONFIG, &st) == 0)
-    path = JAN_DEFAULT_CONFIG;
-  if(path) {
-    jbuf_init(&errs, 1024 * 1024);
-    rc = config_load(cfg, path, &errs);
-    if(rc) {
-      fputs(jbuf_str(&errs), stderr);
-      if(!errs.len)
-        fprintf(stderr, "%s: %s\n", path, jan_strerror(rc));
-      jbuf_free(&errs);
-      return EXIT_USAGE;
-    }
-    jbuf_free(&errs);
-  }
-  if(c->nregions) {
-    for(size_t i = 0; i < cfg->nregions; i++)
-      free(cfg->regions[i]);
-    cfg->nregions = 0;
-    for(size_t i = 0; i < c->nregions; i++) {
-      if(!config_region_known(c->regions[i])) {
-        fprintf(stderr, "remotion-janitor: --region %s: not one of "
-                "Remotion's regions\n", c->regions[i]);
-        return EXIT_USAGE;
-      }
-      cfg->regions[cfg->nregions] = strdup(c->regions[i]);
-      if(!cfg->regions[cfg->nregions])
-        return EXIT_USAGE;
-      cfg->nregions++;
-    }
-  }
-  if(c->profile) {
-    free(cfg->profile);
-    cfg->profile = strdup(c->profile);
-  }
-  if(c->socket) {
-    free(cfg->socket);
-    cfg->socket = strdup(c->socket);
-  }
-  return EXIT_OK;
+  jbuf_free(&errs);
+  return rc ? EXIT_USAGE : EXIT_OK;
 }
 
 static int check_config(struct cli *c)
@@ -491,10 +466,7 @@ int main(int argc, char **argv)
   case MODE_STATUS:
   case MODE_DAEMON:
   default: {
-    struct service_opts so = {
-      .config = c.config, .regions = c.regions, .nregions = c.nregions,
-      .profile = c.profile, .socket = c.socket
-    };
+    struct service_opts so = cli_service_opts(&c);
     return c.mode == MODE_STATUS ? service_status(&so, c.json)
                                  : service_run(&so);
   }

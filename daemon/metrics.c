@@ -3,14 +3,11 @@
  * then one sample per line.  Label values are escaped (\\, \", \n) even
  * though region and type names never need it.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "janitor/state.h"
 #include "metrics.h"
 
 #define METRICS_MAX (4u * 1024 * 1024)
@@ -188,76 +185,24 @@ int metrics_format(struct jbuf *out, const struct inventory *inv,
   return rc ? JAN_ETOOBIG : JAN_OK;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-  while(n) {
-    ssize_t w = write(fd, p, n);
-    if(w < 0) {
-      if(errno == EINTR)
-        continue;
-      return -1;
-    }
-    p += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
 int metrics_write(const char *path, const struct inventory *inv,
                   const struct metrics_counters *c, int exit_code,
                   struct jbuf *err)
 {
-  struct jbuf text, tmp;
-  int fd = -1, rc;
+  struct jbuf text;
+  int rc;
 
   jbuf_init(&text, METRICS_MAX);
-  jbuf_init(&tmp, 8192);
   rc = metrics_format(&text, inv, c, exit_code);
-  if(rc) {
+  if(rc)
     jbuf_printf(err, "%s: the metrics do not fit in %u bytes", path,
                 METRICS_MAX);
-    goto out;
-  }
-  rc = JAN_EIO;
-  /* The textfile collector only reads *.prom: a ".tmp" suffix keeps a
-   * half-written file out of its sight. */
-  if(jbuf_printf(&tmp, "%s.%ld.tmp", path, (long)getpid())) {
-    jbuf_printf(err, "%s: path too long", path);
-    goto out;
-  }
-  unlink(jbuf_str(&tmp));
-  fd = open(jbuf_str(&tmp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-            O_CLOEXEC, 0644);
-  if(fd < 0) {
-    jbuf_printf(err, "%s: %s", jbuf_str(&tmp), strerror(errno));
-    goto out;
-  }
-  /* Readable by the exporter whatever the service's UMask. */
-  if(fchmod(fd, 0644) || write_all(fd, text.ptr ? text.ptr : "", text.len)) {
-    jbuf_printf(err, "%s: %s", jbuf_str(&tmp), strerror(errno));
-    goto out_unlink;
-  }
-  if(close(fd)) {
-    fd = -1;
-    jbuf_printf(err, "%s: %s", jbuf_str(&tmp), strerror(errno));
-    goto out_unlink;
-  }
-  fd = -1;
-  if(rename(jbuf_str(&tmp), path)) {
-    jbuf_printf(err, "%s: %s", path, strerror(errno));
-    goto out_unlink;
-  }
-  rc = JAN_OK;
-  goto out;
-out_unlink:
-  if(fd >= 0)
-    close(fd);
-  fd = -1;
-  unlink(jbuf_str(&tmp));
-out:
-  if(fd >= 0)
-    close(fd);
-  jbuf_free(&tmp);
+  else
+    /* The temporary name ends in ".tmp.PID", so the textfile collector,
+     * which reads only *.prom, never sees a half-written file; 0644 lets
+     * the exporter read it whatever the service's UMask. */
+    rc = state_write_atomic(path, text.ptr ? text.ptr : "", text.len, 0644,
+                            err);
   jbuf_free(&text);
   return rc;
 }

@@ -52,6 +52,15 @@ int state_load(struct state *st, const char *path, struct jbuf *warn);
  */
 int state_save(const struct state *st, const char *path, struct jbuf *err);
 
+/*
+ * Write data to path atomically, as state_save() does (temporary file in
+ * the same directory, fsync, rename, fsync of the directory; never through
+ * a symbolic link, never into a world-writable directory); the file gets
+ * mode whatever the umask.  Also used for the metrics textfile.
+ */
+int state_write_atomic(const char *path, const void *data, size_t len,
+                       unsigned mode, struct jbuf *err);
+
 /* The clock for key, or -1. */
 int64_t state_clock_get(const struct state *st, const char *key);
 /* Set (insert or replace) the clock for key; JAN_EINVAL for an empty key
