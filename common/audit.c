@@ -31,6 +31,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -242,36 +243,45 @@ static int torn_tail(int fd)
   return pread(fd, &c, 1, sb.st_size - 1) == 1 && c != '\n';
 }
 
-int audit_write(struct audit *a, const struct audit_record *r)
+int audit_write_many(struct audit *a, const struct audit_record *r, size_t n)
 {
-  struct jbuf line;
+  struct jbuf lines;
   const char *p;
-  size_t n;
+  size_t left;
   int rc = JAN_EIO, e = 0, locked;
 
-  JAN_REQUIRE(a && r);
+  JAN_REQUIRE(a && (r || !n));
   if(a->fd < 0) {
     errno = EBADF;
     return JAN_EIO;
   }
+  if(!n)
+    return JAN_OK;
   /* A leading '\n' is built in, and written only to close a torn line. */
-  jbuf_init(&line, AUDIT_LINE_MAX);
-  if(jbuf_addc(&line, '\n') || build_line(r, &line)) {
-    jbuf_free(&line);
+  jbuf_init(&lines, n > SIZE_MAX / AUDIT_LINE_MAX ? SIZE_MAX
+                                                   : n * AUDIT_LINE_MAX);
+  if(jbuf_addc(&lines, '\n')) {
     errno = ENOMEM;
     return JAN_ENOMEM;
   }
+  for(size_t i = 0; i < n; i++) {
+    if(build_line(&r[i], &lines)) {
+      jbuf_free(&lines);
+      errno = ENOMEM;
+      return JAN_ENOMEM;
+    }
+  }
   locked = lock_for_append(a->fd);
-  p = jbuf_str(&line);
-  n = line.len;
+  p = jbuf_str(&lines);
+  left = lines.len;
   if(!locked || !torn_tail(a->fd)) {
     p++;
-    n--;
+    left--;
   }
-  /* One write for the whole line.  A short one (a full disk) is carried
+  /* One write for all the lines.  A short one (a full disk) is carried
      on; what it leaves torn, the next record closes. */
-  while(n) {
-    ssize_t w = write(a->fd, p, n);
+  while(left) {
+    ssize_t w = write(a->fd, p, left);
     if(w < 0) {
       if(errno == EINTR)
         continue;
@@ -279,20 +289,26 @@ int audit_write(struct audit *a, const struct audit_record *r)
       break;
     }
     p += w;
-    n -= (size_t)w;
+    left -= (size_t)w;
   }
   if(locked)
     (void)flock(a->fd, LOCK_UN);
-  if(n)
+  if(left)
     goto out;
+  /* One flush to disk for the whole group. */
   if(fdatasync(a->fd)) {
     e = errno;
     goto out;
   }
   rc = JAN_OK;
 out:
-  jbuf_free(&line);
+  jbuf_free(&lines);
   if(rc)
     errno = e;
   return rc;
+}
+
+int audit_write(struct audit *a, const struct audit_record *r)
+{
+  return audit_write_many(a, r, 1);
 }

@@ -42,6 +42,14 @@ struct sweep_progress {
 
 struct bucket_job;
 
+/* An outcome waiting for the audit log's next group commit. */
+struct sweep_outcome {
+  size_t idx;                   /* the item */
+  enum inv_result res;
+  char *error, *code, *request_id;
+  int64_t objects;
+};
+
 struct sweep {
   struct runtime *rt;
   const struct jan_config *cfg;
@@ -61,6 +69,9 @@ struct sweep {
   struct bucket_job **jobs;     /* buckets being deleted, by item index */
   size_t pending;               /* deletions in flight */
   uv_timer_t *progress_timer;
+  struct sweep_outcome *outq;   /* outcomes not yet written to the audit */
+  size_t noutq, capoutq;
+  uv_timer_t *flush_timer;      /* the next group commit */
 };
 
 void sweep_init(struct sweep *s, struct runtime *rt,

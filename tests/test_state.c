@@ -1218,6 +1218,41 @@ static void test_audit_records(void **state)
   jbuf_free(&err);
 }
 
+/* A group of records: one call, every line whole and in order. */
+static void test_audit_group_commit(void **state)
+{
+  struct fx *f = *state;
+  struct audit a;
+  struct jbuf err;
+  struct json_object *l[300];
+  struct audit_record r[256];
+  char names[256][48];
+
+  audit_init(&a);
+  jbuf_init(&err, 4096);
+  for(int i = 0; i < 256; i++) {
+    snprintf(names[i], sizeof(names[i]), "remotion-render-%03d", i);
+    r[i] = (struct audit_record) {
+      1714564800 + i, "123456789012", "eu-west-1", "function", names[i], 0,
+      i % 5 ? "deleted" : "failed", i % 5 ? NULL : "boom\nline", NULL, NULL,
+      -1
+    };
+  }
+  assert_int_equal(audit_open(&a, f->audit, &err), JAN_OK);
+  assert_int_equal(audit_write_many(&a, r, 0), JAN_OK);
+  assert_int_equal(audit_write(&a, &r[0]), JAN_OK);
+  assert_int_equal(audit_write_many(&a, r + 1, 255), JAN_OK);
+  audit_close(&a);
+  assert_int_equal(audit_lines(f->audit, l, 300), 256);
+  for(int i = 0; i < 256; i++) {
+    assert_string_equal(str_of(l[i], "name"), names[i]);
+    assert_string_equal(str_of(l[i], "result"),
+                        i % 5 ? "deleted" : "failed");
+    json_object_put(l[i]);
+  }
+  jbuf_free(&err);
+}
+
 static void test_audit_escaping(void **state)
 {
   struct fx *f = *state;
@@ -1519,6 +1554,7 @@ int main(void)
     T(test_lock_same_process),
     T(test_lock_symlink),
     T(test_audit_records),
+    T(test_audit_group_commit),
     T(test_audit_escaping),
     T(test_audit_two_handles),
     T(test_audit_processes),

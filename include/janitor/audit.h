@@ -36,6 +36,11 @@ int audit_open(struct audit *a, const char *path, struct jbuf *err);
 /* One line, written with a single write(2) and made durable (fdatasync).
    JAN_EIO (errno set) or JAN_ENOMEM. */
 int audit_write(struct audit *a, const struct audit_record *r);
+/*
+ * n records with one write(2) and one fdatasync: a group commit, so that
+ * many outcomes arriving together cost one flush to disk, not n.
+ */
+int audit_write_many(struct audit *a, const struct audit_record *r, size_t n);
 void audit_close(struct audit *a);
 
 #endif
