@@ -347,11 +347,13 @@ static void outcome(struct sweep *s, size_t idx, enum inv_result res,
     uv_timer_start(s->flush_timer, flush_timer_cb, 0, 0);
 }
 
+static void start_more(struct sweep *s);
+
 static void deletion_ended(struct sweep *s)
 {
   s->progress.done++;
-  if(--s->pending == 0)
-    sweep_finish(s);
+  s->pending--;
+  start_more(s);
 }
 
 static void lambda_deleted(void *arg, const struct aws_response *r, void *res)
@@ -405,10 +407,58 @@ static void progress_tick(uv_timer_t *t)
             s->progress.bucket ? s->progress.bucket : "");
 }
 
-static void start_deletions(struct sweep *s)
+/*
+ * Start deletions while fewer than twice the request concurrency are under
+ * way: enough to keep every request slot busy, and memory bounded however
+ * many candidates there are.  Ends the sweep when the last one ends.
+ */
+static void start_more(struct sweep *s)
 {
   struct aws_client *aws = s->rt->aws;
+  size_t limit = 2 * (size_t)s->cfg->concurrency;
 
+  if(s->starting)
+    return;        /* a deletion ended before its start returned */
+  s->starting = 1;
+  while(s->pending < limit && s->cursor < s->inv.n) {
+    size_t i = s->cursor++;
+    struct inv_item *it = &s->inv.items[i];
+    struct del *d;
+    int rc;
+
+    if(it->decision != INV_DELETE)
+      continue;
+    d = calloc(1, sizeof(*d));
+    if(!d) {
+      outcome(s, i, INV_RES_FAILED, "out of memory", NULL, NULL, -1);
+      continue;
+    }
+    d->s = s;
+    d->idx = i;
+    s->pending++;
+    if(it->kind == JAN_KIND_FUNCTION)
+      rc = lambda_delete_function(aws, it->region, it->name, lambda_deleted, d);
+    else if(it->kind == JAN_KIND_LAYER)
+      rc = lambda_delete_layer_version(aws, it->region, it->name, it->version,
+                                       lambda_deleted, d);
+    else
+      rc = bucket_delete_start(aws, it->region, it->name, bucket_deleted, d,
+                               &s->jobs[i]);
+    if(rc) {
+      s->pending--;
+      free(d);
+      outcome(s, i, INV_RES_FAILED, rc == JAN_ESCOPE
+              ? "refused: outside the scope" : jan_strerror(rc), NULL, NULL,
+              -1);
+    }
+  }
+  s->starting = 0;
+  if(s->cursor >= s->inv.n && !s->pending)
+    sweep_finish(s);
+}
+
+static void start_deletions(struct sweep *s)
+{
   s->jobs = calloc(s->inv.n ? s->inv.n : 1, sizeof(*s->jobs));
   if(!s->jobs) {
     snprintf(s->message, sizeof(s->message), "out of memory");
@@ -424,43 +474,11 @@ static void start_deletions(struct sweep *s)
     uv_timer_start(s->progress_timer, progress_tick, PROGRESS_EVERY_MS,
                    PROGRESS_EVERY_MS);
   }
-  /* One reference of our own while the deletions start. */
-  s->pending = 1;
-  for(size_t i = 0; i < s->inv.n; i++) {
-    struct inv_item *it = &s->inv.items[i];
-    struct del *d;
-    int rc;
-
-    if(it->decision != INV_DELETE)
-      continue;
-    d = calloc(1, sizeof(*d));
-    if(!d) {
-      outcome(s, i, INV_RES_FAILED, "out of memory", NULL, NULL, -1);
-      continue;
-    }
-    d->s = s;
-    d->idx = i;
-    s->pending++;
-    s->progress.total++;
-    if(it->kind == JAN_KIND_FUNCTION)
-      rc = lambda_delete_function(aws, it->region, it->name, lambda_deleted, d);
-    else if(it->kind == JAN_KIND_LAYER)
-      rc = lambda_delete_layer_version(aws, it->region, it->name, it->version,
-                                       lambda_deleted, d);
-    else
-      rc = bucket_delete_start(aws, it->region, it->name, bucket_deleted, d,
-                               &s->jobs[i]);
-    if(rc) {
-      s->pending--;
-      s->progress.total--;
-      free(d);
-      outcome(s, i, INV_RES_FAILED, rc == JAN_ESCOPE
-              ? "refused: outside the scope" : jan_strerror(rc), NULL, NULL,
-              -1);
-    }
-  }
-  if(--s->pending == 0)
-    sweep_finish(s);
+  for(size_t i = 0; i < s->inv.n; i++)
+    if(s->inv.items[i].decision == INV_DELETE)
+      s->progress.total++;
+  s->cursor = 0;
+  start_more(s);
 }
 
 /* Every candidate refused: nothing is deleted. */

@@ -67,7 +67,9 @@ struct sweep {
   struct audit *audit;          /* NULL: no audit log */
   struct sweep_progress progress;
   struct bucket_job **jobs;     /* buckets being deleted, by item index */
-  size_t pending;               /* deletions in flight */
+  size_t pending;               /* deletions started, not yet ended */
+  size_t cursor;                /* next item to look at for deletion */
+  int starting;                 /* inside start_more() */
   uv_timer_t *progress_timer;
   struct sweep_outcome *outq;   /* outcomes not yet written to the audit */
   size_t noutq, capoutq;
