@@ -423,8 +423,12 @@ static void listed(void *arg, const struct aws_response *r, void *res)
                       ? strdup(p->next_version_id_marker) : NULL;
   j->token = p->next_continuation_token
                  ? strdup(p->next_continuation_token) : NULL;
+  /* The listing is the critical path: ask for the next page before the
+   * batch of this one is built and signed. */
   if(!p->truncated)
     j->list_done = 1;
+  else
+    list_next(j);
   pump(j);
 }
 
