@@ -21,7 +21,8 @@ struct check {
   const char *action;
   char resource[256];
   char decision[16];           /* "" until answered */
-  int optional;                /* has a fallback; reported, never fails */
+  int optional;                /* has a fallback; reported, fails only when
+                                   the fallback is missing too */
 };
 
 #define MAX_CHECKS 48
@@ -69,7 +70,7 @@ static void plan(struct validation *v)
   add(v, "lambda:ListLayers", 0, "*");
   add(v, "lambda:ListLayerVersions", 1,
       "arn:aws:lambda:us-east-1:%s:layer:remotion-binaries", a);
-  add(v, "lambda:GetLayerVersion", 0,
+  add(v, "lambda:GetLayerVersion", 1,
       "arn:aws:lambda:us-east-1:%s:layer:remotion-binaries:1", a);
   add(v, "s3:GetBucketLocation", 1, "arn:aws:s3:::remotionlambda-example");
   if(cfg->functions)
@@ -263,6 +264,21 @@ int validate_run(struct runtime *rt, const struct jan_config *cfg, int json)
             : jan_strerror(v.err));
     return v.err == JAN_ECREDS || v.err == JAN_EAWS || v.err == JAN_EINVAL
                ? EXIT_CREDENTIALS : EXIT_INCOMPLETE;
+  }
+  /* Layer versions are listed with ListLayerVersions or, without it, probed
+   * with GetLayerVersion: one of the two is needed. */
+  {
+    int list_ok = 0, get_ok = 0;
+    for(size_t i = 0; i < v.n; i++) {
+      if(!strcmp(v.checks[i].action, "lambda:ListLayerVersions"))
+        list_ok = !strcmp(v.checks[i].decision, "allowed");
+      if(!strcmp(v.checks[i].action, "lambda:GetLayerVersion"))
+        get_ok = !strcmp(v.checks[i].decision, "allowed");
+    }
+    if(!list_ok && !get_ok)
+      for(size_t i = 0; i < v.n; i++)
+        if(!strcmp(v.checks[i].action, "lambda:GetLayerVersion"))
+          v.checks[i].optional = 0;
   }
   for(size_t i = 0; i < v.n; i++) {
     if(strcmp(v.checks[i].decision, "allowed")) {
