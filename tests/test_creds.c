@@ -26,6 +26,7 @@
 #include <uv.h>
 
 #include "janitor/creds.h"
+#include "janitor/creds_remote.h"
 #include "janitor/log.h"
 
 #define MARK "TESTSECRETcreds"
@@ -1415,6 +1416,46 @@ static void test_chain_uv_timer(void **state)
   assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* ---- remote JSON (container endpoint, IMDS) ------------------------- */
+
+/* Found by fuzz_creds: values that cannot go into a signed header (or
+ * that a NUL would cut short), and an Expiration at or before the epoch
+ * (0 reads as "does not expire"), were accepted. */
+static void test_remote_json(void **state)
+{
+  static const char *const bad[] = {
+    "{\"AccessKeyId\":\"AKID creds\",\"SecretAccessKey\":\"" MARK "R\"}",
+    "{\"AccessKeyId\":\"AKIDcreds\",\"SecretAccessKey\":\"" MARK "\\u0000\"}",
+    "{\"AccessKeyId\":\"AKIDcreds\",\"SecretAccessKey\":\"" MARK "\xc3\xa9\"}",
+    "{\"AccessKeyId\":\"AKIDcreds\",\"SecretAccessKey\":\"" MARK "R\","
+    "\"Token\":\"" MARK "T\\r\\nX-Evil: 1\"}",
+    "{\"AccessKeyId\":\"AKIDcreds\",\"SecretAccessKey\":\"" MARK "R\","
+    "\"Expiration\":\"1970-01-01T00:00:00Z\"}",
+    "{\"AccessKeyId\":\"AKIDcreds\",\"SecretAccessKey\":\"" MARK "R\","
+    "\"Expiration\":\"1969-12-31T23:59:59Z\"}",
+  };
+  static const char good[] =
+    "{\"Code\":\"Success\",\"AccessKeyId\":\"AKIDcredsRemote\","
+    "\"SecretAccessKey\":\"" MARK "Remote\",\"Token\":\"" MARK "Token\","
+    "\"Expiration\":\"2030-01-01T00:00:00Z\"}";
+  struct aws_creds c;
+  (void)state;
+
+  assert_int_equal(creds_parse_remote_json(good, strlen(good), &c), JAN_OK);
+  assert_string_equal(c.access_key, "AKIDcredsRemote");
+  assert_true(c.secret_key && !strcmp(c.secret_key, MARK "Remote"));
+  assert_true(c.session_token && !strcmp(c.session_token, MARK "Token"));
+  assert_true(c.expiration == 1893456000);
+  creds_free(&c);
+  for(size_t i = 0; i < JAN_ARRAY_SIZE(bad); i++) {
+    assert_int_equal(creds_parse_remote_json(bad[i], strlen(bad[i]), &c),
+                     JAN_EPARSE);
+    assert_null(c.access_key);
+    assert_null(c.secret_key);
+    assert_null(c.session_token);
+  }
+}
+
 /* ---- secrets -------------------------------------------------------- */
 
 /* The capture works: the module's log lines are there, the secrets are
@@ -1462,6 +1503,7 @@ int main(void)
     T(test_files_special),
     T(test_files_home),
     T(test_read_file),
+    T(test_remote_json),
     T(test_systemd),
     T(test_static_chain_order),
     T(test_static_chain_error_stops),
