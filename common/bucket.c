@@ -414,6 +414,19 @@ static void listed(void *arg, const struct aws_response *r, void *res)
       return;
     }
   }
+  /* A truncated page must move the listing on: the same markers again
+   * would go round for ever. */
+  if(p->truncated &&
+      ((j->use_v2 && j->token && p->next_continuation_token &&
+        !strcmp(j->token, p->next_continuation_token)) ||
+       (!j->use_v2 && j->key_marker && p->next_key_marker &&
+        !strcmp(j->key_marker, p->next_key_marker) &&
+        !strcmp(j->vid_marker ? j->vid_marker : "",
+                p->next_version_id_marker ? p->next_version_id_marker : "")))) {
+    finish(j, JAN_EPARSE, r, "%s: the listing repeated its paging marker",
+           j->name);
+    return;
+  }
   j->pass_listed += p->n;
   free(j->key_marker);
   free(j->vid_marker);

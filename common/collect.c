@@ -19,18 +19,64 @@ struct collector {
   struct collect_result res;
 };
 
+/*
+ * A listing is cut off after this many pages (100,000 functions in one
+ * region at 50 a page): a server that keeps paging never runs us out of
+ * memory.
+ */
+#define COLLECT_MAX_PAGES 2000
+
 /* One paging chain or one probe: what its callback needs to go on. */
 struct step {
   struct collector *co;
   char region[32];
   char *layer;                  /* layer name for version listings */
   int64_t version;              /* GetLayerVersion probe */
+  char **markers;               /* every marker this chain has followed */
+  size_t nmarkers;
 };
 
 static void step_free(struct step *s)
 {
+  for(size_t i = 0; i < s->nmarkers; i++)
+    free(s->markers[i]);
+  free(s->markers);
   free(s->layer);
   free(s);
+}
+
+/*
+ * Before following next: a marker seen before in this chain means the
+ * service is going round in circles (or the chain is absurdly long); the
+ * listing is then not trusted.  Returns NULL to go on, or why not.
+ */
+static const char *marker_check(struct step *s, const char *next)
+{
+  char **m;
+  for(size_t i = 0; i < s->nmarkers; i++)
+    if(!strcmp(s->markers[i], next))
+      return "the service repeated a paging marker";
+  if(s->nmarkers + 1 >= COLLECT_MAX_PAGES)
+    return "more pages than a listing may have";
+  m = realloc(s->markers, (s->nmarkers + 1) * sizeof(*m));
+  if(!m)
+    return "out of memory";
+  s->markers = m;
+  if(!(m[s->nmarkers] = strdup(next)))
+    return "out of memory";
+  s->nmarkers++;
+  return NULL;
+}
+
+/* A listing cut off by marker_check(). */
+static void chain_refused(struct collector *co, const char *region,
+                          enum jan_kind kind, const char *op, const char *why)
+{
+  char msg[256];
+  snprintf(msg, sizeof(msg), "%s %s: %s", op, region, why);
+  jlog_warn("inventory", "%s; %s listing marked incomplete", msg,
+            scope_kind_name(kind));
+  inventory_mark_incomplete(co->inv, region, kind, msg);
 }
 
 static struct step *step_new(struct collector *co, const char *region,
@@ -186,6 +232,11 @@ static void buckets_page(void *arg, const struct aws_response *r, void *res)
                    "GetBucketLocation");
   }
   if(l->continuation_token) {
+    const char *why = marker_check(s, l->continuation_token);
+    if(why) {
+      chain_refused(co, "us-east-1", JAN_KIND_BUCKET, "ListBuckets", why);
+      goto out;
+    }
     co->pending++;
     if(s3_list_buckets(co->aws, l->continuation_token, buckets_page, s) == 0) {
       collector_unref(co);
@@ -233,6 +284,11 @@ static void functions_page(void *arg, const struct aws_response *r, void *res)
         remotion_parse_function_name(f->name, &it->remotion) == 0;
   }
   if(p->next_marker) {
+    const char *why = marker_check(s, p->next_marker);
+    if(why) {
+      chain_refused(co, s->region, JAN_KIND_FUNCTION, "ListFunctions", why);
+      goto out;
+    }
     co->pending++;
     if(lambda_list_functions(co->aws, s->region, p->next_marker,
                              functions_page, s) == 0) {
@@ -315,6 +371,11 @@ static void versions_page(void *arg, const struct aws_response *r, void *res)
   for(size_t i = 0; i < p->n; i++)
     add_version(co, s->region, s->layer, &p->v[i]);
   if(p->next_marker) {
+    const char *why = marker_check(s, p->next_marker);
+    if(why) {
+      chain_refused(co, s->region, JAN_KIND_LAYER, "ListLayerVersions", why);
+      goto out;
+    }
     co->pending++;
     if(lambda_list_layer_versions(co->aws, s->region, s->layer,
                                   p->next_marker, versions_page, s) == 0) {
@@ -359,6 +420,11 @@ static void layers_page(void *arg, const struct aws_response *r, void *res)
     listing_failed(co, s->region, JAN_KIND_LAYER, NULL, "ListLayerVersions");
   }
   if(p->next_marker) {
+    const char *why = marker_check(s, p->next_marker);
+    if(why) {
+      chain_refused(co, s->region, JAN_KIND_LAYER, "ListLayers", why);
+      goto out;
+    }
     co->pending++;
     if(lambda_list_layers(co->aws, s->region, p->next_marker, layers_page,
                           s) == 0) {

@@ -244,6 +244,21 @@ class Faults(unittest.TestCase):
         self.assertTrue(any(e["error"] == "RequestTimeTooSkewed" for e in log))
         self.assertEqual(len(r.items(type="function", region="eu-west-1")), 120)
 
+    def test_paging_cycle_is_incomplete_not_endless(self):
+        lam = st.client(self.si, "lambda", "eu-west-1")
+        first = lam.list_functions(MaxItems=50)["NextMarker"]
+        # The last page points back at the first page's marker: a cycle.
+        self.si.faults([{"kind": "last_marker", "value": first, "service": "lambda",
+                         "operation": "ListFunctions", "region": "eu-west-1", "count": -1}])
+        n0 = len(self.si.log())
+        r = self.jan.sweep("--dry-run", timeout=60)
+        self.assertEqual(r.rc, 1, r.err)
+        reg = {x["region"]: x for x in r.json["regions"]}
+        self.assertEqual(reg["eu-west-1"]["status"], "incomplete")
+        self.assertIn("repeated a paging marker", reg["eu-west-1"]["error"])
+        pages = [e for e in self.si.log()[n0:] if e["operation"] == "ListFunctions" and e["region"] == "eu-west-1"]
+        self.assertLessEqual(len(pages), 4)
+
     def test_no_credentials_exit_3(self):
         env = jl.base_env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None)
         r = self.jan.sweep("--dry-run", env=env)
