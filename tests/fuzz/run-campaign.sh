@@ -6,7 +6,8 @@
 #
 # At the end a table gives, per target: the executions of all its
 # processes, the coverage of the whole corpus (cov: and ft: as libFuzzer
-# counts them, from a final pass over the corpus), the corpus size, and
+# counts them, from a final pass over the corpus), the corpus size (corp:
+# the inputs that pass keeps, files: all the files in the corpus), and
 # the findings (crash-, leak-, timeout- and oom- files in OUT/TARGET/
 # artifacts).  The table is also written to OUT/summary.txt.  The exit
 # status is 1 when anything was found.
@@ -41,6 +42,8 @@ while getopts t:j:b:o: opt; do
 done
 shift $((OPTIND - 1))
 
+# Absolute: the processes run in their log directory.
+bdir=$(cd "$bdir" && pwd)
 root=$bdir
 if [ -d "$bdir/tests/fuzz" ]; then
   bdir="$bdir/tests/fuzz"
@@ -66,8 +69,8 @@ summary="$out/summary.txt"
 {
   echo "# fuzz campaign $(date -u +%Y-%m-%dT%H:%M:%SZ): ${secs}s x ${jobs}" \
        "process(es) per target"
-  printf '%-12s %7s %12s %6s %7s %7s %8s\n' target seconds execs cov ft \
-    corpus findings
+  printf '%-12s %7s %12s %6s %7s %6s %7s %8s\n' target seconds execs cov \
+    ft corp files findings
 } >"$summary"
 cat "$summary"
 
@@ -115,13 +118,16 @@ for t in "$@"; do
   covft=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$d/logs/final.log" | tail -n 1)
   cov=$(echo "$covft" | awk '{print $2}')
   ft=$(echo "$covft" | awk '{print $4}')
-  corpus=$(find "$d/corpus" -type f | wc -l)
+  corp=$(grep -o 'INITED .*corp: [0-9]*' "$d/logs/final.log" | tail -n 1 |
+         sed 's/.*corp: //')
+  files=$(find "$d/corpus" -type f | wc -l)
   findings=$(find "$d/artifacts" -type f \( -name 'crash-*' -o \
              -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) |
              wc -l)
   [ "$findings" -eq 0 ] || found_any=1
-  printf '%-12s %7s %12s %6s %7s %7s %8s\n' "$t" "$elapsed" "$execs" \
-    "${cov:-?}" "${ft:-?}" "$corpus" "$findings" | tee -a "$summary"
+  printf '%-12s %7s %12s %6s %7s %6s %7s %8s\n' "$t" "$elapsed" "$execs" \
+    "${cov:-?}" "${ft:-?}" "${corp:-?}" "$files" "$findings" |
+    tee -a "$summary"
 done
 
 if [ "$found_any" -ne 0 ]; then
