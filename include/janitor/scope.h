@@ -24,9 +24,11 @@ bool scope_contains(enum jan_kind kind, const char *name);
 bool scope_glob_match(const char *glob, const char *name);
 
 /*
- * True when every name the glob can match lies inside the scope of some
- * kind, i.e. the glob can only narrow it.  Conservative: the literal text
- * before the first metacharacter must start with a scope prefix.
+ * True when every name the glob can match starts with a scope prefix, i.e.
+ * the glob can only narrow the scope.  Conservative: the literal text
+ * before the first metacharacter must start with a prefix.  The bare prefix
+ * ("remotion-" for "remotion-*") can match but is not in scope; the policy
+ * checks scope_contains() before any glob, so it is never a candidate.
  */
 bool scope_glob_narrows(const char *glob);
 
