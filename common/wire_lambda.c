@@ -140,6 +140,39 @@ static int jpage(json_object *root, const char *member, json_object **arr,
   return jstr(root, "NextMarker", 0, next_marker);
 }
 
+/*
+ * One Lambda list page: the member array, each item parsed by parse into
+ * an array of item_size items (*v, caller frees), and NextMarker.  On
+ * failure *v and *n hold the items parsed so far, for the page's free.
+ */
+typedef int (*item_fn)(json_object *o, void *item);
+
+static int parse_page(const char *body, size_t len, const char *member,
+                      size_t item_size, item_fn parse, void **v, size_t *n,
+                      char **marker)
+{
+  json_object *root, *arr;
+  size_t count;
+  int rc;
+
+  rc = json_root(body, len, &root);
+  if(rc)
+    return rc;
+  rc = jpage(root, member, &arr, &count, marker);
+  if(!rc && count) {
+    *v = calloc(count, item_size);
+    if(!*v)
+      rc = JAN_ENOMEM;
+  }
+  for(size_t i = 0; i < count && !rc; i++) {
+    rc = parse(json_object_array_get_idx(arr, i), (char *)*v + i * item_size);
+    if(!rc)
+      (*n)++;
+  }
+  json_object_put(root);
+  return rc;
+}
+
 /* ---- ListFunctions ---- */
 
 static void function_clear(struct wire_function *f)
@@ -178,29 +211,21 @@ static int parse_function(json_object *o, struct wire_function *f)
   return rc;
 }
 
+static int function_item(json_object *o, void *item)
+{
+  return parse_function(o, item);
+}
+
 int wire_lambda_parse_list_functions(const char *body, size_t len,
                                      struct wire_function_page *out)
 {
-  json_object *root, *arr;
-  size_t n;
+  void *v = NULL;
   int rc;
 
   memset(out, 0, sizeof(*out));
-  rc = json_root(body, len, &root);
-  if(rc)
-    return rc;
-  rc = jpage(root, "Functions", &arr, &n, &out->next_marker);
-  if(!rc && n) {
-    out->v = calloc(n, sizeof(*out->v));
-    if(!out->v)
-      rc = JAN_ENOMEM;
-  }
-  for(size_t i = 0; i < n && !rc; i++) {
-    rc = parse_function(json_object_array_get_idx(arr, i), &out->v[i]);
-    if(!rc)
-      out->n++;
-  }
-  json_object_put(root);
+  rc = parse_page(body, len, "Functions", sizeof(*out->v), function_item, &v,
+                  &out->n, &out->next_marker);
+  out->v = v;
   if(rc)
     wire_function_page_free(out);
   return rc;
@@ -249,29 +274,21 @@ static int parse_layer(json_object *o, struct wire_layer *l)
   return rc;
 }
 
+static int layer_item(json_object *o, void *item)
+{
+  return parse_layer(o, item);
+}
+
 int wire_lambda_parse_list_layers(const char *body, size_t len,
                                   struct wire_layer_page *out)
 {
-  json_object *root, *arr;
-  size_t n;
+  void *v = NULL;
   int rc;
 
   memset(out, 0, sizeof(*out));
-  rc = json_root(body, len, &root);
-  if(rc)
-    return rc;
-  rc = jpage(root, "Layers", &arr, &n, &out->next_marker);
-  if(!rc && n) {
-    out->v = calloc(n, sizeof(*out->v));
-    if(!out->v)
-      rc = JAN_ENOMEM;
-  }
-  for(size_t i = 0; i < n && !rc; i++) {
-    rc = parse_layer(json_object_array_get_idx(arr, i), &out->v[i]);
-    if(!rc)
-      out->n++;
-  }
-  json_object_put(root);
+  rc = parse_page(body, len, "Layers", sizeof(*out->v), layer_item, &v,
+                  &out->n, &out->next_marker);
+  out->v = v;
   if(rc)
     wire_layer_page_free(out);
   return rc;
@@ -318,29 +335,21 @@ static int parse_layer_version(json_object *o, struct wire_layer_version *lv)
   return rc;
 }
 
+static int layer_version_item(json_object *o, void *item)
+{
+  return parse_layer_version(o, item);
+}
+
 int wire_lambda_parse_list_layer_versions(const char *body, size_t len,
                                           struct wire_layer_version_page *out)
 {
-  json_object *root, *arr;
-  size_t n;
+  void *v = NULL;
   int rc;
 
   memset(out, 0, sizeof(*out));
-  rc = json_root(body, len, &root);
-  if(rc)
-    return rc;
-  rc = jpage(root, "LayerVersions", &arr, &n, &out->next_marker);
-  if(!rc && n) {
-    out->v = calloc(n, sizeof(*out->v));
-    if(!out->v)
-      rc = JAN_ENOMEM;
-  }
-  for(size_t i = 0; i < n && !rc; i++) {
-    rc = parse_layer_version(json_object_array_get_idx(arr, i), &out->v[i]);
-    if(!rc)
-      out->n++;
-  }
-  json_object_put(root);
+  rc = parse_page(body, len, "LayerVersions", sizeof(*out->v), layer_version_item, &v,
+                  &out->n, &out->next_marker);
+  out->v = v;
   if(rc)
     wire_layer_version_page_free(out);
   return rc;
