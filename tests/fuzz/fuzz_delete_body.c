@@ -17,18 +17,11 @@
 #define S3_NS "http://s3.amazonaws.com/doc/2006-03-01/"
 #define MAX_OBJS 1100
 
-static void silent(void *ctx, const char *msg, ...)
-{
-  (void)ctx;
-  (void)msg;
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
   (void)argc;
   (void)argv;
-  xmlInitParser();
-  xmlSetGenericErrorFunc(NULL, silent);
+  fuzz_xml_init();
   return 0;
 }
 

@@ -9,12 +9,6 @@
 #include "janitor/err.h"
 #include "janitor/wire.h"
 
-static int rc_ok(int rc)
-{
-  return rc == JAN_OK || rc == JAN_EPARSE || rc == JAN_ENOMEM ||
-         rc == JAN_ETOOBIG;
-}
-
 /* Integers: 0..INT64_MAX-1 (wire.h). */
 static int int_ok(int64_t v)
 {
@@ -32,7 +26,7 @@ static void functions(const char *body, size_t len)
   struct wire_function_page p;
   int rc = wire_lambda_parse_list_functions(body, len, &p);
 
-  FUZZ_CHECK(rc_ok(rc));
+  FUZZ_CHECK(fuzz_rc_ok(rc));
   if(rc) {
     FUZZ_CHECK(!p.v && !p.n && !p.next_marker);
     return;
@@ -57,7 +51,7 @@ static void layers(const char *body, size_t len)
   struct wire_layer_page p;
   int rc = wire_lambda_parse_list_layers(body, len, &p);
 
-  FUZZ_CHECK(rc_ok(rc));
+  FUZZ_CHECK(fuzz_rc_ok(rc));
   if(rc) {
     FUZZ_CHECK(!p.v && !p.n && !p.next_marker);
     return;
@@ -87,7 +81,7 @@ static void layer_versions(const char *body, size_t len)
   struct wire_layer_version_page p;
   int rc = wire_lambda_parse_list_layer_versions(body, len, &p);
 
-  FUZZ_CHECK(rc_ok(rc));
+  FUZZ_CHECK(fuzz_rc_ok(rc));
   if(rc) {
     FUZZ_CHECK(!p.v && !p.n && !p.next_marker);
     return;
@@ -105,7 +99,7 @@ static void get_layer_version(const char *body, size_t len)
   struct wire_layer_version lv;
   int rc = wire_lambda_parse_get_layer_version(body, len, &lv);
 
-  FUZZ_CHECK(rc_ok(rc));
+  FUZZ_CHECK(fuzz_rc_ok(rc));
   if(rc) {
     FUZZ_CHECK(!lv.arn && !lv.version);
     return;
@@ -122,7 +116,7 @@ static void error_json(const char *header, const char *body, size_t len)
 
   memset(&e, 0x55, sizeof(e));
   rc = wire_parse_error_json(header, body, len, &e);
-  FUZZ_CHECK(rc_ok(rc));
+  FUZZ_CHECK(fuzz_rc_ok(rc));
   FUZZ_CHECK(FUZZ_FIELD_OK(e.code) && FUZZ_FIELD_OK(e.message) &&
              FUZZ_FIELD_OK(e.request_id) && FUZZ_FIELD_OK(e.region) &&
              FUZZ_FIELD_OK(e.bucket_region));

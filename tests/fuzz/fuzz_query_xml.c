@@ -10,24 +10,11 @@
 #include "janitor/err.h"
 #include "janitor/wire.h"
 
-static int rc_ok(int rc)
-{
-  return rc == JAN_OK || rc == JAN_EPARSE || rc == JAN_ENOMEM ||
-         rc == JAN_ETOOBIG;
-}
-
-static void silent(void *ctx, const char *msg, ...)
-{
-  (void)ctx;
-  (void)msg;
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
   (void)argc;
   (void)argv;
-  xmlInitParser();
-  xmlSetGenericErrorFunc(NULL, silent);
+  fuzz_xml_init();
   return 0;
 }
 
@@ -44,7 +31,7 @@ static void identity(const char *body, size_t len)
 
   memset(&id, 0x55, sizeof(id));
   rc = wire_sts_parse_caller_identity(body, len, &id);
-  FUZZ_CHECK(rc_ok(rc));
+  FUZZ_CHECK(fuzz_rc_ok(rc));
   if(rc) {
     FUZZ_CHECK(!id.arn && !id.user_id && id.account[0] == '\0');
     return;
@@ -66,7 +53,7 @@ static void simulate(const char *body, size_t len)
   char *marker = (char *)1;
 
   rc = wire_iam_parse_simulate(body, len, &v, &n, &truncated, &marker);
-  FUZZ_CHECK(rc_ok(rc));
+  FUZZ_CHECK(fuzz_rc_ok(rc));
   if(rc) {
     FUZZ_CHECK(!v && !n && !truncated && !marker);
     return;
@@ -96,7 +83,7 @@ static void get_user(const char *body, size_t len)
 
   memset(&u, 0x55, sizeof(u));
   rc = wire_iam_parse_get_user(body, len, &u);
-  FUZZ_CHECK(rc_ok(rc));
+  FUZZ_CHECK(fuzz_rc_ok(rc));
   if(rc) {
     FUZZ_CHECK(!u.name && !u.arn);
     return;
@@ -114,7 +101,7 @@ static void error_xml(const char *body, size_t len)
 
   memset(&e, 0x55, sizeof(e));
   rc = wire_parse_error_xml(body, len, &e);
-  FUZZ_CHECK(rc_ok(rc));
+  FUZZ_CHECK(fuzz_rc_ok(rc));
   FUZZ_CHECK(FUZZ_FIELD_OK(e.code) && FUZZ_FIELD_OK(e.message) &&
              FUZZ_FIELD_OK(e.request_id) && FUZZ_FIELD_OK(e.region) &&
              FUZZ_FIELD_OK(e.bucket_region));

@@ -11,25 +11,11 @@
 #include "janitor/err.h"
 #include "janitor/wire.h"
 
-/* Every code a wire parser may return (wire.h). */
-static int rc_ok(int rc)
-{
-  return rc == JAN_OK || rc == JAN_EPARSE || rc == JAN_ENOMEM ||
-         rc == JAN_ETOOBIG;
-}
-
-static void silent(void *ctx, const char *msg, ...)
-{
-  (void)ctx;
-  (void)msg;
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
   (void)argc;
   (void)argv;
-  xmlInitParser();
-  xmlSetGenericErrorFunc(NULL, silent);
+  fuzz_xml_init();
   return 0;
 }
 
@@ -45,7 +31,7 @@ static void buckets(const char *body, size_t len)
   struct wire_bucket_list l;
   int rc = wire_s3_parse_list_buckets(body, len, &l);
 
-  FUZZ_CHECK(rc_ok(rc));
+  FUZZ_CHECK(fuzz_rc_ok(rc));
   if(rc) {
     FUZZ_CHECK(!l.v && !l.n && !l.continuation_token);
     return;
@@ -70,7 +56,7 @@ static void objects(const char *body, size_t len, int v2)
   int rc = v2 ? wire_s3_parse_list_objects_v2(body, len, &p)
               : wire_s3_parse_list_versions(body, len, &p);
 
-  FUZZ_CHECK(rc_ok(rc));
+  FUZZ_CHECK(fuzz_rc_ok(rc));
   if(rc) {
     FUZZ_CHECK(!p.v && !p.n && !p.truncated && !p.next_key_marker &&
                !p.next_version_id_marker && !p.next_continuation_token);
@@ -108,7 +94,7 @@ static void delete_result(const char *body, size_t len)
   struct wire_delete_result r;
   int rc = wire_s3_parse_delete_result(body, len, &r);
 
-  FUZZ_CHECK(rc_ok(rc));
+  FUZZ_CHECK(fuzz_rc_ok(rc));
   if(rc) {
     FUZZ_CHECK(!r.errors && !r.nerrors && !r.deleted);
     return;
@@ -136,7 +122,7 @@ static void location(const char *body, size_t len)
 
   memset(region, 'X', sizeof(region));
   rc = wire_s3_parse_location(body, len, region);
-  FUZZ_CHECK(rc_ok(rc));
+  FUZZ_CHECK(fuzz_rc_ok(rc));
   FUZZ_CHECK(FUZZ_FIELD_OK(region));
   if(rc) {
     FUZZ_CHECK(region[0] == '\0');
@@ -158,7 +144,7 @@ static void body_is_error(const char *body, size_t len)
   FUZZ_CHECK(is == 0 || is == 1);
   /* The error parser on the same body: fields always terminated. */
   rc = wire_parse_error_xml(body, len, &e);
-  FUZZ_CHECK(rc_ok(rc));
+  FUZZ_CHECK(fuzz_rc_ok(rc));
   FUZZ_CHECK(FUZZ_FIELD_OK(e.code) && FUZZ_FIELD_OK(e.message) &&
              FUZZ_FIELD_OK(e.request_id) && FUZZ_FIELD_OK(e.region) &&
              FUZZ_FIELD_OK(e.bucket_region));

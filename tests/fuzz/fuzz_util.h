@@ -14,6 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/parser.h>
+
+#include "janitor/err.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
@@ -104,5 +108,25 @@ static inline int fuzz_utf8_valid(const char *str, size_t n)
 
 /* An optional string: NULL, or a non-empty C string. */
 #define FUZZ_OPT_STR(s) ((s) == NULL || (s)[0] != '\0')
+
+/* Every code a wire parser may return (wire.h). */
+static inline int fuzz_rc_ok(int rc)
+{
+  return rc == JAN_OK || rc == JAN_EPARSE || rc == JAN_ENOMEM ||
+         rc == JAN_ETOOBIG;
+}
+
+static inline void fuzz_xml_silent(void *ctx, const char *msg, ...)
+{
+  (void)ctx;
+  (void)msg;
+}
+
+/* libxml2 set up once, its error messages kept off stderr. */
+static inline void fuzz_xml_init(void)
+{
+  xmlInitParser();
+  xmlSetGenericErrorFunc(NULL, fuzz_xml_silent);
+}
 
 #endif
