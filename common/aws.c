@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "janitor/aws.h"
 #include "janitor/log.h"
+#include "janitor/rng.h"
 #include "janitor/sigv4.h"
 
 #define AWS_DEFAULT_MAX_BODY   (16u * 1024 * 1024)
@@ -46,7 +46,7 @@ struct aws_client {
   struct sigv4_cache *keys;
   int64_t clock_offset;
   unsigned tokens;
-  uint64_t rng;
+  struct jan_rng rng;            /* backoff jitter */
   int shutting_down;             /* cancel everything */
   int draining;                  /* send nothing new */
   int freed;
@@ -85,16 +85,6 @@ static char *xstrdup(const char *s)
   return s ? strdup(s) : NULL;
 }
 
-static uint64_t rng_next(struct aws_client *c)
-{
-  /* xorshift64*: only for backoff jitter, never for anything secret. */
-  uint64_t x = c->rng;
-  x ^= x >> 12;
-  x ^= x << 25;
-  x ^= x >> 27;
-  c->rng = x;
-  return x * 0x2545F4914F6CDD1DULL;
-}
 
 static void copy_str(char *dst, size_t dstlen, const char *src)
 {
@@ -237,9 +227,7 @@ int aws_client_new(const struct aws_client_opts *o, struct aws_client **out)
   if(!c->keys)
     goto fail;
   sigv4_cache_init(c->keys);
-  if(getrandom(&c->rng, sizeof(c->rng), 0) != (ssize_t)sizeof(c->rng) ||
-     !c->rng)
-    c->rng = (uint64_t)time(NULL) * 2654435761u + 1;
+  jan_rng_seed(&c->rng);
 
   all = getenv("AWS_ENDPOINT_URL");
   for(int i = 0; i < AWS_SVC_COUNT; i++) {
@@ -848,7 +836,7 @@ retry:
       uint64_t delay;
       if(cap > AWS_MAX_BACKOFF_MS)
         cap = AWS_MAX_BACKOFF_MS;
-      delay = rng_next(c) % (cap + 1);
+      delay = jan_rng_next(&c->rng) % (cap + 1);
       if(delay < retry_after_ms)
         delay = retry_after_ms;
       c->tokens -= cost;

@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +29,7 @@
 #include <libxml/parser.h>
 
 #include "janitor/log.h"
+#include "janitor/rng.h"
 #include "janitor/wire.h"
 #include "ctl.h"
 #include "metrics.h"
@@ -93,7 +93,7 @@ struct service {
   int have_last;
   struct json_object *last_json;  /* status' last_sweep, or NULL */
   struct metrics_counters counters;
-  uint64_t rng;
+  struct jan_rng rng;           /* sweep jitter */
 
   int stopping;
   int stopped;
@@ -151,24 +151,6 @@ static void span(uint64_t ms, char *out, size_t len)
              s % 86400 / 3600);
 }
 
-/* xorshift64*: only the jitter needs randomness, not secrecy. */
-static uint64_t rng_next(struct service *svc)
-{
-  uint64_t x = svc->rng;
-  x ^= x >> 12;
-  x ^= x << 25;
-  x ^= x >> 27;
-  svc->rng = x;
-  return x * 0x2545F4914F6CDD1DULL;
-}
-
-static void rng_seed(struct service *svc)
-{
-  uint64_t seed = 0;
-  if(getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
-    seed = (uint64_t)wall_ms() ^ ((uint64_t)getpid() << 32);
-  svc->rng = seed ? seed : 0x9E3779B97F4A7C15ULL;
-}
 
 /* ---- config and runtime references ------------------------------------------ */
 
@@ -383,7 +365,8 @@ static uint64_t interval_ms(struct service *svc, const struct jan_config *c)
   int64_t d = (int64_t)c->interval_ms;
   if(c->jitter_ms) {
     uint64_t span2 = 2 * c->jitter_ms + 1;
-    d += (int64_t)(rng_next(svc) % span2) - (int64_t)c->jitter_ms;
+    d += (int64_t)(jan_rng_next(&svc->rng) % span2) -
+         (int64_t)c->jitter_ms;
   }
   return d < MIN_INTERVAL_MS ? MIN_INTERVAL_MS : (uint64_t)d;
 }
@@ -1006,7 +989,7 @@ int service_run(const struct service_opts *o)
   }
   svc->opts = o;
   inventory_init(&svc->last_inv);
-  rng_seed(svc);
+  jan_rng_seed(&svc->rng);
   signal(SIGPIPE, SIG_IGN);
 
   svc->cfg = cfg_ref_new();
