@@ -260,6 +260,23 @@ static void apply_outcome(struct sweep *s, const struct sweep_outcome *o)
               o->error ? o->error : "failed");
 }
 
+/* The audit line of one outcome (strings borrowed, not copied). */
+static struct audit_record record_of(const struct sweep *s, size_t idx,
+                                     enum inv_result res, const char *error,
+                                     const char *code, const char *reqid,
+                                     int64_t objects)
+{
+  const struct inv_item *it = &s->inv.items[idx];
+  struct audit_record r = {
+    .time = aws_client_now(s->rt->aws), .account = s->inv.account,
+    .region = it->region, .type = inv_type_name(it->kind), .name = it->name,
+    .version = it->version, .result = inv_result_name(res), .error = error,
+    .error_code = code && *code ? code : NULL,
+    .request_id = reqid && *reqid ? reqid : NULL, .objects = objects
+  };
+  return r;
+}
+
 static void flush_outcomes(struct sweep *s)
 {
   struct audit_record *recs = NULL;
@@ -271,15 +288,8 @@ static void flush_outcomes(struct sweep *s)
     recs = calloc(n, sizeof(*recs));
     for(size_t i = 0; recs && i < n; i++) {
       const struct sweep_outcome *o = &s->outq[i];
-      const struct inv_item *it = &s->inv.items[o->idx];
-      recs[i] = (struct audit_record) {
-        .time = aws_client_now(s->rt->aws), .account = s->inv.account,
-        .region = it->region, .type = inv_type_name(it->kind),
-        .name = it->name, .version = it->version,
-        .result = inv_result_name(o->res), .error = o->error,
-        .error_code = o->code, .request_id = o->request_id,
-        .objects = o->objects
-      };
+      recs[i] = record_of(s, o->idx, o->res, o->error, o->code,
+                          o->request_id, o->objects);
     }
     if(!recs || audit_write_many(s->audit, recs, n))
       jlog_err("audit", "cannot append %zu outcome%s to the audit log", n,
@@ -316,15 +326,8 @@ static void outcome(struct sweep *s, size_t idx, enum inv_result res,
       };
       flush_outcomes(s);
       if(s->audit) {
-        const struct inv_item *it = &s->inv.items[idx];
-        struct audit_record r = {
-          .time = aws_client_now(s->rt->aws), .account = s->inv.account,
-          .region = it->region, .type = inv_type_name(it->kind),
-          .name = it->name, .version = it->version,
-          .result = inv_result_name(res), .error = error,
-          .error_code = code && *code ? code : NULL,
-          .request_id = reqid && *reqid ? reqid : NULL, .objects = objects
-        };
+        struct audit_record r = record_of(s, idx, res, error, code, reqid,
+                                          objects);
         if(audit_write(s->audit, &r))
           jlog_err("audit", "cannot append an outcome to the audit log");
       }
