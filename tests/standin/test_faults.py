@@ -305,8 +305,14 @@ class TestLatency(FaultCase):
         st, dt = self.timed("lambda", "ap-south-1", "GET", "/2018-10-31/layers")
         self.assertEqual(st, 200)
         self.assertGreaterEqual(dt, 0.14)
+        slow = dt
         st, dt = self.timed("lambda", "eu-west-1", "GET", "/2018-10-31/layers")
-        self.assertLess(dt, 0.12)
+        self.assertEqual(st, 200)
+        # No wall-clock upper bound (a loaded machine may take any time):
+        # the stand-in says which delay it applied to each request.
+        applied = [(e["region"], e["latency_ms"]) for e in SI.log()[-2:]]
+        self.assertEqual(applied, [("ap-south-1", 150), ("eu-west-1", 0)])
+        print("latency rule: %.3f s with, %.3f s without" % (slow, dt), file=sys.stderr)
         SI.control("POST", "latency", {"ms": 80})
         st, dt = self.timed("s3", "us-east-1", "GET", "/")
         self.assertGreaterEqual(dt, 0.075)

@@ -439,6 +439,7 @@ class Handler(BaseHTTPRequestHandler):
         stall = ctx.fault_of("stall")
         if stall is not None:
             app.stop_event.wait(min(float(stall.params.get("seconds", 5.0)), 600.0))
+        delay = 0
         if kind == "aws":
             delay = app.latency.delay_ms(ctx)
             if delay > 0:
@@ -450,6 +451,7 @@ class Handler(BaseHTTPRequestHandler):
             "service": ctx.service, "region": ctx.region, "operation": ctx.operation, "target": ctx.target,
             "method": ctx.method, "path": ctx.path, "status": resp.status, "error": resp.error,
             "access_key": ctx.access_key, "modifies": ctx.modifies, "request_id": ctx.request_id,
+            "latency_ms": delay,
         }
         if ctx.key is not None:
             entry["key"] = ctx.key
