@@ -75,6 +75,8 @@ struct aws_call {
   int redirected, skew_fixed, creds_renewed;
   uv_timer_t *timer;              /* allocated on the first retry */
   struct http_xfer *xfer;
+  char host[256];                 /* of the attempt in flight, for -vv */
+  uint64_t sent_ms;               /* uv_now() when it was sent */
   struct aws_response resp;
 };
 
@@ -575,6 +577,8 @@ static void creds_ready(void *arg, int rc, const struct aws_creds *cr,
   hreq.max_body = k->max_body;
   c->st.attempts++;
   k->attempts++;
+  copy_str(k->host, sizeof(k->host), host);
+  k->sent_ms = uv_now(c->loop);
   err = http_submit(c->http, &hreq, http_done, k, &k->xfer);
 
 fail:
@@ -697,6 +701,13 @@ static void http_done(void *arg, struct http_response *hr)
   uint64_t retry_after_ms = 0;
 
   k->xfer = NULL;
+  /* -vv: every attempt, never a header value or a body. */
+  jlog_debug("trace", "%s %s %s %s -> %ld%s%s (attempt %u, %llu ms)",
+             k->method, k->host, k->op,
+             k->svc == AWS_SVC_IAM ? "global" : k->region, hr->status,
+             hr->err ? " " : "",
+             hr->err ? jan_strerror(hr->err) : "", k->attempts,
+             (unsigned long long)(uv_now(c->loop) - k->sent_ms));
   jbuf_free(&k->resp.body);
   jbuf_free(&k->resp.headers);
   k->resp.body = hr->body;

@@ -39,6 +39,7 @@ struct bucket_job {
   enum bucket_state state;
 
   int use_v2;                   /* ListObjectVersions was denied */
+  int website_sent;             /* DeleteBucketWebsite is out or back */
   int listing;                  /* a list call is out */
   int list_done;                /* this pass reached the last page */
   size_t pass_listed;           /* entries listed in this pass */
@@ -63,7 +64,6 @@ static void list_next(struct bucket_job *j);
 const char *bucket_state_name(enum bucket_state s)
 {
   switch(s) {
-  case BUCKET_WEBSITE: return "website";
   case BUCKET_EMPTYING: return "emptying";
   case BUCKET_REMOVING: return "removing";
   default: return "done";
@@ -378,6 +378,8 @@ static void pump(struct bucket_job *j)
   }
 }
 
+static void remove_website(struct bucket_job *j);
+
 static void listed(void *arg, const struct aws_response *r, void *res)
 {
   struct bucket_job *j = arg;
@@ -385,11 +387,14 @@ static void listed(void *arg, const struct aws_response *r, void *res)
 
   j->listing = 0;
   if(!p) {
-    if(!j->use_v2 && aws_error_is_access_denied(r)) {
-      /* Remotion's own policy has no s3:ListBucketVersions. */
-      jlog_info("bucket", "%s: ListObjectVersions denied; listing with "
+    if(!j->use_v2 && (aws_error_is_access_denied(r) ||
+                      r->status == 405 || r->status == 501)) {
+      /* Remotion's own policy has no s3:ListBucketVersions, and servers
+       * without versioning (s3rver) answer 405 or 501. */
+      jlog_info("bucket", "%s: ListObjectVersions %s; listing with "
                 "ListObjectsV2 (a versioned bucket cannot be emptied so)",
-                j->name);
+                j->name, aws_error_is_access_denied(r) ? "denied"
+                : "not supported by this server");
       j->use_v2 = 1;
       pump(j);
       return;
@@ -428,6 +433,8 @@ static void listed(void *arg, const struct aws_response *r, void *res)
     return;
   }
   j->pass_listed += p->n;
+  if(!j->website_sent)
+    remove_website(j);
   free(j->key_marker);
   free(j->vid_marker);
   free(j->token);
@@ -532,12 +539,27 @@ static void website_removed(void *arg, const struct aws_response *r,
   pump(j);
 }
 
+/* The website configuration only has to be gone before DeleteBucket: it
+ * goes once the bucket has been listed, alongside the emptying. */
+static void remove_website(struct bucket_job *j)
+{
+  int rc;
+  j->website_sent = 1;
+  j->inflight++;
+  rc = s3_delete_bucket_website(j->aws, j->region, j->name, website_removed,
+                                j);
+  if(rc) {
+    j->inflight--;
+    record(j, rc, NULL, "%s: cannot send DeleteBucketWebsite: %s", j->name,
+           jan_strerror(rc));
+  }
+}
+
 int bucket_delete_start(struct aws_client *aws, const char *region,
                         const char *bucket, bucket_done_cb cb, void *arg,
                         struct bucket_job **out)
 {
   struct bucket_job *j;
-  int rc;
 
   if(!scope_contains(JAN_KIND_BUCKET, bucket)) {
     jlog_err("scope", "REFUSED to delete a bucket outside the scope (name "
@@ -563,19 +585,7 @@ int bucket_delete_start(struct aws_client *aws, const char *region,
   /* A reference of the job's own while it starts: a call that fails before
    * returning must not end the job under our feet. */
   j->inflight++;
-  /* The website configuration only has to be gone before DeleteBucket:
-   * it goes alongside the first listing page, not before it. */
-  set_state(j, BUCKET_WEBSITE);
-  j->inflight++;
-  rc = s3_delete_bucket_website(aws, region, bucket, website_removed, j);
-  if(rc) {
-    j->inflight--;
-    record(j, rc, NULL, "%s: cannot send DeleteBucketWebsite: %s", j->name,
-           jan_strerror(rc));
-  }
-  else {
-    start_pass(j);
-  }
+  start_pass(j);
   j->inflight--;
   pump(j);
   return JAN_OK;

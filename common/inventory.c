@@ -1,3 +1,5 @@
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,7 +67,17 @@ struct inv_item *inventory_add(struct inventory *inv, enum jan_kind kind,
   it->kind = kind;
   strcpy(it->region, region);
   it->name = strdup(name);
-  it->arn = arn ? strdup(arn) : NULL;
+  if(!arn && kind == JAN_KIND_BUCKET) {
+    /* S3 answers no ARN; a bucket's is its name in the global partition. */
+    struct jbuf a;
+    jbuf_init(&a, 4096);
+    if(!jbuf_addstr(&a, "arn:aws:s3:::") && !jbuf_addstr(&a, name))
+      it->arn = jbuf_take(&a);
+    jbuf_free(&a);
+    arn = it->arn ? it->arn : "";
+  }
+  else
+    it->arn = arn ? strdup(arn) : NULL;
   if(!it->name || (arn && !it->arn)) {
     free(it->name);
     free(it->arn);
@@ -174,4 +186,12 @@ void inventory_summary(const struct inventory *inv, struct inv_summary *s)
     else
       s->regions_incomplete++;
   }
+}
+
+void inv_display_name(const struct inv_item *it, char *out, size_t outlen)
+{
+  if(it->kind == JAN_KIND_LAYER)
+    snprintf(out, outlen, "%s:%" PRId64, it->name, it->version);
+  else
+    snprintf(out, outlen, "%s", it->name);
 }

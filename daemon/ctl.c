@@ -19,6 +19,7 @@
 #include "janitor/log.h"
 #include "janitor/wire.h"
 #include "ctl.h"
+#include "output.h"
 
 #define CTL_BACKLOG 128
 /* Connections over the limit being told so at once; beyond this many
@@ -853,8 +854,11 @@ int ctl_status_client(const char *path, int json)
   char *line = ask_status(path, err, sizeof(err));
 
   if(!line) {
-    fprintf(stderr, "remotion-janitor: no daemon answers on %s: %s\n", path,
-            err);
+    char msg[sizeof(((struct sockaddr_un *)0)->sun_path) + 320];
+    snprintf(msg, sizeof(msg), "no daemon answers on %s: %s", path, err);
+    fprintf(stderr, "remotion-janitor: %s\n", msg);
+    if(json)
+      output_error_json(stdout, msg, 1);
     return 1;
   }
   if(json) {

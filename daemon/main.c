@@ -3,10 +3,12 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,18 +32,62 @@ struct cli {
   enum cli_mode mode;
   int mode_set;
   const char *config;           /* NULL: the default path, if it exists */
-  int del, dry_run, yes, json, verbose, quiet;
+  int del, dry_run, yes, json, verbose, quiet, candidates;
   const char *regions[JAN_MAX_REGIONS];
   size_t nregions;
   const char *profile;
   const char *socket;
+  char err[512];                /* why parse_args() refused */
 };
+
+/*
+ * An error that ends the command: "remotion-janitor: MESSAGE" on stderr,
+ * and with --json also {"error": MESSAGE, "exit_code": CODE} on stdout, so
+ * that a script reading stdout always gets one JSON document.  Returns
+ * code.
+ */
+static int fail_json(const struct cli *c, int code, const char *msg)
+{
+  if(c->json)
+    output_error_json(stdout, msg, code);
+  return code;
+}
+
+static int fail(const struct cli *c, int code, const char *fmt, ...)
+    JAN_PRINTF(3, 4);
+static int fail(const struct cli *c, int code, const char *fmt, ...)
+{
+  char msg[8192];
+  size_t n;
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  n = strlen(msg);
+  while(n && msg[n - 1] == '\n')
+    msg[--n] = '\0';
+  fprintf(stderr, "remotion-janitor: %s\n", msg);
+  return fail_json(c, code, msg);
+}
+
+/* parse_args() keeps its refusal for main() to report through fail(). */
+static int refuse(struct cli *c, const char *fmt, ...) JAN_PRINTF(2, 3);
+static int refuse(struct cli *c, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(c->err, sizeof(c->err), fmt, ap);
+  va_end(ap);
+  return EXIT_USAGE;
+}
 
 static void usage(FILE *f)
 {
   fputs(
 "usage: remotion-janitor [-c FILE]                  run the daemon in the foreground\n"
 "       remotion-janitor --sweep [--delete|--dry-run] [--yes] [--json]\n"
+"                        [--candidates]\n"
 "       remotion-janitor --status [--json]          ask the running daemon\n"
 "       remotion-janitor --validate [--json]        check the IAM permissions\n"
 "       remotion-janitor --check-config [-c FILE]   report every config error\n"
@@ -54,7 +100,8 @@ static void usage(FILE *f)
 "      --delete        delete what the policy allows (with --sweep)\n"
 "      --dry-run       report only, whatever the config says\n"
 "      --yes           do not ask for the account id before deleting\n"
-"      --json          machine-readable output\n"
+"      --json          machine-readable output (also for errors)\n"
+"      --candidates    the table shows only what would be deleted\n"
 "  -v, --verbose       more logging (repeat for debug)\n"
 "  -q, --quiet         only errors\n"
 "      --version       print the version\n"
@@ -67,11 +114,9 @@ static void usage(FILE *f)
 
 static int set_mode(struct cli *c, enum cli_mode m)
 {
-  if(c->mode_set && c->mode != m) {
-    fprintf(stderr, "remotion-janitor: --sweep, --status, --validate and "
-            "--check-config exclude each other\n");
-    return -1;
-  }
+  if(c->mode_set && c->mode != m)
+    return refuse(c, "--sweep, --status, --validate and --check-config "
+                  "exclude each other");
   c->mode = m;
   c->mode_set = 1;
   return 0;
@@ -80,7 +125,7 @@ static int set_mode(struct cli *c, enum cli_mode m)
 static int parse_args(struct cli *c, int argc, char **argv)
 {
   enum { O_SWEEP = 256, O_STATUS, O_VALIDATE, O_CHECK, O_DELETE, O_DRY,
-         O_YES, O_JSON, O_REGION, O_PROFILE, O_SOCKET, O_VERSION, O_HELP };
+         O_YES, O_JSON, O_CANDIDATES, O_REGION, O_PROFILE, O_SOCKET, O_VERSION, O_HELP };
   static const struct option opts[] = {
     { "config", required_argument, NULL, 'c' },
     { "sweep", no_argument, NULL, O_SWEEP },
@@ -91,6 +136,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
     { "dry-run", no_argument, NULL, O_DRY },
     { "yes", no_argument, NULL, O_YES },
     { "json", no_argument, NULL, O_JSON },
+    { "candidates", no_argument, NULL, O_CANDIDATES },
     { "region", required_argument, NULL, O_REGION },
     { "profile", required_argument, NULL, O_PROFILE },
     { "socket", required_argument, NULL, O_SOCKET },
@@ -103,22 +149,29 @@ static int parse_args(struct cli *c, int argc, char **argv)
   int ch;
 
   memset(c, 0, sizeof(*c));
+  /* Known before getopt stops at a bad option, so that even a usage error
+   * answers --json with JSON. */
+  for(int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+    if(!strcmp(argv[i], "--json"))
+      c->json = 1;
   while((ch = getopt_long(argc, argv, "c:vqh", opts, NULL)) != -1) {
     switch(ch) {
     case 'c': c->config = optarg; break;
     case O_SWEEP: if(set_mode(c, MODE_SWEEP)) return EXIT_USAGE; break;
     case O_STATUS: if(set_mode(c, MODE_STATUS)) return EXIT_USAGE; break;
     case O_VALIDATE: if(set_mode(c, MODE_VALIDATE)) return EXIT_USAGE; break;
-    case O_CHECK: if(set_mode(c, MODE_CHECK_CONFIG)) return EXIT_USAGE; break;
+    case O_CHECK:
+      if(set_mode(c, MODE_CHECK_CONFIG))
+        return EXIT_USAGE;
+      break;
     case O_DELETE: c->del = 1; break;
     case O_DRY: c->dry_run = 1; break;
     case O_YES: c->yes = 1; break;
     case O_JSON: c->json = 1; break;
+    case O_CANDIDATES: c->candidates = 1; break;
     case O_REGION:
-      if(c->nregions == JAN_MAX_REGIONS) {
-        fprintf(stderr, "remotion-janitor: too many --region options\n");
-        return EXIT_USAGE;
-      }
+      if(c->nregions == JAN_MAX_REGIONS)
+        return refuse(c, "too many --region options");
       c->regions[c->nregions++] = optarg;
       break;
     case O_PROFILE: c->profile = optarg; break;
@@ -134,30 +187,21 @@ static int parse_args(struct cli *c, int argc, char **argv)
       exit(EXIT_OK);
     default:
       usage(stderr);
-      return EXIT_USAGE;
+      return refuse(c, "unknown option or missing argument: %s",
+                    argv[optind - 1]);
     }
   }
-  if(optind < argc) {
-    fprintf(stderr, "remotion-janitor: unexpected argument '%s'\n",
-            argv[optind]);
-    return EXIT_USAGE;
-  }
-  if(c->del && c->dry_run) {
-    fprintf(stderr, "remotion-janitor: --delete and --dry-run exclude each "
-            "other\n");
-    return EXIT_USAGE;
-  }
+  if(optind < argc)
+    return refuse(c, "unexpected argument '%s'", argv[optind]);
+  if(c->del && c->dry_run)
+    return refuse(c, "--delete and --dry-run exclude each other");
   if(c->json && c->mode != MODE_SWEEP && c->mode != MODE_STATUS &&
-     c->mode != MODE_VALIDATE) {
-    fprintf(stderr, "remotion-janitor: --json goes with --sweep, --status "
-            "or --validate\n");
-    return EXIT_USAGE;
-  }
-  if((c->del || c->dry_run || c->yes) && c->mode != MODE_SWEEP) {
-    fprintf(stderr, "remotion-janitor: --delete, --dry-run and --yes go "
-            "with --sweep\n");
-    return EXIT_USAGE;
-  }
+     c->mode != MODE_VALIDATE)
+    return refuse(c, "--json goes with --sweep, --status or --validate");
+  if((c->del || c->dry_run || c->yes || c->candidates) &&
+     c->mode != MODE_SWEEP)
+    return refuse(c, "--delete, --dry-run, --yes and --candidates go with "
+                  "--sweep");
   return EXIT_OK;
 }
 
@@ -189,6 +233,7 @@ static int load_config(const struct cli *c, struct jan_config *cfg)
     if(strncmp(jbuf_str(&errs), "--region", 8) == 0)
       fputs("remotion-janitor: ", stderr);
     fputs(jbuf_str(&errs), stderr);
+    fail_json(c, EXIT_USAGE, jbuf_str(&errs));
   }
   jbuf_free(&errs);
   return rc ? EXIT_USAGE : EXIT_OK;
@@ -268,6 +313,15 @@ static const char *dir_of(const char *path, char *buf, size_t len)
   return buf;
 }
 
+/* The width to fit the table to: the terminal's, else none. */
+static size_t terminal_columns(int fd)
+{
+  struct winsize ws;
+  if(isatty(fd) && ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+    return ws.ws_col;
+  return 0;
+}
+
 /* Run the loop until nothing is left on it, then close it. */
 static int drain_loop(uv_loop_t *loop)
 {
@@ -298,10 +352,9 @@ static int run_sweep(struct cli *c)
   mode = c->dry_run ? JAN_MODE_REPORT
        : c->del ? JAN_MODE_DELETE : cfg.mode;
   if(mode == JAN_MODE_DELETE && !cfg.account_id[0]) {
-    fprintf(stderr, "remotion-janitor: account_id must be set in [aws] "
-            "before anything may be deleted\n");
     config_free(&cfg);
-    return EXIT_USAGE;
+    return fail(c, EXIT_USAGE, "account_id must be set in [aws] before "
+                "anything may be deleted");
   }
   /* The state, its lock and the audit log.  A report can do without
    * them (with a warning); a deletion cannot. */
@@ -312,15 +365,14 @@ static int run_sweep(struct cli *c)
     if(state_check_dir(dir_of(cfg.state_file, dbuf, sizeof(dbuf)), 1, &err) ||
        (lockfd = state_lock(cfg.state_file, 0, &holder, &err)) < 0) {
       if(lockfd == JAN_EBUSY) {
-        fprintf(stderr, "remotion-janitor: another sweep (pid %ld) holds the "
-                "lock of %s; try again when it has finished\n", holder,
-                cfg.state_file);
+        fail(c, EXIT_GUARD, "another sweep (pid %ld) holds the lock of %s; "
+             "try again when it has finished", holder, cfg.state_file);
         jbuf_free(&err);
         config_free(&cfg);
         return EXIT_GUARD;
       }
       if(mode == JAN_MODE_DELETE) {
-        fprintf(stderr, "remotion-janitor: %s\n", jbuf_str(&err));
+        fail(c, EXIT_USAGE, "%s", jbuf_str(&err));
         jbuf_free(&err);
         config_free(&cfg);
         return EXIT_USAGE;
@@ -338,7 +390,7 @@ static int run_sweep(struct cli *c)
       if(mode == JAN_MODE_DELETE) {
         jbuf_reset(&err);
         if(audit_open(&audit, cfg.audit_log, &err)) {
-          fprintf(stderr, "remotion-janitor: %s\n", jbuf_str(&err));
+          fail(c, EXIT_USAGE, "%s", jbuf_str(&err));
           jbuf_free(&err);
           state_free(&st);
           state_unlock(lockfd);
@@ -353,7 +405,7 @@ static int run_sweep(struct cli *c)
   uv_loop_init(&loop);
   rc = runtime_open(&rt, &loop, &cfg);
   if(rc) {
-    fprintf(stderr, "remotion-janitor: cannot start: %s\n", jan_strerror(rc));
+    fail(c, EXIT_INCOMPLETE, "cannot start: %s", jan_strerror(rc));
     drain_loop(&loop);
     audit_close(&audit);
     state_free(&st);
@@ -366,25 +418,30 @@ static int run_sweep(struct cli *c)
   sweep_use_state(&sw, have_state ? &st : NULL,
                   audit.fd >= 0 ? &audit : NULL);
   sw.confirm = cli_confirm;
+  sw.pr.mode = c->quiet ? PROGRESS_OFF
+             : isatty(STDERR_FILENO) ? PROGRESS_TTY : PROGRESS_LINES;
+  sw.pr.tty = stderr;
   rc = sweep_start(&sw, cli_sweep_done, c);
   if(rc) {
-    fprintf(stderr, "remotion-janitor: cannot start the sweep: %s\n",
-            jan_strerror(rc));
-    code = EXIT_INCOMPLETE;
+    code = fail(c, EXIT_INCOMPLETE, "cannot start the sweep: %s",
+                jan_strerror(rc));
   }
   else {
     while(sw.state != SWEEP_DONE && uv_run(&loop, UV_RUN_ONCE))
       ;
     code = sw.exit_code;
     if(code == EXIT_CREDENTIALS || (!sw.inv.account[0] && code))
-      fprintf(stderr, "remotion-janitor: %s\n", sw.message);
+      fail(c, code, "%s", sw.message);
     else {
       int64_t now = aws_client_now(rt.aws);
       if(c->json)
         output_json(stdout, &sw.inv, mode, now);
       else
-        output_table(stdout, &sw.inv, mode, now);
-      if(code && sw.message[0] && !c->quiet)
+        output_table(stdout, &sw.inv, mode, now, &(struct output_opts){
+                       .columns = terminal_columns(STDOUT_FILENO),
+                       .candidates_only = c->candidates });
+      /* Also with exit 0: a report says what a deletion would refuse. */
+      if(sw.message[0] && !c->quiet)
         fprintf(stderr, "remotion-janitor: %s\n", sw.message);
     }
   }
@@ -423,8 +480,7 @@ static int run_validate(struct cli *c)
   uv_loop_init(&loop);
   rc = runtime_open(&rt, &loop, &cfg);
   if(rc) {
-    fprintf(stderr, "remotion-janitor: cannot start: %s\n", jan_strerror(rc));
-    rc = EXIT_INCOMPLETE;
+    rc = fail(c, EXIT_INCOMPLETE, "cannot start: %s", jan_strerror(rc));
   }
   else {
     rc = validate_run(&rt, &cfg, c->json);
@@ -443,7 +499,7 @@ int main(int argc, char **argv)
 
   rc = parse_args(&c, argc, argv);
   if(rc)
-    return rc;
+    return fail(&c, rc, "%s", c.err);
   level = c.quiet ? JLOG_ERR : c.verbose >= 2 ? JLOG_DEBUG
         : c.verbose ? JLOG_INFO : JLOG_NOTICE;
   jlog_init(level);
@@ -454,10 +510,8 @@ int main(int argc, char **argv)
     return check_config(&c);
   case MODE_SWEEP:
   case MODE_VALIDATE:
-    if(curl_global_init(CURL_GLOBAL_DEFAULT)) {
-      fprintf(stderr, "remotion-janitor: cannot initialise libcurl\n");
-      return EXIT_INCOMPLETE;
-    }
+    if(curl_global_init(CURL_GLOBAL_DEFAULT))
+      return fail(&c, EXIT_INCOMPLETE, "cannot initialise libcurl");
     xmlInitParser();
     rc = c.mode == MODE_SWEEP ? run_sweep(&c) : run_validate(&c);
     xmlCleanupParser();

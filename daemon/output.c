@@ -175,47 +175,112 @@ void output_age(int64_t secs, char *out, size_t outlen)
   if(secs < 0)
     snprintf(out, outlen, "-");
   else if(secs >= 86400)
-    snprintf(out, outlen, "%" PRId64 "d%" PRId64 "h", secs / 86400,
-             secs % 86400 / 3600);
+    snprintf(out, outlen, "%" PRId64 "d", secs / 86400);
   else if(secs >= 3600)
-    snprintf(out, outlen, "%" PRId64 "h%" PRId64 "m", secs / 3600,
-             secs % 3600 / 60);
+    snprintf(out, outlen, "%" PRId64 "h", secs / 3600);
   else
     snprintf(out, outlen, "%" PRId64 "m", secs / 60);
 }
 
+void output_size(uint64_t bytes, char *out, size_t outlen)
+{
+  static const char *const unit[] = { "KiB", "MiB", "GiB", "TiB", "PiB" };
+  double v = (double)bytes;
+  size_t u = 0;
+
+  if(bytes < 1024) {
+    snprintf(out, outlen, "%" PRIu64 " B", bytes);
+    return;
+  }
+  v /= 1024.0;
+  while(v >= 1024.0 && u + 1 < sizeof(unit) / sizeof(unit[0])) {
+    v /= 1024.0;
+    u++;
+  }
+  snprintf(out, outlen, v < 10.0 ? "%.1f %s" : "%.0f %s", v, unit[u]);
+}
+
+void output_fit(const char *s, size_t width, char *out, size_t outlen)
+{
+  static const char ell[] = "\xe2\x80\xa6";   /* U+2026, one column */
+  size_t n = strlen(s), head, tail;
+
+  if(!outlen)
+    return;
+  if(!width || n <= width || width < 3) {
+    snprintf(out, outlen, "%s", s);
+    return;
+  }
+  head = (width - 1) / 2 + (width - 1) % 2;
+  tail = width - 1 - head;
+  snprintf(out, outlen, "%.*s%s%s", (int)head, s, ell, s + n - tail);
+}
+
+/* Columns: TYPE REGION NAME AGE DECISION REASON/RESULT. */
+#define COL_TYPE 13
+#define COL_REGION 14
+#define COL_AGE 5
+#define COL_DECISION 8
+#define COL_FIXED (COL_TYPE + COL_REGION + COL_AGE + COL_DECISION + 5)
+#define COL_NAME_MIN 16
+#define COL_REASON_MIN 16
+
 void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,
-                  int64_t now)
+                  int64_t now, const struct output_opts *o)
 {
   struct inv_summary s;
-  size_t wname = 4;
+  size_t wname = 4, wreason = 0, rows = 0, cols = o ? o->columns : 0;
 
   inventory_summary(inv, &s);
   for(size_t i = 0; i < inv->n; i++) {
-    size_t l = strlen(inv->items[i].name) +
-               (inv->items[i].kind == JAN_KIND_LAYER ? 8 : 0);
-    if(l > wname)
-      wname = l;
+    char name[INV_DISPLAY_NAME_MAX];
+    inv_display_name(&inv->items[i], name, sizeof(name));
+    if(strlen(name) > wname)
+      wname = strlen(name);
   }
-  if(wname > 72)
-    wname = 72;
-  if(inv->n)
-    fprintf(f, "%-13s %-14s %-*s %8s %-8s %s\n", "TYPE", "REGION",
-            (int)wname, "NAME", "AGE", "DECISION", "REASON/RESULT");
+  /* On a terminal the name column gives way first (its middle is cut),
+   * then the reason; without a width nothing is cut. */
+  if(cols && COL_FIXED + wname + COL_REASON_MIN > cols)
+    wname = cols > COL_FIXED + COL_NAME_MIN + COL_REASON_MIN
+          ? cols - COL_FIXED - COL_REASON_MIN : COL_NAME_MIN;
+  if(cols)
+    wreason = cols > COL_FIXED + wname + 3 ? cols - COL_FIXED - wname : 3;
   for(size_t i = 0; i < inv->n; i++) {
     const struct inv_item *it = &inv->items[i];
-    char name[600], age[32];
+    char full[INV_DISPLAY_NAME_MAX], name[INV_DISPLAY_NAME_MAX + 4];
+    char age[32], why[1200], whyfit[1200];
     const char *res = inv_result_name(it->result);
-    if(it->kind == JAN_KIND_LAYER)
-      snprintf(name, sizeof(name), "%s:%" PRId64, it->name, it->version);
-    else
-      snprintf(name, sizeof(name), "%s", it->name);
+
+    if(o && o->candidates_only && it->decision != INV_DELETE)
+      continue;
+    if(!rows++) {
+      output_fit("REASON/RESULT", wreason, whyfit, sizeof(whyfit));
+      fprintf(f, "%-*s %-*s %-*s %*s %-*s %s\n", COL_TYPE, "TYPE",
+              COL_REGION, "REGION", (int)wname, "NAME", COL_AGE, "AGE",
+              COL_DECISION, "DECISION", whyfit);
+    }
+    inv_display_name(it, full, sizeof(full));
+    output_fit(full, wname, name, sizeof(name));
     output_age(it->created < 0 ? -1 : now - it->created, age, sizeof(age));
-    fprintf(f, "%-13s %-14s %-*s %8s %-8s %s%s%s%s%s\n",
-            inv_type_name(it->kind), it->region, (int)wname, name, age,
-            inv_decision_name(it->decision), it->reason ? it->reason : "-",
-            res ? "/" : "", res ? res : "", it->error ? ": " : "",
-            it->error ? it->error : "");
+    snprintf(why, sizeof(why), "%s%s%s%s%s", it->reason ? it->reason : "-",
+             res ? "/" : "", res ? res : "", it->error ? ": " : "",
+             it->error ? it->error : "");
+    output_fit(why, wreason, whyfit, sizeof(whyfit));
+    /* The ellipsis is 3 bytes wide for 1 column: pad by bytes + 2. */
+    fprintf(f, "%-*s %-*s %-*s %*s %-*s %s\n", COL_TYPE,
+            inv_type_name(it->kind), COL_REGION, it->region,
+            (int)(wname + (strlen(name) > wname ? 2 : 0)), name, COL_AGE, age,
+            COL_DECISION, inv_decision_name(it->decision), whyfit);
+  }
+  /* What a cut line hid is never lost: failures in full below. */
+  for(size_t i = 0; cols && i < inv->n; i++) {
+    const struct inv_item *it = &inv->items[i];
+    char full[INV_DISPLAY_NAME_MAX];
+    if(!it->error)
+      continue;
+    inv_display_name(it, full, sizeof(full));
+    fprintf(f, "error: %s %s in %s: %s\n", inv_type_name(it->kind), full,
+            it->region, it->error);
   }
   for(size_t i = 0; i < inv->nregions; i++)
     if(inv->regions[i].status == INV_REGION_INCOMPLETE)
@@ -237,4 +302,17 @@ void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,
           s.functions, s.layer_versions, s.buckets, s.candidates, s.deleted,
           s.failed, s.refused, inv->ignored[JAN_KIND_BUCKET],
           inv->ignored[JAN_KIND_FUNCTION], inv->ignored[JAN_KIND_LAYER]);
+}
+
+void output_error_json(FILE *f, const char *msg, int code)
+{
+  struct json_object *o = json_object_new_object();
+  size_t n = strlen(msg);
+  while(n && msg[n - 1] == '\n')
+    n--;
+  json_object_object_add(o, "error", json_object_new_string_len(msg, (int)n));
+  json_object_object_add(o, "exit_code", json_object_new_int(code));
+  put_json(f, o);
+  fputc('\n', f);
+  fflush(f);
 }

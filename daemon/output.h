@@ -15,10 +15,23 @@ struct json_object *output_sweep_json(const struct inventory *inv,
                                       enum jan_mode mode, int64_t now);
 void output_json(FILE *f, const struct inventory *inv, enum jan_mode mode,
                  int64_t now);
-/* The human form: a table and a summary line. */
+struct output_opts {
+  size_t columns;               /* the terminal's width; 0: never cut */
+  int candidates_only;          /* --candidates: only what would be deleted */
+};
+/* The human form: a table and a summary line.  o may be NULL. */
 void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,
-                  int64_t now);
-/* "3d4h", "12m", "-" */
+                  int64_t now, const struct output_opts *o);
+/* "90d", "5h", "12m", "-": whole units, rounded down. */
 void output_age(int64_t secs, char *out, size_t outlen);
+/* Binary units: "512 B", "1.5 KiB", "12 MiB", "3.2 TiB". */
+void output_size(uint64_t bytes, char *out, size_t outlen);
+/* s cut in the middle with an ellipsis to width columns (ASCII s); width
+ * 0: not cut. */
+void output_fit(const char *s, size_t width, char *out, size_t outlen);
+
+/* A failed command under --json: {"error": MSG, "exit_code": CODE} and a
+ * newline (trailing newlines of msg dropped). */
+void output_error_json(FILE *f, const char *msg, int code);
 
 #endif

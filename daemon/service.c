@@ -1110,6 +1110,8 @@ int service_status(const struct service_opts *o, int json)
   rc = service_load_config(o, &cfg, &errs);
   if(rc) {
     fputs(jbuf_str(&errs), stderr);
+    if(json)
+      output_error_json(stdout, jbuf_str(&errs), EXIT_USAGE);
     jbuf_free(&errs);
     config_free(&cfg);
     return EXIT_USAGE;

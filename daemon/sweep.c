@@ -16,8 +16,6 @@
 #include "janitor/services.h"
 #include "sweep.h"
 
-#define PROGRESS_EVERY_MS 5000
-
 static int64_t now_ms(void)
 {
   struct timespec ts;
@@ -206,6 +204,7 @@ static void sweep_finish(struct sweep *s)
     uv_timer_stop(s->flush_timer);
   if(s->progress_timer)
     uv_timer_stop(s->progress_timer);
+  progress_end(&s->pr);
   s->inv.finished_ms = now_ms();
   inventory_summary(&s->inv, &sum);
   if(sum.failed && (!s->exit_code || s->exit_code == EXIT_INCOMPLETE)) {
@@ -248,16 +247,17 @@ static void apply_outcome(struct sweep *s, const struct sweep_outcome *o)
   it->error = o->error;
   if(it->kind == JAN_KIND_BUCKET && o->objects >= 0)
     it->objects = o->objects;
-  if(o->res == INV_RES_DELETED)
-    jlog_info("delete", "deleted %s %s%s%" PRId64 " in %s",
-              inv_type_name(it->kind), it->name,
-              it->kind == JAN_KIND_LAYER ? ":" : "",
-              it->kind == JAN_KIND_LAYER ? it->version : (int64_t)0,
-              it->region);
-  else if(o->res == INV_RES_FAILED)
-    jlog_warn("delete", "could not delete %s %s in %s: %s",
-              inv_type_name(it->kind), it->name, it->region,
-              o->error ? o->error : "failed");
+  if(o->res == INV_RES_DELETED || o->res == INV_RES_FAILED) {
+    char name[INV_DISPLAY_NAME_MAX];
+    inv_display_name(it, name, sizeof(name));
+    if(o->res == INV_RES_DELETED)
+      jlog_info("delete", "deleted %s %s in %s", inv_type_name(it->kind),
+                name, it->region);
+    else
+      jlog_warn("delete", "could not delete %s %s in %s: %s",
+                inv_type_name(it->kind), name, it->region,
+                o->error ? o->error : "failed");
+  }
 }
 
 /* The audit line of one outcome (strings borrowed, not copied). */
@@ -399,15 +399,16 @@ static void bucket_deleted(void *arg, const struct bucket_outcome *o)
   deletion_ended(s);
 }
 
-static void progress_tick(uv_timer_t *t)
+static void progress_timer_cb(uv_timer_t *t)
 {
   struct sweep *s = t->data;
+  struct progress_view v;
   sweep_update_progress(s);
-  jlog_info("delete", "progress: %zu of %zu deletions done, %" PRIu64
-            " objects removed from buckets%s%s", s->progress.done,
-            s->progress.total, s->progress.objects_deleted,
-            s->progress.bucket ? "; emptying " : "",
-            s->progress.bucket ? s->progress.bucket : "");
+  v.done = s->progress.done;
+  v.total = s->progress.total;
+  v.objects = s->progress.objects_deleted;
+  v.bucket = s->progress.bucket;
+  progress_tick(&s->pr, &v, uv_now(s->rt->loop));
 }
 
 /*
@@ -462,6 +463,8 @@ static void start_more(struct sweep *s)
 
 static void start_deletions(struct sweep *s)
 {
+  uint64_t period;
+
   s->jobs = calloc(s->inv.n ? s->inv.n : 1, sizeof(*s->jobs));
   if(!s->jobs) {
     snprintf(s->message, sizeof(s->message), "out of memory");
@@ -470,12 +473,12 @@ static void start_deletions(struct sweep *s)
     return;
   }
   sweep_set_state(s, SWEEP_DELETING);
-  s->progress_timer = malloc(sizeof(*s->progress_timer));
+  period = progress_period_ms(&s->pr);
+  s->progress_timer = period ? malloc(sizeof(*s->progress_timer)) : NULL;
   if(s->progress_timer) {
     uv_timer_init(s->rt->loop, s->progress_timer);
     s->progress_timer->data = s;
-    uv_timer_start(s->progress_timer, progress_tick, PROGRESS_EVERY_MS,
-                   PROGRESS_EVERY_MS);
+    uv_timer_start(s->progress_timer, progress_timer_cb, period, period);
   }
   for(size_t i = 0; i < s->inv.n; i++)
     if(s->inv.items[i].decision == INV_DELETE)
@@ -530,6 +533,12 @@ static void collected(void *arg, const struct collect_result *r)
     s->exit_code = EXIT_INCOMPLETE;
   }
 
+  if(s->mode == JAN_MODE_REPORT && !s->exit_code &&
+     sum.candidates > s->cfg->max_deletions)
+    snprintf(s->message, sizeof(s->message),
+             "%zu candidates exceed max_deletions = %u: a deleting sweep "
+             "would refuse to delete any of them", sum.candidates,
+             s->cfg->max_deletions);
   if(!may_delete || !sum.candidates) {
     if(s->mode == JAN_MODE_DELETE && sum.candidates && s->exit_code)
       refuse_all(s, s->message);

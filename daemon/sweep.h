@@ -12,6 +12,7 @@
 #include "janitor/config.h"
 #include "janitor/inventory.h"
 #include "janitor/state.h"
+#include "progress.h"
 #include "runtime.h"
 
 /* Exit codes (SPEC section 3). */
@@ -57,7 +58,8 @@ struct sweep {
   enum sweep_state state;
   struct inventory inv;
   int exit_code;
-  char message[1024];           /* why the exit code is not 0, if it is not */
+  char message[1024];           /* why the exit code is not 0, or what a
+                                   report would have refused */
   sweep_done_cb done;
   sweep_confirm_fn confirm;     /* NULL: no confirmation needed */
   void *arg;
@@ -71,6 +73,7 @@ struct sweep {
   size_t cursor;                /* next item to look at for deletion */
   int starting;                 /* inside start_more() */
   uv_timer_t *progress_timer;
+  struct progress pr;           /* how progress is shown (main sets mode) */
   struct sweep_outcome *outq;   /* outcomes not yet written to the audit */
   size_t noutq, capoutq;
   uv_timer_t *flush_timer;      /* the next group commit */

@@ -1,14 +1,16 @@
 /*
  * Deleting one bucket: an explicit state machine (bucket.c).
  *
- *   WEBSITE   DeleteBucketWebsite, sent alongside the first listing page
- *             (a missing or denied website config does not block the
- *             deletion; it only has to be gone before DeleteBucket)
  *   EMPTYING  list every version and delete marker (ListObjectVersions; if
- *             that is denied, ListObjectsV2) page by page, each page sent
- *             on at once as DeleteObjects batches of at most 1000 keys with
- *             several batches in flight while the listing goes on; per-key
- *             errors with a transient code are retried in a later batch
+ *             that is denied, or answered 405/501 as S3-compatible servers
+ *             without versioning do, ListObjectsV2) page by page, each page
+ *             sent on at once as DeleteObjects batches of at most 1000 keys
+ *             with several batches in flight while the listing goes on;
+ *             per-key errors with a transient code are retried in a later
+ *             batch.  DeleteBucketWebsite goes out once the first listing
+ *             page has succeeded (a bucket that cannot even be listed is
+ *             left as it was); a missing or denied website config does not
+ *             block the deletion, it only has to be gone before DeleteBucket
  *   REMOVING  DeleteBucket; on BucketNotEmpty (objects appeared meanwhile)
  *             back to EMPTYING, a bounded number of times
  *   DONE      deleted (404 at any step counts as deleted) or failed
@@ -25,8 +27,7 @@
 #define BUCKET_KEY_RETRIES       3   /* per-key transient errors */
 
 enum bucket_state {
-  BUCKET_WEBSITE = 0,
-  BUCKET_EMPTYING,
+  BUCKET_EMPTYING = 0,
   BUCKET_REMOVING,
   BUCKET_DONE
 };

@@ -108,10 +108,12 @@ class Faults:
         if mode not in ("replace", "add"):
             raise FaultError("mode must be replace or add")
         for k in settings:
-            if k not in ("s3_wrong_region", "clock_offset_s"):
+            if k not in ("s3_wrong_region", "clock_offset_s", "s3_versions"):
                 raise FaultError("unknown setting %s" % k)
         if settings.get("s3_wrong_region", 301) not in (301, 400):
             raise FaultError("s3_wrong_region must be 301 or 400")
+        if settings.get("s3_versions", 200) not in (200, 405, 501):
+            raise FaultError("s3_versions must be 200, 405 or 501")
         with self.lock:
             new = []
             for d in doc:

@@ -219,6 +219,12 @@ def _enc(ctx, s):
 
 def op_ListObjectVersions(ctx, srv, b):
     q = ctx.q
+    # Like S3-compatible servers without versioning (s3rver: 405).
+    nover = srv.faults.settings.get("s3_versions", 200)
+    if nover == 405:
+        return s3_error(ctx, 405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
+    if nover == 501:
+        return s3_error(ctx, 501, "NotImplemented", "A header you provided implies functionality that is not implemented")
     if q.get("delimiter"):
         return s3_error(ctx, 501, "NotImplemented", "delimiter is not implemented by the stand-in")
     et = q.get("encoding-type")
