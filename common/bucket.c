@@ -1,10 +1,11 @@
 /*
  * The state machine of a bucket deletion (see bucket.h for the states).
- * Listing and deleting are pipelined: each listed page becomes
- * DeleteObjects batches right away while the next page is being listed;
- * at most BUCKET_BATCHES_IN_FLIGHT batches are out per bucket, and the
- * listing pauses while that many are out and a full batch is waiting, so
- * memory stays bounded by a few thousand keys whatever the bucket holds.
+ * Listing and deleting are pipelined: the bucket is listed in parallel
+ * ranges (lister.c), each listed page becomes DeleteObjects batches right
+ * away while other pages are being listed; a bounded number of batches is
+ * out per bucket, and the listing pauses while BUCKET_QUEUE_KEYS keys wait,
+ * so memory stays bounded by some thousands of keys whatever the bucket
+ * holds.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "janitor/bucket.h"
+#include "janitor/lister.h"
 #include "janitor/log.h"
 #include "janitor/scope.h"
 #include "janitor/services.h"
@@ -40,10 +42,11 @@ struct bucket_job {
 
   int use_v2;                   /* ListObjectVersions was denied */
   int website_sent;             /* DeleteBucketWebsite is out or back */
-  int listing;                  /* a list call is out */
-  int list_done;                /* this pass reached the last page */
+  unsigned parallel;            /* listing chains and batches at once */
+  struct lister *lister;        /* this pass's listing */
+  unsigned listing;             /* list calls out (all passes) */
+  int list_done;                /* this pass has listed every range */
   size_t pass_listed;           /* entries listed in this pass */
-  char *key_marker, *vid_marker, *token;
 
   struct qkey *q;               /* keys waiting for a batch */
   size_t nq, capq;
@@ -59,7 +62,7 @@ struct bucket_job {
 };
 
 static void pump(struct bucket_job *j);
-static void list_next(struct bucket_job *j);
+static void list_more(struct bucket_job *j);
 
 const char *bucket_state_name(enum bucket_state s)
 {
@@ -99,9 +102,7 @@ static void job_free(struct bucket_job *j)
   for(size_t i = 0; i < j->nq; i++)
     qkey_free(&j->q[i]);
   free(j->q);
-  free(j->key_marker);
-  free(j->vid_marker);
-  free(j->token);
+  lister_free(j->lister);
   free(j->name);
   free(j);
 }
@@ -333,7 +334,7 @@ static void pump(struct bucket_job *j)
   }
   /* Unsafe keys first, alone; then full batches; a partial one only when
    * the listing pass is over. */
-  while(j->inflight < BUCKET_BATCHES_IN_FLIGHT && j->nq &&
+  while(j->inflight < j->parallel && j->nq &&
         (j->nq >= BATCH_MAX || j->list_done ||
          !wire_s3_key_xml_safe(j->q[0].key))) {
     size_t n = 0;
@@ -351,7 +352,7 @@ static void pump(struct bucket_job *j)
     send_batch(j, b);
   }
   if(!j->list_done) {
-    list_next(j);
+    list_more(j);
     return;
   }
   if(j->inflight || j->nq || j->listing)
@@ -379,26 +380,60 @@ static void pump(struct bucket_job *j)
 }
 
 static void remove_website(struct bucket_job *j);
+static void start_pass(struct bucket_job *j);
+
+/* One page request of the lister, and where its answer goes. */
+struct list_call {
+  struct bucket_job *j;
+  struct lister_chain *ch;
+};
+
+static int lister_entries(void *arg, const struct wire_object *v, size_t n)
+{
+  struct bucket_job *j = arg;
+  for(size_t i = 0; i < n; i++)
+    if(push_key(j, v[i].key, v[i].version_id, 0))
+      return JAN_ENOMEM;
+  j->pass_listed += n;
+  return JAN_OK;
+}
+
+/* Back-pressure: enough keys wait for a batch slot. */
+static int lister_may_fetch(void *arg)
+{
+  struct bucket_job *j = arg;
+  return !j->finishing && j->nq < BUCKET_QUEUE_KEYS;
+}
 
 static void listed(void *arg, const struct aws_response *r, void *res)
 {
-  struct bucket_job *j = arg;
+  struct list_call *lc = arg;
+  struct bucket_job *j = lc->j;
   struct wire_object_page *p = res;
+  struct lister_stats st;
+  int rc;
 
-  j->listing = 0;
+  j->listing--;
+  lister_stats(j->lister, &st);
+  if(!p && !j->use_v2 && !st.pages && lister_busy(j->lister) == 1 &&
+     (aws_error_is_access_denied(r) || r->status == 405 ||
+      r->status == 501)) {
+    /* Remotion's own policy has no s3:ListBucketVersions, and servers
+     * without versioning (s3rver) answer 405 or 501: the first request
+     * tells, before any range was split off. */
+    jlog_info("bucket", "%s: ListObjectVersions %s; listing with "
+              "ListObjectsV2 (a versioned bucket cannot be emptied so)",
+              j->name, aws_error_is_access_denied(r) ? "denied"
+              : "not supported by this server");
+    lister_page_done(j->lister, lc->ch, NULL, 0);
+    free(lc);
+    j->use_v2 = 1;
+    start_pass(j);
+    return;
+  }
   if(!p) {
-    if(!j->use_v2 && (aws_error_is_access_denied(r) ||
-                      r->status == 405 || r->status == 501)) {
-      /* Remotion's own policy has no s3:ListBucketVersions, and servers
-       * without versioning (s3rver) answer 405 or 501. */
-      jlog_info("bucket", "%s: ListObjectVersions %s; listing with "
-                "ListObjectsV2 (a versioned bucket cannot be emptied so)",
-                j->name, aws_error_is_access_denied(r) ? "denied"
-                : "not supported by this server");
-      j->use_v2 = 1;
-      pump(j);
-      return;
-    }
+    lister_page_done(j->lister, lc->ch, NULL, 0);
+    free(lc);
     if(aws_error_is_not_found(r) && !strcmp(r->e.code, "NoSuchBucket")) {
       j->out.already_gone = 1;
       finish(j, 0, r, NULL);
@@ -413,75 +448,82 @@ static void listed(void *arg, const struct aws_response *r, void *res)
     }
     return;
   }
-  for(size_t i = 0; i < p->n; i++) {
-    if(push_key(j, p->v[i].key, p->v[i].version_id, 0)) {
-      finish(j, JAN_ENOMEM, NULL, "%s: out of memory", j->name);
-      return;
-    }
-  }
-  /* A truncated page must move the listing on: the same markers again
-   * would go round for ever. */
-  if(p->truncated &&
-      ((j->use_v2 && j->token && p->next_continuation_token &&
-        !strcmp(j->token, p->next_continuation_token)) ||
-       (!j->use_v2 && j->key_marker && p->next_key_marker &&
-        !strcmp(j->key_marker, p->next_key_marker) &&
-        !strcmp(j->vid_marker ? j->vid_marker : "",
-                p->next_version_id_marker ? p->next_version_id_marker : "")))) {
-    finish(j, JAN_EPARSE, r, "%s: the listing repeated its paging marker",
-           j->name);
-    return;
-  }
-  j->pass_listed += p->n;
   if(!j->website_sent)
     remove_website(j);
-  free(j->key_marker);
-  free(j->vid_marker);
-  free(j->token);
-  j->key_marker = p->next_key_marker ? strdup(p->next_key_marker) : NULL;
-  j->vid_marker = p->next_version_id_marker
-                      ? strdup(p->next_version_id_marker) : NULL;
-  j->token = p->next_continuation_token
-                 ? strdup(p->next_continuation_token) : NULL;
-  /* The listing is the critical path: ask for the next page before the
-   * batch of this one is built and signed. */
-  if(!p->truncated)
+  /* A page that needed retries means the server is busy: fewer chains. */
+  rc = lister_page_done(j->lister, lc->ch, p, r->attempts > 1);
+  free(lc);
+  if(rc) {
+    finish(j, rc, r, rc == JAN_EPARSE
+           ? "%s: the listing did not move forward (a paging marker "
+             "repeated or went back)" : "%s: the listing failed: %s",
+           j->name, jan_strerror(rc));
+    return;
+  }
+  if(lister_complete(j->lister))
     j->list_done = 1;
-  else
-    list_next(j);
   pump(j);
 }
 
-static void list_next(struct bucket_job *j)
+static int lister_fetch(void *arg, struct lister_chain *ch,
+                        const char *key_marker, const char *vid_marker)
+{
+  struct bucket_job *j = arg;
+  struct list_call *lc = calloc(1, sizeof(*lc));
+  int rc;
+
+  if(!lc)
+    return JAN_ENOMEM;
+  lc->j = j;
+  lc->ch = ch;
+  j->listing++;
+  if(j->use_v2)
+    rc = s3_list_objects_v2(j->aws, j->region, j->name, NULL, key_marker,
+                            listed, lc);
+  else
+    rc = s3_list_object_versions(j->aws, j->region, j->name, key_marker,
+                                 vid_marker, listed, lc);
+  if(rc) {
+    j->listing--;
+    free(lc);
+  }
+  return rc;
+}
+
+static void list_more(struct bucket_job *j)
 {
   int rc;
-  if(j->listing || j->list_done || j->finishing)
+  if(j->list_done || j->finishing || !j->lister)
     return;
-  /* Back-pressure: enough is waiting and all batch slots are busy. */
-  if(j->nq >= BATCH_MAX && j->inflight >= BUCKET_BATCHES_IN_FLIGHT)
-    return;
-  j->listing = 1;
-  if(j->use_v2)
-    rc = s3_list_objects_v2(j->aws, j->region, j->name, j->token, listed, j);
-  else
-    rc = s3_list_object_versions(j->aws, j->region, j->name, j->key_marker,
-                                 j->vid_marker, listed, j);
-  if(rc) {
-    j->listing = 0;
+  rc = lister_kick(j->lister);
+  if(rc)
     finish(j, rc, NULL, "%s: cannot send the listing: %s", j->name,
            jan_strerror(rc));
-  }
 }
 
 static void start_pass(struct bucket_job *j)
 {
-  free(j->key_marker);
-  free(j->vid_marker);
-  free(j->token);
-  j->key_marker = j->vid_marker = j->token = NULL;
+  struct lister_ops ops = {
+    .fetch = lister_fetch, .entries = lister_entries,
+    .may_fetch = lister_may_fetch
+  };
+  struct lister_opts o = {
+    .max_chains = j->parallel, .versioned = !j->use_v2
+  };
+  struct lister *l;
+
+  /* A new pass starts when nothing of the last one is out: after
+   * BucketNotEmpty, or when the first request asked for the fallback. */
+  lister_free(j->lister);
+  j->lister = NULL;
   j->list_done = 0;
   j->pass_listed = 0;
   set_state(j, BUCKET_EMPTYING);
+  if(lister_new(&o, &ops, j, &l)) {
+    finish(j, JAN_ENOMEM, NULL, "%s: out of memory", j->name);
+    return;
+  }
+  j->lister = l;
   pump(j);
 }
 
@@ -556,7 +598,8 @@ static void remove_website(struct bucket_job *j)
 }
 
 int bucket_delete_start(struct aws_client *aws, const char *region,
-                        const char *bucket, bucket_done_cb cb, void *arg,
+                        const char *bucket, unsigned parallel,
+                        bucket_done_cb cb, void *arg,
                         struct bucket_job **out)
 {
   struct bucket_job *j;
@@ -572,6 +615,8 @@ int bucket_delete_start(struct aws_client *aws, const char *region,
   if(!j)
     return JAN_ENOMEM;
   j->aws = aws;
+  j->parallel = parallel < BUCKET_PARALLEL_MIN ? BUCKET_PARALLEL_MIN
+              : parallel > LISTER_MAX_CHAINS ? LISTER_MAX_CHAINS : parallel;
   strcpy(j->region, region);
   j->name = strdup(bucket);
   j->cb = cb;

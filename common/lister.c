@@ -211,9 +211,12 @@ size_t lister_split_points(const struct wire_object *v, size_t n,
   if(hi)
     for(const unsigned char *k = (const unsigned char *)hi; *k; k++)
       in[*k] = 1;
+  /* Points are made of ASCII only: a start-after that is not valid UTF-8
+   * is not something to send S3.  Keys with other bytes are still listed,
+   * only not split inside. */
   for(int c = 1; c < 256; c++) {
     rank[c] = (int)b;
-    if(in[c])
+    if(in[c] && c < 0x80)
       alpha[b++] = (unsigned char)c;
   }
   rank[0] = 0;
@@ -237,6 +240,9 @@ size_t lister_split_points(const struct wire_object *v, size_t n,
   if(end)
     while(last[p] && last[p] == end[p])
       p++;
+  /* Not inside a UTF-8 sequence: the prefix of a point stays valid. */
+  while(p && ((unsigned char)last[p] & 0xC0) == 0x80)
+    p--;
   /* D digits of base b: b^D stays below 2^52 (8 digits at most). */
   for(d = 0; d < 8 && scale * b < ((uint64_t)1 << 52); d++)
     scale *= b;

@@ -125,7 +125,7 @@ int s3_list_object_versions(struct aws_client *c, const char *region,
 
 int s3_list_objects_v2(struct aws_client *c, const char *region,
                        const char *bucket, const char *token,
-                       aws_result_cb cb, void *arg)
+                       const char *start_after, aws_result_cb cb, void *arg)
 {
   struct jbuf q;
   int rc;
@@ -140,6 +140,11 @@ int s3_list_objects_v2(struct aws_client *c, const char *region,
   }
   if(!rc)
     rc = jbuf_addstr(&q, "list-type=2&max-keys=1000");
+  if(!rc && start_after) {
+    rc = jbuf_addstr(&q, "&start-after=");
+    if(!rc)
+      rc = wire_query_encode(start_after, &q);
+  }
   if(!rc) {
     struct aws_request r = {
       .service = AWS_SVC_S3, .region = region, .op = "ListObjectsV2",

@@ -446,8 +446,9 @@ static void start_more(struct sweep *s)
       rc = lambda_delete_layer_version(aws, it->region, it->name, it->version,
                                        lambda_deleted, d);
     else
-      rc = bucket_delete_start(aws, it->region, it->name, bucket_deleted, d,
-                               &s->jobs[i]);
+      rc = bucket_delete_start(aws, it->region, it->name,
+                               s->cfg->host_concurrency / 2, bucket_deleted,
+                               d, &s->jobs[i]);
     if(rc) {
       s->pending--;
       free(d);

@@ -22,7 +22,8 @@
 
 #include "janitor/aws.h"
 
-#define BUCKET_BATCHES_IN_FLIGHT 4   /* DeleteObjects per bucket at once */
+#define BUCKET_PARALLEL_MIN      4   /* listing chains / DeleteObjects at once */
+#define BUCKET_QUEUE_KEYS     8000   /* listing pauses while this many wait */
 #define BUCKET_MAX_RELISTS       5   /* BucketNotEmpty answers tolerated */
 #define BUCKET_KEY_RETRIES       3   /* per-key transient errors */
 
@@ -46,9 +47,13 @@ struct bucket_outcome {
 typedef void (*bucket_done_cb)(void *arg, const struct bucket_outcome *o);
 
 /* The job frees itself after cb returns.  Refuses (JAN_ESCOPE) a bucket
- * outside the scope before sending anything. */
+ * outside the scope before sending anything.  parallel: listing requests
+ * at once, and DeleteObjects batches at once, each (at least
+ * BUCKET_PARALLEL_MIN); half the per-host request limit leaves the other
+ * half to the other. */
 int bucket_delete_start(struct aws_client *aws, const char *region,
-                        const char *bucket, bucket_done_cb cb, void *arg,
+                        const char *bucket, unsigned parallel,
+                        bucket_done_cb cb, void *arg,
                         struct bucket_job **out);
 /* Objects deleted so far, for progress reports. */
 uint64_t bucket_job_deleted(const struct bucket_job *j);

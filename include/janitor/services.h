@@ -32,9 +32,11 @@ int s3_list_object_versions(struct aws_client *c, const char *region,
                             const char *bucket, const char *key_marker,
                             const char *version_marker, aws_result_cb cb,
                             void *arg);
+/* token (NextContinuationToken) or start_after (any string: the keys
+ * after it), or neither for the first page. */
 int s3_list_objects_v2(struct aws_client *c, const char *region,
                        const char *bucket, const char *token,
-                       aws_result_cb cb, void *arg);
+                       const char *start_after, aws_result_cb cb, void *arg);
 /* struct wire_delete_result; 1..1000 objects. */
 int s3_delete_objects(struct aws_client *c, const char *region,
                       const char *bucket, const struct wire_object *objs,

@@ -197,6 +197,69 @@ class TestS3(unittest.TestCase):
         self.assertEqual(r2["KeyCount"], 10)
         self.assertEqual(r2["Contents"][0]["Key"], "renders/g001000/out.mp4")
 
+    def test_markers_prefix_and_delimiter_like_s3(self):
+        """start-after / key-marker take any string and start strictly
+        after it; prefix and delimiter (CommonPrefixes) page as S3 does;
+        compared with a model over a random key set."""
+        import random
+        rng = random.Random(5)
+        keys = sorted({"".join(rng.choice("ab/\u00e9z") for _ in range(rng.randint(1, 6))) for _ in range(300)})
+        st = SI.control("POST", "fixture", {"buckets": [
+            {"name": "remotion-markers", "region": "eu-central-1", "versioning": "Enabled",
+             "objects": [{"key": k, "versions": 1 + i % 3} for i, k in enumerate(keys)]}],
+            "functions": [], "layers": []})
+        self.assertEqual(st[0], 200)
+        s3 = client(SI, "s3", "eu-central-1")
+        b = "remotion-markers"
+        utf8 = sorted(keys, key=lambda k: k.encode())
+        self.assertEqual(utf8, keys)          # code point order == UTF-8 byte order
+        try:
+            for marker in ("", "a", "a/", "ab\u00e9", "b0", "z" * 9, "\u00e9\u00e9"):
+                got = []
+                kw = {"Bucket": b, "MaxKeys": 7}
+                if marker:
+                    kw["StartAfter"] = marker
+                while True:
+                    r = s3.list_objects_v2(**kw)
+                    got += [o["Key"] for o in r.get("Contents", [])]
+                    if not r["IsTruncated"]:
+                        break
+                    kw = {"Bucket": b, "MaxKeys": 7, "ContinuationToken": r["NextContinuationToken"]}
+                self.assertEqual(got, [k for k in keys if k > marker], marker)
+                # ListObjectVersions: key-marker, every version of each key after it.
+                vs, kw = [], {"Bucket": b, "MaxKeys": 5}
+                if marker:
+                    kw["KeyMarker"] = marker
+                while True:
+                    r = s3.list_object_versions(**kw)
+                    vs += [v["Key"] for v in r.get("Versions", [])]
+                    if not r["IsTruncated"]:
+                        break
+                    self.assertIn(r["NextKeyMarker"], keys)       # a real key
+                    kw = {"Bucket": b, "MaxKeys": 5, "KeyMarker": r["NextKeyMarker"],
+                          "VersionIdMarker": r["NextVersionIdMarker"]}
+                self.assertEqual(vs, [k for i, k in enumerate(keys) if k > marker for _ in range(1 + i % 3)])
+            for prefix in ("", "a", "a/", "b/a"):
+                got, cps = [], []
+                kw = {"Bucket": b, "MaxKeys": 3, "Delimiter": "/"}
+                if prefix:
+                    kw["Prefix"] = prefix
+                while True:
+                    r = s3.list_objects_v2(**kw)
+                    got += [o["Key"] for o in r.get("Contents", [])]
+                    cps += [c["Prefix"] for c in r.get("CommonPrefixes", [])]
+                    self.assertLessEqual(r["KeyCount"], 3)
+                    if not r["IsTruncated"]:
+                        break
+                    kw = dict(kw, ContinuationToken=r["NextContinuationToken"])
+                under = [k for k in keys if k.startswith(prefix)]
+                want_cps = sorted({k[:k.index("/", len(prefix)) + 1] for k in under if "/" in k[len(prefix):]})
+                self.assertEqual(sorted(cps), want_cps, prefix)
+                self.assertEqual(len(cps), len(set(cps)))
+                self.assertEqual(got, [k for k in under if "/" not in k[len(prefix):]], prefix)
+        finally:
+            SI.control("POST", "fixture", small_fixture())
+
     def test_delete_objects_versioned_creates_markers_and_bucket_lifecycle(self):
         s3 = client(SI, "s3", "eu-central-1")
         st = SI.control("POST", "fixture", {"buckets": [

@@ -296,10 +296,22 @@ def op_ListObjectVersions(ctx, srv, b):
     return xml_resp("".join(parts))
 
 
+def _common_prefix(key, prefix, delim):
+    """The CommonPrefixes entry a key rolls up into, or None."""
+    if not delim:
+        return None
+    j = key.find(delim, len(prefix))
+    return key[:j + len(delim)] if j >= 0 else None
+
+
+def _past_prefix(cp):
+    """The least string above every string that starts with cp."""
+    return cp[:-1] + chr(ord(cp[-1]) + 1)
+
+
 def op_ListObjectsV2(ctx, srv, b):
     q = ctx.q
-    if q.get("delimiter"):
-        return s3_error(ctx, 501, "NotImplemented", "delimiter is not implemented by the stand-in")
+    delim = q.get("delimiter") or ""
     et = q.get("encoding-type")
     if et is not None and et != "url":
         return s3_error(ctx, 400, "InvalidArgument", "Invalid Encoding Method specified in Request",
@@ -313,28 +325,39 @@ def op_ListObjectsV2(ctx, srv, b):
     start_after = q.get("start-after", "")
     if token is not None:
         after = util.parse_marker("K", token)
-        if after is None:
+        past = util.parse_marker("G", token) if after is None else None
+        if after is None and past is None:
             return s3_error(ctx, 400, "InvalidArgument", "The continuation token provided is incorrect",
                             {"ArgumentName": "continuation-token"})
-        i = b.keys.index_after(after)
+        i = b.keys.index_after(after) if after is not None else b.keys.index_from(past)
     elif start_after:
         i = b.keys.index_after(start_after)
     else:
-        i = b.keys.index_from(prefix) if prefix else 0
+        i = 0
+    if prefix:
+        i = max(i, b.keys.index_from(prefix))
     keys = b.keys.items
     items = []
+    prefixes = []
     truncated = False
     while i < len(keys):
         k = keys[i]
-        i += 1
         if prefix and not k.startswith(prefix):
-            if k > prefix:
+            break
+        cp = _common_prefix(k, prefix, delim)
+        if cp is not None:
+            # The whole group is one entry; the listing goes on after it.
+            if len(items) + len(prefixes) >= maxk:
+                truncated = maxk > 0
                 break
+            prefixes.append(cp)
+            i = b.keys.index_from(_past_prefix(cp))
             continue
+        i += 1
         v = b.objs[k][0]
         if v.marker:
             continue
-        if len(items) >= maxk:
+        if len(items) + len(prefixes) >= maxk:
             truncated = maxk > 0
             break
         items.append((k, v))
@@ -343,18 +366,29 @@ def op_ListObjectsV2(ctx, srv, b):
         parts.append(xml_el("ContinuationToken", token))
     if start_after:
         parts.append(xml_el("StartAfter", _enc(ctx, start_after)))
-    parts.append(xml_el("KeyCount", len(items)))
+    if delim:
+        parts.append(xml_el("Delimiter", _enc(ctx, delim)))
+    parts.append(xml_el("KeyCount", len(items) + len(prefixes)))
     parts.append(xml_el("MaxKeys", maxk))
     if et:
         parts.append(xml_el("EncodingType", et))
     parts.append(xml_el("IsTruncated", "true" if truncated else "false"))
     if truncated:
-        parts.append(xml_el("NextContinuationToken", util.make_marker("K", items[-1][0])))
+        lastk = max([k for k, _ in items[-1:]] + prefixes[-1:])
+        # After a rolled-up group the next page starts past all of it
+        # ("G": from this string on), else after the last key ("K").
+        if prefixes and lastk == prefixes[-1]:
+            tok = util.make_marker("G", _past_prefix(lastk))
+        else:
+            tok = util.make_marker("K", lastk)
+        parts.append(xml_el("NextContinuationToken", tok))
     owner = _owner(srv.state) if q.get("fetch-owner") == "true" else ""
     for k, v in items:
         parts.append("<Contents>%s%s%s%s%s%s</Contents>" % (
             xml_el("Key", _enc(ctx, k)), xml_el("LastModified", util.iso_s3(v.mtime)), xml_el("ETag", v.etag),
             xml_el("Size", v.size), owner, xml_el("StorageClass", "STANDARD")))
+    for cp in prefixes:
+        parts.append("<CommonPrefixes>%s</CommonPrefixes>" % xml_el("Prefix", _enc(ctx, cp)))
     parts.append("</ListBucketResult>")
     ctx.listed = [("object_version", b.name, k, v.vid) for k, v in items]
     return xml_resp("".join(parts))
