@@ -198,7 +198,10 @@ size_t lister_split_points(const struct wire_object *v, size_t n,
   const char *last, *slash, *end = hi;
   char *seg = NULL;
   size_t p = 0, got = 0, lastlen;
-  uint64_t vlo = 0, vhi = 0, scale = 1;
+  uint64_t vlo = 0, vhi = 0, vfirst = 0, scale = 1;
+  const char *first = v[0].key;
+  size_t firstlen = strlen(first);
+  int same = 0;
   int in[256] = { 0 };
 
   if(!n || !want)
@@ -246,9 +249,12 @@ size_t lister_split_points(const struct wire_object *v, size_t n,
   /* D digits of base b: b^D stays below 2^52 (8 digits at most). */
   for(d = 0; d < 8 && scale * b < ((uint64_t)1 << 52); d++)
     scale *= b;
+  same = !strncmp(first, last, p);
   for(unsigned i = 0; i < d; i++) {
     unsigned char cl = p + i < lastlen ? (unsigned char)last[p + i] : 0;
+    unsigned char cf = p + i < firstlen ? (unsigned char)first[p + i] : 0;
     vlo = vlo * b + (uint64_t)rank[cl];
+    vfirst = vfirst * b + (same ? (uint64_t)rank[cf] : 0);
     if(end) {
       size_t el = strlen(end);
       unsigned char ce = p + i < el ? (unsigned char)end[p + i] : 0;
@@ -259,6 +265,13 @@ size_t lister_split_points(const struct wire_object *v, size_t n,
     vhi = scale;
   {
     size_t m = seg ? want - 1 : want;
+    /* As dense as this page, the rest of the range holds est pages: no
+     * more chains than that (a range of a page or less is not split). */
+    if(vlo > vfirst) {
+      uint64_t est = (vhi > vlo ? vhi - vlo : 0) / (vlo - vfirst);
+      if(est <= m)
+        m = est < 2 ? 0 : (size_t)est - 1;
+    }
     const char *prev = last;
     for(size_t j = 1; j <= m && vhi > vlo + 1; j++) {
       uint64_t x = vlo + (vhi - vlo) * j / (m + 1);

@@ -10,6 +10,11 @@
   bench.py bucket      emptying and deleting a 20,000-object bucket at
                        100 ms per request: the janitor vs `aws s3 rb --force`
   bench.py functions   deleting 23 x 120 functions at 100 ms per request
+  bench.py bigbucket   emptying a bucket of --objects objects in Remotion's
+                       layout (random render ids, 100 objects a render) at
+                       0 ms and at --latency-ms: what the latency costs the
+                       janitor, against boto3 page by page (--latency-ms 0:
+                       the janitor's own CPU and RSS per key)
 
 Options: --latency-ms N (100), --objects N (20000), --cli-objects N (the CLI's
 bucket; default the same), --skip-cli.  Needs a built janitor (JAN_BIN or
@@ -201,6 +206,79 @@ def bench_bucket(a):
     print("  target: janitor wall <= 1.3 x the listing chain (%.3f s)" % (1.3 * chain))
 
 
+BOTO_EMPTY = r'''
+import sys, boto3, botocore.config
+url, bucket = sys.argv[1], sys.argv[2]
+cfg = botocore.config.Config(retries={"max_attempts": 5, "mode": "standard"}, s3={"addressing_style": "path"})
+s3 = boto3.session.Session().client("s3", region_name="us-east-1", endpoint_url=url, config=cfg)
+n = 0
+for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+    objs = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+            for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+    if objs:
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": objs, "Quiet": True})
+        n += len(objs)
+s3.delete_bucket(Bucket=bucket)
+print(n)
+'''
+
+
+def bench_bigbucket(a):
+    """Emptying a bucket of random render ids: the janitor at 0 ms and at
+    the latency (what the latency costs it), and boto3 page by page."""
+    n = a.objects
+    name = "remotionlambda-bench"
+    fx = st.small_fixture(functions=[], layers=[], buckets=[
+        {"name": name, "region": "us-east-1", "age_days": 30,
+         "generate": {"count": n, "prefix": "renders/", "per_render": 100, "age_days": 30}}])
+    rows, res = [], {}
+    for lat in ([0, a.latency_ms] if a.latency_ms else [0]):
+        si = st.StandIn("--latency-ms", str(lat), fixture=fx)
+        jan = jl.Janitor(si)
+        janitor_conf(jan, mode="delete", buckets="yes", functions="no", layers="no")
+        try:
+            m = run_measured([jl.BIN, "-c", jan.conf, "--sweep", "--yes", "--json", "-q"], jl.base_env())
+            assert m["rc"] == 0, m["err"]
+            r0 = json.loads(m["out"])["resources"][0]
+            assert r0["result"] == "deleted" and r0["objects"] == n, r0
+            log = si.log()
+            m["pages"] = sum(1 for e in log if e["operation"] in ("ListObjectVersions", "ListObjectsV2"))
+            m["batches"] = sum(1 for e in log if e["operation"] == "DeleteObjects")
+            res[lat] = m
+            rows.append(("remotion-janitor, %d ms" % lat, m))
+        finally:
+            jan.cleanup()
+            si.stop()
+    if a.latency_ms and not a.skip_cli:
+        bn = a.cli_objects or n
+        bfx = dict(fx, buckets=[dict(fx["buckets"][0], generate=dict(fx["buckets"][0]["generate"], count=bn))])
+        si = st.StandIn("--latency-ms", str(a.latency_ms), fixture=bfx)
+        try:
+            c = run_measured([st.PY, "-c", BOTO_EMPTY, si.url, name], tool_env(si))
+            assert c["rc"] == 0, c["err"][-500:]
+            if bn != n:
+                print("(boto3 emptied %d objects; its wall and CPU are scaled by %.1f)" % (bn, n / bn))
+                for k in ("wall", "cpu"):
+                    c[k] *= n / bn
+            rows.append(("boto3, page by page, %d ms" % a.latency_ms, c))
+        finally:
+            si.stop()
+    chain = (n + 999) // 1000 * a.latency_ms / 1000.0
+    for lat, m in sorted(res.items()):
+        print("janitor at %d ms: %d list requests, %d DeleteObjects; wall %.3f s, CPU %.3f s (%.2f us a key), "
+              "peak RSS %.1f MiB" % (lat, m["pages"], m["batches"], m["wall"], m["cpu"], m["cpu"] * 1e6 / n,
+                                     m["rss_kib"] / 1024.0))
+    if a.latency_ms:
+        cost = res[a.latency_ms]["wall"] - res[0]["wall"]
+        print("the latency's cost: %.3f s - %.3f s = %.3f s = %.2f x the sequential listing chain (%d pages, "
+              "%.1f s); target <= 0.25 x" % (res[a.latency_ms]["wall"], res[0]["wall"], cost, cost / chain,
+                                           (n + 999) // 1000, chain))
+        if len(rows) > 2:
+            print("boto3 / janitor at %d ms: wall %.1fx; target >= 8x" % (
+                a.latency_ms, rows[2][1]["wall"] / res[a.latency_ms]["wall"]))
+    table("emptying a %d-object bucket (random render ids)" % n, rows, chain or 1.0)
+
+
 def bench_functions(a):
     fx = jl.generated_fixture("--functions", "120", "--layers", "0", "--buckets", "0", "--no-lookalikes",
                               "--young-fraction", "0", "--seed", "5")
@@ -226,14 +304,15 @@ def bench_functions(a):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("what", choices=["inventory", "bucket", "functions", "all"])
+    p.add_argument("what", choices=["inventory", "bucket", "bigbucket", "functions", "all"])
     p.add_argument("--latency-ms", type=int, default=100)
     p.add_argument("--objects", type=int, default=20000)
     p.add_argument("--cli-objects", type=int, default=0)
     p.add_argument("--skip-cli", action="store_true")
     a = p.parse_args()
     for w in (["inventory", "bucket", "functions"] if a.what == "all" else [a.what]):
-        {"inventory": bench_inventory, "bucket": bench_bucket, "functions": bench_functions}[w](a)
+        {"inventory": bench_inventory, "bucket": bench_bucket, "bigbucket": bench_bigbucket,
+         "functions": bench_functions}[w](a)
 
 
 if __name__ == "__main__":

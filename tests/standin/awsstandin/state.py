@@ -391,8 +391,17 @@ class State:
             created = _created(gen, base, what)
             if saved is None and (nvers > 1 or dm_every):
                 raise FixtureError("%s.generate: versions/delete markers need a versioned bucket" % what)
+            per = int(gen.get("per_render", 0))
+            rng = random.Random(int(gen.get("seed", 1)))
+            rid = None
             for n in range(count):
-                key = "%s%06d/out.mp4" % (prefix, n)
+                if per:
+                    # Remotion's layout: random 10-character render ids.
+                    if n % per == 0:
+                        rid = "".join(rng.choice("0123456789abcdefghijklmnopqrstuvwxyz") for _ in range(10))
+                    key = "%s%s/chunk-%04d" % (prefix, rid, n % per)
+                else:
+                    key = "%s%06d/out.mp4" % (prefix, n)
                 for k in range(nvers):
                     bk.put(key, int(gen.get("size", 4096)), created + k * 60.0)
                 if dm_every and n % dm_every == 0:
