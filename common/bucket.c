@@ -43,6 +43,7 @@ struct bucket_job {
   int use_v2;                   /* ListObjectVersions was denied */
   int website_sent;             /* DeleteBucketWebsite is out or back */
   unsigned parallel;            /* listing chains and batches at once */
+  unsigned batch_limit;         /* batches at once now: 1..parallel */
   struct lister *lister;        /* this pass's listing */
   unsigned listing;             /* list calls out (all passes) */
   int list_done;                /* this pass has listed every range */
@@ -203,6 +204,28 @@ static void batch_free(struct batch *b)
   free(b);
 }
 
+/*
+ * S3 admits some thousands of deletions a second per partitioned prefix
+ * and answers SlowDown past that: a batch that needed retries, or whose
+ * keys came back with SlowDown, halves the batches sent at once; each batch
+ * that went through without either lets one more go (AIMD).
+ */
+static void batch_pace(struct bucket_job *j, const struct aws_response *r,
+                       const struct wire_delete_result *dr)
+{
+  int slow = r->attempts > 1;
+  for(size_t e = 0; dr && e < dr->nerrors && !slow; e++)
+    slow = !strcmp(dr->errors[e].code, "SlowDown");
+  if(slow && j->batch_limit > 1) {
+    j->batch_limit /= 2;
+    jlog_info("bucket", "%s: throttled: at most %u DeleteObjects at once",
+              j->name, j->batch_limit);
+  }
+  else if(!slow && j->batch_limit < j->parallel) {
+    j->batch_limit++;
+  }
+}
+
 static void batch_done(void *arg, const struct aws_response *r, void *res)
 {
   struct batch *b = arg;
@@ -210,6 +233,7 @@ static void batch_done(void *arg, const struct aws_response *r, void *res)
   struct wire_delete_result *dr = res;
 
   j->inflight--;
+  batch_pace(j, r, dr);
   if(!dr) {
     if(aws_error_is_not_found(r) && !strcmp(r->e.code, "NoSuchBucket")) {
       j->out.already_gone = 1;
@@ -334,7 +358,7 @@ static void pump(struct bucket_job *j)
   }
   /* Unsafe keys first, alone; then full batches; a partial one only when
    * the listing pass is over. */
-  while(j->inflight < j->parallel && j->nq &&
+  while(j->inflight < j->batch_limit && j->nq &&
         (j->nq >= BATCH_MAX || j->list_done ||
          !wire_s3_key_xml_safe(j->q[0].key))) {
     size_t n = 0;
@@ -617,6 +641,7 @@ int bucket_delete_start(struct aws_client *aws, const char *region,
   j->aws = aws;
   j->parallel = parallel < BUCKET_PARALLEL_MIN ? BUCKET_PARALLEL_MIN
               : parallel > LISTER_MAX_CHAINS ? LISTER_MAX_CHAINS : parallel;
+  j->batch_limit = j->parallel;
   strcpy(j->region, region);
   j->name = strdup(bucket);
   j->cb = cb;

@@ -113,6 +113,27 @@ class Parallel(unittest.TestCase):
         self.assertEqual(len(lists), 2)
         self.assertEqual(max_overlap(lists), 1)
 
+    def test_slowdown_backs_off_and_still_deletes_each_entry_once(self):
+        keys = random_keys(random.Random(21), 9000, 0)
+        si = st.StandIn(fixture=fixture(keys, 1))
+        jan = jl.Janitor(si, aws=ACCT, policy=DELETE_ALL)
+        try:
+            si.faults([{"kind": "throttle", "service": "s3", "operation": "DeleteObjects", "count": 4},
+                       {"kind": "throttle", "service": "s3", "operation": "ListObjectVersions", "after": 3,
+                        "count": 3}])
+            r = jan.sweep("--yes", "-v")
+            self.assertEqual(r.rc, 0, r.err)
+            self.assertEqual(r.items(type="bucket", name=BUCKET)[0]["result"], "deleted")
+            self.assertRegex(r.err, r"throttled: at most \d+ DeleteObjects at once")
+            self.assertRegex(r.err, r"throttled: at most \d+ listing requests at once")
+            log = [e for e in si.log() if e.get("target") == BUCKET]
+            self.assertEqual(sum(1 for e in log if e["status"] == 503), 7)
+            dels = sum(e.get("count", 0) for e in log if e["operation"] == "DeleteObjects" and e["status"] == 200)
+            self.assertEqual(dels, len(keys))
+        finally:
+            jan.cleanup()
+            si.stop()
+
     def test_kill_mid_parallel_emptying_then_finish(self):
         keys = random_keys(random.Random(11), 20000, 0)
         si = st.StandIn(fixture=fixture(keys, 1))
