@@ -170,6 +170,13 @@ static int push_key(struct bucket_job *j, const char *key, const char *vid,
   return JAN_OK;
 }
 
+/* The one test for "the bucket is not there any more": done. */
+static int bucket_gone(const struct aws_response *r)
+{
+  return r->err && aws_error_is_not_found(r) &&
+         !strcmp(r->e.code, "NoSuchBucket");
+}
+
 static int code_is_transient(const char *code)
 {
   return !strcmp(code, "InternalError") || !strcmp(code, "SlowDown") ||
@@ -235,7 +242,7 @@ static void batch_done(void *arg, const struct aws_response *r, void *res)
   j->inflight--;
   batch_pace(j, r, dr);
   if(!dr) {
-    if(aws_error_is_not_found(r) && !strcmp(r->e.code, "NoSuchBucket")) {
+    if(bucket_gone(r)) {
       j->out.already_gone = 1;
       batch_free(b);
       finish(j, 0, r, NULL);
@@ -346,18 +353,10 @@ static void send_batch(struct bucket_job *j, struct batch *b)
 
 static void bucket_removed(void *arg, const struct aws_response *r, void *res);
 
-/*
- * Send what is ready, keep the listing going, and move on when a pass is
- * over: every key listed, nothing out, nothing queued.
- */
-static void pump(struct bucket_job *j)
+/* Unsafe keys first, alone; then full batches; a partial one only when
+ * the listing pass is over. */
+static int send_ready(struct bucket_job *j)
 {
-  if(j->finishing) {
-    complete(j);
-    return;
-  }
-  /* Unsafe keys first, alone; then full batches; a partial one only when
-   * the listing pass is over. */
   while(j->inflight < j->batch_limit && j->nq &&
         (j->nq >= BATCH_MAX || j->list_done ||
          !wire_s3_key_xml_safe(j->q[0].key))) {
@@ -371,16 +370,16 @@ static void pump(struct bucket_job *j)
     b = take_batch(j, n);
     if(!b) {
       finish(j, JAN_ENOMEM, NULL, "%s: out of memory", j->name);
-      return;
+      return JAN_ENOMEM;
     }
     send_batch(j, b);
   }
-  if(!j->list_done) {
-    list_more(j);
-    return;
-  }
-  if(j->inflight || j->nq || j->listing)
-    return;
+  return JAN_OK;
+}
+
+/* The pass is over and every key went: DeleteBucket, or the failure. */
+static void pass_over(struct bucket_job *j)
+{
   if(j->failed_keys) {
     record(j, JAN_EAWS, NULL, "%s: %llu object%s could not be deleted: "
            "%s%s%s%s", j->name, (unsigned long long)j->failed_keys,
@@ -400,6 +399,32 @@ static void pump(struct bucket_job *j)
   if(s3_delete_bucket(j->aws, j->region, j->name, bucket_removed, j)) {
     j->inflight--;
     finish(j, JAN_ENOMEM, NULL, "%s: cannot send DeleteBucket", j->name);
+  }
+}
+
+/*
+ * The machine's one step, called after every answer: what the state calls
+ * for now.  A job that is finishing only waits for what is still out.
+ */
+static void pump(struct bucket_job *j)
+{
+  if(j->finishing) {
+    complete(j);
+    return;
+  }
+  switch(j->state) {
+  case BUCKET_EMPTYING:
+    if(send_ready(j))
+      return;
+    if(!j->list_done)
+      list_more(j);
+    else if(!j->inflight && !j->nq && !j->listing)
+      pass_over(j);
+    return;
+  case BUCKET_REMOVING:         /* bucket_removed() decides */
+  case BUCKET_DONE:
+  default:
+    return;
   }
 }
 
@@ -458,7 +483,7 @@ static void listed(void *arg, const struct aws_response *r, void *res)
   if(!p) {
     lister_page_done(j->lister, lc->ch, NULL, 0);
     free(lc);
-    if(aws_error_is_not_found(r) && !strcmp(r->e.code, "NoSuchBucket")) {
+    if(bucket_gone(r)) {
       j->out.already_gone = 1;
       finish(j, 0, r, NULL);
       return;
@@ -556,8 +581,7 @@ static void bucket_removed(void *arg, const struct aws_response *r, void *res)
   struct bucket_job *j = arg;
   (void)res;
   j->inflight--;
-  if(!r->err || (aws_error_is_not_found(r) &&
-                 !strcmp(r->e.code, "NoSuchBucket"))) {
+  if(!r->err || bucket_gone(r)) {
     j->out.already_gone = r->err != 0;
     finish(j, 0, r, NULL);
     return;
@@ -594,7 +618,7 @@ static void website_removed(void *arg, const struct aws_response *r,
   struct bucket_job *j = arg;
   (void)res;
   j->inflight--;
-  if(r->err && !strcmp(r->e.code, "NoSuchBucket")) {
+  if(bucket_gone(r)) {
     j->out.already_gone = 1;
     record(j, 0, r, NULL);
   }

@@ -233,7 +233,7 @@ def bench_bigbucket(a):
          "generate": {"count": n, "prefix": "renders/", "per_render": 100, "age_days": 30}}])
     rows, res = [], {}
     for lat in ([0, a.latency_ms] if a.latency_ms else [0]):
-        si = st.StandIn("--latency-ms", str(lat), fixture=fx)
+        si = st.StandIn("--latency-ms", str(lat), fixture=fx, start_timeout=600)
         jan = jl.Janitor(si)
         janitor_conf(jan, mode="delete", buckets="yes", functions="no", layers="no")
         try:

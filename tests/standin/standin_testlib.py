@@ -50,7 +50,7 @@ def need_seed(test):
 
 
 class StandIn:
-    def __init__(self, *args, fixture=None, tls=None):
+    def __init__(self, *args, fixture=None, tls=None, start_timeout=10):
         self.tmp = tempfile.mkdtemp(prefix="standin-test-")
         port_file = os.path.join(self.tmp, "port")
         cmd = [PY, SCRIPT, "--port", "0", "--port-file", port_file, "--max-lifetime", "900"]
@@ -76,9 +76,9 @@ class StandIn:
             if self.proc.poll() is not None:
                 self.stderr.seek(0)
                 raise RuntimeError("stand-in exited: %s" % self.stderr.read())
-            if time.time() - t0 > 10:
+            if time.time() - t0 > start_timeout:
                 self.stop()
-                raise RuntimeError("stand-in did not start within 10 s")
+                raise RuntimeError("stand-in did not start within %d s" % start_timeout)
             time.sleep(0.01)
         self.start_time = time.time() - t0
         self.url = "%s://127.0.0.1:%d" % ("https" if tls else "http", self.port)
