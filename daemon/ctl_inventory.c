@@ -43,15 +43,6 @@ const struct inventory *inv_ref_inv(const struct inv_ref *r)
   return &r->inv;
 }
 
-static struct json_object *time_or_null(int64_t epoch_s)
-{
-  char buf[21];
-  if(epoch_s < 0)
-    return NULL;
-  wire_time_format(epoch_s, buf);
-  return json_object_new_string(buf);
-}
-
 /* Append o as json-c prints it; with cut, without its last byte.  Takes o. */
 static int add_json(struct jbuf *out, struct json_object *o, int cut)
 {
@@ -65,11 +56,15 @@ static int add_json(struct jbuf *out, struct json_object *o, int cut)
 static int add_head(struct jbuf *out, const struct inventory *inv)
 {
   struct json_object *o = json_object_new_object();
+  char finished[21];
+
   if(!o)
     return JAN_ENOMEM;
+  if(inv)
+    wire_time_format(inv->finished_ms / 1000, finished);
   json_object_object_add(o, "ok", json_object_new_boolean(1));
   json_object_object_add(o, "finished", inv
-                         ? time_or_null(inv->finished_ms / 1000) : NULL);
+                         ? json_object_new_string(finished) : NULL);
   json_object_object_add(o, "account", inv && inv->account[0]
                          ? json_object_new_string(inv->account) : NULL);
   return add_json(out, o, 1);

@@ -238,7 +238,8 @@ int service_load_config(const struct service_opts *o, struct jan_config *cfg,
   if(!path && stat(JAN_DEFAULT_CONFIG, &st) == 0)
     path = JAN_DEFAULT_CONFIG;
   if(path) {
-    rc = config_load(cfg, path, errs);
+    rc = config_load_flags(cfg, path,
+                           o->check_paths ? CONFIG_CHECK_PATHS : 0, errs);
     if(rc) {
       if(!errs->len)
         jbuf_printf(errs, "%s: %s\n", path, jan_strerror(rc));
