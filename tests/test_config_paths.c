@@ -202,6 +202,23 @@ static char *untree(const struct tree *t, const char *s)
   return jbuf_take(&b);
 }
 
+/* Load text (see load_tree) and compare what it reports, with the base
+ * written as "@" and the config file as "J". */
+static void expect(const struct tree *t, const char *text, unsigned flags,
+                   int rc, const char *want)
+{
+  struct jan_config c;
+  struct jbuf errs;
+  char *got;
+
+  assert_int_equal(load_tree(&c, t, text, flags, &errs), rc);
+  got = untree(t, jbuf_str(&errs));
+  assert_string_equal(got, want);
+  free(got);
+  config_free(&c);
+  jbuf_free(&errs);
+}
+
 static void test_paths_every_error(void **state)
 {
   static const char text[] =
@@ -212,86 +229,51 @@ static void test_paths_every_error(void **state)
     "audit_log = @/ww/audit.jsonl\n"               /* 5 */
     "metrics_file = @/no/such/m.prom\n"            /* 6 */
     "socket_mode = 0999\n";                        /* 7: a syntax error too */
-  static const char want[] =
-    "J:2: ca_bundle: @/missing.pem: No such file or directory\n"
-    "J:4: state_file: @/link: is a symbolic link; refusing to use it\n"
-    "J:5: audit_log: @/ww: the directory is world-writable; refusing to use "
-    "it\n"
-    "J:6: metrics_file: @/no/such: No such file or directory\n"
+  static const char mode_error[] =
     "J:7: socket_mode: invalid mode '0999' (octal digits, e.g. 0660)\n";
-  struct jan_config c;
-  struct jbuf errs;
   struct tree t;
-  char *got;
 
   (void)state;
   make_tree(&t);
-  assert_int_equal(load_tree(&c, &t, text, CONFIG_CHECK_PATHS, &errs),
-                   JAN_ECONFIG);
-  got = untree(&t, jbuf_str(&errs));
-  assert_string_equal(got, want);
-  free(got);
-  config_free(&c);
-  jbuf_free(&errs);
-
+  expect(&t, text, CONFIG_CHECK_PATHS, JAN_ECONFIG,
+         "J:2: ca_bundle: @/missing.pem: No such file or directory\n"
+         "J:4: state_file: @/link: is a symbolic link; refusing to use it\n"
+         "J:5: audit_log: @/ww: the directory is world-writable; refusing to "
+         "use it\n"
+         "J:6: metrics_file: @/no/such: No such file or directory\n"
+         "J:7: socket_mode: invalid mode '0999' (octal digits, e.g. 0660)\n");
   /* A plain load (start, SIGHUP) does not look at the file system. */
-  assert_int_equal(load_tree(&c, &t, text, 0, &errs), JAN_ECONFIG);
-  got = untree(&t, jbuf_str(&errs));
-  assert_string_equal(got, "J:7: socket_mode: invalid mode '0999' (octal "
-                      "digits, e.g. 0660)\n");
-  free(got);
-  config_free(&c);
-  jbuf_free(&errs);
+  expect(&t, text, 0, JAN_ECONFIG, mode_error);
   remove_tree(&t);
 }
 
 static void test_paths_state_dir(void **state)
 {
-  struct jan_config c;
-  struct jbuf errs;
   struct tree t;
-  char *got;
+  struct stat sb;
+  char p[256];
 
   (void)state;
   make_tree(&t);
   /* A missing state directory is created by the daemon when its parent
    * exists: fine, and so is the audit log beside it.  A FIFO is not a CA
    * bundle (and does not hang the check). */
-  assert_int_equal(load_tree(&c, &t, "[aws]\nca_bundle = @/fifo\n[daemon]\n"
-                             "state_file = @/new/state.json\n"
-                             "audit_log = @/new/audit.jsonl\n"
-                             "metrics_file = @/ok/m.prom\n",
-                             CONFIG_CHECK_PATHS, &errs), JAN_ECONFIG);
-  got = untree(&t, jbuf_str(&errs));
-  assert_string_equal(got, "J:2: ca_bundle: @/fifo: not a regular file\n");
-  free(got);
-  config_free(&c);
-  jbuf_free(&errs);
+  expect(&t, "[aws]\nca_bundle = @/fifo\n[daemon]\n"
+         "state_file = @/new/state.json\naudit_log = @/new/audit.jsonl\n"
+         "metrics_file = @/ok/m.prom\n", CONFIG_CHECK_PATHS, JAN_ECONFIG,
+         "J:2: ca_bundle: @/fifo: not a regular file\n");
   /* Nothing was created. */
-  {
-    char p[256];
-    struct stat sb;
-    join(p, sizeof(p), &t, "new");
-    assert_int_equal(lstat(p, &sb), -1);
-  }
+  join(p, sizeof(p), &t, "new");
+  assert_int_equal(lstat(p, &sb), -1);
   /* All good. */
-  assert_int_equal(load_tree(&c, &t, "[aws]\nca_bundle = @/ca.pem\n[daemon]\n"
-                             "state_file = @/ok/state.json\n"
-                             "audit_log = @/ok/audit.jsonl\n",
-                             CONFIG_CHECK_PATHS, &errs), JAN_OK);
-  assert_string_equal(jbuf_str(&errs), "");
-  config_free(&c);
-  jbuf_free(&errs);
+  expect(&t, "[aws]\nca_bundle = @/ca.pem\n[daemon]\n"
+         "state_file = @/ok/state.json\naudit_log = @/ok/audit.jsonl\n",
+         CONFIG_CHECK_PATHS, JAN_OK, "");
   /* A state directory whose parent is missing cannot be created. */
-  assert_int_equal(load_tree(&c, &t, "[daemon]\nstate_file = @/no/such/s.json\n"
-                             "audit_log = @/ok/audit.jsonl\n",
-                             CONFIG_CHECK_PATHS, &errs), JAN_ECONFIG);
-  got = untree(&t, jbuf_str(&errs));
-  assert_string_equal(got, "J:2: state_file: @/no/such: does not exist, and "
-                      "@/no is not a directory to create it in\n");
-  free(got);
-  config_free(&c);
-  jbuf_free(&errs);
+  expect(&t, "[daemon]\nstate_file = @/no/such/s.json\n"
+         "audit_log = @/ok/audit.jsonl\n", CONFIG_CHECK_PATHS, JAN_ECONFIG,
+         "J:2: state_file: @/no/such: does not exist, and @/no is not a "
+         "directory to create it in\n");
   remove_tree(&t);
 }
 
