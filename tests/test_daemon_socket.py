@@ -243,7 +243,18 @@ class SocketFairness(unittest.TestCase):
 
     # ---- the first-line deadline, and the drain deadline ---------------------------
     def test_first_line_and_drain_deadlines(self):
-        d = self.daemon(env={"REMOTION_JANITOR_CTL_DRAIN_MS": "2000"}, args=("-v",))
+        d = self.daemon(env={"REMOTION_JANITOR_CTL_DRAIN_MS": "2000", "REMOTION_JANITOR_CTL_IDLE_MS": "1500"},
+                        args=("-v",))
+        # After a command, the idle deadline (1.5 s here, 30 s by default).
+        s = connect(d.sock, timeout=15)
+        s.sendall(b"help\n")
+        f = s.makefile("rb")
+        self.assertTrue(json.loads(f.readline())["ok"])
+        t0 = time.monotonic()
+        self.assertEqual(f.read(), b"")
+        self.assertGreaterEqual(time.monotonic() - t0, 1.0)
+        f.close()
+        s.close()
         # Silent: closed after the first-line deadline (5 s, the default).
         s = connect(d.sock, timeout=15)
         t0 = time.monotonic()
