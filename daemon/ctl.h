@@ -9,8 +9,9 @@
  * whatever bytes a name or a bad command holds.
  *
  * Fairness: a connection must send its first complete line within
- * CTL_FIRST_LINE_MS (bytes without a newline do not extend it), later
- * lines within CTL_IDLE_MS of the last input; otherwise it is closed.  At
+ * CTL_FIRST_LINE_MS (bytes without a newline do not extend it); after
+ * that it may be idle CTL_IDLE_MS after its last input or answer;
+ * otherwise it is closed.  At
  * most CTL_MAX_CLIENTS are served at once, and the last
  * CTL_RESERVED_CLIENTS of those slots only for uid 0 and the daemon's own
  * uid (SO_PEERCRED), so other users' idle connections cannot keep the
@@ -46,7 +47,7 @@
 
 /*
  * An answer produced piece by piece.  next() appends the next piece (one
- * JSON fragment, at most CTL_PIECE_MAX bytes) to out and returns 1 while
+ * JSON fragment, 1 to CTL_PIECE_MAX bytes) to out and returns 1 while
  * more follow, 0 after the last one (the line complete, without its
  * newline), or a JAN_E* code (the answer cannot be finished).  free()
  * releases the stream, finished or not.
