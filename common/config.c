@@ -50,11 +50,16 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <ini.h>
 
 #include "janitor/config.h"
 #include "janitor/scope.h"
+#include "janitor/state.h"
 
 const char *const jan_all_regions[] = {
   "eu-central-1", "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3",
@@ -93,6 +98,11 @@ enum ktype {
 #define KF_REPEAT   0x1u  /* the key may appear more than once */
 #define KF_NONEMPTY 0x2u  /* a string that must not be empty */
 #define KF_NARROW   0x4u  /* globs that may only narrow the scope */
+#define KF_URL      0x8u  /* a string that must be an http(s):// URL */
+#define KF_SOCKET   0x10u /* a path that must fit a socket address */
+
+/* sun_path less its terminating NUL: 107 bytes on Linux. */
+#define SOCKET_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
 struct ckey {
   const char *section;
@@ -121,7 +131,7 @@ static const struct ckey keys[] = {
     F(account_id), NOCOUNT, 0 },
   { "aws", "endpoint_url", K_STRING, "", 0, 0,
     "else AWS_ENDPOINT_URL[_S3|_LAMBDA|_IAM|_STS]",
-    F(endpoint_url), NOCOUNT, 0 },
+    F(endpoint_url), NOCOUNT, KF_URL },
   { "aws", "ca_bundle", K_STRING, "", 0, 0,
     "CA certificates file; else AWS_CA_BUNDLE, else the system store",
     F(ca_bundle), NOCOUNT, 0 },
@@ -183,7 +193,7 @@ static const struct ckey keys[] = {
     F(startup_delay_ms), NOCOUNT, 0 },
   { "daemon", "socket", K_STRING, "/run/remotion-janitor/remotion-janitor.sock",
     0, 0, "status socket",
-    F(socket), NOCOUNT, KF_NONEMPTY },
+    F(socket), NOCOUNT, KF_NONEMPTY | KF_SOCKET },
   { "daemon", "socket_mode", K_OCTAL, "0660", 0, 0777,
     "permissions of the status socket, in octal",
     F(socket_mode), NOCOUNT, 0 },
@@ -233,6 +243,7 @@ struct pctx {
   char scratch[JAN_CONFIG_LINE_MAX + 2];
 
   unsigned line_of[NKEYS];   /* first line that set each key, 0: none */
+  unsigned flags;            /* CONFIG_CHECK_PATHS */
 };
 
 /* ---- errors ---------------------------------------------------------- */
@@ -372,6 +383,15 @@ static bool ascii_caseeq(const char *a, const char *b)
     b++;
   }
   return *a == '\0' && *b == '\0';
+}
+
+/* s starts with prefix, ASCII case ignored. */
+static bool ascii_prefix(const char *s, const char *prefix)
+{
+  for(; *prefix; s++, prefix++)
+    if(ascii_lower(*s) != ascii_lower(*prefix))
+      return false;
+  return true;
 }
 
 /* Decimal digits only, no sign.  JAN_ETOOBIG on overflow. */
@@ -515,14 +535,33 @@ static void free_list(char **v, size_t *n)
   *n = 0;
 }
 
+/* "http://" or "https://" (any case) and a host. */
+static bool is_http_url(const char *v)
+{
+  size_t n = ascii_prefix(v, "http://") ? 7 : ascii_prefix(v, "https://")
+             ? 8 : 0;
+  return n && v[n] && v[n] != '/';
+}
+
 static void set_string(struct pctx *x, const struct ckey *k, const char *v,
                        unsigned line)
 {
   char **f = field(x->c, k->off);
   char *s = NULL;
+  struct quoted q;
 
   if(*v == '\0' && (k->flags & KF_NONEMPTY)) {
     add_error(x, line, "%s must not be empty", k->key);
+    return;
+  }
+  if(*v && (k->flags & KF_URL) && !is_http_url(v)) {
+    add_error(x, line, "%s: '%s' is not an http:// or https:// URL", k->key,
+              quote(&q, v));
+    return;
+  }
+  if((k->flags & KF_SOCKET) && strlen(v) > SOCKET_PATH_MAX) {
+    add_error(x, line, "%s: the path is %zu bytes long; a socket path has "
+              "at most %zu", k->key, strlen(v), SOCKET_PATH_MAX);
     return;
   }
   if(*v) {
@@ -1106,6 +1145,62 @@ static void cross_checks(struct pctx *x)
   }
 }
 
+/* ---- what only the file system can tell (CONFIG_CHECK_PATHS) ---------- */
+
+static void path_error(struct pctx *x, const char *key, const char *msg)
+{
+  add_error(x, line_of(x, key), "%s: %s", key, msg);
+}
+
+/* a and b are files in the same directory. */
+static bool same_dir(const char *a, const char *b)
+{
+  const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+  size_t la = sa ? (size_t)(sa - a) : 0, lb = sb ? (size_t)(sb - b) : 0;
+  return !sa == !sb && la == lb && memcmp(a, b, la) == 0;
+}
+
+/* The directory of key's file, as the daemon will use it: state.c's
+ * checks, without creating anything.  Only the state directory is created
+ * when missing, so only there is a missing one with a parent fine. */
+static void check_dir_of(struct pctx *x, const char *key, const char *path)
+{
+  const char *state = x->c->state_file;
+  struct jbuf msg;
+  int create = state && same_dir(path, state) ? STATE_DIR_PROBE : 0;
+
+  jbuf_init(&msg, JAN_CONFIG_LINE_MAX);
+  if(state_check_dir_of(path, create, &msg))
+    path_error(x, key, msg.len ? jbuf_str(&msg) : "out of memory");
+  jbuf_free(&msg);
+}
+
+static void path_checks(struct pctx *x)
+{
+  const struct jan_config *c = x->c;
+  char msg[JAN_CONFIG_LINE_MAX];
+  struct stat sb;
+  int fd;
+
+  if(c->ca_bundle) {
+    /* O_NONBLOCK: a FIFO must not hang the check. */
+    fd = open(c->ca_bundle, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if(fd < 0 || fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
+      snprintf(msg, sizeof(msg), "%s: %s", c->ca_bundle, fd < 0
+               ? strerror(errno) : "not a regular file");
+      path_error(x, "ca_bundle", msg);
+    }
+    if(fd >= 0)
+      close(fd);
+  }
+  if(c->state_file)
+    check_dir_of(x, "state_file", c->state_file);
+  if(c->audit_log)
+    check_dir_of(x, "audit_log", c->audit_log);
+  if(c->metrics_file)
+    check_dir_of(x, "metrics_file", c->metrics_file);
+}
+
 /* ---- public ---------------------------------------------------------- */
 
 void config_free(struct jan_config *c)
@@ -1154,8 +1249,9 @@ int config_defaults(struct jan_config *c)
   return JAN_OK;
 }
 
-int config_load_string(struct jan_config *c, const char *name,
-                       const char *text, size_t len, struct jbuf *errs)
+static int load_string(struct jan_config *c, const char *name,
+                       const char *text, size_t len, unsigned flags,
+                       struct jbuf *errs)
 {
   struct pctx *x;
   int rc;
@@ -1165,6 +1261,7 @@ int config_load_string(struct jan_config *c, const char *name,
   if(!x)
     return JAN_ENOMEM;
   x->c = c;
+  x->flags = flags;
   x->name = name ? name : "(config)";
   x->p = text;
   x->end = text ? text + len : text;
@@ -1175,13 +1272,27 @@ int config_load_string(struct jan_config *c, const char *name,
     /* Cannot happen (see the top), but never let an error pass. */
     add_error(x, rc > 0 ? (unsigned)rc : 0, "syntax error");
   cross_checks(x);
+  if(x->flags & CONFIG_CHECK_PATHS)
+    path_checks(x);
   rc = x->enomem ? JAN_ENOMEM : x->nerrors || x->nlost ? JAN_ECONFIG : JAN_OK;
   flush_errors(x, errs);
   free(x);
   return rc;
 }
 
+int config_load_string(struct jan_config *c, const char *name,
+                       const char *text, size_t len, struct jbuf *errs)
+{
+  return load_string(c, name, text, len, 0, errs);
+}
+
 int config_load(struct jan_config *c, const char *path, struct jbuf *errs)
+{
+  return config_load_flags(c, path, 0, errs);
+}
+
+int config_load_flags(struct jan_config *c, const char *path, unsigned flags,
+                      struct jbuf *errs)
 {
   char *text = NULL;
   size_t len = 0;
@@ -1222,7 +1333,7 @@ int config_load(struct jan_config *c, const char *path, struct jbuf *errs)
     rc = JAN_ENOMEM;
     goto out;
   }
-  rc = config_load_string(c, path, text, len, errs);
+  rc = load_string(c, path, text, len, flags, errs);
 out:
   free(text);
   fclose(f);

@@ -172,6 +172,17 @@ static void msg_line(struct jbuf *b, const char *fmt, ...)
   va_end(ap);
 }
 
+/* The directory part of path ("." or "/" when that is all), or NULL. */
+static char *dir_part(const char *path)
+{
+  const char *slash = strrchr(path, '/');
+  if(!slash)
+    return strdup(".");
+  if(slash == path)
+    return strdup("/");
+  return strndup(path, (size_t)(slash - path));
+}
+
 /*
  * Open the directory that holds path and point *base at the last path
  * component.  The directory must not be world-writable: anyone could then
@@ -191,12 +202,7 @@ static int dir_open(const char *path, const char **base, int *dfd,
     msg_line(msg, "%s: not a file name", path);
     return JAN_EINVAL;
   }
-  if(!slash)
-    dir = strdup(".");
-  else if(slash == path)
-    dir = strdup("/");
-  else
-    dir = strndup(path, (size_t)(slash - path));
+  dir = dir_part(path);
   if(!dir)
     return JAN_ENOMEM;
   fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -250,6 +256,24 @@ static int write_all(int fd, const char *p, size_t n)
   return 0;
 }
 
+/* The missing directory d could be created: its parent is a directory. */
+static int probe_parent(const char *d, struct jbuf *err)
+{
+  struct stat sb;
+  char *parent = dir_part(d);
+  int rc = JAN_EIO;
+
+  if(!parent)
+    return JAN_ENOMEM;
+  if(stat(parent, &sb) || !S_ISDIR(sb.st_mode))
+    msg_line(err, "%s: does not exist, and %s is not a directory to create "
+             "it in", d, parent);
+  else
+    rc = JAN_OK;
+  free(parent);
+  return rc;
+}
+
 int state_check_dir(const char *dir, int create, struct jbuf *err)
 {
   struct stat sb;
@@ -274,6 +298,10 @@ int state_check_dir(const char *dir, int create, struct jbuf *err)
       msg_line(err, "%s: %s", d, strerror(errno));
       goto out;
     }
+    if(create == STATE_DIR_PROBE) {
+      rc = probe_parent(d, err);
+      goto out;
+    }
     /* Only the last level: a missing parent means a wrong path. */
     if(mkdir(d, 0750) && errno != EEXIST) {
       msg_line(err, "%s: cannot create the directory: %s", d,
@@ -296,6 +324,20 @@ int state_check_dir(const char *dir, int create, struct jbuf *err)
     rc = JAN_OK;
 out:
   free(d);
+  return rc;
+}
+
+int state_check_dir_of(const char *path, int create, struct jbuf *err)
+{
+  char *dir;
+  int rc;
+
+  JAN_REQUIRE(path);
+  dir = dir_part(path);
+  if(!dir)
+    return JAN_ENOMEM;
+  rc = state_check_dir(dir, create, err);
+  free(dir);
   return rc;
 }
 

@@ -1,7 +1,7 @@
 /*
- * The status socket: the server on the daemon's loop (one uv_pipe_t and
- * one idle uv_timer_t per client, a fixed line buffer each), the command
- * dispatch, and the blocking --status client.
+ * The status socket: the server on the daemon's loop (one uv_pipe_t, one
+ * deadline uv_timer_t, a fixed line buffer and a bounded output buffer per
+ * client), the command dispatch, and the blocking --status client.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,15 +31,19 @@ struct ctl_client {
   struct ctl_server *srv;
   struct ctl_client *next, *prev;
   uv_pipe_t pipe;
-  uv_timer_t idle;
+  uv_timer_t timer;             /* the deadline in force (see ctl.h) */
+  uv_write_t wreq;              /* one write at a time: c->out */
   int handles;                  /* handles not yet closed */
   int closing;
   int reading;
   int writing;                  /* an answer is being written */
   int close_after;              /* close once it is written */
   int eof;
-  int may_sweep;
+  int may_sweep;                /* uid 0 or the daemon's (SO_PEERCRED) */
   int rejected;                 /* over the limit: one error line, then bye */
+  int got_line;                 /* a complete line has arrived */
+  struct ctl_stream *stream;    /* the rest of a streamed answer */
+  struct jbuf out;              /* the answer's next bytes, being written */
   size_t len;
   char buf[CTL_LINE_MAX + 1];   /* a line and its newline */
 };
@@ -57,16 +61,11 @@ struct ctl_server {
   size_t nclients, nrejected;
   size_t live;                  /* clients not yet freed */
   int closing;
-  uint64_t idle_ms;
-};
-
-struct ctl_write {
-  uv_write_t req;
-  struct ctl_client *c;
-  char *data;
+  uint64_t first_line_ms, idle_ms, drain_ms;
 };
 
 static void client_process(struct ctl_client *c);
+static void client_pump(struct ctl_client *c);
 static void client_close(struct ctl_client *c);
 
 /* ---- answers -------------------------------------------------------------- */
@@ -128,8 +127,11 @@ static int is_blank(char ch)
   return ch == ' ' || ch == '\t' || ch == '\r';
 }
 
-char *ctl_answer(const char *line, size_t len, int may_sweep,
-                 const struct ctl_ops *ops, void *arg)
+/* The answer to one line: a text (caller frees), or NULL with *st set to
+ * the stream that produces it. */
+static char *dispatch(const char *line, size_t len, int may_sweep,
+                      const struct ctl_ops *ops, void *arg,
+                      struct ctl_stream **st)
 {
   char shown[80];
   size_t n = 0;
@@ -145,8 +147,10 @@ char *ctl_answer(const char *line, size_t len, int may_sweep,
 #define IS(word) (len == sizeof(word) - 1 && !memcmp(line, word, len))
   if(IS("status"))
     return object_answer(ops->status(arg));
-  if(IS("inventory"))
-    return object_answer(ops->inventory(arg));
+  if(IS("inventory")) {
+    *st = ops->inventory(arg);
+    return *st ? NULL : error_answer("out of memory");
+  }
   if(IS("help"))
     return help_answer();
   if(IS("sweep")) {
@@ -173,6 +177,27 @@ char *ctl_answer(const char *line, size_t len, int may_sweep,
   return error_answer(shown);
 }
 
+char *ctl_answer(const char *line, size_t len, int may_sweep,
+                 const struct ctl_ops *ops, void *arg)
+{
+  struct ctl_stream *st = NULL;
+  char *text = dispatch(line, len, may_sweep, ops, arg, &st);
+  struct jbuf b;
+  int rc;
+
+  if(!st)
+    return text;
+  jbuf_init(&b, CTL_ANSWER_MAX);
+  while((rc = st->next(st, &b)) > 0)
+    ;
+  st->free(st);
+  if(rc < 0) {
+    jbuf_free(&b);
+    return error_answer(jan_strerror(rc));
+  }
+  return jbuf_take(&b);
+}
+
 /* ---- server: clients -------------------------------------------------------- */
 
 static void server_maybe_free(struct ctl_server *s)
@@ -189,6 +214,9 @@ static void client_handle_closed(uv_handle_t *h)
   struct ctl_server *s = c->srv;
   if(--c->handles)
     return;
+  if(c->stream)
+    c->stream->free(c->stream);
+  jbuf_free(&c->out);
   free(c);
   s->live--;
   server_maybe_free(s);
@@ -211,66 +239,114 @@ static void client_close(struct ctl_client *c)
   else
     s->nclients--;
   uv_close((uv_handle_t *)&c->pipe, client_handle_closed);
-  uv_close((uv_handle_t *)&c->idle, client_handle_closed);
+  uv_close((uv_handle_t *)&c->timer, client_handle_closed);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+  struct ctl_client *c = t->data;
+  struct ctl_server *s = c->srv;
+  if(c->writing)
+    jlog_info("ctl", "closing a connection that did not read its answer "
+              "for %" PRIu64 " ms", s->drain_ms);
+  else if(!c->got_line)
+    jlog_debug("ctl", "closing a connection that sent no command within "
+               "%" PRIu64 " ms", s->first_line_ms);
+  else
+    jlog_debug("ctl", "closing a connection idle for %" PRIu64 " ms",
+               s->idle_ms);
+  client_close(c);
+}
+
+/* The one deadline in force: first line, idle, or the answer's drain. */
+static void client_deadline(struct ctl_client *c, uint64_t ms)
+{
+  uv_timer_start(&c->timer, on_timer, ms, 0);
 }
 
 static void write_done(uv_write_t *req, int status)
 {
-  struct ctl_write *w = req->data;
-  struct ctl_client *c = w->c;
-  free(w->data);
-  free(w);
-  c->writing = 0;
+  struct ctl_client *c = req->data;
   if(c->closing)
     return;
-  if(status < 0 || c->close_after) {
+  if(status < 0) {
     client_close(c);
     return;
   }
-  client_process(c);
+  jbuf_reset(&c->out);
+  client_pump(c);
 }
 
-/* Queue one answer line (takes text); the client reads nothing more until
- * it is written. */
-static void client_send(struct ctl_client *c, char *text)
+/*
+ * Write the next part of the answer, producing it first from the stream,
+ * so that c->out never holds much more than CTL_OUT_MAX bytes; it must be
+ * taken within the drain deadline.  Once the whole answer is written, go
+ * back to the client's lines.
+ */
+static void client_pump(struct ctl_client *c)
 {
-  struct ctl_write *w;
-  size_t n;
+  struct ctl_server *s = c->srv;
   uv_buf_t b;
+  int rc;
 
-  if(!text)
-    text = strdup("{\"ok\":false,\"error\":\"out of memory\"}");
-  w = calloc(1, sizeof(*w));
-  if(!text || !w) {
-    free(text);
-    free(w);
-    client_close(c);
+  while(c->stream && c->out.len < CTL_OUT_MAX) {
+    rc = c->stream->next(c->stream, &c->out);
+    if(rc < 0) {
+      /* Part of the line may be out already: it cannot be mended. */
+      jlog_err("ctl", "cannot finish an answer: %s; closing the connection",
+               jan_strerror(rc));
+      client_close(c);
+      return;
+    }
+    if(rc == 0) {
+      c->stream->free(c->stream);
+      c->stream = NULL;
+      if(jbuf_addc(&c->out, '\n')) {
+        client_close(c);
+        return;
+      }
+    }
+  }
+  if(!c->out.len) {
+    jbuf_free(&c->out);
+    c->writing = 0;
+    if(c->close_after) {
+      client_close(c);
+      return;
+    }
+    client_deadline(c, s->idle_ms);
+    client_process(c);
     return;
   }
-  n = strlen(text);
-  w->data = realloc(text, n + 2);
-  if(!w->data) {
-    free(text);
-    free(w);
-    client_close(c);
-    return;
-  }
-  w->data[n] = '\n';
-  w->data[n + 1] = '\0';
-  w->c = c;
-  w->req.data = w;
-  b = uv_buf_init(w->data, (unsigned)(n + 1));
-  if(c->reading) {
-    uv_read_stop((uv_stream_t *)&c->pipe);
-    c->reading = 0;
-  }
-  if(uv_write(&w->req, (uv_stream_t *)&c->pipe, &b, 1, write_done)) {
-    free(w->data);
-    free(w);
+  b = uv_buf_init(c->out.ptr, (unsigned)c->out.len);
+  if(uv_write(&c->wreq, (uv_stream_t *)&c->pipe, &b, 1, write_done)) {
     client_close(c);
     return;
   }
   c->writing = 1;
+  client_deadline(c, s->drain_ms);
+}
+
+/* Start writing one answer, a text (taken) or a stream (taken); the
+ * client's input is not read until it is written. */
+static void client_answer(struct ctl_client *c, char *text,
+                          struct ctl_stream *st)
+{
+  static const char oom[] = "{\"ok\":false,\"error\":\"out of memory\"}";
+
+  if(c->reading) {
+    uv_read_stop((uv_stream_t *)&c->pipe);
+    c->reading = 0;
+  }
+  c->stream = st;
+  if(!st && (jbuf_addstr(&c->out, text ? text : oom) ||
+             jbuf_addc(&c->out, '\n'))) {
+    free(text);
+    client_close(c);
+    return;
+  }
+  free(text);
+  client_pump(c);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -291,7 +367,9 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
     return;
   if(nread > 0) {
     c->len += (size_t)nread;
-    uv_timer_again(&c->idle);
+    /* Before the first line, only a whole line counts as activity. */
+    if(c->got_line)
+      client_deadline(c, c->srv->idle_ms);
     client_process(c);
   }
   else if(nread == UV_EOF) {
@@ -321,6 +399,7 @@ static void start_reading(struct ctl_client *c)
 static void client_process(struct ctl_client *c)
 {
   struct ctl_server *s = c->srv;
+  struct ctl_stream *st = NULL;
   char *nl, *answer;
   size_t linelen;
 
@@ -333,14 +412,14 @@ static void client_process(struct ctl_client *c)
                 "the connection", CTL_LINE_MAX);
       c->close_after = 1;
       c->len = 0;
-      client_send(c, error_answer("line too long"));
+      client_answer(c, error_answer("line too long"), NULL);
     }
     else if(c->eof && c->len) {
       /* A last command without its newline still gets its answer. */
       c->close_after = 1;
-      answer = ctl_answer(c->buf, c->len, c->may_sweep, s->ops, s->arg);
+      answer = dispatch(c->buf, c->len, c->may_sweep, s->ops, s->arg, &st);
       c->len = 0;
-      client_send(c, answer);
+      client_answer(c, answer, st);
     }
     else if(c->eof) {
       client_close(c);
@@ -350,23 +429,16 @@ static void client_process(struct ctl_client *c)
     }
     return;
   }
+  c->got_line = 1;
   linelen = (size_t)(nl - c->buf);
-  answer = ctl_answer(c->buf, linelen, c->may_sweep, s->ops, s->arg);
+  answer = dispatch(c->buf, linelen, c->may_sweep, s->ops, s->arg, &st);
   c->len -= linelen + 1;
   memmove(c->buf, nl + 1, c->len);
-  client_send(c, answer);
-}
-
-static void on_idle(uv_timer_t *t)
-{
-  struct ctl_client *c = t->data;
-  jlog_debug("ctl", "closing a connection idle for %" PRIu64 " ms",
-             c->srv->idle_ms);
-  client_close(c);
+  client_answer(c, answer, st);
 }
 
 /* SO_PEERCRED: who connected.  Only root and the daemon's own user may
- * start a sweep. */
+ * start a sweep or take a reserved slot. */
 static int peer_may_sweep(uv_pipe_t *p)
 {
   struct ucred uc;
@@ -384,6 +456,7 @@ static void on_connection(uv_stream_t *listener, int status)
 {
   struct ctl_server *s = listener->data;
   struct ctl_client *c;
+  size_t limit;
 
   if(status < 0) {
     jlog_warn("ctl", "accept on %s: %s", s->path, uv_strerror(status));
@@ -396,25 +469,33 @@ static void on_connection(uv_stream_t *listener, int status)
   }
   c->srv = s;
   uv_pipe_init(s->loop, &c->pipe, 0);
-  uv_timer_init(s->loop, &c->idle);
+  uv_timer_init(s->loop, &c->timer);
   c->pipe.data = c;
-  c->idle.data = c;
+  c->timer.data = c;
+  c->wreq.data = c;
+  jbuf_init(&c->out, CTL_OUT_MAX + CTL_PIECE_MAX);
   c->handles = 2;
   s->live++;
   c->next = s->clients;
   if(s->clients)
     s->clients->prev = c;
   s->clients = c;
-  if(s->nclients >= CTL_MAX_CLIENTS) {
-    c->rejected = 1;
-    s->nrejected++;
-  }
-  else {
-    s->nclients++;
-  }
+  /* Counted as rejected until it is known to fit. */
+  c->rejected = 1;
+  s->nrejected++;
+  /* Always accepted, even over the limit: a connection left in the
+   * backlog would hold up everybody behind it. */
   if(uv_accept(listener, (uv_stream_t *)&c->pipe)) {
     client_close(c);
     return;
+  }
+  c->may_sweep = peer_may_sweep(&c->pipe);
+  limit = c->may_sweep ? CTL_MAX_CLIENTS
+                       : CTL_MAX_CLIENTS - CTL_RESERVED_CLIENTS;
+  if(s->nclients < limit) {
+    c->rejected = 0;
+    s->nrejected--;
+    s->nclients++;
   }
   if(c->rejected) {
     /* Tell why, unless even the rejections pile up. */
@@ -423,11 +504,10 @@ static void on_connection(uv_stream_t *listener, int status)
       return;
     }
     c->close_after = 1;
-    client_send(c, error_answer("too many clients"));
+    client_answer(c, error_answer("too many clients"), NULL);
     return;
   }
-  c->may_sweep = peer_may_sweep(&c->pipe);
-  uv_timer_start(&c->idle, on_idle, s->idle_ms, s->idle_ms);
+  client_deadline(c, s->first_line_ms);
   start_reading(c);
 }
 
@@ -493,16 +573,17 @@ static void listener_closed(uv_handle_t *h)
   server_maybe_free(s);
 }
 
-static uint64_t idle_ms_from_env(void)
+/* Tests shorten the deadlines (REMOTION_JANITOR_CTL_IDLE_MS and the
+ * like); nothing else should. */
+static uint64_t ms_from_env(const char *name, uint64_t def)
 {
-  /* Tests shorten the idle timeout; nothing else should. */
-  const char *v = getenv("REMOTION_JANITOR_CTL_IDLE_MS");
+  const char *v = getenv(name);
   unsigned long long ms;
   char *end;
   if(!v || !*v)
-    return CTL_IDLE_MS;
+    return def;
   ms = strtoull(v, &end, 10);
-  return *end || !ms ? CTL_IDLE_MS : (uint64_t)ms;
+  return *end || !ms ? def : (uint64_t)ms;
 }
 
 int ctl_server_open(uv_loop_t *loop, const char *path, unsigned mode,
@@ -537,7 +618,10 @@ int ctl_server_open(uv_loop_t *loop, const char *path, unsigned mode,
   s->loop = loop;
   s->ops = ops;
   s->arg = arg;
-  s->idle_ms = idle_ms_from_env();
+  s->first_line_ms = ms_from_env("REMOTION_JANITOR_CTL_FIRST_LINE_MS",
+                                 CTL_FIRST_LINE_MS);
+  s->idle_ms = ms_from_env("REMOTION_JANITOR_CTL_IDLE_MS", CTL_IDLE_MS);
+  s->drain_ms = ms_from_env("REMOTION_JANITOR_CTL_DRAIN_MS", CTL_DRAIN_MS);
   uv_pipe_init(loop, &s->listener, 0);
   s->listener.data = s;
   s->listener_open = 1;

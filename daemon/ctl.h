@@ -5,13 +5,25 @@
  * Protocol: a client sends one command word per line (at most
  * CTL_LINE_MAX bytes before the newline); each line gets exactly one line
  * of JSON back.  A longer line gets an error and the connection is
- * closed, as is a connection idle for CTL_IDLE_MS or beyond CTL_MAX_CLIENTS
- * at once.  Answers are serialised by json-c, so they are valid JSON
+ * closed.  Answers are serialised by json-c, so they are valid JSON
  * whatever bytes a name or a bad command holds.
  *
+ * Fairness: a connection must send its first complete line within
+ * CTL_FIRST_LINE_MS (bytes without a newline do not extend it); after
+ * that it may be idle CTL_IDLE_MS after its last input or answer;
+ * otherwise it is closed.  At
+ * most CTL_MAX_CLIENTS are served at once, and the last
+ * CTL_RESERVED_CLIENTS of those slots only for uid 0 and the daemon's own
+ * uid (SO_PEERCRED), so other users' idle connections cannot keep the
+ * operator out.  A connection over the limit is accepted, told "too many
+ * clients" and closed: the listening socket's backlog never fills.
+ *
  * The server answers one line at a time per client: while an answer is
- * being written, the client's input is not read (backpressure), so a
- * client that never reads cannot make the daemon queue answers.
+ * being written, the client's input is not read (backpressure).  A long
+ * answer (`inventory`) is produced piece by piece as the client takes it:
+ * at most about CTL_OUT_MAX bytes of it are held per client, and a client
+ * that has not taken them within CTL_DRAIN_MS is closed.  So a client
+ * that never reads costs the daemon one bounded buffer, for a bounded time.
  */
 #ifndef JANITOR_DAEMON_CTL_H
 #define JANITOR_DAEMON_CTL_H
@@ -26,15 +38,33 @@
 
 #define CTL_LINE_MAX     4096
 #define CTL_MAX_CLIENTS  64
+#define CTL_RESERVED_CLIENTS 8       /* of CTL_MAX_CLIENTS: privileged only */
+#define CTL_FIRST_LINE_MS 5000       /* connect to the first complete line */
 #define CTL_IDLE_MS      30000
+#define CTL_OUT_MAX      (64 * 1024) /* answer bytes held per client */
+#define CTL_DRAIN_MS     10000       /* for a client to take them */
 #define CTL_CLIENT_TIMEOUT_MS 5000   /* --status: connect, send, answer */
 
-/* What the daemon provides.  status and inventory return a new object
- * (caller owns) holding "ok": true and the answer's fields; sweep returns
- * 0 when a sweep was started, else fills err with why not. */
+/*
+ * An answer produced piece by piece.  next() appends the next piece (one
+ * JSON fragment, 1 to CTL_PIECE_MAX bytes) to out and returns 1 while
+ * more follow, 0 after the last one (the line complete, without its
+ * newline), or a JAN_E* code (the answer cannot be finished).  free()
+ * releases the stream, finished or not.
+ */
+#define CTL_PIECE_MAX    (1024 * 1024)
+struct ctl_stream {
+  int (*next)(struct ctl_stream *st, struct jbuf *out);
+  void (*free)(struct ctl_stream *st);
+};
+
+/* What the daemon provides.  status returns a new object (caller owns)
+ * holding "ok": true and the answer's fields; inventory returns a stream
+ * of such an object (NULL: out of memory); sweep returns 0 when a sweep
+ * was started, else fills err with why not. */
 struct ctl_ops {
   struct json_object *(*status)(void *arg);
-  struct json_object *(*inventory)(void *arg);
+  struct ctl_stream *(*inventory)(void *arg);
   int (*sweep)(void *arg, char *err, size_t errlen);
 };
 
@@ -58,9 +88,9 @@ void ctl_server_close(struct ctl_server *s);
 
 /*
  * One command line (without its newline) to one answer (a JSON text
- * without newline; caller frees).  *close_after is set when the
- * connection must end after the answer.  may_sweep: the peer's uid is 0
- * or the daemon's.  Exposed for tests and fuzzing.
+ * without newline; caller frees; a streamed answer is collected whole).
+ * may_sweep: the peer's uid is 0 or the daemon's.  Exposed for tests and
+ * fuzzing.
  */
 char *ctl_answer(const char *line, size_t len, int may_sweep,
                  const struct ctl_ops *ops, void *arg);

@@ -210,7 +210,8 @@ static struct service_opts cli_service_opts(const struct cli *c)
 {
   struct service_opts so = {
     .config = c->config, .regions = c->regions, .nregions = c->nregions,
-    .profile = c->profile, .socket = c->socket
+    .profile = c->profile, .socket = c->socket,
+    .check_paths = c->mode == MODE_CHECK_CONFIG
   };
   return so;
 }

@@ -32,6 +32,7 @@
 #include "janitor/rng.h"
 #include "janitor/wire.h"
 #include "ctl.h"
+#include "ctl_inventory.h"
 #include "metrics.h"
 #include "notify.h"
 #include "output.h"
@@ -89,8 +90,7 @@ struct service {
   int64_t next_wall_ms;         /* 0: none scheduled */
 
   struct run *run;
-  struct inventory last_inv;    /* of the last finished sweep */
-  int have_last;
+  struct inv_ref *last;         /* the last finished sweep's inventory */
   struct json_object *last_json;  /* status' last_sweep, or NULL */
   struct metrics_counters counters;
   struct jan_rng rng;           /* sweep jitter */
@@ -238,7 +238,8 @@ int service_load_config(const struct service_opts *o, struct jan_config *cfg,
   if(!path && stat(JAN_DEFAULT_CONFIG, &st) == 0)
     path = JAN_DEFAULT_CONFIG;
   if(path) {
-    rc = config_load(cfg, path, errs);
+    rc = config_load_flags(cfg, path,
+                           o->check_paths ? CONFIG_CHECK_PATHS : 0, errs);
     if(rc) {
       if(!errs->len)
         jbuf_printf(errs, "%s: %s\n", path, jan_strerror(rc));
@@ -318,9 +319,9 @@ static void status_text(struct service *svc, char *out, size_t len)
     wire_time_format(svc->next_wall_ms / 1000, when);
   else
     snprintf(when, sizeof(when), "-");
-  if(svc->have_last) {
+  if(svc->last) {
     struct inv_summary s;
-    inventory_summary(&svc->last_inv, &s);
+    inventory_summary(inv_ref_inv(svc->last), &s);
     snprintf(out, len, "idle; next sweep %s; last: %zu found, %zu "
              "candidates, %zu deleted, %zu failed, %zu refused",
              when, s.functions + s.layer_versions + s.buckets, s.candidates,
@@ -645,11 +646,18 @@ static void on_finish(uv_timer_t *t)
     jlog_err(TAG, "cannot write the metrics: %s", jbuf_str(&err));
   jbuf_free(&err);
 
-  /* The inventory stays for `inventory` and STATUS=. */
-  inventory_free(&svc->last_inv);
-  svc->last_inv = run->sw.inv;
-  inventory_init(&run->sw.inv);
-  svc->have_last = 1;
+  /* The inventory stays for `inventory` and STATUS=; answers still
+   * being written keep the one they started on. */
+  {
+    struct inv_ref *last = inv_ref_new(&run->sw.inv);
+    if(last) {
+      inv_ref_put(svc->last);
+      svc->last = last;
+    }
+    else {
+      jlog_err(TAG, "out of memory keeping the inventory");
+    }
+  }
 
   sweep_free(&run->sw);
   svc->run = NULL;
@@ -717,29 +725,10 @@ static struct json_object *ctl_status(void *arg)
   return o;
 }
 
-static struct json_object *ctl_inventory(void *arg)
+static struct ctl_stream *ctl_inventory(void *arg)
 {
   struct service *svc = arg;
-  struct json_object *o = json_object_new_object();
-  struct json_object *res = json_object_new_array();
-  const struct inventory *inv = &svc->last_inv;
-  /* Ages as of the end of that sweep: the same answer every time. */
-  int64_t now = inv->finished_ms / 1000;
-
-  if(!o || !res) {
-    json_object_put(o);
-    json_object_put(res);
-    return NULL;
-  }
-  json_object_object_add(o, "ok", json_object_new_boolean(1));
-  json_object_object_add(o, "finished", svc->have_last
-                         ? time_json(inv->finished_ms / 1000) : NULL);
-  json_object_object_add(o, "account", svc->have_last && inv->account[0]
-                         ? json_object_new_string(inv->account) : NULL);
-  for(size_t i = 0; i < inv->n; i++)
-    json_object_array_add(res, output_item_json(&inv->items[i], now));
-  json_object_object_add(o, "resources", res);
-  return o;
+  return ctl_inventory_stream(svc->last);
 }
 
 static int ctl_sweep(void *arg, char *err, size_t errlen)
@@ -988,7 +977,6 @@ int service_run(const struct service_opts *o)
     return EXIT_INCOMPLETE;
   }
   svc->opts = o;
-  inventory_init(&svc->last_inv);
   jan_rng_seed(&svc->rng);
   signal(SIGPIPE, SIG_IGN);
 
@@ -1092,7 +1080,7 @@ fail:
 out:
   if(drain_and_close(&svc->loop) && code == EXIT_OK)
     code = EXIT_INCOMPLETE;
-  inventory_free(&svc->last_inv);
+  inv_ref_put(svc->last);
   json_object_put(svc->last_json);
   free(svc);
   xmlCleanupParser();

@@ -513,7 +513,8 @@ class DaemonTest(unittest.TestCase):
             c.close()
         wait_for(lambda: d.status()["ok"], 5, "answers after the crowd left")
 
-        # An idle connection is closed (1.5 s in this test, 30 s by default).
+        # A silent connection is closed (the first-line deadline, 5 s;
+        # idleness after a command: test_daemon_socket.py).
         s = socket.socket(socket.AF_UNIX)
         s.settimeout(10 * SLOW)
         s.connect(d.sock)

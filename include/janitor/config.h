@@ -73,6 +73,18 @@ void config_free(struct jan_config *c);
  * old config (SIGHUP) parse into a fresh struct.
  */
 int config_load(struct jan_config *c, const char *path, struct jbuf *errs);
+/*
+ * The same, and with CONFIG_CHECK_PATHS (--check-config) also what only the
+ * file system can tell, as errors in the same list: ca_bundle must be a
+ * readable regular file; the directories of state_file, audit_log and
+ * metrics_file must pass state_check_dir() (no symbolic link, not
+ * world-writable), the state directory may be missing if its parent
+ * exists (the daemon creates it).  A key left at its default is reported
+ * as "FILE: key: ...".
+ */
+#define CONFIG_CHECK_PATHS 0x1u
+int config_load_flags(struct jan_config *c, const char *path, unsigned flags,
+                      struct jbuf *errs);
 /* The same from memory (tests, fuzzing); name is used in messages. */
 int config_load_string(struct jan_config *c, const char *name,
                        const char *text, size_t len, struct jbuf *errs);

@@ -89,5 +89,10 @@ void state_unlock(int fd);
  * and not be world-writable.  JAN_OK or JAN_EIO with a reason in err.
  */
 int state_check_dir(const char *dir, int create, struct jbuf *err);
+/* create = STATE_DIR_PROBE: nothing is created; a missing directory is
+ * JAN_OK when its parent is a directory (it could be created). */
+#define STATE_DIR_PROBE 2
+/* The same for the directory that holds the file path. */
+int state_check_dir_of(const char *path, int create, struct jbuf *err);
 
 #endif

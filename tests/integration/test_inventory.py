@@ -351,6 +351,19 @@ class CommandLine(unittest.TestCase):
         self.assertEqual([int(l.split(":")[1]) for l in lines],
                          [3, 5, 6, 7, 8, 9, 11, 14, 15, 16, 17, 18, 19, 21, 23, 26, 27, 28])
 
+    def test_check_config_paths(self):
+        # Beyond the syntax: a URL without http(s)://, a socket path longer
+        # than sun_path, a missing CA bundle, a state directory that cannot
+        # be created, an audit log in a world-writable directory.
+        broken = os.path.join(jl.HERE, "..", "config", "broken-paths.conf")
+        p = subprocess.run([jl.BIN, "--check-config", "-c", broken], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 2)
+        lines = [l for l in p.stderr.splitlines() if l.startswith(broken + ":")]
+        self.assertEqual([(int(l.split(":")[1]), l.split(":")[2].strip()) for l in lines],
+                         [(4, "endpoint_url"), (5, "ca_bundle"), (7, "socket"), (8, "state_file"),
+                          (9, "audit_log")], p.stderr)
+        self.assertEqual(len(p.stderr.splitlines()), 5, p.stderr)
+
     def test_missing_explicit_config(self):
         p = subprocess.run([jl.BIN, "--check-config", "-c", "/nonexistent/x.conf"], capture_output=True, text=True)
         self.assertEqual(p.returncode, 2)
