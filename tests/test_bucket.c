@@ -67,7 +67,7 @@ static int obj_cmp(const void *a, const void *b)
   return c ? c : strcmp(x->vid, y->vid);
 }
 
-static void put(const char *key)
+static void put_unsorted(const char *key)
 {
   if(B.n == B.cap) {
     B.cap = B.cap ? B.cap * 2 : 1024;
@@ -80,6 +80,11 @@ static void put(const char *key)
   if(B.versioned)
     snprintf(B.o[B.n].vid, sizeof(B.o[B.n].vid), "v%08u", B.vseq++);
   B.n++;
+}
+
+static void put(const char *key)
+{
+  put_unsorted(key);
   qsort(B.o, B.n, sizeof(*B.o), obj_cmp);
 }
 
@@ -89,8 +94,9 @@ static void fill(size_t keys, int versions)
   for(size_t i = 0; i < keys; i++) {
     snprintf(k, sizeof(k), "renders/%08x/chunk-%02u", rnd(), rnd() % 50);
     for(int v = 0; v < (B.versioned ? versions : 1); v++)
-      put(k);
+      put_unsorted(k);
   }
+  qsort(B.o, B.n, sizeof(*B.o), obj_cmp);
 }
 
 static void reset(int versioned, size_t page)
@@ -111,7 +117,15 @@ static void note(const char *op)
 
 static int erase(const char *key, const char *vid)
 {
-  for(size_t i = 0; i < B.n; i++)
+  size_t lo = 0, hi = B.n;
+  while(lo < hi) {                      /* the first entry of the key */
+    size_t mid = (lo + hi) / 2;
+    if(strcmp(B.o[mid].key, key) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  for(size_t i = lo; i < B.n && !strcmp(B.o[i].key, key); i++)
     if(!strcmp(B.o[i].key, key) &&
        (!vid || !strcmp(B.o[i].vid, vid) ||
         (!B.versioned && !strcmp(vid, "null")))) {
