@@ -98,6 +98,11 @@ struct service {
   int stopping;
   int stopped;
   char status_text[512];        /* the last STATUS= sent */
+  /* The last reload (SIGHUP): when, and why it kept the old configuration
+   * (empty when it was applied).  Shown in STATUS= and `status` until a
+   * reload succeeds. */
+  int64_t reload_wall_ms;       /* 0: no reload yet */
+  char reload_error[256];
 };
 
 /* ---- small helpers -------------------------------------------------------- */
@@ -292,7 +297,7 @@ static void log_lines(int level, const struct jbuf *errs)
 
 /* ---- STATUS= and the watchdog ------------------------------------------------ */
 
-static void status_text(struct service *svc, char *out, size_t len)
+static void status_body(struct service *svc, char *out, size_t len)
 {
   struct run *run = svc->run;
   char when[21];
@@ -329,6 +334,17 @@ static void status_text(struct service *svc, char *out, size_t len)
   else {
     snprintf(out, len, "idle; first sweep %s", when);
   }
+}
+
+/* The summary, then the failed reload, if the last one failed. */
+static void status_text(struct service *svc, char *out, size_t len)
+{
+  size_t n;
+  status_body(svc, out, len);
+  n = strlen(out);
+  if(svc->reload_error[0] && n < len)
+    snprintf(out + n, len - n, "; reload failed, old configuration kept: %s",
+             svc->reload_error);
 }
 
 /* Send STATUS= when it changed, or always with a prefix (READY=1...). */
@@ -672,6 +688,21 @@ static void on_finish(uv_timer_t *t)
 
 /* ---- the status socket's commands --------------------------------------------- */
 
+/* null before the first reload; else when, and whether it was applied. */
+static struct json_object *last_reload_json(const struct service *svc)
+{
+  struct json_object *o;
+  if(!svc->reload_wall_ms)
+    return NULL;
+  o = json_object_new_object();
+  json_object_object_add(o, "at", time_json(svc->reload_wall_ms / 1000));
+  json_object_object_add(o, "ok", json_object_new_boolean(
+                             !svc->reload_error[0]));
+  json_object_object_add(o, "error", svc->reload_error[0]
+                         ? json_object_new_string(svc->reload_error) : NULL);
+  return o;
+}
+
 static struct json_object *ctl_status(void *arg)
 {
   struct service *svc = arg;
@@ -714,6 +745,7 @@ static struct json_object *ctl_status(void *arg)
   json_object_object_add(o, "progress", prog);
   json_object_object_add(o, "last_sweep", svc->last_json
                          ? json_object_get(svc->last_json) : NULL);
+  json_object_object_add(o, "last_reload", last_reload_json(svc));
   return o;
 }
 
@@ -754,6 +786,29 @@ static const struct ctl_ops service_ctl_ops = {
 
 /* ---- reload ------------------------------------------------------------------- */
 
+/* A reload that keeps the old configuration: logged, and kept for STATUS=
+ * and `status` until a reload succeeds. */
+static void reload_refused(struct service *svc, const char *why)
+{
+  snprintf(svc->reload_error, sizeof(svc->reload_error), "%s", why);
+  jlog_err(TAG, "%s; the old configuration stays in force", why);
+}
+
+/* "N errors, the first: FILE:LINE: message" from the loader's lines. */
+static void config_errors_summary(const struct jbuf *errs, char *out,
+                                  size_t len)
+{
+  const char *p = jbuf_str(errs);
+  size_t first = strcspn(p, "\n"), n = 0;
+  for(const char *q = p; *q; q++)
+    if(*q == '\n' && q[1])
+      n++;
+  n++;
+  snprintf(out, len, "the new configuration has %zu error%s%s%.*s", n,
+           n == 1 ? "" : "s", n == 1 ? ": " : ", the first: ", (int)first,
+           p);
+}
+
 static void on_sighup(uv_signal_t *h, int signum)
 {
   struct service *svc = h->data;
@@ -762,6 +817,7 @@ static void on_sighup(uv_signal_t *h, int signum)
   struct ctl_server *nctl = NULL;
   struct jbuf errs;
   const struct jan_config *oc = &svc->cfg->c;
+  char why[sizeof(svc->reload_error)];
   int rc;
 
   (void)signum;
@@ -769,9 +825,10 @@ static void on_sighup(uv_signal_t *h, int signum)
     return;
   notify_status("RELOADING=1", "reloading the configuration");
   jlog_notice(TAG, "SIGHUP: reloading the configuration");
+  svc->reload_wall_ms = wall_ms();
   nc = cfg_ref_new();
   if(!nc) {
-    jlog_err(TAG, "out of memory; the configuration is unchanged");
+    reload_refused(svc, "out of memory");
     goto ready;
   }
   /* A fresh struct: the config in force stays whole if this one fails. */
@@ -781,6 +838,8 @@ static void on_sighup(uv_signal_t *h, int signum)
     log_lines(JLOG_ERR, &errs);
     jlog_err(TAG, "the new configuration has errors; the old one stays in "
              "force");
+    config_errors_summary(&errs, svc->reload_error,
+                          sizeof(svc->reload_error));
     jbuf_free(&errs);
     cfg_ref_put(nc);
     goto ready;
@@ -790,8 +849,9 @@ static void on_sighup(uv_signal_t *h, int signum)
   if(aws_settings_differ(oc, &nc->c)) {
     nrt = rt_ref_open(&svc->loop, &nc->c, &rc);
     if(!nrt) {
-      jlog_err(TAG, "cannot apply the new [aws] settings: %s; the old "
-               "configuration stays in force", jan_strerror(rc));
+      snprintf(why, sizeof(why), "cannot apply the new [aws] settings: %s",
+               jan_strerror(rc));
+      reload_refused(svc, why);
       cfg_ref_put(nc);
       goto ready;
     }
@@ -802,8 +862,7 @@ static void on_sighup(uv_signal_t *h, int signum)
     rc = ctl_server_open(&svc->loop, nc->c.socket, nc->c.socket_mode,
                          &service_ctl_ops, svc, &nctl, &e);
     if(rc) {
-      jlog_err(TAG, "%s; the old configuration stays in force",
-               jbuf_str(&e));
+      reload_refused(svc, jbuf_str(&e));
       jbuf_free(&e);
       rt_ref_put(nrt);
       cfg_ref_put(nc);
@@ -832,6 +891,7 @@ static void on_sighup(uv_signal_t *h, int signum)
   }
   cfg_ref_put(svc->cfg);
   svc->cfg = nc;
+  svc->reload_error[0] = '\0';
   jlog_notice(TAG, "configuration reloaded%s%s%s",
               nc->c.path ? " from " : "", nc->c.path ? nc->c.path : "",
               svc->run ? "; the sweep in progress finishes under the old one"
