@@ -650,6 +650,8 @@ static void on_finish(uv_timer_t *t)
   json_object_put(svc->last_json);
   svc->last_json = last_sweep_json(run);
   metrics_count(&svc->counters, &run->sw.inv, run->sw.exit_code);
+  if(run->sw.last_success_ms > svc->counters.last_success_ms)
+    svc->counters.last_success_ms = run->sw.last_success_ms;
 
   jbuf_init(&err, 4096);
   if(run->have_state && state_save(&run->st, cfg->state_file, &err))

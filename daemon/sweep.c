@@ -148,7 +148,6 @@ static void carry_clocks(struct sweep *s)
     const char *key = s->st->clocks[i].key;
     char type[32], region[32];
     const char *p = strchr(key, '|'), *q;
-    const struct inv_region *r;
     enum jan_kind kind;
 
     if(!p || (size_t)(p - key) >= sizeof(type))
@@ -162,9 +161,7 @@ static void carry_clocks(struct sweep *s)
     region[q - p - 1] = '\0';
     kind = !strcmp(type, "bucket") ? JAN_KIND_BUCKET
          : !strcmp(type, "function") ? JAN_KIND_FUNCTION : JAN_KIND_LAYER;
-    r = inventory_region(&s->inv, region);
-    if((r && (r->incomplete & INV_KIND_BIT(kind))) ||
-       (kind == JAN_KIND_BUCKET && s->inv.buckets_incomplete)) {
+    if(inventory_kind_incomplete(&s->inv, region, kind)) {
       if(state_clock_get(&s->clocks, key) < 0)
         state_clock_set(&s->clocks, key, s->st->clocks[i].since);
     }
@@ -191,7 +188,25 @@ static struct json_object *last_sweep_json(const struct sweep *s)
                          json_object_new_int64((int64_t)sum.deleted));
   json_object_object_add(o, "failed",
                          json_object_new_int64((int64_t)sum.failed));
+  if(s->last_success_ms)
+    json_object_object_add(o, "last_success_ms",
+                           json_object_new_int64(s->last_success_ms));
   return o;
+}
+
+/* This sweep's finish when it succeeded, else what the state remembers. */
+static int64_t last_success_ms(const struct sweep *s)
+{
+  struct json_object *v;
+  int64_t ms;
+  if(!s->exit_code)
+    return s->inv.finished_ms;
+  if(!s->st || !s->st->last_sweep ||
+     !json_object_object_get_ex(s->st->last_sweep, "last_success_ms", &v) ||
+     !json_object_is_type(v, json_type_int))
+    return 0;
+  ms = json_object_get_int64(v);
+  return ms > 0 ? ms : 0;
 }
 
 static void flush_outcomes(struct sweep *s);
@@ -214,6 +229,7 @@ static void sweep_finish(struct sweep *s)
                sum.failed, sum.failed == 1 ? "" : "s");
     s->exit_code = EXIT_INCOMPLETE;
   }
+  s->last_success_ms = last_success_ms(s);
   /* The clocks of this sweep replace the old ones. */
   if(s->st) {
     state_free(s->st);

@@ -58,6 +58,10 @@ struct sweep {
   struct inventory inv;
   int exit_code;
   char message[1024];           /* why the exit code is not 0, if it is not */
+  /* When the last sweep with exit code 0 finished (epoch ms; this one, or
+   * the one the state file remembers); 0 when none is known.  Set at the
+   * end. */
+  int64_t last_success_ms;
   sweep_done_cb done;
   sweep_confirm_fn confirm;     /* NULL: no confirmation needed */
   void *arg;

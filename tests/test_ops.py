@@ -1,6 +1,15 @@
 #!/usr/bin/python3
 """Operating the service (issue 14): the real daemon against the stand-in.
 
+- the metrics file parses as Prometheus text (HELP and TYPE before the
+  samples, no duplicate series); a failed listing leaves its resources and
+  candidates series absent, not 0; the last-success time is absent until
+  a sweep succeeds and survives a restart through the state file; the
+  incomplete-sweeps streak counts and resets;
+- conf/remotion-janitor-alerts.yml passes `promtool check rules` and
+  `promtool test rules` (tests/prometheus/alerts_test.yml), and the daemon's
+  file passes `promtool check metrics` (skipped with a notice without
+  promtool: Debian's package `prometheus` is 96 MB installed);
 - `systemctl reload` as the unit ships it (its ExecReload= lines run in
   order, stopping at the first that fails, as systemd does): a config with
   errors fails the reload and the daemon is never signalled; a reload the
@@ -13,6 +22,7 @@ Environment: JAN_BIN, JAN_PYTHON, JAN_SOURCE_DIR (set by CMake).
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import unittest
@@ -25,6 +35,11 @@ SRC = os.environ.get("JAN_SOURCE_DIR") or os.path.join(HERE, "..")
 UNIT = os.path.join(SRC, "systemd", "remotion-janitor.service")
 UNIT_BIN = "/usr/bin/remotion-janitor"
 UNIT_CONF = "/etc/remotion-janitor/remotion-janitor.conf"
+ALERTS = os.path.join(SRC, "conf", "remotion-janitor-alerts.yml")
+ALERTS_TEST = os.path.join(HERE, "prometheus", "alerts_test.yml")
+PROMTOOL = shutil.which("promtool")
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*\})? '
+                    r'(-?[0-9.]+(?:e[+-]?[0-9]+)?|NaN|[+-]Inf)$')
 
 
 def setUpModule():
@@ -38,6 +53,43 @@ def tearDownModule():
 def unit_values(key):
     with open(UNIT) as f:
         return [ln.strip()[len(key) + 1:] for ln in f if ln.startswith(key + "=")]
+
+
+def parse_metrics(text):
+    """{(name, frozenset(labels)): value} of a text exposition (0.0.4),
+    asserting its grammar: every sample's family has HELP and TYPE first,
+    no family is split, no series repeats, the text ends in a newline."""
+    assert text.endswith("\n"), "no final newline"
+    types, helps, out, done, current = {}, set(), {}, set(), None
+    for line in text.splitlines():
+        m = re.match(r"^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.+)$", line)
+        if m:
+            kind, name, rest = m.groups()
+            if kind == "HELP":
+                assert name not in helps, "second HELP for " + name
+                helps.add(name)
+            else:
+                assert rest in ("gauge", "counter"), line
+                assert name not in types, "second TYPE for " + name
+                types[name] = rest
+            if name != current:
+                assert name not in done, "family %s split" % name
+                if current:
+                    done.add(current)
+                current = name
+            continue
+        m = SAMPLE.match(line)
+        assert m, "not a sample line: %r" % line
+        name, labels, value = m.groups()
+        assert name == current and name in types and name in helps, "%s before its HELP/TYPE" % name
+        lab = frozenset(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', labels or ""))
+        assert (name, lab) not in out, "duplicate series %s%s" % (name, labels or "")
+        out[(name, lab)] = float(value)
+    return out
+
+
+def series(metrics, name, **labels):
+    return metrics.get((name, frozenset(labels.items())))
 
 
 def run_exec_reload(d):
@@ -108,7 +160,7 @@ class OpsTest(unittest.TestCase):
         d.write_conf(text=good.replace(d.sock, nodir))
         seen = len(d.notes())
         self.assertEqual(run_exec_reload(d), (0, ""))
-        d.wait_note(lambda m: "READY=1" in m, 5, "READY=1 after the reload")
+        td.wait_for(lambda: any("READY=1" in m for m in d.notes()[seen:]), 5, "READY=1 after the reload")
         lr = d.status()["last_reload"]
         self.assertFalse(lr["ok"])
         self.assertIn(nodir, lr["error"])
@@ -121,13 +173,108 @@ class OpsTest(unittest.TestCase):
         self.assertEqual(run_exec_reload(d), (0, ""))
         s = td.wait_for(lambda: (lambda s: s if s["last_reload"]["ok"] else None)(d.status()), 5, "the reload")
         self.assertIsNone(s["last_reload"]["error"])
-        ready = d.wait_note(lambda m: "READY=1" in m, 5, "READY=1")
+        ready = td.wait_for(lambda: [m for m in d.notes()[seen:] if "READY=1" in m], 5, "READY=1")
         self.assertTrue(all("reload failed" not in m for m in d.notes()[seen:]), d.notes()[seen:])
         self.assertTrue(any(m.startswith("READY=1\nSTATUS=idle") for m in ready), ready)
         r = subprocess.run([td.BIN, "--status", "--socket", d.sock], capture_output=True, text=True,
                            timeout=10 * td.SLOW)
         self.assertRegex(r.stdout, r"reload: +applied at ")
         self.assertEqual(d.stop(), 0)
+
+    # ---- metrics: absent series, last success, streaks, the alert rules ------------
+    def sweep_now(self, d, n):
+        """Command sweep number n (sweeps_total == n afterwards); its metrics."""
+        self.assertEqual(d.ask("sweep"), {"ok": True})
+        td.wait_for(lambda: d.metrics_value("remotion_janitor_sweeps_total") == n, 20, "sweep %d" % n)
+        with open(d.metrics) as f:
+            text = f.read()
+        if PROMTOOL:
+            r = subprocess.run([PROMTOOL, "check", "metrics"], input=text, capture_output=True, text=True,
+                               timeout=60)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return parse_metrics(text)
+
+    def test_metrics_absent_on_failed_listing_and_last_success(self):
+        fault = {"kind": "error", "status": 503, "service": "lambda", "operation": "ListFunctions",
+                 "region": "eu-west-1", "count": -1}
+        td.SI.faults([fault])
+        d = self.daemon(daemon={"startup_delay": "1h"})
+        d.start().ready()
+
+        m = self.sweep_now(d, 1)
+        self.assertEqual(d.status()["last_sweep"]["exit_code"], 1)
+        R, C = "remotion_janitor_resources", "remotion_janitor_candidates"
+        # The failed listing: no series, where 0 would read as "all clean".
+        self.assertIsNone(series(m, R, type="function", region="eu-west-1"))
+        self.assertIsNone(series(m, C, type="function", region="eu-west-1"))
+        # Listings that worked are there, zeros included.
+        self.assertEqual(series(m, R, type="function", region="us-east-1"), 1)
+        self.assertEqual(series(m, R, type="layer_version", region="eu-west-1"), 5)
+        self.assertEqual(series(m, R, type="function", region="eu-central-1"), 0)
+        self.assertEqual(series(m, C, type="function", region="eu-central-1"), 0)
+        self.assertEqual(series(m, R, type="bucket", region="eu-central-1"), 1)
+        # Candidates equal the inventory's delete decisions, per type and region.
+        inv = d.ask("inventory")["resources"]
+        for (name, lab), v in m.items():
+            if name == C:
+                lab = dict(lab)
+                want = sum(1 for r in inv if r["decision"] == "delete" and r["type"] == lab["type"]
+                           and r["region"] == lab["region"])
+                self.assertEqual(v, want, lab)
+        self.assertGreater(sum(v for (name, _), v in m.items() if name == C), 0)
+        # Never succeeded: absent, not 0.
+        self.assertNotIn("remotion_janitor_last_success_timestamp_seconds", {n for n, _ in m})
+        self.assertEqual(series(m, "remotion_janitor_region_incomplete_sweeps", region="eu-west-1"), 1)
+        self.assertEqual(series(m, "remotion_janitor_region_incomplete_sweeps", region="us-east-1"), 0)
+        self.assertEqual(series(m, "remotion_janitor_region_up", region="eu-west-1"), 0)
+
+        m = self.sweep_now(d, 2)
+        self.assertEqual(series(m, "remotion_janitor_region_incomplete_sweeps", region="eu-west-1"), 2)
+
+        # The fault is gone: a clean sweep sets the last success and ends the streak.
+        td.SI.faults([])
+        m = self.sweep_now(d, 3)
+        self.assertEqual(d.status()["last_sweep"]["exit_code"], 0)
+        ok = series(m, "remotion_janitor_last_success_timestamp_seconds")
+        self.assertEqual(ok, series(m, "remotion_janitor_last_sweep_timestamp_seconds"))
+        self.assertAlmostEqual(ok, td.time.time(), delta=30 * td.SLOW)
+        self.assertEqual(series(m, "remotion_janitor_region_incomplete_sweeps", region="eu-west-1"), 0)
+        self.assertEqual(series(m, R, type="function", region="eu-west-1"), 120)
+        self.assertIsNotNone(series(m, C, type="function", region="eu-west-1"))
+        self.assertEqual(d.stop(), 0)
+
+        # A restart, then a failing sweep: the last success comes from the state file.
+        td.SI.faults([fault])
+        del d.msgs[:]
+        d.start().ready()
+        m = self.sweep_now(d, 1)
+        self.assertEqual(d.status()["last_sweep"]["exit_code"], 1)
+        self.assertEqual(series(m, "remotion_janitor_last_success_timestamp_seconds"), ok)
+        self.assertGreater(series(m, "remotion_janitor_last_sweep_timestamp_seconds"), ok)
+        self.assertEqual(series(m, "remotion_janitor_region_incomplete_sweeps", region="eu-west-1"), 1)
+        self.assertEqual(d.stop(), 0)
+        if not PROMTOOL:
+            sys.stderr.write("NOTICE: promtool not installed: `promtool check metrics` skipped "
+                             "(the file was checked by this test's own parser)\n")
+
+    def test_alert_rules(self):
+        if not PROMTOOL:
+            sys.stderr.write("NOTICE: promtool not installed (Debian package prometheus): the alert rules in "
+                             "conf/remotion-janitor-alerts.yml were not checked\n")
+            self.skipTest("promtool not installed")
+        r = subprocess.run([PROMTOOL, "check", "rules", ALERTS], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("SUCCESS: 6 rules found", r.stdout)
+        r = subprocess.run([PROMTOOL, "test", "rules", os.path.basename(ALERTS_TEST)], capture_output=True,
+                           text=True, timeout=120, cwd=os.path.dirname(ALERTS_TEST))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        # Every alert of the file is exercised by the rule tests.
+        with open(ALERTS) as f:
+            alerts = set(re.findall(r"^\s*- alert: (\w+)$", f.read(), re.M))
+        with open(ALERTS_TEST) as f:
+            tested = set(re.findall(r"alertname: (\w+)$", f.read(), re.M))
+        self.assertEqual(len(alerts), 6)
+        self.assertEqual(alerts - tested, set())
 
     # ---- RestartPreventExitStatus: the exit code of a config error ------------------
     def test_config_error_exit_is_not_restarted(self):
