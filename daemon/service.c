@@ -76,7 +76,7 @@ struct service {
   struct cfg_ref *cfg;          /* in force */
   struct rt_ref *rt;            /* in force */
   struct ctl_server *ctl;
-  uv_signal_t sighup, sigterm, sigint;
+  uv_signal_t sighup, sigterm, sigint, sigusr1;
   uv_timer_t sweep_timer;       /* the next sweep */
   uv_timer_t tick_timer;        /* STATUS= while sweeping */
   uv_timer_t watchdog_timer;
@@ -786,6 +786,34 @@ static const struct ctl_ops service_ctl_ops = {
   ctl_status, ctl_inventory, ctl_sweep
 };
 
+/* ---- the audit log after a rotation ------------------------------------------------ */
+
+/* The audit log is opened by each sweep in delete mode and closed when it
+ * ends: only a sweep in progress has a descriptor to move to the new file
+ * (the records it wrote before stay in the rotated one). */
+static void reopen_audit(struct service *svc)
+{
+  struct jbuf err;
+  if(!svc->run || svc->run->audit.fd < 0) {
+    jlog_notice(TAG, "audit log: no sweep has it open; the next one opens %s",
+              svc->cfg->c.audit_log);
+    return;
+  }
+  jbuf_init(&err, 4096);
+  if(audit_reopen(&svc->run->audit, &err))
+    jlog_err(TAG, "cannot reopen the audit log: %s; still appending to the "
+             "file it had open", jbuf_str(&err));
+  else
+    jlog_notice(TAG, "audit log reopened: %s", svc->run->audit.path);
+  jbuf_free(&err);
+}
+
+static void on_sigusr1(uv_signal_t *h, int signum)
+{
+  (void)signum;
+  reopen_audit(h->data);
+}
+
 /* ---- reload ------------------------------------------------------------------- */
 
 /* A reload that keeps the old configuration: logged, and kept for STATUS=
@@ -827,6 +855,7 @@ static void on_sighup(uv_signal_t *h, int signum)
     return;
   notify_status("RELOADING=1", "reloading the configuration");
   jlog_notice(TAG, "SIGHUP: reloading the configuration");
+  reopen_audit(svc);
   svc->reload_wall_ms = wall_ms();
   nc = cfg_ref_new();
   if(!nc) {
@@ -941,7 +970,8 @@ static void finish_stop(struct service *svc)
 {
   uv_handle_t *handles[] = {
     (uv_handle_t *)&svc->sighup, (uv_handle_t *)&svc->sigterm,
-    (uv_handle_t *)&svc->sigint, (uv_handle_t *)&svc->sweep_timer,
+    (uv_handle_t *)&svc->sigint, (uv_handle_t *)&svc->sigusr1,
+    (uv_handle_t *)&svc->sweep_timer,
     (uv_handle_t *)&svc->tick_timer, (uv_handle_t *)&svc->watchdog_timer,
     (uv_handle_t *)&svc->stop_timer, (uv_handle_t *)&svc->finish_timer
   };
@@ -1109,18 +1139,21 @@ int service_run(const struct service_opts *o)
   uv_signal_init(&svc->loop, &svc->sighup);
   uv_signal_init(&svc->loop, &svc->sigterm);
   uv_signal_init(&svc->loop, &svc->sigint);
+  uv_signal_init(&svc->loop, &svc->sigusr1);
   uv_timer_init(&svc->loop, &svc->sweep_timer);
   uv_timer_init(&svc->loop, &svc->tick_timer);
   uv_timer_init(&svc->loop, &svc->watchdog_timer);
   uv_timer_init(&svc->loop, &svc->stop_timer);
   uv_timer_init(&svc->loop, &svc->finish_timer);
   svc->sighup.data = svc->sigterm.data = svc->sigint.data = svc;
+  svc->sigusr1.data = svc;
   svc->sweep_timer.data = svc->tick_timer.data = svc;
   svc->watchdog_timer.data = svc->stop_timer.data = svc;
   svc->finish_timer.data = svc;
   uv_signal_start(&svc->sighup, on_sighup, SIGHUP);
   uv_signal_start(&svc->sigterm, on_stop_signal, SIGTERM);
   uv_signal_start(&svc->sigint, on_stop_signal, SIGINT);
+  uv_signal_start(&svc->sigusr1, on_sigusr1, SIGUSR1);
 
   if(notify_watchdog_usec(&wd_usec)) {
     uint64_t every = wd_usec / 2000;

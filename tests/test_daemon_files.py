@@ -163,7 +163,8 @@ class Package(unittest.TestCase):
                 self.assertIn(dep, info)
             conff = subprocess.run(["dpkg-deb", "-I", deb, "conffiles"], capture_output=True, text=True,
                                    timeout=30).stdout
-            self.assertEqual(conff.strip(), "/etc/remotion-janitor/remotion-janitor.conf")
+            self.assertEqual(conff.split(), ["/etc/remotion-janitor/remotion-janitor.conf",
+                                             "/etc/logrotate.d/remotion-janitor"])
             for script in ("postinst", "prerm", "postrm"):
                 r = subprocess.run(["dpkg-deb", "-I", deb, script], capture_output=True, text=True, timeout=30)
                 self.assertEqual(r.returncode, 0, script)

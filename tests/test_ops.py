@@ -10,6 +10,11 @@
   `promtool test rules` (tests/prometheus/alerts_test.yml), and the daemon's
   file passes `promtool check metrics` (skipped with a notice without
   promtool: Debian's package `prometheus` is 96 MB installed);
+- the audit log rotated by logrotate with the shipped snippet while a
+  sweep appends to it: SIGUSR1 moves the sweep to the new file, and every
+  outcome is in exactly one of the two files, as whole lines;
+- a refused resource is written to the audit log once while it stays
+  refused (across sweeps and restarts), and again when refused anew;
 - `systemctl reload` as the unit ships it (its ExecReload= lines run in
   order, stopping at the first that fails, as systemd does): a config with
   errors fails the reload and the daemon is never signalled; a reload the
@@ -19,7 +24,10 @@
 Uses the harness of test_daemon.py (Daemon, the stand-in).
 Environment: JAN_BIN, JAN_PYTHON, JAN_SOURCE_DIR (set by CMake).
 """
+import grp
+import json
 import os
+import pwd
 import re
 import shlex
 import shutil
@@ -35,6 +43,7 @@ SRC = os.environ.get("JAN_SOURCE_DIR") or os.path.join(HERE, "..")
 UNIT = os.path.join(SRC, "systemd", "remotion-janitor.service")
 UNIT_BIN = "/usr/bin/remotion-janitor"
 UNIT_CONF = "/etc/remotion-janitor/remotion-janitor.conf"
+LOGROTATE = os.path.join(SRC, "systemd", "remotion-janitor.logrotate")
 ALERTS = os.path.join(SRC, "conf", "remotion-janitor-alerts.yml")
 ALERTS_TEST = os.path.join(HERE, "prometheus", "alerts_test.yml")
 PROMTOOL = shutil.which("promtool")
@@ -275,6 +284,127 @@ class OpsTest(unittest.TestCase):
             tested = set(re.findall(r"alertname: (\w+)$", f.read(), re.M))
         self.assertEqual(len(alerts), 6)
         self.assertEqual(alerts - tested, set())
+
+    # ---- the audit log: rotation with the daemon running, refusals once ------------
+    def old_functions_fixture(self, n):
+        fns = [{"region": "eu-west-1", "name": "remotion-render-old-%03d" % i, "age_days": 20} for i in range(n)]
+        return td.sl.small_fixture(functions=fns, layers=[], buckets=[])
+
+    def delete_conf(self, **policy):
+        pol = {"mode": "delete", "functions": "yes", "layers": "no", "buckets": "no", "max_deletions": "100"}
+        pol.update(policy)
+        return dict(aws={"regions": "eu-west-1", "account_id": td.ACCOUNT, "concurrency": "2",
+                         "host_concurrency": "2"}, policy=pol)
+
+    def audit_lines(self, path):
+        if not os.path.exists(path):
+            return []
+        with open(path) as f:
+            text = f.read()
+        self.assertTrue(text == "" or text.endswith("\n"), "a torn line in %s" % path)
+        return [json.loads(x) for x in text.splitlines()]
+
+    @unittest.skipUnless(shutil.which("logrotate"), "logrotate not installed")
+    def test_audit_rotation_while_sweeping(self):
+        n = 30
+        td.reset_standin(self.old_functions_fixture(n),
+                         {"rules": [{"service": "lambda", "operation": "DeleteFunction", "ms": 250}]})
+        d = self.daemon(**self.delete_conf())
+        d.start().ready()
+        self.assertEqual(d.ask("sweep"), {"ok": True})
+        # Some outcomes are on disk, and the sweep is still deleting.
+        td.wait_for(lambda: len(self.audit_lines(d.audit)) >= 4, 20, "the first outcomes")
+        self.assertEqual(d.status()["state"], "deleting")
+
+        # logrotate with the shipped snippet: only the path, the user and the
+        # postrotate command (systemctl kill ... SIGUSR1) are adapted.
+        with open(LOGROTATE) as f:
+            snippet = f.read()
+        self.assertIn("systemctl kill --kill-whom=main --signal=SIGUSR1 remotion-janitor.service", snippet)
+        self.assertIn("delaycompress", snippet)
+        user = pwd.getpwuid(os.getuid()).pw_name
+        group = grp.getgrgid(os.getgid()).gr_name
+        conf = os.path.join(d.dir, "logrotate.conf")
+        with open(conf, "w") as f:
+            f.write(snippet.replace("/var/lib/remotion-janitor/audit.jsonl", d.audit)
+                    .replace("su remotion-janitor remotion-janitor", "su %s %s" % (user, group))
+                    .replace("remotion-janitor remotion-janitor", "%s %s" % (user, group))
+                    .replace("systemctl kill --kill-whom=main --signal=SIGUSR1 remotion-janitor.service",
+                             "kill -USR1 %d" % d.proc.pid))
+        r = subprocess.run(["logrotate", "-f", "-s", os.path.join(d.dir, "logrotate.state"), conf],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        rotated = d.audit + ".1"
+        self.assertTrue(os.path.exists(rotated), os.listdir(os.path.dirname(d.audit)))
+        td.wait_for(lambda: "audit log reopened" in d.log(), 5, "the reopen")
+
+        s = d.wait_status(lambda s: s["last_sweep"] is not None, 60, "the end of the sweep")
+        self.assertEqual(s["last_sweep"]["deleted"], n, s)
+        old, new = self.audit_lines(rotated), self.audit_lines(d.audit)
+        self.assertGreater(len(old), 0)
+        self.assertGreater(len(new), 0, "nothing was written to the new file after SIGUSR1")
+        names = [x["name"] for x in old + new]
+        self.assertEqual(sorted(names), ["remotion-render-old-%03d" % i for i in range(n)])
+        self.assertTrue(all(x["result"] == "deleted" for x in old + new))
+        self.assertEqual(os.stat(d.audit).st_mode & 0o777, 0o640)
+
+        # Between sweeps nothing holds the log: SIGUSR1 says so, and is harmless.
+        d.proc.send_signal(td.signal.SIGUSR1)
+        td.wait_for(lambda: "no sweep has it open" in d.log(), 5, "the idle reopen")
+        self.assertTrue(d.status()["ok"])
+        self.assertEqual(d.stop(), 0)
+
+    def test_refused_written_once_while_refused(self):
+        n = 6
+        fx = self.old_functions_fixture(n)
+        td.reset_standin(fx)
+        conf = self.delete_conf(max_deletions="3")
+        d = self.daemon(**conf)
+        d.start().ready()
+        names = sorted(f["name"] for f in fx["functions"])
+
+        def sweep(k):
+            self.assertEqual(d.ask("sweep"), {"ok": True})
+            td.wait_for(lambda: d.metrics_value("remotion_janitor_sweeps_total") == k, 20, "sweep %d" % k)
+            return d.status()["last_sweep"]
+
+        ls = sweep(1)
+        self.assertEqual((ls["exit_code"], ls["refused"]), (4, n), ls)
+        first = self.audit_lines(d.audit)
+        self.assertEqual(sorted(x["name"] for x in first), names)
+        self.assertTrue(all(x["result"] == "refused" for x in first))
+
+        # Still refused: reported as refused, but no new line.
+        ls = sweep(2)
+        self.assertEqual(ls["refused"], n)
+        self.assertEqual(self.audit_lines(d.audit), first)
+
+        # One resource is kept (a keep glob) for a sweep: no longer refused...
+        d.write_conf(**dict(conf, policy=dict(conf["policy"], keep=names[0])))
+        d.proc.send_signal(td.signal.SIGHUP)
+        td.wait_for(lambda: d.status()["last_reload"] and d.status()["last_reload"]["ok"], 5, "the reload")
+        ls = sweep(3)
+        self.assertEqual(ls["refused"], n - 1)
+        self.assertEqual(self.audit_lines(d.audit), first)
+        # ... then refused anew: one new line, for it alone.
+        d.write_conf(**conf)
+        d.proc.send_signal(td.signal.SIGHUP)
+        td.wait_for(lambda: d.log().count("configuration reloaded") >= 2, 5, "the second reload")
+        ls = sweep(4)
+        self.assertEqual(ls["refused"], n)
+        lines = self.audit_lines(d.audit)
+        self.assertEqual(len(lines), n + 1)
+        self.assertEqual(lines[:n], first)
+        self.assertEqual((lines[-1]["name"], lines[-1]["result"]), (names[0], "refused"))
+        self.assertEqual(d.stop(), 0)
+
+        # A restart: the state file remembers what is refused.
+        del d.msgs[:]
+        d.start().ready()
+        ls = sweep(1)
+        self.assertEqual(ls["refused"], n)
+        self.assertEqual(len(self.audit_lines(d.audit)), n + 1)
+        self.assertEqual(d.stop(), 0)
 
     # ---- RestartPreventExitStatus: the exit code of a config error ------------------
     def test_config_error_exit_is_not_restarted(self):
