@@ -168,6 +168,7 @@ class Package(unittest.TestCase):
                          "/usr/share/man/man5/remotion-janitor.conf.5.gz",
                          "/usr/share/remotion-janitor/remotion-janitor-policy.json",
                          "/usr/share/remotion-janitor/remotion-janitor-alerts.yml",
+                         "/usr/share/remotion-janitor/remotion-janitor-node-exporter.tmpfiles",
                          "/usr/share/doc/remotion-janitor/copyright",
                          "/usr/share/doc/remotion-janitor/changelog.Debian.gz",
                          "/etc/logrotate.d/remotion-janitor"):

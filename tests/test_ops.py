@@ -15,6 +15,11 @@
   outcome is in exactly one of the two files, as whole lines;
 - a refused resource is written to the audit log once while it stays
   refused (across sweeps and restarts), and again when refused anew;
+- the node-exporter textfile directory (root:root 0755, as on Debian):
+  the daemon, run as an unprivileged user, cannot write there; after the
+  shipped tmpfiles.d entry is applied (systemd-tmpfiles --root) it writes
+  into its own directory, and another user reads the file through the
+  collector's *.prom link;
 - `systemctl reload` as the unit ships it (its ExecReload= lines run in
   order, stopping at the first that fails, as systemd does): a config with
   errors fails the reload and the daemon is never signalled; a reload the
@@ -44,6 +49,8 @@ UNIT = os.path.join(SRC, "systemd", "remotion-janitor.service")
 UNIT_BIN = "/usr/bin/remotion-janitor"
 UNIT_CONF = "/etc/remotion-janitor/remotion-janitor.conf"
 LOGROTATE = os.path.join(SRC, "systemd", "remotion-janitor.logrotate")
+TMPFILES = os.path.join(SRC, "systemd", "remotion-janitor-node-exporter.tmpfiles")
+DAEMON_UID = 64123          # the daemon's user in the test (no such user on the host)
 ALERTS = os.path.join(SRC, "conf", "remotion-janitor-alerts.yml")
 ALERTS_TEST = os.path.join(HERE, "prometheus", "alerts_test.yml")
 PROMTOOL = shutil.which("promtool")
@@ -405,6 +412,75 @@ class OpsTest(unittest.TestCase):
         self.assertEqual(ls["refused"], n)
         self.assertEqual(len(self.audit_lines(d.audit)), n + 1)
         self.assertEqual(d.stop(), 0)
+
+    # ---- the node-exporter textfile directory, as the daemon's user -------------------
+    @unittest.skipUnless(os.geteuid() == 0 and shutil.which("setpriv") and shutil.which("systemd-tmpfiles"),
+                         "needs root, setpriv and systemd-tmpfiles")
+    def test_metrics_dir_as_daemon_user(self):
+        d = self.daemon(daemon={"startup_delay": "1h"})
+        root = os.path.join(d.dir, "root")
+        textfile = os.path.join(root, "var/lib/prometheus/node-exporter")
+        os.makedirs(os.path.join(root, "etc"))
+        os.makedirs(textfile, 0o755)
+        for p in (os.path.join(root, "var"), os.path.join(root, "var/lib"),
+                  os.path.join(root, "var/lib/prometheus"), textfile):
+            os.chmod(p, 0o755)
+        with open(os.path.join(root, "etc/passwd"), "w") as f:
+            f.write("remotion-janitor:x:%d:%d::/var/lib/remotion-janitor:/usr/sbin/nologin\n" % ((DAEMON_UID,) * 2))
+        with open(os.path.join(root, "etc/group"), "w") as f:
+            f.write("remotion-janitor:x:%d:\n" % DAEMON_UID)
+        # The daemon's own files belong to its user, as under the unit.
+        for p in (d.dir, os.path.join(d.dir, "state")):
+            os.chown(p, DAEMON_UID, DAEMON_UID)
+        os.chmod(d.npath, 0o666)
+        as_user = ["setpriv", "--reuid=%d" % DAEMON_UID, "--regid=%d" % DAEMON_UID, "--clear-groups"]
+
+        def sweep_and_log(n):
+            self.assertEqual(d.ask("sweep"), {"ok": True})
+            td.wait_for(lambda: d.status()["last_sweep"] is not None and d.status()["state"] == "idle"
+                        and d.log().count("sweep finished") >= n, 20, "sweep %d" % n)
+
+        # As Debian ships the directory, the daemon's user cannot write into it.
+        plain = os.path.join(textfile, "remotion-janitor.prom")
+        d.write_conf(daemon={"startup_delay": "1h", "metrics_file": plain})
+        d.start(wrapper=as_user).ready()
+        self.assertEqual(d.proc_status("Uid"), DAEMON_UID)
+        sweep_and_log(1)
+        self.assertIn("cannot write the metrics", d.log())
+        self.assertFalse(os.path.exists(plain))
+
+        # The shipped tmpfiles.d entry, applied to the scratch root.
+        r = subprocess.run(["systemd-tmpfiles", "--create", "--root=" + root, TMPFILES], capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        own = os.path.join(textfile, "remotion-janitor")
+        st = os.stat(own)
+        self.assertEqual((st.st_uid, st.st_mode & 0o777), (DAEMON_UID, 0o755))
+        self.assertEqual(os.readlink(plain), "remotion-janitor/remotion-janitor.prom")
+        st = os.stat(textfile)
+        self.assertEqual((st.st_uid, st.st_mode & 0o777), (0, 0o755), "the collector's directory is unchanged")
+        with open(TMPFILES) as f:
+            want = re.search(r"^#\s+metrics_file = (\S+)$", f.read(), re.M).group(1)
+        self.assertEqual(want, "/var/lib/prometheus/node-exporter/remotion-janitor/remotion-janitor.prom")
+        d.write_conf(daemon={"startup_delay": "1h", "metrics_file": root + want})
+        d.proc.send_signal(td.signal.SIGHUP)
+        td.wait_for(lambda: (d.status()["last_reload"] or {}).get("ok"), 5, "the reload")
+        sweep_and_log(2)
+        st = os.stat(root + want)
+        self.assertEqual((st.st_uid, st.st_mode & 0o777), (DAEMON_UID, 0o644))
+        # node_exporter's user reads *.prom in its directory: the link.
+        r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "cat", plain],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        m = parse_metrics(r.stdout)
+        self.assertEqual(series(m, "remotion_janitor_sweeps_total"), 2)
+        self.assertEqual(d.stop(), 0)
+
+    def test_unit_lists_the_metrics_dir(self):
+        with open(TMPFILES) as f:
+            dirs = re.findall(r"^d (\S+) ", f.read(), re.M)
+        self.assertEqual(len(dirs), 1)
+        self.assertIn("-" + dirs[0], unit_values("ReadWritePaths"))
 
     # ---- RestartPreventExitStatus: the exit code of a config error ------------------
     def test_config_error_exit_is_not_restarted(self):
