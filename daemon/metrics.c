@@ -84,8 +84,8 @@ static int header(struct jbuf *out, const char *name, const char *type,
                      type);
 }
 
-/* Resources of one kind in one region, as found by the sweep (only the
- * candidates: those decided for deletion). */
+/* Resources of one kind in one region, as found by the sweep; with
+ * `candidates`, only those it decided to delete. */
 static size_t count_items(const struct inventory *inv, enum jan_kind k,
                           const char *region, int candidates)
 {
@@ -152,13 +152,14 @@ static int region_seen(const struct inventory *inv, size_t upto,
 
 /* One gauge by type and region: every swept region that answered, zeros
  * included, so that series do not vanish; then regions only seen through
- * a bucket's location. */
+ * a bucket's location.  Disabled regions are left out. */
 static int count_family(struct jbuf *out, const struct inventory *inv,
                         const char *name, const char *help, int candidates)
 {
   int rc = header(out, name, "gauge", help);
   for(size_t i = 0; i < inv->nregions && !rc; i++)
-    rc = count_lines(out, name, inv, inv->regions[i].name, candidates);
+    if(inv->regions[i].status != INV_REGION_DISABLED)
+      rc = count_lines(out, name, inv, inv->regions[i].name, candidates);
   for(size_t i = 0; i < inv->n && !rc; i++)
     if(!region_seen(inv, i, inv->items[i].region))
       rc = count_lines(out, name, inv, inv->items[i].region, candidates);

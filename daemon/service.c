@@ -795,8 +795,8 @@ static void reopen_audit(struct service *svc)
 {
   struct jbuf err;
   if(!svc->run || svc->run->audit.fd < 0) {
-    jlog_notice(TAG, "audit log: no sweep has it open; the next one opens %s",
-              svc->cfg->c.audit_log);
+    jlog_notice(TAG, "audit log: no sweep has it open; each deleting sweep "
+                "opens %s anew", svc->cfg->c.audit_log);
     return;
   }
   jbuf_init(&err, 4096);
@@ -855,7 +855,8 @@ static void on_sighup(uv_signal_t *h, int signum)
     return;
   notify_status("RELOADING=1", "reloading the configuration");
   jlog_notice(TAG, "SIGHUP: reloading the configuration");
-  reopen_audit(svc);
+  if(svc->run)
+    reopen_audit(svc);
   svc->reload_wall_ms = wall_ms();
   nc = cfg_ref_new();
   if(!nc) {
