@@ -145,6 +145,24 @@ int audit_open(struct audit *a, const char *path, struct jbuf *err)
   return JAN_OK;
 }
 
+int audit_reopen(struct audit *a, struct jbuf *err)
+{
+  struct audit fresh;
+  int rc;
+
+  JAN_REQUIRE(a);
+  if(a->fd < 0 || !a->path)
+    return JAN_OK;
+  audit_init(&fresh);
+  rc = audit_open(&fresh, a->path, err);
+  if(rc)
+    return rc;
+  close(a->fd);
+  a->fd = fresh.fd;
+  free(fresh.path);
+  return JAN_OK;
+}
+
 /* Add key: s (cut to AUDIT_STR_MAX bytes), or key: null. */
 static int add_str(struct json_object *o, const char *key, const char *s)
 {

@@ -107,6 +107,17 @@ void inventory_mark_incomplete(struct inventory *inv, const char *region,
     r->error = strdup(error);
 }
 
+int inventory_kind_incomplete(const struct inventory *inv, const char *region,
+                              enum jan_kind kind)
+{
+  if(kind == JAN_KIND_BUCKET && inv->buckets_incomplete)
+    return 1;
+  for(size_t i = 0; i < inv->nregions; i++)
+    if(!strcmp(inv->regions[i].name, region))
+      return (inv->regions[i].incomplete & INV_KIND_BIT(kind)) != 0;
+  return 0;
+}
+
 static int item_cmp(const void *a, const void *b)
 {
   const struct inv_item *x = a, *y = b;

@@ -21,8 +21,6 @@ const char *policy_keep_reason(const struct inventory *inv,
                                const struct inv_item *it,
                                const struct jan_config *cfg, int64_t now)
 {
-  const struct inv_region *r = NULL;
-
   /* The scope is checked again here, independent of the listing code. */
   if(!scope_contains(it->kind, it->name))
     return "not-included";
@@ -32,11 +30,7 @@ const char *policy_keep_reason(const struct inventory *inv,
     return "not-included";
   if(!kind_enabled(cfg, it->kind))
     return "kind-disabled";
-  for(size_t i = 0; i < inv->nregions; i++)
-    if(!strcmp(inv->regions[i].name, it->region))
-      r = &inv->regions[i];
-  if((r && (r->incomplete & INV_KIND_BIT(it->kind))) ||
-     (it->kind == JAN_KIND_BUCKET && inv->buckets_incomplete))
+  if(inventory_kind_incomplete(inv, it->region, it->kind))
     return "region-incomplete";
   /* An unknown creation time never makes anything old enough. */
   if(it->created < 0 || now - it->created < (int64_t)cfg->min_age_s)

@@ -854,6 +854,19 @@ static void print_names(FILE *f, struct json_object *ls, const char *key,
   fputc('\n', f);
 }
 
+/* The last reload, when there was one. */
+static void print_reload(FILE *f, struct json_object *r)
+{
+  const char *at = get_str(r, "at"), *err = get_str(r, "error");
+  if(!r)
+    return;
+  if(err)
+    fprintf(f, "reload:     FAILED at %s, the old configuration stays in "
+            "force: %s\n", at ? at : "?", err);
+  else
+    fprintf(f, "reload:     applied at %s\n", at ? at : "?");
+}
+
 static void print_human(FILE *f, struct json_object *o)
 {
   struct json_object *prog = get_obj(o, "progress");
@@ -893,6 +906,7 @@ static void print_human(FILE *f, struct json_object *o)
     fprintf(f, "next sweep: %s\n", state && strcmp(state, "idle")
             ? "scheduled when this one ends" : "none scheduled");
   }
+  print_reload(f, get_obj(o, "last_reload"));
   if(!ls) {
     fprintf(f, "last sweep: none yet\n");
     return;

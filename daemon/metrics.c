@@ -16,9 +16,40 @@ static const enum inv_result counted[3] = {
   INV_RES_DELETED, INV_RES_FAILED, INV_RES_REFUSED
 };
 
+/* The streak of region r before this sweep (0 when it was not swept). */
+static unsigned streak_of(const struct metrics_counters *c, const char *r)
+{
+  for(size_t i = 0; i < c->nincomplete; i++)
+    if(!strcmp(c->incomplete[i].region, r))
+      return c->incomplete[i].sweeps;
+  return 0;
+}
+
+/* The streaks of the regions this sweep listed (disabled ones left out). */
+static void count_streaks(struct metrics_counters *c,
+                          const struct inventory *inv)
+{
+  struct metrics_streak next[JAN_MAX_REGIONS];
+  size_t n = 0;
+  for(size_t i = 0; i < inv->nregions && n < JAN_MAX_REGIONS; i++) {
+    const struct inv_region *r = &inv->regions[i];
+    if(r->status == INV_REGION_DISABLED)
+      continue;
+    snprintf(next[n].region, sizeof(next[n].region), "%s", r->name);
+    next[n].sweeps = r->status == INV_REGION_INCOMPLETE || r->incomplete
+                     ? streak_of(c, r->name) + 1 : 0;
+    n++;
+  }
+  memcpy(c->incomplete, next, n * sizeof(next[0]));
+  c->nincomplete = n;
+  c->buckets_incomplete = inv->buckets_incomplete
+                          ? c->buckets_incomplete + 1 : 0;
+}
+
 void metrics_count(struct metrics_counters *c, const struct inventory *inv,
                    int exit_code)
 {
+  count_streaks(c, inv);
   c->sweeps++;
   if(exit_code)
     c->sweeps_failed++;
@@ -53,30 +84,54 @@ static int header(struct jbuf *out, const char *name, const char *type,
                      type);
 }
 
-/* Resources of one kind in one region, as found by the sweep. */
+/* Resources of one kind in one region, as found by the sweep; with
+ * `candidates`, only those it decided to delete. */
 static size_t count_items(const struct inventory *inv, enum jan_kind k,
-                          const char *region)
+                          const char *region, int candidates)
 {
   size_t n = 0;
   for(size_t i = 0; i < inv->n; i++)
-    if(inv->items[i].kind == k && !strcmp(inv->items[i].region, region))
+    if(inv->items[i].kind == k && !strcmp(inv->items[i].region, region) &&
+       (!candidates || inv->items[i].decision == INV_DELETE))
       n++;
   return n;
 }
 
-static int resource_lines(struct jbuf *out, const struct inventory *inv,
-                          const char *region)
+/* Whether the sweep listed `kind` in `region` completely: a count is
+ * written only then; a failed listing leaves its series absent, not 0.
+ * Lambda is listed in the swept regions that are enabled; buckets
+ * everywhere through the one bucket listing. */
+static int listed(const struct inventory *inv, const char *region,
+                  enum jan_kind kind)
+{
+  if(inventory_kind_incomplete(inv, region, kind))
+    return 0;
+  if(kind == JAN_KIND_BUCKET)
+    return 1;
+  for(size_t i = 0; i < inv->nregions; i++)
+    if(!strcmp(inv->regions[i].name, region))
+      return inv->regions[i].status != INV_REGION_DISABLED;
+  return 0;
+}
+
+/* name{type="...",region="..."} N for each kind listed in region. */
+static int count_lines(struct jbuf *out, const char *name,
+                       const struct inventory *inv, const char *region,
+                       int candidates)
 {
   static const enum jan_kind kinds[3] = {
     JAN_KIND_FUNCTION, JAN_KIND_LAYER, JAN_KIND_BUCKET
   };
   int rc = 0;
   for(size_t k = 0; k < 3 && !rc; k++) {
-    rc = jbuf_printf(out, "remotion_janitor_resources{type=\"%s\",region=\"",
+    if(!listed(inv, region, kinds[k]))
+      continue;
+    rc = jbuf_printf(out, "%s{type=\"%s\",region=\"", name,
                      inv_type_name(kinds[k]));
     rc = rc ? rc : add_label_value(out, region);
     rc = rc ? rc : jbuf_printf(out, "\"} %zu\n",
-                               count_items(inv, kinds[k], region));
+                               count_items(inv, kinds[k], region,
+                                           candidates));
   }
   return rc;
 }
@@ -95,6 +150,22 @@ static int region_seen(const struct inventory *inv, size_t upto,
   return 0;
 }
 
+/* One gauge by type and region: every swept region that answered, zeros
+ * included, so that series do not vanish; then regions only seen through
+ * a bucket's location.  Disabled regions are left out. */
+static int count_family(struct jbuf *out, const struct inventory *inv,
+                        const char *name, const char *help, int candidates)
+{
+  int rc = header(out, name, "gauge", help);
+  for(size_t i = 0; i < inv->nregions && !rc; i++)
+    if(inv->regions[i].status != INV_REGION_DISABLED)
+      rc = count_lines(out, name, inv, inv->regions[i].name, candidates);
+  for(size_t i = 0; i < inv->n && !rc; i++)
+    if(!region_seen(inv, i, inv->items[i].region))
+      rc = count_lines(out, name, inv, inv->items[i].region, candidates);
+  return rc;
+}
+
 int metrics_format(struct jbuf *out, const struct inventory *inv,
                    const struct metrics_counters *c, int exit_code)
 {
@@ -104,17 +175,13 @@ int metrics_format(struct jbuf *out, const struct inventory *inv,
   };
   int rc;
 
-  rc = header(out, "remotion_janitor_resources", "gauge",
-              "In-scope resources found by the last sweep, by type and "
-              "region.");
-  /* Every swept region that answered, zeros included, so that series do
-   * not vanish; then regions only seen through a bucket's location. */
-  for(size_t i = 0; i < inv->nregions && !rc; i++)
-    if(inv->regions[i].status != INV_REGION_DISABLED)
-      rc = resource_lines(out, inv, inv->regions[i].name);
-  for(size_t i = 0; i < inv->n && !rc; i++)
-    if(!region_seen(inv, i, inv->items[i].region))
-      rc = resource_lines(out, inv, inv->items[i].region);
+  rc = count_family(out, inv, "remotion_janitor_resources",
+                    "In-scope resources found by the last sweep, by type "
+                    "and region; absent where that listing failed.", 0);
+  rc = rc ? rc : count_family(out, inv, "remotion_janitor_candidates",
+                              "Resources the last sweep decided to delete "
+                              "(its candidates), by type and region; absent "
+                              "where that listing failed.", 1);
 
   rc = rc ? rc : header(out, "remotion_janitor_deletions_total", "counter",
                         "Deletion outcomes since the daemon started, by "
@@ -136,6 +203,17 @@ int metrics_format(struct jbuf *out, const struct inventory *inv,
                              "remotion_janitor_last_sweep_timestamp_seconds "
                              "%" PRId64 ".%03" PRId64 "\n",
                              inv->finished_ms / 1000, inv->finished_ms % 1000);
+  if(c->last_success_ms > 0) {
+    rc = rc ? rc : header(out,
+                          "remotion_janitor_last_success_timestamp_seconds",
+                          "gauge", "When the last sweep with exit code 0 "
+                          "finished (Unix time); absent until one has.");
+    rc = rc ? rc : jbuf_printf(out,
+                               "remotion_janitor_last_success_timestamp_"
+                               "seconds %" PRId64 ".%03" PRId64 "\n",
+                               c->last_success_ms / 1000,
+                               c->last_success_ms % 1000);
+  }
   rc = rc ? rc : header(out, "remotion_janitor_last_sweep_duration_seconds",
                         "gauge", "How long the last sweep took.");
   {
@@ -182,6 +260,21 @@ int metrics_format(struct jbuf *out, const struct inventory *inv,
                         "succeeded everywhere.");
   rc = rc ? rc : jbuf_printf(out, "remotion_janitor_buckets_listing_up %d\n",
                              inv->buckets_incomplete ? 0 : 1);
+  rc = rc ? rc : header(out, "remotion_janitor_region_incomplete_sweeps",
+                        "gauge", "Consecutive sweeps, up to the last, in "
+                        "which a listing in the region was incomplete (0 "
+                        "after a complete one).");
+  for(size_t i = 0; i < c->nincomplete && !rc; i++) {
+    rc = jbuf_addstr(out, "remotion_janitor_region_incomplete_sweeps"
+                     "{region=\"");
+    rc = rc ? rc : add_label_value(out, c->incomplete[i].region);
+    rc = rc ? rc : jbuf_printf(out, "\"} %u\n", c->incomplete[i].sweeps);
+  }
+  rc = rc ? rc : header(out, "remotion_janitor_buckets_incomplete_sweeps",
+                        "gauge", "Consecutive sweeps, up to the last, in "
+                        "which the bucket listing was incomplete.");
+  rc = rc ? rc : jbuf_printf(out, "remotion_janitor_buckets_incomplete_sweeps "
+                             "%u\n", c->buckets_incomplete);
   return rc ? JAN_ETOOBIG : JAN_OK;
 }
 

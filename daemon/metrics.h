@@ -9,13 +9,25 @@
 #include <stdint.h>
 
 #include "janitor/buf.h"
+#include "janitor/config.h"
 #include "janitor/inventory.h"
 
-/* Counters kept by the daemon across sweeps (reset when it restarts). */
+/* Consecutive sweeps, up to the last, with an incomplete listing. */
+struct metrics_streak {
+  char region[32];
+  unsigned sweeps;
+};
+
+/* Counters kept by the daemon across sweeps (reset when it restarts,
+ * except last_success_ms, which the state file carries over). */
 struct metrics_counters {
   uint64_t deletions[3][3];     /* [enum jan_kind][deleted, failed, refused] */
   uint64_t sweeps;              /* sweeps finished */
   uint64_t sweeps_failed;       /* of which with an exit code other than 0 */
+  int64_t last_success_ms;      /* the last sweep with exit code 0; 0: none */
+  struct metrics_streak incomplete[JAN_MAX_REGIONS];  /* swept regions */
+  size_t nincomplete;
+  unsigned buckets_incomplete;  /* the same for the bucket listing */
 };
 
 /* Add the outcomes of one finished sweep. */

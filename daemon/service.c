@@ -77,7 +77,7 @@ struct service {
   struct cfg_ref *cfg;          /* in force */
   struct rt_ref *rt;            /* in force */
   struct ctl_server *ctl;
-  uv_signal_t sighup, sigterm, sigint;
+  uv_signal_t sighup, sigterm, sigint, sigusr1;
   uv_timer_t sweep_timer;       /* the next sweep */
   uv_timer_t tick_timer;        /* STATUS= while sweeping */
   uv_timer_t watchdog_timer;
@@ -98,6 +98,11 @@ struct service {
   int stopping;
   int stopped;
   char status_text[512];        /* the last STATUS= sent */
+  /* The last reload (SIGHUP): when, and why it kept the old configuration
+   * (empty when it was applied).  Shown in STATUS= and `status` until a
+   * reload succeeds. */
+  int64_t reload_wall_ms;       /* 0: no reload yet */
+  char reload_error[256];
 };
 
 /* ---- small helpers -------------------------------------------------------- */
@@ -293,7 +298,7 @@ static void log_lines(int level, const struct jbuf *errs)
 
 /* ---- STATUS= and the watchdog ------------------------------------------------ */
 
-static void status_text(struct service *svc, char *out, size_t len)
+static void status_body(struct service *svc, char *out, size_t len)
 {
   struct run *run = svc->run;
   char when[21];
@@ -330,6 +335,17 @@ static void status_text(struct service *svc, char *out, size_t len)
   else {
     snprintf(out, len, "idle; first sweep %s", when);
   }
+}
+
+/* The summary, then the failed reload, if the last one failed. */
+static void status_text(struct service *svc, char *out, size_t len)
+{
+  size_t n;
+  status_body(svc, out, len);
+  n = strlen(out);
+  if(svc->reload_error[0] && n < len)
+    snprintf(out + n, len - n, "; reload failed, old configuration kept: %s",
+             svc->reload_error);
 }
 
 /* Send STATUS= when it changed, or always with a prefix (READY=1...). */
@@ -635,6 +651,8 @@ static void on_finish(uv_timer_t *t)
   json_object_put(svc->last_json);
   svc->last_json = last_sweep_json(run);
   metrics_count(&svc->counters, &run->sw.inv, run->sw.exit_code);
+  if(run->sw.last_success_ms > svc->counters.last_success_ms)
+    svc->counters.last_success_ms = run->sw.last_success_ms;
 
   jbuf_init(&err, 4096);
   if(run->have_state && state_save(&run->st, cfg->state_file, &err))
@@ -680,6 +698,21 @@ static void on_finish(uv_timer_t *t)
 
 /* ---- the status socket's commands --------------------------------------------- */
 
+/* null before the first reload; else when, and whether it was applied. */
+static struct json_object *last_reload_json(const struct service *svc)
+{
+  struct json_object *o;
+  if(!svc->reload_wall_ms)
+    return NULL;
+  o = json_object_new_object();
+  json_object_object_add(o, "at", time_json(svc->reload_wall_ms / 1000));
+  json_object_object_add(o, "ok", json_object_new_boolean(
+                             !svc->reload_error[0]));
+  json_object_object_add(o, "error", svc->reload_error[0]
+                         ? json_object_new_string(svc->reload_error) : NULL);
+  return o;
+}
+
 static struct json_object *ctl_status(void *arg)
 {
   struct service *svc = arg;
@@ -722,6 +755,7 @@ static struct json_object *ctl_status(void *arg)
   json_object_object_add(o, "progress", prog);
   json_object_object_add(o, "last_sweep", svc->last_json
                          ? json_object_get(svc->last_json) : NULL);
+  json_object_object_add(o, "last_reload", last_reload_json(svc));
   return o;
 }
 
@@ -741,7 +775,58 @@ static const struct ctl_ops service_ctl_ops = {
   ctl_status, ctl_inventory, ctl_sweep
 };
 
+/* ---- the audit log after a rotation ------------------------------------------------ */
+
+/* The audit log is opened by each sweep in delete mode and closed when it
+ * ends: only a sweep in progress has a descriptor to move to the new file
+ * (the records it wrote before stay in the rotated one). */
+static void reopen_audit(struct service *svc)
+{
+  struct jbuf err;
+  if(!svc->run || svc->run->audit.fd < 0) {
+    jlog_notice(TAG, "audit log: no sweep has it open; each deleting sweep "
+                "opens %s anew", svc->cfg->c.audit_log);
+    return;
+  }
+  jbuf_init(&err, 4096);
+  if(audit_reopen(&svc->run->audit, &err))
+    jlog_err(TAG, "cannot reopen the audit log: %s; still appending to the "
+             "file it had open", jbuf_str(&err));
+  else
+    jlog_notice(TAG, "audit log reopened: %s", svc->run->audit.path);
+  jbuf_free(&err);
+}
+
+static void on_sigusr1(uv_signal_t *h, int signum)
+{
+  (void)signum;
+  reopen_audit(h->data);
+}
+
 /* ---- reload ------------------------------------------------------------------- */
+
+/* A reload that keeps the old configuration: logged, and kept for STATUS=
+ * and `status` until a reload succeeds. */
+static void reload_refused(struct service *svc, const char *why)
+{
+  snprintf(svc->reload_error, sizeof(svc->reload_error), "%s", why);
+  jlog_err(TAG, "%s; the old configuration stays in force", why);
+}
+
+/* "N errors, the first: FILE:LINE: message" from the loader's lines. */
+static void config_errors_summary(const struct jbuf *errs, char *out,
+                                  size_t len)
+{
+  const char *p = jbuf_str(errs);
+  size_t first = strcspn(p, "\n"), n = 0;
+  for(const char *q = p; *q; q++)
+    if(*q == '\n' && q[1])
+      n++;
+  n++;
+  snprintf(out, len, "the new configuration has %zu error%s%s%.*s", n,
+           n == 1 ? "" : "s", n == 1 ? ": " : ", the first: ", (int)first,
+           p);
+}
 
 static void on_sighup(uv_signal_t *h, int signum)
 {
@@ -751,6 +836,7 @@ static void on_sighup(uv_signal_t *h, int signum)
   struct ctl_server *nctl = NULL;
   struct jbuf errs;
   const struct jan_config *oc = &svc->cfg->c;
+  char why[sizeof(svc->reload_error)];
   int rc;
 
   (void)signum;
@@ -758,9 +844,12 @@ static void on_sighup(uv_signal_t *h, int signum)
     return;
   notify_status("RELOADING=1", "reloading the configuration");
   jlog_notice(TAG, "SIGHUP: reloading the configuration");
+  if(svc->run)
+    reopen_audit(svc);
+  svc->reload_wall_ms = wall_ms();
   nc = cfg_ref_new();
   if(!nc) {
-    jlog_err(TAG, "out of memory; the configuration is unchanged");
+    reload_refused(svc, "out of memory");
     goto ready;
   }
   /* A fresh struct: the config in force stays whole if this one fails. */
@@ -770,6 +859,8 @@ static void on_sighup(uv_signal_t *h, int signum)
     log_lines(JLOG_ERR, &errs);
     jlog_err(TAG, "the new configuration has errors; the old one stays in "
              "force");
+    config_errors_summary(&errs, svc->reload_error,
+                          sizeof(svc->reload_error));
     jbuf_free(&errs);
     cfg_ref_put(nc);
     goto ready;
@@ -779,8 +870,9 @@ static void on_sighup(uv_signal_t *h, int signum)
   if(aws_settings_differ(oc, &nc->c)) {
     nrt = rt_ref_open(&svc->loop, &nc->c, &rc);
     if(!nrt) {
-      jlog_err(TAG, "cannot apply the new [aws] settings: %s; the old "
-               "configuration stays in force", jan_strerror(rc));
+      snprintf(why, sizeof(why), "cannot apply the new [aws] settings: %s",
+               jan_strerror(rc));
+      reload_refused(svc, why);
       cfg_ref_put(nc);
       goto ready;
     }
@@ -791,8 +883,7 @@ static void on_sighup(uv_signal_t *h, int signum)
     rc = ctl_server_open(&svc->loop, nc->c.socket, nc->c.socket_mode,
                          &service_ctl_ops, svc, &nctl, &e);
     if(rc) {
-      jlog_err(TAG, "%s; the old configuration stays in force",
-               jbuf_str(&e));
+      reload_refused(svc, jbuf_str(&e));
       jbuf_free(&e);
       rt_ref_put(nrt);
       cfg_ref_put(nc);
@@ -821,6 +912,7 @@ static void on_sighup(uv_signal_t *h, int signum)
   }
   cfg_ref_put(svc->cfg);
   svc->cfg = nc;
+  svc->reload_error[0] = '\0';
   jlog_notice(TAG, "configuration reloaded%s%s%s",
               nc->c.path ? " from " : "", nc->c.path ? nc->c.path : "",
               svc->run ? "; the sweep in progress finishes under the old one"
@@ -868,7 +960,8 @@ static void finish_stop(struct service *svc)
 {
   uv_handle_t *handles[] = {
     (uv_handle_t *)&svc->sighup, (uv_handle_t *)&svc->sigterm,
-    (uv_handle_t *)&svc->sigint, (uv_handle_t *)&svc->sweep_timer,
+    (uv_handle_t *)&svc->sigint, (uv_handle_t *)&svc->sigusr1,
+    (uv_handle_t *)&svc->sweep_timer,
     (uv_handle_t *)&svc->tick_timer, (uv_handle_t *)&svc->watchdog_timer,
     (uv_handle_t *)&svc->stop_timer, (uv_handle_t *)&svc->finish_timer
   };
@@ -1035,18 +1128,21 @@ int service_run(const struct service_opts *o)
   uv_signal_init(&svc->loop, &svc->sighup);
   uv_signal_init(&svc->loop, &svc->sigterm);
   uv_signal_init(&svc->loop, &svc->sigint);
+  uv_signal_init(&svc->loop, &svc->sigusr1);
   uv_timer_init(&svc->loop, &svc->sweep_timer);
   uv_timer_init(&svc->loop, &svc->tick_timer);
   uv_timer_init(&svc->loop, &svc->watchdog_timer);
   uv_timer_init(&svc->loop, &svc->stop_timer);
   uv_timer_init(&svc->loop, &svc->finish_timer);
   svc->sighup.data = svc->sigterm.data = svc->sigint.data = svc;
+  svc->sigusr1.data = svc;
   svc->sweep_timer.data = svc->tick_timer.data = svc;
   svc->watchdog_timer.data = svc->stop_timer.data = svc;
   svc->finish_timer.data = svc;
   uv_signal_start(&svc->sighup, on_sighup, SIGHUP);
   uv_signal_start(&svc->sigterm, on_stop_signal, SIGTERM);
   uv_signal_start(&svc->sigint, on_stop_signal, SIGINT);
+  uv_signal_start(&svc->sigusr1, on_sigusr1, SIGUSR1);
 
   if(notify_watchdog_usec(&wd_usec)) {
     uint64_t every = wd_usec / 2000;

@@ -146,7 +146,6 @@ static void carry_clocks(struct sweep *s)
     const char *key = s->st->clocks[i].key;
     char type[32], region[32];
     const char *p = strchr(key, '|'), *q;
-    const struct inv_region *r;
     enum jan_kind kind;
 
     if(!p || (size_t)(p - key) >= sizeof(type))
@@ -160,9 +159,7 @@ static void carry_clocks(struct sweep *s)
     region[q - p - 1] = '\0';
     kind = !strcmp(type, "bucket") ? JAN_KIND_BUCKET
          : !strcmp(type, "function") ? JAN_KIND_FUNCTION : JAN_KIND_LAYER;
-    r = inventory_region(&s->inv, region);
-    if((r && (r->incomplete & INV_KIND_BIT(kind))) ||
-       (kind == JAN_KIND_BUCKET && s->inv.buckets_incomplete)) {
+    if(inventory_kind_incomplete(&s->inv, region, kind)) {
       if(state_clock_get(&s->clocks, key) < 0)
         state_clock_set(&s->clocks, key, s->st->clocks[i].since);
     }
@@ -170,6 +167,54 @@ static void carry_clocks(struct sweep *s)
 }
 
 /* ---- the end -------------------------------------------------------------- */
+
+/* The last sweep's refusals in the state: {key: when first refused}. */
+static struct json_object *refused_before(const struct sweep *s)
+{
+  struct json_object *v;
+  if(!s->st || !s->st->last_sweep ||
+     !json_object_object_get_ex(s->st->last_sweep, "refused", &v) ||
+     !json_object_is_type(v, json_type_object))
+    return NULL;
+  return v;
+}
+
+/* When item idx was first refused, if the last sweep refused it too;
+ * else -1. */
+static int64_t refused_since(const struct sweep *s, size_t idx)
+{
+  struct json_object *old = refused_before(s), *v;
+  struct jbuf k;
+  int64_t since = -1;
+  if(!old)
+    return -1;
+  jbuf_init(&k, 4096);
+  if(item_key(&s->inv.items[idx], &k) == JAN_OK &&
+     json_object_object_get_ex(old, jbuf_str(&k), &v) &&
+     json_object_is_type(v, json_type_int))
+    since = json_object_get_int64(v);
+  jbuf_free(&k);
+  return since;
+}
+
+/* This sweep's refusals, each with the time it was first refused. */
+static struct json_object *refused_json(const struct sweep *s)
+{
+  struct json_object *o = json_object_new_object();
+  struct jbuf k;
+  jbuf_init(&k, 4096);
+  for(size_t i = 0; o && i < s->inv.n; i++) {
+    int64_t since;
+    if(s->inv.items[i].result != INV_RES_REFUSED ||
+       item_key(&s->inv.items[i], &k) != JAN_OK)
+      continue;
+    since = refused_since(s, i);
+    json_object_object_add(o, jbuf_str(&k), json_object_new_int64(
+                               since >= 0 ? since : s->inv.finished_ms / 1000));
+  }
+  jbuf_free(&k);
+  return o;
+}
 
 static struct json_object *last_sweep_json(const struct sweep *s)
 {
@@ -189,7 +234,27 @@ static struct json_object *last_sweep_json(const struct sweep *s)
                          json_object_new_int64((int64_t)sum.deleted));
   json_object_object_add(o, "failed",
                          json_object_new_int64((int64_t)sum.failed));
+  if(s->last_success_ms)
+    json_object_object_add(o, "last_success_ms",
+                           json_object_new_int64(s->last_success_ms));
+  if(sum.refused)
+    json_object_object_add(o, "refused", refused_json(s));
   return o;
+}
+
+/* This sweep's finish when it succeeded, else what the state remembers. */
+static int64_t last_success_ms(const struct sweep *s)
+{
+  struct json_object *v;
+  int64_t ms;
+  if(!s->exit_code)
+    return s->inv.finished_ms;
+  if(!s->st || !s->st->last_sweep ||
+     !json_object_object_get_ex(s->st->last_sweep, "last_success_ms", &v) ||
+     !json_object_is_type(v, json_type_int))
+    return 0;
+  ms = json_object_get_int64(v);
+  return ms > 0 ? ms : 0;
 }
 
 static void flush_outcomes(struct sweep *s);
@@ -213,12 +278,15 @@ static void sweep_finish(struct sweep *s)
                sum.failed, sum.failed == 1 ? "" : "s");
     s->exit_code = EXIT_INCOMPLETE;
   }
+  s->last_success_ms = last_success_ms(s);
   /* The clocks of this sweep replace the old ones. */
   if(s->st) {
+    /* Built first: it reads the old state's refusals. */
+    struct json_object *last = last_sweep_json(s);
     state_free(s->st);
     *s->st = s->clocks;
     state_init(&s->clocks);
-    state_set_last_sweep(s->st, last_sweep_json(s));
+    state_set_last_sweep(s->st, last);
   }
   sweep_set_state(s, SWEEP_DONE);
   s->done(s, s->arg);
@@ -488,12 +556,24 @@ static void start_deletions(struct sweep *s)
   start_more(s);
 }
 
-/* Every candidate refused: nothing is deleted. */
+/* Every candidate refused: nothing is deleted.  The audit log has one
+ * line per refusal while it lasts: a resource the last sweep refused too
+ * (the state remembers which) is refused again without a new line. */
 static void refuse_all(struct sweep *s, const char *why)
 {
-  for(size_t i = 0; i < s->inv.n; i++)
-    if(s->inv.items[i].decision == INV_DELETE)
+  for(size_t i = 0; i < s->inv.n; i++) {
+    if(s->inv.items[i].decision != INV_DELETE)
+      continue;
+    if(refused_since(s, i) >= 0) {
+      struct sweep_outcome again = {
+        .idx = i, .res = INV_RES_REFUSED, .error = strdup(why),
+        .objects = -1
+      };
+      apply_outcome(s, &again);
+    }
+    else
       outcome(s, i, INV_RES_REFUSED, why, NULL, NULL, -1);
+  }
 }
 
 static void collected(void *arg, const struct collect_result *r)

@@ -60,6 +60,10 @@ struct sweep {
   int exit_code;
   char message[1024];           /* why the exit code is not 0, or what a
                                    report would have refused */
+  /* When the last sweep with exit code 0 finished (epoch ms; this one, or
+   * the one the state file remembers); 0 when none is known.  Set at the
+   * end. */
+  int64_t last_success_ms;
   sweep_done_cb done;
   sweep_confirm_fn confirm;     /* NULL: no confirmation needed */
   void *arg;

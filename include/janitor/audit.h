@@ -41,6 +41,13 @@ int audit_write(struct audit *a, const struct audit_record *r);
  * many outcomes arriving together cost one flush to disk, not n.
  */
 int audit_write_many(struct audit *a, const struct audit_record *r, size_t n);
+/*
+ * Open the path again, after the log was rotated (renamed): the new file
+ * takes the place of the old descriptor, with the same checks as
+ * audit_open; when it cannot be opened the old descriptor stays and the
+ * reason is in err.  Nothing to do on a closed log.
+ */
+int audit_reopen(struct audit *a, struct jbuf *err);
 void audit_close(struct audit *a);
 
 #endif

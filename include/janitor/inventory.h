@@ -71,6 +71,10 @@ struct inv_item *inventory_add(struct inventory *inv, enum jan_kind kind,
 /* Record that a listing of `kind` in `region` cannot be trusted. */
 void inventory_mark_incomplete(struct inventory *inv, const char *region,
                                enum jan_kind kind, const char *error);
+/* Whether the listing that would show `kind` in `region` failed (for
+ * buckets, the one global bucket listing): nothing of it can be trusted. */
+int inventory_kind_incomplete(const struct inventory *inv, const char *region,
+                              enum jan_kind kind);
 void inventory_sort(struct inventory *inv);
 
 const char *inv_status_name(enum inv_status s);
