@@ -583,6 +583,11 @@ class DaemonTest(unittest.TestCase):
         d.start().ready()
         d.wait_status(lambda s: s["state"] == "deleting" and (s["progress"] or {}).get("bucket") == bucket,
                       10, "the bucket being emptied")
+        # The signal must find a DeleteObjects in flight (each takes 0.9 s):
+        # the job starts with its listing, before any batch is sent.
+        deadline = time.time() + 30
+        while not any(e["operation"] == "DeleteObjects" for e in SI.log()) and time.time() < deadline:
+            time.sleep(0.02)
         seq = SI.log()[-1]["seq"] if SI.log() else 0
         t0 = time.time()
         rc = d.stop()
