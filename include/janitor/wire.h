@@ -42,11 +42,12 @@ void wire_time_format(int64_t t, char out[21]);
 
 /* ---- AWS errors (wire_xml.c, wire_lambda.c) ---- */
 
-/* Every field is a NUL-terminated string, "" when absent, cut on a UTF-8
- * character boundary when too long. */
+/* Every field is a NUL-terminated string, "" when absent, passed through
+ * untrusted_text() (secrets redacted, control characters escaped, cut with
+ * "..." when too long). */
 struct wire_error {
   char code[128];
-  char message[512];
+  char message[1024];
   char request_id[128];
   char region[32];          /* S3 <Region> (AuthorizationHeaderMalformed) */
   char bucket_region[32];   /* S3 <BucketRegion>, when an error names it */
