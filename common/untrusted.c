@@ -2,6 +2,7 @@
  * Server text and server-named regions: see include/janitor/untrusted.h.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -262,4 +263,13 @@ int untrusted_region(const char *s, size_t len)
      !(seglen[0] >= 3 && !memcmp(s + segat[0], "iso", 3)))
     return 0;
   return 1;
+}
+
+void untrusted_region_refusal(char *out, size_t outlen, const char *what,
+                              const char *s, const char *why)
+{
+  /* Room for a region and some: enough to recognise what was sent. */
+  char shown[UNTRUSTED_REGION_MAX * 2 + 1];
+  untrusted_text(shown, sizeof(shown), s, strlen(s));
+  snprintf(out, outlen, "%s region '%s': %s", what, shown, why);
 }

@@ -629,11 +629,14 @@ static void test_location(void **state)
      "ap-south-1</LocationConstraint>", "ap-south-1"},
     {"<x:LocationConstraint xmlns:x=\"urn:x\">eu-central-2"
      "</x:LocationConstraint>", "eu-central-2"},
+    /* Server text, escaped and cut; the caller refuses it as a region. */
+    {"<LocationConstraint>Not A Region</LocationConstraint>", "Not A Region"},
+    {"<LocationConstraint>aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+     "</LocationConstraint>", "aaaaaaaaaaaaaaaaaaaaaaaaaaaa..."},
+    {"<LocationConstraint>us-east-1&#10;.evil</LocationConstraint>",
+     "us-east-1\\x0a.evil"},
   };
   static const char *const bad[] = {
-    "<LocationConstraint>Not A Region</LocationConstraint>",
-    "<LocationConstraint>aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-    "</LocationConstraint>",
     "<LocationConstraint>eu-west-1<x/></LocationConstraint>",
     "<LocationConstraint><x>eu-west-1</x></LocationConstraint>",
     "<LocationConstraint><x/></LocationConstraint>",

@@ -53,4 +53,9 @@ size_t untrusted_text(char *out, size_t outlen, const char *in, size_t inlen);
  */
 int untrusted_region(const char *s, size_t len);
 
+/* "<what> region '<s escaped, capped>': <why>": the error that names a
+ * refused region. */
+void untrusted_region_refusal(char *out, size_t outlen, const char *what,
+                              const char *s, const char *why);
+
 #endif

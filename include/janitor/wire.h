@@ -74,7 +74,8 @@ int wire_s3_body_is_error(const char *body, size_t len);
 
 struct wire_bucket {
   char *name;
-  char *region;             /* <BucketRegion>, NULL if absent */
+  char *region;             /* <BucketRegion>, NULL if absent; as sent:
+                               check it with untrusted_region() */
   int64_t created;          /* WIRE_TIME_UNKNOWN if absent */
 };
 
@@ -91,7 +92,9 @@ int wire_s3_parse_list_buckets(const char *body, size_t len,
 void wire_bucket_list_free(struct wire_bucket_list *l);
 
 /* GetBucketLocation: empty or absent means "us-east-1", "EU" "eu-west-1";
- * a value that is not [a-z0-9-] or does not fit: JAN_EPARSE. */
+ * any other value is copied as server text (wire_copy_str: escaped, cut
+ * with "..."), for the caller to check with untrusted_region() and name
+ * when it refuses it.  A document of another shape: JAN_EPARSE. */
 int wire_s3_parse_location(const char *body, size_t len, char region[32]);
 
 struct wire_object {
@@ -131,7 +134,7 @@ struct wire_delete_error {
   char *key;                /* never NULL ("" if absent) */
   char *version_id;         /* NULL if absent */
   char code[64];
-  char message[256];
+  char message[512];
 };
 
 struct wire_delete_result {
