@@ -17,7 +17,10 @@
 #include "janitor/sigv4.h"
 #include "janitor/untrusted.h"
 
-#define AWS_DEFAULT_MAX_BODY   (16u * 1024 * 1024)
+/* Answers without a cap of their own (s3.c and lambda.c size the
+ * listings): errors, identities, deletions, bucket locations, a
+ * simulation of one action on one resource.  All are a few KiB. */
+#define AWS_DEFAULT_MAX_BODY   (1024u * 1024)
 #define AWS_MAX_BACKOFF_MS     20000u
 #define AWS_MAX_RETRY_AFTER_MS 60000u
 #define AWS_SKEW_LIMIT_S       240
