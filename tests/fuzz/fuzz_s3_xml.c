@@ -135,6 +135,15 @@ static void location(const char *body, size_t len)
   FUZZ_CHECK(wire_s3_body_is_error(body, len) == 0);
 }
 
+/* Server text after untrusted_text(): no control character is left. */
+static int text_clean(const char *s)
+{
+  for(; *s; s++)
+    if((unsigned char)*s < 0x20 || *s == 0x7f)
+      return 0;
+  return 1;
+}
+
 static void body_is_error(const char *body, size_t len)
 {
   struct wire_error e;
@@ -148,6 +157,8 @@ static void body_is_error(const char *body, size_t len)
   FUZZ_CHECK(FUZZ_FIELD_OK(e.code) && FUZZ_FIELD_OK(e.message) &&
              FUZZ_FIELD_OK(e.request_id) && FUZZ_FIELD_OK(e.region) &&
              FUZZ_FIELD_OK(e.bucket_region));
+  FUZZ_CHECK(text_clean(e.code) && text_clean(e.message) &&
+             text_clean(e.request_id) && text_clean(e.region));
   if(rc == JAN_OK)
     FUZZ_CHECK(e.code[0] != '\0');
   else
