@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "janitor/aws.h"
 #include "janitor/untrusted.h"
 #include "janitor/wire.h"
 
@@ -188,6 +189,28 @@ static void test_region_shape(void **state)
   assert_false(untrusted_region("us-east-1\0x", 11));
 }
 
+/* An error chain is readable in full: every field at its longest still
+ * fits in AWS_DESCRIBE_MAX, its end included. */
+static void test_describe_error_whole(void **state)
+{
+  static struct aws_response r;
+  static char out[AWS_DESCRIBE_MAX];
+  (void)state;
+  memset(&r, 0, sizeof(r));
+  r.err = JAN_EAWS;
+  r.status = 400;
+  r.attempts = 5;
+  memset(r.e.code, 'C', sizeof(r.e.code) - 1);
+  memset(r.e.message, 'm', sizeof(r.e.message) - 1);
+  memset(r.request_id, 'r', sizeof(r.request_id) - 1);
+  memset(r.errmsg, 'e', sizeof(r.errmsg) - 1);
+  memset(r.region, 'g', sizeof(r.region) - 1);
+  aws_describe_error(&r, "ListObjectVersions", out, sizeof(out));
+  assert_true(strlen(out) < sizeof(out) - 1);
+  assert_non_null(strstr(out, "eeee (HTTP 400, request id rrrr"));
+  assert_string_equal(out + strlen(out) - 13, ", 5 attempts)");
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -197,6 +220,7 @@ int main(void)
     cmocka_unit_test(test_escapes),
     cmocka_unit_test(test_keeps_ordinary_text),
     cmocka_unit_test(test_region_shape),
+    cmocka_unit_test(test_describe_error_whole),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
