@@ -1560,6 +1560,13 @@ static void test_caller_identity(void **state)
   wire_identity_free(&id);
 
   static const char *const bad[] = {
+    /* An ARN that is not one (it is printed and sent back as is). */
+    "<GetCallerIdentityResponse><GetCallerIdentityResult><Account>"
+    "123456789012</Account><Arn>arn:aws:iam::123456789012:user/a&#10;b</Arn>"
+    "</GetCallerIdentityResult></GetCallerIdentityResponse>",
+    "<GetCallerIdentityResponse><GetCallerIdentityResult><Account>"
+    "123456789012</Account><Arn>user/a</Arn>"
+    "</GetCallerIdentityResult></GetCallerIdentityResponse>",
     "<GetCallerIdentityResponse><GetCallerIdentityResult><Account>12345678901"
     "</Account><Arn>a</Arn></GetCallerIdentityResult>"
     "</GetCallerIdentityResponse>",

@@ -244,7 +244,7 @@ void wire_layer_version_free(struct wire_layer_version *lv);
 
 struct wire_identity {
   char account[13];         /* exactly 12 digits */
-  char *arn;                /* required */
+  char *arn;                /* required; "arn:" and printable ASCII */
   char *user_id;            /* NULL if absent */
 };
 
@@ -268,7 +268,7 @@ void wire_eval_list_free(struct wire_eval *v, size_t n);
 
 struct wire_user {
   char *name;               /* UserName, NULL if absent (root user) */
-  char *arn;                /* Arn, required */
+  char *arn;                /* Arn, required; "arn:" and printable ASCII */
 };
 
 int wire_iam_parse_get_user(const char *body, size_t len,
