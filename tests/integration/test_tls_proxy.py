@@ -50,7 +50,7 @@ class TlsProxy(unittest.TestCase):
     def tearDownClass(cls):
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
-    def sweep(self, faults):
+    def sweep(self, faults, *args):
         si = st.StandIn(fixture=st.small_fixture(), tls=self.tls)
         proxy = ConnectProxy(si.port)
         jan = jl.Janitor(si)
@@ -64,8 +64,9 @@ class TlsProxy(unittest.TestCase):
                             os.path.join(jan.dir, "state.json"), os.path.join(jan.dir, "audit.jsonl"),
                             os.path.join(jan.dir, "sock")))
             si.faults(faults)
-            r = jan.sweep("--yes", env=jl.base_env(https_proxy=proxy.url, HTTPS_PROXY=None, no_proxy=None,
-                                                   NO_PROXY=None, all_proxy=None, ALL_PROXY=None))
+            env = jl.base_env(https_proxy=proxy.url, HTTPS_PROXY=None, no_proxy=None, NO_PROXY=None,
+                              all_proxy=None, ALL_PROXY=None)
+            r = jan.run(*args, env=env) if args else jan.sweep("--yes", env=env)
             log = si.log()
             return r, log, list(proxy.targets), list(proxy.refused)
         finally:
@@ -95,6 +96,13 @@ class TlsProxy(unittest.TestCase):
         self.assertIn("sts.eu-west-1.amazonaws.com", hosts)
         self.assertIn(EU_BUCKET + ".s3.eu-west-1.amazonaws.com", hosts)
         self.assertEqual(r.items(type="bucket", name=EU_BUCKET)[0]["result"], "deleted")
+
+    def test_validate_through_the_proxy(self):
+        r, log, targets, refused = self.sweep([], "--validate", "--json")
+        self.check_hosts(r, log, targets, refused)
+        self.assertIn(r.rc, (0, 1), r.err[-2000:])
+        self.assertIn("iam.amazonaws.com:443", targets)
+        self.assertTrue(any(e["operation"] == "SimulatePrincipalPolicy" for e in log))
 
     def test_hostile_regions_through_the_proxy(self):
         cases = [
