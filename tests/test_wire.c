@@ -640,8 +640,8 @@ static void test_location(void **state)
     "<LocationConstraint>eu-west-1<x/></LocationConstraint>",
     "<LocationConstraint><x>eu-west-1</x></LocationConstraint>",
     "<LocationConstraint><x/></LocationConstraint>",
-    "<CreateBucketConfiguration><LocationConstraint>eu-west-1"
-    "</LocationConstraint></CreateBucketConfiguration>",
+    ("<CreateBucketConfiguration><LocationConstraint>eu-west-1"
+     "</LocationConstraint></CreateBucketConfiguration>"),
     "<LocationConstraint>eu-west-1",
     "",
   };
