@@ -15,11 +15,17 @@
 #include "janitor/log.h"
 #include "janitor/rng.h"
 #include "janitor/sigv4.h"
+#include "janitor/untrusted.h"
 
-#define AWS_DEFAULT_MAX_BODY   (16u * 1024 * 1024)
+/* Answers without a cap of their own (s3.c and lambda.c size the
+ * listings): errors, identities, deletions, bucket locations, a
+ * simulation of one action on one resource.  All are a few KiB. */
+#define AWS_DEFAULT_MAX_BODY   (1024u * 1024)
 #define AWS_MAX_BACKOFF_MS     20000u
 #define AWS_MAX_RETRY_AFTER_MS 60000u
 #define AWS_SKEW_LIMIT_S       240
+/* Where the global calls (ListBuckets, GetBucketLocation, IAM) are signed. */
+#define AWS_GLOBAL_REGION      "us-east-1"
 /* The SDKs' retry quota: 500 tokens, 5 per retry, 10 per timeout retry. */
 #define RETRY_TOKENS_MAX       500u
 #define RETRY_COST             5u
@@ -43,6 +49,8 @@ struct aws_client {
   unsigned max_attempts;
   uint64_t retry_base_ms;
   char *endpoint[AWS_SVC_COUNT];  /* override base URL or NULL */
+  char (*regions)[32];           /* where requests may go; NULL: any */
+  size_t nregions;
   struct sigv4_cache *keys;
   int64_t clock_offset;
   unsigned tokens;
@@ -174,9 +182,11 @@ void aws_describe_error(const struct aws_response *r, const char *op,
                         char *out, size_t outlen)
 {
   if(r->err == JAN_EAWS) {
-    snprintf(out, outlen, "%s %s: %s%s%s (HTTP %ld, request id %s, %u attempt%s)",
+    snprintf(out, outlen, "%s %s: %s%s%s%s%s (HTTP %ld, request id %s, "
+             "%u attempt%s)",
              op, r->region, r->e.code[0] ? r->e.code : "error",
-             r->e.message[0] ? ": " : "", r->e.message, r->status,
+             r->e.message[0] ? ": " : "", r->e.message,
+             r->errmsg[0] ? "; " : "", r->errmsg, r->status,
              r->request_id[0] ? r->request_id : "none", r->attempts,
              r->attempts == 1 ? "" : "s");
   }
@@ -192,6 +202,23 @@ void aws_client_stats(const struct aws_client *c, struct aws_stats *s)
   *s = c->st;
   s->clock_offset_s = c->clock_offset;
   s->retry_tokens = c->tokens;
+}
+
+/*
+ * The one check of a region before a request goes there: NULL when it may,
+ * else why not.  A region named by an answer reaches this only through
+ * here; untrusted_region() gives the shape, the list the configuration.
+ */
+static const char *region_refusal(const struct aws_client *c, const char *s)
+{
+  if(!untrusted_region(s, strlen(s)))
+    return "not an AWS region";
+  if(!c->regions || !strcmp(s, AWS_GLOBAL_REGION))
+    return NULL;
+  for(size_t i = 0; i < c->nregions; i++)
+    if(!strcmp(s, c->regions[i]))
+      return NULL;
+  return "not one of the configured regions";
 }
 
 /* ---- client ------------------------------------------------------------ */
@@ -230,6 +257,14 @@ int aws_client_new(const struct aws_client_opts *o, struct aws_client **out)
     goto fail;
   sigv4_cache_init(c->keys);
   jan_rng_seed(&c->rng);
+  if(o->regions) {
+    c->regions = calloc(o->nregions ? o->nregions : 1, sizeof(*c->regions));
+    if(!c->regions)
+      goto fail;
+    for(size_t i = 0; i < o->nregions; i++)
+      snprintf(c->regions[i], sizeof(c->regions[i]), "%s", o->regions[i]);
+    c->nregions = o->nregions;
+  }
 
   all = getenv("AWS_ENDPOINT_URL");
   for(int i = 0; i < AWS_SVC_COUNT; i++) {
@@ -249,6 +284,7 @@ int aws_client_new(const struct aws_client_opts *o, struct aws_client **out)
 fail:
   for(int i = 0; i < AWS_SVC_COUNT; i++)
     free(c->endpoint[i]);
+  free(c->regions);
   free(c->keys);
   free(c);
   return JAN_ENOMEM;
@@ -260,6 +296,7 @@ static void client_release(struct aws_client *c)
     return;
   for(int i = 0; i < AWS_SVC_COUNT; i++)
     free(c->endpoint[i]);
+  free(c->regions);
   sigv4_cache_clear(c->keys);
   free(c->keys);
   free(c);
@@ -401,8 +438,15 @@ static int build_target(struct aws_call *k, struct jbuf *url, char *host,
   const char *base = c->endpoint[k->svc];
   const char *path = k->path && *k->path ? k->path : "";
   const char *prefix = "";
+  const char *why = region_refusal(c, k->region);
   int rc;
 
+  /* The region goes into the host name and the signing scope. */
+  if(why) {
+    untrusted_region_refusal(k->resp.errmsg, sizeof(k->resp.errmsg),
+                             "refusing to send a request to", k->region, why);
+    return JAN_EINVAL;
+  }
   if(base) {
     /* An override serves every region; S3 goes path-style. */
     rc = url_authority(base, host, hostlen, &prefix);
@@ -493,6 +537,7 @@ static void creds_ready(void *arg, int rc, const struct aws_creds *cr,
   jbuf_init(&cthdr, 300);
   sigv4_result_init(&sig);
 
+  k->resp.errmsg[0] = '\0';
   err = build_target(k, &url, host, sizeof(host), &wpath);
   if(err)
     goto fail;
@@ -598,8 +643,9 @@ fail:
   jbuf_free(&hosthdr);
   jbuf_free(&cthdr);
   if(err) {
-    snprintf(k->resp.errmsg, sizeof(k->resp.errmsg),
-             "cannot build the request: %s", jan_strerror(err));
+    if(!k->resp.errmsg[0])
+      snprintf(k->resp.errmsg, sizeof(k->resp.errmsg),
+               "cannot build the request: %s", jan_strerror(err));
     call_finish(k, err);
   }
 }
@@ -737,7 +783,8 @@ static void http_done(void *arg, struct http_response *hr)
 
   if(resp_header(&k->resp, "x-amz-request-id", val, sizeof(val)) ||
      resp_header(&k->resp, "x-amzn-RequestId", val, sizeof(val)))
-    copy_str(k->resp.request_id, sizeof(k->resp.request_id), val);
+    untrusted_text(k->resp.request_id, sizeof(k->resp.request_id), val,
+                   strlen(val));
   if(resp_header(&k->resp, "Date", val, sizeof(val)) &&
      parse_http_date(val, &server_time) == JAN_OK)
     have_date = 1;
@@ -799,13 +846,22 @@ static void http_done(void *arg, struct http_response *hr)
   if(k->svc == AWS_SVC_S3 && !k->redirected &&
      !(k->flags & AWS_REQ_NO_REDIRECT) &&
      (hr->status == 301 || hr->status == 307 || hr->status == 400)) {
-    char reg[32] = "";
+    const char *reg = "", *why;
     if(resp_header(&k->resp, "x-amz-bucket-region", val, sizeof(val)))
-      copy_str(reg, sizeof(reg), val);
+      reg = val;                  /* cut at 127 bytes: then not a region */
     else if(k->resp.e.region[0])
-      copy_str(reg, sizeof(reg), k->resp.e.region);
+      reg = k->resp.e.region;     /* sanitised: changed text is no region */
     else if(k->resp.e.bucket_region[0])
-      copy_str(reg, sizeof(reg), k->resp.e.bucket_region);
+      reg = k->resp.e.bucket_region;
+    if(reg[0] && strcmp(reg, k->region) != 0 &&
+       (why = region_refusal(c, reg)) != NULL) {
+      /* Not followed, not retried: the answer itself is refused. */
+      untrusted_region_refusal(k->resp.errmsg, sizeof(k->resp.errmsg),
+                               "refused to follow the answer to", reg, why);
+      jlog_warn("aws", "%s %s: %s", k->op, k->region, k->resp.errmsg);
+      call_finish(k, JAN_EAWS);
+      return;
+    }
     if(reg[0] && strcmp(reg, k->region) != 0) {
       jlog_debug("aws", "%s: bucket %s is in %s, not %s; retrying there",
                  k->op, k->bucket ? k->bucket : "-", reg, k->region);

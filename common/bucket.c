@@ -58,7 +58,7 @@ struct bucket_job {
   uint64_t deleted;
   uint64_t failed_keys;
   char key_code[128];           /* first permanent per-key error */
-  char key_msg[256];
+  char key_msg[sizeof(((struct wire_delete_error *)0)->message)];
   struct bucket_outcome out;
 };
 
@@ -489,7 +489,7 @@ static void listed(void *arg, const struct aws_response *r, void *res)
       return;
     }
     {
-      char msg[512];
+      char msg[AWS_DESCRIBE_MAX];
       aws_describe_error(r, j->use_v2 ? "ListObjectsV2" : "ListObjectVersions",
                          msg, sizeof(msg));
       finish(j, r->err, r, "%s%s", msg, aws_error_is_access_denied(r)
@@ -605,7 +605,7 @@ static void bucket_removed(void *arg, const struct aws_response *r, void *res)
     return;
   }
   {
-    char msg[512];
+    char msg[AWS_DESCRIBE_MAX];
     aws_describe_error(r, "DeleteBucket", msg, sizeof(msg));
     finish(j, r->err, r, "%s%s", msg, aws_error_is_access_denied(r)
            ? "; needs s3:DeleteBucket (see remotion-janitor --validate)" : "");

@@ -8,6 +8,7 @@
 #include "janitor/remotion.h"
 #include "janitor/scope.h"
 #include "janitor/services.h"
+#include "janitor/untrusted.h"
 
 struct collector {
   struct aws_client *aws;
@@ -111,7 +112,7 @@ static void listing_failed(struct collector *co, const char *region,
                            enum jan_kind kind, const struct aws_response *r,
                            const char *op)
 {
-  char msg[768];
+  char msg[AWS_DESCRIBE_MAX + 64];
   struct inv_region *reg = inventory_region(co->inv, region);
 
   if(kind != JAN_KIND_BUCKET && aws_error_is_region_disabled(r)) {
@@ -167,9 +168,24 @@ struct bucket_step {
   int64_t created;
 };
 
-static void add_bucket(struct collector *co, const char *name,
+/*
+ * A bucket with the region an answer named (BucketRegion of op, or its
+ * LocationConstraint).  A value without the shape of an AWS region makes
+ * the bucket listing untrusted (no bucket is deleted); a region that is
+ * not swept is left out, as a bucket there would be.
+ */
+static void add_bucket(struct collector *co, const char *op, const char *name,
                        const char *region, int64_t created)
 {
+  if(!untrusted_region(region, strlen(region))) {
+    char msg[AWS_DESCRIBE_MAX], what[320];
+    snprintf(what, sizeof(what), "%s: bucket %s: refusing", op, name);
+    untrusted_region_refusal(msg, sizeof(msg), what, region,
+                             "not an AWS region");
+    jlog_warn("inventory", "%s; bucket listing marked incomplete", msg);
+    inventory_mark_incomplete(co->inv, "us-east-1", JAN_KIND_BUCKET, msg);
+    return;
+  }
   if(!region_wanted(co, region)) {
     jlog_debug("inventory", "a bucket in %s, outside the regions swept, "
                "is left out", region);
@@ -186,7 +202,7 @@ static void location_done(void *arg, const struct aws_response *r, void *res)
   struct bucket_step *b = arg;
   struct s3_location *loc = res;
   if(loc)
-    add_bucket(b->co, b->name, loc->region, b->created);
+    add_bucket(b->co, "GetBucketLocation", b->name, loc->region, b->created);
   else
     listing_failed(b->co, "us-east-1", JAN_KIND_BUCKET, r,
                    "GetBucketLocation");
@@ -212,7 +228,7 @@ static void buckets_page(void *arg, const struct aws_response *r, void *res)
       continue;
     }
     if(wb->region && *wb->region) {
-      add_bucket(co, wb->name, wb->region, wb->created);
+      add_bucket(co, "ListBuckets", wb->name, wb->region, wb->created);
       continue;
     }
     /* No <BucketRegion>: ask where it lives. */

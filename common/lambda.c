@@ -6,7 +6,44 @@
 #include "janitor/scope.h"
 #include "janitor/services.h"
 
-#define LAMBDA_MAX_BODY (16u * 1024 * 1024)
+/*
+ * What one answer may weigh, from the documented maxima of what AWS can
+ * put in it (a page is at most LAMBDA_PAGE_ITEMS, which we ask for), with
+ * every string at its longest and JSON-escaped at worst (\uXXXX\uXXXX:
+ * 12 bytes for one 4-byte character of free text):
+ *
+ * one FunctionConfiguration (ListFunctions): Environment.Variables 4 KiB
+ * escaped 6x = 24 KiB; Layers 5 x (ARN 140 + signing profile and job ARNs
+ * 2 x 2048) = 21 KiB; Role, KMSKeyArn, DeadLetterConfig.TargetArn,
+ * SigningProfileVersionArn, SigningJobArn, RuntimeVersionArn 6 x 2048 =
+ * 12 KiB; ImageConfigResponse (EntryPoint 1500, Command 1500,
+ * WorkingDirectory 1000, Error) 5 KiB; Description 256 chars x 12 = 3 KiB;
+ * the reasons and errors (State, LastUpdateStatus, Environment,
+ * RuntimeVersionConfig) 4 KiB; the rest (name, ARN, handler, VPC with 16
+ * subnets and 5 groups, file systems, logging, member names) 3 KiB:
+ * 72 KiB, rounded up to 80 KiB.  50 of them: 4000 KiB.
+ *
+ * one layer (ListLayers) or layer version (ListLayerVersions): names and
+ * ARNs 3 x 140, Description 256 x 12 = 3 KiB, LicenseInfo 512 x 12 =
+ * 6 KiB, 15 runtimes, 2 architectures, dates: 10 KiB, rounded up to
+ * 12 KiB.  50 of them: 600 KiB.
+ *
+ * GetLayerVersion: one version (12 KiB) with Content (a presigned Location
+ * URL, a few KiB; hash, size, two signing ARNs 4 KiB): under 32 KiB.
+ *
+ * Every page adds LAMBDA_PAGE_SLACK for NextMarker and the envelope.  An
+ * answer over its cap fails with JAN_ETOOBIG and the listing is
+ * incomplete; real pages are far below (a Remotion function is ~1.5 KiB).
+ */
+#define LAMBDA_PAGE_ITEMS        50u
+#define LAMBDA_PAGE_SLACK        (64u * 1024)
+#define LAMBDA_FUNCTION_MAX      (80u * 1024)
+#define LAMBDA_LAYER_MAX         (12u * 1024)
+#define LAMBDA_FUNCTIONS_MAX_BODY \
+  (LAMBDA_PAGE_ITEMS * LAMBDA_FUNCTION_MAX + LAMBDA_PAGE_SLACK)
+#define LAMBDA_LAYERS_MAX_BODY \
+  (LAMBDA_PAGE_ITEMS * LAMBDA_LAYER_MAX + LAMBDA_PAGE_SLACK)
+#define LAMBDA_GET_LAYER_VERSION_MAX_BODY (32u * 1024 + LAMBDA_PAGE_SLACK)
 
 /* The second scope check, where modifying requests are built. */
 static int guard(const char *op, enum jan_kind kind, const char *name)
@@ -80,19 +117,19 @@ static int name_path(struct jbuf *p, const char *prefix, const char *name,
 }
 
 static int list_call(struct aws_client *c, const char *region, const char *op,
-                     const char *path, const char *marker, size_t size,
-                     aws_result_parse_fn parse, aws_result_free_fn fr,
-                     aws_result_cb cb, void *arg)
+                     const char *path, const char *marker, size_t max_body,
+                     size_t size, aws_result_parse_fn parse,
+                     aws_result_free_fn fr, aws_result_cb cb, void *arg)
 {
   struct jbuf q;
   int rc;
   jbuf_init(&q, 8192);
-  rc = marker_query(&q, marker, 50);
+  rc = marker_query(&q, marker, LAMBDA_PAGE_ITEMS);
   if(!rc) {
     struct aws_request r = {
       .service = AWS_SVC_LAMBDA, .region = region, .op = op,
       .method = "GET", .path = path, .query = jbuf_str(&q),
-      .max_body = LAMBDA_MAX_BODY
+      .max_body = max_body
     };
     rc = aws_send_parsed(c, &r, size, parse, fr, cb, arg);
   }
@@ -104,7 +141,8 @@ int lambda_list_functions(struct aws_client *c, const char *region,
                           const char *marker, aws_result_cb cb, void *arg)
 {
   return list_call(c, region, "ListFunctions", "/2015-03-31/functions/",
-                   marker, sizeof(struct wire_function_page),
+                   marker, LAMBDA_FUNCTIONS_MAX_BODY,
+                   sizeof(struct wire_function_page),
                    parse_functions, free_functions, cb, arg);
 }
 
@@ -112,7 +150,7 @@ int lambda_list_layers(struct aws_client *c, const char *region,
                        const char *marker, aws_result_cb cb, void *arg)
 {
   return list_call(c, region, "ListLayers", "/2018-10-31/layers", marker,
-                   sizeof(struct wire_layer_page), parse_layers, free_layers,
+                   LAMBDA_LAYERS_MAX_BODY, sizeof(struct wire_layer_page), parse_layers, free_layers,
                    cb, arg);
 }
 
@@ -126,6 +164,7 @@ int lambda_list_layer_versions(struct aws_client *c, const char *region,
   rc = name_path(&p, "/2018-10-31/layers/", layer, "/versions");
   if(!rc)
     rc = list_call(c, region, "ListLayerVersions", jbuf_str(&p), marker,
+                   LAMBDA_LAYERS_MAX_BODY,
                    sizeof(struct wire_layer_version_page), parse_versions,
                    free_versions, cb, arg);
   jbuf_free(&p);
@@ -145,7 +184,8 @@ int lambda_get_layer_version(struct aws_client *c, const char *region,
   if(!rc) {
     struct aws_request r = {
       .service = AWS_SVC_LAMBDA, .region = region, .op = "GetLayerVersion",
-      .method = "GET", .path = jbuf_str(&p), .max_body = LAMBDA_MAX_BODY
+      .method = "GET", .path = jbuf_str(&p),
+      .max_body = LAMBDA_GET_LAYER_VERSION_MAX_BODY
     };
     rc = aws_send_parsed(c, &r, sizeof(struct wire_layer_version),
                          parse_version, free_version, cb, arg);

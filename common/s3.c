@@ -5,7 +5,26 @@
 #include "janitor/scope.h"
 #include "janitor/services.h"
 
-#define S3_LIST_MAX_BODY (32u * 1024 * 1024)
+/*
+ * What one listing answer may weigh (max-keys and max-buckets are 1000,
+ * which we ask for).  An object entry: a key of at most 1024 bytes, each
+ * byte XML-escaped at worst as &quot; (6 KiB); a version id of at most
+ * 1024 bytes (URL-ready, not escaped); ETag, size, dates, storage class,
+ * owner, checksum fields and the element names: under 1 KiB.  8 KiB an
+ * entry, 1000 entries, and S3_PAGE_SLACK for the markers (two keys and two
+ * version ids) and the envelope: 7.9 MiB.  A DeleteObjects result carries
+ * at most one <Error> per key sent (key, version id, code, message): the
+ * same bound.  A bucket entry (name 63, region, date, ARN, element names)
+ * is under 512 bytes: 1000 of them 500 KiB.  An answer over its cap fails
+ * with JAN_ETOOBIG and the listing is incomplete.
+ */
+#define S3_PAGE_ITEMS         1000u
+#define S3_PAGE_SLACK         (64u * 1024)
+#define S3_OBJECT_ENTRY_MAX   (8u * 1024)
+#define S3_BUCKET_ENTRY_MAX   512u
+#define S3_LIST_MAX_BODY (S3_PAGE_ITEMS * S3_OBJECT_ENTRY_MAX + S3_PAGE_SLACK)
+#define S3_BUCKETS_MAX_BODY \
+  (S3_PAGE_ITEMS * S3_BUCKET_ENTRY_MAX + S3_PAGE_SLACK)
 
 /* The second scope check: nothing that modifies is built for a bucket
  * outside the scope. */
@@ -68,7 +87,7 @@ int s3_list_buckets(struct aws_client *c, const char *token, aws_result_cb cb,
     struct aws_request r = {
       .service = AWS_SVC_S3, .region = "us-east-1", .op = "ListBuckets",
       .method = "GET", .path = "/", .query = jbuf_str(&q),
-      .max_body = S3_LIST_MAX_BODY
+      .max_body = S3_BUCKETS_MAX_BODY
     };
     rc = aws_send_parsed(c, &r, sizeof(struct wire_bucket_list),
                          parse_bucket_list, free_bucket_list, cb, arg);
@@ -173,7 +192,8 @@ int s3_delete_objects(struct aws_client *c, const char *region,
       .service = AWS_SVC_S3, .region = region, .op = "DeleteObjects",
       .method = "POST", .bucket = bucket, .query = "delete",
       .content_type = "application/xml", .body = body.ptr,
-      .body_len = body.len, .flags = AWS_REQ_CONTENT_MD5
+      .body_len = body.len, .flags = AWS_REQ_CONTENT_MD5,
+      .max_body = S3_LIST_MAX_BODY
     };
     rc = aws_send_parsed(c, &r, sizeof(struct wire_delete_result),
                          parse_delete, free_delete, cb, arg);

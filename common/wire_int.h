@@ -40,7 +40,8 @@ int wx_walk(const char *body, size_t len, const char *root, wx_cb cb,
 /* path[1..depth] equals the names given (NULL-terminated list). */
 int wx_path_is(int depth, const char *const *path, ...);
 
-/* Copy a string into a fixed buffer, cut on a UTF-8 character boundary. */
+/* Copy server text into a fixed buffer through untrusted_text(): secrets
+ * redacted, control characters escaped, cut with "..." when too long. */
 void wire_copy_str(char *dst, size_t size, const char *src, size_t srclen);
 /* strndup that refuses embedded NULs: 0, JAN_EPARSE or JAN_ENOMEM.  A field
  * already set (*dst != NULL) is a repeated field, and a NULL src (not a

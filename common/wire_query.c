@@ -16,6 +16,21 @@ struct id_ctx {
   int have_account;
 };
 
+/*
+ * An ARN the service names (the caller's, a user's) goes back into requests
+ * and onto the terminal as is: "arn:" and printable ASCII only, or the
+ * answer is malformed.
+ */
+static int set_arn(char **dst, const char *text, size_t len)
+{
+  if(!text || len < 4 || memcmp(text, "arn:", 4) != 0)
+    return JAN_EPARSE;
+  for(size_t i = 0; i < len; i++)
+    if((unsigned char)text[i] <= ' ' || (unsigned char)text[i] >= 0x7f)
+      return JAN_EPARSE;
+  return wire_set_str(dst, text, len);
+}
+
 static int id_cb(void *arg, enum wx_event ev, int depth,
                  const char *const *path, const char *text, size_t len)
 {
@@ -36,7 +51,7 @@ static int id_cb(void *arg, enum wx_event ev, int depth,
     c->have_account = 1;
   }
   else if(!strcmp(path[2], "Arn")) {
-    return len ? wire_set_str(&id->arn, text, len) : JAN_EPARSE;
+    return set_arn(&id->arn, text, len);
   }
   else if(!strcmp(path[2], "UserId")) {
     return len ? wire_set_str(&id->user_id, text, len) : JAN_EPARSE;
@@ -198,7 +213,7 @@ static int user_cb(void *arg, enum wx_event ev, int depth,
   if(!strcmp(path[3], "UserName"))
     return len ? wire_set_str(&u->name, text, len) : JAN_EPARSE;
   if(!strcmp(path[3], "Arn"))
-    return len ? wire_set_str(&u->arn, text, len) : JAN_EPARSE;
+    return set_arn(&u->arn, text, len);
   return JAN_OK;
 }
 

@@ -18,23 +18,13 @@
 
 #include "janitor/buf.h"
 #include "janitor/err.h"
+#include "janitor/untrusted.h"
 #include "janitor/wire.h"
 #include "wire_int.h"
 
 void wire_copy_str(char *dst, size_t size, const char *src, size_t srclen)
 {
-  size_t n;
-
-  if(!size)
-    return;
-  n = srclen < size - 1 ? srclen : size - 1;
-  /* Do not cut a UTF-8 sequence: back off over continuation bytes. */
-  if(n < srclen) {
-    while(n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
-      n--;
-  }
-  memcpy(dst, src, n);
-  dst[n] = '\0';
+  untrusted_text(dst, size, src, srclen);
 }
 
 int wire_set_str(char **dst, const char *src, size_t len)

@@ -42,6 +42,8 @@ int runtime_open(struct runtime *rt, uv_loop_t *loop,
   ao.creds = rt->creds;
   ao.max_attempts = cfg->max_attempts;
   ao.endpoint_url = cfg->endpoint_url;
+  ao.regions = (const char *const *)cfg->regions;
+  ao.nregions = cfg->nregions;
   /* Tests shorten the backoff base (the SDK default is one second). */
   base = getenv("REMOTION_JANITOR_RETRY_BASE_MS");
   if(base && *base)

@@ -436,7 +436,7 @@ static void lambda_deleted(void *arg, const struct aws_response *r, void *res)
     outcome(s, d->idx, INV_RES_DELETED, NULL, NULL, r->request_id, -1);
   }
   else {
-    char msg[768];
+    char msg[AWS_DESCRIBE_MAX + 128];
     const struct inv_item *it = &s->inv.items[d->idx];
     aws_describe_error(r, it->kind == JAN_KIND_FUNCTION ? "DeleteFunction"
                                                         : "DeleteLayerVersion",

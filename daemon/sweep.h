@@ -58,7 +58,7 @@ struct sweep {
   enum sweep_state state;
   struct inventory inv;
   int exit_code;
-  char message[1024];           /* why the exit code is not 0, or what a
+  char message[AWS_DESCRIBE_MAX]; /* why the exit code is not 0, or what a
                                    report would have refused */
   /* When the last sweep with exit code 0 finished (epoch ms; this one, or
    * the one the state file remembers); 0 when none is known.  Set at the

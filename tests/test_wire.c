@@ -377,11 +377,12 @@ static void test_error_xml_truncates_safely(void **state)
     assert_int_equal(jbuf_addstr(&b, "\xe6\x97\xa5"), 0);  /* 日 */
   assert_int_equal(jbuf_addstr(&b, "</Region></Error>"), 0);
   assert_int_equal(wire_parse_error_xml(b.ptr, b.len, &e), JAN_OK);
+  /* Cut with "...", never in the middle of a character. */
   assert_int_equal(strlen(e.code), 127);
-  /* 511 bytes would split an é: cut to 510, never half a character. */
-  assert_int_equal(strlen(e.message), 510);
-  assert_memory_equal(e.message + 508, "\xc3\xa9", 2);
+  assert_int_equal(strlen(e.message), 1023);
+  assert_memory_equal(e.message + 1018, "\xc3\xa9...", 5);
   assert_int_equal(strlen(e.region), 30);
+  assert_memory_equal(e.region + 24, "\xe6\x97\xa5...", 6);
   jbuf_free(&b);
 }
 
@@ -628,16 +629,19 @@ static void test_location(void **state)
      "ap-south-1</LocationConstraint>", "ap-south-1"},
     {"<x:LocationConstraint xmlns:x=\"urn:x\">eu-central-2"
      "</x:LocationConstraint>", "eu-central-2"},
+    /* Server text, escaped and cut; the caller refuses it as a region. */
+    {"<LocationConstraint>Not A Region</LocationConstraint>", "Not A Region"},
+    {"<LocationConstraint>aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+     "</LocationConstraint>", "aaaaaaaaaaaaaaaaaaaaaaaaaaaa..."},
+    {"<LocationConstraint>us-east-1&#10;.evil</LocationConstraint>",
+     "us-east-1\\x0a.evil"},
   };
   static const char *const bad[] = {
-    "<LocationConstraint>Not A Region</LocationConstraint>",
-    "<LocationConstraint>aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-    "</LocationConstraint>",
     "<LocationConstraint>eu-west-1<x/></LocationConstraint>",
     "<LocationConstraint><x>eu-west-1</x></LocationConstraint>",
     "<LocationConstraint><x/></LocationConstraint>",
-    "<CreateBucketConfiguration><LocationConstraint>eu-west-1"
-    "</LocationConstraint></CreateBucketConfiguration>",
+    ("<CreateBucketConfiguration><LocationConstraint>eu-west-1"
+     "</LocationConstraint></CreateBucketConfiguration>"),
     "<LocationConstraint>eu-west-1",
     "",
   };
@@ -1556,6 +1560,13 @@ static void test_caller_identity(void **state)
   wire_identity_free(&id);
 
   static const char *const bad[] = {
+    /* An ARN that is not one (it is printed and sent back as is). */
+    "<GetCallerIdentityResponse><GetCallerIdentityResult><Account>"
+    "123456789012</Account><Arn>arn:aws:iam::123456789012:user/a&#10;b</Arn>"
+    "</GetCallerIdentityResult></GetCallerIdentityResponse>",
+    "<GetCallerIdentityResponse><GetCallerIdentityResult><Account>"
+    "123456789012</Account><Arn>user/a</Arn>"
+    "</GetCallerIdentityResult></GetCallerIdentityResponse>",
     "<GetCallerIdentityResponse><GetCallerIdentityResult><Account>12345678901"
     "</Account><Arn>a</Arn></GetCallerIdentityResult>"
     "</GetCallerIdentityResponse>",

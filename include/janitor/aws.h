@@ -29,7 +29,19 @@ struct aws_client_opts {
   unsigned max_attempts;        /* first try included; >= 1 */
   const char *endpoint_url;     /* config override for every service */
   uint64_t retry_base_ms;       /* backoff base; 0: 1000 (SDK default) */
+  /* The regions a request may go to (the config's list; us-east-1, where
+   * the global calls go, is always allowed).  NULL: any region of the
+   * right shape (untrusted_region()). */
+  const char *const *regions;
+  size_t nregions;
 };
+
+/* Room for aws_response.errmsg: a transport error, a credential chain's
+ * account of every source it tried, or a refused region. */
+#define AWS_ERRMSG_MAX 2048
+/* Room for all that aws_describe_error() can write: the operation and
+ * region, the error's code, message and request id, errmsg, the counts. */
+#define AWS_DESCRIBE_MAX 4096
 
 struct aws_client;
 struct aws_response;
@@ -91,7 +103,8 @@ struct aws_response {
   struct wire_error e;          /* code, message, request id */
   char request_id[128];         /* of the last attempt */
   char region[32];              /* region the answer came from */
-  char errmsg[256];             /* transport/credential explanation */
+  char errmsg[AWS_ERRMSG_MAX];  /* transport/credential explanation, or
+                                   why an answer was refused */
   unsigned attempts;
   struct jbuf body;             /* freed after the callback: jbuf_take */
   struct jbuf headers;          /* raw response headers */
@@ -119,7 +132,7 @@ int aws_send_parsed(struct aws_client *c, const struct aws_request *req,
 
 /* Human-readable one-line description of a failed response (no secrets):
  * "ListFunctions eu-west-1: TooManyRequestsException: Rate exceeded
- * (request id ...; 5 attempts)". */
+ * (request id ...; 5 attempts)".  out[AWS_DESCRIBE_MAX] holds it all. */
 void aws_describe_error(const struct aws_response *r, const char *op,
                         char *out, size_t outlen);
 

@@ -39,7 +39,7 @@ struct bucket_outcome {
   int err;                      /* 0: deleted (or already gone) */
   int already_gone;
   uint64_t deleted;             /* objects, versions and markers removed */
-  char error[768];              /* why it failed, with the action to add */
+  char error[AWS_DESCRIBE_MAX + 128]; /* why it failed, with the action */
   char request_id[128];         /* of the request that decided it */
   char code[128];               /* AWS error code of the failure, if any */
 };

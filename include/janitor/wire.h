@@ -42,11 +42,12 @@ void wire_time_format(int64_t t, char out[21]);
 
 /* ---- AWS errors (wire_xml.c, wire_lambda.c) ---- */
 
-/* Every field is a NUL-terminated string, "" when absent, cut on a UTF-8
- * character boundary when too long. */
+/* Every field is a NUL-terminated string, "" when absent, passed through
+ * untrusted_text() (secrets redacted, control characters escaped, cut with
+ * "..." when too long). */
 struct wire_error {
   char code[128];
-  char message[512];
+  char message[1024];
   char request_id[128];
   char region[32];          /* S3 <Region> (AuthorizationHeaderMalformed) */
   char bucket_region[32];   /* S3 <BucketRegion>, when an error names it */
@@ -73,7 +74,8 @@ int wire_s3_body_is_error(const char *body, size_t len);
 
 struct wire_bucket {
   char *name;
-  char *region;             /* <BucketRegion>, NULL if absent */
+  char *region;             /* <BucketRegion>, NULL if absent; as sent:
+                               check it with untrusted_region() */
   int64_t created;          /* WIRE_TIME_UNKNOWN if absent */
 };
 
@@ -90,7 +92,9 @@ int wire_s3_parse_list_buckets(const char *body, size_t len,
 void wire_bucket_list_free(struct wire_bucket_list *l);
 
 /* GetBucketLocation: empty or absent means "us-east-1", "EU" "eu-west-1";
- * a value that is not [a-z0-9-] or does not fit: JAN_EPARSE. */
+ * any other value is copied as server text (wire_copy_str: escaped, cut
+ * with "..."), for the caller to check with untrusted_region() and name
+ * when it refuses it.  A document of another shape: JAN_EPARSE. */
 int wire_s3_parse_location(const char *body, size_t len, char region[32]);
 
 struct wire_object {
@@ -130,7 +134,7 @@ struct wire_delete_error {
   char *key;                /* never NULL ("" if absent) */
   char *version_id;         /* NULL if absent */
   char code[64];
-  char message[256];
+  char message[512];
 };
 
 struct wire_delete_result {
@@ -240,7 +244,7 @@ void wire_layer_version_free(struct wire_layer_version *lv);
 
 struct wire_identity {
   char account[13];         /* exactly 12 digits */
-  char *arn;                /* required */
+  char *arn;                /* required; "arn:" and printable ASCII */
   char *user_id;            /* NULL if absent */
 };
 
@@ -264,7 +268,7 @@ void wire_eval_list_free(struct wire_eval *v, size_t n);
 
 struct wire_user {
   char *name;               /* UserName, NULL if absent (root user) */
-  char *arn;                /* Arn, required */
+  char *arn;                /* Arn, required; "arn:" and printable ASCII */
 };
 
 int wire_iam_parse_get_user(const char *body, size_t len,

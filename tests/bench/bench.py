@@ -15,6 +15,10 @@
                        0 ms and at --latency-ms: what the latency costs the
                        janitor, against boto3 page by page (--latency-ms 0:
                        the janitor's own CPU and RSS per key)
+  bench.py bigpages    peak RSS of one --sweep --delete when every listing
+                       page is as large as the janitor's caps admit (the
+                       stand-in's big_page fault, cap - 1 KiB), against the
+                       same sweep with ordinary pages
 
 Options: --latency-ms N (100), --objects N (20000), --cli-objects N (the CLI's
 bucket; default the same), --skip-cli.  Needs a built janitor (JAN_BIN or
@@ -302,9 +306,46 @@ def bench_functions(a):
         si.stop()
 
 
+# The janitor's caps (common/lambda.c, common/s3.c); pages just under them.
+BIG_PAGES = [("lambda", "ListFunctions", 50 * 80 * 1024 + 64 * 1024),
+             ("lambda", "ListLayers", 50 * 12 * 1024 + 64 * 1024),
+             ("lambda", "ListLayerVersions", 50 * 12 * 1024 + 64 * 1024),
+             ("s3", "ListBuckets", 1000 * 512 + 64 * 1024),
+             ("s3", "ListObject*", 1000 * 8 * 1024 + 64 * 1024)]
+
+
+def bench_bigpages(a):
+    fx = jl.generated_fixture("--functions", "120", "--layers", "2", "--layer-versions", "3", "--buckets", "12",
+                              "--objects", "1500", "--object-versions", "1", "--young-fraction", "0",
+                              "--seed", "7")
+    rows = []
+    for name, faults in (("ordinary pages", []),
+                         ("pages at the caps", [{"kind": "big_page", "service": svc, "operation": op,
+                                                 "bytes": cap - 1024, "count": -1}
+                                                for svc, op, cap in BIG_PAGES])):
+        si = st.StandIn(fixture=fx)
+        # On AWS every region is its own host: the default concurrency (32)
+        # is then the limit, not host_concurrency (8), as here on one host.
+        jan = jl.Janitor(si, aws={"account_id": jl.ACCOUNT, "host_concurrency": 32},
+                         policy={"mode": "delete", "buckets": "yes", "max_deletions": "100000"})
+        try:
+            si.faults(faults)
+            m = run_measured([jl.BIN, "-c", jan.conf, "--sweep", "--yes", "--json"], jl.base_env())
+            assert m["rc"] == 0, m["err"][-2000:]
+            log = si.log()
+            rows.append((name, m, len(log)))
+        finally:
+            jan.cleanup()
+            si.stop()
+    print("\none --sweep --delete, 23 regions, 32 requests in flight")
+    print("%-20s %9s %9s %9s %9s" % ("pages", "requests", "wall s", "CPU s", "RSS MiB"))
+    for name, m, n in rows:
+        print("%-20s %9d %9.3f %9.3f %9.1f" % (name, n, m["wall"], m["cpu"], m["rss_kib"] / 1024.0))
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("what", choices=["inventory", "bucket", "bigbucket", "functions", "all"])
+    p.add_argument("what", choices=["inventory", "bucket", "bigbucket", "functions", "bigpages", "all"])
     p.add_argument("--latency-ms", type=int, default=100)
     p.add_argument("--objects", type=int, default=20000)
     p.add_argument("--cli-objects", type=int, default=0)
@@ -312,7 +353,7 @@ def main():
     a = p.parse_args()
     for w in (["inventory", "bucket", "functions"] if a.what == "all" else [a.what]):
         {"inventory": bench_inventory, "bucket": bench_bucket, "bigbucket": bench_bigbucket,
-         "functions": bench_functions}[w](a)
+         "functions": bench_functions, "bigpages": bench_bigpages}[w](a)
 
 
 if __name__ == "__main__":

@@ -129,10 +129,19 @@ static void location(const char *body, size_t len)
     return;
   }
   FUZZ_CHECK(region[0] != '\0');
+  /* Server text: no control character survives untrusted_text(). */
   for(const char *p = region; *p; p++)
-    FUZZ_CHECK((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-               *p == '-');
+    FUZZ_CHECK((unsigned char)*p >= 0x20 && *p != 0x7f);
   FUZZ_CHECK(wire_s3_body_is_error(body, len) == 0);
+}
+
+/* Server text after untrusted_text(): no control character is left. */
+static int text_clean(const char *s)
+{
+  for(; *s; s++)
+    if((unsigned char)*s < 0x20 || *s == 0x7f)
+      return 0;
+  return 1;
 }
 
 static void body_is_error(const char *body, size_t len)
@@ -148,6 +157,8 @@ static void body_is_error(const char *body, size_t len)
   FUZZ_CHECK(FUZZ_FIELD_OK(e.code) && FUZZ_FIELD_OK(e.message) &&
              FUZZ_FIELD_OK(e.request_id) && FUZZ_FIELD_OK(e.region) &&
              FUZZ_FIELD_OK(e.bucket_region));
+  FUZZ_CHECK(text_clean(e.code) && text_clean(e.message) &&
+             text_clean(e.request_id) && text_clean(e.region));
   if(rc == JAN_OK)
     FUZZ_CHECK(e.code[0] != '\0');
   else

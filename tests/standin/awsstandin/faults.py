@@ -31,11 +31,16 @@ KINDS = {
     "no_bucket_region": ({}, True),
     "last_marker": ({"value": None}, True),
     "wrong_region_400": ({}, True),
+    # Hostile answers (hostile.py): what a compromised endpoint could say.
+    "bad_region": ({"value": "evil.example#"}, True),
+    "foreign_redirect": ({"bucket_region": "us-east-1.attacker.example", "status": 301}, True),
+    "echo_request": ({"status": 403}, False),
+    "big_page": ({"bytes": 0}, True),
 }
 # At most one of these shapes a response.
-EXCLUSIVE = ("error", "throttle", "error200", "malformed", "reset", "truncate")
+EXCLUSIVE = ("error", "throttle", "error200", "malformed", "reset", "truncate", "echo_request")
 # These match the request without its target: their target filters items.
-ITEM_TARGET = ("vanish", "add_objects", "key_errors")
+ITEM_TARGET = ("vanish", "add_objects", "key_errors", "bad_region")
 
 
 class FaultError(ValueError):

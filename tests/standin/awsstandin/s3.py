@@ -2,7 +2,9 @@
 import xml.etree.ElementTree as ET
 from urllib.parse import unquote, quote_plus
 
-from . import util
+import re
+
+from . import hostile, util
 from .auth import check_body_checksum
 from .util import xml_el, S3_NS
 from .wire import Resp, xml_resp, s3_error
@@ -10,11 +12,17 @@ from .wire import Resp, xml_resp, s3_error
 MODIFYING = {"DeleteObjects", "DeleteObject", "DeleteBucket", "DeleteBucketWebsite", "PutObject"}
 # Operations that any region may sign (no redirect to the bucket's region).
 ANY_REGION = {"ListBuckets", "GetBucketLocation"}
+# Virtual-hosted style: BUCKET.s3.REGION.amazonaws.com (or s3.amazonaws.com).
+VHOST = re.compile(r"^(.+)\.s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com$")
 
 
 def classify(ctx):
     """Set ctx.operation/target/key/version_id; return an error Resp for unknown requests."""
     q = ctx.q
+    m = VHOST.match((ctx.headers.get("Host") or "").rsplit(":", 1)[0].lower())
+    if m:
+        # The signature was checked on the path as sent; from here on, path-style.
+        ctx.path = "/" + m.group(1) + ("" if ctx.path == "/" else ctx.path)
     path = ctx.path
     if path == "/":
         if ctx.method == "GET":
@@ -112,17 +120,13 @@ def handle(ctx, srv):
             if bucket is None:
                 return s3_error(ctx, 404, "NoSuchBucket", "The specified bucket does not exist",
                                 {"BucketName": ctx.target})
+            foreign = ctx.fault_of("foreign_redirect")
+            if foreign is not None:
+                return hostile.redirect(ctx, bucket.name, str(foreign.params.get("bucket_region")),
+                                        foreign.params.get("status", 301))
             if op not in ANY_REGION and ctx.region != bucket.region:
                 mode = 400 if ctx.has_fault("wrong_region_400") else srv.faults.settings.get("s3_wrong_region", 301)
-                hdr = [("x-amz-bucket-region", bucket.region)]
-                if mode == 400:
-                    return s3_error(ctx, 400, "AuthorizationHeaderMalformed",
-                                    "The authorization header is malformed; the region '%s' is wrong; expecting '%s'"
-                                    % (ctx.region, bucket.region), {"Region": bucket.region}, hdr)
-                return s3_error(ctx, 301, "PermanentRedirect",
-                                "The bucket you are attempting to access must be addressed using the specified "
-                                "endpoint. Please send all future requests to this endpoint.",
-                                {"Endpoint": "s3.%s.amazonaws.com" % bucket.region, "Bucket": bucket.name}, hdr)
+                return hostile.redirect(ctx, bucket.name, bucket.region, mode)
         action, resource = _action(ctx)
         if action is not None:
             denied = srv.authorize(ctx, action, resource)
@@ -152,6 +156,7 @@ def op_ListBuckets(ctx, srv, _b):
     prefix = q.get("prefix", "")
     region_filter = q.get("bucket-region")
     with_region = paged and not ctx.has_fault("no_bucket_region")
+    bad = ctx.fault_of("bad_region")
     out = []
     last = None
     truncated = False
@@ -171,7 +176,8 @@ def op_ListBuckets(ctx, srv, _b):
     for b in out:
         parts.append("<Bucket>%s%s%s</Bucket>" % (
             xml_el("Name", b.name), xml_el("CreationDate", util.iso_s3(b.created)),
-            xml_el("BucketRegion", b.region) if with_region else ""))
+            xml_el("BucketRegion", str(bad.params.get("value")) if bad is not None and bad.item_matches(b.name)
+                   else b.region) if with_region else ""))
     parts.append("</Buckets>")
     if truncated:
         parts.append(xml_el("ContinuationToken", util.make_marker("B", last)))
@@ -183,6 +189,9 @@ def op_ListBuckets(ctx, srv, _b):
 
 def op_GetBucketLocation(ctx, srv, b):
     loc = {"us-east-1": "", "eu-west-1": "EU"}.get(b.region, b.region)
+    bad = ctx.fault_of("bad_region")
+    if bad is not None and bad.item_matches(b.name):
+        loc = str(bad.params.get("value"))
     return xml_resp('<LocationConstraint xmlns="%s">%s</LocationConstraint>' % (S3_NS, util.xml_text(loc)))
 
 

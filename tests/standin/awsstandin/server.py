@@ -14,7 +14,7 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from . import auth, util, s3, lambda_api, query_api
+from . import auth, hostile, util, s3, lambda_api, query_api
 from .faults import Faults, Latency, FaultError
 from .policy import Policy, PolicyError, ALLOWED, EXPLICIT_DENY
 from .state import State, FixtureError, load_fixture_file
@@ -160,7 +160,8 @@ class StandIn:
                 util.CLOCK.offset = float(f.params.get("offset_s", 3600))
             elif f.kind == "expire_creds":
                 self.state.expire_temp()
-        pre = next((f for f in ctx.faults if f.kind in ("error", "throttle", "error200") and not f.executes), None)
+        pre = next((f for f in ctx.faults if f.kind in ("error", "throttle", "error200", "echo_request")
+                    and not f.executes), None)
         if pre is not None:
             resp = self.fault_response(ctx, pre)
         else:
@@ -169,6 +170,9 @@ class StandIn:
             for f in ctx.faults:
                 if f.kind in ("error", "throttle", "error200") and f.executes:
                     resp = self.fault_response(ctx, f)
+            big = ctx.fault_of("big_page")
+            if big is not None:
+                resp = hostile.big_page(resp, int(big.params.get("bytes", 0)))
         for f in ctx.faults:
             if f.kind == "malformed":
                 resp = self.malformed(ctx, resp)
@@ -179,6 +183,8 @@ class StandIn:
         return resp
 
     def fault_response(self, ctx, f):
+        if f.kind == "echo_request":
+            return hostile.echo_request(ctx, int(f.params.get("status", 403)))
         if f.kind == "error":
             return service_error(ctx, "internal", status=int(f.params.get("status", 500)), code=f.params.get("code"),
                                  message=f.params.get("message"))
@@ -475,9 +481,12 @@ class Handler(BaseHTTPRequestHandler):
         reason = self.responses.get(status, ("OK",))[0] if status != 301 else "Moved Permanently"
         hdrs = [("Date", util.CLOCK.http_date())]
         if ctx is not None and ctx.service in ("s3", "lambda", "iam", "sts"):
+            # A hostile answer may bring its own request id.
             if ctx.service == "s3":
-                hdrs += [("x-amz-request-id", ctx.request_id), ("x-amz-id-2", ctx.host_id), ("Server", "AmazonS3")]
-            else:
+                if resp.header("x-amz-request-id") is None:
+                    hdrs.append(("x-amz-request-id", ctx.request_id))
+                hdrs += [("x-amz-id-2", ctx.host_id), ("Server", "AmazonS3")]
+            elif resp.header("x-amzn-RequestId") is None:
                 hdrs.append(("x-amzn-RequestId", ctx.request_id))
         else:
             hdrs.append(("Server", "standin"))

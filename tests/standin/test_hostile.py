@@ -1,0 +1,121 @@
+#!/usr/bin/python3
+"""The hostile fault kinds (bad_region, foreign_redirect, echo_request,
+big_page) and virtual-hosted S3 requests."""
+import json
+import os
+import re
+import sys
+import unittest
+import urllib.request
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from standin_testlib import StandIn, signed_request, small_fixture  # noqa: E402
+
+SI = None
+B_US = "remotionlambda-useast1-abcdefghij"
+B_EU = "remotionlambda-euwest1-0123456789"
+
+
+def setUpModule():
+    global SI
+    SI = StandIn(fixture=small_fixture())
+
+
+def tearDownModule():
+    SI.stop()
+
+
+def temp_creds():
+    with urllib.request.urlopen(SI.url + "/__creds/container", timeout=10) as r:
+        d = json.load(r)
+    return d["AccessKeyId"], d["SecretAccessKey"], d["Token"]
+
+
+class Hostile(unittest.TestCase):
+    def tearDown(self):
+        SI.faults([])
+
+    def test_bad_region(self):
+        SI.faults([{"kind": "bad_region", "value": "evil.example#", "service": "s3", "target": B_US,
+                    "count": -1}])
+        st, _, body = signed_request(SI, "s3", "us-east-1", "GET", "/", "max-buckets=1000")
+        self.assertEqual(st, 200)
+        regions = dict(re.findall(rb"<Name>([^<]*)</Name><CreationDate>[^<]*</CreationDate>"
+                                  rb"<BucketRegion>([^<]*)</BucketRegion>", body))
+        self.assertEqual(regions[B_US.encode()], b"evil.example#")
+        self.assertEqual(regions[B_EU.encode()], b"eu-west-1")
+        st, _, body = signed_request(SI, "s3", "us-east-1", "GET", "/" + B_US, "location")
+        self.assertEqual(st, 200)
+        self.assertIn(b">evil.example#</LocationConstraint>", body)
+
+    def test_foreign_redirect(self):
+        for status, code in ((301, b"PermanentRedirect"), (400, b"AuthorizationHeaderMalformed")):
+            SI.faults([{"kind": "foreign_redirect", "bucket_region": "us-east-1.attacker.example",
+                        "status": status, "service": "s3", "operation": "ListObjectVersions", "count": -1}])
+            st, hdrs, body = signed_request(SI, "s3", "us-east-1", "GET", "/" + B_US, "versions")
+            self.assertEqual(st, status)
+            self.assertEqual(hdrs["x-amz-bucket-region"], "us-east-1.attacker.example")
+            self.assertIn(b"<Code>" + code + b"</Code>", body)
+            if status == 400:
+                self.assertIn(b"<Region>us-east-1.attacker.example</Region>", body)
+
+    def test_echo_request(self):
+        ak, sk, tok = temp_creds()
+        SI.faults([{"kind": "echo_request", "service": "s3", "count": 1}])
+        st, hdrs, body = signed_request(SI, "s3", "us-east-1", "GET", "/", "max-buckets=10", ak=ak, sk=sk, token=tok)
+        self.assertEqual(st, 403)
+        err = ET.fromstring(body)
+        self.assertEqual(err.findtext("Code"), "SignatureDoesNotMatch")
+        self.assertIn("x-amz-security-token:" + tok, err.findtext("CanonicalRequest"))
+        self.assertIn(tok, err.findtext("Message"))
+        self.assertIn("Signature=", err.findtext("Message"))
+        self.assertEqual(err.findtext("AWSAccessKeyId"), ak)
+        self.assertTrue(err.findtext("StringToSign").startswith("AWS4-HMAC-SHA256\n"))
+        self.assertEqual(hdrs["x-amz-request-id"], tok)
+        SI.faults([{"kind": "echo_request", "service": "lambda", "status": 500, "count": 1}])
+        st, hdrs, body = signed_request(SI, "lambda", "eu-west-1", "GET", "/2015-03-31/functions/", "MaxItems=5",
+                                        ak=ak, sk=sk, token=tok)
+        self.assertEqual(st, 500)
+        self.assertEqual(hdrs["x-amzn-errortype"], "InvalidSignatureException")
+        msg = json.loads(body)["message"]
+        self.assertTrue(msg.startswith("\x1b["))
+        self.assertIn(tok, msg)
+        self.assertEqual(hdrs["x-amzn-requestid"], tok)
+
+    def test_big_page(self):
+        SI.faults([{"kind": "big_page", "bytes": 250000, "service": "lambda", "operation": "ListFunctions",
+                    "count": -1},
+                   {"kind": "big_page", "bytes": 300001, "service": "s3", "operation": "ListObjectVersions",
+                    "count": -1}])
+        st, _, body = signed_request(SI, "lambda", "eu-west-1", "GET", "/2015-03-31/functions/", "MaxItems=50")
+        self.assertEqual(st, 200)
+        self.assertEqual(len(body), 250000)
+        self.assertEqual(len(json.loads(body)["Functions"]), 50)
+        st, _, body = signed_request(SI, "s3", "us-east-1", "GET", "/" + B_US, "versions")
+        self.assertEqual(st, 200)
+        self.assertEqual(len(body), 300001)
+        ns = "{http://s3.amazonaws.com/doc/2006-03-01/}"
+        root = ET.fromstring(body)
+        self.assertEqual(root.tag, ns + "ListVersionsResult")
+        self.assertGreater(len(root.findall(ns + "Version")), 0)
+        # A page already larger stays as it is.
+        SI.faults([{"kind": "big_page", "bytes": 10, "service": "lambda", "count": -1}])
+        st, _, body = signed_request(SI, "lambda", "eu-west-1", "GET", "/2015-03-31/functions/", "MaxItems=5")
+        self.assertEqual(len(json.loads(body)["Functions"]), 5)
+
+    def test_virtual_hosted_bucket(self):
+        host = B_EU + ".s3.eu-west-1.amazonaws.com"
+        st, _, body = signed_request(SI, "s3", "eu-west-1", "GET", "/", "versions&max-keys=3",
+                                     headers={"Host": host})
+        self.assertEqual(st, 200, body[:300])
+        self.assertIn(b"<Name>" + B_EU.encode() + b"</Name>", body)
+        # The same Host with another bucket's region: the usual redirect.
+        host = B_US + ".s3.eu-west-1.amazonaws.com"
+        st, hdrs, _ = signed_request(SI, "s3", "eu-west-1", "GET", "/", "versions", headers={"Host": host})
+        self.assertEqual(st, 301)
+        self.assertEqual(hdrs["x-amz-bucket-region"], "us-east-1")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
