@@ -2,20 +2,16 @@
 #include <string.h>
 
 #include "janitor/log.h"
-#include "janitor/scope.h"
+#include "janitor/names.h"
 #include "janitor/services.h"
 
 #define S3_LIST_MAX_BODY (32u * 1024 * 1024)
 
-/* The second scope check: nothing that modifies is built for a bucket
- * outside the scope. */
+/* The second check: nothing that modifies is built for a bucket outside
+ * the scope or with a name S3 could not have created. */
 static int guard(const char *op, const char *bucket)
 {
-  if(scope_contains(JAN_KIND_BUCKET, bucket))
-    return JAN_OK;
-  jlog_err("scope", "REFUSED to build %s for a bucket outside the scope "
-           "(name withheld); this is a bug, please report it", op);
-  return JAN_ESCOPE;
+  return names_guard(op, JAN_KIND_BUCKET, bucket);
 }
 
 static int parse_bucket_list(const char *b, size_t n, void *out)
@@ -187,9 +183,11 @@ int s3_delete_object(struct aws_client *c, const char *region,
     return rc;
   jbuf_init(&path, 8192);
   jbuf_init(&q, 4096);
+  /* The key is one segment: a '/' in it goes as %2F, so no part of a
+   * key can ever read as a dot segment or another bucket's path. */
   rc = jbuf_addc(&path, '/');
   if(!rc)
-    rc = wire_uri_encode_key(key, &path);
+    rc = names_encode_segment(key, &path);
   if(!rc && version_id) {
     rc = jbuf_addstr(&q, "versionId=");
     if(!rc)
