@@ -12,6 +12,7 @@ seeded generator.  See README.md for the kinds and their parameters.
 import random
 import threading
 
+from . import hostile
 from .util import glob_match
 
 KINDS = {
@@ -31,6 +32,7 @@ KINDS = {
     "no_bucket_region": ({}, True),
     "last_marker": ({"value": None}, True),
     "wrong_region_400": ({}, True),
+    "hostile_names": (dict(hostile.DEFAULTS), True),
 }
 # At most one of these shapes a response.
 EXCLUSIVE = ("error", "throttle", "error200", "malformed", "reset", "truncate")

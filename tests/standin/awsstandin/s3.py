@@ -2,7 +2,7 @@
 import xml.etree.ElementTree as ET
 from urllib.parse import unquote, quote_plus
 
-from . import util
+from . import hostile, util
 from .auth import check_body_checksum
 from .util import xml_el, S3_NS
 from .wire import Resp, xml_resp, s3_error
@@ -172,6 +172,7 @@ def op_ListBuckets(ctx, srv, _b):
         parts.append("<Bucket>%s%s%s</Bucket>" % (
             xml_el("Name", b.name), xml_el("CreationDate", util.iso_s3(b.created)),
             xml_el("BucketRegion", b.region) if with_region else ""))
+    parts.append(hostile.bucket_xml(ctx, with_region))
     parts.append("</Buckets>")
     if truncated:
         parts.append(xml_el("ContinuationToken", util.make_marker("B", last)))

@@ -1,0 +1,253 @@
+/*
+ * AWS's naming rules (names.h), the path-segment encoder, the log escaper,
+ * and the inventory's handling of invalid and duplicate names.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "janitor/inventory.h"
+#include "janitor/names.h"
+
+static void test_bucket_valid(void **state)
+{
+  static const char *const ok[] = {
+    "remotionlambda-euwest1-abcdefghij", "remotion-x1", "abc",
+    "remotion-a.b-c", "1.2.3", "1.2.3.4.5", "a-b", "xn-a",
+  };
+  char max[NAMES_BUCKET_MAX + 2];
+  (void)state;
+  for(size_t i = 0; i < JAN_ARRAY_SIZE(ok); i++)
+    if(!names_bucket_valid(ok[i]))
+      fail_msg("refused bucket \"%s\"", ok[i]);
+  memset(max, 'a', sizeof(max));
+  max[NAMES_BUCKET_MAX] = '\0';
+  assert_true(names_bucket_valid(max));
+  max[NAMES_BUCKET_MAX] = 'a';
+  max[NAMES_BUCKET_MAX + 1] = '\0';
+  assert_false(names_bucket_valid(max));
+}
+
+static void test_bucket_invalid(void **state)
+{
+  static const char *const bad[] = {
+    "", "ab", "remotion-a/../remotionlambda-b", "remotion-..", "remotion-a..b",
+    "remotion-a/b", "remotion-%2e%2e", "remotion-a?b", "remotion-a#b",
+    "remotion-a@evil.example", "remotion-UPPER", "remotion-a_b",
+    "remotion-a b", "remotion-a\r\nx", "remotion-a\x01", "remotion-\xc3\xa9",
+    "remotion-", "remotion.", "-remotion-a", ".remotion-a", "remotion-a-",
+    "192.168.5.4", "1.2.3.4", "xn--remotion-a", "sthree-remotion",
+    "sthree-configurator-a", "amzn-s3-demo-bucket", "remotion-a-s3alias",
+    "remotion-a--ol-s3", "remotion-a.mrap", "remotion-a--x-s3",
+    "remotion-a--table-s3",
+  };
+  (void)state;
+  assert_false(names_bucket_valid(NULL));
+  for(size_t i = 0; i < JAN_ARRAY_SIZE(bad); i++) {
+    if(names_bucket_valid(bad[i]))
+      fail_msg("accepted bucket \"%s\"", bad[i]);
+  }
+}
+
+static void test_lambda_names(void **state)
+{
+  char max_fn[NAMES_FUNCTION_MAX + 2], max_layer[NAMES_LAYER_MAX + 2];
+  static const char *const bad[] = {
+    "", "remotion-a/b", "remotion-..", "remotion-a.b", "remotion-%2e",
+    "remotion-a?b", "remotion-a#b", "remotion-a@b", "remotion-a b",
+    "remotion-a\r\n", "remotion-\xc3\xa9", "remotion-a:1",
+  };
+  (void)state;
+  assert_true(names_function_valid(
+      "remotion-render-4-0-100-mem2048mb-disk2048mb-120sec"));
+  assert_true(names_function_valid("Remotion_X-1"));
+  assert_true(names_layer_valid("remotion-binaries-arm64"));
+  for(size_t i = 0; i < JAN_ARRAY_SIZE(bad); i++) {
+    assert_false(names_function_valid(bad[i]));
+    assert_false(names_layer_valid(bad[i]));
+  }
+  memset(max_fn, 'a', sizeof(max_fn));
+  max_fn[NAMES_FUNCTION_MAX] = '\0';
+  assert_true(names_function_valid(max_fn));
+  max_fn[NAMES_FUNCTION_MAX] = 'a';
+  max_fn[NAMES_FUNCTION_MAX + 1] = '\0';
+  assert_false(names_function_valid(max_fn));
+  assert_true(names_layer_valid(max_fn));    /* 65 is fine for a layer */
+  memset(max_layer, 'a', sizeof(max_layer));
+  max_layer[NAMES_LAYER_MAX] = '\0';
+  assert_true(names_layer_valid(max_layer));
+  max_layer[NAMES_LAYER_MAX] = 'a';
+  max_layer[NAMES_LAYER_MAX + 1] = '\0';
+  assert_false(names_layer_valid(max_layer));
+  assert_false(names_function_valid(NULL));
+  assert_true(names_valid(JAN_KIND_LAYER, "remotion-x"));
+  assert_false(names_valid(JAN_KIND_BUCKET, "remotion-X"));
+  assert_true(names_valid(JAN_KIND_FUNCTION, "remotion-X"));
+}
+
+static void test_layer_versions(void **state)
+{
+  (void)state;
+  assert_true(names_layer_version_valid(1));
+  assert_true(names_layer_version_valid(INT64_MAX - 1));
+  assert_false(names_layer_version_valid(0));
+  assert_false(names_layer_version_valid(-1));
+  assert_false(names_layer_version_valid(INT64_MIN));
+  assert_false(names_layer_version_valid(INT64_MAX));
+}
+
+static void expect_encoded(const char *in, const char *want)
+{
+  struct jbuf b;
+  jbuf_init(&b, 4096);
+  assert_int_equal(jbuf_addstr(&b, "/p/"), JAN_OK);
+  assert_int_equal(names_encode_segment(in, &b), JAN_OK);
+  assert_string_equal(jbuf_str(&b) + 3, want);
+  jbuf_free(&b);
+}
+
+static void test_encode_segment(void **state)
+{
+  struct jbuf b;
+  (void)state;
+  expect_encoded("remotion-a_b.c~d", "remotion-a_b.c~d");
+  expect_encoded("a/../b", "a%2F..%2Fb");
+  expect_encoded("../x", "..%2Fx");
+  expect_encoded("%2e%2e", "%252e%252e");
+  expect_encoded("a?b#c@d e+f", "a%3Fb%23c%40d%20e%2Bf");
+  expect_encoded("\r\n\x01\xff", "%0D%0A%01%FF");
+  expect_encoded("...", "...");
+  expect_encoded("\xc3\xa9", "%C3%A9");
+
+  jbuf_init(&b, 4096);
+  assert_int_equal(jbuf_addstr(&b, "/x"), JAN_OK);
+  assert_int_equal(names_encode_segment(".", &b), JAN_EINVAL);
+  assert_int_equal(names_encode_segment("..", &b), JAN_EINVAL);
+  assert_int_equal(names_encode_segment("", &b), JAN_EINVAL);
+  assert_int_equal(names_encode_segment(NULL, &b), JAN_EINVAL);
+  assert_string_equal(jbuf_str(&b), "/x");       /* unchanged */
+  jbuf_free(&b);
+
+  /* Over the cap: an error and nothing half-written. */
+  jbuf_init(&b, 6);
+  assert_int_equal(jbuf_addstr(&b, "/x"), JAN_OK);
+  assert_int_equal(names_encode_segment("a/b", &b), JAN_ETOOBIG);
+  assert_string_equal(jbuf_str(&b), "/x");
+  jbuf_free(&b);
+}
+
+static void test_escape(void **state)
+{
+  char out[NAMES_ESCAPE_BUF], small[8];
+  char lng[200];
+  (void)state;
+  names_escape("remotion-a\r\n\x00/\\\xff", 16, out, sizeof(out));
+  assert_string_equal(out, "remotion-a\\x0d\\x0a\\x00/\\\\\\xff");
+  memset(lng, 'a', sizeof(lng));
+  names_escape(lng, sizeof(lng), out, sizeof(out));
+  assert_int_equal(strlen(out), NAMES_ESCAPE_MAX + 3);
+  assert_string_equal(out + NAMES_ESCAPE_MAX, "...");
+  /* Every byte escaped at the cap still fits the documented buffer. */
+  memset(lng, 1, sizeof(lng));
+  names_escape(lng, sizeof(lng), out, sizeof(out));
+  assert_int_equal(strlen(out), NAMES_ESCAPE_MAX * 4 + 3);
+  /* A small buffer is cut at a whole escape, always terminated. */
+  names_escape("\x01\x02", 2, small, sizeof(small));
+  assert_string_equal(small, "\\x01");
+}
+
+static void test_guard(void **state)
+{
+  (void)state;
+  assert_int_equal(names_guard("op", JAN_KIND_BUCKET, "remotion-a"), JAN_OK);
+  assert_int_equal(names_guard("op", JAN_KIND_BUCKET, "other-a"), JAN_ESCOPE);
+  assert_int_equal(names_guard("op", JAN_KIND_BUCKET, "remotion-a/../b"),
+                   JAN_EINVAL);
+  assert_int_equal(names_guard("op", JAN_KIND_FUNCTION, "remotion-a.b"),
+                   JAN_EINVAL);
+  /* Out of scope wins over invalid: the name is withheld. */
+  assert_int_equal(names_guard("op", JAN_KIND_LAYER, "x/../y"), JAN_ESCOPE);
+}
+
+static void test_inventory_dedupe(void **state)
+{
+  struct inventory inv;
+  (void)state;
+  inventory_init(&inv);
+  assert_int_equal(inventory_add_region(&inv, "eu-west-1"), JAN_OK);
+  assert_int_equal(inventory_add_region(&inv, "us-east-1"), JAN_OK);
+  assert_non_null(inventory_add(&inv, JAN_KIND_FUNCTION, "eu-west-1",
+                                "remotion-f", NULL, 0, 1));
+  assert_non_null(inventory_add(&inv, JAN_KIND_FUNCTION, "us-east-1",
+                                "remotion-f", NULL, 0, 1));
+  assert_non_null(inventory_add(&inv, JAN_KIND_FUNCTION, "eu-west-1",
+                                "remotion-f", NULL, 0, 1));
+  assert_non_null(inventory_add(&inv, JAN_KIND_LAYER, "eu-west-1",
+                                "remotion-l", NULL, 1, 1));
+  assert_non_null(inventory_add(&inv, JAN_KIND_LAYER, "eu-west-1",
+                                "remotion-l", NULL, 2, 1));
+  assert_non_null(inventory_add(&inv, JAN_KIND_LAYER, "eu-west-1",
+                                "remotion-l", NULL, 1, 1));
+  assert_non_null(inventory_add(&inv, JAN_KIND_BUCKET, "eu-west-1",
+                                "remotion-b", NULL, 0, 1));
+  assert_non_null(inventory_add(&inv, JAN_KIND_BUCKET, "eu-west-1",
+                                "remotion-b", NULL, 0, 1));
+  assert_int_equal(inventory_dedupe(&inv), 3);
+  assert_int_equal(inv.n, 5);
+  assert_false(inv.buckets_incomplete);
+  /* The same bucket in two regions: the listing is not trusted. */
+  assert_non_null(inventory_add(&inv, JAN_KIND_BUCKET, "us-east-1",
+                                "remotion-b", NULL, 0, 1));
+  assert_int_equal(inventory_dedupe(&inv), 1);
+  assert_int_equal(inv.n, 5);
+  assert_true(inv.buckets_incomplete);
+  assert_true(inventory_region(&inv, "eu-west-1")->incomplete &
+              INV_KIND_BIT(JAN_KIND_BUCKET));
+  /* Sorted as before (functions, layer versions, buckets). */
+  assert_int_equal(inv.items[0].kind, JAN_KIND_FUNCTION);
+  assert_int_equal(inv.items[4].kind, JAN_KIND_BUCKET);
+  inventory_free(&inv);
+}
+
+static void test_inventory_invalid(void **state)
+{
+  struct inventory inv;
+  (void)state;
+  inventory_init(&inv);
+  assert_int_equal(inventory_add_invalid(&inv, JAN_KIND_FUNCTION, "eu-west-1",
+                                         "remotion-a/b"), 1);
+  assert_int_equal(inventory_add_invalid(&inv, JAN_KIND_FUNCTION, "eu-west-1",
+                                         "remotion-a/b"), 0);
+  assert_int_equal(inventory_add_invalid(&inv, JAN_KIND_FUNCTION, "us-east-1",
+                                         "remotion-a/b"), 1);
+  assert_int_equal(inventory_add_invalid(&inv, JAN_KIND_BUCKET, "us-east-1",
+                                         "remotion-A"), 1);
+  assert_int_equal(inventory_add_invalid(&inv, JAN_KIND_BUCKET, "eu-west-1",
+                                         "remotion-A"), 0);
+  assert_int_equal(inv.invalid[JAN_KIND_FUNCTION], 2);
+  assert_int_equal(inv.invalid[JAN_KIND_BUCKET], 1);
+  assert_int_equal(inv.invalid[JAN_KIND_LAYER], 0);
+  assert_int_equal(inv.n, 0);
+  inventory_free(&inv);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_bucket_valid),
+    cmocka_unit_test(test_bucket_invalid),
+    cmocka_unit_test(test_lambda_names),
+    cmocka_unit_test(test_layer_versions),
+    cmocka_unit_test(test_encode_segment),
+    cmocka_unit_test(test_escape),
+    cmocka_unit_test(test_guard),
+    cmocka_unit_test(test_inventory_dedupe),
+    cmocka_unit_test(test_inventory_invalid),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
