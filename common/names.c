@@ -139,11 +139,31 @@ bool names_valid(enum jan_kind kind, const char *name)
   return false;
 }
 
+static bool dot_segment(const char *s, size_t n)
+{
+  return (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.');
+}
+
 int names_encode_segment(const char *s, struct jbuf *out)
 {
-  if(!s || !*s || !strcmp(s, ".") || !strcmp(s, ".."))
+  if(!s || !*s || dot_segment(s, strlen(s)))
     return JAN_EINVAL;
   return sigv4_uri_encode(s, strlen(s), 0, out);
+}
+
+int names_encode_key(const char *key, struct jbuf *out)
+{
+  if(!key || !*key)
+    return JAN_EINVAL;
+  for(const char *seg = key;;) {
+    size_t n = strcspn(seg, "/");
+    if(dot_segment(seg, n))
+      return JAN_EINVAL;
+    if(!seg[n])
+      break;
+    seg += n + 1;
+  }
+  return sigv4_uri_encode(key, strlen(key), 1, out);
 }
 
 void names_escape(const char *s, size_t len, char *out, size_t outlen)

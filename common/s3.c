@@ -183,11 +183,11 @@ int s3_delete_object(struct aws_client *c, const char *region,
     return rc;
   jbuf_init(&path, 8192);
   jbuf_init(&q, 4096);
-  /* The key is one segment: a '/' in it goes as %2F, so no part of a
-   * key can ever read as a dot segment or another bucket's path. */
+  /* '/' stays the separator (S3's canonical form); a key with a "." or
+   * ".." segment is refused, so no key can read as another path. */
   rc = jbuf_addc(&path, '/');
   if(!rc)
-    rc = names_encode_segment(key, &path);
+    rc = names_encode_key(key, &path);
   if(!rc && version_id) {
     rc = jbuf_addstr(&q, "versionId=");
     if(!rc)

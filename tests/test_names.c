@@ -141,6 +141,33 @@ static void test_encode_segment(void **state)
   jbuf_free(&b);
 }
 
+static void expect_key(const char *in, int rc, const char *want)
+{
+  struct jbuf b;
+  jbuf_init(&b, 4096);
+  assert_int_equal(jbuf_addstr(&b, "/"), JAN_OK);
+  assert_int_equal(names_encode_key(in, &b), rc);
+  assert_string_equal(jbuf_str(&b) + 1, want);
+  jbuf_free(&b);
+}
+
+static void test_encode_key(void **state)
+{
+  (void)state;
+  expect_key("renders/a b+c/out.mp4", JAN_OK, "renders/a%20b%2Bc/out.mp4");
+  expect_key("a//b", JAN_OK, "a//b");
+  expect_key(".../x/..a/a..", JAN_OK, ".../x/..a/a..");
+  expect_key("%2e%2e/x", JAN_OK, "%252e%252e/x");
+  expect_key("x\x01/y", JAN_OK, "x%01/y");
+  expect_key("a/../b", JAN_EINVAL, "");
+  expect_key("../b", JAN_EINVAL, "");
+  expect_key("./b", JAN_EINVAL, "");
+  expect_key("a/.", JAN_EINVAL, "");
+  expect_key("a/..", JAN_EINVAL, "");
+  expect_key("..", JAN_EINVAL, "");
+  expect_key("", JAN_EINVAL, "");
+}
+
 static void test_escape(void **state)
 {
   char out[NAMES_ESCAPE_BUF], small[8];
@@ -244,6 +271,7 @@ int main(void)
     cmocka_unit_test(test_lambda_names),
     cmocka_unit_test(test_layer_versions),
     cmocka_unit_test(test_encode_segment),
+    cmocka_unit_test(test_encode_key),
     cmocka_unit_test(test_escape),
     cmocka_unit_test(test_guard),
     cmocka_unit_test(test_inventory_dedupe),

@@ -13,7 +13,8 @@
  * - Layer versions: integers 1..INT64_MAX-1 (the JSON parser already
  *   refuses a sign, a fraction, a string or what does not fit).
  * - Object keys, version ids, render ids: opaque bytes, always
- *   percent-encoded (names_encode_segment).
+ *   percent-encoded (names_encode_segment, names_encode_key, and
+ *   wire_query_encode in queries).
  *
  * A valid name is therefore also a safe path segment (no '/', never "."
  * or "..") and, for buckets, a sequence of DNS labels.
@@ -48,6 +49,14 @@ bool names_valid(enum jan_kind kind, const char *name);
  * or empty segments on the wire.  On failure out is unchanged.
  */
 int names_encode_segment(const char *s, struct jbuf *out);
+
+/*
+ * An S3 object key for a URL path: '/' kept as the separator (the form S3
+ * recomputes and signs, see sigv4.h), every other byte as above.  A key
+ * that is empty or has a "." or ".." segment is refused (JAN_EINVAL): it
+ * can only be deleted through DeleteObjects, where it travels in XML.
+ */
+int names_encode_key(const char *key, struct jbuf *out);
 
 /*
  * For logs: s (len bytes) with printable ASCII kept, '\\' doubled, every
