@@ -60,17 +60,17 @@ struct json_object *output_item_json(const struct inv_item *it, int64_t now)
   return o;
 }
 
-/* {"buckets":N,"functions":N,"layers":N}: in-scope names AWS cannot have
- * created (never resources; shared with the socket's status). */
-struct json_object *output_invalid_json(const struct inventory *inv)
+/* {"buckets":N,"functions":N,"layers":N} from counts by enum jan_kind
+ * (the ignored and the invalid names; also the socket's status). */
+struct json_object *output_counts_json(const unsigned long counts[3])
 {
   struct json_object *o = json_object_new_object();
   json_object_object_add(o, "buckets", json_object_new_int64(
-                             (int64_t)inv->invalid[JAN_KIND_BUCKET]));
+                             (int64_t)counts[JAN_KIND_BUCKET]));
   json_object_object_add(o, "functions", json_object_new_int64(
-                             (int64_t)inv->invalid[JAN_KIND_FUNCTION]));
+                             (int64_t)counts[JAN_KIND_FUNCTION]));
   json_object_object_add(o, "layers", json_object_new_int64(
-                             (int64_t)inv->invalid[JAN_KIND_LAYER]));
+                             (int64_t)counts[JAN_KIND_LAYER]));
   return o;
 }
 
@@ -80,7 +80,7 @@ static struct json_object *output_sweep_json_head(
 {
   struct json_object *doc = json_object_new_object();
   struct json_object *regions = json_object_new_array();
-  struct json_object *ignored = json_object_new_object();
+  struct json_object *ignored = output_counts_json(inv->ignored);
   struct json_object *res = json_object_new_array();
   struct json_object *sum = json_object_new_object();
   struct inv_summary s;
@@ -103,13 +103,8 @@ static struct json_object *output_sweep_json_head(
     json_object_array_add(regions, o);
   }
   json_object_object_add(doc, "regions", regions);
-  json_object_object_add(ignored, "buckets", json_object_new_int64(
-                             (int64_t)inv->ignored[JAN_KIND_BUCKET]));
-  json_object_object_add(ignored, "functions", json_object_new_int64(
-                             (int64_t)inv->ignored[JAN_KIND_FUNCTION]));
-  json_object_object_add(ignored, "layers", json_object_new_int64(
-                             (int64_t)inv->ignored[JAN_KIND_LAYER]));
-  json_object_object_add(ignored, "invalid", output_invalid_json(inv));
+  json_object_object_add(ignored, "invalid",
+                         output_counts_json(inv->invalid));
   json_object_object_add(doc, "ignored", ignored);
   json_object_object_add(doc, "resources", res);
   json_object_object_add(sum, "functions",

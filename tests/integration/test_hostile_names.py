@@ -5,6 +5,9 @@ but the fixture's own in-scope resources, no request at all for a hostile
 name, no request path with a dot segment, the kind in that region reported
 incomplete with the right `invalid` count and exit code 1, everything else
 (other kinds, other regions) still handled, no secret in any output."""
+import os
+import subprocess
+import time
 import unittest
 from urllib.parse import unquote
 
@@ -224,6 +227,54 @@ class Hostile(unittest.TestCase):
         self.assertIn("invalid 1 buckets, 1 functions, 0 layers", r.out)
         self.assertIn('"remotion-a/../b"', r.err)
         self.assertEqual(r.err.count('"remotion-UPPER"'), 1)
+
+
+class DaemonStatus(unittest.TestCase):
+    """The daemon's status socket, `--status` and the metrics file show the
+    invalid count of the last sweep."""
+
+    def test_status_and_metrics_show_invalid(self):
+        si = st.StandIn(fixture=fixture())
+        jan = jl.Janitor(si)
+        metrics = os.path.join(jan.dir, "metrics.prom")
+        jan.write_config(aws={"regions": REGIONS, "account_id": jl.ACCOUNT}, policy={"mode": "report"},
+                         daemon={"startup_delay": "0", "interval": "1h", "jitter": "0",
+                                 "metrics_file": metrics})
+        si.faults([lf(["remotion-a/../b", "remotion-a\r\nb"]), ll(["remotion-l.x"])])
+        p = subprocess.Popen([jl.BIN, "-c", jan.conf], env=jl.base_env(), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            sock = os.path.join(jan.dir, "sock")
+            last = None
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                if os.path.exists(sock):
+                    r = jan.run("--status", "--json")
+                    if r.rc == 0 and r.json and r.json.get("last_sweep"):
+                        last = r.json["last_sweep"]
+                        break
+                time.sleep(0.1)
+            self.assertIsNotNone(last, "no sweep finished")
+            self.assertEqual(last["ignored"]["invalid"], {"buckets": 0, "functions": 2, "layers": 1})
+            self.assertEqual(last["exit_code"], 1)
+            self.assertIn("eu-west-1", last["regions_incomplete"])
+            self.assertIn("us-east-1", last["regions_incomplete"])
+            human = jan.run("--status")
+            self.assertIn("invalid names (listing not trusted): 0 buckets, 2 functions, 1 layers", human.out)
+            with open(metrics) as f:
+                text = f.read()
+            self.assertIn('remotion_janitor_invalid_names{type="function"} 2', text)
+            self.assertIn('remotion_janitor_invalid_names{type="layer"} 1', text)
+            self.assertIn('remotion_janitor_invalid_names{type="bucket"} 0', text)
+        finally:
+            p.terminate()
+            out, err = p.communicate(timeout=30)
+            for sec in jl.SECRETS:
+                self.assertNotIn(sec, out + err)
+            self.assertNotIn("\r", err)
+            self.assertIn("\\x0d\\x0a", err)
+            jan.cleanup()
+            si.stop()
 
 
 def make(name):
