@@ -10,9 +10,16 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
+#include <uv.h>
 
+#include "janitor/aws.h"
+#include "janitor/bucket.h"
+#include "janitor/creds.h"
+#include "janitor/http.h"
 #include "janitor/inventory.h"
 #include "janitor/names.h"
+#include "janitor/services.h"
 
 static void test_bucket_valid(void **state)
 {
@@ -263,6 +270,112 @@ static void test_inventory_invalid(void **state)
   inventory_free(&inv);
 }
 
+static void never(void *arg, const struct aws_response *r, void *res)
+{
+  (void)arg;
+  (void)r;
+  (void)res;
+  fail_msg("a refused request called back");
+}
+
+static void bucket_never(void *arg, const struct bucket_outcome *o)
+{
+  (void)arg;
+  (void)o;
+  fail_msg("a refused bucket deletion called back");
+}
+
+/*
+ * The second check, where requests are built: a hostile name is refused
+ * before anything is sent (no call is even counted), with and without an
+ * endpoint override (without one, a bucket name would become a host
+ * name).
+ */
+static void test_requests_refused(void **state)
+{
+  static const char *const endpoints[] = { "http://127.0.0.1:9", NULL };
+  static const char *const bad_buckets[] = {
+    "remotion-a/../remotionlambda-b", "remotion-a@evil.example",
+    "remotion-A", "remotion-a\r\nb", "remotion-a..b",
+  };
+  static const char *const bad_lambda[] = {
+    "remotion-a/../b", "remotion-..", "remotion-a?b", "remotion-a.b",
+  };
+  char key[] = "k";
+  struct wire_object obj = { .key = key };
+  (void)state;
+
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  setenv("AWS_ACCESS_KEY_ID", "AKIDJANITORTEST", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "janitor/test+secret/NOT-A-REAL-KEY/00000",
+         1);
+  for(size_t e = 0; e < JAN_ARRAY_SIZE(endpoints); e++) {
+    uv_loop_t loop;
+    struct http_engine *http;
+    struct creds_chain *creds;
+    struct aws_client *c;
+    struct aws_client_opts ao;
+    struct http_opts ho = { .concurrency = 4, .host_concurrency = 4,
+                            .connect_timeout_ms = 1000,
+                            .request_timeout_ms = 1000,
+                            .max_body = 1u << 20 };
+    struct bucket_job *job = NULL;
+    struct aws_stats st;
+
+    assert_int_equal(uv_loop_init(&loop), 0);
+    assert_int_equal(http_engine_new(&loop, &ho, &http), 0);
+    assert_int_equal(creds_chain_new(&creds), 0);
+    assert_int_equal(creds_chain_add_static(creds, NULL), 0);
+    memset(&ao, 0, sizeof(ao));
+    ao.loop = &loop;
+    ao.http = http;
+    ao.creds = creds;
+    ao.max_attempts = 1;
+    ao.endpoint_url = endpoints[e];
+    assert_int_equal(aws_client_new(&ao, &c), 0);
+
+    for(size_t i = 0; i < JAN_ARRAY_SIZE(bad_buckets); i++) {
+      const char *b = bad_buckets[i];
+      assert_int_equal(s3_get_bucket_location(c, b, never, NULL), JAN_EINVAL);
+      assert_int_equal(s3_list_object_versions(c, "us-east-1", b, NULL, NULL,
+                                               never, NULL), JAN_EINVAL);
+      assert_int_equal(s3_delete_bucket(c, "us-east-1", b, never, NULL),
+                       JAN_EINVAL);
+      assert_int_equal(s3_delete_bucket_website(c, "us-east-1", b, never,
+                                                NULL), JAN_EINVAL);
+      assert_int_equal(s3_delete_objects(c, "us-east-1", b, &obj, 1, never,
+                                         NULL), JAN_EINVAL);
+      assert_int_equal(bucket_delete_start(c, "us-east-1", b, bucket_never,
+                                           NULL, &job), JAN_EINVAL);
+      assert_null(job);
+    }
+    /* A key with a dot segment never goes into a path. */
+    assert_int_equal(s3_delete_object(c, "us-east-1", "remotion-a", "x/../y",
+                                      NULL, never, NULL), JAN_EINVAL);
+    for(size_t i = 0; i < JAN_ARRAY_SIZE(bad_lambda); i++) {
+      const char *n = bad_lambda[i];
+      assert_int_equal(lambda_delete_function(c, "eu-west-1", n, never, NULL),
+                       JAN_EINVAL);
+      assert_int_equal(lambda_delete_layer_version(c, "eu-west-1", n, 1,
+                                                   never, NULL), JAN_EINVAL);
+    }
+    assert_int_equal(lambda_delete_layer_version(c, "eu-west-1", "remotion-l",
+                                                 0, never, NULL), JAN_EINVAL);
+    assert_int_equal(lambda_delete_function(c, "eu-west-1", "other/../x",
+                                            never, NULL), JAN_ESCOPE);
+    aws_client_stats(c, &st);
+    assert_int_equal(st.calls, 0);
+
+    aws_client_free(c);
+    creds_chain_free(creds);
+    http_engine_free(http);
+    while(uv_run(&loop, UV_RUN_DEFAULT))
+      ;
+    assert_int_equal(uv_loop_close(&loop), 0);
+  }
+  curl_global_cleanup();
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -276,6 +389,7 @@ int main(void)
     cmocka_unit_test(test_guard),
     cmocka_unit_test(test_inventory_dedupe),
     cmocka_unit_test(test_inventory_invalid),
+    cmocka_unit_test(test_requests_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
