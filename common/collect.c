@@ -27,6 +27,13 @@ struct collector {
  */
 #define COLLECT_MAX_PAGES 2000
 
+/*
+ * Without lambda:ListLayerVersions, versions are probed one request each up
+ * to the latest number ListLayers gave; a larger number (a hostile or
+ * broken answer could say 2^62) is not probed: that listing is incomplete.
+ */
+#define COLLECT_MAX_PROBED_VERSION 10000
+
 /* One paging chain or one probe: what its callback needs to go on. */
 struct step {
   struct collector *co;
@@ -401,7 +408,13 @@ static void versions_page(void *arg, const struct aws_response *r, void *res)
   struct wire_layer_version_page *p = res;
 
   if(!p) {
-    if(aws_error_is_access_denied(r) && s->version > 0) {
+    if(aws_error_is_access_denied(r) &&
+       s->version > COLLECT_MAX_PROBED_VERSION) {
+      chain_refused(co, s->region, JAN_KIND_LAYER, "GetLayerVersion",
+                    "the latest version number is too large to probe "
+                    "every version");
+    }
+    else if(aws_error_is_access_denied(r) && s->version > 0) {
       jlog_info("inventory", "%s: no lambda:ListLayerVersions; probing "
                 "versions 1..%" PRId64 " with GetLayerVersion", s->region,
                 s->version);

@@ -127,10 +127,13 @@ class Hostile(unittest.TestCase):
     def tearDownClass(cls):
         cls.si.stop()
 
-    def sweep(self, faults, *args, as_json=True):
+    def sweep(self, faults, *args, as_json=True, policy=None):
         si = self.si
-        code, body = si.control("POST", "fixture", fixture())
+        code, body = si.control("POST", "fixture", fixture())     # also resets the users' policies
         self.assertEqual(code, 200, body)
+        if policy is not None:
+            code, body = si.control("POST", "policy", {"policy": policy, "user": "janitor-test"})
+            self.assertEqual(code, 200, body)
         si.control("POST", "reset-log")
         si.faults(faults)
         jan = jl.Janitor(si, aws={"regions": REGIONS, "account_id": jl.ACCOUNT}, policy=POLICY)
@@ -218,6 +221,25 @@ class Hostile(unittest.TestCase):
         for n in hostile_names - {"remotion"}:     # a bare prefix is in every name
             self.assertNotIn(n, r.out)
             self.assertNotIn(n, r.err)
+
+    def test_huge_latest_layer_version_not_probed(self):
+        # Without lambda:ListLayerVersions versions are probed one by one up
+        # to the latest number ListLayers gives: a huge one is not probed.
+        policy = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "lambda:ListLayerVersions", "Resource": "*"}]}
+        r, log = self.sweep([hostile("ListLayers", "eu-west-1", ["remotion-huge"], latest_version=2 ** 62)],
+                            "--dry-run", policy=policy)
+        self.check_wire(log, set())
+        self.assertEqual(r.rc, 1, r.err[-2000:])
+        status = {x["region"]: x for x in r.json["regions"]}
+        self.assertEqual(status["eu-west-1"]["status"], "incomplete")
+        self.assertIn("too large to probe", status["eu-west-1"]["error"])
+        self.assertEqual([e for e in log if e["operation"] == "GetLayerVersion" and e["target"] == "remotion-huge"],
+                         [])
+        # The real layer beside it is still probed (3 versions).
+        self.assertEqual(len([e for e in log if e["operation"] == "GetLayerVersion"
+                              and e["target"] == "remotion-binaries-arm64"]), 3)
 
     def test_summary_line_counts_invalid(self):
         r, log = self.sweep([lf(["remotion-a/../b"]), lb(["remotion-UPPER"])], "--dry-run",

@@ -8,13 +8,14 @@ Parameters:
   versions       raw JSON values added as "Version" of extra items to every
                  matching ListLayerVersions page;
   bucket_region  <BucketRegion> of an injected bucket (default us-east-1);
-  age_days       their creation time (default 400: old enough to delete).
+  age_days       their creation time (default 400: old enough to delete);
+  latest_version the LatestMatchingVersion of an injected layer (default 1).
 For names listed on every page of a listing use "count": -1.
 """
 from . import util
 
 KIND = "hostile_names"
-DEFAULTS = {"names": [], "versions": [], "bucket_region": "us-east-1", "age_days": 400}
+DEFAULTS = {"names": [], "versions": [], "bucket_region": "us-east-1", "age_days": 400, "latest_version": 1}
 
 
 def _fault(ctx):
@@ -66,8 +67,9 @@ def layers(ctx, arn):
     if f is None:
         return []
     t = util.lambda_time(_created(f))
+    v = f.params.get("latest_version", 1)
     return [{"LayerName": n, "LayerArn": arn("layer", n),
-             "LatestMatchingVersion": {"LayerVersionArn": arn("layer", n) + ":1", "Version": 1,
+             "LatestMatchingVersion": {"LayerVersionArn": "%s:%s" % (arn("layer", n), v), "Version": v,
                                        "CreatedDate": t}} for n in _names(f)]
 
 
