@@ -34,6 +34,9 @@ struct collector {
  */
 #define COLLECT_MAX_PROBED_VERSION 10000
 
+/* A server listing invalid names by the thousand does not flood the log. */
+#define COLLECT_MAX_LOGGED_INVALID 100
+
 /* One paging chain or one probe: what its callback needs to go on. */
 struct step {
   struct collector *co;
@@ -116,14 +119,21 @@ static void invalid_name(struct collector *co, const char *region,
 {
   char esc[NAMES_ESCAPE_BUF], msg[512];
 
+  const unsigned long *n = co->inv->invalid;
+  unsigned long total;
+
   if(!inventory_add_invalid(co->inv, kind, region, name))
     return;
   names_escape(name, strlen(name), esc, sizeof(esc));
   snprintf(msg, sizeof(msg), "%s %s: the service listed a %s name AWS "
            "cannot have created: \"%s\"", op, region, scope_kind_name(kind),
            esc);
-  jlog_warn("inventory", "%s; %s listing marked incomplete", msg,
-            scope_kind_name(kind));
+  total = n[0] + n[1] + n[2];
+  if(total <= COLLECT_MAX_LOGGED_INVALID)
+    jlog_warn("inventory", "%s; %s listing marked incomplete", msg,
+              scope_kind_name(kind));
+  else if(total == COLLECT_MAX_LOGGED_INVALID + 1)
+    jlog_warn("inventory", "more invalid names: counted, not logged");
   inventory_mark_incomplete(co->inv, region, kind, msg);
 }
 

@@ -182,7 +182,7 @@ void names_escape(const char *s, size_t len, char *out, size_t outlen)
       e[0] = e[1] = '\\';
       k = 2;
     }
-    else if(c >= 0x20 && c < 0x7f) {
+    else if(c >= 0x20 && c < 0x7f && c != '"') {
       e[0] = (char)c;
       k = 1;
     }

@@ -190,6 +190,8 @@ static void test_escape(void **state)
   memset(lng, 1, sizeof(lng));
   names_escape(lng, sizeof(lng), out, sizeof(out));
   assert_int_equal(strlen(out), NAMES_ESCAPE_MAX * 4 + 3);
+  names_escape("a\"b", 3, out, sizeof(out));
+  assert_string_equal(out, "a\\x22b");
   /* A small buffer is cut at a whole escape, always terminated. */
   names_escape("\x01\x02", 2, small, sizeof(small));
   assert_string_equal(small, "\\x01");

@@ -60,8 +60,9 @@ int names_encode_key(const char *key, struct jbuf *out);
 
 /*
  * For logs: s (len bytes) with printable ASCII kept, '\\' doubled, every
- * other byte as \xNN, cut after NAMES_ESCAPE_MAX input bytes with "..."
- * appended.  out always ends up NUL-terminated (outlen >= 1).
+ * other byte (and '"', so that a quoted name stays one) as \xNN, cut
+ * after NAMES_ESCAPE_MAX input bytes with "..." appended.  out always
+ * ends up NUL-terminated (outlen >= 1).
  */
 #define NAMES_ESCAPE_MAX 80
 #define NAMES_ESCAPE_BUF (NAMES_ESCAPE_MAX * 4 + 4)

@@ -241,6 +241,15 @@ class Hostile(unittest.TestCase):
         self.assertEqual(len([e for e in log if e["operation"] == "GetLayerVersion"
                               and e["target"] == "remotion-binaries-arm64"]), 3)
 
+    def test_many_invalid_names_counted_log_capped(self):
+        names = ["remotion-bad.%d" % i for i in range(150)]
+        r, log = self.sweep([lf(names)], "--dry-run")
+        self.check_wire(log, set(names))
+        self.assertEqual(r.rc, 1, r.err[-2000:])
+        self.assertEqual(r.json["ignored"]["invalid"]["functions"], 150)
+        self.assertEqual(r.err.count("cannot have created"), 100)
+        self.assertEqual(r.err.count("more invalid names: counted, not logged"), 1)
+
     def test_summary_line_counts_invalid(self):
         r, log = self.sweep([lf(["remotion-a/../b"]), lb(["remotion-UPPER"])], "--dry-run",
                             as_json=False)
