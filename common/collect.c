@@ -117,9 +117,8 @@ static struct step *step_new(struct collector *co, const char *region,
 static void invalid_name(struct collector *co, const char *region,
                          enum jan_kind kind, const char *op, const char *name)
 {
-  char esc[NAMES_ESCAPE_BUF], msg[512];
-
   const unsigned long *n = co->inv->invalid;
+  char esc[NAMES_ESCAPE_BUF], msg[512];
   unsigned long total;
 
   if(!inventory_add_invalid(co->inv, kind, region, name))

@@ -3,7 +3,12 @@
 
 #include "janitor/inventory.h"
 
-static void item_clear(struct inv_item *it);
+static void item_clear(struct inv_item *it)
+{
+  free(it->name);
+  free(it->arn);
+  free(it->error);
+}
 
 void inventory_init(struct inventory *inv)
 {
@@ -118,13 +123,6 @@ void inventory_sort(struct inventory *inv)
 {
   if(inv->n)
     qsort(inv->items, inv->n, sizeof(*inv->items), item_cmp);
-}
-
-static void item_clear(struct inv_item *it)
-{
-  free(it->name);
-  free(it->arn);
-  free(it->error);
 }
 
 /* Kind, name, version, then region: the duplicates of one are adjacent. */

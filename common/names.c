@@ -5,7 +5,6 @@
  * Guide.  Lambda: the FunctionName and LayerName patterns of the Lambda
  * API reference ([a-zA-Z0-9-_]+, 64 and 140 characters at most).
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "janitor/err.h"
