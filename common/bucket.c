@@ -438,10 +438,17 @@ static void listed(void *arg, const struct aws_response *r, void *res)
                  ? strdup(p->next_continuation_token) : NULL;
   /* The listing is the critical path: ask for the next page before the
    * batch of this one is built and signed. */
-  if(!p->truncated)
+  if(!p->truncated) {
     j->list_done = 1;
-  else
+  }
+  else {
+    /* When the request cannot be sent (the client is draining on SIGTERM)
+     * list_next() ends the job: hold it across the call, so that pump()
+     * below ends it instead of touching freed memory. */
+    j->inflight++;
     list_next(j);
+    j->inflight--;
+  }
   pump(j);
 }
 
