@@ -108,14 +108,21 @@ static void test_layer_versions(void **state)
   assert_false(names_layer_version_valid(INT64_MAX));
 }
 
-static void expect_encoded(const char *in, const char *want)
+/* enc appends to what is already there (and nothing when it fails). */
+static void expect_enc(int (*enc)(const char *, struct jbuf *),
+                       const char *in, int rc, const char *want)
 {
   struct jbuf b;
   jbuf_init(&b, 4096);
   assert_int_equal(jbuf_addstr(&b, "/p/"), JAN_OK);
-  assert_int_equal(names_encode_segment(in, &b), JAN_OK);
+  assert_int_equal(enc(in, &b), rc);
   assert_string_equal(jbuf_str(&b) + 3, want);
   jbuf_free(&b);
+}
+
+static void expect_encoded(const char *in, const char *want)
+{
+  expect_enc(names_encode_segment, in, JAN_OK, want);
 }
 
 static void test_encode_segment(void **state)
@@ -150,12 +157,7 @@ static void test_encode_segment(void **state)
 
 static void expect_key(const char *in, int rc, const char *want)
 {
-  struct jbuf b;
-  jbuf_init(&b, 4096);
-  assert_int_equal(jbuf_addstr(&b, "/"), JAN_OK);
-  assert_int_equal(names_encode_key(in, &b), rc);
-  assert_string_equal(jbuf_str(&b) + 1, want);
-  jbuf_free(&b);
+  expect_enc(names_encode_key, in, rc, want);
 }
 
 static void test_encode_key(void **state)
@@ -212,27 +214,29 @@ static void test_guard(void **state)
 
 static void test_inventory_dedupe(void **state)
 {
+  static const struct {
+    enum jan_kind kind;
+    const char *region, *name;
+    int64_t version;
+  } listed[] = {
+    { JAN_KIND_FUNCTION, "eu-west-1", "remotion-f", 0 },
+    { JAN_KIND_FUNCTION, "us-east-1", "remotion-f", 0 },  /* another one */
+    { JAN_KIND_FUNCTION, "eu-west-1", "remotion-f", 0 },  /* a duplicate */
+    { JAN_KIND_LAYER, "eu-west-1", "remotion-l", 1 },
+    { JAN_KIND_LAYER, "eu-west-1", "remotion-l", 2 },
+    { JAN_KIND_LAYER, "eu-west-1", "remotion-l", 1 },     /* a duplicate */
+    { JAN_KIND_BUCKET, "eu-west-1", "remotion-b", 0 },
+    { JAN_KIND_BUCKET, "eu-west-1", "remotion-b", 0 },    /* a duplicate */
+  };
   struct inventory inv;
   (void)state;
   inventory_init(&inv);
   assert_int_equal(inventory_add_region(&inv, "eu-west-1"), JAN_OK);
   assert_int_equal(inventory_add_region(&inv, "us-east-1"), JAN_OK);
-  assert_non_null(inventory_add(&inv, JAN_KIND_FUNCTION, "eu-west-1",
-                                "remotion-f", NULL, 0, 1));
-  assert_non_null(inventory_add(&inv, JAN_KIND_FUNCTION, "us-east-1",
-                                "remotion-f", NULL, 0, 1));
-  assert_non_null(inventory_add(&inv, JAN_KIND_FUNCTION, "eu-west-1",
-                                "remotion-f", NULL, 0, 1));
-  assert_non_null(inventory_add(&inv, JAN_KIND_LAYER, "eu-west-1",
-                                "remotion-l", NULL, 1, 1));
-  assert_non_null(inventory_add(&inv, JAN_KIND_LAYER, "eu-west-1",
-                                "remotion-l", NULL, 2, 1));
-  assert_non_null(inventory_add(&inv, JAN_KIND_LAYER, "eu-west-1",
-                                "remotion-l", NULL, 1, 1));
-  assert_non_null(inventory_add(&inv, JAN_KIND_BUCKET, "eu-west-1",
-                                "remotion-b", NULL, 0, 1));
-  assert_non_null(inventory_add(&inv, JAN_KIND_BUCKET, "eu-west-1",
-                                "remotion-b", NULL, 0, 1));
+  for(size_t i = 0; i < JAN_ARRAY_SIZE(listed); i++)
+    assert_non_null(inventory_add(&inv, listed[i].kind, listed[i].region,
+                                  listed[i].name, NULL, listed[i].version,
+                                  1));
   assert_int_equal(inventory_dedupe(&inv), 3);
   assert_int_equal(inv.n, 5);
   assert_false(inv.buckets_incomplete);
