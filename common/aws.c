@@ -13,6 +13,7 @@
 
 #include "janitor/aws.h"
 #include "janitor/log.h"
+#include "janitor/names.h"
 #include "janitor/rng.h"
 #include "janitor/sigv4.h"
 #include "janitor/untrusted.h"
@@ -427,9 +428,24 @@ static int url_authority(const char *base, char *host, size_t hostlen,
   return JAN_OK;
 }
 
+/* "<prefix>/<bucket><path>": the bucket through the one segment encoder
+ * (a valid name comes out unchanged). */
+static int bucket_path(struct jbuf *wpath, const char *prefix,
+                       const char *bucket, const char *path)
+{
+  int rc = jbuf_printf(wpath, "%s/", prefix);
+  if(!rc)
+    rc = names_encode_segment(bucket, wpath);
+  if(!rc)
+    rc = jbuf_addstr(wpath, path);
+  return rc;
+}
+
 /*
  * Where the request goes: url (whole URL), host (Host header) and the
- * canonical wire path that is signed.
+ * canonical wire path that is signed.  aws_send() has already refused a
+ * bucket name S3 could not have created, so a name that goes into the
+ * host name is only [a-z0-9-] (one with a '.' goes path-style).
  */
 static int build_target(struct aws_call *k, struct jbuf *url, char *host,
                         size_t hostlen, struct jbuf *wpath)
@@ -454,7 +470,7 @@ static int build_target(struct aws_call *k, struct jbuf *url, char *host,
       return rc;
     rc = jbuf_addstr(url, base);
     if(!rc && k->svc == AWS_SVC_S3 && k->bucket) {
-      rc = jbuf_printf(wpath, "%s/%s%s", prefix, k->bucket, path);
+      rc = bucket_path(wpath, prefix, k->bucket, path);
     }
     else if(!rc) {
       rc = jbuf_printf(wpath, "%s%s", prefix, *path ? path : "/");
@@ -472,7 +488,7 @@ static int build_target(struct aws_call *k, struct jbuf *url, char *host,
       }
       else {
         snprintf(host, hostlen, "s3.%s.amazonaws.com", k->region);
-        rc = k->bucket ? jbuf_printf(wpath, "/%s%s", k->bucket, path)
+        rc = k->bucket ? bucket_path(wpath, "", k->bucket, path)
                        : jbuf_addstr(wpath, *path ? path : "/");
       }
       break;
@@ -936,6 +952,14 @@ int aws_send(struct aws_client *c, const struct aws_request *req, aws_cb cb,
      (req->service != AWS_SVC_IAM && (!req->region || !*req->region)) ||
      (req->region && strlen(req->region) >= sizeof(k->region)))
     return JAN_EINVAL;
+  /* The last check before a bucket name goes into a host name or a path. */
+  if(req->bucket && !names_bucket_valid(req->bucket)) {
+    char esc[NAMES_ESCAPE_BUF];
+    names_escape(req->bucket, strlen(req->bucket), esc, sizeof(esc));
+    jlog_err("names", "REFUSED to send %s for an invalid bucket name "
+             "\"%s\"; this is a bug, please report it", req->op, esc);
+    return JAN_EINVAL;
+  }
   k = calloc(1, sizeof(*k));
   if(!k)
     return JAN_ENOMEM;

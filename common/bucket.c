@@ -15,7 +15,7 @@
 #include "janitor/bucket.h"
 #include "janitor/lister.h"
 #include "janitor/log.h"
-#include "janitor/scope.h"
+#include "janitor/names.h"
 #include "janitor/services.h"
 
 #define BATCH_MAX 1000
@@ -651,12 +651,11 @@ int bucket_delete_start(struct aws_client *aws, const char *region,
                         struct bucket_job **out)
 {
   struct bucket_job *j;
+  int rc;
 
-  if(!scope_contains(JAN_KIND_BUCKET, bucket)) {
-    jlog_err("scope", "REFUSED to delete a bucket outside the scope (name "
-             "withheld); this is a bug, please report it");
-    return JAN_ESCOPE;
-  }
+  rc = names_guard("a bucket deletion", JAN_KIND_BUCKET, bucket);
+  if(rc)
+    return rc;
   if(strlen(region) >= sizeof(j->region))
     return JAN_EINVAL;
   j = calloc(1, sizeof(*j));

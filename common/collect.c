@@ -5,6 +5,7 @@
 
 #include "janitor/collect.h"
 #include "janitor/log.h"
+#include "janitor/names.h"
 #include "janitor/remotion.h"
 #include "janitor/scope.h"
 #include "janitor/services.h"
@@ -26,6 +27,16 @@ struct collector {
  * memory.
  */
 #define COLLECT_MAX_PAGES 2000
+
+/*
+ * Without lambda:ListLayerVersions, versions are probed one request each up
+ * to the latest number ListLayers gave; a larger number (a hostile or
+ * broken answer could say 2^62) is not probed: that listing is incomplete.
+ */
+#define COLLECT_MAX_PROBED_VERSION 10000
+
+/* A server listing invalid names by the thousand does not flood the log. */
+#define COLLECT_MAX_LOGGED_INVALID 100
 
 /* One paging chain or one probe: what its callback needs to go on. */
 struct step {
@@ -98,10 +109,61 @@ static struct step *step_new(struct collector *co, const char *region,
   return s;
 }
 
+/*
+ * A name with a scope prefix that AWS could not have created (names.h):
+ * never a resource, counted once as invalid, logged once with its bytes
+ * escaped, and the listing that gave it is not trusted: a server that
+ * sends such names is not behaving like AWS.
+ */
+static void invalid_name(struct collector *co, const char *region,
+                         enum jan_kind kind, const char *op, const char *name)
+{
+  const unsigned long *n = co->inv->invalid;
+  char esc[NAMES_ESCAPE_BUF], msg[512];
+  unsigned long total;
+
+  if(!inventory_add_invalid(co->inv, kind, region, name))
+    return;
+  names_escape(name, strlen(name), esc, sizeof(esc));
+  snprintf(msg, sizeof(msg), "%s %s: the service listed a %s name AWS "
+           "cannot have created: \"%s\"", op, region, scope_kind_name(kind),
+           esc);
+  total = n[0] + n[1] + n[2];
+  if(total <= COLLECT_MAX_LOGGED_INVALID)
+    jlog_warn("inventory", "%s; %s listing marked incomplete", msg,
+              scope_kind_name(kind));
+  else if(total == COLLECT_MAX_LOGGED_INVALID + 1)
+    jlog_warn("inventory", "more invalid names: counted, not logged");
+  inventory_mark_incomplete(co->inv, region, kind, msg);
+}
+
+/* In scope and valid: may become a resource.  Out of scope wins: such a
+ * name is only counted as ignored, never named, whatever its bytes. */
+static int name_usable(struct collector *co, const char *region,
+                       enum jan_kind kind, const char *op, const char *name)
+{
+  if(!scope_contains(kind, name)) {
+    co->inv->ignored[kind]++;
+    return 0;
+  }
+  if(!names_valid(kind, name)) {
+    invalid_name(co, region, kind, op, name);
+    return 0;
+  }
+  return 1;
+}
+
 static void collector_unref(struct collector *co)
 {
+  size_t dups;
+
   if(--co->pending)
     return;
+  dups = inventory_dedupe(co->inv);
+  if(dups)
+    jlog_warn("inventory", "%zu listed name%s appeared more than once; each "
+              "resource is counted and handled once", dups,
+              dups == 1 ? "" : "s");
   co->done(co->arg, &co->res);
   free(co);
 }
@@ -223,10 +285,9 @@ static void buckets_page(void *arg, const struct aws_response *r, void *res)
   }
   for(size_t i = 0; i < l->n; i++) {
     const struct wire_bucket *wb = &l->v[i];
-    if(!scope_contains(JAN_KIND_BUCKET, wb->name)) {
-      co->inv->ignored[JAN_KIND_BUCKET]++;
+    if(!name_usable(co, "us-east-1", JAN_KIND_BUCKET, "ListBuckets",
+                    wb->name))
       continue;
-    }
     if(wb->region && *wb->region) {
       add_bucket(co, "ListBuckets", wb->name, wb->region, wb->created);
       continue;
@@ -281,10 +342,9 @@ static void functions_page(void *arg, const struct aws_response *r, void *res)
   for(size_t i = 0; i < p->n; i++) {
     const struct wire_function *f = &p->v[i];
     struct inv_item *it;
-    if(!scope_contains(JAN_KIND_FUNCTION, f->name)) {
-      co->inv->ignored[JAN_KIND_FUNCTION]++;
+    if(!name_usable(co, s->region, JAN_KIND_FUNCTION, "ListFunctions",
+                    f->name))
       continue;
-    }
     /* ListFunctions gives no creation time: LastModified is the closest
      * (a function Remotion deploys is never modified afterwards). */
     it = inventory_add(co->inv, JAN_KIND_FUNCTION, s->region, f->name,
@@ -373,7 +433,13 @@ static void versions_page(void *arg, const struct aws_response *r, void *res)
   struct wire_layer_version_page *p = res;
 
   if(!p) {
-    if(aws_error_is_access_denied(r) && s->version > 0) {
+    if(aws_error_is_access_denied(r) &&
+       s->version > COLLECT_MAX_PROBED_VERSION) {
+      chain_refused(co, s->region, JAN_KIND_LAYER, "GetLayerVersion",
+                    "the latest version number is too large to probe "
+                    "every version");
+    }
+    else if(aws_error_is_access_denied(r) && s->version > 0) {
       jlog_info("inventory", "%s: no lambda:ListLayerVersions; probing "
                 "versions 1..%" PRId64 " with GetLayerVersion", s->region,
                 s->version);
@@ -419,10 +485,8 @@ static void layers_page(void *arg, const struct aws_response *r, void *res)
   for(size_t i = 0; i < p->n; i++) {
     const struct wire_layer *l = &p->v[i];
     struct step *v;
-    if(!scope_contains(JAN_KIND_LAYER, l->name)) {
-      co->inv->ignored[JAN_KIND_LAYER]++;
+    if(!name_usable(co, s->region, JAN_KIND_LAYER, "ListLayers", l->name))
       continue;
-    }
     v = step_new(co, s->region, l->name);
     if(v) {
       v->version = l->latest_version;   /* for the probing fallback */

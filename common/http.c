@@ -361,8 +361,11 @@ static int xfer_setup(struct http_engine *e, struct http_xfer *x, CURL *easy)
 
   SETOPT(CURLOPT_PRIVATE, x);
   SETOPT(CURLOPT_URL, x->url);
-  /* The path is sent exactly as signed: curl must not squash "/./" or
-   * "/../" (legal in S3 keys) into another key's path. */
+  /* The path is sent exactly as signed: curl must not rewrite it after
+   * signing.  No dot segment can reach it (every name from a server is
+   * validated and percent-encoded, and an object key with a "." or ".."
+   * segment never goes into a path: names.h), so with or without this
+   * no "/../" is ever resolved into another resource's path. */
   SETOPT(CURLOPT_PATH_AS_IS, 1L);
   SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
   SETOPT(CURLOPT_SHARE, e->share);

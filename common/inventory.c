@@ -5,6 +5,13 @@
 
 #include "janitor/inventory.h"
 
+static void item_clear(struct inv_item *it)
+{
+  free(it->name);
+  free(it->arn);
+  free(it->error);
+}
+
 void inventory_init(struct inventory *inv)
 {
   memset(inv, 0, sizeof(*inv));
@@ -12,13 +19,13 @@ void inventory_init(struct inventory *inv)
 
 void inventory_free(struct inventory *inv)
 {
-  for(size_t i = 0; i < inv->n; i++) {
-    free(inv->items[i].name);
-    free(inv->items[i].arn);
-    free(inv->items[i].error);
-  }
+  for(size_t i = 0; i < inv->n; i++)
+    item_clear(&inv->items[i]);
   for(size_t i = 0; i < inv->nregions; i++)
     free(inv->regions[i].error);
+  for(size_t i = 0; i < inv->ninvalid; i++)
+    free(inv->invalid_names[i].name);
+  free(inv->invalid_names);
   free(inv->items);
   free(inv->caller_arn);
   free(inv->buckets_error);
@@ -139,6 +146,83 @@ void inventory_sort(struct inventory *inv)
 {
   if(inv->n)
     qsort(inv->items, inv->n, sizeof(*inv->items), item_cmp);
+}
+
+/* Kind, name, version, then region: the duplicates of one are adjacent. */
+static int dup_cmp(const void *a, const void *b)
+{
+  const struct inv_item *x = a, *y = b;
+  int c;
+  if(x->kind != y->kind)
+    return (int)x->kind - (int)y->kind;
+  c = strcmp(x->name, y->name);
+  if(c)
+    return c;
+  if(x->version != y->version)
+    return x->version < y->version ? -1 : 1;
+  return strcmp(x->region, y->region);
+}
+
+static int same_resource(const struct inv_item *x, const struct inv_item *y)
+{
+  return x->kind == y->kind && !strcmp(x->name, y->name) &&
+         x->version == y->version &&
+         (x->kind == JAN_KIND_BUCKET || !strcmp(x->region, y->region));
+}
+
+size_t inventory_dedupe(struct inventory *inv)
+{
+  size_t w = 0, dropped = 0;
+
+  if(inv->n)
+    qsort(inv->items, inv->n, sizeof(*inv->items), dup_cmp);
+  for(size_t i = 0; i < inv->n; i++) {
+    struct inv_item *it = &inv->items[i];
+    if(w && same_resource(&inv->items[w - 1], it)) {
+      if(strcmp(inv->items[w - 1].region, it->region)) {
+        const char *msg = "ListBuckets: the service listed one bucket in "
+                          "two regions";
+        inventory_mark_incomplete(inv, inv->items[w - 1].region,
+                                  JAN_KIND_BUCKET, msg);
+        inventory_mark_incomplete(inv, it->region, JAN_KIND_BUCKET, msg);
+      }
+      item_clear(it);
+      dropped++;
+      continue;
+    }
+    inv->items[w++] = *it;
+  }
+  inv->n = w;
+  inventory_sort(inv);
+  return dropped;
+}
+
+int inventory_add_invalid(struct inventory *inv, enum jan_kind kind,
+                          const char *region, const char *name)
+{
+  struct inv_invalid *v;
+
+  for(size_t i = 0; i < inv->ninvalid; i++) {
+    v = &inv->invalid_names[i];
+    if(v->kind == kind && !strcmp(v->name, name) &&
+       (kind == JAN_KIND_BUCKET || !strcmp(v->region, region)))
+      return 0;
+  }
+  inv->invalid[kind]++;
+  if(inv->ninvalid >= INV_MAX_INVALID || strlen(region) >= sizeof(v->region))
+    return 1;
+  v = realloc(inv->invalid_names,
+              (inv->ninvalid + 1) * sizeof(*inv->invalid_names));
+  if(!v)
+    return 1;
+  inv->invalid_names = v;
+  v = &v[inv->ninvalid];
+  v->kind = kind;
+  strcpy(v->region, region);
+  if(!(v->name = strdup(name)))
+    return 1;
+  inv->ninvalid++;
+  return 1;
 }
 
 const char *inv_status_name(enum inv_status s)

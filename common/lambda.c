@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "janitor/log.h"
-#include "janitor/scope.h"
+#include "janitor/names.h"
 #include "janitor/services.h"
 
 /*
@@ -45,14 +45,11 @@
   (LAMBDA_PAGE_ITEMS * LAMBDA_LAYER_MAX + LAMBDA_PAGE_SLACK)
 #define LAMBDA_GET_LAYER_VERSION_MAX_BODY (32u * 1024 + LAMBDA_PAGE_SLACK)
 
-/* The second scope check, where modifying requests are built. */
+/* The second check, where modifying requests are built: in scope and a
+ * name Lambda could have created. */
 static int guard(const char *op, enum jan_kind kind, const char *name)
 {
-  if(scope_contains(kind, name))
-    return JAN_OK;
-  jlog_err("scope", "REFUSED to build %s for a name outside the scope "
-           "(name withheld); this is a bug, please report it", op);
-  return JAN_ESCOPE;
+  return names_guard(op, kind, name);
 }
 
 static int parse_functions(const char *b, size_t n, void *out)
@@ -110,7 +107,7 @@ static int name_path(struct jbuf *p, const char *prefix, const char *name,
 {
   int rc = jbuf_addstr(p, prefix);
   if(!rc)
-    rc = wire_query_encode(name, p);
+    rc = names_encode_segment(name, p);
   if(!rc && suffix)
     rc = jbuf_addstr(p, suffix);
   return rc;
@@ -223,6 +220,8 @@ int lambda_delete_layer_version(struct aws_client *c, const char *region,
   int rc = guard("DeleteLayerVersion", JAN_KIND_LAYER, layer);
   if(rc)
     return rc;
+  if(!names_layer_version_valid(version))
+    return JAN_EINVAL;
   jbuf_init(&p, 4096);
   snprintf(suffix, sizeof(suffix), "/versions/%" PRId64, version);
   rc = name_path(&p, "/2018-10-31/layers/", layer, suffix);

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "janitor/log.h"
-#include "janitor/scope.h"
+#include "janitor/names.h"
 #include "janitor/services.h"
 
 /*
@@ -26,15 +26,11 @@
 #define S3_BUCKETS_MAX_BODY \
   (S3_PAGE_ITEMS * S3_BUCKET_ENTRY_MAX + S3_PAGE_SLACK)
 
-/* The second scope check: nothing that modifies is built for a bucket
- * outside the scope. */
+/* The second check: nothing that modifies is built for a bucket outside
+ * the scope or with a name S3 could not have created. */
 static int guard(const char *op, const char *bucket)
 {
-  if(scope_contains(JAN_KIND_BUCKET, bucket))
-    return JAN_OK;
-  jlog_err("scope", "REFUSED to build %s for a bucket outside the scope "
-           "(name withheld); this is a bug, please report it", op);
-  return JAN_ESCOPE;
+  return names_guard(op, JAN_KIND_BUCKET, bucket);
 }
 
 static int parse_bucket_list(const char *b, size_t n, void *out)
@@ -212,9 +208,11 @@ int s3_delete_object(struct aws_client *c, const char *region,
     return rc;
   jbuf_init(&path, 8192);
   jbuf_init(&q, 4096);
+  /* '/' stays the separator (S3's canonical form); a key with a "." or
+   * ".." segment is refused, so no key can read as another path. */
   rc = jbuf_addc(&path, '/');
   if(!rc)
-    rc = wire_uri_encode_key(key, &path);
+    rc = names_encode_key(key, &path);
   if(!rc && version_id) {
     rc = jbuf_addstr(&q, "versionId=");
     if(!rc)

@@ -8,6 +8,7 @@
 
 #include "janitor/buf.h"
 #include "janitor/err.h"
+#include "janitor/sigv4.h"
 #include "janitor/wire.h"
 #include "wire_int.h"
 
@@ -561,33 +562,13 @@ int wire_s3_build_delete_body(const struct wire_object *objs, size_t n,
   return rc;
 }
 
-/* ---- Percent-encoding ---- */
+/* ---- Percent-encoding: SigV4's encoder, the one the signer uses ---- */
 
 static int pct_encode(const char *s, int keep_slash, struct jbuf *out)
 {
-  static const char hex[] = "0123456789ABCDEF";
-  size_t start = out->len;
-  int rc = JAN_OK;
-
   if(!s)
     return JAN_EINVAL;
-  for(; *s && !rc; s++) {
-    unsigned char c = (unsigned char)*s;
-    if((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-       (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-       c == '~' || (keep_slash && c == '/')) {
-      rc = jbuf_addc(out, (char)c);
-    }
-    else {
-      char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
-      rc = jbuf_add(out, esc, 3);
-    }
-  }
-  if(rc && out->ptr) {
-    out->len = start;
-    out->ptr[start] = '\0';
-  }
-  return rc;
+  return sigv4_uri_encode(s, strlen(s), keep_slash, out);
 }
 
 int wire_uri_encode_key(const char *key, struct jbuf *out)

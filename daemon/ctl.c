@@ -930,6 +930,15 @@ static void print_human(FILE *f, struct json_object *o)
             (long long)get_int(ls, "refused"));
   }
   {
+    struct json_object *inv = get_obj(get_obj(ls, "ignored"), "invalid");
+    int64_t b = get_int(inv, "buckets"), fn = get_int(inv, "functions"),
+            l = get_int(inv, "layers");
+    if(b || fn || l)
+      fprintf(f, "            invalid names (listing not trusted): %lld "
+              "buckets, %lld functions, %lld layers\n", (long long)b,
+              (long long)fn, (long long)l);
+  }
+  {
     struct json_object *a;
     size_t ninc = 0, ndis = 0;
     if(json_object_object_get_ex(ls, "regions_incomplete", &a) &&

@@ -275,6 +275,14 @@ int metrics_format(struct jbuf *out, const struct inventory *inv,
                         "which the bucket listing was incomplete.");
   rc = rc ? rc : jbuf_printf(out, "remotion_janitor_buckets_incomplete_sweeps "
                              "%u\n", c->buckets_incomplete);
+  rc = rc ? rc : header(out, "remotion_janitor_invalid_names", "gauge",
+                        "In-scope names in the last sweep's listings that "
+                        "AWS cannot have created, by type (never "
+                        "resources; the listing is incomplete).");
+  for(size_t k = 0; k < 3 && !rc; k++)
+    rc = jbuf_printf(out, "remotion_janitor_invalid_names{type=\"%s\"} %lu\n",
+                     scope_kind_name(kinds[k]),
+                     inv->invalid[kinds[k]]);
   return rc ? JAN_ETOOBIG : JAN_OK;
 }
 

@@ -60,13 +60,27 @@ struct json_object *output_item_json(const struct inv_item *it, int64_t now)
   return o;
 }
 
+/* {"buckets":N,"functions":N,"layers":N} from counts by enum jan_kind
+ * (the ignored and the invalid names; also the socket's status). */
+struct json_object *output_counts_json(const unsigned long counts[3])
+{
+  struct json_object *o = json_object_new_object();
+  json_object_object_add(o, "buckets", json_object_new_int64(
+                             (int64_t)counts[JAN_KIND_BUCKET]));
+  json_object_object_add(o, "functions", json_object_new_int64(
+                             (int64_t)counts[JAN_KIND_FUNCTION]));
+  json_object_object_add(o, "layers", json_object_new_int64(
+                             (int64_t)counts[JAN_KIND_LAYER]));
+  return o;
+}
+
 /* Everything but the resources, which stay an empty array. */
 static struct json_object *output_sweep_json_head(
     const struct inventory *inv, enum jan_mode mode)
 {
   struct json_object *doc = json_object_new_object();
   struct json_object *regions = json_object_new_array();
-  struct json_object *ignored = json_object_new_object();
+  struct json_object *ignored = output_counts_json(inv->ignored);
   struct json_object *res = json_object_new_array();
   struct json_object *sum = json_object_new_object();
   struct inv_summary s;
@@ -89,12 +103,8 @@ static struct json_object *output_sweep_json_head(
     json_object_array_add(regions, o);
   }
   json_object_object_add(doc, "regions", regions);
-  json_object_object_add(ignored, "buckets", json_object_new_int64(
-                             (int64_t)inv->ignored[JAN_KIND_BUCKET]));
-  json_object_object_add(ignored, "functions", json_object_new_int64(
-                             (int64_t)inv->ignored[JAN_KIND_FUNCTION]));
-  json_object_object_add(ignored, "layers", json_object_new_int64(
-                             (int64_t)inv->ignored[JAN_KIND_LAYER]));
+  json_object_object_add(ignored, "invalid",
+                         output_counts_json(inv->invalid));
   json_object_object_add(doc, "ignored", ignored);
   json_object_object_add(doc, "resources", res);
   json_object_object_add(sum, "functions",
@@ -296,12 +306,15 @@ void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,
   fprintf(f, "%s: %zu regions ok, %zu incomplete, %zu disabled; "
           "%zu functions, %zu layer versions, %zu buckets; "
           "%zu candidates, %zu deleted, %zu failed, %zu refused; "
-          "ignored %lu buckets, %lu functions, %lu layers\n",
+          "ignored %lu buckets, %lu functions, %lu layers; "
+          "invalid %lu buckets, %lu functions, %lu layers\n",
           mode == JAN_MODE_DELETE ? "delete" : "report",
           s.regions_ok, s.regions_incomplete, s.regions_disabled,
           s.functions, s.layer_versions, s.buckets, s.candidates, s.deleted,
           s.failed, s.refused, inv->ignored[JAN_KIND_BUCKET],
-          inv->ignored[JAN_KIND_FUNCTION], inv->ignored[JAN_KIND_LAYER]);
+          inv->ignored[JAN_KIND_FUNCTION], inv->ignored[JAN_KIND_LAYER],
+          inv->invalid[JAN_KIND_BUCKET], inv->invalid[JAN_KIND_FUNCTION],
+          inv->invalid[JAN_KIND_LAYER]);
 }
 
 void output_error_json(FILE *f, const char *msg, int code)

@@ -10,6 +10,9 @@
 
 /* One resource as in SPEC section 7 (caller owns the object). */
 struct json_object *output_item_json(const struct inv_item *it, int64_t now);
+/* {"buckets":N,"functions":N,"layers":N} from counts by enum jan_kind
+ * (inventory.ignored, inventory.invalid); caller owns. */
+struct json_object *output_counts_json(const unsigned long counts[3]);
 /* The whole --sweep --json document (caller owns). */
 struct json_object *output_sweep_json(const struct inventory *inv,
                                       enum jan_mode mode, int64_t now);

@@ -615,6 +615,7 @@ static struct json_object *last_sweep_json(const struct run *run)
                          INT64(inv->ignored[JAN_KIND_FUNCTION]));
   json_object_object_add(ign, "layers", INT64(inv->ignored[JAN_KIND_LAYER]));
   json_object_object_add(ign, "buckets", INT64(inv->ignored[JAN_KIND_BUCKET]));
+  json_object_object_add(ign, "invalid", output_counts_json(inv->invalid));
   json_object_object_add(o, "ignored", ign);
   json_object_object_add(o, "candidates", INT64(s.candidates));
   json_object_object_add(o, "deleted", INT64(s.deleted));

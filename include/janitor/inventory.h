@@ -39,6 +39,14 @@ struct inv_item {
   char *error;                  /* or NULL */
 };
 
+/* A name a listing gave that fails names_valid(): never a resource. */
+struct inv_invalid {
+  enum jan_kind kind;
+  char region[32];
+  char *name;
+};
+#define INV_MAX_INVALID 1000
+
 struct inv_region {
   char name[32];
   enum inv_status status;
@@ -55,6 +63,10 @@ struct inventory {
   struct inv_item *items;
   size_t n, cap;
   unsigned long ignored[3];     /* by enum jan_kind */
+  unsigned long invalid[3];     /* distinct in-scope names AWS could not
+                                   have created (names.h), by kind */
+  struct inv_invalid *invalid_names;  /* the first INV_MAX_INVALID */
+  size_t ninvalid;
   int buckets_incomplete;       /* the bucket listing failed somewhere */
   char *buckets_error;
 };
@@ -76,6 +88,20 @@ void inventory_mark_incomplete(struct inventory *inv, const char *region,
 int inventory_kind_incomplete(const struct inventory *inv, const char *region,
                               enum jan_kind kind);
 void inventory_sort(struct inventory *inv);
+/*
+ * Count an invalid name once: 1 when it is new (the caller logs it), 0
+ * when already counted (buckets by name, others by region and name).
+ * Past INV_MAX_INVALID distinct names every further one counts as new.
+ */
+int inventory_add_invalid(struct inventory *inv, enum jan_kind kind,
+                          const char *region, const char *name);
+/*
+ * One item per resource: a name listed twice (across pages, or in two
+ * answers) is kept once (buckets by name, others by region, name and
+ * version); a bucket listed in two regions makes the bucket listing
+ * incomplete.  Sorts; returns how many duplicates were dropped.
+ */
+size_t inventory_dedupe(struct inventory *inv);
 
 const char *inv_status_name(enum inv_status s);
 const char *inv_decision_name(enum inv_decision d);

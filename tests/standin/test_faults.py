@@ -380,5 +380,43 @@ class TestLog(unittest.TestCase):
         self.assertEqual(lines[0]["error"], "Throttling")
 
 
+class TestHostileNames(FaultCase):
+    """Names no AWS service would list, injected at serialisation time."""
+
+    def test_functions_layers_versions(self):
+        SI.faults([{"kind": "hostile_names", "service": "lambda", "operation": "ListFunctions",
+                    "region": "eu-west-1", "names": ["remotion-a/../b", "remotion-a\r\n"]},
+                   {"kind": "hostile_names", "service": "lambda", "operation": "ListLayers",
+                    "names": ["remotion-l.x"], "latest_version": 7},
+                   {"kind": "hostile_names", "service": "lambda", "operation": "ListLayerVersions",
+                    "versions": [-1, "2"]}])
+        st, _, body = lam_list()
+        names = [f["FunctionName"] for f in json.loads(body)["Functions"]]
+        self.assertEqual(st, 200)
+        self.assertEqual(names[-2:], ["remotion-a/../b", "remotion-a\r\n"])
+        self.assertEqual(len(names), 7)
+        st, _, body = lam_list()          # count 1: the next page is clean
+        self.assertEqual(len(json.loads(body)["Functions"]), 5)
+        st, _, body = signed_request(SI, "lambda", "eu-west-1", "GET", "/2018-10-31/layers")
+        layer = json.loads(body)["Layers"][-1]
+        self.assertEqual((layer["LayerName"], layer["LatestMatchingVersion"]["Version"]), ("remotion-l.x", 7))
+        st, _, body = signed_request(SI, "lambda", "eu-west-1", "GET",
+                                     "/2018-10-31/layers/remotion-binaries-arm64/versions")
+        self.assertEqual([v["Version"] for v in json.loads(body)["LayerVersions"]][-2:], [-1, "2"])
+        # Nothing was created: the names exist only in the answers.
+        self.assertNotIn("remotion-a/../b", [f["name"] for f in SI.state()["functions"]])
+
+    def test_buckets_and_duplicates(self):
+        SI.faults([{"kind": "hostile_names", "service": "s3", "operation": "ListBuckets", "count": -1,
+                    "names": ["remotion-a/../" + B_US, "remotion-a\rb", B_US], "bucket_region": "eu-west-1"}])
+        for _ in range(2):
+            st, _, body = signed_request(SI, "s3", "us-east-1", "GET", "/", "max-buckets=1000")
+            self.assertEqual(st, 200)
+            self.assertIn(("<Name>remotion-a/../%s</Name>" % B_US).encode(), body)
+            self.assertIn(b"<Name>remotion-a&#13;b</Name>", body)
+            self.assertEqual(body.count(("<Name>%s</Name>" % B_US).encode()), 2)
+            self.assertIn(b"<BucketRegion>eu-west-1</BucketRegion>", body)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2, warnings="ignore")

@@ -12,6 +12,7 @@ seeded generator.  See README.md for the kinds and their parameters.
 import random
 import threading
 
+from . import hostile_names
 from .util import glob_match
 
 KINDS = {
@@ -36,6 +37,7 @@ KINDS = {
     "foreign_redirect": ({"bucket_region": "us-east-1.attacker.example", "status": 301}, True),
     "echo_request": ({"status": 403}, False),
     "big_page": ({"bytes": 0}, True),
+    "hostile_names": (dict(hostile_names.DEFAULTS), True),
 }
 # At most one of these shapes a response.
 EXCLUSIVE = ("error", "throttle", "error200", "malformed", "reset", "truncate", "echo_request")

@@ -4,7 +4,7 @@ import base64
 import re
 from urllib.parse import unquote
 
-from . import util
+from . import hostile_names, util
 from .wire import Resp, json_resp, lambda_error
 
 MODIFYING = {"DeleteFunction", "DeleteLayerVersion"}
@@ -139,8 +139,10 @@ def op_ListFunctions(ctx, srv, reg):
     names = reg.function_names.items[start:start + size]
     more = start + size < len(reg.function_names)
     ctx.listed = [("function", reg.name, n) for n in names]
-    return _finish_page(ctx, {}, "Functions", [_fn_config(st, reg.functions[n]) for n in names],
-                        names[-1] if names else None, more, "F")
+    items = [_fn_config(st, reg.functions[n]) for n in names]
+    items += hostile_names.functions(ctx, lambda kind, n: _arn(st, reg.name, kind, n),
+                               lambda n: _fn_config(st, reg.functions[n]) if n in reg.functions else None)
+    return _finish_page(ctx, {}, "Functions", items, names[-1] if names else None, more, "F")
 
 
 def _not_found_fn(ctx, st):
@@ -191,6 +193,7 @@ def op_ListLayers(ctx, srv, reg):
         out.append({"LayerName": n, "LayerArn": _arn(st, reg.name, "layer", n),
                     "LatestMatchingVersion": _lv(st, ly, latest)})
     ctx.listed = [("layer_version", reg.name, n, reg.layers[n].latest().version) for n in names]
+    out += hostile_names.layers(ctx, lambda kind, n: _arn(st, reg.name, kind, n))
     return _finish_page(ctx, {}, "Layers", out, names[-1] if names else None, more, "L")
 
 
@@ -224,8 +227,9 @@ def op_ListLayerVersions(ctx, srv, reg):
     nums = vs.items[start:start + size]
     more = start + size < len(vs)
     ctx.listed = [("layer_version", reg.name, ctx.target, n) for n in nums]
-    return _finish_page(ctx, {}, "LayerVersions", [_lv(st, ly, ly.versions[n]) for n in nums],
-                        str(nums[-1]) if nums else None, more, "V")
+    items = [_lv(st, ly, ly.versions[n]) for n in nums]
+    items += hostile_names.layer_versions(ctx, _arn(st, reg.name, "layer", ctx.target))
+    return _finish_page(ctx, {}, "LayerVersions", items, str(nums[-1]) if nums else None, more, "V")
 
 
 def _version_num(ctx):

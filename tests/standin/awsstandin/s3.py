@@ -4,7 +4,7 @@ from urllib.parse import unquote, quote_plus
 
 import re
 
-from . import hostile, util
+from . import hostile, hostile_names, util
 from .auth import check_body_checksum
 from .util import xml_el, S3_NS
 from .wire import Resp, xml_resp, s3_error
@@ -178,6 +178,7 @@ def op_ListBuckets(ctx, srv, _b):
             xml_el("Name", b.name), xml_el("CreationDate", util.iso_s3(b.created)),
             xml_el("BucketRegion", str(bad.params.get("value")) if bad is not None and bad.item_matches(b.name)
                    else b.region) if with_region else ""))
+    parts.append(hostile_names.bucket_xml(ctx, with_region))
     parts.append("</Buckets>")
     if truncated:
         parts.append(xml_el("ContinuationToken", util.make_marker("B", last)))
