@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "janitor/aws.h"
+#include "janitor/aws_decide.h"
 #include "janitor/log.h"
 #include "janitor/names.h"
 #include "janitor/rng.h"
@@ -24,7 +25,6 @@
 #define AWS_DEFAULT_MAX_BODY   (1024u * 1024)
 #define AWS_MAX_BACKOFF_MS     20000u
 #define AWS_MAX_RETRY_AFTER_MS 60000u
-#define AWS_SKEW_LIMIT_S       240
 /* Where the global calls (ListBuckets, GetBucketLocation, IAM) are signed. */
 #define AWS_GLOBAL_REGION      "us-east-1"
 /* The SDKs' retry quota: 500 tokens, 5 per retry, 10 per timeout retry. */
@@ -113,70 +113,37 @@ int64_t aws_client_now(const struct aws_client *c)
 
 int aws_code_is_throttle(const char *code)
 {
-  static const char *const t[] = {
-    "Throttling", "ThrottlingException", "ThrottledException",
-    "RequestThrottledException", "TooManyRequestsException",
-    "ProvisionedThroughputExceededException", "TransactionInProgressException",
-    "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException",
-    "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
-    "EC2ThrottledException"
-  };
-  if(!code || !*code)
-    return 0;
-  for(size_t i = 0; i < JAN_ARRAY_SIZE(t); i++)
-    if(!strcmp(code, t[i]))
-      return 1;
-  return 0;
-}
-
-static int code_is_transient(const char *code)
-{
-  static const char *const t[] = {
-    "RequestTimeout", "RequestTimeoutException", "InternalError",
-    "InternalFailure", "ServiceUnavailable", "ServiceException"
-  };
-  for(size_t i = 0; i < JAN_ARRAY_SIZE(t); i++)
-    if(!strcmp(code, t[i]))
-      return 1;
-  return 0;
+  return (aws_code_class(code) & AWS_CODE_THROTTLE) != 0;
 }
 
 int aws_is_retryable(const struct aws_response *r)
 {
-  if(r->err == JAN_EHTTP || r->err == JAN_ETIMEDOUT)
-    return 1;
-  if(r->err != JAN_EAWS && r->err != JAN_EPARSE)
-    return 0;
-  if(r->err == JAN_EPARSE)
-    return 1;
-  if(r->status == 500 || r->status == 502 || r->status == 503 ||
-     r->status == 504 || r->status == 429)
-    return 1;
-  return aws_code_is_throttle(r->e.code) || code_is_transient(r->e.code);
+  struct aws_answer a = {
+    .err = r->err, .status = r->status, .code = r->e.code, .region = "",
+    .region_hint = "", .attempt = 1, .max_attempts = 2,
+    .redirected = 1, .skew_fixed = 1, .creds_renewed = 1
+  };
+  return aws_decide(&a) == AWS_STEP_RETRY;
 }
 
 int aws_error_is_region_disabled(const struct aws_response *r)
 {
   return r->err == JAN_EAWS &&
-         (!strcmp(r->e.code, "UnrecognizedClientException") ||
-          !strcmp(r->e.code, "InvalidClientTokenId") ||
-          !strcmp(r->e.code, "OptInRequired"));
+         (aws_code_class(r->e.code) & AWS_CODE_DISABLED);
 }
 
 int aws_error_is_access_denied(const struct aws_response *r)
 {
   return r->err == JAN_EAWS &&
-         (!strcmp(r->e.code, "AccessDenied") ||
-          !strcmp(r->e.code, "AccessDeniedException") ||
+         ((aws_code_class(r->e.code) & AWS_CODE_DENIED) ||
           (r->status == 403 && !r->e.code[0]));
 }
 
 int aws_error_is_not_found(const struct aws_response *r)
 {
   return r->err == JAN_EAWS &&
-         (r->status == 404 || !strcmp(r->e.code, "NoSuchBucket") ||
-          !strcmp(r->e.code, "ResourceNotFoundException") ||
-          !strcmp(r->e.code, "NoSuchKey"));
+         (r->status == 404 || (aws_code_class(r->e.code) &
+                               AWS_CODE_NOT_FOUND));
 }
 
 void aws_describe_error(const struct aws_response *r, const char *op,
@@ -757,10 +724,12 @@ static void http_done(void *arg, struct http_response *hr)
 {
   struct aws_call *k = arg;
   struct aws_client *c = k->c;
-  char val[128];
+  char val[128], hint[128] = "";
+  const char *refused = NULL;     /* why hint may not be followed */
   int64_t server_time = 0;
   int have_date = 0, timeout = 0;
   uint64_t retry_after_ms = 0;
+  enum aws_step step;
 
   k->xfer = NULL;
   /* -vv: every attempt, never a header value or a body. */
@@ -830,76 +799,6 @@ static void http_done(void *arg, struct http_response *hr)
 
   k->resp.err = JAN_EAWS;
   fill_error(k, hr->status);
-
-  /*
-   * A skewed clock: measure the offset from Date and sign again.  What
-   * counts is how far this attempt's own signing time was from the
-   * server's clock (another call may have corrected the offset meanwhile).
-   */
-  if(!k->skew_fixed && have_date &&
-     (!strcmp(k->resp.e.code, "RequestTimeTooSkewed") ||
-      !strcmp(k->resp.e.code, "RequestExpired") ||
-      !strcmp(k->resp.e.code, "InvalidSignatureException") ||
-      !strcmp(k->resp.e.code, "SignatureDoesNotMatch") ||
-      !strcmp(k->resp.e.code, "AuthFailure"))) {
-    int64_t off = server_time - (int64_t)time(NULL);
-    int64_t delta = server_time - k->signed_at;
-    if(delta > AWS_SKEW_LIMIT_S || delta < -AWS_SKEW_LIMIT_S) {
-      int64_t change = off - c->clock_offset;
-      if(change > AWS_SKEW_LIMIT_S || change < -AWS_SKEW_LIMIT_S) {
-        jlog_warn("aws", "clock skew of %lld s measured from %s's Date "
-                  "header; correcting", (long long)off, svc_name[k->svc]);
-        c->clock_offset = off;
-        c->st.skew_fixes++;
-      }
-      k->skew_fixed = 1;
-      attempt_start(k);
-      return;
-    }
-  }
-
-  /* S3 told us where the bucket lives: follow once. */
-  if(k->svc == AWS_SVC_S3 && !k->redirected &&
-     !(k->flags & AWS_REQ_NO_REDIRECT) &&
-     (hr->status == 301 || hr->status == 307 || hr->status == 400)) {
-    const char *reg = "", *why;
-    if(resp_header(&k->resp, "x-amz-bucket-region", val, sizeof(val)))
-      reg = val;                  /* cut at 127 bytes: then not a region */
-    else if(k->resp.e.region[0])
-      reg = k->resp.e.region;     /* sanitised: changed text is no region */
-    else if(k->resp.e.bucket_region[0])
-      reg = k->resp.e.bucket_region;
-    if(reg[0] && strcmp(reg, k->region) != 0 &&
-       (why = region_refusal(c, reg)) != NULL) {
-      /* Not followed, not retried: the answer itself is refused. */
-      untrusted_region_refusal(k->resp.errmsg, sizeof(k->resp.errmsg),
-                               "refused to follow the answer to", reg, why);
-      jlog_warn("aws", "%s %s: %s", k->op, k->region, k->resp.errmsg);
-      call_finish(k, JAN_EAWS);
-      return;
-    }
-    if(reg[0] && strcmp(reg, k->region) != 0) {
-      jlog_debug("aws", "%s: bucket %s is in %s, not %s; retrying there",
-                 k->op, k->bucket ? k->bucket : "-", reg, k->region);
-      copy_str(k->region, sizeof(k->region), reg);
-      k->redirected = 1;
-      c->st.redirects++;
-      attempt_start(k);
-      return;
-    }
-  }
-
-  /* Expired temporary credentials: fetch new ones once. */
-  if(!k->creds_renewed &&
-     (!strcmp(k->resp.e.code, "ExpiredToken") ||
-      !strcmp(k->resp.e.code, "ExpiredTokenException") ||
-      !strcmp(k->resp.e.code, "TokenRefreshRequired"))) {
-    k->creds_renewed = 1;
-    creds_chain_invalidate(c->creds);
-    attempt_start(k);
-    return;
-  }
-
   if(resp_header(&k->resp, "Retry-After", val, sizeof(val))) {
     char *end;
     unsigned long s = strtoul(val, &end, 10);
@@ -909,10 +808,63 @@ static void http_done(void *arg, struct http_response *hr)
   }
   if(aws_code_is_throttle(k->resp.e.code) || hr->status == 429)
     c->st.throttled++;
+  /* The region an S3 redirect names, if any, and whether it may be used. */
+  if(k->svc == AWS_SVC_S3 &&
+     (hr->status == 301 || hr->status == 307 || hr->status == 400)) {
+    if(resp_header(&k->resp, "x-amz-bucket-region", hint, sizeof(hint)))
+      ;                           /* cut at 127 bytes: then not a region */
+    else if(k->resp.e.region[0])
+      copy_str(hint, sizeof(hint), k->resp.e.region);
+    else if(k->resp.e.bucket_region[0])
+      copy_str(hint, sizeof(hint), k->resp.e.bucket_region);
+    if(hint[0] && strcmp(hint, k->region) != 0)
+      refused = region_refusal(c, hint);
+  }
 
 retry:
-  if(aws_is_retryable(&k->resp) && k->attempts < c->max_attempts &&
-     !c->draining) {
+  {
+    struct aws_answer a = {
+      .err = k->resp.err, .status = hr->status, .code = k->resp.e.code,
+      .s3 = k->svc == AWS_SVC_S3, .region = k->region, .region_hint = hint,
+      .region_ok = !refused, .have_date = have_date,
+      .skew_s = server_time - k->signed_at, .attempt = k->attempts,
+      .max_attempts = c->max_attempts, .redirected = k->redirected,
+      .skew_fixed = k->skew_fixed, .creds_renewed = k->creds_renewed,
+      .no_redirect = (k->flags & AWS_REQ_NO_REDIRECT) != 0,
+      .draining = c->draining
+    };
+    step = aws_decide(&a);
+  }
+  switch(step) {
+  case AWS_STEP_FIX_CLOCK: {
+    /* What counts is how far this attempt's own signing time was from the
+     * server's clock (another call may have corrected the offset since). */
+    int64_t off = server_time - (int64_t)time(NULL);
+    int64_t change = off - c->clock_offset;
+    if(change > AWS_SKEW_LIMIT_S || change < -AWS_SKEW_LIMIT_S) {
+      jlog_warn("aws", "clock skew of %lld s measured from %s's Date "
+                "header; correcting", (long long)off, svc_name[k->svc]);
+      c->clock_offset = off;
+      c->st.skew_fixes++;
+    }
+    k->skew_fixed = 1;
+    attempt_start(k);
+    return;
+  }
+  case AWS_STEP_FOLLOW_REGION:
+    jlog_debug("aws", "%s: bucket %s is in %s, not %s; retrying there",
+               k->op, k->bucket ? k->bucket : "-", hint, k->region);
+    copy_str(k->region, sizeof(k->region), hint);
+    k->redirected = 1;
+    c->st.redirects++;
+    attempt_start(k);
+    return;
+  case AWS_STEP_RENEW_CREDS:
+    k->creds_renewed = 1;
+    creds_chain_invalidate(c->creds);
+    attempt_start(k);
+    return;
+  case AWS_STEP_RETRY: {
     unsigned cost = timeout ? RETRY_COST_TIMEOUT : RETRY_COST;
     if(c->tokens >= cost) {
       uint64_t cap = c->retry_base_ms << (k->attempts - 1 < 16 ? k->attempts - 1 : 16);
@@ -937,6 +889,22 @@ retry:
       jlog_warn("aws", "%s %s: retry quota exhausted; not retrying", k->op,
                 k->region);
     }
+    break;
+  }
+  case AWS_STEP_DONE:
+    call_finish(k, JAN_OK);
+    return;
+  case AWS_STEP_FAIL:
+  default:
+    if(refused && k->resp.err == JAN_EAWS && !k->redirected &&
+       !(k->flags & AWS_REQ_NO_REDIRECT)) {
+      /* Not followed, not retried: the answer itself is refused. */
+      untrusted_region_refusal(k->resp.errmsg, sizeof(k->resp.errmsg),
+                               "refused to follow the answer to", hint,
+                               refused);
+      jlog_warn("aws", "%s %s: %s", k->op, k->region, k->resp.errmsg);
+    }
+    break;
   }
   call_finish(k, k->resp.err ? k->resp.err : JAN_EAWS);
 }

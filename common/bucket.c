@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "janitor/aws_decide.h"
 #include "janitor/bucket.h"
 #include "janitor/lister.h"
 #include "janitor/log.h"
@@ -177,11 +178,11 @@ static int bucket_gone(const struct aws_response *r)
          !strcmp(r->e.code, "NoSuchBucket");
 }
 
+/* A per-key error worth another batch: the shared table of AWS codes. */
 static int code_is_transient(const char *code)
 {
-  return !strcmp(code, "InternalError") || !strcmp(code, "SlowDown") ||
-         !strcmp(code, "ServiceUnavailable") ||
-         !strcmp(code, "OperationAborted") || !strcmp(code, "RequestTimeout");
+  return (aws_code_class(code) & (AWS_CODE_THROTTLE | AWS_CODE_TRANSIENT))
+         != 0;
 }
 
 static void key_failed(struct bucket_job *j, const char *code, const char *msg)
