@@ -280,6 +280,10 @@ void aws_client_drain(struct aws_client *c)
     next = k->next;
     if(!k->xfer && k->timer && uv_is_active((uv_handle_t *)k->timer))
       call_finish(k, JAN_ECANCELED);
+    else if(http_xfer_queued(k->xfer))
+      /* Waiting for a slot of its host: never sent, so never will be;
+       * it ends with JAN_ECANCELED through http_done(). */
+      http_cancel(k->xfer);
   }
 }
 

@@ -869,6 +869,11 @@ inval:
   return JAN_EINVAL;
 }
 
+int http_xfer_queued(const struct http_xfer *x)
+{
+  return x && x->state == XS_QUEUED;
+}
+
 void http_cancel(struct http_xfer *x)
 {
   struct http_engine *e;

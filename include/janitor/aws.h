@@ -57,7 +57,8 @@ int aws_client_new(const struct aws_client_opts *o, struct aws_client **out);
 void aws_client_free(struct aws_client *c);
 /*
  * Stop sending anything new (SIGTERM's first step): aws_send() refuses
- * with JAN_ECANCELED, calls waiting for a retry end with JAN_ECANCELED, and
+ * with JAN_ECANCELED, calls waiting for a retry or for a slot of their host
+ * (not sent yet) end with JAN_ECANCELED, and
  * an answer that would need another attempt ends its call; transfers
  * already in flight run to their end.
  */

@@ -91,6 +91,8 @@ int http_submit(struct http_engine *e, const struct http_request *req,
  * callback runs once with JAN_ECANCELED, on a later loop turn.  A second
  * cancel does nothing. */
 void http_cancel(struct http_xfer *x);
+/* 1 while x waits in its host's queue: nothing of it has been sent. */
+int http_xfer_queued(const struct http_xfer *x);
 
 /* Counters for tests and status. */
 struct http_stats {
