@@ -1,5 +1,5 @@
 /*
- * The configuration (SPEC section 4).
+ * The configuration (remotion-janitor.conf(5)).
  *
  * One table, `keys` below, holds every key with its section, type, default
  * (as text, in config syntax), bounds, one-line help and the field it fills.

@@ -1,5 +1,5 @@
 /*
- * The scope rule (SPEC section 2) and the globs of the config, in one place.
+ * The scope rule (remotion-janitor(8), DESCRIPTION) and the globs of the config, in one place.
  *
  * Every comparison here is on bytes: no locale, no case folding, no Unicode
  * normalisation.  A name with a Cyrillic "о" (D0 BE) where an "o" should be

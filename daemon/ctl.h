@@ -1,5 +1,5 @@
 /*
- * The status socket (SPEC section 9): a libuv pipe server, and the
+ * The status socket (remotion-janitor(8), STATUS SOCKET): a libuv pipe server, and the
  * --status client.
  *
  * Protocol: a client sends one command word per line (at most

@@ -1,5 +1,5 @@
 /*
- * remotion-janitor: command line (SPEC section 3).
+ * remotion-janitor: command line (remotion-janitor(8)).
  */
 #include <errno.h>
 #include <getopt.h>

@@ -8,7 +8,7 @@
 #include "janitor/config.h"
 #include "janitor/inventory.h"
 
-/* One resource as in SPEC section 7 (caller owns the object). */
+/* One resource as in remotion-janitor(8), OUTPUT (caller owns it). */
 struct json_object *output_item_json(const struct inv_item *it, int64_t now);
 /* {"buckets":N,"functions":N,"layers":N} from counts by enum jan_kind
  * (inventory.ignored, inventory.invalid); caller owns. */

@@ -577,7 +577,7 @@ static struct json_object *names_json(const struct inventory *inv,
 
 #define INT64(v) json_object_new_int64((int64_t)(v))
 
-static struct json_object *last_sweep_json(const struct run *run)
+static struct json_object *status_last_sweep(const struct run *run)
 {
   const struct sweep *sw = &run->sw;
   const struct inventory *inv = &sw->inv;
@@ -650,7 +650,7 @@ static void on_finish(uv_timer_t *t)
        run->sw.exit_code ? run->sw.message : "");
 
   json_object_put(svc->last_json);
-  svc->last_json = last_sweep_json(run);
+  svc->last_json = status_last_sweep(run);
   metrics_count(&svc->counters, &run->sw.inv, run->sw.exit_code);
   if(run->sw.last_success_ms > svc->counters.last_success_ms)
     svc->counters.last_success_ms = run->sw.last_success_ms;

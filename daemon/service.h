@@ -1,5 +1,5 @@
 /*
- * The long-running service (SPEC section 8): periodic sweeps on one libuv
+ * The long-running service (remotion-janitor(8), THE DAEMON): periodic sweeps on one libuv
  * loop, the status socket, systemd notification and watchdog, metrics,
  * reload on SIGHUP and an orderly stop on SIGTERM/SIGINT.
  */

@@ -1,6 +1,6 @@
 /*
  * One sweep, start to end: inventory (collect.c), decisions (policy.c),
- * the guards of SPEC section 6.5, then the deletions, each outcome written
+ * the guards (remotion-janitor(8), MODES), then the deletions, each outcome written
  * to the audit log before it is reported anywhere.
  */
 #include <inttypes.h>

@@ -15,7 +15,7 @@
 #include "progress.h"
 #include "runtime.h"
 
-/* Exit codes (SPEC section 3). */
+/* Exit codes (remotion-janitor(8), EXIT STATUS). */
 #define EXIT_OK          0
 #define EXIT_INCOMPLETE  1
 #define EXIT_USAGE       2

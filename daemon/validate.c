@@ -1,5 +1,5 @@
 /*
- * --validate (SPEC section 10): who am I (sts:GetCallerIdentity), then
+ * --validate (remotion-janitor(8), MODES): who am I (sts:GetCallerIdentity), then
  * iam:SimulatePrincipalPolicy for every action the enabled features need,
  * on resources of the shapes they touch.  Prints the decisions and, for
  * what is missing, the policy statement to add.

@@ -258,7 +258,8 @@ static void test_example_file(void **state)
   free(path);
 }
 
-/* Every key of SPEC section 4 is in the example, commented out. */
+/* Every key of remotion-janitor.conf(5) is in the example, commented
+ * out. */
 static void test_example_lists_every_key(void **state)
 {
   static const char *const spec_keys[] = {

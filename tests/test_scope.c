@@ -1,5 +1,5 @@
 /*
- * The scope rule (SPEC section 2) and the glob matcher: what is in scope,
+ * The scope rule (remotion-janitor(8), DESCRIPTION) and the glob matcher: what is in scope,
  * the look-alikes that are not, and which include globs may narrow it.
  */
 #include <setjmp.h>

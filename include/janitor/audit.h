@@ -1,5 +1,5 @@
 /*
- * The audit log (SPEC section 11): one JSON line per deletion outcome,
+ * The audit log (remotion-janitor(8), FILES): one JSON line per deletion outcome,
  * appended with O_APPEND and flushed to disk (fdatasync) before the
  * outcome is reported anywhere else.  Never follows a symbolic link.
  */

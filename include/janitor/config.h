@@ -1,5 +1,5 @@
 /*
- * The configuration (SPEC section 4).  One table of sections, keys, types,
+ * The configuration (remotion-janitor.conf(5)).  One table of sections, keys, types,
  * defaults and bounds (config.c) drives the parser, --check-config, the
  * example config file and the documentation.
  */
@@ -93,7 +93,7 @@ int config_load_string(struct jan_config *c, const char *name,
 int config_parse_duration_ms(const char *s, uint64_t *ms);
 int config_parse_bool(const char *s, bool *b);
 
-/* Remotion's 23 regions, in SPEC order. */
+/* Remotion's 23 regions, in the order of remotion-janitor.conf(5). */
 extern const char *const jan_all_regions[];
 extern const size_t jan_all_regions_count;
 bool config_region_known(const char *r);

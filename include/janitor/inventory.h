@@ -34,7 +34,8 @@ struct inv_item {
   struct remotion_fn remotion;  /* when has_remotion */
   int64_t objects;              /* buckets: objects counted/deleted, or -1 */
   enum inv_decision decision;
-  const char *reason;           /* static string (SPEC section 6.4) */
+  const char *reason;           /* static string (see [policy] in
+                                   remotion-janitor.conf(5)) */
   enum inv_result result;
   char *error;                  /* or NULL */
 };

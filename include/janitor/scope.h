@@ -1,5 +1,5 @@
 /*
- * The scope rule (SPEC section 2), in one place.  A name is in scope only if
+ * The scope rule (remotion-janitor(8), DESCRIPTION), in one place.  A name is in scope only if
  * it starts with one of the compiled-in prefixes of its kind, compared
  * byte for byte (case-sensitive, no Unicode folding).
  */

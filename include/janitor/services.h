@@ -7,8 +7,8 @@
  *
  * Every function that builds a modifying request checks the scope itself
  * (scope_contains) and refuses with JAN_ESCOPE, logging loudly, before
- * anything is sent: the second of the two independent checks of SPEC
- * section 2 (the policy is the first).
+ * anything is sent: the second of the two independent checks of the scope
+ * (the policy is the first; remotion-janitor(8), DESCRIPTION).
  */
 #ifndef JANITOR_SERVICES_H
 #define JANITOR_SERVICES_H

@@ -1,5 +1,5 @@
 /*
- * The state file (SPEC section 11): grace clocks and the last sweep, kept
+ * The state file (remotion-janitor(8), FILES): grace clocks and the last sweep, kept
  * as JSON, written atomically (temporary file, fsync, rename, fsync of the
  * directory), never through a symbolic link.  An unreadable or corrupt
  * file is reported, kept aside as FILE.corrupt-<epoch>, and treated as
