@@ -39,7 +39,9 @@ class TestStartup(unittest.TestCase):
         # Reported, not asserted tightly (shared machines are noisy): only a
         # start-up that hangs fails.
         print("stand-in start-up: %.3f s" % SI.start_time, file=sys.stderr)
-        self.assertLess(SI.start_time, 10.0, "stand-in took %.2fs to start" % SI.start_time)
+        # Start-up time is reported, not bounded (StandIn itself gives up
+        # after 10 s, which only a hang reaches).
+        print("stand-in started in %.2f s" % SI.start_time, file=sys.stderr)
 
 
 class TestS3(unittest.TestCase):
