@@ -450,7 +450,8 @@ class Handler(BaseHTTPRequestHandler):
             delay = app.latency.delay_ms(ctx)
             if delay > 0:
                 app.stop_event.wait(delay / 1000.0)
-        sent_ok = self._write(resp, ctx)
+        # Logged before the answer is written: a client that has its answer
+        # always finds the request in the log.
         entry = {
             "time": util.iso_s3(util.CLOCK.now()), "t": round(t0, 6),
             "duration_ms": round((time.time() - t0) * 1000.0, 3), "conn": self.conn_id,
@@ -470,9 +471,9 @@ class Handler(BaseHTTPRequestHandler):
             entry["faults"] = [f.kind for f in ctx.faults]
         if getattr(ctx, "vanished", None):
             entry["vanished"] = ctx.vanished
-        if not sent_ok:
-            entry["client_gone"] = True
         app.log.add(entry)
+        if not self._write(resp, ctx):
+            entry["client_gone"] = True     # in the log; not in --log-file
 
     def _write(self, resp, ctx):
         """Send resp in one write; apply reset/truncate faults.  False if the client was gone."""
