@@ -20,6 +20,7 @@
 #include "janitor/state.h"
 #include "janitor/log.h"
 #include "output.h"
+#include "run.h"
 #include "runtime.h"
 #include "service.h"
 #include "sweep.h"
@@ -302,18 +303,6 @@ static int cli_confirm(struct sweep *s, void *arg)
   return strcmp(line, s->inv.account) == 0;
 }
 
-/* Directory part of a path, in buf. */
-static const char *dir_of(const char *path, char *buf, size_t len)
-{
-  const char *slash = strrchr(path, '/');
-  if(!slash)
-    return ".";
-  if(slash == path)
-    return "/";
-  snprintf(buf, len, "%.*s", (int)(slash - path), path);
-  return buf;
-}
-
 /* The width to fit the table to: the terminal's, else none. */
 static size_t terminal_columns(int fd)
 {
@@ -335,16 +324,14 @@ static int run_sweep(struct cli *c)
 {
   struct jan_config cfg;
   struct runtime rt;
-  struct sweep sw;
-  struct state st;
-  struct audit audit;
+  struct sweep_run run;
+  struct sweep *sw = &run.sw;
+  struct jbuf err;
   uv_loop_t loop;
   enum jan_mode mode;
-  int rc, code, lockfd = -1, have_state = 0;
+  int rc, code;
   long holder = 0;
 
-  state_init(&st);
-  audit_init(&audit);
   rc = load_config(c, &cfg);
   if(rc) {
     config_free(&cfg);
@@ -357,111 +344,62 @@ static int run_sweep(struct cli *c)
     return fail(c, EXIT_USAGE, "account_id must be set in [aws] before "
                 "anything may be deleted");
   }
-  /* The state, its lock and the audit log.  A report can do without
-   * them (with a warning); a deletion cannot. */
-  {
-    struct jbuf err;
-    char dbuf[4096];
-    jbuf_init(&err, 4096);
-    if(state_check_dir(dir_of(cfg.state_file, dbuf, sizeof(dbuf)), 1, &err) ||
-       (lockfd = state_lock(cfg.state_file, 0, &holder, &err)) < 0) {
-      if(lockfd == JAN_EBUSY) {
-        fail(c, EXIT_GUARD, "another sweep (pid %ld) holds the lock of %s; "
-             "try again when it has finished", holder, cfg.state_file);
-        jbuf_free(&err);
-        config_free(&cfg);
-        return EXIT_GUARD;
-      }
-      if(mode == JAN_MODE_DELETE) {
-        fail(c, EXIT_USAGE, "%s", jbuf_str(&err));
-        jbuf_free(&err);
-        config_free(&cfg);
-        return EXIT_USAGE;
-      }
-      jlog_warn("main", "%s; sweeping without state", jbuf_str(&err));
-      lockfd = -1;
-    }
-    else {
-      jbuf_reset(&err);
-      if(state_load(&st, cfg.state_file, &err))
-        jlog_warn("main", "%s", jbuf_str(&err));
-      else if(err.len)
-        jlog_warn("main", "%s", jbuf_str(&err));
-      have_state = 1;
-      if(mode == JAN_MODE_DELETE) {
-        jbuf_reset(&err);
-        if(audit_open(&audit, cfg.audit_log, &err)) {
-          fail(c, EXIT_USAGE, "%s", jbuf_str(&err));
-          jbuf_free(&err);
-          state_free(&st);
-          state_unlock(lockfd);
-          config_free(&cfg);
-          return EXIT_USAGE;
-        }
-      }
-    }
-    jbuf_free(&err);
+  jbuf_init(&err, 4096);
+  rc = run_open(&run, &cfg, mode, &holder, &err);
+  if(rc == JAN_EBUSY)
+    code = fail(c, EXIT_GUARD, "another sweep (pid %ld) holds the lock of "
+                "%s; try again when it has finished", holder, cfg.state_file);
+  else if(rc)
+    code = fail(c, EXIT_USAGE, "%s", jbuf_str(&err));
+  jbuf_free(&err);
+  if(rc) {
+    run_close(&run, &cfg);
+    config_free(&cfg);
+    return code;
   }
 
   uv_loop_init(&loop);
   rc = runtime_open(&rt, &loop, &cfg);
   if(rc) {
-    fail(c, EXIT_INCOMPLETE, "cannot start: %s", jan_strerror(rc));
+    code = fail(c, EXIT_INCOMPLETE, "cannot start: %s", jan_strerror(rc));
     drain_loop(&loop);
-    audit_close(&audit);
-    state_free(&st);
-    if(lockfd >= 0)
-      state_unlock(lockfd);
+    run_close(&run, &cfg);
     config_free(&cfg);
-    return EXIT_INCOMPLETE;
+    return code;
   }
-  sweep_init(&sw, &rt, &cfg, mode);
-  sweep_use_state(&sw, have_state ? &st : NULL,
-                  audit.fd >= 0 ? &audit : NULL);
-  sw.confirm = cli_confirm;
-  sw.pr.mode = c->quiet ? PROGRESS_OFF
-             : isatty(STDERR_FILENO) ? PROGRESS_TTY : PROGRESS_LINES;
-  sw.pr.tty = stderr;
-  rc = sweep_start(&sw, cli_sweep_done, c);
+  rc = run_start(&run, &rt, &cfg, mode, cli_confirm, cli_sweep_done, c);
+  /* Read once deletions start, from the loop. */
+  sw->pr.mode = c->quiet ? PROGRESS_OFF
+              : isatty(STDERR_FILENO) ? PROGRESS_TTY : PROGRESS_LINES;
+  sw->pr.tty = stderr;
   if(rc) {
     code = fail(c, EXIT_INCOMPLETE, "cannot start the sweep: %s",
                 jan_strerror(rc));
   }
   else {
-    while(sw.state != SWEEP_DONE && uv_run(&loop, UV_RUN_ONCE))
+    while(sw->state != SWEEP_DONE && uv_run(&loop, UV_RUN_ONCE))
       ;
-    code = sw.exit_code;
-    if(code == EXIT_CREDENTIALS || (!sw.inv.account[0] && code))
-      fail(c, code, "%s", sw.message);
+    code = sw->exit_code;
+    if(code == EXIT_CREDENTIALS || (!sw->inv.account[0] && code))
+      fail(c, code, "%s", sw->message);
     else {
       int64_t now = aws_client_now(rt.aws);
       if(c->json)
-        output_json(stdout, &sw.inv, mode, now);
+        output_json(stdout, &sw->inv, mode, now);
       else
-        output_table(stdout, &sw.inv, mode, now, &(struct output_opts){
+        output_table(stdout, &sw->inv, mode, now, &(struct output_opts){
                        .columns = terminal_columns(STDOUT_FILENO),
                        .candidates_only = c->candidates });
       /* Also with exit 0: a report says what a deletion would refuse. */
-      if(sw.message[0] && !c->quiet)
-        fprintf(stderr, "remotion-janitor: %s\n", sw.message);
+      if(sw->message[0] && !c->quiet)
+        fprintf(stderr, "remotion-janitor: %s\n", sw->message);
     }
   }
   fflush(stdout);
   runtime_close(&rt);
-  sweep_free(&sw);
+  run_close(&run, &cfg);
   if(drain_loop(&loop) != 0)
     jlog_warn("main", "the event loop still had open handles at exit");
-  if(have_state) {
-    struct jbuf err;
-    jbuf_init(&err, 4096);
-    if(state_save(&st, cfg.state_file, &err))
-      jlog_err("main", "cannot save the state: %s", jbuf_str(&err));
-    jbuf_free(&err);
-  }
-  audit_close(&audit);
-  state_free(&st);
-  if(lockfd >= 0)
-    state_unlock(lockfd);
   config_free(&cfg);
   return code;
 }

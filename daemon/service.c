@@ -36,6 +36,7 @@
 #include "metrics.h"
 #include "notify.h"
 #include "output.h"
+#include "run.h"
 #include "service.h"
 #include "sweep.h"
 
@@ -61,11 +62,7 @@ struct run {
   struct service *svc;
   struct cfg_ref *cfg;          /* the config it started with */
   struct rt_ref *rt;            /* the runtime it runs on */
-  struct sweep sw;
-  struct state st;
-  struct audit audit;
-  int have_state;
-  int lockfd;
+  struct sweep_run r;           /* the sweep, its state, lock and audit */
   int finished;                 /* the sweep's done callback ran */
   int canceled;                 /* stop: in-flight requests canceled */
   const char *trigger;          /* "timer" or "command" */
@@ -308,8 +305,8 @@ static void status_body(struct service *svc, char *out, size_t len)
              "progress" : "");
     return;
   }
-  if(run && run->sw.state == SWEEP_DELETING) {
-    const struct sweep_progress *p = &run->sw.progress;
+  if(run && run->r.sw.state == SWEEP_DELETING) {
+    const struct sweep_progress *p = &run->r.sw.progress;
     snprintf(out, len, "deleting: %zu of %zu done, %" PRIu64 " objects "
              "removed%s%s", p->done, p->total, p->objects_deleted,
              p->bucket ? "; emptying " : "", p->bucket ? p->bucket : "");
@@ -369,7 +366,7 @@ static void on_tick(uv_timer_t *t)
 {
   struct service *svc = t->data;
   if(svc->run)
-    sweep_update_progress(&svc->run->sw);
+    sweep_update_progress(&svc->run->r.sw);
   update_status(svc, NULL);
 }
 
@@ -435,12 +432,11 @@ static void on_sweep_done(struct sweep *s, void *arg)
   uv_timer_start(&run->svc->finish_timer, on_finish, 0, 0);
 }
 
+/* Everything a run holds: the sweep run (state saved, lock released,
+ * audit closed) and its references. */
 static void run_release(struct run *run)
 {
-  audit_close(&run->audit);
-  state_free(&run->st);
-  if(run->lockfd >= 0)
-    state_unlock(run->lockfd);
+  run_close(&run->r, &run->cfg->c);
   cfg_ref_put(run->cfg);
   rt_ref_put(run->rt);
   free(run);
@@ -456,7 +452,6 @@ static int start_sweep(struct service *svc, const char *trigger, char *err,
   const struct jan_config *cfg = &svc->cfg->c;
   struct run *run;
   struct jbuf msg;
-  char dbuf[4096];
   long holder = -1;
   int rc;
 
@@ -474,65 +469,31 @@ static int start_sweep(struct service *svc, const char *trigger, char *err,
     return -1;
   }
   run->svc = svc;
-  run->lockfd = -1;
   run->trigger = trigger;
-  state_init(&run->st);
-  audit_init(&run->audit);
   run->cfg = cfg_ref_get(svc->cfg);
   run->rt = rt_ref_get(svc->rt);
   jbuf_init(&msg, 4096);
-
-  /* The state and its lock: without waiting, so that the loop never
-   * blocks; a CLI sweep holding it makes us try again at the next tick. */
-  rc = state_check_dir(dir_of(cfg->state_file, dbuf, sizeof(dbuf)), 1, &msg);
-  if(rc == JAN_OK) {
-    rc = state_lock(cfg->state_file, 0, &holder, &msg);
-    if(rc == JAN_EBUSY) {
-      snprintf(err, errlen, "another sweep (pid %ld) holds the lock of %s",
-               holder, cfg->state_file);
-      goto fail;
-    }
-    if(rc >= 0)
-      run->lockfd = rc;
-  }
-  if(run->lockfd < 0) {
-    if(cfg->mode == JAN_MODE_DELETE) {
-      snprintf(err, errlen, "%s; nothing is deleted without the state and "
-               "its lock", jbuf_str(&msg));
-      goto fail;
-    }
-    jlog_warn(TAG, "%s; sweeping without state", jbuf_str(&msg));
-  }
-  else {
-    jbuf_reset(&msg);
-    state_load(&run->st, cfg->state_file, &msg);
-    if(msg.len)
-      jlog_warn(TAG, "%s", jbuf_str(&msg));
-    run->have_state = 1;
-    if(cfg->mode == JAN_MODE_DELETE) {
-      jbuf_reset(&msg);
-      if(audit_open(&run->audit, cfg->audit_log, &msg)) {
-        snprintf(err, errlen, "%s; nothing is deleted without the audit log",
-                 jbuf_str(&msg));
-        goto fail;
-      }
-    }
-  }
+  rc = run_open(&run->r, cfg, cfg->mode, &holder, &msg);
+  if(rc == JAN_EBUSY)
+    snprintf(err, errlen, "another sweep (pid %ld) holds the lock of %s",
+             holder, cfg->state_file);
+  else if(rc)
+    snprintf(err, errlen, "%s", jbuf_str(&msg));
   jbuf_free(&msg);
+  if(rc) {
+    run_release(run);
+    return -1;
+  }
 
   /* Credentials are read afresh for every sweep (rotated keys, a file
-   * that appeared); within a sweep the chain's cache serves. */
+   * that appeared); within a sweep the chain's cache serves.  The daemon
+   * is configured to delete: no confirmation, but the max_deletions guard
+   * still applies inside the sweep. */
   creds_chain_invalidate(run->rt->rt.creds);
-  sweep_init(&run->sw, &run->rt->rt, &run->cfg->c, cfg->mode);
-  sweep_use_state(&run->sw, run->have_state ? &run->st : NULL,
-                  run->audit.fd >= 0 ? &run->audit : NULL);
-  /* The daemon is configured to delete: no confirmation, but the
-   * max_deletions guard still applies inside the sweep. */
-  run->sw.confirm = NULL;
-  rc = sweep_start(&run->sw, on_sweep_done, run);
+  rc = run_start(&run->r, &run->rt->rt, &run->cfg->c, cfg->mode, NULL,
+                 on_sweep_done, run);
   if(rc) {
     snprintf(err, errlen, "cannot start the sweep: %s", jan_strerror(rc));
-    sweep_free(&run->sw);
     run_release(run);
     return -1;
   }
@@ -545,10 +506,6 @@ static int start_sweep(struct service *svc, const char *trigger, char *err,
               cfg->mode == JAN_MODE_DELETE ? "delete" : "report");
   update_status(svc, NULL);
   return 0;
-fail:
-  jbuf_free(&msg);
-  run_release(run);
-  return -1;
 }
 
 static void on_sweep_timer(uv_timer_t *t)
@@ -579,7 +536,7 @@ static struct json_object *names_json(const struct inventory *inv,
 
 static struct json_object *status_last_sweep(const struct run *run)
 {
-  const struct sweep *sw = &run->sw;
+  const struct sweep *sw = &run->r.sw;
   const struct inventory *inv = &sw->inv;
   struct json_object *o = json_object_new_object();
   struct json_object *found = json_object_new_object();
@@ -638,37 +595,34 @@ static void on_finish(uv_timer_t *t)
   if(!run || !run->finished)
     return;
   cfg = &run->cfg->c;
-  inventory_summary(&run->sw.inv, &s);
-  jlog(run->sw.exit_code ? JLOG_WARNING : JLOG_NOTICE, TAG,
+  inventory_summary(&run->r.sw.inv, &s);
+  jlog(run->r.sw.exit_code ? JLOG_WARNING : JLOG_NOTICE, TAG,
        "sweep finished in %.1fs: %zu functions, %zu layer versions, %zu "
        "buckets; %zu candidates, %zu deleted, %zu failed, %zu refused; exit "
-       "code %d%s%s", (double)(run->sw.inv.finished_ms -
-                              run->sw.inv.started_ms) / 1000.0,
+       "code %d%s%s", (double)(run->r.sw.inv.finished_ms -
+                              run->r.sw.inv.started_ms) / 1000.0,
        s.functions, s.layer_versions, s.buckets, s.candidates, s.deleted,
-       s.failed, s.refused, run->sw.exit_code,
-       run->sw.exit_code && run->sw.message[0] ? ": " : "",
-       run->sw.exit_code ? run->sw.message : "");
+       s.failed, s.refused, run->r.sw.exit_code,
+       run->r.sw.exit_code && run->r.sw.message[0] ? ": " : "",
+       run->r.sw.exit_code ? run->r.sw.message : "");
 
   json_object_put(svc->last_json);
   svc->last_json = status_last_sweep(run);
-  metrics_count(&svc->counters, &run->sw.inv, run->sw.exit_code);
-  if(run->sw.last_success_ms > svc->counters.last_success_ms)
-    svc->counters.last_success_ms = run->sw.last_success_ms;
+  metrics_count(&svc->counters, &run->r.sw.inv, run->r.sw.exit_code);
+  if(run->r.sw.last_success_ms > svc->counters.last_success_ms)
+    svc->counters.last_success_ms = run->r.sw.last_success_ms;
 
   jbuf_init(&err, 4096);
-  if(run->have_state && state_save(&run->st, cfg->state_file, &err))
-    jlog_err(TAG, "cannot save the state: %s", jbuf_str(&err));
-  jbuf_reset(&err);
   if(cfg->metrics_file && *cfg->metrics_file &&
-     metrics_write(cfg->metrics_file, &run->sw.inv, &svc->counters,
-                   run->sw.exit_code, &err))
+     metrics_write(cfg->metrics_file, &run->r.sw.inv, &svc->counters,
+                   run->r.sw.exit_code, &err))
     jlog_err(TAG, "cannot write the metrics: %s", jbuf_str(&err));
   jbuf_free(&err);
 
   /* The inventory stays for `inventory` and STATUS=; answers still
    * being written keep the one they started on. */
   {
-    struct inv_ref *last = inv_ref_new(&run->sw.inv);
+    struct inv_ref *last = inv_ref_new(&run->r.sw.inv);
     if(last) {
       inv_ref_put(svc->last);
       svc->last = last;
@@ -678,7 +632,7 @@ static void on_finish(uv_timer_t *t)
     }
   }
 
-  sweep_free(&run->sw);
+  /* The state is saved here, the lock released, the audit log closed. */
   svc->run = NULL;
   run_release(run);
   uv_timer_stop(&svc->tick_timer);
@@ -725,12 +679,12 @@ static struct json_object *ctl_status(void *arg)
   if(!o)
     return NULL;
   if(run) {
-    const struct sweep_progress *p = &run->sw.progress;
-    sweep_update_progress(&run->sw);
-    state = run->sw.state == SWEEP_DELETING ? "deleting" : "sweeping";
+    const struct sweep_progress *p = &run->r.sw.progress;
+    sweep_update_progress(&run->r.sw);
+    state = run->r.sw.state == SWEEP_DELETING ? "deleting" : "sweeping";
     prog = json_object_new_object();
     json_object_object_add(prog, "started",
-                           time_json(run->sw.inv.started_ms / 1000));
+                           time_json(run->r.sw.inv.started_ms / 1000));
     json_object_object_add(prog, "trigger",
                            json_object_new_string(run->trigger));
     json_object_object_add(prog, "deletions_done", INT64(p->done));
@@ -784,17 +738,17 @@ static const struct ctl_ops service_ctl_ops = {
 static void reopen_audit(struct service *svc)
 {
   struct jbuf err;
-  if(!svc->run || svc->run->audit.fd < 0) {
+  if(!svc->run || svc->run->r.audit.fd < 0) {
     jlog_notice(TAG, "audit log: no sweep has it open; each deleting sweep "
                 "opens %s anew", svc->cfg->c.audit_log);
     return;
   }
   jbuf_init(&err, 4096);
-  if(audit_reopen(&svc->run->audit, &err))
+  if(audit_reopen(&svc->run->r.audit, &err))
     jlog_err(TAG, "cannot reopen the audit log: %s; still appending to the "
              "file it had open", jbuf_str(&err));
   else
-    jlog_notice(TAG, "audit log reopened: %s", svc->run->audit.path);
+    jlog_notice(TAG, "audit log reopened: %s", svc->run->r.audit.path);
   jbuf_free(&err);
 }
 
