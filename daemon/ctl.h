@@ -28,6 +28,8 @@
 #ifndef JANITOR_DAEMON_CTL_H
 #define JANITOR_DAEMON_CTL_H
 
+#define CTL_ANSWER_MAX (64u * 1024 * 1024)   /* an answer's size, at most */
+
 #include <stddef.h>
 #include <sys/types.h>
 

@@ -329,3 +329,20 @@ void output_error_json(FILE *f, const char *msg, int code)
   fputc('\n', f);
   fflush(f);
 }
+
+void output_span(int64_t s, char *out, size_t len)
+{
+  if(s < 0)
+    s = 0;
+  if(s < 60)
+    snprintf(out, len, "%llds", (long long)s);
+  else if(s < 3600)
+    snprintf(out, len, "%lldm%02llds", (long long)(s / 60),
+             (long long)(s % 60));
+  else if(s < 86400)
+    snprintf(out, len, "%lldh%02lldm", (long long)(s / 3600),
+             (long long)(s % 3600 / 60));
+  else
+    snprintf(out, len, "%lldd%lldh", (long long)(s / 86400),
+             (long long)(s % 86400 / 3600));
+}

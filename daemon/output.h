@@ -27,6 +27,8 @@ void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,
                   int64_t now, const struct output_opts *o);
 /* "90d", "5h", "12m", "-": whole units, rounded down. */
 void output_age(int64_t secs, char *out, size_t outlen);
+/* A duration for a person: "45s", "12m05s", "3h04m", "2d5h" (negative: 0). */
+void output_span(int64_t seconds, char *out, size_t len);
 /* Binary units: "512 B", "1.5 KiB", "12 MiB", "3.2 TiB". */
 void output_size(uint64_t bytes, char *out, size_t outlen);
 /* s cut in the middle with an ellipsis to width columns (ASCII s); width

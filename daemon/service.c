@@ -138,21 +138,6 @@ static int str_eq(const char *a, const char *b)
   return b && !strcmp(a, b);
 }
 
-static void span(uint64_t ms, char *out, size_t len)
-{
-  uint64_t s = ms / 1000;
-  if(s < 60)
-    snprintf(out, len, "%" PRIu64 "s", s);
-  else if(s < 3600)
-    snprintf(out, len, "%" PRIu64 "m%02" PRIu64 "s", s / 60, s % 60);
-  else if(s < 86400)
-    snprintf(out, len, "%" PRIu64 "h%02" PRIu64 "m", s / 3600,
-             s % 3600 / 60);
-  else
-    snprintf(out, len, "%" PRIu64 "d%" PRIu64 "h", s / 86400,
-             s % 86400 / 3600);
-}
-
 
 /* ---- config and runtime references ------------------------------------------ */
 
@@ -391,7 +376,7 @@ static void arm(struct service *svc, uint64_t delay_ms)
   uv_timer_start(&svc->sweep_timer, on_sweep_timer, delay_ms, 0);
   svc->next_wall_ms = wall_ms() + (int64_t)delay_ms;
   wire_time_format(svc->next_wall_ms / 1000, when);
-  span(delay_ms, in, sizeof(in));
+  output_span((int64_t)(delay_ms / 1000), in, sizeof(in));
   jlog_info(TAG, "next sweep at %s (in %s)", when, in);
 }
 
@@ -957,7 +942,7 @@ static void on_stop_signal(uv_signal_t *h, int signum)
     finish_stop(svc);
     return;
   }
-  span(grace, in, sizeof(in));
+  output_span((int64_t)(grace / 1000), in, sizeof(in));
   jlog_notice(TAG, "%s: stopping; no new requests, and those in flight get "
               "%s to finish", name, in);
   aws_client_drain(svc->run->rt->rt.aws);
@@ -1110,7 +1095,8 @@ int service_run(const struct service_opts *o)
   svc->sched_first = 1;
   svc->sched_from_mono_ms = svc->started_mono_ms;
   arm(svc, svc->cfg->c.startup_delay_ms);
-  span(svc->cfg->c.interval_ms, in, sizeof(in));
+  output_span((int64_t)(svc->cfg->c.interval_ms / 1000), in,
+              sizeof(in));
   jlog_notice(TAG, "remotion-janitor %s started (pid %ld): config %s, "
               "socket %s, mode %s, %zu region%s, a sweep every %s",
               JAN_VERSION, (long)getpid(),
