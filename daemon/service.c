@@ -10,7 +10,8 @@
  *
  * Signal handlers only act on the loop (uv_signal_t).  The work after a
  * sweep (state, audit log, lock, metrics) is deferred to a zero timer, so
- * that it never runs inside a callback of the AWS layer.
+ * that it never runs inside a callback of the AWS layer.  SIGHUP is
+ * reload.c's; what the daemon says of itself, views.c's.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -37,7 +38,7 @@
 #include "notify.h"
 #include "output.h"
 #include "run.h"
-#include "service.h"
+#include "service_int.h"
 #include "sweep.h"
 
 #define TAG "service"
@@ -45,73 +46,16 @@
 #define CANCEL_GRACE_MS 10000   /* a canceled sweep must end by then */
 #define MIN_INTERVAL_MS 1000
 
-struct cfg_ref {
-  unsigned refs;
-  struct jan_config c;
-};
-
-struct rt_ref {
-  unsigned refs;
-  struct runtime rt;
-};
-
-struct service;
-
-/* One sweep in progress and what it holds. */
-struct run {
-  struct service *svc;
-  struct cfg_ref *cfg;          /* the config it started with */
-  struct rt_ref *rt;            /* the runtime it runs on */
-  struct sweep_run r;           /* the sweep, its state, lock and audit */
-  int finished;                 /* the sweep's done callback ran */
-  int canceled;                 /* stop: in-flight requests canceled */
-  const char *trigger;          /* "timer" or "command" */
-};
-
-struct service {
-  uv_loop_t loop;
-  const struct service_opts *opts;
-  struct cfg_ref *cfg;          /* in force */
-  struct rt_ref *rt;            /* in force */
-  struct ctl_server *ctl;
-  uv_signal_t sighup, sigterm, sigint, sigusr1;
-  uv_timer_t sweep_timer;       /* the next sweep */
-  uv_timer_t tick_timer;        /* STATUS= while sweeping */
-  uv_timer_t watchdog_timer;
-  uv_timer_t stop_timer;        /* stop_timeout, then the cancel grace */
-  uv_timer_t finish_timer;      /* deferred end of a sweep */
-
-  uint64_t started_mono_ms;
-  uint64_t sched_from_mono_ms;  /* the next sweep is counted from here */
-  int sched_first;              /* the first sweep is still to come */
-  int64_t next_wall_ms;         /* 0: none scheduled */
-
-  struct run *run;
-  struct inv_ref *last;         /* the last finished sweep's inventory */
-  struct json_object *last_json;  /* status' last_sweep, or NULL */
-  struct metrics_counters counters;
-  struct jan_rng rng;           /* sweep jitter */
-
-  int stopping;
-  int stopped;
-  char status_text[512];        /* the last STATUS= sent */
-  /* The last reload (SIGHUP): when, and why it kept the old configuration
-   * (empty when it was applied).  Shown in STATUS= and `status` until a
-   * reload succeeds. */
-  int64_t reload_wall_ms;       /* 0: no reload yet */
-  char reload_error[256];
-};
-
 /* ---- small helpers -------------------------------------------------------- */
 
-static int64_t wall_ms(void)
+int64_t service_wall_ms(void)
 {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static struct json_object *time_json(int64_t epoch_s)
+struct json_object *service_time_json(int64_t epoch_s)
 {
   char buf[21];
   if(epoch_s < 0)
@@ -131,17 +75,9 @@ static const char *dir_of(const char *path, char *buf, size_t len)
   return buf;
 }
 
-static int str_eq(const char *a, const char *b)
-{
-  if(!a || !*a)
-    return !b || !*b;
-  return b && !strcmp(a, b);
-}
-
-
 /* ---- config and runtime references ------------------------------------------ */
 
-static struct cfg_ref *cfg_ref_new(void)
+struct cfg_ref *cfg_ref_new(void)
 {
   struct cfg_ref *r = calloc(1, sizeof(*r));
   if(r)
@@ -149,13 +85,13 @@ static struct cfg_ref *cfg_ref_new(void)
   return r;
 }
 
-static struct cfg_ref *cfg_ref_get(struct cfg_ref *r)
+struct cfg_ref *cfg_ref_get(struct cfg_ref *r)
 {
   r->refs++;
   return r;
 }
 
-static void cfg_ref_put(struct cfg_ref *r)
+void cfg_ref_put(struct cfg_ref *r)
 {
   if(!r || --r->refs)
     return;
@@ -163,7 +99,7 @@ static void cfg_ref_put(struct cfg_ref *r)
   free(r);
 }
 
-static struct rt_ref *rt_ref_open(uv_loop_t *loop, const struct jan_config *c,
+struct rt_ref *rt_ref_open(uv_loop_t *loop, const struct jan_config *c,
                                   int *rc)
 {
   struct rt_ref *r = calloc(1, sizeof(*r));
@@ -180,7 +116,7 @@ static struct rt_ref *rt_ref_open(uv_loop_t *loop, const struct jan_config *c,
   return r;
 }
 
-static struct rt_ref *rt_ref_get(struct rt_ref *r)
+struct rt_ref *rt_ref_get(struct rt_ref *r)
 {
   r->refs++;
   return r;
@@ -188,7 +124,7 @@ static struct rt_ref *rt_ref_get(struct rt_ref *r)
 
 /* The last reference closes the runtime: whatever is still in flight is
  * canceled and its memory released from close callbacks on the loop. */
-static void rt_ref_put(struct rt_ref *r)
+void rt_ref_put(struct rt_ref *r)
 {
   if(!r || --r->refs)
     return;
@@ -196,150 +132,7 @@ static void rt_ref_put(struct rt_ref *r)
   free(r);
 }
 
-/* Settings the runtime is built from: a change means a new runtime. */
-static int aws_settings_differ(const struct jan_config *a,
-                               const struct jan_config *b)
-{
-  return !str_eq(a->profile, b->profile) ||
-         !str_eq(a->endpoint_url, b->endpoint_url) ||
-         !str_eq(a->ca_bundle, b->ca_bundle) ||
-         a->max_attempts != b->max_attempts ||
-         a->connect_timeout_ms != b->connect_timeout_ms ||
-         a->request_timeout_ms != b->request_timeout_ms ||
-         a->concurrency != b->concurrency ||
-         a->host_concurrency != b->host_concurrency;
-}
-
-int service_load_config(const struct service_opts *o, struct jan_config *cfg,
-                        struct jbuf *errs)
-{
-  const char *path = o->config;
-  struct stat st;
-  int rc;
-
-  rc = config_defaults(cfg);
-  if(rc) {
-    jbuf_printf(errs, "%s\n", jan_strerror(rc));
-    return rc;
-  }
-  if(!path && stat(JAN_DEFAULT_CONFIG, &st) == 0)
-    path = JAN_DEFAULT_CONFIG;
-  if(path) {
-    rc = config_load_flags(cfg, path,
-                           o->check_paths ? CONFIG_CHECK_PATHS : 0, errs);
-    if(rc) {
-      if(!errs->len)
-        jbuf_printf(errs, "%s: %s\n", path, jan_strerror(rc));
-      return rc;
-    }
-  }
-  if(o->nregions) {
-    for(size_t i = 0; i < cfg->nregions; i++)
-      free(cfg->regions[i]);
-    cfg->nregions = 0;
-    for(size_t i = 0; i < o->nregions && i < JAN_MAX_REGIONS; i++) {
-      if(!config_region_known(o->regions[i])) {
-        jbuf_printf(errs, "--region %s: not one of Remotion's regions\n",
-                    o->regions[i]);
-        return JAN_ECONFIG;
-      }
-      cfg->regions[cfg->nregions] = strdup(o->regions[i]);
-      if(!cfg->regions[cfg->nregions])
-        return JAN_ENOMEM;
-      cfg->nregions++;
-    }
-  }
-  if(o->profile) {
-    free(cfg->profile);
-    cfg->profile = strdup(o->profile);
-    if(!cfg->profile)
-      return JAN_ENOMEM;
-  }
-  if(o->socket) {
-    free(cfg->socket);
-    cfg->socket = strdup(o->socket);
-    if(!cfg->socket)
-      return JAN_ENOMEM;
-  }
-  return JAN_OK;
-}
-
-/* Each line of errs as one log entry. */
-static void log_lines(int level, const struct jbuf *errs)
-{
-  const char *p = jbuf_str(errs);
-  while(*p) {
-    size_t n = strcspn(p, "\n");
-    if(n)
-      jlog(level, "config", "%.*s", (int)n, p);
-    p += n;
-    if(*p)
-      p++;
-  }
-}
-
-/* ---- STATUS= and the watchdog ------------------------------------------------ */
-
-static void status_body(struct service *svc, char *out, size_t len)
-{
-  struct run *run = svc->run;
-  char when[21];
-
-  if(svc->stopping) {
-    snprintf(out, len, "stopping%s", run ? ": waiting for the sweep in "
-             "progress" : "");
-    return;
-  }
-  if(run && run->r.sw.state == SWEEP_DELETING) {
-    const struct sweep_progress *p = &run->r.sw.progress;
-    snprintf(out, len, "deleting: %zu of %zu done, %" PRIu64 " objects "
-             "removed%s%s", p->done, p->total, p->objects_deleted,
-             p->bucket ? "; emptying " : "", p->bucket ? p->bucket : "");
-    return;
-  }
-  if(run) {
-    snprintf(out, len, "sweeping: listing %zu region%s", run->cfg->c.nregions,
-             run->cfg->c.nregions == 1 ? "" : "s");
-    return;
-  }
-  if(svc->next_wall_ms)
-    wire_time_format(svc->next_wall_ms / 1000, when);
-  else
-    snprintf(when, sizeof(when), "-");
-  if(svc->last) {
-    struct inv_summary s;
-    inventory_summary(inv_ref_inv(svc->last), &s);
-    snprintf(out, len, "idle; next sweep %s; last: %zu found, %zu "
-             "candidates, %zu deleted, %zu failed, %zu refused",
-             when, s.functions + s.layer_versions + s.buckets, s.candidates,
-             s.deleted, s.failed, s.refused);
-  }
-  else {
-    snprintf(out, len, "idle; first sweep %s", when);
-  }
-}
-
-/* The summary, then the failed reload, if the last one failed. */
-static void status_text(struct service *svc, char *out, size_t len)
-{
-  size_t n;
-  status_body(svc, out, len);
-  n = strlen(out);
-  if(svc->reload_error[0] && n < len)
-    snprintf(out + n, len - n, "; reload failed, old configuration kept: %s",
-             svc->reload_error);
-}
-
-/* Send STATUS= when it changed, or always with a prefix (READY=1...). */
-static void update_status(struct service *svc, const char *prefix)
-{
-  char text[sizeof(svc->status_text)];
-  status_text(svc, text, sizeof(text));
-  if(!prefix && !strcmp(text, svc->status_text))
-    return;
-  memcpy(svc->status_text, text, sizeof(text));
-  notify_status(prefix, "%s", text);
-}
+/* ---- the watchdog (STATUS= is views.c's) ------------------------------------ */
 
 static void on_watchdog(uv_timer_t *t)
 {
@@ -352,7 +145,7 @@ static void on_tick(uv_timer_t *t)
   struct service *svc = t->data;
   if(svc->run)
     sweep_update_progress(&svc->run->r.sw);
-  update_status(svc, NULL);
+  service_update_status(svc, NULL);
 }
 
 /* ---- scheduling ------------------------------------------------------------ */
@@ -374,7 +167,7 @@ static void arm(struct service *svc, uint64_t delay_ms)
 {
   char when[21], in[32];
   uv_timer_start(&svc->sweep_timer, on_sweep_timer, delay_ms, 0);
-  svc->next_wall_ms = wall_ms() + (int64_t)delay_ms;
+  svc->next_wall_ms = service_wall_ms() + (int64_t)delay_ms;
   wire_time_format(svc->next_wall_ms / 1000, when);
   output_span((int64_t)(delay_ms / 1000), in, sizeof(in));
   jlog_info(TAG, "next sweep at %s (in %s)", when, in);
@@ -389,7 +182,7 @@ static void schedule_next(struct service *svc)
 }
 
 /* After a reload: the same reference point, the new durations. */
-static void reschedule(struct service *svc)
+void service_reschedule(struct service *svc)
 {
   uint64_t now = uv_now(&svc->loop), at, min;
   const struct jan_config *c = &svc->cfg->c;
@@ -489,7 +282,7 @@ static int start_sweep(struct service *svc, const char *trigger, char *err,
   jlog_notice(TAG, "sweep started (%s): %zu region%s, mode %s", trigger,
               cfg->nregions, cfg->nregions == 1 ? "" : "s",
               cfg->mode == JAN_MODE_DELETE ? "delete" : "report");
-  update_status(svc, NULL);
+  service_update_status(svc, NULL);
   return 0;
 }
 
@@ -503,67 +296,8 @@ static void on_sweep_timer(uv_timer_t *t)
     jlog_warn(TAG, "no sweep this time: %s; trying again at the next tick",
               err);
     schedule_next(svc);
-    update_status(svc, NULL);
+    service_update_status(svc, NULL);
   }
-}
-
-static struct json_object *names_json(const struct inventory *inv,
-                                      enum inv_status st)
-{
-  struct json_object *a = json_object_new_array();
-  for(size_t i = 0; i < inv->nregions; i++)
-    if(inv->regions[i].status == st)
-      json_object_array_add(a, json_object_new_string(inv->regions[i].name));
-  return a;
-}
-
-#define INT64(v) json_object_new_int64((int64_t)(v))
-
-static struct json_object *status_last_sweep(const struct run *run)
-{
-  const struct sweep *sw = &run->r.sw;
-  const struct inventory *inv = &sw->inv;
-  struct json_object *o = json_object_new_object();
-  struct json_object *found = json_object_new_object();
-  struct json_object *ign = json_object_new_object();
-  struct inv_summary s;
-  int64_t dur = inv->finished_ms - inv->started_ms;
-
-  inventory_summary(inv, &s);
-  json_object_object_add(o, "started", time_json(inv->started_ms / 1000));
-  json_object_object_add(o, "finished", time_json(inv->finished_ms / 1000));
-  json_object_object_add(o, "duration_ms", INT64(dur < 0 ? 0 : dur));
-  json_object_object_add(o, "trigger", json_object_new_string(run->trigger));
-  json_object_object_add(o, "mode", json_object_new_string(
-                             sw->mode == JAN_MODE_DELETE ? "delete"
-                                                         : "report"));
-  json_object_object_add(o, "account", inv->account[0]
-                         ? json_object_new_string(inv->account) : NULL);
-  json_object_object_add(o, "exit_code", json_object_new_int(sw->exit_code));
-  json_object_object_add(o, "error", sw->exit_code && sw->message[0]
-                         ? json_object_new_string(sw->message) : NULL);
-  json_object_object_add(o, "regions_ok", INT64(s.regions_ok));
-  json_object_object_add(o, "regions_incomplete",
-                         names_json(inv, INV_REGION_INCOMPLETE));
-  json_object_object_add(o, "regions_disabled",
-                         names_json(inv, INV_REGION_DISABLED));
-  json_object_object_add(o, "buckets_incomplete",
-                         json_object_new_boolean(inv->buckets_incomplete));
-  json_object_object_add(found, "functions", INT64(s.functions));
-  json_object_object_add(found, "layer_versions", INT64(s.layer_versions));
-  json_object_object_add(found, "buckets", INT64(s.buckets));
-  json_object_object_add(o, "found", found);
-  json_object_object_add(ign, "functions",
-                         INT64(inv->ignored[JAN_KIND_FUNCTION]));
-  json_object_object_add(ign, "layers", INT64(inv->ignored[JAN_KIND_LAYER]));
-  json_object_object_add(ign, "buckets", INT64(inv->ignored[JAN_KIND_BUCKET]));
-  json_object_object_add(ign, "invalid", output_counts_json(inv->invalid));
-  json_object_object_add(o, "ignored", ign);
-  json_object_object_add(o, "candidates", INT64(s.candidates));
-  json_object_object_add(o, "deleted", INT64(s.deleted));
-  json_object_object_add(o, "failed", INT64(s.failed));
-  json_object_object_add(o, "refused", INT64(s.refused));
-  return o;
 }
 
 static void finish_stop(struct service *svc);
@@ -592,7 +326,7 @@ static void on_finish(uv_timer_t *t)
        run->r.sw.exit_code ? run->r.sw.message : "");
 
   json_object_put(svc->last_json);
-  svc->last_json = status_last_sweep(run);
+  svc->last_json = service_last_sweep_json(run);
   metrics_count(&svc->counters, &run->r.sw.inv, run->r.sw.exit_code);
   if(run->r.sw.last_success_ms > svc->counters.last_success_ms)
     svc->counters.last_success_ms = run->r.sw.last_success_ms;
@@ -633,71 +367,10 @@ static void on_finish(uv_timer_t *t)
     return;
   }
   schedule_next(svc);
-  update_status(svc, NULL);
+  service_update_status(svc, NULL);
 }
 
 /* ---- the status socket's commands --------------------------------------------- */
-
-/* null before the first reload; else when, and whether it was applied. */
-static struct json_object *last_reload_json(const struct service *svc)
-{
-  struct json_object *o;
-  if(!svc->reload_wall_ms)
-    return NULL;
-  o = json_object_new_object();
-  json_object_object_add(o, "at", time_json(svc->reload_wall_ms / 1000));
-  json_object_object_add(o, "ok", json_object_new_boolean(
-                             !svc->reload_error[0]));
-  json_object_object_add(o, "error", svc->reload_error[0]
-                         ? json_object_new_string(svc->reload_error) : NULL);
-  return o;
-}
-
-static struct json_object *ctl_status(void *arg)
-{
-  struct service *svc = arg;
-  struct json_object *o = json_object_new_object();
-  struct json_object *prog = NULL;
-  struct run *run = svc->run;
-  const char *state = "idle";
-
-  if(!o)
-    return NULL;
-  if(run) {
-    const struct sweep_progress *p = &run->r.sw.progress;
-    sweep_update_progress(&run->r.sw);
-    state = run->r.sw.state == SWEEP_DELETING ? "deleting" : "sweeping";
-    prog = json_object_new_object();
-    json_object_object_add(prog, "started",
-                           time_json(run->r.sw.inv.started_ms / 1000));
-    json_object_object_add(prog, "trigger",
-                           json_object_new_string(run->trigger));
-    json_object_object_add(prog, "deletions_done", INT64(p->done));
-    json_object_object_add(prog, "deletions_total", INT64(p->total));
-    json_object_object_add(prog, "objects_deleted", INT64(p->objects_deleted));
-    json_object_object_add(prog, "bucket", p->bucket
-                           ? json_object_new_string(p->bucket) : NULL);
-  }
-  json_object_object_add(o, "ok", json_object_new_boolean(1));
-  json_object_object_add(o, "version", json_object_new_string(JAN_VERSION));
-  json_object_object_add(o, "pid", INT64(getpid()));
-  json_object_object_add(o, "uptime_s",
-                         INT64((uv_now(&svc->loop) - svc->started_mono_ms) /
-                               1000));
-  json_object_object_add(o, "mode", json_object_new_string(
-                             svc->cfg->c.mode == JAN_MODE_DELETE ? "delete"
-                                                                 : "report"));
-  json_object_object_add(o, "state", json_object_new_string(state));
-  json_object_object_add(o, "stopping",
-                         json_object_new_boolean(svc->stopping));
-  json_object_object_add(o, "next_sweep_at", svc->next_wall_ms
-                         ? time_json(svc->next_wall_ms / 1000) : NULL);
-  json_object_object_add(o, "progress", prog);
-  json_object_object_add(o, "last_sweep", svc->last_json
-                         ? json_object_get(svc->last_json) : NULL);
-  json_object_object_add(o, "last_reload", last_reload_json(svc));
-  return o;
-}
 
 static struct ctl_stream *ctl_inventory(void *arg)
 {
@@ -711,8 +384,8 @@ static int ctl_sweep(void *arg, char *err, size_t errlen)
   return start_sweep(svc, "command", err, errlen);
 }
 
-static const struct ctl_ops service_ctl_ops = {
-  ctl_status, ctl_inventory, ctl_sweep
+const struct ctl_ops service_ctl_ops = {
+  service_status_json, ctl_inventory, ctl_sweep
 };
 
 /* ---- the audit log after a rotation ------------------------------------------------ */
@@ -720,7 +393,7 @@ static const struct ctl_ops service_ctl_ops = {
 /* The audit log is opened by each sweep in delete mode and closed when it
  * ends: only a sweep in progress has a descriptor to move to the new file
  * (the records it wrote before stay in the rotated one). */
-static void reopen_audit(struct service *svc)
+void service_reopen_audit(struct service *svc)
 {
   struct jbuf err;
   if(!svc->run || svc->run->r.audit.fd < 0) {
@@ -740,127 +413,7 @@ static void reopen_audit(struct service *svc)
 static void on_sigusr1(uv_signal_t *h, int signum)
 {
   (void)signum;
-  reopen_audit(h->data);
-}
-
-/* ---- reload ------------------------------------------------------------------- */
-
-/* A reload that keeps the old configuration: logged, and kept for STATUS=
- * and `status` until a reload succeeds. */
-static void reload_refused(struct service *svc, const char *why)
-{
-  snprintf(svc->reload_error, sizeof(svc->reload_error), "%s", why);
-  jlog_err(TAG, "%s; the old configuration stays in force", why);
-}
-
-/* "N errors, the first: FILE:LINE: message" from the loader's lines. */
-static void config_errors_summary(const struct jbuf *errs, char *out,
-                                  size_t len)
-{
-  const char *p = jbuf_str(errs);
-  size_t first = strcspn(p, "\n"), n = 0;
-  for(const char *q = p; *q; q++)
-    if(*q == '\n' && q[1])
-      n++;
-  n++;
-  snprintf(out, len, "the new configuration has %zu error%s%s%.*s", n,
-           n == 1 ? "" : "s", n == 1 ? ": " : ", the first: ", (int)first,
-           p);
-}
-
-static void on_sighup(uv_signal_t *h, int signum)
-{
-  struct service *svc = h->data;
-  struct cfg_ref *nc;
-  struct rt_ref *nrt = NULL;
-  struct ctl_server *nctl = NULL;
-  struct jbuf errs;
-  const struct jan_config *oc = &svc->cfg->c;
-  char why[sizeof(svc->reload_error)];
-  int rc;
-
-  (void)signum;
-  if(svc->stopping)
-    return;
-  notify_status("RELOADING=1", "reloading the configuration");
-  jlog_notice(TAG, "SIGHUP: reloading the configuration");
-  if(svc->run)
-    reopen_audit(svc);
-  svc->reload_wall_ms = wall_ms();
-  nc = cfg_ref_new();
-  if(!nc) {
-    reload_refused(svc, "out of memory");
-    goto ready;
-  }
-  /* A fresh struct: the config in force stays whole if this one fails. */
-  jbuf_init(&errs, 1024 * 1024);
-  rc = service_load_config(svc->opts, &nc->c, &errs);
-  if(rc) {
-    log_lines(JLOG_ERR, &errs);
-    jlog_err(TAG, "the new configuration has errors; the old one stays in "
-             "force");
-    config_errors_summary(&errs, svc->reload_error,
-                          sizeof(svc->reload_error));
-    jbuf_free(&errs);
-    cfg_ref_put(nc);
-    goto ready;
-  }
-  jbuf_free(&errs);
-
-  if(aws_settings_differ(oc, &nc->c)) {
-    nrt = rt_ref_open(&svc->loop, &nc->c, &rc);
-    if(!nrt) {
-      snprintf(why, sizeof(why), "cannot apply the new [aws] settings: %s",
-               jan_strerror(rc));
-      reload_refused(svc, why);
-      cfg_ref_put(nc);
-      goto ready;
-    }
-  }
-  if(strcmp(oc->socket, nc->c.socket)) {
-    struct jbuf e;
-    jbuf_init(&e, 4096);
-    rc = ctl_server_open(&svc->loop, nc->c.socket, nc->c.socket_mode,
-                         &service_ctl_ops, svc, &nctl, &e);
-    if(rc) {
-      reload_refused(svc, jbuf_str(&e));
-      jbuf_free(&e);
-      rt_ref_put(nrt);
-      cfg_ref_put(nc);
-      goto ready;
-    }
-    jbuf_free(&e);
-  }
-  else if(oc->socket_mode != nc->c.socket_mode) {
-    struct jbuf e;
-    jbuf_init(&e, 4096);
-    if(ctl_server_chmod(svc->ctl, nc->c.socket_mode, &e))
-      jlog_err(TAG, "%s", jbuf_str(&e));
-    jbuf_free(&e);
-  }
-
-  /* Commit.  A sweep in progress keeps its own references. */
-  if(nrt) {
-    rt_ref_put(svc->rt);
-    svc->rt = nrt;
-  }
-  if(nctl) {
-    jlog_notice(TAG, "status socket moved from %s to %s",
-                ctl_server_path(svc->ctl), ctl_server_path(nctl));
-    ctl_server_close(svc->ctl);
-    svc->ctl = nctl;
-  }
-  cfg_ref_put(svc->cfg);
-  svc->cfg = nc;
-  svc->reload_error[0] = '\0';
-  jlog_notice(TAG, "configuration reloaded%s%s%s",
-              nc->c.path ? " from " : "", nc->c.path ? nc->c.path : "",
-              svc->run ? "; the sweep in progress finishes under the old one"
-                       : "");
-  if(!svc->run)
-    reschedule(svc);
-ready:
-  update_status(svc, "READY=1");
+  service_reopen_audit(h->data);
 }
 
 /* ---- stop ---------------------------------------------------------------------- */
@@ -936,7 +489,7 @@ static void on_stop_signal(uv_signal_t *h, int signum)
   svc->stopping = 1;
   svc->next_wall_ms = 0;
   uv_timer_stop(&svc->sweep_timer);
-  update_status(svc, "STOPPING=1");
+  service_update_status(svc, "STOPPING=1");
   if(!svc->run) {
     jlog_notice(TAG, "%s: stopping", name);
     finish_stop(svc);
@@ -1021,7 +574,7 @@ int service_run(const struct service_opts *o)
   jbuf_init(&errs, 1024 * 1024);
   rc = service_load_config(o, &svc->cfg->c, &errs);
   if(rc) {
-    log_lines(JLOG_ERR, &errs);
+    service_log_lines(JLOG_ERR, &errs);
     jbuf_free(&errs);
     cfg_ref_put(svc->cfg);
     free(svc);
@@ -1079,7 +632,7 @@ int service_run(const struct service_opts *o)
   svc->sweep_timer.data = svc->tick_timer.data = svc;
   svc->watchdog_timer.data = svc->stop_timer.data = svc;
   svc->finish_timer.data = svc;
-  uv_signal_start(&svc->sighup, on_sighup, SIGHUP);
+  uv_signal_start(&svc->sighup, service_on_sighup, SIGHUP);
   uv_signal_start(&svc->sigterm, on_stop_signal, SIGTERM);
   uv_signal_start(&svc->sigint, on_stop_signal, SIGINT);
   uv_signal_start(&svc->sigusr1, on_sigusr1, SIGUSR1);
@@ -1104,7 +657,7 @@ int service_run(const struct service_opts *o)
               svc->cfg->c.socket,
               svc->cfg->c.mode == JAN_MODE_DELETE ? "delete" : "report",
               svc->cfg->c.nregions, svc->cfg->c.nregions == 1 ? "" : "s", in);
-  update_status(svc, "READY=1");
+  service_update_status(svc, "READY=1");
 
   uv_run(&svc->loop, UV_RUN_DEFAULT);
   goto out;
