@@ -17,6 +17,11 @@ struct collector {
   void *arg;
   size_t pending;               /* calls in flight */
   struct collect_result res;
+  /* Listings that failed for want of credentials: said once at the end,
+   * not once per region (and not at all when GetCallerIdentity failed the
+   * same way: the sweep's error says it then). */
+  size_t creds_failures;
+  char creds_msg[AWS_ERRMSG_MAX + 256];
 };
 
 /*
@@ -101,6 +106,10 @@ static void collector_unref(struct collector *co)
 {
   if(--co->pending)
     return;
+  if(co->creds_failures && co->res.identity_err != JAN_ECREDS)
+    jlog_warn("inventory", "%zu listing%s marked incomplete for want of "
+              "credentials: %s", co->creds_failures,
+              co->creds_failures == 1 ? "" : "s", co->creds_msg);
   co->done(co->arg, &co->res);
   free(co);
 }
@@ -111,7 +120,7 @@ static void listing_failed(struct collector *co, const char *region,
                            enum jan_kind kind, const struct aws_response *r,
                            const char *op)
 {
-  char msg[768];
+  char msg[AWS_ERRMSG_MAX + 256];
   struct inv_region *reg = inventory_region(co->inv, region);
 
   if(kind != JAN_KIND_BUCKET && aws_error_is_region_disabled(r)) {
@@ -128,8 +137,15 @@ static void listing_failed(struct collector *co, const char *region,
   if(r && aws_error_is_access_denied(r))
     snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
              "; run remotion-janitor --validate");
-  jlog_warn("inventory", "%s; %s listing marked incomplete", msg,
-            scope_kind_name(kind));
+  if(r && r->err == JAN_ECREDS) {
+    if(!co->creds_failures++)
+      snprintf(co->creds_msg, sizeof(co->creds_msg), "%s", msg);
+    jlog_debug("inventory", "%s; %s listing marked incomplete", msg,
+               scope_kind_name(kind));
+  }
+  else
+    jlog_warn("inventory", "%s; %s listing marked incomplete", msg,
+              scope_kind_name(kind));
   if(reg && reg->status == INV_REGION_DISABLED)
     reg->status = INV_REGION_OK;  /* a real failure outranks "disabled" */
   inventory_mark_incomplete(co->inv, region, kind, msg);

@@ -57,7 +57,7 @@ struct sweep {
   enum sweep_state state;
   struct inventory inv;
   int exit_code;
-  char message[1024];           /* why the exit code is not 0, if it is not */
+  char message[AWS_ERRMSG_MAX + 512]; /* why the exit code is not 0, if any */
   sweep_done_cb done;
   sweep_confirm_fn confirm;     /* NULL: no confirmation needed */
   void *arg;

@@ -36,7 +36,7 @@ struct validation {
   char account[13];
   int pending;
   int err;
-  char errmsg[768];
+  char errmsg[AWS_ERRMSG_MAX + 256];
 };
 
 static void add(struct validation *v, const char *action, int optional,

@@ -83,6 +83,8 @@ struct aws_request {
   void *parse_arg;
 };
 
+#define AWS_ERRMSG_MAX 4096
+
 struct aws_response {
   int err;                      /* 0: 2xx; JAN_EAWS: service error (see e);
                                    JAN_EHTTP, JAN_ETIMEDOUT, JAN_ETOOBIG,
@@ -91,7 +93,9 @@ struct aws_response {
   struct wire_error e;          /* code, message, request id */
   char request_id[128];         /* of the last attempt */
   char region[32];              /* region the answer came from */
-  char errmsg[256];             /* transport/credential explanation */
+  /* transport/credential explanation: room for the credential chain's
+   * full list of the sources it tried */
+  char errmsg[AWS_ERRMSG_MAX];
   unsigned attempts;
   struct jbuf body;             /* freed after the callback: jbuf_take */
   struct jbuf headers;          /* raw response headers */

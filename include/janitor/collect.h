@@ -16,7 +16,7 @@ struct collector;
 
 struct collect_result {
   int identity_err;             /* 0, or why GetCallerIdentity failed */
-  char identity_msg[512];
+  char identity_msg[AWS_ERRMSG_MAX + 256];
 };
 
 typedef void (*collect_done_cb)(void *arg, const struct collect_result *r);
