@@ -30,8 +30,14 @@
 /* The message buffers: file names and a profile name, never a value. */
 #define MSG_MAX 8192
 
+const char *const creds_setting_names[CREDS_SET_COUNT] = {
+  "role_arn", "source_profile", "credential_source", "external_id",
+  "role_session_name", "duration_seconds", "mfa_serial", "region"
+};
+
 /* Keys that would make the AWS CLI use other credentials than the static
- * ones; we support none of them, and say so instead of moving on. */
+ * ones; this provider supports none of them, and says so instead of moving
+ * on (the chain asks the assume-role provider about role_arn first). */
 static const char *const unsupported_keys[] = {
   "role_arn", "credential_process", "web_identity_token_file",
   "sso_session", "sso_start_url", "sso_account_id"
@@ -235,6 +241,7 @@ struct prof_scan {
   unsigned line[K_COUNT];
   const char *unsupported;      /* first unsupported key set, or NULL */
   unsigned unsupported_line;
+  char *set[CREDS_SET_COUNT];   /* the other settings creds.h names */
 };
 
 static void scan_init(struct prof_scan *s)
@@ -246,6 +253,8 @@ static void scan_free(struct prof_scan *s)
 {
   for(size_t i = 0; i < K_COUNT; i++)
     wipe_free(s->v[i], s->v[i] ? strlen(s->v[i]) : 0);
+  for(size_t i = 0; i < CREDS_SET_COUNT; i++)
+    wipe_free(s->set[i], s->set[i] ? strlen(s->set[i]) : 0);
   scan_init(s);
 }
 
@@ -391,6 +400,16 @@ static int scan_buf(const char *buf, size_t len, const char *path,
         return JAN_ENOMEM;
       }
     }
+    for(size_t k = 0; k < CREDS_SET_COUNT; k++) {
+      if(!span_is(ka, kb, creds_setting_names[k]))
+        continue;
+      wipe_free(s->set[k], s->set[k] ? strlen(s->set[k]) : 0);
+      s->set[k] = va < vb ? strndup(va, (size_t)(vb - va)) : NULL;
+      if(va < vb && !s->set[k]) {
+        jbuf_printf(err, "%s: out of memory", path);
+        return JAN_ENOMEM;
+      }
+    }
     for(size_t k = 0; k < JAN_ARRAY_SIZE(unsupported_keys); k++) {
       if(va < vb && !s->unsupported && span_is(ka, kb, unsupported_keys[k])) {
         s->unsupported = unsupported_keys[k];
@@ -477,6 +496,67 @@ int creds_read_file(const char *path, int is_config, const char *profile,
 }
 
 /* ---- the profile and systemd providers ------------------------------ */
+
+static int resolve_path(const char *envname, const char *leaf,
+                        struct jbuf *out, int *from_env);
+
+void creds_profile_free(struct creds_profile *p)
+{
+  for(size_t i = 0; i < CREDS_SET_COUNT; i++)
+    wipe_free(p->set[i], p->set[i] ? strlen(p->set[i]) : 0);
+  memset(p, 0, sizeof(*p));
+}
+
+int creds_profile_read(const char *profile, struct creds_profile *out,
+                       struct jbuf *err)
+{
+  static const char *const envnames[2] = {
+    "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"
+  };
+  static const char *const leaves[2] = { "config", "credentials" };
+  int rc = JAN_OK;
+
+  memset(out, 0, sizeof(*out));
+  /* The config file first: the credentials file's values win, as in
+   * botocore, which merges it over the config file's profiles. */
+  for(int i = 0; i < 2 && !rc; i++) {
+    struct prof_scan sc;
+    struct jbuf path;
+    int from_env, err_no, r;
+
+    jbuf_init(&path, MSG_MAX);
+    r = resolve_path(envnames[i], leaves[i], &path, &from_env);
+    if(r) {
+      jbuf_free(&path);
+      continue;                 /* no home directory: nothing to read */
+    }
+    r = file_lookup(jbuf_str(&path), i == 0, profile, &sc, &err_no, err);
+    if(r == JAN_EIO && !from_env && (err_no == EACCES || err_no == EPERM)) {
+      jbuf_reset(err);
+      r = JAN_ENOENT;
+    }
+    if(r && r != JAN_ENOENT)
+      rc = r;
+    if(!r && sc.found) {
+      out->found = 1;
+      if(sc.v[K_ID] || sc.v[K_SECRET])
+        out->has_keys = 1;
+      for(size_t k = 0; k < CREDS_SET_COUNT; k++) {
+        if(!sc.set[k])
+          continue;
+        wipe_free(out->set[k], out->set[k] ? strlen(out->set[k]) : 0);
+        out->set[k] = sc.set[k];
+        sc.set[k] = NULL;
+      }
+    }
+    if(!r)
+      scan_free(&sc);
+    jbuf_free(&path);
+  }
+  if(rc)
+    creds_profile_free(out);
+  return rc;
+}
 
 struct srcname {
   struct srcname *next;

@@ -93,6 +93,30 @@ int creds_read_file(const char *path, int is_config, const char *profile,
                     struct aws_creds *out, struct jbuf *err);
 
 /*
+ * The other settings of a profile that the credential providers read,
+ * from AWS_CONFIG_FILE / ~/.aws/config, then AWS_SHARED_CREDENTIALS_FILE /
+ * ~/.aws/credentials (whose values win).  Values are not secrets, but no
+ * message quotes external_id.
+ */
+enum creds_setting {
+  CREDS_SET_ROLE_ARN, CREDS_SET_SOURCE_PROFILE, CREDS_SET_CREDENTIAL_SOURCE,
+  CREDS_SET_EXTERNAL_ID, CREDS_SET_ROLE_SESSION_NAME,
+  CREDS_SET_DURATION_SECONDS, CREDS_SET_MFA_SERIAL, CREDS_SET_REGION,
+  CREDS_SET_COUNT
+};
+extern const char *const creds_setting_names[CREDS_SET_COUNT];
+struct creds_profile {
+  int found;                    /* the profile exists in either file */
+  int has_keys;                 /* it sets aws_access_key_id or the secret */
+  char *set[CREDS_SET_COUNT];   /* NULL: not set */
+};
+/* JAN_OK (found may be 0), or an error in err (a file that cannot be read
+ * or parsed); missing files are no error. */
+int creds_profile_read(const char *profile, struct creds_profile *out,
+                       struct jbuf *err);
+void creds_profile_free(struct creds_profile *p);
+
+/*
  * The chain: tries providers in order, caches the answer, and refreshes
  * temporary credentials before they expire (CREDS_REFRESH_AHEAD seconds).
  * Concurrent callers during a refresh wait for the one refresh in flight.

@@ -11,8 +11,16 @@ from janlib import st
 REGIONS = ["eu-west-1", "us-east-1", "eu-central-1"]
 
 
+USER_ARN = "arn:aws:iam::%s:user/janitor-test" % jl.ACCOUNT
+ROLE = "arn:aws:iam::%s:role/%%s" % jl.ACCOUNT
+EXTERNAL_ID = "ext-id-NOT-A-SECRET-0042"
+
+
 def small():
     return {"account_id": jl.ACCOUNT, "regions": REGIONS, "disabled_regions": [],
+            "roles": [{"name": "janitor-a", "trust": [USER_ARN, ROLE % "remotion-janitor-test-role"]},
+                      {"name": "janitor-b", "trust": [ROLE % "janitor-a"]},
+                      {"name": "janitor-x", "trust": [USER_ARN], "external_id": EXTERNAL_ID}],
             "users": [{"user_name": "janitor-test", "access_key": st.TEST_AK,
                        "secret_key": st.TEST_SK, "user_id": "AIDAJANITORTEST00000"}],
             "functions": [{"region": "eu-west-1", "name": "remotion-render-a", "age_days": 3}]}
@@ -47,6 +55,116 @@ class NoCredentials(unittest.TestCase):
         self.assertTrue(all(p >= 0 for p in pos), line)
         self.assertEqual(pos, sorted(pos), line)
         self.assertEqual(self.si.log(), [])
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+class AssumeRole(unittest.TestCase):
+    """role_arn profiles: sts:AssumeRole signed with the source's keys."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.si = st.StandIn("--temp-creds-ttl", "3600", fixture=small())
+        cls.jan = jl.Janitor(cls.si, aws={"regions": "eu-west-1"})
+        cls.creds = write(os.path.join(cls.jan.dir, "credentials"),
+                          "[base]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
+                          % (st.TEST_AK, st.TEST_SK))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.jan.cleanup()
+        cls.si.stop()
+
+    def sweep(self, config, profile, **extra):
+        path = write(os.path.join(self.jan.dir, "config"), config)
+        env = jl.base_env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None, AWS_CONFIG_FILE=path,
+                          AWS_SHARED_CREDENTIALS_FILE=self.creds, AWS_PROFILE=profile, **extra)
+        n0 = len(self.si.log())
+        r = self.jan.sweep("--dry-run", env=env)
+        return r, self.si.log()[n0:]
+
+    def caller(self, log):
+        ids = [e for e in log if e["operation"] == "GetCallerIdentity" and e["status"] == 200]
+        self.assertEqual(len(ids), 1, log)
+        return ids[0]
+
+    def test_source_profile(self):
+        r, log = self.sweep("[profile r]\nrole_arn = %s\nsource_profile = base\n"
+                            "role_session_name = janitor-it\n" % (ROLE % "janitor-a"), "r")
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertEqual(r.json["account"], jl.ACCOUNT)
+        calls = [e for e in log if e["operation"] == "AssumeRole"]
+        self.assertEqual(len(calls), 1, log)
+        self.assertEqual(calls[0]["status"], 200)
+        # Every listing was signed with the role's credentials, not the user's.
+        self.assertNotIn(st.TEST_AK, [e.get("access_key") for e in log if e["operation"] != "AssumeRole"])
+        self.assertIn("remotion-render-a", r.out)
+
+    def test_role_chain(self):
+        cfg = ("[profile a]\nrole_arn = %s\nsource_profile = base\n"
+               "[profile b]\nrole_arn = %s\nsource_profile = a\n") % (ROLE % "janitor-a", ROLE % "janitor-b")
+        r, log = self.sweep(cfg, "b")
+        self.assertEqual(r.rc, 0, r.err)
+        calls = [e for e in log if e["operation"] == "AssumeRole"]
+        self.assertEqual([c["target"] for c in calls], [ROLE % "janitor-a", ROLE % "janitor-b"])
+
+    def test_loop_is_a_config_error(self):
+        cfg = ("[profile a]\nrole_arn = %s\nsource_profile = b\n"
+               "[profile b]\nrole_arn = %s\nsource_profile = a\n") % (ROLE % "janitor-a", ROLE % "janitor-b")
+        r, log = self.sweep(cfg, "a")
+        self.assertEqual(r.rc, 3, r.err)
+        self.assertIn("source_profile loop: a -> b -> a", r.err)
+        self.assertEqual(log, [])
+
+    def test_credential_source_container(self):
+        r, log = self.sweep("[profile r]\nrole_arn = %s\ncredential_source = EcsContainer\n" % (ROLE % "janitor-a"),
+                            "r", AWS_CONTAINER_CREDENTIALS_FULL_URI=self.si.url + "/__creds/container")
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertEqual([e["operation"] for e in log][:2], ["GetCredentials", "AssumeRole"])
+
+    def test_bad_credential_source(self):
+        r, log = self.sweep("[profile r]\nrole_arn = %s\ncredential_source = Nowhere\n" % (ROLE % "janitor-a"), "r")
+        self.assertEqual(r.rc, 3, r.err)
+        self.assertIn("credential_source must be Environment, Ec2InstanceMetadata or EcsContainer", r.err)
+
+    def test_external_id(self):
+        cfg = "[profile x]\nrole_arn = %s\nsource_profile = base\nexternal_id = %s\n"
+        r, log = self.sweep(cfg % (ROLE % "janitor-x", EXTERNAL_ID), "x")
+        self.assertEqual(r.rc, 0, r.err)
+        r, log = self.sweep(cfg % (ROLE % "janitor-x", "wrong-external-id"), "x")
+        self.assertEqual(r.rc, 3, r.err)
+        self.assertIn("assume role %s (profile x): AssumeRole" % (ROLE % "janitor-x"), r.err)
+        self.assertIn("AccessDenied", r.err)
+        self.assertNotIn("wrong-external-id", r.err + r.out)
+        self.assertEqual([e["operation"] for e in log], ["AssumeRole"])
+
+    def test_untrusted_caller_refused(self):
+        r, log = self.sweep("[profile r]\nrole_arn = %s\nsource_profile = base\n" % (ROLE % "janitor-b"), "r")
+        self.assertEqual(r.rc, 3, r.err)
+        self.assertIn("not authorized to perform: sts:AssumeRole", r.err)
+
+    def test_mfa_serial_refused(self):
+        r, log = self.sweep("[profile r]\nrole_arn = %s\nsource_profile = base\n"
+                            "mfa_serial = arn:aws:iam::%s:mfa/me\n" % (ROLE % "janitor-a", jl.ACCOUNT), "r")
+        self.assertEqual(r.rc, 3, r.err)
+        self.assertIn("profile r sets mfa_serial: a daemon cannot prompt", r.err)
+        self.assertEqual(log, [])
+
+    def test_regional_sts_endpoint(self):
+        r, log = self.sweep("[profile r]\nrole_arn = %s\nsource_profile = base\nregion = eu-central-1\n"
+                            % (ROLE % "janitor-a"), "r")
+        self.assertEqual(r.rc, 0, r.err)
+        calls = [e for e in log if e["operation"] == "AssumeRole"]
+        self.assertEqual([c["region"] for c in calls], ["eu-central-1"])
+        # AWS_REGION picks the STS endpoint only: the regions swept stay the config's.
+        r, log = self.sweep("[profile r]\nrole_arn = %s\nsource_profile = base\n" % (ROLE % "janitor-a"), "r",
+                            AWS_REGION="us-east-1")
+        self.assertEqual([c["region"] for c in log if c["operation"] == "AssumeRole"], ["us-east-1"])
+        self.assertEqual([x["region"] for x in r.json["regions"]], ["eu-west-1"])
 
 
 if __name__ == "__main__":
