@@ -57,6 +57,13 @@ class NoCredentials(unittest.TestCase):
         self.assertEqual(self.si.log(), [])
 
 
+def no_secrets(test, r):
+    """No secret key, session token (the stand-in's all start so) or
+    external id in anything printed, debug logs included."""
+    for s in (st.TEST_SK, "FwoGZXIvYXdzE", EXTERNAL_ID):
+        test.assertNotIn(s, r.out + r.err)
+
+
 def write(path, text):
     with open(path, "w") as f:
         f.write(text)
@@ -84,7 +91,8 @@ class AssumeRole(unittest.TestCase):
         env = jl.base_env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None, AWS_CONFIG_FILE=path,
                           AWS_SHARED_CREDENTIALS_FILE=self.creds, AWS_PROFILE=profile, **extra)
         n0 = len(self.si.log())
-        r = self.jan.sweep("--dry-run", env=env)
+        r = self.jan.sweep("--dry-run", "-v", "-v", env=env)
+        no_secrets(self, r)
         return r, self.si.log()[n0:]
 
     def caller(self, log):
@@ -165,6 +173,43 @@ class AssumeRole(unittest.TestCase):
                             AWS_REGION="us-east-1")
         self.assertEqual([c["region"] for c in log if c["operation"] == "AssumeRole"], ["us-east-1"])
         self.assertEqual([x["region"] for x in r.json["regions"]], ["eu-west-1"])
+
+
+class RoleRefresh(unittest.TestCase):
+    """A sweep longer than the role's credentials are fresh for: they are
+    refreshed in the background and no request ever fails for it."""
+
+    def test_refresh_during_a_long_sweep(self):
+        fx = small()
+        fx["functions"] = [{"region": "eu-west-1", "name": "remotion-render-%03d" % i, "age_days": 3}
+                           for i in range(300)]
+        # 301 s: inside the five-minute refresh window at once, so the chain
+        # refreshes at its first use ten seconds (CREDS_REFRESH_RETRY) later.
+        si = st.StandIn("--temp-creds-ttl", "301", fixture=fx)
+        jan = jl.Janitor(si, aws={"regions": "eu-west-1"})
+        try:
+            si.control("POST", "latency", {"rules": [{"operation": "ListFunctions", "ms": 2500}]})
+            creds = write(os.path.join(jan.dir, "credentials"),
+                          "[base]\naws_access_key_id = %s\naws_secret_access_key = %s\n" % (st.TEST_AK, st.TEST_SK))
+            cfg = write(os.path.join(jan.dir, "config"),
+                        "[profile r]\nrole_arn = %s\nsource_profile = base\n" % (ROLE % "janitor-a"))
+            env = jl.base_env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None, AWS_CONFIG_FILE=cfg,
+                              AWS_SHARED_CREDENTIALS_FILE=creds, AWS_PROFILE="r")
+            r = jan.sweep("--dry-run", "-v", "-v", env=env, timeout=120)
+            self.assertEqual(r.rc, 0, r.err)
+            no_secrets(self, r)
+            self.assertEqual(len(r.items(type="function")), 300)
+            log = si.log()
+            assumed = [e for e in log if e["operation"] == "AssumeRole"]
+            self.assertGreaterEqual(len(assumed), 2, [e["operation"] for e in log])
+            self.assertTrue(all(e["status"] == 200 for e in log), [e for e in log if e["status"] != 200])
+            # The pages after the refresh were signed with the new credentials.
+            keys = [e["access_key"] for e in log if e["operation"] == "ListFunctions"]
+            self.assertGreaterEqual(len(set(keys)), 2)
+            self.assertNotIn(st.TEST_AK, keys)
+        finally:
+            jan.cleanup()
+            si.stop()
 
 
 if __name__ == "__main__":
