@@ -32,7 +32,8 @@
 
 const char *const creds_setting_names[CREDS_SET_COUNT] = {
   "role_arn", "source_profile", "credential_source", "external_id",
-  "role_session_name", "duration_seconds", "mfa_serial", "region"
+  "role_session_name", "duration_seconds", "mfa_serial", "region",
+  "credential_process"
 };
 
 /* Keys that would make the AWS CLI use other credentials than the static
@@ -540,7 +541,7 @@ int creds_profile_read(const char *profile, struct creds_profile *out,
     if(!r && sc.found) {
       out->found = 1;
       if(sc.v[K_ID] || sc.v[K_SECRET])
-        out->has_keys = 1;
+        out->has_keys |= i ? CREDS_KEYS_IN_CREDENTIALS : CREDS_KEYS_IN_CONFIG;
       for(size_t k = 0; k < CREDS_SET_COUNT; k++) {
         if(!sc.set[k])
           continue;
@@ -724,13 +725,9 @@ static void profile_fetch(struct creds_provider *self, creds_cb cb, void *arg)
     }
   }
 
-  for(i = 0; i < 2; i++) {
-    if(sc[i].unsupported) {
-      rc = unsupported_error(&sc[i], jbuf_str(&path[i]), name, &msg);
-      goto done;
-    }
-  }
-  /* The credentials file first, as a whole: no mixing of the two. */
+  /* The credentials file first, as a whole: no mixing of the two.  The
+   * providers before this one (assume role, credential_process) have
+   * already had their say: keys here are what the CLI would use now. */
   for(i = 0; i < 2; i++) {
     rc = scan_keys(&sc[i], jbuf_str(&path[i]), name, &c, &msg);
     if(rc == JAN_OK) {
@@ -740,6 +737,12 @@ static void profile_fetch(struct creds_provider *self, creds_cb cb, void *arg)
     }
     if(rc != JAN_ENOENT)
       goto done;
+  }
+  for(i = 0; i < 2; i++) {
+    if(sc[i].unsupported) {
+      rc = unsupported_error(&sc[i], jbuf_str(&path[i]), name, &msg);
+      goto done;
+    }
   }
 
   rc = JAN_ENOENT;

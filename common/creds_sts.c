@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "janitor/aws.h"
+#include "janitor/creds_process.h"
 #include "janitor/creds_remote.h"
 #include "janitor/creds_sts.h"
 #include "janitor/log.h"
@@ -570,6 +571,8 @@ int creds_chain_add_standard(struct creds_chain *ch, const char *profile,
   int rc = creds_chain_add(ch, creds_provider_env());
   if(!rc)
     rc = creds_chain_add(ch, creds_provider_assume_role(profile, o));
+  if(!rc)
+    rc = creds_chain_add(ch, creds_provider_process(profile, o->loop));
   if(!rc)
     rc = creds_chain_add(ch, creds_provider_profile(profile));
   if(!rc)

@@ -27,6 +27,7 @@
 
 #include "janitor/creds.h"
 #include "janitor/creds_remote.h"
+#include "janitor/creds_process.h"
 #include "janitor/creds_sts.h"
 #include "janitor/log.h"
 
@@ -1567,6 +1568,29 @@ static void test_profile_settings(void **state)
   jbuf_free(&err);
 }
 
+static void test_process_split(void **state)
+{
+  char buf[256], *argv[5];
+  (void)state;
+
+  assert_int_equal(creds_process_split("  /bin/x  'a b' \"c d\"e  ", buf,
+                                       argv, 5), 3);
+  assert_string_equal(argv[0], "/bin/x");
+  assert_string_equal(argv[1], "a b");
+  assert_string_equal(argv[2], "c de");
+  assert_null(argv[3]);
+  assert_int_equal(creds_process_split("x ''", buf, argv, 5), 2);
+  assert_string_equal(argv[1], "");
+  assert_int_equal(creds_process_split("x 'open", buf, argv, 5), -1);
+  assert_int_equal(creds_process_split("a b c d e", buf, argv, 5), -1);
+  assert_int_equal(creds_process_split("   ", buf, argv, 5), 0);
+  assert_false(creds_process_needs_shell("/bin/x --a='b c' -v"));
+  assert_true(creds_process_needs_shell("x | y"));
+  assert_true(creds_process_needs_shell("x $HOME"));
+  assert_true(creds_process_needs_shell("x > f"));
+  assert_true(creds_process_needs_shell("~/bin/x"));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1593,6 +1617,7 @@ int main(void)
     T(test_remote_json),
     T(test_sts_xml),
     T(test_profile_settings),
+    T(test_process_split),
     T(test_systemd),
     T(test_static_chain_order),
     T(test_static_chain_error_stops),

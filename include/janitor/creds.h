@@ -102,12 +102,15 @@ enum creds_setting {
   CREDS_SET_ROLE_ARN, CREDS_SET_SOURCE_PROFILE, CREDS_SET_CREDENTIAL_SOURCE,
   CREDS_SET_EXTERNAL_ID, CREDS_SET_ROLE_SESSION_NAME,
   CREDS_SET_DURATION_SECONDS, CREDS_SET_MFA_SERIAL, CREDS_SET_REGION,
-  CREDS_SET_COUNT
+  CREDS_SET_CREDENTIAL_PROCESS, CREDS_SET_COUNT
 };
 extern const char *const creds_setting_names[CREDS_SET_COUNT];
+#define CREDS_KEYS_IN_CONFIG 1
+#define CREDS_KEYS_IN_CREDENTIALS 2
 struct creds_profile {
   int found;                    /* the profile exists in either file */
-  int has_keys;                 /* it sets aws_access_key_id or the secret */
+  int has_keys;                 /* where it sets aws_access_key_id or the
+                                   secret: CREDS_KEYS_IN_* bits */
   char *set[CREDS_SET_COUNT];   /* NULL: not set */
 };
 /* JAN_OK (found may be 0), or an error in err (a file that cannot be read

@@ -39,7 +39,8 @@ struct creds_provider *creds_provider_assume_role(const char *profile,
                                                   const struct creds_sts_opts *o);
 
 /* The whole chain, in the AWS SDKs' order: environment, assume role
- * (profile), shared files, systemd credentials, container, IMDS. */
+ * (profile), credential_process (after the credentials file's keys),
+ * shared files, systemd credentials, container, IMDS. */
 int creds_chain_add_standard(struct creds_chain *ch, const char *profile,
                              const struct creds_sts_opts *o);
 

@@ -175,6 +175,94 @@ class AssumeRole(unittest.TestCase):
         self.assertEqual([x["region"] for x in r.json["regions"]], ["eu-west-1"])
 
 
+class Process(unittest.TestCase):
+    """credential_process: run without a shell unless needed, Version 1
+    JSON, timeouts, failures; its stdout never printed."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.si = st.StandIn(fixture=small())
+        cls.jan = jl.Janitor(cls.si, aws={"regions": "eu-west-1"})
+        d = cls.jan.dir
+        cls.count = os.path.join(d, "runs")
+        cls.script = write(os.path.join(d, "proc.sh"), """#!/bin/sh
+echo run >> %s
+case "$1" in
+good) [ "$2" = "two words" ] || exit 9
+      printf '{"Version": 1, "AccessKeyId": "%s", "SecretAccessKey": "%s", "Expiration": "2099-01-01T00:00:00Z"}' ;;
+garbage) echo "PROCESS-STDOUT-NOT-JSON %s" ;;
+version2) printf '{"Version": 2, "AccessKeyId": "%s", "SecretAccessKey": "%s"}' ;;
+expired) printf '{"Version": 1, "AccessKeyId": "%s", "SecretAccessKey": "%s", "Expiration": "2001-01-01T00:00:00Z"}' ;;
+fail) printf 'bad \\033[31m thing\\n' >&2; exit 4 ;;
+hang) exec sleep 60 ;;
+esac
+""" % (cls.count, st.TEST_AK, st.TEST_SK, st.TEST_SK, st.TEST_AK, st.TEST_SK, st.TEST_AK, st.TEST_SK))
+        os.chmod(cls.script, 0o755)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.jan.cleanup()
+        cls.si.stop()
+
+    def sweep(self, value, **extra):
+        cfg = write(os.path.join(self.jan.dir, "config"), "[profile p]\ncredential_process = %s\n" % value)
+        if os.path.exists(self.count):
+            os.unlink(self.count)
+        env = jl.base_env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None, AWS_CONFIG_FILE=cfg,
+                          AWS_PROFILE="p", **extra)
+        n0 = len(self.si.log())
+        r = self.jan.sweep("--dry-run", "-v", "-v", env=env)
+        no_secrets(self, r)
+        self.assertNotIn("PROCESS-STDOUT", r.out + r.err)
+        return r, self.si.log()[n0:]
+
+    def runs(self):
+        with open(self.count) as f:
+            return len(f.read().split())
+
+    def test_good_without_shell_and_cached(self):
+        r, log = self.sweep('%s good "two words"' % self.script)
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertEqual(r.json["account"], jl.ACCOUNT)
+        self.assertTrue(all(e["access_key"] == st.TEST_AK for e in log))
+        self.assertEqual(self.runs(), 1)   # cached until its Expiration
+        self.assertNotIn("/bin/sh -c", r.err)
+
+    def test_shell_when_needed(self):
+        r, log = self.sweep("%s good 'two words' | cat" % self.script)
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertIn("(/bin/sh -c)", r.err)
+
+    def test_garbage_and_wrong_version(self):
+        for arg in ("garbage", "version2"):
+            r, log = self.sweep("%s %s" % (self.script, arg))
+            self.assertEqual(r.rc, 3, r.err)
+            self.assertIn("output is not Version 1 credentials JSON", r.err)
+            self.assertEqual(log, [])
+
+    def test_expired(self):
+        r, log = self.sweep("%s expired" % self.script)
+        self.assertEqual(r.rc, 3, r.err)
+        self.assertIn("returned credentials that have already expired", r.err)
+
+    def test_non_zero_exit_and_stderr_escaped(self):
+        r, log = self.sweep("%s fail" % self.script)
+        self.assertEqual(r.rc, 3, r.err)
+        self.assertIn("credential_process (profile p) failed: exit status 4", r.err)
+        self.assertIn("said on stderr: bad \\x1b[31m thing\\x0a", r.err)
+        self.assertNotIn("\x1b", r.err)
+
+    def test_hang_times_out(self):
+        r, log = self.sweep("%s hang" % self.script, REMOTION_JANITOR_PROCESS_TIMEOUT_MS="700")
+        self.assertEqual(r.rc, 3, r.err)
+        self.assertIn("did not finish within 700 ms: killed", r.err)
+
+    def test_missing_program(self):
+        r, log = self.sweep("/nonexistent/credential-helper --x")
+        self.assertEqual(r.rc, 3, r.err)
+        self.assertIn("cannot run /nonexistent/credential-helper", r.err)
+
+
 class RoleRefresh(unittest.TestCase):
     """A sweep longer than the role's credentials are fresh for: they are
     refreshed in the background and no request ever fails for it."""
