@@ -33,7 +33,7 @@
 const char *const creds_setting_names[CREDS_SET_COUNT] = {
   "role_arn", "source_profile", "credential_source", "external_id",
   "role_session_name", "duration_seconds", "mfa_serial", "region",
-  "credential_process"
+  "credential_process", "web_identity_token_file"
 };
 
 /* Keys that would make the AWS CLI use other credentials than the static

@@ -100,6 +100,7 @@ struct role_step {
 
 struct assume {
   struct creds_provider base;   /* first: the chain sees only this */
+  int web_identity;             /* AssumeRoleWithWebIdentity, not AssumeRole */
   char *profile;                /* NULL: AWS_PROFILE, else "default" */
   struct creds_chain *inner;    /* signs the STS calls: holds `cur` */
   struct aws_client *client;
@@ -283,9 +284,14 @@ static int resolve(struct assume *a, const char *name, struct jbuf *msg)
                   "source_profile", name, CREDS_ROLE_CHAIN_MAX);
       return JAN_ECONFIG;
     }
-    rc = make_step(&a->step[a->nsteps++], cur, &p, msg);
     sp = p.set[CREDS_SET_SOURCE_PROFILE];
     cs = p.set[CREDS_SET_CREDENTIAL_SOURCE];
+    if(!a->nsteps && !sp && !cs && p.set[CREDS_SET_WEB_IDENTITY_TOKEN_FILE]) {
+      creds_profile_free(&p);
+      jbuf_printf(msg, "assume role (profile %s: web identity)", cur);
+      return JAN_ENOENT;
+    }
+    rc = make_step(&a->step[a->nsteps++], cur, &p, msg);
     if(!rc && sp && cs) {
       jbuf_printf(msg, "profile %s sets both source_profile and "
                   "credential_source: choose one", cur);
@@ -362,9 +368,10 @@ static void assumed(void *arg, const struct aws_response *r, void *res)
   }
   st = &a->step[a->next];
   if(!res) {
-    aws_describe_error(r, "AssumeRole", what, sizeof(what));
-    snprintf(msg, sizeof(msg), "assume role %s (profile %s): %s", st->arn,
-             st->profile, what);
+    aws_describe_error(r, a->web_identity ? "AssumeRoleWithWebIdentity"
+                                          : "AssumeRole", what, sizeof(what));
+    snprintf(msg, sizeof(msg), "%s %s (profile %s): %s", a->web_identity ?
+             "web identity role" : "assume role", st->arn, st->profile, what);
     answer(a, r->err == JAN_ECANCELED ? JAN_ECANCELED : JAN_ECREDS, NULL,
            msg);
     return;
@@ -456,6 +463,140 @@ static void source_answered(void *arg, int rc, const struct aws_creds *c,
          NULL, m);
 }
 
+/* ---- web identity -------------------------------------------------------- */
+
+/* The token file is read at every fetch: it rotates. */
+#define WEB_TOKEN_MAX 16384
+
+static int read_token(const char *path, char *out, size_t outlen)
+{
+  FILE *f = fopen(path, "re");
+  size_t n;
+
+  if(!f)
+    return JAN_EIO;
+  n = fread(out, 1, outlen - 1, f);
+  if(!feof(f) || ferror(f)) {
+    fclose(f);
+    return n == outlen - 1 ? JAN_ETOOBIG : JAN_EIO;
+  }
+  fclose(f);
+  out[n] = '\0';
+  while(n && (out[n - 1] == '\n' || out[n - 1] == '\r' ||
+              out[n - 1] == ' ' || out[n - 1] == '\t'))
+    out[--n] = '\0';
+  return n ? JAN_OK : JAN_EPARSE;
+}
+
+static int parse_web(const char *body, size_t len, void *out)
+{
+  return creds_parse_sts_xml(body, len, "AssumeRoleWithWebIdentityResponse",
+                             out);
+}
+
+/*
+ * AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN, AWS_ROLE_SESSION_NAME, else
+ * the profile's web_identity_token_file, role_arn, role_session_name: one
+ * unsigned sts:AssumeRoleWithWebIdentity.
+ */
+static void web_fetch(struct assume *a, const char *name)
+{
+  struct creds_profile p;
+  struct jbuf msg, body;
+  const char *file, *arn, *sess;
+  char *token = NULL, defsess[SESSION_NAME_MAX + 1];
+  int rc, from_env;
+
+  jbuf_init(&msg, MSG_MAX);
+  jbuf_init(&body, WEB_TOKEN_MAX + 4096);
+  rc = creds_profile_read(name, &p, &msg);
+  if(rc)
+    goto out;
+  file = env_nonempty("AWS_WEB_IDENTITY_TOKEN_FILE");
+  from_env = file != NULL;
+  arn = from_env ? env_nonempty("AWS_ROLE_ARN") : p.set[CREDS_SET_ROLE_ARN];
+  sess = from_env ? env_nonempty("AWS_ROLE_SESSION_NAME")
+                  : p.set[CREDS_SET_ROLE_SESSION_NAME];
+  if(!file)
+    file = p.set[CREDS_SET_WEB_IDENTITY_TOKEN_FILE];
+  if(!file) {
+    rc = JAN_ENOENT;
+    jbuf_printf(&msg, "web identity (AWS_WEB_IDENTITY_TOKEN_FILE not set, "
+                "profile %s: no web_identity_token_file)", name);
+    goto out;
+  }
+  if(!arn) {
+    rc = JAN_ECONFIG;
+    jbuf_printf(&msg, "web identity: %s without %s",
+                from_env ? "AWS_WEB_IDENTITY_TOKEN_FILE" :
+                "web_identity_token_file", from_env ? "AWS_ROLE_ARN"
+                                                    : "role_arn");
+    goto out;
+  }
+  if(sess && !session_name_ok(sess)) {
+    rc = JAN_ECONFIG;
+    jbuf_printf(&msg, "web identity: the role session name must be 2 to %d "
+                "of A-Z a-z 0-9 _+=,.@-", SESSION_NAME_MAX);
+    goto out;
+  }
+  if(!(token = malloc(WEB_TOKEN_MAX))) {
+    rc = JAN_ENOMEM;
+    goto out;
+  }
+  rc = read_token(file, token, WEB_TOKEN_MAX);
+  if(rc) {
+    jbuf_printf(&msg, "web identity: cannot read the token file %s: %s",
+                file, rc == JAN_EPARSE ? "empty" : rc == JAN_ETOOBIG
+                ? "too large" : "cannot open or read it");
+    rc = JAN_ECREDS;
+    goto out;
+  }
+  snprintf(defsess, sizeof(defsess), "remotion-janitor-%lld",
+           (long long)time(NULL));
+  snprintf(a->source, sizeof(a->source), "web-identity:%s", arn);
+  snprintf(a->step[0].profile, sizeof(a->step[0].profile), "%s", name);
+  sts_region(&p, a->step[0].region, sizeof(a->step[0].region));
+  rc = dup_set(&a->step[0].arn, arn);
+  a->nsteps = 1;
+  a->next = 1;
+  if(!rc)
+    rc = jbuf_addstr(&body, "Action=AssumeRoleWithWebIdentity"
+                     "&Version=2011-06-15");
+  if(!rc)
+    rc = form_add(&body, "RoleArn", arn);
+  if(!rc)
+    rc = form_add(&body, "RoleSessionName", sess ? sess : defsess);
+  if(!rc)
+    rc = form_add(&body, "WebIdentityToken", token);
+  if(!rc) {
+    struct aws_request req = {
+      .service = AWS_SVC_STS, .region = a->step[0].region,
+      .op = "AssumeRoleWithWebIdentity", .method = "POST", .path = "/",
+      .content_type = "application/x-www-form-urlencoded; charset=utf-8",
+      .body = body.ptr, .body_len = body.len, .max_body = STS_MAX_BODY,
+      .flags = AWS_REQ_UNSIGNED
+    };
+    a->next = 0;
+    a->calling = 1;
+    rc = aws_send_parsed(a->client, &req, sizeof(struct aws_creds),
+                         parse_web, free_assume, assumed, a);
+    if(rc)
+      a->calling = 0;
+  }
+out:
+  if(token) {
+    explicit_bzero(token, WEB_TOKEN_MAX);
+    free(token);
+  }
+  if(body.ptr)
+    explicit_bzero(body.ptr, body.alloc);
+  jbuf_free(&body);
+  creds_profile_free(&p);
+  if(rc && !a->calling)
+    answer(a, rc, NULL, msg.len ? jbuf_str(&msg) : jan_strerror(rc));
+  jbuf_free(&msg);
+}
+
 static void assume_fetch(struct creds_provider *self, creds_cb cb, void *arg)
 {
   struct assume *a = (struct assume *)self;
@@ -468,6 +609,10 @@ static void assume_fetch(struct creds_provider *self, creds_cb cb, void *arg)
     name = "default";
   a->cb = cb;
   a->arg = arg;
+  if(a->web_identity) {
+    web_fetch(a, name);
+    return;
+  }
   jbuf_init(&msg, MSG_MAX);
   rc = resolve(a, name, &msg);
   if(rc) {
@@ -519,8 +664,9 @@ static void assume_destroy(struct creds_provider *self)
     free(a);
 }
 
-struct creds_provider *creds_provider_assume_role(const char *profile,
-                                                  const struct creds_sts_opts *o)
+static struct creds_provider *assume_new(const char *profile,
+                                         const struct creds_sts_opts *o,
+                                         int web_identity)
 {
   struct assume *a = calloc(1, sizeof(*a));
   struct holder *h = NULL;
@@ -528,7 +674,8 @@ struct creds_provider *creds_provider_assume_role(const char *profile,
 
   if(!a)
     return NULL;
-  a->base.name = "assume role";
+  a->web_identity = web_identity;
+  a->base.name = web_identity ? "web identity" : "assume role";
   a->base.fetch = assume_fetch;
   a->base.destroy = assume_destroy;
   creds_init(&a->cur);
@@ -565,12 +712,26 @@ fail:
   return NULL;
 }
 
+struct creds_provider *creds_provider_assume_role(const char *profile,
+                                                  const struct creds_sts_opts *o)
+{
+  return assume_new(profile, o, 0);
+}
+
+struct creds_provider *creds_provider_web_identity(const char *profile,
+                                                   const struct creds_sts_opts *o)
+{
+  return assume_new(profile, o, 1);
+}
+
 int creds_chain_add_standard(struct creds_chain *ch, const char *profile,
                              const struct creds_sts_opts *o)
 {
   int rc = creds_chain_add(ch, creds_provider_env());
   if(!rc)
     rc = creds_chain_add(ch, creds_provider_assume_role(profile, o));
+  if(!rc)
+    rc = creds_chain_add(ch, creds_provider_web_identity(profile, o));
   if(!rc)
     rc = creds_chain_add(ch, creds_provider_process(profile, o->loop));
   if(!rc)

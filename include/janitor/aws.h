@@ -65,6 +65,8 @@ typedef int (*aws_parse_fn)(void *parse_arg, const struct aws_response *r);
 
 #define AWS_REQ_CONTENT_MD5  0x01u  /* add Content-MD5 of the body */
 #define AWS_REQ_NO_REDIRECT  0x02u  /* S3: do not follow a region answer */
+#define AWS_REQ_UNSIGNED     0x04u  /* no credentials, no signature (STS
+                                       AssumeRoleWithWebIdentity) */
 
 struct aws_request {
   enum aws_service service;

@@ -38,8 +38,18 @@ struct creds_sts_opts {
 struct creds_provider *creds_provider_assume_role(const char *profile,
                                                   const struct creds_sts_opts *o);
 
+/*
+ * Web identity: AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN (+
+ * AWS_ROLE_SESSION_NAME), else the profile's web_identity_token_file +
+ * role_arn (+ role_session_name): the token file read at every fetch and
+ * sent in an unsigned sts:AssumeRoleWithWebIdentity.  JAN_ENOENT when no
+ * token file is configured.
+ */
+struct creds_provider *creds_provider_web_identity(const char *profile,
+                                                   const struct creds_sts_opts *o);
+
 /* The whole chain, in the AWS SDKs' order: environment, assume role
- * (profile), credential_process (after the credentials file's keys),
+ * (profile), web identity, credential_process (after the credentials file's keys),
  * shared files, systemd credentials, container, IMDS. */
 int creds_chain_add_standard(struct creds_chain *ch, const char *profile,
                              const struct creds_sts_opts *o);

@@ -3,6 +3,8 @@ error when no source answers, assumed roles from profiles (source_profile
 chains, credential_source, external_id, loops), and the refusals.  Every
 request goes to the stand-in on 127.0.0.1."""
 import os
+import threading
+import time
 import unittest
 
 import janlib as jl
@@ -14,13 +16,15 @@ REGIONS = ["eu-west-1", "us-east-1", "eu-central-1"]
 USER_ARN = "arn:aws:iam::%s:user/janitor-test" % jl.ACCOUNT
 ROLE = "arn:aws:iam::%s:role/%%s" % jl.ACCOUNT
 EXTERNAL_ID = "ext-id-NOT-A-SECRET-0042"
+WEB_TOKEN = "eyJweb.identity.TOKEN-NOT-REAL-0001"
 
 
 def small():
     return {"account_id": jl.ACCOUNT, "regions": REGIONS, "disabled_regions": [],
             "roles": [{"name": "janitor-a", "trust": [USER_ARN, ROLE % "remotion-janitor-test-role"]},
                       {"name": "janitor-b", "trust": [ROLE % "janitor-a"]},
-                      {"name": "janitor-x", "trust": [USER_ARN], "external_id": EXTERNAL_ID}],
+                      {"name": "janitor-x", "trust": [USER_ARN], "external_id": EXTERNAL_ID},
+                      {"name": "janitor-w", "web_identity_token": WEB_TOKEN}],
             "users": [{"user_name": "janitor-test", "access_key": st.TEST_AK,
                        "secret_key": st.TEST_SK, "user_id": "AIDAJANITORTEST00000"}],
             "functions": [{"region": "eu-west-1", "name": "remotion-render-a", "age_days": 3}]}
@@ -47,7 +51,10 @@ class NoCredentials(unittest.TestCase):
         self.assertNotIn("warning", r.err)
         line = lines[0]
         # Every source, in the chain's order, each with its reason, in full.
-        order = ["environment", "profile default (/dev/null: no such file; /dev/null: no such file)",
+        order = ["environment", "assume role (profile default: no role_arn)",
+                 "web identity (AWS_WEB_IDENTITY_TOKEN_FILE not set, profile default: no web_identity_token_file)",
+                 "credential_process (profile default: not set)",
+                 "profile default (/dev/null: no such file; /dev/null: no such file)",
                  "systemd credentials (CREDENTIALS_DIRECTORY not set)",
                  "container credentials (not configured)",
                  "EC2 instance metadata (disabled)"]
@@ -60,7 +67,7 @@ class NoCredentials(unittest.TestCase):
 def no_secrets(test, r):
     """No secret key, session token (the stand-in's all start so) or
     external id in anything printed, debug logs included."""
-    for s in (st.TEST_SK, "FwoGZXIvYXdzE", EXTERNAL_ID):
+    for s in (st.TEST_SK, "FwoGZXIvYXdzE", EXTERNAL_ID, WEB_TOKEN):
         test.assertNotIn(s, r.out + r.err)
 
 
@@ -263,6 +270,55 @@ esac
         self.assertIn("cannot run /nonexistent/credential-helper", r.err)
 
 
+class WebIdentity(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.si = st.StandIn(fixture=small())
+        cls.jan = jl.Janitor(cls.si, aws={"regions": "eu-west-1"})
+        cls.token = write(os.path.join(cls.jan.dir, "token"), WEB_TOKEN + "\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.jan.cleanup()
+        cls.si.stop()
+
+    def sweep(self, config="", **extra):
+        cfg = write(os.path.join(self.jan.dir, "config"), config)
+        env = jl.base_env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None, AWS_CONFIG_FILE=cfg, **extra)
+        n0 = len(self.si.log())
+        r = self.jan.sweep("--dry-run", "-v", "-v", env=env)
+        no_secrets(self, r)
+        return r, self.si.log()[n0:]
+
+    def test_environment(self):
+        r, log = self.sweep(AWS_WEB_IDENTITY_TOKEN_FILE=self.token, AWS_ROLE_ARN=ROLE % "janitor-w",
+                            AWS_ROLE_SESSION_NAME="janitor-web")
+        self.assertEqual(r.rc, 0, r.err)
+        calls = [e for e in log if e["operation"] == "AssumeRoleWithWebIdentity"]
+        self.assertEqual(len(calls), 1)
+        self.assertIsNone(calls[0]["access_key"])     # unsigned
+        self.assertTrue(all(e["access_key"].startswith("ASIA") for e in log if e is not calls[0]))
+
+    def test_profile(self):
+        r, log = self.sweep("[profile w]\nrole_arn = %s\nweb_identity_token_file = %s\n"
+                            % (ROLE % "janitor-w", self.token), AWS_PROFILE="w")
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertEqual(len([e for e in log if e["operation"] == "AssumeRoleWithWebIdentity"]), 1)
+
+    def test_bad_token_and_missing_file(self):
+        bad = write(os.path.join(self.jan.dir, "bad-token"), "not-the-token")
+        r, log = self.sweep(AWS_WEB_IDENTITY_TOKEN_FILE=bad, AWS_ROLE_ARN=ROLE % "janitor-w")
+        self.assertEqual(r.rc, 3, r.err)
+        self.assertIn("InvalidIdentityToken", r.err)
+        self.assertNotIn("not-the-token", r.err)
+        r, log = self.sweep(AWS_WEB_IDENTITY_TOKEN_FILE=bad + ".absent", AWS_ROLE_ARN=ROLE % "janitor-w")
+        self.assertEqual(r.rc, 3, r.err)
+        self.assertIn("cannot read the token file", r.err)
+        r, log = self.sweep(AWS_WEB_IDENTITY_TOKEN_FILE=self.token)
+        self.assertEqual(r.rc, 3, r.err)
+        self.assertIn("AWS_WEB_IDENTITY_TOKEN_FILE without AWS_ROLE_ARN", r.err)
+
+
 class RoleRefresh(unittest.TestCase):
     """A sweep longer than the role's credentials are fresh for: they are
     refreshed in the background and no request ever fails for it."""
@@ -295,6 +351,49 @@ class RoleRefresh(unittest.TestCase):
             keys = [e["access_key"] for e in log if e["operation"] == "ListFunctions"]
             self.assertGreaterEqual(len(set(keys)), 2)
             self.assertNotIn(st.TEST_AK, keys)
+        finally:
+            jan.cleanup()
+            si.stop()
+
+
+class WebIdentityRefresh(unittest.TestCase):
+    """The token file is read again at each refresh."""
+
+    def test_token_file_changes_between_refreshes(self):
+        fx = small()
+        fx["functions"] = [{"region": "eu-west-1", "name": "remotion-render-%03d" % i, "age_days": 3}
+                           for i in range(300)]
+        si = st.StandIn("--temp-creds-ttl", "301", fixture=fx)
+        jan = jl.Janitor(si, aws={"regions": "eu-west-1"})
+        try:
+            si.control("POST", "latency", {"rules": [{"operation": "ListFunctions", "ms": 2500}]})
+            token = write(os.path.join(jan.dir, "token"), WEB_TOKEN)
+            env = jl.base_env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None,
+                              AWS_WEB_IDENTITY_TOKEN_FILE=token, AWS_ROLE_ARN=ROLE % "janitor-w")
+            out = {}
+            t = threading.Thread(target=lambda: out.update(r=jan.sweep("--dry-run", env=env, timeout=120)))
+            t.start()
+            deadline = time.time() + 60
+            while time.time() < deadline and not any(e["operation"] == "AssumeRoleWithWebIdentity"
+                                                     for e in si.log()):
+                time.sleep(0.05)
+            # The identity provider rotated the token: the old one is not
+            # accepted any more, the new one is refused by the stand-in.
+            write(token, "rotated-token-NOT-ACCEPTED")
+            t.join(120)
+            r = out["r"]
+            no_secrets(self, r)
+            self.assertNotIn("rotated-token", r.out + r.err)
+            # The refresh failed, the credentials still valid carried the sweep.
+            self.assertEqual(r.rc, 0, r.err)
+            self.assertIn("refreshing credentials failed", r.err)
+            log = si.log()
+            web = [e["status"] for e in log if e["operation"] == "AssumeRoleWithWebIdentity"]
+            self.assertEqual(web[0], 200)
+            self.assertGreaterEqual(len(web), 2)
+            self.assertTrue(all(s == 400 for s in web[1:]), web)
+            self.assertTrue(all(e["status"] == 200 for e in log
+                                if e["operation"] != "AssumeRoleWithWebIdentity"))
         finally:
             jan.cleanup()
             si.stop()

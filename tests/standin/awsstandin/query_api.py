@@ -8,6 +8,7 @@ from .wire import Resp, query_error
 
 VERSIONS = {"iam": "2010-05-08", "sts": "2011-06-15"}
 OPS = {"iam": {"GetUser", "SimulatePrincipalPolicy"}, "sts": {"GetCallerIdentity", "AssumeRole"}}
+UNSIGNED_OPS = {"AssumeRoleWithWebIdentity"}
 ROLE_SESSION_RE = re.compile(r"^[\w+=,.@-]{2,64}$")
 
 
@@ -24,7 +25,7 @@ def params(ctx):
     return dict(ctx.query)
 
 
-def classify(ctx):
+def classify(ctx, unsigned=False):
     p = params(ctx)
     if p is None or ctx.path != "/":
         ctx.operation = "Unsupported"
@@ -34,7 +35,7 @@ def classify(ctx):
     ctx.operation = action or "Unsupported"
     if not action:
         return query_error(ctx, 400, "MissingAction", "Missing Action")
-    if action not in OPS[ctx.service]:
+    if action not in (UNSIGNED_OPS if unsigned else OPS[ctx.service]):
         return query_error(ctx, 400, "InvalidAction", "Could not find operation %s for version %s"
                            % (action, p.get("Version", "NO_VERSION_SPECIFIED")))
     if p.get("Version") != VERSIONS[ctx.service]:
@@ -108,6 +109,21 @@ def op_AssumeRole(ctx, srv):
         return query_error(ctx, 403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on "
                            "resource: %s (ExternalId)" % (ident.arn, ctx.target))
     return _role_credentials(ctx, srv, "AssumeRole", name, session, duration)
+
+
+def op_AssumeRoleWithWebIdentity(ctx, srv):
+    req = _role_request(ctx, srv)
+    if not isinstance(req, tuple):
+        return req
+    name, session, duration = req
+    role = srv.state.assumable.get(name)
+    want = role and role.get("web_identity_token")
+    if not want:
+        return query_error(ctx, 403, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity")
+    if ctx.params.get("WebIdentityToken") != want:
+        return query_error(ctx, 400, "InvalidIdentityToken", "The web identity token that was passed could not "
+                           "be validated by AWS. Get a new identity token from the identity provider.")
+    return _role_credentials(ctx, srv, "AssumeRoleWithWebIdentity", name, session, duration)
 
 
 def op_GetUser(ctx, srv):

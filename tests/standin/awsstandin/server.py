@@ -141,7 +141,15 @@ class StandIn:
                              principal=ctx.identity.arn, explicit=decision == EXPLICIT_DENY)
 
     # ---------------------------------------------------------------- AWS
+    def handle_unsigned(self, ctx):
+        """The STS calls that take no signature: AssumeRoleWithWebIdentity."""
+        ctx.service = "sts"
+        return query_api.classify(ctx, unsigned=True) or query_api.handle(ctx, self)
+
     def handle_aws(self, ctx):
+        if (ctx.method == "POST" and ctx.path == "/" and ctx.headers.get("Authorization") is None
+                and b"Action=AssumeRoleWithWebIdentity" in ctx.body):
+            return self.handle_unsigned(ctx)
         err = auth.verify(ctx, self.state)
         mod = SERVICES.get(ctx.service)
         if err is not None:
