@@ -33,8 +33,12 @@
 const char *const creds_setting_names[CREDS_SET_COUNT] = {
   "role_arn", "source_profile", "credential_source", "external_id",
   "role_session_name", "duration_seconds", "mfa_serial", "region",
-  "credential_process", "web_identity_token_file"
+  "credential_process", "web_identity_token_file", "sso_session",
+  "sso_start_url", "sso_region", "sso_account_id", "sso_role_name"
 };
+
+/* file_lookup()'s is_config value for [sso-session NAME] sections. */
+#define SECTION_SSO_SESSION 2
 
 /* Keys that would make the AWS CLI use other credentials than the static
  * ones; this provider supports none of them, and says so instead of moving
@@ -289,6 +293,13 @@ static int section_matches(const char *a, const char *b, int is_config,
 {
   size_t n = strlen(profile);
 
+  if(is_config == SECTION_SSO_SESSION) {
+    if(b - a < 12 || memcmp(a, "sso-session", 11) || !is_blank(a[11]))
+      return 0;
+    a += 12;
+    trim(&a, &b);
+    return (size_t)(b - a) == n && !memcmp(a, profile, n);
+  }
   if(is_config) {
     if((size_t)(b - a) == 7 && !memcmp(a, "default", 7))
       return !strcmp(profile, "default");
@@ -508,8 +519,8 @@ void creds_profile_free(struct creds_profile *p)
   memset(p, 0, sizeof(*p));
 }
 
-int creds_profile_read(const char *profile, struct creds_profile *out,
-                       struct jbuf *err)
+static int section_read(const char *profile, int sso_session,
+                        struct creds_profile *out, struct jbuf *err)
 {
   static const char *const envnames[2] = {
     "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"
@@ -519,8 +530,9 @@ int creds_profile_read(const char *profile, struct creds_profile *out,
 
   memset(out, 0, sizeof(*out));
   /* The config file first: the credentials file's values win, as in
-   * botocore, which merges it over the config file's profiles. */
-  for(int i = 0; i < 2 && !rc; i++) {
+   * botocore, which merges it over the config file's profiles.  SSO
+   * sessions live in the config file only. */
+  for(int i = 0; i < (sso_session ? 1 : 2) && !rc; i++) {
     struct prof_scan sc;
     struct jbuf path;
     int from_env, err_no, r;
@@ -531,7 +543,9 @@ int creds_profile_read(const char *profile, struct creds_profile *out,
       jbuf_free(&path);
       continue;                 /* no home directory: nothing to read */
     }
-    r = file_lookup(jbuf_str(&path), i == 0, profile, &sc, &err_no, err);
+    r = file_lookup(jbuf_str(&path), sso_session ? SECTION_SSO_SESSION
+                                                 : i == 0, profile, &sc,
+                    &err_no, err);
     if(r == JAN_EIO && !from_env && (err_no == EACCES || err_no == EPERM)) {
       jbuf_reset(err);
       r = JAN_ENOENT;
@@ -557,6 +571,18 @@ int creds_profile_read(const char *profile, struct creds_profile *out,
   if(rc)
     creds_profile_free(out);
   return rc;
+}
+
+int creds_profile_read(const char *profile, struct creds_profile *out,
+                       struct jbuf *err)
+{
+  return section_read(profile, 0, out, err);
+}
+
+int creds_sso_session_read(const char *name, struct creds_profile *out,
+                           struct jbuf *err)
+{
+  return section_read(name, 1, out, err);
 }
 
 struct srcname {
@@ -604,7 +630,7 @@ static const char *pick_profile(const struct file_provider *fp,
   return name;
 }
 
-static int home_dir(struct jbuf *out)
+int creds_home_dir(struct jbuf *out)
 {
   const char *h = env_value("HOME");
   struct passwd pw, *res = NULL;
@@ -629,7 +655,7 @@ static int resolve_path(const char *envname, const char *leaf,
   *from_env = v != NULL;
   if(v && !(v[0] == '~' && (v[1] == '/' || !v[1])))
     return jbuf_addstr(out, v);
-  rc = home_dir(out);
+  rc = creds_home_dir(out);
   if(!rc)
     rc = v ? jbuf_addstr(out, v + 1) : jbuf_printf(out, "/.aws/%s", leaf);
   return rc;

@@ -21,6 +21,7 @@
 #include "janitor/aws.h"
 #include "janitor/creds_process.h"
 #include "janitor/creds_remote.h"
+#include "janitor/creds_sso.h"
 #include "janitor/creds_sts.h"
 #include "janitor/log.h"
 #include "janitor/sigv4.h"
@@ -732,6 +733,9 @@ int creds_chain_add_standard(struct creds_chain *ch, const char *profile,
     rc = creds_chain_add(ch, creds_provider_assume_role(profile, o));
   if(!rc)
     rc = creds_chain_add(ch, creds_provider_web_identity(profile, o));
+  if(!rc)
+    rc = creds_chain_add(ch, creds_provider_sso(profile, o->http,
+                                                o->endpoint_url));
   if(!rc)
     rc = creds_chain_add(ch, creds_provider_process(profile, o->loop));
   if(!rc)

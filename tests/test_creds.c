@@ -28,6 +28,7 @@
 #include "janitor/creds.h"
 #include "janitor/creds_remote.h"
 #include "janitor/creds_process.h"
+#include "janitor/creds_sso.h"
 #include "janitor/creds_sts.h"
 #include "janitor/log.h"
 
@@ -1591,6 +1592,41 @@ static void test_process_split(void **state)
   assert_true(creds_process_needs_shell("~/bin/x"));
 }
 
+static void test_sso_json(void **state)
+{
+  static const char good[] =
+    "{\"roleCredentials\":{\"accessKeyId\":\"ASIAcredsSso\","
+    "\"secretAccessKey\":\"" MARK "Sso\",\"sessionToken\":\"" MARK "SsoT\","
+    "\"expiration\":1893456000000}}";
+  static const char *const bad[] = {
+    "{\"roleCredentials\":{\"accessKeyId\":\"A\",\"secretAccessKey\":\""
+    MARK "\",\"sessionToken\":\"" MARK "\"}}",
+    "{\"roleCredentials\":{\"accessKeyId\":\"A\",\"secretAccessKey\":\""
+    MARK "\",\"expiration\":1893456000000}}",
+    "{\"roleCredentials\":{\"accessKeyId\":\"A B\",\"secretAccessKey\":\""
+    MARK "\",\"sessionToken\":\"" MARK "\",\"expiration\":1893456000000}}",
+    "{\"roleCredentials\":{\"accessKeyId\":\"A\",\"secretAccessKey\":\""
+    MARK "\",\"sessionToken\":\"" MARK "\",\"expiration\":\"soon\"}}",
+    "{\"accessKeyId\":\"A\"}",
+    "not json",
+  };
+  struct aws_creds c;
+  (void)state;
+
+  assert_int_equal(creds_parse_sso_json(good, strlen(good), &c), JAN_OK);
+  assert_string_equal(c.access_key, "ASIAcredsSso");
+  assert_secret(c.secret_key, MARK "Sso");
+  assert_secret(c.session_token, MARK "SsoT");
+  assert_true(c.expiration == 1893456000);   /* milliseconds to seconds */
+  creds_free(&c);
+  for(size_t i = 0; i < JAN_ARRAY_SIZE(bad); i++) {
+    assert_int_not_equal(creds_parse_sso_json(bad[i], strlen(bad[i]), &c),
+                         JAN_OK);
+    assert_null(c.access_key);
+    assert_null(c.secret_key);
+  }
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1618,6 +1654,7 @@ int main(void)
     T(test_sts_xml),
     T(test_profile_settings),
     T(test_process_split),
+    T(test_sso_json),
     T(test_systemd),
     T(test_static_chain_order),
     T(test_static_chain_error_stops),

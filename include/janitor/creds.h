@@ -103,7 +103,8 @@ enum creds_setting {
   CREDS_SET_EXTERNAL_ID, CREDS_SET_ROLE_SESSION_NAME,
   CREDS_SET_DURATION_SECONDS, CREDS_SET_MFA_SERIAL, CREDS_SET_REGION,
   CREDS_SET_CREDENTIAL_PROCESS, CREDS_SET_WEB_IDENTITY_TOKEN_FILE,
-  CREDS_SET_COUNT
+  CREDS_SET_SSO_SESSION, CREDS_SET_SSO_START_URL, CREDS_SET_SSO_REGION,
+  CREDS_SET_SSO_ACCOUNT_ID, CREDS_SET_SSO_ROLE_NAME, CREDS_SET_COUNT
 };
 extern const char *const creds_setting_names[CREDS_SET_COUNT];
 #define CREDS_KEYS_IN_CONFIG 1
@@ -118,6 +119,11 @@ struct creds_profile {
  * or parsed); missing files are no error. */
 int creds_profile_read(const char *profile, struct creds_profile *out,
                        struct jbuf *err);
+/* $HOME, else the password database's home: JAN_ENOENT when neither. */
+int creds_home_dir(struct jbuf *out);
+/* The same for the config file's [sso-session NAME] section. */
+int creds_sso_session_read(const char *name, struct creds_profile *out,
+                           struct jbuf *err);
 void creds_profile_free(struct creds_profile *p);
 
 /*

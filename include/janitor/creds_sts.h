@@ -49,7 +49,7 @@ struct creds_provider *creds_provider_web_identity(const char *profile,
                                                    const struct creds_sts_opts *o);
 
 /* The whole chain, in the AWS SDKs' order: environment, assume role
- * (profile), web identity, credential_process (after the credentials file's keys),
+ * (profile), web identity, SSO, credential_process (after the credentials file's keys),
  * shared files, systemd credentials, container, IMDS. */
 int creds_chain_add_standard(struct creds_chain *ch, const char *profile,
                              const struct creds_sts_opts *o);

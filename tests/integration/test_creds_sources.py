@@ -2,6 +2,8 @@
 error when no source answers, assumed roles from profiles (source_profile
 chains, credential_source, external_id, loops), and the refusals.  Every
 request goes to the stand-in on 127.0.0.1."""
+import hashlib
+import json
 import os
 import threading
 import time
@@ -17,6 +19,7 @@ USER_ARN = "arn:aws:iam::%s:user/janitor-test" % jl.ACCOUNT
 ROLE = "arn:aws:iam::%s:role/%%s" % jl.ACCOUNT
 EXTERNAL_ID = "ext-id-NOT-A-SECRET-0042"
 WEB_TOKEN = "eyJweb.identity.TOKEN-NOT-REAL-0001"
+SSO_TOKEN = "aoaSSO-access-TOKEN-NOT-REAL-0002"
 
 
 def small():
@@ -27,7 +30,9 @@ def small():
                       {"name": "janitor-w", "web_identity_token": WEB_TOKEN}],
             "users": [{"user_name": "janitor-test", "access_key": st.TEST_AK,
                        "secret_key": st.TEST_SK, "user_id": "AIDAJANITORTEST00000"}],
-            "functions": [{"region": "eu-west-1", "name": "remotion-render-a", "age_days": 3}]}
+            "functions": [{"region": "eu-west-1", "name": "remotion-render-a", "age_days": 3}],
+            "sso": {"access_token": SSO_TOKEN,
+                    "roles": [{"account_id": jl.ACCOUNT, "role_name": "janitor-sso"}]}}
 
 
 class NoCredentials(unittest.TestCase):
@@ -67,7 +72,7 @@ class NoCredentials(unittest.TestCase):
 def no_secrets(test, r):
     """No secret key, session token (the stand-in's all start so) or
     external id in anything printed, debug logs included."""
-    for s in (st.TEST_SK, "FwoGZXIvYXdzE", EXTERNAL_ID, WEB_TOKEN):
+    for s in (st.TEST_SK, "FwoGZXIvYXdzE", EXTERNAL_ID, WEB_TOKEN, SSO_TOKEN):
         test.assertNotIn(s, r.out + r.err)
 
 
@@ -317,6 +322,76 @@ class WebIdentity(unittest.TestCase):
         r, log = self.sweep(AWS_WEB_IDENTITY_TOKEN_FILE=self.token)
         self.assertEqual(r.rc, 3, r.err)
         self.assertIn("AWS_WEB_IDENTITY_TOKEN_FILE without AWS_ROLE_ARN", r.err)
+
+
+class Sso(unittest.TestCase):
+    """SSO profiles with the token cached by `aws sso login`."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.si = st.StandIn(fixture=small())
+        cls.jan = jl.Janitor(cls.si, aws={"regions": "eu-west-1"})
+        cls.home = os.path.join(cls.jan.dir, "home")
+        os.makedirs(os.path.join(cls.home, ".aws", "sso", "cache"))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.jan.cleanup()
+        cls.si.stop()
+
+    def cache(self, key, expires, token=SSO_TOKEN):
+        name = hashlib.sha1(key.encode()).hexdigest() + ".json"
+        write(os.path.join(self.home, ".aws", "sso", "cache", name),
+              json.dumps({"startUrl": "https://example.awsapps.com/start", "region": "eu-west-1",
+                          "accessToken": token, "expiresAt": expires}))
+
+    def sweep(self, config, profile):
+        write(os.path.join(self.home, ".aws", "config"), config)
+        env = jl.base_env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None, AWS_CONFIG_FILE=None,
+                          AWS_SHARED_CREDENTIALS_FILE=None, HOME=self.home, AWS_PROFILE=profile)
+        n0 = len(self.si.log())
+        r = self.jan.sweep("--dry-run", "-v", "-v", env=env)
+        no_secrets(self, r)
+        return r, self.si.log()[n0:]
+
+    SESSION = ("[profile s]\nsso_session = corp\nsso_account_id = %s\nsso_role_name = janitor-sso\n"
+               "[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = eu-west-1\n"
+               % jl.ACCOUNT)
+    LEGACY = ("[profile old]\nsso_start_url = https://legacy.awsapps.com/start\nsso_region = eu-west-1\n"
+              "sso_account_id = %s\nsso_role_name = janitor-sso\n" % jl.ACCOUNT)
+
+    def test_sso_session_valid_token(self):
+        self.cache("corp", "2099-01-01T00:00:00Z")
+        r, log = self.sweep(self.SESSION, "s")
+        self.assertEqual(r.rc, 0, r.err)
+        portal = [e for e in log if e["operation"] == "GetRoleCredentials"]
+        self.assertEqual(len(portal), 1)
+        self.assertEqual(portal[0]["status"], 200)
+        self.assertTrue(all(e["access_key"].startswith("ASIA") for e in log if e is not portal[0]))
+
+    def test_legacy_profile(self):
+        self.cache("https://legacy.awsapps.com/start", "2099-01-01T00:00:00UTC")
+        r, log = self.sweep(self.LEGACY, "old")
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertEqual([e["operation"] for e in log][:1], ["GetRoleCredentials"])
+
+    def test_expired_token(self):
+        self.cache("corp", "2001-01-01T00:00:00Z")
+        r, log = self.sweep(self.SESSION, "s")
+        self.assertEqual(r.rc, 3, r.err)
+        self.assertIn("the cached SSO token expired at 2001-01-01T00:00:00Z; run: aws sso login --sso-session corp",
+                      r.err)
+        self.assertEqual(log, [])
+        self.cache("https://legacy.awsapps.com/start", "2001-01-01T00:00:00Z")
+        r, log = self.sweep(self.LEGACY, "old")
+        self.assertIn("run: aws sso login --profile old", r.err)
+
+    def test_refused_token(self):
+        self.cache("corp", "2099-01-01T00:00:00Z", token="revoked-token-NOT-VALID")
+        r, log = self.sweep(self.SESSION, "s")
+        self.assertEqual(r.rc, 3, r.err)
+        self.assertIn("the portal refused the cached token (HTTP 401); run: aws sso login --sso-session corp", r.err)
+        self.assertNotIn("revoked-token", r.err)
 
 
 class RoleRefresh(unittest.TestCase):

@@ -272,6 +272,7 @@ class State:
         self.role_policy_ref = None
         self.role_id = "AROAJANITORROLE00000"
         self.assumable = {}
+        self.sso = None
         self.owner_id = hashlib.sha256(b"standin-owner").hexdigest()
         self.owner_name = "janitor-test-owner"
         self.loaded_at = time.time()
@@ -361,6 +362,7 @@ class State:
             self.users = users
             self.role_name = role.get("name", DEFAULT_ROLE)
             self.assumable = self._roles_from(doc.get("roles", []))
+            self.sso = doc.get("sso")
             if "policy" in role or "policy_file" in role:
                 self.role_policy_ref = self._policy_from(role, base_dir, "role")
             self.owner_name = doc.get("owner_display_name", "janitor-test-owner")
