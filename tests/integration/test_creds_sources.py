@@ -394,20 +394,26 @@ class Sso(unittest.TestCase):
         self.assertNotIn("revoked-token", r.err)
 
 
+def long_sweep_setup():
+    """A stand-in whose temporary credentials last 301 s and a sweep of
+    about 15 s (six ListFunctions pages of 2.5 s each).  301 s is inside the
+    five-minute refresh window at once, so the chain refreshes at its first
+    use ten seconds (CREDS_REFRESH_RETRY) later, in the middle of the sweep."""
+    fx = small()
+    fx["functions"] = [{"region": "eu-west-1", "name": "remotion-render-%03d" % i, "age_days": 3}
+                       for i in range(300)]
+    si = st.StandIn("--temp-creds-ttl", "301", fixture=fx)
+    si.control("POST", "latency", {"rules": [{"operation": "ListFunctions", "ms": 2500}]})
+    return si, jl.Janitor(si, aws={"regions": "eu-west-1"})
+
+
 class RoleRefresh(unittest.TestCase):
     """A sweep longer than the role's credentials are fresh for: they are
     refreshed in the background and no request ever fails for it."""
 
     def test_refresh_during_a_long_sweep(self):
-        fx = small()
-        fx["functions"] = [{"region": "eu-west-1", "name": "remotion-render-%03d" % i, "age_days": 3}
-                           for i in range(300)]
-        # 301 s: inside the five-minute refresh window at once, so the chain
-        # refreshes at its first use ten seconds (CREDS_REFRESH_RETRY) later.
-        si = st.StandIn("--temp-creds-ttl", "301", fixture=fx)
-        jan = jl.Janitor(si, aws={"regions": "eu-west-1"})
+        si, jan = long_sweep_setup()
         try:
-            si.control("POST", "latency", {"rules": [{"operation": "ListFunctions", "ms": 2500}]})
             creds = write(os.path.join(jan.dir, "credentials"),
                           "[base]\naws_access_key_id = %s\naws_secret_access_key = %s\n" % (st.TEST_AK, st.TEST_SK))
             cfg = write(os.path.join(jan.dir, "config"),
@@ -435,13 +441,8 @@ class WebIdentityRefresh(unittest.TestCase):
     """The token file is read again at each refresh."""
 
     def test_token_file_changes_between_refreshes(self):
-        fx = small()
-        fx["functions"] = [{"region": "eu-west-1", "name": "remotion-render-%03d" % i, "age_days": 3}
-                           for i in range(300)]
-        si = st.StandIn("--temp-creds-ttl", "301", fixture=fx)
-        jan = jl.Janitor(si, aws={"regions": "eu-west-1"})
+        si, jan = long_sweep_setup()
         try:
-            si.control("POST", "latency", {"rules": [{"operation": "ListFunctions", "ms": 2500}]})
             token = write(os.path.join(jan.dir, "token"), WEB_TOKEN)
             env = jl.base_env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None,
                               AWS_WEB_IDENTITY_TOKEN_FILE=token, AWS_ROLE_ARN=ROLE % "janitor-w")
