@@ -76,6 +76,14 @@ def no_secrets(test, r):
         test.assertNotIn(s, r.out + r.err)
 
 
+def caller_arn(test, si, log):
+    """The ARN GetCallerIdentity answered the janitor in this log."""
+    ids = [e for e in log if e["operation"] == "GetCallerIdentity" and e["status"] == 200]
+    test.assertEqual(len(ids), 1, log)
+    temp = {t["access_key"]: t["arn"] for t in si.state()["temporary_credentials"]}
+    return temp.get(ids[0]["access_key"])
+
+
 def write(path, text):
     with open(path, "w") as f:
         f.write(text)
@@ -107,11 +115,6 @@ class AssumeRole(unittest.TestCase):
         no_secrets(self, r)
         return r, self.si.log()[n0:]
 
-    def caller(self, log):
-        ids = [e for e in log if e["operation"] == "GetCallerIdentity" and e["status"] == 200]
-        self.assertEqual(len(ids), 1, log)
-        return ids[0]
-
     def test_source_profile(self):
         r, log = self.sweep("[profile r]\nrole_arn = %s\nsource_profile = base\n"
                             "role_session_name = janitor-it\n" % (ROLE % "janitor-a"), "r")
@@ -120,6 +123,8 @@ class AssumeRole(unittest.TestCase):
         calls = [e for e in log if e["operation"] == "AssumeRole"]
         self.assertEqual(len(calls), 1, log)
         self.assertEqual(calls[0]["status"], 200)
+        self.assertEqual(caller_arn(self, self.si, log),
+                         "arn:aws:sts::%s:assumed-role/janitor-a/janitor-it" % jl.ACCOUNT)
         # Every listing was signed with the role's credentials, not the user's.
         self.assertNotIn(st.TEST_AK, [e.get("access_key") for e in log if e["operation"] != "AssumeRole"])
         self.assertIn("remotion-render-a", r.out)
@@ -131,6 +136,8 @@ class AssumeRole(unittest.TestCase):
         self.assertEqual(r.rc, 0, r.err)
         calls = [e for e in log if e["operation"] == "AssumeRole"]
         self.assertEqual([c["target"] for c in calls], [ROLE % "janitor-a", ROLE % "janitor-b"])
+        self.assertTrue(caller_arn(self, self.si, log).startswith(
+            "arn:aws:sts::%s:assumed-role/janitor-b/remotion-janitor-" % jl.ACCOUNT))
 
     def test_loop_is_a_config_error(self):
         cfg = ("[profile a]\nrole_arn = %s\nsource_profile = b\n"
@@ -302,6 +309,8 @@ class WebIdentity(unittest.TestCase):
         calls = [e for e in log if e["operation"] == "AssumeRoleWithWebIdentity"]
         self.assertEqual(len(calls), 1)
         self.assertIsNone(calls[0]["access_key"])     # unsigned
+        self.assertEqual(caller_arn(self, self.si, log),
+                         "arn:aws:sts::%s:assumed-role/janitor-w/janitor-web" % jl.ACCOUNT)
         self.assertTrue(all(e["access_key"].startswith("ASIA") for e in log if e is not calls[0]))
 
     def test_profile(self):
@@ -367,6 +376,8 @@ class Sso(unittest.TestCase):
         portal = [e for e in log if e["operation"] == "GetRoleCredentials"]
         self.assertEqual(len(portal), 1)
         self.assertEqual(portal[0]["status"], 200)
+        self.assertEqual(caller_arn(self, self.si, log),
+                         "arn:aws:sts::%s:assumed-role/janitor-sso/janitor-sso" % jl.ACCOUNT)
         self.assertTrue(all(e["access_key"].startswith("ASIA") for e in log if e is not portal[0]))
 
     def test_legacy_profile(self):

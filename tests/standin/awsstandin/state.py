@@ -512,7 +512,8 @@ class State:
                    "functions": [], "layers": [], "buckets": [],
                    "users": [{"user_name": u.name, "access_key": u.access_key, "arn": u.arn}
                              for u in self.users.values()],
-                   "temporary_credentials": [{"access_key": t.access_key, "expires": util.iso_z(t.expires),
+                   "temporary_credentials": [{"access_key": t.access_key, "arn": t.arn,
+                                              "expires": util.iso_z(t.expires),
                                               "expired": t.expires <= util.CLOCK.now()}
                                              for t in self.temp.values()]}
             for r in self.regions.values():
