@@ -106,7 +106,9 @@ struct assume {
   struct creds_chain *inner;    /* signs the STS calls: holds `cur` */
   struct aws_client *client;
   struct creds_provider *env, *imds, *container;
-  struct creds_provider *srcprof; /* this fetch's source profile */
+  struct creds_chain *srcchain; /* this fetch's source profile */
+  struct creds_sts_opts opts;   /* endpoint_url points to ours */
+  char *endpoint_url;
   struct aws_creds cur;         /* the step before's credentials */
 
   /* The fetch in flight. */
@@ -152,9 +154,9 @@ static void answer(struct assume *a, int rc, const struct aws_creds *c,
   a->arg = NULL;
   steps_free(a);
   creds_free(&a->cur);
-  if(a->srcprof) {
-    a->srcprof->destroy(a->srcprof);
-    a->srcprof = NULL;
+  if(a->srcchain) {
+    creds_chain_free(a->srcchain);
+    a->srcchain = NULL;
   }
   if(cb)
     cb(arg, rc, c, msg);
@@ -274,7 +276,8 @@ static int resolve(struct assume *a, const char *name, struct jbuf *msg)
         jbuf_printf(msg, "assume role (profile %s: no role_arn)", cur);
         return JAN_ENOENT;
       }
-      /* The source of the innermost role: this profile's keys. */
+      /* The source of the innermost role: this profile's own
+       * credentials (web identity, SSO, credential_process or keys). */
       a->src = SRC_PROFILE;
       snprintf(a->srcname, sizeof(a->srcname), "%s", cur);
       return JAN_OK;
@@ -287,8 +290,13 @@ static int resolve(struct assume *a, const char *name, struct jbuf *msg)
     }
     sp = p.set[CREDS_SET_SOURCE_PROFILE];
     cs = p.set[CREDS_SET_CREDENTIAL_SOURCE];
-    if(!a->nsteps && !sp && !cs && p.set[CREDS_SET_WEB_IDENTITY_TOKEN_FILE]) {
+    if(!sp && !cs && p.set[CREDS_SET_WEB_IDENTITY_TOKEN_FILE]) {
       creds_profile_free(&p);
+      if(a->nsteps) {           /* a source_profile with web identity */
+        a->src = SRC_PROFILE;
+        snprintf(a->srcname, sizeof(a->srcname), "%s", cur);
+        return JAN_OK;
+      }
       jbuf_printf(msg, "assume role (profile %s: web identity)", cur);
       return JAN_ENOENT;
     }
@@ -383,6 +391,7 @@ static void assumed(void *arg, const struct aws_response *r, void *res)
     answer(a, JAN_ENOMEM, NULL, "assume role: out of memory");
     return;
   }
+  a->cur.source = "an assumed role (chained)";
   next_step(a);
 }
 
@@ -451,6 +460,12 @@ static void source_answered(void *arg, int rc, const struct aws_creds *c,
     if(creds_copy(&a->cur, c)) {
       answer(a, JAN_ENOMEM, NULL, "assume role: out of memory");
       return;
+    }
+    /* c->source belongs to a provider that may go with the chain below. */
+    a->cur.source = "a role's source credentials";
+    if(a->srcchain) {           /* done with it (allowed from its callback) */
+      creds_chain_free(a->srcchain);
+      a->srcchain = NULL;
     }
     next_step(a);
     return;
@@ -624,20 +639,39 @@ static void assume_fetch(struct creds_provider *self, creds_cb cb, void *arg)
   jbuf_free(&msg);
   snprintf(a->source, sizeof(a->source), "assume-role:%s", name);
   a->next = a->nsteps;
+  jlog_debug(TAG, "profile %s: assuming %zu role%s from %s", name,
+             a->nsteps, a->nsteps == 1 ? "" : "s", a->srcname);
   switch(a->src) {
   case SRC_ENV: src = a->env; break;
   case SRC_IMDS: src = a->imds; break;
   case SRC_CONTAINER: src = a->container; break;
   case SRC_PROFILE:
-    src = a->srcprof = creds_provider_profile(a->srcname);
-    break;
+    /* As botocore resolves a source profile: web identity, SSO,
+     * credential_process, then its keys. */
+    rc = creds_chain_new(&a->srcchain);
+    if(!rc)
+      rc = creds_chain_add(a->srcchain,
+                           creds_provider_web_identity(a->srcname, &a->opts));
+    if(!rc)
+      rc = creds_chain_add(a->srcchain,
+                           creds_provider_sso(a->srcname, a->opts.http,
+                                              a->opts.endpoint_url));
+    if(!rc)
+      rc = creds_chain_add(a->srcchain,
+                           creds_provider_process(a->srcname, a->opts.loop));
+    if(!rc)
+      rc = creds_chain_add(a->srcchain, creds_provider_profile(a->srcname));
+    if(rc) {
+      answer(a, rc, NULL, "assume role: out of memory");
+      return;
+    }
+    creds_chain_get(a->srcchain, source_answered, a);
+    return;
   }
   if(!src) {
     answer(a, JAN_ENOMEM, NULL, "assume role: out of memory");
     return;
   }
-  jlog_debug(TAG, "profile %s: assuming %zu role%s from %s", name,
-             a->nsteps, a->nsteps == 1 ? "" : "s", a->srcname);
   src->fetch(src, source_answered, a);
 }
 
@@ -661,6 +695,7 @@ static void assume_destroy(struct creds_provider *self)
   if(a->inner)
     creds_chain_free(a->inner);
   free(a->profile);
+  free(a->endpoint_url);
   if(!a->calling)
     free(a);
 }
@@ -676,6 +711,12 @@ static struct creds_provider *assume_new(const char *profile,
   if(!a)
     return NULL;
   a->web_identity = web_identity;
+  a->opts = *o;
+  if(o->endpoint_url && !(a->endpoint_url = strdup(o->endpoint_url))) {
+    free(a);
+    return NULL;
+  }
+  a->opts.endpoint_url = a->endpoint_url;
   a->base.name = web_identity ? "web identity" : "assume role";
   a->base.fetch = assume_fetch;
   a->base.destroy = assume_destroy;

@@ -228,7 +228,7 @@ esac
         if os.path.exists(self.count):
             os.unlink(self.count)
         env = jl.base_env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None, AWS_CONFIG_FILE=cfg,
-                          AWS_PROFILE="p", **extra)
+                          **dict({"AWS_PROFILE": "p"}, **extra))
         n0 = len(self.si.log())
         r = self.jan.sweep("--dry-run", "-v", "-v", env=env)
         no_secrets(self, r)
@@ -275,6 +275,16 @@ esac
         r, log = self.sweep("%s hang" % self.script, REMOTION_JANITOR_PROCESS_TIMEOUT_MS="700")
         self.assertEqual(r.rc, 3, r.err)
         self.assertIn("did not finish within 700 ms: killed", r.err)
+
+    def test_as_the_source_of_a_role(self):
+        # botocore resolves a source_profile with its own credential_process.
+        r, log = self.sweep('%s good "two words"\n[profile r]\nrole_arn = %s\nsource_profile = p\n'
+                            % (self.script, ROLE % "janitor-a"), AWS_PROFILE="r")
+        self.assertEqual(r.rc, 0, r.err)
+        calls = [e for e in log if e["operation"] == "AssumeRole"]
+        self.assertEqual([(c["access_key"], c["status"]) for c in calls], [(st.TEST_AK, 200)])
+        self.assertTrue(caller_arn(self, self.si, log).startswith(
+            "arn:aws:sts::%s:assumed-role/janitor-a/" % jl.ACCOUNT))
 
     def test_missing_program(self):
         r, log = self.sweep("/nonexistent/credential-helper --x")
