@@ -58,6 +58,7 @@ class NoCredentials(unittest.TestCase):
         # Every source, in the chain's order, each with its reason, in full.
         order = ["environment", "assume role (profile default: no role_arn)",
                  "web identity (AWS_WEB_IDENTITY_TOKEN_FILE not set, profile default: no web_identity_token_file)",
+                 "SSO (profile default: no sso_session or sso_start_url)",
                  "credential_process (profile default: not set)",
                  "profile default (/dev/null: no such file; /dev/null: no such file)",
                  "systemd credentials (CREDENTIALS_DIRECTORY not set)",
