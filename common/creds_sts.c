@@ -650,6 +650,8 @@ static void assume_fetch(struct creds_provider *self, creds_cb cb, void *arg)
      * credential_process, then its keys. */
     rc = creds_chain_new(&a->srcchain);
     if(!rc)
+      creds_chain_set_quiet(a->srcchain);
+    if(!rc)
       rc = creds_chain_add(a->srcchain,
                            creds_provider_web_identity(a->srcname, &a->opts));
     if(!rc)
@@ -730,6 +732,7 @@ static struct creds_provider *assume_new(const char *profile,
     goto fail;
   if(creds_chain_new(&a->inner))
     goto fail;
+  creds_chain_set_quiet(a->inner);
   h = calloc(1, sizeof(*h));
   if(!h)
     goto fail;

@@ -159,6 +159,9 @@ void creds_chain_invalidate(struct creds_chain *ch);
 /* Safe with a fetch in flight: the callers still waiting are answered
  * JAN_ECANCELED before it returns (they must not use ch any more). */
 void creds_chain_free(struct creds_chain *ch);
+/* A chain inside a provider (assumed roles): what it uses and drops is
+ * logged at debug level only; the outer chain says what counts. */
+void creds_chain_set_quiet(struct creds_chain *ch);
 /* The clock, time(NULL) by default; tests set their own. */
 void creds_chain_set_clock(struct creds_chain *ch,
                            time_t (*now)(void *arg), void *arg);
