@@ -105,9 +105,10 @@ int creds_parse_sso_json(const char *body, size_t len, struct aws_creds *out)
       goto out;
     }
   }
+  /* Milliseconds; under one second would read as 0, "never expires". */
   if(!json_object_object_get_ex(rc_o, "expiration", &v) ||
      !json_object_is_type(v, json_type_int) ||
-     json_object_get_int64(v) <= 0)
+     json_object_get_int64(v) < 1000)
     goto out;
   out->expiration = (time_t)(json_object_get_int64(v) / 1000);
   rc = JAN_OK;

@@ -1609,6 +1609,9 @@ static void test_sso_json(void **state)
     MARK "\",\"sessionToken\":\"" MARK "\",\"expiration\":\"soon\"}}",
     "{\"accessKeyId\":\"A\"}",
     "not json",
+    /* found by fuzz_creds_sources: 584 ms would be 0 s, "never expires" */
+    "{\"roleCredentials\":{\"accessKeyId\":\"A\",\"secretAccessKey\":\""
+    MARK "\",\"sessionToken\":\"" MARK "\",\"expiration\":584}}",
   };
   struct aws_creds c;
   (void)state;
