@@ -77,6 +77,12 @@ def no_secrets(test, r):
         test.assertNotIn(s, r.out + r.err)
 
 
+def by_start(log):
+    """The request log in the order the requests arrived (it is written as
+    they end, so a fast request may be logged before a slower earlier one)."""
+    return sorted(log, key=lambda e: e["t"])
+
+
 def caller_arn(test, si, log):
     """The ARN GetCallerIdentity answered the janitor in this log."""
     ids = [e for e in log if e["operation"] == "GetCallerIdentity" and e["status"] == 200]
@@ -114,7 +120,7 @@ class AssumeRole(unittest.TestCase):
         n0 = len(self.si.log())
         r = self.jan.sweep("--dry-run", "-v", "-v", env=env)
         no_secrets(self, r)
-        return r, self.si.log()[n0:]
+        return r, by_start(self.si.log()[n0:])
 
     def test_source_profile(self):
         r, log = self.sweep("[profile r]\nrole_arn = %s\nsource_profile = base\n"
@@ -234,7 +240,7 @@ esac
         r = self.jan.sweep("--dry-run", "-v", "-v", env=env)
         no_secrets(self, r)
         self.assertNotIn("PROCESS-STDOUT", r.out + r.err)
-        return r, self.si.log()[n0:]
+        return r, by_start(self.si.log()[n0:])
 
     def runs(self):
         with open(self.count) as f:
@@ -311,7 +317,7 @@ class WebIdentity(unittest.TestCase):
         n0 = len(self.si.log())
         r = self.jan.sweep("--dry-run", "-v", "-v", env=env)
         no_secrets(self, r)
-        return r, self.si.log()[n0:]
+        return r, by_start(self.si.log()[n0:])
 
     def test_environment(self):
         r, log = self.sweep(AWS_WEB_IDENTITY_TOKEN_FILE=self.token, AWS_ROLE_ARN=ROLE % "janitor-w",
@@ -372,7 +378,7 @@ class Sso(unittest.TestCase):
         n0 = len(self.si.log())
         r = self.jan.sweep("--dry-run", "-v", "-v", env=env)
         no_secrets(self, r)
-        return r, self.si.log()[n0:]
+        return r, by_start(self.si.log()[n0:])
 
     SESSION = ("[profile s]\nsso_session = corp\nsso_account_id = %s\nsso_role_name = janitor-sso\n"
                "[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = eu-west-1\n"
@@ -446,7 +452,7 @@ class RoleRefresh(unittest.TestCase):
             self.assertEqual(r.rc, 0, r.err)
             no_secrets(self, r)
             self.assertEqual(len(r.items(type="function")), 300)
-            log = si.log()
+            log = by_start(si.log())
             assumed = [e for e in log if e["operation"] == "AssumeRole"]
             self.assertGreaterEqual(len(assumed), 2, [e["operation"] for e in log])
             self.assertTrue(all(e["status"] == 200 for e in log), [e for e in log if e["status"] != 200])
@@ -485,7 +491,7 @@ class WebIdentityRefresh(unittest.TestCase):
             # The refresh failed, the credentials still valid carried the sweep.
             self.assertEqual(r.rc, 0, r.err)
             self.assertIn("refreshing credentials failed", r.err)
-            log = si.log()
+            log = by_start(si.log())
             web = [e["status"] for e in log if e["operation"] == "AssumeRoleWithWebIdentity"]
             self.assertEqual(web[0], 200)
             self.assertGreaterEqual(len(web), 2)
