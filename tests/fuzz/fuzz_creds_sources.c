@@ -20,23 +20,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
   return 0;
 }
 
-/* Keys, secrets and tokens end up in signed headers: printable ASCII, no
- * space, never empty. */
-static int value_ok(const char *s)
-{
-  if(!s || !*s)
-    return 0;
-  for(; *s; s++)
-    if((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
-      return 0;
-  return 1;
-}
-
 static void check(int rc, struct aws_creds *c, int need_token_and_expiry)
 {
   if(rc == JAN_OK) {
-    FUZZ_CHECK(value_ok(c->access_key) && value_ok(c->secret_key));
-    FUZZ_CHECK(!c->session_token || value_ok(c->session_token));
+    FUZZ_CHECK(fuzz_creds_value_ok(c->access_key) && fuzz_creds_value_ok(c->secret_key));
+    FUZZ_CHECK(!c->session_token || fuzz_creds_value_ok(c->session_token));
     if(need_token_and_expiry)
       FUZZ_CHECK(c->session_token && c->expiration > 0);
     FUZZ_CHECK(c->expiration >= 0);
