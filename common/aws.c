@@ -542,7 +542,7 @@ static void creds_ready(void *arg, int rc, const struct aws_creds *cr,
     sh[nsh].name = "content-md5";
     sh[nsh++].value = md5;
   }
-  {
+  if(!(k->flags & AWS_REQ_UNSIGNED)) {
     struct sigv4_request sreq = {
       .method = k->method, .path = jbuf_str(&wpath), .query = k->query,
       .headers = sh, .nheaders = nsh, .body = k->body,
@@ -564,21 +564,22 @@ static void creds_ready(void *arg, int rc, const struct aws_creds *cr,
   }
 
   err = jbuf_printf(&hosthdr, "Host: %s", host);
-  if(!err)
+  if(!err && cr)
     err = jbuf_printf(&datehdr, "X-Amz-Date: %s", sig.amz_date);
-  if(!err)
+  if(!err && cr)
     err = jbuf_printf(&auth, "Authorization: %s", jbuf_str(&sig.authorization));
   if(err)
     goto fail;
   lines[nl++] = jbuf_str(&hosthdr);
-  lines[nl++] = jbuf_str(&datehdr);
+  if(cr)
+    lines[nl++] = jbuf_str(&datehdr);
   if(sig.add_content_sha256) {
     err = jbuf_printf(&shahdr, "X-Amz-Content-SHA256: %s", sig.payload_hash);
     if(err)
       goto fail;
     lines[nl++] = jbuf_str(&shahdr);
   }
-  if(cr->session_token) {
+  if(cr && cr->session_token) {
     err = jbuf_printf(&tokhdr, "X-Amz-Security-Token: %s", cr->session_token);
     if(err)
       goto fail;
@@ -596,7 +597,8 @@ static void creds_ready(void *arg, int rc, const struct aws_creds *cr,
       goto fail;
     lines[nl++] = jbuf_str(&md5hdr);
   }
-  lines[nl++] = jbuf_str(&auth);
+  if(cr)
+    lines[nl++] = jbuf_str(&auth);
   lines[nl++] = "User-Agent: remotion-janitor/" JAN_VERSION;
   lines[nl] = NULL;
 
@@ -643,7 +645,10 @@ static void attempt_start(struct aws_call *k)
     call_finish(k, JAN_ECANCELED);
     return;
   }
-  creds_chain_get(k->c->creds, creds_ready, k);
+  if(k->flags & AWS_REQ_UNSIGNED)
+    creds_ready(k, JAN_OK, NULL, NULL);   /* cr NULL: nothing to sign */
+  else
+    creds_chain_get(k->c->creds, creds_ready, k);
 }
 
 /* Parse an HTTP-date ("Sun, 06 Nov 1994 08:49:37 GMT") into epoch seconds. */

@@ -19,6 +19,11 @@ struct collector {
   void *arg;
   size_t pending;               /* calls in flight */
   struct collect_result res;
+  /* Listings that failed for want of credentials: said once at the end,
+   * not once per region (and not at all when GetCallerIdentity failed the
+   * same way: the sweep's error says it then). */
+  size_t creds_failures;
+  char creds_msg[AWS_ERRMSG_MAX + 256];
 };
 
 /*
@@ -164,6 +169,10 @@ static void collector_unref(struct collector *co)
     jlog_warn("inventory", "%zu listed name%s appeared more than once; each "
               "resource is counted and handled once", dups,
               dups == 1 ? "" : "s");
+  if(co->creds_failures && co->res.identity_err != JAN_ECREDS)
+    jlog_warn("inventory", "%zu listing%s marked incomplete for want of "
+              "credentials: %s", co->creds_failures,
+              co->creds_failures == 1 ? "" : "s", co->creds_msg);
   co->done(co->arg, &co->res);
   free(co);
 }
@@ -191,8 +200,15 @@ static void listing_failed(struct collector *co, const char *region,
   if(r && aws_error_is_access_denied(r))
     snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
              "; run remotion-janitor --validate");
-  jlog_warn("inventory", "%s; %s listing marked incomplete", msg,
-            scope_kind_name(kind));
+  if(r && r->err == JAN_ECREDS) {
+    if(!co->creds_failures++)
+      snprintf(co->creds_msg, sizeof(co->creds_msg), "%s", msg);
+    jlog_debug("inventory", "%s; %s listing marked incomplete", msg,
+               scope_kind_name(kind));
+  }
+  else
+    jlog_warn("inventory", "%s; %s listing marked incomplete", msg,
+              scope_kind_name(kind));
   if(reg && reg->status == INV_REGION_DISABLED)
     reg->status = INV_REGION_OK;  /* a real failure outranks "disabled" */
   inventory_mark_incomplete(co->inv, region, kind, msg);

@@ -88,6 +88,7 @@ struct creds_chain {
   struct jbuf tried;            /* "environment, profile default (...)" */
   time_t next_background;       /* no background refresh before this */
   int closing;
+  int quiet;                    /* an inner chain: its news is debug only */
 
   time_t (*now)(void *arg);
   void *now_arg;
@@ -111,6 +112,11 @@ int creds_chain_new(struct creds_chain **out)
   ch->now = default_now;
   *out = ch;
   return JAN_OK;
+}
+
+void creds_chain_set_quiet(struct creds_chain *ch)
+{
+  ch->quiet = 1;
 }
 
 void creds_chain_set_clock(struct creds_chain *ch,
@@ -211,8 +217,9 @@ static void fetch_done(struct creds_chain *ch, int rc,
   if(rc == JAN_OK) {
     if(!ch->have_cached || ch->cached.source != c.source ||
        strcmp(ch->cached.access_key, c.access_key))
-      jlog_info(TAG, "using credentials from %s%s", c.source ? c.source : "?",
-                c.expiration ? " (temporary)" : "");
+      jlog(ch->quiet ? JLOG_DEBUG : JLOG_INFO, TAG,
+           "using credentials from %s%s", c.source ? c.source : "?",
+           c.expiration ? " (temporary)" : "");
     else
       jlog_debug(TAG, "credentials from %s refreshed",
                  c.source ? c.source : "?");
@@ -358,8 +365,9 @@ void creds_chain_get(struct creds_chain *ch, creds_cb cb, void *arg)
 void creds_chain_invalidate(struct creds_chain *ch)
 {
   if(ch->have_cached)
-    jlog_info(TAG, "dropping the cached credentials from %s",
-              ch->cached.source ? ch->cached.source : "?");
+    jlog(ch->quiet ? JLOG_DEBUG : JLOG_INFO, TAG,
+         "dropping the cached credentials from %s",
+         ch->cached.source ? ch->cached.source : "?");
   drop_cache(ch);
   ch->next_background = 0;
 }

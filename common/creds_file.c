@@ -30,8 +30,19 @@
 /* The message buffers: file names and a profile name, never a value. */
 #define MSG_MAX 8192
 
+const char *const creds_setting_names[CREDS_SET_COUNT] = {
+  "role_arn", "source_profile", "credential_source", "external_id",
+  "role_session_name", "duration_seconds", "mfa_serial", "region",
+  "credential_process", "web_identity_token_file", "sso_session",
+  "sso_start_url", "sso_region", "sso_account_id", "sso_role_name"
+};
+
+/* file_lookup()'s is_config value for [sso-session NAME] sections. */
+#define SECTION_SSO_SESSION 2
+
 /* Keys that would make the AWS CLI use other credentials than the static
- * ones; we support none of them, and say so instead of moving on. */
+ * ones; this provider supports none of them, and says so instead of moving
+ * on (the chain asks the assume-role provider about role_arn first). */
 static const char *const unsupported_keys[] = {
   "role_arn", "credential_process", "web_identity_token_file",
   "sso_session", "sso_start_url", "sso_account_id"
@@ -235,6 +246,7 @@ struct prof_scan {
   unsigned line[K_COUNT];
   const char *unsupported;      /* first unsupported key set, or NULL */
   unsigned unsupported_line;
+  char *set[CREDS_SET_COUNT];   /* the other settings creds.h names */
 };
 
 static void scan_init(struct prof_scan *s)
@@ -246,6 +258,8 @@ static void scan_free(struct prof_scan *s)
 {
   for(size_t i = 0; i < K_COUNT; i++)
     wipe_free(s->v[i], s->v[i] ? strlen(s->v[i]) : 0);
+  for(size_t i = 0; i < CREDS_SET_COUNT; i++)
+    wipe_free(s->set[i], s->set[i] ? strlen(s->set[i]) : 0);
   scan_init(s);
 }
 
@@ -279,6 +293,13 @@ static int section_matches(const char *a, const char *b, int is_config,
 {
   size_t n = strlen(profile);
 
+  if(is_config == SECTION_SSO_SESSION) {
+    if(b - a < 12 || memcmp(a, "sso-session", 11) || !is_blank(a[11]))
+      return 0;
+    a += 12;
+    trim(&a, &b);
+    return (size_t)(b - a) == n && !memcmp(a, profile, n);
+  }
   if(is_config) {
     if((size_t)(b - a) == 7 && !memcmp(a, "default", 7))
       return !strcmp(profile, "default");
@@ -391,6 +412,16 @@ static int scan_buf(const char *buf, size_t len, const char *path,
         return JAN_ENOMEM;
       }
     }
+    for(size_t k = 0; k < CREDS_SET_COUNT; k++) {
+      if(!span_is(ka, kb, creds_setting_names[k]))
+        continue;
+      wipe_free(s->set[k], s->set[k] ? strlen(s->set[k]) : 0);
+      s->set[k] = va < vb ? strndup(va, (size_t)(vb - va)) : NULL;
+      if(va < vb && !s->set[k]) {
+        jbuf_printf(err, "%s: out of memory", path);
+        return JAN_ENOMEM;
+      }
+    }
     for(size_t k = 0; k < JAN_ARRAY_SIZE(unsupported_keys); k++) {
       if(va < vb && !s->unsupported && span_is(ka, kb, unsupported_keys[k])) {
         s->unsupported = unsupported_keys[k];
@@ -478,6 +509,82 @@ int creds_read_file(const char *path, int is_config, const char *profile,
 
 /* ---- the profile and systemd providers ------------------------------ */
 
+static int resolve_path(const char *envname, const char *leaf,
+                        struct jbuf *out, int *from_env);
+
+void creds_profile_free(struct creds_profile *p)
+{
+  for(size_t i = 0; i < CREDS_SET_COUNT; i++)
+    wipe_free(p->set[i], p->set[i] ? strlen(p->set[i]) : 0);
+  memset(p, 0, sizeof(*p));
+}
+
+static int section_read(const char *profile, int sso_session,
+                        struct creds_profile *out, struct jbuf *err)
+{
+  static const char *const envnames[2] = {
+    "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"
+  };
+  static const char *const leaves[2] = { "config", "credentials" };
+  int rc = JAN_OK;
+
+  memset(out, 0, sizeof(*out));
+  /* The config file first: the credentials file's values win, as in
+   * botocore, which merges it over the config file's profiles.  SSO
+   * sessions live in the config file only. */
+  for(int i = 0; i < (sso_session ? 1 : 2) && !rc; i++) {
+    struct prof_scan sc;
+    struct jbuf path;
+    int from_env, err_no, r;
+
+    jbuf_init(&path, MSG_MAX);
+    r = resolve_path(envnames[i], leaves[i], &path, &from_env);
+    if(r) {
+      jbuf_free(&path);
+      continue;                 /* no home directory: nothing to read */
+    }
+    r = file_lookup(jbuf_str(&path), sso_session ? SECTION_SSO_SESSION
+                                                 : i == 0, profile, &sc,
+                    &err_no, err);
+    if(r == JAN_EIO && !from_env && (err_no == EACCES || err_no == EPERM)) {
+      jbuf_reset(err);
+      r = JAN_ENOENT;
+    }
+    if(r && r != JAN_ENOENT)
+      rc = r;
+    if(!r && sc.found) {
+      out->found = 1;
+      if(sc.v[K_ID] || sc.v[K_SECRET])
+        out->has_keys |= i ? CREDS_KEYS_IN_CREDENTIALS : CREDS_KEYS_IN_CONFIG;
+      for(size_t k = 0; k < CREDS_SET_COUNT; k++) {
+        if(!sc.set[k])
+          continue;
+        wipe_free(out->set[k], out->set[k] ? strlen(out->set[k]) : 0);
+        out->set[k] = sc.set[k];
+        sc.set[k] = NULL;
+      }
+    }
+    if(!r)
+      scan_free(&sc);
+    jbuf_free(&path);
+  }
+  if(rc)
+    creds_profile_free(out);
+  return rc;
+}
+
+int creds_profile_read(const char *profile, struct creds_profile *out,
+                       struct jbuf *err)
+{
+  return section_read(profile, 0, out, err);
+}
+
+int creds_sso_session_read(const char *name, struct creds_profile *out,
+                           struct jbuf *err)
+{
+  return section_read(name, 1, out, err);
+}
+
 struct srcname {
   struct srcname *next;
   char s[];
@@ -523,7 +630,7 @@ static const char *pick_profile(const struct file_provider *fp,
   return name;
 }
 
-static int home_dir(struct jbuf *out)
+int creds_home_dir(struct jbuf *out)
 {
   const char *h = env_value("HOME");
   struct passwd pw, *res = NULL;
@@ -548,7 +655,7 @@ static int resolve_path(const char *envname, const char *leaf,
   *from_env = v != NULL;
   if(v && !(v[0] == '~' && (v[1] == '/' || !v[1])))
     return jbuf_addstr(out, v);
-  rc = home_dir(out);
+  rc = creds_home_dir(out);
   if(!rc)
     rc = v ? jbuf_addstr(out, v + 1) : jbuf_printf(out, "/.aws/%s", leaf);
   return rc;
@@ -644,13 +751,9 @@ static void profile_fetch(struct creds_provider *self, creds_cb cb, void *arg)
     }
   }
 
-  for(i = 0; i < 2; i++) {
-    if(sc[i].unsupported) {
-      rc = unsupported_error(&sc[i], jbuf_str(&path[i]), name, &msg);
-      goto done;
-    }
-  }
-  /* The credentials file first, as a whole: no mixing of the two. */
+  /* The credentials file first, as a whole: no mixing of the two.  The
+   * providers before this one (assume role, credential_process) have
+   * already had their say: keys here are what the CLI would use now. */
   for(i = 0; i < 2; i++) {
     rc = scan_keys(&sc[i], jbuf_str(&path[i]), name, &c, &msg);
     if(rc == JAN_OK) {
@@ -660,6 +763,12 @@ static void profile_fetch(struct creds_provider *self, creds_cb cb, void *arg)
     }
     if(rc != JAN_ENOENT)
       goto done;
+  }
+  for(i = 0; i < 2; i++) {
+    if(sc[i].unsupported) {
+      rc = unsupported_error(&sc[i], jbuf_str(&path[i]), name, &msg);
+      goto done;
+    }
   }
 
   rc = JAN_ENOENT;

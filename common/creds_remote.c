@@ -78,6 +78,13 @@ static int json_value_ok(struct json_object *o, const char *key)
 int creds_parse_remote_json(const char *body, size_t len,
                             struct aws_creds *out)
 {
+  return creds_parse_json(body, len, "Token", 0, out);
+}
+
+int creds_parse_json(const char *body, size_t len, const char *token_key,
+                     int version, struct aws_creds *out)
+{
+  struct json_object *ver;
   struct json_tokener *tok = json_tokener_new_ex(8);
   struct json_object *o;
   const char *ak, *sk, *tk, *exp, *code;
@@ -98,14 +105,18 @@ int creds_parse_remote_json(const char *body, size_t len,
   code = json_str(o, "Code");
   if(code && strcmp(code, "Success") != 0)
     goto out;
+  if(version && (!json_object_object_get_ex(o, "Version", &ver) ||
+                 !json_object_is_type(ver, json_type_int) ||
+                 json_object_get_int64(ver) != version))
+    goto out;
   ak = json_str(o, "AccessKeyId");
   sk = json_str(o, "SecretAccessKey");
-  tk = json_str(o, "Token");
+  tk = json_str(o, token_key);
   exp = json_str(o, "Expiration");
   if(!ak || !sk || !*ak || !*sk)
     goto out;
   if(!json_value_ok(o, "AccessKeyId") ||
-     !json_value_ok(o, "SecretAccessKey") || !json_value_ok(o, "Token"))
+     !json_value_ok(o, "SecretAccessKey") || !json_value_ok(o, token_key))
     goto out;
   /* An expiration of 0 would read as "does not expire" (creds.h), and
    * one before 1970 is no real date: both are malformed. */

@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "janitor/creds_sts.h"
 #include "janitor/log.h"
 #include "runtime.h"
 
@@ -9,6 +10,7 @@ int runtime_open(struct runtime *rt, uv_loop_t *loop,
 {
   struct http_opts ho;
   struct aws_client_opts ao;
+  struct creds_sts_opts so;
   const char *ca = cfg->ca_bundle;
   const char *base;
   int rc;
@@ -30,12 +32,6 @@ int runtime_open(struct runtime *rt, uv_loop_t *loop,
   rc = creds_chain_new(&rt->creds);
   if(rc)
     goto fail;
-  rc = creds_chain_add_static(rt->creds, cfg->profile);
-  if(rc)
-    goto fail;
-  rc = creds_chain_add_remote(rt->creds, rt->http);
-  if(rc)
-    goto fail;
   memset(&ao, 0, sizeof(ao));
   ao.loop = loop;
   ao.http = rt->http;
@@ -48,6 +44,14 @@ int runtime_open(struct runtime *rt, uv_loop_t *loop,
   base = getenv("REMOTION_JANITOR_RETRY_BASE_MS");
   if(base && *base)
     ao.retry_base_ms = strtoull(base, NULL, 10);
+  so.loop = loop;
+  so.http = rt->http;
+  so.endpoint_url = cfg->endpoint_url;
+  so.max_attempts = cfg->max_attempts;
+  so.retry_base_ms = ao.retry_base_ms;
+  rc = creds_chain_add_standard(rt->creds, cfg->profile, &so);
+  if(rc)
+    goto fail;
   rc = aws_client_new(&ao, &rt->aws);
   if(rc)
     goto fail;

@@ -27,6 +27,9 @@
 
 #include "janitor/creds.h"
 #include "janitor/creds_remote.h"
+#include "janitor/creds_process.h"
+#include "janitor/creds_sso.h"
+#include "janitor/creds_sts.h"
 #include "janitor/log.h"
 
 #define MARK "TESTSECRETcreds"
@@ -1480,6 +1483,153 @@ static void test_stderr_capture(void **state)
   free(out);
 }
 
+/* ---- assumed roles (creds_sts.c) ---------------------------------------- */
+
+#define STS_DOC(creds) \
+  "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">" \
+  "<AssumeRoleResult><AssumedRoleUser><Arn>arn:aws:sts::1:assumed-role/r/s" \
+  "</Arn></AssumedRoleUser><Credentials>" creds "</Credentials>" \
+  "</AssumeRoleResult></AssumeRoleResponse>"
+
+static void test_sts_xml(void **state)
+{
+  static const char good[] = STS_DOC(
+    "<AccessKeyId>ASIAcredsSts</AccessKeyId>"
+    "<SecretAccessKey>" MARK "Sts</SecretAccessKey>"
+    "<SessionToken>" MARK "StsToken</SessionToken>"
+    "<Expiration>2030-01-01T00:00:00Z</Expiration>");
+  static const char *const bad[] = {
+    /* no token, no expiry, a space in the secret, a date that is none */
+    STS_DOC("<AccessKeyId>ASIAx</AccessKeyId><SecretAccessKey>" MARK
+            "</SecretAccessKey><Expiration>2030-01-01T00:00:00Z</Expiration>"),
+    STS_DOC("<AccessKeyId>ASIAx</AccessKeyId><SecretAccessKey>" MARK
+            "</SecretAccessKey><SessionToken>" MARK "T</SessionToken>"),
+    STS_DOC("<AccessKeyId>ASIAx</AccessKeyId><SecretAccessKey>" MARK
+            " x</SecretAccessKey><SessionToken>" MARK "T</SessionToken>"
+            "<Expiration>2030-01-01T00:00:00Z</Expiration>"),
+    STS_DOC("<AccessKeyId>ASIAx</AccessKeyId><SecretAccessKey>" MARK
+            "</SecretAccessKey><SessionToken>" MARK "T</SessionToken>"
+            "<Expiration>soon</Expiration>"),
+    "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>A"
+    "</AccessKeyId>",
+  };
+  struct aws_creds c;
+  (void)state;
+
+  assert_int_equal(creds_parse_sts_xml(good, strlen(good),
+                                       "AssumeRoleResponse", &c), JAN_OK);
+  assert_string_equal(c.access_key, "ASIAcredsSts");
+  assert_secret(c.secret_key, MARK "Sts");
+  assert_secret(c.session_token, MARK "StsToken");
+  assert_true(c.expiration == 1893456000);
+  creds_free(&c);
+  /* Another operation's answer is not taken for this one's. */
+  assert_int_not_equal(creds_parse_sts_xml(good, strlen(good),
+                       "AssumeRoleWithWebIdentityResponse", &c), JAN_OK);
+  for(size_t i = 0; i < JAN_ARRAY_SIZE(bad); i++) {
+    assert_int_not_equal(creds_parse_sts_xml(bad[i], strlen(bad[i]),
+                         "AssumeRoleResponse", &c), JAN_OK);
+    assert_null(c.access_key);
+    assert_null(c.secret_key);
+  }
+}
+
+static void test_profile_settings(void **state)
+{
+  struct creds_profile p;
+  struct jbuf err;
+  (void)state;
+
+  write_str("rconfig", "[profile r]\nrole_arn = arn:aws:iam::1:role/a\n"
+            "source_profile = base\nregion = eu-west-3\n"
+            "duration_seconds = 1800\n[profile other]\nrole_arn = x\n");
+  write_str("rcreds", "[r]\nregion = eu-north-1\n[base]\n"
+            "aws_access_key_id = AKIDcredsBase\naws_secret_access_key = "
+            MARK "Base\n");
+  setenv_path("AWS_CONFIG_FILE", "rconfig");
+  setenv_path("AWS_SHARED_CREDENTIALS_FILE", "rcreds");
+  jbuf_init(&err, 4096);
+  assert_int_equal(creds_profile_read("r", &p, &err), JAN_OK);
+  assert_true(p.found);
+  assert_false(p.has_keys);
+  assert_string_equal(p.set[CREDS_SET_ROLE_ARN], "arn:aws:iam::1:role/a");
+  assert_string_equal(p.set[CREDS_SET_SOURCE_PROFILE], "base");
+  assert_string_equal(p.set[CREDS_SET_DURATION_SECONDS], "1800");
+  /* The credentials file's value wins, as in botocore. */
+  assert_string_equal(p.set[CREDS_SET_REGION], "eu-north-1");
+  assert_null(p.set[CREDS_SET_EXTERNAL_ID]);
+  creds_profile_free(&p);
+  assert_int_equal(creds_profile_read("base", &p, &err), JAN_OK);
+  assert_true(p.found && p.has_keys);
+  assert_null(p.set[CREDS_SET_ROLE_ARN]);
+  creds_profile_free(&p);
+  assert_int_equal(creds_profile_read("nope", &p, &err), JAN_OK);
+  assert_false(p.found);
+  creds_profile_free(&p);
+  jbuf_free(&err);
+}
+
+static void test_process_split(void **state)
+{
+  char buf[256], *argv[5];
+  (void)state;
+
+  assert_int_equal(creds_process_split("  /bin/x  'a b' \"c d\"e  ", buf,
+                                       argv, 5), 3);
+  assert_string_equal(argv[0], "/bin/x");
+  assert_string_equal(argv[1], "a b");
+  assert_string_equal(argv[2], "c de");
+  assert_null(argv[3]);
+  assert_int_equal(creds_process_split("x ''", buf, argv, 5), 2);
+  assert_string_equal(argv[1], "");
+  assert_int_equal(creds_process_split("x 'open", buf, argv, 5), -1);
+  assert_int_equal(creds_process_split("a b c d e", buf, argv, 5), -1);
+  assert_int_equal(creds_process_split("   ", buf, argv, 5), 0);
+  assert_false(creds_process_needs_shell("/bin/x --a='b c' -v"));
+  assert_true(creds_process_needs_shell("x | y"));
+  assert_true(creds_process_needs_shell("x $HOME"));
+  assert_true(creds_process_needs_shell("x > f"));
+  assert_true(creds_process_needs_shell("~/bin/x"));
+}
+
+static void test_sso_json(void **state)
+{
+  static const char good[] =
+    "{\"roleCredentials\":{\"accessKeyId\":\"ASIAcredsSso\","
+    "\"secretAccessKey\":\"" MARK "Sso\",\"sessionToken\":\"" MARK "SsoT\","
+    "\"expiration\":1893456000000}}";
+  static const char *const bad[] = {
+    "{\"roleCredentials\":{\"accessKeyId\":\"A\",\"secretAccessKey\":\""
+    MARK "\",\"sessionToken\":\"" MARK "\"}}",
+    "{\"roleCredentials\":{\"accessKeyId\":\"A\",\"secretAccessKey\":\""
+    MARK "\",\"expiration\":1893456000000}}",
+    "{\"roleCredentials\":{\"accessKeyId\":\"A B\",\"secretAccessKey\":\""
+    MARK "\",\"sessionToken\":\"" MARK "\",\"expiration\":1893456000000}}",
+    "{\"roleCredentials\":{\"accessKeyId\":\"A\",\"secretAccessKey\":\""
+    MARK "\",\"sessionToken\":\"" MARK "\",\"expiration\":\"soon\"}}",
+    "{\"accessKeyId\":\"A\"}",
+    "not json",
+    /* found by fuzz_creds_sources: 584 ms would be 0 s, "never expires" */
+    "{\"roleCredentials\":{\"accessKeyId\":\"A\",\"secretAccessKey\":\""
+    MARK "\",\"sessionToken\":\"" MARK "\",\"expiration\":584}}",
+  };
+  struct aws_creds c;
+  (void)state;
+
+  assert_int_equal(creds_parse_sso_json(good, strlen(good), &c), JAN_OK);
+  assert_string_equal(c.access_key, "ASIAcredsSso");
+  assert_secret(c.secret_key, MARK "Sso");
+  assert_secret(c.session_token, MARK "SsoT");
+  assert_true(c.expiration == 1893456000);   /* milliseconds to seconds */
+  creds_free(&c);
+  for(size_t i = 0; i < JAN_ARRAY_SIZE(bad); i++) {
+    assert_int_not_equal(creds_parse_sso_json(bad[i], strlen(bad[i]), &c),
+                         JAN_OK);
+    assert_null(c.access_key);
+    assert_null(c.secret_key);
+  }
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1504,6 +1654,10 @@ int main(void)
     T(test_files_home),
     T(test_read_file),
     T(test_remote_json),
+    T(test_sts_xml),
+    T(test_profile_settings),
+    T(test_process_split),
+    T(test_sso_json),
     T(test_systemd),
     T(test_static_chain_order),
     T(test_static_chain_error_stops),

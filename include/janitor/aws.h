@@ -38,10 +38,10 @@ struct aws_client_opts {
 
 /* Room for aws_response.errmsg: a transport error, a credential chain's
  * account of every source it tried, or a refused region. */
-#define AWS_ERRMSG_MAX 2048
+#define AWS_ERRMSG_MAX 4096
 /* Room for all that aws_describe_error() can write: the operation and
  * region, the error's code, message and request id, errmsg, the counts. */
-#define AWS_DESCRIBE_MAX 4096
+#define AWS_DESCRIBE_MAX 8192
 
 struct aws_client;
 struct aws_response;
@@ -78,6 +78,8 @@ typedef int (*aws_parse_fn)(void *parse_arg, const struct aws_response *r);
 
 #define AWS_REQ_CONTENT_MD5  0x01u  /* add Content-MD5 of the body */
 #define AWS_REQ_NO_REDIRECT  0x02u  /* S3: do not follow a region answer */
+#define AWS_REQ_UNSIGNED     0x04u  /* no credentials, no signature (STS
+                                       AssumeRoleWithWebIdentity) */
 
 struct aws_request {
   enum aws_service service;
@@ -96,6 +98,7 @@ struct aws_request {
   void *parse_arg;
 };
 
+
 struct aws_response {
   int err;                      /* 0: 2xx; JAN_EAWS: service error (see e);
                                    JAN_EHTTP, JAN_ETIMEDOUT, JAN_ETOOBIG,
@@ -104,8 +107,9 @@ struct aws_response {
   struct wire_error e;          /* code, message, request id */
   char request_id[128];         /* of the last attempt */
   char region[32];              /* region the answer came from */
-  char errmsg[AWS_ERRMSG_MAX];  /* transport/credential explanation, or
-                                   why an answer was refused */
+  /* transport/credential explanation (room for the credential chain's
+   * full list of the sources it tried), or why an answer was refused */
+  char errmsg[AWS_ERRMSG_MAX];
   unsigned attempts;
   struct jbuf body;             /* freed after the callback: jbuf_take */
   struct jbuf headers;          /* raw response headers */

@@ -93,6 +93,40 @@ int creds_read_file(const char *path, int is_config, const char *profile,
                     struct aws_creds *out, struct jbuf *err);
 
 /*
+ * The other settings of a profile that the credential providers read,
+ * from AWS_CONFIG_FILE / ~/.aws/config, then AWS_SHARED_CREDENTIALS_FILE /
+ * ~/.aws/credentials (whose values win).  Values are not secrets, but no
+ * message quotes external_id.
+ */
+enum creds_setting {
+  CREDS_SET_ROLE_ARN, CREDS_SET_SOURCE_PROFILE, CREDS_SET_CREDENTIAL_SOURCE,
+  CREDS_SET_EXTERNAL_ID, CREDS_SET_ROLE_SESSION_NAME,
+  CREDS_SET_DURATION_SECONDS, CREDS_SET_MFA_SERIAL, CREDS_SET_REGION,
+  CREDS_SET_CREDENTIAL_PROCESS, CREDS_SET_WEB_IDENTITY_TOKEN_FILE,
+  CREDS_SET_SSO_SESSION, CREDS_SET_SSO_START_URL, CREDS_SET_SSO_REGION,
+  CREDS_SET_SSO_ACCOUNT_ID, CREDS_SET_SSO_ROLE_NAME, CREDS_SET_COUNT
+};
+extern const char *const creds_setting_names[CREDS_SET_COUNT];
+#define CREDS_KEYS_IN_CONFIG 1
+#define CREDS_KEYS_IN_CREDENTIALS 2
+struct creds_profile {
+  int found;                    /* the profile exists in either file */
+  int has_keys;                 /* where it sets aws_access_key_id or the
+                                   secret: CREDS_KEYS_IN_* bits */
+  char *set[CREDS_SET_COUNT];   /* NULL: not set */
+};
+/* JAN_OK (found may be 0), or an error in err (a file that cannot be read
+ * or parsed); missing files are no error. */
+int creds_profile_read(const char *profile, struct creds_profile *out,
+                       struct jbuf *err);
+/* $HOME, else the password database's home: JAN_ENOENT when neither. */
+int creds_home_dir(struct jbuf *out);
+/* The same for the config file's [sso-session NAME] section. */
+int creds_sso_session_read(const char *name, struct creds_profile *out,
+                           struct jbuf *err);
+void creds_profile_free(struct creds_profile *p);
+
+/*
  * The chain: tries providers in order, caches the answer, and refreshes
  * temporary credentials before they expire (CREDS_REFRESH_AHEAD seconds).
  * Concurrent callers during a refresh wait for the one refresh in flight.
@@ -125,6 +159,9 @@ void creds_chain_invalidate(struct creds_chain *ch);
 /* Safe with a fetch in flight: the callers still waiting are answered
  * JAN_ECANCELED before it returns (they must not use ch any more). */
 void creds_chain_free(struct creds_chain *ch);
+/* A chain inside a provider (assumed roles): what it uses and drops is
+ * logged at debug level only; the outer chain says what counts. */
+void creds_chain_set_quiet(struct creds_chain *ch);
 /* The clock, time(NULL) by default; tests set their own. */
 void creds_chain_set_clock(struct creds_chain *ch,
                            time_t (*now)(void *arg), void *arg);

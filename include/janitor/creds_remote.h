@@ -24,5 +24,10 @@ int creds_chain_add_remote(struct creds_chain *ch, struct http_engine *http);
  * Token, Expiration; IMDS also Code = "Success"). */
 int creds_parse_remote_json(const char *body, size_t len,
                             struct aws_creds *out);
+/* The same with the session token under token_key, and, when version is
+ * not 0, a "Version" member that must equal it (credential_process's
+ * "Version": 1, "SessionToken"). */
+int creds_parse_json(const char *body, size_t len, const char *token_key,
+                     int version, struct aws_creds *out);
 
 #endif

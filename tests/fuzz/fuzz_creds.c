@@ -32,17 +32,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
   return 0;
 }
 
-/* Keys, secrets and tokens end up in signed headers: printable ASCII, no
- * space, never empty (the rule of creds_file.c). */
-static int value_ok(const char *s)
-{
-  if(!s || !*s)
-    return 0;
-  for(; *s; s++)
-    if((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
-      return 0;
-  return 1;
-}
 
 static int creds_empty(const struct aws_creds *c)
 {
@@ -78,8 +67,8 @@ static void file_case(const uint8_t *data, size_t size, int is_config,
              rc == JAN_ETOOBIG || rc == JAN_EPARSE);
   if(rc == JAN_OK) {
     FUZZ_CHECK(err.len == 0);
-    FUZZ_CHECK(value_ok(c.access_key) && value_ok(c.secret_key));
-    FUZZ_CHECK(!c.session_token || value_ok(c.session_token));
+    FUZZ_CHECK(fuzz_creds_value_ok(c.access_key) && fuzz_creds_value_ok(c.secret_key));
+    FUZZ_CHECK(!c.session_token || fuzz_creds_value_ok(c.session_token));
     FUZZ_CHECK(c.source && !strcmp(c.source, "file"));
   }
   else {
@@ -126,8 +115,8 @@ static void remote_case(const char *body, size_t len)
     FUZZ_CHECK(creds_empty(&c) && c.expiration == 0);
     return;
   }
-  FUZZ_CHECK(value_ok(c.access_key) && value_ok(c.secret_key));
-  FUZZ_CHECK(!c.session_token || value_ok(c.session_token));
+  FUZZ_CHECK(fuzz_creds_value_ok(c.access_key) && fuzz_creds_value_ok(c.secret_key));
+  FUZZ_CHECK(!c.session_token || fuzz_creds_value_ok(c.session_token));
 
   /* Read the body the way the parser reads it, and compare. */
   tok = json_tokener_new_ex(8);

@@ -44,6 +44,18 @@ static inline char *fuzz_cstr(const uint8_t *data, size_t size)
   return s;
 }
 
+/* Keys, secrets and tokens end up in signed headers: printable ASCII, no
+ * space, never empty (the rule of creds_file.c). */
+static inline int fuzz_creds_value_ok(const char *s)
+{
+  if(!s || !*s)
+    return 0;
+  for(; *s; s++)
+    if((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+      return 0;
+  return 1;
+}
+
 /* An exact-size heap copy (no NUL after it), so that ASan catches any
  * read past the end. */
 static inline char *fuzz_dup(const uint8_t *data, size_t size)

@@ -7,7 +7,9 @@ from .util import xml_el, IAM_NS, STS_NS
 from .wire import Resp, query_error
 
 VERSIONS = {"iam": "2010-05-08", "sts": "2011-06-15"}
-OPS = {"iam": {"GetUser", "SimulatePrincipalPolicy"}, "sts": {"GetCallerIdentity"}}
+OPS = {"iam": {"GetUser", "SimulatePrincipalPolicy"}, "sts": {"GetCallerIdentity", "AssumeRole"}}
+UNSIGNED_OPS = {"AssumeRoleWithWebIdentity"}
+ROLE_SESSION_RE = re.compile(r"^[\w+=,.@-]{2,64}$")
 
 
 def params(ctx):
@@ -23,7 +25,7 @@ def params(ctx):
     return dict(ctx.query)
 
 
-def classify(ctx):
+def classify(ctx, unsigned=False):
     p = params(ctx)
     if p is None or ctx.path != "/":
         ctx.operation = "Unsupported"
@@ -33,7 +35,7 @@ def classify(ctx):
     ctx.operation = action or "Unsupported"
     if not action:
         return query_error(ctx, 400, "MissingAction", "Missing Action")
-    if action not in OPS[ctx.service]:
+    if action not in (UNSIGNED_OPS if unsigned else OPS[ctx.service]):
         return query_error(ctx, 400, "InvalidAction", "Could not find operation %s for version %s"
                            % (action, p.get("Version", "NO_VERSION_SPECIFIED")))
     if p.get("Version") != VERSIONS[ctx.service]:
@@ -60,6 +62,68 @@ def op_GetCallerIdentity(ctx, srv):
     ident = ctx.identity
     inner = xml_el("Arn", ident.arn) + xml_el("UserId", ident.user_id) + xml_el("Account", ident.account)
     return _wrap(ctx, "GetCallerIdentity", STS_NS, inner)
+
+
+def _role_credentials(ctx, srv, op, role, session, duration):
+    """The AssumeRole* answer: credentials the stand-in then verifies like all others."""
+    st = srv.state
+    ttl = min(float(duration), srv.args.temp_creds_ttl)
+    ident = st.issue_role(role, session, ttl)
+    inner = ("<Credentials>%s%s%s%s</Credentials><AssumedRoleUser>%s%s</AssumedRoleUser>"
+             % (xml_el("AccessKeyId", ident.access_key), xml_el("SecretAccessKey", ident.secret_key),
+                xml_el("SessionToken", ident.token), xml_el("Expiration", util.iso_z(ident.expires)),
+                xml_el("AssumedRoleId", ident.user_id), xml_el("Arn", ident.arn)))
+    return _wrap(ctx, op, STS_NS, inner)
+
+
+def _role_request(ctx, srv):
+    """(role name, session, duration) or an error response."""
+    p = ctx.params
+    arn = p.get("RoleArn") or ""
+    session = p.get("RoleSessionName") or ""
+    prefix = "arn:aws:iam::%s:role/" % srv.state.account
+    if not arn.startswith(prefix) or not ROLE_SESSION_RE.match(session):
+        return query_error(ctx, 400, "ValidationError", "RoleArn and RoleSessionName are required and must be valid")
+    try:
+        duration = int(p.get("DurationSeconds", "3600"))
+    except ValueError:
+        duration = 0
+    if not 900 <= duration <= 43200:
+        return query_error(ctx, 400, "ValidationError", "DurationSeconds must be between 900 and 43200")
+    ctx.target = arn
+    return arn[len(prefix):], session, duration
+
+
+def op_AssumeRole(ctx, srv):
+    req = _role_request(ctx, srv)
+    if not isinstance(req, tuple):
+        return req
+    name, session, duration = req
+    role = srv.state.assumable.get(name)
+    ident = ctx.identity
+    caller = {ident.arn, ident.principal_arn}
+    if role is None or not caller & set(role["trust"]):
+        return query_error(ctx, 403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on "
+                           "resource: %s" % (ident.arn, ctx.target))
+    if role["external_id"] is not None and ctx.params.get("ExternalId") != role["external_id"]:
+        return query_error(ctx, 403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on "
+                           "resource: %s (ExternalId)" % (ident.arn, ctx.target))
+    return _role_credentials(ctx, srv, "AssumeRole", name, session, duration)
+
+
+def op_AssumeRoleWithWebIdentity(ctx, srv):
+    req = _role_request(ctx, srv)
+    if not isinstance(req, tuple):
+        return req
+    name, session, duration = req
+    role = srv.state.assumable.get(name)
+    want = role and role.get("web_identity_token")
+    if not want:
+        return query_error(ctx, 403, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity")
+    if ctx.params.get("WebIdentityToken") != want:
+        return query_error(ctx, 400, "InvalidIdentityToken", "The web identity token that was passed could not "
+                           "be validated by AWS. Get a new identity token from the identity provider.")
+    return _role_credentials(ctx, srv, "AssumeRoleWithWebIdentity", name, session, duration)
 
 
 def op_GetUser(ctx, srv):

@@ -141,7 +141,15 @@ class StandIn:
                              principal=ctx.identity.arn, explicit=decision == EXPLICIT_DENY)
 
     # ---------------------------------------------------------------- AWS
+    def handle_unsigned(self, ctx):
+        """The STS calls that take no signature: AssumeRoleWithWebIdentity."""
+        ctx.service = "sts"
+        return query_api.classify(ctx, unsigned=True) or query_api.handle(ctx, self)
+
     def handle_aws(self, ctx):
+        if (ctx.method == "POST" and ctx.path == "/" and ctx.headers.get("Authorization") is None
+                and b"Action=AssumeRoleWithWebIdentity" in ctx.body):
+            return self.handle_unsigned(ctx)
         err = auth.verify(ctx, self.state)
         mod = SERVICES.get(ctx.service)
         if err is not None:
@@ -290,6 +298,27 @@ class StandIn:
             return Resp(200, "us-east-1", content_type="text/plain")
         return Resp(404, b"", error="NotFound")
 
+    def handle_sso(self, ctx):
+        """The SSO portal's GetRoleCredentials (bearer token, no signature)."""
+        ctx.service = "sso"
+        ctx.operation = "GetRoleCredentials"
+        sso = self.state.sso
+        q = dict(ctx.query)
+        ctx.target = q.get("role_name")
+        if ctx.method != "GET":
+            return json_resp({"message": "GET only"}, 405)
+        tok = ctx.headers.get("x-amz-sso_bearer_token")
+        if not sso or tok is None or tok != sso.get("access_token"):
+            return json_resp({"message": "Session token not found or invalid"}, 401,
+                             [("x-amzn-ErrorType", "UnauthorizedException")])
+        if not any(r.get("account_id") == q.get("account_id") and r.get("role_name") == q.get("role_name")
+                   for r in sso.get("roles", [])):
+            return json_resp({"message": "No access"}, 403, [("x-amzn-ErrorType", "ForbiddenException")])
+        ident = self.state.issue_role(q["role_name"], "janitor-sso", self.args.temp_creds_ttl)
+        return json_resp({"roleCredentials": {"accessKeyId": ident.access_key, "secretAccessKey": ident.secret_key,
+                                              "sessionToken": ident.token,
+                                              "expiration": int(ident.expires * 1000)}})
+
     def handle_container(self, ctx):
         ctx.service = "container"
         ctx.operation = "GetCredentials"
@@ -433,6 +462,9 @@ class Handler(BaseHTTPRequestHandler):
             if ctx.path.startswith(CREDS):
                 kind = "creds"
                 resp = app.handle_container(ctx)
+            elif ctx.path == "/federation/credentials" and self.headers.get("Authorization") is None:
+                kind = "creds"
+                resp = app.handle_sso(ctx)
             elif ctx.path.startswith("/latest/") and self.headers.get("Authorization") is None:
                 kind = "creds"
                 resp = app.handle_imds(ctx)

@@ -271,6 +271,8 @@ class State:
         self.role_name = DEFAULT_ROLE
         self.role_policy_ref = None
         self.role_id = "AROAJANITORROLE00000"
+        self.assumable = {}
+        self.sso = None
         self.owner_id = hashlib.sha256(b"standin-owner").hexdigest()
         self.owner_name = "janitor-test-owner"
         self.loaded_at = time.time()
@@ -359,6 +361,8 @@ class State:
             self.bucket_names = SortedNames(new_buckets)
             self.users = users
             self.role_name = role.get("name", DEFAULT_ROLE)
+            self.assumable = self._roles_from(doc.get("roles", []))
+            self.sso = doc.get("sso")
             if "policy" in role or "policy_file" in role:
                 self.role_policy_ref = self._policy_from(role, base_dir, "role")
             self.owner_name = doc.get("owner_display_name", "janitor-test-owner")
@@ -430,6 +434,21 @@ class State:
                 raise FixtureError("%s: %s" % (what, e))
         return None
 
+    def _roles_from(self, roles):
+        """Roles for sts:AssumeRole: name, trust (principal ARNs), external_id."""
+        out = {}
+        if not isinstance(roles, list):
+            raise FixtureError("roles: must be a list")
+        for i, r in enumerate(roles):
+            if not isinstance(r, dict) or not isinstance(r.get("name"), str) or not r["name"]:
+                raise FixtureError("roles[%d]: name required" % i)
+            trust = r.get("trust", [])
+            if not isinstance(trust, list) or not all(isinstance(t, str) for t in trust):
+                raise FixtureError("roles[%d]: trust must be a list of principal ARNs" % i)
+            out[r["name"]] = {"trust": list(trust), "external_id": r.get("external_id"),
+                              "web_identity_token": r.get("web_identity_token")}
+        return out
+
     def _user_from(self, u, account, base_dir, what):
         if not isinstance(u, dict):
             raise FixtureError("%s: must be an object" % what)
@@ -475,6 +494,18 @@ class State:
             self.temp[ak] = ident
             return ident
 
+    def issue_role(self, name, session, ttl):
+        """Temporary credentials of an assumed role (sts:AssumeRole*)."""
+        with self.lock:
+            ak = "ASIA" + util.rand_str(16)
+            sk = util.rand_str(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+            tok = "FwoGZXIvYXdzE" + util.rand_str(200, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") + "=="
+            ident = Identity("role", name, ak, sk, self.account, token=tok,
+                             expires=util.CLOCK.now() + ttl, user_id="AROA" + name.upper()[:16].ljust(16, "0"),
+                             session=session)
+            self.temp[ak] = ident
+            return ident
+
     def expire_temp(self):
         with self.lock:
             now = util.CLOCK.now()
@@ -490,7 +521,8 @@ class State:
                    "functions": [], "layers": [], "buckets": [],
                    "users": [{"user_name": u.name, "access_key": u.access_key, "arn": u.arn}
                              for u in self.users.values()],
-                   "temporary_credentials": [{"access_key": t.access_key, "expires": util.iso_z(t.expires),
+                   "temporary_credentials": [{"access_key": t.access_key, "arn": t.arn,
+                                              "expires": util.iso_z(t.expires),
                                               "expired": t.expires <= util.CLOCK.now()}
                                              for t in self.temp.values()]}
             for r in self.regions.values():

@@ -1,0 +1,61 @@
+/*
+ * The credential providers that ask STS (issue 13): a profile's role_arn,
+ * assumed with sts:AssumeRole signed by the credentials of its
+ * source_profile (a chain of them) or of its credential_source.  The calls
+ * go through their own AWS client (retries, clock skew, endpoint
+ * overrides as for every other call) to the regional STS endpoint.
+ */
+#ifndef JANITOR_CREDS_STS_H
+#define JANITOR_CREDS_STS_H
+
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "janitor/creds.h"
+#include "janitor/http.h"
+
+struct creds_sts_opts {
+  uv_loop_t *loop;
+  struct http_engine *http;     /* not owned */
+  const char *endpoint_url;     /* as aws_client_opts; copied */
+  unsigned max_attempts;
+  uint64_t retry_base_ms;
+};
+
+/* Longest chain of role profiles (source_profile after source_profile). */
+#define CREDS_ROLE_CHAIN_MAX 8
+/* DurationSeconds bounds of sts:AssumeRole. */
+#define CREDS_ROLE_DURATION_MIN 900
+#define CREDS_ROLE_DURATION_MAX 43200
+
+/*
+ * A profile (NULL: AWS_PROFILE, else "default") with role_arn: JAN_OK with
+ * the role's temporary credentials; JAN_ENOENT when it has no role_arn;
+ * JAN_ECONFIG for a profile that cannot work (no or two sources, a loop,
+ * mfa_serial, a bad duration_seconds); JAN_ECREDS when STS refuses.
+ */
+struct creds_provider *creds_provider_assume_role(const char *profile,
+                                                  const struct creds_sts_opts *o);
+
+/*
+ * Web identity: AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN (+
+ * AWS_ROLE_SESSION_NAME), else the profile's web_identity_token_file +
+ * role_arn (+ role_session_name): the token file read at every fetch and
+ * sent in an unsigned sts:AssumeRoleWithWebIdentity.  JAN_ENOENT when no
+ * token file is configured.
+ */
+struct creds_provider *creds_provider_web_identity(const char *profile,
+                                                   const struct creds_sts_opts *o);
+
+/* The whole chain, in the AWS SDKs' order: environment, assume role
+ * (profile), web identity, SSO, credential_process (after the credentials file's keys),
+ * shared files, systemd credentials, container, IMDS. */
+int creds_chain_add_standard(struct creds_chain *ch, const char *profile,
+                             const struct creds_sts_opts *o);
+
+/* STS's AssumeRole* answer (root: "AssumeRoleResponse", ...). */
+int creds_parse_sts_xml(const char *body, size_t len, const char *root,
+                        struct aws_creds *out);
+
+#endif
