@@ -725,22 +725,25 @@ static void fill_error(struct aws_call *k, long status)
     copy_str(e->request_id, sizeof(e->request_id), k->resp.request_id);
 }
 
-/*
- * The one place that decides what an answer means: done, retry now (a
- * correction: clock, region, credentials), retry after a backoff, or fail.
- */
-static void http_done(void *arg, struct http_response *hr)
-{
-  struct aws_call *k = arg;
-  struct aws_client *c = k->c;
-  char val[128], hint[128] = "";
-  const char *refused = NULL;     /* why hint may not be followed */
-  int64_t server_time = 0;
-  int have_date = 0, timeout = 0;
-  uint64_t retry_after_ms = 0;
-  enum aws_step step;
+/* What an attempt's answer says, beyond the response itself. */
+struct answer {
+  int64_t server_time;          /* its Date, when have_date */
+  int have_date;
+  int timeout;                  /* the transfer timed out */
+  uint64_t retry_after_ms;      /* Retry-After, capped */
+  char hint[128];               /* the region an S3 redirect names */
+  const char *refused;          /* why hint may not be followed, or NULL */
+};
 
-  k->xfer = NULL;
+/* The answer moves into the call and is read: transport error, 2xx, or a
+ * service error with its code, Retry-After and region hint.  Returns 1 when
+ * that already ended the call (canceled, over the cap, a 2xx that parsed). */
+static int take_answer(struct aws_call *k, struct http_response *hr,
+                       struct answer *ax)
+{
+  struct aws_client *c = k->c;
+  char val[128];
+
   /* -vv: every attempt, never a header value or a body. */
   jlog_debug("trace", "%s %s %s %s -> %ld%s%s (attempt %u, %llu ms)",
              k->method, k->host, k->op,
@@ -761,17 +764,17 @@ static void http_done(void *arg, struct http_response *hr)
 
   if(hr->err == JAN_ECANCELED || (hr->err && c->shutting_down)) {
     call_finish(k, JAN_ECANCELED);
-    return;
+    return 1;
   }
   if(hr->err) {
     copy_str(k->resp.errmsg, sizeof(k->resp.errmsg), hr->errmsg);
     k->resp.err = hr->err;
     if(hr->err == JAN_ETOOBIG) {
       call_finish(k, JAN_ETOOBIG);
-      return;
+      return 1;
     }
-    timeout = hr->err == JAN_ETIMEDOUT;
-    goto retry;
+    ax->timeout = hr->err == JAN_ETIMEDOUT;
+    return 0;
   }
   k->resp.errmsg[0] = '\0';
 
@@ -780,30 +783,26 @@ static void http_done(void *arg, struct http_response *hr)
     untrusted_text(k->resp.request_id, sizeof(k->resp.request_id), val,
                    strlen(val));
   if(resp_header(&k->resp, "Date", val, sizeof(val)) &&
-     parse_http_date(val, &server_time) == JAN_OK)
-    have_date = 1;
+     parse_http_date(val, &ax->server_time) == JAN_OK)
+    ax->have_date = 1;
 
   if(hr->status >= 200 && hr->status < 300) {
-    int bad = 0;
     if(k->svc == AWS_SVC_S3 && k->resp.body.len &&
        wire_s3_body_is_error(k->resp.body.ptr, k->resp.body.len)) {
       /* S3 can answer 200 and then report an error in the body. */
       fill_error(k, hr->status);
       k->resp.err = JAN_EAWS;
-      bad = 1;
+      return 0;
     }
-    else if(k->parse && k->parse(k->parse_arg, &k->resp)) {
+    if(k->parse && k->parse(k->parse_arg, &k->resp)) {
       snprintf(k->resp.errmsg, sizeof(k->resp.errmsg),
                "malformed %s answer (HTTP %ld, %zu bytes)", k->op,
                hr->status, k->resp.body.len);
       k->resp.err = JAN_EPARSE;
-      bad = 1;
+      return 0;
     }
-    if(!bad) {
-      call_finish(k, JAN_OK);
-      return;
-    }
-    goto retry;
+    call_finish(k, JAN_OK);
+    return 1;
   }
 
   k->resp.err = JAN_EAWS;
@@ -812,58 +811,116 @@ static void http_done(void *arg, struct http_response *hr)
     char *end;
     unsigned long s = strtoul(val, &end, 10);
     if(end != val && !*end)
-      retry_after_ms = s > AWS_MAX_RETRY_AFTER_MS / 1000
-                           ? AWS_MAX_RETRY_AFTER_MS : s * 1000;
+      ax->retry_after_ms = s > AWS_MAX_RETRY_AFTER_MS / 1000
+                               ? AWS_MAX_RETRY_AFTER_MS : s * 1000;
   }
   if(aws_code_is_throttle(k->resp.e.code) || hr->status == 429)
     c->st.throttled++;
   /* The region an S3 redirect names, if any, and whether it may be used. */
   if(k->svc == AWS_SVC_S3 &&
      (hr->status == 301 || hr->status == 307 || hr->status == 400)) {
-    if(resp_header(&k->resp, "x-amz-bucket-region", hint, sizeof(hint)))
+    if(resp_header(&k->resp, "x-amz-bucket-region", ax->hint,
+                   sizeof(ax->hint)))
       ;                           /* cut at 127 bytes: then not a region */
     else if(k->resp.e.region[0])
-      copy_str(hint, sizeof(hint), k->resp.e.region);
+      copy_str(ax->hint, sizeof(ax->hint), k->resp.e.region);
     else if(k->resp.e.bucket_region[0])
-      copy_str(hint, sizeof(hint), k->resp.e.bucket_region);
-    if(hint[0] && strcmp(hint, k->region) != 0)
-      refused = region_refusal(c, hint);
+      copy_str(ax->hint, sizeof(ax->hint), k->resp.e.bucket_region);
+    if(ax->hint[0] && strcmp(ax->hint, k->region) != 0)
+      ax->refused = region_refusal(c, ax->hint);
   }
+  return 0;
+}
 
-retry:
+/* A skewed clock: measure the offset from Date and sign again.  What counts
+ * is how far this attempt's own signing time was from the server's clock
+ * (another call may have corrected the offset since). */
+static void fix_clock(struct aws_call *k, const struct answer *ax)
+{
+  struct aws_client *c = k->c;
+  int64_t off = ax->server_time - (int64_t)time(NULL);
+  int64_t change = off - c->clock_offset;
+  if(change > AWS_SKEW_LIMIT_S || change < -AWS_SKEW_LIMIT_S) {
+    jlog_warn("aws", "clock skew of %lld s measured from %s's Date "
+              "header; correcting", (long long)off, svc_name[k->svc]);
+    c->clock_offset = off;
+    c->st.skew_fixes++;
+  }
+  k->skew_fixed = 1;
+  attempt_start(k);
+}
+
+/* The SDKs' standard retry: exponential backoff with full jitter (at least
+ * Retry-After), paid from the retry-token bucket.  0 when scheduled. */
+static int retry_later(struct aws_call *k, const struct answer *ax)
+{
+  struct aws_client *c = k->c;
+  unsigned cost = ax->timeout ? RETRY_COST_TIMEOUT : RETRY_COST;
+  uint64_t cap, delay;
+
+  if(c->tokens < cost) {
+    jlog_warn("aws", "%s %s: retry quota exhausted; not retrying", k->op,
+              k->region);
+    return -1;
+  }
+  cap = c->retry_base_ms << (k->attempts - 1 < 16 ? k->attempts - 1 : 16);
+  if(cap > AWS_MAX_BACKOFF_MS)
+    cap = AWS_MAX_BACKOFF_MS;
+  delay = jan_rng_next(&c->rng) % (cap + 1);
+  if(delay < ax->retry_after_ms)
+    delay = ax->retry_after_ms;
+  c->tokens -= cost;
+  k->last_cost = cost;
+  c->st.retries++;
+  jlog_debug("aws", "%s %s: attempt %u failed (%s), retrying in %llu ms",
+             k->op, k->region, k->attempts,
+             k->resp.err == JAN_EAWS ? k->resp.e.code
+                                     : jan_strerror(k->resp.err),
+             (unsigned long long)delay);
+  return schedule_retry(k, delay) == JAN_OK ? 0 : -1;
+}
+
+/*
+ * An attempt's answer: read it (take_answer), let aws_decide() say what it
+ * means, and act: done, a correction (clock, region, credentials) and
+ * another attempt at once, a retry after a backoff, or the end of the call.
+ */
+static void http_done(void *arg, struct http_response *hr)
+{
+  struct aws_call *k = arg;
+  struct aws_client *c = k->c;
+  struct answer ax;
+  enum aws_step step;
+
+  k->xfer = NULL;
+  memset(&ax, 0, sizeof(ax));
+  if(take_answer(k, hr, &ax))
+    return;
   {
     struct aws_answer a = {
       .err = k->resp.err, .status = hr->status, .code = k->resp.e.code,
-      .s3 = k->svc == AWS_SVC_S3, .region = k->region, .region_hint = hint,
-      .region_ok = !refused, .have_date = have_date,
-      .skew_s = server_time - k->signed_at, .attempt = k->attempts,
-      .max_attempts = c->max_attempts, .redirected = k->redirected,
-      .skew_fixed = k->skew_fixed, .creds_renewed = k->creds_renewed,
+      .s3 = k->svc == AWS_SVC_S3, .region = k->region,
+      .region_hint = ax.hint, .region_ok = !ax.refused,
+      .have_date = ax.have_date, .skew_s = ax.server_time - k->signed_at,
+      .attempt = k->attempts, .max_attempts = c->max_attempts,
+      .redirected = k->redirected, .skew_fixed = k->skew_fixed,
+      .creds_renewed = k->creds_renewed,
       .no_redirect = (k->flags & AWS_REQ_NO_REDIRECT) != 0,
       .draining = c->draining
     };
     step = aws_decide(&a);
   }
   switch(step) {
-  case AWS_STEP_FIX_CLOCK: {
-    /* What counts is how far this attempt's own signing time was from the
-     * server's clock (another call may have corrected the offset since). */
-    int64_t off = server_time - (int64_t)time(NULL);
-    int64_t change = off - c->clock_offset;
-    if(change > AWS_SKEW_LIMIT_S || change < -AWS_SKEW_LIMIT_S) {
-      jlog_warn("aws", "clock skew of %lld s measured from %s's Date "
-                "header; correcting", (long long)off, svc_name[k->svc]);
-      c->clock_offset = off;
-      c->st.skew_fixes++;
-    }
-    k->skew_fixed = 1;
-    attempt_start(k);
+  case AWS_STEP_DONE:
+    call_finish(k, JAN_OK);
     return;
-  }
+  case AWS_STEP_FIX_CLOCK:
+    fix_clock(k, &ax);
+    return;
   case AWS_STEP_FOLLOW_REGION:
     jlog_debug("aws", "%s: bucket %s is in %s, not %s; retrying there",
-               k->op, k->bucket ? k->bucket : "-", hint, k->region);
-    copy_str(k->region, sizeof(k->region), hint);
+               k->op, k->bucket ? k->bucket : "-", ax.hint, k->region);
+    copy_str(k->region, sizeof(k->region), ax.hint);
     k->redirected = 1;
     c->st.redirects++;
     attempt_start(k);
@@ -873,44 +930,18 @@ retry:
     creds_chain_invalidate(c->creds);
     attempt_start(k);
     return;
-  case AWS_STEP_RETRY: {
-    unsigned cost = timeout ? RETRY_COST_TIMEOUT : RETRY_COST;
-    if(c->tokens >= cost) {
-      uint64_t cap = c->retry_base_ms << (k->attempts - 1 < 16 ? k->attempts - 1 : 16);
-      uint64_t delay;
-      if(cap > AWS_MAX_BACKOFF_MS)
-        cap = AWS_MAX_BACKOFF_MS;
-      delay = jan_rng_next(&c->rng) % (cap + 1);
-      if(delay < retry_after_ms)
-        delay = retry_after_ms;
-      c->tokens -= cost;
-      k->last_cost = cost;
-      c->st.retries++;
-      jlog_debug("aws", "%s %s: attempt %u failed (%s), retrying in %llu ms",
-                 k->op, k->region,
-                 k->attempts, k->resp.err == JAN_EAWS ? k->resp.e.code
-                                                      : jan_strerror(k->resp.err),
-                 (unsigned long long)delay);
-      if(schedule_retry(k, delay) == JAN_OK)
-        return;
-    }
-    else {
-      jlog_warn("aws", "%s %s: retry quota exhausted; not retrying", k->op,
-                k->region);
-    }
+  case AWS_STEP_RETRY:
+    if(retry_later(k, &ax) == 0)
+      return;
     break;
-  }
-  case AWS_STEP_DONE:
-    call_finish(k, JAN_OK);
-    return;
   case AWS_STEP_FAIL:
   default:
-    if(refused && k->resp.err == JAN_EAWS && !k->redirected &&
+    if(ax.refused && k->resp.err == JAN_EAWS && !k->redirected &&
        !(k->flags & AWS_REQ_NO_REDIRECT)) {
       /* Not followed, not retried: the answer itself is refused. */
       untrusted_region_refusal(k->resp.errmsg, sizeof(k->resp.errmsg),
-                               "refused to follow the answer to", hint,
-                               refused);
+                               "refused to follow the answer to", ax.hint,
+                               ax.refused);
       jlog_warn("aws", "%s %s: %s", k->op, k->region, k->resp.errmsg);
     }
     break;
