@@ -16,6 +16,7 @@
 #include "janitor/bucket.h"
 #include "janitor/lister.h"
 #include "janitor/log.h"
+#include "janitor/perms.h"
 #include "janitor/names.h"
 #include "janitor/services.h"
 
@@ -255,9 +256,10 @@ static void batch_done(void *arg, const struct aws_response *r, void *res)
                 r->err == JAN_EAWS ? r->e.message : jan_strerror(r->err));
     if(aws_error_is_access_denied(r))
       record(j, JAN_EDENIED, r, "DeleteObjects on %s: %s: %s; needs "
-             "s3:DeleteObject%s (see remotion-janitor --validate)", j->name,
-             r->e.code, r->e.message, j->use_v2 ? "" : " and "
-             "s3:DeleteObjectVersion");
+             "%s%s%s (see remotion-janitor --validate)", j->name,
+             r->e.code, r->e.message, perm_action(PERM_DELETE_OBJECT),
+             j->use_v2 ? "" : " and ",
+             j->use_v2 ? "" : perm_action(PERM_DELETE_OBJECT_VERSION));
   }
   else {
     size_t ok = b->n;
@@ -390,8 +392,9 @@ static void pass_over(struct bucket_job *j)
     if(!strcmp(j->key_code, "AccessDenied"))
       snprintf(j->out.error + strlen(j->out.error),
                sizeof(j->out.error) - strlen(j->out.error),
-               "; deleting object versions needs s3:DeleteObjectVersion "
-               "(see remotion-janitor --validate)");
+               "; deleting object versions needs %s (see "
+               "remotion-janitor --validate)",
+               perm_action(PERM_DELETE_OBJECT_VERSION));
     complete(j);
     return;
   }
@@ -590,9 +593,10 @@ static void bucket_removed(void *arg, const struct aws_response *r, void *res)
   if(!strcmp(r->e.code, "BucketNotEmpty")) {
     if(j->use_v2 && j->pass_listed == 0) {
       finish(j, JAN_EDENIED, r, "%s is versioned: its object versions and "
-             "delete markers are invisible without s3:ListBucketVersions, "
-             "and deleting them needs s3:DeleteObjectVersion (see "
-             "remotion-janitor --validate)", j->name);
+             "delete markers are invisible without %s, and deleting them "
+             "needs %s (see remotion-janitor --validate)", j->name,
+             perm_action(PERM_LIST_BUCKET_VERSIONS),
+             perm_action(PERM_DELETE_OBJECT_VERSION));
       return;
     }
     if(++j->relists > BUCKET_MAX_RELISTS) {
@@ -608,8 +612,11 @@ static void bucket_removed(void *arg, const struct aws_response *r, void *res)
   {
     char msg[AWS_DESCRIBE_MAX];
     aws_describe_error(r, "DeleteBucket", msg, sizeof(msg));
-    finish(j, r->err, r, "%s%s", msg, aws_error_is_access_denied(r)
-           ? "; needs s3:DeleteBucket (see remotion-janitor --validate)" : "");
+    if(aws_error_is_access_denied(r))
+      finish(j, r->err, r, "%s; needs %s (see remotion-janitor --validate)",
+             msg, perm_action(PERM_DELETE_BUCKET));
+    else
+      finish(j, r->err, r, "%s", msg);
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include "janitor/collect.h"
 #include "janitor/log.h"
+#include "janitor/perms.h"
 #include "janitor/names.h"
 #include "janitor/remotion.h"
 #include "janitor/scope.h"
@@ -456,9 +457,9 @@ static void versions_page(void *arg, const struct aws_response *r, void *res)
                     "every version");
     }
     else if(aws_error_is_access_denied(r) && s->version > 0) {
-      jlog_info("inventory", "%s: no lambda:ListLayerVersions; probing "
-                "versions 1..%" PRId64 " with GetLayerVersion", s->region,
-                s->version);
+      jlog_info("inventory", "%s: no %s; probing versions 1..%" PRId64
+                " with GetLayerVersion", s->region,
+                perm_action(PERM_LIST_LAYER_VERSIONS), s->version);
       probe_versions(co, s->region, s->layer, s->version);
     }
     else {

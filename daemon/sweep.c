@@ -12,6 +12,7 @@
 #include "janitor/bucket.h"
 #include "janitor/collect.h"
 #include "janitor/log.h"
+#include "janitor/perms.h"
 #include "janitor/policy.h"
 #include "janitor/services.h"
 #include "sweep.h"
@@ -443,9 +444,10 @@ static void lambda_deleted(void *arg, const struct aws_response *r, void *res)
                        msg, sizeof(msg));
     if(aws_error_is_access_denied(r))
       snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
-               "; needs lambda:%s (see remotion-janitor --validate)",
-               it->kind == JAN_KIND_FUNCTION ? "DeleteFunction"
-                                             : "DeleteLayerVersion");
+               "; needs %s (see remotion-janitor --validate)",
+               perm_action(it->kind == JAN_KIND_FUNCTION
+                               ? PERM_DELETE_FUNCTION
+                               : PERM_DELETE_LAYER_VERSION));
     outcome(s, d->idx, INV_RES_FAILED, msg, r->e.code, r->request_id, -1);
   }
   free(d);

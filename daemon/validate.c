@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "janitor/log.h"
+#include "janitor/perms.h"
 #include "janitor/services.h"
 #include "sweep.h"
 #include "validate.h"
@@ -57,42 +58,59 @@ static void add(struct validation *v, const char *action, int optional,
   c->optional = optional;
 }
 
+/* Example resources of each shape, inside the scope: IAM is asked about
+ * the names the janitor touches, not about the patterns. */
+static size_t examples(enum perm_res res, const char *account, int one,
+                       char out[2][160])
+{
+  switch(res) {
+  case PERM_RES_BUCKET:
+  case PERM_RES_OBJECT: {
+    static const char *const bk[] = { "remotionlambda-example",
+                                      "remotion-example" };
+    size_t n = one ? 1 : 2;
+    for(size_t i = 0; i < n; i++)
+      snprintf(out[i], 160, "arn:aws:s3:::%s%s", bk[i],
+               res == PERM_RES_OBJECT ? "/renders/example/out.mp4" : "");
+    return n;
+  }
+  case PERM_RES_FUNCTION:
+    snprintf(out[0], 160, "arn:aws:lambda:us-east-1:%s:function:"
+             "remotion-render-example", account);
+    return 1;
+  case PERM_RES_LAYER:
+  case PERM_RES_LAYER_VERSION:
+    snprintf(out[0], 160, "arn:aws:lambda:us-east-1:%s:layer:"
+             "remotion-binaries%s", account,
+             res == PERM_RES_LAYER_VERSION ? ":1" : "");
+    return 1;
+  case PERM_RES_ANY:
+  default:
+    snprintf(out[0], 160, "*");
+    return 1;
+  }
+}
+
 /*
- * What the janitor does, by feature, on resources shaped like the ones it
- * touches (the names are examples inside the scope).
+ * What the janitor does, by feature (the table in common/perms.c), on
+ * resources shaped like the ones it touches.
  */
 static void plan(struct validation *v)
 {
   const struct jan_config *cfg = v->cfg;
-  const char *a = v->account;
-  add(v, "s3:ListAllMyBuckets", 0, "*");
-  add(v, "lambda:ListFunctions", 0, "*");
-  add(v, "lambda:ListLayers", 0, "*");
-  add(v, "lambda:ListLayerVersions", 1,
-      "arn:aws:lambda:us-east-1:%s:layer:remotion-binaries", a);
-  add(v, "lambda:GetLayerVersion", 1,
-      "arn:aws:lambda:us-east-1:%s:layer:remotion-binaries:1", a);
-  add(v, "s3:GetBucketLocation", 1, "arn:aws:s3:::remotionlambda-example");
-  if(cfg->functions)
-    add(v, "lambda:DeleteFunction", 0,
-        "arn:aws:lambda:us-east-1:%s:function:remotion-render-example", a);
-  if(cfg->layers)
-    add(v, "lambda:DeleteLayerVersion", 0,
-        "arn:aws:lambda:us-east-1:%s:layer:remotion-binaries:1", a);
-  if(cfg->buckets) {
-    static const char *const bk[] = {
-      "arn:aws:s3:::remotionlambda-example", "arn:aws:s3:::remotion-example"
-    };
-    for(size_t i = 0; i < 2; i++) {
-      char obj[128];
-      add(v, "s3:DeleteBucketWebsite", 0, "%s", bk[i]);
-      add(v, "s3:ListBucket", 0, "%s", bk[i]);
-      add(v, "s3:ListBucketVersions", 0, "%s", bk[i]);
-      add(v, "s3:DeleteBucket", 0, "%s", bk[i]);
-      snprintf(obj, sizeof(obj), "%s/renders/example/out.mp4", bk[i]);
-      add(v, "s3:DeleteObject", 0, "%s", obj);
-      add(v, "s3:DeleteObjectVersion", 0, "%s", obj);
-    }
+  for(int id = 0; id < PERM_COUNT; id++) {
+    const struct jan_perm *p = perm_get((enum perm_id)id);
+    char ex[2][160];
+    size_t n;
+    if(p->feature == PERM_FOR_VALIDATE ||
+       (p->feature == PERM_FOR_FUNCTIONS && !cfg->functions) ||
+       (p->feature == PERM_FOR_LAYERS && !cfg->layers) ||
+       (p->feature == PERM_FOR_BUCKETS && !cfg->buckets))
+      continue;
+    /* Listing needs the bucket's region once, not per bucket shape. */
+    n = examples(p->res, v->account, p->feature == PERM_FOR_LISTING, ex);
+    for(size_t i = 0; i < n; i++)
+      add(v, p->action, p->optional, "%s", ex[i]);
   }
 }
 
@@ -154,7 +172,7 @@ static void simulated(void *arg, const struct aws_response *r, void *res)
       if(aws_error_is_access_denied(r))
         snprintf(v->errmsg + strlen(v->errmsg),
                  sizeof(v->errmsg) - strlen(v->errmsg),
-                 "; --validate needs iam:SimulatePrincipalPolicy");
+                 "; --validate needs %s", perm_action(PERM_SIMULATE));
     }
   }
   else {
@@ -217,24 +235,21 @@ static struct json_object *missing_statement(const struct validation *v)
   }
   if(!st)
     return NULL;
-  /* The resources, as scoped patterns rather than the example names. */
+  /* The resources, as scoped patterns rather than the example names: those
+   * of the shapes the missing actions are used on. */
   {
-    static const char *const pats[] = {
-      "arn:aws:s3:::remotion-*", "arn:aws:s3:::remotionlambda-*",
-      "arn:aws:s3:::remotion-*/*", "arn:aws:s3:::remotionlambda-*/*",
-      "arn:aws:lambda:*:*:function:remotion-*",
-      "arn:aws:lambda:*:*:layer:remotion-*",
-      "arn:aws:lambda:*:*:layer:remotion-*:*"
-    };
-    int needs_star = 0;
+    int shape[PERM_RES_LAYER_VERSION + 1] = { 0 };
     for(size_t i = 0; i < v->n; i++)
-      if(strcmp(v->checks[i].decision, "allowed") &&
-         !strcmp(v->checks[i].resource, "*"))
-        needs_star = 1;
-    if(needs_star)
-      json_object_array_add(res, json_object_new_string("*"));
-    for(size_t i = 0; i < JAN_ARRAY_SIZE(pats); i++)
-      json_object_array_add(res, json_object_new_string(pats[i]));
+      if(strcmp(v->checks[i].decision, "allowed"))
+        for(int id = 0; id < PERM_COUNT; id++)
+          if(!strcmp(perm_action((enum perm_id)id), v->checks[i].action))
+            shape[perm_get((enum perm_id)id)->res] = 1;
+    for(int r = PERM_RES_ANY; r <= PERM_RES_LAYER_VERSION; r++) {
+      const char *const *pats;
+      size_t n = perm_patterns((enum perm_res)r, &pats);
+      for(size_t i = 0; shape[r] && i < n; i++)
+        json_object_array_add(res, json_object_new_string(pats[i]));
+    }
   }
   json_object_object_add(st, "Action", acts);
   json_object_object_add(st, "Resource", res);
@@ -268,16 +283,18 @@ int validate_run(struct runtime *rt, const struct jan_config *cfg, int json)
   /* Layer versions are listed with ListLayerVersions or, without it, probed
    * with GetLayerVersion: one of the two is needed. */
   {
+    const char *list = perm_action(PERM_LIST_LAYER_VERSIONS);
+    const char *get = perm_action(PERM_GET_LAYER_VERSION);
     int list_ok = 0, get_ok = 0;
     for(size_t i = 0; i < v.n; i++) {
-      if(!strcmp(v.checks[i].action, "lambda:ListLayerVersions"))
+      if(!strcmp(v.checks[i].action, list))
         list_ok = !strcmp(v.checks[i].decision, "allowed");
-      if(!strcmp(v.checks[i].action, "lambda:GetLayerVersion"))
+      if(!strcmp(v.checks[i].action, get))
         get_ok = !strcmp(v.checks[i].decision, "allowed");
     }
     if(!list_ok && !get_ok)
       for(size_t i = 0; i < v.n; i++)
-        if(!strcmp(v.checks[i].action, "lambda:GetLayerVersion"))
+        if(!strcmp(v.checks[i].action, get))
           v.checks[i].optional = 0;
   }
   for(size_t i = 0; i < v.n; i++) {
