@@ -388,8 +388,12 @@ class StandIn:
                         u.policy_ref = pol
                 return json_resp({"ok": True})
             if name == "shutdown" and m == "POST":
-                threading.Thread(target=self.shutdown, daemon=True).start()
-                return json_resp({"ok": True})
+                # After the answer is written (the handler starts it): a
+                # shutdown racing the write could exit before the client
+                # has its 200.
+                r = json_resp({"ok": True})
+                r.after_write = self.shutdown
+                return r
         except (FaultError, PolicyError, FixtureError, ValueError, TypeError, AttributeError) as e:
             return json_resp({"ok": False, "error": str(e)}, 400)
         return json_resp({"ok": False, "error": "unknown control request %s %s" % (m, ctx.path)}, 404)
@@ -457,7 +461,11 @@ class Handler(BaseHTTPRequestHandler):
         kind = "aws"
         try:
             if ctx.path.startswith(CONTROL):
-                self._write(app.handle_control(ctx), ctx)
+                resp = app.handle_control(ctx)
+                self._write(resp, ctx)
+                then = getattr(resp, "after_write", None)
+                if then is not None:
+                    threading.Thread(target=then, daemon=True).start()
                 return
             if ctx.path.startswith(CREDS):
                 kind = "creds"
