@@ -116,16 +116,6 @@ int aws_code_is_throttle(const char *code)
   return (aws_code_class(code) & AWS_CODE_THROTTLE) != 0;
 }
 
-int aws_is_retryable(const struct aws_response *r)
-{
-  struct aws_answer a = {
-    .err = r->err, .status = r->status, .code = r->e.code, .region = "",
-    .region_hint = "", .attempt = 1, .max_attempts = 2,
-    .redirected = 1, .skew_fixed = 1, .creds_renewed = 1
-  };
-  return aws_decide(&a) == AWS_STEP_RETRY;
-}
-
 int aws_error_is_region_disabled(const struct aws_response *r)
 {
   return r->err == JAN_EAWS &&

@@ -281,17 +281,13 @@ static int cli_confirm(struct sweep *s, void *arg)
           s->inv.account);
   for(size_t i = 0; i < s->inv.n; i++) {
     const struct inv_item *it = &s->inv.items[i];
-    char age[32];
+    char age[32], name[INV_DISPLAY_NAME_MAX];
     if(it->decision != INV_DELETE)
       continue;
     output_age(it->created < 0 ? -1 : now - it->created, age, sizeof(age));
-    if(it->kind == JAN_KIND_LAYER)
-      fprintf(stderr, "  %-13s %-14s %s:%lld (%s old)\n",
-              inv_type_name(it->kind), it->region, it->name,
-              (long long)it->version, age);
-    else
-      fprintf(stderr, "  %-13s %-14s %s (%s old)\n", inv_type_name(it->kind),
-              it->region, it->name, age);
+    inv_display_name(it, name, sizeof(name));
+    fprintf(stderr, "  %-13s %-14s %s (%s old)\n", inv_type_name(it->kind),
+            it->region, name, age);
     n++;
   }
   fprintf(stderr, "Type the account ID to delete these %zu resources: ", n);

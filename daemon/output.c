@@ -192,24 +192,6 @@ void output_age(int64_t secs, char *out, size_t outlen)
     snprintf(out, outlen, "%" PRId64 "m", secs / 60);
 }
 
-void output_size(uint64_t bytes, char *out, size_t outlen)
-{
-  static const char *const unit[] = { "KiB", "MiB", "GiB", "TiB", "PiB" };
-  double v = (double)bytes;
-  size_t u = 0;
-
-  if(bytes < 1024) {
-    snprintf(out, outlen, "%" PRIu64 " B", bytes);
-    return;
-  }
-  v /= 1024.0;
-  while(v >= 1024.0 && u + 1 < sizeof(unit) / sizeof(unit[0])) {
-    v /= 1024.0;
-    u++;
-  }
-  snprintf(out, outlen, v < 10.0 ? "%.1f %s" : "%.0f %s", v, unit[u]);
-}
-
 void output_fit(const char *s, size_t width, char *out, size_t outlen)
 {
   static const char ell[] = "\xe2\x80\xa6";   /* U+2026, one column */

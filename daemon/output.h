@@ -29,8 +29,6 @@ void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,
 void output_age(int64_t secs, char *out, size_t outlen);
 /* A duration for a person: "45s", "12m05s", "3h04m", "2d5h" (negative: 0). */
 void output_span(int64_t seconds, char *out, size_t len);
-/* Binary units: "512 B", "1.5 KiB", "12 MiB", "3.2 TiB". */
-void output_size(uint64_t bytes, char *out, size_t outlen);
 /* s cut in the middle with an ellipsis to width columns (ASCII s); width
  * 0: not cut. */
 void output_fit(const char *s, size_t width, char *out, size_t outlen);

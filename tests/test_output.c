@@ -1,7 +1,7 @@
 /*
  * What a person reads (daemon/output.c, daemon/progress.c): ages in whole
- * units, sizes in binary units, long names cut in the middle to fit the
- * terminal, and the progress line.
+ * units, long names cut in the middle to fit the terminal, and the progress
+ * line.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,24 +28,6 @@ static void test_age(void **state)
   assert_string_equal(b, "5h");
   output_age(86400 * 90 + 86399, b, sizeof(b));
   assert_string_equal(b, "90d");
-}
-
-static void test_size(void **state)
-{
-  char b[32];
-  (void)state;
-  output_size(0, b, sizeof(b));
-  assert_string_equal(b, "0 B");
-  output_size(1023, b, sizeof(b));
-  assert_string_equal(b, "1023 B");
-  output_size(1536, b, sizeof(b));
-  assert_string_equal(b, "1.5 KiB");
-  output_size(12u * 1024 * 1024, b, sizeof(b));
-  assert_string_equal(b, "12 MiB");
-  output_size((uint64_t)35 * 1024 * 1024 * 1024 * 1024 / 10, b, sizeof(b));
-  assert_string_equal(b, "3.5 TiB");
-  output_size(UINT64_MAX, b, sizeof(b));
-  assert_string_equal(b, "16384 PiB");
 }
 
 static void test_fit(void **state)
@@ -87,7 +69,6 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_age),
-    cmocka_unit_test(test_size),
     cmocka_unit_test(test_fit),
     cmocka_unit_test(test_progress_line),
   };

@@ -141,9 +141,8 @@ int aws_send_parsed(struct aws_client *c, const struct aws_request *req,
 void aws_describe_error(const struct aws_response *r, const char *op,
                         char *out, size_t outlen);
 
-/* Classification used by the retry policy, exposed for tests. */
+/* A throttling code (the table in aws_decide.c). */
 int aws_code_is_throttle(const char *code);
-int aws_is_retryable(const struct aws_response *r);
 
 struct aws_stats {
   uint64_t calls, attempts, retries, throttled, redirects, skew_fixes;
