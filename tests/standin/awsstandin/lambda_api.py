@@ -99,7 +99,7 @@ def _finish_page(ctx, body, key, items, last_name, more, tag):
 
 
 def handle(ctx, srv):
-    st = srv.state
+    st = srv.store(ctx)
     with st.lock:
         reg = st.region(ctx.region)
         action, resource = _action(ctx, st)
@@ -132,7 +132,7 @@ def _fn_config(st, f):
 
 
 def op_ListFunctions(ctx, srv, reg):
-    st = srv.state
+    st = srv.store(ctx)
     start, size, err = _page(ctx, "F", reg.function_names)
     if err:
         return err
@@ -153,8 +153,8 @@ def _not_found_fn(ctx, st):
 def op_GetFunction(ctx, srv, reg):
     f = reg.functions.get(ctx.target)
     if f is None:
-        return _not_found_fn(ctx, srv.state)
-    return json_resp({"Configuration": _fn_config(srv.state, f),
+        return _not_found_fn(ctx, srv.store(ctx))
+    return json_resp({"Configuration": _fn_config(srv.store(ctx), f),
                       "Code": {"RepositoryType": "S3", "Location": "https://example.invalid/code"}})
 
 
@@ -163,7 +163,7 @@ def op_DeleteFunction(ctx, srv, reg):
         return lambda_error(ctx, 400, "InvalidParameterValueException",
                             "Deletion of a version is not supported by the stand-in")
     if not reg.remove_function(ctx.target):
-        return _not_found_fn(ctx, srv.state)
+        return _not_found_fn(ctx, srv.store(ctx))
     return Resp(204)
 
 
@@ -180,7 +180,7 @@ def _lv(st, ly, v):
 
 
 def op_ListLayers(ctx, srv, reg):
-    st = srv.state
+    st = srv.store(ctx)
     start, size, err = _page(ctx, "L", reg.layer_names)
     if err:
         return err
@@ -218,7 +218,7 @@ class _Versions:
 
 
 def op_ListLayerVersions(ctx, srv, reg):
-    st = srv.state
+    st = srv.store(ctx)
     ly = reg.layers.get(ctx.target)
     vs = _Versions(ly)
     start, size, err = _page(ctx, "V", vs)
@@ -244,7 +244,7 @@ def _version_num(ctx):
 
 
 def op_GetLayerVersion(ctx, srv, reg):
-    st = srv.state
+    st = srv.store(ctx)
     n, err = _version_num(ctx)
     if err:
         return err

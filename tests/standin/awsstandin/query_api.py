@@ -10,6 +10,7 @@ VERSIONS = {"iam": "2010-05-08", "sts": "2011-06-15"}
 OPS = {"iam": {"GetUser", "SimulatePrincipalPolicy"}, "sts": {"GetCallerIdentity", "AssumeRole"}}
 UNSIGNED_OPS = {"AssumeRoleWithWebIdentity"}
 ROLE_SESSION_RE = re.compile(r"^[\w+=,.@-]{2,64}$")
+ROLE_ARN_RE = re.compile(r"^arn:aws:iam::(\d{12}):role/")
 
 
 def params(ctx):
@@ -64,11 +65,12 @@ def op_GetCallerIdentity(ctx, srv):
     return _wrap(ctx, "GetCallerIdentity", STS_NS, inner)
 
 
-def _role_credentials(ctx, srv, op, role, session, duration):
-    """The AssumeRole* answer: credentials the stand-in then verifies like all others."""
+def _role_credentials(ctx, srv, op, role, session, duration, account=None):
+    """The AssumeRole* answer: credentials (of the role's account) the stand-in
+    then verifies like all others."""
     st = srv.state
     ttl = min(float(duration), srv.args.temp_creds_ttl)
-    ident = st.issue_role(role, session, ttl)
+    ident = st.issue_role(role, session, ttl, account)
     inner = ("<Credentials>%s%s%s%s</Credentials><AssumedRoleUser>%s%s</AssumedRoleUser>"
              % (xml_el("AccessKeyId", ident.access_key), xml_el("SecretAccessKey", ident.secret_key),
                 xml_el("SessionToken", ident.token), xml_el("Expiration", util.iso_z(ident.expires)),
@@ -77,11 +79,13 @@ def _role_credentials(ctx, srv, op, role, session, duration):
 
 
 def _role_request(ctx, srv):
-    """(role name, session, duration) or an error response."""
+    """(role name, session, duration, account) or an error response."""
     p = ctx.params
     arn = p.get("RoleArn") or ""
     session = p.get("RoleSessionName") or ""
-    prefix = "arn:aws:iam::%s:role/" % srv.state.account
+    m = ROLE_ARN_RE.match(arn)
+    account = m.group(1) if m else srv.state.account
+    prefix = "arn:aws:iam::%s:role/" % account
     if not arn.startswith(prefix) or not ROLE_SESSION_RE.match(session):
         return query_error(ctx, 400, "ValidationError", "RoleArn and RoleSessionName are required and must be valid")
     try:
@@ -91,15 +95,16 @@ def _role_request(ctx, srv):
     if not 900 <= duration <= 43200:
         return query_error(ctx, 400, "ValidationError", "DurationSeconds must be between 900 and 43200")
     ctx.target = arn
-    return arn[len(prefix):], session, duration
+    return arn[len(prefix):], session, duration, account
 
 
 def op_AssumeRole(ctx, srv):
     req = _role_request(ctx, srv)
     if not isinstance(req, tuple):
         return req
-    name, session, duration = req
-    role = srv.state.assumable.get(name)
+    name, session, duration, account = req
+    owner = srv.state.of(account)
+    role = owner.assumable.get(name) if owner is not None else None
     ident = ctx.identity
     caller = {ident.arn, ident.principal_arn}
     if role is None or not caller & set(role["trust"]):
@@ -108,22 +113,23 @@ def op_AssumeRole(ctx, srv):
     if role["external_id"] is not None and ctx.params.get("ExternalId") != role["external_id"]:
         return query_error(ctx, 403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on "
                            "resource: %s (ExternalId)" % (ident.arn, ctx.target))
-    return _role_credentials(ctx, srv, "AssumeRole", name, session, duration)
+    return _role_credentials(ctx, srv, "AssumeRole", name, session, duration, account)
 
 
 def op_AssumeRoleWithWebIdentity(ctx, srv):
     req = _role_request(ctx, srv)
     if not isinstance(req, tuple):
         return req
-    name, session, duration = req
-    role = srv.state.assumable.get(name)
+    name, session, duration, account = req
+    owner = srv.state.of(account)
+    role = owner.assumable.get(name) if owner is not None else None
     want = role and role.get("web_identity_token")
     if not want:
         return query_error(ctx, 403, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity")
     if ctx.params.get("WebIdentityToken") != want:
         return query_error(ctx, 400, "InvalidIdentityToken", "The web identity token that was passed could not "
                            "be validated by AWS. Get a new identity token from the identity provider.")
-    return _role_credentials(ctx, srv, "AssumeRoleWithWebIdentity", name, session, duration)
+    return _role_credentials(ctx, srv, "AssumeRoleWithWebIdentity", name, session, duration, account)
 
 
 def op_GetUser(ctx, srv):

@@ -111,7 +111,7 @@ def _owner(st):
 
 
 def handle(ctx, srv):
-    st = srv.state
+    st = srv.store(ctx)
     op = ctx.operation
     with st.lock:
         bucket = None
@@ -138,7 +138,7 @@ def handle(ctx, srv):
 
 # ------------------------------------------------------------------ buckets
 def op_ListBuckets(ctx, srv, _b):
-    st = srv.state
+    st = srv.store(ctx)
     q = ctx.q
     paged = "max-buckets" in q or "continuation-token" in q
     maxb, err = _int_param(ctx, "max-buckets", 10000, 1, 10000)
@@ -216,7 +216,7 @@ def op_DeleteBucket(ctx, srv, b):
         return s3_error(ctx, 409, "BucketNotEmpty", "The bucket you tried to delete is not empty"
                         + (". You must delete all versions in the bucket." if b.versioning else ""),
                         {"BucketName": b.name})
-    st = srv.state
+    st = srv.store(ctx)
     del st.buckets[b.name]
     st.bucket_names.remove(b.name)
     return Resp(204)
@@ -291,7 +291,7 @@ def op_ListObjectVersions(ctx, srv, b):
     if et:
         parts.append(xml_el("EncodingType", et))
     parts.append(xml_el("IsTruncated", "true" if truncated else "false"))
-    owner = _owner(srv.state)
+    owner = _owner(srv.store(ctx))
     for k, v, latest in items:
         common = "%s%s%s%s" % (xml_el("Key", _enc(ctx, k)), xml_el("VersionId", v.vid),
                                xml_el("IsLatest", "true" if latest else "false"),
@@ -392,7 +392,7 @@ def op_ListObjectsV2(ctx, srv, b):
         else:
             tok = util.make_marker("K", lastk)
         parts.append(xml_el("NextContinuationToken", tok))
-    owner = _owner(srv.state) if q.get("fetch-owner") == "true" else ""
+    owner = _owner(srv.store(ctx)) if q.get("fetch-owner") == "true" else ""
     for k, v in items:
         parts.append("<Contents>%s%s%s%s%s%s</Contents>" % (
             xml_el("Key", _enc(ctx, k)), xml_el("LastModified", util.iso_s3(v.mtime)), xml_el("ETag", v.etag),

@@ -124,6 +124,10 @@ class StandIn:
         self.tls = False
         self.httpd = None
 
+    def store(self, ctx):
+        """The resources of the account whose credentials signed ctx."""
+        return self.state.of(ctx.identity.account)
+
     # ---------------------------------------------------------------- IAM
     def _decide(self, ctx, action, resource):
         ident = ctx.identity

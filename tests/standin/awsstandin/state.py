@@ -272,6 +272,7 @@ class State:
         self.role_policy_ref = None
         self.role_id = "AROAJANITORROLE00000"
         self.assumable = {}
+        self.others = {}          # account id -> State: the fixture's other accounts
         self.sso = None
         self.owner_id = hashlib.sha256(b"standin-owner").hexdigest()
         self.owner_name = "janitor-test-owner"
@@ -354,7 +355,9 @@ class State:
                     ident = self._user_from(u, account, base_dir, "--user")
                     users[ident.access_key] = ident
             role = doc.get("role", {})
+            others = self._accounts_from(doc.get("accounts", []), account, regions, disabled, base_dir)
             self.account = account
+            self.others = others
             self.known_regions = list(regions)
             self.regions = new_regions
             self.buckets = new_buckets
@@ -413,6 +416,35 @@ class State:
         bk.versioning = saved
         bk.bulk = False
         bk.keys.items.sort()
+
+    @staticmethod
+    def _accounts_from(docs, main, regions, disabled, base_dir):
+        """Other accounts: their own resources and roles, the same regions, no users.
+
+        Their credentials come only from sts:AssumeRole on their roles."""
+        out = {}
+        if not isinstance(docs, list):
+            raise FixtureError("accounts: must be a list")
+        for i, d in enumerate(docs):
+            if not isinstance(d, dict):
+                raise FixtureError("accounts[%d]: must be an object" % i)
+            acct = str(d.get("account_id", ""))
+            if len(acct) != 12 or not acct.isdigit() or acct == main or acct in out:
+                raise FixtureError("accounts[%d]: account_id must be 12 digits, unique" % i)
+            for k in ("users", "accounts", "regions", "disabled_regions", "sso"):
+                if k in d:
+                    raise FixtureError("accounts[%d]: %s is set by the main account only" % (i, k))
+            sub = State()
+            try:
+                sub.load_fixture(dict(d, regions=regions, disabled_regions=disabled, users=[]), base_dir)
+            except FixtureError as e:
+                raise FixtureError("accounts[%d]: %s" % (i, e))
+            out[acct] = sub
+        return out
+
+    def of(self, account):
+        """The State that holds account's resources (self, or one of the others), or None."""
+        return self if account == self.account else self.others.get(account)
 
     def _policy_from(self, d, base_dir, what):
         if "policy_file" in d:
@@ -477,6 +509,13 @@ class State:
             if arn == "arn:aws:iam::%s:role/%s" % (self.account, self.role_name):
                 return Identity("role", self.role_name, "-", "-", self.account,
                                 user_id=self.role_id, session="simulation")
+            # A role to assume, in this account or another one.
+            parts = arn.split(":", 5)
+            if len(parts) == 6 and parts[:3] == ["arn", "aws", "iam"] and parts[5].startswith("role/"):
+                owner = self.of(parts[4])
+                name = parts[5][len("role/"):]
+                if owner is not None and name in owner.assumable:
+                    return Identity("role", name, "-", "-", parts[4], session="simulation")
         return None
 
     def region(self, name):
@@ -494,13 +533,14 @@ class State:
             self.temp[ak] = ident
             return ident
 
-    def issue_role(self, name, session, ttl):
-        """Temporary credentials of an assumed role (sts:AssumeRole*)."""
+    def issue_role(self, name, session, ttl, account=None):
+        """Temporary credentials of an assumed role (sts:AssumeRole*), in account
+        (default: this one).  Kept here, where every signature is verified."""
         with self.lock:
             ak = "ASIA" + util.rand_str(16)
             sk = util.rand_str(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
             tok = "FwoGZXIvYXdzE" + util.rand_str(200, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") + "=="
-            ident = Identity("role", name, ak, sk, self.account, token=tok,
+            ident = Identity("role", name, ak, sk, account or self.account, token=tok,
                              expires=util.CLOCK.now() + ttl, user_id="AROA" + name.upper()[:16].ljust(16, "0"),
                              session=session)
             self.temp[ak] = ident
@@ -545,6 +585,8 @@ class State:
                                                            for v in b.objs[k]]}
                                     for k in b.keys.items]
                 out["buckets"].append(d)
+            if self.others:
+                out["accounts"] = [o.dump(objects) for o in self.others.values()]
             return out
 
 
