@@ -55,6 +55,7 @@ int run_start(struct sweep_run *r, struct runtime *rt,
   r->started = 1;
   sweep_use_state(&r->sw, r->have_state ? &r->st : NULL,
                   r->audit.fd >= 0 ? &r->audit : NULL);
+  r->sw.adopt = 1;
   r->sw.confirm = confirm;
   return sweep_start(&r->sw, done, arg);
 }

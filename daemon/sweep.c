@@ -52,9 +52,10 @@ void sweep_init(struct sweep *s, struct runtime *rt,
   state_init(&s->clocks);
 }
 
-void sweep_use_state(struct sweep *s, struct state *st, struct audit *audit)
+void sweep_use_state(struct sweep *s, struct state *root,
+                     struct audit *audit)
 {
-  s->st = st;
+  s->root = root;
   s->audit = audit;
 }
 
@@ -585,6 +586,9 @@ static void collected(void *arg, const struct collect_result *r)
   int64_t now = aws_client_now(s->rt->aws);
   struct inv_summary sum;
   int may_delete = s->mode == JAN_MODE_DELETE;
+  /* The clocks are this account's: known once its identity is. */
+  int claim = s->root && !r->identity_err
+            ? state_claim(s->root, inv->account, s->adopt, &s->st) : JAN_OK;
 
   policy_decide(inv, s->cfg, now, first_seen, s);
   carry_clocks(s);
@@ -605,6 +609,18 @@ static void collected(void *arg, const struct collect_result *r)
              "account_id %s: nothing is deleted", inv->account,
              s->cfg->account_id);
     s->exit_code = EXIT_CREDENTIALS;
+    may_delete = 0;
+  }
+  else if(claim) {
+    if(claim == JAN_EBUSY)
+      snprintf(s->message, sizeof(s->message), "account %s is also swept "
+               "by another [account] section: nothing is deleted by this "
+               "one", inv->account);
+    else
+      snprintf(s->message, sizeof(s->message), "account %s: its grace "
+               "clocks cannot be kept (%s): nothing is deleted",
+               inv->account, jan_strerror(claim));
+    s->exit_code = EXIT_INCOMPLETE;
     may_delete = 0;
   }
   else if(sum.regions_incomplete || inv->buckets_incomplete) {

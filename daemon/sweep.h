@@ -68,7 +68,12 @@ struct sweep {
   sweep_confirm_fn confirm;     /* NULL: no confirmation needed */
   void *arg;
 
-  struct state *st;             /* grace clocks; NULL: none (grace 0 only) */
+  struct state *root;           /* the state file's; NULL: none */
+  int adopt;                    /* the run's only sweep: takes over the
+                                   clocks of no known account (state.h) */
+  struct state *st;             /* this account's grace clocks in root,
+                                   once its identity is known; NULL: none
+                                   (grace 0 only) */
   struct state clocks;          /* the clocks this sweep keeps */
   struct audit *audit;          /* NULL: no audit log */
   struct sweep_progress progress;
@@ -85,9 +90,11 @@ struct sweep {
 
 void sweep_init(struct sweep *s, struct runtime *rt,
                 const struct jan_config *cfg, enum jan_mode mode);
-/* Optional, before sweep_start: the state (clocks are read, and replaced
- * by this sweep's when it ends) and the audit log. */
-void sweep_use_state(struct sweep *s, struct state *st, struct audit *audit);
+/* Optional, before sweep_start: the state file's root (this account's
+ * clocks are read, and replaced by this sweep's when it ends) and the
+ * audit log. */
+void sweep_use_state(struct sweep *s, struct state *root,
+                     struct audit *audit);
 /* Objects deleted so far in the bucket being emptied, for status. */
 void sweep_update_progress(struct sweep *s);
 int sweep_start(struct sweep *s, sweep_done_cb done, void *arg);

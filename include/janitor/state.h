@@ -1,6 +1,6 @@
 /*
- * The state file (remotion-janitor(8), FILES): grace clocks and the last sweep, kept
- * as JSON, written atomically (temporary file, fsync, rename, fsync of the
+ * The state file (remotion-janitor(8), FILES): grace clocks and the last
+ * sweep of each account, kept as JSON, written atomically (temporary file, fsync, rename, fsync of the
  * directory), never through a symbolic link.  An unreadable or corrupt
  * file is reported, kept aside as FILE.corrupt-<epoch>, and treated as
  * empty, which can only lengthen a grace, never shorten it.
@@ -25,10 +25,28 @@ struct state_clock {
   int64_t since;                /* first seen as a candidate (epoch s) */
 };
 
+struct state_account;
+
+/*
+ * The clocks and the last sweep of one account, and, in the state file's
+ * root, its accounts.  Grace clocks are kept per account (Remotion's names
+ * are the same in every account): the root's own clocks and last_sweep
+ * are those of no known account, from a file written before accounts
+ * existed (version 1), until a sweep takes them over (state_claim()).
+ */
 struct state {
   struct state_clock *clocks;   /* sorted by key */
   size_t n, cap;
   struct json_object *last_sweep;  /* owned, or NULL */
+  struct state_account **accounts; /* the root's only; by id, owned */
+  size_t naccounts;
+};
+
+/* One account's entry in the file. */
+struct state_account {
+  char id[13];                  /* 12 digits */
+  int claimed;                  /* a sweep of this run uses it (not saved) */
+  struct state st;
 };
 
 void state_init(struct state *st);
@@ -68,6 +86,22 @@ int64_t state_clock_get(const struct state *st, const char *key);
 int state_clock_set(struct state *st, const char *key, int64_t since);
 /* Replace st->last_sweep (takes ownership of obj). */
 void state_set_last_sweep(struct state *st, struct json_object *obj);
+
+/*
+ * The state of account id (12 digits) in root, for one sweep of this run:
+ * created empty when the file has none.  adopt: the sweep is the run's
+ * only one, so clocks of no known account (a version 1 file) become this
+ * account's when it has none yet.  JAN_OK with *out; JAN_EBUSY when a
+ * sweep of this run claimed it already (two sections, one account);
+ * JAN_EINVAL for a malformed id; JAN_ENOMEM.
+ */
+int state_claim(struct state *root, const char *id, int adopt,
+                struct state **out);
+/* The account's entry, or NULL. */
+const struct state *state_account_get(const struct state *root,
+                                      const char *id);
+/* 1 when id is an account id: 12 ASCII digits. */
+int state_account_id_ok(const char *id);
 
 /* The clock key of a resource. */
 int state_key(struct jbuf *out, const char *type, const char *region,

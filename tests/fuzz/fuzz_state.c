@@ -80,6 +80,11 @@ static void check_loaded(const struct state *st)
   FUZZ_CHECK(st->n <= st->cap || st->n == 0);
   FUZZ_CHECK(!st->last_sweep ||
              json_object_is_type(st->last_sweep, json_type_object));
+  for(size_t i = 0; i < st->naccounts; i++) {
+    FUZZ_CHECK(state_account_id_ok(st->accounts[i]->id));
+    FUZZ_CHECK(st->accounts[i]->st.naccounts == 0);
+    check_loaded(&st->accounts[i]->st);
+  }
 }
 
 static void same_state(const struct state *a, const struct state *b)
@@ -92,6 +97,12 @@ static void same_state(const struct state *a, const struct state *b)
   FUZZ_CHECK(!a->last_sweep == !b->last_sweep);
   if(a->last_sweep)
     FUZZ_CHECK(json_object_equal(a->last_sweep, b->last_sweep));
+  FUZZ_CHECK(a->naccounts == b->naccounts);
+  for(size_t i = 0; i < a->naccounts; i++) {
+    const struct state *o = state_account_get(b, a->accounts[i]->id);
+    FUZZ_CHECK(o != NULL);
+    same_state(&a->accounts[i]->st, o);
+  }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -73,7 +73,7 @@ class DeleteAll(Base):
         audit = self.jan.audit()
         self.assertEqual(len(audit), s["deleted"])
         self.assertTrue(all(a["result"] == "deleted" and a["account"] == jl.ACCOUNT for a in audit))
-        self.assertEqual(self.jan.state()["last_sweep"]["deleted"], s["deleted"])
+        self.assertEqual(self.jan.state()["accounts"][jl.ACCOUNT]["last_sweep"]["deleted"], s["deleted"])
         # A second sweep finds nothing left to do.
         r2 = self.jan.sweep("--yes")
         self.assertEqual(r2.rc, 0, r2.err)
@@ -379,10 +379,11 @@ class Grace(Base):
         self.assertTrue([x for x in r.json["resources"] if x["reason"] == "in-grace"])
         self.assertEqual(jl.modifying(self.si.log()), [])
         state = self.jan.state()
-        self.assertGreater(len(state["clocks"]), 100)
+        clocks = state["accounts"][jl.ACCOUNT]["clocks"]
+        self.assertGreater(len(clocks), 100)
         # Two days later (moved back by hand), the same candidates go.
-        for k in state["clocks"]:
-            state["clocks"][k] -= 2 * 86400
+        for k in clocks:
+            clocks[k] -= 2 * 86400
         with open(os.path.join(self.jan.dir, "state.json"), "w") as f:
             json.dump(state, f)
         r = self.jan.sweep("--yes")
