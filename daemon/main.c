@@ -19,6 +19,8 @@
 #include "janitor/config.h"
 #include "janitor/state.h"
 #include "janitor/log.h"
+#include "accounts.h"
+#include "accounts_output.h"
 #include "output.h"
 #include "run.h"
 #include "runtime.h"
@@ -38,6 +40,8 @@ struct cli {
   size_t nregions;
   const char *profile;
   const char *socket;
+  const char *accounts[JAN_MAX_ACCOUNTS]; /* --account: only these */
+  size_t naccounts;
   char err[512];                /* why parse_args() refused */
 };
 
@@ -96,6 +100,7 @@ static void usage(FILE *f)
 "options:\n"
 "  -c, --config FILE   config file (default " JAN_DEFAULT_CONFIG ")\n"
 "      --region R      sweep region R (repeatable; overrides [aws] regions)\n"
+"      --account NAME  sweep only [account NAME] (repeatable)\n"
 "      --profile NAME  AWS shared-config profile\n"
 "      --socket PATH   status socket path\n"
 "      --delete        delete what the policy allows (with --sweep)\n"
@@ -126,7 +131,7 @@ static int set_mode(struct cli *c, enum cli_mode m)
 static int parse_args(struct cli *c, int argc, char **argv)
 {
   enum { O_SWEEP = 256, O_STATUS, O_VALIDATE, O_CHECK, O_DELETE, O_DRY,
-         O_YES, O_JSON, O_CANDIDATES, O_REGION, O_PROFILE, O_SOCKET, O_VERSION, O_HELP };
+         O_YES, O_JSON, O_CANDIDATES, O_REGION, O_ACCOUNT, O_PROFILE, O_SOCKET, O_VERSION, O_HELP };
   static const struct option opts[] = {
     { "config", required_argument, NULL, 'c' },
     { "sweep", no_argument, NULL, O_SWEEP },
@@ -139,6 +144,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
     { "json", no_argument, NULL, O_JSON },
     { "candidates", no_argument, NULL, O_CANDIDATES },
     { "region", required_argument, NULL, O_REGION },
+    { "account", required_argument, NULL, O_ACCOUNT },
     { "profile", required_argument, NULL, O_PROFILE },
     { "socket", required_argument, NULL, O_SOCKET },
     { "verbose", no_argument, NULL, 'v' },
@@ -175,6 +181,11 @@ static int parse_args(struct cli *c, int argc, char **argv)
         return refuse(c, "too many --region options");
       c->regions[c->nregions++] = optarg;
       break;
+    case O_ACCOUNT:
+      if(c->naccounts == JAN_MAX_ACCOUNTS)
+        return refuse(c, "too many --account options");
+      c->accounts[c->naccounts++] = optarg;
+      break;
     case O_PROFILE: c->profile = optarg; break;
     case O_SOCKET: c->socket = optarg; break;
     case 'v': c->verbose++; break;
@@ -199,10 +210,10 @@ static int parse_args(struct cli *c, int argc, char **argv)
   if(c->json && c->mode != MODE_SWEEP && c->mode != MODE_STATUS &&
      c->mode != MODE_VALIDATE)
     return refuse(c, "--json goes with --sweep, --status or --validate");
-  if((c->del || c->dry_run || c->yes || c->candidates) &&
-     c->mode != MODE_SWEEP)
-    return refuse(c, "--delete, --dry-run, --yes and --candidates go with "
-                  "--sweep");
+  if((c->del || c->dry_run || c->yes || c->candidates || c->naccounts) &&
+     c->mode != MODE_SWEEP && !(c->naccounts && c->mode == MODE_VALIDATE))
+    return refuse(c, "--delete, --dry-run, --yes, --candidates and "
+                  "--account go with --sweep");
   return EXIT_OK;
 }
 
@@ -316,6 +327,80 @@ static int drain_loop(uv_loop_t *loop)
   return uv_loop_close(loop);
 }
 
+/* Progress on stderr: a live line on a terminal, else log lines. */
+static enum progress_mode cli_progress(const struct cli *c)
+{
+  return c->quiet ? PROGRESS_OFF
+       : isatty(STDERR_FILENO) ? PROGRESS_TTY : PROGRESS_LINES;
+}
+
+/* Every account swept must be checked before deleting in it. */
+static int accounts_check(const struct cli *c, const struct jan_config *cfg,
+                          enum jan_mode mode)
+{
+  for(size_t i = 0; i < c->naccounts; i++) {
+    size_t j = 0;
+    while(j < cfg->naccounts && strcmp(cfg->accounts[j].name,
+                                       c->accounts[i]))
+      j++;
+    if(j == cfg->naccounts)
+      return fail(c, EXIT_USAGE, "--account %s: no [account %s] section "
+                  "in the config", c->accounts[i], c->accounts[i]);
+  }
+  if(c->naccounts && !cfg->naccounts)
+    return fail(c, EXIT_USAGE, "--account needs [account] sections in the "
+                "config");
+  for(size_t j = 0; mode == JAN_MODE_DELETE && j < cfg->naccounts; j++)
+    if(!cfg->accounts[j].account_id[0])
+      return fail(c, EXIT_USAGE, "account_id must be set in [account %s] "
+                  "before anything may be deleted", cfg->accounts[j].name);
+  return EXIT_OK;
+}
+
+/* Several accounts: a sweep each, side by side on one loop. */
+static int sweep_accounts(struct cli *c, struct sweep_run *run,
+                          struct runtime *rt, const struct jan_config *cfg,
+                          enum jan_mode mode)
+{
+  struct accounts as;
+  struct jbuf err;
+  int rc, code;
+
+  jbuf_init(&err, 4096);
+  rc = accounts_open(&as, rt, cfg, c->accounts, c->naccounts, &err);
+  if(rc) {
+    code = fail(c, rc == JAN_EINVAL ? EXIT_USAGE : EXIT_INCOMPLETE, "%s",
+                jbuf_str(&err));
+    jbuf_free(&err);
+    accounts_close(&as);
+    return code;
+  }
+  jbuf_free(&err);
+  as.confirm = cli_confirm;
+  as.confirm_arg = c;
+  /* Progress lines of several sweeps would mix: only with one. */
+  accounts_start(&as, mode, run->have_state ? &run->st : NULL,
+                 run->audit.fd >= 0 ? &run->audit : NULL,
+                 as.n == 1 ? cli_progress(c) : PROGRESS_OFF, NULL, NULL);
+  while(!accounts_done(&as) && uv_run(rt->loop, UV_RUN_ONCE))
+    ;
+  run_finished(run);
+  code = accounts_exit_code(&as);
+  if(c->json)
+    accounts_output_json(stdout, &as, mode, aws_client_now(rt->aws));
+  else
+    accounts_output_table(stdout, &as, mode, aws_client_now(rt->aws),
+                          &(struct output_opts){
+                            .columns = terminal_columns(STDOUT_FILENO),
+                            .candidates_only = c->candidates });
+  for(size_t i = 0; i < as.n && !c->quiet; i++)
+    if(as.a[i].sw.message[0])
+      fprintf(stderr, "remotion-janitor: account %s: %s\n",
+              as.a[i].acct->name, as.a[i].sw.message);
+  accounts_close(&as);
+  return code;
+}
+
 static int run_sweep(struct cli *c)
 {
   struct jan_config cfg;
@@ -335,7 +420,12 @@ static int run_sweep(struct cli *c)
   }
   mode = c->dry_run ? JAN_MODE_REPORT
        : c->del ? JAN_MODE_DELETE : cfg.mode;
-  if(mode == JAN_MODE_DELETE && !cfg.account_id[0]) {
+  rc = accounts_check(c, &cfg, mode);
+  if(rc) {
+    config_free(&cfg);
+    return rc;
+  }
+  if(mode == JAN_MODE_DELETE && !cfg.naccounts && !cfg.account_id[0]) {
     config_free(&cfg);
     return fail(c, EXIT_USAGE, "account_id must be set in [aws] before "
                 "anything may be deleted");
@@ -363,10 +453,13 @@ static int run_sweep(struct cli *c)
     config_free(&cfg);
     return code;
   }
+  if(cfg.naccounts) {
+    code = sweep_accounts(c, &run, &rt, &cfg, mode);
+    goto out;
+  }
   rc = run_start(&run, &rt, &cfg, mode, cli_confirm, cli_sweep_done, c);
   /* Read once deletions start, from the loop. */
-  sw->pr.mode = c->quiet ? PROGRESS_OFF
-              : isatty(STDERR_FILENO) ? PROGRESS_TTY : PROGRESS_LINES;
+  sw->pr.mode = cli_progress(c);
   sw->pr.tty = stderr;
   if(rc) {
     code = fail(c, EXIT_INCOMPLETE, "cannot start the sweep: %s",
@@ -391,6 +484,7 @@ static int run_sweep(struct cli *c)
         fprintf(stderr, "remotion-janitor: %s\n", sw->message);
     }
   }
+out:
   fflush(stdout);
   runtime_close(&rt);
   run_close(&run, &cfg);

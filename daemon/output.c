@@ -217,19 +217,29 @@ void output_fit(const char *s, size_t width, char *out, size_t outlen)
 #define COL_NAME_MIN 16
 #define COL_REASON_MIN 16
 
+static void output_tail(FILE *f, const struct inventory *inv,
+                        enum jan_mode mode, const struct inv_summary *sp,
+                        size_t cols, const char *account);
+
 void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,
                   int64_t now, const struct output_opts *o)
 {
   struct inv_summary s;
   size_t wname = 4, wreason = 0, rows = 0, cols = o ? o->columns : 0;
 
+  int acol = o && o->account ? (int)o->account_width : 0;
+
   inventory_summary(inv, &s);
+  if(o && o->name_min > wname)
+    wname = o->name_min;
   for(size_t i = 0; i < inv->n; i++) {
     char name[INV_DISPLAY_NAME_MAX];
     inv_display_name(&inv->items[i], name, sizeof(name));
     if(strlen(name) > wname)
       wname = strlen(name);
   }
+  if(acol)
+    cols = cols > (size_t)acol + 1 ? cols - (size_t)acol - 1 : 1;
   /* On a terminal the name column gives way first (its middle is cut),
    * then the reason; without a width nothing is cut. */
   if(cols && COL_FIXED + wname + COL_REASON_MIN > cols)
@@ -237,7 +247,7 @@ void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,
           ? cols - COL_FIXED - COL_REASON_MIN : COL_NAME_MIN;
   if(cols)
     wreason = cols > COL_FIXED + wname + 3 ? cols - COL_FIXED - wname : 3;
-  for(size_t i = 0; i < inv->n; i++) {
+  for(size_t i = 0; (!o || o->part != OUTPUT_TAIL) && i < inv->n; i++) {
     const struct inv_item *it = &inv->items[i];
     char full[INV_DISPLAY_NAME_MAX], name[INV_DISPLAY_NAME_MAX + 4];
     char age[32], why[1200], whyfit[1200];
@@ -245,7 +255,9 @@ void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,
 
     if(o && o->candidates_only && it->decision != INV_DELETE)
       continue;
-    if(!rows++) {
+    if(!rows++ && (!o || !o->header || !(*o->header)++)) {
+      if(acol)
+        fprintf(f, "%-*s ", acol, "ACCOUNT");
       output_fit("REASON/RESULT", wreason, whyfit, sizeof(whyfit));
       fprintf(f, "%-*s %-*s %-*s %*s %-*s %s\n", COL_TYPE, "TYPE",
               COL_REGION, "REGION", (int)wname, "NAME", COL_AGE, "AGE",
@@ -258,12 +270,30 @@ void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,
              res ? "/" : "", res ? res : "", it->error ? ": " : "",
              it->error ? it->error : "");
     output_fit(why, wreason, whyfit, sizeof(whyfit));
+    if(acol)
+      fprintf(f, "%-*s ", acol, o->account);
     /* The ellipsis is 3 bytes wide for 1 column: pad by bytes + 2. */
     fprintf(f, "%-*s %-*s %-*s %*s %-*s %s\n", COL_TYPE,
             inv_type_name(it->kind), COL_REGION, it->region,
             (int)(wname + (strlen(name) > wname ? 2 : 0)), name, COL_AGE, age,
             COL_DECISION, inv_decision_name(it->decision), whyfit);
   }
+  if(o && o->part == OUTPUT_ROWS)
+    return;
+  output_tail(f, inv, mode, &s, cols, o ? o->account : NULL);
+}
+
+/* Below the rows: errors in full, incomplete listings, the summary line;
+ * each prefixed with "account NAME: " when account is set. */
+static void output_tail(FILE *f, const struct inventory *inv,
+                        enum jan_mode mode, const struct inv_summary *sp,
+                        size_t cols, const char *account)
+{
+  const struct inv_summary s = *sp;
+  char pre[JAN_ACCOUNT_NAME_MAX + 16] = "";
+
+  if(account)
+    snprintf(pre, sizeof(pre), "account %s: ", account);
   /* What a cut line hid is never lost: failures in full below. */
   for(size_t i = 0; cols && i < inv->n; i++) {
     const struct inv_item *it = &inv->items[i];
@@ -271,25 +301,25 @@ void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,
     if(!it->error)
       continue;
     inv_display_name(it, full, sizeof(full));
-    fprintf(f, "error: %s %s in %s: %s\n", inv_type_name(it->kind), full,
-            it->region, it->error);
+    fprintf(f, "%serror: %s %s in %s: %s\n", pre, inv_type_name(it->kind),
+            full, it->region, it->error);
   }
   for(size_t i = 0; i < inv->nregions; i++)
     if(inv->regions[i].status == INV_REGION_INCOMPLETE)
-      fprintf(f, "incomplete: %s: %s\n", inv->regions[i].name,
+      fprintf(f, "%sincomplete: %s: %s\n", pre, inv->regions[i].name,
               inv->regions[i].error ? inv->regions[i].error : "listing failed");
   if(inv->buckets_incomplete && inv->buckets_error) {
     int shown = 0;
     for(size_t i = 0; i < inv->nregions; i++)
       shown |= !strcmp(inv->regions[i].name, "us-east-1");
     if(!shown)
-      fprintf(f, "incomplete: buckets: %s\n", inv->buckets_error);
+      fprintf(f, "%sincomplete: buckets: %s\n", pre, inv->buckets_error);
   }
-  fprintf(f, "%s: %zu regions ok, %zu incomplete, %zu disabled; "
+  fprintf(f, "%s%s: %zu regions ok, %zu incomplete, %zu disabled; "
           "%zu functions, %zu layer versions, %zu buckets; "
           "%zu candidates, %zu deleted, %zu failed, %zu refused; "
           "ignored %lu buckets, %lu functions, %lu layers; "
-          "invalid %lu buckets, %lu functions, %lu layers\n",
+          "invalid %lu buckets, %lu functions, %lu layers\n", pre,
           mode == JAN_MODE_DELETE ? "delete" : "report",
           s.regions_ok, s.regions_incomplete, s.regions_disabled,
           s.functions, s.layer_versions, s.buckets, s.candidates, s.deleted,

@@ -21,6 +21,14 @@ void output_json(FILE *f, const struct inventory *inv, enum jan_mode mode,
 struct output_opts {
   size_t columns;               /* the terminal's width; 0: never cut */
   int candidates_only;          /* --candidates: only what would be deleted */
+  /* Several accounts (accounts_output.c): an ACCOUNT column of width
+   * account_width with this name, a NAME column at least name_min wide,
+   * the header only while *header is 0 (then set), and only the rows or
+   * only the lines below them. */
+  const char *account;          /* NULL: one account, no column */
+  size_t account_width, name_min;
+  int *header;
+  enum { OUTPUT_ALL = 0, OUTPUT_ROWS, OUTPUT_TAIL } part;
 };
 /* The human form: a table and a summary line.  o may be NULL. */
 void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,

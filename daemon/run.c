@@ -64,7 +64,7 @@ void run_close(struct sweep_run *r, const struct jan_config *cfg)
 {
   /* The state changes only when a sweep ends (its clocks, the last
    * sweep): one that never ran leaves the file as it was. */
-  int finished = r->started && r->sw.state == SWEEP_DONE;
+  int finished = r->finished || (r->started && r->sw.state == SWEEP_DONE);
   if(r->started) {
     sweep_free(&r->sw);
     r->started = 0;
@@ -82,4 +82,9 @@ void run_close(struct sweep_run *r, const struct jan_config *cfg)
   if(r->lockfd >= 0)
     state_unlock(r->lockfd);
   r->lockfd = -1;
+}
+
+void run_finished(struct sweep_run *r)
+{
+  r->finished = 1;
 }

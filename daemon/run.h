@@ -22,6 +22,7 @@ struct sweep_run {
   int lockfd;                   /* -1: the lock is not held */
   int have_state;               /* st was loaded and is saved at the end */
   int started;                  /* sw was initialised */
+  int finished;                 /* sweeps of several accounts ended */
 };
 
 /*
@@ -38,6 +39,11 @@ int run_open(struct sweep_run *r, const struct jan_config *cfg,
 int run_start(struct sweep_run *r, struct runtime *rt,
               const struct jan_config *cfg, enum jan_mode mode,
               sweep_confirm_fn confirm, sweep_done_cb done, void *arg);
+
+/* The sweeps of several accounts (accounts.h), started on r's state and
+ * audit log instead of r's own sweep, have all ended: run_close() saves
+ * the state. */
+void run_finished(struct sweep_run *r);
 
 /* Save the state (when it was loaded), release the lock, close the audit
  * log, free the sweep.  Safe after a failed run_open(). */

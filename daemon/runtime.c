@@ -1,9 +1,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "janitor/creds_role.h"
 #include "janitor/creds_sts.h"
 #include "janitor/log.h"
 #include "runtime.h"
+
+/* The options of the AWS clients and of the STS calls behind credentials:
+ * one place for both, for [aws] and every [account]. */
+static void client_opts(const struct runtime *rt, const struct jan_config *cfg,
+                        struct aws_client_opts *ao, struct creds_sts_opts *so)
+{
+  const char *base;
+
+  memset(ao, 0, sizeof(*ao));
+  ao->loop = rt->loop;
+  ao->http = rt->http;
+  ao->creds = rt->creds;
+  ao->max_attempts = cfg->max_attempts;
+  ao->endpoint_url = cfg->endpoint_url;
+  ao->regions = (const char *const *)cfg->regions;
+  ao->nregions = cfg->nregions;
+  /* Tests shorten the backoff base (the SDK default is one second). */
+  base = getenv("REMOTION_JANITOR_RETRY_BASE_MS");
+  if(base && *base)
+    ao->retry_base_ms = strtoull(base, NULL, 10);
+  memset(so, 0, sizeof(*so));
+  so->loop = rt->loop;
+  so->http = rt->http;
+  so->endpoint_url = cfg->endpoint_url;
+  so->max_attempts = cfg->max_attempts;
+  so->retry_base_ms = ao->retry_base_ms;
+}
 
 int runtime_open(struct runtime *rt, uv_loop_t *loop,
                  const struct jan_config *cfg)
@@ -12,7 +40,6 @@ int runtime_open(struct runtime *rt, uv_loop_t *loop,
   struct aws_client_opts ao;
   struct creds_sts_opts so;
   const char *ca = cfg->ca_bundle;
-  const char *base;
   int rc;
 
   memset(rt, 0, sizeof(*rt));
@@ -32,23 +59,7 @@ int runtime_open(struct runtime *rt, uv_loop_t *loop,
   rc = creds_chain_new(&rt->creds);
   if(rc)
     goto fail;
-  memset(&ao, 0, sizeof(ao));
-  ao.loop = loop;
-  ao.http = rt->http;
-  ao.creds = rt->creds;
-  ao.max_attempts = cfg->max_attempts;
-  ao.endpoint_url = cfg->endpoint_url;
-  ao.regions = (const char *const *)cfg->regions;
-  ao.nregions = cfg->nregions;
-  /* Tests shorten the backoff base (the SDK default is one second). */
-  base = getenv("REMOTION_JANITOR_RETRY_BASE_MS");
-  if(base && *base)
-    ao.retry_base_ms = strtoull(base, NULL, 10);
-  so.loop = loop;
-  so.http = rt->http;
-  so.endpoint_url = cfg->endpoint_url;
-  so.max_attempts = cfg->max_attempts;
-  so.retry_base_ms = ao.retry_base_ms;
+  client_opts(rt, cfg, &ao, &so);
   rc = creds_chain_add_standard(rt->creds, cfg->profile, &so);
   if(rc)
     goto fail;
@@ -72,4 +83,53 @@ void runtime_close(struct runtime *rt)
   rt->aws = NULL;
   rt->creds = NULL;
   rt->http = NULL;
+}
+
+int runtime_open_account(struct runtime *rt, const struct runtime *base,
+                         const struct jan_config *view,
+                         const struct jan_account *acct)
+{
+  struct aws_client_opts ao;
+  struct creds_sts_opts so;
+  char label[JAN_ACCOUNT_NAME_MAX + 16];
+  int rc = JAN_OK;
+
+  memset(rt, 0, sizeof(*rt));
+  rt->loop = base->loop;
+  rt->http = base->http;
+  rt->creds = base->creds;
+  client_opts(rt, view, &ao, &so);
+  snprintf(label, sizeof(label), "account %s", acct->name);
+  if(acct->role_arn || acct->profile) {
+    rc = creds_chain_new(&rt->creds);
+    if(rc)
+      goto fail;
+    if(acct->role_arn)
+      /* Signed by the [aws] credentials, refreshed by this chain. */
+      rc = creds_chain_add(rt->creds, creds_provider_role(
+                             acct->role_arn, acct->external_id, label,
+                             base->creds, &so));
+    else
+      rc = creds_chain_add_profile(rt->creds, acct->profile, &so);
+    if(rc)
+      goto fail;
+    rt->owns_creds = 1;
+  }
+  ao.creds = rt->creds;
+  rc = aws_client_new(&ao, &rt->aws);
+  if(rc)
+    goto fail;
+  return JAN_OK;
+fail:
+  runtime_close_account(rt);
+  return rc;
+}
+
+void runtime_close_account(struct runtime *rt)
+{
+  if(rt->aws)
+    aws_client_free(rt->aws);
+  if(rt->owns_creds && rt->creds)
+    creds_chain_free(rt->creds);
+  memset(rt, 0, sizeof(*rt));
 }

@@ -20,6 +20,20 @@
 
 enum jan_mode { JAN_MODE_REPORT = 0, JAN_MODE_DELETE = 1 };
 
+#define JAN_MAX_ACCOUNTS 64
+#define JAN_ACCOUNT_NAME_MAX 64
+
+/* One [account NAME] section (remotion-janitor.conf(5), ACCOUNTS). */
+struct jan_account {
+  char *name;                   /* letters, digits, '-', '_', '.' */
+  char account_id[13];          /* "" when unset */
+  char *role_arn;               /* NULL: none */
+  char *external_id;            /* NULL: none; a secret of sorts */
+  char *profile;                /* NULL: none (never with role_arn) */
+  char *regions[JAN_MAX_REGIONS];
+  size_t nregions;              /* 0: the [aws] regions */
+};
+
 struct jan_config {
   /* [aws] */
   char *profile;                /* NULL: AWS_PROFILE, else "default" */
@@ -56,6 +70,11 @@ struct jan_config {
   char *audit_log;
   char *metrics_file;           /* NULL: none */
   uint64_t stop_timeout_ms;     /* default 20s */
+
+  /* [account NAME] sections, in file order; none: the [aws]
+   * credentials' account alone. */
+  struct jan_account accounts[JAN_MAX_ACCOUNTS];
+  size_t naccounts;
 
   char *path;                   /* file it was read from, or NULL */
 };

@@ -1,0 +1,162 @@
+/*
+ * Several accounts in one run (accounts.h): a sweep per account, side by
+ * side on one loop.  Each sweep keeps its own guards; this file only
+ * builds them, starts them, and says when the last one is done.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "janitor/log.h"
+#include "accounts.h"
+
+#define TAG "accounts"
+
+/* The config as one account sees it: its regions, its account_id. */
+static void make_view(struct jan_config *view, const struct jan_config *cfg,
+                      const struct jan_account *acct)
+{
+  *view = *cfg;
+  view->naccounts = 0;
+  if(acct->nregions) {
+    memcpy(view->regions, acct->regions, sizeof(view->regions));
+    view->nregions = acct->nregions;
+  }
+  memcpy(view->account_id, acct->account_id, sizeof(view->account_id));
+}
+
+/* 1 when the section named name is asked for (none asked: all). */
+static int wanted(const char *name, const char *const *only, size_t nonly)
+{
+  if(!nonly)
+    return 1;
+  for(size_t i = 0; i < nonly; i++)
+    if(!strcmp(only[i], name))
+      return 1;
+  return 0;
+}
+
+int accounts_open(struct accounts *as, const struct runtime *base,
+                  const struct jan_config *cfg, const char *const *only,
+                  size_t nonly, struct jbuf *err)
+{
+  int rc;
+
+  memset(as, 0, sizeof(*as));
+  as->configured = cfg->naccounts;
+  for(size_t i = 0; i < nonly; i++) {
+    size_t j = 0;
+    while(j < cfg->naccounts && strcmp(cfg->accounts[j].name, only[i]))
+      j++;
+    if(j == cfg->naccounts) {
+      jbuf_printf(err, "--account %s: no [account %s] section in the "
+                  "config", only[i], only[i]);
+      return JAN_EINVAL;
+    }
+  }
+  as->a = calloc(cfg->naccounts ? cfg->naccounts : 1, sizeof(*as->a));
+  if(!as->a)
+    return JAN_ENOMEM;
+  for(size_t i = 0; i < cfg->naccounts; i++) {
+    struct account_sweep *a = &as->a[as->n];
+    if(!wanted(cfg->accounts[i].name, only, nonly))
+      continue;
+    a->owner = as;
+    a->acct = &cfg->accounts[i];
+    make_view(&a->view, cfg, a->acct);
+    rc = runtime_open_account(&a->rt, base, &a->view, a->acct);
+    if(rc) {
+      jbuf_printf(err, "account %s: cannot start: %s", a->acct->name,
+                  jan_strerror(rc));
+      return rc;
+    }
+    a->opened = 1;
+    as->n++;
+  }
+  return JAN_OK;
+}
+
+static void one_less(struct accounts *as)
+{
+  if(--as->running == 0 && as->done)
+    as->done(as, as->arg);
+}
+
+static void one_done(struct sweep *s, void *arg)
+{
+  struct account_sweep *a = arg;
+  (void)s;
+  one_less(a->owner);
+}
+
+static int confirm_one(struct sweep *s, void *arg)
+{
+  struct account_sweep *a = arg;
+  return a->owner->confirm(s, a->owner->confirm_arg);
+}
+
+void accounts_start(struct accounts *as, enum jan_mode mode,
+                    struct state *root, struct audit *audit,
+                    enum progress_mode progress, accounts_done_cb done,
+                    void *arg)
+{
+  as->done = done;
+  as->arg = arg;
+  /* All counted first: a sweep done at once cannot end the run early. */
+  as->running = as->n + 1;
+  for(size_t i = 0; i < as->n; i++) {
+    struct account_sweep *a = &as->a[i];
+    int rc;
+
+    sweep_init(&a->sw, &a->rt, &a->view, mode);
+    a->started = 1;
+    sweep_use_state(&a->sw, root, audit);
+    /* Clocks of no known account (a file from before accounts) are this
+     * one's only when the config knows no other. */
+    a->sw.adopt = as->configured == 1;
+    a->sw.confirm = as->confirm ? confirm_one : NULL;
+    a->sw.pr.mode = progress;
+    a->sw.pr.tty = stderr;
+    rc = sweep_start(&a->sw, one_done, a);
+    if(rc) {
+      snprintf(a->sw.message, sizeof(a->sw.message), "cannot start the "
+               "sweep: %s", jan_strerror(rc));
+      a->sw.exit_code = EXIT_INCOMPLETE;
+      as->running--;
+    }
+  }
+  one_less(as);
+}
+
+int accounts_done(const struct accounts *as)
+{
+  return as->running == 0;
+}
+
+int accounts_exit_code(const struct accounts *as)
+{
+  int first = as->n ? as->a[0].sw.exit_code : EXIT_OK, alike = 1;
+  int guard = 0, any = 0;
+
+  for(size_t i = 0; i < as->n; i++) {
+    int c = as->a[i].sw.exit_code;
+    alike &= c == first;
+    guard |= c == EXIT_GUARD;
+    any |= c != EXIT_OK;
+  }
+  if(!any || alike)
+    return first;
+  return guard ? EXIT_GUARD : EXIT_INCOMPLETE;
+}
+
+void accounts_close(struct accounts *as)
+{
+  for(size_t i = 0; i < as->n; i++) {
+    if(as->a[i].started)
+      sweep_free(&as->a[i].sw);
+    if(as->a[i].opened)
+      runtime_close_account(&as->a[i].rt);
+  }
+  free(as->a);
+  memset(as, 0, sizeof(*as));
+}
