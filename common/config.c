@@ -7,39 +7,13 @@
  * same code), the error messages and config_write_example() all read it,
  * so the parser, the defaults and the example file cannot disagree.
  *
- * How the INI text is read, and why:
- *
- * libinih splits lines into section, name and value and calls a handler,
- * but as built by Debian (r55) it cannot tell the handler the line number
- * (INI_HANDLER_LINENO is a build option of the library and is off), it
- * reports only the first malformed line, it cuts lines at its compile-time
- * INI_MAX_LINE (200 bytes), truncates names at 50 bytes, and treats an
- * indented line as the continuation of the previous value.  So inih reads
- * through our own reader (ini_parse_stream()), which hands it exactly one
- * physical line per call.  inih calls the handler for a line before it asks
- * for the next one, so the reader's line counter is the number of the line
- * the handler is called for: exact, whatever inih's build options.
- *
- * Before a line reaches inih the reader checks and normalises it, with the
- * same rules inih applies:
- *   - a UTF-8 BOM at the start of the file and the '\r' of "\r\n" go;
- *   - a line longer than JAN_CONFIG_LINE_MAX bytes, or with a NUL or other
- *     control byte (tab excepted), is an error;
- *   - leading and trailing blanks go (so there are no continuation lines:
- *     indentation is allowed and means nothing);
- *   - a line starting with ';' or '#' is a comment, and so is the rest of a
- *     line from a ';' or '#' that follows a blank (inih itself knows only
- *     ';' inline; the reader removes both kinds before inih sees the line,
- *     so a value never holds " ;" or " #");
- *   - what is left must be "[section]" or "name = value" (inih also takes
- *     "name: value": the first '=' or ':' separates); anything else is a
- *     syntax error, reported with its line, and inih gets a blank line.
- * An unknown or malformed section header is reported by the reader and
- * passed to inih as "[?]", a section no key is looked up in, so the keys
- * under it are not reported once more.  A line that would not fit inih's
- * buffer reaches it as "name=" with the value (and the full name) kept in
- * the context.  Every line is therefore either dropped with an error or
- * valid for inih, and inih's own return value is only a safety net.
+ * The text is read by the project's INI reader (janitor/ini.h) in the
+ * config dialect: ';' and '#' comments also after a blank, control bytes
+ * refused, lines up to JAN_CONFIG_LINE_MAX bytes, no continuation lines
+ * (indentation is allowed and means nothing).  Every line that is not a
+ * comment is a known [section], a known key of the section above it, or
+ * an error reported with its line.  The keys under an unknown or malformed
+ * header are not reported once more.
  *
  * Errors are collected with their line numbers and written to errs sorted by
  * line at the end, so checks across keys (done after the whole file is
@@ -55,9 +29,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <ini.h>
 
 #include "janitor/config.h"
+#include "janitor/ini.h"
 #include "janitor/scope.h"
 #include "janitor/state.h"
 
@@ -215,9 +189,6 @@ static const struct ckey keys[] = {
 
 static const char *const sections[] = { "aws", "policy", "daemon" };
 
-/* The section that stands for an unknown or malformed header. */
-#define NO_SECTION "?"
-
 struct perror {
   unsigned line;   /* 0: not tied to a line */
   unsigned seq;    /* order of discovery, for a stable sort */
@@ -234,13 +205,11 @@ struct pctx {
   size_t nlost;              /* errors beyond ERRORS_MAX */
   bool enomem;
 
-  /* The reader. */
-  const char *p, *end;       /* text not read yet */
-  unsigned lineno;           /* the line last handed to inih */
-  bool long_line;            /* inih got "name=": use cur_name, cur_value */
-  char *cur_name;            /* name and value of the line (in scratch) */
-  char *cur_value;
-  char scratch[JAN_CONFIG_LINE_MAX + 2];
+  /* The line being read. */
+  bool in_section;           /* a header was seen */
+  const char *section;       /* from sections[]; NULL: unknown or bad */
+  char name_buf[JAN_CONFIG_LINE_MAX + 1];
+  char value_buf[JAN_CONFIG_LINE_MAX + 1];
 
   unsigned line_of[NKEYS];   /* first line that set each key, 0: none */
   unsigned flags;            /* CONFIG_CHECK_PATHS */
@@ -360,11 +329,6 @@ static const char *quote(struct quoted *q, const char *v)
 }
 
 /* ---- value parsers --------------------------------------------------- */
-
-static bool is_blank(char c)
-{
-  return c == ' ' || c == '\t';
-}
 
 static bool is_digit(char c)
 {
@@ -880,179 +844,17 @@ static void set_value(struct pctx *x, const struct ckey *k, const char *v,
   }
 }
 
-/* ---- the reader and the handler ------------------------------------- */
+/* ---- reading the text ----------------------------------------------- */
 
-static bool section_known(const char *s)
+/* The section's name in sections[], or NULL. */
+static const char *section_known(const char *s)
 {
   size_t i;
 
   for(i = 0; i < JAN_ARRAY_SIZE(sections); i++)
     if(strcmp(s, sections[i]) == 0)
-      return true;
-  return false;
-}
-
-/* Write "text\n" to buf (num bytes) when it fits; false when not. */
-static bool serve(char *buf, int num, const char *text)
-{
-  size_t n = strlen(text);
-
-  if(n + 2 > (size_t)num)
-    return false;
-  memcpy(buf, text, n);
-  buf[n] = '\n';
-  buf[n + 1] = '\0';
-  return true;
-}
-
-/*
- * Check and normalise one line (see the comment at the top) into
- * x->scratch; what inih gets is written to buf.  Name and value of a
- * "name = value" line are left in x->cur_name and x->cur_value.
- */
-static void process_line(struct pctx *x, const char *s, const char *e,
-                         char *buf, int num)
-{
-  unsigned line = x->lineno;
-  const char *q, *sep;
-  char sepc;
-  char *sc = x->scratch;
-  size_t n;
-  struct quoted qt;
-
-  buf[0] = '\n';
-  buf[1] = '\0';
-  x->long_line = false;
-  x->cur_name = x->cur_value = NULL;
-
-  if(line == 1 && e - s >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
-    s += 3;
-  if(e > s && e[-1] == '\r')
-    e--;
-  if((size_t)(e - s) > JAN_CONFIG_LINE_MAX) {
-    add_error(x, line, "line is longer than %d bytes", JAN_CONFIG_LINE_MAX);
-    return;
-  }
-  for(q = s; q < e; q++) {
-    unsigned char ch = (unsigned char)*q;
-    if(ch == '\0') {
-      add_error(x, line, "line contains a NUL byte");
-      return;
-    }
-    if((ch < 0x20 && ch != '\t') || ch == 0x7f) {
-      add_error(x, line, "line contains a control character (0x%02x)", ch);
-      return;
-    }
-  }
-
-  /* Blanks, comments: nothing for inih. */
-  while(s < e && is_blank(*s))
-    s++;
-  if(s == e || *s == ';' || *s == '#')
-    return;
-  for(q = s + 1; q < e; q++)
-    if((*q == ';' || *q == '#') && is_blank(q[-1])) {
-      e = q;
-      break;
-    }
-  while(e > s && is_blank(e[-1]))
-    e--;
-  n = (size_t)(e - s);
-  memcpy(sc, s, n);
-  sc[n] = '\0';
-
-  if(sc[0] == '[') {
-    char *close = strchr(sc, ']');
-    char *name = sc + 1;
-
-    if(!close) {
-      add_error(x, line, "syntax error: section header '%s' without ']'",
-                quote(&qt, sc));
-    }
-    else if(close[1] != '\0') {
-      add_error(x, line, "syntax error: text after the section header: '%s'",
-                quote(&qt, close + 1));
-    }
-    else {
-      *close = '\0';
-      while(is_blank(*name))
-        name++;
-      for(q = close; q > name && is_blank(q[-1]); q--)
-        ;
-      name[q - name] = '\0';
-      if(section_known(name)) {
-        buf[0] = '[';
-        memcpy(buf + 1, name, strlen(name));
-        memcpy(buf + 1 + strlen(name), "]\n", 3);
-        return;
-      }
-      add_error(x, line, "unknown section [%s] (known: [aws], [policy], "
-                "[daemon])", quote(&qt, name));
-    }
-    (void)serve(buf, num, "[" NO_SECTION "]");
-    return;
-  }
-
-  /* inih splits at the first '=' or ':'. */
-  sep = strpbrk(sc, "=:");
-  if(!sep) {
-    add_error(x, line, "syntax error: '%s' is not a [section], a "
-              "name = value or a comment", quote(&qt, sc));
-    return;
-  }
-  sepc = *sep;
-  x->cur_name = sc;
-  x->cur_value = sc + (sep - sc) + 1;
-  x->cur_value[-1] = '\0';
-  for(n = strlen(x->cur_name); n > 0 && is_blank(x->cur_name[n - 1]); n--)
-    x->cur_name[n - 1] = '\0';
-  while(is_blank(*x->cur_value))
-    x->cur_value++;
-  if(x->cur_name[0] == '\0') {
-    add_error(x, line, "syntax error: no name before '%c'", sepc);
-    x->cur_name = x->cur_value = NULL;
-    return;
-  }
-
-  /* "name=value\n" if inih's buffer takes it, else "name=" (or "?="). */
-  n = strlen(x->cur_name);
-  if(n + 1 + strlen(x->cur_value) + 2 <= (size_t)num) {
-    memcpy(buf, x->cur_name, n);
-    buf[n] = '=';
-    memcpy(buf + n + 1, x->cur_value, strlen(x->cur_value));
-    memcpy(buf + n + 1 + strlen(x->cur_value), "\n", 2);
-    return;
-  }
-  x->long_line = true;
-  if(n + 3 <= (size_t)num) {
-    memcpy(buf, x->cur_name, n);
-    memcpy(buf + n, "=\n", 3);
-  }
-  else
-    (void)serve(buf, num, "?=");
-}
-
-/* ini_reader: one physical line per call, checked and normalised. */
-static char *reader(char *buf, int num, void *stream)
-{
-  struct pctx *x = stream;
-  const char *s, *e;
-
-  /* inih's buffer is a few hundred bytes; "[?]\n" must always fit. */
-  JAN_REQUIRE(num >= 16);
-  if(x->p >= x->end)
-    return NULL;
-  s = x->p;
-  e = memchr(s, '\n', (size_t)(x->end - s));
-  if(e)
-    x->p = e + 1;
-  else {
-    e = x->end;
-    x->p = x->end;
-  }
-  x->lineno++;
-  process_line(x, s, e, buf, num);
-  return buf;
+      return sections[i];
+  return NULL;
 }
 
 static const struct ckey *find_key(const char *section, const char *name)
@@ -1066,55 +868,127 @@ static const struct ckey *find_key(const char *section, const char *name)
   return NULL;
 }
 
-static int handler(void *user, const char *section, const char *name,
-                   const char *value)
+/* A span of the line as a string (the line fits: see JAN_CONFIG_LINE_MAX). */
+static char *span(char *dst, const char *s, size_t n)
 {
-  struct pctx *x = user;
-  unsigned line = x->lineno;
+  memcpy(dst, s, n);
+  dst[n] = '\0';
+  return dst;
+}
+
+/* One line the reader could not take: report it, and after a bad header
+ * ignore the keys under it (they were not meant for the section before). */
+static void line_error(struct pctx *x, const struct ini_line *l)
+{
+  struct quoted q;
+  char *t = l->name ? span(x->name_buf, l->name, l->name_len) : NULL;
+
+  switch(l->error) {
+  case INI_E_LONG:
+    add_error(x, l->lineno, "line is longer than %d bytes",
+              JAN_CONFIG_LINE_MAX);
+    break;
+  case INI_E_CONTROL:
+    add_error(x, l->lineno, "line contains a control character (0x%02x)",
+              l->ch);
+    break;
+  case INI_E_HEADER_OPEN:
+    add_error(x, l->lineno, "syntax error: section header '%s' without ']'",
+              quote(&q, t));
+    break;
+  case INI_E_HEADER_TAIL:
+    add_error(x, l->lineno, "syntax error: text after the section header: "
+              "'%s'", quote(&q, t));
+    break;
+  case INI_E_HEADER_EMPTY:
+    add_error(x, l->lineno, "unknown section [] (known: [aws], [policy], "
+              "[daemon])");
+    break;
+  case INI_E_NO_NAME:
+    add_error(x, l->lineno, "syntax error: no name before '%c'", l->ch);
+    break;
+  case INI_E_NOT_PAIR:
+    add_error(x, l->lineno, "syntax error: '%s' is not a [section], a "
+              "name = value or a comment", quote(&q, t));
+    break;
+  default:
+    add_error(x, l->lineno, "%s", ini_error_phrase(l->error));
+    break;
+  }
+  if(l->header) {
+    x->in_section = true;
+    x->section = NULL;
+  }
+}
+
+static void section_line(struct pctx *x, const struct ini_line *l)
+{
+  struct quoted q;
+  char *name = span(x->name_buf, l->name, l->name_len);
+
+  x->in_section = true;
+  x->section = section_known(name);
+  if(x->section)
+    return;
+  add_error(x, l->lineno, "unknown section [%s] (known: [aws], [policy], "
+            "[daemon])", quote(&q, name));
+}
+
+static void pair_line(struct pctx *x, const struct ini_line *l)
+{
+  unsigned line = l->lineno;
   const struct ckey *k;
   struct quoted q;
+  char *name = span(x->name_buf, l->name, l->name_len);
+  char *value = span(x->value_buf, l->value, l->value_len);
   size_t i;
 
-  /* A library built to call the handler on each new section does so with
-   * no name: nothing to do then. */
-  if(!name || !value)
-    return 1;
-  /* The reader's copies are whole; inih's name is cut at 50 bytes. */
-  if(x->cur_name)
-    name = x->cur_name;
-  if(x->long_line)
-    value = x->cur_value;
-
-  if(section[0] == '\0') {
+  if(!x->in_section) {
     add_error(x, line, "key '%s' before any [section]", quote(&q, name));
-    return 1;
+    return;
   }
   /* Unknown and malformed headers were reported on their own line. */
-  if(!section_known(section))
-    return 1;
-  k = find_key(section, name);
+  if(!x->section)
+    return;
+  k = find_key(x->section, name);
   if(!k) {
     for(i = 0; i < NKEYS; i++)
       if(strcmp(keys[i].key, name) == 0)
         break;
     if(i < NKEYS)
       add_error(x, line, "unknown key '%s' in [%s] (it belongs in [%s])",
-                name, section, keys[i].section);
+                name, x->section, keys[i].section);
     else
       add_error(x, line, "unknown key '%s' in [%s]", quote(&q, name),
-                section);
-    return 1;
+                x->section);
+    return;
   }
   i = (size_t)(k - keys);
   if(x->line_of[i] && !(k->flags & KF_REPEAT)) {
     add_error(x, line, "duplicate key '%s' (first set on line %u)", k->key,
               x->line_of[i]);
-    return 1;
+    return;
   }
   if(!x->line_of[i])
     x->line_of[i] = line;
   set_value(x, k, value, line);
-  return 1;
+}
+
+static void read_text(struct pctx *x, const char *text, size_t len)
+{
+  struct ini_reader r;
+  struct ini_line l;
+
+  ini_init(&r, text, len, JAN_CONFIG_LINE_MAX,
+           INI_INLINE_COMMENTS | INI_CONTROL_BYTES);
+  while(ini_next(&r, &l)) {
+    if(l.kind == INI_ERROR)
+      line_error(x, &l);
+    else if(l.kind == INI_SECTION)
+      section_line(x, &l);
+    else
+      pair_line(x, &l);
+  }
 }
 
 static unsigned line_of(const struct pctx *x, const char *key)
@@ -1263,14 +1137,7 @@ static int load_string(struct jan_config *c, const char *name,
   x->c = c;
   x->flags = flags;
   x->name = name ? name : "(config)";
-  x->p = text;
-  x->end = text ? text + len : text;
-  rc = ini_parse_stream(reader, x, handler, x);
-  if(rc == -2)
-    x->enomem = true;
-  else if(rc != 0 && x->nerrors == 0)
-    /* Cannot happen (see the top), but never let an error pass. */
-    add_error(x, rc > 0 ? (unsigned)rc : 0, "syntax error");
+  read_text(x, text, len);
   cross_checks(x);
   if(x->flags & CONFIG_CHECK_PATHS)
     path_checks(x);
