@@ -3,10 +3,9 @@
  * environment, the shared credentials and config files, and systemd
  * credentials ($CREDENTIALS_DIRECTORY/aws, in the credentials format).
  *
- * The files are parsed here rather than with libinih: a session token is
- * longer than inih's default line, and the AWS dialect (whole-line comments
- * only, "=" or ":", indented continuation lines for nested settings such as
- * "s3 =") is easier to follow exactly in a few lines of our own.
+ * The files are read with the project's INI reader (janitor/ini.h) in the
+ * AWS dialect: whole-line comments only, "=" or ":", indented continuation
+ * lines for nested settings such as "s3 =".
  *
  * Secrets: the file content and the values are wiped before being freed,
  * and no message ever quotes a value, only file names, line numbers,
@@ -23,6 +22,7 @@
 #include <unistd.h>
 
 #include "janitor/creds.h"
+#include "janitor/ini.h"
 #include "janitor/log.h"
 
 #define TAG "creds"
@@ -263,170 +263,129 @@ static void scan_free(struct prof_scan *s)
   scan_init(s);
 }
 
-static int is_blank(char c)
+static int span_is(const char *a, size_t n, const char *word)
 {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+  return n == strlen(word) && !strncasecmp(a, word, n);
 }
 
-static void trim(const char **a, const char **b)
+static int span_eq(const char *a, size_t n, const char *word)
 {
-  while(*a < *b && is_blank(**a))
-    (*a)++;
-  while(*b > *a && is_blank((*b)[-1]))
-    (*b)--;
-}
-
-static int span_is(const char *a, const char *b, const char *word)
-{
-  size_t n = strlen(word);
-  return (size_t)(b - a) == n && !strncasecmp(a, word, n);
+  return n == strlen(word) && !memcmp(a, word, n);
 }
 
 /*
- * Does the section [a, b) (brackets stripped, trimmed) name the profile?
- * Credentials files name it as is; config files say "default" or
- * "profile NAME" (other sections, "sso-session x", "services y", are not
- * profiles).
+ * Does the section named [a, a+n) name the profile?  Credentials files
+ * name it as is; config files say "default" or "profile NAME" (other
+ * sections, "sso-session x", "services y", are not profiles).
  */
-static int section_matches(const char *a, const char *b, int is_config,
+static int section_matches(const char *a, size_t n, int is_config,
                            const char *profile)
 {
-  size_t n = strlen(profile);
+  const char *word = is_config == SECTION_SSO_SESSION ? "sso-session" :
+                     "profile";
+  size_t w = strlen(word);
 
-  if(is_config == SECTION_SSO_SESSION) {
-    if(b - a < 12 || memcmp(a, "sso-session", 11) || !is_blank(a[11]))
-      return 0;
-    a += 12;
-    trim(&a, &b);
-    return (size_t)(b - a) == n && !memcmp(a, profile, n);
-  }
+  if(is_config == 1 && span_eq(a, n, "default"))
+    return !strcmp(profile, "default");
   if(is_config) {
-    if((size_t)(b - a) == 7 && !memcmp(a, "default", 7))
-      return !strcmp(profile, "default");
-    if(b - a < 8 || memcmp(a, "profile", 7) || !is_blank(a[7]))
+    if(n <= w || memcmp(a, word, w) || (a[w] != ' ' && a[w] != '\t'))
       return 0;
-    a += 8;
-    trim(&a, &b);
+    a += w;
+    n -= w;
+    while(n && (*a == ' ' || *a == '\t')) {
+      a++;
+      n--;
+    }
   }
-  return (size_t)(b - a) == n && !memcmp(a, profile, n);
+  return span_eq(a, n, profile);
+}
+
+/* Keep one value of the profile (wiped when replaced or freed). */
+static int keep_value(char **slot, const char *v, size_t n)
+{
+  wipe_free(*slot, *slot ? strlen(*slot) : 0);
+  *slot = NULL;
+  if(n && !(*slot = strndup(v, n)))
+    return JAN_ENOMEM;
+  return JAN_OK;
+}
+
+/* One "key = value" of the profile's section. */
+static int scan_pair(const struct ini_line *l, const char *path,
+                     const char *profile, struct prof_scan *s,
+                     struct jbuf *err)
+{
+  for(size_t k = 0; k < K_COUNT; k++) {
+    if(!span_is(l->name, l->name_len, key_names[k]))
+      continue;
+    s->line[k] = l->lineno;
+    if(l->value_len && !value_ok(l->value, l->value_len)) {
+      keep_value(&s->v[k], NULL, 0);
+      jbuf_printf(err, "%s:%u: %s in profile %s holds spaces or control "
+                  "characters", path, l->lineno, key_names[k], profile);
+      return JAN_ECONFIG;
+    }
+    if(keep_value(&s->v[k], l->value, l->value_len))
+      goto nomem;
+  }
+  for(size_t k = 0; k < CREDS_SET_COUNT; k++)
+    if(span_is(l->name, l->name_len, creds_setting_names[k]) &&
+       keep_value(&s->set[k], l->value, l->value_len))
+      goto nomem;
+  for(size_t k = 0; k < JAN_ARRAY_SIZE(unsupported_keys); k++) {
+    if(l->value_len && !s->unsupported &&
+       span_is(l->name, l->name_len, unsupported_keys[k])) {
+      s->unsupported = unsupported_keys[k];
+      s->unsupported_line = l->lineno;
+    }
+  }
+  return JAN_OK;
+nomem:
+  jbuf_printf(err, "%s: out of memory", path);
+  return JAN_ENOMEM;
 }
 
 /*
- * The AWS dialect of INI, as Python's configparser reads it for the CLI:
- * whole-line comments with "#" or ";", "key = value" or "key: value" with
- * case-insensitive keys, and lines indented deeper than the key before them
- * continuing its value (nested settings under "s3 =" and the like), which
- * we skip.  A profile's section may appear more than once: later values win.
+ * The AWS dialect of INI, as Python's configparser reads it for the CLI
+ * (janitor/ini.h with INI_CONTINUATION): whole-line comments, "key = value"
+ * or "key: value" with case-insensitive keys, nested settings under "s3 ="
+ * skipped.  A profile's section may appear more than once: later values
+ * win.  An error stops the scan; its message never quotes the line.
  */
 static int scan_buf(const char *buf, size_t len, const char *path,
                     int is_config, const char *profile, struct prof_scan *s,
                     struct jbuf *err)
 {
-  const char *p = buf, *end = buf + len;
-  unsigned lineno = 0;
-  int in_section = 0, matching = 0, after_key = 0;
-  size_t key_indent = 0;
+  struct ini_reader r;
+  struct ini_line l;
+  int in_section = 0, matching = 0, rc;
 
-  if(len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
-    p += 3;
-  if(memchr(buf, '\0', len)) {
-    jbuf_printf(err, "%s: holds a NUL byte", path);
-    return JAN_EPARSE;
-  }
-  while(p < end) {
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    const char *a = p, *b = nl ? nl : end, *d, *ka, *kb, *va, *vb;
-    size_t indent = 0;
-
-    lineno++;
-    p = nl ? nl + 1 : end;
-    if(b - a > CREDS_LINE_MAX) {
-      jbuf_printf(err, "%s:%u: line longer than %d bytes", path, lineno,
-                  CREDS_LINE_MAX);
-      return JAN_ETOOBIG;
-    }
-    while(a + indent < b && (a[indent] == ' ' || a[indent] == '\t'))
-      indent++;
-    trim(&a, &b);
-    if(a == b || *a == '#' || *a == ';')
-      continue;
-    if(after_key && indent > key_indent)
-      continue;                 /* continuation of the value above */
-    if(*a == '[') {
-      if(b[-1] != ']' || b - a < 3) {
-        jbuf_printf(err, "%s:%u: malformed section header", path, lineno);
-        return JAN_EPARSE;
-      }
-      a++;
-      b--;
-      trim(&a, &b);
+  ini_init(&r, buf, len, CREDS_LINE_MAX, INI_CONTINUATION);
+  while(ini_next(&r, &l)) {
+    switch(l.kind) {
+    case INI_ERROR:
+      if(l.error == INI_E_LONG)
+        jbuf_printf(err, "%s:%u: line is longer than %d bytes", path,
+                    l.lineno, CREDS_LINE_MAX);
+      else
+        jbuf_printf(err, "%s:%u: %s", path, l.lineno,
+                    ini_error_phrase(l.error));
+      return l.error == INI_E_LONG ? JAN_ETOOBIG : JAN_EPARSE;
+    case INI_SECTION:
       in_section = 1;
-      after_key = 0;
-      matching = section_matches(a, b, is_config, profile);
+      matching = section_matches(l.name, l.name_len, is_config, profile);
       if(matching)
         s->found = 1;
-      continue;
-    }
-    for(d = a; d < b && *d != '=' && *d != ':'; d++)
-      ;
-    if(d == b) {
-      jbuf_printf(err, "%s:%u: expected \"key = value\" or \"[section]\"",
-                  path, lineno);
-      return JAN_EPARSE;
-    }
-    if(!in_section) {
-      jbuf_printf(err, "%s:%u: setting outside of any [section]", path,
-                  lineno);
-      return JAN_EPARSE;
-    }
-    ka = a;
-    kb = d;
-    va = d + 1;
-    vb = b;
-    trim(&ka, &kb);
-    trim(&va, &vb);
-    if(ka == kb) {
-      jbuf_printf(err, "%s:%u: a setting without a key", path, lineno);
-      return JAN_EPARSE;
-    }
-    after_key = 1;
-    key_indent = indent;
-    if(!matching)
-      continue;
-    for(size_t k = 0; k < K_COUNT; k++) {
-      if(!span_is(ka, kb, key_names[k]))
-        continue;
-      wipe_free(s->v[k], s->v[k] ? strlen(s->v[k]) : 0);
-      s->v[k] = NULL;
-      s->line[k] = lineno;
-      if(va == vb)
-        break;                  /* "key =" leaves it unset */
-      if(!value_ok(va, (size_t)(vb - va))) {
-        jbuf_printf(err, "%s:%u: %s in profile %s holds spaces or control "
-                    "characters", path, lineno, key_names[k], profile);
-        return JAN_ECONFIG;
+      break;
+    case INI_PAIR:
+      if(!in_section) {
+        jbuf_printf(err, "%s:%u: setting outside of any [section]", path,
+                    l.lineno);
+        return JAN_EPARSE;
       }
-      s->v[k] = strndup(va, (size_t)(vb - va));
-      if(!s->v[k]) {
-        jbuf_printf(err, "%s: out of memory", path);
-        return JAN_ENOMEM;
-      }
-    }
-    for(size_t k = 0; k < CREDS_SET_COUNT; k++) {
-      if(!span_is(ka, kb, creds_setting_names[k]))
-        continue;
-      wipe_free(s->set[k], s->set[k] ? strlen(s->set[k]) : 0);
-      s->set[k] = va < vb ? strndup(va, (size_t)(vb - va)) : NULL;
-      if(va < vb && !s->set[k]) {
-        jbuf_printf(err, "%s: out of memory", path);
-        return JAN_ENOMEM;
-      }
-    }
-    for(size_t k = 0; k < JAN_ARRAY_SIZE(unsupported_keys); k++) {
-      if(va < vb && !s->unsupported && span_is(ka, kb, unsupported_keys[k])) {
-        s->unsupported = unsupported_keys[k];
-        s->unsupported_line = lineno;
-      }
+      if(matching && (rc = scan_pair(&l, path, profile, s, err)) != JAN_OK)
+        return rc;
+      break;
     }
   }
   return JAN_OK;
