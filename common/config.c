@@ -48,6 +48,7 @@ const size_t jan_all_regions_count = JAN_ARRAY_SIZE(jan_all_regions);
 /* A config file larger than this is refused (STYLE habit 2). */
 #define CONFIG_FILE_MAX ((size_t)1 << 20)
 #define F(field) offsetof(struct jan_config, field)
+#define FA(field) offsetof(struct jan_account, field)
 #define NOCOUNT 0
 
 static const struct ckey keys[] = {
@@ -140,6 +141,23 @@ static const struct ckey keys[] = {
   { "daemon", "stop_timeout", K_DURATION_MS, "20s", 0, HOUR_MS,
     "on SIGTERM, in-flight requests get this long to finish",
     F(stop_timeout_ms), NOCOUNT, 0 },
+
+  /* [account NAME], repeatable: fields of struct jan_account. */
+  { ACCOUNT_SECTION, "account_id", K_ACCOUNT, "", 0, 0,
+    "12 digits, compared with the credentials' account; required when "
+    "mode = delete", FA(account_id), NOCOUNT, KF_ACCOUNT },
+  { ACCOUNT_SECTION, "role_arn", K_STRING, "", 0, 0,
+    "role to assume with the [aws] credentials (sts:AssumeRole)",
+    FA(role_arn), NOCOUNT, KF_ACCOUNT },
+  { ACCOUNT_SECTION, "external_id", K_STRING, "", 0, 0,
+    "ExternalId the role's trust policy asks for; only with role_arn",
+    FA(external_id), NOCOUNT, KF_ACCOUNT },
+  { ACCOUNT_SECTION, "profile", K_STRING, "", 0, 0,
+    "instead of role_arn: a profile of the shared AWS files",
+    FA(profile), NOCOUNT, KF_ACCOUNT },
+  { ACCOUNT_SECTION, "regions", K_REGIONS, "", 0, 0,
+    "this account's regions; empty: the [aws] regions",
+    FA(regions), FA(nregions), KF_ACCOUNT },
 };
 
 #define NKEYS JAN_ARRAY_SIZE(keys)
@@ -205,7 +223,7 @@ static void line_error(struct pctx *x, const struct ini_line *l)
     break;
   case INI_E_HEADER_EMPTY:
     add_error(x, l->lineno, "unknown section [] (known: [aws], [policy], "
-              "[daemon])");
+              "[daemon], [account NAME])");
     break;
   case INI_E_NO_NAME:
     add_error(x, l->lineno, "syntax error: no name before '%c'", l->ch);
@@ -230,11 +248,14 @@ static void section_line(struct pctx *x, const struct ini_line *l)
   char *name = span(x->name_buf, l->name, l->name_len);
 
   x->in_section = true;
+  if(account_header(x, name, l->lineno, keys, NKEYS))
+    return;
+  x->account = NULL;
   x->section = section_known(name);
   if(x->section)
     return;
   add_error(x, l->lineno, "unknown section [%s] (known: [aws], [policy], "
-            "[daemon])", quote(&q, name));
+            "[daemon], [account NAME])", quote(&q, name));
 }
 
 static void pair_line(struct pctx *x, const struct ini_line *l)
@@ -310,9 +331,12 @@ static void cross_checks(struct pctx *x)
   struct jan_config *c = x->c;
   unsigned line;
 
-  if(c->mode == JAN_MODE_DELETE && c->account_id[0] == '\0')
+  /* With [account] sections, each has its own account_id. */
+  if(c->mode == JAN_MODE_DELETE && c->account_id[0] == '\0' &&
+     !c->naccounts)
     add_error(x, line_of(x, "mode"),
               "account_id is required when mode = delete");
+  account_checks(x);
   if(c->host_concurrency > c->concurrency) {
     line = line_of(x, "host_concurrency");
     if(!line)
@@ -386,8 +410,11 @@ void config_free(struct jan_config *c)
 
   if(!c)
     return;
+  account_free(c);
   for(i = 0; i < NKEYS; i++) {
     const struct ckey *k = &keys[i];
+    if(k->flags & KF_ACCOUNT)
+      continue;
     if(k->type == K_STRING) {
       char **f = field(c, k->off);
       free(*f);
@@ -413,7 +440,8 @@ int config_defaults(struct jan_config *c)
   x->c = c;
   x->name = "(defaults)";
   for(i = 0; i < NKEYS; i++)
-    set_value(x, &keys[i], keys[i].def, 0);
+    if(!(keys[i].flags & KF_ACCOUNT))   /* no section, no default */
+      set_value(x, &keys[i], keys[i].def, 0);
   /* A default that does not parse is a bug in the table. */
   JAN_REQUIRE(x->nerrors == 0 || x->enomem);
   enomem = x->enomem;
@@ -525,13 +553,21 @@ void config_write_example(FILE *f)
         "# at the start of a line or after a blank.  Errors are reported as\n"
         "# FILE:LINE: message; check a file with\n"
         "#   remotion-janitor --check-config -c FILE\n", f);
-  for(s = 0; s < JAN_ARRAY_SIZE(sections); s++) {
-    fprintf(f, "\n[%s]\n", sections[s]);
+  for(s = 0; s <= JAN_ARRAY_SIZE(sections); s++) {
+    /* Last, [account NAME]: there is none unless one is written. */
+    const char *sec = s < JAN_ARRAY_SIZE(sections) ? sections[s]
+                                                   : ACCOUNT_SECTION;
+    if(s < JAN_ARRAY_SIZE(sections))
+      fprintf(f, "\n[%s]\n", sec);
+    else
+      fputs("\n# Several accounts: one section each (repeatable); without "
+            "any, the\n# [aws] credentials' account alone is swept.\n"
+            "#[account NAME]\n", f);
     for(i = 0; i < NKEYS; i++) {
       const struct ckey *k = &keys[i];
       char lo[32], hi[32];
 
-      if(strcmp(k->section, sections[s]) != 0)
+      if(strcmp(k->section, sec) != 0)
         continue;
       fprintf(f, "\n# %s", k->help);
       switch(k->type) {

@@ -45,6 +45,8 @@ enum ktype {
 #define KF_NARROW   0x4u  /* globs that may only narrow the scope */
 #define KF_URL      0x8u  /* a string that must be an http(s):// URL */
 #define KF_SOCKET   0x10u /* a path that must fit a socket address */
+#define KF_ACCOUNT  0x20u /* an [account NAME] key: a struct jan_account
+                             field, set in every section of its own */
 
 /* sun_path less its terminating NUL: 107 bytes on Linux. */
 #define SOCKET_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
@@ -84,6 +86,8 @@ struct pctx {
   char value_buf[JAN_CONFIG_LINE_MAX + 1];
 
   unsigned line_of[CONFIG_KEYS_MAX];   /* first line that set each key, 0: none */
+  struct jan_account *account; /* the [account NAME] being read, or NULL */
+  unsigned account_line[JAN_MAX_ACCOUNTS]; /* each one's header line */
   unsigned flags;            /* CONFIG_CHECK_PATHS */
 };
 
@@ -104,9 +108,27 @@ void flush_errors(struct pctx *x, struct jbuf *errs);
 const char *quote(struct quoted *q, const char *v);
 const char *fmt_duration(char *buf, size_t size, uint64_t ms);
 void *field(struct jan_config *c, size_t off);
+/* k's field at off: in x->c, or for an [account] key in x->account. */
+void *key_field(struct pctx *x, const struct ckey *k, size_t off);
 void free_list(char **v, size_t *n);
 /* Parse v as k's type into its field; errors go to x at line. */
 void set_value(struct pctx *x, const struct ckey *k, const char *v,
                unsigned line);
+
+/* ---- config_account.c: [account NAME] sections ---------------------- */
+
+/* The section keyword. */
+#define ACCOUNT_SECTION "account"
+/*
+ * A header naming an [account NAME] section: true when it is one (errors
+ * reported; x->section is then "account" or NULL), false for any other.
+ * line_of is the parse's first-line table, whose [account] keys restart.
+ */
+bool account_header(struct pctx *x, const char *name, unsigned line,
+                    const struct ckey *keys, size_t nkeys);
+/* Checks across an [account]'s keys, once the whole file is read. */
+void account_checks(struct pctx *x);
+void account_free(struct jan_config *c);
+
 
 #endif

@@ -273,6 +273,14 @@ void *field(struct jan_config *c, size_t off)
   return (char *)c + off;
 }
 
+void *key_field(struct pctx *x, const struct ckey *k, size_t off)
+{
+  /* An [account] key's field is in the section being read. */
+  if(k->flags & KF_ACCOUNT)
+    return (char *)x->account + off;
+  return field(x->c, off);
+}
+
 void free_list(char **v, size_t *n)
 {
   size_t i;
@@ -295,7 +303,7 @@ static bool is_http_url(const char *v)
 static void set_string(struct pctx *x, const struct ckey *k, const char *v,
                        unsigned line)
 {
-  char **f = field(x->c, k->off);
+  char **f = key_field(x, k, k->off);
   char *s = NULL;
   struct quoted q;
 
@@ -348,7 +356,7 @@ static void set_duration(struct pctx *x, const struct ckey *k, const char *v,
               fmt_duration(hi, sizeof(hi), k->max));
     return;
   }
-  *(uint64_t *)field(x->c, k->off) = k->type == K_DURATION_S ? ms / SEC_MS
+  *(uint64_t *)key_field(x, k, k->off) = k->type == K_DURATION_S ? ms / SEC_MS
                                                              : ms;
 }
 
@@ -370,7 +378,7 @@ static void set_unsigned(struct pctx *x, const struct ckey *k, const char *v,
               (unsigned long long)k->max);
     return;
   }
-  *(unsigned *)field(x->c, k->off) = (unsigned)n;
+  *(unsigned *)key_field(x, k, k->off) = (unsigned)n;
 }
 
 static void set_octal(struct pctx *x, const struct ckey *k, const char *v,
@@ -399,14 +407,14 @@ static void set_octal(struct pctx *x, const struct ckey *k, const char *v,
               (unsigned long long)k->max);
     return;
   }
-  *(unsigned *)field(x->c, k->off) = n;
+  *(unsigned *)key_field(x, k, k->off) = n;
 }
 
 static void set_account(struct pctx *x, const struct ckey *k, const char *v,
                         unsigned line)
 {
   struct quoted q;
-  char *f = field(x->c, k->off);
+  char *f = key_field(x, k, k->off);
   size_t i;
 
   for(i = 0; v[i]; i++)
@@ -425,7 +433,7 @@ static void set_mode(struct pctx *x, const struct ckey *k, const char *v,
                      unsigned line)
 {
   struct quoted q;
-  enum jan_mode *f = field(x->c, k->off);
+  enum jan_mode *f = key_field(x, k, k->off);
 
   if(ascii_caseeq(v, "report"))
     *f = JAN_MODE_REPORT;
@@ -441,7 +449,7 @@ static void set_bool(struct pctx *x, const struct ckey *k, const char *v,
 {
   struct quoted q;
 
-  if(config_parse_bool(v, field(x->c, k->off)))
+  if(config_parse_bool(v, key_field(x, k, k->off)))
     add_error(x, line, "%s: invalid boolean '%s' (yes/no, true/false, "
               "on/off or 1/0)", k->key, quote(&q, v));
 }
@@ -485,8 +493,8 @@ static void set_regions(struct pctx *x, const struct ckey *k, const char *v,
                         unsigned line)
 {
   const char *names[JAN_MAX_REGIONS];
-  char **f = field(x->c, k->off);
-  size_t *nf = field(x->c, k->count_off);
+  char **f = key_field(x, k, k->off);
+  size_t *nf = key_field(x, k, k->count_off);
   size_t n = 0, i;
   const char *s = v;
   char *tok;
@@ -558,8 +566,8 @@ static void set_regions(struct pctx *x, const struct ckey *k, const char *v,
 static void set_globs(struct pctx *x, const struct ckey *k, const char *v,
                       unsigned line)
 {
-  char **f = field(x->c, k->off);
-  size_t *nf = field(x->c, k->count_off);
+  char **f = key_field(x, k, k->off);
+  size_t *nf = key_field(x, k, k->count_off);
   const char *s = v;
   char *tok;
 

@@ -62,6 +62,12 @@ int service_load_config(const struct service_opts *o, struct jan_config *cfg,
     for(size_t i = 0; i < cfg->nregions; i++)
       free(cfg->regions[i]);
     cfg->nregions = 0;
+    /* --region is every account's regions. */
+    for(size_t a = 0; a < cfg->naccounts; a++) {
+      for(size_t i = 0; i < cfg->accounts[a].nregions; i++)
+        free(cfg->accounts[a].regions[i]);
+      cfg->accounts[a].nregions = 0;
+    }
     for(size_t i = 0; i < o->nregions && i < JAN_MAX_REGIONS; i++) {
       if(!config_region_known(o->regions[i])) {
         jbuf_printf(errs, "--region %s: not one of Remotion's regions\n",

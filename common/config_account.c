@@ -1,0 +1,141 @@
+/*
+ * [account NAME] sections (remotion-janitor.conf(5), ACCOUNTS): the
+ * header, and the checks across an account's keys.  The keys themselves
+ * are in config.c's table (flag KF_ACCOUNT) and set by config_set.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_int.h"
+
+/* A name: 1 to JAN_ACCOUNT_NAME_MAX of A-Z a-z 0-9 - _ . */
+static bool name_ok(const char *s)
+{
+  size_t n = strlen(s);
+  if(!n || n > JAN_ACCOUNT_NAME_MAX)
+    return false;
+  for(; *s; s++)
+    if(!(('a' <= *s && *s <= 'z') || ('A' <= *s && *s <= 'Z') ||
+         ('0' <= *s && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
+      return false;
+  return true;
+}
+
+bool account_header(struct pctx *x, const char *name, unsigned line,
+                    const struct ckey *keys, size_t nkeys)
+{
+  struct jan_config *c = x->c;
+  const size_t kw = strlen(ACCOUNT_SECTION);
+  struct quoted q;
+  struct jan_account *a;
+  const char *n;
+
+  if(strncmp(name, ACCOUNT_SECTION, kw) != 0 ||
+     (name[kw] && name[kw] != ' ' && name[kw] != '\t'))
+    return false;
+  x->section = NULL;
+  x->account = NULL;
+  for(n = name + kw; *n == ' ' || *n == '\t'; n++)
+    ;
+  if(!*n) {
+    add_error(x, line, "[account] needs a name: [account NAME]");
+    return true;
+  }
+  if(!name_ok(n)) {
+    add_error(x, line, "[account %s]: a name is 1 to %d of A-Z a-z 0-9 - _ .",
+              quote(&q, n), JAN_ACCOUNT_NAME_MAX);
+    return true;
+  }
+  for(size_t i = 0; i < c->naccounts; i++) {
+    if(!strcmp(c->accounts[i].name, n)) {
+      add_error(x, line, "duplicate section [account %s] (first on line %u)",
+                n, x->account_line[i]);
+      return true;
+    }
+  }
+  if(c->naccounts == JAN_MAX_ACCOUNTS) {
+    add_error(x, line, "more than %d [account] sections", JAN_MAX_ACCOUNTS);
+    return true;
+  }
+  a = &c->accounts[c->naccounts];
+  memset(a, 0, sizeof(*a));
+  a->name = strdup(n);
+  if(!a->name) {
+    x->enomem = true;
+    return true;
+  }
+  x->account_line[c->naccounts++] = line;
+  x->account = a;
+  x->section = ACCOUNT_SECTION;
+  /* Each section sets its keys once. */
+  for(size_t i = 0; i < nkeys; i++)
+    if(keys[i].flags & KF_ACCOUNT)
+      x->line_of[i] = 0;
+  return true;
+}
+
+/* The account of a role ARN (arn:PARTITION:iam::ACCOUNT:role/NAME) into
+ * out[13]; false when it is not one. */
+static bool role_arn_account(const char *arn, char *out)
+{
+  const char *p = arn;
+  size_t n;
+
+  if(strncmp(p, "arn:", 4) != 0)
+    return false;
+  p = strchr(p + 4, ':');
+  if(!p || strncmp(p, ":iam::", 6) != 0)
+    return false;
+  p += 6;
+  for(n = 0; p[n] >= '0' && p[n] <= '9'; n++)
+    ;
+  if(n != 12 || strncmp(p + 12, ":role/", 6) != 0 || !p[18])
+    return false;
+  memcpy(out, p, 12);
+  out[12] = '\0';
+  return true;
+}
+
+void account_checks(struct pctx *x)
+{
+  struct jan_config *c = x->c;
+  struct quoted q;
+
+  for(size_t i = 0; i < c->naccounts; i++) {
+    const struct jan_account *a = &c->accounts[i];
+    unsigned line = x->account_line[i];
+    char id[13];
+
+    if(a->role_arn && a->profile)
+      add_error(x, line, "[account %s]: role_arn and profile exclude each "
+                "other", a->name);
+    if(a->external_id && !a->role_arn)
+      add_error(x, line, "[account %s]: external_id goes with role_arn",
+                a->name);
+    if(a->role_arn && !role_arn_account(a->role_arn, id))
+      add_error(x, line, "[account %s]: role_arn '%s' is not a role ARN "
+                "(arn:aws:iam::ACCOUNT:role/NAME)", a->name,
+                quote(&q, a->role_arn));
+    else if(a->role_arn && a->account_id[0] && strcmp(id, a->account_id))
+      add_error(x, line, "[account %s]: role_arn is in account %s, "
+                "account_id is %s", a->name, id, a->account_id);
+    if(c->mode == JAN_MODE_DELETE && !a->account_id[0])
+      add_error(x, line, "[account %s]: account_id is required when mode = "
+                "delete", a->name);
+  }
+}
+
+void account_free(struct jan_config *c)
+{
+  for(size_t i = 0; i < c->naccounts; i++) {
+    struct jan_account *a = &c->accounts[i];
+    free(a->name);
+    free(a->role_arn);
+    if(a->external_id)
+      explicit_bzero(a->external_id, strlen(a->external_id));
+    free(a->external_id);
+    free(a->profile);
+    free_list(a->regions, &a->nregions);
+  }
+  c->naccounts = 0;
+}
