@@ -238,7 +238,7 @@ void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,
     if(strlen(name) > wname)
       wname = strlen(name);
   }
-  if(acol)
+  if(acol && cols)
     cols = cols > (size_t)acol + 1 ? cols - (size_t)acol - 1 : 1;
   /* On a terminal the name column gives way first (its middle is cut),
    * then the reason; without a width nothing is cut. */

@@ -1,0 +1,263 @@
+#!/usr/bin/python3
+"""Several accounts in one run ([account NAME] sections): swept at once,
+each with its own credentials, guards and grace clocks."""
+import json
+import os
+import unittest
+
+import janlib as jl
+from janlib import st
+
+A, B = "222222222222", "333333333333"
+USER_ARN = "arn:aws:iam::%s:user/janitor-test" % jl.ACCOUNT
+EXT_A, EXT_B = "ext-id-aaaa", "ext-id-bbbb"
+FN = ["remotion-render-4-0-1-mem2048mb-disk2048mb-120sec",
+      "remotion-render-4-0-2-mem2048mb-disk2048mb-120sec"]
+TOKEN_PREFIX = "FwoGZXIvYXdzE"      # every stand-in session token starts so
+REGIONS = "eu-west-1, us-east-1"
+DELETE = {"mode": "delete", "buckets": "yes", "max_deletions": "100"}
+
+
+def other(account, ext):
+    return {
+        "account_id": account,
+        "roles": [{"name": "janitor", "trust": [USER_ARN], "external_id": ext}],
+        "functions": [{"region": "eu-west-1", "name": n, "age_days": 30} for n in FN],
+        "layers": [{"region": "eu-west-1", "name": "remotion-binaries-arm64", "versions": 2}],
+        "buckets": [{"name": "remotionlambda-euwest1-%s" % account[:10], "region": "eu-west-1",
+                     "age_days": 30, "objects": [{"key": "renders/x/out.mp4"}]}],
+    }
+
+
+def fixture():
+    return {
+        "regions": ["eu-west-1", "us-east-1"], "disabled_regions": [],
+        # The [aws] credentials' own account has the same names: never swept here.
+        "functions": [{"region": "eu-west-1", "name": n, "age_days": 30} for n in FN],
+        "accounts": [other(A, EXT_A), other(B, EXT_B)],
+    }
+
+
+def section(name, account, role_account=None, ext=None, extra=""):
+    text = "[account %s]\naccount_id = %s\n" % (name, account)
+    if role_account:
+        text += "role_arn = arn:aws:iam::%s:role/janitor\n" % role_account
+    if ext:
+        text += "external_id = %s\n" % ext
+    return text + extra
+
+
+TWO = section("alpha", A, A, EXT_A) + section("beta", B, B, EXT_B)
+
+
+class Base(unittest.TestCase):
+    si_args = ()
+
+    def setUp(self):
+        self.si = st.StandIn(*self.si_args, fixture=fixture())
+        self.jan = jl.Janitor(self.si, aws={"regions": REGIONS}, policy=DELETE, raw=TWO)
+
+    def tearDown(self):
+        self.jan.cleanup()
+        self.si.stop()
+
+    def accounts(self):
+        doc = self.si.state()
+        return {a["account_id"]: a for a in doc.get("accounts", [])}, doc
+
+    def functions(self, account):
+        acc, doc = self.accounts()
+        src = doc if account == jl.ACCOUNT else acc[account]
+        return sorted(f["name"] for f in src["functions"])
+
+    def assert_no_secret(self, r):
+        texts = [r.out, r.err]
+        for p in ("audit.jsonl", "state.json"):
+            path = os.path.join(self.jan.dir, p)
+            if os.path.exists(path):
+                with open(path) as f:
+                    texts.append(f.read())
+        for t in texts:
+            self.assertNotIn(TOKEN_PREFIX, t)
+            self.assertNotIn(EXT_A, t)
+            self.assertNotIn(EXT_B, t)
+            self.assertNotIn(st.TEST_SK, t)
+
+    def write(self, raw, policy=None, aws=None):
+        self.jan.write_config(aws=aws or {"regions": REGIONS}, policy=policy or DELETE, raw=raw)
+
+
+class TwoAccounts(Base):
+    def test_both_cleaned_at_once_with_the_same_names(self):
+        r = self.jan.sweep("--delete", "--yes")
+        self.assertEqual(r.rc, 0, r.err)
+        self.assert_no_secret(r)
+        doc = r.json
+        self.assertNotIn("resources", doc)
+        self.assertEqual([a["name"] for a in doc["accounts"]], ["alpha", "beta"])
+        self.assertEqual([a["account"] for a in doc["accounts"]], [A, B])
+        for a in doc["accounts"]:
+            self.assertTrue({"name", "account", "regions", "ignored", "resources", "summary"} <= set(a))
+            self.assertEqual({x["region"] for x in a["regions"]}, {"eu-west-1", "us-east-1"})
+            deleted = sorted(x["name"] for x in a["resources"]
+                             if x["type"] == "function" and x["result"] == "deleted")
+            self.assertEqual(deleted, FN)
+            self.assertEqual(a["summary"]["failed"], 0)
+        # The overall summary adds the accounts' up.
+        self.assertEqual(doc["summary"]["deleted"],
+                         sum(a["summary"]["deleted"] for a in doc["accounts"]))
+        self.assertEqual(doc["summary"]["deleted"], 2 * (2 + 1 + 1))
+        self.assertEqual(self.functions(A), [])
+        self.assertEqual(self.functions(B), [])
+        # The [aws] credentials' own account is not one of the sections.
+        self.assertEqual(self.functions(jl.ACCOUNT), FN)
+        # Each outcome audited with its account.
+        audit = self.jan.audit()
+        self.assertEqual(sorted((x["account"], x["name"]) for x in audit if x["type"] == "function"),
+                         sorted((acc, n) for acc in (A, B) for n in FN))
+        # At once: each account's requests begin before the other's end.
+        keys = {t["access_key"]: t["arn"].split(":")[4] for t in self.si.state()["temporary_credentials"]}
+        seq = {A: [], B: []}
+        for i, e in enumerate(self.si.log()):
+            acct = keys.get(e.get("access_key"))
+            if acct in seq and e.get("operation") != "AssumeRole":
+                seq[acct].append(i)
+        self.assertLess(min(seq[A]), max(seq[B]))
+        self.assertLess(min(seq[B]), max(seq[A]))
+        # Grace clocks kept per account.
+        state = self.jan.state()
+        self.assertEqual(state["version"], 2)
+        self.assertEqual(set(state["accounts"]), {A, B})
+
+    def test_table_has_an_account_column(self):
+        r = self.jan.run("--sweep", "--dry-run")
+        self.assertEqual(r.rc, 0, r.err)
+        lines = r.out.splitlines()
+        self.assertTrue(lines[0].startswith("ACCOUNT "), r.out)
+        rows = [l for l in lines[1:] if l.startswith(("alpha ", "beta "))]
+        self.assertEqual(len([l for l in rows if FN[0] in l]), 2)
+        self.assertTrue([l for l in lines if l.startswith("account alpha: report:")])
+        self.assertTrue([l for l in lines if l.startswith("2 accounts:")])
+        # One account (no section): no ACCOUNT column.
+        self.write("", policy={"mode": "report"})
+        r = self.jan.run("--sweep", "--dry-run")
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertTrue(r.out.startswith("TYPE "), r.out)
+
+    def test_account_option_restricts(self):
+        r = self.jan.sweep("--delete", "--yes", "--account", "beta")
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertEqual([a["name"] for a in r.json["accounts"]], ["beta"])
+        self.assertEqual(self.functions(A), FN)
+        self.assertEqual(self.functions(B), [])
+        r = self.jan.sweep("--account", "gamma")
+        self.assertEqual(r.rc, 2)
+        self.assertIn("gamma", r.json["error"])
+        self.assertEqual(self.functions(A), FN)
+
+    def test_without_sections_the_document_is_unchanged(self):
+        self.write("", policy={"mode": "report"})
+        r = self.jan.sweep()
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertNotIn("accounts", r.json)
+        self.assertEqual(r.json["account"], jl.ACCOUNT)
+        self.assertIn("resources", r.json)
+
+
+class OneFails(Base):
+    def check_other_cleaned(self, r, bad):
+        self.assertEqual(r.rc, 1, r.err)
+        self.assert_no_secret(r)
+        by = {a["name"]: a for a in r.json["accounts"]}
+        self.assertEqual(by["alpha"]["summary"]["deleted"], 4)
+        self.assertEqual(self.functions(A), [])
+        self.assertEqual(by[bad]["summary"]["deleted"], 0)
+        self.assertTrue(by[bad]["error"])
+        return by[bad]
+
+    def test_wrong_external_id(self):
+        self.write(section("alpha", A, A, EXT_A) + section("beta", B, B, "not-the-id"))
+        r = self.jan.sweep("--delete", "--yes")
+        b = self.check_other_cleaned(r, "beta")
+        self.assertIn("AssumeRole", b["error"])
+        self.assertEqual(self.functions(B), FN)
+        self.assertIn("account beta", r.err)
+
+    def test_wrong_account_id(self):
+        # The [aws] credentials themselves (no role), but not the account said.
+        self.write(section("alpha", A, A, EXT_A) + section("beta", "999999999999"))
+        r = self.jan.sweep("--delete", "--yes")
+        b = self.check_other_cleaned(r, "beta")
+        self.assertEqual(b["account"], jl.ACCOUNT)
+        self.assertIn("999999999999", b["error"])
+        self.assertEqual(self.functions(jl.ACCOUNT), FN)
+
+    def test_max_deletions_per_account(self):
+        self.write(TWO + "[account gamma]\naccount_id = %s\n" % jl.ACCOUNT,
+                   policy=dict(DELETE, max_deletions="4", buckets="yes"))
+        # alpha and beta have 4 candidates each, gamma 2: 10 in all, each
+        # within its own limit.
+        r = self.jan.sweep("--delete", "--yes")
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertEqual(r.json["summary"]["deleted"], 10)
+
+
+class Clocks(Base):
+    def test_grace_per_account(self):
+        self.write(TWO, policy=dict(DELETE, grace="1d"))
+        r = self.jan.sweep("--delete", "--yes")
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertEqual(r.json["summary"]["candidates"], 0)
+        state = self.jan.state()
+        ca, cb = state["accounts"][A]["clocks"], state["accounts"][B]["clocks"]
+        key = "function|eu-west-1|%s|0" % FN[0]
+        self.assertIn(key, ca)
+        self.assertIn(key, cb)
+        # Only alpha's clocks two days older: only alpha's resources go.
+        for k in ca:
+            ca[k] -= 2 * 86400
+        with open(os.path.join(self.jan.dir, "state.json"), "w") as f:
+            json.dump(state, f)
+        r = self.jan.sweep("--delete", "--yes")
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertEqual(self.functions(A), [])
+        self.assertEqual(self.functions(B), FN)
+
+    def test_old_state_file_migrated(self):
+        # One account, no sections: a version 1 file's clocks are its own.
+        self.write("", policy=dict(DELETE, grace="1d"), aws={"regions": REGIONS, "account_id": jl.ACCOUNT})
+        r = self.jan.sweep("--delete", "--yes")
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertEqual(r.json["summary"]["candidates"], 0)
+        clocks = self.jan.state()["accounts"][jl.ACCOUNT]["clocks"]
+        self.assertTrue(clocks)
+        old = {"version": 1, "clocks": {k: v - 2 * 86400 for k, v in clocks.items()}}
+        with open(os.path.join(self.jan.dir, "state.json"), "w") as f:
+            json.dump(old, f)
+        r = self.jan.sweep("--delete", "--yes")
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertEqual(r.json["summary"]["deleted"], 2)
+        self.assertEqual(self.functions(jl.ACCOUNT), [])
+        state = self.jan.state()
+        self.assertEqual(state["version"], 2)
+        self.assertEqual(state["clocks"], {})
+        self.assertIn(jl.ACCOUNT, state["accounts"])
+
+
+class Refresh(Base):
+    # Assumed credentials that expire during the sweep are assumed again.
+    si_args = ("--temp-creds-ttl", "900")
+
+    def test_expired_role_credentials_are_assumed_again(self):
+        self.si.faults([{"kind": "expire_creds", "service": "lambda", "operation": "ListFunctions", "count": 1, "after": 1}])
+        r = self.jan.sweep("--delete", "--yes")
+        self.assertEqual(r.rc, 0, r.err)
+        self.assert_no_secret(r)
+        self.assertEqual(self.functions(A), [])
+        self.assertEqual(self.functions(B), [])
+        assumes = [e for e in self.si.log() if e.get("operation") == "AssumeRole"]
+        self.assertGreater(len(assumes), 2)
+
+
+if __name__ == "__main__":
+    unittest.main()
