@@ -8,13 +8,17 @@
 struct inv_ref {
   unsigned refs;
   struct inventory inv;
+  char *name;                   /* several accounts: this one's section */
+  struct inv_ref *next;         /* several accounts: the next one's */
 };
 
 struct inv_stream {
   struct ctl_stream base;       /* first: the stream is the struct */
   struct inv_ref *ref;          /* NULL: before the first sweep */
-  size_t next;                  /* the next resource */
+  const struct inv_ref *cur;    /* the account being written */
+  size_t next;                  /* the next resource in cur */
   int started;                  /* the head is out */
+  int wrote;                    /* a resource is out */
 };
 
 #define TO_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -34,8 +38,30 @@ void inv_ref_put(struct inv_ref *r)
 {
   if(!r || --r->refs)
     return;
-  inventory_free(&r->inv);
-  free(r);
+  while(r) {
+    struct inv_ref *next = r->next;
+    inventory_free(&r->inv);
+    free(r->name);
+    free(r);
+    r = next;
+  }
+}
+
+int inv_ref_append(struct inv_ref *head, struct inv_ref *r, const char *name)
+{
+  struct inv_ref **tail = &head->next;
+  char *n = strdup(name);
+
+  if(!n)
+    return JAN_ENOMEM;
+  free(r->name);
+  r->name = n;
+  if(r == head)
+    return JAN_OK;
+  while(*tail)
+    tail = &(*tail)->next;
+  *tail = r;
+  return JAN_OK;
 }
 
 const struct inventory *inv_ref_inv(const struct inv_ref *r)
@@ -53,7 +79,8 @@ static int add_json(struct jbuf *out, struct json_object *o, int cut)
 }
 
 /* The object without "resources", cut before its '}'. */
-static int add_head(struct jbuf *out, const struct inventory *inv)
+static int add_head(struct jbuf *out, const struct inventory *inv,
+                    int several)
 {
   struct json_object *o = json_object_new_object();
   char finished[21];
@@ -65,32 +92,50 @@ static int add_head(struct jbuf *out, const struct inventory *inv)
   json_object_object_add(o, "ok", json_object_new_boolean(1));
   json_object_object_add(o, "finished", inv
                          ? json_object_new_string(finished) : NULL);
-  json_object_object_add(o, "account", inv && inv->account[0]
+  json_object_object_add(o, "account", inv && inv->account[0] && !several
                          ? json_object_new_string(inv->account) : NULL);
   return add_json(out, o, 1);
+}
+
+/* One resource; with several accounts, with its account. */
+static struct json_object *item_json(const struct inv_ref *r,
+                                     const struct inv_item *it)
+{
+  /* Ages as of the end of that sweep: the same answer every time. */
+  struct json_object *o = output_item_json(it, r->inv.finished_ms / 1000);
+  if(o && r->name) {
+    json_object_object_add(o, "account", r->inv.account[0]
+                           ? json_object_new_string(r->inv.account) : NULL);
+    json_object_object_add(o, "account_name",
+                           json_object_new_string(r->name));
+  }
+  return o;
 }
 
 static int inv_next(struct ctl_stream *st, struct jbuf *out)
 {
   struct inv_stream *s = (struct inv_stream *)st;
   const struct inventory *inv = s->ref ? &s->ref->inv : NULL;
-  size_t n = inv ? inv->n : 0;
   int rc;
 
   if(!s->started) {
     s->started = 1;
-    rc = add_head(out, inv);
+    s->cur = s->ref;
+    rc = add_head(out, inv, s->ref && s->ref->name);
     if(!rc)
       rc = jbuf_addstr(out, ",\"resources\":[");
     return rc ? rc : 1;
   }
-  if(s->next < n) {
-    const struct inv_item *it = &inv->items[s->next];
-    rc = s->next ? jbuf_addc(out, ',') : JAN_OK;
-    s->next++;
-    /* Ages as of the end of that sweep: the same answer every time. */
+  while(s->cur && s->next >= s->cur->inv.n) {
+    s->cur = s->cur->next;
+    s->next = 0;
+  }
+  if(s->cur) {
+    rc = s->wrote ? jbuf_addc(out, ',') : JAN_OK;
+    s->wrote = 1;
     if(!rc)
-      rc = add_json(out, output_item_json(it, inv->finished_ms / 1000), 0);
+      rc = add_json(out, item_json(s->cur, &s->cur->inv.items[s->next]), 0);
+    s->next++;
     return rc ? rc : 1;
   }
   return jbuf_addstr(out, "]}");

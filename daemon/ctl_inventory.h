@@ -17,11 +17,19 @@ struct inv_ref;
  * NULL when memory ran out (inv is untouched). */
 struct inv_ref *inv_ref_new(struct inventory *inv);
 void inv_ref_put(struct inv_ref *r);
+/*
+ * Several accounts: r is named name (its section) and, unless it is head,
+ * answered after head, which then owns it; each of its resources comes
+ * with its "account" and "account_name".  JAN_OK, or JAN_ENOMEM with
+ * nothing changed.
+ */
+int inv_ref_append(struct inv_ref *head, struct inv_ref *r, const char *name);
 const struct inventory *inv_ref_inv(const struct inv_ref *r);
 
 /*
  * The answer {"ok":true,"finished":...,"account":...,"resources":[...]}
- * over r (NULL: no sweep yet: nulls and no resources), byte for byte what
+ * over r (NULL: no sweep yet: nulls and no resources; several accounts
+ * (inv_ref_append): "account" null, each resource with its own), byte for byte what
  * json-c prints for the whole object, ages as of the sweep's end.  Holds
  * a reference to r until freed.  NULL when memory ran out.
  */

@@ -210,10 +210,19 @@ static void on_sweep_done(struct sweep *s, void *arg)
   uv_timer_start(&run->svc->finish_timer, on_finish, 0, 0);
 }
 
+static void on_accounts_done(struct run *run)
+{
+  run->finished = 1;
+  run_finished(&run->r);
+  uv_timer_start(&run->svc->finish_timer, on_finish, 0, 0);
+}
+
 /* Everything a run holds: the sweep run (state saved, lock released,
  * audit closed) and its references. */
 static void run_release(struct run *run)
 {
+  if(run->multi)
+    accounts_close(&run->as);
   run_close(&run->r, &run->cfg->c);
   cfg_ref_put(run->cfg);
   rt_ref_put(run->rt);
@@ -268,8 +277,16 @@ static int start_sweep(struct service *svc, const char *trigger, char *err,
    * is configured to delete: no confirmation, but the max_deletions guard
    * still applies inside the sweep. */
   creds_chain_invalidate(run->rt->rt.creds);
-  rc = run_start(&run->r, &run->rt->rt, &run->cfg->c, cfg->mode, NULL,
-                 on_sweep_done, run);
+  if(cfg->naccounts) {
+    if(service_accounts_start(run, on_accounts_done, err, errlen)) {
+      run_release(run);
+      return -1;
+    }
+    rc = 0;
+  }
+  else
+    rc = run_start(&run->r, &run->rt->rt, &run->cfg->c, cfg->mode, NULL,
+                   on_sweep_done, run);
   if(rc) {
     snprintf(err, errlen, "cannot start the sweep: %s", jan_strerror(rc));
     run_release(run);
@@ -314,6 +331,10 @@ static void on_finish(uv_timer_t *t)
   if(!run || !run->finished)
     return;
   cfg = &run->cfg->c;
+  if(run->multi) {
+    service_accounts_finish(svc, run);
+    goto release;
+  }
   inventory_summary(&run->r.sw.inv, &s);
   jlog(run->r.sw.exit_code ? JLOG_WARNING : JLOG_NOTICE, TAG,
        "sweep finished in %.1fs: %zu functions, %zu layer versions, %zu "
@@ -351,6 +372,7 @@ static void on_finish(uv_timer_t *t)
     }
   }
 
+release:
   /* The state is saved here, the lock released, the audit log closed. */
   svc->run = NULL;
   run_release(run);
@@ -437,6 +459,8 @@ static void cancel_run(struct service *svc)
   jlog_warn(TAG, "canceling the requests still in flight");
   uv_timer_start(&svc->stop_timer, on_cancel_stuck, CANCEL_GRACE_MS, 0);
   aws_client_shutdown(run->rt->rt.aws);
+  if(run->multi)
+    service_accounts_cancel(run);
 }
 
 static void on_stop_timeout(uv_timer_t *t)

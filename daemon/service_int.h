@@ -15,6 +15,7 @@
 #include "janitor/config.h"
 #include "janitor/rng.h"
 #include "ctl.h"
+#include "accounts.h"
 #include "ctl_inventory.h"
 #include "metrics.h"
 #include "run.h"
@@ -41,6 +42,9 @@ struct run {
   struct cfg_ref *cfg;          /* the config it started with */
   struct rt_ref *rt;            /* the runtime it runs on */
   struct sweep_run r;           /* the sweep, its state, lock and audit */
+  int multi;                    /* [account] sections: as, not r.sw */
+  struct accounts as;
+  void (*accounts_done)(struct run *run);
   int finished;                 /* the sweep's done callback ran */
   int canceled;                 /* stop: in-flight requests canceled */
   const char *trigger;          /* "timer" or "command" */
@@ -108,5 +112,20 @@ void service_update_status(struct service *svc, const char *prefix);
 struct json_object *service_status_json(void *arg);
 /* status' last_sweep, from a finished run. */
 struct json_object *service_last_sweep_json(const struct run *run);
+/* One sweep's part of it (also each account's, service_accounts.c). */
+struct json_object *service_sweep_json(const struct sweep *sw,
+                                       const char *trigger);
+
+/* ---- service_accounts.c: a run over several [account] sections ---- */
+
+/* Start one sweep per account on run (run_open() done); 0, or -1 with the
+ * reason in err. */
+int service_accounts_start(struct run *run, void (*done)(struct run *),
+                           char *err, size_t errlen);
+/* Log, keep the status, the inventories and the metrics of a finished
+ * run over several accounts. */
+void service_accounts_finish(struct service *svc, struct run *run);
+/* Every account's requests canceled (stop). */
+void service_accounts_cancel(struct run *run);
 
 #endif

@@ -85,7 +85,12 @@ static struct json_object *names_json(const struct inventory *inv,
 
 struct json_object *service_last_sweep_json(const struct run *run)
 {
-  const struct sweep *sw = &run->r.sw;
+  return service_sweep_json(&run->r.sw, run->trigger);
+}
+
+struct json_object *service_sweep_json(const struct sweep *sw,
+                                       const char *trigger)
+{
   const struct inventory *inv = &sw->inv;
   struct json_object *o = json_object_new_object();
   struct json_object *found = json_object_new_object();
@@ -97,7 +102,7 @@ struct json_object *service_last_sweep_json(const struct run *run)
   json_object_object_add(o, "started", service_time_json(inv->started_ms / 1000));
   json_object_object_add(o, "finished", service_time_json(inv->finished_ms / 1000));
   json_object_object_add(o, "duration_ms", INT64(dur < 0 ? 0 : dur));
-  json_object_object_add(o, "trigger", json_object_new_string(run->trigger));
+  json_object_object_add(o, "trigger", json_object_new_string(trigger));
   json_object_object_add(o, "mode", json_object_new_string(
                              sw->mode == JAN_MODE_DELETE ? "delete"
                                                          : "report"));
@@ -160,8 +165,10 @@ struct json_object *service_status_json(void *arg)
     sweep_update_progress(&run->r.sw);
     state = run->r.sw.state == SWEEP_DELETING ? "deleting" : "sweeping";
     prog = json_object_new_object();
-    json_object_object_add(prog, "started",
-                           service_time_json(run->r.sw.inv.started_ms / 1000));
+    json_object_object_add(prog, "started", service_time_json(
+                             (run->multi && run->as.n
+                              ? run->as.a[0].sw.inv.started_ms
+                              : run->r.sw.inv.started_ms) / 1000));
     json_object_object_add(prog, "trigger",
                            json_object_new_string(run->trigger));
     json_object_object_add(prog, "deletions_done", INT64(p->done));

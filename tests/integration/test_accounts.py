@@ -3,6 +3,10 @@
 each with its own credentials, guards and grace clocks."""
 import json
 import os
+import signal
+import socket
+import subprocess
+import time
 import unittest
 
 import janlib as jl
@@ -242,6 +246,65 @@ class Clocks(Base):
         self.assertEqual(state["version"], 2)
         self.assertEqual(state["clocks"], {})
         self.assertIn(jl.ACCOUNT, state["accounts"])
+
+
+def ask(path, cmd):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(30)
+    s.connect(path)
+    s.sendall(cmd.encode() + b"\n")
+    f = s.makefile("rb")
+    line = f.readline()
+    f.close()
+    s.close()
+    return json.loads(line.decode("utf-8"))
+
+
+class Daemon(Base):
+    def test_status_inventory_and_metrics_carry_the_account(self):
+        metrics = os.path.join(self.jan.dir, "metrics.prom")
+        sock = os.path.join(self.jan.dir, "sock")
+        self.jan.write_config(aws={"regions": REGIONS}, policy=DELETE, raw=TWO,
+                              daemon={"startup_delay": "0", "interval": "1d", "jitter": "0",
+                                      "metrics_file": metrics})
+        p = subprocess.Popen([jl.BIN, "-c", self.jan.conf], env=jl.base_env(), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            status = None
+            for _ in range(600):
+                if os.path.exists(sock):
+                    status = ask(sock, "status")
+                    if status.get("last_sweep"):
+                        break
+                if p.poll() is not None:
+                    break
+                time.sleep(0.1)
+            self.assertTrue(status and status["last_sweep"], status)
+            last = status["last_sweep"]
+            self.assertEqual(last["exit_code"], 0)
+            self.assertEqual([(a["name"], a["account"]) for a in last["accounts"]], [("alpha", A), ("beta", B)])
+            self.assertEqual(last["deleted"], 8)
+            inv = ask(sock, "inventory")
+            self.assertIsNone(inv["account"])
+            got = sorted((r["account_name"], r["account"], r["name"]) for r in inv["resources"]
+                         if r["type"] == "function")
+            self.assertEqual(got, sorted((n, acc, f) for n, acc in (("alpha", A), ("beta", B)) for f in FN))
+            with open(metrics) as f:
+                text = f.read()
+            self.assertIn('remotion_janitor_last_sweep_exit_code{account="alpha"} 0', text)
+            self.assertIn('remotion_janitor_last_sweep_exit_code{account="beta"} 0', text)
+            self.assertEqual(text.count("# TYPE remotion_janitor_last_sweep_exit_code "), 1)
+            self.assertRegex(text, r'remotion_janitor_resources\{account="beta",type="function",'
+                                   r'region="eu-west-1"\} 2')
+            self.assertEqual(self.functions(A), [])
+            self.assertEqual(self.functions(B), [])
+        finally:
+            p.send_signal(signal.SIGTERM)
+            out, err = p.communicate(timeout=60)
+        for t in (out, err):
+            self.assertNotIn(TOKEN_PREFIX, t)
+            self.assertNotIn(EXT_A, t)
+        self.assertIn("account beta", err)
 
 
 class Refresh(Base):

@@ -1,0 +1,166 @@
+/*
+ * The daemon's run over several [account] sections (service_int.h): the
+ * sweeps start side by side (accounts.c), and at the end each account's
+ * outcome is logged, kept for `status` and `inventory` with its account,
+ * and written to the metrics with an account label.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "janitor/log.h"
+#include "metrics_accounts.h"
+#include "service_int.h"
+
+#define TAG "service"
+
+static void on_all_done(struct accounts *as, void *arg)
+{
+  struct run *run = arg;
+  (void)as;
+  run->accounts_done(run);
+}
+
+int service_accounts_start(struct run *run, void (*done)(struct run *),
+                           char *err, size_t errlen)
+{
+  const struct jan_config *cfg = &run->cfg->c;
+  struct jbuf msg;
+  int rc;
+
+  jbuf_init(&msg, 4096);
+  rc = accounts_open(&run->as, &run->rt->rt, cfg, NULL, 0, &msg);
+  if(rc)
+    snprintf(err, errlen, "%s", jbuf_str(&msg));
+  jbuf_free(&msg);
+  run->multi = 1;
+  if(rc)
+    return -1;
+  run->accounts_done = done;
+  /* The daemon is configured to delete: no confirmation; each account's
+   * guards still apply inside its sweep. */
+  accounts_start(&run->as, cfg->mode,
+                 run->r.have_state ? &run->r.st : NULL,
+                 run->r.audit.fd >= 0 ? &run->r.audit : NULL,
+                 PROGRESS_LINES, on_all_done, run);
+  return 0;
+}
+
+void service_accounts_cancel(struct run *run)
+{
+  for(size_t i = 0; i < run->as.n; i++)
+    aws_client_shutdown(run->as.a[i].rt.aws);
+}
+
+/* The run's status: the totals, and each account's part. */
+static struct json_object *last_sweep_json(const struct run *run, int code)
+{
+  struct json_object *o = json_object_new_object();
+  struct json_object *arr = json_object_new_array();
+  size_t cand = 0, deleted = 0, failed = 0, refused = 0;
+  int64_t started = 0, finished = 0;
+
+  for(size_t i = 0; i < run->as.n; i++) {
+    const struct account_sweep *a = &run->as.a[i];
+    struct json_object *one = service_sweep_json(&a->sw, run->trigger);
+    struct inv_summary s;
+
+    inventory_summary(&a->sw.inv, &s);
+    cand += s.candidates;
+    deleted += s.deleted;
+    failed += s.failed;
+    refused += s.refused;
+    if(!started || a->sw.inv.started_ms < started)
+      started = a->sw.inv.started_ms;
+    if(a->sw.inv.finished_ms > finished)
+      finished = a->sw.inv.finished_ms;
+    json_object_object_add(one, "name",
+                           json_object_new_string(a->acct->name));
+    json_object_array_add(arr, one);
+  }
+  json_object_object_add(o, "started", service_time_json(started / 1000));
+  json_object_object_add(o, "finished", service_time_json(finished / 1000));
+  json_object_object_add(o, "duration_ms",
+                         INT64(finished > started ? finished - started : 0));
+  json_object_object_add(o, "trigger", json_object_new_string(run->trigger));
+  json_object_object_add(o, "mode", json_object_new_string(
+                             run->cfg->c.mode == JAN_MODE_DELETE ? "delete"
+                                                                 : "report"));
+  json_object_object_add(o, "account", NULL);
+  json_object_object_add(o, "exit_code", json_object_new_int(code));
+  json_object_object_add(o, "error", code ? json_object_new_string(
+                             "see the accounts") : NULL);
+  json_object_object_add(o, "candidates", INT64(cand));
+  json_object_object_add(o, "deleted", INT64(deleted));
+  json_object_object_add(o, "failed", INT64(failed));
+  json_object_object_add(o, "refused", INT64(refused));
+  json_object_object_add(o, "accounts", arr);
+  return o;
+}
+
+/* The inventories, for `inventory`: each with its account. */
+static struct inv_ref *keep_inventories(struct run *run)
+{
+  struct inv_ref *head = NULL;
+
+  for(size_t i = 0; i < run->as.n; i++) {
+    struct account_sweep *a = &run->as.a[i];
+    struct inv_ref *r = inv_ref_new(&a->sw.inv);
+    if(!r || inv_ref_append(head ? head : r, r, a->acct->name)) {
+      inv_ref_put(r);
+      inv_ref_put(head);
+      return NULL;
+    }
+    if(!head)
+      head = r;
+  }
+  return head;
+}
+
+void service_accounts_finish(struct service *svc, struct run *run)
+{
+  const struct jan_config *cfg = &run->cfg->c;
+  int code = accounts_exit_code(&run->as);
+  struct inv_ref *last;
+  struct jbuf err;
+
+  uint64_t sweeps = svc->counters.sweeps;
+  uint64_t failed = svc->counters.sweeps_failed;
+
+  for(size_t i = 0; i < run->as.n; i++) {
+    const struct account_sweep *a = &run->as.a[i];
+    struct inv_summary s;
+
+    inventory_summary(&a->sw.inv, &s);
+    jlog(a->sw.exit_code ? JLOG_WARNING : JLOG_NOTICE, TAG,
+         "account %s (%s): %zu candidates, %zu deleted, %zu failed, %zu "
+         "refused; exit code %d%s%s", a->acct->name,
+         a->sw.inv.account[0] ? a->sw.inv.account : "unknown",
+         s.candidates, s.deleted, s.failed, s.refused, a->sw.exit_code,
+         a->sw.exit_code && a->sw.message[0] ? ": " : "",
+         a->sw.exit_code ? a->sw.message : "");
+    metrics_count(&svc->counters, &a->sw.inv, a->sw.exit_code);
+  }
+  jlog(code ? JLOG_WARNING : JLOG_NOTICE, TAG, "sweep of %zu accounts "
+       "finished: exit code %d", run->as.n, code);
+  /* metrics_count() counted a sweep per account: one run is one sweep. */
+  svc->counters.sweeps = sweeps + 1;
+  svc->counters.sweeps_failed = failed + (code != 0);
+  json_object_put(svc->last_json);
+  svc->last_json = last_sweep_json(run, code);
+
+  jbuf_init(&err, 4096);
+  if(cfg->metrics_file && *cfg->metrics_file &&
+     metrics_accounts_write(cfg->metrics_file, &run->as, &svc->counters,
+                            &err))
+    jlog_err(TAG, "cannot write the metrics: %s", jbuf_str(&err));
+  jbuf_free(&err);
+
+  last = keep_inventories(run);
+  if(last) {
+    inv_ref_put(svc->last);
+    svc->last = last;
+  }
+  else {
+    jlog_err(TAG, "out of memory keeping the inventory");
+  }
+}
