@@ -502,6 +502,8 @@ static int run_validate(struct cli *c)
   int rc;
 
   rc = load_config(c, &cfg);
+  if(!rc)
+    rc = accounts_check(c, &cfg, JAN_MODE_REPORT);
   if(rc) {
     config_free(&cfg);
     return rc;
@@ -512,7 +514,9 @@ static int run_validate(struct cli *c)
     rc = fail(c, EXIT_INCOMPLETE, "cannot start: %s", jan_strerror(rc));
   }
   else {
-    rc = validate_run(&rt, &cfg, c->json);
+    rc = cfg.naccounts ? validate_accounts(&rt, &cfg, c->accounts,
+                                           c->naccounts, c->json)
+                       : validate_run(&rt, &cfg, c->json);
   }
   fflush(stdout);
   runtime_close(&rt);

@@ -115,7 +115,7 @@ static void plan(struct validation *v)
 }
 
 /* assumed-role ARNs are rewritten to the role's ARN, which IAM knows. */
-static void principal_arn(const char *arn, char *out, size_t outlen)
+void validate_principal_arn(const char *arn, char *out, size_t outlen)
 {
   const char *p = strstr(arn, ":assumed-role/");
   if(p && !strncmp(arn, "arn:aws:sts::", 13)) {
@@ -196,7 +196,7 @@ static void identified(void *arg, const struct aws_response *r, void *res)
     return;
   }
   memcpy(v->account, id->account, sizeof(v->account));
-  principal_arn(id->arn, v->principal, sizeof(v->principal));
+  validate_principal_arn(id->arn, v->principal, sizeof(v->principal));
   if(strstr(v->principal, ":root")) {
     v->err = JAN_EINVAL;
     snprintf(v->errmsg, sizeof(v->errmsg), "the credentials are the "
@@ -258,6 +258,12 @@ static struct json_object *missing_statement(const struct validation *v)
 
 int validate_run(struct runtime *rt, const struct jan_config *cfg, int json)
 {
+  return validate_account(rt, cfg, json, NULL, NULL);
+}
+
+int validate_account(struct runtime *rt, const struct jan_config *cfg,
+                     int json, const char *name, struct json_object *into)
+{
   struct validation v;
   size_t missing = 0, optional_missing = 0;
   struct json_object *stmt;
@@ -275,8 +281,16 @@ int validate_run(struct runtime *rt, const struct jan_config *cfg, int json)
   while(v.pending && uv_run(rt->loop, UV_RUN_ONCE))
     ;
   if(v.err) {
-    fprintf(stderr, "remotion-janitor: %s\n", v.errmsg[0] ? v.errmsg
-            : jan_strerror(v.err));
+    const char *msg = v.errmsg[0] ? v.errmsg : jan_strerror(v.err);
+    fprintf(stderr, "remotion-janitor: %s%s%s%s\n", name ? "account " : "",
+            name ? name : "", name ? ": " : "", msg);
+    if(into) {
+      struct json_object *o = json_object_new_object();
+      json_object_object_add(o, "name", json_object_new_string(name));
+      json_object_object_add(o, "ok", json_object_new_boolean(0));
+      json_object_object_add(o, "error", json_object_new_string(msg));
+      json_object_array_add(into, o);
+    }
     return v.err == JAN_ECREDS || v.err == JAN_EAWS || v.err == JAN_EINVAL
                ? EXIT_CREDENTIALS : EXIT_INCOMPLETE;
   }
@@ -309,6 +323,8 @@ int validate_run(struct runtime *rt, const struct jan_config *cfg, int json)
   if(json) {
     struct json_object *doc = json_object_new_object();
     struct json_object *arr = json_object_new_array();
+    if(name)
+      json_object_object_add(doc, "name", json_object_new_string(name));
     json_object_object_add(doc, "principal",
                            json_object_new_string(v.principal));
     for(size_t i = 0; i < v.n; i++) {
@@ -328,11 +344,17 @@ int validate_run(struct runtime *rt, const struct jan_config *cfg, int json)
     json_object_object_add(doc, "ok", json_object_new_boolean(!missing));
     json_object_object_add(doc, "missing_statement",
                            stmt ? json_object_get(stmt) : NULL);
-    puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
-                                        JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(doc);
+    if(into)
+      json_object_array_add(into, doc);
+    else {
+      puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
+                                          JSON_C_TO_STRING_NOSLASHESCAPE));
+      json_object_put(doc);
+    }
   }
   else {
+    if(name)
+      printf("account %s\n", name);
     printf("principal: %s\n", v.principal);
     printf("%-26s %-64s %s\n", "ACTION", "RESOURCE", "DECISION");
     for(size_t i = 0; i < v.n; i++)

@@ -307,6 +307,33 @@ class Daemon(Base):
         self.assertIn("account beta", err)
 
 
+class Validate(Base):
+    def test_every_account_and_the_trust_policy(self):
+        self.write(section("alpha", A, A, EXT_A) + section("beta", B, B, "wrong"))
+        r = self.jan.run("--validate", "--json")
+        self.assertEqual(r.rc, 3, r.err)
+        self.assert_no_secret(r)
+        by = {a["name"]: a for a in r.json["accounts"]}
+        self.assertFalse(r.json["ok"])
+        self.assertEqual(by["alpha"]["principal"], "arn:aws:iam::%s:role/janitor" % A)
+        self.assertTrue(by["alpha"]["ok"], by["alpha"])
+        trust = by["alpha"]["trust_policy"]["Statement"][0]
+        self.assertEqual(trust["Principal"]["AWS"], USER_ARN)
+        self.assertEqual(trust["Action"], "sts:AssumeRole")
+        self.assertIn("[account alpha]", trust["Condition"]["StringEquals"]["sts:ExternalId"])
+        self.assertFalse(by["beta"]["ok"])
+        self.assertIn("AssumeRole", by["beta"]["error"])
+        # The text form prints the trust policy beside the permissions.
+        self.write(TWO)
+        r = self.jan.run("--validate", "--account", "beta")
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertIn("account beta", r.out)
+        self.assertNotIn("account alpha", r.out)
+        self.assertIn("must trust", r.out)
+        self.assertIn(USER_ARN, r.out)
+        self.assert_no_secret(r)
+
+
 class Refresh(Base):
     # Assumed credentials that expire during the sweep are assumed again.
     si_args = ("--temp-creds-ttl", "900")
