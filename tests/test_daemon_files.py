@@ -173,6 +173,7 @@ class Package(unittest.TestCase):
                          "/usr/share/man/man8/remotion-janitor.8.gz",
                          "/usr/share/man/man5/remotion-janitor.conf.5.gz",
                          "/usr/share/remotion-janitor/remotion-janitor-policy.json",
+                         "/usr/share/remotion-janitor/remotion-janitor-role-trust.json",
                          "/usr/share/remotion-janitor/remotion-janitor-alerts.yml",
                          "/usr/share/remotion-janitor/remotion-janitor-node-exporter.tmpfiles",
                          "/usr/share/doc/remotion-janitor/copyright",

@@ -323,6 +323,14 @@ class Validate(Base):
         self.assertIn("[account alpha]", trust["Condition"]["StringEquals"]["sts:ExternalId"])
         self.assertFalse(by["beta"]["ok"])
         self.assertIn("AssumeRole", by["beta"]["error"])
+        # The example shipped in conf/ is that trust policy.
+        with open(os.path.join(jl.HERE, "..", "..", "conf", "remotion-janitor-role-trust.json")) as f:
+            shipped = json.load(f)
+        want = by["alpha"]["trust_policy"]
+        self.assertEqual(shipped["Version"], want["Version"])
+        self.assertEqual(set(shipped["Statement"][0]), set(want["Statement"][0]))
+        self.assertEqual(shipped["Statement"][0]["Action"], "sts:AssumeRole")
+        self.assertEqual(set(shipped["Statement"][0]["Condition"]["StringEquals"]), {"sts:ExternalId"})
         # The text form prints the trust policy beside the permissions.
         self.write(TWO)
         r = self.jan.run("--validate", "--account", "beta")
