@@ -269,6 +269,8 @@ static void test_example_lists_every_key(void **state)
     "grace", "max_deletions", "keep_layer_versions", "keep", "include",
     "interval", "jitter", "startup_delay", "socket", "socket_mode",
     "state_file", "audit_log", "metrics_file", "stop_timeout",
+    /* [account NAME] */
+    "account_id", "role_arn", "external_id", "profile", "regions",
   };
   size_t len, i, n = 0;
   char *ex = example_text(&len);
@@ -289,6 +291,7 @@ static void test_example_lists_every_key(void **state)
   assert_non_null(strstr(ex, "\n[aws]\n"));
   assert_non_null(strstr(ex, "\n[policy]\n"));
   assert_non_null(strstr(ex, "\n[daemon]\n"));
+  assert_non_null(strstr(ex, "\n#[account NAME]\n"));
   assert_non_null(strstr(ex, "\n#max_attempts = 5\n"));
   assert_non_null(strstr(ex, "\n#min_age = 7d\n"));
   assert_non_null(strstr(ex, "\n#socket_mode = 0660\n"));
@@ -307,6 +310,10 @@ static void test_example_uncommented_is_defaults(void **state)
 
   (void)state;
   assert_non_null(text);
+  /* [account NAME] has no defaults (there is none unless one is written):
+   * its keys, last, stay out. */
+  assert_non_null(strstr(ex, "\n#[account NAME]\n"));
+  len = (size_t)(strstr(ex, "\n#[account NAME]\n") - ex);
   for(i = 0; i < len; i++) {
     bool line_start = i == 0 || ex[i - 1] == '\n';
     if(line_start && ex[i] == '#' && ex[i + 1] >= 'a' && ex[i + 1] <= 'z')
@@ -409,7 +416,8 @@ static void test_broken_file(void **state)
     { 18, "syntax error: 'this line is not a key' is not a [section], a "
           "name = value or a comment" },
     { 19, "unknown key 'interval' in [policy] (it belongs in [daemon])" },
-    { 21, "unknown section [nowhere] (known: [aws], [policy], [daemon])" },
+    { 21, "unknown section [nowhere] (known: [aws], [policy], [daemon], "
+          "[account NAME])" },
     { 23, "syntax error: section header '[daemon' without ']'" },
     { 26, "socket_mode: invalid mode '0999' (octal digits, e.g. 0660)" },
     { 27, "stop_timeout: duration '99999999999999999999s' is too large (at "
@@ -858,6 +866,41 @@ static void test_too_many_globs(void **state)
 
 /* ---- structure and text ---------------------------------------------- */
 
+/* [account NAME] sections, in file order, each with its own keys. */
+static void test_account_sections(void **state)
+{
+  static const char text[] =
+      "[aws]\nregions = eu-west-1\n"
+      "[account prod]\naccount_id = 111111111111\n"
+      "role_arn = arn:aws:iam::111111111111:role/janitor\n"
+      "external_id = x-1\n"
+      "[account dev.2]\nprofile = dev\nregions = us-east-1, eu-central-1\n";
+  struct jan_config c;
+  struct jbuf errs;
+
+  (void)state;
+  if(load(&c, text, &errs) != JAN_OK)
+    fail_msg("%s", jbuf_str(&errs));
+  assert_int_equal(c.naccounts, 2);
+  assert_string_equal(c.accounts[0].name, "prod");
+  assert_string_equal(c.accounts[0].account_id, "111111111111");
+  assert_string_equal(c.accounts[0].role_arn,
+                      "arn:aws:iam::111111111111:role/janitor");
+  assert_string_equal(c.accounts[0].external_id, "x-1");
+  assert_null(c.accounts[0].profile);
+  assert_int_equal(c.accounts[0].nregions, 0);
+  assert_string_equal(c.accounts[1].name, "dev.2");
+  assert_string_equal(c.accounts[1].account_id, "");
+  assert_string_equal(c.accounts[1].profile, "dev");
+  assert_int_equal(c.accounts[1].nregions, 2);
+  assert_string_equal(c.accounts[1].regions[1], "eu-central-1");
+  /* [aws] is unchanged by them. */
+  assert_int_equal(c.nregions, 1);
+  assert_null(c.profile);
+  config_free(&c);
+  jbuf_free(&errs);
+}
+
 static void test_sections_and_keys(void **state)
 {
   (void)state;
@@ -866,12 +909,34 @@ static void test_sections_and_keys(void **state)
   /* Keys under an unknown section are not reported once more. */
   expect_errors("[foo]\nbar = 1\nbaz = 2\n[aws]\nbar = 3\n",
                 "t.conf:1: unknown section [foo] (known: [aws], [policy], "
-                "[daemon])\n"
+                "[daemon], [account NAME])\n"
                 "t.conf:5: unknown key 'bar' in [aws]\n");
   expect_errors("[AWS]\n", "t.conf:1: unknown section [AWS] (known: [aws], "
-                "[policy], [daemon])\n");
+                "[policy], [daemon], [account NAME])\n");
   expect_errors("[]\n", "t.conf:1: unknown section [] (known: [aws], "
-                "[policy], [daemon])\n");
+                "[policy], [daemon], [account NAME])\n");
+  /* [account NAME]: a name, once each; its keys once per section. */
+  expect_errors("[account]\n", "t.conf:1: [account] needs a name: "
+                "[account NAME]\n");
+  expect_errors("[account a b]\n", "t.conf:1: [account a b]: a name is 1 "
+                "to 64 of A-Z a-z 0-9 - _ .\n");
+  expect_errors("[account a]\n[account a]\n", "t.conf:2: duplicate section "
+                "[account a] (first on line 1)\n");
+  expect_errors("[account a]\nprofile = p\nprofile = q\n",
+                "t.conf:3: duplicate key 'profile' (first set on line 2)\n");
+  expect_errors("[account a]\nrole_arn = arn:aws:iam::111111111111:role/r\n"
+                "profile = p\nexternal_id = e\n",
+                "t.conf:1: [account a]: role_arn and profile exclude each "
+                "other\n");
+  expect_errors("[account a]\nexternal_id = e\n", "t.conf:1: [account a]: "
+                "external_id goes with role_arn\n");
+  expect_errors("[account a]\naccount_id = 222222222222\n"
+                "role_arn = arn:aws:iam::111111111111:role/r\n",
+                "t.conf:1: [account a]: role_arn is in account 111111111111, "
+                "account_id is 222222222222\n");
+  expect_errors("[policy]\nmode = delete\n[aws]\naccount_id = 111111111111\n"
+                "[account a]\n", "t.conf:5: [account a]: account_id is "
+                "required when mode = delete\n");
   expect_errors("[aws] x\nprofile = a\n",
                 "t.conf:1: syntax error: text after the section header: "
                 "' x'\n");
@@ -1179,6 +1244,7 @@ int main(void)
     cmocka_unit_test(test_regions),
     cmocka_unit_test(test_globs),
     cmocka_unit_test(test_too_many_globs),
+    cmocka_unit_test(test_account_sections),
     cmocka_unit_test(test_sections_and_keys),
     cmocka_unit_test(test_cross_checks),
     cmocka_unit_test(test_bom_and_crlf),
