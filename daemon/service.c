@@ -29,6 +29,7 @@
 #include <curl/curl.h>
 #include <libxml/parser.h>
 
+#include "janitor/fsafe.h"
 #include "janitor/caps.h"
 #include "janitor/log.h"
 #include "janitor/rng.h"
@@ -537,7 +538,7 @@ static int check_dirs(const struct jan_config *c)
   int rc;
 
   jbuf_init(&err, JAN_MSG_MAX);
-  rc = state_check_dir(dir_of(c->state_file, dbuf, sizeof(dbuf)), 1, &err);
+  rc = fsafe_check_dir(dir_of(c->state_file, dbuf, sizeof(dbuf)), 1, &err);
   if(rc && c->mode == JAN_MODE_DELETE) {
     jlog_err(TAG, "%s; mode = delete needs the state directory",
              jbuf_str(&err));
