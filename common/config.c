@@ -31,6 +31,7 @@
 
 
 #include "config_int.h"
+#include "janitor/fsafe.h"
 #include "janitor/config.h"
 #include "janitor/ini.h"
 #include "janitor/scope.h"
@@ -368,10 +369,10 @@ static void check_dir_of(struct pctx *x, const char *key, const char *path)
 {
   const char *state = x->c->state_file;
   struct jbuf msg;
-  int create = state && same_dir(path, state) ? STATE_DIR_PROBE : 0;
+  int create = state && same_dir(path, state) ? FSAFE_DIR_PROBE : 0;
 
   jbuf_init(&msg, JAN_CONFIG_LINE_MAX);
-  if(state_check_dir_of(path, create, &msg))
+  if(fsafe_check_dir_of(path, create, &msg))
     path_error(x, key, msg.len ? jbuf_str(&msg) : "out of memory");
   jbuf_free(&msg);
 }

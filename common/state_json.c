@@ -43,6 +43,7 @@
 
 #include <json-c/json.h>
 
+#include "janitor/fsafe.h"
 #include "state_int.h"
 
 #define STATE_VERSION_V1 1
@@ -341,10 +342,10 @@ static void keep_aside(int dfd, const char *path, const char *base,
     done = 1;
   }
   if(done)
-    state_msg_line(warn, "%s: %s; kept as %s%s; starting empty", path, why, path,
+    fsafe_msg(warn, "%s: %s; kept as %s%s; starting empty", path, why, path,
              aside);
   else
-    state_msg_line(warn, "%s: %s; could not keep it aside (%s); starting empty",
+    fsafe_msg(warn, "%s: %s; could not keep it aside (%s); starting empty",
              path, why, strerror(e));
   jbuf_free(&name);
 }
@@ -358,9 +359,9 @@ int state_load(struct state *st, const char *path, struct jbuf *warn)
 
   JAN_REQUIRE(st && path && st->n == 0 && !st->last_sweep);
   jbuf_init(&m, 8192);
-  rc = state_dir_open(path, &base, &dfd, &m);
+  rc = fsafe_dir_open(path, &base, &dfd, &m);
   if(rc && rc != JAN_ENOENT)       /* no directory is no file: no warning */
-    state_msg_line(warn, "%s", jbuf_str(&m));
+    fsafe_msg(warn, "%s", jbuf_str(&m));
   jbuf_free(&m);
   if(rc == JAN_ENOENT)
     return JAN_OK;
@@ -374,15 +375,15 @@ int state_load(struct state *st, const char *path, struct jbuf *warn)
       close(dfd);
       return JAN_OK;
     }
-    if(e == ELOOP || state_is_symlink_at(dfd, base)) {
-      state_msg_line(warn, "%s: is a symbolic link; refusing to follow it "
+    if(e == ELOOP || fsafe_is_symlink_at(dfd, base)) {
+      fsafe_msg(warn, "%s: is a symbolic link; refusing to follow it "
                "(tampering?): not read, not moved", path);
       close(dfd);
       return JAN_EIO;
     }
     /* Out of descriptors or memory says nothing about the file. */
     if(e == EMFILE || e == ENFILE || e == ENOMEM) {
-      state_msg_line(warn, "%s: %s", path, strerror(e));
+      fsafe_msg(warn, "%s: %s", path, strerror(e));
       close(dfd);
       return JAN_EIO;
     }
@@ -394,7 +395,7 @@ int state_load(struct state *st, const char *path, struct jbuf *warn)
     close(fd);
   }
   if(why == oom) {
-    state_msg_line(warn, "%s: out of memory while reading it", path);
+    fsafe_msg(warn, "%s: out of memory while reading it", path);
     close(dfd);
     return JAN_ENOMEM;
   }
@@ -482,13 +483,13 @@ int state_save(const struct state *st, const char *path, struct jbuf *err)
                                                JSON_C_TO_STRING_NOSLASHESCAPE)
               : NULL;
   if(!text) {
-    state_msg_line(err, "%s: out of memory", path);
+    fsafe_msg(err, "%s: out of memory", path);
     json_object_put(root);
     return JAN_ENOMEM;
   }
   jbuf_init(&doc, STATE_MAX_BYTES - 1);
   if(jbuf_addstr(&doc, text) || jbuf_addc(&doc, '\n')) {
-    state_msg_line(err, "%s: the state would exceed %u bytes; not written", path,
+    fsafe_msg(err, "%s: the state would exceed %u bytes; not written", path,
              STATE_MAX_BYTES);
     rc = JAN_ETOOBIG;
   }

@@ -115,6 +115,8 @@ void accounts_start(struct accounts *as, enum jan_mode mode,
      * one's only when the config knows no other. */
     a->sw.adopt = as->configured == 1;
     a->sw.confirm = as->confirm ? confirm_one : NULL;
+    if(as->trigger)
+      a->sw.trigger = as->trigger;
     a->sw.pr.mode = progress;
     a->sw.pr.tty = stderr;
     rc = sweep_start(&a->sw, one_done, a);

@@ -36,6 +36,7 @@ struct accounts {
   size_t n;
   size_t configured;            /* [account] sections in the config */
   size_t running;               /* sweeps not yet done */
+  const char *trigger;          /* the sweeps' trigger; NULL: "cli" */
   sweep_confirm_fn confirm;     /* asked per account; NULL: not needed */
   void *confirm_arg;
   accounts_done_cb done;

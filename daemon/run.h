@@ -23,6 +23,7 @@ struct sweep_run {
   int have_state;               /* st was loaded and is saved at the end */
   int started;                  /* sw was initialised */
   int finished;                 /* sweeps of several accounts ended */
+  const char *trigger;          /* for the record; NULL: "cli" */
 };
 
 /*
@@ -31,6 +32,7 @@ struct sweep_run {
  * reason is logged as a warning); a deletion may not.  Returns JAN_OK,
  * JAN_EBUSY (another sweep holds the lock: its pid in *holder), or
  * JAN_EINVAL with the reason in err.  run_close() is due in every case.
+ * r->trigger, set by the caller before, is kept.
  */
 int run_open(struct sweep_run *r, const struct jan_config *cfg,
              enum jan_mode mode, long *holder, struct jbuf *err);

@@ -29,6 +29,8 @@
 #include <curl/curl.h>
 #include <libxml/parser.h>
 
+#include "janitor/fsafe.h"
+#include "janitor/caps.h"
 #include "janitor/log.h"
 #include "janitor/rng.h"
 #include "janitor/wire.h"
@@ -38,6 +40,7 @@
 #include "notify.h"
 #include "output.h"
 #include "run.h"
+#include "last_sweep.h"
 #include "service_int.h"
 #include "sweep.h"
 
@@ -257,9 +260,10 @@ static int start_sweep(struct service *svc, const char *trigger, char *err,
   }
   run->svc = svc;
   run->trigger = trigger;
+  run->r.trigger = trigger;
   run->cfg = cfg_ref_get(svc->cfg);
   run->rt = rt_ref_get(svc->rt);
-  jbuf_init(&msg, 4096);
+  jbuf_init(&msg, JAN_MSG_MAX);
   rc = run_open(&run->r, cfg, cfg->mode, &holder, &msg);
   if(rc == JAN_EBUSY)
     snprintf(err, errlen, "another sweep (pid %ld) holds the lock of %s",
@@ -347,12 +351,12 @@ static void on_finish(uv_timer_t *t)
        run->r.sw.exit_code ? run->r.sw.message : "");
 
   json_object_put(svc->last_json);
-  svc->last_json = service_last_sweep_json(run);
+  svc->last_json = json_object_get(run->r.sw.record);
   metrics_count(&svc->counters, &run->r.sw.inv, run->r.sw.exit_code);
   if(run->r.sw.last_success_ms > svc->counters.last_success_ms)
     svc->counters.last_success_ms = run->r.sw.last_success_ms;
 
-  jbuf_init(&err, 4096);
+  jbuf_init(&err, JAN_MSG_MAX);
   if(cfg->metrics_file && *cfg->metrics_file &&
      metrics_write(cfg->metrics_file, &run->r.sw.inv, &svc->counters,
                    run->r.sw.exit_code, &err))
@@ -423,7 +427,7 @@ void service_reopen_audit(struct service *svc)
                 "opens %s anew", svc->cfg->c.audit_log);
     return;
   }
-  jbuf_init(&err, 4096);
+  jbuf_init(&err, JAN_MSG_MAX);
   if(audit_reopen(&svc->run->r.audit, &err))
     jlog_err(TAG, "cannot reopen the audit log: %s; still appending to the "
              "file it had open", jbuf_str(&err));
@@ -559,8 +563,8 @@ static int check_dirs(const struct jan_config *c)
   struct jbuf err;
   int rc;
 
-  jbuf_init(&err, 4096);
-  rc = state_check_dir(dir_of(c->state_file, dbuf, sizeof(dbuf)), 1, &err);
+  jbuf_init(&err, JAN_MSG_MAX);
+  rc = fsafe_check_dir(dir_of(c->state_file, dbuf, sizeof(dbuf)), 1, &err);
   if(rc && c->mode == JAN_MODE_DELETE) {
     jlog_err(TAG, "%s; mode = delete needs the state directory",
              jbuf_str(&err));
@@ -573,74 +577,49 @@ static int check_dirs(const struct jan_config *c)
   return 0;
 }
 
-int service_run(const struct service_opts *o)
+/*
+ * The last sweep's record from the state file, so that status shows it
+ * after a restart.  Read under the lock, briefly; when a CLI sweep holds
+ * it, the record comes with the daemon's first sweep.
+ */
+static void read_last_sweep(struct service *svc)
 {
-  struct service *svc;
-  struct jbuf errs;
+  const struct jan_config *c = &svc->cfg->c;
+  struct state st;
+  struct jbuf err;
+  struct json_object *v, *rec;
+  int fd;
+
+  state_init(&st);
+  jbuf_init(&err, JAN_MSG_MAX);
+  fd = state_lock(c->state_file, 0, NULL, &err);
+  if(fd >= 0) {
+    jbuf_reset(&err);
+    state_load(&st, c->state_file, &err);
+    state_unlock(fd);
+    if(err.len)
+      jlog_warn(TAG, "%s", jbuf_str(&err));
+  }
+  /* A file from before accounts holds the record itself; since, each
+   * account does: without [account] sections, the one account's. */
+  rec = st.last_sweep;
+  if(!rec && st.naccounts == 1 && !c->naccounts)
+    rec = st.accounts[0]->st.last_sweep;
+  if(last_sweep_is_record(rec)) {
+    svc->last_json = json_object_get(rec);
+    if(json_object_object_get_ex(rec, "last_success_ms", &v) &&
+       json_object_is_type(v, json_type_int))
+      svc->counters.last_success_ms = json_object_get_int64(v);
+  }
+  state_free(&st);
+  jbuf_free(&err);
+}
+
+/* Signals, timers and the watchdog; the first sweep is armed by the
+ * caller. */
+static void start_handles(struct service *svc)
+{
   uint64_t wd_usec = 0;
-  char in[32];
-  int rc, code = EXIT_OK;
-
-  svc = calloc(1, sizeof(*svc));
-  if(!svc) {
-    jlog_err(TAG, "out of memory");
-    return EXIT_INCOMPLETE;
-  }
-  svc->opts = o;
-  jan_rng_seed(&svc->rng);
-  signal(SIGPIPE, SIG_IGN);
-
-  svc->cfg = cfg_ref_new();
-  if(!svc->cfg) {
-    free(svc);
-    return EXIT_INCOMPLETE;
-  }
-  jbuf_init(&errs, 1024 * 1024);
-  rc = service_load_config(o, &svc->cfg->c, &errs);
-  if(rc) {
-    service_log_lines(JLOG_ERR, &errs);
-    jbuf_free(&errs);
-    cfg_ref_put(svc->cfg);
-    free(svc);
-    return EXIT_USAGE;
-  }
-  jbuf_free(&errs);
-  if(check_dirs(&svc->cfg->c)) {
-    cfg_ref_put(svc->cfg);
-    free(svc);
-    return EXIT_USAGE;
-  }
-
-  if(curl_global_init(CURL_GLOBAL_DEFAULT)) {
-    jlog_err(TAG, "cannot initialise libcurl");
-    cfg_ref_put(svc->cfg);
-    free(svc);
-    return EXIT_INCOMPLETE;
-  }
-  xmlInitParser();
-  uv_loop_init(&svc->loop);
-  svc->started_mono_ms = uv_now(&svc->loop);
-
-  svc->rt = rt_ref_open(&svc->loop, &svc->cfg->c, &rc);
-  if(!svc->rt) {
-    jlog_err(TAG, "cannot start: %s", jan_strerror(rc));
-    code = EXIT_INCOMPLETE;
-    goto fail;
-  }
-  {
-    struct jbuf e;
-    jbuf_init(&e, 4096);
-    rc = ctl_server_open(&svc->loop, svc->cfg->c.socket,
-                         svc->cfg->c.socket_mode, &service_ctl_ops, svc,
-                         &svc->ctl, &e);
-    if(rc) {
-      jlog_err(TAG, "%s", jbuf_str(&e));
-      jbuf_free(&e);
-      code = EXIT_USAGE;
-      goto fail;
-    }
-    jbuf_free(&e);
-  }
 
   uv_signal_init(&svc->loop, &svc->sighup);
   uv_signal_init(&svc->loop, &svc->sigterm);
@@ -668,19 +647,95 @@ int service_run(const struct service_opts *o)
     uv_timer_start(&svc->watchdog_timer, on_watchdog, every, every);
     jlog_info(TAG, "watchdog: a ping every %" PRIu64 " ms", every);
   }
-
   svc->sched_first = 1;
   svc->sched_from_mono_ms = svc->started_mono_ms;
-  arm(svc, svc->cfg->c.startup_delay_ms);
-  output_span((int64_t)(svc->cfg->c.interval_ms / 1000), in,
-              sizeof(in));
+}
+
+static void log_started(const struct service *svc)
+{
+  const struct jan_config *c = &svc->cfg->c;
+  char in[32];
+
+  output_span((int64_t)(c->interval_ms / 1000), in, sizeof(in));
   jlog_notice(TAG, "remotion-janitor %s started (pid %ld): config %s, "
               "socket %s, mode %s, %zu region%s, a sweep every %s",
               JAN_VERSION, (long)getpid(),
-              svc->cfg->c.path ? svc->cfg->c.path : "(built-in defaults)",
-              svc->cfg->c.socket,
-              svc->cfg->c.mode == JAN_MODE_DELETE ? "delete" : "report",
-              svc->cfg->c.nregions, svc->cfg->c.nregions == 1 ? "" : "s", in);
+              c->path ? c->path : "(built-in defaults)", c->socket,
+              c->mode == JAN_MODE_DELETE ? "delete" : "report",
+              c->nregions, c->nregions == 1 ? "" : "s", in);
+}
+
+int service_run(const struct service_opts *o)
+{
+  struct service *svc;
+  struct jbuf errs;
+  int rc, code = EXIT_OK;
+
+  svc = calloc(1, sizeof(*svc));
+  if(!svc) {
+    jlog_err(TAG, "out of memory");
+    return EXIT_INCOMPLETE;
+  }
+  svc->opts = o;
+  jan_rng_seed(&svc->rng);
+  signal(SIGPIPE, SIG_IGN);
+
+  svc->cfg = cfg_ref_new();
+  if(!svc->cfg) {
+    free(svc);
+    return EXIT_INCOMPLETE;
+  }
+  jbuf_init(&errs, JAN_REPORT_MAX);
+  rc = service_load_config(o, &svc->cfg->c, &errs);
+  if(rc) {
+    service_log_lines(JLOG_ERR, &errs);
+    jbuf_free(&errs);
+    cfg_ref_put(svc->cfg);
+    free(svc);
+    return EXIT_USAGE;
+  }
+  jbuf_free(&errs);
+  if(check_dirs(&svc->cfg->c)) {
+    cfg_ref_put(svc->cfg);
+    free(svc);
+    return EXIT_USAGE;
+  }
+
+  if(curl_global_init(CURL_GLOBAL_DEFAULT)) {
+    jlog_err(TAG, "cannot initialise libcurl");
+    cfg_ref_put(svc->cfg);
+    free(svc);
+    return EXIT_INCOMPLETE;
+  }
+  read_last_sweep(svc);
+  xmlInitParser();
+  uv_loop_init(&svc->loop);
+  svc->started_mono_ms = uv_now(&svc->loop);
+
+  svc->rt = rt_ref_open(&svc->loop, &svc->cfg->c, &rc);
+  if(!svc->rt) {
+    jlog_err(TAG, "cannot start: %s", jan_strerror(rc));
+    code = EXIT_INCOMPLETE;
+    goto fail;
+  }
+  {
+    struct jbuf e;
+    jbuf_init(&e, JAN_MSG_MAX);
+    rc = ctl_server_open(&svc->loop, svc->cfg->c.socket,
+                         svc->cfg->c.socket_mode, &service_ctl_ops, svc,
+                         &svc->ctl, &e);
+    if(rc) {
+      jlog_err(TAG, "%s", jbuf_str(&e));
+      jbuf_free(&e);
+      code = EXIT_USAGE;
+      goto fail;
+    }
+    jbuf_free(&e);
+  }
+
+  start_handles(svc);
+  arm(svc, svc->cfg->c.startup_delay_ms);
+  log_started(svc);
   service_update_status(svc, "READY=1");
 
   uv_run(&svc->loop, UV_RUN_DEFAULT);
@@ -708,7 +763,7 @@ int service_status(const struct service_opts *o, int json)
   struct jbuf errs;
   int rc;
 
-  jbuf_init(&errs, 1024 * 1024);
+  jbuf_init(&errs, JAN_REPORT_MAX);
   rc = service_load_config(o, &cfg, &errs);
   if(rc) {
     fputs(jbuf_str(&errs), stderr);

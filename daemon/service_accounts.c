@@ -36,6 +36,7 @@ int service_accounts_start(struct run *run, void (*done)(struct run *),
   if(rc)
     return -1;
   run->accounts_done = done;
+  run->as.trigger = run->trigger;
   /* The daemon is configured to delete: no confirmation; each account's
    * guards still apply inside its sweep. */
   accounts_start(&run->as, cfg->mode,
@@ -61,8 +62,12 @@ static struct json_object *last_sweep_json(const struct run *run, int code)
 
   for(size_t i = 0; i < run->as.n; i++) {
     const struct account_sweep *a = &run->as.a[i];
-    struct json_object *one = service_sweep_json(&a->sw, run->trigger);
+    /* A copy: the record itself is also the account's in the state. */
+    struct json_object *one = NULL;
     struct inv_summary s;
+
+    if(!a->sw.record || json_object_deep_copy(a->sw.record, &one, NULL))
+      one = json_object_new_object();
 
     inventory_summary(&a->sw.inv, &s);
     cand += s.candidates;

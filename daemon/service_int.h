@@ -110,12 +110,6 @@ void service_log_lines(int level, const struct jbuf *errs);
 void service_update_status(struct service *svc, const char *prefix);
 /* The `status` answer (ctl_ops.status). */
 struct json_object *service_status_json(void *arg);
-/* status' last_sweep, from a finished run. */
-struct json_object *service_last_sweep_json(const struct run *run);
-/* One sweep's part of it (also each account's, service_accounts.c). */
-struct json_object *service_sweep_json(const struct sweep *sw,
-                                       const char *trigger);
-
 /* ---- service_accounts.c: a run over several [account] sections ---- */
 
 /* Start one sweep per account on run (run_open() done); 0, or -1 with the
