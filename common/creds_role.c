@@ -13,11 +13,9 @@
 #include "janitor/creds_role.h"
 #include "janitor/creds_sso.h"
 #include "janitor/log.h"
-#include "janitor/sigv4.h"
 
 #define TAG "creds"
 #define STS_DEFAULT_REGION "us-east-1"
-#define STS_MAX_BODY (64u * 1024)
 #define ROLE_MSG_MAX (AWS_DESCRIBE_MAX + 1024)
 
 struct role {
@@ -38,16 +36,6 @@ static const char *env_nonempty(const char *name)
 {
   const char *v = getenv(name);
   return v && *v ? v : NULL;
-}
-
-static int parse_assume(const char *body, size_t len, void *out)
-{
-  return creds_parse_sts_xml(body, len, "AssumeRoleResponse", out);
-}
-
-static void free_assume(void *out)
-{
-  creds_free(out);
 }
 
 static void answer(struct role *r, int rc, const struct aws_creds *c,
@@ -91,50 +79,20 @@ static void assumed(void *arg, const struct aws_response *resp, void *res)
   creds_free(&c);
 }
 
-static int form_add(struct jbuf *b, const char *k, const char *v)
-{
-  int rc = jbuf_printf(b, "&%s=", k);
-  return rc ? rc : sigv4_uri_encode(v, strlen(v), 0, b);
-}
-
 static void role_fetch(struct creds_provider *self, creds_cb cb, void *arg)
 {
   struct role *r = (struct role *)self;
-  struct jbuf body;
-  char sess[64];
   int rc;
 
   r->cb = cb;
   r->arg = arg;
-  snprintf(sess, sizeof(sess), "remotion-janitor-%lld",
-           (long long)time(NULL));
-  jbuf_init(&body, 8192);
-  rc = jbuf_addstr(&body, "Action=AssumeRole&Version=2011-06-15");
-  if(!rc)
-    rc = form_add(&body, "RoleArn", r->arn);
-  if(!rc)
-    rc = form_add(&body, "RoleSessionName", sess);
-  if(!rc && r->external_id)
-    rc = form_add(&body, "ExternalId", r->external_id);
-  if(!rc) {
-    struct aws_request req = {
-      .service = AWS_SVC_STS, .region = r->region, .op = "AssumeRole",
-      .method = "POST", .path = "/",
-      .content_type = "application/x-www-form-urlencoded; charset=utf-8",
-      .body = body.ptr, .body_len = body.len, .max_body = STS_MAX_BODY
-    };
-    r->calling = 1;
-    rc = aws_send_parsed(r->client, &req, sizeof(struct aws_creds),
-                         parse_assume, free_assume, assumed, r);
-    if(rc)
-      r->calling = 0;
-  }
-  /* The body holds the external id. */
-  if(body.ptr)
-    explicit_bzero(body.ptr, body.alloc);
-  jbuf_free(&body);
-  if(rc)
+  r->calling = 1;
+  rc = creds_sts_assume_role(r->client, r->region, r->arn, NULL,
+                             r->external_id, 0, assumed, r);
+  if(rc) {
+    r->calling = 0;
     answer(r, rc, NULL, "assume role: cannot send AssumeRole");
+  }
 }
 
 static void role_destroy(struct creds_provider *self)

@@ -396,11 +396,47 @@ static void assumed(void *arg, const struct aws_response *r, void *res)
 }
 
 /* Assume step a->next - 1 with a->cur, or answer when none is left. */
+int creds_sts_assume_role(struct aws_client *c, const char *region,
+                          const char *arn, const char *session,
+                          const char *external_id, long duration,
+                          aws_result_cb cb, void *arg)
+{
+  struct jbuf body;
+  char sess[SESSION_NAME_MAX + 1];
+  int rc;
+
+  snprintf(sess, sizeof(sess), "remotion-janitor-%lld",
+           (long long)time(NULL));
+  jbuf_init(&body, JAN_PATH_MAX);
+  rc = jbuf_addstr(&body, "Action=AssumeRole&Version=2011-06-15");
+  if(!rc)
+    rc = form_add(&body, "RoleArn", arn);
+  if(!rc)
+    rc = form_add(&body, "RoleSessionName", session ? session : sess);
+  if(!rc && external_id)
+    rc = form_add(&body, "ExternalId", external_id);
+  if(!rc && duration)
+    rc = jbuf_printf(&body, "&DurationSeconds=%ld", duration);
+  if(!rc) {
+    struct aws_request req = {
+      .service = AWS_SVC_STS, .region = region, .op = "AssumeRole",
+      .method = "POST", .path = "/",
+      .content_type = "application/x-www-form-urlencoded; charset=utf-8",
+      .body = body.ptr, .body_len = body.len, .max_body = STS_MAX_BODY
+    };
+    rc = aws_send_parsed(c, &req, sizeof(struct aws_creds), parse_assume,
+                         free_assume, cb, arg);
+  }
+  /* The body holds the external id. */
+  if(body.ptr)
+    explicit_bzero(body.ptr, body.alloc);
+  jbuf_free(&body);
+  return rc;
+}
+
 static void next_step(struct assume *a)
 {
   struct role_step *st;
-  struct jbuf body;
-  char sess[SESSION_NAME_MAX + 1];
   int rc;
 
   if(!a->next) {
@@ -415,38 +451,15 @@ static void next_step(struct assume *a)
     return;
   }
   st = &a->step[--a->next];
-  snprintf(sess, sizeof(sess), "remotion-janitor-%lld",
-           (long long)time(NULL));
-  jbuf_init(&body, JAN_PATH_MAX);
-  rc = jbuf_addstr(&body, "Action=AssumeRole&Version=2011-06-15");
-  if(!rc)
-    rc = form_add(&body, "RoleArn", st->arn);
-  if(!rc)
-    rc = form_add(&body, "RoleSessionName", st->session ? st->session : sess);
-  if(!rc && st->external_id)
-    rc = form_add(&body, "ExternalId", st->external_id);
-  if(!rc && st->duration)
-    rc = jbuf_printf(&body, "&DurationSeconds=%ld", st->duration);
-  if(!rc) {
-    struct aws_request req = {
-      .service = AWS_SVC_STS, .region = st->region, .op = "AssumeRole",
-      .method = "POST", .path = "/",
-      .content_type = "application/x-www-form-urlencoded; charset=utf-8",
-      .body = body.ptr, .body_len = body.len, .max_body = STS_MAX_BODY
-    };
-    /* The inner chain hands out the new a->cur. */
-    creds_chain_invalidate(a->inner);
-    a->calling = 1;
-    rc = aws_send_parsed(a->client, &req, sizeof(struct aws_creds),
-                         parse_assume, free_assume, assumed, a);
-    if(rc)
-      a->calling = 0;
-  }
-  if(body.ptr)
-    explicit_bzero(body.ptr, body.alloc);
-  jbuf_free(&body);
-  if(rc)
+  /* The inner chain hands out the new a->cur. */
+  creds_chain_invalidate(a->inner);
+  a->calling = 1;
+  rc = creds_sts_assume_role(a->client, st->region, st->arn, st->session,
+                             st->external_id, st->duration, assumed, a);
+  if(rc) {
+    a->calling = 0;
     answer(a, rc, NULL, "assume role: cannot send AssumeRole");
+  }
 }
 
 static void source_answered(void *arg, int rc, const struct aws_creds *c,

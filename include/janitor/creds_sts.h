@@ -12,6 +12,7 @@
 
 #include <uv.h>
 
+#include "janitor/aws.h"
 #include "janitor/creds.h"
 #include "janitor/http.h"
 
@@ -53,6 +54,18 @@ struct creds_provider *creds_provider_web_identity(const char *profile,
  * shared files, systemd credentials, container, IMDS. */
 int creds_chain_add_standard(struct creds_chain *ch, const char *profile,
                              const struct creds_sts_opts *o);
+
+/*
+ * Send sts:AssumeRole for arn through c (signed with c's credentials) to
+ * region's STS; session NULL: "remotion-janitor-<epoch>"; external_id
+ * NULL: none; duration 0: STS's default.  cb gets a struct aws_creds (or
+ * NULL on error).  The request body, which holds the external id, is
+ * wiped.  JAN_OK or the error of aws_send_parsed().
+ */
+int creds_sts_assume_role(struct aws_client *c, const char *region,
+                          const char *arn, const char *session,
+                          const char *external_id, long duration,
+                          aws_result_cb cb, void *arg);
 
 /* STS's AssumeRole* answer (root: "AssumeRoleResponse", ...). */
 int creds_parse_sts_xml(const char *body, size_t len, const char *root,
