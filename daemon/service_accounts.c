@@ -57,7 +57,9 @@ static struct json_object *last_sweep_json(const struct run *run, int code)
 {
   struct json_object *o = json_object_new_object();
   struct json_object *arr = json_object_new_array();
-  size_t cand = 0, deleted = 0, failed = 0, refused = 0;
+  struct json_object *found = json_object_new_object();
+  size_t cand = 0, deleted = 0, failed = 0, refused = 0, fn = 0, lv = 0;
+  size_t bk = 0;
   int64_t started = 0, finished = 0;
 
   for(size_t i = 0; i < run->as.n; i++) {
@@ -70,6 +72,9 @@ static struct json_object *last_sweep_json(const struct run *run, int code)
       one = json_object_new_object();
 
     inventory_summary(&a->sw.inv, &s);
+    fn += s.functions;
+    lv += s.layer_versions;
+    bk += s.buckets;
     cand += s.candidates;
     deleted += s.deleted;
     failed += s.failed;
@@ -94,6 +99,10 @@ static struct json_object *last_sweep_json(const struct run *run, int code)
   json_object_object_add(o, "exit_code", json_object_new_int(code));
   json_object_object_add(o, "error", code ? json_object_new_string(
                              "see the accounts") : NULL);
+  json_object_object_add(found, "functions", INT64(fn));
+  json_object_object_add(found, "layer_versions", INT64(lv));
+  json_object_object_add(found, "buckets", INT64(bk));
+  json_object_object_add(o, "found", found);
   json_object_object_add(o, "candidates", INT64(cand));
   json_object_object_add(o, "deleted", INT64(deleted));
   json_object_object_add(o, "failed", INT64(failed));

@@ -284,6 +284,11 @@ class Daemon(Base):
             self.assertEqual(last["exit_code"], 0)
             self.assertEqual([(a["name"], a["account"]) for a in last["accounts"]], [("alpha", A), ("beta", B)])
             self.assertEqual(last["deleted"], 8)
+            self.assertEqual(last["found"], {"functions": 4, "layer_versions": 4, "buckets": 2})
+            # The human form of --status reads the same totals.
+            text = subprocess.run([jl.BIN, "-c", self.jan.conf, "--status"], env=jl.base_env(),
+                                  capture_output=True, text=True, timeout=60).stdout
+            self.assertIn("found 4 functions, 4 layer versions", text)
             inv = ask(sock, "inventory")
             self.assertIsNone(inv["account"])
             got = sorted((r["account_name"], r["account"], r["name"]) for r in inv["resources"]
