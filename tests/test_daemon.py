@@ -725,8 +725,15 @@ class DaemonTest(unittest.TestCase):
         # Restarted with no sweep due for an hour: status shows the one
         # before the restart, and so does STATUS=.
         d.write_conf(daemon={"interval": "1h", "startup_delay": "1h"})
+        os.unlink(d.metrics)
         del d.msgs[:]
         d.start().ready()
+        # The metrics file is written again at start: the counters from 0,
+        # the last sweep's time and exit code from the record.
+        self.assertEqual(d.metrics_value("remotion_janitor_sweeps_total"), 0)
+        self.assertAlmostEqual(d.metrics_value("remotion_janitor_last_sweep_timestamp_seconds"),
+                               first["finished_ms"] / 1000, places=2)
+        self.assertEqual(d.metrics_value("remotion_janitor_last_sweep_exit_code"), first["exit_code"])
         s = d.status()
         self.assertEqual(s["state"], "idle")
         self.assertEqual(s["last_sweep"], first)
