@@ -347,6 +347,26 @@ class Validate(Base):
         self.assert_no_secret(r)
 
 
+class ShortLived(Base):
+    # Assumed credentials that last 2 s, in a sweep that lasts longer (each
+    # Lambda call takes 1 s, several in turn): each account's role is assumed again as
+    # its credentials run out, and the sweep never sees them expired.
+    si_args = ("--temp-creds-ttl", "2")
+
+    def test_refreshed_across_a_long_sweep(self):
+        self.si.control("POST", "latency", {"rules": [{"service": "lambda", "ms": 1000}]})
+        r = self.jan.sweep("--delete", "--yes")
+        self.assertEqual(r.rc, 0, r.err)
+        self.assert_no_secret(r)
+        self.assertEqual(r.json["summary"]["deleted"], 8)
+        log = self.si.log()
+        self.assertFalse([e for e in log if e.get("error") in ("ExpiredToken", "ExpiredTokenException")], log[-3:])
+        keys = {t["access_key"]: t["arn"].split(":")[4] for t in self.si.state()["temporary_credentials"]}
+        for acct in (A, B):
+            used = {e["access_key"] for e in log if keys.get(e.get("access_key")) == acct}
+            self.assertGreaterEqual(len(used), 2, acct)
+
+
 class Refresh(Base):
     # Assumed credentials that expire during the sweep are assumed again.
     si_args = ("--temp-creds-ttl", "900")
