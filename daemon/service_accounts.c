@@ -130,15 +130,57 @@ static struct inv_ref *keep_inventories(struct run *run)
   return head;
 }
 
+/*
+ * The daemon's counters after a run over several accounts: one sweep; the
+ * deletions of all; a region's streak of incomplete listings goes on when
+ * any account's listing there was incomplete, and ends only when every
+ * account's was complete (so that an alert on it is not silenced by
+ * another account).
+ */
+static void count_run(struct metrics_counters *c, const struct accounts *as,
+                      int code)
+{
+  const struct metrics_counters before = *c;
+  struct metrics_streak st[JAN_MAX_REGIONS];
+  size_t n = 0;
+  unsigned buckets = 0;
+  int64_t finished = 0;
+
+  for(size_t i = 0; i < as->n; i++) {
+    struct metrics_counters one = before;
+    metrics_count(&one, &as->a[i].sw.inv, as->a[i].sw.exit_code);
+    for(size_t k = 0; k < 3; k++)
+      for(size_t r = 0; r < 3; r++)
+        c->deletions[k][r] += one.deletions[k][r] - before.deletions[k][r];
+    for(size_t j = 0; j < one.nincomplete; j++) {
+      size_t x = 0;
+      while(x < n && strcmp(st[x].region, one.incomplete[j].region))
+        x++;
+      if(x == n && n < JAN_MAX_REGIONS)
+        st[n++] = one.incomplete[j];
+      else if(x < n && one.incomplete[j].sweeps > st[x].sweeps)
+        st[x].sweeps = one.incomplete[j].sweeps;
+    }
+    if(one.buckets_incomplete > buckets)
+      buckets = one.buckets_incomplete;
+    if(as->a[i].sw.inv.finished_ms > finished)
+      finished = as->a[i].sw.inv.finished_ms;
+  }
+  memcpy(c->incomplete, st, n * sizeof(*st));
+  c->nincomplete = n;
+  c->buckets_incomplete = buckets;
+  c->sweeps = before.sweeps + 1;
+  c->sweeps_failed = before.sweeps_failed + (code != 0);
+  if(!code && finished > c->last_success_ms)
+    c->last_success_ms = finished;
+}
+
 void service_accounts_finish(struct service *svc, struct run *run)
 {
   const struct jan_config *cfg = &run->cfg->c;
   int code = accounts_exit_code(&run->as);
   struct inv_ref *last;
   struct jbuf err;
-
-  uint64_t sweeps = svc->counters.sweeps;
-  uint64_t failed = svc->counters.sweeps_failed;
 
   for(size_t i = 0; i < run->as.n; i++) {
     const struct account_sweep *a = &run->as.a[i];
@@ -152,13 +194,10 @@ void service_accounts_finish(struct service *svc, struct run *run)
          s.candidates, s.deleted, s.failed, s.refused, a->sw.exit_code,
          a->sw.exit_code && a->sw.message[0] ? ": " : "",
          a->sw.exit_code ? a->sw.message : "");
-    metrics_count(&svc->counters, &a->sw.inv, a->sw.exit_code);
   }
+  count_run(&svc->counters, &run->as, code);
   jlog(code ? JLOG_WARNING : JLOG_NOTICE, TAG, "sweep of %zu accounts "
        "finished: exit code %d", run->as.n, code);
-  /* metrics_count() counted a sweep per account: one run is one sweep. */
-  svc->counters.sweeps = sweeps + 1;
-  svc->counters.sweeps_failed = failed + (code != 0);
   json_object_put(svc->last_json);
   svc->last_json = last_sweep_json(run, code);
 

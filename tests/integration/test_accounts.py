@@ -299,6 +299,11 @@ class Daemon(Base):
             self.assertIn('remotion_janitor_last_sweep_exit_code{account="alpha"} 0', text)
             self.assertIn('remotion_janitor_last_sweep_exit_code{account="beta"} 0', text)
             self.assertEqual(text.count("# TYPE remotion_janitor_last_sweep_exit_code "), 1)
+            # The daemon's counters once: one run is one sweep, with the
+            # deletions of both accounts.
+            self.assertIn("\nremotion_janitor_sweeps_total 1\n", text)
+            self.assertIn('\nremotion_janitor_deletions_total{type="function",result="deleted"} 4\n', text)
+            self.assertIn('\nremotion_janitor_region_incomplete_sweeps{region="eu-west-1"} 0\n', text)
             self.assertRegex(text, r'remotion_janitor_resources\{account="beta",type="function",'
                                    r'region="eu-west-1"\} 2')
             self.assertEqual(self.functions(A), [])
