@@ -185,6 +185,29 @@ static void print_reload(FILE *f, struct json_object *r)
     fprintf(f, "reload:     applied at %s\n", at ? at : "?");
 }
 
+/* Several accounts: a line each. */
+static void print_accounts(FILE *f, struct json_object *ls)
+{
+  struct json_object *a;
+  if(!json_object_object_get_ex(ls, "accounts", &a) ||
+     !json_object_is_type(a, json_type_array))
+    return;
+  for(size_t i = 0; i < json_object_array_length(a); i++) {
+    struct json_object *one = json_object_array_get_idx(a, i);
+    const char *err = get_str(one, "error");
+    fprintf(f, "  account %s (%s): exit code %lld, %lld candidates, %lld "
+            "deleted, %lld failed, %lld refused%s%s\n",
+            get_str(one, "name") ? get_str(one, "name") : "?",
+            get_str(one, "account") ? get_str(one, "account") : "unknown",
+            (long long)get_int(one, "exit_code"),
+            (long long)get_int(one, "candidates"),
+            (long long)get_int(one, "deleted"),
+            (long long)get_int(one, "failed"),
+            (long long)get_int(one, "refused"), err ? ": " : "",
+            err ? err : "");
+  }
+}
+
 static void print_human(FILE *f, struct json_object *o)
 {
   struct json_object *prog = get_obj(o, "progress");
@@ -270,6 +293,7 @@ static void print_human(FILE *f, struct json_object *o)
     print_names(f, ls, "regions_incomplete", "incomplete");
     print_names(f, ls, "regions_disabled", "disabled");
   }
+  print_accounts(f, ls);
 }
 
 int ctl_status_client(const char *path, int json)

@@ -289,6 +289,8 @@ class Daemon(Base):
             text = subprocess.run([jl.BIN, "-c", self.jan.conf, "--status"], env=jl.base_env(),
                                   capture_output=True, text=True, timeout=60).stdout
             self.assertIn("found 4 functions, 4 layer versions", text)
+            self.assertIn("account alpha (%s): exit code 0, 4 candidates, 4 deleted" % A, text)
+            self.assertIn("account beta (%s): exit code 0" % B, text)
             inv = ask(sock, "inventory")
             self.assertIsNone(inv["account"])
             got = sorted((r["account_name"], r["account"], r["name"]) for r in inv["resources"]
