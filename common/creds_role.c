@@ -1,7 +1,8 @@
 /*
  * An [account] section's credentials (creds_role.h): sts:AssumeRole on its
  * role_arn, signed by the [aws] credentials.  The external id, like every
- * secret, never reaches a message.
+ * secret, never reaches a message.  Also the chains built of providers:
+ * a profile's own, and the standard one (creds_sts.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "janitor/aws.h"
 #include "janitor/creds_process.h"
+#include "janitor/creds_remote.h"
 #include "janitor/creds_role.h"
 #include "janitor/creds_sso.h"
 #include "janitor/log.h"
@@ -123,7 +125,6 @@ struct creds_provider *creds_provider_role(const char *role_arn,
                                            const struct creds_sts_opts *o)
 {
   struct role *r = calloc(1, sizeof(*r));
-  struct aws_client_opts ao;
   const char *region = env_nonempty("AWS_REGION");
 
   if(!r)
@@ -142,14 +143,7 @@ struct creds_provider *creds_provider_role(const char *role_arn,
     r->external_id = strdup(external_id);
   if(!r->arn || !r->label || (external_id && !r->external_id))
     goto fail;
-  memset(&ao, 0, sizeof(ao));
-  ao.loop = o->loop;
-  ao.http = o->http;
-  ao.creds = source;
-  ao.max_attempts = o->max_attempts;
-  ao.endpoint_url = o->endpoint_url;
-  ao.retry_base_ms = o->retry_base_ms;
-  if(aws_client_new(&ao, &r->client))
+  if(creds_sts_client(o, source, &r->client))
     goto fail;
   return &r->base;
 fail:
@@ -170,5 +164,18 @@ int creds_chain_add_profile(struct creds_chain *ch, const char *profile,
     rc = creds_chain_add(ch, creds_provider_process(profile, o->loop));
   if(!rc)
     rc = creds_chain_add(ch, creds_provider_profile(profile));
+  return rc;
+}
+
+int creds_chain_add_standard(struct creds_chain *ch, const char *profile,
+                             const struct creds_sts_opts *o)
+{
+  int rc = creds_chain_add(ch, creds_provider_env());
+  if(!rc)
+    rc = creds_chain_add_profile(ch, profile, o);
+  if(!rc)
+    rc = creds_chain_add(ch, creds_provider_systemd(profile));
+  if(!rc)
+    rc = creds_chain_add_remote(ch, o->http);
   return rc;
 }

@@ -721,7 +721,6 @@ static struct creds_provider *assume_new(const char *profile,
 {
   struct assume *a = calloc(1, sizeof(*a));
   struct holder *h = NULL;
-  struct aws_client_opts ao;
 
   if(!a)
     return NULL;
@@ -755,14 +754,7 @@ static struct creds_provider *assume_new(const char *profile,
   h->a = a;
   if(creds_chain_add(a->inner, &h->base))
     goto fail;
-  memset(&ao, 0, sizeof(ao));
-  ao.loop = o->loop;
-  ao.http = o->http;
-  ao.creds = a->inner;
-  ao.max_attempts = o->max_attempts;
-  ao.endpoint_url = o->endpoint_url;
-  ao.retry_base_ms = o->retry_base_ms;
-  if(aws_client_new(&ao, &a->client))
+  if(creds_sts_client(o, a->inner, &a->client))
     goto fail;
   return &a->base;
 fail:
@@ -782,24 +774,17 @@ struct creds_provider *creds_provider_web_identity(const char *profile,
   return assume_new(profile, o, 1);
 }
 
-int creds_chain_add_standard(struct creds_chain *ch, const char *profile,
-                             const struct creds_sts_opts *o)
+int creds_sts_client(const struct creds_sts_opts *o,
+                     struct creds_chain *signer, struct aws_client **out)
 {
-  int rc = creds_chain_add(ch, creds_provider_env());
-  if(!rc)
-    rc = creds_chain_add(ch, creds_provider_assume_role(profile, o));
-  if(!rc)
-    rc = creds_chain_add(ch, creds_provider_web_identity(profile, o));
-  if(!rc)
-    rc = creds_chain_add(ch, creds_provider_sso(profile, o->http,
-                                                o->endpoint_url));
-  if(!rc)
-    rc = creds_chain_add(ch, creds_provider_process(profile, o->loop));
-  if(!rc)
-    rc = creds_chain_add(ch, creds_provider_profile(profile));
-  if(!rc)
-    rc = creds_chain_add(ch, creds_provider_systemd(profile));
-  if(!rc)
-    rc = creds_chain_add_remote(ch, o->http);
-  return rc;
+  struct aws_client_opts ao;
+
+  memset(&ao, 0, sizeof(ao));
+  ao.loop = o->loop;
+  ao.http = o->http;
+  ao.creds = signer;
+  ao.max_attempts = o->max_attempts;
+  ao.endpoint_url = o->endpoint_url;
+  ao.retry_base_ms = o->retry_base_ms;
+  return aws_client_new(&ao, out);
 }

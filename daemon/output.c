@@ -226,7 +226,6 @@ void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,
 {
   struct inv_summary s;
   size_t wname = 4, wreason = 0, rows = 0, cols = o ? o->columns : 0;
-
   int acol = o && o->account ? (int)o->account_width : 0;
 
   inventory_summary(inv, &s);
@@ -290,7 +289,7 @@ static void output_tail(FILE *f, const struct inventory *inv,
                         size_t cols, const char *account)
 {
   const struct inv_summary s = *sp;
-  char pre[JAN_ACCOUNT_NAME_MAX + 16] = "";
+  char pre[JAN_ACCOUNT_NAME_MAX + sizeof("account : ")] = "";
 
   if(account)
     snprintf(pre, sizeof(pre), "account %s: ", account);

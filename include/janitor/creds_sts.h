@@ -67,6 +67,11 @@ int creds_sts_assume_role(struct aws_client *c, const char *region,
                           const char *external_id, long duration,
                           aws_result_cb cb, void *arg);
 
+/* An AWS client for STS calls with o's options, signed by signer's
+ * credentials (not owned).  JAN_OK or aws_client_new()'s error. */
+int creds_sts_client(const struct creds_sts_opts *o,
+                     struct creds_chain *signer, struct aws_client **out);
+
 /* STS's AssumeRole* answer (root: "AssumeRoleResponse", ...). */
 int creds_parse_sts_xml(const char *body, size_t len, const char *root,
                         struct aws_creds *out);
