@@ -205,6 +205,21 @@ class OneFails(Base):
         self.assertEqual(r.rc, 0, r.err)
         self.assertEqual(r.json["summary"]["deleted"], 10)
 
+    def test_max_deletions_refuses_in_one_account_only(self):
+        # max_deletions = 3: alpha's 4 candidates are refused, gamma's 2
+        # deleted; the run says a guard refused (exit 4).
+        self.write(section("alpha", A, A, EXT_A) + "[account gamma]\naccount_id = %s\n" % jl.ACCOUNT,
+                   policy=dict(DELETE, max_deletions="3"))
+        r = self.jan.sweep("--delete", "--yes")
+        self.assertEqual(r.rc, 4, r.err)
+        by = {a["name"]: a for a in r.json["accounts"]}
+        self.assertEqual(by["alpha"]["exit_code"], 4)
+        self.assertEqual(by["alpha"]["summary"]["refused"], 4)
+        self.assertEqual(by["gamma"]["exit_code"], 0)
+        self.assertEqual(by["gamma"]["summary"]["deleted"], 2)
+        self.assertEqual(self.functions(A), FN)
+        self.assertEqual(self.functions(jl.ACCOUNT), [])
+
 
 class Clocks(Base):
     def test_grace_per_account(self):
