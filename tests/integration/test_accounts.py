@@ -168,6 +168,27 @@ class TwoAccounts(Base):
         self.assertIn("resources", r.json)
 
 
+class Profile(Base):
+    def test_an_account_from_a_profile_of_the_shared_files(self):
+        # The profile assumes beta's role with its own source keys; the
+        # environment's keys (the [aws] credentials) are not its.
+        conf = os.path.join(self.jan.dir, "aws-config")
+        creds = os.path.join(self.jan.dir, "aws-credentials")
+        with open(conf, "w") as f:
+            f.write("[profile beta-role]\nrole_arn = arn:aws:iam::%s:role/janitor\n"
+                    "source_profile = base\nexternal_id = %s\n" % (B, EXT_B))
+        with open(creds, "w") as f:
+            f.write("[base]\naws_access_key_id = %s\naws_secret_access_key = %s\n" % (st.TEST_AK, st.TEST_SK))
+        self.write(section("beta", B, extra="profile = beta-role\n"))
+        env = jl.base_env(AWS_CONFIG_FILE=conf, AWS_SHARED_CREDENTIALS_FILE=creds)
+        r = self.jan.sweep("--delete", "--yes", env=env)
+        self.assertEqual(r.rc, 0, r.err)
+        self.assert_no_secret(r)
+        self.assertEqual(r.json["accounts"][0]["account"], B)
+        self.assertEqual(self.functions(B), [])
+        self.assertEqual(self.functions(A), FN)
+
+
 class OneFails(Base):
     def check_other_cleaned(self, r, bad):
         self.assertEqual(r.rc, 1, r.err)
