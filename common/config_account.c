@@ -74,25 +74,29 @@ bool account_header(struct pctx *x, const char *name, unsigned line,
   return true;
 }
 
+#define ACCOUNT_ID_LEN 12
+
 /* The account of a role ARN (arn:PARTITION:iam::ACCOUNT:role/NAME) into
- * out[13]; false when it is not one. */
+ * out[ACCOUNT_ID_LEN + 1]; false when it is not one. */
 static bool role_arn_account(const char *arn, char *out)
 {
+  static const char iam[] = ":iam::", role[] = ":role/";
   const char *p = arn;
   size_t n;
 
   if(strncmp(p, "arn:", 4) != 0)
     return false;
   p = strchr(p + 4, ':');
-  if(!p || strncmp(p, ":iam::", 6) != 0)
+  if(!p || strncmp(p, iam, strlen(iam)) != 0)
     return false;
-  p += 6;
+  p += strlen(iam);
   for(n = 0; p[n] >= '0' && p[n] <= '9'; n++)
     ;
-  if(n != 12 || strncmp(p + 12, ":role/", 6) != 0 || !p[18])
+  if(n != ACCOUNT_ID_LEN || strncmp(p + n, role, strlen(role)) != 0 ||
+     !p[n + strlen(role)])
     return false;
-  memcpy(out, p, 12);
-  out[12] = '\0';
+  memcpy(out, p, n);
+  out[n] = '\0';
   return true;
 }
 
@@ -104,7 +108,7 @@ void account_checks(struct pctx *x)
   for(size_t i = 0; i < c->naccounts; i++) {
     const struct jan_account *a = &c->accounts[i];
     unsigned line = x->account_line[i];
-    char id[13];
+    char id[ACCOUNT_ID_LEN + 1];
 
     if(a->role_arn && a->profile)
       add_error(x, line, "[account %s]: role_arn and profile exclude each "
