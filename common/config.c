@@ -92,6 +92,7 @@ enum ktype {
   K_ACCOUNT,      /* char[13]: 12 digits or "" */
   K_REGIONS,      /* char *[JAN_MAX_REGIONS] + count */
   K_MODE,         /* enum jan_mode */
+  K_RENDERS,      /* enum jan_renders */
   K_GLOBS         /* char *[JAN_MAX_GLOBS] + count */
 };
 
@@ -181,6 +182,15 @@ static const struct ckey keys[] = {
   { "policy", "include", K_GLOBS, "", 0, JAN_MAX_GLOBS,
     "narrows the scope: globs, each starting with remotion- or remotionlambda-",
     F(include), F(ninclude), KF_REPEAT | KF_NARROW },
+  { "policy", "renders", K_RENDERS, "keep", 0, 0,
+    "in kept buckets: keep | artifacts (all but outputs) | all, of old renders",
+    F(renders), NOCOUNT, 0 },
+  { "policy", "render_max_age", K_DURATION_S, "30d", 0, 3650 * DAY_MS,
+    "renders (from their newest object) and props older than this are pruned",
+    F(render_max_age_s), NOCOUNT, 0 },
+  { "policy", "storage", K_BOOL, "yes", 0, 0,
+    "list kept buckets to report their storage (no: skip when renders = keep)",
+    F(storage), NOCOUNT, 0 },
 
   { "daemon", "interval", K_DURATION_MS, "6h", SEC_MS, 365 * DAY_MS,
     "time between sweeps",
@@ -687,6 +697,22 @@ static void set_mode(struct pctx *x, const struct ckey *k, const char *v,
               quote(&q, v));
 }
 
+static void set_renders(struct pctx *x, const struct ckey *k,
+                        const char *v, unsigned line)
+{
+  static const char *const names[] = { "keep", "artifacts", "all" };
+  struct quoted q;
+  enum jan_renders *f = field(x->c, k->off);
+
+  for(size_t i = 0; i < JAN_ARRAY_SIZE(names); i++)
+    if(ascii_caseeq(v, names[i])) {
+      *f = (enum jan_renders)i;
+      return;
+    }
+  add_error(x, line, "%s: invalid value '%s' (keep, artifacts or all)",
+            k->key, quote(&q, v));
+}
+
 static void set_bool(struct pctx *x, const struct ckey *k, const char *v,
                      unsigned line)
 {
@@ -873,6 +899,9 @@ static void set_value(struct pctx *x, const struct ckey *k, const char *v,
     break;
   case K_MODE:
     set_mode(x, k, v, line);
+    break;
+  case K_RENDERS:
+    set_renders(x, k, v, line);
     break;
   case K_GLOBS:
     set_globs(x, k, v, line);

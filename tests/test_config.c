@@ -267,6 +267,7 @@ static void test_example_lists_every_key(void **state)
     "max_attempts", "connect_timeout", "request_timeout", "concurrency",
     "host_concurrency", "mode", "functions", "layers", "buckets", "min_age",
     "grace", "max_deletions", "keep_layer_versions", "keep", "include",
+    "renders", "render_max_age", "storage",
     "interval", "jitter", "startup_delay", "socket", "socket_mode",
     "state_file", "audit_log", "metrics_file", "stop_timeout",
   };
