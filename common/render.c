@@ -147,12 +147,12 @@ static void render_account(struct render *r, const struct render_obj *o,
     r->output_bytes += o->size;
   }
   if(o->mtime == WIRE_TIME_UNKNOWN) {
-    r->newest = WIRE_TIME_UNKNOWN;   /* sticky: never old */
+    r->undated = 1;             /* never old */
     return;
   }
   if(o->mtime < r->oldest)
     r->oldest = o->mtime;
-  if(r->newest != WIRE_TIME_UNKNOWN && o->mtime > r->newest)
+  if(o->mtime > r->newest)
     r->newest = o->mtime;
 }
 
@@ -180,8 +180,8 @@ int render_set_group(struct render_set *s)
     render_account(cur, &s->o[i], c);
   }
   for(size_t i = 0; i < s->nr; i++)
-    if(s->r[i].oldest == INT64_MAX)
-      s->r[i].oldest = WIRE_TIME_UNKNOWN;
+    if(s->r[i].undated || s->r[i].oldest == INT64_MAX)
+      s->r[i].oldest = s->r[i].newest = WIRE_TIME_UNKNOWN;
   return JAN_OK;
 }
 

@@ -27,7 +27,8 @@ struct json_object *output_item_json(const struct inv_item *it, int64_t now)
   json_object_object_add(o, "type",
                          json_object_new_string(inv_type_name(it->kind)));
   json_object_object_add(o, "region", json_object_new_string(it->region));
-  json_object_object_add(o, "name", json_object_new_string(it->name));
+  if(it->kind != JAN_KIND_PROPS)
+    json_object_object_add(o, "name", json_object_new_string(it->name));
   if(it->kind == JAN_KIND_LAYER)
     json_object_object_add(o, "version", json_object_new_int64(it->version));
   json_object_object_add(o, "arn", str_or_null(it->arn));
@@ -52,6 +53,7 @@ struct json_object *output_item_json(const struct inv_item *it, int64_t now)
   if(it->kind == JAN_KIND_BUCKET)
     json_object_object_add(o, "objects", it->objects < 0 ? NULL
                            : json_object_new_int64(it->objects));
+  output_storage_item(o, it, now);
   json_object_object_add(o, "decision", json_object_new_string(
                              inv_decision_name(it->decision)));
   json_object_object_add(o, "reason", str_or_null(it->reason));
@@ -121,6 +123,7 @@ static struct json_object *output_sweep_json_head(
                          json_object_new_int64((int64_t)s.failed));
   json_object_object_add(sum, "refused", s.refused
                          ? json_object_new_int64((int64_t)s.refused) : NULL);
+  output_storage_summary(sum, &s);
   json_object_object_add(doc, "summary", sum);
   return doc;
 }
@@ -257,6 +260,7 @@ void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,
     snprintf(why, sizeof(why), "%s%s%s%s%s", it->reason ? it->reason : "-",
              res ? "/" : "", res ? res : "", it->error ? ": " : "",
              it->error ? it->error : "");
+    output_storage_why(it, why, sizeof(why));
     output_fit(why, wreason, whyfit, sizeof(whyfit));
     /* The ellipsis is 3 bytes wide for 1 column: pad by bytes + 2. */
     fprintf(f, "%-*s %-*s %-*s %*s %-*s %s\n", COL_TYPE,
@@ -274,6 +278,7 @@ void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,
     fprintf(f, "error: %s %s in %s: %s\n", inv_type_name(it->kind), full,
             it->region, it->error);
   }
+  output_storage_table(f, inv);
   for(size_t i = 0; i < inv->nregions; i++)
     if(inv->regions[i].status == INV_REGION_INCOMPLETE)
       fprintf(f, "incomplete: %s: %s\n", inv->regions[i].name,

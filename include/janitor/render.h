@@ -53,8 +53,9 @@ struct render_obj {
 struct render {
   char *id;
   size_t first, n;
-  int64_t oldest, newest;       /* mtimes; newest WIRE_TIME_UNKNOWN when an
+  int64_t oldest, newest;       /* mtimes; both WIRE_TIME_UNKNOWN when an
                                    object had none (never old) */
+  int undated;                  /* an object had no LastModified */
   int64_t bytes;
   size_t outputs;               /* objects that are outputs */
   int64_t output_bytes;
