@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "janitor/aws_decide.h"
+#include "janitor/http.h"
 #include "janitor/lister.h"
 #include "janitor/log.h"
 #include "janitor/names.h"
@@ -32,6 +33,8 @@ struct plist {
   struct render_set *set;
   struct lister *lister;
   unsigned out;                 /* requests out */
+  int use_v2;                   /* ListObjectVersions could not be used */
+  unsigned max_chains;
   prune_listed_cb cb;
   void *arg;
   struct prune_list_outcome o;
@@ -42,6 +45,34 @@ struct plist_call {
   struct lister_chain *ch;
 };
 
+static int plist_entries(void *arg, const struct wire_object *v, size_t n);
+
+static void plist_free(struct plist *pl)
+{
+  lister_free(pl->lister);
+  free(pl->bucket);
+  free(pl);
+}
+
+/* HeadObject's answer: a version id other than "null" means versioned. */
+static void probed(void *arg, const struct aws_response *r, void *res)
+{
+  struct plist *pl = arg;
+  struct http_response hr;
+  char vid[1100];
+  (void)res;
+  memset(&hr, 0, sizeof(hr));
+  hr.headers = r->headers;      /* read only, not owned */
+  if(r->err)
+    jlog_info("renders", "%s: HeadObject failed (%s): whether the bucket is "
+              "versioned is not known", pl->bucket,
+              r->err == JAN_EAWS ? r->e.code : jan_strerror(r->err));
+  else if(http_response_header(&hr, "x-amz-version-id", vid, sizeof(vid)))
+    pl->o.versioned_hidden = vid[0] && strcmp(vid, "null") != 0;
+  pl->cb(pl->arg, &pl->o);
+  plist_free(pl);
+}
+
 static void plist_end(struct plist *pl)
 {
   if(pl->out)
@@ -51,10 +82,28 @@ static void plist_end(struct plist *pl)
     snprintf(pl->o.error, sizeof(pl->o.error), "%s: the listing stopped "
              "before its end", pl->bucket);
   }
+  /* Without versions, one object tells whether the bucket keeps them. */
+  if(!pl->o.err && pl->use_v2 && pl->set->n &&
+     !s3_head_object(pl->aws, pl->region, pl->bucket, pl->set->o[0].key,
+                     probed, pl))
+    return;
   pl->cb(pl->arg, &pl->o);
+  plist_free(pl);
+}
+
+static int plist_fetch(void *arg, struct lister_chain *ch,
+                       const char *key_marker, const char *vid_marker);
+
+/* Versions denied, or not supported: list again with ListObjectsV2. */
+static int plist_fallback(struct plist *pl)
+{
+  struct lister_ops ops = { .fetch = plist_fetch, .entries = plist_entries };
+  struct lister_opts lo = { .max_chains = pl->max_chains };
   lister_free(pl->lister);
-  free(pl->bucket);
-  free(pl);
+  pl->lister = NULL;
+  pl->use_v2 = 1;
+  pl->o.versions = 0;
+  return lister_new(&lo, &ops, pl, &pl->lister);
 }
 
 static void plist_fail(struct plist *pl, int err, const char *what)
@@ -71,6 +120,8 @@ static int plist_entries(void *arg, const struct wire_object *v, size_t n)
   return render_set_add(pl->set, v, n);
 }
 
+static void plist_listed(void *arg, const struct aws_response *r, void *res);
+
 static void plist_listed(void *arg, const struct aws_response *r, void *res)
 {
   struct plist_call *c = arg;
@@ -78,9 +129,24 @@ static void plist_listed(void *arg, const struct aws_response *r, void *res)
   int rc;
 
   pl->out--;
+  if(!res && !pl->use_v2 && !pl->o.pages && lister_busy(pl->lister) == 1 &&
+     (aws_error_is_access_denied(r) || r->status == 405 ||
+      r->status == 501)) {
+    /* The first request tells, before any range was split off. */
+    lister_page_done(pl->lister, c->ch, NULL, 0);
+    free(c);
+    rc = plist_fallback(pl);
+    if(!rc)
+      rc = lister_kick(pl->lister);
+    if(rc)
+      plist_fail(pl, rc, jan_strerror(rc));
+    plist_end(pl);
+    return;
+  }
   if(!res) {
     char msg[AWS_DESCRIBE_MAX];
-    aws_describe_error(r, "ListObjectsV2", msg, sizeof(msg));
+    aws_describe_error(r, pl->use_v2 ? "ListObjectsV2" : "ListObjectVersions",
+                       msg, sizeof(msg));
     if(aws_error_is_access_denied(r))
       snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
                "; needs %s (see remotion-janitor --validate)",
@@ -109,14 +175,17 @@ static int plist_fetch(void *arg, struct lister_chain *ch,
   struct plist *pl = arg;
   struct plist_call *c = calloc(1, sizeof(*c));
   int rc;
-  (void)vid_marker;
   if(!c)
     return JAN_ENOMEM;
   c->pl = pl;
   c->ch = ch;
   pl->out++;
-  rc = s3_list_objects_v2(pl->aws, pl->region, pl->bucket, NULL, key_marker,
-                          plist_listed, c);
+  if(pl->use_v2)
+    rc = s3_list_objects_v2(pl->aws, pl->region, pl->bucket, NULL,
+                            key_marker, plist_listed, c);
+  else
+    rc = s3_list_object_versions(pl->aws, pl->region, pl->bucket, key_marker,
+                                 vid_marker, plist_listed, c);
   if(rc) {
     pl->out--;
     free(c);
@@ -129,7 +198,8 @@ int prune_list_start(struct aws_client *aws, const char *region,
                      struct render_set *set, prune_listed_cb cb, void *arg)
 {
   struct lister_ops ops = { .fetch = plist_fetch, .entries = plist_entries };
-  struct lister_opts lo = { .max_chains = clamp_parallel(parallel) };
+  struct lister_opts lo = { .max_chains = clamp_parallel(parallel),
+                            .versioned = 1 };
   struct plist *pl;
   int rc;
 
@@ -147,6 +217,8 @@ int prune_list_start(struct aws_client *aws, const char *region,
   pl->set = set;
   pl->cb = cb;
   pl->arg = arg;
+  pl->max_chains = lo.max_chains;
+  pl->o.versions = 1;
   rc = lister_new(&lo, &ops, pl, &pl->lister);
   if(!rc) {
     pl->out++;                  /* hold: nothing ends it while it starts */
@@ -205,6 +277,21 @@ struct pbatch {
 };
 
 static void pdel_pump(struct pdel *d);
+
+/* The version id to delete: in a versioned bucket each version goes, so
+ * that its bytes are reclaimed; otherwise the key alone. */
+static char *vid_of(const struct pdel *d, size_t i)
+{
+  return d->set->versioned ? d->set->o[i].vid : NULL;
+}
+
+static int same_entry(const struct pdel *d, size_t i,
+                      const struct wire_delete_error *e)
+{
+  const char *v = vid_of(d, i);
+  return !strcmp(d->set->o[i].key, e->key) &&
+         (!v || !e->version_id || !strcmp(v, e->version_id));
+}
 
 static void owner_report(struct pdel *d, uint32_t ow)
 {
@@ -299,8 +386,7 @@ static void pbatch_done(void *arg, const struct aws_response *r, void *res)
     unsigned char failed[BATCH_MAX] = { 0 };
     for(size_t e = 0; e < dr->nerrors; e++)
       for(size_t k = 0; k < b->n; k++)
-        if(!failed[k] && !strcmp(d->set->o[b->idx[k]].key,
-                                 dr->errors[e].key)) {
+        if(!failed[k] && same_entry(d, b->idx[k], &dr->errors[e])) {
           failed[k] = 1;
           key_done(d, b->idx[k], 0, dr->errors[e].code,
                    dr->errors[e].message);
@@ -346,12 +432,14 @@ static void send_batch(struct pdel *d, struct pbatch *b)
   int rc;
 
   memset(objs, 0, b->n * sizeof(*objs));
-  for(size_t k = 0; k < b->n; k++)
+  for(size_t k = 0; k < b->n; k++) {
     objs[k].key = d->set->o[b->idx[k]].key;
+    objs[k].version_id = vid_of(d, b->idx[k]);   /* only read */
+  }
   d->inflight++;
   if(b->n == 1 && !wire_s3_key_xml_safe(objs[0].key))
-    rc = s3_delete_object(d->aws, d->region, d->bucket, objs[0].key, NULL,
-                          psingle_done, b);
+    rc = s3_delete_object(d->aws, d->region, d->bucket, objs[0].key,
+                          objs[0].version_id, psingle_done, b);
   else
     rc = s3_delete_objects(d->aws, d->region, d->bucket, objs, b->n,
                            pbatch_done, b);

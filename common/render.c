@@ -62,8 +62,10 @@ void render_set_init(struct render_set *s)
 
 void render_set_free(struct render_set *s)
 {
-  for(size_t i = 0; i < s->n; i++)
+  for(size_t i = 0; i < s->n; i++) {
     free(s->o[i].key);
+    free(s->o[i].vid);
+  }
   for(size_t i = 0; i < s->nr; i++)
     free(s->r[i].id);
   free(s->o);
@@ -76,7 +78,7 @@ int render_set_add(struct render_set *s, const struct wire_object *v,
 {
   for(size_t i = 0; i < n; i++) {
     struct render_obj *o;
-    if(v[i].delete_marker || v[i].size < 0)
+    if(!v[i].delete_marker && v[i].size < 0)
       continue;
     if(s->n == s->cap) {
       size_t cap = s->cap ? s->cap * 2 : 1024;
@@ -88,28 +90,42 @@ int render_set_add(struct render_set *s, const struct wire_object *v,
     }
     o = &s->o[s->n];
     o->key = strdup(v[i].key);
-    if(!o->key)
+    o->vid = v[i].version_id ? strdup(v[i].version_id) : NULL;
+    if(!o->key || (v[i].version_id && !o->vid)) {
+      free(o->key);
+      free(o->vid);
       return JAN_ENOMEM;
-    o->size = v[i].size;
+    }
+    o->marker = v[i].delete_marker;
+    o->size = o->marker ? 0 : v[i].size;
+    if(o->marker || (o->vid && strcmp(o->vid, "null")))
+      s->versioned = 1;
     o->mtime = v[i].last_modified;
     s->n++;
   }
   return JAN_OK;
 }
 
+static int vid_cmp(const char *a, const char *b)
+{
+  return !a || !b ? (a != NULL) - (b != NULL) : strcmp(a, b);
+}
+
 /* strcmp compares as unsigned char: S3's UTF-8 binary order. */
 static int obj_cmp(const void *a, const void *b)
 {
-  return strcmp(((const struct render_obj *)a)->key,
-                ((const struct render_obj *)b)->key);
+  const struct render_obj *x = a, *y = b;
+  int c = strcmp(x->key, y->key);
+  return c ? c : vid_cmp(x->vid, y->vid);
 }
 
 static void dedupe(struct render_set *s)
 {
   size_t w = 0;
   for(size_t i = 0; i < s->n; i++) {
-    if(w && !strcmp(s->o[w - 1].key, s->o[i].key)) {
+    if(w && !obj_cmp(&s->o[w - 1], &s->o[i])) {
       free(s->o[i].key);          /* listed twice: counted once */
+      free(s->o[i].vid);
       continue;
     }
     s->o[w++] = s->o[i];

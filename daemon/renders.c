@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "janitor/log.h"
+#include "janitor/perms.h"
 #include "janitor/prune.h"
 #include "janitor/render.h"
 #include "renders.h"
@@ -22,6 +23,8 @@ struct rbucket {
   int prunable;                 /* its renders and props may be pruned */
   struct render_set set;
   int listed;                   /* 1 listed, -1 the listing failed */
+  int hidden;                   /* versioned, and versions not listable:
+                                   a delete would reclaim nothing */
   /* The deletion. */
   int started;
   uint32_t *owner;              /* per object of set */
@@ -115,6 +118,7 @@ static int add_renders(struct sweep *s, struct rbucket *b, int64_t now)
 
   for(size_t r = 0; r < b->set.nr; r++) {
     const struct render *rr = &b->set.r[r];
+    const char *why;
     struct inv_item *it = add_item(s, b, JAN_KIND_RENDER, rr->id,
                                    rr->oldest == WIRE_TIME_UNKNOWN
                                    ? -1 : rr->oldest);
@@ -125,7 +129,8 @@ static int add_renders(struct sweep *s, struct rbucket *b, int64_t now)
     it->newest = rr->newest == WIRE_TIME_UNKNOWN ? -1 : rr->newest;
     render_prunable(&b->set, rr, cfg->renders, &objects, &it->bytes);
     it->objects = (int64_t)objects;
-    decide(s, it, render_keep_reason(&b->set, rr, b->name, cfg, now), now);
+    why = render_keep_reason(&b->set, rr, b->name, cfg, now);
+    decide(s, it, !why && b->hidden ? "versioned" : why, now);
   }
   for(size_t i = 0; i < b->set.n; i++)
     if(render_props_pruned(&b->set, i, cfg, now)) {
@@ -142,7 +147,7 @@ static int add_renders(struct sweep *s, struct rbucket *b, int64_t now)
     it->newest = pnewest;
     it->objects = (int64_t)nprops;
     it->bytes = pbytes;
-    decide(s, it, NULL, now);
+    decide(s, it, b->hidden ? "versioned" : NULL, now);
   }
   return JAN_OK;
 }
@@ -174,6 +179,18 @@ static void listed(void *arg, const struct prune_list_outcome *o)
     it->objects = (int64_t)b->set.n;
     it->bytes = b->set.bytes;
     memcpy(it->storage, b->set.storage, sizeof(it->storage));
+    if(o->versioned_hidden && b->prunable) {
+      /* Said once per bucket; its renders are kept ("versioned"). */
+      char msg[512];
+      b->hidden = 1;
+      snprintf(msg, sizeof(msg), "reclaimed 0: versioned, needs %s and %s "
+               "to prune renders (see remotion-janitor --validate)",
+               perm_action(PERM_LIST_BUCKET_VERSIONS),
+               perm_action(PERM_DELETE_OBJECT_VERSION));
+      jlog_warn("renders", "%s: %s", b->name, msg);
+      free(it->error);
+      it->error = strdup(msg);
+    }
   }
   if(--rd->pending == 0)
     phase_end(s);

@@ -2,12 +2,17 @@
  * Pruning inside a live bucket (prune.c): the listing and the deletion
  * machines behind render pruning and the storage report.
  *
- *   prune_list_start   lists every object of the bucket (ListObjectsV2,
- *                      in parallel ranges: lister.c) into a render_set;
+ *   prune_list_start   lists every object version of the bucket
+ *                      (ListObjectVersions, in parallel ranges: lister.c)
+ *                      into a render_set; where versions cannot be listed
+ *                      (denied; 405/501 from servers without versioning)
+ *                      every object with ListObjectsV2, and then one
+ *                      HeadObject tells whether the bucket is versioned;
  *   prune_delete_start deletes the objects of a render_set that have an
  *                      owner (the caller's resource: a render, the props),
  *                      DeleteObjects batches of up to 1000 keys across
- *                      owners, several batches in flight, sent as soon as
+ *                      owners (with their version ids in a versioned
+ *                      bucket, so that space is reclaimed), several batches in flight, sent as soon as
  *                      a batch is full; per-key transient errors retried.
  *                      Each owner's outcome (objects and bytes deleted, the
  *                      first error) comes when its last key is answered.
@@ -30,7 +35,12 @@
 struct prune_list_outcome {
   int err;                      /* 0: every range listed */
   char error[AWS_DESCRIBE_MAX + 128];
-  unsigned pages;               /* ListObjectsV2 requests answered */
+  unsigned pages;               /* listing requests answered */
+  int versions;                 /* listed with ListObjectVersions (else
+                                   ListObjectsV2: versions denied) */
+  int versioned_hidden;         /* ListObjectsV2, and HeadObject told a
+                                   version id: a delete would only add a
+                                   delete marker */
 };
 typedef void (*prune_listed_cb)(void *arg,
                                 const struct prune_list_outcome *o);

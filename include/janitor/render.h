@@ -45,6 +45,9 @@ enum render_cat render_classify(const char *key, size_t *idlen);
 
 struct render_obj {
   char *key;
+  char *vid;                    /* version id from ListObjectVersions, or
+                                   NULL (ListObjectsV2) */
+  int marker;                   /* a delete marker (size 0) */
   int64_t size;                 /* bytes, >= 0 */
   int64_t mtime;                /* epoch s; WIRE_TIME_UNKNOWN if absent */
 };
@@ -69,12 +72,15 @@ struct render_set {
   size_t nr;
   int64_t storage[RENDER_CAT_N]; /* bytes by category */
   int64_t bytes;                /* all of them */
+  int versioned;                /* a version id other than "null", or a
+                                   delete marker, was listed */
 };
 
 void render_set_init(struct render_set *s);
 void render_set_free(struct render_set *s);
-/* Add listed objects (delete markers and objects without a size are
- * skipped: they store nothing).  JAN_ENOMEM. */
+/* Add listed objects and versions; delete markers are kept (size 0: they
+ * store nothing, but go with their render); other entries without a size
+ * are skipped.  JAN_ENOMEM. */
 int render_set_add(struct render_set *s, const struct wire_object *v,
                    size_t n);
 /* Sort by key (unsigned bytes, as S3 orders keys), drop duplicates, group

@@ -302,20 +302,61 @@ class Generated(Base):
         self.assertEqual(len([k for k in left if "-props/" in k]), 100)
 
 
-@unittest.skipUnless(st.seed_policy_path(), "the seed policy is in ../shared")
-class SeedVersioned(unittest.TestCase):
-    def test_versioned_bucket_reported(self):
+
+class Versioned(Base):
+    """With the janitor's policy every version of a render goes."""
+    fx = fixture()
+    fx["buckets"][0]["versioning"] = "Enabled"
+    for o in fx["buckets"][0]["objects"]:
+        if o["key"].startswith("renders/%s/" % OLD[0]):
+            o["versions"] = 2
+
+    def test_versions_pruned_and_reclaimed(self):
+        r = self.jan.sweep("--yes")
+        self.assertEqual(r.rc, 0, r.err)
+        x = self.renders(r)[OLD[0]]
+        self.assertEqual(x["result"], "deleted")
+        self.assertEqual(x["objects"], 8)                  # 4 keys, 2 versions each
+        self.assertEqual(x["bytes"], 2 * sizes(render(OLD[0], 45)))
+        st_ = self.si.state(objects=True)
+        b = [b for b in st_["buckets"] if b["name"] == LIVE][0]
+        self.assertFalse([o for o in b["objects"] if o["key"].startswith("renders/%s/" % OLD[0])])
+        self.assertIsNone(r.items(type="bucket", name=LIVE)[0]["error"])
+
+
+class SeedPolicy(unittest.TestCase):
+    """Remotion's own user policy: no ListBucketVersions, no
+    DeleteObjectVersion, storage on remotion-* only."""
+
+    def run_seed(self, versioning):
         fx = fixture()
-        fx["buckets"][0]["versioning"] = "Enabled"
+        fx["buckets"][0]["name"] = "remotion-live-bucket"
+        fx["buckets"][0]["versioning"] = versioning
         seed = st.need_seed(self)
         si = st.StandIn("--user", "seed:%s:%s:%s" % (st.SEED_AK, st.SEED_SK, seed), fixture=fx)
         self.addCleanup(si.stop)
         jan = jl.Janitor(si, aws=ACCT, policy={"mode": "delete", "renders": "all", "max_deletions": "100"})
         self.addCleanup(jan.cleanup)
         env = jl.base_env(AWS_ACCESS_KEY_ID=st.SEED_AK, AWS_SECRET_ACCESS_KEY=st.SEED_SK)
-        r = jan.sweep("--yes", env=env)
-        b = r.items(type="bucket", name=LIVE)[0]
-        self.assertIn("versioned", b["error"] or "", r.err)
+        return si, jan.sweep("--yes", env=env)
+
+    def test_versioned_bucket_reported(self):
+        si, r = self.run_seed("Enabled")
+        self.assertEqual(r.rc, 0, r.err)
+        b = r.items(type="bucket", name="remotion-live-bucket")[0]
+        self.assertIn("reclaimed 0: versioned, needs s3:ListBucketVersions and s3:DeleteObjectVersion", b["error"])
+        self.assertIn("--validate", b["error"])
+        self.assertEqual({x["reason"] for x in r.items(type="render", decision="keep")} >= {"versioned"}, True)
+        self.assertEqual(r.items(type="render", decision="delete"), [])
+        self.assertEqual(jl.modifying(si.log()), [])       # no delete marker added
+        self.assertEqual(b["bytes"], sizes(live_objects()))
+
+    def test_unversioned_bucket_pruned(self):
+        si, r = self.run_seed(None)
+        self.assertEqual(r.rc, 0, r.err)
+        rs = {x["name"]: x for x in r.items(type="render")}
+        self.assertEqual(rs[OLD[0]]["result"], "deleted")
+        self.assertIsNone(r.items(type="bucket", name="remotion-live-bucket")[0]["error"])
 
 
 if __name__ == "__main__":
