@@ -278,7 +278,8 @@ void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,
     fprintf(f, "error: %s %s in %s: %s\n", inv_type_name(it->kind), full,
             it->region, it->error);
   }
-  output_storage_table(f, inv);
+  if(!o || !o->candidates_only)
+    output_storage_table(f, inv, cols);
   for(size_t i = 0; i < inv->nregions; i++)
     if(inv->regions[i].status == INV_REGION_INCOMPLETE)
       fprintf(f, "incomplete: %s: %s\n", inv->regions[i].name,

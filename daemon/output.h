@@ -41,7 +41,8 @@ void output_storage_item(struct json_object *o, const struct inv_item *it,
                          int64_t now);
 void output_storage_summary(struct json_object *sum,
                             const struct inv_summary *s);
-void output_storage_table(FILE *f, const struct inventory *inv);
+void output_storage_table(FILE *f, const struct inventory *inv,
+                          size_t columns);
 /* Renders and props: " (N objects, SIZE)" appended to a table cell. */
 void output_storage_why(const struct inv_item *it, char *why, size_t len);
 void output_bytes(int64_t bytes, char *out, size_t outlen);

@@ -83,8 +83,18 @@ void output_storage_why(const struct inv_item *it, char *why, size_t len)
            it->objects == 1 ? "" : "s", size);
 }
 
-void output_storage_table(FILE *f, const struct inventory *inv)
+/* One line, cut to the terminal's width (0: not cut). */
+static void put_line(FILE *f, const char *line, size_t columns)
 {
+  char cut[1024];
+  output_fit(line, columns, cut, sizeof(cut));
+  fprintf(f, "%s\n", cut);
+}
+
+void output_storage_table(FILE *f, const struct inventory *inv,
+                          size_t columns)
+{
+  char line[1024];
   struct inv_summary s;
   char stored[32], reclaimed[32];
   int head = 0;
@@ -94,28 +104,32 @@ void output_storage_table(FILE *f, const struct inventory *inv)
     double usd;
     if(it->kind != JAN_KIND_BUCKET || !it->has_storage)
       continue;
-    if(!head++)
-      fprintf(f, "storage (S3 Standard list prices of %s; an estimate):\n",
-              S3_PRICE_DATE);
+    if(!head++) {
+      snprintf(line, sizeof(line), "storage (S3 Standard list prices of %s; "
+               "an estimate):", S3_PRICE_DATE);
+      put_line(f, line, columns);
+    }
     output_bytes(it->bytes, total, sizeof(total));
     for(int c = 0; c < RENDER_CAT_N; c++)
       output_bytes(it->storage[c], cat[c], sizeof(cat[c]));
     usd = s3_estimate_monthly_usd(it->region, it->bytes);
-    fprintf(f, "  %s %s: %s in %" PRId64 " objects (renders %s, outputs %s, "
-            "sites %s, props %s, other %s)", it->name, it->region, total,
-            it->objects, cat[RENDER_CAT_RENDERS], cat[RENDER_CAT_OUTPUTS],
-            cat[RENDER_CAT_SITES], cat[RENDER_CAT_PROPS],
-            cat[RENDER_CAT_OTHER]);
+    snprintf(line, sizeof(line), "  %s %s: %s in %" PRId64 " objects "
+             "(renders %s, outputs %s, sites %s, props %s, other %s)",
+             it->name, it->region, total, it->objects,
+             cat[RENDER_CAT_RENDERS], cat[RENDER_CAT_OUTPUTS],
+             cat[RENDER_CAT_SITES], cat[RENDER_CAT_PROPS],
+             cat[RENDER_CAT_OTHER]);
     if(usd >= 0)
-      fprintf(f, ", about $%.2f a month\n", usd);
-    else
-      fputs(", no price for this region\n", f);
+      snprintf(line + strlen(line), sizeof(line) - strlen(line),
+               ", about $%.2f a month", usd);
+    put_line(f, line, columns);
   }
   inventory_summary(inv, &s);
   if(!head && !s.renders && !s.reclaimed_bytes)
     return;
   output_bytes(s.stored_bytes, stored, sizeof(stored));
   output_bytes(s.reclaimed_bytes, reclaimed, sizeof(reclaimed));
-  fprintf(f, "renders: %zu found; %s stored in the buckets listed; %s "
-          "reclaimed\n", s.renders, stored, reclaimed);
+  snprintf(line, sizeof(line), "renders: %zu found; %s stored in the "
+           "buckets listed; %s reclaimed", s.renders, stored, reclaimed);
+  put_line(f, line, columns);
 }

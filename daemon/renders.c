@@ -163,10 +163,16 @@ static void listed(void *arg, const struct prune_list_outcome *o)
 
   if(!rc)
     rc = render_set_group(&b->set);
-  if(rc) {
+  if(rc && !b->prunable) {
+    /* The storage report only informs: its gaps fail nothing. */
     b->listed = -1;
-    jlog_warn("renders", "%s: cannot list its renders and storage: %s",
-              b->name, o->err ? o->error : jan_strerror(rc));
+    jlog_warn("renders", "%s: no storage report: %s", b->name,
+              o->err ? o->error : jan_strerror(rc));
+  }
+  else if(rc) {
+    b->listed = -1;
+    jlog_warn("renders", "%s: cannot list its renders: %s", b->name,
+              o->err ? o->error : jan_strerror(rc));
     if(!rd->failed)
       snprintf(rd->message, sizeof(rd->message), "the listing of bucket %s "
                "failed: none of its renders is pruned", b->name);
