@@ -46,6 +46,10 @@ void output_storage_table(FILE *f, const struct inventory *inv,
 /* Renders and props: " (N objects, SIZE)" appended to a table cell. */
 void output_storage_why(const struct inv_item *it, char *why, size_t len);
 void output_bytes(int64_t bytes, char *out, size_t outlen);
+/* The status answer's "storage" of the last sweep: renders found and
+ * pruned, stored_bytes, reclaimed_bytes, and per listed bucket its bytes
+ * by category (caller owns). */
+struct json_object *output_storage_status_json(const struct inventory *inv);
 
 /* A failed command under --json: {"error": MSG, "exit_code": CODE} and a
  * newline (trailing newlines of msg dropped). */

@@ -60,6 +60,40 @@ void output_storage_item(struct json_object *o, const struct inv_item *it,
   json_object_object_add(o, "bytes", json_object_new_int64(it->bytes));
 }
 
+struct json_object *output_storage_status_json(const struct inventory *inv)
+{
+  struct json_object *o = json_object_new_object();
+  struct json_object *buckets = json_object_new_array();
+  struct inv_summary s;
+  size_t pruned = 0;
+
+  inventory_summary(inv, &s);
+  for(size_t i = 0; i < inv->n; i++) {
+    const struct inv_item *it = &inv->items[i];
+    struct json_object *b;
+    if(it->kind == JAN_KIND_RENDER && it->result == INV_RES_DELETED)
+      pruned++;
+    if(it->kind != JAN_KIND_BUCKET || !it->has_storage)
+      continue;
+    b = json_object_new_object();
+    json_object_object_add(b, "bucket", json_object_new_string(it->name));
+    json_object_object_add(b, "region", json_object_new_string(it->region));
+    json_object_object_add(b, "bytes", json_object_new_int64(it->bytes));
+    json_object_object_add(b, "storage", storage_json(it));
+    json_object_array_add(buckets, b);
+  }
+  json_object_object_add(o, "renders",
+                         json_object_new_int64((int64_t)s.renders));
+  json_object_object_add(o, "renders_pruned",
+                         json_object_new_int64((int64_t)pruned));
+  json_object_object_add(o, "stored_bytes",
+                         json_object_new_int64(s.stored_bytes));
+  json_object_object_add(o, "reclaimed_bytes",
+                         json_object_new_int64(s.reclaimed_bytes));
+  json_object_object_add(o, "buckets", buckets);
+  return o;
+}
+
 void output_storage_summary(struct json_object *sum,
                             const struct inv_summary *s)
 {

@@ -127,6 +127,7 @@ struct json_object *service_last_sweep_json(const struct run *run)
   json_object_object_add(o, "deleted", INT64(s.deleted));
   json_object_object_add(o, "failed", INT64(s.failed));
   json_object_object_add(o, "refused", INT64(s.refused));
+  json_object_object_add(o, "storage", output_storage_status_json(inv));
   return o;
 }
 

@@ -12,8 +12,9 @@
  *                      owner (the caller's resource: a render, the props),
  *                      DeleteObjects batches of up to 1000 keys across
  *                      owners (with their version ids in a versioned
- *                      bucket, so that space is reclaimed), several batches in flight, sent as soon as
- *                      a batch is full; per-key transient errors retried.
+ *                      bucket, so that space is reclaimed), several
+ *                      batches in flight, each sent as soon as it is full;
+ *                      per-key transient errors retried.
  *                      Each owner's outcome (objects and bytes deleted, the
  *                      first error) comes when its last key is answered.
  *

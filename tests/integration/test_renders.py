@@ -303,6 +303,40 @@ class Generated(Base):
 
 
 
+class Daemon(Base):
+    def test_status_and_metrics(self):
+        import os
+        import subprocess
+        import time
+        d = self.jan.dir
+        metrics = os.path.join(d, "metrics.prom")
+        self.jan.write_config(aws=ACCT, policy={"mode": "delete", "renders": "all", "max_deletions": "100"},
+                              daemon={"metrics_file": metrics, "startup_delay": "0", "interval": "1h",
+                                      "jitter": "0"})
+        p = subprocess.Popen([jl.BIN, "-c", self.jan.conf], env=jl.base_env(), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.addCleanup(p.wait)
+        self.addCleanup(p.terminate)
+        for _ in range(600):                 # bounded: at most 60 s
+            if os.path.exists(metrics):
+                break
+            time.sleep(0.1)
+        with open(metrics) as f:
+            text = f.read()
+        objs = live_objects()
+        gone = sizes(objs, lambda k: k.split("/")[1] in OLD + [KEPT] and k.startswith("renders/")) + 620
+        self.assertIn("remotion_janitor_renders_pruned_total 4\n", text)
+        self.assertIn("remotion_janitor_reclaimed_bytes_total %d\n" % gone, text)
+        self.assertIn('remotion_janitor_bucket_stored_bytes{bucket="%s",region="eu-west-1",category="sites"} %d\n'
+                      % (LIVE, sizes(objs, lambda k: k.startswith("sites/"))), text)
+        r = self.jan.run("--status", "--json")
+        self.assertEqual(r.rc, 0, r.err)
+        stg = r.json["last_sweep"]["storage"]
+        self.assertEqual((stg["renders"], stg["renders_pruned"], stg["reclaimed_bytes"]), (6, 4, gone))
+        self.assertEqual(stg["stored_bytes"], sizes(objs))     # as listed, before the pruning
+        self.assertEqual(stg["buckets"][0]["bucket"], LIVE)
+
+
 class Versioned(Base):
     """With the janitor's policy every version of a render goes."""
     fx = fixture()
