@@ -41,6 +41,7 @@
 #include <json-c/json.h>
 
 #include "janitor/audit.h"
+#include "janitor/fsafe.h"
 #include "janitor/wire.h"
 
 #define AUDIT_STR_MAX 4096
@@ -62,49 +63,6 @@ void audit_close(struct audit *a)
   audit_init(a);
 }
 
-/* Open path's directory after checking it is not world-writable. */
-static int open_dir_of(const char *path, const char **base, struct jbuf *err)
-{
-  const char *slash = strrchr(path, '/');
-  struct stat sb;
-  char *dir;
-  int fd;
-
-  *base = slash ? slash + 1 : path;
-  if(!**base) {
-    if(err)
-      (void)jbuf_printf(err, "%s: not a file name", path);
-    return -1;
-  }
-  dir = !slash ? strdup(".") : slash == path ? strdup("/") :
-        strndup(path, (size_t)(slash - path));
-  if(!dir) {
-    if(err)
-      (void)jbuf_printf(err, "%s: out of memory", path);
-    return -1;
-  }
-  fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if(fd < 0) {
-    if(err)
-      (void)jbuf_printf(err, "%s: %s", dir, strerror(errno));
-  }
-  else if(fstat(fd, &sb)) {
-    if(err)
-      (void)jbuf_printf(err, "%s: %s", dir, strerror(errno));
-    close(fd);
-    fd = -1;
-  }
-  else if(sb.st_mode & S_IWOTH) {
-    if(err)
-      (void)jbuf_printf(err, "%s: the directory is world-writable; refusing "
-                        "to use it", dir);
-    close(fd);
-    fd = -1;
-  }
-  free(dir);
-  return fd;
-}
-
 int audit_open(struct audit *a, const char *path, struct jbuf *err)
 {
   const char *base;
@@ -113,8 +71,7 @@ int audit_open(struct audit *a, const char *path, struct jbuf *err)
 
   JAN_REQUIRE(a && path);
   audit_close(a);
-  dfd = open_dir_of(path, &base, err);
-  if(dfd < 0)
+  if(fsafe_dir_open(path, &base, &dfd, err))
     return JAN_EIO;
   /* O_NONBLOCK: a FIFO planted at path must not hang the daemon. */
   fd = openat(dfd, base, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW |

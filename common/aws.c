@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "aws_int.h"
 #include "janitor/aws.h"
 #include "janitor/aws_decide.h"
 #include "janitor/log.h"
@@ -19,74 +20,12 @@
 #include "janitor/sigv4.h"
 #include "janitor/untrusted.h"
 
-/* Answers without a cap of their own (s3.c and lambda.c size the
- * listings): errors, identities, deletions, bucket locations, a
- * simulation of one action on one resource.  All are a few KiB. */
-#define AWS_DEFAULT_MAX_BODY   (1024u * 1024)
-#define AWS_MAX_BACKOFF_MS     20000u
-#define AWS_MAX_RETRY_AFTER_MS 60000u
-/* Where the global calls (ListBuckets, GetBucketLocation, IAM) are signed. */
-#define AWS_GLOBAL_REGION      "us-east-1"
-/* The SDKs' retry quota: 500 tokens, 5 per retry, 10 per timeout retry. */
-#define RETRY_TOKENS_MAX       500u
-#define RETRY_COST             5u
-#define RETRY_COST_TIMEOUT     10u
-#define RETRY_REFUND_NO_RETRY  1u
-
-static const char *const svc_name[AWS_SVC_COUNT] = {
+const char *const aws_svc_name[AWS_SVC_COUNT] = {
   "s3", "lambda", "iam", "sts"
 };
 static const char *const svc_env[AWS_SVC_COUNT] = {
   "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL_IAM",
   "AWS_ENDPOINT_URL_STS"
-};
-
-struct aws_call;
-
-struct aws_client {
-  uv_loop_t *loop;
-  struct http_engine *http;
-  struct creds_chain *creds;
-  unsigned max_attempts;
-  uint64_t retry_base_ms;
-  char *endpoint[AWS_SVC_COUNT];  /* override base URL or NULL */
-  char (*regions)[32];           /* where requests may go; NULL: any */
-  size_t nregions;
-  struct sigv4_cache *keys;
-  int64_t clock_offset;
-  unsigned tokens;
-  struct jan_rng rng;            /* backoff jitter */
-  int shutting_down;             /* cancel everything */
-  int draining;                  /* send nothing new */
-  int freed;
-  size_t ncalls;
-  struct aws_call *calls;         /* all live calls, for shutdown */
-  struct aws_stats st;
-};
-
-struct aws_call {
-  struct aws_client *c;
-  struct aws_call *next, *prev;
-  enum aws_service svc;
-  char region[32];
-  char *op, *method, *bucket, *path, *query, *content_type;
-  char *body;
-  size_t body_len, max_body;
-  unsigned flags;
-  aws_parse_fn parse;
-  void *parse_arg;
-  aws_cb cb;
-  void *arg;
-
-  unsigned attempts;
-  int64_t signed_at;              /* signing time of the last attempt */
-  unsigned last_cost;             /* tokens taken for the pending retry */
-  int redirected, skew_fixed, creds_renewed;
-  uv_timer_t *timer;              /* allocated on the first retry */
-  struct http_xfer *xfer;
-  char host[256];                 /* of the attempt in flight, for -vv */
-  uint64_t sent_ms;               /* uv_now() when it was sent */
-  struct aws_response resp;
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -96,15 +35,6 @@ static char *xstrdup(const char *s)
   return s ? strdup(s) : NULL;
 }
 
-
-static void copy_str(char *dst, size_t dstlen, const char *src)
-{
-  size_t n = strlen(src);
-  if(n >= dstlen)
-    n = dstlen - 1;
-  memcpy(dst, src, n);
-  dst[n] = '\0';
-}
 
 int64_t aws_client_now(const struct aws_client *c)
 {
@@ -167,7 +97,7 @@ void aws_client_stats(const struct aws_client *c, struct aws_stats *s)
  * else why not.  A region named by an answer reaches this only through
  * here; untrusted_region() gives the shape, the list the configuration.
  */
-static const char *region_refusal(const struct aws_client *c, const char *s)
+const char *aws_region_refusal(const struct aws_client *c, const char *s)
 {
   if(!untrusted_region(s, strlen(s)))
     return "not an AWS region";
@@ -260,8 +190,6 @@ static void client_release(struct aws_client *c)
   free(c);
 }
 
-static void call_finish(struct aws_call *k, int err);
-
 void aws_client_drain(struct aws_client *c)
 {
   struct aws_call *k, *next;
@@ -269,7 +197,7 @@ void aws_client_drain(struct aws_client *c)
   for(k = c->calls; k; k = next) {
     next = k->next;
     if(!k->xfer && k->timer && uv_is_active((uv_handle_t *)k->timer))
-      call_finish(k, JAN_ECANCELED);
+      aws_call_finish(k, JAN_ECANCELED);
     else if(http_xfer_queued(k->xfer))
       /* Waiting for a slot of its host: never sent, so never will be;
        * it ends with JAN_ECANCELED through http_done(). */
@@ -287,7 +215,7 @@ void aws_client_shutdown(struct aws_client *c)
     if(k->xfer)
       http_cancel(k->xfer);       /* its callback finishes the call */
     else if(k->timer && uv_is_active((uv_handle_t *)k->timer))
-      call_finish(k, JAN_ECANCELED);
+      aws_call_finish(k, JAN_ECANCELED);
   }
 }
 
@@ -334,7 +262,7 @@ static void call_free(struct aws_call *k)
   client_release(c);
 }
 
-static void call_finish(struct aws_call *k, int err)
+void aws_call_finish(struct aws_call *k, int err)
 {
   struct aws_client *c = k->c;
   k->resp.err = err;
@@ -352,11 +280,9 @@ static void call_finish(struct aws_call *k, int err)
   call_free(k);
 }
 
-static void attempt_start(struct aws_call *k);
-
 static void retry_timer_cb(uv_timer_t *t)
 {
-  attempt_start(t->data);
+  aws_attempt_start(t->data);
 }
 
 static int schedule_retry(struct aws_call *k, uint64_t delay_ms)
@@ -370,275 +296,6 @@ static int schedule_retry(struct aws_call *k, uint64_t delay_ms)
   }
   uv_timer_start(k->timer, retry_timer_cb, delay_ms, 0);
   return JAN_OK;
-}
-
-/* Parse the host[:port] out of a base URL such as "https://h:4566/x". */
-static int url_authority(const char *base, char *host, size_t hostlen,
-                         const char **rest)
-{
-  const char *p = strstr(base, "://");
-  const char *e;
-  p = p ? p + 3 : base;
-  e = p + strcspn(p, "/?#");
-  if(e == p || (size_t)(e - p) >= hostlen)
-    return JAN_EINVAL;
-  memcpy(host, p, (size_t)(e - p));
-  host[e - p] = '\0';
-  if(rest)
-    *rest = e;
-  return JAN_OK;
-}
-
-/* "<prefix>/<bucket><path>": the bucket through the one segment encoder
- * (a valid name comes out unchanged). */
-static int bucket_path(struct jbuf *wpath, const char *prefix,
-                       const char *bucket, const char *path)
-{
-  int rc = jbuf_printf(wpath, "%s/", prefix);
-  if(!rc)
-    rc = names_encode_segment(bucket, wpath);
-  if(!rc)
-    rc = jbuf_addstr(wpath, path);
-  return rc;
-}
-
-/*
- * Where the request goes: url (whole URL), host (Host header) and the
- * canonical wire path that is signed.  aws_send() has already refused a
- * bucket name S3 could not have created, so a name that goes into the
- * host name is only [a-z0-9-] (one with a '.' goes path-style).
- */
-static int build_target(struct aws_call *k, struct jbuf *url, char *host,
-                        size_t hostlen, struct jbuf *wpath)
-{
-  struct aws_client *c = k->c;
-  const char *base = c->endpoint[k->svc];
-  const char *path = k->path && *k->path ? k->path : "";
-  const char *prefix = "";
-  const char *why = region_refusal(c, k->region);
-  int rc;
-
-  /* The region goes into the host name and the signing scope. */
-  if(why) {
-    untrusted_region_refusal(k->resp.errmsg, sizeof(k->resp.errmsg),
-                             "refusing to send a request to", k->region, why);
-    return JAN_EINVAL;
-  }
-  if(base) {
-    /* An override serves every region; S3 goes path-style. */
-    rc = url_authority(base, host, hostlen, &prefix);
-    if(rc)
-      return rc;
-    rc = jbuf_addstr(url, base);
-    if(!rc && k->svc == AWS_SVC_S3 && k->bucket) {
-      rc = bucket_path(wpath, prefix, k->bucket, path);
-    }
-    else if(!rc) {
-      rc = jbuf_printf(wpath, "%s%s", prefix, *path ? path : "/");
-    }
-    if(!rc)
-      rc = jbuf_addstr(url, jbuf_str(wpath) + strlen(prefix));
-  }
-  else {
-    switch(k->svc) {
-    case AWS_SVC_S3:
-      if(k->bucket && !strchr(k->bucket, '.')) {
-        snprintf(host, hostlen, "%s.s3.%s.amazonaws.com", k->bucket,
-                 k->region);
-        rc = jbuf_addstr(wpath, *path ? path : "/");
-      }
-      else {
-        snprintf(host, hostlen, "s3.%s.amazonaws.com", k->region);
-        rc = k->bucket ? bucket_path(wpath, "", k->bucket, path)
-                       : jbuf_addstr(wpath, *path ? path : "/");
-      }
-      break;
-    case AWS_SVC_LAMBDA:
-      snprintf(host, hostlen, "lambda.%s.amazonaws.com", k->region);
-      rc = jbuf_addstr(wpath, *path ? path : "/");
-      break;
-    case AWS_SVC_IAM:
-      snprintf(host, hostlen, "iam.amazonaws.com");
-      rc = jbuf_addstr(wpath, *path ? path : "/");
-      break;
-    default:
-      snprintf(host, hostlen, "sts.%s.amazonaws.com", k->region);
-      rc = jbuf_addstr(wpath, *path ? path : "/");
-      break;
-    }
-    if(!rc)
-      rc = jbuf_printf(url, "https://%s%s", host, jbuf_str(wpath));
-  }
-  if(!rc && k->query && *k->query)
-    rc = jbuf_printf(url, "?%s", k->query);
-  return rc;
-}
-
-static void http_done(void *arg, struct http_response *hr);
-
-static void creds_ready(void *arg, int rc, const struct aws_creds *cr,
-                        const char *msg)
-{
-  struct aws_call *k = arg;
-  struct aws_client *c = k->c;
-  struct jbuf url, wpath, auth, datehdr, tokhdr, shahdr, md5hdr, hosthdr,
-      cthdr;
-  struct sigv4_result sig;
-  struct sigv4_header sh[3];
-  size_t nsh = 0;
-  const char *lines[12];
-  size_t nl = 0;
-  char host[256], md5[25];
-  struct http_request hreq;
-  int err;
-
-  if(rc) {
-    copy_str(k->resp.errmsg, sizeof(k->resp.errmsg),
-             msg ? msg : jan_strerror(rc));
-    call_finish(k, rc == JAN_ECANCELED ? JAN_ECANCELED : JAN_ECREDS);
-    return;
-  }
-  if(c->draining) {
-    call_finish(k, JAN_ECANCELED);
-    return;
-  }
-
-  jbuf_init(&url, 16384);
-  jbuf_init(&wpath, 16384);
-  jbuf_init(&auth, 1024);
-  jbuf_init(&datehdr, 64);
-  jbuf_init(&tokhdr, 8192);
-  jbuf_init(&shahdr, 128);
-  jbuf_init(&md5hdr, 64);
-  jbuf_init(&hosthdr, 300);
-  jbuf_init(&cthdr, 300);
-  sigv4_result_init(&sig);
-
-  k->resp.errmsg[0] = '\0';
-  err = build_target(k, &url, host, sizeof(host), &wpath);
-  if(err)
-    goto fail;
-
-  sh[nsh].name = "host";
-  sh[nsh++].value = host;
-  if(k->content_type) {
-    sh[nsh].name = "content-type";
-    sh[nsh++].value = k->content_type;
-  }
-  if(k->flags & AWS_REQ_CONTENT_MD5) {
-    err = sigv4_md5_base64(k->body ? k->body : "", k->body_len, md5);
-    if(err)
-      goto fail;
-    sh[nsh].name = "content-md5";
-    sh[nsh++].value = md5;
-  }
-  if(!(k->flags & AWS_REQ_UNSIGNED)) {
-    struct sigv4_request sreq = {
-      .method = k->method, .path = jbuf_str(&wpath), .query = k->query,
-      .headers = sh, .nheaders = nsh, .body = k->body,
-      .body_len = k->body_len
-    };
-    struct sigv4_creds sc = {
-      .access_key = cr->access_key, .secret_key = cr->secret_key,
-      .session_token = cr->session_token
-    };
-    struct sigv4_params sp = {
-      .region = k->svc == AWS_SVC_IAM ? "us-east-1" : k->region,
-      .service = svc_name[k->svc], .when = (time_t)(k->signed_at =
-                                                     aws_client_now(c)),
-      .flags = k->svc == AWS_SVC_S3 ? SIGV4_S3 : 0
-    };
-    err = sigv4_sign(&sreq, &sc, &sp, c->keys, &sig);
-    if(err)
-      goto fail;
-  }
-
-  err = jbuf_printf(&hosthdr, "Host: %s", host);
-  if(!err && cr)
-    err = jbuf_printf(&datehdr, "X-Amz-Date: %s", sig.amz_date);
-  if(!err && cr)
-    err = jbuf_printf(&auth, "Authorization: %s", jbuf_str(&sig.authorization));
-  if(err)
-    goto fail;
-  lines[nl++] = jbuf_str(&hosthdr);
-  if(cr)
-    lines[nl++] = jbuf_str(&datehdr);
-  if(sig.add_content_sha256) {
-    err = jbuf_printf(&shahdr, "X-Amz-Content-SHA256: %s", sig.payload_hash);
-    if(err)
-      goto fail;
-    lines[nl++] = jbuf_str(&shahdr);
-  }
-  if(cr && cr->session_token) {
-    err = jbuf_printf(&tokhdr, "X-Amz-Security-Token: %s", cr->session_token);
-    if(err)
-      goto fail;
-    lines[nl++] = jbuf_str(&tokhdr);
-  }
-  if(k->content_type) {
-    err = jbuf_printf(&cthdr, "Content-Type: %s", k->content_type);
-    if(err)
-      goto fail;
-    lines[nl++] = jbuf_str(&cthdr);
-  }
-  if(k->flags & AWS_REQ_CONTENT_MD5) {
-    err = jbuf_printf(&md5hdr, "Content-MD5: %s", md5);
-    if(err)
-      goto fail;
-    lines[nl++] = jbuf_str(&md5hdr);
-  }
-  if(cr)
-    lines[nl++] = jbuf_str(&auth);
-  lines[nl++] = "User-Agent: remotion-janitor/" JAN_VERSION;
-  lines[nl] = NULL;
-
-  memset(&hreq, 0, sizeof(hreq));
-  hreq.method = k->method;
-  hreq.url = jbuf_str(&url);
-  hreq.headers = lines;
-  hreq.body = k->body;
-  hreq.body_len = k->body_len;
-  hreq.max_body = k->max_body;
-  c->st.attempts++;
-  k->attempts++;
-  copy_str(k->host, sizeof(k->host), host);
-  k->sent_ms = uv_now(c->loop);
-  err = http_submit(c->http, &hreq, http_done, k, &k->xfer);
-
-fail:
-  /* Buffers that held the token or signature are wiped, then freed. */
-  if(tokhdr.ptr)
-    explicit_bzero(tokhdr.ptr, tokhdr.alloc);
-  if(auth.ptr)
-    explicit_bzero(auth.ptr, auth.alloc);
-  sigv4_result_free(&sig);
-  jbuf_free(&url);
-  jbuf_free(&wpath);
-  jbuf_free(&auth);
-  jbuf_free(&datehdr);
-  jbuf_free(&tokhdr);
-  jbuf_free(&shahdr);
-  jbuf_free(&md5hdr);
-  jbuf_free(&hosthdr);
-  jbuf_free(&cthdr);
-  if(err) {
-    if(!k->resp.errmsg[0])
-      snprintf(k->resp.errmsg, sizeof(k->resp.errmsg),
-               "cannot build the request: %s", jan_strerror(err));
-    call_finish(k, err);
-  }
-}
-
-static void attempt_start(struct aws_call *k)
-{
-  if(k->c->draining) {
-    call_finish(k, JAN_ECANCELED);
-    return;
-  }
-  if(k->flags & AWS_REQ_UNSIGNED)
-    creds_ready(k, JAN_OK, NULL, NULL);   /* cr NULL: nothing to sign */
-  else
-    creds_chain_get(k->c->creds, creds_ready, k);
 }
 
 /* Parse an HTTP-date ("Sun, 06 Nov 1994 08:49:37 GMT") into epoch seconds. */
@@ -753,14 +410,14 @@ static int take_answer(struct aws_call *k, struct http_response *hr,
   copy_str(k->resp.region, sizeof(k->resp.region), k->region);
 
   if(hr->err == JAN_ECANCELED || (hr->err && c->shutting_down)) {
-    call_finish(k, JAN_ECANCELED);
+    aws_call_finish(k, JAN_ECANCELED);
     return 1;
   }
   if(hr->err) {
     copy_str(k->resp.errmsg, sizeof(k->resp.errmsg), hr->errmsg);
     k->resp.err = hr->err;
     if(hr->err == JAN_ETOOBIG) {
-      call_finish(k, JAN_ETOOBIG);
+      aws_call_finish(k, JAN_ETOOBIG);
       return 1;
     }
     ax->timeout = hr->err == JAN_ETIMEDOUT;
@@ -791,7 +448,7 @@ static int take_answer(struct aws_call *k, struct http_response *hr,
       k->resp.err = JAN_EPARSE;
       return 0;
     }
-    call_finish(k, JAN_OK);
+    aws_call_finish(k, JAN_OK);
     return 1;
   }
 
@@ -817,7 +474,7 @@ static int take_answer(struct aws_call *k, struct http_response *hr,
     else if(k->resp.e.bucket_region[0])
       copy_str(ax->hint, sizeof(ax->hint), k->resp.e.bucket_region);
     if(ax->hint[0] && strcmp(ax->hint, k->region) != 0)
-      ax->refused = region_refusal(c, ax->hint);
+      ax->refused = aws_region_refusal(c, ax->hint);
   }
   return 0;
 }
@@ -832,12 +489,12 @@ static void fix_clock(struct aws_call *k, const struct answer *ax)
   int64_t change = off - c->clock_offset;
   if(change > AWS_SKEW_LIMIT_S || change < -AWS_SKEW_LIMIT_S) {
     jlog_warn("aws", "clock skew of %lld s measured from %s's Date "
-              "header; correcting", (long long)off, svc_name[k->svc]);
+              "header; correcting", (long long)off, aws_svc_name[k->svc]);
     c->clock_offset = off;
     c->st.skew_fixes++;
   }
   k->skew_fixed = 1;
-  attempt_start(k);
+  aws_attempt_start(k);
 }
 
 /* The SDKs' standard retry: exponential backoff with full jitter (at least
@@ -875,7 +532,7 @@ static int retry_later(struct aws_call *k, const struct answer *ax)
  * means, and act: done, a correction (clock, region, credentials) and
  * another attempt at once, a retry after a backoff, or the end of the call.
  */
-static void http_done(void *arg, struct http_response *hr)
+void aws_http_done(void *arg, struct http_response *hr)
 {
   struct aws_call *k = arg;
   struct aws_client *c = k->c;
@@ -902,7 +559,7 @@ static void http_done(void *arg, struct http_response *hr)
   }
   switch(step) {
   case AWS_STEP_DONE:
-    call_finish(k, JAN_OK);
+    aws_call_finish(k, JAN_OK);
     return;
   case AWS_STEP_FIX_CLOCK:
     fix_clock(k, &ax);
@@ -913,12 +570,12 @@ static void http_done(void *arg, struct http_response *hr)
     copy_str(k->region, sizeof(k->region), ax.hint);
     k->redirected = 1;
     c->st.redirects++;
-    attempt_start(k);
+    aws_attempt_start(k);
     return;
   case AWS_STEP_RENEW_CREDS:
     k->creds_renewed = 1;
     creds_chain_invalidate(c->creds);
-    attempt_start(k);
+    aws_attempt_start(k);
     return;
   case AWS_STEP_RETRY:
     if(retry_later(k, &ax) == 0)
@@ -936,7 +593,7 @@ static void http_done(void *arg, struct http_response *hr)
     }
     break;
   }
-  call_finish(k, k->resp.err ? k->resp.err : JAN_EAWS);
+  aws_call_finish(k, k->resp.err ? k->resp.err : JAN_EAWS);
 }
 
 int aws_send(struct aws_client *c, const struct aws_request *req, aws_cb cb,
@@ -999,7 +656,7 @@ int aws_send(struct aws_client *c, const struct aws_request *req, aws_cb cb,
     return JAN_ENOMEM;
   }
   c->st.calls++;
-  attempt_start(k);
+  aws_attempt_start(k);
   return JAN_OK;
 }
 

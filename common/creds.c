@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "janitor/caps.h"
 #include "janitor/creds.h"
 #include "janitor/log.h"
 
@@ -108,7 +109,7 @@ int creds_chain_new(struct creds_chain **out)
     return JAN_ENOMEM;
   creds_init(&ch->cached);
   ch->wait_tail = &ch->wait_head;
-  jbuf_init(&ch->tried, 4096);
+  jbuf_init(&ch->tried, JAN_MSG_MAX);
   ch->now = default_now;
   *out = ch;
   return JAN_OK;

@@ -3,10 +3,9 @@
  * environment, the shared credentials and config files, and systemd
  * credentials ($CREDENTIALS_DIRECTORY/aws, in the credentials format).
  *
- * The files are parsed here rather than with libinih: a session token is
- * longer than inih's default line, and the AWS dialect (whole-line comments
- * only, "=" or ":", indented continuation lines for nested settings such as
- * "s3 =") is easier to follow exactly in a few lines of our own.
+ * The files are read with the project's INI reader (janitor/ini.h) in the
+ * AWS dialect: whole-line comments only, "=" or ":", indented continuation
+ * lines for nested settings such as "s3 =".
  *
  * Secrets: the file content and the values are wiped before being freed,
  * and no message ever quotes a value, only file names, line numbers,
@@ -22,13 +21,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "janitor/caps.h"
+#include "creds_int.h"
 #include "janitor/creds.h"
+#include "janitor/ini.h"
 #include "janitor/log.h"
 
 #define TAG "creds"
-
-/* The message buffers: file names and a profile name, never a value. */
-#define MSG_MAX 8192
 
 const char *const creds_setting_names[CREDS_SET_COUNT] = {
   "role_arn", "source_profile", "credential_source", "external_id",
@@ -52,103 +51,6 @@ enum { K_ID, K_SECRET, K_TOKEN, K_COUNT };
 static const char *const key_names[K_COUNT] = {
   "aws_access_key_id", "aws_secret_access_key", "aws_session_token"
 };
-
-/*
- * Keys, secrets and tokens are printable ASCII without spaces (base64 and
- * friends).  Anything else, a newline above all, would end up in a signed
- * header, so it is refused, without echoing the value.
- */
-static int value_ok(const char *s, size_t n)
-{
-  for(size_t i = 0; i < n; i++) {
-    unsigned char ch = (unsigned char)s[i];
-    if(ch <= 0x20 || ch >= 0x7f)
-      return 0;
-  }
-  return n > 0;
-}
-
-static void wipe_free(char *p, size_t n)
-{
-  if(p) {
-    explicit_bzero(p, n);
-    free(p);
-  }
-}
-
-/* ---- environment ---------------------------------------------------- */
-
-static const char *env_value(const char *name)
-{
-  const char *v = getenv(name);
-  return v && *v ? v : NULL;
-}
-
-static void env_fetch(struct creds_provider *self, creds_cb cb, void *arg)
-{
-  const char *v[K_COUNT];
-  static const char *const names[K_COUNT] = {
-    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"
-  };
-  struct aws_creds c;
-  char msg[160];
-
-  (void)self;
-  for(size_t i = 0; i < K_COUNT; i++)
-    v[i] = env_value(names[i]);
-  /* A lone session token is ignored, as the AWS SDKs do. */
-  if(!v[K_ID] && !v[K_SECRET]) {
-    cb(arg, JAN_ENOENT, NULL, "environment");
-    return;
-  }
-  if(!v[K_ID] || !v[K_SECRET]) {
-    snprintf(msg, sizeof(msg), "environment: %s is set but %s is not",
-             names[v[K_ID] ? K_ID : K_SECRET],
-             names[v[K_ID] ? K_SECRET : K_ID]);
-    cb(arg, JAN_ECONFIG, NULL, msg);
-    return;
-  }
-  for(size_t i = 0; i < K_COUNT; i++) {
-    if(v[i] && !value_ok(v[i], strlen(v[i]))) {
-      snprintf(msg, sizeof(msg),
-               "environment: %s holds spaces or control characters",
-               names[i]);
-      cb(arg, JAN_ECONFIG, NULL, msg);
-      return;
-    }
-  }
-  creds_init(&c);
-  c.source = "environment";
-  if(!(c.access_key = strdup(v[K_ID])) ||
-     !(c.secret_key = strdup(v[K_SECRET])) ||
-     (v[K_TOKEN] && !(c.session_token = strdup(v[K_TOKEN])))) {
-    creds_free(&c);
-    cb(arg, JAN_ENOMEM, NULL, "environment: out of memory");
-    return;
-  }
-  jlog_debug(TAG, "environment: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
-             " set%s", v[K_TOKEN] ? ", with AWS_SESSION_TOKEN" : "");
-  /* c is on our stack, so it can be freed after the callback even when
-   * that freed the chain and this provider. */
-  cb(arg, JAN_OK, &c, NULL);
-  creds_free(&c);
-}
-
-static void env_destroy(struct creds_provider *self)
-{
-  free(self);
-}
-
-struct creds_provider *creds_provider_env(void)
-{
-  struct creds_provider *p = calloc(1, sizeof(*p));
-  if(!p)
-    return NULL;
-  p->name = "environment";
-  p->fetch = env_fetch;
-  p->destroy = env_destroy;
-  return p;
-}
 
 /* ---- reading a file ------------------------------------------------- */
 
@@ -232,7 +134,7 @@ static int load_file(const char *path, char **out, size_t *outlen,
   *outlen = n;
   buf = NULL;
 out:
-  wipe_free(buf, alloc);
+  creds_wipe_free(buf, alloc);
   close(fd);
   return rc;
 }
@@ -257,176 +159,135 @@ static void scan_init(struct prof_scan *s)
 static void scan_free(struct prof_scan *s)
 {
   for(size_t i = 0; i < K_COUNT; i++)
-    wipe_free(s->v[i], s->v[i] ? strlen(s->v[i]) : 0);
+    creds_wipe_free(s->v[i], s->v[i] ? strlen(s->v[i]) : 0);
   for(size_t i = 0; i < CREDS_SET_COUNT; i++)
-    wipe_free(s->set[i], s->set[i] ? strlen(s->set[i]) : 0);
+    creds_wipe_free(s->set[i], s->set[i] ? strlen(s->set[i]) : 0);
   scan_init(s);
 }
 
-static int is_blank(char c)
+static int span_is(const char *a, size_t n, const char *word)
 {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+  return n == strlen(word) && !strncasecmp(a, word, n);
 }
 
-static void trim(const char **a, const char **b)
+static int span_eq(const char *a, size_t n, const char *word)
 {
-  while(*a < *b && is_blank(**a))
-    (*a)++;
-  while(*b > *a && is_blank((*b)[-1]))
-    (*b)--;
-}
-
-static int span_is(const char *a, const char *b, const char *word)
-{
-  size_t n = strlen(word);
-  return (size_t)(b - a) == n && !strncasecmp(a, word, n);
+  return n == strlen(word) && !memcmp(a, word, n);
 }
 
 /*
- * Does the section [a, b) (brackets stripped, trimmed) name the profile?
- * Credentials files name it as is; config files say "default" or
- * "profile NAME" (other sections, "sso-session x", "services y", are not
- * profiles).
+ * Does the section named [a, a+n) name the profile?  Credentials files
+ * name it as is; config files say "default" or "profile NAME" (other
+ * sections, "sso-session x", "services y", are not profiles).
  */
-static int section_matches(const char *a, const char *b, int is_config,
+static int section_matches(const char *a, size_t n, int is_config,
                            const char *profile)
 {
-  size_t n = strlen(profile);
+  const char *word = is_config == SECTION_SSO_SESSION ? "sso-session" :
+                     "profile";
+  size_t w = strlen(word);
 
-  if(is_config == SECTION_SSO_SESSION) {
-    if(b - a < 12 || memcmp(a, "sso-session", 11) || !is_blank(a[11]))
-      return 0;
-    a += 12;
-    trim(&a, &b);
-    return (size_t)(b - a) == n && !memcmp(a, profile, n);
-  }
+  if(is_config == 1 && span_eq(a, n, "default"))
+    return !strcmp(profile, "default");
   if(is_config) {
-    if((size_t)(b - a) == 7 && !memcmp(a, "default", 7))
-      return !strcmp(profile, "default");
-    if(b - a < 8 || memcmp(a, "profile", 7) || !is_blank(a[7]))
+    if(n <= w || memcmp(a, word, w) || (a[w] != ' ' && a[w] != '\t'))
       return 0;
-    a += 8;
-    trim(&a, &b);
+    a += w;
+    n -= w;
+    while(n && (*a == ' ' || *a == '\t')) {
+      a++;
+      n--;
+    }
   }
-  return (size_t)(b - a) == n && !memcmp(a, profile, n);
+  return span_eq(a, n, profile);
+}
+
+/* Keep one value of the profile (wiped when replaced or freed). */
+static int keep_value(char **slot, const char *v, size_t n)
+{
+  creds_wipe_free(*slot, *slot ? strlen(*slot) : 0);
+  *slot = NULL;
+  if(n && !(*slot = strndup(v, n)))
+    return JAN_ENOMEM;
+  return JAN_OK;
+}
+
+/* One "key = value" of the profile's section. */
+static int scan_pair(const struct ini_line *l, const char *path,
+                     const char *profile, struct prof_scan *s,
+                     struct jbuf *err)
+{
+  for(size_t k = 0; k < K_COUNT; k++) {
+    if(!span_is(l->name, l->name_len, key_names[k]))
+      continue;
+    s->line[k] = l->lineno;
+    if(l->value_len && !creds_value_ok(l->value, l->value_len)) {
+      keep_value(&s->v[k], NULL, 0);
+      jbuf_printf(err, "%s:%u: %s in profile %s holds spaces or control "
+                  "characters", path, l->lineno, key_names[k], profile);
+      return JAN_ECONFIG;
+    }
+    if(keep_value(&s->v[k], l->value, l->value_len))
+      goto nomem;
+  }
+  for(size_t k = 0; k < CREDS_SET_COUNT; k++)
+    if(span_is(l->name, l->name_len, creds_setting_names[k]) &&
+       keep_value(&s->set[k], l->value, l->value_len))
+      goto nomem;
+  for(size_t k = 0; k < JAN_ARRAY_SIZE(unsupported_keys); k++) {
+    if(l->value_len && !s->unsupported &&
+       span_is(l->name, l->name_len, unsupported_keys[k])) {
+      s->unsupported = unsupported_keys[k];
+      s->unsupported_line = l->lineno;
+    }
+  }
+  return JAN_OK;
+nomem:
+  jbuf_printf(err, "%s: out of memory", path);
+  return JAN_ENOMEM;
 }
 
 /*
- * The AWS dialect of INI, as Python's configparser reads it for the CLI:
- * whole-line comments with "#" or ";", "key = value" or "key: value" with
- * case-insensitive keys, and lines indented deeper than the key before them
- * continuing its value (nested settings under "s3 =" and the like), which
- * we skip.  A profile's section may appear more than once: later values win.
+ * The AWS dialect of INI, as Python's configparser reads it for the CLI
+ * (janitor/ini.h with INI_CONTINUATION): whole-line comments, "key = value"
+ * or "key: value" with case-insensitive keys, nested settings under "s3 ="
+ * skipped.  A profile's section may appear more than once: later values
+ * win.  An error stops the scan; its message never quotes the line.
  */
 static int scan_buf(const char *buf, size_t len, const char *path,
                     int is_config, const char *profile, struct prof_scan *s,
                     struct jbuf *err)
 {
-  const char *p = buf, *end = buf + len;
-  unsigned lineno = 0;
-  int in_section = 0, matching = 0, after_key = 0;
-  size_t key_indent = 0;
+  struct ini_reader r;
+  struct ini_line l;
+  int in_section = 0, matching = 0, rc;
 
-  if(len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
-    p += 3;
-  if(memchr(buf, '\0', len)) {
-    jbuf_printf(err, "%s: holds a NUL byte", path);
-    return JAN_EPARSE;
-  }
-  while(p < end) {
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    const char *a = p, *b = nl ? nl : end, *d, *ka, *kb, *va, *vb;
-    size_t indent = 0;
-
-    lineno++;
-    p = nl ? nl + 1 : end;
-    if(b - a > CREDS_LINE_MAX) {
-      jbuf_printf(err, "%s:%u: line longer than %d bytes", path, lineno,
-                  CREDS_LINE_MAX);
-      return JAN_ETOOBIG;
-    }
-    while(a + indent < b && (a[indent] == ' ' || a[indent] == '\t'))
-      indent++;
-    trim(&a, &b);
-    if(a == b || *a == '#' || *a == ';')
-      continue;
-    if(after_key && indent > key_indent)
-      continue;                 /* continuation of the value above */
-    if(*a == '[') {
-      if(b[-1] != ']' || b - a < 3) {
-        jbuf_printf(err, "%s:%u: malformed section header", path, lineno);
-        return JAN_EPARSE;
-      }
-      a++;
-      b--;
-      trim(&a, &b);
+  ini_init(&r, buf, len, CREDS_LINE_MAX, INI_CONTINUATION);
+  while(ini_next(&r, &l)) {
+    switch(l.kind) {
+    case INI_ERROR:
+      if(l.error == INI_E_LONG)
+        jbuf_printf(err, "%s:%u: line is longer than %d bytes", path,
+                    l.lineno, CREDS_LINE_MAX);
+      else
+        jbuf_printf(err, "%s:%u: %s", path, l.lineno,
+                    ini_error_phrase(l.error));
+      return l.error == INI_E_LONG ? JAN_ETOOBIG : JAN_EPARSE;
+    case INI_SECTION:
       in_section = 1;
-      after_key = 0;
-      matching = section_matches(a, b, is_config, profile);
+      matching = section_matches(l.name, l.name_len, is_config, profile);
       if(matching)
         s->found = 1;
-      continue;
-    }
-    for(d = a; d < b && *d != '=' && *d != ':'; d++)
-      ;
-    if(d == b) {
-      jbuf_printf(err, "%s:%u: expected \"key = value\" or \"[section]\"",
-                  path, lineno);
-      return JAN_EPARSE;
-    }
-    if(!in_section) {
-      jbuf_printf(err, "%s:%u: setting outside of any [section]", path,
-                  lineno);
-      return JAN_EPARSE;
-    }
-    ka = a;
-    kb = d;
-    va = d + 1;
-    vb = b;
-    trim(&ka, &kb);
-    trim(&va, &vb);
-    if(ka == kb) {
-      jbuf_printf(err, "%s:%u: a setting without a key", path, lineno);
-      return JAN_EPARSE;
-    }
-    after_key = 1;
-    key_indent = indent;
-    if(!matching)
-      continue;
-    for(size_t k = 0; k < K_COUNT; k++) {
-      if(!span_is(ka, kb, key_names[k]))
-        continue;
-      wipe_free(s->v[k], s->v[k] ? strlen(s->v[k]) : 0);
-      s->v[k] = NULL;
-      s->line[k] = lineno;
-      if(va == vb)
-        break;                  /* "key =" leaves it unset */
-      if(!value_ok(va, (size_t)(vb - va))) {
-        jbuf_printf(err, "%s:%u: %s in profile %s holds spaces or control "
-                    "characters", path, lineno, key_names[k], profile);
-        return JAN_ECONFIG;
+      break;
+    case INI_PAIR:
+      if(!in_section) {
+        jbuf_printf(err, "%s:%u: setting outside of any [section]", path,
+                    l.lineno);
+        return JAN_EPARSE;
       }
-      s->v[k] = strndup(va, (size_t)(vb - va));
-      if(!s->v[k]) {
-        jbuf_printf(err, "%s: out of memory", path);
-        return JAN_ENOMEM;
-      }
-    }
-    for(size_t k = 0; k < CREDS_SET_COUNT; k++) {
-      if(!span_is(ka, kb, creds_setting_names[k]))
-        continue;
-      wipe_free(s->set[k], s->set[k] ? strlen(s->set[k]) : 0);
-      s->set[k] = va < vb ? strndup(va, (size_t)(vb - va)) : NULL;
-      if(va < vb && !s->set[k]) {
-        jbuf_printf(err, "%s: out of memory", path);
-        return JAN_ENOMEM;
-      }
-    }
-    for(size_t k = 0; k < JAN_ARRAY_SIZE(unsupported_keys); k++) {
-      if(va < vb && !s->unsupported && span_is(ka, kb, unsupported_keys[k])) {
-        s->unsupported = unsupported_keys[k];
-        s->unsupported_line = lineno;
-      }
+      if(matching && (rc = scan_pair(&l, path, profile, s, err)) != JAN_OK)
+        return rc;
+      break;
     }
   }
   return JAN_OK;
@@ -446,7 +307,7 @@ static int file_lookup(const char *path, int is_config, const char *profile,
   if(rc)
     return rc;
   rc = scan_buf(buf, len, path, is_config, profile, s, err);
-  wipe_free(buf, len);
+  creds_wipe_free(buf, len);
   if(rc)
     scan_free(s);
   return rc;
@@ -509,13 +370,10 @@ int creds_read_file(const char *path, int is_config, const char *profile,
 
 /* ---- the profile and systemd providers ------------------------------ */
 
-static int resolve_path(const char *envname, const char *leaf,
-                        struct jbuf *out, int *from_env);
-
 void creds_profile_free(struct creds_profile *p)
 {
   for(size_t i = 0; i < CREDS_SET_COUNT; i++)
-    wipe_free(p->set[i], p->set[i] ? strlen(p->set[i]) : 0);
+    creds_wipe_free(p->set[i], p->set[i] ? strlen(p->set[i]) : 0);
   memset(p, 0, sizeof(*p));
 }
 
@@ -537,8 +395,8 @@ static int section_read(const char *profile, int sso_session,
     struct jbuf path;
     int from_env, err_no, r;
 
-    jbuf_init(&path, MSG_MAX);
-    r = resolve_path(envnames[i], leaves[i], &path, &from_env);
+    jbuf_init(&path, JAN_MSG_MAX);
+    r = creds_resolve_path(envnames[i], leaves[i], &path, &from_env);
     if(r) {
       jbuf_free(&path);
       continue;                 /* no home directory: nothing to read */
@@ -559,7 +417,7 @@ static int section_read(const char *profile, int sso_session,
       for(size_t k = 0; k < CREDS_SET_COUNT; k++) {
         if(!sc.set[k])
           continue;
-        wipe_free(out->set[k], out->set[k] ? strlen(out->set[k]) : 0);
+        creds_wipe_free(out->set[k], out->set[k] ? strlen(out->set[k]) : 0);
         out->set[k] = sc.set[k];
         sc.set[k] = NULL;
       }
@@ -623,50 +481,11 @@ static const char *pick_profile(const struct file_provider *fp,
                                 int *explicit)
 {
   const char *name = fp->profile && *fp->profile ? fp->profile
-                                                 : env_value("AWS_PROFILE");
+                                                 : creds_env_value("AWS_PROFILE");
   if(!name)
     name = "default";
   *explicit = strcmp(name, "default") != 0;
   return name;
-}
-
-int creds_home_dir(struct jbuf *out)
-{
-  const char *h = env_value("HOME");
-  struct passwd pw, *res = NULL;
-  char buf[4096];
-
-  if(!h && getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) == 0 && res &&
-     res->pw_dir && *res->pw_dir)
-    h = res->pw_dir;
-  if(!h)
-    return JAN_ENOENT;
-  return jbuf_addstr(out, h);
-}
-
-/* AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE, with "~/" expanded as
- * the CLI does, else ~/.aws/LEAF.  JAN_ENOENT: no home directory. */
-static int resolve_path(const char *envname, const char *leaf,
-                        struct jbuf *out, int *from_env)
-{
-  const char *v = env_value(envname);
-  int rc;
-
-  *from_env = v != NULL;
-  if(v && !(v[0] == '~' && (v[1] == '/' || !v[1])))
-    return jbuf_addstr(out, v);
-  rc = creds_home_dir(out);
-  if(!rc)
-    rc = v ? jbuf_addstr(out, v + 1) : jbuf_printf(out, "/.aws/%s", leaf);
-  return rc;
-}
-
-static int systemd_path(struct jbuf *out)
-{
-  const char *dir = env_value("CREDENTIALS_DIRECTORY");
-  if(!dir)
-    return JAN_ENOENT;
-  return jbuf_printf(out, "%s/aws", dir);
 }
 
 /* Does $CREDENTIALS_DIRECTORY/aws have the profile?  When that file cannot
@@ -677,9 +496,9 @@ static int systemd_has_profile(const char *profile, struct jbuf *path)
   struct jbuf err;
   int err_no, rc;
 
-  if(systemd_path(path))
+  if(creds_systemd_path(path))
     return 0;
-  jbuf_init(&err, MSG_MAX);
+  jbuf_init(&err, JAN_MSG_MAX);
   rc = file_lookup(jbuf_str(path), 0, profile, &s, &err_no, &err);
   jbuf_free(&err);
   if(rc == JAN_ENOENT)
@@ -707,15 +526,15 @@ static void profile_fetch(struct creds_provider *self, creds_cb cb, void *arg)
 
   name = pick_profile(fp, &explicit);
   creds_init(&c);
-  jbuf_init(&msg, MSG_MAX);
-  jbuf_init(&sdpath, MSG_MAX);
+  jbuf_init(&msg, JAN_MSG_MAX);
+  jbuf_init(&sdpath, JAN_MSG_MAX);
   for(i = 0; i < 2; i++) {
     scan_init(&sc[i]);
-    jbuf_init(&path[i], MSG_MAX);
+    jbuf_init(&path[i], JAN_MSG_MAX);
   }
 
   for(i = 0; i < 2; i++) {
-    int from_env, r = resolve_path(envnames[i], leaves[i], &path[i],
+    int from_env, r = creds_resolve_path(envnames[i], leaves[i], &path[i],
                                    &from_env);
     if(r == JAN_ENOENT) {
       status[i] = "no home directory";
@@ -814,10 +633,10 @@ static void systemd_fetch(struct creds_provider *self, creds_cb cb,
   name = pick_profile(fp, &explicit);
   creds_init(&c);
   scan_init(&sc);
-  jbuf_init(&msg, MSG_MAX);
-  jbuf_init(&path, MSG_MAX);
+  jbuf_init(&msg, JAN_MSG_MAX);
+  jbuf_init(&path, JAN_MSG_MAX);
 
-  rc = systemd_path(&path);
+  rc = creds_systemd_path(&path);
   if(rc == JAN_ENOENT) {
     jbuf_addstr(&msg, "systemd credentials (CREDENTIALS_DIRECTORY not set)");
     goto done;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "janitor/caps.h"
 #include "janitor/creds_process.h"
 #include "janitor/creds_remote.h"
 #include "janitor/log.h"
@@ -23,7 +24,6 @@
 #define PROC_OUT_MAX (64u * 1024)
 #define PROC_ERR_MAX 2048u
 #define PROC_ARGS_MAX 256
-#define MSG_MAX 1024
 
 struct proc_run {
   struct procp *pp;             /* NULL once answered or abandoned */
@@ -172,7 +172,7 @@ static void finish(struct proc_run *r)
 {
   struct procp *pp = r->pp;
   struct aws_creds c;
-  char msg[MSG_MAX];
+  char msg[JAN_MSG_MAX];
   time_t now = time(NULL);
 
   log_stderr(pp, r);
@@ -264,7 +264,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 static void on_timeout(uv_timer_t *t)
 {
   struct proc_run *r = t->data;
-  char msg[MSG_MAX];
+  char msg[JAN_MSG_MAX];
 
   if(!r->pp)
     return;
@@ -292,7 +292,7 @@ static void process_fetch(struct creds_provider *self, creds_cb cb,
   struct proc_run *r = NULL;
   uv_process_options_t po;
   uv_stdio_container_t io[3];
-  char *argv[PROC_ARGS_MAX + 1], *words = NULL, msg[MSG_MAX];
+  char *argv[PROC_ARGS_MAX + 1], *words = NULL, msg[JAN_MSG_MAX];
   const char *cmd;
   int rc;
 
@@ -302,7 +302,7 @@ static void process_fetch(struct creds_provider *self, creds_cb cb,
   snprintf(pp->source, sizeof(pp->source), "process:%s", name);
   pp->cb = cb;
   pp->arg = arg;
-  jbuf_init(&err, MSG_MAX);
+  jbuf_init(&err, JAN_MSG_MAX);
   rc = creds_profile_read(name, &prof, &err);
   if(rc) {
     snprintf(msg, sizeof(msg), "%s", jbuf_str(&err));

@@ -17,13 +17,13 @@
 #include <json-c/json.h>
 #include <openssl/sha.h>
 
+#include "janitor/caps.h"
 #include "janitor/creds_sso.h"
 #include "janitor/log.h"
 #include "janitor/sigv4.h"
 #include "janitor/wire.h"
 
 #define TAG "creds"
-#define MSG_MAX 2048
 #define SSO_TOKEN_FILE_MAX (256u * 1024)
 #define SSO_MAX_BODY (64u * 1024)
 
@@ -125,7 +125,7 @@ static void portal_done(void *arg, struct http_response *hr)
 {
   struct sso *s = arg;
   struct aws_creds c;
-  char msg[MSG_MAX];
+  char msg[JAN_MSG_MAX];
 
   s->xfer = NULL;
   if(s->dead) {
@@ -176,7 +176,7 @@ static int load_token(struct sso *s, const char *key, char **token,
 
   *token = NULL;
   SHA1((const unsigned char *)key, strlen(key), md);
-  jbuf_init(&path, 8192);
+  jbuf_init(&path, JAN_PATH_MAX);
   if(creds_home_dir(&path) || jbuf_addstr(&path, "/.aws/sso/cache/")) {
     jbuf_printf(msg, "SSO (profile %s): no home directory for the token "
                 "cache", s->name);
@@ -275,9 +275,9 @@ static void sso_fetch(struct creds_provider *self, creds_cb cb, void *arg)
   s->arg = arg;
   snprintf(s->name, sizeof(s->name), "%s", name);
   memset(&sess, 0, sizeof(sess));
-  jbuf_init(&msg, MSG_MAX);
-  jbuf_init(&url, 8192);
-  jbuf_init(&hdr, 32768);
+  jbuf_init(&msg, JAN_MSG_MAX);
+  jbuf_init(&url, JAN_URL_MAX);
+  jbuf_init(&hdr, JAN_HEADER_LINE_MAX);
   rc = creds_profile_read(name, &p, &msg);
   if(rc)
     goto out;

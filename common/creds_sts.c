@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "janitor/caps.h"
 #include "janitor/aws.h"
 #include "janitor/creds_process.h"
 #include "janitor/creds_remote.h"
@@ -28,7 +29,6 @@
 #include "wire_int.h"
 
 #define TAG "creds"
-#define MSG_MAX 4096
 #define STS_DEFAULT_REGION "us-east-1"
 #define STS_MAX_BODY (64u * 1024)
 /* A role session name: [\w+=,.@-]{2,64}. */
@@ -367,7 +367,7 @@ static void assumed(void *arg, const struct aws_response *r, void *res)
 {
   struct assume *a = arg;
   struct role_step *st;
-  char what[MSG_MAX], msg[MSG_MAX + 512];
+  char what[JAN_MSG_MAX], msg[JAN_MSG_MAX + 512];
 
   a->calling = 0;
   if(a->dead) {
@@ -417,7 +417,7 @@ static void next_step(struct assume *a)
   st = &a->step[--a->next];
   snprintf(sess, sizeof(sess), "remotion-janitor-%lld",
            (long long)time(NULL));
-  jbuf_init(&body, 8192);
+  jbuf_init(&body, JAN_PATH_MAX);
   rc = jbuf_addstr(&body, "Action=AssumeRole&Version=2011-06-15");
   if(!rc)
     rc = form_add(&body, "RoleArn", st->arn);
@@ -453,7 +453,7 @@ static void source_answered(void *arg, int rc, const struct aws_creds *c,
                             const char *msg)
 {
   struct assume *a = arg;
-  char m[MSG_MAX + 512];
+  char m[JAN_MSG_MAX + 512];
 
   if(rc == JAN_OK) {
     creds_free(&a->cur);
@@ -523,7 +523,7 @@ static void web_fetch(struct assume *a, const char *name)
   char *token = NULL, defsess[SESSION_NAME_MAX + 1];
   int rc, from_env;
 
-  jbuf_init(&msg, MSG_MAX);
+  jbuf_init(&msg, JAN_MSG_MAX);
   jbuf_init(&body, WEB_TOKEN_MAX + 4096);
   rc = creds_profile_read(name, &p, &msg);
   if(rc)
@@ -629,7 +629,7 @@ static void assume_fetch(struct creds_provider *self, creds_cb cb, void *arg)
     web_fetch(a, name);
     return;
   }
-  jbuf_init(&msg, MSG_MAX);
+  jbuf_init(&msg, JAN_MSG_MAX);
   rc = resolve(a, name, &msg);
   if(rc) {
     answer(a, rc, NULL, msg.len ? jbuf_str(&msg) : jan_strerror(rc));

@@ -31,6 +31,7 @@
 
 #include <curl/curl.h>
 
+#include "http_int.h"
 #include "janitor/http.h"
 #include "janitor/log.h"
 
@@ -38,78 +39,6 @@
 
 _Static_assert(CURL_ERROR_SIZE <= sizeof(((struct http_response *)0)->errmsg),
                "errmsg serves as curl's error buffer");
-
-enum xstate {
-  XS_QUEUED,    /* waiting in its host's queue for a slot */
-  XS_RUNNING,   /* handed to curl */
-  XS_DONE,      /* result known, in the done list, callback pending */
-  XS_CALLING    /* its callback is running; freed right after */
-};
-
-struct xlist {
-  struct http_xfer *head, *tail;
-};
-
-struct host {
-  struct host *next, *prev;
-  struct xlist queue;           /* QUEUED transfers, oldest first */
-  unsigned inflight;            /* RUNNING transfers */
-  char key[];                   /* "host:port", lower case */
-};
-
-/* One watched socket: its poll handle lives until its close callback. */
-struct sock {
-  struct sock *next, *prev;     /* the engine's open sockets */
-  struct http_engine *e;
-  uv_poll_t poll;
-  curl_socket_t fd;
-  int events;                   /* UV_READABLE | UV_WRITABLE asked by curl */
-  int closing;
-};
-
-struct http_xfer {
-  struct http_xfer *next, *prev;
-  struct http_engine *e;
-  struct host *host;
-  enum xstate state;
-  uint64_t seq;                 /* submit order, for the FIFO across hosts */
-  uint64_t t0;                  /* uv_hrtime() at submit */
-  CURL *easy;
-  char *url;
-  char method[16];
-  void *body;
-  size_t body_len;
-  int has_body;                 /* send body (POST, PUT, or a given body) */
-  size_t max_body;
-  struct curl_slist *hdrs;
-  int toobig;                   /* 1: body cap hit, 2: header cap hit */
-  int broken;                   /* a socket of it could not be watched */
-  http_done_cb cb;
-  void *arg;
-  struct http_response resp;
-};
-
-struct http_engine {
-  uv_loop_t *loop;
-  CURLM *multi;
-  CURLSH *share;                /* TLS sessions shared by all transfers */
-  uv_timer_t timer;             /* curl's timeout */
-  uv_idle_t idle;               /* delivers the done list on the next turn */
-  struct http_opts opts;
-  struct host *hosts;
-  struct sock *socks;
-  struct xlist running;
-  struct xlist done;
-  CURL **pool;                  /* idle easy handles kept for reuse */
-  unsigned npool;
-  unsigned inflight;
-  uint64_t queued;
-  uint64_t seq;
-  struct http_stats st;
-  unsigned handles;             /* open libuv handles (timer, idle, polls) */
-  int broken;                   /* some transfer is marked broken */
-  int closing;
-};
 
 /* ---- small lists -------------------------------------------------------- */
 
@@ -135,47 +64,6 @@ static void xl_remove(struct xlist *l, struct http_xfer *x)
   else
     l->tail = x->prev;
   x->next = x->prev = NULL;
-}
-
-/* ---- engine lifetime ---------------------------------------------------- */
-
-static void engine_release(struct http_engine *e)
-{
-  if(!e->closing || e->handles)
-    return;
-  free(e->pool);
-  free(e);
-  curl_global_cleanup();
-}
-
-static void on_handle_closed(uv_handle_t *h)
-{
-  struct http_engine *e = h->data;
-  e->handles--;
-  engine_release(e);
-}
-
-static void on_sock_closed(uv_handle_t *h)
-{
-  struct sock *s = h->data;
-  struct http_engine *e = s->e;
-  free(s);
-  e->handles--;
-  engine_release(e);
-}
-
-static void sock_close(struct http_engine *e, struct sock *s)
-{
-  if(s->closing)
-    return;
-  s->closing = 1;
-  if(s->prev)
-    s->prev->next = s->next;
-  else
-    e->socks = s->next;
-  if(s->next)
-    s->next->prev = s->prev;
-  uv_close((uv_handle_t *)&s->poll, on_sock_closed);
 }
 
 /* ---- hosts -------------------------------------------------------------- */
@@ -459,7 +347,7 @@ static void pump(struct http_engine *e)
 /* Run the callbacks of the done list.  Re-entrant: a callback that frees
  * the engine drains the list from inside, and the outer loop finds it
  * empty; the engine itself stays valid until its close callbacks. */
-static void deliver(struct http_engine *e)
+void http_deliver(struct http_engine *e)
 {
   struct http_xfer *x;
 
@@ -475,7 +363,7 @@ static void deliver(struct http_engine *e)
 
 static void on_idle(uv_idle_t *h)
 {
-  deliver(h->data);
+  http_deliver(h->data);
 }
 
 static int map_result(struct http_xfer *x, CURLcode res, const char **msg)
@@ -508,7 +396,7 @@ static int map_result(struct http_xfer *x, CURLcode res, const char **msg)
 
 /* After every socket_action: complete what curl has finished, then fill the
  * freed slots. */
-static void check_multi_info(struct http_engine *e)
+void http_check_multi_info(struct http_engine *e)
 {
   CURLMsg *m;
   int left;
@@ -545,125 +433,6 @@ static void check_multi_info(struct http_engine *e)
   pump(e);
 }
 
-/* ---- curl's callbacks and the loop's ------------------------------------ */
-
-static void on_timer(uv_timer_t *t)
-{
-  struct http_engine *e = t->data;
-  int running;
-
-  curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-  check_multi_info(e);
-  deliver(e);
-}
-
-/* curl's timer: -1 stops it; any other value, 0 included, is a one-shot
- * timer, so curl is never called back from inside this callback. */
-static int on_curl_timer(CURLM *m, long timeout_ms, void *arg)
-{
-  struct http_engine *e = arg;
-  (void)m;
-  if(timeout_ms < 0 || e->closing)
-    uv_timer_stop(&e->timer);
-  else
-    uv_timer_start(&e->timer, on_timer, (uint64_t)timeout_ms, 0);
-  return 0;
-}
-
-static void on_poll(uv_poll_t *p, int status, int events)
-{
-  struct sock *s = p->data;
-  struct http_engine *e = s->e;
-  int flags = 0, running;
-
-  if(status < 0) {
-    /* libuv has stopped the handle.  curl learns of the error and does the
-     * I/O itself to find out what happened (refused, reset...). */
-    flags = CURL_CSELECT_ERR;
-    if(s->events & UV_READABLE)
-      flags |= CURL_CSELECT_IN;
-    if(s->events & UV_WRITABLE)
-      flags |= CURL_CSELECT_OUT;
-  }
-  else {
-    if(events & UV_READABLE)
-      flags |= CURL_CSELECT_IN;
-    if(events & UV_WRITABLE)
-      flags |= CURL_CSELECT_OUT;
-  }
-  curl_multi_socket_action(e->multi, s->fd, flags, &running);
-  /* If curl keeps the socket after an error, watch it again as curl thinks
-   * we do; otherwise the transfer would wait for its timeout. */
-  if(status < 0 && !s->closing && s->events)
-    uv_poll_start(&s->poll, s->events, on_poll);
-  check_multi_info(e);
-  deliver(e);
-}
-
-/* A socket that cannot be watched fails its transfer once socket_action
- * has returned.  (Returning -1 to curl would mark the whole multi handle
- * dead.) */
-static int watch_failed(struct http_engine *e, CURL *easy, curl_socket_t fd,
-                        int rc)
-{
-  char *priv = NULL;
-
-  jlog_err("http", "cannot watch socket %d: %s", (int)fd,
-           rc ? uv_strerror(rc) : "out of memory");
-  if(easy && curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv) == CURLE_OK &&
-     priv) {
-    ((struct http_xfer *)(void *)priv)->broken = 1;
-    e->broken = 1;
-  }
-  return 0;
-}
-
-static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *arg,
-                          void *sockp)
-{
-  struct http_engine *e = arg;
-  struct sock *s = sockp;
-  int events = 0, rc;
-
-  if(what == CURL_POLL_REMOVE) {
-    if(s) {
-      curl_multi_assign(e->multi, fd, NULL);
-      sock_close(e, s);
-    }
-    return 0;
-  }
-  if(e->closing)
-    return 0;
-  if(!s) {
-    s = calloc(1, sizeof(*s));
-    if(!s)
-      return watch_failed(e, easy, fd, 0);
-    rc = uv_poll_init_socket(e->loop, &s->poll, fd);
-    if(rc) {
-      free(s);
-      return watch_failed(e, easy, fd, rc);
-    }
-    s->e = e;
-    s->fd = fd;
-    s->poll.data = s;
-    e->handles++;
-    s->next = e->socks;
-    if(e->socks)
-      e->socks->prev = s;
-    e->socks = s;
-    curl_multi_assign(e->multi, fd, s);
-  }
-  if(what == CURL_POLL_IN || what == CURL_POLL_INOUT)
-    events |= UV_READABLE;
-  if(what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
-    events |= UV_WRITABLE;
-  s->events = events;
-  rc = uv_poll_start(&s->poll, events, on_poll);
-  if(rc)
-    return watch_failed(e, easy, fd, rc);
-  return 0;
-}
-
 /* ---- public ------------------------------------------------------------- */
 
 int http_engine_new(uv_loop_t *loop, const struct http_opts *opts,
@@ -692,9 +461,9 @@ int http_engine_new(uv_loop_t *loop, const struct http_opts *opts,
   if(curl_share_setopt(e->share, CURLSHOPT_SHARE,
                        CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK)
     goto fail;
-  mc |= curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+  mc |= curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, http_on_curl_socket);
   mc |= curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
-  mc |= curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+  mc |= curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, http_on_curl_timer);
   mc |= curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
   mc |= curl_multi_setopt(e->multi, CURLMOPT_PIPELINING,
                           (long)CURLPIPE_NOTHING);
@@ -760,17 +529,17 @@ void http_engine_free(struct http_engine *e)
 
   while(e->npool)
     curl_easy_cleanup(e->pool[--e->npool]);
-  /* Closing the cached connections calls on_curl_socket(REMOVE). */
+  /* Closing the cached connections calls http_on_curl_socket(REMOVE). */
   curl_multi_cleanup(e->multi);
   e->multi = NULL;
   curl_share_cleanup(e->share);
   e->share = NULL;
   while(e->socks)
-    sock_close(e, e->socks);
-  uv_close((uv_handle_t *)&e->timer, on_handle_closed);
-  uv_close((uv_handle_t *)&e->idle, on_handle_closed);
+    http_sock_close(e, e->socks);
+  uv_close((uv_handle_t *)&e->timer, http_on_handle_closed);
+  uv_close((uv_handle_t *)&e->idle, http_on_handle_closed);
 
-  deliver(e);
+  http_deliver(e);
 }
 
 static int method_ok(const char *m)

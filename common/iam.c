@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "janitor/caps.h"
 #include "janitor/services.h"
 
 static int parse_identity(const char *b, size_t n, void *out)
@@ -49,7 +50,7 @@ int iam_simulate_principal_policy(struct aws_client *c, const char *arn,
 {
   struct jbuf b;
   int rc;
-  jbuf_init(&b, 256 * 1024);
+  jbuf_init(&b, JAN_POLICY_DOC_MAX);
   rc = jbuf_addstr(&b, "Action=SimulatePrincipalPolicy&Version=2010-05-08"
                        "&PolicySourceArn=");
   if(!rc)

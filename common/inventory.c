@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "janitor/caps.h"
 #include "janitor/inventory.h"
 
 static void item_clear(struct inv_item *it)
@@ -78,7 +79,7 @@ struct inv_item *inventory_add(struct inventory *inv, enum jan_kind kind,
   if(!arn && kind == JAN_KIND_BUCKET) {
     /* S3 answers no ARN; a bucket's is its name in the global partition. */
     struct jbuf a;
-    jbuf_init(&a, 4096);
+    jbuf_init(&a, JAN_MSG_MAX);
     if(!jbuf_addstr(&a, "arn:aws:s3:::") && !jbuf_addstr(&a, name))
       it->arn = jbuf_take(&a);
     jbuf_free(&a);

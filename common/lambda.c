@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "janitor/caps.h"
 #include "janitor/log.h"
 #include "janitor/names.h"
 #include "janitor/services.h"
@@ -120,7 +121,7 @@ static int list_call(struct aws_client *c, const char *region, const char *op,
 {
   struct jbuf q;
   int rc;
-  jbuf_init(&q, 8192);
+  jbuf_init(&q, JAN_PATH_MAX);
   rc = marker_query(&q, marker, LAMBDA_PAGE_ITEMS);
   if(!rc) {
     struct aws_request r = {
@@ -157,7 +158,7 @@ int lambda_list_layer_versions(struct aws_client *c, const char *region,
 {
   struct jbuf p;
   int rc;
-  jbuf_init(&p, 4096);
+  jbuf_init(&p, JAN_PATH_MAX);
   rc = name_path(&p, "/2018-10-31/layers/", layer, "/versions");
   if(!rc)
     rc = list_call(c, region, "ListLayerVersions", jbuf_str(&p), marker,
@@ -175,7 +176,7 @@ int lambda_get_layer_version(struct aws_client *c, const char *region,
   struct jbuf p;
   char suffix[32];
   int rc;
-  jbuf_init(&p, 4096);
+  jbuf_init(&p, JAN_PATH_MAX);
   snprintf(suffix, sizeof(suffix), "/versions/%" PRId64, version);
   rc = name_path(&p, "/2018-10-31/layers/", layer, suffix);
   if(!rc) {
@@ -198,7 +199,7 @@ int lambda_delete_function(struct aws_client *c, const char *region,
   int rc = guard("DeleteFunction", JAN_KIND_FUNCTION, name);
   if(rc)
     return rc;
-  jbuf_init(&p, 4096);
+  jbuf_init(&p, JAN_PATH_MAX);
   rc = name_path(&p, "/2015-03-31/functions/", name, NULL);
   if(!rc) {
     struct aws_request r = {
@@ -222,7 +223,7 @@ int lambda_delete_layer_version(struct aws_client *c, const char *region,
     return rc;
   if(!names_layer_version_valid(version))
     return JAN_EINVAL;
-  jbuf_init(&p, 4096);
+  jbuf_init(&p, JAN_PATH_MAX);
   snprintf(suffix, sizeof(suffix), "/versions/%" PRId64, version);
   rc = name_path(&p, "/2018-10-31/layers/", layer, suffix);
   if(!rc) {

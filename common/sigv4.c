@@ -32,11 +32,11 @@
 #define MAX_STS 1024           /* string to sign */
 #define MAX_AUTHORIZATION (64u * 1024u)
 
-#define ALL_FLAGS (SIGV4_S3 | SIGV4_NORMALIZE | SIGV4_SIGN_BODY | \
-                   SIGV4_UNSIGNED_BODY | SIGV4_TOKEN_AFTER)
+_Static_assert(SIGV4_ALL_FLAGS == (SIGV4_S3 | SIGV4_NORMALIZE |
+                                  SIGV4_SIGN_BODY | SIGV4_UNSIGNED_BODY |
+                                  SIGV4_TOKEN_AFTER), "SIGV4_ALL_FLAGS");
 
 static const char hexdig[] = "0123456789abcdef";
-static const char hexup[] = "0123456789ABCDEF";
 
 /* ---------------------------------------------------------------------- */
 /* Hashes */
@@ -100,24 +100,6 @@ int sigv4_md5_base64(const void *data, size_t len, char b64[25])
 /* ---------------------------------------------------------------------- */
 /* Small character helpers (ASCII only, no locale) */
 
-static int is_unreserved(unsigned char c)
-{
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-         (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-         c == '~';
-}
-
-static int hexval(unsigned char c)
-{
-  if(c >= '0' && c <= '9')
-    return c - '0';
-  if(c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if(c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 static unsigned char lower(unsigned char c)
 {
   return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + ('a' - 'A')) : c;
@@ -136,271 +118,6 @@ static int name_eq(const char *name, const char *lc)
     if(lower((unsigned char)*name) != (unsigned char)*lc)
       return 0;
   return !*name && !*lc;
-}
-
-/* Undo a failed append: out goes back to len0. */
-static int rollback(struct jbuf *out, size_t len0, int rc)
-{
-  if(rc && out->ptr) {
-    out->len = len0;
-    out->ptr[len0] = '\0';
-  }
-  return rc;
-}
-
-/* ---------------------------------------------------------------------- */
-/* URI and query */
-
-int sigv4_uri_encode(const char *s, size_t len, int keep_slash,
-                     struct jbuf *out)
-{
-  size_t len0 = out->len, i = 0;
-  int rc = JAN_OK;
-
-  if(!s && len)
-    return JAN_EINVAL;
-  while(i < len && !rc) {
-    size_t run = i;
-    /* Copy runs of characters that stay as they are in one go. */
-    while(run < len && (is_unreserved((unsigned char)s[run]) ||
-                        (keep_slash && s[run] == '/')))
-      run++;
-    if(run > i) {
-      rc = jbuf_add(out, s + i, run - i);
-      i = run;
-      continue;
-    }
-    {
-      unsigned char c = (unsigned char)s[i++];
-      char e[3] = { '%', hexup[c >> 4], hexup[c & 0x0f] };
-      rc = jbuf_add(out, e, 3);
-    }
-  }
-  return rollback(out, len0, rc);
-}
-
-/*
- * Dot segments and empty segments out, as aws-c-auth (which generated the
- * official vectors) does: '..' pops, a trailing '/' is kept, and a path
- * that normalises to nothing is "/".
- */
-static int normalize_path(const char *path, struct jbuf *out)
-{
-  const char *p = path;
-  size_t plen = strlen(path);
-  int ends_with_slash = plen > 0 && path[plen - 1] == '/';
-  int rc = JAN_OK;
-
-  while(*p && !rc) {
-    const char *seg, *end;
-    size_t n;
-
-    while(*p == '/')
-      p++;
-    seg = p;
-    end = strchr(seg, '/');
-    if(!end)
-      end = seg + strlen(seg);
-    n = (size_t)(end - seg);
-    p = end;
-    if(n == 0 || (n == 1 && seg[0] == '.'))
-      continue;
-    if(n == 2 && seg[0] == '.' && seg[1] == '.') {
-      /* out is "" or "/a/b"; drop the last "/segment". */
-      if(out->len) {
-        char *slash = strrchr(out->ptr, '/');
-        out->len = (size_t)(slash - out->ptr);
-        out->ptr[out->len] = '\0';
-      }
-      continue;
-    }
-    rc = jbuf_addc(out, '/');
-    if(!rc)
-      rc = jbuf_add(out, seg, n);
-  }
-  if(!rc && (out->len == 0 || ends_with_slash))
-    rc = jbuf_addc(out, '/');
-  return rc;
-}
-
-/*
- * The form S3 recomputes on its side: unreserved and '/' literal, every
- * other byte as %XX with upper-case hex.  An escape of an unreserved
- * character or of '/' is not canonical either.
- */
-static int s3_path_is_canonical(const char *p)
-{
-  for(; *p; p++) {
-    unsigned char c = (unsigned char)*p;
-    if(is_unreserved(c) || c == '/')
-      continue;
-    if(c != '%')
-      return 0;
-    {
-      int hi = hexval((unsigned char)p[1]), lo;
-      if(hi < 0 || (p[1] >= 'a' && p[1] <= 'f'))
-        return 0;
-      lo = hexval((unsigned char)p[2]);
-      if(lo < 0 || (p[2] >= 'a' && p[2] <= 'f'))
-        return 0;
-      c = (unsigned char)(hi << 4 | lo);
-      if(is_unreserved(c) || c == '/')
-        return 0;
-      p += 2;
-    }
-  }
-  return 1;
-}
-
-int sigv4_canonical_uri(const char *wire_path, unsigned flags,
-                        struct jbuf *out)
-{
-  struct jbuf norm;
-  int rc;
-
-  if(!wire_path || wire_path[0] != '/' || (flags & ~ALL_FLAGS))
-    return JAN_EINVAL;
-  if(strlen(wire_path) > out->max)
-    return JAN_ETOOBIG;
-  if(flags & SIGV4_S3) {
-    /* S3 signs the path exactly as it goes on the wire. */
-    if(flags & SIGV4_NORMALIZE)
-      return JAN_EINVAL;
-    if(!s3_path_is_canonical(wire_path))
-      return JAN_EINVAL;
-    return jbuf_addstr(out, wire_path);
-  }
-  if(!(flags & SIGV4_NORMALIZE))
-    return sigv4_uri_encode(wire_path, strlen(wire_path), 1, out);
-
-  jbuf_init(&norm, SIGV4_MAX_CANONICAL);
-  rc = normalize_path(wire_path, &norm);
-  if(!rc)
-    rc = sigv4_uri_encode(jbuf_str(&norm), norm.len, 1, out);
-  jbuf_free(&norm);
-  return rc;
-}
-
-/*
- * Decode one query name or value and append it encoded the canonical way.
- * Only %XX is decoded: '+' is the character '+' (so it becomes %2B), as
- * AWS reads it; a broken escape is refused.
- */
-static int pct_decode_encode(const char *s, size_t len, struct jbuf *out)
-{
-  unsigned char chunk[256];
-  size_t n = 0;
-  int rc = JAN_OK;
-
-  for(size_t i = 0; i < len && !rc; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if(c == '%') {
-      int hi, lo;
-      if(len - i < 3)
-        return JAN_EINVAL;
-      hi = hexval((unsigned char)s[i + 1]);
-      lo = hexval((unsigned char)s[i + 2]);
-      if(hi < 0 || lo < 0)
-        return JAN_EINVAL;
-      c = (unsigned char)(hi << 4 | lo);
-      i += 2;
-    }
-    chunk[n++] = c;
-    if(n == sizeof(chunk)) {
-      rc = sigv4_uri_encode((const char *)chunk, n, 0, out);
-      n = 0;
-    }
-  }
-  if(!rc && n)
-    rc = sigv4_uri_encode((const char *)chunk, n, 0, out);
-  return rc;
-}
-
-struct qparam {
-  size_t noff, nlen, voff, vlen;   /* offsets into the encoded buffer */
-  const char *name, *value;        /* set once the buffer stops moving */
-};
-
-static int bytes_cmp(const char *a, size_t alen, const char *b, size_t blen)
-{
-  int c = memcmp(a, b, alen < blen ? alen : blen);
-  if(c)
-    return c;
-  return alen < blen ? -1 : alen > blen;
-}
-
-static int qparam_cmp(const void *pa, const void *pb)
-{
-  const struct qparam *a = pa, *b = pb;
-  int c = bytes_cmp(a->name, a->nlen, b->name, b->nlen);
-  return c ? c : bytes_cmp(a->value, a->vlen, b->value, b->vlen);
-}
-
-int sigv4_canonical_query(const char *wire_query, struct jbuf *out)
-{
-  struct qparam *qp = NULL;
-  struct jbuf enc;
-  size_t n = 0, cap = 1, len0 = out->len;
-  const char *p;
-  int rc = JAN_OK;
-
-  if(!wire_query || !*wire_query)
-    return JAN_OK;
-  if(strlen(wire_query) > SIGV4_MAX_CANONICAL)
-    return JAN_ETOOBIG;
-  for(p = wire_query; *p; p++)
-    if(*p == '&')
-      cap++;
-  if(cap > SIGV4_MAX_QUERY_PARAMS)
-    return JAN_ETOOBIG;
-  qp = calloc(cap, sizeof(*qp));
-  if(!qp)
-    return JAN_ENOMEM;
-  jbuf_init(&enc, SIGV4_MAX_CANONICAL);
-
-  p = wire_query;
-  while(*p && !rc) {
-    const char *amp = strchr(p, '&');
-    const char *end = amp ? amp : p + strlen(p);
-    const char *eq = memchr(p, '=', (size_t)(end - p));
-    const char *nend = eq ? eq : end;
-
-    /* "a&&b" carries no parameter between the two '&'. */
-    if(end > p) {
-      struct qparam *q = &qp[n++];
-      q->noff = enc.len;
-      rc = pct_decode_encode(p, (size_t)(nend - p), &enc);
-      q->nlen = enc.len - q->noff;
-      q->voff = enc.len;
-      if(!rc && eq)
-        rc = pct_decode_encode(eq + 1, (size_t)(end - eq - 1), &enc);
-      q->vlen = enc.len - q->voff;
-    }
-    p = amp ? amp + 1 : end;
-  }
-  if(rc)
-    goto done;
-
-  for(size_t i = 0; i < n; i++) {
-    qp[i].name = jbuf_str(&enc) + qp[i].noff;
-    qp[i].value = jbuf_str(&enc) + qp[i].voff;
-  }
-  qsort(qp, n, sizeof(*qp), qparam_cmp);
-  for(size_t i = 0; i < n && !rc; i++) {
-    if(i)
-      rc = jbuf_addc(out, '&');
-    if(!rc)
-      rc = jbuf_add(out, qp[i].name, qp[i].nlen);
-    if(!rc)
-      rc = jbuf_addc(out, '=');
-    if(!rc)
-      rc = jbuf_add(out, qp[i].value, qp[i].vlen);
-  }
-
-done:
-  jbuf_free(&enc);
-  free(qp);
-  return rollback(out, len0, rc);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -628,7 +345,7 @@ static int check_inputs(const struct sigv4_request *req,
   if(!req || !cr || !p || !req->method || !req->path ||
      (req->nheaders && !req->headers) || (req->body_len && !req->body))
     return JAN_EINVAL;
-  if(p->flags & ~ALL_FLAGS)
+  if(p->flags & ~SIGV4_ALL_FLAGS)
     return JAN_EINVAL;
   if((p->flags & SIGV4_S3) && (p->flags & SIGV4_NORMALIZE))
     return JAN_EINVAL;
@@ -670,60 +387,58 @@ static int check_inputs(const struct sigv4_request *req,
   return JAN_OK;
 }
 
-int sigv4_sign(const struct sigv4_request *req, const struct sigv4_creds *cr,
-               const struct sigv4_params *p, struct sigv4_cache *cache,
-               struct sigv4_result *out)
+/* X-Amz-Date (YYYYMMDDTHHMMSSZ, four-digit years only) and its date. */
+static int stamp(const struct sigv4_params *p, struct sigv4_result *out,
+                 char date[9])
 {
-  struct chdr *h = NULL;
-  struct jbuf *cr_buf, signed_hdrs;
-  unsigned char md[32], key[32], sig[32];
-  char crhash[65], date[9];
   struct tm tm;
-  size_t nh = 0, nhost = 0;
-  int add_sha, add_token, rc;
 
-  if(!out)
+  if(p->when < 0 || !gmtime_r(&p->when, &tm) || tm.tm_year + 1900 > 9999)
     return JAN_EINVAL;
-  result_reset(out);
-  jbuf_init(&signed_hdrs, MAX_AUTHORIZATION);
-  rc = check_inputs(req, cr, p);
-  if(rc)
-    goto fail;
-
-  add_sha = (p->flags & (SIGV4_S3 | SIGV4_SIGN_BODY)) != 0;
-  add_token = cr->session_token && !(p->flags & SIGV4_TOKEN_AFTER);
-
-  /* Time: YYYYMMDDTHHMMSSZ, four-digit years only. */
-  if(p->when < 0 || !gmtime_r(&p->when, &tm) || tm.tm_year + 1900 > 9999) {
-    rc = JAN_EINVAL;
-    goto fail;
-  }
   if(strftime(out->amz_date, sizeof(out->amz_date), "%Y%m%dT%H%M%SZ", &tm)
-     != 16) {
-    rc = JAN_EINVAL;
-    goto fail;
-  }
+     != 16)
+    return JAN_EINVAL;
   memcpy(date, out->amz_date, 8);
   date[8] = '\0';
+  return JAN_OK;
+}
 
-  /* Payload hash. */
+static int hash_payload(const struct sigv4_request *req,
+                        const struct sigv4_params *p, struct sigv4_result *out)
+{
+  unsigned char md[32];
+  int rc;
+
   if(p->flags & SIGV4_UNSIGNED_BODY) {
     strcpy(out->payload_hash, UNSIGNED_PAYLOAD);
+    return JAN_OK;
   }
-  else {
-    rc = sha256_raw(req->body_len ? req->body : "", req->body_len, md);
-    if(rc)
-      goto fail;
+  rc = sha256_raw(req->body_len ? req->body : "", req->body_len, md);
+  if(!rc)
     to_hex(md, sizeof(md), out->payload_hash);
-  }
-  out->add_content_sha256 = add_sha;
+  return rc;
+}
 
-  /* The headers: the caller's, checked, plus the ones the signer adds. */
-  h = calloc(req->nheaders + 3, sizeof(*h));
-  if(!h) {
-    rc = JAN_ENOMEM;
-    goto fail;
-  }
+static void put_header(struct chdr *h, size_t *nh, const char *name,
+                       const char *value)
+{
+  h[*nh].name = name;
+  h[*nh].value = value;
+  h[*nh].idx = *nh;
+  (*nh)++;
+}
+
+/* The signed headers, sorted: the caller's, checked (exactly one host,
+ * none of those the signer adds), plus the signer's.  h holds
+ * req->nheaders + 3. */
+static int collect_headers(const struct sigv4_request *req,
+                           const struct sigv4_creds *cr,
+                           const struct sigv4_result *out, int add_token,
+                           struct chdr *h, size_t *nh)
+{
+  int add_sha = out->add_content_sha256;
+  size_t nhost = 0;
+
   for(size_t i = 0; i < req->nheaders; i++) {
     const struct sigv4_header *in = &req->headers[i];
     if(!in->name || !in->value || !valid_header_name(in->name) ||
@@ -731,42 +446,33 @@ int sigv4_sign(const struct sigv4_request *req, const struct sigv4_creds *cr,
        name_eq(in->name, "authorization") ||
        name_eq(in->name, "x-amz-date") ||
        (add_sha && name_eq(in->name, "x-amz-content-sha256")) ||
-       (cr->session_token && name_eq(in->name, "x-amz-security-token"))) {
-      rc = JAN_EINVAL;
-      goto fail;
-    }
+       (cr->session_token && name_eq(in->name, "x-amz-security-token")))
+      return JAN_EINVAL;
     if(name_eq(in->name, "host"))
       nhost++;
-    h[nh].name = in->name;
-    h[nh].value = in->value;
-    h[nh].idx = nh;
-    nh++;
+    put_header(h, nh, in->name, in->value);
   }
-  if(nhost != 1) {
-    rc = JAN_EINVAL;
-    goto fail;
-  }
-  h[nh].name = "x-amz-date";
-  h[nh].value = out->amz_date;
-  h[nh].idx = nh;
-  nh++;
-  if(add_sha) {
-    h[nh].name = "x-amz-content-sha256";
-    h[nh].value = out->payload_hash;
-    h[nh].idx = nh;
-    nh++;
-  }
-  if(add_token) {
-    h[nh].name = "x-amz-security-token";
-    h[nh].value = cr->session_token;
-    h[nh].idx = nh;
-    nh++;
-  }
-  qsort(h, nh, sizeof(*h), chdr_cmp);
+  if(nhost != 1)
+    return JAN_EINVAL;
+  put_header(h, nh, "x-amz-date", out->amz_date);
+  if(add_sha)
+    put_header(h, nh, "x-amz-content-sha256", out->payload_hash);
+  if(add_token)
+    put_header(h, nh, "x-amz-security-token", cr->session_token);
+  qsort(h, *nh, sizeof(*h), chdr_cmp);
+  return JAN_OK;
+}
 
-  /* Canonical request. */
-  cr_buf = &out->canonical_request;
-  rc = jbuf_addstr(cr_buf, req->method);
+/* The canonical request into out, the signed header list into signed_hdrs. */
+static int canonical_request(const struct sigv4_request *req,
+                             const struct sigv4_params *p,
+                             const struct chdr *h, size_t nh,
+                             struct sigv4_result *out,
+                             struct jbuf *signed_hdrs)
+{
+  struct jbuf *cr_buf = &out->canonical_request;
+  int rc = jbuf_addstr(cr_buf, req->method);
+
   if(!rc)
     rc = jbuf_addc(cr_buf, '\n');
   if(!rc)
@@ -791,54 +497,88 @@ int sigv4_sign(const struct sigv4_request *req, const struct sigv4_creds *cr,
         rc = add_lower(cr_buf, h[i].name);
       if(!rc)
         rc = jbuf_addc(cr_buf, ':');
-      if(!rc && signed_hdrs.len)
-        rc = jbuf_addc(&signed_hdrs, ';');
+      if(!rc && signed_hdrs->len)
+        rc = jbuf_addc(signed_hdrs, ';');
       if(!rc)
-        rc = add_lower(&signed_hdrs, h[i].name);
+        rc = add_lower(signed_hdrs, h[i].name);
     }
     if(!rc)
       rc = add_trimmed(cr_buf, h[i].value);
   }
   if(!rc)
-    rc = jbuf_printf(cr_buf, "\n\n%s\n%s", jbuf_str(&signed_hdrs),
+    rc = jbuf_printf(cr_buf, "\n\n%s\n%s", jbuf_str(signed_hdrs),
                      out->payload_hash);
-  if(rc)
-    goto fail;
+  return rc;
+}
 
-  /* String to sign. */
+/* String to sign, signature and Authorization. */
+static int finish(const struct sigv4_creds *cr, const struct sigv4_params *p,
+                  struct sigv4_cache *cache, const char *date,
+                  const struct jbuf *signed_hdrs, struct sigv4_result *out)
+{
+  const struct jbuf *cr_buf = &out->canonical_request;
+  unsigned char md[32], key[32], sig[32];
+  char crhash[65];
+  int rc;
+
   rc = sha256_raw(cr_buf->ptr, cr_buf->len, md);
   if(rc)
-    goto fail;
+    return rc;
   to_hex(md, sizeof(md), crhash);
-  rc = jbuf_printf(&out->string_to_sign, ALGORITHM "\n%s\n%s/%s/%s/aws4_request\n%s",
+  rc = jbuf_printf(&out->string_to_sign,
+                   ALGORITHM "\n%s\n%s/%s/%s/aws4_request\n%s",
                    out->amz_date, date, p->region, p->service, crhash);
   if(rc)
-    goto fail;
-
-  /* Signature and Authorization. */
+    return rc;
   rc = signing_key(cache, cr, date, p, key);
   if(!rc)
     rc = hmac256(key, sizeof(key), out->string_to_sign.ptr,
                  out->string_to_sign.len, sig);
   OPENSSL_cleanse(key, sizeof(key));
   if(rc)
-    goto fail;
+    return rc;
   to_hex(sig, sizeof(sig), out->signature);
-  rc = jbuf_printf(&out->authorization,
-                   ALGORITHM " Credential=%s/%s/%s/%s/aws4_request, "
-                   "SignedHeaders=%s, Signature=%s",
-                   cr->access_key, date, p->region, p->service,
-                   jbuf_str(&signed_hdrs), out->signature);
-  if(rc)
-    goto fail;
+  return jbuf_printf(&out->authorization,
+                     ALGORITHM " Credential=%s/%s/%s/%s/aws4_request, "
+                     "SignedHeaders=%s, Signature=%s",
+                     cr->access_key, date, p->region, p->service,
+                     jbuf_str(signed_hdrs), out->signature);
+}
 
-  free(h);
-  jbuf_free(&signed_hdrs);
-  return JAN_OK;
+int sigv4_sign(const struct sigv4_request *req, const struct sigv4_creds *cr,
+               const struct sigv4_params *p, struct sigv4_cache *cache,
+               struct sigv4_result *out)
+{
+  struct chdr *h = NULL;
+  struct jbuf signed_hdrs;
+  char date[9];
+  size_t nh = 0;
+  int rc;
 
-fail:
-  free(h);
-  jbuf_free(&signed_hdrs);
+  if(!out)
+    return JAN_EINVAL;
   result_reset(out);
+  jbuf_init(&signed_hdrs, MAX_AUTHORIZATION);
+  rc = check_inputs(req, cr, p);
+  if(!rc)
+    rc = stamp(p, out, date);
+  if(!rc)
+    rc = hash_payload(req, p, out);
+  if(!rc) {
+    out->add_content_sha256 = (p->flags & (SIGV4_S3 | SIGV4_SIGN_BODY)) != 0;
+    h = calloc(req->nheaders + 3, sizeof(*h));
+    rc = h ? JAN_OK : JAN_ENOMEM;
+  }
+  if(!rc)
+    rc = collect_headers(req, cr, out, cr->session_token &&
+                         !(p->flags & SIGV4_TOKEN_AFTER), h, &nh);
+  if(!rc)
+    rc = canonical_request(req, p, h, nh, out, &signed_hdrs);
+  if(!rc)
+    rc = finish(cr, p, cache, date, &signed_hdrs, out);
+  free(h);
+  jbuf_free(&signed_hdrs);
+  if(rc)
+    result_reset(out);
   return rc;
 }

@@ -48,6 +48,7 @@
 
 #include <json-c/json.h>
 
+#include "janitor/fsafe.h"
 #include "janitor/state.h"
 
 #define STATE_VERSION 1
@@ -153,192 +154,6 @@ int state_key(struct jbuf *out, const char *type, const char *region,
 {
   JAN_REQUIRE(out && type && region && name);
   return jbuf_printf(out, "%s|%s|%s|%" PRId64, type, region, name, version);
-}
-
-/* ---- Files and directories ---- */
-
-/* Append one line to a message buffer (lines separated by '\n'). */
-static void msg_line(struct jbuf *b, const char *fmt, ...) JAN_PRINTF(2, 3);
-static void msg_line(struct jbuf *b, const char *fmt, ...)
-{
-  va_list ap;
-
-  if(!b)
-    return;
-  if(b->len)
-    (void)jbuf_addc(b, '\n');
-  va_start(ap, fmt);
-  (void)jbuf_vprintf(b, fmt, ap);
-  va_end(ap);
-}
-
-/* The directory part of path ("." or "/" when that is all), or NULL. */
-static char *dir_part(const char *path)
-{
-  const char *slash = strrchr(path, '/');
-  if(!slash)
-    return strdup(".");
-  if(slash == path)
-    return strdup("/");
-  return strndup(path, (size_t)(slash - path));
-}
-
-/*
- * Open the directory that holds path and point *base at the last path
- * component.  The directory must not be world-writable: anyone could then
- * replace our files.  JAN_ENOENT (with errno) when it does not exist.
- */
-static int dir_open(const char *path, const char **base, int *dfd,
-                    struct jbuf *msg)
-{
-  const char *slash = strrchr(path, '/');
-  char *dir;
-  struct stat sb;
-  int fd, e;
-
-  *dfd = -1;
-  *base = slash ? slash + 1 : path;
-  if(!**base || !strcmp(*base, ".") || !strcmp(*base, "..")) {
-    msg_line(msg, "%s: not a file name", path);
-    return JAN_EINVAL;
-  }
-  dir = dir_part(path);
-  if(!dir)
-    return JAN_ENOMEM;
-  fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if(fd < 0) {
-    e = errno;
-    msg_line(msg, "%s: cannot open the directory: %s", dir, strerror(e));
-    free(dir);
-    errno = e;
-    return e == ENOENT ? JAN_ENOENT : JAN_EIO;
-  }
-  if(fstat(fd, &sb)) {
-    e = errno;
-    msg_line(msg, "%s: %s", dir, strerror(e));
-    goto fail;
-  }
-  if(sb.st_mode & S_IWOTH) {
-    msg_line(msg, "%s: the directory is world-writable; refusing to use it",
-             dir);
-    e = EPERM;
-    goto fail;
-  }
-  free(dir);
-  *dfd = fd;
-  return JAN_OK;
-fail:
-  close(fd);
-  free(dir);
-  errno = e;
-  return JAN_EIO;
-}
-
-/* 1 when name in dfd is a symbolic link. */
-static int is_symlink_at(int dfd, const char *name)
-{
-  struct stat sb;
-  return !fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) && S_ISLNK(sb.st_mode);
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-  while(n) {
-    ssize_t w = write(fd, p, n);
-    if(w < 0) {
-      if(errno == EINTR)
-        continue;
-      return -1;
-    }
-    p += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
-/* The missing directory d could be created: its parent is a directory. */
-static int probe_parent(const char *d, struct jbuf *err)
-{
-  struct stat sb;
-  char *parent = dir_part(d);
-  int rc = JAN_EIO;
-
-  if(!parent)
-    return JAN_ENOMEM;
-  if(stat(parent, &sb) || !S_ISDIR(sb.st_mode))
-    msg_line(err, "%s: does not exist, and %s is not a directory to create "
-             "it in", d, parent);
-  else
-    rc = JAN_OK;
-  free(parent);
-  return rc;
-}
-
-int state_check_dir(const char *dir, int create, struct jbuf *err)
-{
-  struct stat sb;
-  char *d;
-  size_t n;
-  int rc = JAN_EIO;
-
-  JAN_REQUIRE(dir);
-  /* "dir/" would make lstat() follow a symbolic link: drop the slashes. */
-  n = strlen(dir);
-  while(n > 1 && dir[n - 1] == '/')
-    n--;
-  d = strndup(dir, n);
-  if(!d)
-    return JAN_ENOMEM;
-  if(!*d) {
-    msg_line(err, "empty directory name");
-    goto out;
-  }
-  if(lstat(d, &sb)) {
-    if(errno != ENOENT || !create) {
-      msg_line(err, "%s: %s", d, strerror(errno));
-      goto out;
-    }
-    if(create == STATE_DIR_PROBE) {
-      rc = probe_parent(d, err);
-      goto out;
-    }
-    /* Only the last level: a missing parent means a wrong path. */
-    if(mkdir(d, 0750) && errno != EEXIST) {
-      msg_line(err, "%s: cannot create the directory: %s", d,
-               strerror(errno));
-      goto out;
-    }
-    if(lstat(d, &sb)) {
-      msg_line(err, "%s: %s", d, strerror(errno));
-      goto out;
-    }
-  }
-  if(S_ISLNK(sb.st_mode))
-    msg_line(err, "%s: is a symbolic link; refusing to use it", d);
-  else if(!S_ISDIR(sb.st_mode))
-    msg_line(err, "%s: not a directory", d);
-  else if(sb.st_mode & S_IWOTH)
-    msg_line(err, "%s: the directory is world-writable; refusing to use it",
-             d);
-  else
-    rc = JAN_OK;
-out:
-  free(d);
-  return rc;
-}
-
-int state_check_dir_of(const char *path, int create, struct jbuf *err)
-{
-  char *dir;
-  int rc;
-
-  JAN_REQUIRE(path);
-  dir = dir_part(path);
-  if(!dir)
-    return JAN_ENOMEM;
-  rc = state_check_dir(dir, create, err);
-  free(dir);
-  return rc;
 }
 
 /* ---- Load ---- */
@@ -576,10 +391,10 @@ static void keep_aside(int dfd, const char *path, const char *base,
     done = 1;
   }
   if(done)
-    msg_line(warn, "%s: %s; kept as %s%s; starting empty", path, why, path,
+    fsafe_msg(warn, "%s: %s; kept as %s%s; starting empty", path, why, path,
              aside);
   else
-    msg_line(warn, "%s: %s; could not keep it aside (%s); starting empty",
+    fsafe_msg(warn, "%s: %s; could not keep it aside (%s); starting empty",
              path, why, strerror(e));
   jbuf_free(&name);
 }
@@ -593,9 +408,9 @@ int state_load(struct state *st, const char *path, struct jbuf *warn)
 
   JAN_REQUIRE(st && path && st->n == 0 && !st->last_sweep);
   jbuf_init(&m, 8192);
-  rc = dir_open(path, &base, &dfd, &m);
+  rc = fsafe_dir_open(path, &base, &dfd, &m);
   if(rc && rc != JAN_ENOENT)       /* no directory is no file: no warning */
-    msg_line(warn, "%s", jbuf_str(&m));
+    fsafe_msg(warn, "%s", jbuf_str(&m));
   jbuf_free(&m);
   if(rc == JAN_ENOENT)
     return JAN_OK;
@@ -609,15 +424,15 @@ int state_load(struct state *st, const char *path, struct jbuf *warn)
       close(dfd);
       return JAN_OK;
     }
-    if(e == ELOOP || is_symlink_at(dfd, base)) {
-      msg_line(warn, "%s: is a symbolic link; refusing to follow it "
+    if(e == ELOOP || fsafe_is_symlink_at(dfd, base)) {
+      fsafe_msg(warn, "%s: is a symbolic link; refusing to follow it "
                "(tampering?): not read, not moved", path);
       close(dfd);
       return JAN_EIO;
     }
     /* Out of descriptors or memory says nothing about the file. */
     if(e == EMFILE || e == ENFILE || e == ENOMEM) {
-      msg_line(warn, "%s: %s", path, strerror(e));
+      fsafe_msg(warn, "%s: %s", path, strerror(e));
       close(dfd);
       return JAN_EIO;
     }
@@ -629,7 +444,7 @@ int state_load(struct state *st, const char *path, struct jbuf *warn)
     close(fd);
   }
   if(why == oom) {
-    msg_line(warn, "%s: out of memory while reading it", path);
+    fsafe_msg(warn, "%s: out of memory while reading it", path);
     close(dfd);
     return JAN_ENOMEM;
   }
@@ -690,7 +505,7 @@ int state_write_atomic(const char *path, const void *data, size_t len,
 
   JAN_REQUIRE(path && (data || !len));
   jbuf_init(&tmp, 8192);
-  rc = dir_open(path, &base, &dfd, err);
+  rc = fsafe_dir_open(path, &base, &dfd, err);
   if(rc) {
     if(rc != JAN_ENOMEM)
       rc = JAN_EIO;
@@ -698,14 +513,14 @@ int state_write_atomic(const char *path, const void *data, size_t len,
   }
   /* rename() would replace the link, not write through it; but a link
      where our file should be means someone tampered: stop. */
-  if(is_symlink_at(dfd, base)) {
-    msg_line(err, "%s: is a symbolic link; refusing to replace it "
+  if(fsafe_is_symlink_at(dfd, base)) {
+    fsafe_msg(err, "%s: is a symbolic link; refusing to replace it "
              "(tampering?)", path);
     rc = JAN_EIO;
     goto out;
   }
   if(jbuf_printf(&tmp, "%s.tmp.%ld", base, (long)getpid())) {
-    msg_line(err, "%s: name too long", path);
+    fsafe_msg(err, "%s: name too long", path);
     rc = JAN_EIO;
     goto out;
   }
@@ -723,32 +538,32 @@ int state_write_atomic(const char *path, const void *data, size_t len,
                 (mode_t)mode);
   }
   if(fd < 0) {
-    msg_line(err, "%s.tmp.%ld: cannot create: %s", path, (long)getpid(),
+    fsafe_msg(err, "%s.tmp.%ld: cannot create: %s", path, (long)getpid(),
              strerror(errno));
     goto out;
   }
   created = 1;
   /* The mode asked for, whatever the process's umask. */
-  if(fchmod(fd, (mode_t)mode) || write_all(fd, data, len)) {
-    msg_line(err, "%s.tmp.%ld: write: %s", path, (long)getpid(),
+  if(fchmod(fd, (mode_t)mode) || fsafe_write_all(fd, data, len)) {
+    fsafe_msg(err, "%s.tmp.%ld: write: %s", path, (long)getpid(),
              strerror(errno));
     goto out;
   }
   if(fsync(fd)) {
-    msg_line(err, "%s.tmp.%ld: fsync: %s", path, (long)getpid(),
+    fsafe_msg(err, "%s.tmp.%ld: fsync: %s", path, (long)getpid(),
              strerror(errno));
     goto out;
   }
   rc = close(fd);
   fd = -1;
   if(rc) {
-    msg_line(err, "%s.tmp.%ld: close: %s", path, (long)getpid(),
+    fsafe_msg(err, "%s.tmp.%ld: close: %s", path, (long)getpid(),
              strerror(errno));
     rc = JAN_EIO;
     goto out;
   }
   if(renameat(dfd, jbuf_str(&tmp), dfd, base)) {
-    msg_line(err, "%s: cannot rename %s.tmp.%ld over it: %s", path, path,
+    fsafe_msg(err, "%s: cannot rename %s.tmp.%ld over it: %s", path, path,
              (long)getpid(), strerror(errno));
     rc = JAN_EIO;
     goto out;
@@ -756,7 +571,7 @@ int state_write_atomic(const char *path, const void *data, size_t len,
   created = 0;
   /* The rename is durable only once the directory is. */
   if(fsync(dfd)) {
-    msg_line(err, "%s: fsync of its directory: %s", path, strerror(errno));
+    fsafe_msg(err, "%s: fsync of its directory: %s", path, strerror(errno));
     rc = JAN_EIO;
     goto out;
   }
@@ -785,13 +600,13 @@ int state_save(const struct state *st, const char *path, struct jbuf *err)
                                                JSON_C_TO_STRING_NOSLASHESCAPE)
               : NULL;
   if(!text) {
-    msg_line(err, "%s: out of memory", path);
+    fsafe_msg(err, "%s: out of memory", path);
     json_object_put(root);
     return JAN_ENOMEM;
   }
   jbuf_init(&doc, STATE_MAX_BYTES - 1);
   if(jbuf_addstr(&doc, text) || jbuf_addc(&doc, '\n')) {
-    msg_line(err, "%s: the state would exceed %u bytes; not written", path,
+    fsafe_msg(err, "%s: the state would exceed %u bytes; not written", path,
              STATE_MAX_BYTES);
     rc = JAN_ETOOBIG;
   }
@@ -852,7 +667,7 @@ int state_lock(const char *state_path, unsigned wait_ms, long *holder,
   if(holder)
     *holder = -1;
   jbuf_init(&name, 8192);
-  rc = dir_open(state_path, &base, &dfd, err);
+  rc = fsafe_dir_open(state_path, &base, &dfd, err);
   if(rc) {
     if(rc != JAN_ENOMEM)
       rc = JAN_EIO;
@@ -860,21 +675,21 @@ int state_lock(const char *state_path, unsigned wait_ms, long *holder,
   }
   rc = JAN_EIO;
   if(jbuf_addstr(&name, base) || jbuf_addstr(&name, ".lock")) {
-    msg_line(err, "%s.lock: name too long", state_path);
+    fsafe_msg(err, "%s.lock: name too long", state_path);
     goto out;
   }
   fd = openat(dfd, jbuf_str(&name),
               O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
   if(fd < 0) {
     if(errno == ELOOP)
-      msg_line(err, "%s.lock: is a symbolic link; refusing to follow it "
+      fsafe_msg(err, "%s.lock: is a symbolic link; refusing to follow it "
                "(tampering?)", state_path);
     else
-      msg_line(err, "%s.lock: %s", state_path, strerror(errno));
+      fsafe_msg(err, "%s.lock: %s", state_path, strerror(errno));
     goto out;
   }
   if(fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
-    msg_line(err, "%s.lock: not a regular file", state_path);
+    fsafe_msg(err, "%s.lock: not a regular file", state_path);
     goto out;
   }
   for(;;) {
@@ -882,7 +697,7 @@ int state_lock(const char *state_path, unsigned wait_ms, long *holder,
     if(!flock(fd, LOCK_EX | LOCK_NB))
       break;
     if(errno != EWOULDBLOCK && errno != EINTR) {
-      msg_line(err, "%s.lock: flock: %s", state_path, strerror(errno));
+      fsafe_msg(err, "%s.lock: flock: %s", state_path, strerror(errno));
       goto out;
     }
     left = deadline - now_ms();
@@ -891,10 +706,10 @@ int state_lock(const char *state_path, unsigned wait_ms, long *holder,
       if(holder)
         *holder = h;
       if(h > 0)
-        msg_line(err, "%s.lock: held by process %ld (another sweep is "
+        fsafe_msg(err, "%s.lock: held by process %ld (another sweep is "
                  "running)", state_path, h);
       else
-        msg_line(err, "%s.lock: held by another process (another sweep is "
+        fsafe_msg(err, "%s.lock: held by another process (another sweep is "
                  "running)", state_path);
       rc = JAN_EBUSY;
       goto out;
@@ -904,7 +719,7 @@ int state_lock(const char *state_path, unsigned wait_ms, long *holder,
   /* Ours: say who holds it, for the one that waits. */
   snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
   if(ftruncate(fd, 0) || pwrite(fd, pid, strlen(pid), 0) < 0) {
-    msg_line(err, "%s.lock: %s", state_path, strerror(errno));
+    fsafe_msg(err, "%s.lock: %s", state_path, strerror(errno));
     goto out;
   }
   rc = fd;

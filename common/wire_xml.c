@@ -95,15 +95,110 @@ static void wx_silent(void *arg, xmlErrorPtr err)
   (void)err;
 }
 
+/* One walk: the open elements and the text of the innermost. */
+struct wx_walker {
+  const char *root;
+  wx_cb cb;
+  void *arg;
+  const char *path[WX_MAX_DEPTH + 1];
+  /* Per open element: it has child elements / non-blank text. */
+  unsigned char kids[WX_MAX_DEPTH + 1], chars[WX_MAX_DEPTH + 1];
+  int depth, seen_root;
+  struct jbuf text;
+};
+
+static int wx_element(struct wx_walker *w, xmlTextReaderPtr r)
+{
+  const char *name = (const char *)xmlTextReaderConstLocalName(r);
+  int rc, d = w->depth;
+
+  if(!name || d + 1 != xmlTextReaderDepth(r) || d + 1 > WX_MAX_DEPTH)
+    return JAN_EPARSE;
+  if(d < 0) {
+    if(w->seen_root || (w->root && strcmp(name, w->root) != 0))
+      return JAN_EPARSE;
+    w->seen_root = 1;
+  }
+  else {
+    /* AWS never mixes text and elements: a value is a leaf. */
+    if(w->chars[d])
+      return JAN_EPARSE;
+    w->kids[d] = 1;
+  }
+  /* The names are interned in the reader's dictionary: they live as long
+   * as the reader. */
+  w->path[++w->depth] = name;
+  w->kids[w->depth] = w->chars[w->depth] = 0;
+  jbuf_reset(&w->text);
+  rc = w->cb(w->arg, WX_START, w->depth, w->path, NULL, 0);
+  if(!rc && xmlTextReaderIsEmptyElement(r)) {
+    rc = w->cb(w->arg, WX_END, w->depth, w->path, "", 0);
+    w->depth--;
+  }
+  return rc;
+}
+
+static int wx_end(struct wx_walker *w)
+{
+  int rc;
+
+  if(w->depth < 0)
+    return JAN_EPARSE;
+  if(w->kids[w->depth])
+    rc = w->cb(w->arg, WX_END, w->depth, w->path, NULL, 0);
+  else
+    rc = w->cb(w->arg, WX_END, w->depth, w->path, jbuf_str(&w->text),
+               w->text.len);
+  jbuf_reset(&w->text);
+  w->depth--;
+  return rc;
+}
+
+static int wx_text(struct wx_walker *w, xmlTextReaderPtr r, int type)
+{
+  const xmlChar *val = xmlTextReaderConstValue(r);
+
+  if(!val || w->depth < 0)
+    return JAN_OK;
+  if(type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA) {
+    if(w->kids[w->depth] && !blank((const char *)val))
+      return JAN_EPARSE;
+    w->chars[w->depth] |= !blank((const char *)val);
+  }
+  return jbuf_addstr(&w->text, (const char *)val);
+}
+
+static int wx_node(struct wx_walker *w, xmlTextReaderPtr r)
+{
+  int type = xmlTextReaderNodeType(r);
+
+  switch(type) {
+  case XML_READER_TYPE_ELEMENT:
+    return wx_element(w, r);
+  case XML_READER_TYPE_END_ELEMENT:
+    return wx_end(w);
+  case XML_READER_TYPE_TEXT:
+  case XML_READER_TYPE_CDATA:
+  case XML_READER_TYPE_WHITESPACE:
+  case XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
+    return wx_text(w, r, type);
+  case XML_READER_TYPE_DOCUMENT_TYPE:
+  case XML_READER_TYPE_ENTITY_REFERENCE:
+  case XML_READER_TYPE_ENTITY:
+  case XML_READER_TYPE_NOTATION:
+    return JAN_EPARSE;
+  default:
+    /* Comments, processing instructions. */
+    return JAN_OK;
+  }
+}
+
 int wx_walk(const char *body, size_t len, const char *root, wx_cb cb,
             void *arg)
 {
   xmlTextReaderPtr r;
-  struct jbuf text;
-  const char *path[WX_MAX_DEPTH + 1];
-  /* Per open element: it has child elements / non-blank text. */
-  unsigned char kids[WX_MAX_DEPTH + 1], chars[WX_MAX_DEPTH + 1];
-  int depth = -1, seen_root = 0, rc = JAN_OK, ret;
+  struct wx_walker w;
+  int rc = JAN_OK, ret = 0;
 
   if(!body)
     return JAN_EPARSE;
@@ -117,102 +212,17 @@ int wx_walk(const char *body, size_t len, const char *root, wx_cb cb,
   if(!r)
     return len ? JAN_ENOMEM : JAN_EPARSE;
   xmlTextReaderSetStructuredErrorHandler(r, wx_silent, NULL);
-  jbuf_init(&text, WX_MAX_TEXT);
-
-  while((ret = xmlTextReaderRead(r)) == 1) {
-    int type = xmlTextReaderNodeType(r);
-    const char *name;
-    const xmlChar *val;
-
-    switch(type) {
-    case XML_READER_TYPE_ELEMENT:
-      name = (const char *)xmlTextReaderConstLocalName(r);
-      if(!name || depth + 1 != xmlTextReaderDepth(r)) {
-        rc = JAN_EPARSE;
-        goto done;
-      }
-      if(depth + 1 > WX_MAX_DEPTH) {
-        rc = JAN_EPARSE;
-        goto done;
-      }
-      if(depth < 0) {
-        if(seen_root || (root && strcmp(name, root) != 0)) {
-          rc = JAN_EPARSE;
-          goto done;
-        }
-        seen_root = 1;
-      }
-      else {
-        /* AWS never mixes text and elements: a value is a leaf. */
-        if(chars[depth]) {
-          rc = JAN_EPARSE;
-          goto done;
-        }
-        kids[depth] = 1;
-      }
-      /* The names are interned in the reader's dictionary: they live as
-       * long as the reader. */
-      path[++depth] = name;
-      kids[depth] = chars[depth] = 0;
-      jbuf_reset(&text);
-      rc = cb(arg, WX_START, depth, path, NULL, 0);
-      if(rc)
-        goto done;
-      if(xmlTextReaderIsEmptyElement(r)) {
-        rc = cb(arg, WX_END, depth, path, "", 0);
-        if(rc)
-          goto done;
-        depth--;
-      }
-      break;
-    case XML_READER_TYPE_END_ELEMENT:
-      if(depth < 0) {
-        rc = JAN_EPARSE;
-        goto done;
-      }
-      if(kids[depth])
-        rc = cb(arg, WX_END, depth, path, NULL, 0);
-      else
-        rc = cb(arg, WX_END, depth, path, jbuf_str(&text), text.len);
-      if(rc)
-        goto done;
-      jbuf_reset(&text);
-      depth--;
-      break;
-    case XML_READER_TYPE_TEXT:
-    case XML_READER_TYPE_CDATA:
-    case XML_READER_TYPE_WHITESPACE:
-    case XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
-      val = xmlTextReaderConstValue(r);
-      if(val && depth >= 0) {
-        if(type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA) {
-          if(kids[depth] && !blank((const char *)val)) {
-            rc = JAN_EPARSE;
-            goto done;
-          }
-          chars[depth] |= !blank((const char *)val);
-        }
-        rc = jbuf_addstr(&text, (const char *)val);
-        if(rc)
-          goto done;
-      }
-      break;
-    case XML_READER_TYPE_DOCUMENT_TYPE:
-    case XML_READER_TYPE_ENTITY_REFERENCE:
-    case XML_READER_TYPE_ENTITY:
-    case XML_READER_TYPE_NOTATION:
-      rc = JAN_EPARSE;
-      goto done;
-    default:
-      /* Comments, processing instructions. */
-      break;
-    }
-  }
-  if(ret != 0 || !seen_root || depth != -1)
+  memset(&w, 0, sizeof(w));
+  w.root = root;
+  w.cb = cb;
+  w.arg = arg;
+  w.depth = -1;
+  jbuf_init(&w.text, WX_MAX_TEXT);
+  while(!rc && (ret = xmlTextReaderRead(r)) == 1)
+    rc = wx_node(&w, r);
+  if(!rc && (ret != 0 || !w.seen_root || w.depth != -1))
     rc = JAN_EPARSE;
-
-done:
-  jbuf_free(&text);
+  jbuf_free(&w.text);
   xmlFreeTextReader(r);
   return rc;
 }

@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 #include <libxml/parser.h>
 
+#include "janitor/caps.h"
 #include "janitor/audit.h"
 #include "janitor/config.h"
 #include "janitor/state.h"
@@ -229,7 +230,7 @@ static int load_config(const struct cli *c, struct jan_config *cfg)
   struct jbuf errs;
   int rc;
 
-  jbuf_init(&errs, 1024 * 1024);
+  jbuf_init(&errs, JAN_REPORT_MAX);
   rc = service_load_config(&so, cfg, &errs);
   if(rc) {
     if(strncmp(jbuf_str(&errs), "--region", 8) == 0)
@@ -340,7 +341,7 @@ static int run_sweep(struct cli *c)
     return fail(c, EXIT_USAGE, "account_id must be set in [aws] before "
                 "anything may be deleted");
   }
-  jbuf_init(&err, 4096);
+  jbuf_init(&err, JAN_MSG_MAX);
   rc = run_open(&run, &cfg, mode, &holder, &err);
   if(rc == JAN_EBUSY)
     code = fail(c, EXIT_GUARD, "another sweep (pid %ld) holds the lock of "

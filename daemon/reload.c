@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "janitor/caps.h"
 #include "janitor/log.h"
 #include "notify.h"
 #include "service_int.h"
@@ -150,7 +151,7 @@ void service_on_sighup(uv_signal_t *h, int signum)
     goto ready;
   }
   /* A fresh struct: the config in force stays whole if this one fails. */
-  jbuf_init(&errs, 1024 * 1024);
+  jbuf_init(&errs, JAN_REPORT_MAX);
   rc = service_load_config(svc->opts, &nc->c, &errs);
   if(rc) {
     service_log_lines(JLOG_ERR, &errs);
@@ -176,7 +177,7 @@ void service_on_sighup(uv_signal_t *h, int signum)
   }
   if(strcmp(oc->socket, nc->c.socket)) {
     struct jbuf e;
-    jbuf_init(&e, 4096);
+    jbuf_init(&e, JAN_MSG_MAX);
     rc = ctl_server_open(&svc->loop, nc->c.socket, nc->c.socket_mode,
                          &service_ctl_ops, svc, &nctl, &e);
     if(rc) {
@@ -190,7 +191,7 @@ void service_on_sighup(uv_signal_t *h, int signum)
   }
   else if(oc->socket_mode != nc->c.socket_mode) {
     struct jbuf e;
-    jbuf_init(&e, 4096);
+    jbuf_init(&e, JAN_MSG_MAX);
     if(ctl_server_chmod(svc->ctl, nc->c.socket_mode, &e))
       jlog_err(TAG, "%s", jbuf_str(&e));
     jbuf_free(&e);

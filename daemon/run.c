@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "janitor/fsafe.h"
 #include "janitor/log.h"
 #include "run.h"
 
@@ -17,7 +18,7 @@ int run_open(struct sweep_run *r, const struct jan_config *cfg,
 
   /* The lock is taken without waiting: the daemon's loop never blocks,
    * and a second CLI sweep is told who holds it. */
-  rc = state_check_dir_of(cfg->state_file, 1, err);
+  rc = fsafe_check_dir_of(cfg->state_file, 1, err);
   if(rc == JAN_OK) {
     rc = state_lock(cfg->state_file, 0, holder, err);
     if(rc == JAN_EBUSY)

@@ -29,6 +29,8 @@
 #include <curl/curl.h>
 #include <libxml/parser.h>
 
+#include "janitor/fsafe.h"
+#include "janitor/caps.h"
 #include "janitor/log.h"
 #include "janitor/rng.h"
 #include "janitor/wire.h"
@@ -250,7 +252,7 @@ static int start_sweep(struct service *svc, const char *trigger, char *err,
   run->trigger = trigger;
   run->cfg = cfg_ref_get(svc->cfg);
   run->rt = rt_ref_get(svc->rt);
-  jbuf_init(&msg, 4096);
+  jbuf_init(&msg, JAN_MSG_MAX);
   rc = run_open(&run->r, cfg, cfg->mode, &holder, &msg);
   if(rc == JAN_EBUSY)
     snprintf(err, errlen, "another sweep (pid %ld) holds the lock of %s",
@@ -331,7 +333,7 @@ static void on_finish(uv_timer_t *t)
   if(run->r.sw.last_success_ms > svc->counters.last_success_ms)
     svc->counters.last_success_ms = run->r.sw.last_success_ms;
 
-  jbuf_init(&err, 4096);
+  jbuf_init(&err, JAN_MSG_MAX);
   if(cfg->metrics_file && *cfg->metrics_file &&
      metrics_write(cfg->metrics_file, &run->r.sw.inv, &svc->counters,
                    run->r.sw.exit_code, &err))
@@ -401,7 +403,7 @@ void service_reopen_audit(struct service *svc)
                 "opens %s anew", svc->cfg->c.audit_log);
     return;
   }
-  jbuf_init(&err, 4096);
+  jbuf_init(&err, JAN_MSG_MAX);
   if(audit_reopen(&svc->run->r.audit, &err))
     jlog_err(TAG, "cannot reopen the audit log: %s; still appending to the "
              "file it had open", jbuf_str(&err));
@@ -535,8 +537,8 @@ static int check_dirs(const struct jan_config *c)
   struct jbuf err;
   int rc;
 
-  jbuf_init(&err, 4096);
-  rc = state_check_dir(dir_of(c->state_file, dbuf, sizeof(dbuf)), 1, &err);
+  jbuf_init(&err, JAN_MSG_MAX);
+  rc = fsafe_check_dir(dir_of(c->state_file, dbuf, sizeof(dbuf)), 1, &err);
   if(rc && c->mode == JAN_MODE_DELETE) {
     jlog_err(TAG, "%s; mode = delete needs the state directory",
              jbuf_str(&err));
@@ -549,12 +551,60 @@ static int check_dirs(const struct jan_config *c)
   return 0;
 }
 
+/* Signals, timers and the watchdog; the first sweep is armed by the
+ * caller. */
+static void start_handles(struct service *svc)
+{
+  uint64_t wd_usec = 0;
+
+  uv_signal_init(&svc->loop, &svc->sighup);
+  uv_signal_init(&svc->loop, &svc->sigterm);
+  uv_signal_init(&svc->loop, &svc->sigint);
+  uv_signal_init(&svc->loop, &svc->sigusr1);
+  uv_timer_init(&svc->loop, &svc->sweep_timer);
+  uv_timer_init(&svc->loop, &svc->tick_timer);
+  uv_timer_init(&svc->loop, &svc->watchdog_timer);
+  uv_timer_init(&svc->loop, &svc->stop_timer);
+  uv_timer_init(&svc->loop, &svc->finish_timer);
+  svc->sighup.data = svc->sigterm.data = svc->sigint.data = svc;
+  svc->sigusr1.data = svc;
+  svc->sweep_timer.data = svc->tick_timer.data = svc;
+  svc->watchdog_timer.data = svc->stop_timer.data = svc;
+  svc->finish_timer.data = svc;
+  uv_signal_start(&svc->sighup, service_on_sighup, SIGHUP);
+  uv_signal_start(&svc->sigterm, on_stop_signal, SIGTERM);
+  uv_signal_start(&svc->sigint, on_stop_signal, SIGINT);
+  uv_signal_start(&svc->sigusr1, on_sigusr1, SIGUSR1);
+
+  if(notify_watchdog_usec(&wd_usec)) {
+    uint64_t every = wd_usec / 2000;
+    if(!every)
+      every = 1;
+    uv_timer_start(&svc->watchdog_timer, on_watchdog, every, every);
+    jlog_info(TAG, "watchdog: a ping every %" PRIu64 " ms", every);
+  }
+  svc->sched_first = 1;
+  svc->sched_from_mono_ms = svc->started_mono_ms;
+}
+
+static void log_started(const struct service *svc)
+{
+  const struct jan_config *c = &svc->cfg->c;
+  char in[32];
+
+  output_span((int64_t)(c->interval_ms / 1000), in, sizeof(in));
+  jlog_notice(TAG, "remotion-janitor %s started (pid %ld): config %s, "
+              "socket %s, mode %s, %zu region%s, a sweep every %s",
+              JAN_VERSION, (long)getpid(),
+              c->path ? c->path : "(built-in defaults)", c->socket,
+              c->mode == JAN_MODE_DELETE ? "delete" : "report",
+              c->nregions, c->nregions == 1 ? "" : "s", in);
+}
+
 int service_run(const struct service_opts *o)
 {
   struct service *svc;
   struct jbuf errs;
-  uint64_t wd_usec = 0;
-  char in[32];
   int rc, code = EXIT_OK;
 
   svc = calloc(1, sizeof(*svc));
@@ -571,7 +621,7 @@ int service_run(const struct service_opts *o)
     free(svc);
     return EXIT_INCOMPLETE;
   }
-  jbuf_init(&errs, 1024 * 1024);
+  jbuf_init(&errs, JAN_REPORT_MAX);
   rc = service_load_config(o, &svc->cfg->c, &errs);
   if(rc) {
     service_log_lines(JLOG_ERR, &errs);
@@ -605,7 +655,7 @@ int service_run(const struct service_opts *o)
   }
   {
     struct jbuf e;
-    jbuf_init(&e, 4096);
+    jbuf_init(&e, JAN_MSG_MAX);
     rc = ctl_server_open(&svc->loop, svc->cfg->c.socket,
                          svc->cfg->c.socket_mode, &service_ctl_ops, svc,
                          &svc->ctl, &e);
@@ -618,45 +668,9 @@ int service_run(const struct service_opts *o)
     jbuf_free(&e);
   }
 
-  uv_signal_init(&svc->loop, &svc->sighup);
-  uv_signal_init(&svc->loop, &svc->sigterm);
-  uv_signal_init(&svc->loop, &svc->sigint);
-  uv_signal_init(&svc->loop, &svc->sigusr1);
-  uv_timer_init(&svc->loop, &svc->sweep_timer);
-  uv_timer_init(&svc->loop, &svc->tick_timer);
-  uv_timer_init(&svc->loop, &svc->watchdog_timer);
-  uv_timer_init(&svc->loop, &svc->stop_timer);
-  uv_timer_init(&svc->loop, &svc->finish_timer);
-  svc->sighup.data = svc->sigterm.data = svc->sigint.data = svc;
-  svc->sigusr1.data = svc;
-  svc->sweep_timer.data = svc->tick_timer.data = svc;
-  svc->watchdog_timer.data = svc->stop_timer.data = svc;
-  svc->finish_timer.data = svc;
-  uv_signal_start(&svc->sighup, service_on_sighup, SIGHUP);
-  uv_signal_start(&svc->sigterm, on_stop_signal, SIGTERM);
-  uv_signal_start(&svc->sigint, on_stop_signal, SIGINT);
-  uv_signal_start(&svc->sigusr1, on_sigusr1, SIGUSR1);
-
-  if(notify_watchdog_usec(&wd_usec)) {
-    uint64_t every = wd_usec / 2000;
-    if(!every)
-      every = 1;
-    uv_timer_start(&svc->watchdog_timer, on_watchdog, every, every);
-    jlog_info(TAG, "watchdog: a ping every %" PRIu64 " ms", every);
-  }
-
-  svc->sched_first = 1;
-  svc->sched_from_mono_ms = svc->started_mono_ms;
+  start_handles(svc);
   arm(svc, svc->cfg->c.startup_delay_ms);
-  output_span((int64_t)(svc->cfg->c.interval_ms / 1000), in,
-              sizeof(in));
-  jlog_notice(TAG, "remotion-janitor %s started (pid %ld): config %s, "
-              "socket %s, mode %s, %zu region%s, a sweep every %s",
-              JAN_VERSION, (long)getpid(),
-              svc->cfg->c.path ? svc->cfg->c.path : "(built-in defaults)",
-              svc->cfg->c.socket,
-              svc->cfg->c.mode == JAN_MODE_DELETE ? "delete" : "report",
-              svc->cfg->c.nregions, svc->cfg->c.nregions == 1 ? "" : "s", in);
+  log_started(svc);
   service_update_status(svc, "READY=1");
 
   uv_run(&svc->loop, UV_RUN_DEFAULT);
@@ -684,7 +698,7 @@ int service_status(const struct service_opts *o, int json)
   struct jbuf errs;
   int rc;
 
-  jbuf_init(&errs, 1024 * 1024);
+  jbuf_init(&errs, JAN_REPORT_MAX);
   rc = service_load_config(o, &cfg, &errs);
   if(rc) {
     fputs(jbuf_str(&errs), stderr);

@@ -731,7 +731,7 @@ static void test_strings(void **state)
   char longv[401];
 
   (void)state;
-  /* A value longer than inih's own 200-byte line buffer. */
+  /* A value longer than 200 bytes (a fixed line buffer would cut it). */
   memset(longv, 'p', 400);
   longv[400] = '\0';
   snprintf(text, sizeof(text), "[aws]\nca_bundle = /%s\nprofile = "
@@ -908,7 +908,7 @@ static void test_sections_and_keys(void **state)
   expect_errors("[daemon]\nregions = all\n",
                 "t.conf:2: unknown key 'regions' in [daemon] (it belongs in "
                 "[aws])\n");
-  /* Blanks in headers and around '=', ':' as in inih, sections again. */
+  /* Blanks in headers and around '=', ':', sections again. */
   expect_ok("[ aws ]\n  profile:p\n\t max_attempts\t=\t3 \n[policy]\n"
             "[aws]\nregions = all\n");
   /* Comments of both kinds, on their own lines and after a blank. */
@@ -1024,7 +1024,7 @@ static void test_message_caps(void **state)
   assert_int_equal(jbuf_addstr(&text, "[aws]\nmax_attempts = "), JAN_OK);
   for(i = 0; i < 300; i++)
     assert_int_equal(jbuf_addc(&text, '9'), JAN_OK);
-  /* A long unknown name (longer than inih's 50) is quoted whole, capped. */
+  /* A long unknown name is quoted whole, capped. */
   assert_int_equal(jbuf_addc(&text, '\n'), JAN_OK);
   for(i = 0; i < 39; i++)
     assert_int_equal(jbuf_addc(&text, 'k'), JAN_OK);

@@ -182,7 +182,7 @@ class Package(unittest.TestCase):
             info = subprocess.run(["dpkg-deb", "-f", deb, "Package", "Depends"], capture_output=True, text=True,
                                   timeout=30).stdout
             self.assertIn("Package: remotion-janitor", info)
-            for dep in ("libcurl4", "libuv1", "libjson-c5", "libxml2", "libinih1", "libssl3"):
+            for dep in ("libcurl4", "libuv1", "libjson-c5", "libxml2", "libssl3"):
                 self.assertIn(dep, info)
             conff = subprocess.run(["dpkg-deb", "-I", deb, "conffiles"], capture_output=True, text=True,
                                    timeout=30).stdout

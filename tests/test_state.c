@@ -27,6 +27,7 @@
 #include <json-c/json.h>
 
 #include "janitor/audit.h"
+#include "janitor/fsafe.h"
 #include "janitor/state.h"
 
 struct fx {
@@ -847,7 +848,7 @@ static void test_world_writable_dir(void **state)
   assert_int_equal(a.fd, -1);
   assert_int_equal(count_entries(f->dir), 1);
   jbuf_reset(&err);
-  assert_int_equal(state_check_dir(f->dir, 0, &err), JAN_EIO);
+  assert_int_equal(fsafe_check_dir(f->dir, 0, &err), JAN_EIO);
   assert_non_null(strstr(jbuf_str(&err), "world-writable"));
 
   /* Made safe again, all is accepted. */
@@ -896,43 +897,43 @@ static void test_check_dir(void **state)
 
   jbuf_init(&err, 4096);
   snprintf(d, sizeof(d), "%s/lib", f->dir);
-  assert_int_equal(state_check_dir(d, 0, &err), JAN_EIO);   /* missing */
+  assert_int_equal(fsafe_check_dir(d, 0, &err), JAN_EIO);   /* missing */
   assert_non_null(strstr(jbuf_str(&err), d));
-  assert_int_equal(state_check_dir(d, 1, &err), JAN_OK);    /* created */
+  assert_int_equal(fsafe_check_dir(d, 1, &err), JAN_OK);    /* created */
   assert_int_equal(lstat(d, &sb), 0);
   assert_true(S_ISDIR(sb.st_mode));
   assert_int_equal(sb.st_mode & 0027, 0);
-  assert_int_equal(state_check_dir(d, 0, &err), JAN_OK);
-  assert_int_equal(state_check_dir(d, 1, &err), JAN_OK);
+  assert_int_equal(fsafe_check_dir(d, 0, &err), JAN_OK);
+  assert_int_equal(fsafe_check_dir(d, 1, &err), JAN_OK);
 
   /* A missing parent is a wrong path, not something to create. */
   jbuf_reset(&err);
   snprintf(p, sizeof(p), "%s/a/b", f->dir);
-  assert_int_equal(state_check_dir(p, 1, &err), JAN_EIO);
+  assert_int_equal(fsafe_check_dir(p, 1, &err), JAN_EIO);
   assert_int_equal(count_entries(f->dir), 1);
 
   jbuf_reset(&err);
   snprintf(p, sizeof(p), "%s/file", f->dir);
   write_file(p, "x", 1);
-  assert_int_equal(state_check_dir(p, 1, &err), JAN_EIO);
+  assert_int_equal(fsafe_check_dir(p, 1, &err), JAN_EIO);
   assert_non_null(strstr(jbuf_str(&err), "not a directory"));
 
   jbuf_reset(&err);
   snprintf(p, sizeof(p), "%s/link", f->dir);
   assert_int_equal(symlink(d, p), 0);
-  assert_int_equal(state_check_dir(p, 1, &err), JAN_EIO);
+  assert_int_equal(fsafe_check_dir(p, 1, &err), JAN_EIO);
   assert_non_null(strstr(jbuf_str(&err), "symbolic link"));
   jbuf_reset(&err);
   snprintf(p, sizeof(p), "%s/link/", f->dir);
-  assert_int_equal(state_check_dir(p, 1, &err), JAN_EIO);
+  assert_int_equal(fsafe_check_dir(p, 1, &err), JAN_EIO);
   assert_non_null(strstr(jbuf_str(&err), "symbolic link"));
 
   jbuf_reset(&err);
   assert_int_equal(chmod(d, 0757), 0);
-  assert_int_equal(state_check_dir(d, 1, &err), JAN_EIO);
+  assert_int_equal(fsafe_check_dir(d, 1, &err), JAN_EIO);
   assert_non_null(strstr(jbuf_str(&err), "world-writable"));
   assert_int_equal(chmod(d, 01777), 0);
-  assert_int_equal(state_check_dir(d, 1, &err), JAN_EIO);
+  assert_int_equal(fsafe_check_dir(d, 1, &err), JAN_EIO);
   jbuf_free(&err);
 }
 

@@ -84,7 +84,7 @@ int config_load(struct jan_config *c, const char *path, struct jbuf *errs);
  * The same, and with CONFIG_CHECK_PATHS (--check-config) also what only the
  * file system can tell, as errors in the same list: ca_bundle must be a
  * readable regular file; the directories of state_file, audit_log and
- * metrics_file must pass state_check_dir() (no symbolic link, not
+ * metrics_file must pass fsafe_check_dir() (no symbolic link, not
  * world-writable), the state directory may be missing if its parent
  * exists (the daemon creates it).  A key left at its default is reported
  * as "FILE: key: ...".

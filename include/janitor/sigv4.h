@@ -32,6 +32,7 @@
 #define SIGV4_SIGN_BODY      0x04u /* add x-amz-content-sha256 (non-S3) */
 #define SIGV4_UNSIGNED_BODY  0x08u /* payload hash UNSIGNED-PAYLOAD (S3) */
 #define SIGV4_TOKEN_AFTER    0x10u /* session token added, but not signed */
+#define SIGV4_ALL_FLAGS      0x1fu
 
 /* Limits: JAN_ETOOBIG past them.  An access key id or secret over 128
  * characters, or a region or service over 32, is JAN_EINVAL. */

@@ -83,16 +83,4 @@ int state_lock(const char *state_path, unsigned wait_ms, long *holder,
                struct jbuf *err);
 void state_unlock(int fd);
 
-/*
- * Check a directory the daemon writes to: it must exist (created 0750 if
- * create is set and its parent exists), be a directory, not be a symlink,
- * and not be world-writable.  JAN_OK or JAN_EIO with a reason in err.
- */
-int state_check_dir(const char *dir, int create, struct jbuf *err);
-/* create = STATE_DIR_PROBE: nothing is created; a missing directory is
- * JAN_OK when its parent is a directory (it could be created). */
-#define STATE_DIR_PROBE 2
-/* The same for the directory that holds the file path. */
-int state_check_dir_of(const char *path, int create, struct jbuf *err);
-
 #endif

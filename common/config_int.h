@@ -1,0 +1,113 @@
+/*
+ * Private to the config parser (config.c reads the text and owns the key
+ * table; config_set.c turns values into fields and keeps the errors).
+ */
+#ifndef JANITOR_CONFIG_INT_H
+#define JANITOR_CONFIG_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/un.h>
+
+#include "janitor/buf.h"
+#include "janitor/config.h"
+#include "janitor/err.h"
+
+/* The key table's size is checked against this in config.c. */
+#define CONFIG_KEYS_MAX 64
+
+/* Errors kept for the report; more are counted in one closing line. */
+#define ERRORS_MAX 1000
+/* Longest value quoted in an error message. */
+#define QUOTE_MAX 80
+
+#define SEC_MS 1000ull
+#define MIN_MS (60 * SEC_MS)
+#define HOUR_MS (60 * MIN_MS)
+#define DAY_MS (24 * HOUR_MS)
+
+enum ktype {
+  K_STRING,       /* char *: empty means unset (NULL) */
+  K_DURATION_MS,  /* uint64_t, milliseconds; bounds in ms */
+  K_DURATION_S,   /* uint64_t, seconds; bounds in ms */
+  K_BOOL,         /* bool */
+  K_UNSIGNED,     /* unsigned */
+  K_OCTAL,        /* unsigned, a file mode in octal */
+  K_ACCOUNT,      /* char[13]: 12 digits or "" */
+  K_REGIONS,      /* char *[JAN_MAX_REGIONS] + count */
+  K_MODE,         /* enum jan_mode */
+  K_RENDERS,      /* enum jan_renders */
+  K_GLOBS         /* char *[JAN_MAX_GLOBS] + count */
+};
+
+#define KF_REPEAT   0x1u  /* the key may appear more than once */
+#define KF_NONEMPTY 0x2u  /* a string that must not be empty */
+#define KF_NARROW   0x4u  /* globs that may only narrow the scope */
+#define KF_URL      0x8u  /* a string that must be an http(s):// URL */
+#define KF_SOCKET   0x10u /* a path that must fit a socket address */
+
+/* sun_path less its terminating NUL: 107 bytes on Linux. */
+#define SOCKET_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+
+struct ckey {
+  const char *section;
+  const char *key;
+  enum ktype type;
+  const char *def;       /* default, in config syntax */
+  uint64_t min, max;     /* numbers and modes: value; durations: ms */
+  const char *help;      /* one line for the example config */
+  size_t off;            /* the field in struct jan_config */
+  size_t count_off;      /* K_REGIONS, K_GLOBS: the count field */
+  unsigned flags;
+};
+
+struct perror {
+  unsigned line;   /* 0: not tied to a line */
+  unsigned seq;    /* order of discovery, for a stable sort */
+  char *text;      /* the message, without "FILE:LINE: " */
+};
+
+/* The state of one parse. */
+struct pctx {
+  struct jan_config *c;
+  const char *name;          /* file name for messages */
+
+  struct perror *errors;
+  size_t nerrors, errors_alloc;
+  size_t nlost;              /* errors beyond ERRORS_MAX */
+  bool enomem;
+
+  /* The line being read. */
+  bool in_section;           /* a header was seen */
+  const char *section;       /* from sections[]; NULL: unknown or bad */
+  char name_buf[JAN_CONFIG_LINE_MAX + 1];
+  char value_buf[JAN_CONFIG_LINE_MAX + 1];
+
+  unsigned line_of[CONFIG_KEYS_MAX];   /* first line that set each key, 0: none */
+  unsigned flags;            /* CONFIG_CHECK_PATHS */
+};
+
+/*
+ * A value for a message: at most QUOTE_MAX bytes (cut on a UTF-8 character
+ * boundary, then "..."), control bytes written as \xNN.
+ */
+struct quoted {
+  char s[QUOTE_MAX * 4 + 8];
+};
+
+/* ---- config_set.c ---------------------------------------------------- */
+
+void add_error(struct pctx *x, unsigned line, const char *fmt, ...)
+    JAN_PRINTF(3, 4);
+/* Write the errors, sorted by line, to errs (when given) and free them. */
+void flush_errors(struct pctx *x, struct jbuf *errs);
+const char *quote(struct quoted *q, const char *v);
+const char *fmt_duration(char *buf, size_t size, uint64_t ms);
+void *field(struct jan_config *c, size_t off);
+void free_list(char **v, size_t *n);
+/* Parse v as k's type into its field; errors go to x at line. */
+void set_value(struct pctx *x, const struct ckey *k, const char *v,
+               unsigned line);
+
+#endif
