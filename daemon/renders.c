@@ -53,6 +53,22 @@ static void rbucket_free(struct rbucket *b)
   free(b->name);
 }
 
+int renders_clock_type(const char *type)
+{
+  return !strcmp(type, "render") || !strcmp(type, "props");
+}
+
+int renders_bucket_listed(const struct sweep *s, const char *name)
+{
+  size_t n = strcspn(name, "/");
+  if(s->cfg->renders == JAN_RENDERS_KEEP)
+    return 1;                   /* no candidates: no clocks to keep */
+  for(size_t i = 0; s->rd && i < s->rd->n; i++)
+    if(strlen(s->rd->b[i].name) == n && !strncmp(s->rd->b[i].name, name, n))
+      return s->rd->b[i].listed == 1;
+  return 0;
+}
+
 void renders_finish(struct sweep *s)
 {
   /* A bucket not listed is an incomplete sweep, but blocks nothing else. */

@@ -25,6 +25,13 @@ int renders_collect(struct sweep *s, renders_cont_fn cont);
  * ends through sweep_deletion_ended(). */
 void renders_delete(struct sweep *s, size_t idx);
 
+/* Grace clocks (state keys "render|REGION|BUCKET/renders/ID|0", "props|
+ * REGION|BUCKET/...|0"): whether type is one of these, and whether the
+ * bucket that name starts with was listed by this sweep (its clocks are
+ * renewed; the others are carried over, never reset by a gap). */
+int renders_clock_type(const char *type);
+int renders_bucket_listed(const struct sweep *s, const char *name);
+
 /* At the end of the sweep: a failed listing makes the exit code 1. */
 void renders_finish(struct sweep *s);
 void renders_free(struct sweep *s);

@@ -169,6 +169,13 @@ static void carry_clocks(struct sweep *s)
     type[p - key] = '\0';
     memcpy(region, p + 1, (size_t)(q - p - 1));
     region[q - p - 1] = '\0';
+    if(renders_clock_type(type)) {
+      /* Renders and props: carried while their bucket is not listed. */
+      if(!renders_bucket_listed(s, q + 1) &&
+         state_clock_get(&s->clocks, key) < 0)
+        state_clock_set(&s->clocks, key, s->st->clocks[i].since);
+      continue;
+    }
     kind = !strcmp(type, "bucket") ? JAN_KIND_BUCKET
          : !strcmp(type, "function") ? JAN_KIND_FUNCTION : JAN_KIND_LAYER;
     if(inventory_kind_incomplete(&s->inv, region, kind)) {

@@ -240,6 +240,26 @@ class Guards(Base):
         self.assertEqual(self.renders(r2)[OLD[0]]["result"], "deleted")
 
 
+    def test_grace_survives_a_failed_listing(self):
+        import time
+        self.jan.write_config(aws=ACCT, policy={"mode": "delete", "renders": "all", "max_deletions": "100",
+                                                "grace": "2s"})
+        r = self.jan.sweep("--yes")
+        self.assertEqual(self.renders(r)[OLD[0]]["reason"], "in-grace")
+        time.sleep(1.2)
+        # The bucket cannot be listed: its renders' clocks are carried over.
+        self.si.faults([{"kind": "error", "service": "s3", "operation": "ListObject*", "status": 500,
+                         "count": -1}])
+        r2 = self.jan.sweep("--yes")
+        self.assertEqual(r2.rc, 1, r2.err)
+        self.assertEqual(r2.items(type="render"), [])
+        self.si.faults([])
+        time.sleep(1.0)
+        r3 = self.jan.sweep("--yes")
+        self.assertEqual(r3.rc, 0, r3.err)
+        self.assertEqual(self.renders(r3)[OLD[0]]["result"], "deleted")
+
+
 class Faults(Base):
     def test_render_gains_an_object_while_deleted(self):
         self.si.faults([{"kind": "add_objects", "service": "s3", "operation": "DeleteObjects",
