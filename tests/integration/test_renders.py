@@ -405,6 +405,20 @@ class SeedPolicy(unittest.TestCase):
         self.assertEqual(jl.modifying(si.log()), [])       # no delete marker added
         self.assertEqual(b["bytes"], sizes(live_objects()))
 
+    def test_validate_names_what_render_pruning_needs(self):
+        seed = st.need_seed(self)
+        si = st.StandIn("--user", "seed:%s:%s:%s" % (st.SEED_AK, st.SEED_SK, seed), fixture=fixture())
+        self.addCleanup(si.stop)
+        jan = jl.Janitor(si, aws=ACCT, policy={"renders": "artifacts", "buckets": "no"})
+        self.addCleanup(jan.cleanup)
+        env = jl.base_env(AWS_ACCESS_KEY_ID=st.SEED_AK, AWS_SECRET_ACCESS_KEY=st.SEED_SK)
+        r = jan.run("--validate", env=env)
+        for act in ("s3:ListBucketVersions", "s3:DeleteObjectVersion"):
+            self.assertRegex(r.out, act + r"\s+arn:aws:s3:::remotion-example\S*\s+implicitDeny")
+        self.assertNotIn("s3:DeleteBucket ", r.out)         # buckets = no: not asked
+        jan.write_config(aws=ACCT, policy={"renders": "keep", "buckets": "no"})
+        self.assertNotIn("s3:DeleteObjectVersion", jan.run("--validate", env=env).out)
+
     def test_unversioned_bucket_pruned(self):
         si, r = self.run_seed(None)
         self.assertEqual(r.rc, 0, r.err)
