@@ -261,10 +261,15 @@ int renders_collect(struct sweep *s, renders_cont_fn cont)
     struct rbucket *b;
     if(!bucket_listable(it))
       continue;
-    b = &rd->b[rd->n++];
+    b = &rd->b[rd->n];
+    b->name = strdup(it->name);
+    if(!b->name) {
+      jlog_err("renders", "out of memory: bucket %s is not listed", it->name);
+      continue;
+    }
+    rd->n++;
     b->s = s;
     b->item = i;
-    b->name = strdup(it->name);
     snprintf(b->region, sizeof(b->region), "%s", it->region);
     b->prunable = cfg->renders != JAN_RENDERS_KEEP &&
                   strcmp(it->reason, "excluded") != 0;
@@ -275,10 +280,9 @@ int renders_collect(struct sweep *s, renders_cont_fn cont)
   rd->pending = rd->n + 1;
   for(size_t i = 0; i < rd->n; i++) {
     struct rbucket *b = &rd->b[i];
-    int rc = b->name ? prune_list_start(s->rt->aws, b->region, b->name,
-                                        s->cfg->host_concurrency / 2,
-                                        &b->set, listed, b)
-                     : JAN_ENOMEM;
+    int rc = prune_list_start(s->rt->aws, b->region, b->name,
+                              s->cfg->host_concurrency / 2, &b->set, listed,
+                              b);
     if(rc) {
       struct prune_list_outcome o = { .err = rc };
       snprintf(o.error, sizeof(o.error), "%s", jan_strerror(rc));
