@@ -168,6 +168,18 @@ static int add_renders(struct sweep *s, struct rbucket *b, int64_t now)
   return JAN_OK;
 }
 
+/* The bucket's figures: as listed (after its pruning, where it
+ * was pruned). */
+static void storage_of(struct sweep *s, size_t item,
+                       const struct render_set *set)
+{
+  struct inv_item *it = &s->inv.items[item];
+  it->has_storage = 1;
+  it->objects = (int64_t)set->n;
+  it->bytes = set->bytes;
+  memcpy(it->storage, set->storage, sizeof(it->storage));
+}
+
 static void phase_end(struct sweep *s);
 
 static void listed(void *arg, const struct prune_list_outcome *o)
@@ -197,10 +209,7 @@ static void listed(void *arg, const struct prune_list_outcome *o)
   else {
     struct inv_item *it = &s->inv.items[b->item];
     b->listed = 1;
-    it->has_storage = 1;
-    it->objects = (int64_t)b->set.n;
-    it->bytes = b->set.bytes;
-    memcpy(it->storage, b->set.storage, sizeof(it->storage));
+    storage_of(s, b->item, &b->set);
     if(o->versioned_hidden && b->prunable) {
       /* Said once per bucket; its renders are kept ("versioned"). */
       char msg[512];
@@ -359,7 +368,9 @@ static void verified(void *arg, const struct prune_list_outcome *o)
 {
   struct rbucket *b = arg;
   int ok = !o->err && !render_set_group(&b->verify);
-  if(!ok)
+  if(ok)
+    storage_of(b->s, b->item, &b->verify);
+  else
     jlog_warn("renders", "%s: cannot list it again after pruning (%s): "
               "renders that gained objects meanwhile are not told", b->name,
               o->err ? o->error : "out of memory");

@@ -136,6 +136,11 @@ class PruneAll(Base):
         self.assertEqual((a["bucket"], a["objects"], a["bytes"], a["result"]),
                          (LIVE, 4, sizes(render(OLD[0], 45)), "deleted"))
         self.assertEqual(sum(a["bytes"] for a in audit), gone)
+        # The bucket's figures: as the pruning left it.
+        b = r.items(type="bucket", name=LIVE)[0]
+        self.assertEqual(b["bytes"], sizes(objs) - gone)
+        self.assertEqual(b["objects"], len(objs) - 4 * 4 - 2)
+        self.assertEqual(r.json["summary"]["stored_bytes"], sizes(objs) - gone)
         # Only DeleteObjects, never a bucket deletion.
         ops = collections.Counter(e["operation"] for e in jl.modifying(self.si.log()))
         self.assertEqual(set(ops), {"DeleteObjects"})
@@ -347,13 +352,15 @@ class Daemon(Base):
         gone = sizes(objs, lambda k: k.split("/")[1] in OLD + [KEPT] and k.startswith("renders/")) + 620
         self.assertIn("remotion_janitor_renders_pruned_total 4\n", text)
         self.assertIn("remotion_janitor_reclaimed_bytes_total %d\n" % gone, text)
+        self.assertIn('remotion_janitor_bucket_stored_bytes{bucket="%s",region="eu-west-1",category="props"} %d\n'
+                      % (LIVE, 100), text)
         self.assertIn('remotion_janitor_bucket_stored_bytes{bucket="%s",region="eu-west-1",category="sites"} %d\n'
                       % (LIVE, sizes(objs, lambda k: k.startswith("sites/"))), text)
         r = self.jan.run("--status", "--json")
         self.assertEqual(r.rc, 0, r.err)
         stg = r.json["last_sweep"]["storage"]
         self.assertEqual((stg["renders"], stg["renders_pruned"], stg["reclaimed_bytes"]), (6, 4, gone))
-        self.assertEqual(stg["stored_bytes"], sizes(objs))     # as listed, before the pruning
+        self.assertEqual(stg["stored_bytes"], sizes(objs) - gone)   # as the pruning left it
         self.assertEqual(stg["buckets"][0]["bucket"], LIVE)
 
 
