@@ -230,7 +230,7 @@ static int submit(struct aws_call *k, const struct aws_creds *cr)
   struct sigv4_result sig;
   struct attempt_headers h;
   struct http_request hreq;
-  char host[256], md5buf[25];
+  char host[JAN_HOST_MAX], md5buf[25];
   const char *md5 = NULL;
   int err;
 

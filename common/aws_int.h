@@ -11,6 +11,7 @@
 
 #include <uv.h>
 
+#include "janitor/caps.h"
 #include "janitor/aws.h"
 #include "janitor/http.h"
 #include "janitor/rng.h"
@@ -75,7 +76,7 @@ struct aws_call {
   int redirected, skew_fixed, creds_renewed;
   uv_timer_t *timer;              /* allocated on the first retry */
   struct http_xfer *xfer;
-  char host[256];                 /* of the attempt in flight, for -vv */
+  char host[JAN_HOST_MAX];                 /* of the attempt in flight, for -vv */
   uint64_t sent_ms;               /* uv_now() when it was sent */
   struct aws_response resp;
 };

@@ -49,8 +49,8 @@ struct procp {
   struct proc_run *run;         /* the fetch in flight */
   creds_cb cb;
   void *arg;
-  char name[256];               /* the profile of the fetch */
-  char source[300];             /* "process:PROFILE" */
+  char name[JAN_PROFILE_NAME_MAX];               /* the profile of the fetch */
+  char source[JAN_SOURCE_NAME_MAX];             /* "process:PROFILE" */
 };
 
 /* ---- splitting -------------------------------------------------------- */

@@ -36,9 +36,9 @@ struct sso {
   void *arg;
   struct http_xfer *xfer;
   int dead;
-  char name[256];
-  char login[300];              /* "--profile NAME" / "--sso-session NAME" */
-  char source[300];
+  char name[JAN_PROFILE_NAME_MAX];
+  char login[JAN_SOURCE_NAME_MAX];              /* "--profile NAME" / "--sso-session NAME" */
+  char source[JAN_SOURCE_NAME_MAX];
 };
 
 static void sso_release(struct sso *s)

@@ -91,7 +91,7 @@ int creds_parse_sts_xml(const char *body, size_t len, const char *root,
 enum src_kind { SRC_PROFILE, SRC_ENV, SRC_IMDS, SRC_CONTAINER };
 
 struct role_step {
-  char profile[256];
+  char profile[JAN_PROFILE_NAME_MAX];
   char *arn;
   char *external_id;            /* never quoted */
   char *session;
@@ -117,10 +117,10 @@ struct assume {
   struct role_step step[CREDS_ROLE_CHAIN_MAX];
   size_t nsteps, next;          /* next: steps still to assume */
   enum src_kind src;
-  char srcname[256];
+  char srcname[JAN_PROFILE_NAME_MAX];
   int calling;                  /* an STS call is out */
   int dead;                     /* destroyed while it was */
-  char source[300];             /* "assume-role:PROFILE" */
+  char source[JAN_SOURCE_NAME_MAX];             /* "assume-role:PROFILE" */
 };
 
 static const char *env_nonempty(const char *name)
@@ -259,7 +259,7 @@ static int make_step(struct role_step *st, const char *name,
  */
 static int resolve(struct assume *a, const char *name, struct jbuf *msg)
 {
-  char cur[256];
+  char cur[JAN_PROFILE_NAME_MAX];
   int rc = JAN_OK;
 
   snprintf(cur, sizeof(cur), "%s", name);

@@ -32,6 +32,7 @@
 #include <curl/curl.h>
 
 #include "http_int.h"
+#include "janitor/caps.h"
 #include "janitor/http.h"
 #include "janitor/log.h"
 
@@ -558,7 +559,7 @@ int http_submit(struct http_engine *e, const struct http_request *req,
 {
   struct http_xfer *x;
   struct curl_slist *l;
-  char key[300];
+  char key[JAN_HOST_MAX];
   int rc, has_ct = 0, post;
 
   if(xfer)

@@ -321,7 +321,7 @@ static int run_sweep(struct cli *c)
 {
   struct jan_config cfg;
   struct runtime rt;
-  struct sweep_run run;
+  struct sweep_run run = { .trigger = NULL };
   struct sweep *sw = &run.sw;
   struct jbuf err;
   uv_loop_t loop;

@@ -9,9 +9,11 @@
 int run_open(struct sweep_run *r, const struct jan_config *cfg,
              enum jan_mode mode, long *holder, struct jbuf *err)
 {
+  const char *trigger = r->trigger;   /* set by the caller, kept */
   int rc;
 
   memset(r, 0, sizeof(*r));
+  r->trigger = trigger;
   r->lockfd = -1;
   state_init(&r->st);
   audit_init(&r->audit);
@@ -53,6 +55,8 @@ int run_start(struct sweep_run *r, struct runtime *rt,
               sweep_confirm_fn confirm, sweep_done_cb done, void *arg)
 {
   sweep_init(&r->sw, rt, cfg, mode);
+  if(r->trigger)
+    r->sw.trigger = r->trigger;
   r->started = 1;
   sweep_use_state(&r->sw, r->have_state ? &r->st : NULL,
                   r->audit.fd >= 0 ? &r->audit : NULL);

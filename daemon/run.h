@@ -22,6 +22,7 @@ struct sweep_run {
   int lockfd;                   /* -1: the lock is not held */
   int have_state;               /* st was loaded and is saved at the end */
   int started;                  /* sw was initialised */
+  const char *trigger;          /* for the record; NULL: "cli" */
 };
 
 /*
@@ -30,6 +31,7 @@ struct sweep_run {
  * reason is logged as a warning); a deletion may not.  Returns JAN_OK,
  * JAN_EBUSY (another sweep holds the lock: its pid in *holder), or
  * JAN_EINVAL with the reason in err.  run_close() is due in every case.
+ * r->trigger, set by the caller before, is kept.
  */
 int run_open(struct sweep_run *r, const struct jan_config *cfg,
              enum jan_mode mode, long *holder, struct jbuf *err);

@@ -40,6 +40,7 @@
 #include "notify.h"
 #include "output.h"
 #include "run.h"
+#include "last_sweep.h"
 #include "service_int.h"
 #include "sweep.h"
 
@@ -250,6 +251,7 @@ static int start_sweep(struct service *svc, const char *trigger, char *err,
   }
   run->svc = svc;
   run->trigger = trigger;
+  run->r.trigger = trigger;
   run->cfg = cfg_ref_get(svc->cfg);
   run->rt = rt_ref_get(svc->rt);
   jbuf_init(&msg, JAN_MSG_MAX);
@@ -328,7 +330,7 @@ static void on_finish(uv_timer_t *t)
        run->r.sw.exit_code ? run->r.sw.message : "");
 
   json_object_put(svc->last_json);
-  svc->last_json = service_last_sweep_json(run);
+  svc->last_json = json_object_get(run->r.sw.record);
   metrics_count(&svc->counters, &run->r.sw.inv, run->r.sw.exit_code);
   if(run->r.sw.last_success_ms > svc->counters.last_success_ms)
     svc->counters.last_success_ms = run->r.sw.last_success_ms;
@@ -551,6 +553,78 @@ static int check_dirs(const struct jan_config *c)
   return 0;
 }
 
+static int64_t record_int(struct json_object *o, const char *key)
+{
+  struct json_object *v;
+
+  if(json_object_object_get_ex(o, key, &v) &&
+     json_object_is_type(v, json_type_int))
+    return json_object_get_int64(v);
+  return 0;
+}
+
+/*
+ * The metrics file rewritten at start from the record: the counters start
+ * again from 0 (the daemon restarted), the last sweep's time, duration and
+ * exit code are the record's, and the series by region come back with the
+ * first sweep.
+ */
+static void metrics_at_start(struct service *svc, struct json_object *rec)
+{
+  const struct jan_config *c = &svc->cfg->c;
+  struct inventory inv;
+  struct json_object *v;
+  struct jbuf err;
+
+  if(!c->metrics_file || !*c->metrics_file)
+    return;
+  inventory_init(&inv);
+  inv.started_ms = record_int(rec, "started_ms");
+  inv.finished_ms = record_int(rec, "finished_ms");
+  inv.buckets_incomplete = json_object_object_get_ex(rec,
+                                                     "buckets_incomplete",
+                                                     &v) &&
+                           json_object_get_boolean(v);
+  jbuf_init(&err, JAN_MSG_MAX);
+  if(metrics_write(c->metrics_file, &inv, &svc->counters,
+                   (int)record_int(rec, "exit_code"), &err))
+    jlog_err(TAG, "cannot write the metrics: %s", jbuf_str(&err));
+  jbuf_free(&err);
+  inventory_free(&inv);
+}
+
+/*
+ * The last sweep's record from the state file, so that status shows it
+ * after a restart, and the metrics file from it.  Read under the lock, briefly; when a CLI sweep holds
+ * it, the record comes with the daemon's first sweep.
+ */
+static void read_last_sweep(struct service *svc)
+{
+  const struct jan_config *c = &svc->cfg->c;
+  struct state st;
+  struct jbuf err;
+  int fd;
+
+  state_init(&st);
+  jbuf_init(&err, JAN_MSG_MAX);
+  fd = state_lock(c->state_file, 0, NULL, &err);
+  if(fd >= 0) {
+    jbuf_reset(&err);
+    state_load(&st, c->state_file, &err);
+    state_unlock(fd);
+    if(err.len)
+      jlog_warn(TAG, "%s", jbuf_str(&err));
+  }
+  if(last_sweep_is_record(st.last_sweep)) {
+    svc->last_json = json_object_get(st.last_sweep);
+    svc->counters.last_success_ms = record_int(st.last_sweep,
+                                               "last_success_ms");
+    metrics_at_start(svc, st.last_sweep);
+  }
+  state_free(&st);
+  jbuf_free(&err);
+}
+
 /* Signals, timers and the watchdog; the first sweep is armed by the
  * caller. */
 static void start_handles(struct service *svc)
@@ -643,6 +717,7 @@ int service_run(const struct service_opts *o)
     free(svc);
     return EXIT_INCOMPLETE;
   }
+  read_last_sweep(svc);
   xmlInitParser();
   uv_loop_init(&svc->loop);
   svc->started_mono_ms = uv_now(&svc->loop);

@@ -106,7 +106,5 @@ void service_log_lines(int level, const struct jbuf *errs);
 void service_update_status(struct service *svc, const char *prefix);
 /* The `status` answer (ctl_ops.status). */
 struct json_object *service_status_json(void *arg);
-/* status' last_sweep, from a finished run. */
-struct json_object *service_last_sweep_json(const struct run *run);
 
 #endif

@@ -15,6 +15,7 @@
 #include "janitor/perms.h"
 #include "janitor/policy.h"
 #include "janitor/services.h"
+#include "last_sweep.h"
 #include "renders.h"
 #include "sweep.h"
 
@@ -49,6 +50,7 @@ void sweep_init(struct sweep *s, struct runtime *rt,
   s->rt = rt;
   s->cfg = cfg;
   s->mode = mode;
+  s->trigger = "cli";
   inventory_init(&s->inv);
   state_init(&s->clocks);
 }
@@ -66,6 +68,8 @@ static void timer_closed(uv_handle_t *h)
 
 void sweep_free(struct sweep *s)
 {
+  json_object_put(s->record);
+  s->record = NULL;
   renders_free(s);
   inventory_free(&s->inv);
   state_free(&s->clocks);
@@ -190,12 +194,7 @@ static void carry_clocks(struct sweep *s)
 /* The last sweep's refusals in the state: {key: when first refused}. */
 static struct json_object *refused_before(const struct sweep *s)
 {
-  struct json_object *v;
-  if(!s->st || !s->st->last_sweep ||
-     !json_object_object_get_ex(s->st->last_sweep, "refused", &v) ||
-     !json_object_is_type(v, json_type_object))
-    return NULL;
-  return v;
+  return s->st ? last_sweep_refusals(s->st->last_sweep) : NULL;
 }
 
 /* When item idx was first refused, if the last sweep refused it too;
@@ -232,32 +231,6 @@ static struct json_object *refused_json(const struct sweep *s)
                                since >= 0 ? since : s->inv.finished_ms / 1000));
   }
   jbuf_free(&k);
-  return o;
-}
-
-static struct json_object *last_sweep_json(const struct sweep *s)
-{
-  struct json_object *o = json_object_new_object();
-  struct inv_summary sum;
-  inventory_summary(&s->inv, &sum);
-  json_object_object_add(o, "started_ms",
-                         json_object_new_int64(s->inv.started_ms));
-  json_object_object_add(o, "finished_ms",
-                         json_object_new_int64(s->inv.finished_ms));
-  json_object_object_add(o, "mode", json_object_new_string(
-                             s->mode == JAN_MODE_DELETE ? "delete" : "report"));
-  json_object_object_add(o, "exit_code", json_object_new_int(s->exit_code));
-  json_object_object_add(o, "candidates",
-                         json_object_new_int64((int64_t)sum.candidates));
-  json_object_object_add(o, "deleted",
-                         json_object_new_int64((int64_t)sum.deleted));
-  json_object_object_add(o, "failed",
-                         json_object_new_int64((int64_t)sum.failed));
-  if(s->last_success_ms)
-    json_object_object_add(o, "last_success_ms",
-                           json_object_new_int64(s->last_success_ms));
-  if(sum.refused)
-    json_object_object_add(o, "refused", refused_json(s));
   return o;
 }
 
@@ -300,13 +273,13 @@ static void sweep_finish(struct sweep *s)
   }
   s->last_success_ms = last_success_ms(s);
   /* The clocks of this sweep replace the old ones. */
+  /* Built first: it reads the old state's refusals. */
+  s->record = last_sweep_record(s, refused_json(s));
   if(s->st) {
-    /* Built first: it reads the old state's refusals. */
-    struct json_object *last = last_sweep_json(s);
     state_free(s->st);
     *s->st = s->clocks;
     state_init(&s->clocks);
-    state_set_last_sweep(s->st, last);
+    state_set_last_sweep(s->st, json_object_get(s->record));
   }
   sweep_set_state(s, SWEEP_DONE);
   s->done(s, s->arg);

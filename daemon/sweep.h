@@ -66,6 +66,8 @@ struct sweep {
    * the one the state file remembers); 0 when none is known.  Set at the
    * end. */
   int64_t last_success_ms;
+  const char *trigger;          /* "cli" (default), "timer", "command" */
+  struct json_object *record;   /* when done: last_sweep.c's record */
   sweep_done_cb done;
   sweep_confirm_fn confirm;     /* NULL: no confirmation needed */
   void *arg;

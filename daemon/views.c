@@ -12,6 +12,17 @@
 #include "output.h"
 #include "service_int.h"
 
+/* A count in a record (0 when absent). */
+static int64_t count_of(struct json_object *o, const char *key)
+{
+  struct json_object *v;
+
+  if(o && json_object_object_get_ex(o, key, &v) &&
+     json_object_is_type(v, json_type_int))
+    return json_object_get_int64(v);
+  return 0;
+}
+
 static void status_body(struct service *svc, char *out, size_t len)
 {
   struct run *run = svc->run;
@@ -38,13 +49,16 @@ static void status_body(struct service *svc, char *out, size_t len)
     wire_time_format(svc->next_wall_ms / 1000, when);
   else
     snprintf(when, sizeof(when), "-");
-  if(svc->last) {
-    struct inv_summary s;
-    inventory_summary(inv_ref_inv(svc->last), &s);
-    snprintf(out, len, "idle; next sweep %s; last: %zu found, %zu "
-             "candidates, %zu deleted, %zu failed, %zu refused",
-             when, s.functions + s.layer_versions + s.buckets, s.candidates,
-             s.deleted, s.failed, s.refused);
+  if(svc->last_json) {
+    /* The record of the last sweep, also one from before a restart. */
+    struct json_object *o = svc->last_json, *found = NULL;
+    json_object_object_get_ex(o, "found", &found);
+    snprintf(out, len, "idle; next sweep %s; last: %" PRId64 " found, %"
+             PRId64 " candidates, %" PRId64 " deleted, %" PRId64 " failed, %"
+             PRId64 " refused", when, count_of(found, "functions") +
+             count_of(found, "layer_versions") + count_of(found, "buckets"),
+             count_of(o, "candidates"), count_of(o, "deleted"),
+             count_of(o, "failed"), count_of(o, "refused"));
   }
   else {
     snprintf(out, len, "idle; first sweep %s", when);
@@ -73,63 +87,6 @@ void service_update_status(struct service *svc, const char *prefix)
   notify_status(prefix, "%s", text);
 }
 
-static struct json_object *names_json(const struct inventory *inv,
-                                      enum inv_status st)
-{
-  struct json_object *a = json_object_new_array();
-  for(size_t i = 0; i < inv->nregions; i++)
-    if(inv->regions[i].status == st)
-      json_object_array_add(a, json_object_new_string(inv->regions[i].name));
-  return a;
-}
-
-struct json_object *service_last_sweep_json(const struct run *run)
-{
-  const struct sweep *sw = &run->r.sw;
-  const struct inventory *inv = &sw->inv;
-  struct json_object *o = json_object_new_object();
-  struct json_object *found = json_object_new_object();
-  struct json_object *ign = json_object_new_object();
-  struct inv_summary s;
-  int64_t dur = inv->finished_ms - inv->started_ms;
-
-  inventory_summary(inv, &s);
-  json_object_object_add(o, "started", service_time_json(inv->started_ms / 1000));
-  json_object_object_add(o, "finished", service_time_json(inv->finished_ms / 1000));
-  json_object_object_add(o, "duration_ms", INT64(dur < 0 ? 0 : dur));
-  json_object_object_add(o, "trigger", json_object_new_string(run->trigger));
-  json_object_object_add(o, "mode", json_object_new_string(
-                             sw->mode == JAN_MODE_DELETE ? "delete"
-                                                         : "report"));
-  json_object_object_add(o, "account", inv->account[0]
-                         ? json_object_new_string(inv->account) : NULL);
-  json_object_object_add(o, "exit_code", json_object_new_int(sw->exit_code));
-  json_object_object_add(o, "error", sw->exit_code && sw->message[0]
-                         ? json_object_new_string(sw->message) : NULL);
-  json_object_object_add(o, "regions_ok", INT64(s.regions_ok));
-  json_object_object_add(o, "regions_incomplete",
-                         names_json(inv, INV_REGION_INCOMPLETE));
-  json_object_object_add(o, "regions_disabled",
-                         names_json(inv, INV_REGION_DISABLED));
-  json_object_object_add(o, "buckets_incomplete",
-                         json_object_new_boolean(inv->buckets_incomplete));
-  json_object_object_add(found, "functions", INT64(s.functions));
-  json_object_object_add(found, "layer_versions", INT64(s.layer_versions));
-  json_object_object_add(found, "buckets", INT64(s.buckets));
-  json_object_object_add(o, "found", found);
-  json_object_object_add(ign, "functions",
-                         INT64(inv->ignored[JAN_KIND_FUNCTION]));
-  json_object_object_add(ign, "layers", INT64(inv->ignored[JAN_KIND_LAYER]));
-  json_object_object_add(ign, "buckets", INT64(inv->ignored[JAN_KIND_BUCKET]));
-  json_object_object_add(ign, "invalid", output_counts_json(inv->invalid));
-  json_object_object_add(o, "ignored", ign);
-  json_object_object_add(o, "candidates", INT64(s.candidates));
-  json_object_object_add(o, "deleted", INT64(s.deleted));
-  json_object_object_add(o, "failed", INT64(s.failed));
-  json_object_object_add(o, "refused", INT64(s.refused));
-  json_object_object_add(o, "storage", output_storage_status_json(inv));
-  return o;
-}
 
 /* null before the first reload; else when, and whether it was applied. */
 static struct json_object *last_reload_json(const struct service *svc)

@@ -615,8 +615,10 @@ class DaemonTest(unittest.TestCase):
         # The next start finishes the bucket.
         SI.control("POST", "latency", {})
         del d.msgs[:]
+        restart_ms = time.time() * 1000
         d.start().ready()
-        s = d.wait_status(lambda s: s["last_sweep"] is not None, 20, "the sweep after the restart")
+        s = d.wait_status(lambda s: s["last_sweep"]["finished_ms"] > restart_ms, 20,
+                          "the sweep after the restart")
         self.assertEqual(s["last_sweep"]["deleted"], 1, s)
         self.assertEqual([b for b in SI.state()["buckets"] if b["name"] == bucket], [])
         with open(d.audit) as f:
@@ -706,6 +708,36 @@ class DaemonTest(unittest.TestCase):
             lock.close()
         s = d.wait_status(lambda s: s["last_sweep"] is not None, 6, "a sweep once the lock is free")
         self.assertEqual(s["last_sweep"]["exit_code"], 0)
+        self.assertEqual(d.stop(), 0)
+
+    # ---- the last sweep survives a restart ----------------------------------------------
+    def test_last_sweep_read_back_at_start(self):
+        d = self.daemon(daemon={"interval": "1h", "startup_delay": "0"})
+        d.start().ready()
+        first = d.wait_status(lambda s: s["last_sweep"] is not None, 20, "the first sweep")["last_sweep"]
+        self.assertEqual(first["trigger"], "timer")
+        self.assertEqual(d.stop(), 0)
+        # The state file holds the same record as status showed.
+        with open(d.state_file) as f:
+            self.assertEqual(json.load(f)["last_sweep"], first)
+
+        # Restarted with no sweep due for an hour: status shows the one
+        # before the restart, and so does STATUS=.
+        d.write_conf(daemon={"interval": "1h", "startup_delay": "1h"})
+        os.unlink(d.metrics)
+        del d.msgs[:]
+        d.start().ready()
+        # The metrics file is written again at start: the counters from 0,
+        # the last sweep's time and exit code from the record.
+        self.assertEqual(d.metrics_value("remotion_janitor_sweeps_total"), 0)
+        self.assertAlmostEqual(d.metrics_value("remotion_janitor_last_sweep_timestamp_seconds"),
+                               first["finished_ms"] / 1000, places=2)
+        self.assertEqual(d.metrics_value("remotion_janitor_last_sweep_exit_code"), first["exit_code"])
+        s = d.status()
+        self.assertEqual(s["state"], "idle")
+        self.assertEqual(s["last_sweep"], first)
+        ready = [m for m in d.notes() if "READY=1" in m][0]
+        self.assertIn("last: %d found" % sum(first["found"].values()), ready)
         self.assertEqual(d.stop(), 0)
 
     # ---- NOTIFY_SOCKET in the abstract namespace --------------------------------------

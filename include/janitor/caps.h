@@ -25,4 +25,11 @@
 /* A policy document we build for iam:SimulatePrincipalPolicy. */
 #define JAN_POLICY_DOC_MAX   (256u * 1024)
 
+/* A profile or sso-session name, with its NUL. */
+#define JAN_PROFILE_NAME_MAX 256u
+/* A credential source's name in messages: "kind:PROFILE". */
+#define JAN_SOURCE_NAME_MAX  (JAN_PROFILE_NAME_MAX + 44u)
+/* A host name with its ":port", as connected to and logged. */
+#define JAN_HOST_MAX         300u
+
 #endif

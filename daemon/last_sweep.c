@@ -1,0 +1,114 @@
+/*
+ * The record of a finished sweep: one object, written to the state file
+ * as "last_sweep", shown by `status` as "last_sweep", and read back when
+ * the daemon starts (remotion-janitor(8), STATUS and FILES).
+ */
+#include <stdint.h>
+
+#include "janitor/wire.h"
+#include "last_sweep.h"
+#include "output.h"
+
+#define INT64(v) json_object_new_int64((int64_t)(v))
+
+static struct json_object *time_json(int64_t epoch_s)
+{
+  char buf[21];
+
+  if(epoch_s < 0)
+    return NULL;
+  wire_time_format(epoch_s, buf);
+  return json_object_new_string(buf);
+}
+
+static struct json_object *names_json(const struct inventory *inv,
+                                      enum inv_status st)
+{
+  struct json_object *a = json_object_new_array();
+  for(size_t i = 0; i < inv->nregions; i++)
+    if(inv->regions[i].status == st)
+      json_object_array_add(a, json_object_new_string(inv->regions[i].name));
+  return a;
+}
+
+struct json_object *last_sweep_record(const struct sweep *sw,
+                                      struct json_object *refusals)
+{
+  const struct inventory *inv = &sw->inv;
+  struct json_object *o = json_object_new_object();
+  struct json_object *found = json_object_new_object();
+  struct json_object *ign = json_object_new_object();
+  struct inv_summary s;
+  int64_t dur = inv->finished_ms - inv->started_ms;
+
+  inventory_summary(inv, &s);
+  json_object_object_add(o, "started", time_json(inv->started_ms / 1000));
+  json_object_object_add(o, "finished", time_json(inv->finished_ms / 1000));
+  json_object_object_add(o, "duration_ms", INT64(dur < 0 ? 0 : dur));
+  json_object_object_add(o, "trigger", json_object_new_string(sw->trigger));
+  json_object_object_add(o, "mode", json_object_new_string(
+                             sw->mode == JAN_MODE_DELETE ? "delete"
+                                                         : "report"));
+  json_object_object_add(o, "account", inv->account[0]
+                         ? json_object_new_string(inv->account) : NULL);
+  json_object_object_add(o, "exit_code", json_object_new_int(sw->exit_code));
+  json_object_object_add(o, "error", sw->exit_code && sw->message[0]
+                         ? json_object_new_string(sw->message) : NULL);
+  json_object_object_add(o, "regions_ok", INT64(s.regions_ok));
+  json_object_object_add(o, "regions_incomplete",
+                         names_json(inv, INV_REGION_INCOMPLETE));
+  json_object_object_add(o, "regions_disabled",
+                         names_json(inv, INV_REGION_DISABLED));
+  json_object_object_add(o, "buckets_incomplete",
+                         json_object_new_boolean(inv->buckets_incomplete));
+  json_object_object_add(found, "functions", INT64(s.functions));
+  json_object_object_add(found, "layer_versions", INT64(s.layer_versions));
+  json_object_object_add(found, "buckets", INT64(s.buckets));
+  json_object_object_add(o, "found", found);
+  json_object_object_add(ign, "functions",
+                         INT64(inv->ignored[JAN_KIND_FUNCTION]));
+  json_object_object_add(ign, "layers", INT64(inv->ignored[JAN_KIND_LAYER]));
+  json_object_object_add(ign, "buckets", INT64(inv->ignored[JAN_KIND_BUCKET]));
+  json_object_object_add(ign, "invalid", output_counts_json(inv->invalid));
+  json_object_object_add(o, "ignored", ign);
+  json_object_object_add(o, "candidates", INT64(s.candidates));
+  json_object_object_add(o, "deleted", INT64(s.deleted));
+  json_object_object_add(o, "failed", INT64(s.failed));
+  json_object_object_add(o, "refused", INT64(s.refused));
+  json_object_object_add(o, "storage", output_storage_status_json(inv));
+  /* For the next sweep and the next start of the daemon. */
+  json_object_object_add(o, "started_ms", INT64(inv->started_ms));
+  json_object_object_add(o, "finished_ms", INT64(inv->finished_ms));
+  if(sw->last_success_ms > 0)
+    json_object_object_add(o, "last_success_ms", INT64(sw->last_success_ms));
+  json_object_object_add(o, "refusals", refusals ? refusals
+                                                 : json_object_new_object());
+  return o;
+}
+
+int last_sweep_is_record(struct json_object *o)
+{
+  struct json_object *v;
+
+  return o && json_object_is_type(o, json_type_object) &&
+         json_object_object_get_ex(o, "finished", &v) &&
+         json_object_is_type(v, json_type_string) &&
+         json_object_object_get_ex(o, "exit_code", &v) &&
+         json_object_is_type(v, json_type_int);
+}
+
+struct json_object *last_sweep_refusals(struct json_object *o)
+{
+  struct json_object *v;
+
+  if(!o)
+    return NULL;
+  if(json_object_object_get_ex(o, "refusals", &v) &&
+     json_object_is_type(v, json_type_object))
+    return v;
+  /* Older state files kept them as "refused". */
+  if(json_object_object_get_ex(o, "refused", &v) &&
+     json_object_is_type(v, json_type_object))
+    return v;
+  return NULL;
+}

@@ -1,0 +1,21 @@
+/*
+ * The record of a finished sweep (last_sweep.c): the state file's
+ * "last_sweep" and status' "last_sweep" are this one object.
+ */
+#ifndef JANITOR_DAEMON_LAST_SWEEP_H
+#define JANITOR_DAEMON_LAST_SWEEP_H
+
+#include <json-c/json.h>
+
+#include "sweep.h"
+
+/* The record of the finished sweep sw; refusals ({key: first refused, in
+ * epoch s}) is taken over (NULL: none). */
+struct json_object *last_sweep_record(const struct sweep *sw,
+                                      struct json_object *refusals);
+/* 1 when o (from a state file) is a whole record that status can show. */
+int last_sweep_is_record(struct json_object *o);
+/* The refusals of a record (also of an older state file), or NULL. */
+struct json_object *last_sweep_refusals(struct json_object *o);
+
+#endif
