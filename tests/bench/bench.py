@@ -227,6 +227,33 @@ print(n)
 '''
 
 
+def janitor_latency_runs(a, fx, check, **policy):
+    """The janitor's deleting sweep on fx at 0 ms and at a.latency_ms: one
+    row each, with its list requests, DeleteObjects and the phase from the
+    first listing to the last deletion on the bucket; check(doc) asserts the
+    outcome."""
+    rows, res = [], {}
+    name = fx["buckets"][0]["name"]
+    for lat in ([0, a.latency_ms] if a.latency_ms else [0]):
+        si = st.StandIn("--latency-ms", str(lat), fixture=fx, start_timeout=600)
+        jan = jl.Janitor(si)
+        janitor_conf(jan, mode="delete", functions="no", layers="no", **policy)
+        try:
+            m = run_measured([jl.BIN, "-c", jan.conf, "--sweep", "--yes", "--json", "-q"], jl.base_env())
+            assert m["rc"] == 0, m["err"]
+            check(json.loads(m["out"]))
+            log = [e for e in si.log() if e.get("target") == name]
+            m["pages"] = sum(1 for e in log if e["operation"] in ("ListObjectVersions", "ListObjectsV2"))
+            m["batches"] = sum(1 for e in log if e["operation"] == "DeleteObjects")
+            m["phase"] = phase_s(log, ("ListObjectVersions", "ListObjectsV2", "DeleteObjects"))
+            res[lat] = m
+            rows.append(("remotion-janitor, %d ms" % lat, m))
+        finally:
+            jan.cleanup()
+            si.stop()
+    return rows, res
+
+
 def bench_bigbucket(a):
     """Emptying a bucket of random render ids: the janitor at 0 ms and at
     the latency (what the latency costs it), and boto3 page by page."""
@@ -235,24 +262,10 @@ def bench_bigbucket(a):
     fx = st.small_fixture(functions=[], layers=[], buckets=[
         {"name": name, "region": "us-east-1", "age_days": 30,
          "generate": {"count": n, "prefix": "renders/", "per_render": 100, "age_days": 30}}])
-    rows, res = [], {}
-    for lat in ([0, a.latency_ms] if a.latency_ms else [0]):
-        si = st.StandIn("--latency-ms", str(lat), fixture=fx, start_timeout=600)
-        jan = jl.Janitor(si)
-        janitor_conf(jan, mode="delete", buckets="yes", functions="no", layers="no")
-        try:
-            m = run_measured([jl.BIN, "-c", jan.conf, "--sweep", "--yes", "--json", "-q"], jl.base_env())
-            assert m["rc"] == 0, m["err"]
-            r0 = json.loads(m["out"])["resources"][0]
-            assert r0["result"] == "deleted" and r0["objects"] == n, r0
-            log = si.log()
-            m["pages"] = sum(1 for e in log if e["operation"] in ("ListObjectVersions", "ListObjectsV2"))
-            m["batches"] = sum(1 for e in log if e["operation"] == "DeleteObjects")
-            res[lat] = m
-            rows.append(("remotion-janitor, %d ms" % lat, m))
-        finally:
-            jan.cleanup()
-            si.stop()
+    def check(doc):
+        r0 = doc["resources"][0]
+        assert r0["result"] == "deleted" and r0["objects"] == n, r0
+    rows, res = janitor_latency_runs(a, fx, check, buckets="yes")
     if a.latency_ms and not a.skip_cli:
         bn = a.cli_objects or n
         bfx = dict(fx, buckets=[dict(fx["buckets"][0], generate=dict(fx["buckets"][0]["generate"], count=bn))])
@@ -308,26 +321,9 @@ def bench_renders(a):
     fx = st.small_fixture(functions=[], layers=[], buckets=[
         {"name": name, "region": "us-east-1", "age_days": 100,
          "generate": {"count": n, "prefix": "renders/", "per_render": 10, "age_days": 40, "size": 1000}}])
-    rows, res = [], {}
-    for lat in ([0, a.latency_ms] if a.latency_ms else [0]):
-        si = st.StandIn("--latency-ms", str(lat), fixture=fx, start_timeout=600)
-        jan = jl.Janitor(si)
-        janitor_conf(jan, mode="delete", functions="no", layers="no", renders="all",
-                     max_deletions="1000000")
-        try:
-            m = run_measured([jl.BIN, "-c", jan.conf, "--sweep", "--yes", "--json", "-q"], jl.base_env())
-            assert m["rc"] == 0, m["err"]
-            doc = json.loads(m["out"])
-            assert doc["summary"]["reclaimed_bytes"] == n * 1000, doc["summary"]
-            log = [e for e in si.log() if e.get("target") == name]
-            m["pages"] = sum(1 for e in log if e["operation"] in ("ListObjectVersions", "ListObjectsV2"))
-            m["batches"] = sum(1 for e in log if e["operation"] == "DeleteObjects")
-            m["phase"] = phase_s(log, ("ListObjectVersions", "ListObjectsV2", "DeleteObjects"))
-            res[lat] = m
-            rows.append(("remotion-janitor, %d ms" % lat, m))
-        finally:
-            jan.cleanup()
-            si.stop()
+    def check(doc):
+        assert doc["summary"]["reclaimed_bytes"] == n * 1000, doc["summary"]
+    rows, res = janitor_latency_runs(a, fx, check, renders="all", max_deletions="1000000")
     if a.latency_ms and not a.skip_cli:
         si = st.StandIn("--latency-ms", str(a.latency_ms), fixture=fx)
         try:
