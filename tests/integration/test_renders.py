@@ -245,6 +245,28 @@ class Guards(Base):
         self.assertEqual(self.renders(r2)[OLD[0]]["result"], "deleted")
 
 
+    def test_confirmation_lists_renders(self):
+        import json
+        import os
+        import pty
+        import subprocess
+        master, slave = pty.openpty()
+        try:
+            p = subprocess.Popen([jl.BIN, "-c", self.jan.conf, "--sweep", "--json"], env=jl.base_env(),
+                                 stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            os.close(slave)
+            slave = None
+            os.write(master, (jl.ACCOUNT + "\n").encode())
+            out, err = p.communicate(timeout=60)
+        finally:
+            if slave is not None:
+                os.close(slave)
+            os.close(master)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertIn("Type the account ID", err)
+        self.assertIn("%s/renders/%s" % (LIVE, OLD[0]), err)     # each render named
+        self.assertEqual(json.loads(out)["summary"]["deleted"], 5)
+
     def test_grace_survives_a_failed_listing(self):
         import time
         self.jan.write_config(aws=ACCT, policy={"mode": "delete", "renders": "all", "max_deletions": "100",
