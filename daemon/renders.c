@@ -182,6 +182,17 @@ static void storage_of(struct sweep *s, size_t item,
 
 static void phase_end(struct sweep *s);
 
+static int has_candidates(const struct sweep *s, const char *bucket)
+{
+  for(size_t i = 0; i < s->inv.n; i++) {
+    const struct inv_item *it = &s->inv.items[i];
+    if((it->kind == JAN_KIND_RENDER || it->kind == JAN_KIND_PROPS) &&
+       it->decision == INV_DELETE && !strcmp(it->bucket, bucket))
+      return 1;
+  }
+  return 0;
+}
+
 static void listed(void *arg, const struct prune_list_outcome *o)
 {
   struct rbucket *b = arg;
@@ -241,6 +252,10 @@ static void phase_end(struct sweep *s)
       x->prunable = 0;
     }
   }
+  /* A listing is kept only where something may be pruned from it. */
+  for(size_t i = 0; i < rd->n; i++)
+    if(s->mode != JAN_MODE_DELETE || !has_candidates(s, rd->b[i].name))
+      render_set_free(&rd->b[i].set);
   rd->cont(s);
 }
 
