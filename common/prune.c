@@ -426,6 +426,21 @@ static size_t next_object(struct pdel *d)
   return d->next < d->set->n ? d->next++ : SIZE_MAX;
 }
 
+/* A key render pruning may delete: a render's object or a props object. */
+static int prune_key_allowed(const char *key)
+{
+  size_t idlen;
+
+  switch(render_classify(key, &idlen)) {
+  case RENDER_CAT_RENDERS:
+  case RENDER_CAT_OUTPUTS:
+  case RENDER_CAT_PROPS:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
 static void send_batch(struct pdel *d, struct pbatch *b)
 {
   struct wire_object objs[BATCH_MAX];
@@ -435,6 +450,19 @@ static void send_batch(struct pdel *d, struct pbatch *b)
   for(size_t k = 0; k < b->n; k++) {
     objs[k].key = d->set->o[b->idx[k]].key;
     objs[k].version_id = vid_of(d, b->idx[k]);   /* only read */
+  }
+  /* Where the request is built, once more: only render and props keys are
+   * ever pruned (sites/ and every other prefix are never touched). */
+  for(size_t k = 0; k < b->n; k++) {
+    if(!prune_key_allowed(objs[k].key)) {
+      jlog_err("prune", "refusing to delete a key outside renders/ and the "
+               "props prefixes in %s (a bug)", d->bucket);
+      for(size_t i = 0; i < b->n; i++)
+        key_done(d, b->idx[i], 0, "InternalError",
+                 "refused: a key outside the prune scope");
+      free(b);
+      return;
+    }
   }
   d->inflight++;
   if(b->n == 1 && !wire_s3_key_xml_safe(objs[0].key))
