@@ -8,7 +8,7 @@
  *    "request_id":"...","objects":2500}
  *
  * "version" only for a layer version (version > 0), "objects" only when
- * objects >= 0; "error", "error_code" and "request_id" are null when
+ * objects >= 0; renders and props end with "bucket" and "bytes" (freed); "error", "error_code" and "request_id" are null when
  * absent.  Strings go through json-c's escaping, so a name with quotes or
  * a message with newlines stays on its line; a string longer than
  * AUDIT_STR_MAX bytes is cut (on a UTF-8 character boundary) so that one
@@ -175,6 +175,10 @@ static int build_line(const struct audit_record *r, struct jbuf *out)
      add_str(o, "request_id", r->request_id))
     goto out;
   if(r->objects >= 0 && add_int(o, "objects", r->objects))
+    goto out;
+  /* Renders and props: their bucket and the bytes they freed. */
+  if(r->bucket && (add_str(o, "bucket", r->bucket) ||
+                   add_int(o, "bytes", r->bytes >= 0 ? r->bytes : 0)))
     goto out;
   text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
                                         JSON_C_TO_STRING_NOSLASHESCAPE);

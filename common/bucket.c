@@ -342,6 +342,7 @@ static void send_batch(struct bucket_job *j, struct batch *b)
     objs[i].version_id = b->k[i].vid;
     objs[i].delete_marker = 0;
     objs[i].last_modified = 0;
+    objs[i].size = 0;
   }
   j->inflight++;
   rc = s3_delete_objects(j->aws, j->region, j->name, objs, b->n, batch_done,

@@ -37,6 +37,7 @@ enum ktype {
   K_ACCOUNT,      /* char[13]: 12 digits or "" */
   K_REGIONS,      /* char *[JAN_MAX_REGIONS] + count */
   K_MODE,         /* enum jan_mode */
+  K_RENDERS,      /* enum jan_renders */
   K_GLOBS         /* char *[JAN_MAX_GLOBS] + count */
 };
 

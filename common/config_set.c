@@ -444,6 +444,22 @@ static void set_mode(struct pctx *x, const struct ckey *k, const char *v,
               quote(&q, v));
 }
 
+static void set_renders(struct pctx *x, const struct ckey *k,
+                        const char *v, unsigned line)
+{
+  static const char *const names[] = { "keep", "artifacts", "all" };
+  struct quoted q;
+  enum jan_renders *f = field(x->c, k->off);
+
+  for(size_t i = 0; i < JAN_ARRAY_SIZE(names); i++)
+    if(ascii_caseeq(v, names[i])) {
+      *f = (enum jan_renders)i;
+      return;
+    }
+  add_error(x, line, "%s: invalid value '%s' (keep, artifacts or all)",
+            k->key, quote(&q, v));
+}
+
 static void set_bool(struct pctx *x, const struct ckey *k, const char *v,
                      unsigned line)
 {
@@ -630,6 +646,9 @@ void set_value(struct pctx *x, const struct ckey *k, const char *v,
     break;
   case K_MODE:
     set_mode(x, k, v, line);
+    break;
+  case K_RENDERS:
+    set_renders(x, k, v, line);
     break;
   case K_GLOBS:
     set_globs(x, k, v, line);

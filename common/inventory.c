@@ -11,6 +11,7 @@ static void item_clear(struct inv_item *it)
   free(it->name);
   free(it->arn);
   free(it->error);
+  free(it->bucket);
 }
 
 void inventory_init(struct inventory *inv)
@@ -94,6 +95,7 @@ struct inv_item *inventory_add(struct inventory *inv, enum jan_kind kind,
   it->version = version;
   it->created = created;
   it->objects = -1;
+  it->bytes = -1;
   inv->n++;
   return it;
 }
@@ -250,8 +252,13 @@ const char *inv_result_name(enum inv_result r)
 
 const char *inv_type_name(enum jan_kind k)
 {
-  return k == JAN_KIND_BUCKET ? "bucket"
-       : k == JAN_KIND_FUNCTION ? "function" : "layer_version";
+  switch(k) {
+  case JAN_KIND_BUCKET: return "bucket";
+  case JAN_KIND_FUNCTION: return "function";
+  case JAN_KIND_RENDER: return "render";
+  case JAN_KIND_PROPS: return "props";
+  default: return "layer_version";
+  }
 }
 
 void inventory_summary(const struct inventory *inv, struct inv_summary *s)
@@ -259,12 +266,18 @@ void inventory_summary(const struct inventory *inv, struct inv_summary *s)
   memset(s, 0, sizeof(*s));
   for(size_t i = 0; i < inv->n; i++) {
     const struct inv_item *it = &inv->items[i];
-    if(it->kind == JAN_KIND_BUCKET)
+    if(it->kind == JAN_KIND_BUCKET) {
       s->buckets++;
+      if(it->has_storage)
+        s->stored_bytes += it->bytes;
+    }
     else if(it->kind == JAN_KIND_FUNCTION)
       s->functions++;
-    else
+    else if(it->kind == JAN_KIND_LAYER)
       s->layer_versions++;
+    else if(it->kind == JAN_KIND_RENDER)
+      s->renders++;
+    s->reclaimed_bytes += it->reclaimed;
     if(it->decision == INV_DELETE)
       s->candidates++;
     if(it->result == INV_RES_DELETED)
@@ -288,6 +301,10 @@ void inv_display_name(const struct inv_item *it, char *out, size_t outlen)
 {
   if(it->kind == JAN_KIND_LAYER)
     snprintf(out, outlen, "%s:%" PRId64, it->name, it->version);
+  else if(it->kind == JAN_KIND_RENDER)
+    snprintf(out, outlen, "%s/renders/%s", it->bucket, it->name);
+  else if(it->kind == JAN_KIND_PROPS)
+    snprintf(out, outlen, "%s/*-props/", it->bucket);
   else
     snprintf(out, outlen, "%s", it->name);
 }

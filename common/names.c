@@ -134,6 +134,9 @@ bool names_valid(enum jan_kind kind, const char *name)
     return names_function_valid(name);
   case JAN_KIND_LAYER:
     return names_layer_valid(name);
+  case JAN_KIND_RENDER:         /* inside a bucket: the bucket is checked */
+  case JAN_KIND_PROPS:
+    return false;
   }
   return false;
 }

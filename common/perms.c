@@ -47,6 +47,12 @@ const struct jan_perm *perm_get(enum perm_id id)
   return (unsigned)id < PERM_COUNT ? &perms[id] : NULL;
 }
 
+int perm_for_renders(enum perm_id id)
+{
+  return id == PERM_LIST_BUCKET || id == PERM_LIST_BUCKET_VERSIONS ||
+         id == PERM_DELETE_OBJECT || id == PERM_DELETE_OBJECT_VERSION;
+}
+
 const char *perm_action(enum perm_id id)
 {
   return (unsigned)id < PERM_COUNT ? perms[id].action : "?";

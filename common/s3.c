@@ -198,6 +198,27 @@ int s3_delete_objects(struct aws_client *c, const char *region,
   return rc;
 }
 
+int s3_head_object(struct aws_client *c, const char *region,
+                   const char *bucket, const char *key, aws_result_cb cb,
+                   void *arg)
+{
+  struct jbuf path;
+  int rc;
+  jbuf_init(&path, 8192);
+  rc = jbuf_addc(&path, '/');
+  if(!rc)
+    rc = names_encode_key(key, &path);
+  if(!rc) {
+    struct aws_request r = {
+      .service = AWS_SVC_S3, .region = region, .op = "HeadObject",
+      .method = "HEAD", .bucket = bucket, .path = jbuf_str(&path)
+    };
+    rc = aws_send_parsed(c, &r, 0, NULL, NULL, cb, arg);
+  }
+  jbuf_free(&path);
+  return rc;
+}
+
 int s3_delete_object(struct aws_client *c, const char *region,
                      const char *bucket, const char *key,
                      const char *version_id, aws_result_cb cb, void *arg)

@@ -33,6 +33,10 @@ const char *scope_kind_name(enum jan_kind k)
     return "function";
   case JAN_KIND_LAYER:
     return "layer";
+  case JAN_KIND_RENDER:
+    return "render";
+  case JAN_KIND_PROPS:
+    return "props";
   }
   return "unknown";
 }
@@ -46,6 +50,9 @@ static const char *const *kind_prefixes(enum jan_kind k)
     return function_prefixes;
   case JAN_KIND_LAYER:
     return layer_prefixes;
+  case JAN_KIND_RENDER:         /* no names of their own in the scope */
+  case JAN_KIND_PROPS:
+    return NULL;
   }
   return NULL;
 }

@@ -183,10 +183,29 @@ struct lo_ctx {
   size_t cap;
   int v2;                 /* ListObjectsV2 (else ListObjectVersions) */
   int inprog;
-  int seen_version, seen_date;
+  int seen_version, seen_date, seen_size;
   int seen_trunc, seen_nkm, seen_nvm, seen_nct, seen_enc;
   int url;                /* <EncodingType>url</EncodingType> */
 };
+
+/* <Size>: decimal digits only, 0..WIRE_SIZE_MAX (S3 objects are at most
+ * 5 TiB; anything past 2^53 is not a size). */
+static int set_size(int64_t *dst, int *seen, const char *text)
+{
+  int64_t v = 0;
+  if(*seen || !text || !*text)
+    return JAN_EPARSE;
+  *seen = 1;
+  for(const char *p = text; *p; p++) {
+    if(*p < '0' || *p > '9' || v > WIRE_SIZE_MAX / 10)
+      return JAN_EPARSE;
+    v = v * 10 + (*p - '0');
+  }
+  if(v > WIRE_SIZE_MAX)
+    return JAN_EPARSE;
+  *dst = v;
+  return JAN_OK;
+}
 
 static int lo_item_start(struct lo_ctx *c, int delete_marker)
 {
@@ -201,8 +220,9 @@ static int lo_item_start(struct lo_ctx *c, int delete_marker)
   o->key = o->version_id = NULL;
   o->delete_marker = delete_marker;
   o->last_modified = WIRE_TIME_UNKNOWN;
+  o->size = WIRE_SIZE_UNKNOWN;
   c->inprog = 1;
-  c->seen_version = c->seen_date = 0;
+  c->seen_version = c->seen_date = c->seen_size = 0;
   return JAN_OK;
 }
 
@@ -233,6 +253,8 @@ static int lo_cb(void *arg, enum wx_event ev, int depth,
       return set_opt(&o->version_id, &c->seen_version, text, len);
     if(!strcmp(name, "LastModified"))
       return set_time(&o->last_modified, &c->seen_date, text);
+    if(!strcmp(name, "Size"))
+      return set_size(&o->size, &c->seen_size, text);
     return JAN_OK;
   }
   if(depth != 1)

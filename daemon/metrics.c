@@ -50,6 +50,7 @@ void metrics_count(struct metrics_counters *c, const struct inventory *inv,
                    int exit_code)
 {
   count_streaks(c, inv);
+  metrics_count_storage(c, inv);
   c->sweeps++;
   if(exit_code)
     c->sweeps_failed++;
@@ -283,6 +284,7 @@ int metrics_format(struct jbuf *out, const struct inventory *inv,
     rc = jbuf_printf(out, "remotion_janitor_invalid_names{type=\"%s\"} %lu\n",
                      scope_kind_name(kinds[k]),
                      inv->invalid[kinds[k]]);
+  rc = rc ? rc : metrics_format_storage(out, inv, c);
   return rc ? JAN_ETOOBIG : JAN_OK;
 }
 

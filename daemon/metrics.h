@@ -28,6 +28,8 @@ struct metrics_counters {
   struct metrics_streak incomplete[JAN_MAX_REGIONS];  /* swept regions */
   size_t nincomplete;
   unsigned buckets_incomplete;  /* the same for the bucket listing */
+  uint64_t reclaimed_bytes;     /* from renders and props */
+  uint64_t renders_pruned;
 };
 
 /* Add the outcomes of one finished sweep. */
@@ -38,6 +40,11 @@ int metrics_format(struct jbuf *out, const struct inventory *inv,
                    const struct metrics_counters *c, int exit_code);
 /* Format and write atomically to path.  JAN_OK, or JAN_EIO with the reason
  * in err. */
+/* Renders and storage (metrics_storage.c), called by the two above. */
+void metrics_count_storage(struct metrics_counters *c,
+                           const struct inventory *inv);
+int metrics_format_storage(struct jbuf *out, const struct inventory *inv,
+                           const struct metrics_counters *c);
 int metrics_write(const char *path, const struct inventory *inv,
                   const struct metrics_counters *c, int exit_code,
                   struct jbuf *err);

@@ -27,7 +27,8 @@ struct json_object *output_item_json(const struct inv_item *it, int64_t now)
   json_object_object_add(o, "type",
                          json_object_new_string(inv_type_name(it->kind)));
   json_object_object_add(o, "region", json_object_new_string(it->region));
-  json_object_object_add(o, "name", json_object_new_string(it->name));
+  if(it->kind != JAN_KIND_PROPS)
+    json_object_object_add(o, "name", json_object_new_string(it->name));
   if(it->kind == JAN_KIND_LAYER)
     json_object_object_add(o, "version", json_object_new_int64(it->version));
   json_object_object_add(o, "arn", str_or_null(it->arn));
@@ -52,6 +53,7 @@ struct json_object *output_item_json(const struct inv_item *it, int64_t now)
   if(it->kind == JAN_KIND_BUCKET)
     json_object_object_add(o, "objects", it->objects < 0 ? NULL
                            : json_object_new_int64(it->objects));
+  output_storage_item(o, it, now);
   json_object_object_add(o, "decision", json_object_new_string(
                              inv_decision_name(it->decision)));
   json_object_object_add(o, "reason", str_or_null(it->reason));
@@ -121,6 +123,7 @@ static struct json_object *output_sweep_json_head(
                          json_object_new_int64((int64_t)s.failed));
   json_object_object_add(sum, "refused", s.refused
                          ? json_object_new_int64((int64_t)s.refused) : NULL);
+  output_storage_summary(sum, &s);
   json_object_object_add(doc, "summary", sum);
   return doc;
 }
@@ -219,7 +222,7 @@ void output_fit(const char *s, size_t width, char *out, size_t outlen)
 
 static void output_tail(FILE *f, const struct inventory *inv,
                         enum jan_mode mode, const struct inv_summary *sp,
-                        size_t cols, const char *account);
+                        size_t cols, const struct output_opts *o);
 
 void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,
                   int64_t now, const struct output_opts *o)
@@ -268,6 +271,7 @@ void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,
     snprintf(why, sizeof(why), "%s%s%s%s%s", it->reason ? it->reason : "-",
              res ? "/" : "", res ? res : "", it->error ? ": " : "",
              it->error ? it->error : "");
+    output_storage_why(it, why, sizeof(why));
     output_fit(why, wreason, whyfit, sizeof(whyfit));
     if(acol)
       fprintf(f, "%-*s ", acol, o->account);
@@ -279,20 +283,20 @@ void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,
   }
   if(o && o->part == OUTPUT_ROWS)
     return;
-  output_tail(f, inv, mode, &s, cols, o ? o->account : NULL);
+  output_tail(f, inv, mode, &s, cols, o);
 }
 
-/* Below the rows: errors in full, incomplete listings, the summary line;
- * each prefixed with "account NAME: " when account is set. */
+/* Below the rows: errors in full, storage, incomplete listings, the
+ * summary line; each prefixed with "account NAME: " with o->account. */
 static void output_tail(FILE *f, const struct inventory *inv,
                         enum jan_mode mode, const struct inv_summary *sp,
-                        size_t cols, const char *account)
+                        size_t cols, const struct output_opts *o)
 {
   const struct inv_summary s = *sp;
   char pre[JAN_ACCOUNT_NAME_MAX + sizeof("account : ")] = "";
 
-  if(account)
-    snprintf(pre, sizeof(pre), "account %s: ", account);
+  if(o && o->account)
+    snprintf(pre, sizeof(pre), "account %s: ", o->account);
   /* What a cut line hid is never lost: failures in full below. */
   for(size_t i = 0; cols && i < inv->n; i++) {
     const struct inv_item *it = &inv->items[i];
@@ -303,6 +307,8 @@ static void output_tail(FILE *f, const struct inventory *inv,
     fprintf(f, "%serror: %s %s in %s: %s\n", pre, inv_type_name(it->kind),
             full, it->region, it->error);
   }
+  if(!o || !o->candidates_only)
+    output_storage_table(f, inv, cols);
   for(size_t i = 0; i < inv->nregions; i++)
     if(inv->regions[i].status == INV_REGION_INCOMPLETE)
       fprintf(f, "%sincomplete: %s: %s\n", pre, inv->regions[i].name,

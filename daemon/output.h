@@ -41,6 +41,24 @@ void output_span(int64_t seconds, char *out, size_t len);
  * 0: not cut. */
 void output_fit(const char *s, size_t width, char *out, size_t outlen);
 
+/* Renders, props and storage (output_storage.c): the fields of those
+ * resources and of listed buckets, added to o; the summary's renders,
+ * stored_bytes, reclaimed_bytes; the human storage report; a size in
+ * binary units ("512 B", "1.5 MiB"). */
+void output_storage_item(struct json_object *o, const struct inv_item *it,
+                         int64_t now);
+void output_storage_summary(struct json_object *sum,
+                            const struct inv_summary *s);
+void output_storage_table(FILE *f, const struct inventory *inv,
+                          size_t columns);
+/* Renders and props: " (N objects, SIZE)" appended to a table cell. */
+void output_storage_why(const struct inv_item *it, char *why, size_t len);
+void output_bytes(int64_t bytes, char *out, size_t outlen);
+/* The status answer's "storage" of the last sweep: renders found and
+ * pruned, stored_bytes, reclaimed_bytes, and per listed bucket its bytes
+ * by category (caller owns). */
+struct json_object *output_storage_status_json(const struct inventory *inv);
+
 /* A failed command under --json: {"error": MSG, "exit_code": CODE} and a
  * newline (trailing newlines of msg dropped). */
 void output_error_json(FILE *f, const char *msg, int code);

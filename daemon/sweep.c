@@ -16,6 +16,7 @@
 #include "janitor/policy.h"
 #include "janitor/services.h"
 #include "last_sweep.h"
+#include "renders.h"
 #include "sweep.h"
 
 static int64_t now_ms(void)
@@ -70,6 +71,7 @@ void sweep_free(struct sweep *s)
 {
   json_object_put(s->record);
   s->record = NULL;
+  renders_free(s);
   inventory_free(&s->inv);
   state_free(&s->clocks);
   free(s->jobs);
@@ -116,9 +118,12 @@ void sweep_update_progress(struct sweep *s)
 
 static int item_key(const struct inv_item *it, struct jbuf *k)
 {
+  char full[INV_DISPLAY_NAME_MAX];
+  /* Renders and props are named within their bucket. */
+  inv_display_name(it, full, sizeof(full));
   jbuf_reset(k);
-  return state_key(k, inv_type_name(it->kind), it->region, it->name,
-                   it->version);
+  return state_key(k, inv_type_name(it->kind), it->region,
+                   it->bucket ? full : it->name, it->version);
 }
 
 /* policy_first_seen_fn: the old clock, or now; kept for the next sweep. */
@@ -138,6 +143,12 @@ static int64_t first_seen(void *arg, const struct inv_item *it, int64_t now)
   }
   jbuf_free(&k);
   return since < 0 ? now : since;
+}
+
+int64_t sweep_first_seen(struct sweep *s, const struct inv_item *it,
+                         int64_t now)
+{
+  return first_seen(s, it, now);
 }
 
 /*
@@ -163,6 +174,13 @@ static void carry_clocks(struct sweep *s)
     type[p - key] = '\0';
     memcpy(region, p + 1, (size_t)(q - p - 1));
     region[q - p - 1] = '\0';
+    if(renders_clock_type(type)) {
+      /* Renders and props: carried while their bucket is not listed. */
+      if(!renders_bucket_listed(s, q + 1) &&
+         state_clock_get(&s->clocks, key) < 0)
+        state_clock_set(&s->clocks, key, s->st->clocks[i].since);
+      continue;
+    }
     kind = !strcmp(type, "bucket") ? JAN_KIND_BUCKET
          : !strcmp(type, "function") ? JAN_KIND_FUNCTION : JAN_KIND_LAYER;
     if(inventory_kind_incomplete(&s->inv, region, kind)) {
@@ -246,6 +264,7 @@ static void sweep_finish(struct sweep *s)
     uv_timer_stop(s->progress_timer);
   progress_end(&s->pr);
   s->inv.finished_ms = now_ms();
+  renders_finish(s);
   inventory_summary(&s->inv, &sum);
   if(sum.failed && (!s->exit_code || s->exit_code == EXIT_INCOMPLETE)) {
     if(!s->exit_code)
@@ -288,8 +307,10 @@ static void apply_outcome(struct sweep *s, const struct sweep_outcome *o)
   it->result = o->res;
   free(it->error);
   it->error = o->error;
-  if(it->kind == JAN_KIND_BUCKET && o->objects >= 0)
+  if((it->kind == JAN_KIND_BUCKET || o->bytes >= 0) && o->objects >= 0)
     it->objects = o->objects;
+  if(o->bytes >= 0)
+    it->reclaimed = it->bytes = o->bytes;
   if(o->res == INV_RES_DELETED || o->res == INV_RES_FAILED) {
     char name[INV_DISPLAY_NAME_MAX];
     inv_display_name(it, name, sizeof(name));
@@ -307,7 +328,7 @@ static void apply_outcome(struct sweep *s, const struct sweep_outcome *o)
 static struct audit_record record_of(const struct sweep *s, size_t idx,
                                      enum inv_result res, const char *error,
                                      const char *code, const char *reqid,
-                                     int64_t objects)
+                                     int64_t objects, int64_t bytes)
 {
   const struct inv_item *it = &s->inv.items[idx];
   struct audit_record r = {
@@ -315,7 +336,8 @@ static struct audit_record record_of(const struct sweep *s, size_t idx,
     .region = it->region, .type = inv_type_name(it->kind), .name = it->name,
     .version = it->version, .result = inv_result_name(res), .error = error,
     .error_code = code && *code ? code : NULL,
-    .request_id = reqid && *reqid ? reqid : NULL, .objects = objects
+    .request_id = reqid && *reqid ? reqid : NULL, .objects = objects,
+    .bucket = it->bucket, .bytes = bytes
   };
   return r;
 }
@@ -332,7 +354,7 @@ static void flush_outcomes(struct sweep *s)
     for(size_t i = 0; recs && i < n; i++) {
       const struct sweep_outcome *o = &s->outq[i];
       recs[i] = record_of(s, o->idx, o->res, o->error, o->code,
-                          o->request_id, o->objects);
+                          o->request_id, o->objects, o->bytes);
     }
     if(!recs || audit_write_many(s->audit, recs, n))
       jlog_err("audit", "cannot append %zu outcome%s to the audit log", n,
@@ -356,6 +378,13 @@ static void outcome(struct sweep *s, size_t idx, enum inv_result res,
                     const char *error, const char *code, const char *reqid,
                     int64_t objects)
 {
+  sweep_outcome(s, idx, res, error, code, reqid, objects, -1);
+}
+
+void sweep_outcome(struct sweep *s, size_t idx, enum inv_result res,
+                   const char *error, const char *code, const char *reqid,
+                   int64_t objects, int64_t bytes)
+{
   struct sweep_outcome *o;
   if(s->noutq == s->capoutq) {
     size_t cap = s->capoutq ? s->capoutq * 2 : 64;
@@ -365,12 +394,12 @@ static void outcome(struct sweep *s, size_t idx, enum inv_result res,
        * at once; an outcome is never dropped. */
       struct sweep_outcome one = {
         .idx = idx, .res = res, .error = error ? strdup(error) : NULL,
-        .objects = objects
+        .objects = objects, .bytes = bytes
       };
       flush_outcomes(s);
       if(s->audit) {
         struct audit_record r = record_of(s, idx, res, error, code, reqid,
-                                          objects);
+                                          objects, bytes);
         if(audit_write(s->audit, &r))
           jlog_err("audit", "cannot append an outcome to the audit log");
       }
@@ -389,13 +418,14 @@ static void outcome(struct sweep *s, size_t idx, enum inv_result res,
   o->code = code && *code ? strdup(code) : NULL;
   o->request_id = reqid && *reqid ? strdup(reqid) : NULL;
   o->objects = objects;
+  o->bytes = bytes;
   if(s->flush_timer && !uv_is_active((uv_handle_t *)s->flush_timer))
     uv_timer_start(s->flush_timer, flush_timer_cb, 0, 0);
 }
 
 static void start_more(struct sweep *s);
 
-static void deletion_ended(struct sweep *s)
+void sweep_deletion_ended(struct sweep *s)
 {
   s->progress.done++;
   s->pending--;
@@ -425,7 +455,7 @@ static void lambda_deleted(void *arg, const struct aws_response *r, void *res)
     outcome(s, d->idx, INV_RES_FAILED, msg, r->e.code, r->request_id, -1);
   }
   free(d);
-  deletion_ended(s);
+  sweep_deletion_ended(s);
 }
 
 static void bucket_deleted(void *arg, const struct bucket_outcome *o)
@@ -440,7 +470,7 @@ static void bucket_deleted(void *arg, const struct bucket_outcome *o)
     outcome(s, d->idx, INV_RES_FAILED, o->error[0] ? o->error : "failed",
             o->code, o->request_id, (int64_t)o->deleted);
   free(d);
-  deletion_ended(s);
+  sweep_deletion_ended(s);
 }
 
 static void progress_timer_cb(uv_timer_t *t)
@@ -476,6 +506,10 @@ static void start_more(struct sweep *s)
 
     if(it->decision != INV_DELETE)
       continue;
+    if(it->kind == JAN_KIND_RENDER || it->kind == JAN_KIND_PROPS) {
+      renders_delete(s, i);     /* with the rest of its bucket */
+      continue;
+    }
     d = calloc(1, sizeof(*d));
     if(!d) {
       outcome(s, i, INV_RES_FAILED, "out of memory", NULL, NULL, -1);
@@ -543,7 +577,7 @@ static void refuse_all(struct sweep *s, const char *why)
     if(refused_since(s, i) >= 0) {
       struct sweep_outcome again = {
         .idx = i, .res = INV_RES_REFUSED, .error = strdup(why),
-        .objects = -1
+        .objects = -1, .bytes = -1
       };
       apply_outcome(s, &again);
     }
@@ -552,18 +586,29 @@ static void refuse_all(struct sweep *s, const char *why)
   }
 }
 
+static void decided(struct sweep *s);
+
 static void collected(void *arg, const struct collect_result *r)
 {
   struct sweep *s = arg;
+
+  policy_decide(&s->inv, s->cfg, aws_client_now(s->rt->aws), first_seen, s);
+  s->ident = *r;
+  /* Renders and storage of the kept buckets: listed, then decided. */
+  if(r->identity_err || !renders_collect(s, decided))
+    decided(s);
+}
+
+static void decided(struct sweep *s)
+{
   struct inventory *inv = &s->inv;
-  int64_t now = aws_client_now(s->rt->aws);
+  const struct collect_result *r = &s->ident;
   struct inv_summary sum;
   int may_delete = s->mode == JAN_MODE_DELETE;
   /* The clocks are this account's: known once its identity is. */
   int claim = s->root && !r->identity_err
             ? state_claim(s->root, inv->account, s->adopt, &s->st) : JAN_OK;
 
-  policy_decide(inv, s->cfg, now, first_seen, s);
   carry_clocks(s);
   inventory_summary(inv, &sum);
 

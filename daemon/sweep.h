@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "janitor/audit.h"
+#include "janitor/collect.h"
 #include "janitor/config.h"
 #include "janitor/inventory.h"
 #include "janitor/state.h"
@@ -49,6 +50,7 @@ struct sweep_outcome {
   enum inv_result res;
   char *error, *code, *request_id;
   int64_t objects;
+  int64_t bytes;                /* renders, props: bytes deleted; else -1 */
 };
 
 struct sweep {
@@ -88,6 +90,8 @@ struct sweep {
   struct sweep_outcome *outq;   /* outcomes not yet written to the audit */
   size_t noutq, capoutq;
   uv_timer_t *flush_timer;      /* the next group commit */
+  struct sweep_renders *rd;     /* renders and storage (renders.c) */
+  struct collect_result ident;  /* the identity, while renders are listed */
 };
 
 void sweep_init(struct sweep *s, struct runtime *rt,
@@ -102,5 +106,15 @@ void sweep_update_progress(struct sweep *s);
 int sweep_start(struct sweep *s, sweep_done_cb done, void *arg);
 void sweep_free(struct sweep *s);
 const char *sweep_state_name(enum sweep_state st);
+
+/* For renders.c: the grace clock of an item (its first sighting as a
+ * candidate, kept for the next sweep), an outcome (with the bytes
+ * deleted, -1 for none), and the end of one deletion. */
+int64_t sweep_first_seen(struct sweep *s, const struct inv_item *it,
+                         int64_t now);
+void sweep_outcome(struct sweep *s, size_t idx, enum inv_result res,
+                   const char *error, const char *code, const char *reqid,
+                   int64_t objects, int64_t bytes);
+void sweep_deletion_ended(struct sweep *s);
 
 #endif

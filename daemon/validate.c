@@ -105,7 +105,9 @@ static void plan(struct validation *v)
     if(p->feature == PERM_FOR_VALIDATE ||
        (p->feature == PERM_FOR_FUNCTIONS && !cfg->functions) ||
        (p->feature == PERM_FOR_LAYERS && !cfg->layers) ||
-       (p->feature == PERM_FOR_BUCKETS && !cfg->buckets))
+       (p->feature == PERM_FOR_BUCKETS && !cfg->buckets &&
+        !(cfg->renders != JAN_RENDERS_KEEP &&
+          perm_for_renders((enum perm_id)id))))
       continue;
     /* Listing needs the bucket's region once, not per bucket shape. */
     n = examples(p->res, v->account, p->feature == PERM_FOR_LISTING, ex);

@@ -267,6 +267,7 @@ static void test_example_lists_every_key(void **state)
     "max_attempts", "connect_timeout", "request_timeout", "concurrency",
     "host_concurrency", "mode", "functions", "layers", "buckets", "min_age",
     "grace", "max_deletions", "keep_layer_versions", "keep", "include",
+    "renders", "render_max_age", "storage",
     "interval", "jitter", "startup_delay", "socket", "socket_mode",
     "state_file", "audit_log", "metrics_file", "stop_timeout",
     /* [account NAME] */
@@ -705,6 +706,24 @@ static void test_mode_and_bools(void **state)
   jbuf_free(&errs);
   expect_errors("[policy]\nmode = nuke\n",
                 "t.conf:2: mode: invalid mode 'nuke' (report or delete)\n");
+  /* renders, render_max_age, storage (issue 12). */
+  assert_int_equal(load(&c, "[policy]\nrenders = Artifacts\n"
+                            "render_max_age = 2d\nstorage = no\n", &errs),
+                   JAN_OK);
+  assert_int_equal(c.renders, JAN_RENDERS_ARTIFACTS);
+  assert_int_equal(c.render_max_age_s, 2 * 86400);
+  assert_false(c.storage);
+  config_free(&c);
+  jbuf_free(&errs);
+  assert_int_equal(load(&c, "", &errs), JAN_OK);
+  assert_int_equal(c.renders, JAN_RENDERS_KEEP);
+  assert_int_equal(c.render_max_age_s, 30 * 86400);
+  assert_true(c.storage);
+  config_free(&c);
+  jbuf_free(&errs);
+  expect_errors("[policy]\nrenders = some\n",
+                "t.conf:2: renders: invalid value 'some' (keep, artifacts "
+                "or all)\n");
   expect_errors("[policy]\nbuckets = y\nlayers =\n",
                 "t.conf:2: buckets: invalid boolean 'y' (yes/no, true/false, "
                 "on/off or 1/0)\n"

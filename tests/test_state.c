@@ -1285,16 +1285,17 @@ static void test_audit_records(void **state)
   const struct audit_record fn = {
     1714564800, "123456789012", "eu-west-1", "function",
     "remotion-render-4-0-100-mem2048mb-disk2048mb-120sec", 0, "deleted",
-    NULL, NULL, "req-1", -1
+    NULL, NULL, "req-1", -1, NULL, 0
   };
   const struct audit_record lv = {
     1714564801, "123456789012", "us-east-1", "layer_version",
     "remotion-binaries-chromium-arm64", 7, "failed", "User is not allowed",
-    "AccessDeniedException", "req-2", -1
+    "AccessDeniedException", "req-2", -1, NULL, 0
   };
   const struct audit_record bk = {
     1714564802, "123456789012", "eu-central-1", "bucket",
-    "remotionlambda-eucentral1-abcdef", 0, "deleted", NULL, NULL, NULL, 2500
+    "remotionlambda-eucentral1-abcdef", 0, "deleted", NULL, NULL, NULL, 2500,
+    NULL, 0
   };
 
   audit_init(&a);
@@ -1359,7 +1360,7 @@ static void test_audit_group_commit(void **state)
     r[i] = (struct audit_record) {
       1714564800 + i, "123456789012", "eu-west-1", "function", names[i], 0,
       i % 5 ? "deleted" : "failed", i % 5 ? NULL : "boom\nline", NULL, NULL,
-      -1
+      -1, NULL, 0
     };
   }
   assert_int_equal(audit_open(&a, f->audit, &err), JAN_OK);
@@ -1384,7 +1385,7 @@ static void test_audit_escaping(void **state)
   struct audit a;
   struct audit_record r = {
     0, "1", "r", "function", name, 0, "failed",
-    "line one\nline two\n\"quoted\"", NULL, NULL, -1
+    "line one\nline two\n\"quoted\"", NULL, NULL, -1, NULL, 0
   };
   struct json_object *l[4];
   char *text, *big;
@@ -1429,7 +1430,7 @@ static void test_audit_two_handles(void **state)
   struct audit a, b;
   struct audit_record r = {
     1714564800, "1", "r", "function", NULL, 0, "deleted", NULL, NULL, NULL,
-    -1
+    -1, NULL, 0
   };
   struct json_object *l[128];
   char name[32];
@@ -1483,7 +1484,7 @@ static void test_audit_processes(void **state)
       char name[1600];
       struct audit_record r = {
         1714564800, "1", "r", "function", name, 0, "deleted", NULL, NULL,
-        NULL, -1
+        NULL, -1, NULL, 0
       };
       audit_init(&a);
       if(audit_open(&a, f->audit, NULL))
@@ -1522,7 +1523,8 @@ static void test_audit_torn_tail(void **state)
   struct fx *f = *state;
   struct audit a;
   struct audit_record r = {
-    1714564800, "1", "r", "bucket", "b", 0, "deleted", NULL, NULL, NULL, 3
+    1714564800, "1", "r", "bucket", "b", 0, "deleted", NULL, NULL, NULL, 3,
+    NULL, 0
   };
   struct json_object *o;
   char *text, *nl;
@@ -1570,7 +1572,7 @@ static void test_audit_short_write(void **state)
     struct rlimit rl;
     struct audit_record r = {
       1714564800, "1", "r", "function", "first", 0, "deleted", NULL, NULL,
-      NULL, -1
+      NULL, -1, NULL, 0
     };
     signal(SIGXFSZ, SIG_IGN);
     audit_init(&a);

@@ -679,6 +679,8 @@ static void test_list_versions(void **state)
   assert_string_equal(p.v[0].version_id, "null");
   assert_false(p.v[0].delete_marker);
   assert_int_equal(p.v[0].last_modified, 1569263553);
+  assert_int_equal(p.v[0].size, 434234);
+  assert_int_equal(p.v[1].size, WIRE_SIZE_UNKNOWN);  /* a delete marker */
   assert_string_equal(p.v[1].key, "renders/a b/progress.json");
   assert_string_equal(p.v[1].version_id,
                       "03jpff543dhffds434rfdsFDN943fdsFkdmqnh892");
@@ -821,8 +823,32 @@ static void test_list_objects_v2(void **state)
   assert_int_equal(p.v[0].last_modified, 1682936430);
   assert_string_equal(p.v[1].key, "renders/r1/a&b c+d%e.json");
   assert_int_equal(p.v[1].last_modified, 1483228799);
+  assert_int_equal(p.v[0].size, 857);
+  assert_int_equal(p.v[1].size, 10);
   wire_object_page_free(&p);
   free(b);
+
+  /* <Size>: digits only, once, within WIRE_SIZE_MAX. */
+  assert_int_equal(wire_s3_parse_list_objects_v2(S(
+    "<ListBucketResult><Contents><Key>k</Key><Size>9007199254740992</Size>"
+    "</Contents></ListBucketResult>"), &p), JAN_OK);
+  assert_int_equal(p.v[0].size, WIRE_SIZE_MAX);
+  wire_object_page_free(&p);
+  {
+    static const char *const bad[] = {
+      "-1", "", "1e3", " 5", "9007199254740993", "99999999999999999999"
+    };
+    for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+      char doc[256];
+      snprintf(doc, sizeof(doc), "<ListBucketResult><Contents><Key>k</Key>"
+               "<Size>%s</Size></Contents></ListBucketResult>", bad[i]);
+      assert_int_equal(wire_s3_parse_list_objects_v2(doc, strlen(doc), &p),
+                       JAN_EPARSE);
+    }
+  }
+  assert_int_equal(wire_s3_parse_list_objects_v2(S(
+    "<ListBucketResult><Contents><Key>k</Key><Size>1</Size><Size>2</Size>"
+    "</Contents></ListBucketResult>"), &p), JAN_EPARSE);
 
   /* The versions parser refuses this root, and the reverse. */
   b = load("list_objects_v2.xml", &n);
@@ -1083,8 +1109,8 @@ static size_t read_delete_body(const char *body, size_t len,
 static void test_delete_body_exact(void **state)
 {
   struct wire_object o[2] = {
-    {(char[]){"a&b"}, (char[]){"v1"}, 0, 0},
-    {(char[]){"c"}, NULL, 1, 0},
+    {(char[]){"a&b"}, (char[]){"v1"}, 0, 0, 0},
+    {(char[]){"c"}, NULL, 1, 0, 0},
   };
   struct jbuf b;
   (void)state;
@@ -1150,8 +1176,8 @@ static void test_delete_body_round_trip(void **state)
 static void test_delete_body_limits(void **state)
 {
   struct wire_object *o = calloc(1001, sizeof(*o));
-  struct wire_object bad[2] = {{(char[]){"ok"}, NULL, 0, 0},
-                               {(char[]){"ctl\x01"}, NULL, 0, 0}};
+  struct wire_object bad[2] = {{(char[]){"ok"}, NULL, 0, 0, 0},
+                               {(char[]){"ctl\x01"}, NULL, 0, 0, 0}};
   struct rt_obj *back = calloc(1000, sizeof(*back));
   char keybuf[1001][12];
   struct jbuf b;

@@ -27,6 +27,8 @@ struct audit_record {
   const char *error_code;       /* AWS code or NULL */
   const char *request_id;       /* or NULL */
   int64_t objects;              /* buckets: objects removed; -1 omitted */
+  const char *bucket;           /* renders, props: their bucket, or NULL */
+  int64_t bytes;                /* with bucket: bytes removed */
 };
 
 void audit_init(struct audit *a);

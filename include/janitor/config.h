@@ -19,6 +19,9 @@
 #define JAN_CONFIG_LINE_MAX 4096      /* a longer config line is an error */
 
 enum jan_mode { JAN_MODE_REPORT = 0, JAN_MODE_DELETE = 1 };
+/* [policy] renders: what is pruned inside kept buckets (render.h). */
+enum jan_renders { JAN_RENDERS_KEEP = 0, JAN_RENDERS_ARTIFACTS,
+                   JAN_RENDERS_ALL };
 
 #define JAN_MAX_ACCOUNTS 64
 #define JAN_ACCOUNT_NAME_MAX 64
@@ -59,6 +62,10 @@ struct jan_config {
   size_t nkeep;
   char *include[JAN_MAX_GLOBS];
   size_t ninclude;
+  enum jan_renders renders;     /* default keep */
+  uint64_t render_max_age_s;    /* default 30d */
+  bool storage;                 /* list kept buckets for the storage
+                                   report; default yes */
 
   /* [daemon] */
   uint64_t interval_ms;         /* default 6h */

@@ -12,6 +12,7 @@
 #include "janitor/buf.h"
 #include "janitor/config.h"
 #include "janitor/remotion.h"
+#include "janitor/render.h"
 #include "janitor/scope.h"
 
 enum inv_status { INV_REGION_OK = 0, INV_REGION_INCOMPLETE,
@@ -32,7 +33,17 @@ struct inv_item {
   int64_t created;              /* epoch seconds; -1 when unknown */
   int has_remotion;
   struct remotion_fn remotion;  /* when has_remotion */
-  int64_t objects;              /* buckets: objects counted/deleted, or -1 */
+  int64_t objects;              /* buckets: objects counted/deleted, or -1;
+                                   renders, props: objects to prune, then
+                                   pruned */
+  int64_t bytes;                /* their bytes (buckets: stored), or -1 */
+  int64_t reclaimed;            /* bytes deleted (renders, props) */
+  int64_t newest;               /* renders, props: the newest object, or
+                                   -1 (their age counts from it) */
+  char *bucket;                 /* renders, props: their bucket */
+  size_t render;                /* renders: index in the bucket's listing */
+  int has_storage;              /* buckets listed for the storage report */
+  int64_t storage[RENDER_CAT_N]; /* bytes by render_cat */
   enum inv_decision decision;
   const char *reason;           /* static string (see [policy] in
                                    remotion-janitor.conf(5)) */
@@ -116,6 +127,9 @@ struct inv_summary {
   size_t functions, layer_versions, buckets, candidates, deleted, failed,
       refused;
   size_t regions_ok, regions_incomplete, regions_disabled;
+  size_t renders;               /* renders found in listed buckets */
+  int64_t stored_bytes;         /* in the buckets listed for storage */
+  int64_t reclaimed_bytes;      /* deleted from renders and props */
 };
 void inventory_summary(const struct inventory *inv, struct inv_summary *s);
 

@@ -57,6 +57,9 @@ struct jan_perm {
 
 const struct jan_perm *perm_get(enum perm_id id);
 const char *perm_action(enum perm_id id);
+/* 1 for the bucket permissions that render pruning needs too ([policy]
+ * renders): listing objects and versions, deleting objects and versions. */
+int perm_for_renders(enum perm_id id);
 
 /* The scoped ARN patterns of a resource shape ("arn:aws:s3:::remotion-*",
  * ...): n of them in *out. */

@@ -11,7 +11,11 @@
 enum jan_kind {
   JAN_KIND_BUCKET = 0,
   JAN_KIND_FUNCTION = 1,
-  JAN_KIND_LAYER = 2
+  JAN_KIND_LAYER = 2,
+  /* Inside a kept bucket (render.h): never listed by name, never in the
+   * scope checks of names; the bucket is. */
+  JAN_KIND_RENDER = 3,
+  JAN_KIND_PROPS = 4
 };
 
 const char *scope_kind_name(enum jan_kind k);  /* "bucket", "function", ... */

@@ -41,6 +41,11 @@ int s3_list_objects_v2(struct aws_client *c, const char *region,
 int s3_delete_objects(struct aws_client *c, const char *region,
                       const char *bucket, const struct wire_object *objs,
                       size_t n, aws_result_cb cb, void *arg);
+/* HeadObject (no result; r->headers holds the answer's headers).  Reads
+ * only: used to tell a versioned bucket (x-amz-version-id). */
+int s3_head_object(struct aws_client *c, const char *region,
+                   const char *bucket, const char *key, aws_result_cb cb,
+                   void *arg);
 /* no result */
 int s3_delete_object(struct aws_client *c, const char *region,
                      const char *bucket, const char *key,

@@ -103,7 +103,14 @@ struct wire_object {
                                object written before versioning) */
   int delete_marker;
   int64_t last_modified;    /* WIRE_TIME_UNKNOWN if absent */
+  int64_t size;             /* <Size> in bytes; WIRE_SIZE_UNKNOWN if absent
+                               (delete markers) */
 };
+
+/* A size the answer did not carry; the largest one accepted (2^53: no S3
+ * object comes near, and a larger figure is not a size). */
+#define WIRE_SIZE_UNKNOWN (-1)
+#define WIRE_SIZE_MAX (INT64_C(1) << 53)
 
 struct wire_object_page {
   struct wire_object *v;
@@ -120,7 +127,8 @@ struct wire_object_page {
  * <Contents>.  An item without <Key>, or an <IsTruncated>true</IsTruncated>
  * page without the marker needed to go on (NextKeyMarker,
  * NextContinuationToken): JAN_EPARSE, so that a caller can never loop on
- * the same page.  When the answer says <EncodingType>url</EncodingType>
+ * the same page.  <Size> must be decimal digits within WIRE_SIZE_MAX,
+ * once per item, else JAN_EPARSE.  When the answer says <EncodingType>url</EncodingType>
  * (the request had encoding-type=url), keys and key markers are decoded
  * (%XX, '+' as space); a key that decodes to a NUL: JAN_EPARSE.
  */

@@ -227,6 +227,33 @@ print(n)
 '''
 
 
+def janitor_latency_runs(a, fx, check, **policy):
+    """The janitor's deleting sweep on fx at 0 ms and at a.latency_ms: one
+    row each, with its list requests, DeleteObjects and the phase from the
+    first listing to the last deletion on the bucket; check(doc) asserts the
+    outcome."""
+    rows, res = [], {}
+    name = fx["buckets"][0]["name"]
+    for lat in ([0, a.latency_ms] if a.latency_ms else [0]):
+        si = st.StandIn("--latency-ms", str(lat), fixture=fx, start_timeout=600)
+        jan = jl.Janitor(si)
+        janitor_conf(jan, mode="delete", functions="no", layers="no", **policy)
+        try:
+            m = run_measured([jl.BIN, "-c", jan.conf, "--sweep", "--yes", "--json", "-q"], jl.base_env())
+            assert m["rc"] == 0, m["err"]
+            check(json.loads(m["out"]))
+            log = [e for e in si.log() if e.get("target") == name]
+            m["pages"] = sum(1 for e in log if e["operation"] in ("ListObjectVersions", "ListObjectsV2"))
+            m["batches"] = sum(1 for e in log if e["operation"] == "DeleteObjects")
+            m["phase"] = phase_s(log, ("ListObjectVersions", "ListObjectsV2", "DeleteObjects"))
+            res[lat] = m
+            rows.append(("remotion-janitor, %d ms" % lat, m))
+        finally:
+            jan.cleanup()
+            si.stop()
+    return rows, res
+
+
 def bench_bigbucket(a):
     """Emptying a bucket of random render ids: the janitor at 0 ms and at
     the latency (what the latency costs it), and boto3 page by page."""
@@ -235,24 +262,10 @@ def bench_bigbucket(a):
     fx = st.small_fixture(functions=[], layers=[], buckets=[
         {"name": name, "region": "us-east-1", "age_days": 30,
          "generate": {"count": n, "prefix": "renders/", "per_render": 100, "age_days": 30}}])
-    rows, res = [], {}
-    for lat in ([0, a.latency_ms] if a.latency_ms else [0]):
-        si = st.StandIn("--latency-ms", str(lat), fixture=fx, start_timeout=600)
-        jan = jl.Janitor(si)
-        janitor_conf(jan, mode="delete", buckets="yes", functions="no", layers="no")
-        try:
-            m = run_measured([jl.BIN, "-c", jan.conf, "--sweep", "--yes", "--json", "-q"], jl.base_env())
-            assert m["rc"] == 0, m["err"]
-            r0 = json.loads(m["out"])["resources"][0]
-            assert r0["result"] == "deleted" and r0["objects"] == n, r0
-            log = si.log()
-            m["pages"] = sum(1 for e in log if e["operation"] in ("ListObjectVersions", "ListObjectsV2"))
-            m["batches"] = sum(1 for e in log if e["operation"] == "DeleteObjects")
-            res[lat] = m
-            rows.append(("remotion-janitor, %d ms" % lat, m))
-        finally:
-            jan.cleanup()
-            si.stop()
+    def check(doc):
+        r0 = doc["resources"][0]
+        assert r0["result"] == "deleted" and r0["objects"] == n, r0
+    rows, res = janitor_latency_runs(a, fx, check, buckets="yes")
     if a.latency_ms and not a.skip_cli:
         bn = a.cli_objects or n
         bfx = dict(fx, buckets=[dict(fx["buckets"][0], generate=dict(fx["buckets"][0]["generate"], count=bn))])
@@ -281,6 +294,55 @@ def bench_bigbucket(a):
             print("boto3 / janitor at %d ms: wall %.1fx; target >= 8x" % (
                 a.latency_ms, rows[2][1]["wall"] / res[a.latency_ms]["wall"]))
     table("emptying a %d-object bucket (random render ids)" % n, rows, chain or 1.0)
+
+
+BOTO_PRUNE = r'''
+import sys, time, boto3, botocore.config
+url, bucket, max_age = sys.argv[1], sys.argv[2], float(sys.argv[3])
+cfg = botocore.config.Config(retries={"max_attempts": 5, "mode": "standard"}, s3={"addressing_style": "path"})
+s3 = boto3.session.Session().client("s3", region_name="us-east-1", endpoint_url=url, config=cfg)
+now, n = time.time(), 0
+for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="renders/"):
+    old = [{"Key": o["Key"]} for o in page.get("Contents", [])
+           if now - o["LastModified"].timestamp() >= max_age]
+    for i in range(0, len(old), 1000):
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": old[i:i + 1000], "Quiet": True})
+    n += len(old)
+print(n)
+'''
+
+
+def bench_renders(a):
+    """Pruning old renders in a live bucket of a.objects objects (10 per
+    render, random ids): the janitor at 0 ms and at the latency (what the
+    latency costs it, against the sequential listing chain), and boto3
+    listing page by page and deleting what is old."""
+    n, name = a.objects, "remotionlambda-bench"
+    fx = st.small_fixture(functions=[], layers=[], buckets=[
+        {"name": name, "region": "us-east-1", "age_days": 100,
+         "generate": {"count": n, "prefix": "renders/", "per_render": 10, "age_days": 40, "size": 1000}}])
+    def check(doc):
+        assert doc["summary"]["reclaimed_bytes"] == n * 1000, doc["summary"]
+    rows, res = janitor_latency_runs(a, fx, check, renders="all", max_deletions="1000000")
+    if a.latency_ms and not a.skip_cli:
+        si = st.StandIn("--latency-ms", str(a.latency_ms), fixture=fx)
+        try:
+            c = run_measured([st.PY, "-c", BOTO_PRUNE, si.url, name, str(30 * 86400)], tool_env(si))
+            assert c["rc"] == 0 and int(c["out"]) == n, c["err"][-500:]
+            rows.append(("boto3, page by page, %d ms" % a.latency_ms, c))
+        finally:
+            si.stop()
+    chain = (n + 999) // 1000 * a.latency_ms / 1000.0
+    for lat, m in sorted(res.items()):
+        print("janitor at %d ms: %d list requests, %d DeleteObjects; pruning %.3f s of the sweep's %.3f s, "
+              "CPU %.3f s, peak RSS %.1f MiB" % (lat, m["pages"], m["batches"], m["phase"], m["wall"], m["cpu"],
+                                                 m["rss_kib"] / 1024.0))
+    if a.latency_ms:
+        cost = res[a.latency_ms]["phase"] - res[0]["phase"]
+        print("the latency's cost to the pruning: %.3f s - %.3f s = %.3f s = %.2f x the listing chain (%d pages, "
+              "%.1f s); target <= 1.2 x" % (res[a.latency_ms]["phase"], res[0]["phase"], cost, cost / chain,
+                                          (n + 999) // 1000, chain))
+    table("pruning %d objects of old renders (%d renders)" % (n, n // 10), rows, chain or 1.0)
 
 
 def bench_functions(a):
@@ -345,7 +407,8 @@ def bench_bigpages(a):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("what", choices=["inventory", "bucket", "bigbucket", "functions", "bigpages", "all"])
+    p.add_argument("what", choices=["inventory", "bucket", "bigbucket", "renders", "functions", "bigpages",
+                                    "all"])
     p.add_argument("--latency-ms", type=int, default=100)
     p.add_argument("--objects", type=int, default=20000)
     p.add_argument("--cli-objects", type=int, default=0)
@@ -353,6 +416,7 @@ def main():
     a = p.parse_args()
     for w in (["inventory", "bucket", "functions"] if a.what == "all" else [a.what]):
         {"inventory": bench_inventory, "bucket": bench_bucket, "bigbucket": bench_bigbucket,
+         "renders": bench_renders,
          "functions": bench_functions, "bigpages": bench_bigpages}[w](a)
 
 

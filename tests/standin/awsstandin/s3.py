@@ -515,7 +515,8 @@ def op_DeleteObjects(ctx, srv, b):
     if add is not None:
         n = int(add.params.get("n", 5))
         seq = add.state.setdefault("seq", 0)
+        pfx = add.params.get("prefix", "late/")
         for j in range(n):
-            b.put("late/%s-%06d.json" % (add.id, seq + j), 100)
+            b.put("%s%s-%06d.json" % (pfx, add.id, seq + j), 100)
         add.state["seq"] = seq + n
     return xml_resp("".join(parts))

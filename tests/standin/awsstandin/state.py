@@ -400,17 +400,33 @@ class State:
                 raise FixtureError("%s.generate: versions/delete markers need a versioned bucket" % what)
             per = int(gen.get("per_render", 0))
             rng = random.Random(int(gen.get("seed", 1)))
+            # "layout": "remotion": each render as Remotion writes it (out.mp4
+            # of output_size bytes, progress.json, chunks) plus its
+            # input-props/ and resolved-props/ objects; render r is
+            # ages[r % len(ages)] days old (default: age_days).
+            remotion = gen.get("layout") == "remotion"
+            ages = [float(a) for a in gen.get("ages", [])]
             rid = None
             for n in range(count):
+                size = int(gen.get("size", 4096))
                 if per:
                     # Remotion's layout: random 10-character render ids.
                     if n % per == 0:
                         rid = "".join(rng.choice("0123456789abcdefghijklmnopqrstuvwxyz") for _ in range(10))
+                        if ages:
+                            created = base - ages[(n // per) % len(ages)] * 86400.0
+                        if remotion:
+                            for pfx in ("input-props/", "resolved-props/"):
+                                bk.put("%s%s.json" % (pfx, rid), 300, created)
                     key = "%s%s/chunk-%04d" % (prefix, rid, n % per)
+                    if remotion and n % per == 0:
+                        key, size = "%s%s/out.mp4" % (prefix, rid), int(gen.get("output_size", 4 << 20))
+                    elif remotion and n % per == 1:
+                        key, size = "%s%s/progress.json" % (prefix, rid), 2000
                 else:
                     key = "%s%06d/out.mp4" % (prefix, n)
                 for k in range(nvers):
-                    bk.put(key, int(gen.get("size", 4096)), created + k * 60.0)
+                    bk.put(key, size, created + k * 60.0)
                 if dm_every and n % dm_every == 0:
                     bk.add_marker(key, created + nvers * 60.0)
         bk.versioning = saved

@@ -1,0 +1,169 @@
+/*
+ * The render, props and storage parts of the output (output.h): JSON
+ * fields of those resources and of listed buckets, the summary's figures,
+ * and the human storage report with sizes in binary units.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "janitor/s3price.h"
+#include "output.h"
+
+void output_bytes(int64_t bytes, char *out, size_t outlen)
+{
+  static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB" };
+  double v = (double)bytes;
+  size_t u = 0;
+
+  if(bytes < 1024) {
+    snprintf(out, outlen, "%" PRId64 " B", bytes < 0 ? 0 : bytes);
+    return;
+  }
+  v /= 1024;
+  while(v >= 1024 && u + 1 < sizeof(units) / sizeof(*units)) {
+    v /= 1024;
+    u++;
+  }
+  snprintf(out, outlen, "%.1f %s", v, units[u]);
+}
+
+static struct json_object *storage_json(const struct inv_item *it)
+{
+  struct json_object *st = json_object_new_object();
+  for(int c = 0; c < RENDER_CAT_N; c++)
+    json_object_object_add(st, render_cat_name((enum render_cat)c),
+                           json_object_new_int64(it->storage[c]));
+  return st;
+}
+
+void output_storage_item(struct json_object *o, const struct inv_item *it,
+                         int64_t now)
+{
+  if(it->kind == JAN_KIND_BUCKET) {
+    double usd = it->has_storage
+               ? s3_estimate_monthly_usd(it->region, it->bytes) : -1;
+    json_object_object_add(o, "bytes", it->has_storage
+                           ? json_object_new_int64(it->bytes) : NULL);
+    json_object_object_add(o, "storage", it->has_storage
+                           ? storage_json(it) : NULL);
+    json_object_object_add(o, "estimated_monthly_usd", usd >= 0
+                           ? json_object_new_double(usd) : NULL);
+    return;
+  }
+  if(it->kind != JAN_KIND_RENDER && it->kind != JAN_KIND_PROPS)
+    return;
+  json_object_object_add(o, "bucket", json_object_new_string(it->bucket));
+  json_object_object_add(o, "age_s", it->newest < 0 ? NULL
+                         : json_object_new_int64(now - it->newest));
+  json_object_object_add(o, "objects", json_object_new_int64(it->objects));
+  json_object_object_add(o, "bytes", json_object_new_int64(it->bytes));
+}
+
+struct json_object *output_storage_status_json(const struct inventory *inv)
+{
+  struct json_object *o = json_object_new_object();
+  struct json_object *buckets = json_object_new_array();
+  struct inv_summary s;
+  size_t pruned = 0;
+
+  inventory_summary(inv, &s);
+  for(size_t i = 0; i < inv->n; i++) {
+    const struct inv_item *it = &inv->items[i];
+    struct json_object *b;
+    if(it->kind == JAN_KIND_RENDER && it->result == INV_RES_DELETED)
+      pruned++;
+    if(it->kind != JAN_KIND_BUCKET || !it->has_storage)
+      continue;
+    b = json_object_new_object();
+    json_object_object_add(b, "bucket", json_object_new_string(it->name));
+    json_object_object_add(b, "region", json_object_new_string(it->region));
+    json_object_object_add(b, "bytes", json_object_new_int64(it->bytes));
+    json_object_object_add(b, "storage", storage_json(it));
+    json_object_array_add(buckets, b);
+  }
+  json_object_object_add(o, "renders",
+                         json_object_new_int64((int64_t)s.renders));
+  json_object_object_add(o, "renders_pruned",
+                         json_object_new_int64((int64_t)pruned));
+  json_object_object_add(o, "stored_bytes",
+                         json_object_new_int64(s.stored_bytes));
+  json_object_object_add(o, "reclaimed_bytes",
+                         json_object_new_int64(s.reclaimed_bytes));
+  json_object_object_add(o, "buckets", buckets);
+  return o;
+}
+
+void output_storage_summary(struct json_object *sum,
+                            const struct inv_summary *s)
+{
+  json_object_object_add(sum, "renders",
+                         json_object_new_int64((int64_t)s->renders));
+  json_object_object_add(sum, "stored_bytes",
+                         json_object_new_int64(s->stored_bytes));
+  json_object_object_add(sum, "reclaimed_bytes",
+                         json_object_new_int64(s->reclaimed_bytes));
+}
+
+void output_storage_why(const struct inv_item *it, char *why, size_t len)
+{
+  char size[32];
+  size_t n = strlen(why);
+  if((it->kind != JAN_KIND_RENDER && it->kind != JAN_KIND_PROPS) ||
+     n + 1 >= len)
+    return;
+  output_bytes(it->bytes, size, sizeof(size));
+  snprintf(why + n, len - n, " (%" PRId64 " object%s, %s)", it->objects,
+           it->objects == 1 ? "" : "s", size);
+}
+
+/* One line, cut to the terminal's width (0: not cut). */
+static void put_line(FILE *f, const char *line, size_t columns)
+{
+  char cut[1024];
+  output_fit(line, columns, cut, sizeof(cut));
+  fprintf(f, "%s\n", cut);
+}
+
+void output_storage_table(FILE *f, const struct inventory *inv,
+                          size_t columns)
+{
+  char line[1024];
+  struct inv_summary s;
+  char stored[32], reclaimed[32];
+  int head = 0;
+  for(size_t i = 0; i < inv->n; i++) {
+    const struct inv_item *it = &inv->items[i];
+    char total[32], cat[RENDER_CAT_N][32];
+    double usd;
+    if(it->kind != JAN_KIND_BUCKET || !it->has_storage)
+      continue;
+    if(!head++) {
+      snprintf(line, sizeof(line), "storage (S3 Standard list prices of %s; "
+               "an estimate):", S3_PRICE_DATE);
+      put_line(f, line, columns);
+    }
+    output_bytes(it->bytes, total, sizeof(total));
+    for(int c = 0; c < RENDER_CAT_N; c++)
+      output_bytes(it->storage[c], cat[c], sizeof(cat[c]));
+    usd = s3_estimate_monthly_usd(it->region, it->bytes);
+    snprintf(line, sizeof(line), "  %s %s: %s in %" PRId64 " objects "
+             "(renders %s, outputs %s, sites %s, props %s, other %s)",
+             it->name, it->region, total, it->objects,
+             cat[RENDER_CAT_RENDERS], cat[RENDER_CAT_OUTPUTS],
+             cat[RENDER_CAT_SITES], cat[RENDER_CAT_PROPS],
+             cat[RENDER_CAT_OTHER]);
+    if(usd >= 0)
+      snprintf(line + strlen(line), sizeof(line) - strlen(line),
+               ", about $%.2f a month", usd);
+    put_line(f, line, columns);
+  }
+  inventory_summary(inv, &s);
+  if(!head && !s.renders && !s.reclaimed_bytes)
+    return;
+  output_bytes(s.stored_bytes, stored, sizeof(stored));
+  output_bytes(s.reclaimed_bytes, reclaimed, sizeof(reclaimed));
+  snprintf(line, sizeof(line), "renders: %zu found; %s stored in the "
+           "buckets listed; %s reclaimed", s.renders, stored, reclaimed);
+  put_line(f, line, columns);
+}

@@ -1,0 +1,475 @@
+/*
+ * Renders and storage in a sweep (renders.h).  The decisions are
+ * render.c's; the requests prune.c's; this file only ties them to the
+ * sweep's inventory, grace clocks and outcomes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "janitor/log.h"
+#include "janitor/perms.h"
+#include "janitor/prune.h"
+#include "janitor/render.h"
+#include "renders.h"
+#include "sweep.h"
+
+/* One kept bucket, listed. */
+struct rbucket {
+  struct sweep *s;
+  size_t item;                  /* the bucket's inventory item */
+  char *name;
+  char region[32];
+  int prunable;                 /* its renders and props may be pruned */
+  struct render_set set;
+  int listed;                   /* 1 listed, -1 the listing failed */
+  int hidden;                   /* versioned, and versions not listable:
+                                   a delete would reclaim nothing */
+  /* The deletion. */
+  int started;
+  uint32_t *owner;              /* per object of set */
+  size_t *owner_item;           /* per owner: its inventory item */
+  struct prune_owner_outcome *res;  /* per owner */
+  uint32_t nowners;
+  struct render_set verify;     /* the listing after the deletion */
+};
+
+struct sweep_renders {
+  struct rbucket *b;
+  size_t n;
+  size_t pending;               /* listings out */
+  size_t failed;                /* listings that failed */
+  char message[512];            /* about the first */
+  renders_cont_fn cont;
+};
+
+static void rbucket_free(struct rbucket *b)
+{
+  render_set_free(&b->set);
+  render_set_free(&b->verify);
+  free(b->owner);
+  free(b->owner_item);
+  free(b->res);
+  free(b->name);
+}
+
+int renders_clock_type(const char *type)
+{
+  return !strcmp(type, "render") || !strcmp(type, "props");
+}
+
+int renders_bucket_listed(const struct sweep *s, const char *name)
+{
+  size_t n = strcspn(name, "/");
+  if(s->cfg->renders == JAN_RENDERS_KEEP)
+    return 1;                   /* no candidates: no clocks to keep */
+  for(size_t i = 0; s->rd && i < s->rd->n; i++)
+    if(strlen(s->rd->b[i].name) == n && !strncmp(s->rd->b[i].name, name, n))
+      return s->rd->b[i].listed == 1;
+  return 0;
+}
+
+void renders_finish(struct sweep *s)
+{
+  /* A bucket not listed is an incomplete sweep, but blocks nothing else. */
+  if(s->rd && s->rd->failed && !s->exit_code) {
+    snprintf(s->message, sizeof(s->message), "%s", s->rd->message);
+    s->exit_code = EXIT_INCOMPLETE;
+  }
+}
+
+void renders_free(struct sweep *s)
+{
+  if(!s->rd)
+    return;
+  for(size_t i = 0; i < s->rd->n; i++)
+    rbucket_free(&s->rd->b[i]);
+  free(s->rd->b);
+  free(s->rd);
+  s->rd = NULL;
+}
+
+/* Whether a bucket's contents are listed, and pruned: kept buckets only,
+ * and only those whose listing and scope are sound.  A bucket that a keep
+ * glob names is left as it is (listed for its storage only). */
+static int bucket_listable(const struct inv_item *it)
+{
+  return it->kind == JAN_KIND_BUCKET && it->decision != INV_DELETE &&
+         strcmp(it->reason, "not-included") != 0 &&
+         strcmp(it->reason, "region-incomplete") != 0;
+}
+
+static struct inv_item *add_item(struct sweep *s, struct rbucket *b,
+                                 enum jan_kind kind, const char *name,
+                                 int64_t created)
+{
+  char arn[2048];
+  struct inv_item *it;
+  snprintf(arn, sizeof(arn), "arn:aws:s3:::%s/%s", b->name,
+           kind == JAN_KIND_RENDER ? "renders/" : "");
+  if(kind == JAN_KIND_RENDER)
+    snprintf(arn + strlen(arn), sizeof(arn) - strlen(arn), "%s/", name);
+  it = inventory_add(&s->inv, kind, b->region, name, arn, 0, created);
+  if(it && !(it->bucket = strdup(b->name)))
+    return NULL;                /* freed with the inventory */
+  return it;
+}
+
+/* Grace, as for every other resource: a candidate must stay one. */
+static void decide(struct sweep *s, struct inv_item *it, const char *why,
+                   int64_t now)
+{
+  if(!why && s->cfg->grace_s > 0 &&
+     now - sweep_first_seen(s, it, now) < (int64_t)s->cfg->grace_s)
+    why = "in-grace";
+  it->decision = why ? INV_KEEP : INV_DELETE;
+  it->reason = why ? why : "policy";
+}
+
+static int add_renders(struct sweep *s, struct rbucket *b, int64_t now)
+{
+  const struct jan_config *cfg = s->cfg;
+  size_t nprops = 0;
+  int64_t pbytes = 0, poldest = INT64_MAX, pnewest = INT64_MIN;
+
+  for(size_t r = 0; r < b->set.nr; r++) {
+    const struct render *rr = &b->set.r[r];
+    const char *why;
+    struct inv_item *it = add_item(s, b, JAN_KIND_RENDER, rr->id,
+                                   rr->oldest == WIRE_TIME_UNKNOWN
+                                   ? -1 : rr->oldest);
+    size_t objects;
+    if(!it)
+      return JAN_ENOMEM;
+    it->render = r;
+    it->newest = rr->newest == WIRE_TIME_UNKNOWN ? -1 : rr->newest;
+    render_prunable(&b->set, rr, cfg->renders, &objects, &it->bytes);
+    it->objects = (int64_t)objects;
+    why = render_keep_reason(&b->set, rr, b->name, cfg, now);
+    decide(s, it, !why && b->hidden ? "versioned" : why, now);
+  }
+  for(size_t i = 0; i < b->set.n; i++)
+    if(render_props_pruned(&b->set, i, cfg, now)) {
+      const struct render_obj *o = &b->set.o[i];
+      nprops++;
+      pbytes += o->size;
+      poldest = o->mtime < poldest ? o->mtime : poldest;
+      pnewest = o->mtime > pnewest ? o->mtime : pnewest;
+    }
+  if(nprops) {
+    struct inv_item *it = add_item(s, b, JAN_KIND_PROPS, b->name, poldest);
+    if(!it)
+      return JAN_ENOMEM;
+    it->newest = pnewest;
+    it->objects = (int64_t)nprops;
+    it->bytes = pbytes;
+    decide(s, it, b->hidden ? "versioned" : NULL, now);
+  }
+  return JAN_OK;
+}
+
+/* The bucket's figures: as listed (after its pruning, where it
+ * was pruned). */
+static void storage_of(struct sweep *s, size_t item,
+                       const struct render_set *set)
+{
+  struct inv_item *it = &s->inv.items[item];
+  it->has_storage = 1;
+  it->objects = (int64_t)set->n;
+  it->bytes = set->bytes;
+  memcpy(it->storage, set->storage, sizeof(it->storage));
+}
+
+static void phase_end(struct sweep *s);
+
+static int has_candidates(const struct sweep *s, const char *bucket)
+{
+  for(size_t i = 0; i < s->inv.n; i++) {
+    const struct inv_item *it = &s->inv.items[i];
+    if((it->kind == JAN_KIND_RENDER || it->kind == JAN_KIND_PROPS) &&
+       it->decision == INV_DELETE && !strcmp(it->bucket, bucket))
+      return 1;
+  }
+  return 0;
+}
+
+static void listed(void *arg, const struct prune_list_outcome *o)
+{
+  struct rbucket *b = arg;
+  struct sweep *s = b->s;
+  struct sweep_renders *rd = s->rd;
+  int rc = o->err;
+
+  if(!rc)
+    rc = render_set_group(&b->set);
+  if(rc && !b->prunable) {
+    /* The storage report only informs: its gaps fail nothing. */
+    b->listed = -1;
+    jlog_warn("renders", "%s: no storage report: %s", b->name,
+              o->err ? o->error : jan_strerror(rc));
+  }
+  else if(rc) {
+    b->listed = -1;
+    jlog_warn("renders", "%s: cannot list its renders: %s", b->name,
+              o->err ? o->error : jan_strerror(rc));
+    if(!rd->failed)
+      snprintf(rd->message, sizeof(rd->message), "the listing of bucket %s "
+               "failed: none of its renders is pruned", b->name);
+    rd->failed++;
+  }
+  else {
+    struct inv_item *it = &s->inv.items[b->item];
+    b->listed = 1;
+    storage_of(s, b->item, &b->set);
+    if(o->versioned_hidden && b->prunable) {
+      /* Said once per bucket; its renders are kept ("versioned"). */
+      char msg[512];
+      b->hidden = 1;
+      snprintf(msg, sizeof(msg), "reclaimed 0: versioned, needs %s and %s "
+               "to prune renders (see remotion-janitor --validate)",
+               perm_action(PERM_LIST_BUCKET_VERSIONS),
+               perm_action(PERM_DELETE_OBJECT_VERSION));
+      jlog_warn("renders", "%s: %s", b->name, msg);
+      free(it->error);
+      it->error = strdup(msg);
+    }
+  }
+  if(--rd->pending == 0)
+    phase_end(s);
+}
+
+/* Every listing is back: the renders become resources, in bucket order
+ * (items are only appended: indexes stay valid). */
+static void phase_end(struct sweep *s)
+{
+  struct sweep_renders *rd = s->rd;
+  for(size_t i = 0; i < rd->n; i++) {
+    struct rbucket *x = &rd->b[i];
+    if(x->listed == 1 && x->prunable &&
+       add_renders(s, x, aws_client_now(s->rt->aws))) {
+      if(!rd->failed++)
+        snprintf(rd->message, sizeof(rd->message), "out of memory");
+      x->prunable = 0;
+    }
+  }
+  /* A listing is kept only where something may be pruned from it. */
+  for(size_t i = 0; i < rd->n; i++)
+    if(s->mode != JAN_MODE_DELETE || !has_candidates(s, rd->b[i].name))
+      render_set_free(&rd->b[i].set);
+  rd->cont(s);
+}
+
+int renders_collect(struct sweep *s, renders_cont_fn cont)
+{
+  const struct jan_config *cfg = s->cfg;
+  struct sweep_renders *rd;
+  size_t nb = 0;
+
+  if(cfg->renders == JAN_RENDERS_KEEP && !cfg->storage)
+    return 0;
+  for(size_t i = 0; i < s->inv.n; i++)
+    if(bucket_listable(&s->inv.items[i]))
+      nb++;
+  if(!nb)
+    return 0;
+  rd = calloc(1, sizeof(*rd));
+  if(!rd || !(rd->b = calloc(nb, sizeof(*rd->b)))) {
+    free(rd);
+    jlog_err("renders", "out of memory: no bucket is listed for renders");
+    return 0;
+  }
+  s->rd = rd;
+  rd->cont = cont;
+  for(size_t i = 0; i < s->inv.n; i++) {
+    const struct inv_item *it = &s->inv.items[i];
+    struct rbucket *b;
+    if(!bucket_listable(it))
+      continue;
+    b = &rd->b[rd->n];
+    b->name = strdup(it->name);
+    if(!b->name) {
+      jlog_err("renders", "out of memory: bucket %s is not listed", it->name);
+      continue;
+    }
+    rd->n++;
+    b->s = s;
+    b->item = i;
+    snprintf(b->region, sizeof(b->region), "%s", it->region);
+    b->prunable = cfg->renders != JAN_RENDERS_KEEP &&
+                  strcmp(it->reason, "excluded") != 0;
+    render_set_init(&b->set);
+    render_set_init(&b->verify);
+  }
+  /* One extra hold, so that no listing ends the phase while they start. */
+  rd->pending = rd->n + 1;
+  for(size_t i = 0; i < rd->n; i++) {
+    struct rbucket *b = &rd->b[i];
+    int rc = prune_list_start(s->rt->aws, b->region, b->name,
+                              s->cfg->host_concurrency / 2, &b->set, listed,
+                              b);
+    if(rc) {
+      struct prune_list_outcome o = { .err = rc };
+      snprintf(o.error, sizeof(o.error), "%s", jan_strerror(rc));
+      listed(b, &o);
+    }
+  }
+  if(--rd->pending == 0)
+    phase_end(s);
+  return 1;
+}
+
+/* ---- the deletion ------------------------------------------------------ */
+
+static struct rbucket *bucket_of(struct sweep *s, const struct inv_item *it)
+{
+  for(size_t i = 0; s->rd && i < s->rd->n; i++)
+    if(!strcmp(s->rd->b[i].name, it->bucket))
+      return &s->rd->b[i];
+  return NULL;
+}
+
+static void owner_done(void *arg, const struct prune_owner_outcome *o)
+{
+  struct rbucket *b = arg;
+  b->res[o->owner] = *o;
+}
+
+/* Objects still under a pruned render after its deletion that its mode
+ * prunes: written while it was being deleted. */
+static size_t remaining(const struct rbucket *b, const char *id,
+                        enum jan_renders mode)
+{
+  for(size_t r = 0; r < b->verify.nr; r++)
+    if(!strcmp(b->verify.r[r].id, id)) {
+      size_t n;
+      int64_t bytes;
+      render_prunable(&b->verify, &b->verify.r[r], mode, &n, &bytes);
+      return n;
+    }
+  return 0;
+}
+
+/* Every owner's outcome, to the audit log and the inventory. */
+static void report_all(struct rbucket *b, int verified)
+{
+  struct sweep *s = b->s;
+  for(uint32_t ow = 0; ow < b->nowners; ow++) {
+    const struct prune_owner_outcome *o = &b->res[ow];
+    const struct inv_item *it = &s->inv.items[b->owner_item[ow]];
+    size_t left = verified && it->kind == JAN_KIND_RENDER && !o->failed
+                ? remaining(b, it->name, s->cfg->renders) : 0;
+    char msg[256];
+
+    if(o->failed)
+      sweep_outcome(s, b->owner_item[ow], INV_RES_FAILED, o->error, o->code,
+                    o->request_id, (int64_t)o->deleted, o->bytes);
+    else if(left) {
+      snprintf(msg, sizeof(msg), "partially pruned: %zu object%s appeared "
+               "under renders/%s/ during the deletion; kept for a later "
+               "sweep", left, left == 1 ? "" : "s", it->name);
+      jlog_warn("renders", "%s/renders/%s: %s", b->name, it->name, msg);
+      sweep_outcome(s, b->owner_item[ow], INV_RES_FAILED, msg, NULL,
+                    o->request_id, (int64_t)o->deleted, o->bytes);
+    }
+    else
+      sweep_outcome(s, b->owner_item[ow], INV_RES_DELETED, NULL, NULL,
+                    o->request_id, (int64_t)o->deleted, o->bytes);
+  }
+  for(uint32_t ow = 0; ow < b->nowners; ow++)
+    sweep_deletion_ended(s);
+}
+
+static void verified(void *arg, const struct prune_list_outcome *o)
+{
+  struct rbucket *b = arg;
+  int ok = !o->err && !render_set_group(&b->verify);
+  if(ok)
+    storage_of(b->s, b->item, &b->verify);
+  else
+    jlog_warn("renders", "%s: cannot list it again after pruning (%s): "
+              "renders that gained objects meanwhile are not told", b->name,
+              o->err ? o->error : "out of memory");
+  report_all(b, ok);
+}
+
+static void pruned(void *arg)
+{
+  struct rbucket *b = arg;
+  struct sweep *s = b->s;
+  int rc = prune_list_start(s->rt->aws, b->region, b->name,
+                            s->cfg->host_concurrency / 2, &b->verify,
+                            verified, b);
+  if(rc) {
+    struct prune_list_outcome o = { .err = rc };
+    snprintf(o.error, sizeof(o.error), "%s", jan_strerror(rc));
+    verified(b, &o);
+  }
+}
+
+/* Owners: the bucket's candidates; each object to the one that prunes it. */
+static int assign_owners(struct sweep *s, struct rbucket *b)
+{
+  const struct jan_config *cfg = s->cfg;
+  int64_t now = aws_client_now(s->rt->aws);
+  size_t nitems = 0;
+
+  for(size_t i = 0; i < s->inv.n; i++) {
+    const struct inv_item *it = &s->inv.items[i];
+    if((it->kind == JAN_KIND_RENDER || it->kind == JAN_KIND_PROPS) &&
+       it->decision == INV_DELETE && !strcmp(it->bucket, b->name))
+      nitems++;
+  }
+  b->owner = malloc((b->set.n ? b->set.n : 1) * sizeof(*b->owner));
+  b->owner_item = calloc(nitems ? nitems : 1, sizeof(*b->owner_item));
+  b->res = calloc(nitems ? nitems : 1, sizeof(*b->res));
+  if(!b->owner || !b->owner_item || !b->res)
+    return JAN_ENOMEM;
+  for(size_t i = 0; i < b->set.n; i++)
+    b->owner[i] = PRUNE_NO_OWNER;
+  for(size_t i = 0; i < s->inv.n; i++) {
+    const struct inv_item *it = &s->inv.items[i];
+    uint32_t ow;
+    if((it->kind != JAN_KIND_RENDER && it->kind != JAN_KIND_PROPS) ||
+       it->decision != INV_DELETE || strcmp(it->bucket, b->name))
+      continue;
+    ow = b->nowners++;
+    b->owner_item[ow] = i;
+    if(it->kind == JAN_KIND_RENDER) {
+      const struct render *r = &b->set.r[it->render];
+      for(size_t k = r->first; k < r->first + r->n; k++)
+        if(render_obj_pruned(&b->set, r, k, cfg->renders))
+          b->owner[k] = ow;
+    }
+    else {
+      for(size_t k = 0; k < b->set.n; k++)
+        if(render_props_pruned(&b->set, k, cfg, now))
+          b->owner[k] = ow;
+    }
+  }
+  return JAN_OK;
+}
+
+void renders_delete(struct sweep *s, size_t idx)
+{
+  struct rbucket *b = bucket_of(s, &s->inv.items[idx]);
+  int rc;
+
+  if(!b || b->started)
+    return;                     /* counted with its bucket */
+  b->started = 1;
+  rc = assign_owners(s, b);
+  s->pending += b->nowners;
+  if(!rc)
+    rc = prune_delete_start(s->rt->aws, b->region, b->name,
+                            s->cfg->host_concurrency / 2, &b->set, b->owner,
+                            b->nowners, owner_done, pruned, b);
+  if(rc) {
+    for(uint32_t ow = 0; ow < b->nowners; ow++) {
+      struct prune_owner_outcome *o = &b->res[ow];
+      o->failed = 1;
+      snprintf(o->error, sizeof(o->error), "%s", rc == JAN_ESCOPE
+               ? "refused: outside the scope" : jan_strerror(rc));
+    }
+    report_all(b, 0);
+  }
+}

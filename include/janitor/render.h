@@ -1,0 +1,117 @@
+/*
+ * Renders inside a live Remotion bucket (render.c): what one listing of
+ * the bucket holds, grouped and sized, and which of it a policy prunes.
+ * Pure: no I/O, no clock (now is a parameter).
+ *
+ * Remotion's layout: renders/<id>/... (out.<ext> the output, progress.json,
+ * chunks, logs), sites/<name>/... (deployed sites), input-props/,
+ * resolved-props/ and default-props/ (one JSON per render), anything else.
+ *
+ *   - A render is the set of objects under renders/<id>/ (id not empty, and
+ *     something after the slash).  Its age is measured from its newest
+ *     object: a render still being written is never old.
+ *   - A render is a candidate when that age >= render_max_age, unless a
+ *     keep glob matches BUCKET/renders/ID.  `artifacts` prunes every object
+ *     but the outputs (renders/<id>/out.*, no further '/'), `all` prunes
+ *     every object.
+ *   - Props objects (the three prefixes) are pruned one by one when older
+ *     than render_max_age: one resource per bucket.
+ *   - Nothing else is ever pruned.
+ */
+#ifndef JANITOR_RENDER_H
+#define JANITOR_RENDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "janitor/config.h"
+#include "janitor/wire.h"
+
+/* Storage categories of a bucket's bytes. */
+enum render_cat {
+  RENDER_CAT_RENDERS = 0,       /* renders/<id>/ except the outputs */
+  RENDER_CAT_OUTPUTS,           /* renders/<id>/out.* */
+  RENDER_CAT_SITES,             /* sites/ */
+  RENDER_CAT_PROPS,             /* input-props/, resolved-props/,
+                                   default-props/ */
+  RENDER_CAT_OTHER,             /* everything else */
+  RENDER_CAT_N
+};
+const char *render_cat_name(enum render_cat c);   /* "renders", ... */
+
+/* The category of a key, and for renders/<id>/... the id's length
+ * (*idlen, else 0). */
+enum render_cat render_classify(const char *key, size_t *idlen);
+
+struct render_obj {
+  char *key;
+  char *vid;                    /* version id from ListObjectVersions, or
+                                   NULL (ListObjectsV2) */
+  int marker;                   /* a delete marker (size 0) */
+  int64_t size;                 /* bytes, >= 0 */
+  int64_t mtime;                /* epoch s; WIRE_TIME_UNKNOWN if absent */
+};
+
+/* One render: objects o[first .. first+n) of its set (sorted by key). */
+struct render {
+  char *id;
+  size_t first, n;
+  int64_t oldest, newest;       /* mtimes; both WIRE_TIME_UNKNOWN when an
+                                   object had none (never old) */
+  int undated;                  /* an object had no LastModified */
+  int64_t bytes;
+  size_t outputs;               /* objects that are outputs */
+  int64_t output_bytes;
+};
+
+/* A bucket's listing, grouped. */
+struct render_set {
+  struct render_obj *o;
+  size_t n, cap;
+  struct render *r;
+  size_t nr;
+  int64_t storage[RENDER_CAT_N]; /* bytes by category */
+  int64_t bytes;                /* all of them */
+  int versioned;                /* a version id other than "null", or a
+                                   delete marker, was listed */
+};
+
+void render_set_init(struct render_set *s);
+void render_set_free(struct render_set *s);
+/* Add listed objects and versions; delete markers are kept (size 0: they
+ * store nothing, but go with their render); other entries without a size
+ * are skipped.  JAN_ENOMEM. */
+int render_set_add(struct render_set *s, const struct wire_object *v,
+                   size_t n);
+/* Sort by key (unsigned bytes, as S3 orders keys), drop duplicates, group
+ * the renders and sum the storage.  Call once, after the last add.
+ * JAN_ENOMEM. */
+int render_set_group(struct render_set *s);
+
+/* 1 when object i of render r is one `mode` prunes. */
+int render_obj_pruned(const struct render_set *s, const struct render *r,
+                      size_t i, enum jan_renders mode);
+/* Objects and bytes of render r that `mode` prunes. */
+void render_prunable(const struct render_set *s, const struct render *r,
+                     enum jan_renders mode, size_t *objects, int64_t *bytes);
+
+/*
+ * Why render r of bucket is kept, or NULL when it is a candidate (grace
+ * aside, which the caller applies): "excluded" (a keep glob matches
+ * BUCKET/renders/ID), "too-young" (age from its newest object below
+ * render_max_age, or an object of unknown age), "nothing-to-prune"
+ * (artifacts mode and only outputs).
+ */
+const char *render_keep_reason(const struct render_set *s,
+                               const struct render *r, const char *bucket,
+                               const struct jan_config *cfg, int64_t now);
+
+/* 1 when props object i is old enough to prune (its own age). */
+int render_props_pruned(const struct render_set *s, size_t i,
+                        const struct jan_config *cfg, int64_t now);
+
+/* Glob subject of a render: "BUCKET/renders/ID" into out (JAN_ETOOBIG). */
+int render_glob_subject(const char *bucket, const char *id, char *out,
+                        size_t outlen);
+
+#endif

@@ -1,0 +1,460 @@
+"""Renders and storage inside live buckets, through the real binary (issue
+12): old renders pruned, young ones intact, outputs kept in artifacts mode,
+sites/ never touched, props by age, keep globs, max_deletions and grace
+counting renders, reclaimed bytes equal to the sizes deleted, storage
+figures equal to the fixture's, a render gaining an object while it is
+deleted, per-key errors, a versioned bucket under the seed policy."""
+import collections
+import unittest
+
+import janlib as jl
+from janlib import st
+
+LIVE = "remotionlambda-euwest1-livelive01"
+OTHER = "remotionlambda-useast1-livelive02"
+REGIONS = "eu-west-1, us-east-1"
+ACCT = {"regions": REGIONS, "account_id": jl.ACCOUNT}
+MB = 1 << 20
+
+
+def render(rid, age, out=3 * MB, chunks=2, progress_age=None):
+    """One render in Remotion's layout, each object with its size."""
+    objs = [{"key": "renders/%s/out.mp4" % rid, "size": out, "age_days": age},
+            {"key": "renders/%s/progress.json" % rid, "size": 1500,
+             "age_days": age if progress_age is None else progress_age}]
+    objs += [{"key": "renders/%s/chunk-%04d" % (rid, i), "size": 70000 + i, "age_days": age}
+             for i in range(chunks)]
+    return objs
+
+
+# Render ids as Remotion makes them: 10 random characters.
+OLD = ["k3j9x0a1bq", "zz81mq0pla", "0a9dkel2mf"]
+YOUNG = ["p0w9e8r7t6"]
+STILL = "s7d6f5g4h3"          # old objects, a progress.json written an hour ago
+KEPT = "keepme0001"
+
+
+def live_objects():
+    objs = []
+    for rid in OLD:
+        objs += render(rid, 45)
+    for rid in YOUNG:
+        objs += render(rid, 3)
+    objs += render(STILL, 60, progress_age=0.04)
+    objs += render(KEPT, 90)
+    objs += [{"key": "sites/my-site/index.html", "size": 5000, "age_days": 200},
+             {"key": "sites/my-site/bundle.js", "size": 2 * MB, "age_days": 200},
+             {"key": "input-props/aaa.json", "size": 300, "age_days": 50},
+             {"key": "resolved-props/aaa.json", "size": 320, "age_days": 50},
+             {"key": "default-props/bbb.json", "size": 100, "age_days": 1},
+             {"key": "notes/readme.txt", "size": 42, "age_days": 400},
+             {"key": "renders/loose-file.txt", "size": 7, "age_days": 400}]
+    return objs
+
+
+def fixture(extra_buckets=(), objects=None):
+    return {
+        "account_id": jl.ACCOUNT,
+        "regions": ["eu-west-1", "us-east-1"], "disabled_regions": [],
+        "buckets": [{"name": LIVE, "region": "eu-west-1", "age_days": 300,
+                     "objects": live_objects() if objects is None else objects}]
+        + list(extra_buckets),
+    }
+
+
+def sizes(objs, pred=lambda k: True):
+    return sum(o["size"] for o in objs if pred(o["key"]))
+
+
+def keys_left(si, bucket):
+    for b in si.state(objects=True)["buckets"]:
+        if b["name"] == bucket:
+            return {o["key"] if isinstance(o, dict) else o for o in b["objects"]}
+    return set()
+
+
+class Base(unittest.TestCase):
+    fx = None
+    policy = {}
+
+    def setUp(self):
+        self.si = st.StandIn(fixture=self.fx or fixture())
+        pol = {"mode": "delete", "renders": "all", "render_max_age": "30d",
+               "max_deletions": "100"}
+        pol.update(self.policy)
+        self.jan = jl.Janitor(self.si, aws=ACCT, policy=pol)
+
+    def tearDown(self):
+        self.jan.cleanup()
+        self.si.stop()
+
+    def renders(self, r, **kw):
+        return {x["name"]: x for x in r.items(type="render", **kw)}
+
+
+class PruneAll(Base):
+    def test_old_renders_pruned_the_rest_intact(self):
+        r = self.jan.sweep("--yes")
+        self.assertEqual(r.rc, 0, r.err)
+        rs = self.renders(r)
+        self.assertEqual(set(rs), set(OLD + YOUNG + [STILL, KEPT]))
+        for rid in OLD + [KEPT]:
+            self.assertEqual(rs[rid]["decision"], "delete", rs[rid])
+            self.assertEqual(rs[rid]["result"], "deleted")
+            self.assertEqual(rs[rid]["bucket"], LIVE)
+            self.assertEqual(rs[rid]["region"], "eu-west-1")
+        self.assertEqual(rs[YOUNG[0]]["reason"], "too-young")
+        # Age from the newest object: a recent progress.json keeps it.
+        self.assertEqual(rs[STILL]["reason"], "too-young")
+        self.assertLess(rs[STILL]["age_s"], 86400)
+        left = keys_left(self.si, LIVE)
+        for rid in OLD + [KEPT]:
+            self.assertFalse([k for k in left if k.startswith("renders/%s/" % rid)])
+        for rid in YOUNG + [STILL]:
+            self.assertEqual(len([k for k in left if k.startswith("renders/%s/" % rid)]), 4)
+        # sites/, other prefixes, young props: never touched.
+        for k in ("sites/my-site/index.html", "sites/my-site/bundle.js", "notes/readme.txt",
+                  "renders/loose-file.txt", "default-props/bbb.json"):
+            self.assertIn(k, left)
+        # Old props pruned, as one resource.
+        self.assertNotIn("input-props/aaa.json", left)
+        self.assertNotIn("resolved-props/aaa.json", left)
+        props = r.items(type="props")
+        self.assertEqual(len(props), 1)
+        self.assertNotIn("name", props[0])
+        self.assertEqual((props[0]["objects"], props[0]["bytes"]), (2, 620))
+        # Reclaimed bytes: exactly the sizes deleted.
+        objs = live_objects()
+        gone = sizes(objs, lambda k: k.split("/")[1] in OLD + [KEPT] and k.startswith("renders/")) + 620
+        self.assertEqual(r.json["summary"]["reclaimed_bytes"], gone)
+        self.assertEqual(r.json["summary"]["renders"], 6)
+        # One audit line per render and props, with objects and bytes.
+        audit = self.jan.audit()
+        self.assertEqual(len(audit), 5)
+        by = {(a["type"], a["name"]): a for a in audit}
+        a = by[("render", OLD[0])]
+        self.assertEqual((a["bucket"], a["objects"], a["bytes"], a["result"]),
+                         (LIVE, 4, sizes(render(OLD[0], 45)), "deleted"))
+        self.assertEqual(sum(a["bytes"] for a in audit), gone)
+        # The bucket's figures: as the pruning left it.
+        b = r.items(type="bucket", name=LIVE)[0]
+        self.assertEqual(b["bytes"], sizes(objs) - gone)
+        self.assertEqual(b["objects"], len(objs) - 4 * 4 - 2)
+        self.assertEqual(r.json["summary"]["stored_bytes"], sizes(objs) - gone)
+        # Only DeleteObjects, never a bucket deletion.
+        ops = collections.Counter(e["operation"] for e in jl.modifying(self.si.log()))
+        self.assertEqual(set(ops), {"DeleteObjects"})
+
+    def test_storage_equals_the_fixture(self):
+        r = self.jan.run("--sweep", "--json", "--dry-run")
+        self.assertEqual(r.rc, 0, r.err)
+        b = r.items(type="bucket", name=LIVE)[0]
+        objs = live_objects()
+        st_ = b["storage"]
+        self.assertEqual(b["objects"], len(objs))
+        self.assertEqual(b["bytes"], sizes(objs))
+        self.assertEqual(st_["outputs"], sizes(objs, lambda k: k.startswith("renders/") and "/out." in k))
+        self.assertEqual(st_["renders"], sizes(objs, lambda k: k.startswith("renders/") and "/out." not in k
+                                               and k != "renders/loose-file.txt"))
+        self.assertEqual(st_["sites"], sizes(objs, lambda k: k.startswith("sites/")))
+        self.assertEqual(st_["props"], sizes(objs, lambda k: "-props/" in k))
+        self.assertEqual(st_["other"], 42 + 7)
+        self.assertEqual(sum(st_.values()), b["bytes"])
+        self.assertAlmostEqual(b["estimated_monthly_usd"], b["bytes"] / 1e9 * 0.023, places=9)
+        self.assertEqual(r.json["summary"]["stored_bytes"], b["bytes"])
+        self.assertEqual(r.json["summary"]["reclaimed_bytes"], 0)
+        # A report deletes nothing.
+        self.assertEqual(jl.modifying(self.si.log()), [])
+
+    def test_table_sizes_in_binary_units(self):
+        r = self.jan.run("--sweep", "--dry-run")
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertIn("storage (S3 Standard list prices of", r.out)
+        self.assertIn("an estimate", r.out)
+        self.assertRegex(r.out, r"%s eu-west-1: \d+\.\d MiB in %d objects" % (LIVE, len(live_objects())))
+        self.assertRegex(r.out, r"render .*%s/renders/%s .*\(4 objects, 3\.\d MiB\)" % (LIVE, OLD[0]))
+
+
+class Artifacts(Base):
+    policy = {"renders": "artifacts"}
+
+    def test_outputs_kept(self):
+        r = self.jan.sweep("--yes")
+        self.assertEqual(r.rc, 0, r.err)
+        left = keys_left(self.si, LIVE)
+        for rid in OLD:
+            self.assertEqual([k for k in left if k.startswith("renders/%s/" % rid)],
+                             ["renders/%s/out.mp4" % rid])
+        rs = self.renders(r)
+        self.assertEqual(rs[OLD[0]]["objects"], 3)
+        self.assertEqual(rs[OLD[0]]["bytes"], 1500 + 70000 + 70001)
+        # A second sweep: only outputs are left, nothing to prune.
+        r2 = self.jan.sweep("--yes")
+        self.assertEqual(r2.rc, 0, r2.err)
+        self.assertEqual(self.renders(r2)[OLD[0]]["reason"], "nothing-to-prune")
+        self.assertEqual(r2.json["summary"]["candidates"], 0)
+
+
+class KeepMode(Base):
+    policy = {"renders": "keep"}
+
+    def test_storage_report_without_pruning(self):
+        r = self.jan.sweep("--yes")
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertEqual(r.items(type="render"), [])
+        self.assertEqual(r.items(type="bucket", name=LIVE)[0]["bytes"], sizes(live_objects()))
+        self.assertEqual(jl.modifying(self.si.log()), [])
+
+    def test_storage_no_lists_nothing(self):
+        self.jan.write_config(aws=ACCT, policy={"renders": "keep", "storage": "no"})
+        r = self.jan.sweep()
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertIsNone(r.items(type="bucket", name=LIVE)[0]["storage"])
+        self.assertFalse([e for e in self.si.log() if e["operation"] == "ListObjectsV2"])
+
+
+class Guards(Base):
+    def test_keep_glob(self):
+        self.jan.write_config(aws=ACCT, policy={"mode": "delete", "renders": "all", "max_deletions": "100",
+                                                "keep": "%s/renders/keep*" % LIVE})
+        r = self.jan.sweep("--yes")
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertEqual(self.renders(r)[KEPT]["reason"], "excluded")
+        self.assertEqual(len([k for k in keys_left(self.si, LIVE) if k.startswith("renders/%s/" % KEPT)]), 4)
+
+    def test_max_deletions_counts_renders(self):
+        self.jan.write_config(aws=ACCT, policy={"mode": "delete", "renders": "all", "max_deletions": "4"})
+        r = self.jan.sweep("--yes")
+        self.assertEqual(r.rc, 4, r.err)
+        self.assertEqual(r.json["summary"]["candidates"], 5)   # 4 renders + props
+        self.assertEqual({x["result"] for x in r.items(type="render", decision="delete")}, {"refused"})
+        self.assertEqual(jl.modifying(self.si.log()), [])
+        self.assertEqual(len(self.jan.audit()), 5)
+
+    def test_grace(self):
+        self.jan.write_config(aws=ACCT, policy={"mode": "delete", "renders": "all", "max_deletions": "100",
+                                                "grace": "1s"})
+        r = self.jan.sweep("--yes")
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertEqual(self.renders(r)[OLD[0]]["reason"], "in-grace")
+        self.assertEqual(jl.modifying(self.si.log()), [])
+        import time
+        time.sleep(1.2)
+        r2 = self.jan.sweep("--yes")
+        self.assertEqual(r2.rc, 0, r2.err)
+        self.assertEqual(self.renders(r2)[OLD[0]]["result"], "deleted")
+
+
+    def test_confirmation_lists_renders(self):
+        import json
+        import os
+        import pty
+        import subprocess
+        master, slave = pty.openpty()
+        try:
+            p = subprocess.Popen([jl.BIN, "-c", self.jan.conf, "--sweep", "--json"], env=jl.base_env(),
+                                 stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            os.close(slave)
+            slave = None
+            os.write(master, (jl.ACCOUNT + "\n").encode())
+            out, err = p.communicate(timeout=60)
+        finally:
+            if slave is not None:
+                os.close(slave)
+            os.close(master)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertIn("Type the account ID", err)
+        self.assertIn("%s/renders/%s" % (LIVE, OLD[0]), err)     # each render named
+        self.assertEqual(json.loads(out)["summary"]["deleted"], 5)
+
+    def test_grace_survives_a_failed_listing(self):
+        import time
+        self.jan.write_config(aws=ACCT, policy={"mode": "delete", "renders": "all", "max_deletions": "100",
+                                                "grace": "2s"})
+        r = self.jan.sweep("--yes")
+        self.assertEqual(self.renders(r)[OLD[0]]["reason"], "in-grace")
+        time.sleep(1.2)
+        # The bucket cannot be listed: its renders' clocks are carried over.
+        self.si.faults([{"kind": "error", "service": "s3", "operation": "ListObject*", "status": 500,
+                         "count": -1}])
+        r2 = self.jan.sweep("--yes")
+        self.assertEqual(r2.rc, 1, r2.err)
+        self.assertEqual(r2.items(type="render"), [])
+        self.si.faults([])
+        time.sleep(1.0)
+        r3 = self.jan.sweep("--yes")
+        self.assertEqual(r3.rc, 0, r3.err)
+        self.assertEqual(self.renders(r3)[OLD[0]]["result"], "deleted")
+
+
+class Faults(Base):
+    def test_render_gains_an_object_while_deleted(self):
+        self.si.faults([{"kind": "add_objects", "service": "s3", "operation": "DeleteObjects",
+                         "n": 1, "prefix": "renders/%s/late-" % OLD[1]}])
+        r = self.jan.sweep("--yes")
+        self.assertEqual(r.rc, 1, r.err)
+        x = self.renders(r)[OLD[1]]
+        self.assertEqual(x["result"], "failed")
+        self.assertIn("partially pruned", x["error"])
+        self.assertEqual(x["objects"], 4)         # what was deleted
+        self.assertEqual(self.renders(r)[OLD[0]]["result"], "deleted")
+        left = [k for k in keys_left(self.si, LIVE) if k.startswith("renders/%s/" % OLD[1])]
+        self.assertEqual(len(left), 1)
+        # The next sweep sees a young render and leaves it.
+        r2 = self.jan.sweep("--yes")
+        self.assertEqual(self.renders(r2)[OLD[1]]["reason"], "too-young")
+
+    def test_per_key_errors(self):
+        self.si.faults([{"kind": "key_errors", "service": "s3", "operation": "DeleteObjects",
+                         "n": 1, "code": "AccessDenied", "target": "renders/%s/chunk-0000" % OLD[2]}])
+        r = self.jan.sweep("--yes")
+        self.assertEqual(r.rc, 1, r.err)
+        x = self.renders(r)[OLD[2]]
+        self.assertEqual(x["result"], "failed")
+        self.assertIn("1 object could not be deleted: AccessDenied", x["error"])
+        self.assertEqual(x["objects"], 3)
+        self.assertEqual(self.renders(r)[OLD[0]]["result"], "deleted")
+        a = [a for a in self.jan.audit() if a.get("name") == OLD[2]][0]
+        self.assertEqual((a["result"], a["error_code"], a["objects"]), ("failed", "AccessDenied", 3))
+
+    def test_transient_key_errors_retried(self):
+        self.si.faults([{"kind": "key_errors", "service": "s3", "operation": "DeleteObjects",
+                         "n": 2, "code": "InternalError"}])
+        r = self.jan.sweep("--yes")
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertEqual({x["result"] for x in r.items(type="render", decision="delete")}, {"deleted"})
+
+
+class Generated(Base):
+    """Remotion's real layout, generated: random ids, several ages, MB outputs."""
+    fx = fixture(objects=[], extra_buckets=[
+        {"name": OTHER, "region": "us-east-1", "age_days": 100,
+         "generate": {"count": 600, "per_render": 6, "prefix": "renders/", "layout": "remotion",
+                      "ages": [2, 40, 10, 90], "output_size": 2 * MB, "size": 50000}}])
+
+    def test_generated_layout(self):
+        r = self.jan.sweep("--yes")
+        self.assertEqual(r.rc, 0, r.err)
+        rs = self.renders(r, bucket=OTHER)
+        self.assertEqual(len(rs), 100)
+        self.assertTrue(all(len(i) == 10 for i in rs))
+        old = [i for i, x in rs.items() if x["decision"] == "delete"]
+        self.assertEqual(len(old), 50)
+        self.assertEqual({x["result"] for x in rs.values() if x["decision"] == "delete"}, {"deleted"})
+        per = 2 * MB + 2000 + 4 * 50000
+        self.assertEqual(sum(x["bytes"] for x in rs.values() if x["result"] == "deleted"), 50 * per)
+        left = keys_left(self.si, OTHER)
+        self.assertEqual(len([k for k in left if k.startswith("renders/")]), 300)
+        # Props of the old renders (2 each) pruned too.
+        self.assertEqual(len([k for k in left if "-props/" in k]), 100)
+
+
+
+class Daemon(Base):
+    def test_status_and_metrics(self):
+        import os
+        import subprocess
+        import time
+        d = self.jan.dir
+        metrics = os.path.join(d, "metrics.prom")
+        self.jan.write_config(aws=ACCT, policy={"mode": "delete", "renders": "all", "max_deletions": "100"},
+                              daemon={"metrics_file": metrics, "startup_delay": "0", "interval": "1h",
+                                      "jitter": "0"})
+        p = subprocess.Popen([jl.BIN, "-c", self.jan.conf], env=jl.base_env(), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.addCleanup(p.wait)
+        self.addCleanup(p.terminate)
+        for _ in range(600):                 # bounded: at most 60 s
+            if os.path.exists(metrics):
+                break
+            time.sleep(0.1)
+        with open(metrics) as f:
+            text = f.read()
+        objs = live_objects()
+        gone = sizes(objs, lambda k: k.split("/")[1] in OLD + [KEPT] and k.startswith("renders/")) + 620
+        self.assertIn("remotion_janitor_renders_pruned_total 4\n", text)
+        self.assertIn("remotion_janitor_reclaimed_bytes_total %d\n" % gone, text)
+        self.assertIn('remotion_janitor_bucket_stored_bytes{bucket="%s",region="eu-west-1",category="props"} %d\n'
+                      % (LIVE, 100), text)
+        self.assertIn('remotion_janitor_bucket_stored_bytes{bucket="%s",region="eu-west-1",category="sites"} %d\n'
+                      % (LIVE, sizes(objs, lambda k: k.startswith("sites/"))), text)
+        r = self.jan.run("--status", "--json")
+        self.assertEqual(r.rc, 0, r.err)
+        stg = r.json["last_sweep"]["storage"]
+        self.assertEqual((stg["renders"], stg["renders_pruned"], stg["reclaimed_bytes"]), (6, 4, gone))
+        self.assertEqual(stg["stored_bytes"], sizes(objs) - gone)   # as the pruning left it
+        self.assertEqual(stg["buckets"][0]["bucket"], LIVE)
+
+
+class Versioned(Base):
+    """With the janitor's policy every version of a render goes."""
+    fx = fixture()
+    fx["buckets"][0]["versioning"] = "Enabled"
+    for o in fx["buckets"][0]["objects"]:
+        if o["key"].startswith("renders/%s/" % OLD[0]):
+            o["versions"] = 2
+
+    def test_versions_pruned_and_reclaimed(self):
+        r = self.jan.sweep("--yes")
+        self.assertEqual(r.rc, 0, r.err)
+        x = self.renders(r)[OLD[0]]
+        self.assertEqual(x["result"], "deleted")
+        self.assertEqual(x["objects"], 8)                  # 4 keys, 2 versions each
+        self.assertEqual(x["bytes"], 2 * sizes(render(OLD[0], 45)))
+        st_ = self.si.state(objects=True)
+        b = [b for b in st_["buckets"] if b["name"] == LIVE][0]
+        self.assertFalse([o for o in b["objects"] if o["key"].startswith("renders/%s/" % OLD[0])])
+        self.assertIsNone(r.items(type="bucket", name=LIVE)[0]["error"])
+
+
+class SeedPolicy(unittest.TestCase):
+    """Remotion's own user policy: no ListBucketVersions, no
+    DeleteObjectVersion, storage on remotion-* only."""
+
+    def run_seed(self, versioning):
+        fx = fixture()
+        fx["buckets"][0]["name"] = "remotion-live-bucket"
+        fx["buckets"][0]["versioning"] = versioning
+        seed = st.need_seed(self)
+        si = st.StandIn("--user", "seed:%s:%s:%s" % (st.SEED_AK, st.SEED_SK, seed), fixture=fx)
+        self.addCleanup(si.stop)
+        jan = jl.Janitor(si, aws=ACCT, policy={"mode": "delete", "renders": "all", "max_deletions": "100"})
+        self.addCleanup(jan.cleanup)
+        env = jl.base_env(AWS_ACCESS_KEY_ID=st.SEED_AK, AWS_SECRET_ACCESS_KEY=st.SEED_SK)
+        return si, jan.sweep("--yes", env=env)
+
+    def test_versioned_bucket_reported(self):
+        si, r = self.run_seed("Enabled")
+        self.assertEqual(r.rc, 0, r.err)
+        b = r.items(type="bucket", name="remotion-live-bucket")[0]
+        self.assertIn("reclaimed 0: versioned, needs s3:ListBucketVersions and s3:DeleteObjectVersion", b["error"])
+        self.assertIn("--validate", b["error"])
+        self.assertEqual({x["reason"] for x in r.items(type="render", decision="keep")} >= {"versioned"}, True)
+        self.assertEqual(r.items(type="render", decision="delete"), [])
+        self.assertEqual(jl.modifying(si.log()), [])       # no delete marker added
+        self.assertEqual(b["bytes"], sizes(live_objects()))
+
+    def test_validate_names_what_render_pruning_needs(self):
+        seed = st.need_seed(self)
+        si = st.StandIn("--user", "seed:%s:%s:%s" % (st.SEED_AK, st.SEED_SK, seed), fixture=fixture())
+        self.addCleanup(si.stop)
+        jan = jl.Janitor(si, aws=ACCT, policy={"renders": "artifacts", "buckets": "no"})
+        self.addCleanup(jan.cleanup)
+        env = jl.base_env(AWS_ACCESS_KEY_ID=st.SEED_AK, AWS_SECRET_ACCESS_KEY=st.SEED_SK)
+        r = jan.run("--validate", env=env)
+        for act in ("s3:ListBucketVersions", "s3:DeleteObjectVersion"):
+            self.assertRegex(r.out, act + r"\s+arn:aws:s3:::remotion-example\S*\s+implicitDeny")
+        self.assertNotIn("s3:DeleteBucket ", r.out)         # buckets = no: not asked
+        jan.write_config(aws=ACCT, policy={"renders": "keep", "buckets": "no"})
+        self.assertNotIn("s3:DeleteObjectVersion", jan.run("--validate", env=env).out)
+
+    def test_unversioned_bucket_pruned(self):
+        si, r = self.run_seed(None)
+        self.assertEqual(r.rc, 0, r.err)
+        rs = {x["name"]: x for x in r.items(type="render")}
+        self.assertEqual(rs[OLD[0]]["result"], "deleted")
+        self.assertIsNone(r.items(type="bucket", name="remotion-live-bucket")[0]["error"])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,229 @@
+/*
+ * Renders in live buckets (render.c): classification of keys, grouping
+ * (sorted, duplicates once, versions), storage by category, age from the
+ * newest object, keep globs, artifacts vs all, props by their own age.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "janitor/render.h"
+
+#define NOW 1800000000
+#define DAY 86400
+
+struct obj {
+  const char *key;
+  int64_t size;
+  int64_t age_days;             /* -1: no LastModified */
+};
+
+static void add(struct render_set *s, const struct obj *o, size_t n)
+{
+  for(size_t i = 0; i < n; i++) {
+    struct wire_object w = {
+      (char *)(uintptr_t)o[i].key, NULL, 0,
+      o[i].age_days < 0 ? WIRE_TIME_UNKNOWN : NOW - o[i].age_days * DAY,
+      o[i].size
+    };
+    assert_int_equal(render_set_add(s, &w, 1), 0);
+  }
+}
+
+static const struct render *find(const struct render_set *s, const char *id)
+{
+  for(size_t i = 0; i < s->nr; i++)
+    if(!strcmp(s->r[i].id, id))
+      return &s->r[i];
+  fail_msg("render %s not found", id);
+  return NULL;
+}
+
+static void test_classify(void **state)
+{
+  size_t id;
+  (void)state;
+  assert_int_equal(render_classify("renders/abc/out.mp4", &id),
+                   RENDER_CAT_OUTPUTS);
+  assert_int_equal(id, 3);
+  assert_int_equal(render_classify("renders/abc/progress.json", &id),
+                   RENDER_CAT_RENDERS);
+  /* out.* only directly under the render. */
+  assert_int_equal(render_classify("renders/abc/x/out.mp4", &id),
+                   RENDER_CAT_RENDERS);
+  assert_int_equal(render_classify("renders/abc/output.mp4", &id),
+                   RENDER_CAT_RENDERS);
+  /* Not a render: no id, or nothing after it. */
+  assert_int_equal(render_classify("renders/abc", &id), RENDER_CAT_OTHER);
+  assert_int_equal(id, 0);
+  assert_int_equal(render_classify("renders//x", &id), RENDER_CAT_OTHER);
+  assert_int_equal(render_classify("renders/abc/", &id), RENDER_CAT_OTHER);
+  assert_int_equal(render_classify("sites/s/index.html", &id),
+                   RENDER_CAT_SITES);
+  assert_int_equal(render_classify("input-props/h.json", &id),
+                   RENDER_CAT_PROPS);
+  assert_int_equal(render_classify("resolved-props/h.json", &id),
+                   RENDER_CAT_PROPS);
+  assert_int_equal(render_classify("default-props/h.json", &id),
+                   RENDER_CAT_PROPS);
+  assert_int_equal(render_classify("Renders/abc/out.mp4", &id),
+                   RENDER_CAT_OTHER);
+  assert_int_equal(render_classify("props/x", &id), RENDER_CAT_OTHER);
+}
+
+static void test_group_and_storage(void **state)
+{
+  static const struct obj o[] = {
+    { "renders/b/out.mp4", 1000, 40 }, { "sites/s/i.html", 7, 400 },
+    { "renders/a/chunk-1", 10, 50 },   { "renders/a/out.webm", 500, 50 },
+    { "renders/a-/x", 1, 50 },          /* sorts before "renders/a/" */
+    { "renders/b/progress.json", 20, 1 }, { "input-props/h", 3, 60 },
+    { "other", 2, 1 }, { "renders/a/chunk-1", 10, 50 },   /* twice */
+  };
+  struct render_set s;
+  const struct render *a, *b;
+  (void)state;
+  render_set_init(&s);
+  add(&s, o, sizeof(o) / sizeof(*o));
+  assert_int_equal(render_set_group(&s), 0);
+  assert_int_equal(s.n, 8);                 /* the duplicate once */
+  assert_int_equal(s.nr, 3);
+  a = find(&s, "a");
+  assert_int_equal(a->n, 2);
+  assert_int_equal(a->bytes, 510);
+  assert_int_equal(a->outputs, 1);
+  assert_int_equal(a->output_bytes, 500);
+  b = find(&s, "b");
+  assert_int_equal(b->oldest, NOW - 40 * DAY);
+  assert_int_equal(b->newest, NOW - 1 * DAY);
+  assert_int_equal(find(&s, "a-")->n, 1);
+  assert_int_equal(s.storage[RENDER_CAT_OUTPUTS], 1500);
+  assert_int_equal(s.storage[RENDER_CAT_RENDERS], 10 + 1 + 20);
+  assert_int_equal(s.storage[RENDER_CAT_SITES], 7);
+  assert_int_equal(s.storage[RENDER_CAT_PROPS], 3);
+  assert_int_equal(s.storage[RENDER_CAT_OTHER], 2);
+  assert_int_equal(s.bytes, 1500 + 31 + 7 + 3 + 2);
+  render_set_free(&s);
+}
+
+static void test_decisions(void **state)
+{
+  static const struct obj o[] = {
+    { "renders/old/out.mp4", 1000, 40 }, { "renders/old/chunk", 5, 40 },
+    { "renders/busy/out.mp4", 1000, 40 },
+    { "renders/busy/progress.json", 5, 0 },   /* written now */
+    { "renders/only/out.mp4", 9, 90 },
+    { "renders/undated/a", 9, 90 }, { "renders/undated/b", 9, -1 },
+    { "renders/keepme/x", 1, 90 },
+    { "input-props/old", 3, 31 }, { "input-props/new", 3, 29 },
+    { "sites/s/x", 1, 400 },
+  };
+  struct jan_config cfg;
+  struct render_set s;
+  size_t n;
+  int64_t bytes;
+  (void)state;
+  assert_int_equal(config_defaults(&cfg), 0);
+  cfg.renders = JAN_RENDERS_ALL;
+  cfg.render_max_age_s = 30 * DAY;
+  cfg.keep[0] = (char *)(uintptr_t)"remotionlambda-x/renders/keep*";
+  cfg.nkeep = 1;
+  render_set_init(&s);
+  add(&s, o, sizeof(o) / sizeof(*o));
+  assert_int_equal(render_set_group(&s), 0);
+  assert_null(render_keep_reason(&s, find(&s, "old"), "remotionlambda-x",
+                                 &cfg, NOW));
+  /* Age from the newest object. */
+  assert_string_equal(render_keep_reason(&s, find(&s, "busy"),
+                                         "remotionlambda-x", &cfg, NOW),
+                      "too-young");
+  /* An object of unknown age is never old. */
+  assert_string_equal(render_keep_reason(&s, find(&s, "undated"),
+                                         "remotionlambda-x", &cfg, NOW),
+                      "too-young");
+  assert_string_equal(render_keep_reason(&s, find(&s, "keepme"),
+                                         "remotionlambda-x", &cfg, NOW),
+                      "excluded");
+  /* The glob names BUCKET/renders/ID: another bucket is not matched. */
+  assert_null(render_keep_reason(&s, find(&s, "keepme"), "remotionlambda-y",
+                                 &cfg, NOW));
+  render_prunable(&s, find(&s, "old"), JAN_RENDERS_ALL, &n, &bytes);
+  assert_int_equal(n, 2);
+  assert_int_equal(bytes, 1005);
+  render_prunable(&s, find(&s, "old"), JAN_RENDERS_ARTIFACTS, &n, &bytes);
+  assert_int_equal(n, 1);
+  assert_int_equal(bytes, 5);
+  /* Artifacts of a render with only outputs: nothing to prune. */
+  assert_null(render_keep_reason(&s, find(&s, "only"), "remotionlambda-x",
+                                 &cfg, NOW));
+  cfg.renders = JAN_RENDERS_ARTIFACTS;
+  assert_string_equal(render_keep_reason(&s, find(&s, "only"),
+                                         "remotionlambda-x", &cfg, NOW),
+                      "nothing-to-prune");
+  /* Props by their own age; never anything else; nothing with keep. */
+  n = 0;
+  for(size_t i = 0; i < s.n; i++)
+    if(render_props_pruned(&s, i, &cfg, NOW)) {
+      assert_string_equal(s.o[i].key, "input-props/old");
+      n++;
+    }
+  assert_int_equal(n, 1);
+  cfg.renders = JAN_RENDERS_KEEP;
+  for(size_t i = 0; i < s.n; i++)
+    assert_false(render_props_pruned(&s, i, &cfg, NOW));
+  render_prunable(&s, find(&s, "old"), JAN_RENDERS_KEEP, &n, &bytes);
+  assert_int_equal(n, 0);
+  render_set_free(&s);
+  cfg.nkeep = 0;
+  cfg.keep[0] = NULL;
+  config_free(&cfg);
+}
+
+static void test_versions(void **state)
+{
+  struct wire_object v[] = {
+    { (char *)(uintptr_t)"renders/r/out.mp4", (char *)(uintptr_t)"v2", 0,
+      NOW - 40 * DAY, 100 },
+    { (char *)(uintptr_t)"renders/r/out.mp4", (char *)(uintptr_t)"v1", 0,
+      NOW - 41 * DAY, 90 },
+    { (char *)(uintptr_t)"renders/r/log", (char *)(uintptr_t)"m1", 1,
+      NOW - 40 * DAY, WIRE_SIZE_UNKNOWN },
+    { (char *)(uintptr_t)"renders/r/out.mp4", (char *)(uintptr_t)"v2", 0,
+      NOW - 40 * DAY, 100 },              /* listed twice */
+  };
+  struct render_set s;
+  (void)state;
+  render_set_init(&s);
+  assert_int_equal(render_set_add(&s, v, 4), 0);
+  assert_int_equal(render_set_group(&s), 0);
+  assert_true(s.versioned);
+  assert_int_equal(s.n, 3);                /* both versions and the marker */
+  assert_int_equal(s.nr, 1);
+  assert_int_equal(s.r[0].bytes, 190);     /* a marker stores nothing */
+  render_set_free(&s);
+}
+
+static void test_glob_subject_too_long(void **state)
+{
+  char small[8];
+  (void)state;
+  assert_int_not_equal(render_glob_subject("remotion-b", "id", small,
+                                           sizeof(small)), 0);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_classify),
+    cmocka_unit_test(test_group_and_storage),
+    cmocka_unit_test(test_decisions),
+    cmocka_unit_test(test_versions),
+    cmocka_unit_test(test_glob_subject_too_long),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
