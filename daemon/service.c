@@ -213,19 +213,11 @@ static void on_sweep_done(struct sweep *s, void *arg)
   uv_timer_start(&run->svc->finish_timer, on_finish, 0, 0);
 }
 
-static void on_accounts_done(struct run *run)
-{
-  run->finished = 1;
-  run_finished(&run->r);
-  uv_timer_start(&run->svc->finish_timer, on_finish, 0, 0);
-}
-
 /* Everything a run holds: the sweep run (state saved, lock released,
  * audit closed) and its references. */
 static void run_release(struct run *run)
 {
-  if(run->multi)
-    accounts_close(&run->as);
+  accounts_close(&run->as);             /* none without [account] */
   run_close(&run->r, &run->cfg->c);
   cfg_ref_put(run->cfg);
   rt_ref_put(run->rt);
@@ -281,16 +273,9 @@ static int start_sweep(struct service *svc, const char *trigger, char *err,
    * is configured to delete: no confirmation, but the max_deletions guard
    * still applies inside the sweep. */
   creds_chain_invalidate(run->rt->rt.creds);
-  if(cfg->naccounts) {
-    if(service_accounts_start(run, on_accounts_done, err, errlen)) {
-      run_release(run);
-      return -1;
-    }
-    rc = 0;
-  }
-  else
-    rc = run_start(&run->r, &run->rt->rt, &run->cfg->c, cfg->mode, NULL,
-                   on_sweep_done, run);
+  rc = cfg->naccounts ? service_accounts_start(run, on_sweep_done)
+                      : run_start(&run->r, &run->rt->rt, &run->cfg->c,
+                                  cfg->mode, NULL, on_sweep_done, run);
   if(rc) {
     snprintf(err, errlen, "cannot start the sweep: %s", jan_strerror(rc));
     run_release(run);
@@ -463,8 +448,7 @@ static void cancel_run(struct service *svc)
   jlog_warn(TAG, "canceling the requests still in flight");
   uv_timer_start(&svc->stop_timer, on_cancel_stuck, CANCEL_GRACE_MS, 0);
   aws_client_shutdown(run->rt->rt.aws);
-  if(run->multi)
-    service_accounts_cancel(run);
+  service_accounts_cancel(run);         /* none without [account] */
 }
 
 static void on_stop_timeout(uv_timer_t *t)
@@ -640,11 +624,7 @@ static void read_last_sweep(struct service *svc)
     if(err.len)
       jlog_warn(TAG, "%s", jbuf_str(&err));
   }
-  /* A file from before accounts holds the record itself; since, each
-   * account does: without [account] sections, the one account's. */
-  rec = st.last_sweep;
-  if(!rec && st.naccounts == 1 && !c->naccounts)
-    rec = st.accounts[0]->st.last_sweep;
+  rec = service_accounts_record(&st, c);
   if(last_sweep_is_record(rec)) {
     svc->last_json = json_object_get(rec);
     svc->counters.last_success_ms = record_int(rec, "last_success_ms");

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "janitor/caps.h"
 #include "janitor/log.h"
 #include "metrics_accounts.h"
 #include "service_int.h"
@@ -17,24 +18,24 @@ static void on_all_done(struct accounts *as, void *arg)
 {
   struct run *run = arg;
   (void)as;
-  run->accounts_done(run);
+  run_finished(&run->r);
+  run->accounts_done(NULL, run);
 }
 
-int service_accounts_start(struct run *run, void (*done)(struct run *),
-                           char *err, size_t errlen)
+int service_accounts_start(struct run *run, sweep_done_cb done)
 {
   const struct jan_config *cfg = &run->cfg->c;
   struct jbuf msg;
   int rc;
 
-  jbuf_init(&msg, 4096);
+  jbuf_init(&msg, JAN_MSG_MAX);
+  run->multi = 1;
   rc = accounts_open(&run->as, &run->rt->rt, cfg, NULL, 0, &msg);
   if(rc)
-    snprintf(err, errlen, "%s", jbuf_str(&msg));
+    jlog_err(TAG, "%s", jbuf_str(&msg));
   jbuf_free(&msg);
-  run->multi = 1;
   if(rc)
-    return -1;
+    return rc;
   run->accounts_done = done;
   run->as.trigger = run->trigger;
   /* The daemon is configured to delete: no confirmation; each account's
@@ -43,7 +44,17 @@ int service_accounts_start(struct run *run, void (*done)(struct run *),
                  run->r.have_state ? &run->r.st : NULL,
                  run->r.audit.fd >= 0 ? &run->r.audit : NULL,
                  PROGRESS_LINES, on_all_done, run);
-  return 0;
+  return JAN_OK;
+}
+
+struct json_object *service_accounts_record(const struct state *st,
+                                            const struct jan_config *c)
+{
+  if(st->last_sweep)
+    return st->last_sweep;
+  if(st->naccounts == 1 && !c->naccounts)
+    return st->accounts[0]->st.last_sweep;
+  return NULL;
 }
 
 void service_accounts_cancel(struct run *run)

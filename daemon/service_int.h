@@ -44,7 +44,7 @@ struct run {
   struct sweep_run r;           /* the sweep, its state, lock and audit */
   int multi;                    /* [account] sections: as, not r.sw */
   struct accounts as;
-  void (*accounts_done)(struct run *run);
+  sweep_done_cb accounts_done;  /* called with NULL when all are done */
   int finished;                 /* the sweep's done callback ran */
   int canceled;                 /* stop: in-flight requests canceled */
   const char *trigger;          /* "timer" or "command" */
@@ -112,10 +112,14 @@ void service_update_status(struct service *svc, const char *prefix);
 struct json_object *service_status_json(void *arg);
 /* ---- service_accounts.c: a run over several [account] sections ---- */
 
-/* Start one sweep per account on run (run_open() done); 0, or -1 with the
- * reason in err. */
-int service_accounts_start(struct run *run, void (*done)(struct run *),
-                           char *err, size_t errlen);
+/* Start one sweep per account on run (run_open() done); done(NULL, run)
+ * when the last one is done.  JAN_OK or an error code. */
+int service_accounts_start(struct run *run, sweep_done_cb done);
+/* The record of the last sweep in a state file: a file from before
+ * accounts holds it itself; since, each account does: without [account]
+ * sections in c, the one account's.  NULL: none. */
+struct json_object *service_accounts_record(const struct state *st,
+                                            const struct jan_config *c);
 /* Log, keep the status, the inventories and the metrics of a finished
  * run over several accounts. */
 void service_accounts_finish(struct service *svc, struct run *run);

@@ -592,6 +592,9 @@ static void collected(void *arg, const struct collect_result *r)
 {
   struct sweep *s = arg;
 
+  /* The clocks are this account's: known once its identity is. */
+  s->claim = s->root && !r->identity_err
+           ? state_claim(s->root, s->inv.account, s->adopt, &s->st) : JAN_OK;
   policy_decide(&s->inv, s->cfg, aws_client_now(s->rt->aws), first_seen, s);
   s->ident = *r;
   /* Renders and storage of the kept buckets: listed, then decided. */
@@ -605,9 +608,7 @@ static void decided(struct sweep *s)
   const struct collect_result *r = &s->ident;
   struct inv_summary sum;
   int may_delete = s->mode == JAN_MODE_DELETE;
-  /* The clocks are this account's: known once its identity is. */
-  int claim = s->root && !r->identity_err
-            ? state_claim(s->root, inv->account, s->adopt, &s->st) : JAN_OK;
+  int claim = s->claim;
 
   carry_clocks(s);
   inventory_summary(inv, &sum);

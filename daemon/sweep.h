@@ -75,6 +75,8 @@ struct sweep {
   struct state *root;           /* the state file's; NULL: none */
   int adopt;                    /* the run's only sweep: takes over the
                                    clocks of no known account (state.h) */
+  int claim;                    /* state_claim()'s answer (JAN_OK: none
+                                   needed or done) */
   struct state *st;             /* this account's grace clocks in root,
                                    once its identity is known; NULL: none
                                    (grace 0 only) */
