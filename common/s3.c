@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "janitor/caps.h"
 #include "janitor/log.h"
 #include "janitor/names.h"
 #include "janitor/services.h"
@@ -72,7 +73,7 @@ int s3_list_buckets(struct aws_client *c, const char *token, aws_result_cb cb,
   struct jbuf q;
   int rc;
   /* max-buckets makes S3 answer each bucket's region and page. */
-  jbuf_init(&q, 8192);
+  jbuf_init(&q, JAN_PATH_MAX);
   rc = jbuf_addstr(&q, "max-buckets=1000");
   if(!rc && token) {
     rc = jbuf_addstr(&q, "&continuation-token=");
@@ -111,7 +112,7 @@ int s3_list_object_versions(struct aws_client *c, const char *region,
 {
   struct jbuf q;
   int rc;
-  jbuf_init(&q, 8192);
+  jbuf_init(&q, JAN_PATH_MAX);
   rc = jbuf_addstr(&q, "versions=");
   if(!rc && key_marker) {
     rc = jbuf_addstr(&q, "&key-marker=");
@@ -144,7 +145,7 @@ int s3_list_objects_v2(struct aws_client *c, const char *region,
 {
   struct jbuf q;
   int rc;
-  jbuf_init(&q, 8192);
+  jbuf_init(&q, JAN_PATH_MAX);
   rc = 0;
   if(token) {
     rc = jbuf_addstr(&q, "continuation-token=");
@@ -181,7 +182,7 @@ int s3_delete_objects(struct aws_client *c, const char *region,
   int rc = guard("DeleteObjects", bucket);
   if(rc)
     return rc;
-  jbuf_init(&body, 4u * 1024 * 1024);
+  jbuf_init(&body, JAN_REQUEST_BODY_MAX);
   rc = wire_s3_build_delete_body(objs, n, 1, &body);
   if(!rc) {
     struct aws_request r = {
@@ -204,7 +205,7 @@ int s3_head_object(struct aws_client *c, const char *region,
 {
   struct jbuf path;
   int rc;
-  jbuf_init(&path, 8192);
+  jbuf_init(&path, JAN_PATH_MAX);
   rc = jbuf_addc(&path, '/');
   if(!rc)
     rc = names_encode_key(key, &path);
@@ -227,8 +228,8 @@ int s3_delete_object(struct aws_client *c, const char *region,
   int rc = guard("DeleteObject", bucket);
   if(rc)
     return rc;
-  jbuf_init(&path, 8192);
-  jbuf_init(&q, 4096);
+  jbuf_init(&path, JAN_PATH_MAX);
+  jbuf_init(&q, JAN_PATH_MAX);
   /* '/' stays the separator (S3's canonical form); a key with a "." or
    * ".." segment is refused, so no key can read as another path. */
   rc = jbuf_addc(&path, '/');

@@ -24,6 +24,7 @@
 
 #include <json-c/json.h>
 
+#include "janitor/caps.h"
 #include "janitor/fsafe.h"
 #include "state_int.h"
 
@@ -225,7 +226,7 @@ int state_write_atomic(const char *path, const void *data, size_t len,
   int dfd = -1, fd = -1, rc, created = 0;
 
   JAN_REQUIRE(path && (data || !len));
-  jbuf_init(&tmp, 8192);
+  jbuf_init(&tmp, JAN_PATH_MAX);
   rc = fsafe_dir_open(path, &base, &dfd, err);
   if(rc) {
     if(rc != JAN_ENOMEM)
@@ -357,7 +358,7 @@ int state_lock(const char *state_path, unsigned wait_ms, long *holder,
   JAN_REQUIRE(state_path);
   if(holder)
     *holder = -1;
-  jbuf_init(&name, 8192);
+  jbuf_init(&name, JAN_PATH_MAX);
   rc = fsafe_dir_open(state_path, &base, &dfd, err);
   if(rc) {
     if(rc != JAN_ENOMEM)

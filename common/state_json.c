@@ -43,6 +43,7 @@
 
 #include <json-c/json.h>
 
+#include "janitor/caps.h"
 #include "janitor/fsafe.h"
 #include "state_int.h"
 
@@ -319,7 +320,7 @@ static void keep_aside(int dfd, const char *path, const char *base,
   long long now = (long long)time(NULL);
   int e = 0, done = 0;
 
-  jbuf_init(&name, 8192);
+  jbuf_init(&name, JAN_PATH_MAX);
   for(unsigned i = 0; i < 100 && !done; i++) {
     if(i)
       snprintf(aside, sizeof(aside), ".corrupt-%lld.%u", now, i);
@@ -358,7 +359,7 @@ int state_load(struct state *st, const char *path, struct jbuf *warn)
   int dfd, fd, rc;
 
   JAN_REQUIRE(st && path && st->n == 0 && !st->last_sweep);
-  jbuf_init(&m, 8192);
+  jbuf_init(&m, JAN_MSG_MAX);
   rc = fsafe_dir_open(path, &base, &dfd, &m);
   if(rc && rc != JAN_ENOENT)       /* no directory is no file: no warning */
     fsafe_msg(warn, "%s", jbuf_str(&m));

@@ -367,7 +367,7 @@ static int sweep_accounts(struct cli *c, struct sweep_run *run,
   struct jbuf err;
   int rc, code;
 
-  jbuf_init(&err, 4096);
+  jbuf_init(&err, JAN_MSG_MAX);
   rc = accounts_open(&as, rt, cfg, c->accounts, c->naccounts, &err);
   if(rc) {
     code = fail(c, rc == JAN_EINVAL ? EXIT_USAGE : EXIT_INCOMPLETE, "%s",

@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "janitor/caps.h"
 #include "janitor/fsafe.h"
 #include "janitor/log.h"
 #include "run.h"
@@ -76,7 +77,7 @@ void run_close(struct sweep_run *r, const struct jan_config *cfg)
   }
   if(r->have_state && finished) {
     struct jbuf err;
-    jbuf_init(&err, 4096);
+    jbuf_init(&err, JAN_MSG_MAX);
     if(state_save(&r->st, cfg->state_file, &err))
       jlog_err(TAG, "cannot save the state: %s", jbuf_str(&err));
     jbuf_free(&err);

@@ -212,7 +212,7 @@ void service_accounts_finish(struct service *svc, struct run *run)
   json_object_put(svc->last_json);
   svc->last_json = last_sweep_json(run, code);
 
-  jbuf_init(&err, 4096);
+  jbuf_init(&err, JAN_MSG_MAX);
   if(cfg->metrics_file && *cfg->metrics_file &&
      metrics_accounts_write(cfg->metrics_file, &run->as, &svc->counters,
                             &err))

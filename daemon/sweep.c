@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "janitor/caps.h"
 #include "janitor/bucket.h"
 #include "janitor/collect.h"
 #include "janitor/log.h"
@@ -133,7 +134,7 @@ static int64_t first_seen(void *arg, const struct inv_item *it, int64_t now)
   struct jbuf k;
   int64_t since = -1;
 
-  jbuf_init(&k, 4096);
+  jbuf_init(&k, JAN_STATE_KEY_MAX);
   if(item_key(it, &k) == JAN_OK) {
     if(s->st)
       since = state_clock_get(s->st, jbuf_str(&k));
@@ -207,7 +208,7 @@ static int64_t refused_since(const struct sweep *s, size_t idx)
   int64_t since = -1;
   if(!old)
     return -1;
-  jbuf_init(&k, 4096);
+  jbuf_init(&k, JAN_STATE_KEY_MAX);
   if(item_key(&s->inv.items[idx], &k) == JAN_OK &&
      json_object_object_get_ex(old, jbuf_str(&k), &v) &&
      json_object_is_type(v, json_type_int))
@@ -221,7 +222,7 @@ static struct json_object *refused_json(const struct sweep *s)
 {
   struct json_object *o = json_object_new_object();
   struct jbuf k;
-  jbuf_init(&k, 4096);
+  jbuf_init(&k, JAN_STATE_KEY_MAX);
   for(size_t i = 0; o && i < s->inv.n; i++) {
     int64_t since;
     if(s->inv.items[i].result != INV_RES_REFUSED ||

@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "janitor/caps.h"
 #include "janitor/services.h"
 #include "janitor/wire.h"
 #include "accounts.h"
@@ -89,7 +90,7 @@ int validate_accounts(struct runtime *base, const struct jan_config *cfg,
   struct jbuf err;
   int code = EXIT_OK;
 
-  jbuf_init(&err, 4096);
+  jbuf_init(&err, JAN_MSG_MAX);
   if(accounts_open(&as, base, cfg, only, nonly, &err)) {
     fprintf(stderr, "remotion-janitor: %s\n", jbuf_str(&err));
     jbuf_free(&err);

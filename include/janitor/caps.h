@@ -25,6 +25,9 @@
 /* A policy document we build for iam:SimulatePrincipalPolicy. */
 #define JAN_POLICY_DOC_MAX   (256u * 1024)
 
+/* A grace clock's key: "type|region|name|version" (bucket names and
+ * render ids are short; a layer name is at most 140 bytes). */
+#define JAN_STATE_KEY_MAX    4096u
 /* A profile or sso-session name, with its NUL. */
 #define JAN_PROFILE_NAME_MAX 256u
 /* A credential source's name in messages: "kind:PROFILE". */
