@@ -116,8 +116,9 @@ void accounts_output_table(FILE *f, const struct accounts *as,
   o.account_width = wacc;
   o.name_min = wname;
   o.header = &header;
-  for(int part = OUTPUT_ROWS; part <= OUTPUT_TAIL; part++) {
-    o.part = part;
+  static const enum output_part parts[] = { OUTPUT_ROWS, OUTPUT_TAIL };
+  for(size_t p = 0; p < sizeof(parts) / sizeof(*parts); p++) {
+    o.part = parts[p];
     for(size_t i = 0; i < as->n; i++) {
       o.account = as->a[i].acct->name;
       output_table(f, &as->a[i].sw.inv, mode, now, &o);

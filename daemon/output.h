@@ -18,6 +18,8 @@ struct json_object *output_sweep_json(const struct inventory *inv,
                                       enum jan_mode mode, int64_t now);
 void output_json(FILE *f, const struct inventory *inv, enum jan_mode mode,
                  int64_t now);
+enum output_part { OUTPUT_ALL = 0, OUTPUT_ROWS, OUTPUT_TAIL };
+
 struct output_opts {
   size_t columns;               /* the terminal's width; 0: never cut */
   int candidates_only;          /* --candidates: only what would be deleted */
@@ -28,7 +30,7 @@ struct output_opts {
   const char *account;          /* NULL: one account, no column */
   size_t account_width, name_min;
   int *header;
-  enum { OUTPUT_ALL = 0, OUTPUT_ROWS, OUTPUT_TAIL } part;
+  enum output_part part;
 };
 /* The human form: a table and a summary line.  o may be NULL. */
 void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,
