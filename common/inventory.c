@@ -5,6 +5,7 @@
 
 #include "janitor/caps.h"
 #include "janitor/inventory.h"
+#include "janitor/render.h"
 
 static void item_clear(struct inv_item *it)
 {
@@ -269,7 +270,7 @@ void inventory_summary(const struct inventory *inv, struct inv_summary *s)
     if(it->kind == JAN_KIND_BUCKET) {
       s->buckets++;
       if(it->has_storage)
-        s->stored_bytes += it->bytes;
+        s->stored_bytes = render_bytes_add(s->stored_bytes, it->bytes);
     }
     else if(it->kind == JAN_KIND_FUNCTION)
       s->functions++;
@@ -277,7 +278,8 @@ void inventory_summary(const struct inventory *inv, struct inv_summary *s)
       s->layer_versions++;
     else if(it->kind == JAN_KIND_RENDER)
       s->renders++;
-    s->reclaimed_bytes += it->reclaimed;
+    s->reclaimed_bytes = render_bytes_add(s->reclaimed_bytes,
+                                          it->reclaimed);
     if(it->decision == INV_DELETE)
       s->candidates++;
     if(it->result == INV_RES_DELETED)

@@ -344,7 +344,7 @@ static void key_done(struct pdel *d, size_t i, int ok, const char *code,
   }
   else {
     p->deleted++;
-    p->bytes += d->set->o[i].size;
+    p->bytes = render_bytes_add(p->bytes, d->set->o[i].size);
   }
   p->pending--;
   owner_report(d, ow);

@@ -78,8 +78,6 @@ int render_set_add(struct render_set *s, const struct wire_object *v,
 {
   for(size_t i = 0; i < n; i++) {
     struct render_obj *o;
-    if(!v[i].delete_marker && v[i].size < 0)
-      continue;
     if(s->n == s->cap) {
       size_t cap = s->cap ? s->cap * 2 : 1024;
       struct render_obj *p = realloc(s->o, cap * sizeof(*p));
@@ -97,10 +95,12 @@ int render_set_add(struct render_set *s, const struct wire_object *v,
       return JAN_ENOMEM;
     }
     o->marker = v[i].delete_marker;
-    o->size = o->marker ? 0 : v[i].size;
+    o->size = o->marker || v[i].size < 0 ? 0 : v[i].size;
     if(o->marker || (o->vid && strcmp(o->vid, "null")))
       s->versioned = 1;
-    o->mtime = v[i].last_modified;
+    /* Of unknown size: never old (its render neither). */
+    o->mtime = !o->marker && v[i].size < 0 ? WIRE_TIME_UNKNOWN
+             : v[i].last_modified;
     s->n++;
   }
   return JAN_OK;
@@ -157,10 +157,10 @@ static void render_account(struct render *r, const struct render_obj *o,
                            enum render_cat c)
 {
   r->n++;
-  r->bytes += o->size;
+  r->bytes = render_bytes_add(r->bytes, o->size);
   if(c == RENDER_CAT_OUTPUTS) {
     r->outputs++;
-    r->output_bytes += o->size;
+    r->output_bytes = render_bytes_add(r->output_bytes, o->size);
   }
   if(o->mtime == WIRE_TIME_UNKNOWN) {
     r->undated = 1;             /* never old */
@@ -182,8 +182,8 @@ int render_set_group(struct render_set *s)
   for(size_t i = 0; i < s->n; i++) {
     size_t idlen;
     enum render_cat c = render_classify(s->o[i].key, &idlen);
-    s->storage[c] += s->o[i].size;
-    s->bytes += s->o[i].size;
+    s->storage[c] = render_bytes_add(s->storage[c], s->o[i].size);
+    s->bytes = render_bytes_add(s->bytes, s->o[i].size);
     if(!idlen)
       continue;
     /* Sorted: the objects of one render are adjacent. */
@@ -220,7 +220,7 @@ void render_prunable(const struct render_set *s, const struct render *r,
   for(size_t i = r->first; i < r->first + r->n; i++)
     if(render_obj_pruned(s, r, i, mode)) {
       (*objects)++;
-      *bytes += s->o[i].size;
+      *bytes = render_bytes_add(*bytes, s->o[i].size);
     }
 }
 

@@ -152,7 +152,7 @@ static int add_renders(struct sweep *s, struct rbucket *b, int64_t now)
     if(render_props_pruned(&b->set, i, cfg, now)) {
       const struct render_obj *o = &b->set.o[i];
       nprops++;
-      pbytes += o->size;
+      pbytes = render_bytes_add(pbytes, o->size);
       poldest = o->mtime < poldest ? o->mtime : poldest;
       pnewest = o->mtime > pnewest ? o->mtime : pnewest;
     }

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -208,6 +209,68 @@ static void test_versions(void **state)
   render_set_free(&s);
 }
 
+/* A hostile listing: sizes at the parser's cap, enough of them to pass
+ * INT64_MAX in a plain sum.  The sums saturate, never wrap negative. */
+static void test_bytes_saturate(void **state)
+{
+  enum { N = 1100 };
+  static char keys[N][32];
+  struct wire_object v[N];
+  struct render_set s;
+  size_t n;
+  int64_t bytes;
+  (void)state;
+  memset(v, 0, sizeof(v));
+  for(size_t i = 0; i < N; i++) {
+    snprintf(keys[i], sizeof(keys[i]), "renders/big/c%zu", i);
+    v[i].key = keys[i];
+    v[i].last_modified = NOW - 40 * DAY;
+    v[i].size = WIRE_SIZE_MAX;
+  }
+  render_set_init(&s);
+  assert_int_equal(render_set_add(&s, v, N), 0);
+  assert_int_equal(render_set_group(&s), 0);
+  assert_int_equal(s.nr, 1);
+  assert_true(s.bytes == INT64_MAX);
+  assert_true(s.storage[RENDER_CAT_RENDERS] == INT64_MAX);
+  assert_true(s.r[0].bytes == INT64_MAX);
+  render_prunable(&s, &s.r[0], JAN_RENDERS_ALL, &n, &bytes);
+  assert_int_equal(n, N);
+  assert_true(bytes == INT64_MAX);
+  render_set_free(&s);
+}
+
+/* An object listed without <Size> still belongs to its render: a recent
+ * one keeps the render young (it was skipped, and the render's older
+ * objects pruned), and it is never pruned by itself. */
+static void test_no_size_keeps_render(void **state)
+{
+  static const struct obj o[] = {
+    { "renders/r/chunk", 5, 40 },
+    { "renders/r/progress.json", WIRE_SIZE_UNKNOWN, 0 },  /* now */
+    { "input-props/p", WIRE_SIZE_UNKNOWN, 90 },
+  };
+  struct jan_config cfg;
+  struct render_set s;
+  (void)state;
+  assert_int_equal(config_defaults(&cfg), 0);
+  cfg.renders = JAN_RENDERS_ALL;
+  cfg.render_max_age_s = 30 * DAY;
+  render_set_init(&s);
+  add(&s, o, sizeof(o) / sizeof(*o));
+  assert_int_equal(render_set_group(&s), 0);
+  assert_int_equal(s.nr, 1);
+  assert_int_equal(s.r[0].n, 2);
+  assert_int_equal(s.bytes, 5);
+  assert_string_equal(render_keep_reason(&s, find(&s, "r"),
+                                         "remotionlambda-x", &cfg, NOW),
+                      "too-young");
+  for(size_t i = 0; i < s.n; i++)
+    assert_false(render_props_pruned(&s, i, &cfg, NOW));
+  render_set_free(&s);
+  config_free(&cfg);
+}
+
 static void test_glob_subject_too_long(void **state)
 {
   char small[8];
@@ -224,6 +287,8 @@ int main(void)
     cmocka_unit_test(test_decisions),
     cmocka_unit_test(test_versions),
     cmocka_unit_test(test_glob_subject_too_long),
+    cmocka_unit_test(test_bytes_saturate),
+    cmocka_unit_test(test_no_size_keeps_render),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -76,11 +76,19 @@ struct render_set {
                                    delete marker, was listed */
 };
 
+/* Byte sums (a, b >= 0): saturate at INT64_MAX, where a hostile listing
+ * (sizes up to WIRE_SIZE_MAX each) would overflow. */
+static inline int64_t render_bytes_add(int64_t a, int64_t b)
+{
+  return b > 0 && a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
 void render_set_init(struct render_set *s);
 void render_set_free(struct render_set *s);
 /* Add listed objects and versions; delete markers are kept (size 0: they
  * store nothing, but go with their render); other entries without a size
- * are skipped.  JAN_ENOMEM. */
+ * are kept with size 0 and no date, so that neither they nor their render
+ * is ever old.  JAN_ENOMEM. */
 int render_set_add(struct render_set *s, const struct wire_object *v,
                    size_t n);
 /* Sort by key (unsigned bytes, as S3 orders keys), drop duplicates, group
