@@ -160,7 +160,11 @@ static void plist_listed(void *arg, const struct aws_response *r, void *res)
   if(rc && rc != JAN_EAWS)
     plist_fail(pl, rc, rc == JAN_EPARSE
                ? "the listing did not move forward (a paging marker "
-                 "repeated or went back)" : jan_strerror(rc));
+                 "repeated or went back)"
+               : rc == JAN_ETOOBIG
+               ? "the listing holds more than render pruning keeps in "
+                 "memory (1 GiB of keys): nothing of it is pruned"
+               : jan_strerror(rc));
   if(!pl->o.err && !lister_failed(pl->lister)) {
     rc = lister_kick(pl->lister);
     if(rc)

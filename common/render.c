@@ -58,6 +58,7 @@ enum render_cat render_classify(const char *key, size_t *idlen)
 void render_set_init(struct render_set *s)
 {
   memset(s, 0, sizeof(*s));
+  s->max_mem = RENDER_SET_MEM_MAX;
 }
 
 void render_set_free(struct render_set *s)
@@ -78,6 +79,10 @@ int render_set_add(struct render_set *s, const struct wire_object *v,
 {
   for(size_t i = 0; i < n; i++) {
     struct render_obj *o;
+    size_t cost = sizeof(*o) + strlen(v[i].key) + 1 +
+                  (v[i].version_id ? strlen(v[i].version_id) + 1 : 0);
+    if(s->mem > s->max_mem || cost > s->max_mem - s->mem)
+      return JAN_ETOOBIG;
     if(s->n == s->cap) {
       size_t cap = s->cap ? s->cap * 2 : 1024;
       struct render_obj *p = realloc(s->o, cap * sizeof(*p));
@@ -101,6 +106,7 @@ int render_set_add(struct render_set *s, const struct wire_object *v,
     /* Of unknown size: never old (its render neither). */
     o->mtime = !o->marker && v[i].size < 0 ? WIRE_TIME_UNKNOWN
              : v[i].last_modified;
+    s->mem += cost;
     s->n++;
   }
   return JAN_OK;

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "janitor/err.h"
 #include "janitor/render.h"
 
 #define NOW 1800000000
@@ -271,6 +272,31 @@ static void test_no_size_keeps_render(void **state)
   config_free(&cfg);
 }
 
+/* A listing that does not end (or a bucket too large for one sweep): the
+ * set refuses what passes its memory budget, so the listing fails (and
+ * nothing of the bucket is pruned) instead of the daemon running out of
+ * memory. */
+static void test_memory_budget(void **state)
+{
+  static const struct obj o[] = {
+    { "renders/a/x", 1, 40 }, { "renders/a/y", 1, 40 },
+    { "renders/b/x", 1, 40 },
+  };
+  struct render_set s;
+  (void)state;
+  render_set_init(&s);
+  assert_true(s.max_mem >= RENDER_SET_MEM_MAX);
+  add(&s, o, 2);
+  s.max_mem = s.mem + 1;        /* room for nothing more */
+  {
+    struct wire_object w = { (char *)(uintptr_t)o[2].key, NULL, 0,
+                             NOW - 40 * DAY, 1 };
+    assert_int_equal(render_set_add(&s, &w, 1), JAN_ETOOBIG);
+  }
+  assert_int_equal(s.n, 2);
+  render_set_free(&s);
+}
+
 static void test_glob_subject_too_long(void **state)
 {
   char small[8];
@@ -289,6 +315,7 @@ int main(void)
     cmocka_unit_test(test_glob_subject_too_long),
     cmocka_unit_test(test_bytes_saturate),
     cmocka_unit_test(test_no_size_keeps_render),
+    cmocka_unit_test(test_memory_budget),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,6 +64,11 @@ struct render {
   int64_t output_bytes;
 };
 
+/* What a set may hold: its objects, keys and version ids, counted in
+ * bytes.  A listing past it (a server that never ends one, or a bucket too
+ * large for one sweep) fails instead of exhausting the memory. */
+#define RENDER_SET_MEM_MAX ((size_t)1 << 30)
+
 /* A bucket's listing, grouped. */
 struct render_set {
   struct render_obj *o;
@@ -74,6 +79,8 @@ struct render_set {
   int64_t bytes;                /* all of them */
   int versioned;                /* a version id other than "null", or a
                                    delete marker, was listed */
+  size_t mem, max_mem;          /* bytes held, and the most allowed
+                                   (RENDER_SET_MEM_MAX by init) */
 };
 
 /* Byte sums (a, b >= 0): saturate at INT64_MAX, where a hostile listing
@@ -88,7 +95,7 @@ void render_set_free(struct render_set *s);
 /* Add listed objects and versions; delete markers are kept (size 0: they
  * store nothing, but go with their render); other entries without a size
  * are kept with size 0 and no date, so that neither they nor their render
- * is ever old.  JAN_ENOMEM. */
+ * is ever old.  JAN_ENOMEM; JAN_ETOOBIG past max_mem. */
 int render_set_add(struct render_set *s, const struct wire_object *v,
                    size_t n);
 /* Sort by key (unsigned bytes, as S3 orders keys), drop duplicates, group
