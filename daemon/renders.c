@@ -25,6 +25,8 @@ struct rbucket {
   int listed;                   /* 1 listed, -1 the listing failed */
   int hidden;                   /* versioned, and versions not listable:
                                    a delete would reclaim nothing */
+  int64_t decided_at;           /* the clock its decisions were made at:
+                                   the deletion prunes what they chose */
   /* The deletion. */
   int started;
   uint32_t *owner;              /* per object of set */
@@ -245,8 +247,8 @@ static void phase_end(struct sweep *s)
   struct sweep_renders *rd = s->rd;
   for(size_t i = 0; i < rd->n; i++) {
     struct rbucket *x = &rd->b[i];
-    if(x->listed == 1 && x->prunable &&
-       add_renders(s, x, aws_client_now(s->rt->aws))) {
+    x->decided_at = aws_client_now(s->rt->aws);
+    if(x->listed == 1 && x->prunable && add_renders(s, x, x->decided_at)) {
       if(!rd->failed++)
         snprintf(rd->message, sizeof(rd->message), "out of memory");
       x->prunable = 0;
@@ -410,7 +412,6 @@ static void pruned(void *arg)
 static int assign_owners(struct sweep *s, struct rbucket *b)
 {
   const struct jan_config *cfg = s->cfg;
-  int64_t now = aws_client_now(s->rt->aws);
   size_t nitems = 0;
 
   for(size_t i = 0; i < s->inv.n; i++) {
@@ -442,7 +443,7 @@ static int assign_owners(struct sweep *s, struct rbucket *b)
     }
     else {
       for(size_t k = 0; k < b->set.n; k++)
-        if(render_props_pruned(&b->set, k, cfg, now))
+        if(render_props_pruned(&b->set, k, cfg, b->decided_at))
           b->owner[k] = ow;
     }
   }

@@ -287,6 +287,47 @@ class Guards(Base):
         self.assertEqual(self.renders(r3)[OLD[0]]["result"], "deleted")
 
 
+class DecidedOnce(unittest.TestCase):
+    """What is deleted is what was decided: a props object that comes of
+    age between the decision and its bucket's turn (here the daemon's clock
+    moves 2 h forward: the stand-in's clock skews after the first bucket's
+    DeleteObjects) stays, in both buckets."""
+
+    def bucket(self, name, region):
+        objs = render("aaaaaaaaa1", 45) + render("aaaaaaaaa2", 45)
+        objs += [{"key": "input-props/old.json", "size": 300, "age_days": 50},
+                 {"key": "input-props/edge.json", "size": 200,
+                  "age_days": 30 - 1 / 24.0}]    # 1 h short of render_max_age
+        return {"name": name, "region": region, "age_days": 300, "objects": objs}
+
+    def setUp(self):
+        fx = fixture(extra_buckets=[self.bucket(OTHER, "us-east-1")])
+        fx["buckets"][0] = self.bucket(LIVE, "eu-west-1")
+        self.si = st.StandIn(fixture=fx)
+        self.jan = jl.Janitor(self.si, aws=dict(ACCT, concurrency="1", host_concurrency="1"),
+                              policy={"mode": "delete", "renders": "all",
+                                      "render_max_age": "30d",
+                                      "max_deletions": "100"})
+
+    def tearDown(self):
+        self.jan.cleanup()
+        self.si.stop()
+
+    def test_props_deleted_as_decided(self):
+        self.si.faults([{"kind": "skew", "service": "s3", "operation": "DeleteObjects",
+                         "offset_s": 7200, "count": 1}])
+        r = self.jan.sweep("--yes")
+        self.assertEqual(r.rc, 0, r.err)
+        props = r.items(type="props")
+        self.assertEqual(len(props), 2)
+        for p in props:
+            self.assertEqual((p["result"], p["objects"], p["bytes"]), ("deleted", 1, 300), p)
+        for b in (LIVE, OTHER):
+            left = keys_left(self.si, b)
+            self.assertIn("input-props/edge.json", left, b)
+            self.assertNotIn("input-props/old.json", left, b)
+
+
 class Faults(Base):
     def test_render_gains_an_object_while_deleted(self):
         self.si.faults([{"kind": "add_objects", "service": "s3", "operation": "DeleteObjects",
