@@ -63,10 +63,11 @@ static void probed(void *arg, const struct aws_response *r, void *res)
   (void)res;
   memset(&hr, 0, sizeof(hr));
   hr.headers = r->headers;      /* read only, not owned */
-  if(r->err)
-    jlog_info("renders", "%s: HeadObject failed (%s): whether the bucket is "
-              "versioned is not known", pl->bucket,
-              r->err == JAN_EAWS ? r->e.code : jan_strerror(r->err));
+  if(r->err) {
+    pl->o.versioned_unknown = 1;
+    snprintf(pl->o.probe_error, sizeof(pl->o.probe_error), "%s",
+             r->err == JAN_EAWS ? r->e.code : jan_strerror(r->err));
+  }
   else if(http_response_header(&hr, "x-amz-version-id", vid, sizeof(vid)))
     pl->o.versioned_hidden = vid[0] && strcmp(vid, "null") != 0;
   pl->cb(pl->arg, &pl->o);

@@ -223,14 +223,21 @@ static void listed(void *arg, const struct prune_list_outcome *o)
     struct inv_item *it = &s->inv.items[b->item];
     b->listed = 1;
     storage_of(s, b->item, &b->set);
-    if(o->versioned_hidden && b->prunable) {
-      /* Said once per bucket; its renders are kept ("versioned"). */
+    if((o->versioned_hidden || o->versioned_unknown) && b->prunable) {
+      /* Said once per bucket; its renders are kept ("versioned"): where
+       * HeadObject could not tell, a delete might only add markers. */
       char msg[512];
       b->hidden = 1;
-      snprintf(msg, sizeof(msg), "reclaimed 0: versioned, needs %s and %s "
-               "to prune renders (see remotion-janitor --validate)",
-               perm_action(PERM_LIST_BUCKET_VERSIONS),
-               perm_action(PERM_DELETE_OBJECT_VERSION));
+      if(o->versioned_hidden)
+        snprintf(msg, sizeof(msg), "reclaimed 0: versioned, needs %s and %s "
+                 "to prune renders (see remotion-janitor --validate)",
+                 perm_action(PERM_LIST_BUCKET_VERSIONS),
+                 perm_action(PERM_DELETE_OBJECT_VERSION));
+      else
+        snprintf(msg, sizeof(msg), "reclaimed 0: whether it is versioned is "
+                 "not known (HeadObject: %s); with %s its versions are "
+                 "listed instead (see remotion-janitor --validate)",
+                 o->probe_error, perm_action(PERM_LIST_BUCKET_VERSIONS));
       jlog_warn("renders", "%s: %s", b->name, msg);
       free(it->error);
       it->error = strdup(msg);

@@ -42,6 +42,9 @@ struct prune_list_outcome {
   int versioned_hidden;         /* ListObjectsV2, and HeadObject told a
                                    version id: a delete would only add a
                                    delete marker */
+  int versioned_unknown;        /* ListObjectsV2, and HeadObject failed
+                                   (probe_error): it may be versioned */
+  char probe_error[128];
 };
 typedef void (*prune_listed_cb)(void *arg,
                                 const struct prune_list_outcome *o);

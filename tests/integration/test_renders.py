@@ -452,17 +452,33 @@ class SeedPolicy(unittest.TestCase):
     """Remotion's own user policy: no ListBucketVersions, no
     DeleteObjectVersion, storage on remotion-* only."""
 
-    def run_seed(self, versioning):
+    def run_seed(self, versioning, faults=None):
         fx = fixture()
         fx["buckets"][0]["name"] = "remotion-live-bucket"
         fx["buckets"][0]["versioning"] = versioning
         seed = st.need_seed(self)
         si = st.StandIn("--user", "seed:%s:%s:%s" % (st.SEED_AK, st.SEED_SK, seed), fixture=fx)
         self.addCleanup(si.stop)
+        if faults:
+            si.faults(faults)
         jan = jl.Janitor(si, aws=ACCT, policy={"mode": "delete", "renders": "all", "max_deletions": "100"})
         self.addCleanup(jan.cleanup)
         env = jl.base_env(AWS_ACCESS_KEY_ID=st.SEED_AK, AWS_SECRET_ACCESS_KEY=st.SEED_SK)
         return si, jan.sweep("--yes", env=env)
+
+    def test_versioning_unknown_deletes_nothing(self):
+        # HeadObject cannot tell: the bucket may be versioned, where a delete
+        # only adds a delete marker and reclaims nothing.
+        si, r = self.run_seed("Enabled", faults=[{"kind": "error", "service": "s3",
+                                                  "operation": "HeadObject", "status": 500,
+                                                  "count": -1}])
+        self.assertEqual(r.rc, 0, r.err)
+        b = r.items(type="bucket", name="remotion-live-bucket")[0]
+        self.assertIn("reclaimed 0: whether it is versioned is not known", b["error"])
+        self.assertEqual(r.items(type="render", decision="delete"), [])
+        self.assertEqual(r.items(type="props", decision="delete"), [])
+        self.assertEqual(jl.modifying(si.log()), [])       # no delete marker added
+        self.assertEqual(r.json["summary"]["reclaimed_bytes"], 0)
 
     def test_versioned_bucket_reported(self):
         si, r = self.run_seed("Enabled")
