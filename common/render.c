@@ -104,7 +104,8 @@ int render_set_add(struct render_set *s, const struct wire_object *v,
     if(o->marker || (o->vid && strcmp(o->vid, "null")))
       s->versioned = 1;
     /* Of unknown size: never old (its render neither). */
-    o->mtime = !o->marker && v[i].size < 0 ? WIRE_TIME_UNKNOWN
+    o->mtime = (!o->marker && v[i].size < 0) ||
+               v[i].last_modified < RENDER_TIME_MIN ? WIRE_TIME_UNKNOWN
              : v[i].last_modified;
     s->mem += cost;
     s->n++;

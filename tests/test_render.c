@@ -297,6 +297,34 @@ static void test_memory_budget(void **state)
   render_set_free(&s);
 }
 
+/* A LastModified before S3 existed is not a real date: never old (it was
+ * read as very old, and pruned with an age the report could not show). */
+static void test_time_before_s3(void **state)
+{
+  struct wire_object v[] = {
+    { (char *)(uintptr_t)"renders/r/a", NULL, 0, -62135596800LL, 5 },
+    { (char *)(uintptr_t)"renders/r/b", NULL, 0, 0, 5 },
+    { (char *)(uintptr_t)"input-props/p", NULL, 0, -1, 5 },
+  };
+  struct jan_config cfg;
+  struct render_set s;
+  const char *why;
+  (void)state;
+  assert_int_equal(config_defaults(&cfg), 0);
+  cfg.renders = JAN_RENDERS_ALL;
+  cfg.render_max_age_s = 30 * DAY;
+  render_set_init(&s);
+  assert_int_equal(render_set_add(&s, v, 3), 0);
+  assert_int_equal(render_set_group(&s), 0);
+  why = render_keep_reason(&s, find(&s, "r"), "remotionlambda-x", &cfg, NOW);
+  assert_non_null(why);
+  assert_string_equal(why, "too-young");
+  for(size_t i = 0; i < s.n; i++)
+    assert_false(render_props_pruned(&s, i, &cfg, NOW));
+  render_set_free(&s);
+  config_free(&cfg);
+}
+
 static void test_glob_subject_too_long(void **state)
 {
   char small[8];
@@ -316,6 +344,7 @@ int main(void)
     cmocka_unit_test(test_bytes_saturate),
     cmocka_unit_test(test_no_size_keeps_render),
     cmocka_unit_test(test_memory_budget),
+    cmocka_unit_test(test_time_before_s3),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,7 +49,8 @@ struct render_obj {
                                    NULL (ListObjectsV2) */
   int marker;                   /* a delete marker (size 0) */
   int64_t size;                 /* bytes, >= 0 */
-  int64_t mtime;                /* epoch s; WIRE_TIME_UNKNOWN if absent */
+  int64_t mtime;                /* epoch s; WIRE_TIME_UNKNOWN if absent,
+                                   or before RENDER_TIME_MIN */
 };
 
 /* One render: objects o[first .. first+n) of its set (sorted by key). */
@@ -63,6 +64,10 @@ struct render {
   size_t outputs;               /* objects that are outputs */
   int64_t output_bytes;
 };
+
+/* No S3 object is older than S3 (2006-03-14): an earlier LastModified is
+ * not a date, and reads as unknown (never old). */
+#define RENDER_TIME_MIN INT64_C(1142294400)
 
 /* What a set may hold: its objects, keys and version ids, counted in
  * bytes.  A listing past it (a server that never ends one, or a bucket too

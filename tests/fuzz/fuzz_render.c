@@ -58,7 +58,7 @@ static void check_render(const struct render_set *s, const struct render *r,
                  c != RENDER_CAT_OUTPUTS);
     /* A candidate: every object dated, none younger than the limit. */
     if(!why) {
-      FUZZ_CHECK(s->o[i].mtime != WIRE_TIME_UNKNOWN &&
+      FUZZ_CHECK(s->o[i].mtime >= RENDER_TIME_MIN &&
                  s->o[i].mtime <= NOW &&
                  (uint64_t)(NOW - s->o[i].mtime) >= cfg->render_max_age_s);
       FUZZ_CHECK(s->o[i].size >= 0);
@@ -83,7 +83,7 @@ static void check_set(const struct render_set *s,
     if(c == RENDER_CAT_RENDERS || c == RENDER_CAT_OUTPUTS)
       in_renders++;
     if(render_props_pruned(s, i, cfg, NOW))
-      FUZZ_CHECK(c == RENDER_CAT_PROPS && s->o[i].mtime != WIRE_TIME_UNKNOWN
+      FUZZ_CHECK(c == RENDER_CAT_PROPS && s->o[i].mtime >= RENDER_TIME_MIN
                  && s->o[i].mtime <= NOW);
   }
   for(int c = 0; c < RENDER_CAT_N; c++) {
