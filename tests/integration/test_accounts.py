@@ -316,6 +316,23 @@ class Clocks(Base):
         self.assertEqual(state["clocks"], old["clocks"])
         self.assertEqual(self.functions(jl.ACCOUNT), FN)
 
+    def test_old_state_file_of_the_aws_account_not_taken_by_a_section(self):
+        # A version 1 file written when the [aws] credentials' account was
+        # swept; now one [account] section sweeps another account through
+        # a role.  The names are the same: those clocks are not its own.
+        old = {"version": 1,
+               "clocks": {"function|eu-west-1|%s|0" % n: 1000000000 for n in FN},
+               "last_sweep": {"account": jl.ACCOUNT, "exit_code": 0}}
+        with open(os.path.join(self.jan.dir, "state.json"), "w") as f:
+            json.dump(old, f)
+        self.write(section("alpha", A, A, EXT_A), policy=dict(DELETE, grace="1d"))
+        r = self.jan.sweep("--delete", "--yes")
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertEqual(r.json["summary"]["deleted"], 0)
+        self.assertEqual(self.functions(A), FN)
+        state = self.jan.state()
+        self.assertEqual(state["clocks"], old["clocks"])
+
 
 def ask(path, cmd):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
