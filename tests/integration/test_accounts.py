@@ -202,7 +202,10 @@ class OneFails(Base):
 
     def test_wrong_external_id(self):
         self.write(section("alpha", A, A, EXT_A) + section("beta", B, B, "not-the-id"))
-        r = self.jan.sweep("--delete", "--yes")
+        # Debug logging too: no token, key or external id in it.
+        r = self.jan.sweep("--delete", "--yes", "-vv")
+        self.assertNotIn("not-the-id", r.err)
+        self.assertIn("trace", r.err)
         b = self.check_other_cleaned(r, "beta")
         self.assertIn("AssumeRole", b["error"])
         self.assertEqual(self.functions(B), FN)
