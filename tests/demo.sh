@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's first command ends here: a sweep of a made-up AWS account
 # (tests/standin/fixtures/demo.json: 23 regions, 2 not enabled, Remotion's
-# functions, layers and buckets plus look-alikes) served by the local
-# stand-in on 127.0.0.1.  No AWS account, no network.
+# functions, layers and buckets, one young bucket kept with old renders in
+# it, plus look-alikes) served by the local stand-in on 127.0.0.1.  No AWS
+# account, no network.
 #
 #   bash tests/demo.sh [BUILD_DIR] [extra remotion-janitor arguments]
 #
@@ -27,6 +28,7 @@ endpoint_url = http://127.0.0.1:$port
 account_id = 123456789012
 [policy]
 buckets = yes
+renders = artifacts
 max_deletions = 500
 [daemon]
 state_file = $dir/state/state.json
