@@ -126,6 +126,15 @@ void account_checks(struct pctx *x)
     if(c->mode == JAN_MODE_DELETE && !a->account_id[0])
       add_error(x, line, "[account %s]: account_id is required when mode = "
                 "delete", a->name);
+    /* Two sections of one account would race for its grace clocks. */
+    for(size_t j = 0; a->account_id[0] && j < i; j++)
+      if(!strcmp(c->accounts[j].account_id, a->account_id)) {
+        add_error(x, line, "[account %s]: account_id %s is also that of "
+                  "[account %s] (line %u): one section per account",
+                  a->name, a->account_id, c->accounts[j].name,
+                  x->account_line[j]);
+        break;
+      }
   }
 }
 

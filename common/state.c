@@ -184,6 +184,17 @@ struct state_account *state_account_add(struct state *root, const char *id)
   return a;
 }
 
+/* 1 when the root's last sweep (a version 1 file's) names an account
+ * other than id: its clocks were that account's. */
+static int root_of_another(const struct state *root, const char *id)
+{
+  struct json_object *v;
+  return root->last_sweep &&
+         json_object_object_get_ex(root->last_sweep, "account", &v) &&
+         json_object_is_type(v, json_type_string) &&
+         strcmp(json_object_get_string(v), id) != 0;
+}
+
 int state_claim(struct state *root, const char *id, int adopt,
                 struct state **out)
 {
@@ -201,8 +212,10 @@ int state_claim(struct state *root, const char *id, int adopt,
   /* A file from before accounts: its clocks were this account's if it is
    * the only one swept.  With several, nobody can tell whose they were;
    * they stay unattributed (kept in the file), and those graces start
-   * again, which can only lengthen them. */
-  if(adopt && !a->st.n && !a->st.last_sweep && (root->n || root->last_sweep)) {
+   * again, which can only lengthen them.  Nor are they taken by an
+   * account other than the one their last sweep names. */
+  if(adopt && !a->st.n && !a->st.last_sweep && (root->n || root->last_sweep) &&
+     !root_of_another(root, id)) {
     a->st.clocks = root->clocks;
     a->st.n = root->n;
     a->st.cap = root->cap;

@@ -593,8 +593,12 @@ static void collected(void *arg, const struct collect_result *r)
 {
   struct sweep *s = arg;
 
-  /* The clocks are this account's: known once its identity is. */
-  s->claim = s->root && !r->identity_err
+  /* The clocks are this account's: known once its identity is, and
+   * only when it is the configured one (a wrong account must neither
+   * adopt a version 1 file's clocks nor hold another section's). */
+  s->claim = s->root && !r->identity_err &&
+             (!s->cfg->account_id[0] ||
+              !strcmp(s->cfg->account_id, s->inv.account))
            ? state_claim(s->root, s->inv.account, s->adopt, &s->st) : JAN_OK;
   policy_decide(&s->inv, s->cfg, aws_client_now(s->rt->aws), first_seen, s);
   s->ident = *r;

@@ -956,6 +956,12 @@ static void test_sections_and_keys(void **state)
   expect_errors("[policy]\nmode = delete\n[aws]\naccount_id = 111111111111\n"
                 "[account a]\n", "t.conf:5: [account a]: account_id is "
                 "required when mode = delete\n");
+  /* One section per account: two would race for its grace clocks, and
+   * which of them deleted would change from run to run. */
+  expect_errors("[account a]\naccount_id = 111111111111\n[account b]\n"
+                "[account c]\naccount_id = 111111111111\n",
+                "t.conf:4: [account c]: account_id 111111111111 is also "
+                "that of [account a] (line 1): one section per account\n");
   expect_errors("[aws] x\nprofile = a\n",
                 "t.conf:1: syntax error: text after the section header: "
                 "' x'\n");

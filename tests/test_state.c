@@ -519,6 +519,31 @@ static void test_migrate_v1(void **state)
   state_free(&back);
   state_free(&root);
 
+  /* A file whose last sweep names another account: those clocks were
+   * that account's (the [aws] credentials' before an [account] section
+   * took their place); Remotion's names are the same in every account,
+   * so taking them over would shorten this one's graces. */
+  {
+    static const char other[] =
+        "{\"version\":1,\"clocks\":{\"function|eu-west-1|remotion-x|0\":"
+        "1700000000},\"last_sweep\":{\"account\":\"999999999999\"}}";
+    state_init(&root);
+    write_file(f->path, other, sizeof(other) - 1);
+    assert_int_equal(state_load(&root, f->path, &err), JAN_OK);
+    assert_int_equal(state_claim(&root, "111111111111", 1, &a), JAN_OK);
+    assert_int_equal(state_clock_get(a, "function|eu-west-1|remotion-x|0"),
+                     -1);
+    assert_int_equal(root.n, 1);
+    state_free(&root);
+    /* Its own account takes them over. */
+    state_init(&root);
+    assert_int_equal(state_load(&root, f->path, &err), JAN_OK);
+    assert_int_equal(state_claim(&root, "999999999999", 1, &a), JAN_OK);
+    assert_int_equal(state_clock_get(a, "function|eu-west-1|remotion-x|0"),
+                     1700000000);
+    state_free(&root);
+  }
+
   /* An account that has clocks already keeps its own. */
   state_init(&root);
   assert_int_equal(state_clock_set(&root, "k|r|n|0", 5), JAN_OK);

@@ -91,7 +91,8 @@ void state_set_last_sweep(struct state *st, struct json_object *obj);
  * The state of account id (12 digits) in root, for one sweep of this run:
  * created empty when the file has none.  adopt: the sweep is the run's
  * only one, so clocks of no known account (a version 1 file) become this
- * account's when it has none yet.  JAN_OK with *out; JAN_EBUSY when a
+ * account's when it has none yet, unless their last sweep names another
+ * account.  JAN_OK with *out; JAN_EBUSY when a
  * sweep of this run claimed it already (two sections, one account);
  * JAN_EINVAL for a malformed id; JAN_ENOMEM.
  */

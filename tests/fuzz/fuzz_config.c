@@ -132,7 +132,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   if(rc == JAN_OK) {
     /* The checks across keys passed. */
     FUZZ_CHECK(c.host_concurrency <= c.concurrency);
-    FUZZ_CHECK(c.mode != JAN_MODE_DELETE || c.account_id[0] != '\0');
+    /* Deleting needs the account: [aws]'s, or every section's (and no
+     * two sections share one). */
+    FUZZ_CHECK(c.mode != JAN_MODE_DELETE || c.account_id[0] != '\0' ||
+               c.naccounts);
+    for(size_t i = 0; i < c.naccounts; i++) {
+      FUZZ_CHECK(c.mode != JAN_MODE_DELETE ||
+                 c.accounts[i].account_id[0] != '\0');
+      for(size_t j = 0; j < i && c.accounts[i].account_id[0]; j++)
+        FUZZ_CHECK(strcmp(c.accounts[i].account_id,
+                          c.accounts[j].account_id) != 0);
+    }
   }
   config_free(&c);
 

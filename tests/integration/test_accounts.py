@@ -202,7 +202,10 @@ class OneFails(Base):
 
     def test_wrong_external_id(self):
         self.write(section("alpha", A, A, EXT_A) + section("beta", B, B, "not-the-id"))
-        r = self.jan.sweep("--delete", "--yes")
+        # Debug logging too: no token, key or external id in it.
+        r = self.jan.sweep("--delete", "--yes", "-vv")
+        self.assertNotIn("not-the-id", r.err)
+        self.assertIn("trace", r.err)
         b = self.check_other_cleaned(r, "beta")
         self.assertIn("AssumeRole", b["error"])
         self.assertEqual(self.functions(B), FN)
@@ -216,6 +219,23 @@ class OneFails(Base):
         self.assertEqual(b["account"], jl.ACCOUNT)
         self.assertIn("999999999999", b["error"])
         self.assertEqual(self.functions(jl.ACCOUNT), FN)
+
+    def test_wrong_account_id_does_not_take_the_right_sections_clocks(self):
+        # beta says 999999999999 but its credentials are the [aws] ones,
+        # the account gamma sweeps; beta is done listing first.  Its
+        # mistake must not take gamma's grace clocks from it (gamma would
+        # then refuse to delete as if two sections swept one account).
+        self.si.control("POST", "latency", {"ms": 0, "rules": [
+            {"service": "lambda", "region": "eu-west-1", "ms": 1000}]})
+        self.write(section("beta", "999999999999", extra="regions = us-east-1\n") +
+                   "[account gamma]\naccount_id = %s\n" % jl.ACCOUNT)
+        r = self.jan.sweep("--delete", "--yes")
+        self.assertEqual(r.rc, 1, r.err)
+        by = {a["name"]: a for a in r.json["accounts"]}
+        self.assertEqual(by["beta"]["exit_code"], 3)
+        self.assertEqual(by["gamma"]["exit_code"], 0, by["gamma"].get("error"))
+        self.assertEqual(by["gamma"]["summary"]["deleted"], 2)
+        self.assertEqual(self.functions(jl.ACCOUNT), [])
 
     def test_max_deletions_per_account(self):
         self.write(TWO + "[account gamma]\naccount_id = %s\n" % jl.ACCOUNT,
@@ -282,6 +302,39 @@ class Clocks(Base):
         self.assertEqual(state["version"], 2)
         self.assertEqual(state["clocks"], {})
         self.assertIn(jl.ACCOUNT, state["accounts"])
+
+    def test_old_state_file_not_adopted_by_a_wrong_account(self):
+        # A version 1 file's clocks go to the account swept only once its
+        # identity is the configured one: credentials of another account
+        # must not carry them there, to shorten its graces later.
+        old = {"version": 1, "clocks": {"function|eu-west-1|%s|0" % n: 1000000000 for n in FN}}
+        with open(os.path.join(self.jan.dir, "state.json"), "w") as f:
+            json.dump(old, f)
+        self.write("", policy=dict(DELETE, grace="1d"),
+                   aws={"regions": REGIONS, "account_id": "999999999999"})
+        r = self.jan.sweep("--delete", "--yes")
+        self.assertEqual(r.rc, 3, r.err)
+        state = self.jan.state()
+        self.assertNotIn(jl.ACCOUNT, state.get("accounts", {}))
+        self.assertEqual(state["clocks"], old["clocks"])
+        self.assertEqual(self.functions(jl.ACCOUNT), FN)
+
+    def test_old_state_file_of_the_aws_account_not_taken_by_a_section(self):
+        # A version 1 file written when the [aws] credentials' account was
+        # swept; now one [account] section sweeps another account through
+        # a role.  The names are the same: those clocks are not its own.
+        old = {"version": 1,
+               "clocks": {"function|eu-west-1|%s|0" % n: 1000000000 for n in FN},
+               "last_sweep": {"account": jl.ACCOUNT, "exit_code": 0}}
+        with open(os.path.join(self.jan.dir, "state.json"), "w") as f:
+            json.dump(old, f)
+        self.write(section("alpha", A, A, EXT_A), policy=dict(DELETE, grace="1d"))
+        r = self.jan.sweep("--delete", "--yes")
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertEqual(r.json["summary"]["deleted"], 0)
+        self.assertEqual(self.functions(A), FN)
+        state = self.jan.state()
+        self.assertEqual(state["clocks"], old["clocks"])
 
 
 def ask(path, cmd):
