@@ -135,20 +135,28 @@ int accounts_done(const struct accounts *as)
   return as->running == 0;
 }
 
-int accounts_exit_code(const struct accounts *as)
+int accounts_combine_codes(const int *codes, size_t n)
 {
-  int first = as->n ? as->a[0].sw.exit_code : EXIT_OK, alike = 1;
-  int guard = 0, any = 0;
+  int first = n ? codes[0] : EXIT_OK, alike = 1, guard = 0, any = 0;
 
-  for(size_t i = 0; i < as->n; i++) {
-    int c = as->a[i].sw.exit_code;
-    alike &= c == first;
-    guard |= c == EXIT_GUARD;
-    any |= c != EXIT_OK;
+  for(size_t i = 0; i < n; i++) {
+    alike &= codes[i] == first;
+    guard |= codes[i] == EXIT_GUARD;
+    any |= codes[i] != EXIT_OK;
   }
   if(!any || alike)
     return first;
   return guard ? EXIT_GUARD : EXIT_INCOMPLETE;
+}
+
+int accounts_exit_code(const struct accounts *as)
+{
+  int codes[JAN_MAX_ACCOUNTS];
+  size_t n = 0;
+
+  for(size_t i = 0; i < as->n && n < JAN_MAX_ACCOUNTS; i++)
+    codes[n++] = as->a[i].sw.exit_code;
+  return accounts_combine_codes(codes, n);
 }
 
 void accounts_close(struct accounts *as)

@@ -68,6 +68,10 @@ int accounts_done(const struct accounts *as);
  * success, and never stops it).
  */
 int accounts_exit_code(const struct accounts *as);
+/* The run's exit code from its accounts' (the rule of remotion-janitor(8),
+ * EXIT STATUS): theirs when they agree, else 4 when a guard refused
+ * somewhere, else 1. */
+int accounts_combine_codes(const int *codes, size_t n);
 /* Free the sweeps and the accounts' runtimes (before base's). */
 void accounts_close(struct accounts *as);
 

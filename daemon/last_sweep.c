@@ -112,3 +112,13 @@ struct json_object *last_sweep_refusals(struct json_object *o)
     return v;
   return NULL;
 }
+
+int64_t last_sweep_int(struct json_object *o, const char *key)
+{
+  struct json_object *v;
+
+  if(o && json_object_object_get_ex(o, key, &v) &&
+     json_object_is_type(v, json_type_int))
+    return json_object_get_int64(v);
+  return 0;
+}

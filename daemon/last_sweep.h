@@ -5,6 +5,8 @@
 #ifndef JANITOR_DAEMON_LAST_SWEEP_H
 #define JANITOR_DAEMON_LAST_SWEEP_H
 
+#include <stdint.h>
+
 #include <json-c/json.h>
 
 #include "sweep.h"
@@ -17,5 +19,8 @@ struct json_object *last_sweep_record(const struct sweep *sw,
 int last_sweep_is_record(struct json_object *o);
 /* The refusals of a record (also of an older state file), or NULL. */
 struct json_object *last_sweep_refusals(struct json_object *o);
+
+/* An integer field of a record (also of "found"); 0 when absent. */
+int64_t last_sweep_int(struct json_object *o, const char *key);
 
 #endif

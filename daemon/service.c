@@ -561,16 +561,6 @@ static int check_dirs(const struct jan_config *c)
   return 0;
 }
 
-static int64_t record_int(struct json_object *o, const char *key)
-{
-  struct json_object *v;
-
-  if(json_object_object_get_ex(o, key, &v) &&
-     json_object_is_type(v, json_type_int))
-    return json_object_get_int64(v);
-  return 0;
-}
-
 /*
  * The metrics file rewritten at start from the record: the counters start
  * again from 0 (the daemon restarted), the last sweep's time, duration and
@@ -587,15 +577,15 @@ static void metrics_at_start(struct service *svc, struct json_object *rec)
   if(!c->metrics_file || !*c->metrics_file)
     return;
   inventory_init(&inv);
-  inv.started_ms = record_int(rec, "started_ms");
-  inv.finished_ms = record_int(rec, "finished_ms");
+  inv.started_ms = last_sweep_int(rec, "started_ms");
+  inv.finished_ms = last_sweep_int(rec, "finished_ms");
   inv.buckets_incomplete = json_object_object_get_ex(rec,
                                                      "buckets_incomplete",
                                                      &v) &&
                            json_object_get_boolean(v);
   jbuf_init(&err, JAN_MSG_MAX);
   if(metrics_write(c->metrics_file, &inv, &svc->counters,
-                   (int)record_int(rec, "exit_code"), &err))
+                   (int)last_sweep_int(rec, "exit_code"), &err))
     jlog_err(TAG, "cannot write the metrics: %s", jbuf_str(&err));
   jbuf_free(&err);
   inventory_free(&inv);
@@ -603,8 +593,9 @@ static void metrics_at_start(struct service *svc, struct json_object *rec)
 
 /*
  * The last sweep's record from the state file, so that status shows it
- * after a restart, and the metrics file from it.  Read under the lock, briefly; when a CLI sweep holds
- * it, the record comes with the daemon's first sweep.
+ * after a restart, and the metrics file from it.  Read under the lock,
+ * briefly; when a CLI sweep holds it, the record comes with the first
+ * sweep.
  */
 static void read_last_sweep(struct service *svc)
 {
@@ -627,9 +618,12 @@ static void read_last_sweep(struct service *svc)
   rec = service_accounts_record(&st, c);
   if(last_sweep_is_record(rec)) {
     svc->last_json = json_object_get(rec);
-    svc->counters.last_success_ms = record_int(rec, "last_success_ms");
-    metrics_at_start(svc, rec);
+    svc->counters.last_success_ms = last_sweep_int(rec, "last_success_ms");
+    /* With sections, the metrics by account come with the first run. */
+    if(!c->naccounts)
+      metrics_at_start(svc, rec);
   }
+  json_object_put(rec);
   state_free(&st);
   jbuf_free(&err);
 }

@@ -9,6 +9,7 @@
 
 #include "janitor/caps.h"
 #include "janitor/log.h"
+#include "last_sweep.h"
 #include "metrics_accounts.h"
 #include "service_int.h"
 
@@ -47,79 +48,122 @@ int service_accounts_start(struct run *run, sweep_done_cb done)
   return JAN_OK;
 }
 
-struct json_object *service_accounts_record(const struct state *st,
-                                            const struct jan_config *c)
-{
-  if(st->last_sweep)
-    return st->last_sweep;
-  if(st->naccounts == 1 && !c->naccounts)
-    return st->accounts[0]->st.last_sweep;
-  return NULL;
-}
-
 void service_accounts_cancel(struct run *run)
 {
   for(size_t i = 0; i < run->as.n; i++)
     aws_client_shutdown(run->as.a[i].rt.aws);
 }
 
-/* The run's status: the totals, and each account's part. */
-static struct json_object *last_sweep_json(const struct run *run, int code)
+static struct json_object *time_of(int64_t ms)
 {
+  return ms > 0 ? service_time_json(ms / 1000) : NULL;
+}
+
+/*
+ * The status record of a run over several accounts, from each account's
+ * record (recs[i] may be NULL: that account has none): the totals, and
+ * each account's part, a copy of its record with its section's name.
+ */
+static struct json_object *accounts_json(const char *const *names,
+                                         struct json_object *const *recs,
+                                         size_t n, int code)
+{
+  static const char *const sums[] = { "candidates", "deleted", "failed",
+                                      "refused" };
+  static const char *const kinds[] = { "functions", "layer_versions",
+                                       "buckets" };
   struct json_object *o = json_object_new_object();
   struct json_object *arr = json_object_new_array();
   struct json_object *found = json_object_new_object();
-  size_t cand = 0, deleted = 0, failed = 0, refused = 0, fn = 0, lv = 0;
-  size_t bk = 0;
-  int64_t started = 0, finished = 0;
+  int64_t total[4] = { 0 }, nfound[3] = { 0 }, started = 0, finished = 0;
+  const char *trigger = NULL, *mode = NULL;
 
-  for(size_t i = 0; i < run->as.n; i++) {
-    const struct account_sweep *a = &run->as.a[i];
+  for(size_t i = 0; i < n; i++) {
+    struct json_object *one = NULL, *f = NULL, *v;
+    int64_t t0 = last_sweep_int(recs[i], "started_ms");
+    int64_t t1 = last_sweep_int(recs[i], "finished_ms");
+
     /* A copy: the record itself is also the account's in the state. */
-    struct json_object *one = NULL;
-    struct inv_summary s;
-
-    if(!a->sw.record || json_object_deep_copy(a->sw.record, &one, NULL))
+    if(!recs[i] || json_object_deep_copy(recs[i], &one, NULL))
       one = json_object_new_object();
-
-    inventory_summary(&a->sw.inv, &s);
-    fn += s.functions;
-    lv += s.layer_versions;
-    bk += s.buckets;
-    cand += s.candidates;
-    deleted += s.deleted;
-    failed += s.failed;
-    refused += s.refused;
-    if(!started || a->sw.inv.started_ms < started)
-      started = a->sw.inv.started_ms;
-    if(a->sw.inv.finished_ms > finished)
-      finished = a->sw.inv.finished_ms;
-    json_object_object_add(one, "name",
-                           json_object_new_string(a->acct->name));
+    for(size_t k = 0; k < 4; k++)
+      total[k] += last_sweep_int(recs[i], sums[k]);
+    if(recs[i] && json_object_object_get_ex(recs[i], "found", &f))
+      for(size_t k = 0; k < 3; k++)
+        nfound[k] += last_sweep_int(f, kinds[k]);
+    if(t0 > 0 && (!started || t0 < started))
+      started = t0;
+    if(t1 > finished)
+      finished = t1;
+    if(!trigger && recs[i] && json_object_object_get_ex(recs[i], "trigger",
+                                                        &v))
+      trigger = json_object_get_string(v);
+    if(!mode && recs[i] && json_object_object_get_ex(recs[i], "mode", &v))
+      mode = json_object_get_string(v);
+    json_object_object_add(one, "name", json_object_new_string(names[i]));
     json_object_array_add(arr, one);
   }
-  json_object_object_add(o, "started", service_time_json(started / 1000));
-  json_object_object_add(o, "finished", service_time_json(finished / 1000));
+  json_object_object_add(o, "started", time_of(started));
+  json_object_object_add(o, "finished", time_of(finished));
   json_object_object_add(o, "duration_ms",
                          INT64(finished > started ? finished - started : 0));
-  json_object_object_add(o, "trigger", json_object_new_string(run->trigger));
-  json_object_object_add(o, "mode", json_object_new_string(
-                             run->cfg->c.mode == JAN_MODE_DELETE ? "delete"
-                                                                 : "report"));
+  json_object_object_add(o, "trigger", trigger ?
+                         json_object_new_string(trigger) : NULL);
+  json_object_object_add(o, "mode", mode ? json_object_new_string(mode)
+                                         : NULL);
   json_object_object_add(o, "account", NULL);
   json_object_object_add(o, "exit_code", json_object_new_int(code));
   json_object_object_add(o, "error", code ? json_object_new_string(
                              "see the accounts") : NULL);
-  json_object_object_add(found, "functions", INT64(fn));
-  json_object_object_add(found, "layer_versions", INT64(lv));
-  json_object_object_add(found, "buckets", INT64(bk));
+  for(size_t k = 0; k < 3; k++)
+    json_object_object_add(found, kinds[k], INT64(nfound[k]));
   json_object_object_add(o, "found", found);
-  json_object_object_add(o, "candidates", INT64(cand));
-  json_object_object_add(o, "deleted", INT64(deleted));
-  json_object_object_add(o, "failed", INT64(failed));
-  json_object_object_add(o, "refused", INT64(refused));
+  for(size_t k = 0; k < 4; k++)
+    json_object_object_add(o, sums[k], INT64(total[k]));
   json_object_object_add(o, "accounts", arr);
   return o;
+}
+
+/* The run's status record. */
+static struct json_object *last_sweep_json(const struct run *run, int code)
+{
+  const char *names[JAN_MAX_ACCOUNTS];
+  struct json_object *recs[JAN_MAX_ACCOUNTS];
+  size_t n = 0;
+
+  for(size_t i = 0; i < run->as.n && n < JAN_MAX_ACCOUNTS; i++, n++) {
+    names[n] = run->as.a[i].acct->name;
+    recs[n] = run->as.a[i].sw.record;
+  }
+  return accounts_json(names, recs, n, code);
+}
+
+struct json_object *service_accounts_record(const struct state *st,
+                                            const struct jan_config *c)
+{
+  const char *names[JAN_MAX_ACCOUNTS];
+  struct json_object *recs[JAN_MAX_ACCOUNTS];
+  int codes[JAN_MAX_ACCOUNTS];
+  size_t n = 0, have = 0;
+
+  if(st->last_sweep)
+    return json_object_get(st->last_sweep);
+  if(!c->naccounts)
+    return st->naccounts == 1 ?
+           json_object_get(st->accounts[0]->st.last_sweep) : NULL;
+  /* Each section's record, by its account_id (a section without one
+   * cannot be told apart in the file: no record for it). */
+  for(size_t i = 0; i < c->naccounts && n < JAN_MAX_ACCOUNTS; i++, n++) {
+    const struct state *a = c->accounts[i].account_id[0] ?
+        state_account_get(st, c->accounts[i].account_id) : NULL;
+    names[n] = c->accounts[i].name;
+    recs[n] = a && last_sweep_is_record(a->last_sweep) ? a->last_sweep
+                                                        : NULL;
+    codes[n] = recs[n] ? (int)last_sweep_int(recs[n], "exit_code") : EXIT_INCOMPLETE;
+    have += recs[n] != NULL;
+  }
+  return have ? accounts_json(names, recs, n, accounts_combine_codes(codes, n))
+              : NULL;
 }
 
 /* The inventories, for `inventory`: each with its account. */

@@ -115,9 +115,10 @@ struct json_object *service_status_json(void *arg);
 /* Start one sweep per account on run (run_open() done); done(NULL, run)
  * when the last one is done.  JAN_OK or an error code. */
 int service_accounts_start(struct run *run, sweep_done_cb done);
-/* The record of the last sweep in a state file: a file from before
- * accounts holds it itself; since, each account does: without [account]
- * sections in c, the one account's.  NULL: none. */
+/* The record of the last sweep in a state file, a new reference: a file
+ * from before accounts holds it itself; since, each account does: without
+ * [account] sections in c, the one account's; with them, the totals and
+ * each section's record, as at the end of a run.  NULL: none. */
 struct json_object *service_accounts_record(const struct state *st,
                                             const struct jan_config *c);
 /* Log, keep the status, the inventories and the metrics of a finished

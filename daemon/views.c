@@ -8,20 +8,10 @@
 #include <unistd.h>
 
 #include "janitor/wire.h"
+#include "last_sweep.h"
 #include "notify.h"
 #include "output.h"
 #include "service_int.h"
-
-/* A count in a record (0 when absent). */
-static int64_t count_of(struct json_object *o, const char *key)
-{
-  struct json_object *v;
-
-  if(o && json_object_object_get_ex(o, key, &v) &&
-     json_object_is_type(v, json_type_int))
-    return json_object_get_int64(v);
-  return 0;
-}
 
 static void status_body(struct service *svc, char *out, size_t len)
 {
@@ -55,10 +45,10 @@ static void status_body(struct service *svc, char *out, size_t len)
     json_object_object_get_ex(o, "found", &found);
     snprintf(out, len, "idle; next sweep %s; last: %" PRId64 " found, %"
              PRId64 " candidates, %" PRId64 " deleted, %" PRId64 " failed, %"
-             PRId64 " refused", when, count_of(found, "functions") +
-             count_of(found, "layer_versions") + count_of(found, "buckets"),
-             count_of(o, "candidates"), count_of(o, "deleted"),
-             count_of(o, "failed"), count_of(o, "refused"));
+             PRId64 " refused", when, last_sweep_int(found, "functions") +
+             last_sweep_int(found, "layer_versions") + last_sweep_int(found, "buckets"),
+             last_sweep_int(o, "candidates"), last_sweep_int(o, "deleted"),
+             last_sweep_int(o, "failed"), last_sweep_int(o, "refused"));
   }
   else {
     snprintf(out, len, "idle; first sweep %s", when);

@@ -350,24 +350,37 @@ def ask(path, cmd):
 
 
 class Daemon(Base):
+    def start_daemon(self):
+        return subprocess.Popen([jl.BIN, "-c", self.jan.conf], env=jl.base_env(), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    @staticmethod
+    def status_when(p, sock, pred, tries):
+        """The daemon's status once pred holds (polled every 0.1 s), or the
+        last one seen (None) when it exits or tries run out."""
+        status = None
+        for _ in range(tries):
+            if os.path.exists(sock):
+                try:
+                    status = ask(sock, "status")
+                except OSError:     # the previous daemon's socket, going
+                    status = None
+                if status is not None and pred(status):
+                    return status
+            if p.poll() is not None:
+                break
+            time.sleep(0.1)
+        return status
+
     def test_status_inventory_and_metrics_carry_the_account(self):
         metrics = os.path.join(self.jan.dir, "metrics.prom")
         sock = os.path.join(self.jan.dir, "sock")
         self.jan.write_config(aws={"regions": REGIONS}, policy=DELETE, raw=TWO,
                               daemon={"startup_delay": "0", "interval": "1d", "jitter": "0",
                                       "metrics_file": metrics})
-        p = subprocess.Popen([jl.BIN, "-c", self.jan.conf], env=jl.base_env(), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = self.start_daemon()
         try:
-            status = None
-            for _ in range(600):
-                if os.path.exists(sock):
-                    status = ask(sock, "status")
-                    if status.get("last_sweep"):
-                        break
-                if p.poll() is not None:
-                    break
-                time.sleep(0.1)
+            status = self.status_when(p, sock, lambda s: s.get("last_sweep"), 600)
             self.assertTrue(status and status["last_sweep"], status)
             last = status["last_sweep"]
             self.assertEqual(last["exit_code"], 0)
@@ -406,6 +419,27 @@ class Daemon(Base):
             self.assertNotIn(TOKEN_PREFIX, t)
             self.assertNotIn(EXT_A, t)
         self.assertIn("account beta", err)
+
+        # Restarted with no sweep due: status shows the run before the
+        # restart, from each account's record in the state file.
+        self.jan.write_config(aws={"regions": REGIONS}, policy=DELETE, raw=TWO,
+                              daemon={"startup_delay": "1d", "interval": "1d", "jitter": "0",
+                                      "metrics_file": metrics})
+        p = self.start_daemon()
+        try:
+            again = self.status_when(p, sock, lambda s: True, 300)
+            self.assertIsNotNone(again)
+            self.assertEqual(again["state"], "idle")
+            before = again["last_sweep"]
+            self.assertIsNotNone(before, again)
+            self.assertEqual(before["exit_code"], 0)
+            self.assertEqual(before["deleted"], 8)
+            self.assertEqual(before["found"], last["found"])
+            self.assertEqual(before["accounts"], last["accounts"])
+            self.assertEqual(before["finished"], last["finished"])
+        finally:
+            p.send_signal(signal.SIGTERM)
+            p.communicate(timeout=60)
 
 
 class Validate(Base):
