@@ -5,21 +5,10 @@
  */
 #include <stdint.h>
 
-#include "janitor/wire.h"
 #include "last_sweep.h"
 #include "output.h"
 
 #define INT64(v) json_object_new_int64((int64_t)(v))
-
-static struct json_object *time_json(int64_t epoch_s)
-{
-  char buf[21];
-
-  if(epoch_s < 0)
-    return NULL;
-  wire_time_format(epoch_s, buf);
-  return json_object_new_string(buf);
-}
 
 static struct json_object *names_json(const struct inventory *inv,
                                       enum inv_status st)
@@ -42,8 +31,8 @@ struct json_object *last_sweep_record(const struct sweep *sw,
   int64_t dur = inv->finished_ms - inv->started_ms;
 
   inventory_summary(inv, &s);
-  json_object_object_add(o, "started", time_json(inv->started_ms / 1000));
-  json_object_object_add(o, "finished", time_json(inv->finished_ms / 1000));
+  json_object_object_add(o, "started", output_time_json(inv->started_ms / 1000));
+  json_object_object_add(o, "finished", output_time_json(inv->finished_ms / 1000));
   json_object_object_add(o, "duration_ms", INT64(dur < 0 ? 0 : dur));
   json_object_object_add(o, "trigger", json_object_new_string(sw->trigger));
   json_object_object_add(o, "mode", json_object_new_string(

@@ -5,7 +5,7 @@
 #include "janitor/wire.h"
 #include "output.h"
 
-static struct json_object *time_or_null(int64_t t)
+struct json_object *output_time_json(int64_t t)
 {
   char buf[21];
   if(t < 0)
@@ -32,7 +32,7 @@ struct json_object *output_item_json(const struct inv_item *it, int64_t now)
   if(it->kind == JAN_KIND_LAYER)
     json_object_object_add(o, "version", json_object_new_int64(it->version));
   json_object_object_add(o, "arn", str_or_null(it->arn));
-  json_object_object_add(o, "created", time_or_null(it->created));
+  json_object_object_add(o, "created", output_time_json(it->created));
   json_object_object_add(o, "age_s", it->created < 0 ? NULL
                          : json_object_new_int64(now - it->created));
   if(it->kind == JAN_KIND_FUNCTION) {
@@ -92,9 +92,9 @@ static struct json_object *output_sweep_json_head(
                          ? json_object_new_string(inv->account) : NULL);
   json_object_object_add(doc, "mode", json_object_new_string(
                              mode == JAN_MODE_DELETE ? "delete" : "report"));
-  json_object_object_add(doc, "started", time_or_null(inv->started_ms / 1000));
+  json_object_object_add(doc, "started", output_time_json(inv->started_ms / 1000));
   json_object_object_add(doc, "finished",
-                         time_or_null(inv->finished_ms / 1000));
+                         output_time_json(inv->finished_ms / 1000));
   for(size_t i = 0; i < inv->nregions; i++) {
     const struct inv_region *r = &inv->regions[i];
     struct json_object *o = json_object_new_object();

@@ -12,6 +12,9 @@
 struct json_object *output_item_json(const struct inv_item *it, int64_t now);
 /* {"buckets":N,"functions":N,"layers":N} from counts by enum jan_kind
  * (inventory.ignored, inventory.invalid); caller owns. */
+/* An epoch time in seconds as "2025-01-01T12:00:00Z"; NULL (JSON null)
+ * when negative. */
+struct json_object *output_time_json(int64_t epoch_s);
 struct json_object *output_counts_json(const unsigned long counts[3]);
 /* The whole --sweep --json document (caller owns). */
 struct json_object *output_sweep_json(const struct inventory *inv,

@@ -58,14 +58,6 @@ int64_t service_wall_ms(void)
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-struct json_object *service_time_json(int64_t epoch_s)
-{
-  char buf[21];
-  if(epoch_s < 0)
-    return NULL;
-  wire_time_format(epoch_s, buf);
-  return json_object_new_string(buf);
-}
 
 static const char *dir_of(const char *path, char *buf, size_t len)
 {

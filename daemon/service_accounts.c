@@ -11,6 +11,7 @@
 #include "janitor/log.h"
 #include "last_sweep.h"
 #include "metrics_accounts.h"
+#include "output.h"
 #include "service_int.h"
 
 #define TAG "service"
@@ -56,7 +57,7 @@ void service_accounts_cancel(struct run *run)
 
 static struct json_object *time_of(int64_t ms)
 {
-  return ms > 0 ? service_time_json(ms / 1000) : NULL;
+  return ms > 0 ? output_time_json(ms / 1000) : NULL;
 }
 
 /*

@@ -86,7 +86,6 @@ struct service {
 
 /* service.c */
 int64_t service_wall_ms(void);
-struct json_object *service_time_json(int64_t epoch_s);
 struct cfg_ref *cfg_ref_new(void);
 struct cfg_ref *cfg_ref_get(struct cfg_ref *r);
 void cfg_ref_put(struct cfg_ref *r);

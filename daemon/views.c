@@ -85,7 +85,7 @@ static struct json_object *last_reload_json(const struct service *svc)
   if(!svc->reload_wall_ms)
     return NULL;
   o = json_object_new_object();
-  json_object_object_add(o, "at", service_time_json(svc->reload_wall_ms / 1000));
+  json_object_object_add(o, "at", output_time_json(svc->reload_wall_ms / 1000));
   json_object_object_add(o, "ok", json_object_new_boolean(
                              !svc->reload_error[0]));
   json_object_object_add(o, "error", svc->reload_error[0]
@@ -108,7 +108,7 @@ struct json_object *service_status_json(void *arg)
     sweep_update_progress(&run->r.sw);
     state = run->r.sw.state == SWEEP_DELETING ? "deleting" : "sweeping";
     prog = json_object_new_object();
-    json_object_object_add(prog, "started", service_time_json(
+    json_object_object_add(prog, "started", output_time_json(
                              (run->multi && run->as.n
                               ? run->as.a[0].sw.inv.started_ms
                               : run->r.sw.inv.started_ms) / 1000));
@@ -133,7 +133,7 @@ struct json_object *service_status_json(void *arg)
   json_object_object_add(o, "stopping",
                          json_object_new_boolean(svc->stopping));
   json_object_object_add(o, "next_sweep_at", svc->next_wall_ms
-                         ? service_time_json(svc->next_wall_ms / 1000) : NULL);
+                         ? output_time_json(svc->next_wall_ms / 1000) : NULL);
   json_object_object_add(o, "progress", prog);
   json_object_object_add(o, "last_sweep", svc->last_json
                          ? json_object_get(svc->last_json) : NULL);
