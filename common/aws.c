@@ -36,7 +36,7 @@ static char *xstrdup(const char *s)
 }
 
 
-int64_t aws_client_now(const struct aws_client *c)
+int64_t aws_client_signing_time(const struct aws_client *c)
 {
   return (int64_t)time(NULL) + c->clock_offset;
 }
@@ -89,6 +89,7 @@ void aws_client_stats(const struct aws_client *c, struct aws_stats *s)
 {
   *s = c->st;
   s->clock_offset_s = c->clock_offset;
+  s->clock_skew_s = c->clock_skew;
   s->retry_tokens = c->tokens;
 }
 
@@ -481,20 +482,36 @@ static int take_answer(struct aws_call *k, struct http_response *hr,
 
 /* A skewed clock: measure the offset from Date and sign again.  What counts
  * is how far this attempt's own signing time was from the server's clock
- * (another call may have corrected the offset since). */
+ * (another call may have corrected the offset since).  aws_decide() let it
+ * through only within AWS_SKEW_MAX_S; it is used to sign, nothing else. */
 static void fix_clock(struct aws_call *k, const struct answer *ax)
 {
   struct aws_client *c = k->c;
   int64_t off = ax->server_time - (int64_t)time(NULL);
   int64_t change = off - c->clock_offset;
+  c->clock_skew = off;
   if(change > AWS_SKEW_LIMIT_S || change < -AWS_SKEW_LIMIT_S) {
     jlog_warn("aws", "clock skew of %lld s measured from %s's Date "
-              "header; correcting", (long long)off, aws_svc_name[k->svc]);
+              "header; signing requests with that correction (age and "
+              "grace stay on this machine's clock)", (long long)off,
+              aws_svc_name[k->svc]);
     c->clock_offset = off;
     c->st.skew_fixes++;
   }
   k->skew_fixed = 1;
   aws_attempt_start(k);
+}
+
+/* A Date too far from the machine's clock: not applied (AWS_SKEW_MAX_S). */
+static void refuse_clock(struct aws_call *k, const struct answer *ax)
+{
+  int64_t off = ax->server_time - (int64_t)time(NULL);
+  k->c->clock_skew = off;
+  k->c->st.skew_refused++;
+  jlog_err("aws", "%s %s: the answer's Date is %lld s from this machine's "
+           "clock, beyond the %d s a correction may be; not corrected: "
+           "check this machine's clock (NTP) and the endpoint",
+           k->op, k->region, (long long)off, AWS_SKEW_MAX_S);
 }
 
 /* The SDKs' standard retry: exponential backoff with full jitter (at least
@@ -549,6 +566,7 @@ void aws_http_done(void *arg, struct http_response *hr)
       .s3 = k->svc == AWS_SVC_S3, .region = k->region,
       .region_hint = ax.hint, .region_ok = !ax.refused,
       .have_date = ax.have_date, .skew_s = ax.server_time - k->signed_at,
+      .clock_off_s = ax.server_time - (int64_t)time(NULL),
       .attempt = k->attempts, .max_attempts = c->max_attempts,
       .redirected = k->redirected, .skew_fixed = k->skew_fixed,
       .creds_renewed = k->creds_renewed,
@@ -564,6 +582,9 @@ void aws_http_done(void *arg, struct http_response *hr)
   case AWS_STEP_FIX_CLOCK:
     fix_clock(k, &ax);
     return;
+  case AWS_STEP_SKEW_REFUSED:
+    refuse_clock(k, &ax);
+    break;
   case AWS_STEP_FOLLOW_REGION:
     jlog_debug("aws", "%s: bucket %s is in %s, not %s; retrying there",
                k->op, k->bucket ? k->bucket : "-", ax.hint, k->region);

@@ -190,7 +190,7 @@ static int sign(struct aws_call *k, const struct aws_creds *cr,
     struct sigv4_params sp = {
       .region = k->svc == AWS_SVC_IAM ? AWS_GLOBAL_REGION : k->region,
       .service = aws_svc_name[k->svc],
-      .when = (time_t)(k->signed_at = aws_client_now(k->c)),
+      .when = (time_t)(k->signed_at = aws_client_signing_time(k->c)),
       .flags = k->svc == AWS_SVC_S3 ? SIGV4_S3 : 0
     };
     return sigv4_sign(&sreq, &sc, &sp, k->c->keys, sig);

@@ -68,6 +68,7 @@ const char *aws_step_name(enum aws_step s)
   case AWS_STEP_FIX_CLOCK: return "fix-clock";
   case AWS_STEP_FOLLOW_REGION: return "follow-region";
   case AWS_STEP_RENEW_CREDS: return "renew-credentials";
+  case AWS_STEP_SKEW_REFUSED: return "skew-refused";
   default: return "?";
   }
 }
@@ -98,7 +99,9 @@ enum aws_step aws_decide(const struct aws_answer *a)
     /* Corrections come first and each once: they are not retries. */
     if(!a->skew_fixed && a->have_date && (cls & AWS_CODE_CLOCK) &&
        (a->skew_s > AWS_SKEW_LIMIT_S || a->skew_s < -AWS_SKEW_LIMIT_S))
-      return AWS_STEP_FIX_CLOCK;
+      return a->clock_off_s > AWS_SKEW_MAX_S ||
+             a->clock_off_s < -AWS_SKEW_MAX_S ? AWS_STEP_SKEW_REFUSED
+                                              : AWS_STEP_FIX_CLOCK;
     if(a->s3 && !a->redirected && !a->no_redirect &&
        (a->status == 301 || a->status == 307 || a->status == 400) &&
        a->region_hint && a->region_hint[0] &&

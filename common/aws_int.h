@@ -45,7 +45,8 @@ struct aws_client {
   char (*regions)[32];           /* where requests may go; NULL: any */
   size_t nregions;
   struct sigv4_cache *keys;
-  int64_t clock_offset;
+  int64_t clock_offset;          /* for signing only; |.| <= AWS_SKEW_MAX_S */
+  int64_t clock_skew;            /* the last measured (aws_stats) */
   unsigned tokens;
   struct jan_rng rng;            /* backoff jitter */
   int shutting_down;             /* cancel everything */

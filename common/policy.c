@@ -38,6 +38,33 @@ const char *policy_keep_reason(const struct inventory *inv,
   return NULL;
 }
 
+enum policy_clock policy_clock_check(int64_t since, int64_t now,
+                                     int64_t created, int64_t first_sweep)
+{
+  if(since < 0)
+    return POLICY_CLOCK_NONE;
+  if(since > now)
+    return POLICY_CLOCK_FUTURE;
+  if(created >= 0 && since < created)
+    return POLICY_CLOCK_BEFORE_CREATED;
+  if(first_sweep <= 0 || since < first_sweep)
+    return POLICY_CLOCK_BEFORE_FIRST_SWEEP;
+  return POLICY_CLOCK_OK;
+}
+
+const char *policy_clock_name(enum policy_clock v)
+{
+  switch(v) {
+  case POLICY_CLOCK_OK: return "accepted";
+  case POLICY_CLOCK_NONE: return "none";
+  case POLICY_CLOCK_FUTURE: return "in the future";
+  case POLICY_CLOCK_BEFORE_CREATED: return "earlier than the resource";
+  case POLICY_CLOCK_BEFORE_FIRST_SWEEP:
+    return "earlier than the account's first sweep";
+  default: return "?";
+  }
+}
+
 void policy_decide(struct inventory *inv, const struct jan_config *cfg,
                    int64_t now, policy_first_seen_fn first_seen, void *arg)
 {

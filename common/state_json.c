@@ -20,6 +20,10 @@
  *               a version 1 file), until a sweep takes them over.
  *   last_sweep  an object, or null, or absent: what the sweep code keeps
  *               about the last sweep; opaque here.
+ *   first_sweep (in an account) when that account was first swept, an
+ *               integer from 1 to 253402300799, or absent (a file written
+ *               before it was kept): no clock earlier than it is accepted
+ *               (policy_clock_check()).
  *
  * Other keys are ignored.  Anything else (not JSON, trailing bytes, a NUL
  * byte, nesting deeper than the tokener's default depth, a wrong type, a
@@ -92,6 +96,15 @@ static const char *parse_clocks(struct json_object *obj, const char *what,
      !json_object_is_type(v, json_type_object)) {
     snprintf(reason, rsize, "%s\"last_sweep\" is not an object", what);
     return reason;
+  }
+  if(json_object_object_get_ex(obj, "first_sweep", &v)) {
+    if(!v || !json_object_is_type(v, json_type_int) ||
+       json_object_get_int64(v) < 1 ||
+       json_object_get_int64(v) > STATE_CLOCK_MAX) {
+      snprintf(reason, rsize, "%s\"first_sweep\" is not a time", what);
+      return reason;
+    }
+    st->first_sweep = json_object_get_int64(v);
   }
   n = (size_t)json_object_object_length(clocks);
   if(n) {
@@ -426,6 +439,13 @@ static int add_clocks(struct json_object *obj, const struct state *st)
   if(json_object_object_add(obj, "clocks", clocks)) {
     json_object_put(clocks);
     return JAN_ENOMEM;
+  }
+  if(st->first_sweep > 0) {
+    v = json_object_new_int64(st->first_sweep);
+    if(!v || json_object_object_add(obj, "first_sweep", v)) {
+      json_object_put(v);
+      return JAN_ENOMEM;
+    }
   }
   if(st->last_sweep &&
      json_object_object_add(obj, "last_sweep",

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -288,7 +289,7 @@ static int cli_confirm(struct sweep *s, void *arg)
             "on a terminal, or add --yes\n");
     return 0;
   }
-  now = aws_client_now(s->rt->aws);
+  now = (int64_t)time(NULL);
   fprintf(stderr, "These resources will be deleted in account %s:\n",
           s->inv.account);
   for(size_t i = 0; i < s->inv.n; i++) {
@@ -388,9 +389,9 @@ static int sweep_accounts(struct cli *c, struct sweep_run *run,
   run_finished(run);
   code = accounts_exit_code(&as);
   if(c->json)
-    accounts_output_json(stdout, &as, mode, aws_client_now(rt->aws));
+    accounts_output_json(stdout, &as, mode, (int64_t)time(NULL));
   else
-    accounts_output_table(stdout, &as, mode, aws_client_now(rt->aws),
+    accounts_output_table(stdout, &as, mode, (int64_t)time(NULL),
                           &(struct output_opts){
                             .columns = terminal_columns(STDOUT_FILENO),
                             .candidates_only = c->candidates });
@@ -473,7 +474,7 @@ static int run_sweep(struct cli *c)
     if(code == EXIT_CREDENTIALS || (!sw->inv.account[0] && code))
       fail(c, code, "%s", sw->message);
     else {
-      int64_t now = aws_client_now(rt.aws);
+      int64_t now = (int64_t)time(NULL);
       if(c->json)
         output_json(stdout, &sw->inv, mode, now);
       else

@@ -284,6 +284,14 @@ int metrics_format(struct jbuf *out, const struct inventory *inv,
     rc = jbuf_printf(out, "remotion_janitor_invalid_names{type=\"%s\"} %lu\n",
                      scope_kind_name(kinds[k]),
                      inv->invalid[kinds[k]]);
+  rc = rc ? rc : header(out, "remotion_janitor_clock_skew_seconds", "gauge",
+                        "A server's Date minus this machine's clock, as "
+                        "measured after a clock error in the last sweep: "
+                        "the correction its requests were signed with, or "
+                        "one refused as beyond 900 s; 0 when none.  Age "
+                        "and grace use the machine's clock.");
+  rc = rc ? rc : jbuf_printf(out, "remotion_janitor_clock_skew_seconds %"
+                             PRId64 "\n", inv->clock_skew_s);
   rc = rc ? rc : metrics_format_storage(out, inv, c);
   return rc ? JAN_ETOOBIG : JAN_OK;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "janitor/log.h"
 #include "janitor/perms.h"
@@ -254,7 +255,7 @@ static void phase_end(struct sweep *s)
   struct sweep_renders *rd = s->rd;
   for(size_t i = 0; i < rd->n; i++) {
     struct rbucket *x = &rd->b[i];
-    x->decided_at = aws_client_now(s->rt->aws);
+    x->decided_at = (int64_t)time(NULL);
     if(x->listed == 1 && x->prunable && add_renders(s, x, x->decided_at)) {
       if(!rd->failed++)
         snprintf(rd->message, sizeof(rd->message), "out of memory");

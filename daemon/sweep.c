@@ -13,6 +13,7 @@
 #include "janitor/bucket.h"
 #include "janitor/collect.h"
 #include "janitor/log.h"
+#include "janitor/names.h"
 #include "janitor/perms.h"
 #include "janitor/policy.h"
 #include "janitor/services.h"
@@ -127,6 +128,38 @@ static int item_key(const struct inv_item *it, struct jbuf *k)
                    it->bucket ? full : it->name, it->version);
 }
 
+/* A stored clock not accepted: counted, said once at the end of the
+ * decisions (clocks_said()), each at debug level. */
+static void clock_restarted(struct sweep *s, const char *key, int64_t since,
+                            enum policy_clock v)
+{
+  char esc[NAMES_ESCAPE_BUF];
+  names_escape(key, strlen(key), esc, sizeof(esc));
+  if(!s->clock_restarts[v]++ && !s->clock_example[0])
+    snprintf(s->clock_example, sizeof(s->clock_example), "%s: %lld, %s",
+             esc, (long long)since, policy_clock_name(v));
+  jlog_debug("sweep", "grace clock of %s (%lld) %s: restarted", esc,
+             (long long)since, policy_clock_name(v));
+}
+
+/* The one log line about the stored clocks this sweep did not accept. */
+static void clocks_said(struct sweep *s)
+{
+  size_t n = 0;
+  for(size_t v = 0; v < POLICY_CLOCK_COUNT; v++)
+    n += s->clock_restarts[v];
+  if(!n)
+    return;
+  jlog_warn("sweep", "account %s: %zu grace clock%s of the state file not "
+            "accepted (%zu in the future, %zu earlier than their resource, "
+            "%zu earlier than the account's first sweep or without its "
+            "record; e.g. %s): %s grace%s restart now", s->inv.account, n,
+            n == 1 ? "" : "s", s->clock_restarts[POLICY_CLOCK_FUTURE],
+            s->clock_restarts[POLICY_CLOCK_BEFORE_CREATED],
+            s->clock_restarts[POLICY_CLOCK_BEFORE_FIRST_SWEEP],
+            s->clock_example, n == 1 ? "its" : "their", n == 1 ? "" : "s");
+}
+
 /* policy_first_seen_fn: the old clock, or now; kept for the next sweep. */
 static int64_t first_seen(void *arg, const struct inv_item *it, int64_t now)
 {
@@ -136,10 +169,16 @@ static int64_t first_seen(void *arg, const struct inv_item *it, int64_t now)
 
   jbuf_init(&k, JAN_STATE_KEY_MAX);
   if(item_key(it, &k) == JAN_OK) {
+    enum policy_clock v;
     if(s->st)
       since = state_clock_get(s->st, jbuf_str(&k));
-    if(since < 0 || since > now)
+    v = policy_clock_check(since, now, it->created,
+                           s->st ? s->st->first_sweep : 0);
+    if(v != POLICY_CLOCK_OK) {
+      if(v != POLICY_CLOCK_NONE)
+        clock_restarted(s, jbuf_str(&k), since, v);
       since = now;
+    }
     state_clock_set(&s->clocks, jbuf_str(&k), since);
   }
   jbuf_free(&k);
@@ -158,6 +197,7 @@ int64_t sweep_first_seen(struct sweep *s, const struct inv_item *it,
  */
 static void carry_clocks(struct sweep *s)
 {
+  int64_t now = (int64_t)time(NULL);
   if(!s->st)
     return;
   for(size_t i = 0; i < s->st->n; i++) {
@@ -165,6 +205,8 @@ static void carry_clocks(struct sweep *s)
     char type[32], region[32];
     const char *p = strchr(key, '|'), *q;
     enum jan_kind kind;
+    enum policy_clock v;
+    int carry;
 
     if(!p || (size_t)(p - key) >= sizeof(type))
       continue;
@@ -175,19 +217,24 @@ static void carry_clocks(struct sweep *s)
     type[p - key] = '\0';
     memcpy(region, p + 1, (size_t)(q - p - 1));
     region[q - p - 1] = '\0';
-    if(renders_clock_type(type)) {
+    if(renders_clock_type(type))
       /* Renders and props: carried while their bucket is not listed. */
-      if(!renders_bucket_listed(s, q + 1) &&
-         state_clock_get(&s->clocks, key) < 0)
-        state_clock_set(&s->clocks, key, s->st->clocks[i].since);
+      carry = !renders_bucket_listed(s, q + 1);
+    else {
+      kind = !strcmp(type, "bucket") ? JAN_KIND_BUCKET
+           : !strcmp(type, "function") ? JAN_KIND_FUNCTION : JAN_KIND_LAYER;
+      carry = inventory_kind_incomplete(&s->inv, region, kind);
+    }
+    if(!carry || state_clock_get(&s->clocks, key) >= 0)
       continue;
-    }
-    kind = !strcmp(type, "bucket") ? JAN_KIND_BUCKET
-         : !strcmp(type, "function") ? JAN_KIND_FUNCTION : JAN_KIND_LAYER;
-    if(inventory_kind_incomplete(&s->inv, region, kind)) {
-      if(state_clock_get(&s->clocks, key) < 0)
-        state_clock_set(&s->clocks, key, s->st->clocks[i].since);
-    }
+    /* Unseen, so judged without its creation time; one not accepted is
+     * dropped, and its grace restarts when it is seen again. */
+    v = policy_clock_check(s->st->clocks[i].since, now, -1,
+                           s->st->first_sweep);
+    if(v == POLICY_CLOCK_OK)
+      state_clock_set(&s->clocks, key, s->st->clocks[i].since);
+    else
+      clock_restarted(s, key, s->st->clocks[i].since, v);
   }
 }
 
@@ -251,6 +298,16 @@ static int64_t last_success_ms(const struct sweep *s)
   return ms > 0 ? ms : 0;
 }
 
+/* The gauge remotion_janitor_clock_skew_seconds: a correction refused
+ * during this sweep, else the one signing uses. */
+static int64_t clock_skew(const struct sweep *s)
+{
+  struct aws_stats as;
+  aws_client_stats(s->rt->aws, &as);
+  return as.skew_refused != s->skew_refused0 ? as.clock_skew_s
+                                             : as.clock_offset_s;
+}
+
 static void flush_outcomes(struct sweep *s);
 
 static void sweep_finish(struct sweep *s)
@@ -265,6 +322,7 @@ static void sweep_finish(struct sweep *s)
     uv_timer_stop(s->progress_timer);
   progress_end(&s->pr);
   s->inv.finished_ms = now_ms();
+  s->inv.clock_skew_s = clock_skew(s);
   renders_finish(s);
   inventory_summary(&s->inv, &sum);
   if(sum.failed && (!s->exit_code || s->exit_code == EXIT_INCOMPLETE)) {
@@ -333,7 +391,7 @@ static struct audit_record record_of(const struct sweep *s, size_t idx,
 {
   const struct inv_item *it = &s->inv.items[idx];
   struct audit_record r = {
-    .time = aws_client_now(s->rt->aws), .account = s->inv.account,
+    .time = (int64_t)time(NULL), .account = s->inv.account,
     .region = it->region, .type = inv_type_name(it->kind), .name = it->name,
     .version = it->version, .result = inv_result_name(res), .error = error,
     .error_code = code && *code ? code : NULL,
@@ -592,6 +650,7 @@ static void decided(struct sweep *s);
 static void collected(void *arg, const struct collect_result *r)
 {
   struct sweep *s = arg;
+  int64_t now;
 
   /* The clocks are this account's: known once its identity is, and
    * only when it is the configured one (a wrong account must neither
@@ -600,7 +659,15 @@ static void collected(void *arg, const struct collect_result *r)
              (!s->cfg->account_id[0] ||
               !strcmp(s->cfg->account_id, s->inv.account))
            ? state_claim(s->root, s->inv.account, s->adopt, &s->st) : JAN_OK;
-  policy_decide(&s->inv, s->cfg, aws_client_now(s->rt->aws), first_seen, s);
+  now = (int64_t)time(NULL);
+  /* The account's first sweep on record: every clock starts at or after
+   * it.  None yet (a new account, or a file from before it was kept), or
+   * one in the future: this sweep is the first. */
+  if(s->st && (s->st->first_sweep <= 0 || s->st->first_sweep > now))
+    s->st->first_sweep = now;
+  if(s->st)
+    s->clocks.first_sweep = s->st->first_sweep;
+  policy_decide(&s->inv, s->cfg, now, first_seen, s);
   s->ident = *r;
   /* Renders and storage of the kept buckets: listed, then decided. */
   if(r->identity_err || !renders_collect(s, decided))
@@ -616,6 +683,7 @@ static void decided(struct sweep *s)
   int claim = s->claim;
 
   carry_clocks(s);
+  clocks_said(s);
   inventory_summary(inv, &sum);
 
   if(r->identity_err) {
@@ -700,6 +768,11 @@ int sweep_start(struct sweep *s, sweep_done_cb done, void *arg)
   s->done = done;
   s->arg = arg;
   s->inv.started_ms = now_ms();
+  {
+    struct aws_stats as;
+    aws_client_stats(s->rt->aws, &as);
+    s->skew_refused0 = as.skew_refused;
+  }
   s->flush_timer = malloc(sizeof(*s->flush_timer));
   if(s->flush_timer) {
     uv_timer_init(s->rt->loop, s->flush_timer);

@@ -12,6 +12,8 @@
 #include "janitor/collect.h"
 #include "janitor/config.h"
 #include "janitor/inventory.h"
+#include "janitor/names.h"
+#include "janitor/policy.h"
 #include "janitor/state.h"
 #include "progress.h"
 #include "runtime.h"
@@ -94,6 +96,10 @@ struct sweep {
   uv_timer_t *flush_timer;      /* the next group commit */
   struct sweep_renders *rd;     /* renders and storage (renders.c) */
   struct collect_result ident;  /* the identity, while renders are listed */
+  uint64_t skew_refused0;       /* aws_stats' skew_refused at the start */
+  size_t clock_restarts[POLICY_CLOCK_COUNT];  /* stored clocks not accepted,
+                                   by enum policy_clock (logged once) */
+  char clock_example[NAMES_ESCAPE_BUF + 96];  /* the first, for the log */
 };
 
 void sweep_init(struct sweep *s, struct runtime *rt,

@@ -146,13 +146,21 @@ int aws_code_is_throttle(const char *code);
 
 struct aws_stats {
   uint64_t calls, attempts, retries, throttled, redirects, skew_fixes;
-  int64_t clock_offset_s;
+  uint64_t skew_refused;        /* corrections beyond AWS_SKEW_MAX_S */
+  int64_t clock_offset_s;       /* the correction signing uses */
+  int64_t clock_skew_s;         /* the last skew measured from a Date
+                                   (applied or refused); 0: none */
   unsigned retry_tokens;
 };
 void aws_client_stats(const struct aws_client *c, struct aws_stats *s);
 
-/* The current time corrected by the measured clock offset. */
-int64_t aws_client_now(const struct aws_client *c);
+/*
+ * The time requests are signed with: the machine's clock plus the
+ * correction measured from a server's Date (at most AWS_SKEW_MAX_S).  For
+ * signing only: what is old, and every grace clock, is judged by the
+ * machine's clock (time()), never by this.
+ */
+int64_t aws_client_signing_time(const struct aws_client *c);
 
 /* Lambda: region not enabled for the account. */
 int aws_error_is_region_disabled(const struct aws_response *r);

@@ -22,6 +22,16 @@
 unsigned aws_code_class(const char *code);
 
 #define AWS_SKEW_LIMIT_S 240       /* a signature this far off is skew */
+/*
+ * The largest correction a server's Date may make to the time requests are
+ * signed with: 15 minutes, AWS's own window for a request's time.  A
+ * correction only ever signs requests (age and grace are judged by the
+ * machine's clock alone), and this bounds how far from the machine's time a
+ * request it signs can be valid: a machine clock further off than this is
+ * a fault to fix (NTP), and a Date further off is more likely wrong than
+ * the machine.  Beyond it the correction is refused and the call fails.
+ */
+#define AWS_SKEW_MAX_S 900
 
 enum aws_step {
   AWS_STEP_DONE = 0,            /* a 2xx that parsed: the call succeeded */
@@ -29,7 +39,9 @@ enum aws_step {
   AWS_STEP_RETRY,               /* again after a backoff, if tokens allow */
   AWS_STEP_FIX_CLOCK,           /* correct the clock offset, sign again */
   AWS_STEP_FOLLOW_REGION,       /* the bucket lives in answer.region_hint */
-  AWS_STEP_RENEW_CREDS          /* fetch new credentials, sign again */
+  AWS_STEP_RENEW_CREDS,         /* fetch new credentials, sign again */
+  AWS_STEP_SKEW_REFUSED         /* skew beyond AWS_SKEW_MAX_S: not corrected;
+                                   the call fails */
 };
 
 struct aws_answer {
@@ -45,6 +57,8 @@ struct aws_answer {
   int region_ok;                /* region_hint passed the region checks */
   int have_date;                /* the answer's Date was read */
   int64_t skew_s;               /* its Date minus the attempt's signing time */
+  int64_t clock_off_s;          /* its Date minus the machine's clock: the
+                                   correction it asks for */
   unsigned attempt;             /* attempts made, this one included */
   unsigned max_attempts;
   /* Corrections already used by this call (each is made once). */

@@ -70,6 +70,9 @@ struct inventory {
   char account[13];
   char *caller_arn;
   int64_t started_ms, finished_ms;   /* wall clock, epoch milliseconds */
+  int64_t clock_skew_s;         /* a server's Date minus the machine's clock:
+                                   the correction signing used, or one refused
+                                   during the sweep (aws.h); 0: none */
   struct inv_region regions[JAN_MAX_REGIONS];
   size_t nregions;
   struct inv_item *items;

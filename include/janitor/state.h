@@ -38,6 +38,8 @@ struct state {
   struct state_clock *clocks;   /* sorted by key */
   size_t n, cap;
   struct json_object *last_sweep;  /* owned, or NULL */
+  int64_t first_sweep;          /* when this account was first swept (epoch
+                                   s; policy_clock_check()); 0: no record */
   struct state_account **accounts; /* the root's only; by id, owned */
   size_t naccounts;
 };
