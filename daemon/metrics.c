@@ -288,7 +288,7 @@ int metrics_format(struct jbuf *out, const struct inventory *inv,
                         "A server's Date minus this machine's clock, as "
                         "measured after a clock error in the last sweep: "
                         "the correction its requests were signed with, or "
-                        "one refused as beyond 900 s; 0 when none.  Age "
+                        "one refused as beyond a day; 0 when none.  Age "
                         "and grace use the machine's clock.");
   rc = rc ? rc : jbuf_printf(out, "remotion_janitor_clock_skew_seconds %"
                              PRId64 "\n", inv->clock_skew_s);

@@ -222,6 +222,49 @@ static void test_buckets_incomplete(void **state)
          "region-incomplete");
 }
 
+/* The rule for a grace clock read from the state file, as a table. */
+static void test_stored_clock(void **state)
+{
+  static const struct {
+    const char *what;
+    int64_t since, created, first_sweep;
+    enum policy_clock want;
+  } rows[] = {
+    { "none stored", -1, NOW - 9 * DAY, NOW - 30 * DAY, POLICY_CLOCK_NONE },
+    { "a day old", NOW - DAY, NOW - 9 * DAY, NOW - 30 * DAY,
+      POLICY_CLOCK_OK },
+    { "started at the first sweep", NOW - 30 * DAY, NOW - 90 * DAY,
+      NOW - 30 * DAY, POLICY_CLOCK_OK },
+    { "started as the resource was made", NOW - 9 * DAY, NOW - 9 * DAY,
+      NOW - 30 * DAY, POLICY_CLOCK_OK },
+    { "now", NOW, NOW - 9 * DAY, NOW, POLICY_CLOCK_OK },
+    { "creation unknown", NOW - DAY, -1, NOW - 30 * DAY, POLICY_CLOCK_OK },
+    { "one second ahead", NOW + 1, NOW - 9 * DAY, NOW - 30 * DAY,
+      POLICY_CLOCK_FUTURE },
+    { "400 days ahead", NOW + 400 * DAY, NOW - 9 * DAY, NOW - 30 * DAY,
+      POLICY_CLOCK_FUTURE },
+    { "0 (1970)", 0, NOW - 9 * DAY, NOW - 30 * DAY,
+      POLICY_CLOCK_BEFORE_CREATED },
+    { "before the resource", NOW - 10 * DAY, NOW - 9 * DAY, NOW - 30 * DAY,
+      POLICY_CLOCK_BEFORE_CREATED },
+    { "another account's (before its first sweep)", NOW - 20 * DAY,
+      NOW - 90 * DAY, NOW - 5 * DAY, POLICY_CLOCK_BEFORE_FIRST_SWEEP },
+    { "0, creation unknown", 0, -1, NOW - 30 * DAY,
+      POLICY_CLOCK_BEFORE_FIRST_SWEEP },
+    { "no record of the first sweep", NOW - DAY, NOW - 9 * DAY, 0,
+      POLICY_CLOCK_BEFORE_FIRST_SWEEP },
+  };
+  (void)state;
+  for(size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+    enum policy_clock got = policy_clock_check(rows[i].since, NOW,
+                                               rows[i].created,
+                                               rows[i].first_sweep);
+    if(got != rows[i].want)
+      fail_msg("%s: %s, want %s", rows[i].what, policy_clock_name(got),
+               policy_clock_name(rows[i].want));
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -231,6 +274,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_grace, setup, teardown),
     cmocka_unit_test_setup_teardown(test_scope_rechecked, setup, teardown),
     cmocka_unit_test_setup_teardown(test_buckets_incomplete, setup, teardown),
+    cmocka_unit_test(test_stored_clock),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

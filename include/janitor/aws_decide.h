@@ -24,14 +24,18 @@ unsigned aws_code_class(const char *code);
 #define AWS_SKEW_LIMIT_S 240       /* a signature this far off is skew */
 /*
  * The largest correction a server's Date may make to the time requests are
- * signed with: 15 minutes, AWS's own window for a request's time.  A
- * correction only ever signs requests (age and grace are judged by the
- * machine's clock alone), and this bounds how far from the machine's time a
- * request it signs can be valid: a machine clock further off than this is
- * a fault to fix (NTP), and a Date further off is more likely wrong than
- * the machine.  Beyond it the correction is refused and the call fails.
+ * signed with: a day.  A correction only ever signs requests (age and grace
+ * are judged by the machine's clock alone), so the bound is about when a
+ * request it signs may be valid, and about staying usable on a host whose
+ * clock is off.  It must exceed AWS's own window (15 minutes for S3, 5 for
+ * the others), or it would never correct what AWS refuses; the largest
+ * error a host clock has in practice is a hardware clock kept in local time
+ * (up to 14 hours).  A Date more than a day away is a wrong date, not a
+ * drift (a dead clock battery, a lying endpoint: the 200 and 400 days of
+ * issue 19): the correction is refused, logged as an error, and the call
+ * fails.
  */
-#define AWS_SKEW_MAX_S 900
+#define AWS_SKEW_MAX_S 86400
 
 enum aws_step {
   AWS_STEP_DONE = 0,            /* a 2xx that parsed: the call succeeded */

@@ -38,9 +38,10 @@ KINDS = {
     "echo_request": ({"status": 403}, False),
     "big_page": ({"bytes": 0}, True),
     "hostile_names": (dict(hostile_names.DEFAULTS), True),
+    "bad_date": ({"offset_s": 400 * 86400}, False),
 }
 # At most one of these shapes a response.
-EXCLUSIVE = ("error", "throttle", "error200", "malformed", "reset", "truncate", "echo_request")
+EXCLUSIVE = ("error", "throttle", "error200", "malformed", "reset", "truncate", "echo_request", "bad_date")
 # These match the request without its target: their target filters items.
 ITEM_TARGET = ("vanish", "add_objects", "key_errors", "bad_region")
 

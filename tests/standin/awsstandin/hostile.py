@@ -4,6 +4,7 @@ big_page (see faults.py and README.md) are shaped here."""
 import hashlib
 import json
 import re
+from email.utils import formatdate
 
 from .wire import Resp, lambda_error, query_error, s3_error
 
@@ -57,6 +58,16 @@ def echo_request(ctx, status):
         return lambda_error(ctx, status, "InvalidSignatureException", "\x1b[2J\x1b]0;owned\x07" + message,
                             headers=hdr)
     return query_error(ctx, status, "SignatureDoesNotMatch", message, headers=hdr)
+
+
+def bad_date(ctx, offset_s):
+    """A clock error (RequestTimeTooSkewed, InvalidSignatureException,
+    SignatureDoesNotMatch) whose Date says the stand-in's time plus
+    offset_s; the stand-in's own clock does not move."""
+    from . import auth, util
+    resp = auth._err(ctx, "skew", "The difference between the request time and the current time is too large.")
+    resp.date = formatdate(util.CLOCK.now() + offset_s, usegmt=True)
+    return resp
 
 
 def _sizes(total, n):

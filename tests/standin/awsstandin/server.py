@@ -172,7 +172,8 @@ class StandIn:
                 util.CLOCK.offset = float(f.params.get("offset_s", 3600))
             elif f.kind == "expire_creds":
                 self.state.expire_temp()
-        pre = next((f for f in ctx.faults if f.kind in ("error", "throttle", "error200", "echo_request")
+        pre = next((f for f in ctx.faults if f.kind in ("error", "throttle", "error200", "echo_request",
+                                                       "bad_date")
                     and not f.executes), None)
         if pre is not None:
             resp = self.fault_response(ctx, pre)
@@ -197,6 +198,8 @@ class StandIn:
     def fault_response(self, ctx, f):
         if f.kind == "echo_request":
             return hostile.echo_request(ctx, int(f.params.get("status", 403)))
+        if f.kind == "bad_date":
+            return hostile.bad_date(ctx, float(f.params.get("offset_s", 400 * 86400)))
         if f.kind == "error":
             return service_error(ctx, "internal", status=int(f.params.get("status", 500)), code=f.params.get("code"),
                                  message=f.params.get("message"))
@@ -524,7 +527,7 @@ class Handler(BaseHTTPRequestHandler):
         body = resp.body
         status = resp.status
         reason = self.responses.get(status, ("OK",))[0] if status != 301 else "Moved Permanently"
-        hdrs = [("Date", util.CLOCK.http_date())]
+        hdrs = [("Date", resp.date or util.CLOCK.http_date())]
         if ctx is not None and ctx.service in ("s3", "lambda", "iam", "sts"):
             # A hostile answer may bring its own request id.
             if ctx.service == "s3":

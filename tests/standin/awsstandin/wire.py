@@ -16,6 +16,7 @@ class Resp:
             self.headers.append(("Content-Type", content_type))
         self.fault = None
         self.close = False
+        self.date = None        # a Date header other than the stand-in's clock
 
     def header(self, name):
         for k, v in self.headers:
