@@ -322,6 +322,64 @@ int untrusted_json_add(struct jbuf *out, const char *json, size_t len)
   return json_utf8(json, len, emit_jbuf, out) ? JAN_ETOOBIG : JAN_OK;
 }
 
+static int hex_at(const char *s, int *v)
+{
+  int r = 0;
+  for(int k = 0; k < 2; k++) {
+    char c = s[k];
+    r <<= 4;
+    if(c >= '0' && c <= '9')
+      r |= c - '0';
+    else if(c >= 'a' && c <= 'f')
+      r |= c - 'a' + 10;
+    else if(c >= 'A' && c <= 'F')
+      r |= c - 'A' + 10;
+    else
+      return 0;
+  }
+  *v = r;
+  return 1;
+}
+
+size_t untrusted_json_bytes(char *json)
+{
+  size_t i = 0, o = 0;
+  int instr = 0, high = 0;
+
+  while(json[i]) {
+    int v;
+    if(!instr || json[i] != '\\') {
+      if(json[i] == '"')
+        instr = !instr;
+      high = 0;
+      json[o++] = json[i++];
+      continue;
+    }
+    if(json[i + 1] != 'u') {
+      json[o++] = json[i++];
+      if(json[i])
+        json[o++] = json[i++];
+      high = 0;
+      continue;
+    }
+    /* \uXXXX: a lone \udcXX (XX >= 80) is the byte XX; a low surrogate
+     * after a high one is half of a pair and stays. */
+    if(!high && (json[i + 2] == 'd' || json[i + 2] == 'D') &&
+       (json[i + 3] == 'c' || json[i + 3] == 'C') && json[i + 4] &&
+       hex_at(json + i + 4, &v) && v >= 0x80) {
+      json[o++] = (char)v;
+      i += 6;
+      continue;
+    }
+    high = (json[i + 2] == 'd' || json[i + 2] == 'D') && json[i + 3] &&
+           strchr("89abAB", json[i + 3]);
+    for(int k = 0; k < 6 && json[i]; k++)
+      json[o++] = json[i++];
+  }
+  json[o] = '\0';
+  return o;
+}
+
 int untrusted_json_fputs(const char *json, FILE *f)
 {
   return json ? json_utf8(json, strlen(json), emit_file, f) : -1;

@@ -347,6 +347,8 @@ int ctl_status_client(const char *path, int json)
     free(line);
     return fflush(stdout) ? 1 : 0;
   }
+  /* The exact bytes of every string: escaped below, for a person. */
+  untrusted_json_bytes(line);
   o = json_tokener_parse(line);
   free(line);
   if(!o || !json_object_is_type(o, json_type_object)) {

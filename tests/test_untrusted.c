@@ -373,8 +373,33 @@ static void test_json_document(void **state)
                                     "\\udcff\xc3\xa9\\\"\\\\\"}");
   for(size_t i = 0; i < b.len; i++)
     assert_true((unsigned char)b.ptr[i] >= 0x20);
+  /* The reader's inverse: json-c's text again, which it reads exactly. */
+  assert_int_equal(untrusted_json_bytes(b.ptr), strlen(text));
+  assert_string_equal(b.ptr, text);
   jbuf_free(&b);
   json_object_put(o);
+}
+
+/* The inverse leaves alone what is not a lone \udcXX inside a string. */
+static void test_json_bytes_inverse(void **state)
+{
+  static const struct { const char *in, *out; } cases[] = {
+    { "{\"a\":\"x\\udcff\"}", "{\"a\":\"x\xff\"}" },
+    { "[\"\\udc7f\\udc80\\uDCFF\"]", "[\"\\udc7f\x80\xff\"]" },
+    /* An escaped backslash then text that looks like an escape. */
+    { "\"\\\\udcff\"", "\"\\\\udcff\"" },
+    /* A pair is a character (U+1F480), not two bytes. */
+    { "\"\\ud83d\\udc80\"", "\"\\ud83d\\udc80\"" },
+    /* Outside a string nothing changes; a truncated escape stays. */
+    { "\\udcff \"\\udcf", "\\udcff \"\\udcf" },
+  };
+  (void)state;
+  for(size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%s", cases[i].in);
+    assert_int_equal(untrusted_json_bytes(buf), strlen(cases[i].out));
+    assert_string_equal(buf, cases[i].out);
+  }
 }
 
 int main(void)
@@ -392,6 +417,7 @@ int main(void)
     cmocka_unit_test(test_fprintf_line),
     cmocka_unit_test(test_json_surrogateescape),
     cmocka_unit_test(test_json_document),
+    cmocka_unit_test(test_json_bytes_inverse),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

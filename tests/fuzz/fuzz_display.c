@@ -16,7 +16,8 @@
  * - the JSON text of a json-c string holding the input, through
  *   untrusted_json_add(), is valid UTF-8 with no raw control byte, and
  *   decoding it as JSON with surrogateescape (\udcXX -> the byte XX) gives
- *   the exact input.
+ *   the exact input, and untrusted_json_bytes() turns it back into
+ *   json-c's text.
  */
 #include <json-c/json.h>
 
@@ -212,6 +213,9 @@ static void json_checks(const char *in, size_t n)
   FUZZ_CHECK(b.len >= 2 && b.ptr[0] == '"');
   FUZZ_CHECK(decode_json_string(b.ptr + 1, b.len - 1, back) == n);
   FUZZ_CHECK(!n || !memcmp(back, in, n));
+  /* The reader's inverse gives json-c's text back. */
+  FUZZ_CHECK(untrusted_json_bytes(b.ptr) == strlen(text));
+  FUZZ_CHECK(!strcmp(b.ptr, text));
   jbuf_free(&b);
   json_object_put(o);
   free(back);
