@@ -42,6 +42,7 @@
 
 #include "janitor/audit.h"
 #include "janitor/fsafe.h"
+#include "janitor/untrusted.h"
 #include "janitor/wire.h"
 
 #define AUDIT_STR_MAX 4096
@@ -182,7 +183,8 @@ static int build_line(const struct audit_record *r, struct jbuf *out)
     goto out;
   text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
                                         JSON_C_TO_STRING_NOSLASHESCAPE);
-  if(text && !jbuf_addstr(out, text) && !jbuf_addc(out, '\n'))
+  if(text && !untrusted_json_add(out, text, strlen(text)) &&
+     !jbuf_addc(out, '\n'))
     rc = 0;
 out:
   json_object_put(o);

@@ -6,6 +6,7 @@
 #include "janitor/caps.h"
 #include "janitor/inventory.h"
 #include "janitor/render.h"
+#include "janitor/untrusted.h"
 
 static void item_clear(struct inv_item *it)
 {
@@ -301,12 +302,19 @@ void inventory_summary(const struct inventory *inv, struct inv_summary *s)
 
 void inv_display_name(const struct inv_item *it, char *out, size_t outlen)
 {
+  struct jbuf raw;
+
+  /* Render ids come from object keys: any bytes.  The name is escaped by
+   * the display rule (untrusted.h), so it maps back to the exact bytes. */
+  jbuf_init(&raw, INV_DISPLAY_RAW_MAX);
   if(it->kind == JAN_KIND_LAYER)
-    snprintf(out, outlen, "%s:%" PRId64, it->name, it->version);
+    (void)jbuf_printf(&raw, "%s:%" PRId64, it->name, it->version);
   else if(it->kind == JAN_KIND_RENDER)
-    snprintf(out, outlen, "%s/renders/%s", it->bucket, it->name);
+    (void)jbuf_printf(&raw, "%s/renders/%s", it->bucket, it->name);
   else if(it->kind == JAN_KIND_PROPS)
-    snprintf(out, outlen, "%s/*-props/", it->bucket);
+    (void)jbuf_printf(&raw, "%s/*-props/", it->bucket);
   else
-    snprintf(out, outlen, "%s", it->name);
+    (void)jbuf_addstr(&raw, it->name);
+  untrusted_display(out, outlen, jbuf_str(&raw), raw.len);
+  jbuf_free(&raw);
 }

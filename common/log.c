@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "janitor/log.h"
+#include "janitor/untrusted.h"
 
 int jlog_max_level = JLOG_INFO;
 static int journal;
@@ -48,7 +49,8 @@ static const char *level_name(int level)
 
 void jlog_vprintf(int level, const char *tag, const char *fmt, va_list ap)
 {
-  char line[2048];
+  /* The message, then the line: room for every byte escaped. */
+  char msg[JLOG_MESSAGE_MAX], line[JLOG_MESSAGE_MAX * 4 + 128];
   size_t n = 0;
   int r;
 
@@ -69,13 +71,15 @@ void jlog_vprintf(int level, const char *tag, const char *fmt, va_list ap)
   }
   if(r > 0)
     n = (size_t)r < sizeof(line) ? (size_t)r : sizeof(line) - 1;
-  r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+  r = vsnprintf(msg, sizeof(msg), fmt, ap);
+  /* One line per message, safe on a terminal: a newline inside would forge
+   * a new entry, an escape sequence would reach the reader's terminal
+   * (untrusted.h, the display rule; backslashes are kept, they begin the
+   * escapes of values already made). */
   if(r > 0)
-    n += (size_t)r < sizeof(line) - n ? (size_t)r : sizeof(line) - n - 1;
-  /* One line per message: a newline inside would forge a new entry. */
-  for(size_t i = 0; i < n; i++)
-    if(line[i] == '\n' || line[i] == '\r')
-      line[i] = ' ';
+    n += untrusted_display_line(line + n, sizeof(line) - n - 1, msg,
+                                (size_t)r < sizeof(msg) ? (size_t)r
+                                                        : sizeof(msg) - 1);
   line[n++] = '\n';
   fwrite(line, 1, n, stderr);
 }

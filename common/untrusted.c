@@ -1,8 +1,10 @@
 /*
  * Server text and server-named regions: see include/janitor/untrusted.h.
  */
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -100,16 +102,17 @@ static size_t token_run_at(const char *in, size_t inlen, size_t i)
 }
 
 /*
- * The length of the UTF-8 character at in[i] that may be written as is,
- * or 0 when its bytes must be escaped: invalid or overlong sequences,
- * surrogates, the C1 controls (U+0080..U+009F, which terminals obey) and
- * the bidirectional controls (U+200E, U+200F, U+202A..U+202E,
- * U+2066..U+2069), which can make a line read differently.
+ * The length of the valid UTF-8 character at s (shortest form, no
+ * surrogate, at most U+10FFFF) and its code point, or 0.
  */
-static size_t utf8_ok_at(const unsigned char *s, size_t len)
+static size_t utf8_at(const unsigned char *s, size_t len, uint32_t *cpp)
 {
   uint32_t cp;
   size_t n;
+  if(s[0] < 0x80) {
+    *cpp = s[0];
+    return 1;
+  }
   if(s[0] < 0xC2 || s[0] > 0xF4)
     return 0;
   n = s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : 4;
@@ -122,11 +125,23 @@ static size_t utf8_ok_at(const unsigned char *s, size_t len)
     cp = (cp << 6) | (s[j] & 0x3F);
   }
   if((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-     (cp >= 0xD800 && cp <= 0xDFFF) || cp <= 0x9F || cp == 0x200E ||
-     cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
-     (cp >= 0x2066 && cp <= 0x2069))
+     (cp >= 0xD800 && cp <= 0xDFFF))
     return 0;
+  *cpp = cp;
   return n;
+}
+
+/*
+ * Code points a terminal obeys or that change how a line reads: the C0
+ * and C1 controls and DEL, the bidirectional controls (U+061C, U+200E,
+ * U+200F, U+202A..U+202E, U+2066..U+2069) and the line and paragraph
+ * separators (U+2028, U+2029).
+ */
+static int display_control(uint32_t cp)
+{
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x061C ||
+         cp == 0x200E || cp == 0x200F || cp == 0x2028 || cp == 0x2029 ||
+         (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
 struct out {
@@ -156,6 +171,218 @@ static void put_escaped(struct out *o, unsigned char c)
   static const char hex[] = "0123456789abcdef";
   char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
   put(o, e, sizeof(e));
+}
+
+/*
+ * The one display rule: the character at u is written as is, or, when it
+ * is not valid UTF-8, a display control or (unless keep_backslash) a
+ * backslash, its first byte is written as \xHH.  Returns the bytes used.
+ */
+static size_t put_display_char(struct out *o, const unsigned char *u,
+                               size_t left, int keep_backslash)
+{
+  uint32_t cp;
+  size_t n = utf8_at(u, left, &cp);
+  if(!n || display_control(cp) || (cp == '\\' && !keep_backslash)) {
+    put_escaped(o, *u);
+    return 1;
+  }
+  put(o, (const char *)u, n);
+  return n;
+}
+
+/* NUL-terminate what fits; a cut text ends with "..." (or is empty when
+ * even that does not fit). */
+static size_t out_finish(struct out *o)
+{
+  if(o->cut && o->cap < sizeof(UNTRUSTED_CUT) - 1) {
+    o->len = 0;                 /* no room even for the mark */
+  }
+  else if(o->cut) {
+    o->len = o->safe;
+    memcpy(o->p + o->len, UNTRUSTED_CUT, sizeof(UNTRUSTED_CUT) - 1);
+    o->len += sizeof(UNTRUSTED_CUT) - 1;
+  }
+  o->p[o->len] = '\0';
+  return o->len;
+}
+
+static size_t display(char *out, size_t outlen, const char *in, size_t inlen,
+                      int keep_backslash)
+{
+  struct out o = { out, outlen ? outlen - 1 : 0, 0, 0, 0 };
+  size_t i = 0;
+
+  if(!outlen)
+    return 0;
+  while(in && i < inlen && !o.cut)
+    i += put_display_char(&o, (const unsigned char *)in + i, inlen - i,
+                          keep_backslash);
+  return out_finish(&o);
+}
+
+size_t untrusted_display(char *out, size_t outlen, const char *in,
+                         size_t inlen)
+{
+  return display(out, outlen, in, inlen, 0);
+}
+
+size_t untrusted_display_line(char *out, size_t outlen, const char *in,
+                              size_t inlen)
+{
+  return display(out, outlen, in, inlen, 1);
+}
+
+int untrusted_vfprintf(FILE *f, const char *fmt, va_list ap)
+{
+  va_list ap2;
+  char *text, *esc = NULL;
+  size_t n, len = 0;
+  int r, nl;
+
+  va_copy(ap2, ap);
+  r = vsnprintf(NULL, 0, fmt, ap2);
+  va_end(ap2);
+  if(r < 0 || !(text = malloc((size_t)r + 1)))
+    return -1;
+  vsnprintf(text, (size_t)r + 1, fmt, ap);
+  n = (size_t)r;
+  nl = n && text[n - 1] == '\n';
+  n -= (size_t)nl;
+  esc = malloc(n * 4 + 2);
+  if(esc) {
+    len = untrusted_display_line(esc, n * 4 + 2, text, n);
+    if(nl)
+      esc[len++] = '\n';
+    r = fwrite(esc, 1, len, f) == len ? (int)len : -1;
+  }
+  else {
+    r = -1;
+  }
+  free(esc);
+  free(text);
+  return r;
+}
+
+int untrusted_fprintf(FILE *f, const char *fmt, ...)
+{
+  va_list ap;
+  int rc;
+  va_start(ap, fmt);
+  rc = untrusted_vfprintf(f, fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+size_t untrusted_utf8_span(const char *s, size_t len)
+{
+  size_t i = 0, n;
+  uint32_t cp;
+  while(i < len && (n = utf8_at((const unsigned char *)s + i, len - i, &cp)))
+    i += n;
+  return i;
+}
+
+/* Each byte of json that is not part of valid UTF-8 as \udcXX. */
+static int json_utf8(const char *json, size_t len,
+                     int (*emit)(void *, const char *, size_t), void *arg)
+{
+  static const char hex[] = "0123456789abcdef";
+  size_t i = 0;
+  while(i < len) {
+    size_t n = untrusted_utf8_span(json + i, len - i);
+    unsigned char c;
+    if(n && emit(arg, json + i, n))
+      return -1;
+    i += n;
+    if(i < len) {
+      char e[6] = { '\\', 'u', 'd', 'c', 0, 0 };
+      c = (unsigned char)json[i++];
+      e[4] = hex[c >> 4];
+      e[5] = hex[c & 15];
+      if(emit(arg, e, sizeof(e)))
+        return -1;
+    }
+  }
+  return 0;
+}
+
+static int emit_jbuf(void *arg, const char *s, size_t n)
+{
+  return jbuf_add(arg, s, n);
+}
+
+static int emit_file(void *arg, const char *s, size_t n)
+{
+  return fwrite(s, 1, n, arg) == n ? 0 : -1;
+}
+
+int untrusted_json_add(struct jbuf *out, const char *json, size_t len)
+{
+  return json_utf8(json, len, emit_jbuf, out) ? JAN_ETOOBIG : JAN_OK;
+}
+
+static int hex_at(const char *s, int *v)
+{
+  int r = 0;
+  for(int k = 0; k < 2; k++) {
+    char c = s[k];
+    r <<= 4;
+    if(c >= '0' && c <= '9')
+      r |= c - '0';
+    else if(c >= 'a' && c <= 'f')
+      r |= c - 'a' + 10;
+    else if(c >= 'A' && c <= 'F')
+      r |= c - 'A' + 10;
+    else
+      return 0;
+  }
+  *v = r;
+  return 1;
+}
+
+size_t untrusted_json_bytes(char *json)
+{
+  size_t i = 0, o = 0;
+  int instr = 0, high = 0;
+
+  while(json[i]) {
+    int v;
+    if(!instr || json[i] != '\\') {
+      if(json[i] == '"')
+        instr = !instr;
+      high = 0;
+      json[o++] = json[i++];
+      continue;
+    }
+    if(json[i + 1] != 'u') {
+      json[o++] = json[i++];
+      if(json[i])
+        json[o++] = json[i++];
+      high = 0;
+      continue;
+    }
+    /* \uXXXX: a lone \udcXX (XX >= 80) is the byte XX; a low surrogate
+     * after a high one is half of a pair and stays. */
+    if(!high && (json[i + 2] == 'd' || json[i + 2] == 'D') &&
+       (json[i + 3] == 'c' || json[i + 3] == 'C') && json[i + 4] &&
+       hex_at(json + i + 4, &v) && v >= 0x80) {
+      json[o++] = (char)v;
+      i += 6;
+      continue;
+    }
+    high = (json[i + 2] == 'd' || json[i + 2] == 'D') && json[i + 3] &&
+           strchr("89abAB", json[i + 3]);
+    for(int k = 0; k < 6 && json[i]; k++)
+      json[o++] = json[i++];
+  }
+  json[o] = '\0';
+  return o;
+}
+
+int untrusted_json_fputs(const char *json, FILE *f)
+{
+  return json ? json_utf8(json, strlen(json), emit_file, f) : -1;
 }
 
 size_t untrusted_text(char *out, size_t outlen, const char *in, size_t inlen)
@@ -197,29 +424,11 @@ size_t untrusted_text(char *out, size_t outlen, const char *in, size_t inlen)
       put(&o, UNTRUSTED_REDACTED, sizeof(UNTRUSTED_REDACTED) - 1);
       i += n;
     }
-    else if(*u >= 0x80 && (n = utf8_ok_at(u, inlen - i)) != 0) {
-      put(&o, in + i, n);
-      i += n;
-    }
-    else if(*u < 0x20 || *u >= 0x7f || *u == '\\') {
-      put_escaped(&o, *u);
-      i++;
-    }
     else {
-      put(&o, in + i, 1);
-      i++;
+      i += put_display_char(&o, u, inlen - i, 0);
     }
   }
-  if(o.cut && o.cap < sizeof(UNTRUSTED_CUT) - 1) {
-    o.len = 0;                  /* no room even for the mark */
-  }
-  else if(o.cut) {
-    o.len = o.safe;
-    memcpy(out + o.len, UNTRUSTED_CUT, sizeof(UNTRUSTED_CUT) - 1);
-    o.len += sizeof(UNTRUSTED_CUT) - 1;
-  }
-  out[o.len] = '\0';
-  return o.len;
+  return out_finish(&o);
 }
 
 int untrusted_region(const char *s, size_t len)

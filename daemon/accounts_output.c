@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "janitor/untrusted.h"
 #include "accounts.h"
 #include "accounts_output.h"
 #include "output.h"
@@ -86,8 +87,9 @@ void accounts_output_json(FILE *f, const struct accounts *as,
                           enum jan_mode mode, int64_t now)
 {
   struct json_object *doc = accounts_json(as, mode, now);
-  fputs(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
-                                       JSON_C_TO_STRING_NOSLASHESCAPE), f);
+  untrusted_json_fputs(json_object_to_json_string_ext(
+                           doc, JSON_C_TO_STRING_PLAIN |
+                           JSON_C_TO_STRING_NOSLASHESCAPE), f);
   fputc('\n', f);
   json_object_put(doc);
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "janitor/log.h"
+#include "janitor/untrusted.h"
 #include "janitor/wire.h"
 #include "ctl.h"
 
@@ -69,11 +70,20 @@ static void client_close(struct ctl_client *c);
 
 /* ---- answers -------------------------------------------------------------- */
 
+/* Valid UTF-8 whatever the strings hold (untrusted.h). */
 static char *to_line(struct json_object *o)
 {
   const char *s = json_object_to_json_string_ext(
       o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-  return s ? strdup(s) : NULL;
+  struct jbuf b;
+  if(!s)
+    return NULL;
+  jbuf_init(&b, strlen(s) * 6 + 1);
+  if(untrusted_json_add(&b, s, strlen(s))) {
+    jbuf_free(&b);
+    return NULL;
+  }
+  return jbuf_take(&b);
 }
 
 static char *error_answer(const char *msg)

@@ -16,6 +16,7 @@
 
 #include <json-c/json.h>
 
+#include "janitor/untrusted.h"
 #include "janitor/wire.h"
 #include "ctl.h"
 #include "output.h"
@@ -208,6 +209,35 @@ static void print_accounts(FILE *f, struct json_object *ls)
   }
 }
 
+/*
+ * Every string of the answer escaped for a terminal, once, before any is
+ * printed: the status holds text from the state file and from servers
+ * (untrusted.h's display rule; a backslash is kept, it begins an escape
+ * the daemon already made).
+ */
+static void escape_strings(struct json_object *o)
+{
+  if(json_object_is_type(o, json_type_string)) {
+    const char *s = json_object_get_string(o);
+    size_t n = (size_t)json_object_get_string_len(o), cap = n * 4 + 1;
+    char *esc = malloc(cap);
+    if(esc)
+      untrusted_display_line(esc, cap, s, n);
+    json_object_set_string(o, esc ? esc : "?");
+    free(esc);
+  }
+  else if(json_object_is_type(o, json_type_array)) {
+    for(size_t i = 0; i < json_object_array_length(o); i++)
+      escape_strings(json_object_array_get_idx(o, i));
+  }
+  else if(json_object_is_type(o, json_type_object)) {
+    json_object_object_foreach(o, key, v) {
+      (void)key;
+      escape_strings(v);
+    }
+  }
+}
+
 static void print_human(FILE *f, struct json_object *o)
 {
   struct json_object *prog = get_obj(o, "progress");
@@ -305,16 +335,20 @@ int ctl_status_client(const char *path, int json)
   if(!line) {
     char msg[sizeof(((struct sockaddr_un *)0)->sun_path) + 320];
     snprintf(msg, sizeof(msg), "no daemon answers on %s: %s", path, err);
-    fprintf(stderr, "remotion-janitor: %s\n", msg);
+    untrusted_fprintf(stderr, "remotion-janitor: %s\n", msg);
     if(json)
       output_error_json(stdout, msg, 1);
     return 1;
   }
   if(json) {
-    printf("%s\n", line);
+    /* The daemon's answer is valid UTF-8; kept so whatever answers. */
+    untrusted_json_fputs(line, stdout);
+    putchar('\n');
     free(line);
     return fflush(stdout) ? 1 : 0;
   }
+  /* The exact bytes of every string: escaped below, for a person. */
+  untrusted_json_bytes(line);
   o = json_tokener_parse(line);
   free(line);
   if(!o || !json_object_is_type(o, json_type_object)) {
@@ -323,9 +357,11 @@ int ctl_status_client(const char *path, int json)
     json_object_put(o);
     return 1;
   }
+  escape_strings(o);
   if(!json_object_get_boolean(json_object_object_get(o, "ok"))) {
-    fprintf(stderr, "remotion-janitor: the daemon on %s answered: %s\n", path,
-            get_str(o, "error") ? get_str(o, "error") : "an error");
+    untrusted_fprintf(stderr, "remotion-janitor: the daemon on %s answered: "
+                      "%s\n", path, get_str(o, "error") ? get_str(o, "error")
+                      : "an error");
     json_object_put(o);
     return 1;
   }

@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "janitor/untrusted.h"
 #include "janitor/wire.h"
 #include "ctl_inventory.h"
 #include "output.h"
@@ -73,7 +74,8 @@ const struct inventory *inv_ref_inv(const struct inv_ref *r)
 static int add_json(struct jbuf *out, struct json_object *o, int cut)
 {
   const char *s = o ? json_object_to_json_string_ext(o, TO_JSON_FLAGS) : NULL;
-  int rc = s ? jbuf_add(out, s, strlen(s) - (cut ? 1 : 0)) : JAN_ENOMEM;
+  int rc = s ? untrusted_json_add(out, s, strlen(s) - (cut ? 1 : 0))
+             : JAN_ENOMEM;
   json_object_put(o);
   return rc;
 }

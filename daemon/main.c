@@ -21,6 +21,7 @@
 #include "janitor/config.h"
 #include "janitor/state.h"
 #include "janitor/log.h"
+#include "janitor/untrusted.h"
 #include "accounts.h"
 #include "accounts_output.h"
 #include "output.h"
@@ -74,7 +75,7 @@ static int fail(const struct cli *c, int code, const char *fmt, ...)
   n = strlen(msg);
   while(n && msg[n - 1] == '\n')
     msg[--n] = '\0';
-  fprintf(stderr, "remotion-janitor: %s\n", msg);
+  untrusted_fprintf(stderr, "remotion-janitor: %s\n", msg);
   return fail_json(c, code, msg);
 }
 
@@ -299,8 +300,8 @@ static int cli_confirm(struct sweep *s, void *arg)
       continue;
     output_age(it->created < 0 ? -1 : now - it->created, age, sizeof(age));
     inv_display_name(it, name, sizeof(name));
-    fprintf(stderr, "  %-13s %-14s %s (%s old)\n", inv_type_name(it->kind),
-            it->region, name, age);
+    untrusted_fprintf(stderr, "  %-13s %-14s %s (%s old)\n",
+                      inv_type_name(it->kind), it->region, name, age);
     n++;
   }
   fprintf(stderr, "Type the account ID to delete these %zu resources: ", n);
@@ -397,8 +398,8 @@ static int sweep_accounts(struct cli *c, struct sweep_run *run,
                             .candidates_only = c->candidates });
   for(size_t i = 0; i < as.n && !c->quiet; i++)
     if(as.a[i].sw.message[0])
-      fprintf(stderr, "remotion-janitor: account %s: %s\n",
-              as.a[i].acct->name, as.a[i].sw.message);
+      untrusted_fprintf(stderr, "remotion-janitor: account %s: %s\n",
+                        as.a[i].acct->name, as.a[i].sw.message);
   accounts_close(&as);
   return code;
 }
@@ -483,7 +484,7 @@ static int run_sweep(struct cli *c)
                        .candidates_only = c->candidates });
       /* Also with exit 0: a report says what a deletion would refuse. */
       if(sw->message[0] && !c->quiet)
-        fprintf(stderr, "remotion-janitor: %s\n", sw->message);
+        untrusted_fprintf(stderr, "remotion-janitor: %s\n", sw->message);
     }
   }
 out:

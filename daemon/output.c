@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "janitor/untrusted.h"
 #include "janitor/wire.h"
 #include "output.h"
 
@@ -141,8 +142,9 @@ struct json_object *output_sweep_json(const struct inventory *inv,
 
 static void put_json(FILE *f, struct json_object *o)
 {
-  fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-                                       JSON_C_TO_STRING_NOSLASHESCAPE), f);
+  untrusted_json_fputs(json_object_to_json_string_ext(
+                           o, JSON_C_TO_STRING_PLAIN |
+                           JSON_C_TO_STRING_NOSLASHESCAPE), f);
   json_object_put(o);
 }
 
@@ -174,9 +176,9 @@ void output_json(FILE *f, const struct inventory *inv, enum jan_mode mode,
       fputc(']', f);
     }
     else {
-      fputs(it.val ? json_object_to_json_string_ext(it.val,
-                         JSON_C_TO_STRING_PLAIN |
-                         JSON_C_TO_STRING_NOSLASHESCAPE) : "null", f);
+      untrusted_json_fputs(it.val ? json_object_to_json_string_ext(it.val,
+                               JSON_C_TO_STRING_PLAIN |
+                               JSON_C_TO_STRING_NOSLASHESCAPE) : "null", f);
     }
   }
   fputs("}\n", f);
@@ -208,6 +210,11 @@ void output_fit(const char *s, size_t width, char *out, size_t outlen)
   }
   head = (width - 1) / 2 + (width - 1) % 2;
   tail = width - 1 - head;
+  /* Never half a UTF-8 character on either side of the cut. */
+  while(head && ((unsigned char)s[head] & 0xC0) == 0x80)
+    head--;
+  while(tail && ((unsigned char)s[n - tail] & 0xC0) == 0x80)
+    tail--;
   snprintf(out, outlen, "%.*s%s%s", (int)head, s, ell, s + n - tail);
 }
 
@@ -275,11 +282,13 @@ void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,
     output_fit(why, wreason, whyfit, sizeof(whyfit));
     if(acol)
       fprintf(f, "%-*s ", acol, o->account);
-    /* The ellipsis is 3 bytes wide for 1 column: pad by bytes + 2. */
-    fprintf(f, "%-*s %-*s %-*s %*s %-*s %s\n", COL_TYPE,
-            inv_type_name(it->kind), COL_REGION, it->region,
-            (int)(wname + (strlen(name) > wname ? 2 : 0)), name, COL_AGE, age,
-            COL_DECISION, inv_decision_name(it->decision), whyfit);
+    /* The ellipsis is 3 bytes wide for 1 column: pad by bytes + 2.  The
+     * name is escaped already; the reason may hold server text. */
+    untrusted_fprintf(f, "%-*s %-*s %-*s %*s %-*s %s\n", COL_TYPE,
+                      inv_type_name(it->kind), COL_REGION, it->region,
+                      (int)(wname + (strlen(name) > wname ? 2 : 0)), name,
+                      COL_AGE, age, COL_DECISION,
+                      inv_decision_name(it->decision), whyfit);
   }
   if(o && o->part == OUTPUT_ROWS)
     return;
@@ -304,21 +313,23 @@ static void output_tail(FILE *f, const struct inventory *inv,
     if(!it->error)
       continue;
     inv_display_name(it, full, sizeof(full));
-    fprintf(f, "%serror: %s %s in %s: %s\n", pre, inv_type_name(it->kind),
-            full, it->region, it->error);
+    untrusted_fprintf(f, "%serror: %s %s in %s: %s\n", pre,
+                      inv_type_name(it->kind), full, it->region, it->error);
   }
   if(!o || !o->candidates_only)
     output_storage_table(f, inv, cols);
   for(size_t i = 0; i < inv->nregions; i++)
     if(inv->regions[i].status == INV_REGION_INCOMPLETE)
-      fprintf(f, "%sincomplete: %s: %s\n", pre, inv->regions[i].name,
-              inv->regions[i].error ? inv->regions[i].error : "listing failed");
+      untrusted_fprintf(f, "%sincomplete: %s: %s\n", pre,
+                        inv->regions[i].name, inv->regions[i].error
+                        ? inv->regions[i].error : "listing failed");
   if(inv->buckets_incomplete && inv->buckets_error) {
     int shown = 0;
     for(size_t i = 0; i < inv->nregions; i++)
       shown |= !strcmp(inv->regions[i].name, "us-east-1");
     if(!shown)
-      fprintf(f, "%sincomplete: buckets: %s\n", pre, inv->buckets_error);
+      untrusted_fprintf(f, "%sincomplete: buckets: %s\n", pre,
+                        inv->buckets_error);
   }
   fprintf(f, "%s%s: %zu regions ok, %zu incomplete, %zu disabled; "
           "%zu functions, %zu layer versions, %zu buckets; "

@@ -14,6 +14,7 @@
 #include "janitor/log.h"
 #include "janitor/perms.h"
 #include "janitor/services.h"
+#include "janitor/untrusted.h"
 #include "sweep.h"
 #include "validate.h"
 
@@ -284,8 +285,9 @@ int validate_account(struct runtime *rt, const struct jan_config *cfg,
     ;
   if(v.err) {
     const char *msg = v.errmsg[0] ? v.errmsg : jan_strerror(v.err);
-    fprintf(stderr, "remotion-janitor: %s%s%s%s\n", name ? "account " : "",
-            name ? name : "", name ? ": " : "", msg);
+    untrusted_fprintf(stderr, "remotion-janitor: %s%s%s%s\n",
+                      name ? "account " : "", name ? name : "",
+                      name ? ": " : "", msg);
     if(into) {
       struct json_object *o = json_object_new_object();
       json_object_object_add(o, "name", json_object_new_string(name));
@@ -349,8 +351,10 @@ int validate_account(struct runtime *rt, const struct jan_config *cfg,
     if(into)
       json_object_array_add(into, doc);
     else {
-      puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
-                                          JSON_C_TO_STRING_NOSLASHESCAPE));
+      untrusted_json_fputs(json_object_to_json_string_ext(
+                               doc, JSON_C_TO_STRING_PLAIN |
+                               JSON_C_TO_STRING_NOSLASHESCAPE), stdout);
+      putchar('\n');
       json_object_put(doc);
     }
   }

@@ -12,6 +12,7 @@
 
 #include "janitor/caps.h"
 #include "janitor/services.h"
+#include "janitor/untrusted.h"
 #include "janitor/wire.h"
 #include "accounts.h"
 #include "validate.h"
@@ -92,7 +93,7 @@ int validate_accounts(struct runtime *base, const struct jan_config *cfg,
 
   jbuf_init(&err, JAN_MSG_MAX);
   if(accounts_open(&as, base, cfg, only, nonly, &err)) {
-    fprintf(stderr, "remotion-janitor: %s\n", jbuf_str(&err));
+    untrusted_fprintf(stderr, "remotion-janitor: %s\n", jbuf_str(&err));
     jbuf_free(&err);
     accounts_close(&as);
     json_object_put(arr);
@@ -124,8 +125,10 @@ int validate_accounts(struct runtime *base, const struct jan_config *cfg,
     struct json_object *doc = json_object_new_object();
     json_object_object_add(doc, "ok", json_object_new_boolean(!code));
     json_object_object_add(doc, "accounts", arr);
-    puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
-                                        JSON_C_TO_STRING_NOSLASHESCAPE));
+    untrusted_json_fputs(json_object_to_json_string_ext(
+                             doc, JSON_C_TO_STRING_PLAIN |
+                             JSON_C_TO_STRING_NOSLASHESCAPE), stdout);
+    putchar('\n');
     json_object_put(doc);
   }
   accounts_close(&as);

@@ -61,6 +61,10 @@ static void emit(void)
   jlog_err("sweep", "region %s failed", "eu-west-1");
   jlog_warn("aws", "retrying");
   jlog_info("bucket", "two\nlines");
+  /* A render id from a key: escape sequences, a bidi override and bytes
+   * that are not UTF-8 never reach the reader's terminal raw; an escape
+   * already made (a backslash) is kept, valid UTF-8 too. */
+  jlog_info("delete", "deleted render %s", "r\x1b]0;x\x07\xe2\x80\xae" "a\xff\\x1b\xc3\xa9");
   jlog_debug("http", "not shown at info");
 }
 
@@ -71,7 +75,9 @@ static void test_journal_prefixes(void **state)
   out = capture(emit, 1);
   assert_string_equal(out, "<3>sweep: region eu-west-1 failed\n"
                            "<4>aws: retrying\n"
-                           "<6>bucket: two lines\n");
+                           "<6>bucket: two\\x0alines\n"
+                           "<6>delete: deleted render r\\x1b]0;x\\x07"
+                           "\\xe2\\x80\\xae" "a\\xff\\x1b\xc3\xa9\n");
 }
 
 static void test_plain_lines(void **state)
@@ -82,7 +88,7 @@ static void test_plain_lines(void **state)
   assert_null(strstr(out, "<3>"));
   assert_non_null(strstr(out, "Z error sweep: region eu-west-1 failed\n"));
   assert_non_null(strstr(out, "Z warning aws: retrying\n"));
-  assert_non_null(strstr(out, "Z info bucket: two lines\n"));
+  assert_non_null(strstr(out, "Z info bucket: two\\x0alines\n"));
   assert_null(strstr(out, "not shown"));
 }
 

@@ -45,6 +45,9 @@ static void test_fit(void **state)
   assert_string_equal(b, "remotion-r\xe2\x80\xa6""8mb-120sec");
   output_fit(name, 2, b, sizeof(b));            /* too narrow to cut */
   assert_string_equal(b, name);
+  /* Never half a UTF-8 character on either side of the cut. */
+  output_fit("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 6, b, sizeof(b));
+  assert_string_equal(b, "\xc3\xa9\xe2\x80\xa6\xc3\xa9");
 }
 
 static void test_progress_line(void **state)

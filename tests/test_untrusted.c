@@ -7,9 +7,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
+#include <json-c/json.h>
 
 #include "janitor/aws.h"
 #include "janitor/untrusted.h"
@@ -211,6 +213,195 @@ static void test_describe_error_whole(void **state)
   assert_string_equal(out + strlen(out) - 13, ", 5 attempts)");
 }
 
+
+/* The display rule, case by case: what a render id or a key becomes on a
+ * terminal (untrusted_display) and in a line (untrusted_display_line). */
+static const struct {
+  const char *what, *in;
+  size_t len;                   /* 0: strlen(in) */
+  const char *value, *line;     /* line NULL: same as value */
+} display_cases[] = {
+  { "plain", "k3j9x0a1bq", 0, "k3j9x0a1bq", NULL },
+  { "ESC colour", "a\x1b[31mred", 0, "a\\x1b[31mred", NULL },
+  { "CSI 8-bit (C1 U+009B)", "a\xc2\x9b" "2J", 0, "a\\xc2\\x9b2J", NULL },
+  { "OSC title, BEL", "\x1b]0;pwned\x07x", 0, "\\x1b]0;pwned\\x07x", NULL },
+  { "OSC 8 hyperlink, ST", "\x1b]8;;http://e/\x1b\\t", 0,
+    "\\x1b]8;;http://e/\\x1b\\x5ct", "\\x1b]8;;http://e/\\x1b\\t" },
+  { "newline forging a row", "ab\nfunction      eu-west-1  x", 0,
+    "ab\\x0afunction      eu-west-1  x", NULL },
+  { "CR, tab, DEL, NUL", "a\r\tb\x7f" "c\0d", 8, "a\\x0d\\x09b\\x7fc\\x00d",
+    NULL },
+  { "RLO U+202E", "abc\xe2\x80\xae" "fdp.exe", 0,
+    "abc\\xe2\\x80\\xaefdp.exe", NULL },
+  { "LRI U+2066 .. PDI U+2069", "\xe2\x81\xa6" "x\xe2\x81\xa9", 0,
+    "\\xe2\\x81\\xa6x\\xe2\\x81\\xa9", NULL },
+  { "LRM, RLM, ALM", "\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c", 0,
+    "\\xe2\\x80\\x8e\\xe2\\x80\\x8f\\xd8\\x9c", NULL },
+  { "line separator U+2028", "a\xe2\x80\xa8" "b", 0, "a\\xe2\\x80\\xa8b",
+    NULL },
+  { "lone continuation, 0xff", "\x80\xff", 0, "\\x80\\xff", NULL },
+  { "overlong '/' (C0 AF)", "\xc0\xaf", 0, "\\xc0\\xaf", NULL },
+  { "overlong 3 bytes", "\xe0\x80\xaf", 0, "\\xe0\\x80\\xaf", NULL },
+  { "surrogate U+D800 in UTF-8", "\xed\xa0\x80", 0, "\\xed\\xa0\\x80",
+    NULL },
+  { "above U+10FFFF", "\xf4\x90\x80\x80", 0, "\\xf4\\x90\\x80\\x80", NULL },
+  { "truncated at the end", "ok\xe2\x82", 0, "ok\\xe2\\x82", NULL },
+  { "truncated before ASCII", "\xe2\x82x", 0, "\\xe2\\x82x", NULL },
+  { "valid multibyte kept", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\xac "
+    "\xe6\x97\xa5", 0, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\xac "
+    "\xe6\x97\xa5", NULL },
+  { "ZWJ and U+00A0 kept", "\xe2\x80\x8d\xc2\xa0", 0,
+    "\xe2\x80\x8d\xc2\xa0", NULL },
+  { "backslash", "a\\x1b", 0, "a\\x5cx1b", "a\\x1b" },
+};
+
+static void test_display_cases(void **state)
+{
+  char out[256];
+  (void)state;
+  for(size_t i = 0; i < sizeof(display_cases) / sizeof(*display_cases);
+      i++) {
+    const char *in = display_cases[i].in;
+    size_t len = display_cases[i].len ? display_cases[i].len : strlen(in);
+    const char *line = display_cases[i].line ? display_cases[i].line
+                                             : display_cases[i].value;
+    untrusted_display(out, sizeof(out), in, len);
+    if(strcmp(out, display_cases[i].value))
+      fail_msg("%s: value '%s'", display_cases[i].what, out);
+    assert_int_equal(untrusted_utf8_span(out, strlen(out)), strlen(out));
+    untrusted_display_line(out, sizeof(out), in, len);
+    if(strcmp(out, line))
+      fail_msg("%s: line '%s'", display_cases[i].what, out);
+  }
+}
+
+/* 4 * len + 1 always fits; a cut keeps whole escapes and characters. */
+static void test_display_fits_and_cuts(void **state)
+{
+  char out[4 * 4 + 1];
+  (void)state;
+  assert_int_equal(untrusted_display(out, sizeof(out), "\x1b\x1b\x1b\x1b", 4),
+                   16);
+  untrusted_display(out, 10, "\x1b\x1b\x1b\x1b", 4);
+  assert_string_equal(out, "\\x1b...");
+  untrusted_display(out, 9, "ab\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 10);
+  assert_string_equal(out, "ab\xc3\xa9...");
+  assert_int_equal(untrusted_display(out, 0, "x", 1), 0);
+}
+
+/* A whole line: values escaped, one final newline kept. */
+static void test_fprintf_line(void **state)
+{
+  char buf[256];
+  FILE *f = tmpfile();
+  size_t n;
+  (void)state;
+  assert_non_null(f);
+  assert_int_equal(untrusted_fprintf(f, "deleted %s in %s\n",
+                                     "r/\x1b[2J\n\xe2\x80\xae\xff",
+                                     "eu-west-1"), 51);
+  untrusted_fprintf(f, "%s", "no newline\n\n");
+  rewind(f);
+  n = fread(buf, 1, sizeof(buf) - 1, f);
+  buf[n] = '\0';
+  fclose(f);
+  assert_string_equal(buf, "deleted r/\\x1b[2J\\x0a\\xe2\\x80\\xae\\xff in "
+                           "eu-west-1\nno newline\\x0a\n");
+}
+
+/* The inverse of the JSON rule, as a reader applies it (Python's
+ * surrogateescape): \udcXX, XX >= 80, back to the byte. */
+static size_t json_bytes(const char *s, size_t n, char *out)
+{
+  size_t o = 0;
+  for(size_t i = 0; i < n; i++) {
+    unsigned v;
+    if(s[i] == '\\' && i + 5 < n && !strncmp(s + i + 1, "udc", 3) &&
+       sscanf(s + i + 4, "%2x", &v) == 1 && v >= 0x80) {
+      out[o++] = (char)v;
+      i += 5;
+    }
+    else {
+      out[o++] = s[i];
+    }
+  }
+  return o;
+}
+
+static void test_json_surrogateescape(void **state)
+{
+  static const struct { const char *in, *json; } cases[] = {
+    { "k3j9x0a1bq", "k3j9x0a1bq" },
+    { "caf\xc3\xa9\xe2\x80\xae", "caf\xc3\xa9\xe2\x80\xae" },
+    { "a\xff" "b", "a\\udcffb" },
+    { "\xc0\xaf", "\\udcc0\\udcaf" },
+    { "\xed\xa0\x80", "\\udced\\udca0\\udc80" },
+    { "x\xe2\x82", "x\\udce2\\udc82" },
+    { "\xf0\x9f\x8e\xac\x80", "\xf0\x9f\x8e\xac\\udc80" },
+  };
+  (void)state;
+  for(size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+    struct jbuf b;
+    char back[64];
+    size_t n;
+    jbuf_init(&b, 256);
+    assert_int_equal(untrusted_json_add(&b, cases[i].in,
+                                        strlen(cases[i].in)), JAN_OK);
+    assert_string_equal(jbuf_str(&b), cases[i].json);
+    assert_int_equal(untrusted_utf8_span(b.ptr, b.len), b.len);
+    n = json_bytes(b.ptr, b.len, back);
+    assert_int_equal(n, strlen(cases[i].in));
+    assert_memory_equal(back, cases[i].in, n);
+    jbuf_free(&b);
+  }
+}
+
+/* Through json-c: a key with every kind of byte, as --json prints it. */
+static void test_json_document(void **state)
+{
+  static const char key[] = "r\n\x1b[1m\xe2\x80\xae\xff\xc3\xa9\"\\";
+  struct json_object *o = json_object_new_object();
+  const char *text;
+  struct jbuf b;
+  (void)state;
+  json_object_object_add(o, "name", json_object_new_string(key));
+  text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                        JSON_C_TO_STRING_NOSLASHESCAPE);
+  jbuf_init(&b, 1024);
+  assert_int_equal(untrusted_json_add(&b, text, strlen(text)), JAN_OK);
+  assert_string_equal(jbuf_str(&b), "{\"name\":\"r\\n\\u001b[1m\xe2\x80\xae"
+                                    "\\udcff\xc3\xa9\\\"\\\\\"}");
+  for(size_t i = 0; i < b.len; i++)
+    assert_true((unsigned char)b.ptr[i] >= 0x20);
+  /* The reader's inverse: json-c's text again, which it reads exactly. */
+  assert_int_equal(untrusted_json_bytes(b.ptr), strlen(text));
+  assert_string_equal(b.ptr, text);
+  jbuf_free(&b);
+  json_object_put(o);
+}
+
+/* The inverse leaves alone what is not a lone \udcXX inside a string. */
+static void test_json_bytes_inverse(void **state)
+{
+  static const struct { const char *in, *out; } cases[] = {
+    { "{\"a\":\"x\\udcff\"}", "{\"a\":\"x\xff\"}" },
+    { "[\"\\udc7f\\udc80\\uDCFF\"]", "[\"\\udc7f\x80\xff\"]" },
+    /* An escaped backslash then text that looks like an escape. */
+    { "\"\\\\udcff\"", "\"\\\\udcff\"" },
+    /* A pair is a character (U+1F480), not two bytes. */
+    { "\"\\ud83d\\udc80\"", "\"\\ud83d\\udc80\"" },
+    /* Outside a string nothing changes; a truncated escape stays. */
+    { "\\udcff \"\\udcf", "\\udcff \"\\udcf" },
+  };
+  (void)state;
+  for(size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%s", cases[i].in);
+    assert_int_equal(untrusted_json_bytes(buf), strlen(cases[i].out));
+    assert_string_equal(buf, cases[i].out);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -221,6 +412,12 @@ int main(void)
     cmocka_unit_test(test_keeps_ordinary_text),
     cmocka_unit_test(test_region_shape),
     cmocka_unit_test(test_describe_error_whole),
+    cmocka_unit_test(test_display_cases),
+    cmocka_unit_test(test_display_fits_and_cuts),
+    cmocka_unit_test(test_fprintf_line),
+    cmocka_unit_test(test_json_surrogateescape),
+    cmocka_unit_test(test_json_document),
+    cmocka_unit_test(test_json_bytes_inverse),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -122,8 +122,11 @@ const char *inv_status_name(enum inv_status s);
 const char *inv_decision_name(enum inv_decision d);
 const char *inv_result_name(enum inv_result r);   /* NULL for NONE */
 const char *inv_type_name(enum jan_kind k);       /* "function", ... */
-/* The name a person reads: NAME, or NAME:VERSION for a layer version. */
+/* The name a person reads: NAME, NAME:VERSION for a layer version,
+ * BUCKET/renders/ID for a render, escaped for a terminal (untrusted.h's
+ * display rule) and cut with "..." to outlen. */
 #define INV_DISPLAY_NAME_MAX 192
+#define INV_DISPLAY_RAW_MAX 4096
 void inv_display_name(const struct inv_item *it, char *out, size_t outlen);
 
 struct inv_summary {

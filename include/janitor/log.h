@@ -22,6 +22,11 @@ enum jlog_level {
   JLOG_DEBUG = 7
 };
 
+/* A message longer than this is cut.  Control bytes, bidirectional
+ * controls and invalid UTF-8 in a message are written as \xHH (the display
+ * rule of untrusted.h), a newline too: one message is one line. */
+#define JLOG_MESSAGE_MAX 2048
+
 extern int jlog_max_level;
 
 /* Read JOURNAL_STREAM and set the threshold (default JLOG_INFO). */

@@ -13,11 +13,35 @@
  *   LocationConstraint, x-amz-bucket-region, an error's <Region>) must
  *   have the shape of an AWS region before anything uses it; a host name
  *   is only ever built from a region that passed it.
+ *
+ * And two rules, each in one place, for text from outside (server text,
+ * object keys, render ids, the state file) on its way out:
+ *
+ * - for a person (terminal, log, prompt, --status): untrusted_display()
+ *   writes every byte that is not part of valid UTF-8, every byte of a
+ *   control (C0, DEL, C1 U+0080..U+009F), of a bidirectional control
+ *   (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069) or of a line
+ *   or paragraph separator (U+2028, U+2029), and the backslash, as \xHH
+ *   (lower-case hex); everything else as is.  The escape maps back to
+ *   the exact bytes.  untrusted_fprintf() is the last guard of a whole
+ *   line: the same rule, except that a backslash is kept (in a line it
+ *   begins an escape already made) and one final newline stays.
+ * - for a program (every JSON document, audit line and socket answer):
+ *   untrusted_json_add() / untrusted_json_fputs() write json-c's text
+ *   with each byte that is not part of valid UTF-8 as the JSON escape
+ *   \udcXX (PEP 383 "surrogateescape"): the document is valid UTF-8 and
+ *   the exact bytes come back with Python's json and
+ *   .encode("utf-8", "surrogateescape").
  */
 #ifndef JANITOR_UNTRUSTED_H
 #define JANITOR_UNTRUSTED_H
 
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+
+#include "janitor/buf.h"
+#include "janitor/err.h"
 
 /* What replaces a redacted value. */
 #define UNTRUSTED_REDACTED "[REDACTED]"
@@ -38,12 +62,42 @@
 /*
  * Copy the server text in[0..inlen) into out[outlen] (always
  * NUL-terminated when outlen > 0): secrets redacted first (on the whole
- * text, so a cut cannot leave half a token), then bytes below 0x20, 0x7f,
- * '\\', invalid UTF-8, the C1 controls and the bidirectional overrides
- * written as \xNN per byte, then cut at a character or escape boundary
- * with "..." when it does not fit.  Returns strlen(out).
+ * text, so a cut cannot leave half a token), then escaped by the
+ * display rule (untrusted_display()), then cut at a character or escape
+ * boundary with "..." when it does not fit.  Returns strlen(out).
  */
 size_t untrusted_text(char *out, size_t outlen, const char *in, size_t inlen);
+
+/*
+ * A value for a person, in[0..inlen) into out[outlen] (NUL-terminated when
+ * outlen > 0) by the display rule above, cut with "..." at a character or
+ * escape boundary when it does not fit (4 * inlen + 1 always fits).
+ * Returns strlen(out).  untrusted_display_line(): the same but a
+ * backslash is kept.
+ */
+size_t untrusted_display(char *out, size_t outlen, const char *in,
+                         size_t inlen);
+size_t untrusted_display_line(char *out, size_t outlen, const char *in,
+                              size_t inlen);
+/* fprintf() of a line (or part of one) for a person, written through
+ * untrusted_display_line() but for one final newline.  Returns the bytes
+ * written or -1. */
+int untrusted_fprintf(FILE *f, const char *fmt, ...) JAN_PRINTF(2, 3);
+int untrusted_vfprintf(FILE *f, const char *fmt, va_list ap)
+    JAN_PRINTF(2, 0);
+
+/* How many bytes at the start of s[0..len) are valid UTF-8 (shortest
+ * forms, no surrogates, at most U+10FFFF). */
+size_t untrusted_utf8_span(const char *s, size_t len);
+/* JSON text (as json-c writes it: controls already escaped) appended to
+ * out / written to f, each byte that is not part of valid UTF-8 as
+ * \udcXX.  0 or JAN_ETOOBIG; 0 or -1. */
+int untrusted_json_add(struct jbuf *out, const char *json, size_t len);
+int untrusted_json_fputs(const char *json, FILE *f);
+/* The inverse, in place, for a reader of such JSON (the --status client):
+ * each lone \udcXX (XX >= 80) inside a string back to the byte XX, so
+ * that json-c reads the exact bytes.  Returns the new length. */
+size_t untrusted_json_bytes(char *json);
 
 /*
  * 1 when s[0..len) has the shape of an AWS region,
