@@ -108,15 +108,11 @@ int run_start(struct sweep_run *r, struct runtime *rt,
   return sweep_start(&r->sw, done, arg);
 }
 
-void run_close(struct sweep_run *r, const struct jan_config *cfg)
+void run_save(struct sweep_run *r, const struct jan_config *cfg)
 {
   /* The state changes only when a sweep ends (its clocks, the last
    * sweep): one that never ran leaves the file as it was. */
   int finished = r->finished || (r->started && r->sw.state == SWEEP_DONE);
-  if(r->started) {
-    sweep_free(&r->sw);
-    r->started = 0;
-  }
   if(r->have_state && finished) {
     struct jbuf err;
     jbuf_init(&err, JAN_MSG_MAX);
@@ -143,7 +139,16 @@ void run_close(struct sweep_run *r, const struct jan_config *cfg)
     jbuf_free(&err);
     r->have_state = 0;
   }
-  else if(r->have_state && r->from_carry && r->carry) {
+}
+
+void run_close(struct sweep_run *r, const struct jan_config *cfg)
+{
+  run_save(r, cfg);
+  if(r->started) {
+    sweep_free(&r->sw);
+    r->started = 0;
+  }
+  if(r->have_state && r->from_carry && r->carry) {
     /* Never saved, never to be lost: kept for the next run. */
     state_free(&r->carry->st);
     r->carry->st = r->st;

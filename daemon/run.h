@@ -70,6 +70,10 @@ int run_start(struct sweep_run *r, struct runtime *rt,
  * the state. */
 void run_finished(struct sweep_run *r);
 
+/* Save the state now, when it was loaded and the sweep ended (else, or
+ * when done already, nothing): see run_close. */
+void run_save(struct sweep_run *r, const struct jan_config *cfg);
+
 /* Save the state (when it was loaded), release the lock, close the audit
  * log, free the sweep.  Safe after a failed run_open().  A state that
  * cannot be saved is logged, its reason put in r->save_error, and kept in

@@ -23,6 +23,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 import janlib as jl
@@ -178,6 +179,112 @@ class CliFullState(Base):
         finally:
             jan.cleanup()
             si.stop()
+
+
+class DaemonFullDisk(Base):
+    """The daemon, its audit log (or its state) on the tmpfs."""
+
+    def setUp(self):
+        super().setUp()
+        td.setUpModule()
+        self.d = None
+
+    def tearDown(self):
+        if self.d is not None:
+            if any(e for _, e in getattr(self._outcome, "errors", []) or []) or \
+                    not getattr(self._outcome, "success", True):
+                sys.stderr.write("---- daemon log ----\n%s\n" % self.d.log()[-5000:])
+            self.d.close()
+        td.tearDownModule()
+        td.SI = None
+        super().tearDown()
+
+    def daemon(self, policy, daemon):
+        self.d = td.Daemon(aws={"regions": "eu-west-1", "account_id": jl.ACCOUNT,
+                                "concurrency": str(CONCURRENCY), "host_concurrency": str(CONCURRENCY)},
+                           policy=policy, daemon=daemon)
+        return self.d.start().ready()
+
+    def sweep(self, n):
+        """Start sweep number n and wait for its end (its metrics)."""
+        self.d.ask("sweep")
+        td.wait_for(lambda: self.d.metrics_value("remotion_janitor_sweeps_total") == n, 30,
+                    "sweep %d to end" % n)
+        return self.d.status()
+
+    def grow(self, size="16m"):
+        r = subprocess.run(["mount", "-o", "remount,size=%s" % size, self.fs.dir], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_audit_failing_stops_the_daemon_until_space_is_freed(self):
+        td.reset_standin(many_functions())
+        audit = os.path.join(self.fs.dir, "audit.jsonl")
+        d = self.daemon({"mode": "delete", "max_deletions": "100000"}, {"audit_log": audit})
+        # 1: the disk fills up during the sweep.
+        s = self.sweep(1)
+        deleted1 = deleted_in_standin(td.SI.log())
+        written = audit_lines(audit)
+        self.assertLessEqual(len(delete_requests(td.SI.log())), len(written) + 2 * IN_FLIGHT,
+                             "deletions went on after the audit log failed")
+        self.assertEqual(s["last_sweep"]["exit_code"], 1, s["last_sweep"])
+        self.assertLess(len(deleted1), NFUNC // 2)
+        self.assertTrue(s["audit_log"]["failing"], s)
+        self.assertIn("the filesystem is full", s["audit_log"]["error"])
+        self.assertGreater(s["audit_log"]["held"], 0)
+        self.assertEqual(d.metrics_value("remotion_janitor_audit_failing"), 1)
+        self.assertEqual(d.metrics_value("remotion_janitor_audit_held_records"), s["audit_log"]["held"])
+        td.wait_for(lambda: [m for m in d.notes() if "AUDIT LOG FAILING" in m], 5, "STATUS= saying so")
+        r = subprocess.run([td.BIN, "-c", d.conf, "--status"], capture_output=True, text=True, timeout=10)
+        self.assertIn("audit log:  FAILING (the filesystem is full", r.stdout)
+        # 2: still full: the next sweep deletes nothing.
+        n_req = len(delete_requests(td.SI.log()))
+        s = self.sweep(2)
+        self.assertEqual(len(delete_requests(td.SI.log())), n_req, "a sweep deleted with the audit log failing")
+        self.assertTrue(s["audit_log"]["failing"])
+        self.assertEqual(s["last_sweep"]["exit_code"], 1)
+        self.assertEqual(s["last_sweep"]["deleted"], 0)
+        # 3: space freed: the held records first, then the deletions resume.
+        self.grow()
+        s = self.sweep(3)
+        self.assertFalse(s["audit_log"]["failing"], s)
+        self.assertEqual(s["audit_log"]["held"], 0)
+        self.assertEqual(s["last_sweep"]["exit_code"], 0, s["last_sweep"])
+        self.assertEqual(d.metrics_value("remotion_janitor_audit_failing"), 0)
+        deleted = deleted_in_standin(td.SI.log())
+        self.assertEqual(len(set(deleted)), NFUNC)
+        audited = {a["name"] for a in audit_lines(audit) if a["result"] == "deleted"}
+        self.assertEqual(set(deleted) - audited, set(), "deleted without an audit line in the file")
+        # The held ones were written before the third sweep's own.
+        order = [a["name"] for a in audit_lines(audit) if a["result"] == "deleted"]
+        last_held = max(order.index(n) for n in deleted1)
+        first_new = min(order.index(n) for n in set(deleted) - set(deleted1))
+        self.assertLess(last_held, first_new)
+        self.assertIn("accepts records again", d.log())
+        self.assertEqual(d.stop(), 0)
+
+    def test_state_that_cannot_be_saved_is_kept_in_memory(self):
+        td.reset_standin()
+        state = os.path.join(self.fs.dir, "state.json")
+        d = self.daemon({"mode": "report", "grace": "1d"}, {"state_file": state})
+        self.fs.fill(leave=4096)        # the lock file fits, the state does not
+        s = self.sweep(1)
+        self.assertTrue(s["state_file"]["failing"], s)
+        self.assertIn("No space left", s["state_file"]["error"])
+        self.assertEqual(d.metrics_value("remotion_janitor_state_unsaved"), 1)
+        td.wait_for(lambda: [m for m in d.notes() if "STATE NOT SAVED" in m], 5, "STATUS= saying so")
+        self.assertFalse(os.path.exists(state))
+        first_end = int(time.time())
+        time.sleep(1.1)
+        os.unlink(os.path.join(self.fs.dir, "filler"))
+        s = self.sweep(2)
+        self.assertFalse(s["state_file"]["failing"], s)
+        self.assertEqual(d.metrics_value("remotion_janitor_state_unsaved"), 0)
+        with open(state) as f:
+            clocks = json.load(f)["accounts"][jl.ACCOUNT]["clocks"]
+        self.assertGreater(len(clocks), 10)
+        # The grace clocks of the first sweep, not restarted by the second.
+        self.assertTrue(all(v <= first_end for v in clocks.values()), first_end)
+        self.assertEqual(d.stop(), 0)
 
 
 if __name__ == "__main__":
