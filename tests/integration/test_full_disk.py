@@ -2,8 +2,8 @@
 the real binary: the audit log (or the state file) on a small tmpfs that a
 deleting sweep fills.
 
-- --sweep: the append that fails closes the deletion gate: no deletion
-  starts after it (the stand-in's DeleteFunction requests are at most the
+- --sweep (one account, and two [account] sections sharing the log): the
+  append that fails closes the deletion gate: no deletion starts after it (the stand-in's DeleteFunction requests are at most the
   audit lines written plus the deletions then in flight); the outcomes of
   those in flight are held and logged at error level; the run exits 1 with
   the reason; every deleted function has its audit line, in the file or in
@@ -159,6 +159,45 @@ class CliFullAudit(Base):
         not_started = [x for x in r.json["resources"] if "not started" in (x.get("error") or "")]
         self.assertGreater(len(not_started), NFUNC // 2)
         self.assertEqual(len(deleted) + len(not_started), NFUNC)
+
+
+class CliFullAuditAccounts(Base):
+    """Several [account] sections share one audit log: its failure stops
+    the deletions of every account."""
+
+    def test_every_account_stops(self):
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("it_accounts", os.path.join(HERE, "test_accounts.py"))
+        ta = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(ta)
+        fx = ta.fixture()
+        for acc in fx["accounts"]:
+            acc["functions"] = [{"region": "eu-west-1", "name": "remotion-render-full-disk-%05d" % i,
+                                 "age_days": 10} for i in range(NFUNC // 2)]
+            acc["layers"], acc["buckets"] = [], []
+        si = st.StandIn(fixture=fx)
+        audit = os.path.join(self.fs.dir, "audit.jsonl")
+        jan = jl.Janitor(si, aws={"regions": "eu-west-1", "concurrency": str(CONCURRENCY),
+                                  "host_concurrency": str(CONCURRENCY)},
+                         policy={"mode": "delete", "max_deletions": "100000"},
+                         daemon={"audit_log": audit}, raw=ta.TWO)
+        try:
+            r = jan.run("--sweep", "--yes", timeout=60)
+            log = si.log()
+            written = audit_lines(audit)
+            self.assertEqual(r.rc, 1, r.err[-2000:])
+            self.assertRegex(r.err, r"account alpha: the audit log is failing")
+            self.assertRegex(r.err, r"account beta: the audit log is failing")
+            # Each account has its own window of deletions in flight.
+            self.assertLessEqual(len(delete_requests(log)), len(written) + 2 * 2 * IN_FLIGHT,
+                                 "deletions went on after the audit log failed")
+            audited = {(a["account"], a["name"]) for a in written + held_lines(r.err)
+                       if a["result"] == "deleted"}
+            self.assertEqual(len(audited), len(deleted_in_standin(log)))
+            self.assertEqual({a for a, _ in audited}, {ta.A, ta.B}, "both accounts deleted before the failure")
+        finally:
+            jan.cleanup()
+            si.stop()
 
 
 class CliFullState(Base):
