@@ -18,11 +18,11 @@
  * records from several handles or processes interleave as whole lines, then
  * fdatasync()ed before audit_write() returns.  A line left torn (by a crash
  * during a write, or a write cut short by a full disk) is closed with a
- * '\n' prepended to the next record in the same write, so one bad line
- * never swallows the next good one.  That check reads the last byte of the
- * file, which is why the descriptor is O_RDWR, not O_WRONLY (with O_APPEND
- * every write still goes to the end), and is made under a short flock()
- * on the log, see lock_for_append().
+ * '\n' written just before the next records, under the same lock, so one
+ * bad line never swallows the next good one.  That check reads the last
+ * byte of the file, which is why the descriptor is O_RDWR, not O_WRONLY
+ * (with O_APPEND every write still goes to the end), and is made under a
+ * short flock() on the log, see lock_for_append().
  *
  * The log is never opened through a symbolic link (O_NOFOLLOW), and never
  * in a world-writable directory.
@@ -31,7 +31,9 @@
  * fdatasync) loses nothing: the records not known to be on disk stay in
  * the backlog (audit.h) and go first into the next append's one write.  A
  * record cut by a short write is written again whole after the torn line
- * is closed, so a record may appear twice (once torn), never zero times.
+ * is closed, and records whose fdatasync failed are written again, so a
+ * record may appear twice (torn, or whole after a failed flush), never
+ * zero times.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,8 +54,6 @@
 #include "janitor/wire.h"
 
 #define AUDIT_STR_MAX 4096
-/* Every string escaped at worst 6 bytes a byte, with room to spare. */
-#define AUDIT_LINE_MAX (1u << 20)
 #define AUDIT_LOCK_MS 1000
 /* Held records: bounded by the deletions in flight when the log failed
  * (none starts after), this is only a backstop. */
@@ -123,7 +123,6 @@ static const struct {
   { EIO, 0, "an I/O error (EIO)" },
   { EROFS, 0, "the filesystem is read-only (EROFS)" },
   { EBADF, 0, "the log is not open (EBADF)" },
-  { ENOMEM, 0, "out of memory building the record (ENOMEM)" },
 };
 
 int audit_may_delete(int err, const char **why)

@@ -66,7 +66,8 @@ int audit_may_delete(int err, const char **why);
 int audit_failing(const struct audit *a);
 /* Records held (not yet written). */
 size_t audit_held(const struct audit *a);
-/* Write the held records now.  JAN_OK when none is left. */
+/* Write the held records now.  JAN_OK when none is left, else JAN_EIO
+   (errno set; they stay held). */
 int audit_flush(struct audit *a);
 /* Open for appending (O_RDWR|O_APPEND, create 0640, O_NOFOLLOW|O_CLOEXEC;
    refused in a world-writable directory).  JAN_EIO, reason in err. */
@@ -77,7 +78,9 @@ int audit_open(struct audit *a, const char *path, struct jbuf *err);
 int audit_write(struct audit *a, const struct audit_record *r);
 /*
  * n records with one write(2) and one fdatasync: a group commit, so that
- * many outcomes arriving together cost one flush to disk, not n.
+ * many outcomes arriving together cost one flush to disk, not n.  Records
+ * held from earlier appends go first, in the same write.  JAN_EIO (errno
+ * set): the records not on disk are held and each new one logged.
  */
 int audit_write_many(struct audit *a, const struct audit_record *r, size_t n);
 /*
