@@ -301,6 +301,19 @@ class DaemonFullDisk(Base):
         self.assertIn("accepts records again", d.log())
         self.assertEqual(d.stop(), 0)
 
+    def test_stopped_with_records_held_exits_1(self):
+        td.reset_standin(many_functions(600))
+        audit = os.path.join(self.fs.dir, "audit.jsonl")
+        d = self.daemon({"mode": "delete", "max_deletions": "100000"}, {"audit_log": audit})
+        self.fs.fill(leave=0)
+        s = self.sweep(1)
+        self.assertTrue(s["audit_log"]["failing"], s)
+        held = s["audit_log"]["held"]
+        self.assertGreater(held, 0)
+        self.assertEqual(len(held_lines(d.log())), held)
+        self.assertEqual(d.stop(), 1)
+        self.assertIn("%d records never reached the audit log" % held, d.log())
+
     def test_state_that_cannot_be_saved_is_kept_in_memory(self):
         td.reset_standin()
         state = os.path.join(self.fs.dir, "state.json")
