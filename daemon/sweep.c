@@ -527,8 +527,8 @@ static int may_start(struct sweep *s, size_t idx)
   s->progress.done++;
   if(s->exit_code == EXIT_OK || s->exit_code == EXIT_INCOMPLETE) {
     s->exit_code = EXIT_INCOMPLETE;
-    snprintf(s->message, sizeof(s->message), "the audit log is failing "
-             "(%s): deletions not yet started were not started", why);
+    snprintf(s->message, sizeof(s->message), "the audit log failed (%s): "
+             "the deletions not started then were refused", why);
   }
   return 0;
 }
