@@ -18,14 +18,22 @@
  * records from several handles or processes interleave as whole lines, then
  * fdatasync()ed before audit_write() returns.  A line left torn (by a crash
  * during a write, or a write cut short by a full disk) is closed with a
- * '\n' prepended to the next record in the same write, so one bad line
- * never swallows the next good one.  That check reads the last byte of the
- * file, which is why the descriptor is O_RDWR, not O_WRONLY (with O_APPEND
- * every write still goes to the end), and is made under a short flock()
- * on the log, see lock_for_append().
+ * '\n' written just before the next records, under the same lock, so one
+ * bad line never swallows the next good one.  That check reads the last
+ * byte of the file, which is why the descriptor is O_RDWR, not O_WRONLY
+ * (with O_APPEND every write still goes to the end), and is made under a
+ * short flock() on the log, see lock_for_append().
  *
  * The log is never opened through a symbolic link (O_NOFOLLOW), and never
  * in a world-writable directory.
+ *
+ * An append that fails (ENOSPC, EIO, EROFS, a short write, a failed
+ * fdatasync) loses nothing: the records not known to be on disk stay in
+ * the backlog (audit.h) and go first into the next append's one write.  A
+ * record cut by a short write is written again whole after the torn line
+ * is closed, and records whose fdatasync failed are written again, so a
+ * record may appear twice (torn, or whole after a failed flush), never
+ * zero times.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,26 +50,103 @@
 
 #include "janitor/audit.h"
 #include "janitor/fsafe.h"
+#include "janitor/log.h"
 #include "janitor/untrusted.h"
 #include "janitor/wire.h"
 
 #define AUDIT_STR_MAX 4096
-/* Every string escaped at worst 6 bytes a byte, with room to spare. */
-#define AUDIT_LINE_MAX (1u << 20)
 #define AUDIT_LOCK_MS 1000
+/* Held records: bounded by the deletions in flight when the log failed
+ * (none starts after), this is only a backstop. */
+#define AUDIT_BACKLOG_MAX (64u << 20)
+
+void audit_backlog_init(struct audit_backlog *bl)
+{
+  jbuf_init(&bl->lines, AUDIT_BACKLOG_MAX);
+  bl->n = 0;
+  bl->err = 0;
+}
+
+void audit_backlog_free(struct audit_backlog *bl)
+{
+  jbuf_free(&bl->lines);
+  audit_backlog_init(bl);
+}
 
 void audit_init(struct audit *a)
 {
+  a->fd = -1;
+  a->path = NULL;
+  audit_backlog_init(&a->own);
+  a->bl = &a->own;
+}
+
+void audit_use_backlog(struct audit *a, struct audit_backlog *bl)
+{
+  a->bl = bl ? bl : &a->own;
+}
+
+/* The descriptor and path only: held records stay. */
+static void close_fd(struct audit *a)
+{
+  if(a->fd >= 0)
+    close(a->fd);
+  free(a->path);
   a->fd = -1;
   a->path = NULL;
 }
 
 void audit_close(struct audit *a)
 {
-  if(a->fd >= 0)
-    close(a->fd);
-  free(a->path);
-  audit_init(a);
+  close_fd(a);
+  if(a->own.n)
+    jlog_err("audit", "%zu record%s never reached the audit log; they are "
+             "in the journal only (\"held, not yet in the audit log\")",
+             a->own.n, a->own.n == 1 ? "" : "s");
+  audit_backlog_free(&a->own);
+  a->bl = &a->own;
+}
+
+/*
+ * Why an append failed, and so why no deletion may start: one row per
+ * errno that a full, broken or read-only filesystem gives; any other
+ * errno is its strerror().  Row 0 is the healthy log.
+ */
+static const struct {
+  int err;
+  int may_delete;
+  const char *why;
+} health_rows[] = {
+  { 0, 1, NULL },
+  { ENOSPC, 0, "the filesystem is full (ENOSPC)" },
+  { EDQUOT, 0, "the disk quota is exceeded (EDQUOT)" },
+  { EFBIG, 0, "the file is too large (EFBIG)" },
+  { EIO, 0, "an I/O error (EIO)" },
+  { EROFS, 0, "the filesystem is read-only (EROFS)" },
+  { EBADF, 0, "the log is not open (EBADF)" },
+};
+
+int audit_may_delete(int err, const char **why)
+{
+  for(size_t i = 0; i < sizeof(health_rows) / sizeof(health_rows[0]); i++)
+    if(health_rows[i].err == err) {
+      if(why)
+        *why = health_rows[i].why;
+      return health_rows[i].may_delete;
+    }
+  if(why)
+    *why = strerror(err);
+  return 0;
+}
+
+int audit_failing(const struct audit *a)
+{
+  return a ? a->bl->err : 0;
+}
+
+size_t audit_held(const struct audit *a)
+{
+  return a ? a->bl->n : 0;
 }
 
 int audit_open(struct audit *a, const char *path, struct jbuf *err)
@@ -71,7 +156,7 @@ int audit_open(struct audit *a, const char *path, struct jbuf *err)
   int dfd, fd;
 
   JAN_REQUIRE(a && path);
-  audit_close(a);
+  close_fd(a);
   if(fsafe_dir_open(path, &base, &dfd, err))
     return JAN_EIO;
   /* O_NONBLOCK: a FIFO planted at path must not hang the daemon. */
@@ -113,11 +198,14 @@ int audit_reopen(struct audit *a, struct jbuf *err)
     return JAN_OK;
   audit_init(&fresh);
   rc = audit_open(&fresh, a->path, err);
-  if(rc)
+  if(rc) {
+    audit_close(&fresh);
     return rc;
+  }
   close(a->fd);
   a->fd = fresh.fd;
-  free(fresh.path);
+  fresh.fd = -1;
+  audit_close(&fresh);
   return JAN_OK;
 }
 
@@ -224,68 +312,172 @@ static int torn_tail(int fd)
   return pread(fd, &c, 1, sb.st_size - 1) == 1 && c != '\n';
 }
 
-int audit_write_many(struct audit *a, const struct audit_record *r, size_t n)
+/* Drop the first k lines of the backlog (written and flushed). */
+static void backlog_drop(struct audit_backlog *bl, size_t bytes, size_t k)
 {
-  struct jbuf lines;
-  const char *p;
-  size_t left;
-  int rc = JAN_EIO, e = 0, locked;
+  if(bytes >= bl->lines.len) {
+    jbuf_reset(&bl->lines);
+    bl->n = 0;
+    return;
+  }
+  memmove(bl->lines.ptr, bl->lines.ptr + bytes, bl->lines.len - bytes + 1);
+  bl->lines.len -= bytes;
+  bl->n -= k;
+}
 
-  JAN_REQUIRE(a && (r || !n));
-  if(a->fd < 0) {
-    errno = EBADF;
-    return JAN_EIO;
+/* Log the last k records of the backlog (they just entered it). */
+static void backlog_log(const struct audit *a, size_t k)
+{
+  const struct audit_backlog *bl = a->bl;
+  const char *p = jbuf_str(&bl->lines), *end = p + bl->lines.len;
+
+  for(size_t skip = bl->n - k; skip && p < end; skip--)
+    p = (const char *)memchr(p, '\n', (size_t)(end - p)) + 1;
+  while(k-- && p < end) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    jlog_err("audit", "held, not yet in the audit log: %.*s",
+             (int)(nl - p), p);
+    p = nl + 1;
   }
-  if(!n)
-    return JAN_OK;
-  /* A leading '\n' is built in, and written only to close a torn line. */
-  jbuf_init(&lines, n > SIZE_MAX / AUDIT_LINE_MAX ? SIZE_MAX
-                                                   : n * AUDIT_LINE_MAX);
-  if(jbuf_addc(&lines, '\n')) {
-    errno = ENOMEM;
-    return JAN_ENOMEM;
-  }
-  for(size_t i = 0; i < n; i++) {
-    if(build_line(&r[i], &lines)) {
-      jbuf_free(&lines);
-      errno = ENOMEM;
-      return JAN_ENOMEM;
+}
+
+/*
+ * One write of "\n" (only over a torn line) and every held line, then one
+ * fdatasync.  Whole lines written are dropped from the backlog only once
+ * flushed; lines after a short write stay.  0 or an errno.
+ */
+static int write_backlog(struct audit *a)
+{
+  struct audit_backlog *bl = a->bl;
+  const char *p = bl->lines.ptr;
+  size_t left = bl->lines.len, done = 0, whole = 0, k = 0;
+  int e = 0, locked;
+
+  if(a->fd < 0)
+    return EBADF;
+  locked = lock_for_append(a->fd);
+  if(locked && torn_tail(a->fd)) {
+    for(;;) {
+      ssize_t w = write(a->fd, "\n", 1);
+      if(w == 1)
+        break;
+      if(w < 0 && errno == EINTR)
+        continue;
+      e = w < 0 ? errno : EIO;
+      break;
     }
   }
-  locked = lock_for_append(a->fd);
-  p = jbuf_str(&lines);
-  left = lines.len;
-  if(!locked || !torn_tail(a->fd)) {
-    p++;
-    left--;
-  }
-  /* One write for all the lines.  A short one (a full disk) is carried
-     on; what it leaves torn, the next record closes. */
-  while(left) {
-    ssize_t w = write(a->fd, p, left);
+  /* One write for all the lines; a short one (a full disk) goes on until
+     the system says why. */
+  while(!e && left) {
+    ssize_t w = write(a->fd, p + done, left);
     if(w < 0) {
       if(errno == EINTR)
         continue;
       e = errno;
       break;
     }
-    p += w;
+    if(!w) {
+      e = EIO;
+      break;
+    }
+    done += (size_t)w;
     left -= (size_t)w;
   }
   if(locked)
     (void)flock(a->fd, LOCK_UN);
-  if(left)
-    goto out;
-  /* One flush to disk for the whole group. */
-  if(fdatasync(a->fd)) {
-    e = errno;
-    goto out;
+  /* One flush to disk for the whole group; what it covers may go. */
+  if(done && fdatasync(a->fd)) {
+    if(!e)
+      e = errno;
+    done = 0;
   }
-  rc = JAN_OK;
-out:
-  jbuf_free(&lines);
-  if(rc)
+  for(const char *q = p; done && q < p + done;) {
+    const char *nl = memchr(q, '\n', (size_t)(p + done - q));
+    if(!nl)
+      break;
+    k++;
+    whole = (size_t)(nl + 1 - p);
+    q = nl + 1;
+  }
+  backlog_drop(bl, whole, k);
+  return e;
+}
+
+/* Note a change of health, once, in the log. */
+static void health_changed(struct audit *a, int was, int now, size_t wrote)
+{
+  const char *why;
+
+  if(!was && now) {
+    (void)audit_may_delete(now, &why);
+    jlog_err("audit", "cannot append to the audit log %s: %s; no new "
+             "deletion starts until it accepts records again (%zu held in "
+             "memory)", a->path ? a->path : "", why, a->bl->n);
+  }
+  else if(was && !now && wrote)
+    jlog_notice("audit", "the audit log %s accepts records again: %zu "
+                "held record%s written; deletions may start", a->path ?
+                a->path : "", wrote, wrote == 1 ? "" : "s");
+}
+
+int audit_flush(struct audit *a)
+{
+  struct audit_backlog *bl;
+  size_t before;
+  int was, e;
+
+  JAN_REQUIRE(a);
+  bl = a->bl;
+  if(!bl->n) {
+    bl->err = 0;
+    return JAN_OK;
+  }
+  was = bl->err;
+  before = bl->n;
+  e = write_backlog(a);
+  bl->err = e;
+  health_changed(a, was, e, before - bl->n);
+  if(e) {
     errno = e;
+    return JAN_EIO;
+  }
+  return JAN_OK;
+}
+
+int audit_write_many(struct audit *a, const struct audit_record *r, size_t n)
+{
+  struct audit_backlog *bl;
+  size_t added = 0;
+  int rc;
+
+  JAN_REQUIRE(a && (r || !n));
+  bl = a->bl;
+  for(size_t i = 0; i < n; i++) {
+    size_t mark = bl->lines.len;
+    if(build_line(&r[i], &bl->lines)) {
+      /* The record cannot be held: the journal has it alone. */
+      bl->lines.len = mark;
+      if(bl->lines.ptr)
+        bl->lines.ptr[mark] = '\0';
+      jlog_err("audit", "out of memory holding a record for the audit log: "
+               "%s %s in %s, %s", r[i].type ? r[i].type : "",
+               r[i].name ? r[i].name : "", r[i].region ? r[i].region : "",
+               r[i].result ? r[i].result : "");
+      continue;
+    }
+    bl->n++;
+    added++;
+  }
+  rc = audit_flush(a);
+  if(rc && a->bl->n) {
+    size_t k = added < bl->n ? added : bl->n;
+    backlog_log(a, k);
+  }
+  if(added < n && !rc) {
+    errno = ENOMEM;
+    return JAN_ENOMEM;
+  }
   return rc;
 }
 

@@ -186,6 +186,25 @@ static void print_reload(FILE *f, struct json_object *r)
     fprintf(f, "reload:     applied at %s\n", at ? at : "?");
 }
 
+/* The audit log and the state file, only when one is failing. */
+static void print_files(FILE *f, struct json_object *o)
+{
+  struct json_object *a = get_obj(o, "audit_log"), *st = get_obj(o,
+                                                                 "state_file");
+  struct json_object *v;
+
+  if(a && json_object_object_get_ex(a, "failing", &v) &&
+     json_object_get_boolean(v))
+    fprintf(f, "audit log:  FAILING (%s): %lld record%s held in memory; no "
+            "deletion starts until it accepts them\n",
+            get_str(a, "error") ? get_str(a, "error") : "?",
+            (long long)get_int(a, "held"), get_int(a, "held") == 1 ? "" : "s");
+  if(st && json_object_object_get_ex(st, "failing", &v) &&
+     json_object_get_boolean(v))
+    fprintf(f, "state file: NOT SAVED (%s); its grace clocks are kept in "
+            "memory\n", get_str(st, "error") ? get_str(st, "error") : "?");
+}
+
 /* Several accounts: a line each. */
 static void print_accounts(FILE *f, struct json_object *ls)
 {
@@ -278,6 +297,7 @@ static void print_human(FILE *f, struct json_object *o)
             ? "scheduled when this one ends" : "none scheduled");
   }
   print_reload(f, get_obj(o, "last_reload"));
+  print_files(f, o);
   if(!ls) {
     fprintf(f, "last sweep: none yet\n");
     return;

@@ -491,6 +491,9 @@ out:
   fflush(stdout);
   runtime_close(&rt);
   run_close(&run, &cfg);
+  /* A state that cannot be saved fails the run (its reason is logged). */
+  if(run.save_error[0] && code == EXIT_OK)
+    code = EXIT_INCOMPLETE;
   if(drain_loop(&loop) != 0)
     jlog_warn("main", "the event loop still had open handles at exit");
   config_free(&cfg);

@@ -232,6 +232,23 @@ int metrics_format(struct jbuf *out, const struct inventory *inv,
                         "credentials, 4 refused).");
   rc = rc ? rc : jbuf_printf(out, "remotion_janitor_last_sweep_exit_code %d\n",
                              exit_code);
+  rc = rc ? rc : header(out, "remotion_janitor_audit_failing", "gauge",
+                        "1 while the audit log does not accept records "
+                        "(full disk, I/O error, read-only): no deletion "
+                        "starts; 0 when the last append succeeded.");
+  rc = rc ? rc : jbuf_printf(out, "remotion_janitor_audit_failing %d\n",
+                             c->audit_failing ? 1 : 0);
+  rc = rc ? rc : header(out, "remotion_janitor_audit_held_records", "gauge",
+                        "Deletion outcomes held in memory (and logged to "
+                        "the journal) until the audit log accepts them.");
+  rc = rc ? rc : jbuf_printf(out, "remotion_janitor_audit_held_records %"
+                             PRIu64 "\n", c->audit_held);
+  rc = rc ? rc : header(out, "remotion_janitor_state_unsaved", "gauge",
+                        "1 when the last save of the state file failed (its "
+                        "grace clocks are kept in memory until one "
+                        "succeeds).");
+  rc = rc ? rc : jbuf_printf(out, "remotion_janitor_state_unsaved %d\n",
+                             c->state_unsaved ? 1 : 0);
   rc = rc ? rc : header(out, "remotion_janitor_region_up", "gauge",
                         "1 when every listing in the region succeeded in "
                         "the last sweep, 0 when one was incomplete; "

@@ -30,6 +30,11 @@ struct metrics_counters {
   unsigned buckets_incomplete;  /* the same for the bucket listing */
   uint64_t reclaimed_bytes;     /* from renders and props */
   uint64_t renders_pruned;
+  /* The files (remotion-janitor(8), AUDIT LOG): gauges, set by the
+   * service before each write. */
+  int audit_failing;            /* the last append to the audit log failed */
+  uint64_t audit_held;          /* records not yet written */
+  int state_unsaved;            /* the last save of the state failed */
 };
 
 /* Add the outcomes of one finished sweep. */

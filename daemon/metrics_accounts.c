@@ -19,6 +19,9 @@ static const char *const daemon_wide[] = {
   "remotion_janitor_last_success_timestamp_seconds",
   "remotion_janitor_region_incomplete_sweeps",
   "remotion_janitor_buckets_incomplete_sweeps",
+  "remotion_janitor_audit_failing",
+  "remotion_janitor_audit_held_records",
+  "remotion_janitor_state_unsaved",
 };
 
 static int is_daemon_wide(const char *name, size_t n)

@@ -425,7 +425,8 @@ static int assign_owners(struct sweep *s, struct rbucket *b)
   for(size_t i = 0; i < s->inv.n; i++) {
     const struct inv_item *it = &s->inv.items[i];
     if((it->kind == JAN_KIND_RENDER || it->kind == JAN_KIND_PROPS) &&
-       it->decision == INV_DELETE && !strcmp(it->bucket, b->name))
+       it->decision == INV_DELETE && it->result == INV_RES_NONE &&
+       !strcmp(it->bucket, b->name))
       nitems++;
   }
   b->owner = malloc((b->set.n ? b->set.n : 1) * sizeof(*b->owner));
@@ -438,8 +439,10 @@ static int assign_owners(struct sweep *s, struct rbucket *b)
   for(size_t i = 0; i < s->inv.n; i++) {
     const struct inv_item *it = &s->inv.items[i];
     uint32_t ow;
+    /* One held at the gate (sweep.c, may_start) has its result already. */
     if((it->kind != JAN_KIND_RENDER && it->kind != JAN_KIND_PROPS) ||
-       it->decision != INV_DELETE || strcmp(it->bucket, b->name))
+       it->decision != INV_DELETE || it->result != INV_RES_NONE ||
+       strcmp(it->bucket, b->name))
       continue;
     ow = b->nowners++;
     b->owner_item[ow] = i;

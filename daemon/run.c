@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <string.h>
 
 #include "janitor/caps.h"
@@ -7,17 +8,43 @@
 
 #define TAG "run"
 
+void run_carry_init(struct run_carry *k)
+{
+  audit_backlog_init(&k->audit);
+  state_init(&k->st);
+  k->have_st = 0;
+  k->state_error[0] = '\0';
+}
+
+void run_carry_free(struct run_carry *k)
+{
+  if(k->audit.n)
+    jlog_err(TAG, "%zu record%s never reached the audit log; they are in "
+             "the journal only (\"held, not yet in the audit log\")",
+             k->audit.n, k->audit.n == 1 ? "" : "s");
+  if(k->have_st)
+    jlog_err(TAG, "the state could not be saved since: %s; the grace clocks "
+             "kept in memory are lost", k->state_error);
+  audit_backlog_free(&k->audit);
+  state_free(&k->st);
+  run_carry_init(k);
+}
+
 int run_open(struct sweep_run *r, const struct jan_config *cfg,
              enum jan_mode mode, long *holder, struct jbuf *err)
 {
   const char *trigger = r->trigger;   /* set by the caller, kept */
+  struct run_carry *carry = r->carry;
   int rc;
 
   memset(r, 0, sizeof(*r));
   r->trigger = trigger;
+  r->carry = carry;
   r->lockfd = -1;
   state_init(&r->st);
   audit_init(&r->audit);
+  if(carry)
+    audit_use_backlog(&r->audit, &carry->audit);
 
   /* The lock is taken without waiting: the daemon's loop never blocks,
    * and a second CLI sweep is told who holds it. */
@@ -39,15 +66,30 @@ int run_open(struct sweep_run *r, const struct jan_config *cfg,
     return JAN_OK;
   }
   jbuf_reset(err);
-  state_load(&r->st, cfg->state_file, err);
-  if(err->len)
-    jlog_warn(TAG, "%s", jbuf_str(err));
+  if(carry && carry->have_st) {
+    /* Newer than the file, which could not take it. */
+    jlog_notice(TAG, "using the grace clocks kept in memory since the state "
+                "could not be saved (%s)", carry->state_error);
+    r->st = carry->st;
+    state_init(&carry->st);
+    carry->have_st = 0;
+    r->from_carry = 1;
+  }
+  else {
+    state_load(&r->st, cfg->state_file, err);
+    if(err->len)
+      jlog_warn(TAG, "%s", jbuf_str(err));
+  }
   jbuf_reset(err);
   r->have_state = 1;
   if(mode == JAN_MODE_DELETE && audit_open(&r->audit, cfg->audit_log, err)) {
     jbuf_addstr(err, "; nothing is deleted without the audit log");
     return JAN_EINVAL;
   }
+  /* Records held since an earlier failure go first; while they cannot,
+   * the gate of the sweep stays closed (sweep.c, may_start). */
+  if(mode == JAN_MODE_DELETE && audit_held(&r->audit))
+    (void)audit_flush(&r->audit);
   return JAN_OK;
 }
 
@@ -66,22 +108,52 @@ int run_start(struct sweep_run *r, struct runtime *rt,
   return sweep_start(&r->sw, done, arg);
 }
 
-void run_close(struct sweep_run *r, const struct jan_config *cfg)
+void run_save(struct sweep_run *r, const struct jan_config *cfg)
 {
   /* The state changes only when a sweep ends (its clocks, the last
    * sweep): one that never ran leaves the file as it was. */
   int finished = r->finished || (r->started && r->sw.state == SWEEP_DONE);
+  if(r->have_state && finished) {
+    struct jbuf err;
+    jbuf_init(&err, JAN_MSG_MAX);
+    if(state_save(&r->st, cfg->state_file, &err)) {
+      snprintf(r->save_error, sizeof(r->save_error), "%s", jbuf_str(&err));
+      if(r->save_error[0] == '\0')
+        snprintf(r->save_error, sizeof(r->save_error), "cannot write %s",
+                 cfg->state_file);
+      jlog_err(TAG, "cannot save the state: %s; %s", r->save_error,
+               r->carry ? "its grace clocks are kept in memory and saved "
+               "with the next sweep's" : "the grace clocks of this run are "
+               "lost (the next sweep starts their grace again)");
+      if(r->carry) {
+        state_free(&r->carry->st);
+        r->carry->st = r->st;
+        state_init(&r->st);
+        r->carry->have_st = 1;
+        snprintf(r->carry->state_error, sizeof(r->carry->state_error), "%s",
+                 r->save_error);
+      }
+    }
+    else if(r->carry)
+      r->carry->state_error[0] = '\0';
+    jbuf_free(&err);
+    r->have_state = 0;
+  }
+}
+
+void run_close(struct sweep_run *r, const struct jan_config *cfg)
+{
+  run_save(r, cfg);
   if(r->started) {
     sweep_free(&r->sw);
     r->started = 0;
   }
-  if(r->have_state && finished) {
-    struct jbuf err;
-    jbuf_init(&err, JAN_MSG_MAX);
-    if(state_save(&r->st, cfg->state_file, &err))
-      jlog_err(TAG, "cannot save the state: %s", jbuf_str(&err));
-    jbuf_free(&err);
-    r->have_state = 0;
+  if(r->have_state && r->from_carry && r->carry) {
+    /* Never saved, never to be lost: kept for the next run. */
+    state_free(&r->carry->st);
+    r->carry->st = r->st;
+    state_init(&r->st);
+    r->carry->have_st = 1;
   }
   audit_close(&r->audit);
   state_free(&r->st);

@@ -15,6 +15,23 @@
 #include "runtime.h"
 #include "sweep.h"
 
+/*
+ * What the daemon keeps from one run to the next when a file failed it
+ * (remotion-janitor(8), AUDIT LOG): the audit records not yet written,
+ * and a state that could not be saved (used instead of the file by the
+ * next run, and saved with it).  The CLI has none.
+ */
+struct run_carry {
+  struct audit_backlog audit;
+  struct state st;
+  int have_st;                  /* st holds an unsaved state */
+  char state_error[256];        /* why the last save failed; "" when it
+                                   succeeded */
+};
+
+void run_carry_init(struct run_carry *k);
+void run_carry_free(struct run_carry *k);
+
 struct sweep_run {
   struct sweep sw;
   struct state st;
@@ -23,7 +40,11 @@ struct sweep_run {
   int have_state;               /* st was loaded and is saved at the end */
   int started;                  /* sw was initialised */
   int finished;                 /* sweeps of several accounts ended */
+  int from_carry;               /* st came from carry, not the file */
   const char *trigger;          /* for the record; NULL: "cli" */
+  struct run_carry *carry;      /* set by the caller, kept; NULL: none */
+  char save_error[256];         /* after run_close: why the state could
+                                   not be saved; "" when it was */
 };
 
 /*
@@ -32,7 +53,9 @@ struct sweep_run {
  * reason is logged as a warning); a deletion may not.  Returns JAN_OK,
  * JAN_EBUSY (another sweep holds the lock: its pid in *holder), or
  * JAN_EINVAL with the reason in err.  run_close() is due in every case.
- * r->trigger, set by the caller before, is kept.
+ * r->trigger and r->carry, set by the caller before, are kept: with a
+ * carry, its unsaved state replaces the file's, and its held audit
+ * records are written first (when that fails, the sweep deletes nothing).
  */
 int run_open(struct sweep_run *r, const struct jan_config *cfg,
              enum jan_mode mode, long *holder, struct jbuf *err);
@@ -47,8 +70,14 @@ int run_start(struct sweep_run *r, struct runtime *rt,
  * the state. */
 void run_finished(struct sweep_run *r);
 
+/* Save the state now, when it was loaded and the sweep ended (else, or
+ * when done already, nothing): see run_close. */
+void run_save(struct sweep_run *r, const struct jan_config *cfg);
+
 /* Save the state (when it was loaded), release the lock, close the audit
- * log, free the sweep.  Safe after a failed run_open(). */
+ * log, free the sweep.  Safe after a failed run_open().  A state that
+ * cannot be saved is logged, its reason put in r->save_error, and kept in
+ * r->carry when there is one. */
 void run_close(struct sweep_run *r, const struct jan_config *cfg);
 
 #endif

@@ -245,6 +245,7 @@ static int start_sweep(struct service *svc, const char *trigger, char *err,
   run->svc = svc;
   run->trigger = trigger;
   run->r.trigger = trigger;
+  run->r.carry = &svc->carry;
   run->cfg = cfg_ref_get(svc->cfg);
   run->rt = rt_ref_get(svc->rt);
   jbuf_init(&msg, JAN_MSG_MAX);
@@ -312,6 +313,10 @@ static void on_finish(uv_timer_t *t)
   if(!run || !run->finished)
     return;
   cfg = &run->cfg->c;
+  /* Saved before the metrics are written, so that they tell whether it
+   * could be. */
+  run_save(&run->r, cfg);
+  service_file_health(svc);
   if(run->multi) {
     service_accounts_finish(svc, run);
     goto release;
@@ -390,6 +395,13 @@ static int ctl_sweep(void *arg, char *err, size_t errlen)
 const struct ctl_ops service_ctl_ops = {
   service_status_json, ctl_inventory, ctl_sweep
 };
+
+void service_file_health(struct service *svc)
+{
+  svc->counters.audit_failing = svc->carry.audit.err != 0;
+  svc->counters.audit_held = svc->carry.audit.n;
+  svc->counters.state_unsaved = svc->carry.state_error[0] != '\0';
+}
 
 /* ---- the audit log after a rotation ------------------------------------------------ */
 
@@ -682,6 +694,7 @@ int service_run(const struct service_opts *o)
     return EXIT_INCOMPLETE;
   }
   svc->opts = o;
+  run_carry_init(&svc->carry);
   jan_rng_seed(&svc->rng);
   signal(SIGPIPE, SIG_IGN);
 
@@ -756,6 +769,11 @@ out:
     code = EXIT_INCOMPLETE;
   inv_ref_put(svc->last);
   json_object_put(svc->last_json);
+  /* Audit records or clocks that never reached their file: said in the
+   * log (run_carry_free), and the exit code. */
+  if((svc->carry.audit.n || svc->carry.have_st) && code == EXIT_OK)
+    code = EXIT_INCOMPLETE;
+  run_carry_free(&svc->carry);
   free(svc);
   xmlCleanupParser();
   curl_global_cleanup();

@@ -72,6 +72,9 @@ struct service {
   struct inv_ref *last;         /* the last finished sweep's inventory */
   struct json_object *last_json;  /* status' last_sweep, or NULL */
   struct metrics_counters counters;
+  /* Kept from one sweep to the next when a file failed them: the audit
+   * records not yet written, an unsaved state (run.h). */
+  struct run_carry carry;
   struct jan_rng rng;           /* sweep jitter */
 
   int stopping;
@@ -93,6 +96,9 @@ struct rt_ref *rt_ref_open(uv_loop_t *loop, const struct jan_config *c,
                            int *rc);
 struct rt_ref *rt_ref_get(struct rt_ref *r);
 void rt_ref_put(struct rt_ref *r);
+/* The health of the audit log and the state file into the counters (for
+ * the metrics), from the carry. */
+void service_file_health(struct service *svc);
 /* A sweep in progress moves its audit log to a new file (rotation). */
 void service_reopen_audit(struct service *svc);
 /* After a reload: the same reference point, the new durations. */

@@ -314,8 +314,23 @@ static void sweep_finish(struct sweep *s)
 {
   struct inv_summary sum;
 
-  /* Every outcome is on disk in the audit log before the sweep reports. */
+  /* Every outcome is on disk in the audit log before the sweep reports,
+   * or held and in the journal: then the run says so and exits 1. */
   flush_outcomes(s);
+  if(s->audit && audit_held(s->audit))
+    (void)audit_flush(s->audit);
+  if(audit_failing(s->audit)) {
+    const char *why = NULL;
+    (void)audit_may_delete(audit_failing(s->audit), &why);
+    if(s->exit_code == EXIT_OK)
+      s->exit_code = EXIT_INCOMPLETE;
+    if(s->exit_code == EXIT_INCOMPLETE)
+      snprintf(s->message, sizeof(s->message), "the audit log is failing "
+               "(%s): %zu outcome%s held in memory and logged to the "
+               "journal; no new deletion was started after the failure",
+               why, audit_held(s->audit),
+               audit_held(s->audit) == 1 ? "" : "s");
+  }
   if(s->flush_timer)
     uv_timer_stop(s->flush_timer);
   if(s->progress_timer)
@@ -415,9 +430,13 @@ static void flush_outcomes(struct sweep *s)
       recs[i] = record_of(s, o->idx, o->res, o->error, o->code,
                           o->request_id, o->objects, o->bytes);
     }
-    if(!recs || audit_write_many(s->audit, recs, n))
-      jlog_err("audit", "cannot append %zu outcome%s to the audit log", n,
-               n == 1 ? "" : "s");
+    /* A failed append holds the records (audit.h) and closes the gate
+       of start_more(): nothing is lost, nothing new starts. */
+    if(!recs)
+      jlog_err("audit", "out of memory: %zu outcome%s not written to the "
+               "audit log", n, n == 1 ? "" : "s");
+    else
+      (void)audit_write_many(s->audit, recs, n);
     free(recs);
   }
   for(size_t i = 0; i < n; i++) {
@@ -459,8 +478,7 @@ void sweep_outcome(struct sweep *s, size_t idx, enum inv_result res,
       if(s->audit) {
         struct audit_record r = record_of(s, idx, res, error, code, reqid,
                                           objects, bytes);
-        if(audit_write(s->audit, &r))
-          jlog_err("audit", "cannot append an outcome to the audit log");
+        (void)audit_write(s->audit, &r);
       }
       apply_outcome(s, &one);
       return;
@@ -545,6 +563,35 @@ static void progress_timer_cb(uv_timer_t *t)
 }
 
 /*
+ * The gate every deletion passes before it starts, in every account of the
+ * run (they share one audit log): the audit log's health decides
+ * (audit_may_delete).  A candidate held at the gate is not started and
+ * gets no audit line (nothing was done to it): it is reported refused, and
+ * the sweep ends with exit code 1 (sweep_finish).
+ */
+static int may_start(struct sweep *s, size_t idx)
+{
+  const char *why = NULL;
+  char msg[256];
+  struct sweep_outcome held = { .idx = idx, .res = INV_RES_REFUSED,
+                                .objects = -1, .bytes = -1 };
+
+  if(audit_may_delete(audit_failing(s->audit), &why))
+    return 1;
+  snprintf(msg, sizeof(msg), "not started: the audit log is failing (%s)",
+           why);
+  held.error = strdup(msg);
+  apply_outcome(s, &held);
+  s->progress.done++;
+  if(s->exit_code == EXIT_OK || s->exit_code == EXIT_INCOMPLETE) {
+    s->exit_code = EXIT_INCOMPLETE;
+    snprintf(s->message, sizeof(s->message), "the audit log failed (%s): "
+             "the deletions not started then were refused", why);
+  }
+  return 0;
+}
+
+/*
  * Start deletions while fewer than twice the request concurrency are under
  * way: enough to keep every request slot busy, and memory bounded however
  * many candidates there are.  Ends the sweep when the last one ends.
@@ -564,6 +611,8 @@ static void start_more(struct sweep *s)
     int rc;
 
     if(it->decision != INV_DELETE)
+      continue;
+    if(!may_start(s, i))
       continue;
     if(it->kind == JAN_KIND_RENDER || it->kind == JAN_KIND_PROPS) {
       renders_delete(s, i);     /* with the rest of its bucket */

@@ -55,15 +55,47 @@ static void status_body(struct service *svc, char *out, size_t len)
   }
 }
 
-/* The summary, then the failed reload, if the last one failed. */
+/* The summary, then a failing file, then the failed reload, if the last
+ * one failed. */
 static void status_text(struct service *svc, char *out, size_t len)
 {
+  const struct run_carry *k = &svc->carry;
+  const char *why = NULL;
   size_t n;
   status_body(svc, out, len);
+  n = strlen(out);
+  if(!audit_may_delete(k->audit.err, &why) && n < len)
+    snprintf(out + n, len - n, "; AUDIT LOG FAILING (%s): %zu record%s held, "
+             "no deletion starts", why, k->audit.n,
+             k->audit.n == 1 ? "" : "s");
+  n = strlen(out);
+  if(k->state_error[0] && n < len)
+    snprintf(out + n, len - n, "; STATE NOT SAVED: %s", k->state_error);
   n = strlen(out);
   if(svc->reload_error[0] && n < len)
     snprintf(out + n, len - n, "; reload failed, old configuration kept: %s",
              svc->reload_error);
+}
+
+/* "audit_log" and "state_file" of the status answer: whether the last
+ * write succeeded, and if not why. */
+static void files_json(const struct service *svc, struct json_object *o)
+{
+  const struct run_carry *k = &svc->carry;
+  struct json_object *a = json_object_new_object();
+  struct json_object *st = json_object_new_object();
+  const char *why = NULL;
+  int ok = audit_may_delete(k->audit.err, &why);
+
+  json_object_object_add(a, "failing", json_object_new_boolean(!ok));
+  json_object_object_add(a, "error", ok ? NULL : json_object_new_string(why));
+  json_object_object_add(a, "held", INT64(k->audit.n));
+  json_object_object_add(o, "audit_log", a);
+  json_object_object_add(st, "failing",
+                         json_object_new_boolean(k->state_error[0] != 0));
+  json_object_object_add(st, "error", k->state_error[0]
+                         ? json_object_new_string(k->state_error) : NULL);
+  json_object_object_add(o, "state_file", st);
 }
 
 /* Send STATUS= when it changed, or always with a prefix (READY=1...). */
@@ -138,5 +170,6 @@ struct json_object *service_status_json(void *arg)
   json_object_object_add(o, "last_sweep", svc->last_json
                          ? json_object_get(svc->last_json) : NULL);
   json_object_object_add(o, "last_reload", last_reload_json(svc));
+  files_json(svc, o);
   return o;
 }

@@ -1323,9 +1323,14 @@ static void test_audit_records(void **state)
     NULL, 0
   };
 
+  /* Not open: JAN_EIO, and the record is held, not dropped. */
+  audit_init(&a);
+  assert_int_equal(audit_write(&a, &fn), JAN_EIO);
+  assert_int_equal(audit_held(&a), 1);
+  assert_int_equal(audit_failing(&a), EBADF);
+  audit_close(&a);
   audit_init(&a);
   jbuf_init(&err, 4096);
-  assert_int_equal(audit_write(&a, &fn), JAN_EIO);      /* not open */
   assert_int_equal(audit_open(&a, f->audit, &err), JAN_OK);
   assert_int_equal(audit_write(&a, &fn), JAN_OK);
   assert_int_equal(audit_write(&a, &lv), JAN_OK);
@@ -1579,14 +1584,15 @@ static void test_audit_torn_tail(void **state)
 
 /*
  * A write cut short (here by RLIMIT_FSIZE, as a full disk would): JAN_EIO,
- * and the next record, once there is room again, is a line of its own.
+ * the record is held, and once there is room again the torn line is
+ * closed, the held record written whole, then the next one.
  */
 static void test_audit_short_write(void **state)
 {
   struct fx *f = *state;
   struct json_object *o;
   struct stat sb;
-  char *text, *l1, *l2, *l3;
+  char *text, *l1, *l2, *l3, *l4;
   size_t len;
   int status;
   pid_t pid;
@@ -1609,13 +1615,16 @@ static void test_audit_short_write(void **state)
     if(setrlimit(RLIMIT_FSIZE, &rl))
       _exit(3);
     r.name = "second";
-    if(audit_write(&a, &r) != JAN_EIO)
+    if(audit_write(&a, &r) != JAN_EIO || audit_held(&a) != 1 ||
+       audit_failing(&a) != EFBIG || audit_may_delete(audit_failing(&a),
+                                                       NULL))
       _exit(4);
     rl.rlim_cur = rl.rlim_max;
     if(setrlimit(RLIMIT_FSIZE, &rl))
       _exit(5);
     r.name = "third";
-    if(audit_write(&a, &r))
+    if(audit_write(&a, &r) || audit_held(&a) || audit_failing(&a) ||
+       !audit_may_delete(audit_failing(&a), NULL))
       _exit(6);
     audit_close(&a);
     _exit(0);
@@ -1634,15 +1643,120 @@ static void test_audit_short_write(void **state)
   assert_non_null(l3);
   assert_int_equal(l3 - l2, 40);        /* the torn line, closed */
   l3++;
+  l4 = strchr(l3, '\n');
+  assert_non_null(l4);
+  l4++;
   o = parse_strict(l1, (size_t)(l2 - l1 - 1));
   assert_non_null(o);
   assert_string_equal(str_of(o, "name"), "first");
   json_object_put(o);
-  o = parse_strict(l3, len - (size_t)(l3 - text) - 1);
+  o = parse_strict(l3, (size_t)(l4 - l3 - 1));
+  assert_non_null(o);
+  assert_string_equal(str_of(o, "name"), "second");    /* held, whole */
+  json_object_put(o);
+  o = parse_strict(l4, len - (size_t)(l4 - text) - 1);
   assert_non_null(o);
   assert_string_equal(str_of(o, "name"), "third");
   json_object_put(o);
   free(text);
+}
+
+/* The deletion gate's table (audit_may_delete): healthy, the errnos of a
+ * full, broken or read-only filesystem, and any other errno. */
+static void test_audit_may_delete(void **state)
+{
+  static const struct {
+    int err, may;
+    const char *why;
+  } cases[] = {
+    { 0, 1, NULL },
+    { ENOSPC, 0, "the filesystem is full (ENOSPC)" },
+    { EDQUOT, 0, "the disk quota is exceeded (EDQUOT)" },
+    { EFBIG, 0, "the file is too large (EFBIG)" },
+    { EIO, 0, "an I/O error (EIO)" },
+    { EROFS, 0, "the filesystem is read-only (EROFS)" },
+    { EBADF, 0, "the log is not open (EBADF)" },
+  };
+  const char *why;
+  (void)state;
+
+  for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    why = "unset";
+    assert_int_equal(audit_may_delete(cases[i].err, &why), cases[i].may);
+    if(cases[i].why)
+      assert_string_equal(why, cases[i].why);
+    else
+      assert_null(why);
+  }
+  /* Any other errno closes the gate too, with its strerror. */
+  assert_int_equal(audit_may_delete(EACCES, &why), 0);
+  assert_string_equal(why, strerror(EACCES));
+  assert_int_equal(audit_may_delete(EACCES, NULL), 0);
+  assert_int_equal(audit_failing(NULL), 0);
+  assert_int_equal(audit_held(NULL), 0);
+}
+
+/*
+ * A full disk (/dev/full under the descriptor: every write is ENOSPC): the
+ * records are held, in order, in the caller's backlog, which outlives the
+ * log's close; the next log opened on it writes them first, and is
+ * healthy again.
+ */
+static void test_audit_backlog_full_disk(void **state)
+{
+  struct fx *f = *state;
+  struct audit_backlog bl;
+  struct audit a;
+  struct json_object *l[8];
+  struct audit_record r = {
+    1714564800, "1", "r", "function", "one", 0, "deleted", NULL, NULL, NULL,
+    -1, NULL, 0
+  };
+  struct audit_record two[2];
+  int full;
+
+  audit_backlog_init(&bl);
+  audit_init(&a);
+  audit_use_backlog(&a, &bl);
+  assert_int_equal(audit_open(&a, f->audit, NULL), JAN_OK);
+  full = open("/dev/full", O_WRONLY | O_CLOEXEC);
+  if(full < 0)
+    skip();
+  assert_true(dup2(full, a.fd) >= 0);
+  close(full);
+  assert_int_equal(audit_write(&a, &r), JAN_EIO);
+  two[0] = r;
+  two[0].name = "two";
+  two[1] = r;
+  two[1].name = "three";
+  assert_int_equal(audit_write_many(&a, two, 2), JAN_EIO);
+  assert_int_equal(audit_failing(&a), ENOSPC);
+  assert_int_equal(audit_held(&a), 3);
+  assert_int_equal(audit_may_delete(audit_failing(&a), NULL), 0);
+  audit_close(&a);
+  assert_int_equal(bl.n, 3);
+  assert_int_equal(bl.err, ENOSPC);
+
+  /* Room again: a new log on the same backlog writes them first. */
+  audit_init(&a);
+  audit_use_backlog(&a, &bl);
+  assert_int_equal(audit_open(&a, f->audit, NULL), JAN_OK);
+  assert_int_equal(audit_held(&a), 3);
+  assert_int_equal(audit_flush(&a), JAN_OK);
+  assert_int_equal(audit_held(&a), 0);
+  assert_int_equal(audit_failing(&a), 0);
+  r.name = "four";
+  assert_int_equal(audit_write(&a, &r), JAN_OK);
+  audit_close(&a);
+  audit_backlog_free(&bl);
+
+  assert_int_equal(audit_lines(f->audit, l, 8), 4);
+  assert_string_equal(str_of(l[0], "name"), "one");
+  assert_string_equal(str_of(l[1], "name"), "two");
+  assert_string_equal(str_of(l[2], "name"), "three");
+  assert_string_equal(str_of(l[3], "name"), "four");
+  for(int i = 0; i < 4; i++)
+    json_object_put(l[i]);
 }
 
 static void test_audit_symlink(void **state)
@@ -1713,6 +1827,8 @@ int main(void)
     T(test_audit_processes),
     T(test_audit_torn_tail),
     T(test_audit_short_write),
+    cmocka_unit_test(test_audit_may_delete),
+    T(test_audit_backlog_full_disk),
     T(test_audit_symlink),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
