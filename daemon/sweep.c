@@ -153,11 +153,12 @@ static void clocks_said(struct sweep *s)
   jlog_warn("sweep", "account %s: %zu grace clock%s of the state file not "
             "accepted (%zu in the future, %zu earlier than their resource, "
             "%zu earlier than the account's first sweep or without its "
-            "record; e.g. %s): %s grace%s restart now", s->inv.account, n,
+            "record; e.g. %s): %s now", s->inv.account, n,
             n == 1 ? "" : "s", s->clock_restarts[POLICY_CLOCK_FUTURE],
             s->clock_restarts[POLICY_CLOCK_BEFORE_CREATED],
             s->clock_restarts[POLICY_CLOCK_BEFORE_FIRST_SWEEP],
-            s->clock_example, n == 1 ? "its" : "their", n == 1 ? "" : "s");
+            s->clock_example,
+            n == 1 ? "its grace restarts" : "their graces restart");
 }
 
 /* policy_first_seen_fn: the old clock, or now; kept for the next sweep. */

@@ -210,6 +210,24 @@ class OpsTest(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         return parse_metrics(text)
 
+    def test_metrics_clock_skew(self):
+        # A server an hour ahead: requests are signed with that correction,
+        # and the gauge says it; one 200 days behind: refused, and said.
+        try:
+            td.SI.control("POST", "clock", {"offset_s": 3600})
+            d = self.daemon(daemon={"startup_delay": "1h"})
+            d.start().ready()
+            m = self.sweep_now(d, 1)
+            self.assertEqual(d.status()["last_sweep"]["exit_code"], 0)
+            self.assertAlmostEqual(series(m, "remotion_janitor_clock_skew_seconds"), 3600, delta=5)
+            td.SI.control("POST", "clock", {"offset_s": -200 * 86400})
+            m = self.sweep_now(d, 2)
+            self.assertNotEqual(d.status()["last_sweep"]["exit_code"], 0)
+            self.assertAlmostEqual(series(m, "remotion_janitor_clock_skew_seconds"), -200 * 86400, delta=5)
+            self.assertIn("beyond the 86400 s", d.log())
+        finally:
+            td.SI.control("POST", "clock", {"offset_s": 0})
+
     def test_metrics_absent_on_failed_listing_and_last_success(self):
         fault = {"kind": "error", "status": 503, "service": "lambda", "operation": "ListFunctions",
                  "region": "eu-west-1", "count": -1}

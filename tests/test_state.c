@@ -448,6 +448,7 @@ static void test_accounts_apart(void **state)
   assert_int_equal(state_clock_set(b, "function|eu-west-1|remotion-x|0", 200),
                    JAN_OK);
   state_set_last_sweep(b, json_object_new_object());
+  b->first_sweep = 1700000000;
   assert_int_equal(state_save(&root, f->path, &err), JAN_OK);
   assert_int_equal(state_load(&back, f->path, &err), JAN_OK);
   assert_string_equal(jbuf_str(&err), "");
@@ -457,6 +458,10 @@ static void test_accounts_apart(void **state)
                                    "function|eu-west-1|remotion-x|0"), 100);
   assert_int_equal(state_clock_get(state_account_get(&back, "222222222222"),
                                    "function|eu-west-1|remotion-x|0"), 200);
+  /* The record of each account's first sweep: kept, or absent (0). */
+  assert_int_equal(state_account_get(&back, "111111111111")->first_sweep, 0);
+  assert_int_equal(state_account_get(&back, "222222222222")->first_sweep,
+                   1700000000);
   assert_null(state_account_get(&back, "111111111111")->last_sweep);
   assert_non_null(state_account_get(&back, "222222222222")->last_sweep);
   assert_null(state_account_get(&back, "333333333333"));
@@ -650,7 +655,19 @@ static void test_load_corrupt(void **state)
          "\"accounts\":{\"123456789012\":{}}}"),
     CASE("account clock out of range", "{\"version\":2,\"clocks\":{},"
          "\"accounts\":{\"123456789012\":{\"clocks\":{\"a\":-1}}}}"),
-    CASE("version as a string", "{\"version\":\"1\",\"clocks\":{}}"),
+    CASE("first_sweep 0", "{\"version\":2,\"clocks\":{},"
+         "\"accounts\":{\"123456789012\":{\"clocks\":{},"
+         "\"first_sweep\":0}}}"),
+    CASE("first_sweep a string", "{\"version\":2,\"clocks\":{},"
+         "\"accounts\":{\"123456789012\":{\"clocks\":{},"
+         "\"first_sweep\":\"1700000000\"}}}"),
+    CASE("first_sweep null", "{\"version\":2,\"clocks\":{},"
+         "\"accounts\":{\"123456789012\":{\"clocks\":{},"
+         "\"first_sweep\":null}}}"),
+    CASE("first_sweep after 9999", "{\"version\":2,\"clocks\":{},"
+         "\"accounts\":{\"123456789012\":{\"clocks\":{},"
+         "\"first_sweep\":253402300800}}}"),
+        CASE("version as a string", "{\"version\":\"1\",\"clocks\":{}}"),
     CASE("version as a double", "{\"version\":1.0,\"clocks\":{}}"),
     CASE("no clocks", "{\"version\":1}"),
     CASE("clocks an array", "{\"version\":1,\"clocks\":[]}"),

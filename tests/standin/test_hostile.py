@@ -83,6 +83,24 @@ class Hostile(unittest.TestCase):
         self.assertIn(tok, msg)
         self.assertEqual(hdrs["x-amzn-requestid"], tok)
 
+    def test_bad_date(self):
+        import email.utils
+        import time
+        for svc, region, path, code in (("s3", "us-east-1", "/", "RequestTimeTooSkewed"),
+                                         ("lambda", "eu-west-1", "/2015-03-31/functions/",
+                                          "InvalidSignatureException")):
+            SI.faults([{"kind": "bad_date", "offset_s": -200 * 86400, "service": svc, "count": 1}])
+            st, hdrs, body = signed_request(SI, svc, region, "GET", path)
+            self.assertEqual(st, 403)
+            self.assertIn(code.encode(), body + hdrs.get("x-amzn-errortype", "").encode())
+            served = email.utils.parsedate_to_datetime(hdrs["date"]).timestamp()
+            self.assertAlmostEqual(served - time.time(), -200 * 86400, delta=5)
+            # The stand-in's own clock did not move: the next request passes.
+            st, hdrs, _ = signed_request(SI, svc, region, "GET", path)
+            self.assertEqual(st, 200)
+            served = email.utils.parsedate_to_datetime(hdrs["date"]).timestamp()
+            self.assertAlmostEqual(served, time.time(), delta=5)
+
     def test_big_page(self):
         SI.faults([{"kind": "big_page", "bytes": 250000, "service": "lambda", "operation": "ListFunctions",
                     "count": -1},

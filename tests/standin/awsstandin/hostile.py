@@ -1,5 +1,5 @@
 """Hostile answers: what a compromised endpoint or proxy could send in AWS's
-place.  The fault kinds bad_region, foreign_redirect, echo_request and
+place.  The fault kinds bad_region, foreign_redirect, echo_request, bad_date and
 big_page (see faults.py and README.md) are shaped here."""
 import hashlib
 import json
