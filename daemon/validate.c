@@ -361,17 +361,24 @@ int validate_account(struct runtime *rt, const struct jan_config *cfg,
   else {
     if(name)
       printf("account %s\n", name);
-    printf("principal: %s\n", v.principal);
+    /* The principal and the decisions come from answers. */
+    untrusted_fprintf(stdout, "principal: %s\n", v.principal);
     printf("%-26s %-64s %s\n", "ACTION", "RESOURCE", "DECISION");
     for(size_t i = 0; i < v.n; i++)
-      printf("%-26s %-64s %s%s\n", v.checks[i].action, v.checks[i].resource,
-             v.checks[i].decision[0] ? v.checks[i].decision : "unknown",
-             v.checks[i].optional && strcmp(v.checks[i].decision, "allowed")
-                 ? " (optional: a slower fallback is used)" : "");
+      untrusted_fprintf(stdout, "%-26s %-64s %s%s\n", v.checks[i].action,
+                        v.checks[i].resource, v.checks[i].decision[0]
+                        ? v.checks[i].decision : "unknown",
+                        v.checks[i].optional &&
+                        strcmp(v.checks[i].decision, "allowed")
+                        ? " (optional: a slower fallback is used)" : "");
     if(stmt) {
-      printf("\nAdd this statement to the policy of %s:\n%s\n", v.principal,
-             json_object_to_json_string_ext(stmt, JSON_C_TO_STRING_PRETTY |
-                                            JSON_C_TO_STRING_NOSLASHESCAPE));
+      putchar('\n');
+      untrusted_fprintf(stdout, "Add this statement to the policy of %s:\n",
+                        v.principal);
+      untrusted_json_fputs(json_object_to_json_string_ext(
+                               stmt, JSON_C_TO_STRING_PRETTY |
+                               JSON_C_TO_STRING_NOSLASHESCAPE), stdout);
+      putchar('\n');
     }
     printf("%s: %zu allowed, %zu missing, %zu optional missing\n",
            missing ? "missing permissions" : "ok",
