@@ -452,8 +452,8 @@ class SeedPolicy(unittest.TestCase):
     """Remotion's own user policy: no ListBucketVersions, no
     DeleteObjectVersion, storage on remotion-* only."""
 
-    def run_seed(self, versioning, faults=None):
-        fx = fixture()
+    def run_seed(self, versioning, faults=None, fx=None):
+        fx = fx or fixture()
         fx["buckets"][0]["name"] = "remotion-live-bucket"
         fx["buckets"][0]["versioning"] = versioning
         seed = st.need_seed(self)
@@ -463,6 +463,7 @@ class SeedPolicy(unittest.TestCase):
             si.faults(faults)
         jan = jl.Janitor(si, aws=ACCT, policy={"mode": "delete", "renders": "all", "max_deletions": "100"})
         self.addCleanup(jan.cleanup)
+        self.jan_last = jan
         env = jl.base_env(AWS_ACCESS_KEY_ID=st.SEED_AK, AWS_SECRET_ACCESS_KEY=st.SEED_SK)
         return si, jan.sweep("--yes", env=env)
 
@@ -511,6 +512,84 @@ class SeedPolicy(unittest.TestCase):
         rs = {x["name"]: x for x in r.items(type="render")}
         self.assertEqual(rs[OLD[0]]["result"], "deleted")
         self.assertIsNone(r.items(type="bucket", name="remotion-live-bucket")[0]["error"])
+
+    # Issue 19, finding 2: only a bucket known never to have been versioned
+    # is pruned by key.
+
+    def assert_nothing_pruned(self, si, r, reason, fx):
+        self.assertEqual(r.rc, 0, r.err)
+        b = r.items(type="bucket", name="remotion-live-bucket")[0]
+        self.assertIn(reason, b["error"] or "")
+        self.assertIn("s3:ListBucketVersions", b["error"])
+        self.assertEqual(r.items(type="render", decision="delete"), [])
+        self.assertEqual(r.items(type="props", decision="delete"), [])
+        self.assertEqual([x for x in r.items(type="render") if x.get("result") == "deleted"], [])
+        self.assertEqual(jl.modifying(si.log()), [])       # no delete marker added
+        self.assertEqual(r.json["summary"]["reclaimed_bytes"], 0)
+        self.assertEqual(b["bytes"], sizes(fx["buckets"][0]["objects"]))
+        return b
+
+    def test_version_id_null_means_versioned(self):
+        # Objects written before versioning was enabled answer
+        # x-amz-version-id: null; the bucket is versioned all the same.
+        fx = fixture()
+        for o in fx["buckets"][0]["objects"]:
+            o["null_version"] = True
+        si, r = self.run_seed("Enabled", fx=fx)
+        self.assert_nothing_pruned(si, r, "reclaimed 0: versioned, needs s3:ListBucketVersions", fx)
+
+    def test_first_key_refused_by_the_key_encoder(self):
+        # ./robots.txt cannot be sent in a path; the probe is made on an
+        # object pruning would delete, which tells.
+        fx = fixture()
+        fx["buckets"][0]["objects"].insert(0, {"key": "./robots.txt", "size": 10, "age_days": 300})
+        si, r = self.run_seed("Enabled", fx=fx)
+        self.assert_nothing_pruned(si, r, "reclaimed 0: versioned", fx)
+
+    def test_probe_not_sent_is_unknown(self):
+        # The object to probe cannot be asked for: unknown, nothing pruned,
+        # and the bucket says which permission would settle it.
+        fx = fixture()
+        objs = [o for o in fx["buckets"][0]["objects"] if o["key"].startswith("renders/")]
+        objs.insert(0, {"key": "renders/./x.json", "size": 10, "age_days": 300})
+        fx["buckets"][0]["objects"] = objs
+        si, r = self.run_seed("Enabled", fx=fx)
+        self.assertEqual(r.rc, 0, r.err)
+        b = r.items(type="bucket", name="remotion-live-bucket")[0]
+        self.assertIn("reclaimed 0: whether it is versioned is not known", b["error"] or "")
+        self.assertIn("cannot be sent", b["error"])
+        self.assertIn("with s3:ListBucketVersions its versions are listed instead", b["error"])
+        self.assertEqual(r.items(type="render", decision="delete"), [])
+        self.assertEqual(jl.modifying(si.log()), [])
+        self.assertEqual(r.json["summary"]["reclaimed_bytes"], 0)
+
+    def test_delete_marker_stops_pruning(self):
+        # HeadObject hides the version id: the bucket reads as never
+        # versioned, and the key-only DeleteObjects answers that it added
+        # delete markers.  Reported as hidden keys, never as deleted.
+        si, r = self.run_seed("Enabled", faults=[{"kind": "drop_header", "service": "s3",
+                                                  "operation": "HeadObject", "count": -1}])
+        self.assertEqual(r.rc, 1, r.err)
+        dels = [e for e in si.log() if e.get("operation") == "DeleteObjects"]
+        self.assertEqual(len(dels), 1)
+        rs = {x["name"]: x for x in r.items(type="render", decision="delete")}
+        self.assertEqual(set(rs), set(OLD + [KEPT]))
+        for rid, x in rs.items():
+            self.assertEqual(x["result"], "failed", x)
+            self.assertIn("DeleteObjects added a delete marker over 4 keys", x["error"])
+            self.assertIn('"renders/%s/out.mp4"' % rid, x["error"])    # by key
+            self.assertIn("nothing reclaimed", x["error"])
+        self.assertEqual(r.json["summary"]["reclaimed_bytes"], 0)
+        self.assertEqual(r.json["summary"]["deleted"], 0)
+        b = r.items(type="bucket", name="remotion-live-bucket")[0]
+        self.assertIn("pruning stopped: DeleteObjects added delete markers", b["error"])
+        self.assertIn("s3:ListBucketVersions", b["error"])
+        audit = self.jan_last.audit()
+        self.assertTrue(audit)
+        for a in audit:
+            self.assertEqual(a["result"], "failed", a)
+            self.assertEqual(a["bytes"], 0, a)
+        self.assertIn("is now hidden by a delete marker", r.err)
 
 
 if __name__ == "__main__":
