@@ -287,6 +287,75 @@ class Guards(Base):
         self.assertEqual(self.renders(r3)[OLD[0]]["result"], "deleted")
 
 
+class MarkersStopAtOnce(unittest.TestCase):
+    """Issue 19, finding 2: the first DeleteObjects answer that reports a
+    delete marker stops the bucket's pruning: of six batches, only those
+    already in flight (4: host_concurrency 8) are ever sent."""
+
+    def test_no_batch_after_a_marker(self):
+        fx = fixture(objects=[])
+        fx["buckets"][0].update({"name": "remotion-live-bucket", "versioning": "Enabled",
+                                 "generate": {"count": 6000, "prefix": "renders/", "per_render": 10,
+                                              "age_days": 45, "size": 100}})
+        seed = st.need_seed(self)
+        si = st.StandIn("--user", "seed:%s:%s:%s" % (st.SEED_AK, st.SEED_SK, seed), fixture=fx)
+        self.addCleanup(si.stop)
+        si.faults([{"kind": "drop_header", "service": "s3", "operation": "HeadObject", "count": -1}])
+        jan = jl.Janitor(si, aws=dict(ACCT, host_concurrency="8"),
+                         policy={"mode": "delete", "renders": "all", "max_deletions": "1000"})
+        self.addCleanup(jan.cleanup)
+        env = jl.base_env(AWS_ACCESS_KEY_ID=st.SEED_AK, AWS_SECRET_ACCESS_KEY=st.SEED_SK)
+        r = jan.sweep("--yes", env=env)
+        self.assertEqual(r.rc, 1, r.err)
+        dels = [e for e in si.log() if e.get("operation") == "DeleteObjects"]
+        self.assertLessEqual(len(dels), 4)
+        rs = r.items(type="render", decision="delete")
+        self.assertEqual(len(rs), 600)
+        self.assertEqual({x["result"] for x in rs}, {"failed"})
+        hidden = [x for x in rs if "hidden, not deleted" in x["error"]]
+        unsent = [x for x in rs if "not sent" in x["error"]]
+        self.assertEqual(len(hidden) + len(unsent), 600)
+        self.assertGreaterEqual(len(unsent), 200)         # batches 5 and 6
+        self.assertEqual(r.json["summary"]["reclaimed_bytes"], 0)
+        self.assertEqual(r.json["summary"]["deleted"], 0)
+
+
+class LongRenderIds(Base):
+    """Issue 19, finding 3: two render ids sharing their first 200 bytes
+    keep separate grace clocks (keys from the full identity, never a
+    display name cut at 191 bytes)."""
+    PREFIX = "r" * 200
+    A, B = PREFIX + "-first", PREFIX + "-second"
+    fx = fixture(objects=render(A, 45) + render(B, 10))
+
+    def test_separate_grace_clocks(self):
+        import time
+        pol = {"mode": "delete", "renders": "all", "max_deletions": "100", "grace": "1s",
+               "render_max_age": "30d"}
+        self.jan.write_config(aws=ACCT, policy=pol)
+        r = self.jan.sweep("--yes")
+        self.assertEqual(r.rc, 0, r.err)
+        rs = self.renders(r)
+        self.assertEqual(rs[self.A]["reason"], "in-grace")      # its clock starts
+        self.assertEqual(rs[self.B]["reason"], "too-young")     # no clock yet
+        time.sleep(1.2)
+        # B becomes a candidate: seen as one for the first time, it has its
+        # own grace (A's clock, started a sweep ago, is not B's).
+        pol["render_max_age"] = "5d"
+        self.jan.write_config(aws=ACCT, policy=pol)
+        r2 = self.jan.sweep("--yes")
+        self.assertEqual(r2.rc, 0, r2.err)
+        rs = self.renders(r2)
+        self.assertEqual(rs[self.A]["result"], "deleted")
+        self.assertEqual(rs[self.B]["decision"], "keep", rs[self.B])
+        self.assertEqual(rs[self.B]["reason"], "in-grace")
+        left = keys_left(self.si, LIVE)
+        self.assertEqual(len([k for k in left if k.startswith("renders/%s/" % self.B)]), 4)
+        # The state keeps the full keys.
+        clocks = self.jan.state()["accounts"][jl.ACCOUNT]["clocks"]
+        self.assertIn("render|eu-west-1|%s/renders/%s|0" % (LIVE, self.B), clocks)
+
+
 class DecidedOnce(unittest.TestCase):
     """What is deleted is what was decided: a props object that comes of
     age between the decision and its bucket's turn (here the daemon's clock
