@@ -494,6 +494,7 @@ class Daemon(Base):
         self.assertEqual((stg["renders"], stg["renders_pruned"], stg["reclaimed_bytes"]), (6, 4, gone))
         self.assertEqual(stg["stored_bytes"], sizes(objs) - gone)   # as the pruning left it
         self.assertEqual(stg["buckets"][0]["bucket"], LIVE)
+        self.assertIsNone(stg["buckets"][0]["error"])
 
 
 class Versioned(Base):
@@ -560,6 +561,42 @@ class SeedPolicy(unittest.TestCase):
         self.assertEqual(r.items(type="render", decision="delete"), [])
         self.assertEqual(jl.modifying(si.log()), [])       # no delete marker added
         self.assertEqual(b["bytes"], sizes(live_objects()))
+
+    def test_status_says_what_settles_it(self):
+        # The daemon's status names the bucket and the permission that
+        # would tell whether it is versioned.
+        import os
+        import subprocess
+        import time
+        fx = fixture()
+        fx["buckets"][0]["name"] = "remotion-live-bucket"
+        fx["buckets"][0]["versioning"] = "Enabled"
+        seed = st.need_seed(self)
+        si = st.StandIn("--user", "seed:%s:%s:%s" % (st.SEED_AK, st.SEED_SK, seed), fixture=fx)
+        self.addCleanup(si.stop)
+        si.faults([{"kind": "error", "service": "s3", "operation": "HeadObject", "status": 500, "count": -1}])
+        jan = jl.Janitor(si, aws=ACCT, policy={"mode": "delete", "renders": "all", "max_deletions": "100"})
+        self.addCleanup(jan.cleanup)
+        metrics = os.path.join(jan.dir, "metrics.prom")
+        jan.write_config(aws=ACCT, policy={"mode": "delete", "renders": "all", "max_deletions": "100"},
+                         daemon={"metrics_file": metrics, "startup_delay": "0", "interval": "1h",
+                                 "jitter": "0"})
+        env = jl.base_env(AWS_ACCESS_KEY_ID=st.SEED_AK, AWS_SECRET_ACCESS_KEY=st.SEED_SK)
+        p = subprocess.Popen([jl.BIN, "-c", jan.conf], env=env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.addCleanup(p.wait)
+        self.addCleanup(p.terminate)
+        for _ in range(300):                 # bounded: at most 30 s
+            if os.path.exists(metrics):
+                break
+            time.sleep(0.1)
+        r = jan.run("--status", "--json")
+        self.assertEqual(r.rc, 0, r.err)
+        b = r.json["last_sweep"]["storage"]["buckets"][0]
+        self.assertEqual(b["bucket"], "remotion-live-bucket")
+        self.assertIn("whether it is versioned is not known", b["error"])
+        self.assertIn("with s3:ListBucketVersions its versions are listed instead", b["error"])
+        self.assertEqual(jl.modifying(si.log()), [])
 
     def test_validate_names_what_render_pruning_needs(self):
         seed = st.need_seed(self)
