@@ -70,6 +70,8 @@ static void probe_done(struct plist *pl, enum render_probe probe)
 {
   pl->o.probe = probe;
   pl->o.versioning = render_versioning(probe);
+  jlog_debug("prune", "%s: versions not listed; versioning %s", pl->bucket,
+             render_versioning_name(pl->o.versioning));
   pl->cb(pl->arg, &pl->o);
   plist_free(pl);
 }
