@@ -300,6 +300,15 @@ void inventory_summary(const struct inventory *inv, struct inv_summary *s)
   }
 }
 
+int inv_identity(const struct inv_item *it, struct jbuf *out)
+{
+  if(it->kind == JAN_KIND_RENDER)
+    return jbuf_printf(out, "%s/renders/%s", it->bucket, it->name);
+  if(it->kind == JAN_KIND_PROPS)
+    return jbuf_printf(out, "%s/*-props/", it->bucket);
+  return jbuf_addstr(out, it->name);
+}
+
 void inv_display_name(const struct inv_item *it, char *out, size_t outlen)
 {
   struct jbuf raw;

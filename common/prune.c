@@ -15,6 +15,7 @@
 #include "janitor/perms.h"
 #include "janitor/prune.h"
 #include "janitor/services.h"
+#include "janitor/untrusted.h"
 
 #define BATCH_MAX 1000
 
@@ -54,24 +55,69 @@ static void plist_free(struct plist *pl)
   free(pl);
 }
 
-/* HeadObject's answer: a version id other than "null" means versioned. */
+/* The value of a header of an answer (read only), or 0 when absent. */
+static int answer_header(const struct aws_response *r, const char *name,
+                         char *out, size_t outlen)
+{
+  struct http_response hr;
+  memset(&hr, 0, sizeof(hr));
+  hr.headers = r->headers;      /* read only, not owned */
+  return http_response_header(&hr, name, out, outlen);
+}
+
+/* The probe is over: what it saw decides (render_versioning()). */
+static void probe_done(struct plist *pl, enum render_probe probe)
+{
+  pl->o.probe = probe;
+  pl->o.versioning = render_versioning(probe);
+  jlog_debug("prune", "%s: versions not listed; versioning %s", pl->bucket,
+             render_versioning_name(pl->o.versioning));
+  pl->cb(pl->arg, &pl->o);
+  plist_free(pl);
+}
+
+/* HeadObject's answer: any x-amz-version-id ("null" too) means versioned
+ * or suspended. */
 static void probed(void *arg, const struct aws_response *r, void *res)
 {
   struct plist *pl = arg;
-  struct http_response hr;
-  char vid[1100];
+  char vid[16];
   (void)res;
-  memset(&hr, 0, sizeof(hr));
-  hr.headers = r->headers;      /* read only, not owned */
   if(r->err) {
-    pl->o.versioned_unknown = 1;
-    snprintf(pl->o.probe_error, sizeof(pl->o.probe_error), "%s",
-             r->err == JAN_EAWS ? r->e.code : jan_strerror(r->err));
+    aws_describe_error(r, "HeadObject", pl->o.probe_error,
+                       sizeof(pl->o.probe_error));
+    probe_done(pl, RENDER_PROBE_FAILED);
   }
-  else if(http_response_header(&hr, "x-amz-version-id", vid, sizeof(vid)))
-    pl->o.versioned_hidden = vid[0] && strcmp(vid, "null") != 0;
-  pl->cb(pl->arg, &pl->o);
-  plist_free(pl);
+  else
+    probe_done(pl, answer_header(r, "x-amz-version-id", vid, sizeof(vid))
+                   ? RENDER_PROBE_HEADER : RENDER_PROBE_NO_HEADER);
+}
+
+static int prune_key_allowed(const char *key);
+
+/* Without versions, one object that pruning may delete tells whether the
+ * bucket was ever versioned; without one, nothing is to be pruned. */
+static void probe_start(struct plist *pl)
+{
+  size_t i = 0;
+  int rc;
+
+  while(i < pl->set->n && !prune_key_allowed(pl->set->o[i].key))
+    i++;
+  if(i == pl->set->n) {
+    probe_done(pl, RENDER_PROBE_NONE);
+    return;
+  }
+  rc = s3_head_object(pl->aws, pl->region, pl->bucket, pl->set->o[i].key,
+                      probed, pl);
+  if(rc) {
+    char key[256];
+    untrusted_text(key, sizeof(key), pl->set->o[i].key,
+                   strlen(pl->set->o[i].key));
+    snprintf(pl->o.probe_error, sizeof(pl->o.probe_error), "a request for "
+             "key \"%s\" cannot be sent: %s", key, jan_strerror(rc));
+    probe_done(pl, RENDER_PROBE_NOT_SENT);
+  }
 }
 
 static void plist_end(struct plist *pl)
@@ -83,11 +129,10 @@ static void plist_end(struct plist *pl)
     snprintf(pl->o.error, sizeof(pl->o.error), "%s: the listing stopped "
              "before its end", pl->bucket);
   }
-  /* Without versions, one object tells whether the bucket keeps them. */
-  if(!pl->o.err && pl->use_v2 && pl->set->n &&
-     !s3_head_object(pl->aws, pl->region, pl->bucket, pl->set->o[0].key,
-                     probed, pl))
+  if(!pl->o.err && pl->use_v2) {
+    probe_start(pl);
     return;
+  }
   pl->cb(pl->arg, &pl->o);
   plist_free(pl);
 }
@@ -249,10 +294,18 @@ int prune_list_start(struct aws_client *aws, const char *region,
 
 struct pown {                   /* one owner's account */
   uint64_t pending, deleted, failed;
+  uint64_t hidden;              /* keys a delete marker now hides */
+  uint64_t unsent;              /* keys not sent: the pruning stopped */
+  uint64_t listed;              /* hidden keys in hidden_keys */
   int64_t bytes;
   char code[64];
+  struct jbuf hidden_keys;      /* the first of them, escaped, for the
+                                   outcome's message */
   int reported;
 };
+
+/* What an owner's message lists of its hidden keys. */
+#define PRUNE_HIDDEN_LIST_MAX 2048u
 
 struct pdel {
   struct aws_client *aws;
@@ -273,6 +326,8 @@ struct pdel {
   prune_done_cb done_cb;
   void *arg;
   int sending;
+  int stopped;                  /* a delete marker was added: nothing more
+                                   is sent in this bucket */
 };
 
 struct pbatch {
@@ -311,7 +366,27 @@ static void owner_report(struct pdel *d, uint32_t ow)
   o.deleted = p->deleted;
   o.bytes = p->bytes;
   o.failed = p->failed;
-  if(p->failed) {
+  o.hidden = p->hidden;
+  if(p->hidden) {
+    /* Never "deleted": the keys are only hidden, and nothing is
+     * reclaimed. */
+    snprintf(o.error, sizeof(o.error), "pruning stopped in bucket %s: "
+             "DeleteObjects added a delete marker over %llu key%s of it (the "
+             "bucket is versioned: hidden, not deleted, nothing reclaimed): "
+             "%s%s%s; needs %s and %s to prune it (see remotion-janitor "
+             "--validate)", d->bucket, (unsigned long long)p->hidden,
+             p->hidden == 1 ? "" : "s", jbuf_str(&p->hidden_keys),
+             p->listed < p->hidden ? ", ..." : "",
+             p->unsent ? "; the rest not sent" : "",
+             perm_action(PERM_LIST_BUCKET_VERSIONS),
+             perm_action(PERM_DELETE_OBJECT_VERSION));
+  }
+  else if(p->unsent)
+    snprintf(o.error, sizeof(o.error), "pruning stopped in bucket %s: "
+             "DeleteObjects added delete markers there (the bucket is "
+             "versioned); %llu object%s not sent", d->bucket,
+             (unsigned long long)p->unsent, p->unsent == 1 ? "" : "s");
+  else if(p->failed) {
     snprintf(o.error, sizeof(o.error), "%llu object%s could not be deleted: "
              "%s%s%s%s", (unsigned long long)p->failed,
              p->failed == 1 ? "" : "s", p->code, d->msg[0] ? " (" : "",
@@ -323,6 +398,7 @@ static void owner_report(struct pdel *d, uint32_t ow)
     snprintf(o.code, sizeof(o.code), "%s", p->code);
   }
   snprintf(o.request_id, sizeof(o.request_id), "%s", d->request_id);
+  jbuf_free(&p->hidden_keys);
   d->owner_cb(d->arg, &o);
 }
 
@@ -355,11 +431,52 @@ static void key_done(struct pdel *d, size_t i, int ok, const char *code,
   owner_report(d, ow);
 }
 
+/* A key-only delete that added a delete marker (marker_vid, if told):
+ * the object is hidden, not deleted, and the bucket's pruning stops. */
+static void key_hidden(struct pdel *d, size_t i, const char *marker_vid)
+{
+  uint32_t ow = d->owner[i];
+  struct pown *p = &d->own[ow];
+  const char *key = d->set->o[i].key;
+  char esc[1024], mv[160];
+
+  if(!d->stopped)
+    jlog_err("prune", "%s: DeleteObjects added delete markers: the bucket "
+             "is versioned; its pruning stops (nothing more is deleted "
+             "there)", d->bucket);
+  d->stopped = 1;
+  untrusted_text(esc, sizeof(esc), key, strlen(key));
+  untrusted_text(mv, sizeof(mv), marker_vid ? marker_vid : "",
+                 marker_vid ? strlen(marker_vid) : 0);
+  jlog_warn("prune", "%s: key \"%s\" is now hidden by a delete marker "
+            "(version %s), not deleted", d->bucket, esc,
+            mv[0] ? mv : "not told");
+  if(!jbuf_printf(&p->hidden_keys, "%s\"%s\"",
+                  p->hidden_keys.len ? ", " : "", esc))
+    p->listed++;
+  p->hidden++;
+  p->failed++;
+  p->pending--;
+  owner_report(d, ow);
+}
+
+/* A key not sent, because the bucket's pruning stopped. */
+static void key_unsent(struct pdel *d, size_t i)
+{
+  struct pown *p = &d->own[d->owner[i]];
+  p->unsent++;
+  p->failed++;
+  p->pending--;
+  owner_report(d, d->owner[i]);
+}
+
 static void pdel_end(struct pdel *d)
 {
   if(d->inflight || d->sending || d->nretry || d->next < d->set->n)
     return;
   d->done_cb(d->arg);
+  for(uint32_t ow = 0; ow < d->nowners; ow++)
+    jbuf_free(&d->own[ow].hidden_keys);
   free(d->own);
   free(d->retry);
   free(d->tries);
@@ -387,8 +504,18 @@ static void pbatch_done(void *arg, const struct aws_response *r, void *res)
       key_done(d, b->idx[k], 0, code, msg);
   }
   else {
-    /* Quiet mode: only the failures come back. */
+    /* Quiet mode: only the failures come back.  Otherwise (keys without
+     * a version id) the delete markers added too: those keys are hidden,
+     * not deleted. */
     unsigned char failed[BATCH_MAX] = { 0 };
+    for(size_t m = 0; m < dr->nmarkers; m++)
+      for(size_t k = 0; k < b->n; k++)
+        if(!failed[k] && !vid_of(d, b->idx[k]) &&
+           !strcmp(d->set->o[b->idx[k]].key, dr->markers[m].key)) {
+          failed[k] = 1;
+          key_hidden(d, b->idx[k], dr->markers[m].marker_version_id);
+          break;
+        }
     for(size_t e = 0; e < dr->nerrors; e++)
       for(size_t k = 0; k < b->n; k++)
         if(!failed[k] && same_entry(d, b->idx[k], &dr->errors[e])) {
@@ -409,9 +536,17 @@ static void psingle_done(void *arg, const struct aws_response *r, void *res)
 {
   struct pbatch *b = arg;
   struct pdel *d = b->d;
+  char marker[16];
   (void)res;
   d->inflight--;
-  if(!r->err || aws_error_is_not_found(r))
+  if(!r->err && !vid_of(d, b->idx[0]) &&
+     answer_header(r, "x-amz-delete-marker", marker, sizeof(marker)) &&
+     !strcmp(marker, "true")) {
+    char vid[1100];
+    key_hidden(d, b->idx[0], answer_header(r, "x-amz-version-id", vid,
+                                           sizeof(vid)) ? vid : NULL);
+  }
+  else if(!r->err || aws_error_is_not_found(r))
     key_done(d, b->idx[0], 1, NULL, NULL);
   else
     key_done(d, b->idx[0], 0, r->err == JAN_EAWS ? r->e.code : "InternalError",
@@ -491,7 +626,12 @@ static void pdel_pump(struct pdel *d)
   if(d->sending)
     return;
   d->sending = 1;
-  while(d->inflight < d->limit) {
+  if(d->stopped) {
+    size_t i;
+    while((i = next_object(d)) != SIZE_MAX)
+      key_unsent(d, i);
+  }
+  while(!d->stopped && d->inflight < d->limit) {
     struct pbatch *b = malloc(sizeof(*b));
     size_t i;
     if(!b)
@@ -559,6 +699,8 @@ int prune_delete_start(struct aws_client *aws, const char *region,
   d->owner_cb = owner_cb;
   d->done_cb = done_cb;
   d->arg = arg;
+  for(uint32_t ow = 0; ow < nowners; ow++)
+    jbuf_init(&d->own[ow].hidden_keys, PRUNE_HIDDEN_LIST_MAX);
   for(size_t i = 0; i < set->n; i++)
     if(owner[i] != PRUNE_NO_OWNER)
       d->own[owner[i]].pending++;

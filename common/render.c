@@ -277,3 +277,25 @@ int render_props_pruned(const struct render_set *s, size_t i,
   age = age_of(s->o[i].mtime, now);
   return age >= 0 && (uint64_t)age >= cfg->render_max_age_s;
 }
+
+enum render_versioning render_versioning(enum render_probe p)
+{
+  /* The table of render.h; anything else reads as unknown. */
+  static const enum render_versioning table[RENDER_PROBE_N] = {
+    [RENDER_PROBE_NONE] = RENDER_VERSIONING_UNKNOWN,
+    [RENDER_PROBE_HEADER] = RENDER_VERSIONING_ON,
+    [RENDER_PROBE_NO_HEADER] = RENDER_VERSIONING_NEVER,
+    [RENDER_PROBE_FAILED] = RENDER_VERSIONING_UNKNOWN,
+    [RENDER_PROBE_NOT_SENT] = RENDER_VERSIONING_UNKNOWN,
+  };
+  return (unsigned)p < RENDER_PROBE_N ? table[p] : RENDER_VERSIONING_UNKNOWN;
+}
+
+const char *render_versioning_name(enum render_versioning v)
+{
+  switch(v) {
+  case RENDER_VERSIONING_ON: return "versioned";
+  case RENDER_VERSIONING_NEVER: return "never-versioned";
+  default: return "unknown";
+  }
+}

@@ -179,11 +179,17 @@ int s3_delete_objects(struct aws_client *c, const char *region,
                       size_t n, aws_result_cb cb, void *arg)
 {
   struct jbuf body;
+  int quiet = 1;
   int rc = guard("DeleteObjects", bucket);
   if(rc)
     return rc;
   jbuf_init(&body, JAN_REQUEST_BODY_MAX);
-  rc = wire_s3_build_delete_body(objs, n, 1, &body);
+  /* Quiet (only the failures answered) when every object names its
+   * version: a key-only delete may add a delete marker, and only a
+   * non-quiet answer tells which did. */
+  for(size_t i = 0; i < n && quiet; i++)
+    quiet = objs[i].version_id != NULL;
+  rc = wire_s3_build_delete_body(objs, n, quiet, &body);
   if(!rc) {
     struct aws_request r = {
       .service = AWS_SVC_S3, .region = region, .op = "DeleteObjects",

@@ -385,10 +385,59 @@ int wire_s3_parse_list_objects_v2(const char *body, size_t len,
 
 struct dr_ctx {
   struct wire_delete_result *r;
-  size_t cap;
+  size_t cap, capm;
   int inprog;
   int seen_version;
+  /* The <Deleted> entry being read. */
+  int indel, marker, seen_marker, seen_mvid, seen_dvid;
+  struct wire_delete_marker del;
 };
+
+static void dr_del_free(struct dr_ctx *c)
+{
+  free(c->del.key);
+  free(c->del.version_id);
+  free(c->del.marker_version_id);
+  memset(&c->del, 0, sizeof(c->del));
+}
+
+/* A <Deleted> field. */
+static int dr_deleted_field(struct dr_ctx *c, const char *name,
+                            const char *text, size_t len)
+{
+  if(!strcmp(name, "Key"))
+    return wire_set_str(&c->del.key, text, len);
+  if(!strcmp(name, "VersionId"))
+    return set_opt(&c->del.version_id, &c->seen_dvid, text, len);
+  if(!strcmp(name, "DeleteMarker"))
+    return set_bool(&c->marker, &c->seen_marker, text);
+  if(!strcmp(name, "DeleteMarkerVersionId"))
+    return set_opt(&c->del.marker_version_id, &c->seen_mvid, text, len);
+  return JAN_OK;
+}
+
+/* The end of a <Deleted>: kept when it reports a delete marker. */
+static int dr_deleted_end(struct dr_ctx *c)
+{
+  struct wire_delete_result *r = c->r;
+  int rc;
+
+  c->indel = 0;
+  r->deleted++;
+  if(!c->marker) {
+    dr_del_free(c);
+    return JAN_OK;
+  }
+  if(!c->del.key && (rc = wire_set_str(&c->del.key, "", 0)) != JAN_OK)
+    return rc;
+  rc = wire_grow((void **)&r->markers, &c->capm, r->nmarkers,
+                 sizeof(*r->markers));
+  if(rc)
+    return rc;
+  r->markers[r->nmarkers++] = c->del;
+  memset(&c->del, 0, sizeof(c->del));
+  return JAN_OK;
+}
 
 static int dr_cb(void *arg, enum wx_event ev, int depth,
                  const char *const *path, const char *text, size_t len)
@@ -409,8 +458,14 @@ static int dr_cb(void *arg, enum wx_event ev, int depth,
       c->inprog = 1;
       c->seen_version = 0;
     }
+    else if(wx_path_is(depth, path, "Deleted", NULL)) {
+      c->indel = 1;
+      c->marker = c->seen_marker = c->seen_mvid = c->seen_dvid = 0;
+    }
     return JAN_OK;
   }
+  if(depth == 2 && c->indel && !strcmp(path[1], "Deleted"))
+    return dr_deleted_field(c, path[2], text, len);
   if(depth == 2 && c->inprog && !strcmp(path[1], "Error")) {
     e = &r->errors[r->nerrors];
     if(!strcmp(path[2], "Key"))
@@ -434,9 +489,8 @@ static int dr_cb(void *arg, enum wx_event ev, int depth,
     c->inprog = 0;
     r->nerrors++;
   }
-  else if(wx_path_is(depth, path, "Deleted", NULL)) {
-    r->deleted++;
-  }
+  else if(wx_path_is(depth, path, "Deleted", NULL))
+    return dr_deleted_end(c);
   return JAN_OK;
 }
 
@@ -449,6 +503,12 @@ void wire_delete_result_free(struct wire_delete_result *r)
     free(r->errors[i].version_id);
   }
   free(r->errors);
+  for(size_t i = 0; i < r->nmarkers; i++) {
+    free(r->markers[i].key);
+    free(r->markers[i].version_id);
+    free(r->markers[i].marker_version_id);
+  }
+  free(r->markers);
   memset(r, 0, sizeof(*r));
 }
 
@@ -467,6 +527,7 @@ int wire_s3_parse_delete_result(const char *body, size_t len,
       free(out->errors[out->nerrors].key);
       free(out->errors[out->nerrors].version_id);
     }
+    dr_del_free(&c);
     wire_delete_result_free(out);
   }
   return rc;

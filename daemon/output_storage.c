@@ -80,6 +80,9 @@ struct json_object *output_storage_status_json(const struct inventory *inv)
     json_object_object_add(b, "region", json_object_new_string(it->region));
     json_object_object_add(b, "bytes", json_object_new_int64(it->bytes));
     json_object_object_add(b, "storage", storage_json(it));
+    /* Why nothing in it is pruned (versioning), when something says so. */
+    json_object_object_add(b, "error", it->error
+                           ? json_object_new_string(it->error) : NULL);
     json_object_array_add(buckets, b);
   }
   json_object_object_add(o, "renders",

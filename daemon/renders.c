@@ -224,21 +224,24 @@ static void listed(void *arg, const struct prune_list_outcome *o)
     struct inv_item *it = &s->inv.items[b->item];
     b->listed = 1;
     storage_of(s, b->item, &b->set);
-    if((o->versioned_hidden || o->versioned_unknown) && b->prunable) {
-      /* Said once per bucket; its renders are kept ("versioned"): where
-       * HeadObject could not tell, a delete might only add markers. */
-      char msg[512];
-      b->hidden = 1;
-      if(o->versioned_hidden)
+    /* Versions not listed: keys are deleted only in a bucket known never
+     * to have been versioned (render_versioning()); elsewhere a delete
+     * might only add markers, and its renders are kept ("versioned"). */
+    b->hidden = !o->versions && o->versioning != RENDER_VERSIONING_NEVER;
+    if(b->hidden && b->prunable && o->probe != RENDER_PROBE_NONE) {
+      /* Said once per bucket, with what would settle it. */
+      char msg[AWS_DESCRIBE_MAX + 512];
+      if(o->versioning == RENDER_VERSIONING_ON)
         snprintf(msg, sizeof(msg), "reclaimed 0: versioned, needs %s and %s "
                  "to prune renders (see remotion-janitor --validate)",
                  perm_action(PERM_LIST_BUCKET_VERSIONS),
                  perm_action(PERM_DELETE_OBJECT_VERSION));
       else
         snprintf(msg, sizeof(msg), "reclaimed 0: whether it is versioned is "
-                 "not known (HeadObject: %s); with %s its versions are "
-                 "listed instead (see remotion-janitor --validate)",
-                 o->probe_error, perm_action(PERM_LIST_BUCKET_VERSIONS));
+                 "not known (%s), so nothing in it is pruned; with %s its "
+                 "versions are listed instead (see remotion-janitor "
+                 "--validate)", o->probe_error,
+                 perm_action(PERM_LIST_BUCKET_VERSIONS));
       jlog_warn("renders", "%s: %s", b->name, msg);
       free(it->error);
       it->error = strdup(msg);
@@ -363,6 +366,22 @@ static size_t remaining(const struct rbucket *b, const char *id,
 static void report_all(struct rbucket *b, int verified)
 {
   struct sweep *s = b->s;
+  uint64_t hidden = 0;
+  for(uint32_t ow = 0; ow < b->nowners; ow++)
+    hidden += b->res[ow].hidden;
+  if(hidden) {
+    /* The bucket says it too, with what would settle it. */
+    struct inv_item *bi = &s->inv.items[b->item];
+    char msg[512];
+    snprintf(msg, sizeof(msg), "pruning stopped: DeleteObjects added delete "
+             "markers over %llu key%s (versioned: hidden, not deleted, "
+             "reclaimed 0); needs %s and %s to prune renders (see "
+             "remotion-janitor --validate)", (unsigned long long)hidden,
+             hidden == 1 ? "" : "s", perm_action(PERM_LIST_BUCKET_VERSIONS),
+             perm_action(PERM_DELETE_OBJECT_VERSION));
+    free(bi->error);
+    bi->error = strdup(msg);
+  }
   for(uint32_t ow = 0; ow < b->nowners; ow++) {
     const struct prune_owner_outcome *o = &b->res[ow];
     const struct inv_item *it = &s->inv.items[b->owner_item[ow]];

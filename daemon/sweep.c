@@ -118,14 +118,25 @@ void sweep_update_progress(struct sweep *s)
 
 /* ---- grace clocks ------------------------------------------------------ */
 
+/*
+ * The clock and refusal key of an item: its type, region and full identity
+ * (inv_identity(): never cut, exact bytes), in the state of its account.
+ * An identity that does not fit JAN_STATE_KEY_MAX is JAN_ETOOBIG, never a
+ * shorter key that another item could share.
+ */
 static int item_key(const struct inv_item *it, struct jbuf *k)
 {
-  char full[INV_DISPLAY_NAME_MAX];
-  /* Renders and props are named within their bucket. */
-  inv_display_name(it, full, sizeof(full));
+  struct jbuf id;
+  int rc;
+
+  jbuf_init(&id, JAN_STATE_KEY_MAX);
+  rc = inv_identity(it, &id);
   jbuf_reset(k);
-  return state_key(k, inv_type_name(it->kind), it->region,
-                   it->bucket ? full : it->name, it->version);
+  if(!rc)
+    rc = state_key(k, inv_type_name(it->kind), it->region, jbuf_str(&id),
+                   it->version);
+  jbuf_free(&id);
+  return rc;
 }
 
 /* A stored clock not accepted: counted, said once at the end of the
@@ -161,15 +172,20 @@ static void clocks_said(struct sweep *s)
             n == 1 ? "its grace restarts" : "their graces restart");
 }
 
-/* policy_first_seen_fn: the old clock, or now; kept for the next sweep. */
+/* policy_first_seen_fn: the old clock, or now; kept for the next sweep.
+ * An item whose key cannot be built has no clock: its grace starts again
+ * at every sweep (it is never deleted while grace is set), and it says
+ * so. */
 static int64_t first_seen(void *arg, const struct inv_item *it, int64_t now)
 {
   struct sweep *s = arg;
   struct jbuf k;
   int64_t since = -1;
+  int rc;
 
   jbuf_init(&k, JAN_STATE_KEY_MAX);
-  if(item_key(it, &k) == JAN_OK) {
+  rc = item_key(it, &k);
+  if(rc == JAN_OK) {
     enum policy_clock v;
     if(s->st)
       since = state_clock_get(s->st, jbuf_str(&k));
@@ -181,6 +197,19 @@ static int64_t first_seen(void *arg, const struct inv_item *it, int64_t now)
       since = now;
     }
     state_clock_set(&s->clocks, jbuf_str(&k), since);
+  }
+  else {
+    /* it is one of this sweep's items: its error is ours to set. */
+    struct inv_item *m = &s->inv.items[it - s->inv.items];
+    char name[INV_DISPLAY_NAME_MAX], msg[256];
+    inv_display_name(it, name, sizeof(name));
+    snprintf(msg, sizeof(msg), "no grace clock: its identity does not fit "
+             "a clock key (%u bytes; %s): kept", JAN_STATE_KEY_MAX,
+             jan_strerror(rc));
+    jlog_err("sweep", "%s %s in %s: %s", inv_type_name(it->kind), name,
+             it->region, msg);
+    free(m->error);
+    m->error = strdup(msg);
   }
   jbuf_free(&k);
   return since < 0 ? now : since;

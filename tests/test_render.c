@@ -210,6 +210,39 @@ static void test_versions(void **state)
   render_set_free(&s);
 }
 
+/* Where versions cannot be listed: only a probe answered without
+ * x-amz-version-id lets a bucket be pruned by key. */
+static void test_versioning_probe(void **state)
+{
+  static const struct {
+    enum render_probe probe;
+    enum render_versioning want;
+  } table[] = {
+    { RENDER_PROBE_HEADER, RENDER_VERSIONING_ON },  /* "null" included */
+    { RENDER_PROBE_NO_HEADER, RENDER_VERSIONING_NEVER },
+    { RENDER_PROBE_FAILED, RENDER_VERSIONING_UNKNOWN },
+    { RENDER_PROBE_NOT_SENT, RENDER_VERSIONING_UNKNOWN },
+    { RENDER_PROBE_NONE, RENDER_VERSIONING_UNKNOWN },
+    { RENDER_PROBE_N, RENDER_VERSIONING_UNKNOWN },   /* out of range */
+    { (enum render_probe)-1, RENDER_VERSIONING_UNKNOWN },
+  };
+  size_t never = 0;
+  (void)state;
+  for(size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+    assert_int_equal(render_versioning(table[i].probe), table[i].want);
+    never += render_versioning(table[i].probe) == RENDER_VERSIONING_NEVER;
+  }
+  assert_int_equal(never, 1);
+  /* The zero value (an outcome never filled in) is the safe one. */
+  assert_int_equal(RENDER_VERSIONING_UNKNOWN, 0);
+  assert_string_equal(render_versioning_name(RENDER_VERSIONING_ON),
+                      "versioned");
+  assert_string_equal(render_versioning_name(RENDER_VERSIONING_NEVER),
+                      "never-versioned");
+  assert_string_equal(render_versioning_name(RENDER_VERSIONING_UNKNOWN),
+                      "unknown");
+}
+
 /* A hostile listing: sizes at the parser's cap, enough of them to pass
  * INT64_MAX in a plain sum.  The sums saturate, never wrap negative. */
 static void test_bytes_saturate(void **state)
@@ -340,6 +373,7 @@ int main(void)
     cmocka_unit_test(test_group_and_storage),
     cmocka_unit_test(test_decisions),
     cmocka_unit_test(test_versions),
+    cmocka_unit_test(test_versioning_probe),
     cmocka_unit_test(test_glob_subject_too_long),
     cmocka_unit_test(test_bytes_saturate),
     cmocka_unit_test(test_no_size_keeps_render),

@@ -28,6 +28,7 @@
 
 #include "janitor/audit.h"
 #include "janitor/fsafe.h"
+#include "janitor/inventory.h"
 #include "janitor/state.h"
 
 struct fx {
@@ -241,6 +242,56 @@ static void test_key(void **state)
                              "remotion-binaries", 42), JAN_OK);
   assert_string_equal(jbuf_str(&b), "layer_version|us-east-1|"
                       "remotion-binaries|42");
+  jbuf_free(&b);
+}
+
+/* Clock keys of renders: the full identity, never a cut display name.
+ * Two render ids sharing their first 200 bytes are two keys; an identity
+ * past the key's cap is an error, not a shorter key. */
+static void test_key_full_identity(void **state)
+{
+  char id1[260], id2[260], *huge;
+  struct inv_item r1, r2, props;
+  struct jbuf a, b;
+  (void)state;
+
+  memset(id1, 'x', 200);
+  memcpy(id1 + 200, "-first", sizeof("-first"));
+  memset(id2, 'x', 200);
+  memcpy(id2 + 200, "-second", sizeof("-second"));
+  memset(&r1, 0, sizeof(r1));
+  r1.kind = JAN_KIND_RENDER;
+  strcpy(r1.region, "eu-west-1");
+  r1.bucket = (char *)(uintptr_t)"remotionlambda-euwest1-abcdefghij";
+  r1.name = id1;
+  r2 = r1;
+  r2.name = id2;
+  props = r1;
+  props.kind = JAN_KIND_PROPS;
+  jbuf_init(&a, 4096);
+  jbuf_init(&b, 4096);
+  assert_int_equal(inv_identity(&r1, &a), JAN_OK);
+  assert_int_equal(inv_identity(&r2, &b), JAN_OK);
+  assert_string_not_equal(jbuf_str(&a), jbuf_str(&b));
+  assert_int_equal(a.len, strlen(r1.bucket) + strlen("/renders/") +
+                   strlen(id1));
+  assert_int_equal(strncmp(jbuf_str(&a), "remotionlambda-euwest1-abcdefghij/"
+                           "renders/xxxx", 46), 0);
+  jbuf_reset(&b);
+  assert_int_equal(inv_identity(&props, &b), JAN_OK);
+  assert_string_equal(jbuf_str(&b),
+                      "remotionlambda-euwest1-abcdefghij/*-props/");
+  /* Past the cap: JAN_ETOOBIG, nothing shorter. */
+  huge = malloc(5000);
+  assert_non_null(huge);
+  memset(huge, 'y', 4999);
+  huge[4999] = '\0';
+  r1.name = huge;
+  jbuf_reset(&a);
+  assert_int_equal(inv_identity(&r1, &a), JAN_ETOOBIG);
+  assert_int_equal(a.len, 0);
+  free(huge);
+  jbuf_free(&a);
   jbuf_free(&b);
 }
 
@@ -1814,6 +1865,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
     T(test_key),
+    T(test_key_full_identity),
     T(test_clock_set_get),
     T(test_roundtrip),
     T(test_many_clocks),

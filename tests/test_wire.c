@@ -898,8 +898,17 @@ static void test_delete_result(void **state)
   assert_string_equal(r.errors[1].key, "sites/x/index.html");
   assert_string_equal(r.errors[1].version_id, "null");
   assert_string_equal(r.errors[1].code, "InternalError");
+  /* The <Deleted> entry that reports a delete marker. */
+  assert_int_equal(r.nmarkers, 1);
+  assert_string_equal(r.markers[0].key, "renders/a b/progress.json");
+  assert_string_equal(r.markers[0].version_id,
+                      "03jpff543dhffds434rfdsFDN943fdsFkdmqnh892");
+  assert_string_equal(r.markers[0].marker_version_id,
+                      "03jpff543dhffds434rfdsFDN943fdsFkdmqnh892");
   wire_delete_result_free(&r);
   assert_null(r.errors);
+  assert_null(r.markers);
+  assert_int_equal(r.nmarkers, 0);
   /* A 200 with this body is not an S3 <Error> answer. */
   assert_int_equal(wire_s3_body_is_error(b, n), 0);
   free(b);
@@ -911,6 +920,37 @@ static void test_delete_result(void **state)
   assert_int_equal(r.deleted, 0);
   assert_int_equal(r.nerrors, 0);
   wire_delete_result_free(&r);
+
+  /* A key-only delete in a versioned bucket: a marker now hides the key
+   * (S3's non-quiet answer); DeleteMarker false is a plain delete. */
+  assert_int_equal(wire_s3_parse_delete_result(S(
+    "<DeleteResult><Deleted><Key>renders/r/out.mp4</Key><DeleteMarker>true"
+    "</DeleteMarker><DeleteMarkerVersionId>dm1</DeleteMarkerVersionId>"
+    "</Deleted><Deleted><Key>renders/r/log</Key><DeleteMarker>false"
+    "</DeleteMarker></Deleted><Deleted><DeleteMarker>true</DeleteMarker>"
+    "</Deleted></DeleteResult>"), &r), JAN_OK);
+  assert_int_equal(r.deleted, 3);
+  assert_int_equal(r.nmarkers, 2);
+  assert_string_equal(r.markers[0].key, "renders/r/out.mp4");
+  assert_null(r.markers[0].version_id);
+  assert_string_equal(r.markers[0].marker_version_id, "dm1");
+  assert_string_equal(r.markers[1].key, "");        /* no key: still told */
+  assert_null(r.markers[1].marker_version_id);
+  wire_delete_result_free(&r);
+  /* A DeleteMarker that is neither true nor false, or told twice. */
+  assert_int_equal(wire_s3_parse_delete_result(S(
+    "<DeleteResult><Deleted><Key>k</Key><DeleteMarker>yes</DeleteMarker>"
+    "</Deleted></DeleteResult>"), &r), JAN_EPARSE);
+  assert_null(r.markers);
+  assert_int_equal(wire_s3_parse_delete_result(S(
+    "<DeleteResult><Deleted><Key>k</Key><DeleteMarker>true</DeleteMarker>"
+    "<DeleteMarker>false</DeleteMarker></Deleted></DeleteResult>"), &r),
+    JAN_EPARSE);
+  assert_int_equal(wire_s3_parse_delete_result(S(
+    "<DeleteResult><Deleted><Key>k</Key><DeleteMarkerVersionId>a"
+    "</DeleteMarkerVersionId><DeleteMarkerVersionId>b"
+    "</DeleteMarkerVersionId></Deleted></DeleteResult>"), &r), JAN_EPARSE);
+  assert_null(r.markers);
 
   /* An error without a key still counts, with an empty key. */
   assert_int_equal(wire_s3_parse_delete_result(S(

@@ -122,6 +122,15 @@ const char *inv_status_name(enum inv_status s);
 const char *inv_decision_name(enum inv_decision d);
 const char *inv_result_name(enum inv_result r);   /* NULL for NONE */
 const char *inv_type_name(enum jan_kind k);       /* "function", ... */
+/*
+ * The name that identifies an item within its type and region, in full and
+ * as exact bytes (never cut, never escaped; what grace clocks and
+ * refusals are keyed by): NAME; BUCKET/renders/ID for a render; for
+ * props, BUCKET, a slash and "*-props/".  A layer version's number is
+ * apart.  Appends to out; JAN_ETOOBIG past its cap (never a shorter
+ * name).
+ */
+int inv_identity(const struct inv_item *it, struct jbuf *out);
 /* The name a person reads: NAME, NAME:VERSION for a layer version,
  * BUCKET/renders/ID for a render, escaped for a terminal (untrusted.h's
  * display rule) and cut with "..." to outlen. */

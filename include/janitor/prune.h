@@ -7,14 +7,20 @@
  *                      into a render_set; where versions cannot be listed
  *                      (denied; 405/501 from servers without versioning)
  *                      every object with ListObjectsV2, and then one
- *                      HeadObject tells whether the bucket is versioned;
+ *                      HeadObject tells whether the bucket was ever
+ *                      versioned (render_versioning());
  *   prune_delete_start deletes the objects of a render_set that have an
  *                      owner (the caller's resource: a render, the props),
  *                      DeleteObjects batches of up to 1000 keys across
  *                      owners (with their version ids in a versioned
  *                      bucket, so that space is reclaimed), several
  *                      batches in flight, each sent as soon as it is full;
- *                      per-key transient errors retried.
+ *                      per-key transient errors retried.  Keys sent
+ *                      without a version id go in a non-quiet request, so
+ *                      that S3 tells each delete marker it added: one such
+ *                      marker stops the pruning of the bucket at once
+ *                      (nothing more is sent; those keys are hidden, not
+ *                      deleted, and reclaim nothing).
  *                      Each owner's outcome (objects and bytes deleted, the
  *                      first error) comes when its last key is answered.
  *
@@ -39,12 +45,12 @@ struct prune_list_outcome {
   unsigned pages;               /* listing requests answered */
   int versions;                 /* listed with ListObjectVersions (else
                                    ListObjectsV2: versions denied) */
-  int versioned_hidden;         /* ListObjectsV2, and HeadObject told a
-                                   version id: a delete would only add a
-                                   delete marker */
-  int versioned_unknown;        /* ListObjectsV2, and HeadObject failed
-                                   (probe_error): it may be versioned */
-  char probe_error[128];
+  /* ListObjectsV2 only: what HeadObject on the first object pruning may
+   * delete told (render.h: render_versioning()), and why it could not
+   * tell.  Keys are deleted only when versioning is NEVER. */
+  enum render_probe probe;
+  enum render_versioning versioning;
+  char probe_error[AWS_DESCRIBE_MAX];
 };
 typedef void (*prune_listed_cb)(void *arg,
                                 const struct prune_list_outcome *o);
@@ -58,7 +64,9 @@ struct prune_owner_outcome {
   uint32_t owner;
   uint64_t deleted;             /* objects */
   int64_t bytes;                /* their sizes, from the listing */
-  uint64_t failed;              /* objects that could not be deleted */
+  uint64_t failed;              /* objects that could not be deleted
+                                   (hidden ones included) */
+  uint64_t hidden;              /* keys a delete marker now hides */
   char error[AWS_DESCRIBE_MAX + 128]; /* the first failure, or "" */
   char code[128];
   char request_id[128];

@@ -130,6 +130,39 @@ const char *render_keep_reason(const struct render_set *s,
 int render_props_pruned(const struct render_set *s, size_t i,
                         const struct jan_config *cfg, int64_t now);
 
+/*
+ * Whether a bucket whose versions cannot be listed (ListObjectVersions
+ * denied, or not supported) may be pruned by key.  A delete by key removes
+ * an object only in a bucket that was never versioned; in a versioned or
+ * suspended one it adds a delete marker, hides the object and reclaims
+ * nothing.  One HeadObject on an object pruning would delete tells:
+ *
+ *   what the probe saw                        the bucket
+ *   x-amz-version-id, any value ("null" too)  versioned or suspended
+ *   no x-amz-version-id                       never versioned
+ *   an error answer, or no answer             unknown
+ *   could not be built or sent                unknown
+ *   nothing to probe (nothing to prune)       unknown
+ *
+ * ("null" is what an object written before versioning was enabled
+ * answers.)  Only RENDER_VERSIONING_NEVER lets anything be deleted by key.
+ */
+enum render_probe {
+  RENDER_PROBE_NONE = 0,        /* no object pruning may delete: not sent */
+  RENDER_PROBE_HEADER,          /* answered with x-amz-version-id */
+  RENDER_PROBE_NO_HEADER,       /* answered without it */
+  RENDER_PROBE_FAILED,          /* an error answer, or no answer */
+  RENDER_PROBE_NOT_SENT,        /* the request could not be built or sent */
+  RENDER_PROBE_N
+};
+enum render_versioning {
+  RENDER_VERSIONING_UNKNOWN = 0,  /* nothing is deleted by key */
+  RENDER_VERSIONING_ON,           /* versioned or suspended */
+  RENDER_VERSIONING_NEVER         /* never versioned: keys may be deleted */
+};
+enum render_versioning render_versioning(enum render_probe p);
+const char *render_versioning_name(enum render_versioning v);
+
 /* Glob subject of a render: "BUCKET/renders/ID" into out (JAN_ETOOBIG). */
 int render_glob_subject(const char *bucket, const char *id, char *out,
                         size_t outlen);

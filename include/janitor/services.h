@@ -37,7 +37,9 @@ int s3_list_object_versions(struct aws_client *c, const char *region,
 int s3_list_objects_v2(struct aws_client *c, const char *region,
                        const char *bucket, const char *token,
                        const char *start_after, aws_result_cb cb, void *arg);
-/* struct wire_delete_result; 1..1000 objects. */
+/* struct wire_delete_result; 1..1000 objects.  Quiet when every object
+ * has a version id; otherwise every key is answered, with the delete
+ * markers its delete added (wire_delete_result.markers). */
 int s3_delete_objects(struct aws_client *c, const char *region,
                       const char *bucket, const struct wire_object *objs,
                       size_t n, aws_result_cb cb, void *arg);

@@ -145,14 +145,26 @@ struct wire_delete_error {
   char message[512];
 };
 
+/* A <Deleted> entry that says <DeleteMarker>true</DeleteMarker>: for a key
+ * sent without a version id, the delete only added a marker over it. */
+struct wire_delete_marker {
+  char *key;                /* never NULL ("" if absent) */
+  char *version_id;         /* NULL if absent (a key-only delete) */
+  char *marker_version_id;  /* <DeleteMarkerVersionId>, NULL if absent */
+};
+
 struct wire_delete_result {
   size_t deleted;           /* <Deleted> entries (none in quiet mode) */
   struct wire_delete_error *errors;
   size_t nerrors;
+  struct wire_delete_marker *markers;   /* among the <Deleted> entries */
+  size_t nmarkers;
 };
 
 /* DeleteObjects (root DeleteResult): S3 answers 200 even when some keys
- * failed; every <Error> is returned. */
+ * failed; every <Error> is returned, and every <Deleted> entry that reports
+ * a delete marker (<DeleteMarker> other than "true" or "false", or a
+ * repeated field: JAN_EPARSE). */
 int wire_s3_parse_delete_result(const char *body, size_t len,
                                 struct wire_delete_result *out);
 void wire_delete_result_free(struct wire_delete_result *r);

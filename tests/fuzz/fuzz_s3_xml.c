@@ -97,7 +97,16 @@ static void delete_result(const char *body, size_t len)
   FUZZ_CHECK(fuzz_rc_ok(rc));
   if(rc) {
     FUZZ_CHECK(!r.errors && !r.nerrors && !r.deleted);
+    FUZZ_CHECK(!r.markers && !r.nmarkers);
     return;
+  }
+  /* Markers are among the <Deleted> entries, each with a key. */
+  FUZZ_CHECK(r.nmarkers <= r.deleted);
+  FUZZ_CHECK(r.nmarkers == 0 || r.markers);
+  for(size_t i = 0; i < r.nmarkers; i++) {
+    FUZZ_CHECK(r.markers[i].key != NULL);
+    FUZZ_CHECK(FUZZ_OPT_STR(r.markers[i].version_id));
+    FUZZ_CHECK(FUZZ_OPT_STR(r.markers[i].marker_version_id));
   }
   FUZZ_CHECK(r.nerrors == 0 || r.errors);
   for(size_t i = 0; i < r.nerrors; i++) {
@@ -112,7 +121,7 @@ static void delete_result(const char *body, size_t len)
   }
   FUZZ_CHECK(wire_s3_body_is_error(body, len) == 0);
   wire_delete_result_free(&r);
-  FUZZ_CHECK(!r.errors && !r.nerrors);
+  FUZZ_CHECK(!r.errors && !r.nerrors && !r.markers && !r.nmarkers);
 }
 
 static void location(const char *body, size_t len)

@@ -287,6 +287,75 @@ class Guards(Base):
         self.assertEqual(self.renders(r3)[OLD[0]]["result"], "deleted")
 
 
+class MarkersStopAtOnce(unittest.TestCase):
+    """Issue 19, finding 2: the first DeleteObjects answer that reports a
+    delete marker stops the bucket's pruning: of six batches, only those
+    already in flight (4: host_concurrency 8) are ever sent."""
+
+    def test_no_batch_after_a_marker(self):
+        fx = fixture(objects=[])
+        fx["buckets"][0].update({"name": "remotion-live-bucket", "versioning": "Enabled",
+                                 "generate": {"count": 6000, "prefix": "renders/", "per_render": 10,
+                                              "age_days": 45, "size": 100}})
+        seed = st.need_seed(self)
+        si = st.StandIn("--user", "seed:%s:%s:%s" % (st.SEED_AK, st.SEED_SK, seed), fixture=fx)
+        self.addCleanup(si.stop)
+        si.faults([{"kind": "drop_header", "service": "s3", "operation": "HeadObject", "count": -1}])
+        jan = jl.Janitor(si, aws=dict(ACCT, host_concurrency="8"),
+                         policy={"mode": "delete", "renders": "all", "max_deletions": "1000"})
+        self.addCleanup(jan.cleanup)
+        env = jl.base_env(AWS_ACCESS_KEY_ID=st.SEED_AK, AWS_SECRET_ACCESS_KEY=st.SEED_SK)
+        r = jan.sweep("--yes", env=env)
+        self.assertEqual(r.rc, 1, r.err)
+        dels = [e for e in si.log() if e.get("operation") == "DeleteObjects"]
+        self.assertLessEqual(len(dels), 4)
+        rs = r.items(type="render", decision="delete")
+        self.assertEqual(len(rs), 600)
+        self.assertEqual({x["result"] for x in rs}, {"failed"})
+        hidden = [x for x in rs if "hidden, not deleted" in x["error"]]
+        unsent = [x for x in rs if "not sent" in x["error"]]
+        self.assertEqual(len(hidden) + len(unsent), 600)
+        self.assertGreaterEqual(len(unsent), 200)         # batches 5 and 6
+        self.assertEqual(r.json["summary"]["reclaimed_bytes"], 0)
+        self.assertEqual(r.json["summary"]["deleted"], 0)
+
+
+class LongRenderIds(Base):
+    """Issue 19, finding 3: two render ids sharing their first 200 bytes
+    keep separate grace clocks (keys from the full identity, never a
+    display name cut at 191 bytes)."""
+    PREFIX = "r" * 200
+    A, B = PREFIX + "-first", PREFIX + "-second"
+    fx = fixture(objects=render(A, 45) + render(B, 10))
+
+    def test_separate_grace_clocks(self):
+        import time
+        pol = {"mode": "delete", "renders": "all", "max_deletions": "100", "grace": "1s",
+               "render_max_age": "30d"}
+        self.jan.write_config(aws=ACCT, policy=pol)
+        r = self.jan.sweep("--yes")
+        self.assertEqual(r.rc, 0, r.err)
+        rs = self.renders(r)
+        self.assertEqual(rs[self.A]["reason"], "in-grace")      # its clock starts
+        self.assertEqual(rs[self.B]["reason"], "too-young")     # no clock yet
+        time.sleep(1.2)
+        # B becomes a candidate: seen as one for the first time, it has its
+        # own grace (A's clock, started a sweep ago, is not B's).
+        pol["render_max_age"] = "5d"
+        self.jan.write_config(aws=ACCT, policy=pol)
+        r2 = self.jan.sweep("--yes")
+        self.assertEqual(r2.rc, 0, r2.err)
+        rs = self.renders(r2)
+        self.assertEqual(rs[self.A]["result"], "deleted")
+        self.assertEqual(rs[self.B]["decision"], "keep", rs[self.B])
+        self.assertEqual(rs[self.B]["reason"], "in-grace")
+        left = keys_left(self.si, LIVE)
+        self.assertEqual(len([k for k in left if k.startswith("renders/%s/" % self.B)]), 4)
+        # The state keeps the full keys.
+        clocks = self.jan.state()["accounts"][jl.ACCOUNT]["clocks"]
+        self.assertIn("render|eu-west-1|%s/renders/%s|0" % (LIVE, self.B), clocks)
+
+
 class DecidedOnce(unittest.TestCase):
     """What is deleted is what was decided: a props object that comes of
     age between the decision and its bucket's turn (here the daemon's clock
@@ -425,6 +494,7 @@ class Daemon(Base):
         self.assertEqual((stg["renders"], stg["renders_pruned"], stg["reclaimed_bytes"]), (6, 4, gone))
         self.assertEqual(stg["stored_bytes"], sizes(objs) - gone)   # as the pruning left it
         self.assertEqual(stg["buckets"][0]["bucket"], LIVE)
+        self.assertIsNone(stg["buckets"][0]["error"])
 
 
 class Versioned(Base):
@@ -452,8 +522,8 @@ class SeedPolicy(unittest.TestCase):
     """Remotion's own user policy: no ListBucketVersions, no
     DeleteObjectVersion, storage on remotion-* only."""
 
-    def run_seed(self, versioning, faults=None):
-        fx = fixture()
+    def run_seed(self, versioning, faults=None, fx=None):
+        fx = fx or fixture()
         fx["buckets"][0]["name"] = "remotion-live-bucket"
         fx["buckets"][0]["versioning"] = versioning
         seed = st.need_seed(self)
@@ -463,6 +533,7 @@ class SeedPolicy(unittest.TestCase):
             si.faults(faults)
         jan = jl.Janitor(si, aws=ACCT, policy={"mode": "delete", "renders": "all", "max_deletions": "100"})
         self.addCleanup(jan.cleanup)
+        self.jan_last = jan
         env = jl.base_env(AWS_ACCESS_KEY_ID=st.SEED_AK, AWS_SECRET_ACCESS_KEY=st.SEED_SK)
         return si, jan.sweep("--yes", env=env)
 
@@ -491,6 +562,42 @@ class SeedPolicy(unittest.TestCase):
         self.assertEqual(jl.modifying(si.log()), [])       # no delete marker added
         self.assertEqual(b["bytes"], sizes(live_objects()))
 
+    def test_status_says_what_settles_it(self):
+        # The daemon's status names the bucket and the permission that
+        # would tell whether it is versioned.
+        import os
+        import subprocess
+        import time
+        fx = fixture()
+        fx["buckets"][0]["name"] = "remotion-live-bucket"
+        fx["buckets"][0]["versioning"] = "Enabled"
+        seed = st.need_seed(self)
+        si = st.StandIn("--user", "seed:%s:%s:%s" % (st.SEED_AK, st.SEED_SK, seed), fixture=fx)
+        self.addCleanup(si.stop)
+        si.faults([{"kind": "error", "service": "s3", "operation": "HeadObject", "status": 500, "count": -1}])
+        jan = jl.Janitor(si, aws=ACCT, policy={"mode": "delete", "renders": "all", "max_deletions": "100"})
+        self.addCleanup(jan.cleanup)
+        metrics = os.path.join(jan.dir, "metrics.prom")
+        jan.write_config(aws=ACCT, policy={"mode": "delete", "renders": "all", "max_deletions": "100"},
+                         daemon={"metrics_file": metrics, "startup_delay": "0", "interval": "1h",
+                                 "jitter": "0"})
+        env = jl.base_env(AWS_ACCESS_KEY_ID=st.SEED_AK, AWS_SECRET_ACCESS_KEY=st.SEED_SK)
+        p = subprocess.Popen([jl.BIN, "-c", jan.conf], env=env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.addCleanup(p.wait)
+        self.addCleanup(p.terminate)
+        for _ in range(300):                 # bounded: at most 30 s
+            if os.path.exists(metrics):
+                break
+            time.sleep(0.1)
+        r = jan.run("--status", "--json")
+        self.assertEqual(r.rc, 0, r.err)
+        b = r.json["last_sweep"]["storage"]["buckets"][0]
+        self.assertEqual(b["bucket"], "remotion-live-bucket")
+        self.assertIn("whether it is versioned is not known", b["error"])
+        self.assertIn("with s3:ListBucketVersions its versions are listed instead", b["error"])
+        self.assertEqual(jl.modifying(si.log()), [])
+
     def test_validate_names_what_render_pruning_needs(self):
         seed = st.need_seed(self)
         si = st.StandIn("--user", "seed:%s:%s:%s" % (st.SEED_AK, st.SEED_SK, seed), fixture=fixture())
@@ -511,6 +618,84 @@ class SeedPolicy(unittest.TestCase):
         rs = {x["name"]: x for x in r.items(type="render")}
         self.assertEqual(rs[OLD[0]]["result"], "deleted")
         self.assertIsNone(r.items(type="bucket", name="remotion-live-bucket")[0]["error"])
+
+    # Issue 19, finding 2: only a bucket known never to have been versioned
+    # is pruned by key.
+
+    def assert_nothing_pruned(self, si, r, reason, fx):
+        self.assertEqual(r.rc, 0, r.err)
+        b = r.items(type="bucket", name="remotion-live-bucket")[0]
+        self.assertIn(reason, b["error"] or "")
+        self.assertIn("s3:ListBucketVersions", b["error"])
+        self.assertEqual(r.items(type="render", decision="delete"), [])
+        self.assertEqual(r.items(type="props", decision="delete"), [])
+        self.assertEqual([x for x in r.items(type="render") if x.get("result") == "deleted"], [])
+        self.assertEqual(jl.modifying(si.log()), [])       # no delete marker added
+        self.assertEqual(r.json["summary"]["reclaimed_bytes"], 0)
+        self.assertEqual(b["bytes"], sizes(fx["buckets"][0]["objects"]))
+        return b
+
+    def test_version_id_null_means_versioned(self):
+        # Objects written before versioning was enabled answer
+        # x-amz-version-id: null; the bucket is versioned all the same.
+        fx = fixture()
+        for o in fx["buckets"][0]["objects"]:
+            o["null_version"] = True
+        si, r = self.run_seed("Enabled", fx=fx)
+        self.assert_nothing_pruned(si, r, "reclaimed 0: versioned, needs s3:ListBucketVersions", fx)
+
+    def test_first_key_refused_by_the_key_encoder(self):
+        # ./robots.txt cannot be sent in a path; the probe is made on an
+        # object pruning would delete, which tells.
+        fx = fixture()
+        fx["buckets"][0]["objects"].insert(0, {"key": "./robots.txt", "size": 10, "age_days": 300})
+        si, r = self.run_seed("Enabled", fx=fx)
+        self.assert_nothing_pruned(si, r, "reclaimed 0: versioned", fx)
+
+    def test_probe_not_sent_is_unknown(self):
+        # The object to probe cannot be asked for: unknown, nothing pruned,
+        # and the bucket says which permission would settle it.
+        fx = fixture()
+        objs = [o for o in fx["buckets"][0]["objects"] if o["key"].startswith("renders/")]
+        objs.insert(0, {"key": "renders/./x.json", "size": 10, "age_days": 300})
+        fx["buckets"][0]["objects"] = objs
+        si, r = self.run_seed("Enabled", fx=fx)
+        self.assertEqual(r.rc, 0, r.err)
+        b = r.items(type="bucket", name="remotion-live-bucket")[0]
+        self.assertIn("reclaimed 0: whether it is versioned is not known", b["error"] or "")
+        self.assertIn("cannot be sent", b["error"])
+        self.assertIn("with s3:ListBucketVersions its versions are listed instead", b["error"])
+        self.assertEqual(r.items(type="render", decision="delete"), [])
+        self.assertEqual(jl.modifying(si.log()), [])
+        self.assertEqual(r.json["summary"]["reclaimed_bytes"], 0)
+
+    def test_delete_marker_stops_pruning(self):
+        # HeadObject hides the version id: the bucket reads as never
+        # versioned, and the key-only DeleteObjects answers that it added
+        # delete markers.  Reported as hidden keys, never as deleted.
+        si, r = self.run_seed("Enabled", faults=[{"kind": "drop_header", "service": "s3",
+                                                  "operation": "HeadObject", "count": -1}])
+        self.assertEqual(r.rc, 1, r.err)
+        dels = [e for e in si.log() if e.get("operation") == "DeleteObjects"]
+        self.assertEqual(len(dels), 1)
+        rs = {x["name"]: x for x in r.items(type="render", decision="delete")}
+        self.assertEqual(set(rs), set(OLD + [KEPT]))
+        for rid, x in rs.items():
+            self.assertEqual(x["result"], "failed", x)
+            self.assertIn("DeleteObjects added a delete marker over 4 keys", x["error"])
+            self.assertIn('"renders/%s/out.mp4"' % rid, x["error"])    # by key
+            self.assertIn("nothing reclaimed", x["error"])
+        self.assertEqual(r.json["summary"]["reclaimed_bytes"], 0)
+        self.assertEqual(r.json["summary"]["deleted"], 0)
+        b = r.items(type="bucket", name="remotion-live-bucket")[0]
+        self.assertIn("pruning stopped: DeleteObjects added delete markers", b["error"])
+        self.assertIn("s3:ListBucketVersions", b["error"])
+        audit = self.jan_last.audit()
+        self.assertTrue(audit)
+        for a in audit:
+            self.assertEqual(a["result"], "failed", a)
+            self.assertEqual(a["bytes"], 0, a)
+        self.assertIn("is now hidden by a delete marker", r.err)
 
 
 if __name__ == "__main__":

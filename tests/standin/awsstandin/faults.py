@@ -32,6 +32,7 @@ KINDS = {
     "no_bucket_region": ({}, True),
     "last_marker": ({"value": None}, True),
     "wrong_region_400": ({}, True),
+    "drop_header": ({"name": "x-amz-version-id"}, True),
     # Hostile answers (hostile.py): what a compromised endpoint could say.
     "bad_region": ({"value": "evil.example#"}, True),
     "foreign_redirect": ({"bucket_region": "us-east-1.attacker.example", "status": 301}, True),

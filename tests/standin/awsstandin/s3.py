@@ -414,8 +414,12 @@ def op_HeadObject(ctx, srv, b):
         v = vs[0]
     if v is None or v.marker:
         return s3_error(ctx, 404, "NoSuchKey", "The specified key does not exist.")
-    return Resp(200, b"", [("ETag", v.etag), ("x-amz-version-id", v.vid), ("Content-Type", "binary/octet-stream"),
-                           ("Last-Modified", util.CLOCK.http_date())])
+    # As S3: no x-amz-version-id in a bucket that never had versioning; in
+    # a versioned or suspended one, every version's id ("null" for objects
+    # written before versioning was enabled).
+    hdrs = [("ETag", v.etag)] + ([("x-amz-version-id", v.vid)] if b.versioning else [])
+    return Resp(200, b"", hdrs + [("Content-Type", "binary/octet-stream"),
+                                  ("Last-Modified", util.CLOCK.http_date())])
 
 
 def op_PutObject(ctx, srv, b):

@@ -183,6 +183,10 @@ class StandIn:
             for f in ctx.faults:
                 if f.kind in ("error", "throttle", "error200") and f.executes:
                     resp = self.fault_response(ctx, f)
+            drop = ctx.fault_of("drop_header")
+            if drop is not None:
+                name = str(drop.params.get("name", "x-amz-version-id")).lower()
+                resp.headers = [h for h in resp.headers if h[0].lower() != name]
             big = ctx.fault_of("big_page")
             if big is not None:
                 resp = hostile.big_page(resp, int(big.params.get("bytes", 0)))

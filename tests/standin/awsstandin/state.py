@@ -134,8 +134,8 @@ class Bucket:
         self.vseq[(key, vid)] = self.seq
         return v
 
-    def put(self, key, size=0, mtime=None):
-        return self._add_version(key, False, size, mtime if mtime is not None else util.CLOCK.now())
+    def put(self, key, size=0, mtime=None, vid=None):
+        return self._add_version(key, False, size, mtime if mtime is not None else util.CLOCK.now(), vid=vid)
 
     def add_marker(self, key, mtime=None):
         return self._add_version(key, True, 0, mtime if mtime is not None else util.CLOCK.now())
@@ -383,10 +383,13 @@ class State:
                 raise FixtureError("%s.objects[%d]: key required" % (what, j))
             created = _created(o, base, what)
             nvers = int(o.get("versions", 1))
-            if saved is None and (nvers > 1 or o.get("delete_marker")):
+            if saved is None and (nvers > 1 or o.get("delete_marker") or o.get("null_version")):
                 raise FixtureError("%s.objects[%d]: versions/delete markers need a versioned bucket" % (what, j))
             for n in range(nvers):
-                bk.put(key, int(o.get("size", 1024)), created + n * 60.0)
+                # null_version: written before versioning was enabled (its
+                # oldest version's id is "null").
+                bk.put(key, int(o.get("size", 1024)), created + n * 60.0,
+                       vid="null" if n == 0 and o.get("null_version") else None)
             if o.get("delete_marker"):
                 bk.add_marker(key, created + nvers * 60.0)
         gen = b.get("generate")
