@@ -508,10 +508,9 @@ static void listed(void *arg, const struct aws_response *r, void *res)
   rc = lister_page_done(j->lister, lc->ch, p, r->attempts > 1);
   free(lc);
   if(rc) {
-    finish(j, rc, r, rc == JAN_EPARSE
-           ? "%s: the listing did not move forward (a paging marker "
-             "repeated or went back)" : "%s: the listing failed: %s",
-           j->name, jan_strerror(rc));
+    const char *why = lister_why(j->lister);
+    finish(j, rc, r, "%s: the listing failed: %s", j->name,
+           why ? why : jan_strerror(rc));
     return;
   }
   if(lister_complete(j->lister))
@@ -559,10 +558,11 @@ static void start_pass(struct bucket_job *j)
 {
   struct lister_ops ops = {
     .fetch = lister_fetch, .entries = lister_entries,
-    .may_fetch = lister_may_fetch
+    .may_fetch = lister_may_fetch, .now_ms = lister_mono_ms
   };
   struct lister_opts o = {
-    .max_chains = j->parallel, .versioned = !j->use_v2
+    .max_chains = j->parallel, .versioned = !j->use_v2,
+    .max_ms = lister_max_ms()
   };
   struct lister *l;
 

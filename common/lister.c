@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "janitor/err.h"
 #include "janitor/lister.h"
@@ -16,6 +17,10 @@ struct lister_chain {
   char *vid_marker;             /* versions of key_marker after this */
   char *hi;                     /* last key of the range; NULL: no end */
   unsigned pages;
+  unsigned empty;               /* empty truncated pages in a row */
+  uint64_t *seen;               /* hashes of the version-id markers met
+                                   with this key_marker (a cycle test) */
+  unsigned nseen, capseen;
   int spawned;                  /* made by a split: its range is dense */
   int inflight, done;
 };
@@ -31,6 +36,8 @@ struct lister {
   unsigned limit;               /* fetches allowed at once */
   size_t next;                  /* round-robin start for kick */
   int failed;
+  const char *why;              /* the failure, for a person; or NULL */
+  uint64_t started;             /* now_ms() at lister_new */
   struct lister_stats st;
 };
 
@@ -90,6 +97,10 @@ int lister_new(const struct lister_opts *o, const struct lister_ops *ops,
     l->o.split_min = LISTER_SPLIT_MIN_KEYS;
   l->ops = *ops;
   l->arg = arg;
+  if(!l->o.max_ms)
+    l->o.max_ms = LISTER_MAX_MS;
+  if(l->ops.now_ms)
+    l->started = l->ops.now_ms(l->arg);
   if(add_chain(l, NULL, NULL, 0)) {
     free(l);
     return JAN_ENOMEM;
@@ -100,6 +111,7 @@ int lister_new(const struct lister_opts *o, const struct lister_ops *ops,
 
 static void chain_free(struct lister_chain *c)
 {
+  free(c->seen);
   free(c->key_marker);
   free(c->vid_marker);
   free(c->hi);
@@ -136,10 +148,41 @@ void lister_stats(const struct lister *l, struct lister_stats *s)
   *s = l->st;
 }
 
-static int fail(struct lister *l, int err)
+const char *lister_why(const struct lister *l)
 {
+  return l->why;
+}
+
+uint64_t lister_mono_ms(void *arg)
+{
+  struct timespec ts;
+  (void)arg;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t lister_max_ms(void)
+{
+  const char *e = getenv("REMOTION_JANITOR_LIST_MAX_MS");
+  char *end;
+  unsigned long long v;
+  if(!e || !*e)
+    return LISTER_MAX_MS;
+  v = strtoull(e, &end, 10);
+  return *end || !v ? LISTER_MAX_MS : (uint64_t)v;
+}
+
+static int fail_why(struct lister *l, int err, const char *why)
+{
+  if(!l->failed)
+    l->why = why;
   l->failed = 1;
   return err;
+}
+
+static int fail(struct lister *l, int err)
+{
+  return fail_why(l, err, NULL);
 }
 
 int lister_kick(struct lister *l)
@@ -340,12 +383,71 @@ static void chain_end(struct lister *l, struct lister_chain *c)
   l->active--;
 }
 
+/* FNV-1a, 64 bits: a version-id marker remembered in 8 bytes. */
+static uint64_t marker_hash(const char *s)
+{
+  uint64_t h = 14695981039346656037ull;
+  for(; *s; s++)
+    h = (h ^ (unsigned char)*s) * 1099511628211ull;
+  return h;
+}
+
+#define LISTER_STR_(x) #x
+#define LISTER_STR(x) LISTER_STR_(x)
+
+/*
+ * May chain c move on to (nk, nv)?  NULL, or why not.  Keys only go
+ * forward; a chain that stays on one key (its versions, page after page)
+ * must bring a version-id marker it has not brought before with that key:
+ * every marker of the key is remembered (as a hash), so a server that goes
+ * round, however long its cycle, is caught at its first repeat.
+ */
+static const char *marker_check(struct lister_chain *c, const char *nk,
+                                const char *nv, int *err)
+{
+  uint64_t h;
+
+  *err = JAN_EPARSE;
+  if(!nk)
+    return "a truncated page gave no marker to go on from";
+  if(c->key_marker) {
+    int cmp = keycmp(nk, c->key_marker);
+    if(cmp < 0 || (!cmp && !nv))
+      return "a paging marker went back or repeated";
+    if(cmp > 0)
+      c->nseen = 0;             /* a new key: its own markers */
+  }
+  if(!nv)
+    return NULL;
+  h = marker_hash(nv);
+  for(unsigned i = 0; i < c->nseen; i++)
+    if(c->seen[i] == h)
+      return "a version-id marker came back: the markers go round in a "
+             "cycle";
+  if(c->nseen == LISTER_MAX_KEY_PAGES)
+    return "more than " LISTER_STR(LISTER_MAX_KEY_PAGES) " pages inside "
+           "one key";
+  if(c->nseen == c->capseen) {
+    unsigned cap = c->capseen ? c->capseen * 2 : 8;
+    uint64_t *p = realloc(c->seen, cap * sizeof(*p));
+    if(!p) {
+      *err = JAN_ENOMEM;
+      return "out of memory";
+    }
+    c->seen = p;
+    c->capseen = cap;
+  }
+  c->seen[c->nseen++] = h;
+  return NULL;
+}
+
 int lister_page_done(struct lister *l, struct lister_chain *c,
                      const struct wire_object_page *p, int throttled)
 {
   size_t take;
   const char *nk;
   const char *nv = NULL;
+  const char *why;
   int rc;
 
   c->inflight = 0;
@@ -355,6 +457,9 @@ int lister_page_done(struct lister *l, struct lister_chain *c,
   if(!p)
     return fail(l, JAN_EAWS);
   l->st.pages++;
+  /* However a server pages, a listing ends by its deadline. */
+  if(l->ops.now_ms && l->ops.now_ms(l->arg) - l->started > l->o.max_ms)
+    return fail_why(l, JAN_ETIMEDOUT, "the listing ran past its time limit");
   if(throttled && l->limit > 1) {
     l->limit /= 2;
     jlog_info("lister", "throttled: at most %u listing requests at once",
@@ -372,11 +477,11 @@ int lister_page_done(struct lister *l, struct lister_chain *c,
   if(take && c->key_marker) {
     int cmp = keycmp(p->v[0].key, c->key_marker);
     if(cmp < 0 || (cmp == 0 && !c->vid_marker))
-      return fail(l, JAN_EPARSE);
+      return fail_why(l, JAN_EPARSE, "a page went back before its marker");
   }
   for(size_t i = 1; i < take; i++)
     if(keycmp(p->v[i].key, p->v[i - 1].key) < 0)
-      return fail(l, JAN_EPARSE);
+      return fail_why(l, JAN_EPARSE, "a page is not in key order");
   if(take) {
     l->st.entries += take;
     rc = l->ops.entries(l->arg, p->v, take);
@@ -387,6 +492,13 @@ int lister_page_done(struct lister *l, struct lister_chain *c,
     chain_end(l, c);
     return lister_kick(l);
   }
+  /* S3 fills its pages: a run of empty ones is a server going nowhere. */
+  if(p->n)
+    c->empty = 0;
+  else if(++c->empty > LISTER_MAX_EMPTY_PAGES)
+    return fail_why(l, JAN_EPARSE, "more than "
+                    LISTER_STR(LISTER_MAX_EMPTY_PAGES) " empty pages in a "
+                    "row");
   /* The next markers: the server's, or (ListObjectsV2) the last key. */
   if(l->o.versioned) {
     nk = p->next_key_marker;
@@ -395,11 +507,11 @@ int lister_page_done(struct lister *l, struct lister_chain *c,
   else {
     nk = p->n ? p->v[p->n - 1].key : NULL;
   }
-  if(!nk || (c->key_marker && (keycmp(nk, c->key_marker) < 0 ||
-     (!keycmp(nk, c->key_marker) && (!nv || (c->vid_marker &&
-                                             !strcmp(nv, c->vid_marker)))))) ||
-     ++c->pages >= LISTER_MAX_PAGES)
-    return fail(l, JAN_EPARSE);
+  if((why = marker_check(c, nk, nv, &rc)) != NULL)
+    return fail_why(l, rc, why);
+  if(++c->pages >= LISTER_MAX_PAGES)
+    return fail_why(l, JAN_EPARSE, "more than "
+                    LISTER_STR(LISTER_MAX_PAGES) " pages in one chain");
   if(c->hi && keycmp(nk, c->hi) > 0) {
     chain_end(l, c);
     return lister_kick(l);

@@ -143,8 +143,10 @@ static int plist_fetch(void *arg, struct lister_chain *ch,
 /* Versions denied, or not supported: list again with ListObjectsV2. */
 static int plist_fallback(struct plist *pl)
 {
-  struct lister_ops ops = { .fetch = plist_fetch, .entries = plist_entries };
-  struct lister_opts lo = { .max_chains = pl->max_chains };
+  struct lister_ops ops = { .fetch = plist_fetch, .entries = plist_entries,
+                            .now_ms = lister_mono_ms };
+  struct lister_opts lo = { .max_chains = pl->max_chains,
+                            .max_ms = lister_max_ms() };
   lister_free(pl->lister);
   pl->lister = NULL;
   pl->use_v2 = 1;
@@ -204,9 +206,7 @@ static void plist_listed(void *arg, const struct aws_response *r, void *res)
   rc = lister_page_done(pl->lister, c->ch, res, r->attempts > 1);
   free(c);
   if(rc && rc != JAN_EAWS)
-    plist_fail(pl, rc, rc == JAN_EPARSE
-               ? "the listing did not move forward (a paging marker "
-                 "repeated or went back)"
+    plist_fail(pl, rc, lister_why(pl->lister) ? lister_why(pl->lister)
                : rc == JAN_ETOOBIG
                ? "the listing holds more than render pruning keeps in "
                  "memory (1 GiB of keys): nothing of it is pruned"
@@ -247,9 +247,10 @@ int prune_list_start(struct aws_client *aws, const char *region,
                      const char *bucket, unsigned parallel,
                      struct render_set *set, prune_listed_cb cb, void *arg)
 {
-  struct lister_ops ops = { .fetch = plist_fetch, .entries = plist_entries };
+  struct lister_ops ops = { .fetch = plist_fetch, .entries = plist_entries,
+                            .now_ms = lister_mono_ms };
   struct lister_opts lo = { .max_chains = clamp_parallel(parallel),
-                            .versioned = 1 };
+                            .versioned = 1, .max_ms = lister_max_ms() };
   struct plist *pl;
   int rc;
 

@@ -126,12 +126,26 @@ static int obj_cmp(const void *a, const void *b)
   return c ? c : vid_cmp(x->vid, y->vid);
 }
 
+/* The younger of two dates of one entry; an unknown date (never old)
+ * counts as the youngest. */
+int64_t render_younger(int64_t a, int64_t b)
+{
+  if(a == WIRE_TIME_UNKNOWN || b == WIRE_TIME_UNKNOWN)
+    return WIRE_TIME_UNKNOWN;
+  return a > b ? a : b;
+}
+
+/* An entry (key, version) listed twice is one object, counted once, with
+ * the younger of its dates: whichever copy came first, a listing that
+ * contradicts itself never makes anything older. */
 static void dedupe(struct render_set *s)
 {
   size_t w = 0;
   for(size_t i = 0; i < s->n; i++) {
     if(w && !obj_cmp(&s->o[w - 1], &s->o[i])) {
-      free(s->o[i].key);          /* listed twice: counted once */
+      struct render_obj *k = &s->o[w - 1];
+      k->mtime = render_younger(k->mtime, s->o[i].mtime);
+      free(s->o[i].key);
       free(s->o[i].vid);
       continue;
     }

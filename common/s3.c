@@ -113,7 +113,9 @@ int s3_list_object_versions(struct aws_client *c, const char *region,
   struct jbuf q;
   int rc;
   jbuf_init(&q, JAN_PATH_MAX);
-  rc = jbuf_addstr(&q, "versions=");
+  /* Keys url-encoded, as every AWS SDK asks: XML 1.0 cannot carry a
+   * control byte, and reads a CR as LF (wire_s3_parse_list_versions). */
+  rc = jbuf_addstr(&q, "versions=&encoding-type=url");
   if(!rc && key_marker) {
     rc = jbuf_addstr(&q, "&key-marker=");
     if(!rc)
@@ -155,7 +157,7 @@ int s3_list_objects_v2(struct aws_client *c, const char *region,
       rc = jbuf_addc(&q, '&');
   }
   if(!rc)
-    rc = jbuf_addstr(&q, "list-type=2&max-keys=1000");
+    rc = jbuf_addstr(&q, "encoding-type=url&list-type=2&max-keys=1000");
   if(!rc && start_after) {
     rc = jbuf_addstr(&q, "&start-after=");
     if(!rc)

@@ -300,27 +300,38 @@ static int hexval(char ch)
   return -1;
 }
 
-/* S3's encoding-type=url is form encoding: %XX, and '+' for a space. */
-static int url_decode_inplace(char *s)
+int wire_url_decode(const char *in, size_t len, char *out, size_t *outlen)
 {
-  char *w = s;
+  size_t w = 0;
 
-  if(!s)
-    return JAN_OK;
-  for(const char *r = s; *r; r++) {
-    if(*r == '%') {
-      int hi = hexval(r[1]), lo = hi < 0 ? -1 : hexval(r[2]);
+  for(size_t r = 0; r < len; r++) {
+    unsigned char ch = (unsigned char)in[r];
+    if(ch == '%') {
+      int hi = r + 2 < len ? hexval(in[r + 1]) : -1;
+      int lo = hi < 0 ? -1 : hexval(in[r + 2]);
       if(hi < 0 || lo < 0 || (hi == 0 && lo == 0))
         return JAN_EPARSE;
-      *w++ = (char)(hi * 16 + lo);
+      out[w++] = (char)(hi * 16 + lo);
       r += 2;
     }
+    else if(ch == '\0') {
+      return JAN_EPARSE;
+    }
     else {
-      *w++ = *r == '+' ? ' ' : *r;
+      out[w++] = ch == '+' ? ' ' : (char)ch;
     }
   }
-  *w = '\0';
+  out[w] = '\0';
+  *outlen = w;
   return JAN_OK;
+}
+
+/* Decoding only shortens: in place, over the NUL-terminated string. */
+static int url_decode_inplace(char *s)
+{
+  size_t n;
+
+  return s ? wire_url_decode(s, strlen(s), s, &n) : JAN_OK;
 }
 
 void wire_object_page_free(struct wire_object_page *p)
@@ -354,6 +365,14 @@ static int parse_objects(const char *body, size_t len, int v2,
     free(out->v[out->n].key);
     free(out->v[out->n].version_id);
   }
+  /* S3 always says whether more follows: a page that does not is not
+   * taken for the last one. */
+  if(!rc && !c.seen_trunc)
+    rc = JAN_EPARSE;
+  /* Without url encoding, XML's line-end normalisation reads a CR in a
+   * key as LF: such an answer cannot give keys exactly. */
+  if(!rc && !c.url && memchr(body, '\r', len))
+    rc = JAN_EPARSE;
   if(!rc && c.url) {
     for(size_t i = 0; i < out->n && !rc; i++)
       rc = url_decode_inplace(out->v[i].key);

@@ -449,6 +449,151 @@ static void test_marker_going_back_fails(void **state)
   lister_free(l);
 }
 
+/* Versioned pages of one chain, answered by hand: (n entries of key k,
+ * truncated, next markers nk/nv). */
+static int page(struct lister *l, const char *k, size_t n, const char *nk,
+                const char *nv)
+{
+  struct wire_object v[4];
+  struct wire_object_page p = { .v = v, .n = n, .truncated = 1,
+                                .next_key_marker = (char *)(uintptr_t)nk,
+                                .next_version_id_marker =
+                                  (char *)(uintptr_t)nv };
+  for(size_t i = 0; i < n; i++) {
+    memset(&v[i], 0, sizeof(v[i]));
+    v[i].key = (char *)(uintptr_t)k;
+    v[i].version_id = (char *)(uintptr_t)nv;
+  }
+  return lister_page_done(l, last_ch, &p, 0);
+}
+
+static struct lister *one_chain(size_t *got)
+{
+  struct lister *l;
+  static struct lister_ops ops = { .fetch = remember,
+                                   .entries = count_entries };
+  struct lister_opts o = { .max_chains = 1, .versioned = 1 };
+  assert_int_equal(lister_new(&o, &ops, got, &l), 0);
+  assert_int_equal(lister_kick(l), 0);
+  return l;
+}
+
+/* Two version-id markers going round on empty pages: caught at the first
+ * repeat, however the cycle is made (empty or not, two or more markers). */
+static void test_marker_cycle_fails(void **state)
+{
+  static const struct {
+    size_t n;                   /* entries a page */
+    const char *cycle[4];       /* version-id markers, round and round */
+    unsigned fails_at;          /* the page that repeats one */
+  } t[] = {
+    { 0, { "A", "B" }, 3 },
+    { 1, { "A", "B" }, 3 },
+    { 0, { "A", "B", "C", "D" }, 5 },
+    { 0, { "A" }, 2 },
+  };
+  (void)state;
+  for(size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+    size_t got = 0, ncyc = 0;
+    struct lister *l = one_chain(&got);
+    unsigned pg;
+    while(ncyc < 4 && t[i].cycle[ncyc])
+      ncyc++;
+    for(pg = 1; pg < 10; pg++) {
+      int rc = page(l, "k", t[i].n, "k", t[i].cycle[(pg - 1) % ncyc]);
+      if(rc) {
+        assert_int_equal(rc, JAN_EPARSE);
+        break;
+      }
+      assert_int_equal(lister_kick(l), 0);
+    }
+    assert_int_equal(pg, t[i].fails_at);
+    assert_true(lister_failed(l));
+    assert_non_null(strstr(lister_why(l), "cycle"));
+    lister_free(l);
+  }
+}
+
+/* Many pages of versions of one key are fine; a new key starts afresh. */
+static void test_many_versions_of_one_key(void **state)
+{
+  size_t got = 0;
+  struct lister *l = one_chain(&got);
+  char vid[32];
+  (void)state;
+  for(unsigned i = 0; i < 300; i++) {
+    snprintf(vid, sizeof(vid), "v%u", i);
+    assert_int_equal(page(l, "k", 2, "k", vid), 0);
+    assert_int_equal(lister_kick(l), 0);
+  }
+  /* The same version id under the next key is another marker. */
+  assert_int_equal(page(l, "m", 2, "m", "v1"), 0);
+  assert_int_equal(lister_kick(l), 0);
+  assert_int_equal(got, 602);
+  assert_false(lister_failed(l));
+  lister_free(l);
+}
+
+/* Empty truncated pages: at most LISTER_MAX_EMPTY_PAGES in a row, even
+ * with markers that move forward; a page with entries resets the count. */
+static void test_empty_pages_bounded(void **state)
+{
+  size_t got = 0;
+  struct lister *l = one_chain(&got);
+  char key[32];
+  unsigned pg = 0;
+  int rc = 0;
+  (void)state;
+  for(unsigned i = 0; i < LISTER_MAX_EMPTY_PAGES; i++) {
+    snprintf(key, sizeof(key), "e%04u", pg++);
+    assert_int_equal(page(l, NULL, 0, key, NULL), 0);
+    assert_int_equal(lister_kick(l), 0);
+  }
+  snprintf(key, sizeof(key), "e%04u", pg++);
+  assert_int_equal(page(l, key, 1, key, NULL), 0);
+  assert_int_equal(lister_kick(l), 0);
+  for(unsigned i = 0; i <= LISTER_MAX_EMPTY_PAGES && !rc; i++) {
+    snprintf(key, sizeof(key), "e%04u", pg++);
+    rc = page(l, NULL, 0, key, NULL);
+    if(!rc)
+      assert_int_equal(lister_kick(l), 0);
+    else
+      assert_int_equal(i, LISTER_MAX_EMPTY_PAGES);
+  }
+  assert_int_equal(rc, JAN_EPARSE);
+  assert_non_null(strstr(lister_why(l), "empty pages in a row"));
+  lister_free(l);
+}
+
+/* Past max_ms of its clock, the next page ends the listing. */
+static uint64_t fake_now;
+static uint64_t fake_clock(void *arg)
+{
+  (void)arg;
+  return fake_now;
+}
+
+static void test_deadline(void **state)
+{
+  struct lister *l;
+  size_t got = 0;
+  struct lister_ops ops = { .fetch = remember, .entries = count_entries,
+                            .now_ms = fake_clock };
+  struct lister_opts o = { .max_chains = 1, .versioned = 1, .max_ms = 1000 };
+  (void)state;
+  fake_now = 5000;
+  assert_int_equal(lister_new(&o, &ops, &got, &l), 0);
+  assert_int_equal(lister_kick(l), 0);
+  fake_now = 6000;
+  assert_int_equal(page(l, "a", 1, "a", "1"), 0);
+  assert_int_equal(lister_kick(l), 0);
+  fake_now = 6001;
+  assert_int_equal(page(l, "b", 1, "b", "1"), JAN_ETIMEDOUT);
+  assert_non_null(strstr(lister_why(l), "time limit"));
+  assert_int_equal(got, 1);
+  lister_free(l);
+}
+
 static void test_throttle_halves_requests(void **state)
 {
   struct model m;
@@ -505,6 +650,10 @@ int main(void)
     cmocka_unit_test(test_small_bucket_one_chain),
     cmocka_unit_test(test_marker_going_back_fails),
     cmocka_unit_test(test_throttle_halves_requests),
+    cmocka_unit_test(test_marker_cycle_fails),
+    cmocka_unit_test(test_many_versions_of_one_key),
+    cmocka_unit_test(test_empty_pages_bounded),
+    cmocka_unit_test(test_deadline),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -186,6 +186,37 @@ static void test_decisions(void **state)
   config_free(&cfg);
 }
 
+/* An entry listed twice with two dates keeps the younger, in either
+ * order; an unknown date (never old) is the youngest. */
+static void test_duplicate_takes_younger_date(void **state)
+{
+  static const struct {
+    int64_t first, second, kept;        /* ages in days; -1 unknown */
+  } t[] = {
+    { 400, 3, 3 }, { 3, 400, 3 }, { 40, 40, 40 }, { -1, 400, -1 },
+    { 400, -1, -1 },
+  };
+  (void)state;
+  assert_int_equal(render_younger(10, 20), 20);
+  assert_int_equal(render_younger(WIRE_TIME_UNKNOWN, 20), WIRE_TIME_UNKNOWN);
+  for(size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+    struct obj o[3] = {
+      { "renders/r/chunk-0", 10, t[i].first },
+      { "renders/r/out.mp4", 10, t[i].first > 100 ? 100 : 50 },
+      { "renders/r/chunk-0", 10, t[i].second },
+    };
+    struct render_set s;
+    render_set_init(&s);
+    add(&s, o, 3);
+    assert_int_equal(render_set_group(&s), 0);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.o[0].mtime, t[i].kept < 0 ? WIRE_TIME_UNKNOWN
+                                   : NOW - t[i].kept * DAY);
+    assert_int_equal(s.r[0].bytes, 20);
+    render_set_free(&s);
+  }
+}
+
 static void test_versions(void **state)
 {
   struct wire_object v[] = {
@@ -374,6 +405,7 @@ int main(void)
     cmocka_unit_test(test_decisions),
     cmocka_unit_test(test_versions),
     cmocka_unit_test(test_versioning_probe),
+    cmocka_unit_test(test_duplicate_takes_younger_date),
     cmocka_unit_test(test_glob_subject_too_long),
     cmocka_unit_test(test_bytes_saturate),
     cmocka_unit_test(test_no_size_keeps_render),

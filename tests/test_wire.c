@@ -741,17 +741,97 @@ static void test_list_versions_url_encoded(void **state)
   wire_object_page_free(&p);
 
   assert_int_equal(wire_s3_parse_list_versions(S(
-    "<ListVersionsResult><EncodingType>url</EncodingType><Version><Key>a%00"
+    "<ListVersionsResult><EncodingType>url</EncodingType>"
+    "<IsTruncated>false</IsTruncated><Version><Key>a%00"
     "</Key></Version></ListVersionsResult>"), &p), JAN_EPARSE);
   assert_int_equal(wire_s3_parse_list_versions(S(
-    "<ListVersionsResult><EncodingType>url</EncodingType><Version><Key>a%G0"
+    "<ListVersionsResult><EncodingType>url</EncodingType>"
+    "<IsTruncated>false</IsTruncated><Version><Key>a%G0"
     "</Key></Version></ListVersionsResult>"), &p), JAN_EPARSE);
   assert_int_equal(wire_s3_parse_list_versions(S(
-    "<ListVersionsResult><EncodingType>url</EncodingType><Version><Key>a%"
+    "<ListVersionsResult><EncodingType>url</EncodingType>"
+    "<IsTruncated>false</IsTruncated><Version><Key>a%"
     "</Key></Version></ListVersionsResult>"), &p), JAN_EPARSE);
   assert_int_equal(wire_s3_parse_list_versions(S(
     "<ListVersionsResult><EncodingType>base64</EncodingType>"
     "</ListVersionsResult>"), &p), JAN_EPARSE);
+}
+
+/* wire_url_decode: S3's encoding-type=url, as botocore's unquote_plus. */
+static void test_url_decode(void **state)
+{
+  static const struct {
+    const char *in;
+    int rc;
+    const char *out;
+    size_t outlen;
+  } t[] = {
+    { "", JAN_OK, "", 0 },
+    { "plain/key.txt", JAN_OK, "plain/key.txt", 13 },
+    { "a+b", JAN_OK, "a b", 3 },
+    { "a%2Bb", JAN_OK, "a+b", 3 },
+    { "%2b%2F%7e", JAN_OK, "+/~", 3 },
+    { "esc%1B%0D%0A%01", JAN_OK, "esc\x1b\r\n\x01", 7 },
+    { "%C3%A9%FF", JAN_OK, "\xc3\xa9\xff", 3 },     /* bytes, not checked */
+    { "%25%32%35", JAN_OK, "%25", 3 },                 /* decoded once */
+    { "%00", JAN_EPARSE, NULL, 0 },                    /* NUL: refused */
+    { "a%0", JAN_EPARSE, NULL, 0 },
+    { "a%", JAN_EPARSE, NULL, 0 },
+    { "%G1", JAN_EPARSE, NULL, 0 },
+    { "%1G", JAN_EPARSE, NULL, 0 },
+    { "% 1", JAN_EPARSE, NULL, 0 },
+  };
+  char out[64];
+  size_t n;
+  (void)state;
+
+  for(size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+    n = 12345;
+    assert_int_equal(wire_url_decode(t[i].in, strlen(t[i].in), out, &n),
+                     t[i].rc);
+    if(t[i].rc)
+      continue;
+    assert_int_equal(n, t[i].outlen);
+    assert_memory_equal(out, t[i].out, n + 1);
+  }
+  /* A NUL byte in the input is refused too (never a shorter key). */
+  assert_int_equal(wire_url_decode("a\0b", 3, out, &n), JAN_EPARSE);
+  /* In place. */
+  {
+    char buf[] = "x%41+%42";
+    assert_int_equal(wire_url_decode(buf, strlen(buf), buf, &n), JAN_OK);
+    assert_string_equal(buf, "xA B");
+  }
+}
+
+/* What S3 always sends, and what a key cannot survive. */
+static void test_list_integrity(void **state)
+{
+  struct wire_object_page p;
+  (void)state;
+
+  /* No <IsTruncated>: malformed, not the last page. */
+  assert_int_equal(wire_s3_parse_list_versions(S(
+    "<ListVersionsResult><Version><Key>k</Key></Version>"
+    "</ListVersionsResult>"), &p), JAN_EPARSE);
+  assert_int_equal(wire_s3_parse_list_objects_v2(S(
+    "<ListBucketResult><Contents><Key>k</Key></Contents>"
+    "</ListBucketResult>"), &p), JAN_EPARSE);
+  /* A raw CR (XML would read it as LF) in an answer not url-encoded. */
+  assert_int_equal(wire_s3_parse_list_objects_v2(S(
+    "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>a\rb"
+    "</Key></Contents></ListBucketResult>"), &p), JAN_EPARSE);
+  /* The same key url-encoded comes back exact. */
+  assert_int_equal(wire_s3_parse_list_objects_v2(S(
+    "<ListBucketResult><EncodingType>url</EncodingType><IsTruncated>false"
+    "</IsTruncated><Contents><Key>a%0Db%1B</Key></Contents>"
+    "</ListBucketResult>"), &p), JAN_OK);
+  assert_string_equal(p.v[0].key, "a\rb\x1b");
+  wire_object_page_free(&p);
+  /* A raw control byte: not XML at all. */
+  assert_int_equal(wire_s3_parse_list_objects_v2(S(
+    "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>a\x1b"
+    "</Key></Contents></ListBucketResult>"), &p), JAN_EPARSE);
 }
 
 static void test_list_versions_rejects(void **state)
@@ -830,8 +910,9 @@ static void test_list_objects_v2(void **state)
 
   /* <Size>: digits only, once, within WIRE_SIZE_MAX. */
   assert_int_equal(wire_s3_parse_list_objects_v2(S(
-    "<ListBucketResult><Contents><Key>k</Key><Size>9007199254740992</Size>"
-    "</Contents></ListBucketResult>"), &p), JAN_OK);
+    "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>k"
+    "</Key><Size>9007199254740992</Size></Contents></ListBucketResult>"),
+    &p), JAN_OK);
   assert_int_equal(p.v[0].size, WIRE_SIZE_MAX);
   wire_object_page_free(&p);
   {
@@ -874,8 +955,9 @@ static void test_list_objects_v2(void **state)
     "<NextContinuationToken></NextContinuationToken></ListBucketResult>"),
     &p), JAN_EPARSE);
   assert_int_equal(wire_s3_parse_list_objects_v2(S(
-    "<ListBucketResult><EncodingType>url</EncodingType><Contents><Key>a+b%2F"
-    "</Key></Contents></ListBucketResult>"), &p), JAN_OK);
+    "<ListBucketResult><EncodingType>url</EncodingType><IsTruncated>false"
+    "</IsTruncated><Contents><Key>a+b%2F</Key></Contents>"
+    "</ListBucketResult>"), &p), JAN_OK);
   assert_string_equal(p.v[0].key, "a b/");
   wire_object_page_free(&p);
 }
@@ -1933,6 +2015,8 @@ int main(void)
     cmocka_unit_test(test_list_versions),
     cmocka_unit_test(test_list_versions_url_encoded),
     cmocka_unit_test(test_list_versions_rejects),
+    cmocka_unit_test(test_url_decode),
+    cmocka_unit_test(test_list_integrity),
     cmocka_unit_test(test_list_objects_v2),
     cmocka_unit_test(test_delete_result),
     cmocka_unit_test(test_xml_billion_laughs),

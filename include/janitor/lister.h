@@ -31,13 +31,31 @@
 #define JANITOR_LISTER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "janitor/wire.h"
 
 #define LISTER_MAX_CHAINS     64   /* hard cap on chains at once */
 #define LISTER_SPLIT_MAX      8    /* new chains made by one split */
 #define LISTER_SPLIT_MIN_KEYS 500  /* a page at least this full splits */
-#define LISTER_MAX_PAGES      1000000u  /* per chain: a server going round */
+#define LISTER_MAX_PAGES      1000000   /* per chain: a server going round */
+/*
+ * What a listing must do to be believed (see lister_page_done):
+ *   - at most LISTER_MAX_EMPTY_PAGES empty truncated pages in a row in a
+ *     chain: S3 fills a page up to max-keys unless little is left, so even
+ *     one empty truncated page is rare; 16 leaves room for a server that
+ *     skips runs of hidden entries, and costs 16 requests at most;
+ *   - inside one key (its versions, page after page), never a version-id
+ *     marker twice, and at most LISTER_MAX_KEY_PAGES pages (a million
+ *     versions of one key; 8 KiB of marker hashes per chain);
+ *   - done within max_ms (LISTER_MAX_MS unless set, or
+ *     REMOTION_JANITOR_LIST_MAX_MS: lister_max_ms()) of lister_new, checked
+ *     when each page comes back: a listing never lasts longer than that plus
+ *     one request (request_timeout and its retries).
+ */
+#define LISTER_MAX_EMPTY_PAGES 16
+#define LISTER_MAX_KEY_PAGES   1024
+#define LISTER_MAX_MS          (30u * 60 * 1000)
 
 struct lister;
 struct lister_chain;
@@ -57,12 +75,16 @@ struct lister_ops {
   /* 1 when another page may be requested now (back-pressure); NULL:
    * always. */
   int (*may_fetch)(void *arg);
+  /* A monotonic clock in milliseconds (lister_mono_ms); NULL: the listing
+   * has no deadline (tests). */
+  uint64_t (*now_ms)(void *arg);
 };
 
 struct lister_opts {
   unsigned max_chains;          /* chains at once, 1..LISTER_MAX_CHAINS */
   int versioned;                /* ListObjectVersions markers */
   unsigned split_min;           /* 0: LISTER_SPLIT_MIN_KEYS (tests: less) */
+  uint64_t max_ms;              /* 0: LISTER_MAX_MS (with ops.now_ms) */
 };
 
 int lister_new(const struct lister_opts *o, const struct lister_ops *ops,
@@ -79,10 +101,21 @@ int lister_kick(struct lister *l);
  * (the listing has then failed; answers still out are ignored).  throttled:
  * the request needed retries for SlowDown/503: the number of chains allowed
  * is halved.  Returns 0, or JAN_EPARSE when the page did not move its
- * chain forward (a paging marker that repeats or goes back), or what
- * entries() or a fetch returned; the listing has then failed. */
+ * chain forward (a paging marker that repeats or goes back, a cycle of
+ * version-id markers, too many empty pages), JAN_ETIMEDOUT past max_ms,
+ * or what entries() or a fetch returned; the listing has then failed
+ * (lister_why() says why). */
 int lister_page_done(struct lister *l, struct lister_chain *ch,
                      const struct wire_object_page *p, int throttled);
+
+/* Why the listing failed, for a person ("a version-id marker came back:
+ * ..."), when the lister itself refused it; NULL otherwise (a failed
+ * request, or an error of entries() or fetch). */
+const char *lister_why(const struct lister *l);
+/* CLOCK_MONOTONIC in milliseconds, for ops.now_ms. */
+uint64_t lister_mono_ms(void *arg);
+/* LISTER_MAX_MS, or REMOTION_JANITOR_LIST_MAX_MS when set (tests). */
+uint64_t lister_max_ms(void);
 
 /* Requests out. */
 unsigned lister_busy(const struct lister *l);

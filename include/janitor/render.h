@@ -103,10 +103,13 @@ void render_set_free(struct render_set *s);
  * is ever old.  JAN_ENOMEM; JAN_ETOOBIG past max_mem. */
 int render_set_add(struct render_set *s, const struct wire_object *v,
                    size_t n);
-/* Sort by key (unsigned bytes, as S3 orders keys), drop duplicates, group
- * the renders and sum the storage.  Call once, after the last add.
+/* Sort by key (unsigned bytes, as S3 orders keys), drop duplicates (an
+ * entry listed twice keeps the younger date: render_younger), group the
+ * renders and sum the storage.  Call once, after the last add.
  * JAN_ENOMEM. */
 int render_set_group(struct render_set *s);
+/* The younger of two dates; WIRE_TIME_UNKNOWN (never old) if either is. */
+int64_t render_younger(int64_t a, int64_t b);
 
 /* 1 when object i of render r is one `mode` prunes. */
 int render_obj_pruned(const struct render_set *s, const struct render *r,

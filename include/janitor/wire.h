@@ -128,9 +128,13 @@ struct wire_object_page {
  * page without the marker needed to go on (NextKeyMarker,
  * NextContinuationToken): JAN_EPARSE, so that a caller can never loop on
  * the same page.  <Size> must be decimal digits within WIRE_SIZE_MAX,
- * once per item, else JAN_EPARSE.  When the answer says <EncodingType>url</EncodingType>
+ * once per item, else JAN_EPARSE.  A page without <IsTruncated>: JAN_EPARSE
+ * (S3 always sends it).  When the answer says <EncodingType>url</EncodingType>
  * (the request had encoding-type=url), keys and key markers are decoded
- * (%XX, '+' as space); a key that decodes to a NUL: JAN_EPARSE.
+ * with wire_url_decode(); a key that does not decode: JAN_EPARSE.  An
+ * answer that is not url-encoded and holds a raw CR byte anywhere:
+ * JAN_EPARSE (XML reads a CR in a key as LF).  Version ids are never
+ * url-encoded by S3 and are taken as they are.
  */
 int wire_s3_parse_list_versions(const char *body, size_t len,
                                 struct wire_object_page *out);
@@ -186,6 +190,16 @@ int wire_s3_build_delete_body(const struct wire_object *objs, size_t n,
  * control characters other than tab, LF and CR, and without U+FFFE/U+FFFF.
  * Keys that cannot must be deleted one by one (DeleteObject, in the path). */
 int wire_s3_key_xml_safe(const char *key);
+
+/*
+ * S3's encoding-type=url, decoded (botocore's unquote_plus): %XX (either
+ * case) is the byte XX, '+' is a space, every other byte is itself.  A '%'
+ * not followed by two hex digits, a %00 or a NUL byte in the input:
+ * JAN_EPARSE (keys here are C strings: a key holding NUL is refused, never
+ * cut).  out has room for len + 1 bytes (it may be in itself: decoding only
+ * shortens); it is NUL-terminated and *outlen is its length.
+ */
+int wire_url_decode(const char *in, size_t len, char *out, size_t *outlen);
 
 /* Percent-encode an object key for a URL path: A-Za-z0-9-_.~ and '/' kept,
  * every other byte %XX (uppercase).  Appends to out. */

@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 """The hostile fault kinds (bad_region, foreign_redirect, echo_request,
-big_page) and virtual-hosted S3 requests."""
+big_page, and the listing kinds raw_keys, no_truncated, duplicate_entry,
+marker_cycle, empty_pages) and virtual-hosted S3 requests."""
 import json
 import os
 import re
 import sys
 import unittest
 import urllib.request
+from urllib.parse import quote
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -100,6 +102,56 @@ class Hostile(unittest.TestCase):
             self.assertEqual(st, 200)
             served = email.utils.parsedate_to_datetime(hdrs["date"]).timestamp()
             self.assertAlmostEqual(served, time.time(), delta=5)
+    def test_listing_kinds(self):
+        """raw_keys, no_truncated, duplicate_entry, marker_cycle, empty_pages."""
+        ns = "{http://s3.amazonaws.com/doc/2006-03-01/}"
+        SI.control("POST", "fixture", small_fixture(buckets=[
+            {"name": B_EU, "region": "eu-west-1", "versioning": "Enabled",
+             "objects": [{"key": "a\rb", "size": 1}, {"key": "c\x1bd", "size": 1}, {"key": "e f", "size": 1}]}]))
+        try:
+            st, _, body = signed_request(SI, "s3", "eu-west-1", "GET", "/" + B_EU, "versions&encoding-type=url")
+            self.assertEqual(st, 200)
+            root = ET.fromstring(body)
+            self.assertEqual(root.find(ns + "EncodingType").text, "url")
+            self.assertEqual([v.find(ns + "Key").text for v in root.findall(ns + "Version")],
+                             ["a%0Db", "c%1Bd", "e+f"])
+            self.assertEqual(root.find(ns + "IsTruncated").text, "false")
+            SI.faults([{"kind": "raw_keys", "count": -1}, {"kind": "no_truncated", "count": -1}])
+            st, _, body = signed_request(SI, "s3", "eu-west-1", "GET", "/" + B_EU,
+                                         "encoding-type=url&list-type=2")
+            self.assertIn(b"<Key>a\rb</Key>", body)
+            self.assertIn(b"<Key>c\x1bd</Key>", body)
+            self.assertNotIn(b"EncodingType", body)
+            self.assertNotIn(b"IsTruncated", body)
+            SI.faults([{"kind": "duplicate_entry", "target": "e*", "count": -1, "age_days": 100}])
+            st, _, body = signed_request(SI, "s3", "eu-west-1", "GET", "/" + B_EU, "versions&encoding-type=url")
+            keys = [v.find(ns + "Key").text for v in ET.fromstring(body).findall(ns + "Version")]
+            self.assertEqual(keys, ["a%0Db", "c%1Bd", "e+f", "e+f"])
+            dates = [v.find(ns + "LastModified").text for v in ET.fromstring(body).findall(ns + "Version")]
+            self.assertLess(dates[2], dates[3])
+            SI.faults([{"kind": "marker_cycle", "count": -1}])
+            seen = []
+            km, vm = None, None
+            for _ in range(4):
+                q = "versions" + ("&key-marker=%s&version-id-marker=%s" % (quote(km, safe=""), vm) if km else "")
+                st, _, body = signed_request(SI, "s3", "eu-west-1", "GET", "/" + B_EU, q)
+                self.assertEqual(st, 200)
+                root = ET.fromstring(body)
+                self.assertEqual(root.findall(ns + "Version"), [])
+                self.assertEqual(root.find(ns + "IsTruncated").text, "true")
+                km, vm = root.find(ns + "NextKeyMarker").text, root.find(ns + "NextVersionIdMarker").text
+                seen.append(vm)
+            self.assertEqual(seen, ["cycle-A", "cycle-B", "cycle-A", "cycle-B"])
+            SI.faults([{"kind": "empty_pages", "count": -1}])
+            km = None
+            for n in range(1, 4):
+                q = "versions" + ("&key-marker=%s" % km if km else "")
+                st, _, body = signed_request(SI, "s3", "eu-west-1", "GET", "/" + B_EU, q)
+                km = ET.fromstring(body).find(ns + "NextKeyMarker").text
+                self.assertEqual(km, "empty-%08d" % n)
+        finally:
+            SI.faults([])
+            SI.control("POST", "fixture", small_fixture())
 
     def test_big_page(self):
         SI.faults([{"kind": "big_page", "bytes": 250000, "service": "lambda", "operation": "ListFunctions",

@@ -223,8 +223,64 @@ def op_DeleteBucket(ctx, srv, b):
 
 
 # ------------------------------------------------------------------ listings
+def _url(ctx):
+    """Keys url-encoded in this answer: asked for, and no raw_keys fault
+    (which answers raw, without <EncodingType>, as a server that ignores
+    the parameter; raw control bytes then make the XML invalid)."""
+    return ctx.q.get("encoding-type") == "url" and not ctx.has_fault("raw_keys")
+
+
 def _enc(ctx, s):
-    return quote_plus(s, safe="/") if ctx.q.get("encoding-type") == "url" else s
+    return quote_plus(s, safe="/") if _url(ctx) else s
+
+
+def _enc_type(ctx, et):
+    return xml_el("EncodingType", et) if et and _url(ctx) else ""
+
+
+def _truncated(ctx, truncated):
+    """<IsTruncated>, which S3 always sends (fault no_truncated: left out)."""
+    if ctx.has_fault("no_truncated"):
+        return ""
+    return xml_el("IsTruncated", "true" if truncated else "false")
+
+
+def _twice(ctx, items, dated):
+    """Fault duplicate_entry: each item whose key matches the target is
+    listed twice, first as a copy dated age_days ago, then as it is."""
+    f = ctx.fault_of("duplicate_entry")
+    if f is None:
+        return items
+    old = util.CLOCK.now() - float(f.params.get("age_days", 400)) * 86400
+    out = []
+    for it in items:
+        if f.item_matches(it[0]):
+            out.append(dated(it, old))
+        out.append(it)
+    return out
+
+
+def _going_nowhere(ctx, b, km, vm):
+    """The hostile ListObjectVersions pages: empty and truncated, with
+    markers that go round (marker_cycle: the key marker asked, or `value`,
+    and two version-id markers in turn) or move forward for ever
+    (empty_pages: empty-00000001, empty-00000002, ...).  None otherwise."""
+    cyc = ctx.fault_of("marker_cycle")
+    if cyc is not None:
+        nk = km or cyc.params.get("value") or (b.keys.items[0] if b.keys.items else "k")
+        nv = "cycle-B" if vm == "cycle-A" else "cycle-A"
+    elif ctx.has_fault("empty_pages"):
+        n = int(km[6:]) + 1 if km.startswith("empty-") and km[6:].isdigit() else 1
+        nk, nv = "empty-%08d" % n, "empty-v"
+    else:
+        return None
+    et = ctx.q.get("encoding-type")
+    ctx.listed = []
+    return xml_resp("".join([
+        '<ListVersionsResult xmlns="%s">' % S3_NS, xml_el("Name", b.name), xml_el("Prefix", ""),
+        xml_el("KeyMarker", _enc(ctx, km)), xml_el("VersionIdMarker", vm),
+        xml_el("NextKeyMarker", _enc(ctx, nk)), xml_el("NextVersionIdMarker", nv),
+        xml_el("MaxKeys", 1000), _enc_type(ctx, et), _truncated(ctx, True), "</ListVersionsResult>"]))
 
 
 def op_ListObjectVersions(ctx, srv, b):
@@ -251,6 +307,9 @@ def op_ListObjectVersions(ctx, srv, b):
     if vm and not km:
         return s3_error(ctx, 400, "InvalidArgument", "A version-id marker cannot be specified without a key marker.",
                         {"ArgumentName": "version-id-marker", "ArgumentValue": vm})
+    nowhere = _going_nowhere(ctx, b, km, vm)
+    if nowhere is not None:
+        return nowhere
     keys = b.keys.items
     vseq = None
     if vm:
@@ -288,21 +347,24 @@ def op_ListObjectVersions(ctx, srv, b):
         parts.append(xml_el("NextKeyMarker", _enc(ctx, items[-1][0])))
         parts.append(xml_el("NextVersionIdMarker", items[-1][1].vid))
     parts.append(xml_el("MaxKeys", maxk))
-    if et:
-        parts.append(xml_el("EncodingType", et))
-    parts.append(xml_el("IsTruncated", "true" if truncated else "false"))
+    parts.append(_enc_type(ctx, et))
+    parts.append(_truncated(ctx, truncated))
     owner = _owner(srv.store(ctx))
-    for k, v, latest in items:
+    listed = items
+    items = _twice(ctx, items, lambda it, t: (it[0], it[1], it[2], t))
+    for it in items:
+        k, v, latest = it[0], it[1], it[2]
+        mtime = it[3] if len(it) > 3 else v.mtime
         common = "%s%s%s%s" % (xml_el("Key", _enc(ctx, k)), xml_el("VersionId", v.vid),
                                xml_el("IsLatest", "true" if latest else "false"),
-                               xml_el("LastModified", util.iso_s3(v.mtime)))
+                               xml_el("LastModified", util.iso_s3(mtime)))
         if v.marker:
             parts.append("<DeleteMarker>%s%s</DeleteMarker>" % (common, owner))
         else:
             parts.append("<Version>%s%s%s%s%s</Version>" % (common, xml_el("ETag", v.etag), xml_el("Size", v.size),
                                                             owner, xml_el("StorageClass", "STANDARD")))
     parts.append("</ListVersionsResult>")
-    ctx.listed = [("object_version", b.name, k, v.vid) for k, v, _ in items]
+    ctx.listed = [("object_version", b.name, k, v.vid) for k, v, _ in listed]
     return xml_resp("".join(parts))
 
 
@@ -380,9 +442,8 @@ def op_ListObjectsV2(ctx, srv, b):
         parts.append(xml_el("Delimiter", _enc(ctx, delim)))
     parts.append(xml_el("KeyCount", len(items) + len(prefixes)))
     parts.append(xml_el("MaxKeys", maxk))
-    if et:
-        parts.append(xml_el("EncodingType", et))
-    parts.append(xml_el("IsTruncated", "true" if truncated else "false"))
+    parts.append(_enc_type(ctx, et))
+    parts.append(_truncated(ctx, truncated))
     if truncated:
         lastk = max([k for k, _ in items[-1:]] + prefixes[-1:])
         # After a rolled-up group the next page starts past all of it
@@ -393,9 +454,11 @@ def op_ListObjectsV2(ctx, srv, b):
             tok = util.make_marker("K", lastk)
         parts.append(xml_el("NextContinuationToken", tok))
     owner = _owner(srv.store(ctx)) if q.get("fetch-owner") == "true" else ""
-    for k, v in items:
+    for it in _twice(ctx, items, lambda it, t: (it[0], it[1], t)):
+        k, v = it[0], it[1]
+        mtime = it[2] if len(it) > 2 else v.mtime
         parts.append("<Contents>%s%s%s%s%s%s</Contents>" % (
-            xml_el("Key", _enc(ctx, k)), xml_el("LastModified", util.iso_s3(v.mtime)), xml_el("ETag", v.etag),
+            xml_el("Key", _enc(ctx, k)), xml_el("LastModified", util.iso_s3(mtime)), xml_el("ETag", v.etag),
             xml_el("Size", v.size), owner, xml_el("StorageClass", "STANDARD")))
     for cp in prefixes:
         parts.append("<CommonPrefixes>%s</CommonPrefixes>" % xml_el("Prefix", _enc(ctx, cp)))
