@@ -64,7 +64,8 @@ static void emit(void)
   /* A render id from a key: escape sequences, a bidi override and bytes
    * that are not UTF-8 never reach the reader's terminal raw; an escape
    * already made (a backslash) is kept, valid UTF-8 too. */
-  jlog_info("delete", "deleted render %s", "r\x1b]0;x\x07\xe2\x80\xae" "a\xff\\x1b\xc3\xa9");
+  jlog_info("delete", "deleted render %s",
+            "r\x1b]0;x\x07\xe2\x80\xae" "a\xff\\x1b\xc3\xa9");
   jlog_debug("http", "not shown at info");
 }
 
