@@ -236,7 +236,8 @@ static void test_paths_every_error(void **state)
   (void)state;
   make_tree(&t);
   expect(&t, text, CONFIG_CHECK_PATHS, JAN_ECONFIG,
-         "J:2: ca_bundle: @/missing.pem: No such file or directory\n"
+         "J:2: ca_bundle: @/missing.pem: cannot open: No such file or "
+         "directory\n"
          "J:4: state_file: @/link: is a symbolic link; refusing to use it\n"
          "J:5: audit_log: @/ww: the directory is world-writable; refusing to "
          "use it\n"
@@ -261,7 +262,8 @@ static void test_paths_state_dir(void **state)
   expect(&t, "[aws]\nca_bundle = @/fifo\n[daemon]\n"
          "state_file = @/new/state.json\naudit_log = @/new/audit.jsonl\n"
          "metrics_file = @/ok/m.prom\n", CONFIG_CHECK_PATHS, JAN_ECONFIG,
-         "J:2: ca_bundle: @/fifo: not a regular file\n");
+         "J:2: ca_bundle: @/fifo: is a named pipe (FIFO), not a regular "
+         "file; refusing to read it\n");
   /* Nothing was created. */
   join(p, sizeof(p), &t, "new");
   assert_int_equal(lstat(p, &sb), -1);
