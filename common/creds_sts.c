@@ -27,6 +27,7 @@
 #include "janitor/fsafe.h"
 #include "janitor/log.h"
 #include "janitor/sigv4.h"
+#include "janitor/untrusted.h"
 #include "wire_int.h"
 
 #define TAG "creds"
@@ -368,7 +369,7 @@ static void assumed(void *arg, const struct aws_response *r, void *res)
 {
   struct assume *a = arg;
   struct role_step *st;
-  char what[JAN_MSG_MAX], msg[JAN_MSG_MAX + 512];
+  char what[JAN_MSG_MAX], shown[JAN_MSG_MAX], msg[JAN_MSG_MAX + 512];
 
   a->calling = 0;
   if(a->dead) {
@@ -380,8 +381,12 @@ static void assumed(void *arg, const struct aws_response *r, void *res)
   if(!res) {
     aws_describe_error(r, a->web_identity ? "AssumeRoleWithWebIdentity"
                                           : "AssumeRole", what, sizeof(what));
+    /* A refusal that echoes the request must not show the external id. */
+    untrusted_mask_known(shown, sizeof(shown), what, strlen(what),
+                         (const char *const *)&st->external_id, 1);
     snprintf(msg, sizeof(msg), "%s %s (profile %s): %s", a->web_identity ?
-             "web identity role" : "assume role", st->arn, st->profile, what);
+             "web identity role" : "assume role", st->arn, st->profile,
+             shown);
     answer(a, r->err == JAN_ECANCELED ? JAN_ECANCELED : JAN_ECREDS, NULL,
            msg);
     return;

@@ -158,6 +158,21 @@ static void put_escaped(struct out *o, unsigned char c)
   put(o, e, sizeof(e));
 }
 
+/* NUL-terminate, with the cut mark when the text was cut: strlen(out). */
+static size_t out_end(struct out *o)
+{
+  if(o->cut && o->cap < sizeof(UNTRUSTED_CUT) - 1) {
+    o->len = 0;                 /* no room even for the mark */
+  }
+  else if(o->cut) {
+    o->len = o->safe;
+    memcpy(o->p + o->len, UNTRUSTED_CUT, sizeof(UNTRUSTED_CUT) - 1);
+    o->len += sizeof(UNTRUSTED_CUT) - 1;
+  }
+  o->p[o->len] = '\0';
+  return o->len;
+}
+
 size_t untrusted_text(char *out, size_t outlen, const char *in, size_t inlen)
 {
   struct out o = { out, outlen ? outlen - 1 : 0, 0, 0, 0 };
@@ -210,16 +225,90 @@ size_t untrusted_text(char *out, size_t outlen, const char *in, size_t inlen)
       i++;
     }
   }
-  if(o.cut && o.cap < sizeof(UNTRUSTED_CUT) - 1) {
-    o.len = 0;                  /* no room even for the mark */
+  return out_end(&o);
+}
+
+/* The value of a hex digit, or -1. */
+static int hex_value(char c)
+{
+  if(c >= '0' && c <= '9')
+    return c - '0';
+  if((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+    return (c | 0x20) - 'a' + 10;
+  return -1;
+}
+
+/*
+ * How many bytes of in, from i, spell k[0..klen): each byte as is, as %XX
+ * or as '\\' and itself.  Returns the bytes of in read; *got the bytes of
+ * k spelled (up to the first that is not).
+ */
+static size_t spelled_at(const char *in, size_t inlen, size_t i,
+                         const char *k, size_t klen, size_t *got)
+{
+  size_t j = i, m = 0;
+
+  for(; m < klen && j < inlen; m++) {
+    if(in[j] == k[m])
+      j++;
+    else if(in[j] == '%' && inlen - j >= 3 && hex_value(in[j + 1]) >= 0 &&
+            hex_value(in[j + 2]) >= 0 &&
+            (hex_value(in[j + 1]) << 4 | hex_value(in[j + 2])) ==
+            (unsigned char)k[m])
+      j += 3;
+    else if(in[j] == '\\' && inlen - j >= 2 && in[j + 1] == k[m])
+      j += 2;
+    else
+      break;
   }
-  else if(o.cut) {
-    o.len = o.safe;
-    memcpy(out + o.len, UNTRUSTED_CUT, sizeof(UNTRUSTED_CUT) - 1);
-    o.len += sizeof(UNTRUSTED_CUT) - 1;
+  *got = m;
+  return j - i;
+}
+
+/* The bytes of in, from i, that spell one of the known secrets (the
+ * longest), or its cut-off prefix; 0 when none does. */
+static size_t known_at(const char *in, size_t inlen, size_t i,
+                       const char *const *known, size_t nknown)
+{
+  static const char cut[] = UNTRUSTED_CUT;
+  size_t best = 0;
+
+  for(size_t k = 0; k < nknown; k++) {
+    size_t klen = known[k] ? strlen(known[k]) : 0, got, n;
+    if(!klen)
+      continue;
+    n = spelled_at(in, inlen, i, known[k], klen, &got);
+    if(got < klen && (got < UNTRUSTED_KNOWN_TAIL ||
+                      (i + n != inlen &&
+                       (inlen - i - n < sizeof(cut) - 1 ||
+                        memcmp(in + i + n, cut, sizeof(cut) - 1)))))
+      continue;
+    if(n > best)
+      best = n;
   }
-  out[o.len] = '\0';
-  return o.len;
+  return best;
+}
+
+size_t untrusted_mask_known(char *out, size_t outlen, const char *in,
+                            size_t inlen, const char *const *known,
+                            size_t nknown)
+{
+  struct out o = { out, outlen ? outlen - 1 : 0, 0, 0, 0 };
+  size_t i = 0, n;
+
+  if(!outlen)
+    return 0;
+  if(!in)
+    inlen = 0;
+  while(i < inlen && !o.cut) {
+    if((n = known_at(in, inlen, i, known, nknown)) != 0) {
+      put(&o, UNTRUSTED_REDACTED, sizeof(UNTRUSTED_REDACTED) - 1);
+      i += n;
+    }
+    else
+      put(&o, in + i++, 1);
+  }
+  return out_end(&o);
 }
 
 int untrusted_region(const char *s, size_t len)

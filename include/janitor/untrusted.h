@@ -45,6 +45,28 @@
  */
 size_t untrusted_text(char *out, size_t outlen, const char *in, size_t inlen);
 
+/* The shortest cut-off prefix of a known secret that
+ * untrusted_mask_known() redacts at the end of a text. */
+#define UNTRUSTED_KNOWN_TAIL 4
+
+/*
+ * Copy in[0..inlen) into out[outlen] (always NUL-terminated when outlen >
+ * 0) with each of the nknown secrets known[i] the caller holds (NULL or
+ * empty ones skipped) replaced by UNTRUSTED_REDACTED wherever the text
+ * spells it: as is, or with any of its bytes percent-encoded (%XX, either
+ * case: a form body echoed by a server) or backslash-escaped (JSON's
+ * "\/"); also a prefix of one, at least UNTRUSTED_KNOWN_TAIL bytes long,
+ * that ends the text or stands before UNTRUSTED_CUT (the rest was cut
+ * off).  For text that may hold a secret the janitor sent or was given: a
+ * credential_process's stderr (the keys and token it returned: masked
+ * before untrusted_text()), an STS refusal (the external id: masked after
+ * it, as the answer's text was cleaned when read).  Cut with "..." when
+ * out is too small.  Returns strlen(out).
+ */
+size_t untrusted_mask_known(char *out, size_t outlen, const char *in,
+                            size_t inlen, const char *const *known,
+                            size_t nknown);
+
 /*
  * 1 when s[0..len) has the shape of an AWS region,
  * ^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]{1,2}$, and at most

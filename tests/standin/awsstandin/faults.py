@@ -35,7 +35,7 @@ KINDS = {
     # Hostile answers (hostile.py): what a compromised endpoint could say.
     "bad_region": ({"value": "evil.example#"}, True),
     "foreign_redirect": ({"bucket_region": "us-east-1.attacker.example", "status": 301}, True),
-    "echo_request": ({"status": 403}, False),
+    "echo_request": ({"status": 403, "body": False}, False),
     "big_page": ({"bytes": 0}, True),
     "hostile_names": (dict(hostile_names.DEFAULTS), True),
 }

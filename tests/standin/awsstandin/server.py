@@ -196,7 +196,7 @@ class StandIn:
 
     def fault_response(self, ctx, f):
         if f.kind == "echo_request":
-            return hostile.echo_request(ctx, int(f.params.get("status", 403)))
+            return hostile.echo_request(ctx, int(f.params.get("status", 403)), bool(f.params.get("body")))
         if f.kind == "error":
             return service_error(ctx, "internal", status=int(f.params.get("status", 500)), code=f.params.get("code"),
                                  message=f.params.get("message"))
