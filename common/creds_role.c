@@ -15,7 +15,6 @@
 #include "janitor/creds_role.h"
 #include "janitor/creds_sso.h"
 #include "janitor/log.h"
-#include "janitor/untrusted.h"
 
 #define TAG "creds"
 #define STS_DEFAULT_REGION "us-east-1"
@@ -55,7 +54,7 @@ static void answer(struct role *r, int rc, const struct aws_creds *c,
 static void assumed(void *arg, const struct aws_response *resp, void *res)
 {
   struct role *r = arg;
-  char what[AWS_DESCRIBE_MAX], shown[AWS_DESCRIBE_MAX], msg[ROLE_MSG_MAX];
+  char what[AWS_DESCRIBE_MAX], msg[ROLE_MSG_MAX];
   struct aws_creds c;
 
   r->calling = 0;
@@ -66,11 +65,8 @@ static void assumed(void *arg, const struct aws_response *resp, void *res)
   }
   if(!res) {
     aws_describe_error(resp, "AssumeRole", what, sizeof(what));
-    /* A refusal that echoes the request must not show the external id. */
-    untrusted_mask_known(shown, sizeof(shown), what, strlen(what),
-                         (const char *const *)&r->external_id, 1);
     snprintf(msg, sizeof(msg), "%s: cannot assume role %s: %s", r->label,
-             r->arn, shown);
+             r->arn, what);
     answer(r, resp->err == JAN_ECANCELED ? JAN_ECANCELED : JAN_ECREDS, NULL,
            msg);
     return;

@@ -27,7 +27,6 @@
 #include "janitor/fsafe.h"
 #include "janitor/log.h"
 #include "janitor/sigv4.h"
-#include "janitor/untrusted.h"
 #include "wire_int.h"
 
 #define TAG "creds"
@@ -369,7 +368,7 @@ static void assumed(void *arg, const struct aws_response *r, void *res)
 {
   struct assume *a = arg;
   struct role_step *st;
-  char what[JAN_MSG_MAX], shown[JAN_MSG_MAX], msg[JAN_MSG_MAX + 512];
+  char what[JAN_MSG_MAX], msg[JAN_MSG_MAX + 512];
 
   a->calling = 0;
   if(a->dead) {
@@ -381,12 +380,8 @@ static void assumed(void *arg, const struct aws_response *r, void *res)
   if(!res) {
     aws_describe_error(r, a->web_identity ? "AssumeRoleWithWebIdentity"
                                           : "AssumeRole", what, sizeof(what));
-    /* A refusal that echoes the request must not show the external id. */
-    untrusted_mask_known(shown, sizeof(shown), what, strlen(what),
-                         (const char *const *)&st->external_id, 1);
     snprintf(msg, sizeof(msg), "%s %s (profile %s): %s", a->web_identity ?
-             "web identity role" : "assume role", st->arn, st->profile,
-             shown);
+             "web identity role" : "assume role", st->arn, st->profile, what);
     answer(a, r->err == JAN_ECANCELED ? JAN_ECANCELED : JAN_ECREDS, NULL,
            msg);
     return;
@@ -428,7 +423,8 @@ int creds_sts_assume_role(struct aws_client *c, const char *region,
       .service = AWS_SVC_STS, .region = region, .op = "AssumeRole",
       .method = "POST", .path = "/",
       .content_type = "application/x-www-form-urlencoded; charset=utf-8",
-      .body = body.ptr, .body_len = body.len, .max_body = STS_MAX_BODY
+      .body = body.ptr, .body_len = body.len, .max_body = STS_MAX_BODY,
+      .secret = external_id
     };
     rc = aws_send_parsed(c, &req, sizeof(struct aws_creds), parse_assume,
                          free_assume, cb, arg);

@@ -57,11 +57,11 @@ size_t untrusted_text(char *out, size_t outlen, const char *in, size_t inlen);
  * case: a form body echoed by a server) or backslash-escaped (JSON's
  * "\/"); also a prefix of one, at least UNTRUSTED_KNOWN_TAIL bytes long,
  * that ends the text or stands before UNTRUSTED_CUT (the rest was cut
- * off).  For text that may hold a secret the janitor sent or was given: a
- * credential_process's stderr (the keys and token it returned: masked
- * before untrusted_text()), an STS refusal (the external id: masked after
- * it, as the answer's text was cleaned when read).  Cut with "..." when
- * out is too small.  Returns strlen(out).
+ * off).  For text that may hold a secret the janitor sent or was given,
+ * before untrusted_text() sees it (its redactions could cut a secret into
+ * pieces): a credential_process's stderr (the keys and token it returned),
+ * an error body that echoes a request (aws_request.secret: the external
+ * id).  Cut with "..." when out is too small.  Returns strlen(out).
  */
 size_t untrusted_mask_known(char *out, size_t outlen, const char *in,
                             size_t inlen, const char *const *known,
