@@ -763,43 +763,6 @@ static void test_strings(void **state)
                 "t.conf:4: audit_log must not be empty\n");
 }
 
-/* endpoint_url: scheme and host, a port and a path; no user info (never
- * quoted back: it may hold a password), query or fragment. */
-static void test_endpoint_url(void **state)
-{
-  static const char *const good[] = {
-    "http://127.0.0.1:4566", "HTTPS://s3.example.com/", "http://h:1/x=y",
-    "http://[::1]:8080/base/path",
-  };
-  struct jan_config c;
-  struct jbuf errs;
-
-  (void)state;
-  for(size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-    char text[256];
-    snprintf(text, sizeof(text), "[aws]\nendpoint_url = %s\n", good[i]);
-    assert_int_equal(load(&c, text, &errs), JAN_OK);
-    assert_string_equal(c.endpoint_url, good[i]);
-    config_free(&c);
-    jbuf_free(&errs);
-  }
-  expect_errors("[aws]\nendpoint_url = http://user:pa55word@127.0.0.1:1\n",
-                "t.conf:2: endpoint_url: the URL holds user info (user@ or "
-                "user:password@); put no credentials in an endpoint URL\n");
-  expect_errors("[aws]\nendpoint_url = https://me@h/p\n",
-                "t.conf:2: endpoint_url: the URL holds user info (user@ or "
-                "user:password@); put no credentials in an endpoint URL\n");
-  expect_errors("[aws]\nendpoint_url = http://h:1/x?y=1\n",
-                "t.conf:2: endpoint_url: 'http://h:1/x?y=1' holds a query "
-                "('?'); give only scheme, host, port and path\n");
-  expect_errors("[aws]\nendpoint_url = http://h/#frag\n",
-                "t.conf:2: endpoint_url: 'http://h/#frag' holds a fragment "
-                "('#'); give only scheme, host, port and path\n");
-  expect_errors("[aws]\nendpoint_url = ftp://h\n",
-                "t.conf:2: endpoint_url: 'ftp://h' is not an http:// or "
-                "https:// URL\n");
-}
-
 static void test_regions(void **state)
 {
   struct jan_config c;
@@ -1290,7 +1253,6 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_defaults),
     cmocka_unit_test(test_regions_order),
-    cmocka_unit_test(test_endpoint_url),
     cmocka_unit_test(test_example_file),
     cmocka_unit_test(test_example_lists_every_key),
     cmocka_unit_test(test_example_uncommented_is_defaults),
