@@ -610,7 +610,7 @@ static void web_fetch(struct assume *a, const char *name)
       .op = "AssumeRoleWithWebIdentity", .method = "POST", .path = "/",
       .content_type = "application/x-www-form-urlencoded; charset=utf-8",
       .body = body.ptr, .body_len = body.len, .max_body = STS_MAX_BODY,
-      .flags = AWS_REQ_UNSIGNED
+      .flags = AWS_REQ_UNSIGNED, .secret = token
     };
     a->next = 0;
     a->calling = 1;

@@ -357,6 +357,23 @@ class ExternalIdEcho(unittest.TestCase):
             self.assertNotIn(form, r.out + r.err)
 
 
+    def test_web_identity_token(self):
+        # The same mechanism keeps the web identity token out of an echo.
+        token = write(os.path.join(self.jan.dir, "token"), WEB_TOKEN + "\n")
+        self.si.faults([{"kind": "echo_request", "service": "sts", "operation": "AssumeRoleWithWebIdentity",
+                         "body": True, "count": -1}])
+        try:
+            r = self.jan.sweep("--dry-run", env=jl.base_env(
+                AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None, AWS_WEB_IDENTITY_TOKEN_FILE=token,
+                AWS_ROLE_ARN=ROLE % "janitor-w"))
+        finally:
+            self.si.faults([])
+        self.assertEqual(r.rc, 3, r.err)
+        self.assertIn("WebIdentityToken", r.err)
+        for form in (WEB_TOKEN, "TOKEN-NOT-REAL", "eyJweb.identity"):
+            self.assertNotIn(form, r.out + r.err)
+
+
 class EndpointUrl(unittest.TestCase):
     """--check-config refuses an endpoint_url with user info, a query or a
     fragment, naming the key, and never prints a password."""

@@ -133,11 +133,14 @@ class Faults:
             self.settings.update({k: v for k, v in settings.items() if k != "clock_offset_s"})
         return settings.get("clock_offset_s")
 
-    def pick(self, ctx):
-        """Decide which faults fire for this request; returns a list of Fault."""
+    def pick(self, ctx, kinds=None):
+        """Decide which faults fire for this request; returns a list of Fault.
+        kinds: only faults of these kinds are considered (and counted)."""
         fired = []
         with self.lock:
             for f in self.faults:
+                if kinds is not None and f.kind not in kinds:
+                    continue
                 if not f.matches(ctx):
                     continue
                 f.seen += 1
