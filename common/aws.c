@@ -259,6 +259,9 @@ static void call_free(struct aws_call *k)
   free(k->query);
   free(k->content_type);
   free(k->body);
+  if(k->secret)
+    explicit_bzero(k->secret, strlen(k->secret));
+  free(k->secret);
   free(k);
   client_release(c);
 }
@@ -333,6 +336,32 @@ static int resp_header(const struct aws_response *r, const char *name,
   return http_response_header(&h, name, out, outlen);
 }
 
+/*
+ * An error body that echoes the request (some refusals do) holds what it
+ * carried: the request's secret goes before anything reads the body.  The
+ * copy has room for a mask per secret-or-prefix the body could hold.
+ */
+static void mask_secret(struct aws_call *k)
+{
+  size_t len = k->resp.body.len, klen = strlen(k->secret);
+  size_t least = klen < UNTRUSTED_KNOWN_TAIL ? klen : UNTRUSTED_KNOWN_TAIL;
+  size_t room = len + (len / (least ? least : 1) + 1) *
+                sizeof(UNTRUSTED_REDACTED);
+  const char *known[1] = { k->secret };
+  char *out = malloc(room);
+  size_t n;
+
+  if(!out) {
+    jbuf_reset(&k->resp.body);  /* unread, rather than unmasked */
+    return;
+  }
+  n = untrusted_mask_known(out, room, k->resp.body.ptr, len, known, 1);
+  jbuf_reset(&k->resp.body);
+  if(jbuf_add(&k->resp.body, out, n))
+    jbuf_reset(&k->resp.body);
+  free(out);
+}
+
 static void fill_error(struct aws_call *k, long status)
 {
   struct wire_error *e = &k->resp.e;
@@ -340,6 +369,8 @@ static void fill_error(struct aws_call *k, long status)
   int rc = JAN_EPARSE;
 
   memset(e, 0, sizeof(*e));
+  if(k->resp.body.len && k->secret)
+    mask_secret(k);
   if(k->resp.body.len) {
     if(k->svc == AWS_SVC_LAMBDA) {
       int has = resp_header(&k->resp, "x-amzn-ErrorType", etype,
@@ -655,6 +686,7 @@ int aws_send(struct aws_client *c, const struct aws_request *req, aws_cb cb,
       memcpy(k->body, req->body, req->body_len);
   }
   k->body_len = req->body_len;
+  k->secret = xstrdup(req->secret);
   k->max_body = req->max_body ? req->max_body : AWS_DEFAULT_MAX_BODY;
   k->flags = req->flags;
   k->parse = req->parse;
@@ -671,7 +703,7 @@ int aws_send(struct aws_client *c, const struct aws_request *req, aws_cb cb,
   if(!k->op || !k->method || (req->bucket && !k->bucket) ||
      (req->path && !k->path) || (req->query && !k->query) ||
      (req->content_type && !k->content_type) ||
-     (req->body_len && !k->body)) {
+     (req->body_len && !k->body) || (req->secret && !k->secret)) {
     k->cb = NULL;
     call_free(k);
     return JAN_ENOMEM;

@@ -65,6 +65,7 @@ struct aws_call {
   char *op, *method, *bucket, *path, *query, *content_type;
   char *body;
   size_t body_len, max_body;
+  char *secret;                   /* aws_request's: wiped when freed */
   unsigned flags;
   aws_parse_fn parse;
   void *parse_arg;

@@ -33,6 +33,7 @@
 #include "config_int.h"
 #include "janitor/fsafe.h"
 #include "janitor/config.h"
+#include "janitor/http.h"
 #include "janitor/ini.h"
 #include "janitor/scope.h"
 #include "janitor/state.h"
@@ -389,20 +390,13 @@ static void check_dir_of(struct pctx *x, const char *key, const char *path)
 static void path_checks(struct pctx *x)
 {
   const struct jan_config *c = x->c;
-  char msg[JAN_CONFIG_LINE_MAX];
-  struct stat sb;
-  int fd;
 
   if(c->ca_bundle) {
-    /* O_NONBLOCK: a FIFO must not hang the check. */
-    fd = open(c->ca_bundle, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if(fd < 0 || fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
-      snprintf(msg, sizeof(msg), "%s: %s", c->ca_bundle, fd < 0
-               ? strerror(errno) : "not a regular file");
-      path_error(x, "ca_bundle", msg);
-    }
-    if(fd >= 0)
-      close(fd);
+    struct jbuf msg;
+    jbuf_init(&msg, JAN_CONFIG_LINE_MAX);
+    if(fsafe_check_read(c->ca_bundle, HTTP_CA_BUNDLE_MAX, &msg))
+      path_error(x, "ca_bundle", msg.len ? jbuf_str(&msg) : "out of memory");
+    jbuf_free(&msg);
   }
   if(c->state_file)
     check_dir_of(x, "state_file", c->state_file);
@@ -502,39 +496,20 @@ int config_load(struct jan_config *c, const char *path, struct jbuf *errs)
 int config_load_flags(struct jan_config *c, const char *path, unsigned flags,
                       struct jbuf *errs)
 {
+  struct jbuf why;
   char *text = NULL;
   size_t len = 0;
-  FILE *f;
-  int rc;
+  int e, rc;
 
-  f = fopen(path, "rb");
-  if(!f) {
-    int e = errno;
-    if(errs)
-      (void)jbuf_printf(errs, "%s: cannot open: %s\n", path, strerror(e));
-    return e == ENOENT ? JAN_ENOENT : JAN_EIO;
-  }
-  /* One byte more than allowed, to see that the file is too big. */
-  text = malloc(CONFIG_FILE_MAX + 1);
-  if(!text) {
-    fclose(f);
-    return JAN_ENOMEM;
-  }
-  len = fread(text, 1, CONFIG_FILE_MAX + 1, f);
-  if(ferror(f)) {
-    int e = errno;
-    if(errs)
-      (void)jbuf_printf(errs, "%s: cannot read: %s\n", path, strerror(e));
-    rc = JAN_EIO;
-    goto out;
-  }
-  if(len > CONFIG_FILE_MAX) {
-    if(errs)
-      (void)jbuf_printf(errs, "%s: file is larger than %zu bytes\n", path,
-                        CONFIG_FILE_MAX);
-    rc = JAN_ECONFIG;
-    goto out;
-  }
+  jbuf_init(&why, JAN_CONFIG_LINE_MAX);
+  rc = fsafe_read_file(path, CONFIG_FILE_MAX, 0, &text, &len, &e, &why);
+  if(rc == JAN_ENOENT && errs)
+    (void)jbuf_printf(errs, "%s: cannot open: %s\n", path, strerror(e));
+  else if(rc && errs)
+    (void)jbuf_printf(errs, "%s\n", jbuf_str(&why));
+  jbuf_free(&why);
+  if(rc)
+    return rc == JAN_ETOOBIG ? JAN_ECONFIG : rc;
   free(c->path);
   c->path = strdup(path);
   if(!c->path) {
@@ -544,7 +519,6 @@ int config_load_flags(struct jan_config *c, const char *path, unsigned flags,
   rc = load_string(c, path, text, len, flags, errs);
 out:
   free(text);
-  fclose(f);
   return rc;
 }
 

@@ -24,6 +24,7 @@
 #include "janitor/caps.h"
 #include "creds_int.h"
 #include "janitor/creds.h"
+#include "janitor/fsafe.h"
 #include "janitor/ini.h"
 #include "janitor/log.h"
 
@@ -51,93 +52,6 @@ enum { K_ID, K_SECRET, K_TOKEN, K_COUNT };
 static const char *const key_names[K_COUNT] = {
   "aws_access_key_id", "aws_secret_access_key", "aws_session_token"
 };
-
-/* ---- reading a file ------------------------------------------------- */
-
-/*
- * Read a whole file of at most CREDS_FILE_MAX bytes.  JAN_ENOENT when it
- * does not exist or is not a regular file (AWS_CONFIG_FILE=/dev/null turns
- * the file off; a FIFO must not block the loop, hence O_NONBLOCK).  On
- * JAN_EIO, *err_no keeps errno so the caller can decide how loud to be.
- */
-static int load_file(const char *path, char **out, size_t *outlen,
-                     int *err_no, struct jbuf *err)
-{
-  struct stat st;
-  size_t size, alloc = 0, n = 0;
-  char *buf = NULL;
-  int fd, rc = JAN_OK;
-
-  *out = NULL;
-  *outlen = 0;
-  *err_no = 0;
-  fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if(fd < 0) {
-    *err_no = errno;
-    if(errno == ENOENT || errno == ENOTDIR)
-      return JAN_ENOENT;
-    jbuf_printf(err, "%s: cannot open: %s", path, strerror(errno));
-    return JAN_EIO;
-  }
-  if(fstat(fd, &st) != 0) {
-    *err_no = errno;
-    jbuf_printf(err, "%s: cannot stat: %s", path, strerror(errno));
-    rc = JAN_EIO;
-    goto out;
-  }
-  if(S_ISDIR(st.st_mode)) {
-    *err_no = EISDIR;
-    jbuf_printf(err, "%s: is a directory", path);
-    rc = JAN_EIO;
-    goto out;
-  }
-  if(!S_ISREG(st.st_mode)) {
-    rc = JAN_ENOENT;
-    goto out;
-  }
-  if(st.st_size > CREDS_FILE_MAX) {
-    jbuf_printf(err, "%s: larger than %d bytes", path, CREDS_FILE_MAX);
-    rc = JAN_ETOOBIG;
-    goto out;
-  }
-  size = (size_t)st.st_size;
-  /* One byte more than the size to notice a file that grows, one for the
-   * NUL. */
-  alloc = size + 2;
-  buf = malloc(alloc);
-  if(!buf) {
-    rc = JAN_ENOMEM;
-    jbuf_printf(err, "%s: out of memory", path);
-    goto out;
-  }
-  while(n < size + 1) {
-    ssize_t r = read(fd, buf + n, size + 1 - n);
-    if(r < 0 && errno == EINTR)
-      continue;
-    if(r < 0) {
-      *err_no = errno;
-      jbuf_printf(err, "%s: cannot read: %s", path, strerror(errno));
-      rc = JAN_EIO;
-      goto out;
-    }
-    if(r == 0)
-      break;
-    n += (size_t)r;
-  }
-  if(n > size) {
-    jbuf_printf(err, "%s: changed while being read", path);
-    rc = JAN_EIO;
-    goto out;
-  }
-  buf[n] = '\0';
-  *out = buf;
-  *outlen = n;
-  buf = NULL;
-out:
-  creds_wipe_free(buf, alloc);
-  close(fd);
-  return rc;
-}
 
 /* ---- parsing -------------------------------------------------------- */
 
@@ -293,8 +207,9 @@ static int scan_buf(const char *buf, size_t len, const char *path,
   return JAN_OK;
 }
 
-/* Read and scan one file: JAN_OK (see s), JAN_ENOENT (no such file), or an
- * error with err set; *err_no as in load_file(). */
+/* Read and scan one file: JAN_OK (see s), JAN_ENOENT (no such file, or
+ * /dev/null: AWS_CONFIG_FILE=/dev/null turns the file off), or an error
+ * with err set; *err_no keeps errno. */
 static int file_lookup(const char *path, int is_config, const char *profile,
                        struct prof_scan *s, int *err_no, struct jbuf *err)
 {
@@ -303,7 +218,8 @@ static int file_lookup(const char *path, int is_config, const char *profile,
   int rc;
 
   scan_init(s);
-  rc = load_file(path, &buf, &len, err_no, err);
+  rc = fsafe_read_file(path, CREDS_FILE_MAX, FSAFE_READ_WIPE |
+                       FSAFE_READ_NULL_ABSENT, &buf, &len, err_no, err);
   if(rc)
     return rc;
   rc = scan_buf(buf, len, path, is_config, profile, s, err);

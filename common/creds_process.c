@@ -19,6 +19,7 @@
 #include "janitor/creds_process.h"
 #include "janitor/creds_remote.h"
 #include "janitor/log.h"
+#include "janitor/untrusted.h"
 
 #define TAG "creds"
 #define PROC_OUT_MAX (64u * 1024)
@@ -129,24 +130,44 @@ static void run_close(struct proc_run *r)
   uv_close((uv_handle_t *)&r->timer, run_closed);
 }
 
-/* stderr for the log: printable ASCII kept, the rest as \xHH. */
-static void log_stderr(struct procp *pp, const struct proc_run *r)
+/*
+ * stderr for the log.  A helper may print its own output there (a wrapper
+ * under set -x, a debug line): the key id, secret and token it returned
+ * (c, when its stdout parsed) are masked first, however spelled; then
+ * untrusted_text() masks whatever else looks like a secret and escapes
+ * control bytes and invalid UTF-8 as \xHH.
+ */
+static void log_stderr(struct procp *pp, struct proc_run *r,
+                       const struct aws_creds *c)
 {
-  char esc[PROC_ERR_MAX * 4 + 1];
-  size_t o = 0;
+  const char *known[3] = { NULL, NULL, NULL };
+  char masked[PROC_ERR_MAX * 2 + 1], esc[PROC_ERR_MAX * 8 + 1];
+  size_t n;
 
   if(!r->elen)
     return;
-  for(size_t i = 0; i < r->elen && o + 5 < sizeof(esc); i++) {
-    unsigned char c = (unsigned char)r->ebuf[i];
-    if(c >= 0x20 && c < 0x7f && c != '\\')
-      esc[o++] = (char)c;
-    else
-      o += (size_t)snprintf(esc + o, sizeof(esc) - o, "\\x%02x", c);
+  if(c) {
+    known[0] = c->access_key;
+    known[1] = c->secret_key;
+    known[2] = c->session_token;
   }
-  esc[o] = '\0';
+  n = untrusted_mask_known(masked, sizeof(masked), r->ebuf, r->elen, known,
+                           3);
+  untrusted_text(esc, sizeof(esc), masked, n);
+  explicit_bzero(masked, sizeof(masked));
+  explicit_bzero(r->ebuf, sizeof(r->ebuf));
   jlog_warn(TAG, "credential_process (profile %s) said on stderr: %s%s",
             pp->name, esc, r->elen == PROC_ERR_MAX ? " [cut]" : "");
+  r->elen = 0;
+}
+
+/* What the command printed on stdout, if it parses: JAN_OK with *c. */
+static int parse_out(const struct proc_run *r, struct aws_creds *c)
+{
+  if(r->otoo_big)
+    return JAN_ETOOBIG;
+  return creds_parse_json(r->obuf ? r->obuf : "", r->olen, "SessionToken", 1,
+                          c);
 }
 
 static void answer(struct procp *pp, int rc, const struct aws_creds *c,
@@ -174,9 +195,15 @@ static void finish(struct proc_run *r)
   struct aws_creds c;
   char msg[JAN_MSG_MAX];
   time_t now = time(NULL);
+  int parsed;
 
-  log_stderr(pp, r);
+  /* Parsed first, whatever the exit status: its keys are masked in the
+   * stderr logged. */
+  parsed = parse_out(r, &c) == JAN_OK;
+  log_stderr(pp, r, parsed ? &c : NULL);
   if(r->term_signal || r->status != 0) {
+    if(parsed)
+      creds_free(&c);
     snprintf(msg, sizeof(msg), "credential_process (profile %s) failed: %s "
              "%lld", pp->name, r->term_signal ? "killed by signal" :
              "exit status", r->term_signal ? (long long)r->term_signal
@@ -184,9 +211,7 @@ static void finish(struct proc_run *r)
     answer(pp, JAN_ECREDS, NULL, msg);
     return;
   }
-  if(r->otoo_big ||
-     creds_parse_json(r->obuf ? r->obuf : "", r->olen, "SessionToken", 1,
-                      &c) != JAN_OK) {
+  if(!parsed) {
     snprintf(msg, sizeof(msg), "credential_process (profile %s): its "
              "output is not Version 1 credentials JSON (AccessKeyId, "
              "SecretAccessKey, optional SessionToken and Expiration)%s",
@@ -265,10 +290,15 @@ static void on_timeout(uv_timer_t *t)
 {
   struct proc_run *r = t->data;
   char msg[JAN_MSG_MAX];
+  struct aws_creds c;
+  int parsed;
 
   if(!r->pp)
     return;
-  log_stderr(r->pp, r);
+  parsed = parse_out(r, &c) == JAN_OK;
+  log_stderr(r->pp, r, parsed ? &c : NULL);
+  if(parsed)
+    creds_free(&c);
   snprintf(msg, sizeof(msg), "credential_process (profile %s) did not "
            "finish within %llu ms: killed", r->pp->name,
            (unsigned long long)creds_process_timeout_ms());

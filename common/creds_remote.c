@@ -5,7 +5,9 @@
 
 #include <json-c/json.h>
 
+#include "janitor/caps.h"
 #include "janitor/creds_remote.h"
+#include "janitor/fsafe.h"
 #include "janitor/log.h"
 #include "janitor/wire.h"
 
@@ -187,20 +189,25 @@ static void container_done(void *arg, struct http_response *hr)
 }
 
 /* The token: AWS_CONTAINER_AUTHORIZATION_TOKEN, else the file named by
- * AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (read at every fetch: it rotates). */
-static int container_token(char *out, size_t outlen)
+ * AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (read at every fetch: it rotates);
+ * why names the file when it cannot be read. */
+static int container_token(char *out, size_t outlen, struct jbuf *why)
 {
   const char *t = getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN");
   const char *f = getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
   out[0] = '\0';
   if(f && *f) {
-    FILE *fp = fopen(f, "re");
+    char *buf;
     size_t n;
-    if(!fp)
-      return JAN_EIO;
-    n = fread(out, 1, outlen - 1, fp);
-    fclose(fp);
-    out[n] = '\0';
+    int rc = fsafe_read_file(f, outlen - 1, FSAFE_READ_WIPE, &buf, &n, NULL,
+                             why);
+    if(rc == JAN_ENOENT)
+      jbuf_printf(why, "%s: no such file", f);
+    if(rc)
+      return rc;
+    memcpy(out, buf, n + 1);
+    explicit_bzero(buf, n + 1);
+    free(buf);
     while(n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
       out[--n] = '\0';
     return JAN_OK;
@@ -219,6 +226,7 @@ static void container_fetch(struct creds_provider *self, creds_cb cb,
   char url[2048], token[4096], auth[4200];
   const char *hdrs[2] = { NULL, NULL };
   struct http_request req;
+  struct jbuf why;
 
   if(rel && *rel)
     snprintf(url, sizeof(url), "%s%s", CONTAINER_HOST, rel);
@@ -228,11 +236,15 @@ static void container_fetch(struct creds_provider *self, creds_cb cb,
     cb(arg, JAN_ENOENT, NULL, "container credentials (not configured)");
     return;
   }
-  if(container_token(token, sizeof(token))) {
-    cb(arg, JAN_ECREDS, NULL,
-       "container credentials: cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+  jbuf_init(&why, JAN_MSG_MAX);
+  if(container_token(token, sizeof(token), &why)) {
+    snprintf(auth, sizeof(auth), "container credentials: cannot read "
+             "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %s", jbuf_str(&why));
+    jbuf_free(&why);
+    cb(arg, JAN_ECREDS, NULL, auth);
     return;
   }
+  jbuf_free(&why);
   if(token[0]) {
     snprintf(auth, sizeof(auth), "Authorization: %s", token);
     hdrs[0] = auth;

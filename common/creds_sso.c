@@ -19,6 +19,7 @@
 
 #include "janitor/caps.h"
 #include "janitor/creds_sso.h"
+#include "janitor/fsafe.h"
 #include "janitor/log.h"
 #include "janitor/sigv4.h"
 #include "janitor/wire.h"
@@ -165,13 +166,12 @@ static int load_token(struct sso *s, const char *key, char **token,
                       struct jbuf *msg)
 {
   unsigned char md[SHA_DIGEST_LENGTH];
-  struct jbuf path;
+  struct jbuf path, why;
   struct json_object *o = NULL, *v;
   const char *at, *exp;
   char *buf = NULL, when[64];
   int64_t t;
-  size_t n = 0;
-  FILE *f;
+  size_t n = 0, bufsize = 0;
   int rc = JAN_ECREDS;
 
   *token = NULL;
@@ -185,19 +185,22 @@ static int load_token(struct sso *s, const char *key, char **token,
   for(size_t i = 0; i < sizeof(md); i++)
     jbuf_printf(&path, "%02x", md[i]);
   jbuf_addstr(&path, ".json");
-  f = fopen(jbuf_str(&path), "re");
-  if(f) {
-    buf = malloc(SSO_TOKEN_FILE_MAX + 1);
-    if(buf)
-      n = fread(buf, 1, SSO_TOKEN_FILE_MAX, f);
-    fclose(f);
-  }
-  if(!buf) {
+  jbuf_init(&why, JAN_MSG_MAX);
+  rc = fsafe_read_file(jbuf_str(&path), SSO_TOKEN_FILE_MAX, FSAFE_READ_WIPE,
+                       &buf, &n, NULL, &why);
+  if(rc == JAN_ENOENT)
     jbuf_printf(msg, "SSO (profile %s): no cached token (%s); run: aws sso "
                 "login %s", s->name, jbuf_str(&path), s->login);
+  else if(rc)                   /* why names the file: a named pipe... */
+    jbuf_printf(msg, "SSO (profile %s): %s; run: aws sso login %s", s->name,
+                jbuf_str(&why), s->login);
+  jbuf_free(&why);
+  if(rc) {
+    rc = rc == JAN_ENOMEM ? JAN_ENOMEM : JAN_ECREDS;
     goto out;
   }
-  buf[n] = '\0';
+  rc = JAN_ECREDS;
+  bufsize = n + 2;
   o = json_tokener_parse(buf);
   if(!o || !json_object_object_get_ex(o, "accessToken", &v) ||
      !json_object_is_type(v, json_type_string) ||
@@ -233,7 +236,7 @@ out:
   if(o)
     json_object_put(o);
   if(buf) {
-    explicit_bzero(buf, SSO_TOKEN_FILE_MAX + 1);
+    explicit_bzero(buf, bufsize);
     free(buf);
   }
   jbuf_free(&path);

@@ -24,6 +24,7 @@
 #include "janitor/creds_remote.h"
 #include "janitor/creds_sso.h"
 #include "janitor/creds_sts.h"
+#include "janitor/fsafe.h"
 #include "janitor/log.h"
 #include "janitor/sigv4.h"
 #include "wire_int.h"
@@ -422,7 +423,8 @@ int creds_sts_assume_role(struct aws_client *c, const char *region,
       .service = AWS_SVC_STS, .region = region, .op = "AssumeRole",
       .method = "POST", .path = "/",
       .content_type = "application/x-www-form-urlencoded; charset=utf-8",
-      .body = body.ptr, .body_len = body.len, .max_body = STS_MAX_BODY
+      .body = body.ptr, .body_len = body.len, .max_body = STS_MAX_BODY,
+      .secret = external_id
     };
     rc = aws_send_parsed(c, &req, sizeof(struct aws_creds), parse_assume,
                          free_assume, cb, arg);
@@ -497,24 +499,30 @@ static void source_answered(void *arg, int rc, const struct aws_creds *c,
 /* The token file is read at every fetch: it rotates. */
 #define WEB_TOKEN_MAX 16384
 
-static int read_token(const char *path, char *out, size_t outlen)
+/* The token in the file at path, trailing blanks dropped: JAN_OK with
+ * *out (caller wipes *outlen + 1 bytes, frees), else why, naming it. */
+static int read_token(const char *path, char **out, size_t *outlen,
+                      struct jbuf *why)
 {
-  FILE *f = fopen(path, "re");
+  char *t;
   size_t n;
+  int rc = fsafe_read_file(path, WEB_TOKEN_MAX, FSAFE_READ_WIPE, &t, &n,
+                           NULL, why);
 
-  if(!f)
-    return JAN_EIO;
-  n = fread(out, 1, outlen - 1, f);
-  if(!feof(f) || ferror(f)) {
-    fclose(f);
-    return n == outlen - 1 ? JAN_ETOOBIG : JAN_EIO;
+  if(rc == JAN_ENOENT)
+    jbuf_printf(why, "%s: no such file", path);
+  if(rc)
+    return rc;
+  *out = t;
+  *outlen = n;
+  while(n && (t[n - 1] == '\n' || t[n - 1] == '\r' || t[n - 1] == ' ' ||
+              t[n - 1] == '\t'))
+    t[--n] = '\0';
+  if(!n) {
+    jbuf_printf(why, "%s: empty", path);
+    return JAN_EPARSE;
   }
-  fclose(f);
-  out[n] = '\0';
-  while(n && (out[n - 1] == '\n' || out[n - 1] == '\r' ||
-              out[n - 1] == ' ' || out[n - 1] == '\t'))
-    out[--n] = '\0';
-  return n ? JAN_OK : JAN_EPARSE;
+  return JAN_OK;
 }
 
 static int parse_web(const char *body, size_t len, void *out)
@@ -531,9 +539,10 @@ static int parse_web(const char *body, size_t len, void *out)
 static void web_fetch(struct assume *a, const char *name)
 {
   struct creds_profile p;
-  struct jbuf msg, body;
+  struct jbuf msg, body, why;
   const char *file, *arn, *sess;
   char *token = NULL, defsess[SESSION_NAME_MAX + 1];
+  size_t toklen = 0;
   int rc, from_env;
 
   jbuf_init(&msg, JAN_MSG_MAX);
@@ -568,16 +577,14 @@ static void web_fetch(struct assume *a, const char *name)
                 "of A-Z a-z 0-9 _+=,.@-", SESSION_NAME_MAX);
     goto out;
   }
-  if(!(token = malloc(WEB_TOKEN_MAX))) {
-    rc = JAN_ENOMEM;
-    goto out;
-  }
-  rc = read_token(file, token, WEB_TOKEN_MAX);
+  jbuf_init(&why, JAN_MSG_MAX);
+  rc = read_token(file, &token, &toklen, &why);
+  if(rc)
+    jbuf_printf(&msg, "web identity: cannot read the token file: %s",
+                jbuf_str(&why));
+  jbuf_free(&why);
   if(rc) {
-    jbuf_printf(&msg, "web identity: cannot read the token file %s: %s",
-                file, rc == JAN_EPARSE ? "empty" : rc == JAN_ETOOBIG
-                ? "too large" : "cannot open or read it");
-    rc = JAN_ECREDS;
+    rc = rc == JAN_ENOMEM ? JAN_ENOMEM : JAN_ECREDS;
     goto out;
   }
   snprintf(defsess, sizeof(defsess), "remotion-janitor-%lld",
@@ -603,7 +610,7 @@ static void web_fetch(struct assume *a, const char *name)
       .op = "AssumeRoleWithWebIdentity", .method = "POST", .path = "/",
       .content_type = "application/x-www-form-urlencoded; charset=utf-8",
       .body = body.ptr, .body_len = body.len, .max_body = STS_MAX_BODY,
-      .flags = AWS_REQ_UNSIGNED
+      .flags = AWS_REQ_UNSIGNED, .secret = token
     };
     a->next = 0;
     a->calling = 1;
@@ -614,7 +621,7 @@ static void web_fetch(struct assume *a, const char *name)
   }
 out:
   if(token) {
-    explicit_bzero(token, WEB_TOKEN_MAX);
+    explicit_bzero(token, toklen + 1);
     free(token);
   }
   if(body.ptr)

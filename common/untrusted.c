@@ -322,22 +322,23 @@ int untrusted_json_add(struct jbuf *out, const char *json, size_t len)
   return json_utf8(json, len, emit_jbuf, out) ? JAN_ETOOBIG : JAN_OK;
 }
 
+/* The value of a hex digit, or -1. */
+static int hex_value(char c)
+{
+  if(c >= '0' && c <= '9')
+    return c - '0';
+  if((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+    return (c | 0x20) - 'a' + 10;
+  return -1;
+}
+
+/* Two hex digits at s: their byte in *v, or 0. */
 static int hex_at(const char *s, int *v)
 {
-  int r = 0;
-  for(int k = 0; k < 2; k++) {
-    char c = s[k];
-    r <<= 4;
-    if(c >= '0' && c <= '9')
-      r |= c - '0';
-    else if(c >= 'a' && c <= 'f')
-      r |= c - 'a' + 10;
-    else if(c >= 'A' && c <= 'F')
-      r |= c - 'A' + 10;
-    else
-      return 0;
-  }
-  *v = r;
+  int hi = hex_value(s[0]), lo = hi < 0 ? -1 : hex_value(s[1]);
+  if(lo < 0)
+    return 0;
+  *v = hi << 4 | lo;
   return 1;
 }
 
@@ -427,6 +428,78 @@ size_t untrusted_text(char *out, size_t outlen, const char *in, size_t inlen)
     else {
       i += put_display_char(&o, u, inlen - i, 0);
     }
+  }
+  return out_finish(&o);
+}
+
+/*
+ * How many bytes of in, from i, spell k[0..klen): each byte as is, as %XX
+ * or as '\\' and itself.  Returns the bytes of in read; *got the bytes of
+ * k spelled (up to the first that is not).
+ */
+static size_t spelled_at(const char *in, size_t inlen, size_t i,
+                         const char *k, size_t klen, size_t *got)
+{
+  size_t j = i, m = 0;
+  int v;
+
+  for(; m < klen && j < inlen; m++) {
+    if(in[j] == k[m])
+      j++;
+    else if(in[j] == '%' && inlen - j >= 3 && hex_at(in + j + 1, &v) &&
+            v == (unsigned char)k[m])
+      j += 3;
+    else if(in[j] == '\\' && inlen - j >= 2 && in[j + 1] == k[m])
+      j += 2;
+    else
+      break;
+  }
+  *got = m;
+  return j - i;
+}
+
+/* The bytes of in, from i, that spell one of the known secrets (the
+ * longest), or its cut-off prefix; 0 when none does. */
+static size_t known_at(const char *in, size_t inlen, size_t i,
+                       const char *const *known, size_t nknown)
+{
+  static const char cut[] = UNTRUSTED_CUT;
+  size_t best = 0;
+
+  for(size_t k = 0; k < nknown; k++) {
+    size_t klen = known[k] ? strlen(known[k]) : 0, got, n;
+    if(!klen)
+      continue;
+    n = spelled_at(in, inlen, i, known[k], klen, &got);
+    if(got < klen && (got < UNTRUSTED_KNOWN_TAIL ||
+                      (i + n != inlen &&
+                       (inlen - i - n < sizeof(cut) - 1 ||
+                        memcmp(in + i + n, cut, sizeof(cut) - 1)))))
+      continue;
+    if(n > best)
+      best = n;
+  }
+  return best;
+}
+
+size_t untrusted_mask_known(char *out, size_t outlen, const char *in,
+                            size_t inlen, const char *const *known,
+                            size_t nknown)
+{
+  struct out o = { out, outlen ? outlen - 1 : 0, 0, 0, 0 };
+  size_t i = 0, n;
+
+  if(!outlen)
+    return 0;
+  if(!in)
+    inlen = 0;
+  while(i < inlen && !o.cut) {
+    if((n = known_at(in, inlen, i, known, nknown)) != 0) {
+      put(&o, UNTRUSTED_REDACTED, sizeof(UNTRUSTED_REDACTED) - 1);
+      i += n;
+    }
+    else
+      put(&o, in + i++, 1);
   }
   return out_finish(&o);
 }

@@ -1,8 +1,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "janitor/caps.h"
 #include "janitor/creds_role.h"
 #include "janitor/creds_sts.h"
+#include "janitor/fsafe.h"
 #include "janitor/log.h"
 #include "runtime.h"
 
@@ -46,6 +48,18 @@ int runtime_open(struct runtime *rt, uv_loop_t *loop,
   rt->loop = loop;
   if(!ca || !*ca)
     ca = getenv("AWS_CA_BUNDLE");
+  if(ca && *ca) {
+    /* curl opens it, blocking: a named pipe there would hang the loop. */
+    struct jbuf why;
+    jbuf_init(&why, JAN_MSG_MAX);
+    rc = fsafe_check_read(ca, HTTP_CA_BUNDLE_MAX, &why);
+    if(rc)
+      jlog_err("main", "%s %s", cfg->ca_bundle && *cfg->ca_bundle ?
+               "ca_bundle:" : "AWS_CA_BUNDLE:", jbuf_str(&why));
+    jbuf_free(&why);
+    if(rc)
+      return rc == JAN_ENOMEM ? JAN_ENOMEM : JAN_EIO;
+  }
   memset(&ho, 0, sizeof(ho));
   ho.concurrency = cfg->concurrency;
   ho.host_concurrency = cfg->host_concurrency;

@@ -470,9 +470,10 @@ static void test_missing_file(void **state)
   assert_int_equal(c.max_attempts, 5);
   assert_null(c.path);
   jbuf_reset(&errs);
-  /* A directory opens but cannot be read. */
+  /* A directory is refused for what it is. */
   assert_int_equal(config_load(&c, "/", &errs), JAN_EIO);
-  assert_string_equal(jbuf_str(&errs), "/: cannot read: Is a directory\n");
+  assert_string_equal(jbuf_str(&errs), "/: is a directory; refusing to read "
+                      "it\n");
   /* errs is optional. */
   assert_int_equal(config_load(&c, "/nonexistent/janitor.conf", NULL),
                    JAN_ENOENT);

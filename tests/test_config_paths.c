@@ -1,6 +1,7 @@
 /*
  * What --check-config reports beyond the syntax (issue 10): an endpoint_url
- * that is not http(s)://, a socket path too long for sun_path (both on
+ * that is not http(s)://, or holds user info, a query or a fragment (issue
+ * 19), a socket path too long for sun_path (both on
  * every load), and with CONFIG_CHECK_PATHS what only the file system can
  * tell: an unreadable ca_bundle, a directory for the state, audit log or
  * metrics that is missing, a symbolic link or world-writable.  Every error
@@ -36,6 +37,24 @@ static void test_endpoint_url(void **state)
 {
   static const char *const good[] = {
     "http://127.0.0.1:4566", "https://s3.example.com/x", "HTTPS://h", "Http://h",
+    "http://[::1]:8080/base/p@th",
+  };
+  /* Scheme, host, port and path only (issue 19).  User info is not quoted
+   * back: it may hold a password. */
+  static const struct {
+    const char *url, *error;
+  } refused[] = {
+    { "http://user:pa55word@127.0.0.1:1", "t.conf:2: endpoint_url: the URL "
+      "holds user info (user@ or user:password@); put no credentials in an "
+      "endpoint URL\n" },
+    { "https://me@h/p", "t.conf:2: endpoint_url: the URL holds user info "
+      "(user@ or user:password@); put no credentials in an endpoint URL\n" },
+    { "http://h:1/x?y=1", "t.conf:2: endpoint_url: 'http://h:1/x?y=1' holds "
+      "a query ('?'); give only scheme, host, port and path\n" },
+    { "http://h?", "t.conf:2: endpoint_url: 'http://h?' holds a query ('?'); "
+      "give only scheme, host, port and path\n" },
+    { "http://h/#frag", "t.conf:2: endpoint_url: 'http://h/#frag' holds a "
+      "fragment ('#'); give only scheme, host, port and path\n" },
   };
   static const char *const bad[] = {
     "localhost:4566", "ftp://h", "http://", "https:///path", "s3.amazonaws.com",
@@ -66,6 +85,14 @@ static void test_endpoint_url(void **state)
     config_free(&c);
     jbuf_free(&errs);
     jbuf_free(&want);
+  }
+  for(size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+    snprintf(text, sizeof(text), "[aws]\nendpoint_url = %s\n", refused[i].url);
+    assert_int_equal(load_text(&c, text, &errs), JAN_ECONFIG);
+    assert_string_equal(jbuf_str(&errs), refused[i].error);
+    assert_null(c.endpoint_url);
+    config_free(&c);
+    jbuf_free(&errs);
   }
 }
 
@@ -236,7 +263,8 @@ static void test_paths_every_error(void **state)
   (void)state;
   make_tree(&t);
   expect(&t, text, CONFIG_CHECK_PATHS, JAN_ECONFIG,
-         "J:2: ca_bundle: @/missing.pem: No such file or directory\n"
+         "J:2: ca_bundle: @/missing.pem: cannot open: No such file or "
+         "directory\n"
          "J:4: state_file: @/link: is a symbolic link; refusing to use it\n"
          "J:5: audit_log: @/ww: the directory is world-writable; refusing to "
          "use it\n"
@@ -261,7 +289,8 @@ static void test_paths_state_dir(void **state)
   expect(&t, "[aws]\nca_bundle = @/fifo\n[daemon]\n"
          "state_file = @/new/state.json\naudit_log = @/new/audit.jsonl\n"
          "metrics_file = @/ok/m.prom\n", CONFIG_CHECK_PATHS, JAN_ECONFIG,
-         "J:2: ca_bundle: @/fifo: not a regular file\n");
+         "J:2: ca_bundle: @/fifo: is a named pipe (FIFO), not a regular "
+         "file; refusing to read it\n");
   /* Nothing was created. */
   join(p, sizeof(p), &t, "new");
   assert_int_equal(lstat(p, &sb), -1);

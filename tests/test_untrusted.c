@@ -402,6 +402,45 @@ static void test_json_bytes_inverse(void **state)
   }
 }
 
+/* Known secrets (a credential_process's keys, an external id) are
+ * masked however the text spells them, and when it was cut inside one. */
+static void test_mask_known(void **state)
+{
+  static const char *const known[] = { "corp:ext/id@0042", "sk/short+1",
+                                        NULL, "" };
+  static const struct {
+    const char *in, *want;
+  } cases[] = {
+    { "ExternalId=corp:ext/id@0042&x", "ExternalId=[REDACTED]&x" },
+    { "ExternalId=corp%3Aext%2Fid%400042&x", "ExternalId=[REDACTED]&x" },
+    { "id corp%3aext%2fid%400042.", "id [REDACTED]." },
+    { "{\"SecretAccessKey\": \"sk\\/short+1\"}",
+      "{\"SecretAccessKey\": \"[REDACTED]\"}" },
+    { "twice sk/short+1 sk/short+1", "twice [REDACTED] [REDACTED]" },
+    /* Cut off inside a secret: the prefix left goes too. */
+    { "echo corp:ext/i", "echo [REDACTED]" },
+    { "echo corp:ext/i... (HTTP 403)", "echo [REDACTED]... (HTTP 403)" },
+    /* Too short a prefix, or one that goes on with other text: kept. */
+    { "the cor", "the cor" },
+    { "corp:ext/other", "corp:ext/other" },
+    { "plain text", "plain text" },
+    { "", "" },
+  };
+  char out[256];
+  (void)state;
+  for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    size_t n = untrusted_mask_known(out, sizeof(out), cases[i].in,
+                                    strlen(cases[i].in), known, 4);
+    assert_string_equal(out, cases[i].want);
+    assert_int_equal(n, strlen(cases[i].want));
+  }
+  /* No secrets: a copy.  Too small: cut with the mark. */
+  untrusted_mask_known(out, sizeof(out), "a sk/short+1", 12, NULL, 0);
+  assert_string_equal(out, "a sk/short+1");
+  untrusted_mask_known(out, 9, "a sk/short+1", 12, known, 2);
+  assert_string_equal(out, "a ...");
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -418,6 +457,7 @@ int main(void)
     cmocka_unit_test(test_json_surrogateescape),
     cmocka_unit_test(test_json_document),
     cmocka_unit_test(test_json_bytes_inverse),
+    cmocka_unit_test(test_mask_known),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

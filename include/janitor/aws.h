@@ -96,6 +96,11 @@ struct aws_request {
   unsigned flags;
   aws_parse_fn parse;           /* or NULL */
   void *parse_arg;
+  const char *secret;           /* or NULL: a value the request carries
+                                   that no answer's text may show (the
+                                   external id): masked in an error body
+                                   before it is read (an echo of the
+                                   request), see untrusted_mask_known() */
 };
 
 

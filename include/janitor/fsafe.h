@@ -1,12 +1,15 @@
 /*
  * File-system safety for the files the daemon writes (state, lock, audit
  * log, metrics): one place for the checks that keep another local user
- * from replacing them or redirecting them through a symbolic link.
+ * from replacing them or redirecting them through a symbolic link.  And
+ * the one reader of the files it reads (config, AWS shared files, SSO
+ * cache, token files, CA bundle): nothing found at a path can block it.
  */
 #ifndef JANITOR_FSAFE_H
 #define JANITOR_FSAFE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "janitor/buf.h"
 
@@ -39,5 +42,48 @@ int fsafe_check_dir(const char *dir, int create, struct jbuf *err);
 #define FSAFE_DIR_PROBE 2
 /* The same for the directory that holds the file path. */
 int fsafe_check_dir_of(const char *path, int create, struct jbuf *err);
+
+/* ---- reading -------------------------------------------------------- */
+
+/* fsafe_read_file() flags. */
+#define FSAFE_READ_WIPE        0x01u  /* secrets: wipe what is freed */
+#define FSAFE_READ_NULL_ABSENT 0x02u  /* /dev/null is no file (JAN_ENOENT),
+                                         as in AWS_CONFIG_FILE=/dev/null */
+
+/*
+ * What a file of this type cannot be read as (st_mode, st_rdev of an open
+ * file): NULL for a regular file and for /dev/null (empty), else why not,
+ * "is a directory", "is a named pipe (FIFO), not a regular file"...  A
+ * named pipe, a socket or a device could block a reader or never end.
+ */
+const char *fsafe_kind_refusal(mode_t mode, dev_t rdev);
+/* 1 when st_mode, st_rdev are /dev/null's. */
+int fsafe_is_null(mode_t mode, dev_t rdev);
+
+/*
+ * Open path for reading without ever blocking: O_RDONLY | O_NONBLOCK |
+ * O_NOCTTY | O_CLOEXEC (a named pipe would block a plain open), then
+ * fstat() on the descriptor: a file fsafe_kind_refusal() refuses, or
+ * larger than max bytes, is an error naming the path.  JAN_OK with *fd
+ * (caller closes) and *size; JAN_ENOENT (no message) when it does not
+ * exist; JAN_EIO (wrong kind, cannot open) or JAN_ETOOBIG with
+ * "PATH: why" in err.  *err_no (may be NULL) keeps errno.
+ */
+int fsafe_open_read(const char *path, size_t max, unsigned flags, int *fd,
+                    size_t *size, int *err_no, struct jbuf *err);
+/*
+ * fsafe_open_read(), then close: the file can be read.  For a path handed
+ * to a library that opens it itself (the CA bundle, to curl).  Every
+ * failure, JAN_ENOENT included, with "PATH: why" in err.
+ */
+int fsafe_check_read(const char *path, size_t max, struct jbuf *err);
+/*
+ * The whole file, through fsafe_open_read(), read up to max bytes even if
+ * it grows meanwhile.  JAN_OK with *out (NUL-terminated, malloc'd; caller
+ * frees, and wipes it with FSAFE_READ_WIPE) and *outlen; else as
+ * fsafe_open_read(), or JAN_EIO when reading fails or the file changed.
+ */
+int fsafe_read_file(const char *path, size_t max, unsigned flags, char **out,
+                    size_t *outlen, int *err_no, struct jbuf *err);
 
 #endif

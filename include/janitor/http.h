@@ -24,6 +24,10 @@
 struct http_engine;
 struct http_xfer;
 
+/* The largest CA bundle the janitor hands to curl (checked first, with
+ * fsafe_check_read(): a named pipe there would block curl). */
+#define HTTP_CA_BUNDLE_MAX ((size_t)64 << 20)
+
 struct http_opts {
   unsigned concurrency;         /* transfers in flight in all, >= 1 */
   unsigned host_concurrency;    /* per host:port; 0 or more: concurrency */

@@ -68,6 +68,28 @@
  */
 size_t untrusted_text(char *out, size_t outlen, const char *in, size_t inlen);
 
+/* The shortest cut-off prefix of a known secret that
+ * untrusted_mask_known() redacts at the end of a text. */
+#define UNTRUSTED_KNOWN_TAIL 4
+
+/*
+ * Copy in[0..inlen) into out[outlen] (always NUL-terminated when outlen >
+ * 0) with each of the nknown secrets known[i] the caller holds (NULL or
+ * empty ones skipped) replaced by UNTRUSTED_REDACTED wherever the text
+ * spells it: as is, or with any of its bytes percent-encoded (%XX, either
+ * case: a form body echoed by a server) or backslash-escaped (JSON's
+ * "\/"); also a prefix of one, at least UNTRUSTED_KNOWN_TAIL bytes long,
+ * that ends the text or stands before UNTRUSTED_CUT (the rest was cut
+ * off).  For text that may hold a secret the janitor sent or was given,
+ * before untrusted_text() sees it (its redactions could cut a secret into
+ * pieces): a credential_process's stderr (the keys and token it returned),
+ * an error body that echoes a request (aws_request.secret: the external
+ * id).  Cut with "..." when out is too small.  Returns strlen(out).
+ */
+size_t untrusted_mask_known(char *out, size_t outlen, const char *in,
+                            size_t inlen, const char *const *known,
+                            size_t nknown);
+
 /*
  * A value for a person, in[0..inlen) into out[outlen] (NUL-terminated when
  * outlen > 0) by the display rule above, cut with "..." at a character or

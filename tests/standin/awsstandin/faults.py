@@ -36,7 +36,7 @@ KINDS = {
     # Hostile answers (hostile.py): what a compromised endpoint could say.
     "bad_region": ({"value": "evil.example#"}, True),
     "foreign_redirect": ({"bucket_region": "us-east-1.attacker.example", "status": 301}, True),
-    "echo_request": ({"status": 403}, False),
+    "echo_request": ({"status": 403, "body": False}, False),
     "big_page": ({"bytes": 0}, True),
     "hostile_names": (dict(hostile_names.DEFAULTS), True),
     "bad_date": ({"offset_s": 400 * 86400}, False),
@@ -141,11 +141,14 @@ class Faults:
             self.settings.update({k: v for k, v in settings.items() if k != "clock_offset_s"})
         return settings.get("clock_offset_s")
 
-    def pick(self, ctx):
-        """Decide which faults fire for this request; returns a list of Fault."""
+    def pick(self, ctx, kinds=None):
+        """Decide which faults fire for this request; returns a list of Fault.
+        kinds: only faults of these kinds are considered (and counted)."""
         fired = []
         with self.lock:
             for f in self.faults:
+                if kinds is not None and f.kind not in kinds:
+                    continue
                 if not f.matches(ctx):
                     continue
                 f.seen += 1

@@ -5,6 +5,7 @@ import hashlib
 import json
 import re
 from email.utils import formatdate
+from urllib.parse import parse_qsl
 
 from .wire import Resp, lambda_error, query_error, s3_error
 
@@ -29,11 +30,12 @@ def redirect(ctx, bucket, region, status):
                     {"Endpoint": "s3.%s.amazonaws.com" % region, "Bucket": bucket}, hdr)
 
 
-def echo_request(ctx, status):
+def echo_request(ctx, status, body=False):
     """A signature error that echoes what was signed, as real S3 does for
     SignatureDoesNotMatch: the canonical request (with the session token
     header), the string to sign, the signature and the access key; the
-    request id header carries the token too."""
+    request id header carries the token too.  With body, the request body
+    follows as sent and, for a form (STS), each parameter decoded."""
     token = ctx.headers.get("X-Amz-Security-Token") or ""
     authz = ctx.headers.get("Authorization") or ""
     amz_date = ctx.headers.get("X-Amz-Date") or ""
@@ -46,6 +48,11 @@ def echo_request(ctx, status):
     message = ("The request signature we calculated does not match the signature you provided. Check your "
                "key and signing method. Authorization: %s\nX-Amz-Security-Token: %s\nCanonicalRequest: %s\n"
                "StringToSign: %s" % (authz, token, canon, sts))
+    if body:
+        raw = ctx.body.decode("utf-8", "replace") if isinstance(ctx.body, bytes) else str(ctx.body or "")
+        message += "\nRequest body: %s" % raw
+        if ctx.service in ("sts", "iam"):
+            message += "".join("\n%s: %s" % kv for kv in parse_qsl(raw, keep_blank_values=True))
     hdr = [("x-amz-request-id" if ctx.service == "s3" else "x-amzn-RequestId", token or "none")]
     if ctx.service == "s3":
         return s3_error(ctx, status, "SignatureDoesNotMatch", message, {

@@ -148,7 +148,14 @@ class StandIn:
     def handle_unsigned(self, ctx):
         """The STS calls that take no signature: AssumeRoleWithWebIdentity."""
         ctx.service = "sts"
-        return query_api.classify(ctx, unsigned=True) or query_api.handle(ctx, self)
+        err = query_api.classify(ctx, unsigned=True)
+        if err is not None:
+            return err
+        # Of the faults, only a hostile echo applies to an unsigned call.
+        ctx.faults = self.faults.pick(ctx, kinds=("echo_request",))
+        if ctx.faults:
+            return self.fault_response(ctx, ctx.faults[0])
+        return query_api.handle(ctx, self)
 
     def handle_aws(self, ctx):
         if (ctx.method == "POST" and ctx.path == "/" and ctx.headers.get("Authorization") is None
@@ -201,7 +208,7 @@ class StandIn:
 
     def fault_response(self, ctx, f):
         if f.kind == "echo_request":
-            return hostile.echo_request(ctx, int(f.params.get("status", 403)))
+            return hostile.echo_request(ctx, int(f.params.get("status", 403)), bool(f.params.get("body")))
         if f.kind == "bad_date":
             return hostile.bad_date(ctx, float(f.params.get("offset_s", 400 * 86400)))
         if f.kind == "error":
