@@ -160,6 +160,55 @@ class Renders(unittest.TestCase):
         self.assertEqual(json_bytes(out)["summary"]["deleted"], len(IDS))
 
 
+# Ids only a url-encoded listing can carry (XML 1.0 has no ESC, and its
+# text is UTF-8): an escape sequence, and a byte that is not UTF-8 (0xff,
+# held by the stand-in as a surrogate escape).  The table and the log show
+# them escaped, --json and the audit log carry the exact bytes (\udcXX).
+ESC_ID = "esc\x1b[31mred\x1b]0;pwned\x07"
+BAD_ID = "bad\udcffbyte"
+URL_IDS = [ESC_ID, BAD_ID]
+URL_SHOWN = {ESC_ID: "esc\\x1b[31mred\\x1b]0;pwned\\x07", BAD_ID: "bad\\xffbyte"}
+
+
+class UrlEncodedKeys(unittest.TestCase):
+    def setUp(self):
+        fx = fixture()
+        fx["buckets"][0]["objects"] = [
+            {"key": "renders/%s/%s" % (rid, leaf), "size": 10, "age_days": 45}
+            for rid in URL_IDS for leaf in ("out.mp4", "progress.json")]
+        self.si = st.StandIn(fixture=fx)
+        self.jan = jl.Janitor(self.si, aws=ACCT, policy=POLICY)
+
+    def tearDown(self):
+        self.jan.cleanup()
+        self.si.stop()
+
+    def test_escaped_for_a_person_exact_for_a_program(self):
+        p = run_bytes(["-c", self.jan.conf, "--sweep", "--dry-run"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = assert_safe_for_a_terminal(self, p.stdout, "the table")
+        for rid in URL_IDS:
+            self.assertIn("%s/renders/%s" % (LIVE, URL_SHOWN[rid]), out)
+        p = run_bytes(["-c", self.jan.conf, "--sweep", "--json", "--dry-run"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        doc = json_bytes(p.stdout)
+        self.assertEqual(sorted(raw(r["name"]) for r in doc["resources"] if r["type"] == "render"),
+                         sorted(raw(rid) for rid in URL_IDS))
+        p = run_bytes(["-c", self.jan.conf, "--sweep", "--yes", "-v"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        err = assert_safe_for_a_terminal(self, p.stderr, "the log")
+        for rid in URL_IDS:
+            self.assertIn("deleted render %s/renders/%s in eu-west-1" % (LIVE, URL_SHOWN[rid]), err)
+        with open(os.path.join(self.jan.dir, "audit.jsonl"), "rb") as f:
+            audit = [json_bytes(line) for line in f]
+        self.assertEqual(sorted(raw(a["name"]) for a in audit if a["type"] == "render"),
+                         sorted(raw(rid) for rid in URL_IDS))
+        # The exact keys were deleted, nothing else: the bucket is empty.
+        left = [o["key"] if isinstance(o, dict) else o
+                for b in self.si.state(objects=True)["buckets"] if b["name"] == LIVE for o in b["objects"]]
+        self.assertEqual(left, [])
+
+
 # Strings of a state file as a hostile or damaged file may hold them: an
 # OSC title and a clear screen, a colour, bytes that are not UTF-8, a
 # newline forging a line, a right-to-left override.

@@ -48,7 +48,7 @@ def parse_query(qs):
         if part == "":
             continue
         k, _, v = part.partition("=")
-        out.append((unquote_plus(k), unquote_plus(v)))
+        out.append((unquote_plus(k, errors="surrogateescape"), unquote_plus(v, errors="surrogateescape")))
     return out
 
 

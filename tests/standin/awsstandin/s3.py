@@ -31,7 +31,9 @@ def classify(ctx):
         return s3_error(ctx, 405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
     bucket, _, rawkey = path[1:].partition("/")
     ctx.target = unquote(bucket)
-    key = unquote(rawkey) if rawkey else None
+    # A key is exact bytes: those that are not UTF-8 (a hostile or
+    # S3-compatible server's) are carried as surrogate escapes.
+    key = unquote(rawkey, errors="surrogateescape") if rawkey else None
     ctx.key = key
     ctx.version_id = q.get("versionId")
     m = ctx.method
@@ -231,7 +233,7 @@ def _url(ctx):
 
 
 def _enc(ctx, s):
-    return quote_plus(s, safe="/") if _url(ctx) else s
+    return quote_plus(s, safe="/", errors="surrogateescape") if _url(ctx) else s
 
 
 def _enc_type(ctx, et):

@@ -127,7 +127,7 @@ class Bucket:
         if vid == "null" and vs:
             vs[:] = [v for v in vs if v.vid != "null"]
         # An ETag-shaped value, unique per version (no content is stored).
-        etag = "" if marker else '"%08x%024x"' % (zlib.crc32(key.encode("utf-8")),
+        etag = "" if marker else '"%08x%024x"' % (zlib.crc32(key.encode("utf-8", "surrogateescape")),
                                                             (self.seq * 0x9E3779B97F4A7C15) % (1 << 96))
         v = ObjVersion(vid, self.seq, marker, 0 if marker else size, mtime, etag)
         vs.insert(0, v)
