@@ -11,6 +11,7 @@
 #include "janitor/log.h"
 #include "janitor/names.h"
 #include "janitor/sigv4.h"
+#include "janitor/untrusted.h"
 
 static const char *const bucket_reserved_prefixes[] = {
   "xn--", "sthree-", "amzn-s3-demo-", NULL
@@ -170,41 +171,14 @@ int names_encode_key(const char *key, struct jbuf *out)
 
 void names_escape(const char *s, size_t len, char *out, size_t outlen)
 {
-  static const char hex[] = "0123456789abcdef";
-  size_t o = 0, n = len < NAMES_ESCAPE_MAX ? len : NAMES_ESCAPE_MAX;
+  size_t n = len < NAMES_ESCAPE_MAX ? len : NAMES_ESCAPE_MAX;
+  size_t o;
 
   if(!outlen)
     return;
-  for(size_t i = 0; s && i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    char e[4];
-    size_t k;
-
-    if(c == '\\') {
-      e[0] = e[1] = '\\';
-      k = 2;
-    }
-    else if(c >= 0x20 && c < 0x7f && c != '"') {
-      e[0] = (char)c;
-      k = 1;
-    }
-    else {
-      e[0] = '\\';
-      e[1] = 'x';
-      e[2] = hex[c >> 4];
-      e[3] = hex[c & 15];
-      k = 4;
-    }
-    if(o + k >= outlen)
-      break;
-    memcpy(out + o, e, k);
-    o += k;
-  }
-  if(s && len > n && o + 3 < outlen) {
-    memcpy(out + o, "...", 3);
-    o += 3;
-  }
-  out[o] = '\0';
+  o = untrusted_display_quoted(out, outlen, s, s ? n : 0);
+  if(s && len > n && o + 3 < outlen)
+    memcpy(out + o, "...", 4);
 }
 
 int names_guard(const char *op, enum jan_kind kind, const char *name)

@@ -173,17 +173,26 @@ static void put_escaped(struct out *o, unsigned char c)
   put(o, e, sizeof(e));
 }
 
+/* How display() treats the two ASCII characters the rule may escape. */
+enum {
+  DISPLAY_KEEP_BACKSLASH = 1,   /* a line: its backslashes begin escapes */
+  DISPLAY_QUOTE = 2             /* a value between double quotes */
+};
+
 /*
  * The one display rule: the character at u is written as is, or, when it
- * is not valid UTF-8, a display control or (unless keep_backslash) a
- * backslash, its first byte is written as \xHH.  Returns the bytes used.
+ * is not valid UTF-8, a display control, a backslash (unless
+ * DISPLAY_KEEP_BACKSLASH) or a double quote (with DISPLAY_QUOTE), its
+ * first byte is written as \xHH.  Returns the bytes used.
  */
 static size_t put_display_char(struct out *o, const unsigned char *u,
-                               size_t left, int keep_backslash)
+                               size_t left, int flags)
 {
   uint32_t cp;
   size_t n = utf8_at(u, left, &cp);
-  if(!n || display_control(cp) || (cp == '\\' && !keep_backslash)) {
+  if(!n || display_control(cp) ||
+     (cp == '\\' && !(flags & DISPLAY_KEEP_BACKSLASH)) ||
+     (cp == '"' && (flags & DISPLAY_QUOTE))) {
     put_escaped(o, *u);
     return 1;
   }
@@ -208,7 +217,7 @@ static size_t out_finish(struct out *o)
 }
 
 static size_t display(char *out, size_t outlen, const char *in, size_t inlen,
-                      int keep_backslash)
+                      int flags)
 {
   struct out o = { out, outlen ? outlen - 1 : 0, 0, 0, 0 };
   size_t i = 0;
@@ -217,7 +226,7 @@ static size_t display(char *out, size_t outlen, const char *in, size_t inlen,
     return 0;
   while(in && i < inlen && !o.cut)
     i += put_display_char(&o, (const unsigned char *)in + i, inlen - i,
-                          keep_backslash);
+                          flags);
   return out_finish(&o);
 }
 
@@ -230,7 +239,13 @@ size_t untrusted_display(char *out, size_t outlen, const char *in,
 size_t untrusted_display_line(char *out, size_t outlen, const char *in,
                               size_t inlen)
 {
-  return display(out, outlen, in, inlen, 1);
+  return display(out, outlen, in, inlen, DISPLAY_KEEP_BACKSLASH);
+}
+
+size_t untrusted_display_quoted(char *out, size_t outlen, const char *in,
+                                size_t inlen)
+{
+  return display(out, outlen, in, inlen, DISPLAY_QUOTE);
 }
 
 int untrusted_vfprintf(FILE *f, const char *fmt, va_list ap)

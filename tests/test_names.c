@@ -183,7 +183,7 @@ static void test_escape(void **state)
   char lng[200];
   (void)state;
   names_escape("remotion-a\r\n\x00/\\\xff", 16, out, sizeof(out));
-  assert_string_equal(out, "remotion-a\\x0d\\x0a\\x00/\\\\\\xff");
+  assert_string_equal(out, "remotion-a\\x0d\\x0a\\x00/\\x5c\\xff");
   memset(lng, 'a', sizeof(lng));
   names_escape(lng, sizeof(lng), out, sizeof(out));
   assert_int_equal(strlen(out), NAMES_ESCAPE_MAX + 3);
@@ -194,9 +194,12 @@ static void test_escape(void **state)
   assert_int_equal(strlen(out), NAMES_ESCAPE_MAX * 4 + 3);
   names_escape("a\"b", 3, out, sizeof(out));
   assert_string_equal(out, "a\\x22b");
+  /* The display rule: valid UTF-8 kept, a bidi control escaped. */
+  names_escape("caf\xc3\xa9\xe2\x80\xae", 8, out, sizeof(out));
+  assert_string_equal(out, "caf\xc3\xa9\\xe2\\x80\\xae");
   /* A small buffer is cut at a whole escape, always terminated. */
   names_escape("\x01\x02", 2, small, sizeof(small));
-  assert_string_equal(small, "\\x01");
+  assert_string_equal(small, "\\x01...");
 }
 
 static void test_guard(void **state)

@@ -59,10 +59,10 @@ int names_encode_segment(const char *s, struct jbuf *out);
 int names_encode_key(const char *key, struct jbuf *out);
 
 /*
- * For logs: s (len bytes) with printable ASCII kept, '\\' doubled, every
- * other byte (and '"', so that a quoted name stays one) as \xNN, cut
- * after NAMES_ESCAPE_MAX input bytes with "..." appended.  out always
- * ends up NUL-terminated (outlen >= 1).
+ * For logs: s (len bytes) by the display rule of untrusted.h, with '"' as
+ * \x22 too (so that a quoted name stays one), cut after NAMES_ESCAPE_MAX
+ * input bytes with "..." appended.  out always ends up NUL-terminated
+ * (outlen >= 1).
  */
 #define NAMES_ESCAPE_MAX 80
 #define NAMES_ESCAPE_BUF (NAMES_ESCAPE_MAX * 4 + 4)

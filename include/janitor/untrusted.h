@@ -95,12 +95,15 @@ size_t untrusted_mask_known(char *out, size_t outlen, const char *in,
  * outlen > 0) by the display rule above, cut with "..." at a character or
  * escape boundary when it does not fit (4 * inlen + 1 always fits).
  * Returns strlen(out).  untrusted_display_line(): the same but a
- * backslash is kept.
+ * backslash is kept.  untrusted_display_quoted(): the same but a double
+ * quote is escaped too (\x22), for a value logged between quotes.
  */
 size_t untrusted_display(char *out, size_t outlen, const char *in,
                          size_t inlen);
 size_t untrusted_display_line(char *out, size_t outlen, const char *in,
                               size_t inlen);
+size_t untrusted_display_quoted(char *out, size_t outlen, const char *in,
+                                size_t inlen);
 /* fprintf() of a line (or part of one) for a person, written through
  * untrusted_display_line() but for one final newline.  Returns the bytes
  * written or -1. */
