@@ -648,6 +648,20 @@ void aws_http_done(void *arg, struct http_response *hr)
   aws_call_finish(k, k->resp.err ? k->resp.err : JAN_EAWS);
 }
 
+void aws_client_set_delete_gate(struct aws_client *c, aws_delete_gate_fn gate,
+                                void *arg)
+{
+  if(!gate && c->delete_gate_arg != arg)
+    return;                     /* another owner's gate stays */
+  c->delete_gate = gate;
+  c->delete_gate_arg = gate ? arg : NULL;
+}
+
+int aws_op_deletes(const char *op)
+{
+  return op && !strncmp(op, "Delete", 6);
+}
+
 int aws_send(struct aws_client *c, const struct aws_request *req, aws_cb cb,
              void *arg)
 {
@@ -655,6 +669,12 @@ int aws_send(struct aws_client *c, const struct aws_request *req, aws_cb cb,
 
   if(c->draining)
     return JAN_ECANCELED;
+  if(c->delete_gate && aws_op_deletes(req->op) &&
+     !c->delete_gate(c->delete_gate_arg)) {
+    jlog_debug("aws", "%s %s: not sent: the deletion gate is closed",
+               req->op, req->region ? req->region : "");
+    return JAN_EGUARD;
+  }
   if(!req->method || !req->op || req->service >= AWS_SVC_COUNT ||
      (req->service != AWS_SVC_IAM && (!req->region || !*req->region)) ||
      (req->region && strlen(req->region) >= sizeof(k->region)))

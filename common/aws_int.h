@@ -51,6 +51,8 @@ struct aws_client {
   struct jan_rng rng;            /* backoff jitter */
   int shutting_down;             /* cancel everything */
   int draining;                  /* send nothing new */
+  aws_delete_gate_fn delete_gate;  /* asked before any deletion */
+  void *delete_gate_arg;
   int freed;
   size_t ncalls;
   struct aws_call *calls;         /* all live calls, for shutdown */

@@ -71,6 +71,8 @@ static void timer_closed(uv_handle_t *h)
 
 void sweep_free(struct sweep *s)
 {
+  if(s->rt && s->rt->aws)
+    aws_client_set_delete_gate(s->rt->aws, NULL, s);
   json_object_put(s->record);
   s->record = NULL;
   renders_free(s);
@@ -343,6 +345,8 @@ static void flush_outcomes(struct sweep *s);
 static void sweep_finish(struct sweep *s)
 {
   struct inv_summary sum;
+
+  aws_client_set_delete_gate(s->rt->aws, NULL, s);
 
   /* Every outcome is on disk in the audit log before the sweep reports,
    * or held and in the journal: then the run says so and exits 1. */
@@ -621,6 +625,14 @@ static int may_start(struct sweep *s, size_t idx)
   return 0;
 }
 
+/* aws_delete_gate_fn: the same gate for every deletion request, inside
+ * a bucket's emptying or a render pruning already under way too. */
+static int audit_gate(void *arg)
+{
+  struct sweep *s = arg;
+  return audit_may_delete(audit_failing(s->audit), NULL);
+}
+
 /*
  * Start deletions while fewer than twice the request concurrency are under
  * way: enough to keep every request slot busy, and memory bounded however
@@ -701,6 +713,7 @@ static void start_deletions(struct sweep *s)
     if(s->inv.items[i].decision == INV_DELETE)
       s->progress.total++;
   s->cursor = 0;
+  aws_client_set_delete_gate(s->rt->aws, audit_gate, s);
   start_more(s);
 }
 

@@ -126,6 +126,20 @@ int aws_send(struct aws_client *c, const struct aws_request *req, aws_cb cb,
              void *arg);
 
 /*
+ * The deletion gate: every request whose operation deletes (its name
+ * begins with "Delete": DeleteObjects, DeleteObject, DeleteBucket,
+ * DeleteFunction, DeleteLayerVersion) asks gate(arg) before it is built;
+ * while it answers 0, aws_send() refuses it with JAN_EGUARD and sends
+ * nothing.  One sweep sets it (the audit log's health: no deletion
+ * send it) and clears it when it ends (gate NULL with the same arg: a
+ * clear by another arg leaves the gate as it is).
+ */
+typedef int (*aws_delete_gate_fn)(void *arg);
+void aws_client_set_delete_gate(struct aws_client *c, aws_delete_gate_fn gate,
+                                void *arg);
+int aws_op_deletes(const char *op);
+
+/*
  * The typed form used by the service modules: parse(body, len, result)
  * fills a zeroed result of result_size bytes on every 2xx answer (a parse
  * failure is retried as a server error); cb gets the result, or NULL when

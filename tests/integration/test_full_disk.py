@@ -200,6 +200,55 @@ class CliFullAuditAccounts(Base):
             si.stop()
 
 
+class CliFullAuditInsideABucket(Base):
+    """The gate holds inside a deletion already under way: a bucket being
+    emptied sends no DeleteObjects batch once the audit log has failed
+    (aws.c's deletion gate asks the same audit_may_delete), beyond those
+    then in flight; the bucket is not deleted and says why."""
+    NOBJ = 40000
+
+    def test_emptying_stops_at_the_failure(self):
+        bucket = "remotionlambda-euwest1-fulldisk01"
+        fx = st.small_fixture(
+            functions=[{"region": "eu-west-1", "name": "remotion-render-full-disk-%05d" % i, "age_days": 10}
+                       for i in range(2)],
+            layers=[], buckets=[{"name": bucket, "region": "eu-west-1", "age_days": 100,
+                                 "generate": {"count": self.NOBJ, "prefix": "renders/", "per_render": 10,
+                                              "age_days": 40, "size": 10}}])
+        si = st.StandIn(fixture=fx)
+        audit = os.path.join(self.fs.dir, "audit.jsonl")
+        jan = jl.Janitor(si, aws={"regions": "eu-west-1", "account_id": jl.ACCOUNT,
+                                  "concurrency": str(CONCURRENCY), "host_concurrency": str(CONCURRENCY)},
+                         policy={"mode": "delete", "buckets": "yes", "max_deletions": "100000"},
+                         daemon={"audit_log": audit})
+        try:
+            # The two functions are deleted first and slowly, the bucket's
+            # batches more slowly still: the functions' lines are the first
+            # appends, and they fail (the disk is full) while the bucket is
+            # being emptied.
+            si.faults([{"kind": "stall", "operation": "DeleteFunction", "seconds": 0.5, "count": -1},
+                       {"kind": "stall", "operation": "DeleteObjects", "seconds": 1.0, "count": -1}])
+            self.fs.fill(leave=0)
+            r = jan.run("--sweep", "--yes", timeout=120)
+            log = si.log()
+            batches = [e for e in log if e["operation"] == "DeleteObjects"]
+            self.assertEqual(r.rc, 1, r.err[-2000:])
+            self.assertRegex(r.err, r"the audit log is failing")
+            # Not emptied: the batches then in flight at most (the engine's
+            # parallel limit, 16), far from the 40 that emptying takes.
+            self.assertLessEqual(len(batches), 16 + 4, "DeleteObjects went on after the audit log failed")
+            self.assertFalse([e for e in log if e["operation"] == "DeleteBucket"], "the bucket was deleted")
+            left = [b for b in si.state()["buckets"] if b["name"] == bucket]
+            self.assertEqual(len(left), 1)
+            # Its outcome says why, held for the log like every other.
+            held = {a["name"]: a for a in held_lines(r.err)}
+            self.assertIn(bucket, held, r.err[-3000:])
+            self.assertEqual(held[bucket]["result"], "failed")
+        finally:
+            jan.cleanup()
+            si.stop()
+
+
 class CliFullState(Base):
     def test_state_that_cannot_be_saved_fails_the_run(self):
         si = st.StandIn(fixture=st.small_fixture())
