@@ -159,13 +159,39 @@ class TwoAccounts(Base):
         self.assertIn("gamma", r.json["error"])
         self.assertEqual(self.functions(A), FN)
 
-    def test_without_sections_the_document_is_unchanged(self):
+    def test_without_sections_the_document_is_one_of_one_section(self):
+        # One shape: [aws] alone is the one account "default"; its document
+        # equals that of one [account] section of the same account, apart
+        # from the name (and the times).
+        def strip(doc):
+            doc = json.loads(json.dumps(doc))
+            for o in [doc] + doc["accounts"]:
+                for k in ("started", "finished"):
+                    o.pop(k, None)
+            for a in doc["accounts"]:
+                for x in a["resources"]:
+                    x.pop("age_s", None)
+            return doc
         self.write("", policy={"mode": "report"})
         r = self.jan.sweep()
         self.assertEqual(r.rc, 0, r.err)
-        self.assertNotIn("accounts", r.json)
-        self.assertEqual(r.json["account"], jl.ACCOUNT)
-        self.assertIn("resources", r.json)
+        self.assertEqual(set(r.json), {"mode", "started", "finished", "accounts", "summary"})
+        self.assertEqual([a["name"] for a in r.json["accounts"]], ["default"])
+        self.assertEqual(set(r.json["accounts"][0]), {"name", "account", "regions", "ignored", "resources",
+                                                      "summary", "exit_code", "error"})
+        self.assertEqual(r.json["accounts"][0]["account"], jl.ACCOUNT)
+        self.write(section("own", jl.ACCOUNT), policy={"mode": "report"})
+        r1 = self.jan.sweep()
+        self.assertEqual(r1.rc, 0, r1.err)
+        self.assertEqual([a["name"] for a in r1.json["accounts"]], ["own"])
+        one = strip(r1.json)
+        one["accounts"][0]["name"] = "default"
+        self.assertEqual(strip(r.json), one)
+        # --account names the implicit account too.
+        self.write("", policy={"mode": "report"})
+        r = self.jan.sweep("--account", "default")
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertEqual([a["name"] for a in r.json["accounts"]], ["default"])
 
 
 class Profile(Base):
@@ -392,8 +418,8 @@ class Daemon(Base):
             last = status["last_sweep"]
             self.assertEqual(last["exit_code"], 0)
             self.assertEqual([(a["name"], a["account"]) for a in last["accounts"]], [("alpha", A), ("beta", B)])
-            self.assertEqual(last["deleted"], 8)
-            self.assertEqual(last["found"], {"functions": 4, "layer_versions": 4, "buckets": 2})
+            self.assertEqual(last["summary"]["deleted"], 8)
+            self.assertEqual(last["summary"]["found"], {"functions": 4, "layer_versions": 4, "buckets": 2})
             # The human form of --status reads the same totals.
             text = subprocess.run([jl.BIN, "-c", self.jan.conf, "--status"], env=jl.base_env(),
                                   capture_output=True, text=True, timeout=60).stdout
@@ -440,8 +466,8 @@ class Daemon(Base):
             before = again["last_sweep"]
             self.assertIsNotNone(before, again)
             self.assertEqual(before["exit_code"], 0)
-            self.assertEqual(before["deleted"], 8)
-            self.assertEqual(before["found"], last["found"])
+            self.assertEqual(before["summary"]["deleted"], 8)
+            self.assertEqual(before["summary"]["found"], last["summary"]["found"])
             self.assertEqual(before["accounts"], last["accounts"])
             self.assertEqual(before["finished"], last["finished"])
         finally:

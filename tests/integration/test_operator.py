@@ -173,6 +173,8 @@ class Failures(Base):
         for p, code in cases:
             self.assertEqual(p.returncode, code, p.stderr)
             doc = json.loads(p.stdout)
+            # A run's document: the account's exit code and error.
+            doc = doc["accounts"][0] if "accounts" in doc else doc
             self.assertEqual(doc["exit_code"], code)
             self.assertTrue(doc["error"], doc)
             self.assertIn(doc["error"].splitlines()[0][:20], p.stderr)
