@@ -202,20 +202,6 @@ void accounts_cancel(struct accounts *as)
       aws_client_shutdown(as->a[i].rt.aws);
 }
 
-int accounts_combine_codes(const int *codes, size_t n)
-{
-  int first = n ? codes[0] : EXIT_OK, alike = 1, guard = 0, any = 0;
-
-  for(size_t i = 0; i < n; i++) {
-    alike &= codes[i] == first;
-    guard |= codes[i] == EXIT_GUARD;
-    any |= codes[i] != EXIT_OK;
-  }
-  if(!any || alike)
-    return first;
-  return guard ? EXIT_GUARD : EXIT_INCOMPLETE;
-}
-
 int accounts_exit_code(const struct accounts *as)
 {
   int *codes = calloc(as->n ? as->n : 1, sizeof(*codes));
@@ -225,7 +211,7 @@ int accounts_exit_code(const struct accounts *as)
     return EXIT_INCOMPLETE;
   for(size_t i = 0; i < as->n; i++)
     codes[i] = as->a[i].sw.exit_code;
-  code = accounts_combine_codes(codes, as->n);
+  code = run_code_combine(codes, as->n);
   free(codes);
   return code;
 }

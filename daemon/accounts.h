@@ -82,16 +82,9 @@ int accounts_done(const struct accounts *as);
 void accounts_drain(struct accounts *as);
 void accounts_cancel(struct accounts *as);
 /*
- * The run's exit code: 0 when every account's is; the common code when
- * every account failed alike; EXIT_GUARD when a guard refused somewhere;
- * else EXIT_INCOMPLETE (one account's trouble never hides another's
- * success, and never stops it).
+ * The run's exit code over its accounts' (run_code_combine).
  */
 int accounts_exit_code(const struct accounts *as);
-/* The same rule over the codes themselves (remotion-janitor(8), EXIT
- * STATUS): theirs when they agree, else 4 when a guard refused
- * somewhere, else 1; 0 for none. */
-int accounts_combine_codes(const int *codes, size_t n);
 /* The outcome of every account, for the outputs (output.h): an array of
  * as->n the caller frees (NULL when out of memory), borrowing from as. */
 struct account_result *accounts_results(const struct accounts *as);

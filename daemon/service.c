@@ -710,7 +710,7 @@ struct json_object *service_record_of_state(const struct state *st,
   }
   if(have)
     o = last_sweep_run_record(names, recs, n,
-                              accounts_combine_codes(codes, n));
+                              run_code_combine(codes, n));
   free(names);
   free(recs);
   free(codes);

@@ -16,14 +16,9 @@
 #include "janitor/policy.h"
 #include "janitor/state.h"
 #include "progress.h"
+#include "run_code.h"
 #include "runtime.h"
 
-/* Exit codes (remotion-janitor(8), EXIT STATUS). */
-#define EXIT_OK          0
-#define EXIT_INCOMPLETE  1
-#define EXIT_USAGE       2
-#define EXIT_CREDENTIALS 3
-#define EXIT_GUARD       4
 
 enum sweep_state {
   SWEEP_IDLE = 0,     /* not started */
