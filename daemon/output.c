@@ -342,27 +342,6 @@ void output_age(int64_t secs, char *out, size_t outlen)
     snprintf(out, outlen, "%" PRId64 "m", secs / 60);
 }
 
-void output_fit(const char *s, size_t width, char *out, size_t outlen)
-{
-  static const char ell[] = "\xe2\x80\xa6";   /* U+2026, one column */
-  size_t n = strlen(s), head, tail;
-
-  if(!outlen)
-    return;
-  if(!width || n <= width || width < 3) {
-    snprintf(out, outlen, "%s", s);
-    return;
-  }
-  head = (width - 1) / 2 + (width - 1) % 2;
-  tail = width - 1 - head;
-  /* Never half a UTF-8 character on either side of the cut. */
-  while(head && ((unsigned char)s[head] & 0xC0) == 0x80)
-    head--;
-  while(tail && ((unsigned char)s[n - tail] & 0xC0) == 0x80)
-    tail--;
-  snprintf(out, outlen, "%.*s%s%s", (int)head, s, ell, s + n - tail);
-}
-
 /* Columns: TYPE REGION NAME AGE DECISION REASON/RESULT. */
 #define COL_TYPE 13
 #define COL_REGION 14

@@ -7,6 +7,7 @@
 
 #include "janitor/config.h"
 #include "janitor/inventory.h"
+#include "fit.h"
 
 /* One resource as in remotion-janitor(8), OUTPUT (caller owns it). */
 struct json_object *output_item_json(const struct inv_item *it, int64_t now);
@@ -65,9 +66,6 @@ void output_run_table(FILE *f, const struct account_result *r, size_t n,
 void output_age(int64_t secs, char *out, size_t outlen);
 /* A duration for a person: "45s", "12m05s", "3h04m", "2d5h" (negative: 0). */
 void output_span(int64_t seconds, char *out, size_t len);
-/* s cut in the middle with an ellipsis to width columns (ASCII s); width
- * 0: not cut. */
-void output_fit(const char *s, size_t width, char *out, size_t outlen);
 
 /* Renders, props and storage (output_storage.c): the fields of those
  * resources and of listed buckets, added to o; the summary's renders,
