@@ -10,8 +10,9 @@
  *
  * Signal handlers only act on the loop (uv_signal_t).  The work after a
  * sweep (state, audit log, lock, metrics) is deferred to a zero timer, so
- * that it never runs inside a callback of the AWS layer.  SIGHUP is
- * reload.c's; what the daemon says of itself, views.c's.
+ * that it never runs inside a callback of the AWS layer.  The
+ * configuration is read by config_load.c; what the daemon says of itself
+ * is views.c's.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -37,6 +38,7 @@
 #include "ctl.h"
 #include "ctl_inventory.h"
 #include "metrics.h"
+#include "config_load.h"
 #include "notify.h"
 #include "output.h"
 #include "run.h"
@@ -584,6 +586,111 @@ static void on_stop_signal(uv_signal_t *h, int signum)
     uv_timer_start(&svc->stop_timer, on_stop_timeout, grace, 0);
 }
 
+/* ---- reload (SIGHUP): a new configuration whole, or the old one kept -------- */
+
+/* A reload that keeps the old configuration: logged, and kept for STATUS=
+ * and `status` until a reload succeeds. */
+static void reload_refused(struct service *svc, const char *why)
+{
+  snprintf(svc->reload_error, sizeof(svc->reload_error), "%s", why);
+  jlog_err(TAG, "%s; the old configuration stays in force", why);
+}
+
+static void on_sighup(uv_signal_t *h, int signum)
+{
+  struct service *svc = h->data;
+  struct cfg_ref *nc;
+  struct rt_ref *nrt = NULL;
+  struct ctl_server *nctl = NULL;
+  struct jbuf errs;
+  const struct jan_config *oc = &svc->cfg->c;
+  char why[sizeof(svc->reload_error)];
+  int rc;
+
+  (void)signum;
+  if(svc->stopping)
+    return;
+  notify_status("RELOADING=1", "reloading the configuration");
+  jlog_notice(TAG, "SIGHUP: reloading the configuration");
+  if(svc->run)
+    service_reopen_audit(svc);
+  svc->reload_wall_ms = service_wall_ms();
+  nc = cfg_ref_new();
+  if(!nc) {
+    reload_refused(svc, "out of memory");
+    goto ready;
+  }
+  /* A fresh struct: the config in force stays whole if this one fails. */
+  jbuf_init(&errs, JAN_REPORT_MAX);
+  rc = service_load_config(svc->opts, &nc->c, &errs);
+  if(rc) {
+    service_log_lines(JLOG_ERR, &errs);
+    jlog_err(TAG, "the new configuration has errors; the old one stays in "
+             "force");
+    config_errors_summary(&errs, svc->reload_error,
+                          sizeof(svc->reload_error));
+    jbuf_free(&errs);
+    cfg_ref_put(nc);
+    goto ready;
+  }
+  jbuf_free(&errs);
+
+  if(config_aws_differ(oc, &nc->c)) {
+    nrt = rt_ref_open(&svc->loop, &nc->c, &rc);
+    if(!nrt) {
+      snprintf(why, sizeof(why), "cannot apply the new [aws] settings: %s",
+               jan_strerror(rc));
+      reload_refused(svc, why);
+      cfg_ref_put(nc);
+      goto ready;
+    }
+  }
+  if(strcmp(oc->socket, nc->c.socket)) {
+    struct jbuf e;
+    jbuf_init(&e, JAN_MSG_MAX);
+    rc = ctl_server_open(&svc->loop, nc->c.socket, nc->c.socket_mode,
+                         &service_ctl_ops, svc, &nctl, &e);
+    if(rc) {
+      reload_refused(svc, jbuf_str(&e));
+      jbuf_free(&e);
+      rt_ref_put(nrt);
+      cfg_ref_put(nc);
+      goto ready;
+    }
+    jbuf_free(&e);
+  }
+  else if(oc->socket_mode != nc->c.socket_mode) {
+    struct jbuf e;
+    jbuf_init(&e, JAN_MSG_MAX);
+    if(ctl_server_chmod(svc->ctl, nc->c.socket_mode, &e))
+      jlog_err(TAG, "%s", jbuf_str(&e));
+    jbuf_free(&e);
+  }
+
+  /* Commit.  A sweep in progress keeps its own references. */
+  if(nrt) {
+    rt_ref_put(svc->rt);
+    svc->rt = nrt;
+  }
+  if(nctl) {
+    jlog_notice(TAG, "status socket moved from %s to %s",
+                ctl_server_path(svc->ctl), ctl_server_path(nctl));
+    ctl_server_close(svc->ctl);
+    svc->ctl = nctl;
+  }
+  cfg_ref_put(svc->cfg);
+  svc->cfg = nc;
+  svc->reload_error[0] = '\0';
+  jlog_notice(TAG, "configuration reloaded%s%s%s",
+              nc->c.path ? " from " : "", nc->c.path ? nc->c.path : "",
+              svc->run ? "; the sweep in progress finishes under the old one"
+                       : "");
+  if(!svc->run)
+    service_reschedule(svc);
+ready:
+  service_update_status(svc, "READY=1");
+}
+
 /* ---- run ------------------------------------------------------------------------ */
 
 static void walk_cb(uv_handle_t *h, void *arg)
@@ -784,7 +891,7 @@ static void start_handles(struct service *svc)
   svc->sweep_timer.data = svc->tick_timer.data = svc;
   svc->watchdog_timer.data = svc->stop_timer.data = svc;
   svc->finish_timer.data = svc;
-  uv_signal_start(&svc->sighup, service_on_sighup, SIGHUP);
+  uv_signal_start(&svc->sighup, on_sighup, SIGHUP);
   uv_signal_start(&svc->sigterm, on_stop_signal, SIGTERM);
   uv_signal_start(&svc->sigint, on_stop_signal, SIGINT);
   uv_signal_start(&svc->sigusr1, on_sigusr1, SIGUSR1);

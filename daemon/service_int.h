@@ -1,6 +1,6 @@
 /*
  * What the daemon's files share (service.c: the loop, schedule, sweeps and
- * stop; reload.c: the configuration and SIGHUP; views.c: STATUS= and the
+ * stop, reload on SIGHUP; views.c: STATUS= and the
  * status answer).  Not an interface for anything else.
  */
 #ifndef JANITOR_DAEMON_SERVICE_INT_H
@@ -100,11 +100,6 @@ void service_reopen_audit(struct service *svc);
 /* After a reload: the same reference point, the new durations. */
 void service_reschedule(struct service *svc);
 extern const struct ctl_ops service_ctl_ops;
-
-/* reload.c */
-void service_on_sighup(uv_signal_t *h, int signum);
-/* Each line of errs as one log entry. */
-void service_log_lines(int level, const struct jbuf *errs);
 
 /* views.c */
 /* Send STATUS= when it changed, or always with a prefix (READY=1...). */
