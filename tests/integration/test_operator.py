@@ -130,6 +130,19 @@ class Terminal(Base):
         self.assertNotRegex(text, r"deletions done[^\r\n]*\n")
         self.assertIn("\r\x1b[K", text[text.rindex("deletions done"):])
 
+    def test_progress_line_on_80_columns_keeps_the_counts(self):
+        # 80 columns: the bucket's name gives way, never the counts.
+        env = jl.base_env(REMOTION_JANITOR_PROGRESS_MS="100")
+        self.si.control("POST", "latency", {"ms": 40})
+        rc, text = run_pty([jl.BIN, "-c", self.jan.conf, "--sweep", "--delete", "--yes"], env, cols=80)
+        self.assertEqual(rc, 0, text)
+        updates = re.findall(r"\r\x1b\[K([^\r\n]*deletions[^\r\n]*)", text)
+        self.assertGreaterEqual(len(updates), 2, text[-2000:])
+        for u in updates:
+            self.assertLessEqual(len(u), 79, u)
+            self.assertRegex(u, r"^\d+ of \d+ deletions done, \d+ objects deleted \(\d+/s\)(, emptying \S+)?$")
+        self.assertTrue(any(re.search(r", emptying remotion\S*(00001|\u2026\S+)$", u) for u in updates), updates)
+
     def test_progress_lines_without_a_terminal_and_quiet(self):
         env = jl.base_env(REMOTION_JANITOR_PROGRESS_MS="100")
         self.si.control("POST", "latency", {"ms": 40})
