@@ -117,8 +117,7 @@ static struct json_object *time_of(int64_t ms)
   return ms > 0 ? output_time_json(ms / 1000) : NULL;
 }
 
-struct json_object *last_sweep_run_record(const char *const *names,
-                                          struct json_object *const *recs,
+struct json_object *last_sweep_run_record(const struct account_result *r,
                                           size_t n, int code)
 {
   static const char *const sums[] = { "candidates", "deleted", "failed",
@@ -133,28 +132,28 @@ struct json_object *last_sweep_run_record(const char *const *names,
   const char *trigger = NULL, *mode = NULL;
 
   for(size_t i = 0; i < n; i++) {
+    struct json_object *const rec = r[i].record;
     struct json_object *one = NULL, *f = NULL, *v;
-    int64_t t0 = last_sweep_int(recs[i], "started_ms");
-    int64_t t1 = last_sweep_int(recs[i], "finished_ms");
+    int64_t t0 = last_sweep_int(rec, "started_ms");
+    int64_t t1 = last_sweep_int(rec, "finished_ms");
 
     /* A copy: the record itself is also the account's in the state. */
-    if(!recs[i] || json_object_deep_copy(recs[i], &one, NULL))
+    if(!rec || json_object_deep_copy(rec, &one, NULL))
       one = json_object_new_object();
     for(size_t k = 0; k < 4; k++)
-      total[k] += last_sweep_int(recs[i], sums[k]);
-    if(recs[i] && json_object_object_get_ex(recs[i], "found", &f))
+      total[k] += last_sweep_int(rec, sums[k]);
+    if(rec && json_object_object_get_ex(rec, "found", &f))
       for(size_t k = 0; k < 3; k++)
         nfound[k] += last_sweep_int(f, kinds[k]);
     if(t0 > 0 && (!started || t0 < started))
       started = t0;
     if(t1 > finished)
       finished = t1;
-    if(!trigger && recs[i] && json_object_object_get_ex(recs[i], "trigger",
-                                                        &v))
+    if(!trigger && rec && json_object_object_get_ex(rec, "trigger", &v))
       trigger = json_object_get_string(v);
-    if(!mode && recs[i] && json_object_object_get_ex(recs[i], "mode", &v))
+    if(!mode && rec && json_object_object_get_ex(rec, "mode", &v))
       mode = json_object_get_string(v);
-    json_object_object_add(one, "name", json_object_new_string(names[i]));
+    json_object_object_add(one, "name", json_object_new_string(r[i].name));
     json_object_array_add(arr, one);
   }
   json_object_object_add(o, "mode", mode ? json_object_new_string(mode)

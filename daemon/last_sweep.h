@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "output.h"
 #include "sweep.h"
 
 /* The record of the finished sweep sw; refusals ({key: first refused, in
@@ -24,11 +25,11 @@ struct json_object *last_sweep_refusals(struct json_object *o);
  * The status record of a run (status' "last_sweep"): {"mode","started",
  * "finished","duration_ms","trigger","exit_code","accounts":[each
  * account's record with its "name"],"summary":{"found",candidates,
- * deleted,failed,refused}}, from each account's record (recs[i] may be
- * NULL: that account has none) and the run's exit code (new reference).
+ * deleted,failed,refused}}, from each account's name and record
+ * (r[i].record may be NULL: that account has none) and the run's exit
+ * code (new reference).
  */
-struct json_object *last_sweep_run_record(const char *const *names,
-                                          struct json_object *const *recs,
+struct json_object *last_sweep_run_record(const struct account_result *r,
                                           size_t n, int code);
 
 /* An integer field of a record (also of "found"); 0 when absent. */

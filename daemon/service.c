@@ -325,26 +325,6 @@ static struct inv_ref *keep_inventories(struct accounts *as)
   return head;
 }
 
-/* The run's status record from its accounts' records. */
-static struct json_object *run_record(const struct account_result *res,
-                                      size_t n, int code)
-{
-  const char **names = calloc(n ? n : 1, sizeof(*names));
-  struct json_object **recs = calloc(n ? n : 1, sizeof(*recs));
-  struct json_object *o = NULL;
-
-  if(names && recs) {
-    for(size_t i = 0; i < n; i++) {
-      names[i] = res[i].name;
-      recs[i] = res[i].record;
-    }
-    o = last_sweep_run_record(names, recs, n, code);
-  }
-  free(names);
-  free(recs);
-  return o;
-}
-
 /* Log each account's outcome and the run's; keep the status record, the
  * inventories and the metrics. */
 static void finish_run(struct service *svc, struct run *run)
@@ -387,7 +367,7 @@ static void finish_run(struct service *svc, struct run *run)
        "account%s, exit code %d", as->n, as->n == 1 ? "" : "s", code);
   metrics_count(&svc->counters, res, as->n, code);
   json_object_put(svc->last_json);
-  svc->last_json = run_record(res, as->n, code);
+  svc->last_json = last_sweep_run_record(res, as->n, code);
 
   jbuf_init(&err, JAN_MSG_MAX);
   if(cfg->metrics_file && *cfg->metrics_file &&
@@ -800,26 +780,23 @@ struct json_object *service_record_of_state(const struct state *st,
   struct jan_account implicit = { .name = default_name };
   const struct jan_account *list = c->naccounts ? c->accounts : &implicit;
   size_t n = c->naccounts ? c->naccounts : 1, have = 0;
-  const char **names = calloc(n, sizeof(*names));
-  struct json_object **recs = calloc(n, sizeof(*recs));
+  struct account_result *r = calloc(n, sizeof(*r));
   int *codes = calloc(n, sizeof(*codes));
   struct json_object *o = NULL;
 
   memcpy(implicit.account_id, c->account_id, sizeof(implicit.account_id));
-  for(size_t i = 0; names && recs && codes && i < n; i++) {
-    names[i] = list[i].name;
+  for(size_t i = 0; r && codes && i < n; i++) {
+    r[i].name = list[i].name;
     /* A file from before accounts holds the record itself. */
-    recs[i] = n == 1 && last_sweep_is_record(st->last_sweep)
-            ? st->last_sweep : record_of(st, &list[i], n);
-    codes[i] = recs[i] ? (int)last_sweep_int(recs[i], "exit_code")
-                       : EXIT_INCOMPLETE;
-    have += recs[i] != NULL;
+    r[i].record = n == 1 && last_sweep_is_record(st->last_sweep)
+                ? st->last_sweep : record_of(st, &list[i], n);
+    codes[i] = r[i].record ? (int)last_sweep_int(r[i].record, "exit_code")
+                           : EXIT_INCOMPLETE;
+    have += r[i].record != NULL;
   }
   if(have)
-    o = last_sweep_run_record(names, recs, n,
-                              run_code_combine(codes, n));
-  free(names);
-  free(recs);
+    o = last_sweep_run_record(r, n, run_code_combine(codes, n));
+  free(r);
   free(codes);
   return o;
 }

@@ -177,12 +177,18 @@ static void status_record(void **state)
 {
   const char *names[] = { "alpha", "beta", "gamma" };
   struct json_object *recs[3], *o, *arr, *v;
+  struct account_result r[3];
 
   (void)state;
   recs[0] = account_record("timer", 2000000, 5000000, 0, 2);
   recs[1] = account_record("timer", 1000000, 4000000, 3, 3);
   recs[2] = NULL;                       /* no record yet */
-  o = last_sweep_run_record(names, recs, 3, 1);
+  memset(r, 0, sizeof(r));
+  for(size_t i = 0; i < 3; i++) {
+    r[i].name = names[i];
+    r[i].record = recs[i];
+  }
+  o = last_sweep_run_record(r, 3, 1);
   /* The run: first start, last end, its code, the totals. */
   assert_int_equal(get(o, "exit_code"), 1);
   assert_int_equal(get(o, "duration_ms"), 4000000);
@@ -205,7 +211,7 @@ static void status_record(void **state)
   json_object_put(o);
 
   /* A list of one: the same shape. */
-  o = last_sweep_run_record(names, recs, 1, 0);
+  o = last_sweep_run_record(r, 1, 0);
   assert_int_equal(get(o, "exit_code"), 0);
   assert_int_equal(get(o, "summary.deleted"), 2);
   assert_true(json_object_object_get_ex(o, "accounts", &arr));
