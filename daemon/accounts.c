@@ -26,11 +26,9 @@ static void make_view(struct jan_config *view, const struct jan_config *cfg,
   memcpy(view->account_id, acct->account_id, sizeof(view->account_id));
 }
 
-/* The accounts of cfg: its sections, else the one implicit account of the
- * [aws] credentials (in *implicit), named "default". */
-static const struct jan_account *list_of(const struct jan_config *cfg,
-                                         struct jan_account *implicit,
-                                         size_t *n)
+const struct jan_account *accounts_of_config(const struct jan_config *cfg,
+                                             struct jan_account *implicit,
+                                             size_t *n)
 {
   static char name[] = ACCOUNTS_DEFAULT_NAME;
 
@@ -62,7 +60,7 @@ int accounts_check(const struct jan_config *cfg, const char *const *only,
 {
   struct jan_account implicit;
   size_t n;
-  const struct jan_account *list = list_of(cfg, &implicit, &n);
+  const struct jan_account *list = accounts_of_config(cfg, &implicit, &n);
 
   for(size_t i = 0; i < nonly; i++) {
     size_t j = 0;
@@ -105,7 +103,7 @@ int accounts_open(struct accounts *as, const struct runtime *base,
   rc = accounts_check(cfg, only, nonly, JAN_MODE_REPORT, err);
   if(rc)
     return rc;
-  list = list_of(cfg, &as->implicit, &n);
+  list = accounts_of_config(cfg, &as->implicit, &n);
   as->configured = n;
   as->a = calloc(n, sizeof(*as->a));
   if(!as->a)

@@ -52,6 +52,14 @@ struct accounts {
 };
 
 /*
+ * The accounts of cfg, the one place the list is built: its sections, else
+ * the one implicit account of the [aws] credentials, filled in *implicit
+ * (its account_id is [aws]'s) and named "default".  *n of them, >= 1.
+ */
+const struct jan_account *accounts_of_config(const struct jan_config *cfg,
+                                             struct jan_account *implicit,
+                                             size_t *n);
+/*
  * Whether a run of cfg may go on: every name in only (--account) is an
  * account of the config (without sections the one "default"), and in
  * delete mode every account swept has its account_id.  JAN_OK, or

@@ -379,11 +379,13 @@ static int run_sweep(struct cli *c)
   struct jan_config cfg;
   struct runtime rt;
   struct sweep_run run = { .trigger = NULL };
+  struct jan_account implicit;
   struct jbuf err;
   uv_loop_t loop;
   enum jan_mode mode;
   int rc, code;
   long holder = 0;
+  size_t nrun;
 
   rc = load_config(c, &cfg);
   if(rc) {
@@ -421,12 +423,15 @@ static int run_sweep(struct cli *c)
     config_free(&cfg);
     return code;
   }
+  (void)accounts_of_config(&cfg, &implicit, &nrun);
+  if(c->naccounts)
+    nrun = c->naccounts;
   rc = run_start(&run, &rt, &cfg, &(struct run_opts){
                    .mode = mode, .only = c->accounts, .nonly = c->naccounts,
                    .confirm = cli_confirm, .confirm_arg = c,
                    /* Live lines of several sweeps would mix. */
-                   .progress = c->naccounts == 1 || cfg.naccounts <= 1
-                             ? cli_progress(c) : PROGRESS_OFF }, &err);
+                   .progress = nrun == 1 ? cli_progress(c) : PROGRESS_OFF },
+                 &err);
   if(rc)
     code = fail(c, rc == JAN_EINVAL ? EXIT_USAGE : EXIT_INCOMPLETE, "%s",
                 jbuf_str(&err));

@@ -776,15 +776,13 @@ static struct json_object *record_of(const struct state *st,
 struct json_object *service_record_of_state(const struct state *st,
                                             const struct jan_config *c)
 {
-  static char default_name[] = ACCOUNTS_DEFAULT_NAME;
-  struct jan_account implicit = { .name = default_name };
-  const struct jan_account *list = c->naccounts ? c->accounts : &implicit;
-  size_t n = c->naccounts ? c->naccounts : 1, have = 0;
+  struct jan_account implicit;
+  size_t n, have = 0;
+  const struct jan_account *list = accounts_of_config(c, &implicit, &n);
   struct account_result *r = calloc(n, sizeof(*r));
   int *codes = calloc(n, sizeof(*codes));
   struct json_object *o = NULL;
 
-  memcpy(implicit.account_id, c->account_id, sizeof(implicit.account_id));
   for(size_t i = 0; r && codes && i < n; i++) {
     r[i].name = list[i].name;
     /* A file from before accounts holds the record itself. */
