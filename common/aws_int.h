@@ -1,7 +1,7 @@
 /*
- * Private to the AWS request layer: aws.c (client, calls, answers, retries)
- * and aws_attempt.c (one attempt: where it goes, its headers, its
- * signature, its transfer).
+ * Private to the AWS request layer, aws.c: client, calls, answers,
+ * retries, and each attempt (where it goes, its headers, its signature,
+ * its transfer).
  */
 #ifndef JANITOR_AWS_INT_H
 #define JANITOR_AWS_INT_H
@@ -102,7 +102,7 @@ void aws_call_finish(struct aws_call *k, int err);
 /* The transfer's callback (arg: the call). */
 void aws_http_done(void *arg, struct http_response *hr);
 
-/* aws_attempt.c: get credentials, then sign and send one attempt. */
+/* Get credentials, then sign and send one attempt. */
 void aws_attempt_start(struct aws_call *k);
 
 #endif

@@ -49,14 +49,16 @@ bool account_header(struct pctx *x, const char *name, unsigned line,
   for(size_t i = 0; i < c->naccounts; i++) {
     if(!strcmp(c->accounts[i].name, n)) {
       add_error(x, line, "duplicate section [account %s] (first on line %u)",
-                n, x->account_line[i]);
+                n, c->accounts[i].line);
       return true;
     }
   }
-  if(c->naccounts == JAN_MAX_ACCOUNTS) {
-    add_error(x, line, "more than %d [account] sections", JAN_MAX_ACCOUNTS);
+  a = realloc(c->accounts, (c->naccounts + 1) * sizeof(*a));
+  if(!a) {
+    x->enomem = true;
     return true;
   }
+  c->accounts = a;
   a = &c->accounts[c->naccounts];
   memset(a, 0, sizeof(*a));
   a->name = strdup(n);
@@ -64,7 +66,8 @@ bool account_header(struct pctx *x, const char *name, unsigned line,
     x->enomem = true;
     return true;
   }
-  x->account_line[c->naccounts++] = line;
+  a->line = line;
+  c->naccounts++;
   x->account = a;
   x->section = ACCOUNT_SECTION;
   /* Each section sets its keys once. */
@@ -107,7 +110,7 @@ void account_checks(struct pctx *x)
 
   for(size_t i = 0; i < c->naccounts; i++) {
     const struct jan_account *a = &c->accounts[i];
-    unsigned line = x->account_line[i];
+    unsigned line = a->line;
     char id[ACCOUNT_ID_LEN + 1];
 
     if(a->role_arn && a->profile)
@@ -132,7 +135,7 @@ void account_checks(struct pctx *x)
         add_error(x, line, "[account %s]: account_id %s is also that of "
                   "[account %s] (line %u): one section per account",
                   a->name, a->account_id, c->accounts[j].name,
-                  x->account_line[j]);
+                  c->accounts[j].line);
         break;
       }
   }
@@ -150,5 +153,7 @@ void account_free(struct jan_config *c)
     free(a->profile);
     free_list(a->regions, &a->nregions);
   }
+  free(c->accounts);
+  c->accounts = NULL;
   c->naccounts = 0;
 }

@@ -88,7 +88,6 @@ struct pctx {
 
   unsigned line_of[CONFIG_KEYS_MAX];   /* first line that set each key, 0: none */
   struct jan_account *account; /* the [account NAME] being read, or NULL */
-  unsigned account_line[JAN_MAX_ACCOUNTS]; /* each one's header line */
   unsigned flags;            /* CONFIG_CHECK_PATHS */
 };
 

@@ -145,16 +145,6 @@ int creds_chain_add(struct creds_chain *ch, struct creds_provider *p)
   return JAN_OK;
 }
 
-int creds_chain_add_static(struct creds_chain *ch, const char *profile)
-{
-  int rc = creds_chain_add(ch, creds_provider_env());
-  if(!rc)
-    rc = creds_chain_add(ch, creds_provider_profile(profile));
-  if(!rc)
-    rc = creds_chain_add(ch, creds_provider_systemd(profile));
-  return rc;
-}
-
 static int creds_valid(const struct aws_creds *c, time_t now)
 {
   return !c->expiration || now < c->expiration;

@@ -106,7 +106,7 @@ int creds_process_split(const char *cmd, char *buf, char **argv, int max)
 
 /* ---- running ------------------------------------------------------------ */
 
-static void run_closed(uv_handle_t *h)
+static void proc_closed(uv_handle_t *h)
 {
   struct proc_run *r = h->data;
   if(--r->open)
@@ -120,14 +120,14 @@ static void run_closed(uv_handle_t *h)
 }
 
 /* Kill what is left of the command and close every handle. */
-static void run_close(struct proc_run *r)
+static void proc_close(struct proc_run *r)
 {
   if(!r->exited && r->proc.pid > 0)
     kill(-r->proc.pid, SIGKILL);  /* its own process group: UV_PROCESS_DETACHED */
-  uv_close((uv_handle_t *)&r->proc, run_closed);
-  uv_close((uv_handle_t *)&r->out, run_closed);
-  uv_close((uv_handle_t *)&r->err, run_closed);
-  uv_close((uv_handle_t *)&r->timer, run_closed);
+  uv_close((uv_handle_t *)&r->proc, proc_closed);
+  uv_close((uv_handle_t *)&r->out, proc_closed);
+  uv_close((uv_handle_t *)&r->err, proc_closed);
+  uv_close((uv_handle_t *)&r->timer, proc_closed);
 }
 
 /*
@@ -183,7 +183,7 @@ static void answer(struct procp *pp, int rc, const struct aws_creds *c,
   if(r) {
     r->pp = NULL;
     r->answered = 1;
-    run_close(r);
+    proc_close(r);
   }
   if(cb)
     cb(arg, rc, c, msg);

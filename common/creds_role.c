@@ -167,6 +167,18 @@ int creds_chain_add_profile(struct creds_chain *ch, const char *profile,
   return rc;
 }
 
+/* The chains are assembled here, above every provider: the core
+ * (creds.c) names none of them. */
+int creds_chain_add_static(struct creds_chain *ch, const char *profile)
+{
+  int rc = creds_chain_add(ch, creds_provider_env());
+  if(!rc)
+    rc = creds_chain_add(ch, creds_provider_profile(profile));
+  if(!rc)
+    rc = creds_chain_add(ch, creds_provider_systemd(profile));
+  return rc;
+}
+
 int creds_chain_add_standard(struct creds_chain *ch, const char *profile,
                              const struct creds_sts_opts *o)
 {

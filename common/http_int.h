@@ -1,7 +1,6 @@
 /*
- * Private to the HTTP engine: http.c (transfers, hosts, the public calls)
- * and http_loop.c (the engine's libuv handles and curl's socket and timer
- * callbacks).
+ * Private to the HTTP engine (http.c: transfers, hosts, the public calls,
+ * the engine's libuv handles and curl's socket and timer callbacks).
  */
 #ifndef JANITOR_HTTP_INT_H
 #define JANITOR_HTTP_INT_H
@@ -91,7 +90,7 @@ void http_check_multi_info(struct http_engine *e);
 /* Call back what is in the done list. */
 void http_deliver(struct http_engine *e);
 
-/* http_loop.c */
+/* http.c: the event loop */
 /* Free the engine once it is closing and its last handle is closed. */
 void http_engine_release(struct http_engine *e);
 void http_on_handle_closed(uv_handle_t *h);

@@ -1,7 +1,7 @@
 /*
- * Several accounts in one run (accounts.h): a sweep per account, side by
- * side on one loop.  Each sweep keeps its own guards; this file only
- * builds them, starts them, and says when the last one is done.
+ * The accounts of a run (accounts.h): a sweep per account, side by side
+ * on one loop.  Each sweep keeps its own guards; this file only builds
+ * them, starts and stops them, and says when the last one is done.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@ static void make_view(struct jan_config *view, const struct jan_config *cfg,
                       const struct jan_account *acct)
 {
   *view = *cfg;
+  view->accounts = NULL;
   view->naccounts = 0;
   if(acct->nregions) {
     memcpy(view->regions, acct->regions, sizeof(view->regions));
@@ -25,7 +26,25 @@ static void make_view(struct jan_config *view, const struct jan_config *cfg,
   memcpy(view->account_id, acct->account_id, sizeof(view->account_id));
 }
 
-/* 1 when the section named name is asked for (none asked: all). */
+const struct jan_account *accounts_of_config(const struct jan_config *cfg,
+                                             struct jan_account *implicit,
+                                             size_t *n)
+{
+  static char name[] = ACCOUNTS_DEFAULT_NAME;
+
+  if(cfg->naccounts) {
+    *n = cfg->naccounts;
+    return cfg->accounts;
+  }
+  memset(implicit, 0, sizeof(*implicit));
+  implicit->name = name;
+  memcpy(implicit->account_id, cfg->account_id,
+         sizeof(implicit->account_id));
+  *n = 1;
+  return implicit;
+}
+
+/* 1 when the account named name is asked for (none asked: all). */
 static int wanted(const char *name, const char *const *only, size_t nonly)
 {
   if(!nonly)
@@ -36,33 +55,65 @@ static int wanted(const char *name, const char *const *only, size_t nonly)
   return 0;
 }
 
+int accounts_check(const struct jan_config *cfg, const char *const *only,
+                   size_t nonly, enum jan_mode mode, struct jbuf *err)
+{
+  struct jan_account implicit;
+  size_t n;
+  const struct jan_account *list = accounts_of_config(cfg, &implicit, &n);
+
+  for(size_t i = 0; i < nonly; i++) {
+    size_t j = 0;
+    while(j < n && strcmp(list[j].name, only[i]))
+      j++;
+    if(j == n) {
+      if(cfg->naccounts)
+        jbuf_printf(err, "--account %s: no [account %s] section in the "
+                    "config", only[i], only[i]);
+      else
+        jbuf_printf(err, "--account %s: without [account] sections the "
+                    "only account is \"" ACCOUNTS_DEFAULT_NAME "\"",
+                    only[i]);
+      return JAN_EINVAL;
+    }
+  }
+  for(size_t j = 0; mode == JAN_MODE_DELETE && j < n; j++) {
+    if(list[j].account_id[0] || !wanted(list[j].name, only, nonly))
+      continue;
+    if(cfg->naccounts)
+      jbuf_printf(err, "account_id must be set in [account %s] before "
+                  "anything may be deleted", list[j].name);
+    else
+      jbuf_addstr(err, "account_id must be set in [aws] before anything "
+                  "may be deleted");
+    return JAN_EINVAL;
+  }
+  return JAN_OK;
+}
+
 int accounts_open(struct accounts *as, const struct runtime *base,
                   const struct jan_config *cfg, const char *const *only,
                   size_t nonly, struct jbuf *err)
 {
+  const struct jan_account *list;
+  size_t n;
   int rc;
 
   memset(as, 0, sizeof(*as));
-  as->configured = cfg->naccounts;
-  for(size_t i = 0; i < nonly; i++) {
-    size_t j = 0;
-    while(j < cfg->naccounts && strcmp(cfg->accounts[j].name, only[i]))
-      j++;
-    if(j == cfg->naccounts) {
-      jbuf_printf(err, "--account %s: no [account %s] section in the "
-                  "config", only[i], only[i]);
-      return JAN_EINVAL;
-    }
-  }
-  as->a = calloc(cfg->naccounts ? cfg->naccounts : 1, sizeof(*as->a));
+  rc = accounts_check(cfg, only, nonly, JAN_MODE_REPORT, err);
+  if(rc)
+    return rc;
+  list = accounts_of_config(cfg, &as->implicit, &n);
+  as->configured = n;
+  as->a = calloc(n, sizeof(*as->a));
   if(!as->a)
     return JAN_ENOMEM;
-  for(size_t i = 0; i < cfg->naccounts; i++) {
+  for(size_t i = 0; i < n; i++) {
     struct account_sweep *a = &as->a[as->n];
-    if(!wanted(cfg->accounts[i].name, only, nonly))
+    if(!wanted(list[i].name, only, nonly))
       continue;
     a->owner = as;
-    a->acct = &cfg->accounts[i];
+    a->acct = &list[i];
     make_view(&a->view, cfg, a->acct);
     rc = runtime_open_account(&a->rt, base, &a->view, a->acct);
     if(rc) {
@@ -135,28 +186,47 @@ int accounts_done(const struct accounts *as)
   return as->running == 0;
 }
 
-int accounts_combine_codes(const int *codes, size_t n)
+void accounts_drain(struct accounts *as)
 {
-  int first = n ? codes[0] : EXIT_OK, alike = 1, guard = 0, any = 0;
+  for(size_t i = 0; i < as->n; i++)
+    if(as->a[i].opened)
+      aws_client_drain(as->a[i].rt.aws);
+}
 
-  for(size_t i = 0; i < n; i++) {
-    alike &= codes[i] == first;
-    guard |= codes[i] == EXIT_GUARD;
-    any |= codes[i] != EXIT_OK;
-  }
-  if(!any || alike)
-    return first;
-  return guard ? EXIT_GUARD : EXIT_INCOMPLETE;
+void accounts_cancel(struct accounts *as)
+{
+  for(size_t i = 0; i < as->n; i++)
+    if(as->a[i].opened)
+      aws_client_shutdown(as->a[i].rt.aws);
 }
 
 int accounts_exit_code(const struct accounts *as)
 {
-  int codes[JAN_MAX_ACCOUNTS];
-  size_t n = 0;
+  int *codes = calloc(as->n ? as->n : 1, sizeof(*codes));
+  int code;
 
-  for(size_t i = 0; i < as->n && n < JAN_MAX_ACCOUNTS; i++)
-    codes[n++] = as->a[i].sw.exit_code;
-  return accounts_combine_codes(codes, n);
+  if(!codes)
+    return EXIT_INCOMPLETE;
+  for(size_t i = 0; i < as->n; i++)
+    codes[i] = as->a[i].sw.exit_code;
+  code = run_code_combine(codes, as->n);
+  free(codes);
+  return code;
+}
+
+struct account_result *accounts_results(const struct accounts *as)
+{
+  struct account_result *r = calloc(as->n ? as->n : 1, sizeof(*r));
+
+  for(size_t i = 0; r && i < as->n; i++) {
+    const struct sweep *s = &as->a[i].sw;
+    r[i].name = as->a[i].acct->name;
+    r[i].inv = &s->inv;
+    r[i].exit_code = s->exit_code;
+    r[i].error = s->exit_code && s->message[0] ? s->message : NULL;
+    r[i].record = s->record;
+  }
+  return r;
 }
 
 void accounts_close(struct accounts *as)

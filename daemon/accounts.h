@@ -1,19 +1,25 @@
 /*
- * Several accounts in one run (remotion-janitor.conf(5), ACCOUNTS): one
- * sweep per [account] section, all at once on one loop and one HTTP
- * engine (the request limits are per host, for all of them), each with
- * its own credentials, regions, guards and grace clocks.  A wrong
- * account, a failed assume-role or an incomplete listing stops deletion
- * in that account only.
+ * The accounts of a run (remotion-janitor.conf(5), ACCOUNTS): one per
+ * [account] section, or without sections the one implicit account
+ * "default" of the [aws] credentials -- a single account is a list of
+ * one.  All sweep at once on one loop and one HTTP engine (the request
+ * limits are per host, for all of them), each with its own credentials,
+ * regions, guards and grace clocks.  A wrong account, a failed
+ * assume-role or an incomplete listing stops deletion in that account
+ * only.  There is no fixed number of accounts.
  */
 #ifndef JANITOR_DAEMON_ACCOUNTS_H
 #define JANITOR_DAEMON_ACCOUNTS_H
 
 #include "janitor/config.h"
 #include "janitor/state.h"
+#include "output.h"
 #include "progress.h"
 #include "runtime.h"
 #include "sweep.h"
+
+/* The name of the implicit account of a config without sections. */
+#define ACCOUNTS_DEFAULT_NAME "default"
 
 struct accounts;
 
@@ -34,8 +40,10 @@ typedef void (*accounts_done_cb)(struct accounts *as, void *arg);
 struct accounts {
   struct account_sweep *a;      /* the accounts swept, in file order */
   size_t n;
-  size_t configured;            /* [account] sections in the config */
+  size_t configured;            /* accounts in the config (1 without
+                                   sections) */
   size_t running;               /* sweeps not yet done */
+  struct jan_account implicit;  /* "default", without sections */
   const char *trigger;          /* the sweeps' trigger; NULL: "cli" */
   sweep_confirm_fn confirm;     /* asked per account; NULL: not needed */
   void *confirm_arg;
@@ -44,9 +52,25 @@ struct accounts {
 };
 
 /*
- * The accounts named in only (nonly 0: every [account] section); a name
- * that is no section: JAN_EINVAL with the reason in err.  Builds each
- * account's runtime on base.
+ * The accounts of cfg, the one place the list is built: its sections, else
+ * the one implicit account of the [aws] credentials, filled in *implicit
+ * (its account_id is [aws]'s) and named "default".  *n of them, >= 1.
+ */
+const struct jan_account *accounts_of_config(const struct jan_config *cfg,
+                                             struct jan_account *implicit,
+                                             size_t *n);
+/*
+ * Whether a run of cfg may go on: every name in only (--account) is an
+ * account of the config (without sections the one "default"), and in
+ * delete mode every account swept has its account_id.  JAN_OK, or
+ * JAN_EINVAL with the reason in err.
+ */
+int accounts_check(const struct jan_config *cfg, const char *const *only,
+                   size_t nonly, enum jan_mode mode, struct jbuf *err);
+/*
+ * The accounts named in only (nonly 0: every account of cfg), each with
+ * its runtime built on base.  JAN_EINVAL (see accounts_check) or another
+ * error with the reason in err; accounts_close() is due in every case.
  */
 int accounts_open(struct accounts *as, const struct runtime *base,
                   const struct jan_config *cfg, const char *const *only,
@@ -61,17 +85,17 @@ void accounts_start(struct accounts *as, enum jan_mode mode,
                     enum progress_mode progress, accounts_done_cb done,
                     void *arg);
 int accounts_done(const struct accounts *as);
+/* Stop: no account starts a new request (drain), or every account's
+ * requests in flight are canceled too (cancel). */
+void accounts_drain(struct accounts *as);
+void accounts_cancel(struct accounts *as);
 /*
- * The run's exit code: 0 when every account's is; the common code when
- * every account failed alike; EXIT_GUARD when a guard refused somewhere;
- * else EXIT_INCOMPLETE (one account's trouble never hides another's
- * success, and never stops it).
+ * The run's exit code over its accounts' (run_code_combine).
  */
 int accounts_exit_code(const struct accounts *as);
-/* The run's exit code from its accounts' (the rule of remotion-janitor(8),
- * EXIT STATUS): theirs when they agree, else 4 when a guard refused
- * somewhere, else 1. */
-int accounts_combine_codes(const int *codes, size_t n);
+/* The outcome of every account, for the outputs (output.h): an array of
+ * as->n the caller frees (NULL when out of memory), borrowing from as. */
+struct account_result *accounts_results(const struct accounts *as);
 /* Free the sweeps and the accounts' runtimes (before base's). */
 void accounts_close(struct accounts *as);
 

@@ -205,7 +205,26 @@ static void print_files(FILE *f, struct json_object *o)
             "memory\n", get_str(st, "error") ? get_str(st, "error") : "?");
 }
 
-/* Several accounts: a line each. */
+/* On the line of the last run: each account's error, after its name. */
+static void print_errors(FILE *f, struct json_object *ls)
+{
+  struct json_object *a;
+  const char *sep = ": ";
+  if(!json_object_object_get_ex(ls, "accounts", &a) ||
+     !json_object_is_type(a, json_type_array))
+    return;
+  for(size_t i = 0; i < json_object_array_length(a); i++) {
+    struct json_object *one = json_object_array_get_idx(a, i);
+    const char *err = get_str(one, "error"), *name = get_str(one, "name");
+    if(!err)
+      continue;
+    fprintf(f, "%saccount %s: %s", sep, name ? name : "?", err);
+    sep = "; ";
+  }
+}
+
+/* Each account of the last run: a line, its invalid names and its
+ * regions. */
 static void print_accounts(FILE *f, struct json_object *ls)
 {
   struct json_object *a;
@@ -213,18 +232,35 @@ static void print_accounts(FILE *f, struct json_object *ls)
      !json_object_is_type(a, json_type_array))
     return;
   for(size_t i = 0; i < json_object_array_length(a); i++) {
-    struct json_object *one = json_object_array_get_idx(a, i);
-    const char *err = get_str(one, "error");
+    struct json_object *one = json_object_array_get_idx(a, i), *v;
+    struct json_object *inv = get_obj(get_obj(one, "ignored"), "invalid");
+    int64_t b = get_int(inv, "buckets"), fn = get_int(inv, "functions"),
+            l = get_int(inv, "layers");
+    size_t ninc = 0, ndis = 0;
+
     fprintf(f, "  account %s (%s): exit code %lld, %lld candidates, %lld "
-            "deleted, %lld failed, %lld refused%s%s\n",
+            "deleted, %lld failed, %lld refused\n",
             get_str(one, "name") ? get_str(one, "name") : "?",
             get_str(one, "account") ? get_str(one, "account") : "unknown",
             (long long)get_int(one, "exit_code"),
             (long long)get_int(one, "candidates"),
             (long long)get_int(one, "deleted"),
             (long long)get_int(one, "failed"),
-            (long long)get_int(one, "refused"), err ? ": " : "",
-            err ? err : "");
+            (long long)get_int(one, "refused"));
+    if(b || fn || l)
+      fprintf(f, "            invalid names (listing not trusted): %lld "
+              "buckets, %lld functions, %lld layers\n", (long long)b,
+              (long long)fn, (long long)l);
+    if(json_object_object_get_ex(one, "regions_incomplete", &v) &&
+       json_object_is_type(v, json_type_array))
+      ninc = json_object_array_length(v);
+    if(json_object_object_get_ex(one, "regions_disabled", &v) &&
+       json_object_is_type(v, json_type_array))
+      ndis = json_object_array_length(v);
+    fprintf(f, "            regions: %lld ok, %zu incomplete, %zu disabled\n",
+            (long long)get_int(one, "regions_ok"), ninc, ndis);
+    print_names(f, one, "regions_incomplete", "incomplete");
+    print_names(f, one, "regions_disabled", "disabled");
   }
 }
 
@@ -254,6 +290,30 @@ static void escape_strings(struct json_object *o)
       (void)key;
       escape_strings(v);
     }
+  }
+}
+
+/* While a run goes on: each account's phase and progress. */
+static void print_progress_accounts(FILE *f, struct json_object *prog)
+{
+  struct json_object *a;
+  if(!json_object_object_get_ex(prog, "accounts", &a) ||
+     !json_object_is_type(a, json_type_array))
+    return;
+  for(size_t i = 0; i < json_object_array_length(a); i++) {
+    struct json_object *one = json_object_array_get_idx(a, i);
+    const char *state = get_str(one, "state"), *bucket = get_str(one,
+                                                                 "bucket");
+    fprintf(f, "  account %s: %s", get_str(one, "name") ? get_str(one, "name")
+            : "?", state ? state : "?");
+    if(state && !strcmp(state, "deleting"))
+      fprintf(f, ": %lld of %lld deletions done, %lld objects removed",
+              (long long)get_int(one, "deletions_done"),
+              (long long)get_int(one, "deletions_total"),
+              (long long)get_int(one, "objects_deleted"));
+    if(bucket)
+      fprintf(f, "; emptying %s", bucket);
+    fputc('\n', f);
   }
 }
 
@@ -287,6 +347,7 @@ static void print_human(FILE *f, struct json_object *o)
       fprintf(f, " (started %s)", get_str(prog, "started"));
   }
   fputc('\n', f);
+  print_progress_accounts(f, prog);
   if(next && wire_time_parse(next, &t) == 0) {
     char in[32];
     output_span(t - now, in, sizeof(in));
@@ -302,46 +363,24 @@ static void print_human(FILE *f, struct json_object *o)
     fprintf(f, "last sweep: none yet\n");
     return;
   }
-  fprintf(f, "last sweep: %s, took %.1fs, exit code %lld%s%s\n",
+  fprintf(f, "last sweep: %s, took %.1fs, exit code %lld",
           get_str(ls, "finished") ? get_str(ls, "finished") : "?",
           (double)get_int(ls, "duration_ms") / 1000.0,
-          (long long)get_int(ls, "exit_code"),
-          get_str(ls, "error") ? ": " : "",
-          get_str(ls, "error") ? get_str(ls, "error") : "");
+          (long long)get_int(ls, "exit_code"));
+  print_errors(f, ls);
+  fputc('\n', f);
   {
-    struct json_object *found = get_obj(ls, "found");
+    struct json_object *sum = get_obj(ls, "summary");
+    struct json_object *found = get_obj(sum, "found");
     fprintf(f, "            found %lld functions, %lld layer versions, %lld "
             "buckets; %lld candidates, %lld deleted, %lld failed, %lld "
             "refused\n", (long long)get_int(found, "functions"),
             (long long)get_int(found, "layer_versions"),
             (long long)get_int(found, "buckets"),
-            (long long)get_int(ls, "candidates"),
-            (long long)get_int(ls, "deleted"),
-            (long long)get_int(ls, "failed"),
-            (long long)get_int(ls, "refused"));
-  }
-  {
-    struct json_object *inv = get_obj(get_obj(ls, "ignored"), "invalid");
-    int64_t b = get_int(inv, "buckets"), fn = get_int(inv, "functions"),
-            l = get_int(inv, "layers");
-    if(b || fn || l)
-      fprintf(f, "            invalid names (listing not trusted): %lld "
-              "buckets, %lld functions, %lld layers\n", (long long)b,
-              (long long)fn, (long long)l);
-  }
-  {
-    struct json_object *a;
-    size_t ninc = 0, ndis = 0;
-    if(json_object_object_get_ex(ls, "regions_incomplete", &a) &&
-       json_object_is_type(a, json_type_array))
-      ninc = json_object_array_length(a);
-    if(json_object_object_get_ex(ls, "regions_disabled", &a) &&
-       json_object_is_type(a, json_type_array))
-      ndis = json_object_array_length(a);
-    fprintf(f, "            regions: %lld ok, %zu incomplete, %zu disabled\n",
-            (long long)get_int(ls, "regions_ok"), ninc, ndis);
-    print_names(f, ls, "regions_incomplete", "incomplete");
-    print_names(f, ls, "regions_disabled", "disabled");
+            (long long)get_int(sum, "candidates"),
+            (long long)get_int(sum, "deleted"),
+            (long long)get_int(sum, "failed"),
+            (long long)get_int(sum, "refused"));
   }
   print_accounts(f, ls);
 }

@@ -99,7 +99,7 @@ static int add_head(struct jbuf *out, const struct inventory *inv,
   return add_json(out, o, 1);
 }
 
-/* One resource; with several accounts, with its account. */
+/* One resource, with its account. */
 static struct json_object *item_json(const struct inv_ref *r,
                                      const struct inv_item *it)
 {
@@ -123,7 +123,8 @@ static int inv_next(struct ctl_stream *st, struct jbuf *out)
   if(!s->started) {
     s->started = 1;
     s->cur = s->ref;
-    rc = add_head(out, inv, s->ref && s->ref->name);
+    /* The head names the account when the run had one. */
+    rc = add_head(out, inv, s->ref && s->ref->next);
     if(!rc)
       rc = jbuf_addstr(out, ",\"resources\":[");
     return rc ? rc : 1;

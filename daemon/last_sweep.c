@@ -111,3 +111,66 @@ int64_t last_sweep_int(struct json_object *o, const char *key)
     return json_object_get_int64(v);
   return 0;
 }
+
+static struct json_object *time_of(int64_t ms)
+{
+  return ms > 0 ? output_time_json(ms / 1000) : NULL;
+}
+
+struct json_object *last_sweep_run_record(const struct account_result *r,
+                                          size_t n, int code)
+{
+  static const char *const sums[] = { "candidates", "deleted", "failed",
+                                      "refused" };
+  static const char *const kinds[] = { "functions", "layer_versions",
+                                       "buckets" };
+  struct json_object *o = json_object_new_object();
+  struct json_object *arr = json_object_new_array();
+  struct json_object *found = json_object_new_object();
+  struct json_object *sum = json_object_new_object();
+  int64_t total[4] = { 0 }, nfound[3] = { 0 }, started = 0, finished = 0;
+  const char *trigger = NULL, *mode = NULL;
+
+  for(size_t i = 0; i < n; i++) {
+    struct json_object *const rec = r[i].record;
+    struct json_object *one = NULL, *f = NULL, *v;
+    int64_t t0 = last_sweep_int(rec, "started_ms");
+    int64_t t1 = last_sweep_int(rec, "finished_ms");
+
+    /* A copy: the record itself is also the account's in the state. */
+    if(!rec || json_object_deep_copy(rec, &one, NULL))
+      one = json_object_new_object();
+    for(size_t k = 0; k < 4; k++)
+      total[k] += last_sweep_int(rec, sums[k]);
+    if(rec && json_object_object_get_ex(rec, "found", &f))
+      for(size_t k = 0; k < 3; k++)
+        nfound[k] += last_sweep_int(f, kinds[k]);
+    if(t0 > 0 && (!started || t0 < started))
+      started = t0;
+    if(t1 > finished)
+      finished = t1;
+    if(!trigger && rec && json_object_object_get_ex(rec, "trigger", &v))
+      trigger = json_object_get_string(v);
+    if(!mode && rec && json_object_object_get_ex(rec, "mode", &v))
+      mode = json_object_get_string(v);
+    json_object_object_add(one, "name", json_object_new_string(r[i].name));
+    json_object_array_add(arr, one);
+  }
+  json_object_object_add(o, "mode", mode ? json_object_new_string(mode)
+                                         : NULL);
+  json_object_object_add(o, "started", time_of(started));
+  json_object_object_add(o, "finished", time_of(finished));
+  json_object_object_add(o, "duration_ms",
+                         INT64(finished > started ? finished - started : 0));
+  json_object_object_add(o, "trigger", trigger ?
+                         json_object_new_string(trigger) : NULL);
+  json_object_object_add(o, "exit_code", json_object_new_int(code));
+  json_object_object_add(o, "accounts", arr);
+  for(size_t k = 0; k < 3; k++)
+    json_object_object_add(found, kinds[k], INT64(nfound[k]));
+  json_object_object_add(sum, "found", found);
+  for(size_t k = 0; k < 4; k++)
+    json_object_object_add(sum, sums[k], INT64(total[k]));
+  json_object_object_add(o, "summary", sum);
+  return o;
+}

@@ -23,7 +23,6 @@
 #include "janitor/log.h"
 #include "janitor/untrusted.h"
 #include "accounts.h"
-#include "accounts_output.h"
 #include "output.h"
 #include "run.h"
 #include "runtime.h"
@@ -43,7 +42,7 @@ struct cli {
   size_t nregions;
   const char *profile;
   const char *socket;
-  const char *accounts[JAN_MAX_ACCOUNTS]; /* --account: only these */
+  const char **accounts;        /* --account: only these (argv's) */
   size_t naccounts;
   char err[512];                /* why parse_args() refused */
 };
@@ -159,6 +158,10 @@ static int parse_args(struct cli *c, int argc, char **argv)
   int ch;
 
   memset(c, 0, sizeof(*c));
+  /* At most one --account per argument. */
+  c->accounts = calloc((size_t)argc, sizeof(*c->accounts));
+  if(!c->accounts)
+    return refuse(c, "out of memory");
   /* Known before getopt stops at a bad option, so that even a usage error
    * answers --json with JSON. */
   for(int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
@@ -185,8 +188,6 @@ static int parse_args(struct cli *c, int argc, char **argv)
       c->regions[c->nregions++] = optarg;
       break;
     case O_ACCOUNT:
-      if(c->naccounts == JAN_MAX_ACCOUNTS)
-        return refuse(c, "too many --account options");
       c->accounts[c->naccounts++] = optarg;
       break;
     case O_PROFILE: c->profile = optarg; break;
@@ -265,12 +266,6 @@ static int check_config(struct cli *c)
   return rc;
 }
 
-static void cli_sweep_done(struct sweep *s, void *arg)
-{
-  (void)s;
-  (void)arg;
-}
-
 /*
  * The typed confirmation: the candidates are shown, then the account id
  * must be typed back.  Without a terminal there is nobody to ask: refuse.
@@ -337,71 +332,46 @@ static enum progress_mode cli_progress(const struct cli *c)
        : isatty(STDERR_FILENO) ? PROGRESS_TTY : PROGRESS_LINES;
 }
 
-/* Every account swept must be checked before deleting in it. */
-static int accounts_check(const struct cli *c, const struct jan_config *cfg,
+/* The run's accounts may be swept in mode (accounts_check): else the
+ * reason, and EXIT_USAGE. */
+static int check_accounts(const struct cli *c, const struct jan_config *cfg,
                           enum jan_mode mode)
 {
-  for(size_t i = 0; i < c->naccounts; i++) {
-    size_t j = 0;
-    while(j < cfg->naccounts && strcmp(cfg->accounts[j].name,
-                                       c->accounts[i]))
-      j++;
-    if(j == cfg->naccounts)
-      return fail(c, EXIT_USAGE, "--account %s: no [account %s] section "
-                  "in the config", c->accounts[i], c->accounts[i]);
-  }
-  if(c->naccounts && !cfg->naccounts)
-    return fail(c, EXIT_USAGE, "--account needs [account] sections in the "
-                "config");
-  for(size_t j = 0; mode == JAN_MODE_DELETE && j < cfg->naccounts; j++)
-    if(!cfg->accounts[j].account_id[0])
-      return fail(c, EXIT_USAGE, "account_id must be set in [account %s] "
-                  "before anything may be deleted", cfg->accounts[j].name);
-  return EXIT_OK;
-}
-
-/* Several accounts: a sweep each, side by side on one loop. */
-static int sweep_accounts(struct cli *c, struct sweep_run *run,
-                          struct runtime *rt, const struct jan_config *cfg,
-                          enum jan_mode mode)
-{
-  struct accounts as;
   struct jbuf err;
-  int rc, code;
+  int code = EXIT_OK;
 
   jbuf_init(&err, JAN_MSG_MAX);
-  rc = accounts_open(&as, rt, cfg, c->accounts, c->naccounts, &err);
-  if(rc) {
-    code = fail(c, rc == JAN_EINVAL ? EXIT_USAGE : EXIT_INCOMPLETE, "%s",
-                jbuf_str(&err));
-    jbuf_free(&err);
-    accounts_close(&as);
-    return code;
-  }
+  if(accounts_check(cfg, c->accounts, c->naccounts, mode, &err))
+    code = fail(c, EXIT_USAGE, "%s", jbuf_str(&err));
   jbuf_free(&err);
-  as.confirm = cli_confirm;
-  as.confirm_arg = c;
-  /* Progress lines of several sweeps would mix: only with one. */
-  accounts_start(&as, mode, run->have_state ? &run->st : NULL,
-                 run->audit.fd >= 0 ? &run->audit : NULL,
-                 as.n == 1 ? cli_progress(c) : PROGRESS_OFF, NULL, NULL);
-  while(!accounts_done(&as) && uv_run(rt->loop, UV_RUN_ONCE))
-    ;
-  run_finished(run);
-  code = accounts_exit_code(&as);
-  if(c->json)
-    accounts_output_json(stdout, &as, mode, (int64_t)time(NULL));
-  else
-    accounts_output_table(stdout, &as, mode, (int64_t)time(NULL),
-                          &(struct output_opts){
-                            .columns = terminal_columns(STDOUT_FILENO),
-                            .candidates_only = c->candidates });
-  for(size_t i = 0; i < as.n && !c->quiet; i++)
-    if(as.a[i].sw.message[0])
-      untrusted_fprintf(stderr, "remotion-janitor: account %s: %s\n",
-                        as.a[i].acct->name, as.a[i].sw.message);
-  accounts_close(&as);
   return code;
+}
+
+/* What the run says: the document or the table of its accounts, and on
+ * stderr why an account's exit code is not 0 (also with exit 0: a report
+ * says what a deletion would refuse). */
+static void report_run(const struct cli *c, const struct sweep_run *run,
+                       enum jan_mode mode)
+{
+  const struct accounts *as = &run->as;
+  struct account_result *res = accounts_results(as);
+  int64_t now = (int64_t)time(NULL);
+
+  if(!res) {
+    fail(c, EXIT_INCOMPLETE, "out of memory");
+    return;
+  }
+  if(c->json)
+    output_run_json(stdout, res, as->n, mode, now);
+  else
+    output_run_table(stdout, res, as->n, mode, now, &(struct output_opts){
+                       .columns = terminal_columns(STDOUT_FILENO),
+                       .candidates_only = c->candidates });
+  free(res);
+  for(size_t i = 0; i < as->n && !c->quiet; i++)
+    if(as->a[i].sw.message[0])
+      untrusted_fprintf(stderr, "remotion-janitor: account %s: %s\n",
+                        as->a[i].acct->name, as->a[i].sw.message);
 }
 
 static int run_sweep(struct cli *c)
@@ -409,12 +379,13 @@ static int run_sweep(struct cli *c)
   struct jan_config cfg;
   struct runtime rt;
   struct sweep_run run = { .trigger = NULL };
-  struct sweep *sw = &run.sw;
+  struct jan_account implicit;
   struct jbuf err;
   uv_loop_t loop;
   enum jan_mode mode;
   int rc, code;
   long holder = 0;
+  size_t nrun;
 
   rc = load_config(c, &cfg);
   if(rc) {
@@ -423,15 +394,10 @@ static int run_sweep(struct cli *c)
   }
   mode = c->dry_run ? JAN_MODE_REPORT
        : c->del ? JAN_MODE_DELETE : cfg.mode;
-  rc = accounts_check(c, &cfg, mode);
+  rc = check_accounts(c, &cfg, mode);
   if(rc) {
     config_free(&cfg);
     return rc;
-  }
-  if(mode == JAN_MODE_DELETE && !cfg.naccounts && !cfg.account_id[0]) {
-    config_free(&cfg);
-    return fail(c, EXIT_USAGE, "account_id must be set in [aws] before "
-                "anything may be deleted");
   }
   jbuf_init(&err, JAN_MSG_MAX);
   rc = run_open(&run, &cfg, mode, &holder, &err);
@@ -440,8 +406,8 @@ static int run_sweep(struct cli *c)
                 "%s; try again when it has finished", holder, cfg.state_file);
   else if(rc)
     code = fail(c, EXIT_USAGE, "%s", jbuf_str(&err));
-  jbuf_free(&err);
   if(rc) {
+    jbuf_free(&err);
     run_close(&run, &cfg);
     config_free(&cfg);
     return code;
@@ -451,49 +417,37 @@ static int run_sweep(struct cli *c)
   rc = runtime_open(&rt, &loop, &cfg);
   if(rc) {
     code = fail(c, EXIT_INCOMPLETE, "cannot start: %s", jan_strerror(rc));
+    jbuf_free(&err);
     drain_loop(&loop);
     run_close(&run, &cfg);
     config_free(&cfg);
     return code;
   }
-  if(cfg.naccounts) {
-    code = sweep_accounts(c, &run, &rt, &cfg, mode);
-    goto out;
-  }
-  rc = run_start(&run, &rt, &cfg, mode, cli_confirm, cli_sweep_done, c);
-  /* Read once deletions start, from the loop. */
-  sw->pr.mode = cli_progress(c);
-  sw->pr.tty = stderr;
-  if(rc) {
-    code = fail(c, EXIT_INCOMPLETE, "cannot start the sweep: %s",
-                jan_strerror(rc));
-  }
-  else {
-    while(sw->state != SWEEP_DONE && uv_run(&loop, UV_RUN_ONCE))
+  (void)accounts_of_config(&cfg, &implicit, &nrun);
+  if(c->naccounts)
+    nrun = c->naccounts;
+  rc = run_start(&run, &rt, &cfg, &(struct run_opts){
+                   .mode = mode, .only = c->accounts, .nonly = c->naccounts,
+                   .confirm = cli_confirm, .confirm_arg = c,
+                   /* Live lines of several sweeps would mix. */
+                   .progress = nrun == 1 ? cli_progress(c) : PROGRESS_OFF },
+                 &err);
+  if(rc)
+    code = fail(c, rc == JAN_EINVAL ? EXIT_USAGE : EXIT_INCOMPLETE, "%s",
+                jbuf_str(&err));
+  jbuf_free(&err);
+  if(!rc) {
+    while(!run_done(&run) && uv_run(&loop, UV_RUN_ONCE))
       ;
-    code = sw->exit_code;
-    if(code == EXIT_CREDENTIALS || (!sw->inv.account[0] && code))
-      fail(c, code, "%s", sw->message);
-    else {
-      int64_t now = (int64_t)time(NULL);
-      if(c->json)
-        output_json(stdout, &sw->inv, mode, now);
-      else
-        output_table(stdout, &sw->inv, mode, now, &(struct output_opts){
-                       .columns = terminal_columns(STDOUT_FILENO),
-                       .candidates_only = c->candidates });
-      /* Also with exit 0: a report says what a deletion would refuse. */
-      if(sw->message[0] && !c->quiet)
-        untrusted_fprintf(stderr, "remotion-janitor: %s\n", sw->message);
-    }
+    report_run(c, &run, mode);
   }
-out:
   fflush(stdout);
-  runtime_close(&rt);
+  run_save(&run, &cfg);
+  if(!rc)
+    code = run_exit_code(&run);
+  /* The accounts' runtimes go before base's. */
   run_close(&run, &cfg);
-  /* A state that cannot be saved fails the run (its reason is logged). */
-  if(run.save_error[0] && code == EXIT_OK)
-    code = EXIT_INCOMPLETE;
+  runtime_close(&rt);
   if(drain_loop(&loop) != 0)
     jlog_warn("main", "the event loop still had open handles at exit");
   config_free(&cfg);
@@ -509,7 +463,7 @@ static int run_validate(struct cli *c)
 
   rc = load_config(c, &cfg);
   if(!rc)
-    rc = accounts_check(c, &cfg, JAN_MODE_REPORT);
+    rc = check_accounts(c, &cfg, JAN_MODE_REPORT);
   if(rc) {
     config_free(&cfg);
     return rc;
@@ -520,9 +474,7 @@ static int run_validate(struct cli *c)
     rc = fail(c, EXIT_INCOMPLETE, "cannot start: %s", jan_strerror(rc));
   }
   else {
-    rc = cfg.naccounts ? validate_accounts(&rt, &cfg, c->accounts,
-                                           c->naccounts, c->json)
-                       : validate_run(&rt, &cfg, c->json);
+    rc = validate_run(&rt, &cfg, c->accounts, c->naccounts, c->json);
   }
   fflush(stdout);
   runtime_close(&rt);
@@ -531,36 +483,45 @@ static int run_validate(struct cli *c)
   return rc;
 }
 
+static int run_mode(struct cli *c);
+
 int main(int argc, char **argv)
 {
   struct cli c;
-  int rc, level;
+  int rc;
 
   rc = parse_args(&c, argc, argv);
-  if(rc)
-    return fail(&c, rc, "%s", c.err);
-  level = c.quiet ? JLOG_ERR : c.verbose >= 2 ? JLOG_DEBUG
-        : c.verbose ? JLOG_INFO : JLOG_NOTICE;
+  rc = rc ? fail(&c, rc, "%s", c.err) : run_mode(&c);
+  free(c.accounts);
+  return rc;
+}
+
+static int run_mode(struct cli *c)
+{
+  int rc, level;
+
+  level = c->quiet ? JLOG_ERR : c->verbose >= 2 ? JLOG_DEBUG
+        : c->verbose ? JLOG_INFO : JLOG_NOTICE;
   jlog_init(level);
   signal(SIGPIPE, SIG_IGN);
 
-  switch(c.mode) {
+  switch(c->mode) {
   case MODE_CHECK_CONFIG:
-    return check_config(&c);
+    return check_config(c);
   case MODE_SWEEP:
   case MODE_VALIDATE:
     if(curl_global_init(CURL_GLOBAL_DEFAULT))
-      return fail(&c, EXIT_INCOMPLETE, "cannot initialise libcurl");
+      return fail(c, EXIT_INCOMPLETE, "cannot initialise libcurl");
     xmlInitParser();
-    rc = c.mode == MODE_SWEEP ? run_sweep(&c) : run_validate(&c);
+    rc = c->mode == MODE_SWEEP ? run_sweep(c) : run_validate(c);
     xmlCleanupParser();
     curl_global_cleanup();
     return rc;
   case MODE_STATUS:
   case MODE_DAEMON:
   default: {
-    struct service_opts so = cli_service_opts(&c);
-    return c.mode == MODE_STATUS ? service_status(&so, c.json)
+    struct service_opts so = cli_service_opts(c);
+    return c->mode == MODE_STATUS ? service_status(&so, c->json)
                                  : service_run(&so);
   }
   }

@@ -1,22 +1,30 @@
 /*
- * Prometheus text exposition format, version 0.0.4: HELP and TYPE lines,
- * then one sample per line.  Label values are escaped (\\, \", \n) even
- * though region and type names never need it.
+ * Prometheus text exposition format, version 0.0.4 (metrics.h): for each
+ * family its HELP and TYPE lines, then its samples, one a line, every
+ * account's together.  Label values are escaped (\\, \", \n) even though
+ * account, region and type names never need it.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "janitor/caps.h"
 #include "janitor/state.h"
 #include "metrics.h"
 
 #define METRICS_MAX (4u * 1024 * 1024)
+#define METRICS_PER_ACCOUNT (64u * 1024)
 
 static const enum inv_result counted[3] = {
   INV_RES_DELETED, INV_RES_FAILED, INV_RES_REFUSED
 };
+static const enum jan_kind kinds[3] = {
+  JAN_KIND_FUNCTION, JAN_KIND_LAYER, JAN_KIND_BUCKET
+};
 
-/* The streak of region r before this sweep (0 when it was not swept). */
+/* ---- counting ---------------------------------------------------------- */
+
+/* The streak of region r before this run (0 when it was not swept). */
 static unsigned streak_of(const struct metrics_counters *c, const char *r)
 {
   for(size_t i = 0; i < c->nincomplete; i++)
@@ -25,65 +33,144 @@ static unsigned streak_of(const struct metrics_counters *c, const char *r)
   return 0;
 }
 
-/* The streaks of the regions this sweep listed (disabled ones left out). */
+/* Whether any account's listing in region r was incomplete, and whether
+ * any account listed it at all (disabled regions are not listed). */
+static void region_outcome(const struct account_result *res, size_t n,
+                           const char *r, int *listed, int *incomplete)
+{
+  *listed = *incomplete = 0;
+  for(size_t a = 0; a < n; a++) {
+    const struct inventory *inv = res[a].inv;
+    for(size_t i = 0; i < inv->nregions; i++) {
+      const struct inv_region *g = &inv->regions[i];
+      if(strcmp(g->name, r) || g->status == INV_REGION_DISABLED)
+        continue;
+      *listed = 1;
+      *incomplete |= g->status == INV_REGION_INCOMPLETE || g->incomplete;
+    }
+  }
+}
+
 static void count_streaks(struct metrics_counters *c,
-                          const struct inventory *inv)
+                          const struct account_result *res, size_t n)
 {
   struct metrics_streak next[JAN_MAX_REGIONS];
-  size_t n = 0;
-  for(size_t i = 0; i < inv->nregions && n < JAN_MAX_REGIONS; i++) {
-    const struct inv_region *r = &inv->regions[i];
-    if(r->status == INV_REGION_DISABLED)
-      continue;
-    snprintf(next[n].region, sizeof(next[n].region), "%s", r->name);
-    next[n].sweeps = r->status == INV_REGION_INCOMPLETE || r->incomplete
-                     ? streak_of(c, r->name) + 1 : 0;
-    n++;
+  size_t m = 0;
+  int buckets = 0;
+
+  for(size_t a = 0; a < n; a++) {
+    const struct inventory *inv = res[a].inv;
+    buckets |= inv->buckets_incomplete;
+    for(size_t i = 0; i < inv->nregions && m < JAN_MAX_REGIONS; i++) {
+      const char *r = inv->regions[i].name;
+      int listed, incomplete, seen = 0;
+      for(size_t j = 0; j < m; j++)
+        seen |= !strcmp(next[j].region, r);
+      region_outcome(res, n, r, &listed, &incomplete);
+      if(seen || !listed)
+        continue;
+      snprintf(next[m].region, sizeof(next[m].region), "%s", r);
+      next[m].sweeps = incomplete ? streak_of(c, r) + 1 : 0;
+      m++;
+    }
   }
-  memcpy(c->incomplete, next, n * sizeof(next[0]));
-  c->nincomplete = n;
-  c->buckets_incomplete = inv->buckets_incomplete
-                          ? c->buckets_incomplete + 1 : 0;
+  memcpy(c->incomplete, next, m * sizeof(next[0]));
+  c->nincomplete = m;
+  c->buckets_incomplete = buckets ? c->buckets_incomplete + 1 : 0;
 }
 
-void metrics_count(struct metrics_counters *c, const struct inventory *inv,
-                   int exit_code)
+void metrics_count(struct metrics_counters *c, const struct account_result *r,
+                   size_t n, int code)
 {
-  count_streaks(c, inv);
-  metrics_count_storage(c, inv);
+  count_streaks(c, r, n);
   c->sweeps++;
-  if(exit_code)
+  if(code)
     c->sweeps_failed++;
-  for(size_t i = 0; i < inv->n; i++) {
-    const struct inv_item *it = &inv->items[i];
-    if((unsigned)it->kind >= 3)
-      continue;
-    for(size_t r = 0; r < 3; r++)
-      if(it->result == counted[r])
-        c->deletions[it->kind][r]++;
+  for(size_t a = 0; a < n; a++) {
+    const struct inventory *inv = r[a].inv;
+    for(size_t i = 0; i < inv->n; i++) {
+      const struct inv_item *it = &inv->items[i];
+      if(it->reclaimed > 0)
+        c->reclaimed_bytes += (uint64_t)it->reclaimed;
+      if(it->kind == JAN_KIND_RENDER && it->result == INV_RES_DELETED)
+        c->renders_pruned++;
+      if((unsigned)it->kind >= 3)
+        continue;
+      for(size_t k = 0; k < 3; k++)
+        if(it->result == counted[k])
+          c->deletions[it->kind][k]++;
+    }
   }
 }
 
-static int add_label_value(struct jbuf *out, const char *v)
+/* ---- samples ----------------------------------------------------------- */
+
+/* Where a family's samples go: out, each labelled with account (NULL: a
+ * family about the daemon, no account label). */
+struct sink {
+  struct jbuf *out;
+  const char *account;
+  int rc;
+};
+
+static void add_label_value(struct sink *s, const char *v)
 {
-  int rc = 0;
-  for(; *v && !rc; v++) {
+  for(; *v && !s->rc; v++) {
     if(*v == '\\' || *v == '"')
-      rc = jbuf_addc(out, '\\') || jbuf_addc(out, *v);
+      s->rc = jbuf_addc(s->out, '\\') || jbuf_addc(s->out, *v);
     else if(*v == '\n')
-      rc = jbuf_addstr(out, "\\n");
+      s->rc = jbuf_addstr(s->out, "\\n");
     else
-      rc = jbuf_addc(out, *v);
+      s->rc = jbuf_addc(s->out, *v);
   }
-  return rc ? JAN_ETOOBIG : JAN_OK;
 }
 
-static int header(struct jbuf *out, const char *name, const char *type,
-                  const char *help)
+/* name{account="A",k1="v1",...} value: kv holds nkv pairs of label
+ * names and values. */
+static void sample(struct sink *s, const char *name, const char *const *kv,
+                   size_t nkv, const char *value)
 {
-  return jbuf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
-                     type);
+  int first = 1;
+
+  if(s->rc)
+    return;
+  s->rc = jbuf_addstr(s->out, name);
+  if(s->account || nkv)
+    s->rc = s->rc ? s->rc : jbuf_addc(s->out, '{');
+  if(s->account) {
+    s->rc = s->rc ? s->rc : jbuf_addstr(s->out, "account=\"");
+    add_label_value(s, s->account);
+    s->rc = s->rc ? s->rc : jbuf_addc(s->out, '"');
+    first = 0;
+  }
+  for(size_t i = 0; i < nkv && !s->rc; i++) {
+    s->rc = jbuf_printf(s->out, "%s%s=\"", first ? "" : ",", kv[2 * i]);
+    add_label_value(s, kv[2 * i + 1]);
+    s->rc = s->rc ? s->rc : jbuf_addc(s->out, '"');
+    first = 0;
+  }
+  if(s->account || nkv)
+    s->rc = s->rc ? s->rc : jbuf_addc(s->out, '}');
+  s->rc = s->rc ? s->rc : jbuf_printf(s->out, " %s\n", value);
 }
+
+static void sample_u(struct sink *s, const char *name, const char *const *kv,
+                     size_t nkv, uint64_t v)
+{
+  char b[24];
+  snprintf(b, sizeof(b), "%" PRIu64, v);
+  sample(s, name, kv, nkv, b);
+}
+
+/* Milliseconds as seconds with three decimals. */
+static void sample_ms(struct sink *s, const char *name, int64_t ms)
+{
+  char b[32];
+  snprintf(b, sizeof(b), "%" PRId64 ".%03" PRId64, ms / 1000, ms % 1000);
+  sample(s, name, NULL, 0, b);
+}
+
+/* ---- the families about a sweep (one sample set per account) ------------ */
 
 /* Resources of one kind in one region, as found by the sweep; with
  * `candidates`, only those it decided to delete. */
@@ -116,25 +203,16 @@ static int listed(const struct inventory *inv, const char *region,
 }
 
 /* name{type="...",region="..."} N for each kind listed in region. */
-static int count_lines(struct jbuf *out, const char *name,
-                       const struct inventory *inv, const char *region,
-                       int candidates)
+static void count_lines(struct sink *s, const char *name,
+                        const struct inventory *inv, const char *region,
+                        int candidates)
 {
-  static const enum jan_kind kinds[3] = {
-    JAN_KIND_FUNCTION, JAN_KIND_LAYER, JAN_KIND_BUCKET
-  };
-  int rc = 0;
-  for(size_t k = 0; k < 3 && !rc; k++) {
-    if(!listed(inv, region, kinds[k]))
-      continue;
-    rc = jbuf_printf(out, "%s{type=\"%s\",region=\"", name,
-                     inv_type_name(kinds[k]));
-    rc = rc ? rc : add_label_value(out, region);
-    rc = rc ? rc : jbuf_printf(out, "\"} %zu\n",
-                               count_items(inv, kinds[k], region,
+  for(size_t k = 0; k < 3; k++) {
+    const char *kv[] = { "type", inv_type_name(kinds[k]), "region", region };
+    if(listed(inv, region, kinds[k]))
+      sample_u(s, name, kv, 2, count_items(inv, kinds[k], region,
                                            candidates));
   }
-  return rc;
 }
 
 /* Whether region r already appeared among the first `upto` items or the
@@ -154,177 +232,293 @@ static int region_seen(const struct inventory *inv, size_t upto,
 /* One gauge by type and region: every swept region that answered, zeros
  * included, so that series do not vanish; then regions only seen through
  * a bucket's location.  Disabled regions are left out. */
-static int count_family(struct jbuf *out, const struct inventory *inv,
-                        const char *name, const char *help, int candidates)
+static void count_family(struct sink *s, const char *name,
+                         const struct inventory *inv, int candidates)
 {
-  int rc = header(out, name, "gauge", help);
-  for(size_t i = 0; i < inv->nregions && !rc; i++)
+  for(size_t i = 0; i < inv->nregions; i++)
     if(inv->regions[i].status != INV_REGION_DISABLED)
-      rc = count_lines(out, name, inv, inv->regions[i].name, candidates);
-  for(size_t i = 0; i < inv->n && !rc; i++)
+      count_lines(s, name, inv, inv->regions[i].name, candidates);
+  for(size_t i = 0; i < inv->n; i++)
     if(!region_seen(inv, i, inv->items[i].region))
-      rc = count_lines(out, name, inv, inv->items[i].region, candidates);
-  return rc;
+      count_lines(s, name, inv, inv->items[i].region, candidates);
 }
 
-int metrics_format(struct jbuf *out, const struct inventory *inv,
-                   const struct metrics_counters *c, int exit_code)
+typedef void (*account_fn)(struct sink *s, const char *name,
+                           const struct account_result *r);
+typedef void (*daemon_fn)(struct sink *s, const char *name,
+                          const struct metrics_counters *c);
+
+static void f_resources(struct sink *s, const char *name,
+                        const struct account_result *r)
+{
+  count_family(s, name, r->inv, 0);
+}
+
+static void f_candidates(struct sink *s, const char *name,
+                         const struct account_result *r)
+{
+  count_family(s, name, r->inv, 1);
+}
+
+static void f_last_sweep(struct sink *s, const char *name,
+                         const struct account_result *r)
+{
+  sample_ms(s, name, r->inv->finished_ms);
+}
+
+static void f_duration(struct sink *s, const char *name,
+                       const struct account_result *r)
+{
+  int64_t d = r->inv->finished_ms - r->inv->started_ms;
+  sample_ms(s, name, d < 0 ? 0 : d);
+}
+
+static void f_exit_code(struct sink *s, const char *name,
+                        const struct account_result *r)
+{
+  sample_u(s, name, NULL, 0, (uint64_t)r->exit_code);
+}
+
+static void f_region_up(struct sink *s, const char *name,
+                        const struct account_result *r)
+{
+  for(size_t i = 0; i < r->inv->nregions; i++) {
+    const struct inv_region *g = &r->inv->regions[i];
+    const char *kv[] = { "region", g->name };
+    if(g->status != INV_REGION_DISABLED)
+      sample_u(s, name, kv, 1, g->status == INV_REGION_OK && !g->incomplete);
+  }
+}
+
+static void f_region_disabled(struct sink *s, const char *name,
+                              const struct account_result *r)
+{
+  for(size_t i = 0; i < r->inv->nregions; i++) {
+    const char *kv[] = { "region", r->inv->regions[i].name };
+    if(r->inv->regions[i].status == INV_REGION_DISABLED)
+      sample_u(s, name, kv, 1, 1);
+  }
+}
+
+static void f_buckets_up(struct sink *s, const char *name,
+                         const struct account_result *r)
+{
+  sample_u(s, name, NULL, 0, !r->inv->buckets_incomplete);
+}
+
+static void f_invalid(struct sink *s, const char *name,
+                      const struct account_result *r)
+{
+  for(size_t k = 0; k < 3; k++) {
+    const char *kv[] = { "type", scope_kind_name(kinds[k]) };
+    sample_u(s, name, kv, 1, r->inv->invalid[kinds[k]]);
+  }
+}
+
+static void f_skew(struct sink *s, const char *name,
+                   const struct account_result *r)
+{
+  char b[24];
+  snprintf(b, sizeof(b), "%" PRId64, r->inv->clock_skew_s);
+  sample(s, name, NULL, 0, b);
+}
+
+static void f_stored(struct sink *s, const char *name,
+                     const struct account_result *r)
+{
+  for(size_t i = 0; i < r->inv->n; i++) {
+    const struct inv_item *it = &r->inv->items[i];
+    if(it->kind != JAN_KIND_BUCKET || !it->has_storage)
+      continue;
+    for(int k = 0; k < RENDER_CAT_N; k++) {
+      const char *kv[] = { "bucket", it->name, "region", it->region,
+                           "category", render_cat_name((enum render_cat)k) };
+      sample_u(s, name, kv, 3, (uint64_t)it->storage[k]);
+    }
+  }
+}
+
+/* ---- the families about the daemon (one sample set) --------------------- */
+
+static void f_deletions(struct sink *s, const char *name,
+                        const struct metrics_counters *c)
 {
   static const char *const results[3] = { "deleted", "failed", "refused" };
-  static const enum jan_kind kinds[3] = {
-    JAN_KIND_FUNCTION, JAN_KIND_LAYER, JAN_KIND_BUCKET
-  };
-  int rc;
-
-  rc = count_family(out, inv, "remotion_janitor_resources",
-                    "In-scope resources found by the last sweep, by type "
-                    "and region; absent where that listing failed.", 0);
-  rc = rc ? rc : count_family(out, inv, "remotion_janitor_candidates",
-                              "Resources the last sweep decided to delete "
-                              "(its candidates), by type and region; absent "
-                              "where that listing failed.", 1);
-
-  rc = rc ? rc : header(out, "remotion_janitor_deletions_total", "counter",
-                        "Deletion outcomes since the daemon started, by "
-                        "type and result.");
-  for(size_t k = 0; k < 3 && !rc; k++)
-    for(size_t r = 0; r < 3 && !rc; r++)
-      rc = jbuf_printf(out, "remotion_janitor_deletions_total{type=\"%s\","
-                       "result=\"%s\"} %" PRIu64 "\n",
-                       inv_type_name(kinds[k]), results[r],
-                       c->deletions[kinds[k]][r]);
-
-  rc = rc ? rc : header(out, "remotion_janitor_sweeps_total", "counter",
-                        "Sweeps finished since the daemon started.");
-  rc = rc ? rc : jbuf_printf(out, "remotion_janitor_sweeps_total %" PRIu64
-                             "\n", c->sweeps);
-  rc = rc ? rc : header(out, "remotion_janitor_last_sweep_timestamp_seconds",
-                        "gauge", "When the last sweep finished (Unix time).");
-  rc = rc ? rc : jbuf_printf(out,
-                             "remotion_janitor_last_sweep_timestamp_seconds "
-                             "%" PRId64 ".%03" PRId64 "\n",
-                             inv->finished_ms / 1000, inv->finished_ms % 1000);
-  if(c->last_success_ms > 0) {
-    rc = rc ? rc : header(out,
-                          "remotion_janitor_last_success_timestamp_seconds",
-                          "gauge", "When the last sweep with exit code 0 "
-                          "finished (Unix time); absent until one has.");
-    rc = rc ? rc : jbuf_printf(out,
-                               "remotion_janitor_last_success_timestamp_"
-                               "seconds %" PRId64 ".%03" PRId64 "\n",
-                               c->last_success_ms / 1000,
-                               c->last_success_ms % 1000);
-  }
-  rc = rc ? rc : header(out, "remotion_janitor_last_sweep_duration_seconds",
-                        "gauge", "How long the last sweep took.");
-  {
-    int64_t d = inv->finished_ms - inv->started_ms;
-    if(d < 0)
-      d = 0;
-    rc = rc ? rc : jbuf_printf(out,
-                               "remotion_janitor_last_sweep_duration_seconds "
-                               "%" PRId64 ".%03" PRId64 "\n", d / 1000,
-                               d % 1000);
-  }
-  rc = rc ? rc : header(out, "remotion_janitor_last_sweep_exit_code", "gauge",
-                        "Exit code the last sweep would have had as "
-                        "--sweep (0 fine, 1 incomplete or failed, 3 "
-                        "credentials, 4 refused).");
-  rc = rc ? rc : jbuf_printf(out, "remotion_janitor_last_sweep_exit_code %d\n",
-                             exit_code);
-  rc = rc ? rc : header(out, "remotion_janitor_audit_failing", "gauge",
-                        "1 while the audit log does not accept records "
-                        "(full disk, I/O error, read-only): no deletion "
-                        "starts; 0 when the last append succeeded.");
-  rc = rc ? rc : jbuf_printf(out, "remotion_janitor_audit_failing %d\n",
-                             c->audit_failing ? 1 : 0);
-  rc = rc ? rc : header(out, "remotion_janitor_audit_held_records", "gauge",
-                        "Deletion outcomes held in memory (and logged to "
-                        "the journal) until the audit log accepts them.");
-  rc = rc ? rc : jbuf_printf(out, "remotion_janitor_audit_held_records %"
-                             PRIu64 "\n", c->audit_held);
-  rc = rc ? rc : header(out, "remotion_janitor_state_unsaved", "gauge",
-                        "1 when the last save of the state file failed (its "
-                        "grace clocks are kept in memory until one "
-                        "succeeds).");
-  rc = rc ? rc : jbuf_printf(out, "remotion_janitor_state_unsaved %d\n",
-                             c->state_unsaved ? 1 : 0);
-  rc = rc ? rc : header(out, "remotion_janitor_region_up", "gauge",
-                        "1 when every listing in the region succeeded in "
-                        "the last sweep, 0 when one was incomplete; "
-                        "disabled regions are left out.");
-  for(size_t i = 0; i < inv->nregions && !rc; i++) {
-    const struct inv_region *r = &inv->regions[i];
-    if(r->status == INV_REGION_DISABLED)
-      continue;
-    rc = jbuf_addstr(out, "remotion_janitor_region_up{region=\"");
-    rc = rc ? rc : add_label_value(out, r->name);
-    rc = rc ? rc : jbuf_printf(out, "\"} %d\n",
-                               r->status == INV_REGION_OK &&
-                               !r->incomplete ? 1 : 0);
-  }
-  rc = rc ? rc : header(out, "remotion_janitor_region_disabled", "gauge",
-                        "Regions that are not enabled for the account.");
-  for(size_t i = 0; i < inv->nregions && !rc; i++) {
-    const struct inv_region *r = &inv->regions[i];
-    if(r->status != INV_REGION_DISABLED)
-      continue;
-    rc = jbuf_addstr(out, "remotion_janitor_region_disabled{region=\"");
-    rc = rc ? rc : add_label_value(out, r->name);
-    rc = rc ? rc : jbuf_addstr(out, "\"} 1\n");
-  }
-  rc = rc ? rc : header(out, "remotion_janitor_buckets_listing_up", "gauge",
-                        "1 when the bucket listing of the last sweep "
-                        "succeeded everywhere.");
-  rc = rc ? rc : jbuf_printf(out, "remotion_janitor_buckets_listing_up %d\n",
-                             inv->buckets_incomplete ? 0 : 1);
-  rc = rc ? rc : header(out, "remotion_janitor_region_incomplete_sweeps",
-                        "gauge", "Consecutive sweeps, up to the last, in "
-                        "which a listing in the region was incomplete (0 "
-                        "after a complete one).");
-  for(size_t i = 0; i < c->nincomplete && !rc; i++) {
-    rc = jbuf_addstr(out, "remotion_janitor_region_incomplete_sweeps"
-                     "{region=\"");
-    rc = rc ? rc : add_label_value(out, c->incomplete[i].region);
-    rc = rc ? rc : jbuf_printf(out, "\"} %u\n", c->incomplete[i].sweeps);
-  }
-  rc = rc ? rc : header(out, "remotion_janitor_buckets_incomplete_sweeps",
-                        "gauge", "Consecutive sweeps, up to the last, in "
-                        "which the bucket listing was incomplete.");
-  rc = rc ? rc : jbuf_printf(out, "remotion_janitor_buckets_incomplete_sweeps "
-                             "%u\n", c->buckets_incomplete);
-  rc = rc ? rc : header(out, "remotion_janitor_invalid_names", "gauge",
-                        "In-scope names in the last sweep's listings that "
-                        "AWS cannot have created, by type (never "
-                        "resources; the listing is incomplete).");
-  for(size_t k = 0; k < 3 && !rc; k++)
-    rc = jbuf_printf(out, "remotion_janitor_invalid_names{type=\"%s\"} %lu\n",
-                     scope_kind_name(kinds[k]),
-                     inv->invalid[kinds[k]]);
-  rc = rc ? rc : header(out, "remotion_janitor_clock_skew_seconds", "gauge",
-                        "A server's Date minus this machine's clock, as "
-                        "measured after a clock error in the last sweep: "
-                        "the correction its requests were signed with, or "
-                        "one refused as beyond a day; 0 when none.  Age "
-                        "and grace use the machine's clock.");
-  rc = rc ? rc : jbuf_printf(out, "remotion_janitor_clock_skew_seconds %"
-                             PRId64 "\n", inv->clock_skew_s);
-  rc = rc ? rc : metrics_format_storage(out, inv, c);
-  return rc ? JAN_ETOOBIG : JAN_OK;
+  for(size_t k = 0; k < 3; k++)
+    for(size_t r = 0; r < 3; r++) {
+      const char *kv[] = { "type", inv_type_name(kinds[k]),
+                           "result", results[r] };
+      sample_u(s, name, kv, 2, c->deletions[kinds[k]][r]);
+    }
 }
 
-int metrics_write(const char *path, const struct inventory *inv,
-                  const struct metrics_counters *c, int exit_code,
-                  struct jbuf *err)
+static void f_sweeps(struct sink *s, const char *name,
+                     const struct metrics_counters *c)
+{
+  sample_u(s, name, NULL, 0, c->sweeps);
+}
+
+static void f_last_success(struct sink *s, const char *name,
+                           const struct metrics_counters *c)
+{
+  if(c->last_success_ms > 0)
+    sample_ms(s, name, c->last_success_ms);
+}
+
+static void f_audit_failing(struct sink *s, const char *name,
+                            const struct metrics_counters *c)
+{
+  sample_u(s, name, NULL, 0, c->audit_failing ? 1 : 0);
+}
+
+static void f_audit_held(struct sink *s, const char *name,
+                         const struct metrics_counters *c)
+{
+  sample_u(s, name, NULL, 0, c->audit_held);
+}
+
+static void f_state_unsaved(struct sink *s, const char *name,
+                            const struct metrics_counters *c)
+{
+  sample_u(s, name, NULL, 0, c->state_unsaved ? 1 : 0);
+}
+
+static void f_region_streak(struct sink *s, const char *name,
+                            const struct metrics_counters *c)
+{
+  for(size_t i = 0; i < c->nincomplete; i++) {
+    const char *kv[] = { "region", c->incomplete[i].region };
+    sample_u(s, name, kv, 1, c->incomplete[i].sweeps);
+  }
+}
+
+static void f_buckets_streak(struct sink *s, const char *name,
+                             const struct metrics_counters *c)
+{
+  sample_u(s, name, NULL, 0, c->buckets_incomplete);
+}
+
+static void f_reclaimed(struct sink *s, const char *name,
+                        const struct metrics_counters *c)
+{
+  sample_u(s, name, NULL, 0, c->reclaimed_bytes);
+}
+
+static void f_pruned(struct sink *s, const char *name,
+                     const struct metrics_counters *c)
+{
+  sample_u(s, name, NULL, 0, c->renders_pruned);
+}
+
+/* ---- the families, in the order of the file ---------------------------- */
+
+struct family {
+  const char *name, *type, *help;
+  account_fn account;           /* a sample set per account, or */
+  daemon_fn daemon;             /* one about the daemon */
+};
+
+static const struct family families[] = {
+  { "remotion_janitor_resources", "gauge", "In-scope resources found by the "
+    "last sweep, by type and region; absent where that listing failed.",
+    f_resources, NULL },
+  { "remotion_janitor_candidates", "gauge", "Resources the last sweep "
+    "decided to delete (its candidates), by type and region; absent where "
+    "that listing failed.", f_candidates, NULL },
+  { "remotion_janitor_deletions_total", "counter", "Deletion outcomes since "
+    "the daemon started, by type and result.", NULL, f_deletions },
+  { "remotion_janitor_sweeps_total", "counter", "Sweeps finished since the "
+    "daemon started (a run over several accounts counts once).", NULL,
+    f_sweeps },
+  { "remotion_janitor_last_sweep_timestamp_seconds", "gauge", "When the "
+    "last sweep finished (Unix time).", f_last_sweep, NULL },
+  { "remotion_janitor_last_success_timestamp_seconds", "gauge", "When the "
+    "last sweep with exit code 0 finished (Unix time); absent until one "
+    "has.", NULL, f_last_success },
+  { "remotion_janitor_last_sweep_duration_seconds", "gauge", "How long the "
+    "last sweep took.", f_duration, NULL },
+  { "remotion_janitor_last_sweep_exit_code", "gauge", "Exit code the last "
+    "sweep would have had as --sweep (0 fine, 1 incomplete or failed, 3 "
+    "credentials, 4 refused).", f_exit_code, NULL },
+  { "remotion_janitor_audit_failing", "gauge", "1 while the audit log does "
+    "not accept records (full disk, I/O error, read-only): no deletion "
+    "starts; 0 when the last append succeeded.", NULL, f_audit_failing },
+  { "remotion_janitor_audit_held_records", "gauge", "Deletion outcomes held "
+    "in memory (and logged to the journal) until the audit log accepts "
+    "them.", NULL, f_audit_held },
+  { "remotion_janitor_state_unsaved", "gauge", "1 when the last save of the "
+    "state file failed (its grace clocks are kept in memory until one "
+    "succeeds).", NULL, f_state_unsaved },
+  { "remotion_janitor_region_up", "gauge", "1 when every listing in the "
+    "region succeeded in the last sweep, 0 when one was incomplete; "
+    "disabled regions are left out.", f_region_up, NULL },
+  { "remotion_janitor_region_disabled", "gauge", "Regions that are not "
+    "enabled for the account.", f_region_disabled, NULL },
+  { "remotion_janitor_buckets_listing_up", "gauge", "1 when the bucket "
+    "listing of the last sweep succeeded everywhere.", f_buckets_up, NULL },
+  { "remotion_janitor_region_incomplete_sweeps", "gauge", "Consecutive "
+    "sweeps, up to the last, in which a listing in the region was "
+    "incomplete (0 after a complete one).", NULL, f_region_streak },
+  { "remotion_janitor_buckets_incomplete_sweeps", "gauge", "Consecutive "
+    "sweeps, up to the last, in which the bucket listing was incomplete.",
+    NULL, f_buckets_streak },
+  { "remotion_janitor_invalid_names", "gauge", "In-scope names in the last "
+    "sweep's listings that AWS cannot have created, by type (never "
+    "resources; the listing is incomplete).", f_invalid, NULL },
+  { "remotion_janitor_clock_skew_seconds", "gauge", "A server's Date minus "
+    "this machine's clock, as measured after a clock error in the last "
+    "sweep: the correction its requests were signed with, or one refused "
+    "as beyond a day; 0 when none.  Age and grace use the machine's "
+    "clock.", f_skew, NULL },
+  { "remotion_janitor_bucket_stored_bytes", "gauge", "Bytes stored in each "
+    "bucket the last sweep listed, by category (renders, outputs, sites, "
+    "props, other).", f_stored, NULL },
+  { "remotion_janitor_reclaimed_bytes_total", "counter", "Bytes deleted "
+    "from renders and props since the daemon started.", NULL, f_reclaimed },
+  { "remotion_janitor_renders_pruned_total", "counter", "Renders pruned "
+    "since the daemon started.", NULL, f_pruned },
+};
+
+int metrics_format(struct jbuf *out, const struct account_result *r,
+                   size_t n, const struct metrics_counters *c)
+{
+  struct sink s = { .out = out };
+
+  for(size_t f = 0; f < JAN_ARRAY_SIZE(families) && !s.rc; f++) {
+    const struct family *fam = &families[f];
+    size_t before = out->len;
+    s.rc = jbuf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", fam->name,
+                       fam->help, fam->name, fam->type);
+    size_t head = out->len;
+    if(fam->daemon) {
+      s.account = NULL;
+      fam->daemon(&s, fam->name, c);
+    }
+    for(size_t a = 0; fam->account && a < n && !s.rc; a++) {
+      s.account = r[a].name;
+      fam->account(&s, fam->name, &r[a]);
+    }
+    /* A family without samples is left out (a gauge absent until it has
+     * a value). */
+    if(!s.rc && out->len == head && fam->daemon) {
+      out->len = before;
+      out->ptr[before] = '\0';
+    }
+  }
+  return s.rc ? JAN_ETOOBIG : JAN_OK;
+}
+
+int metrics_write(const char *path, const struct account_result *r, size_t n,
+                  const struct metrics_counters *c, struct jbuf *err)
 {
   struct jbuf text;
+  size_t max = METRICS_MAX + n * METRICS_PER_ACCOUNT;
   int rc;
 
-  jbuf_init(&text, METRICS_MAX);
-  rc = metrics_format(&text, inv, c, exit_code);
+  jbuf_init(&text, max);
+  rc = metrics_format(&text, r, n, c);
   if(rc)
-    jbuf_printf(err, "%s: the metrics do not fit in %u bytes", path,
-                METRICS_MAX);
+    jbuf_printf(err, "%s: the metrics do not fit in %zu bytes", path, max);
   else
     /* The temporary name ends in ".tmp.PID", so the textfile collector,
      * which reads only *.prom, never sees a half-written file; 0644 lets

@@ -1,7 +1,13 @@
 /*
  * The Prometheus textfile (node_exporter's textfile collector): written
- * after each sweep to [daemon] metrics_file, atomically (a temporary file
+ * after each run to [daemon] metrics_file, atomically (a temporary file
  * in the same directory, then rename), never through a symbolic link.
+ *
+ * The model: families (a name, a type, a help text), each with labelled
+ * samples; a family about a sweep has a sample set per account of the run,
+ * labelled account="NAME" (its section's, or "default": the same in every
+ * mode, so a dashboard does not change when a second account is added); a
+ * family about the daemon has one set without.  Rendered in one pass.
  */
 #ifndef JANITOR_DAEMON_METRICS_H
 #define JANITOR_DAEMON_METRICS_H
@@ -11,6 +17,7 @@
 #include "janitor/buf.h"
 #include "janitor/config.h"
 #include "janitor/inventory.h"
+#include "output.h"
 
 /* Consecutive sweeps, up to the last, with an incomplete listing. */
 struct metrics_streak {
@@ -18,13 +25,13 @@ struct metrics_streak {
   unsigned sweeps;
 };
 
-/* Counters kept by the daemon across sweeps (reset when it restarts,
+/* Counters kept by the daemon across runs (reset when it restarts,
  * except last_success_ms, which the state file carries over). */
 struct metrics_counters {
   uint64_t deletions[3][3];     /* [enum jan_kind][deleted, failed, refused] */
-  uint64_t sweeps;              /* sweeps finished */
+  uint64_t sweeps;              /* runs finished */
   uint64_t sweeps_failed;       /* of which with an exit code other than 0 */
-  int64_t last_success_ms;      /* the last sweep with exit code 0; 0: none */
+  int64_t last_success_ms;      /* the last run with exit code 0; 0: none */
   struct metrics_streak incomplete[JAN_MAX_REGIONS];  /* swept regions */
   size_t nincomplete;
   unsigned buckets_incomplete;  /* the same for the bucket listing */
@@ -37,21 +44,22 @@ struct metrics_counters {
   int state_unsaved;            /* the last save of the state failed */
 };
 
-/* Add the outcomes of one finished sweep. */
-void metrics_count(struct metrics_counters *c, const struct inventory *inv,
-                   int exit_code);
-/* The textfile for the last sweep (inv) and the counters, into out. */
-int metrics_format(struct jbuf *out, const struct inventory *inv,
-                   const struct metrics_counters *c, int exit_code);
+/*
+ * Add the outcomes of one finished run over n accounts (its exit code
+ * code): one sweep; the deletions of all; a region's streak of
+ * incomplete listings goes on when any account's listing there was
+ * incomplete, and ends only when every account's was complete (so that an
+ * alert on it is not silenced by another account).
+ */
+void metrics_count(struct metrics_counters *c, const struct account_result *r,
+                   size_t n, int code);
+/* The textfile for the last run's accounts and the counters, into out.
+ * JAN_OK or JAN_ETOOBIG. */
+int metrics_format(struct jbuf *out, const struct account_result *r,
+                   size_t n, const struct metrics_counters *c);
 /* Format and write atomically to path.  JAN_OK, or JAN_EIO with the reason
  * in err. */
-/* Renders and storage (metrics_storage.c), called by the two above. */
-void metrics_count_storage(struct metrics_counters *c,
-                           const struct inventory *inv);
-int metrics_format_storage(struct jbuf *out, const struct inventory *inv,
-                           const struct metrics_counters *c);
-int metrics_write(const char *path, const struct inventory *inv,
-                  const struct metrics_counters *c, int exit_code,
-                  struct jbuf *err);
+int metrics_write(const char *path, const struct account_result *r, size_t n,
+                  const struct metrics_counters *c, struct jbuf *err);
 
 #endif

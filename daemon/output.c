@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "janitor/caps.h"
 #include "janitor/untrusted.h"
 #include "janitor/wire.h"
 #include "output.h"
@@ -129,17 +130,6 @@ static struct json_object *output_sweep_json_head(
   return doc;
 }
 
-struct json_object *output_sweep_json(const struct inventory *inv,
-                                      enum jan_mode mode, int64_t now)
-{
-  struct json_object *doc = output_sweep_json_head(inv, mode);
-  struct json_object *res = NULL;
-  json_object_object_get_ex(doc, "resources", &res);
-  for(size_t i = 0; i < inv->n; i++)
-    json_object_array_add(res, output_item_json(&inv->items[i], now));
-  return doc;
-}
-
 static void put_json(FILE *f, struct json_object *o)
 {
   untrusted_json_fputs(json_object_to_json_string_ext(
@@ -148,14 +138,14 @@ static void put_json(FILE *f, struct json_object *o)
   json_object_put(o);
 }
 
-/*
- * The same document as output_sweep_json(), written as it is built: one
- * resource at a time, so that memory does not grow with the inventory.
- */
-void output_json(FILE *f, const struct inventory *inv, enum jan_mode mode,
-                 int64_t now)
+/* Writes the members of an array, one at a time. */
+typedef void (*stream_fn)(FILE *f, const void *arg, int64_t now);
+
+/* doc written member by member, the array named key by fill: memory
+ * does not grow with the inventory.  doc is released. */
+static void put_streamed(FILE *f, struct json_object *doc, const char *key,
+                         stream_fn fill, const void *arg, int64_t now)
 {
-  struct json_object *doc = output_sweep_json_head(inv, mode);
   struct json_object_iter it;
   int first = 1;
 
@@ -166,13 +156,9 @@ void output_json(FILE *f, const struct inventory *inv, enum jan_mode mode,
     first = 0;
     put_json(f, json_object_new_string(it.key));
     fputc(':', f);
-    if(!strcmp(it.key, "resources")) {
+    if(!strcmp(it.key, key)) {
       fputc('[', f);
-      for(size_t i = 0; i < inv->n; i++) {
-        if(i)
-          fputc(',', f);
-        put_json(f, output_item_json(&inv->items[i], now));
-      }
+      fill(f, arg, now);
       fputc(']', f);
     }
     else {
@@ -181,8 +167,167 @@ void output_json(FILE *f, const struct inventory *inv, enum jan_mode mode,
                                JSON_C_TO_STRING_NOSLASHESCAPE) : "null", f);
     }
   }
-  fputs("}\n", f);
+  fputc('}', f);
   json_object_put(doc);
+}
+
+/* The members of an account's entry, from its sweep's head. */
+static const char *const account_keys[] = {
+  "account", "regions", "ignored", "resources", "summary"
+};
+
+/* {"name","account","regions","ignored","resources":[],"summary",
+ * "exit_code","error"}; *head keeps the sweep's head (started, finished)
+ * for the caller to release. */
+static struct json_object *account_entry(const struct account_result *r,
+                                         enum jan_mode mode,
+                                         struct json_object **head)
+{
+  struct json_object *o = json_object_new_object(), *v;
+
+  *head = output_sweep_json_head(r->inv, mode);
+  json_object_object_add(o, "name", json_object_new_string(r->name));
+  for(size_t k = 0; k < JAN_ARRAY_SIZE(account_keys); k++)
+    if(json_object_object_get_ex(*head, account_keys[k], &v))
+      json_object_object_add(o, account_keys[k], json_object_get(v));
+  json_object_object_add(o, "exit_code", json_object_new_int(r->exit_code));
+  json_object_object_add(o, "error", r->error && r->error[0]
+                         ? json_object_new_string(r->error) : NULL);
+  return o;
+}
+
+/* Add every integer of an account's summary to the total's. */
+static void add_summary(struct json_object *total, struct json_object *sum)
+{
+  struct json_object_iter it;
+  json_object_object_foreachC(sum, it) {
+    struct json_object *t = NULL;
+    int64_t v = it.val ? json_object_get_int64(it.val) : 0;
+    if(json_object_object_get_ex(total, it.key, &t) && t)
+      v += json_object_get_int64(t);
+    json_object_object_add(total, it.key, json_object_new_int64(v));
+  }
+}
+
+/* The run's document without its accounts' entries (an empty array):
+ * mode, the first start, the last end, the summary of them all. */
+static struct json_object *run_head(const struct account_result *r, size_t n,
+                                    enum jan_mode mode)
+{
+  struct json_object *doc = json_object_new_object();
+  struct json_object *total = json_object_new_object();
+  int64_t started = 0, finished = 0;
+  struct json_object *v;
+
+  for(size_t i = 0; i < n; i++) {
+    struct json_object *head = output_sweep_json_head(r[i].inv, mode);
+    if(json_object_object_get_ex(head, "summary", &v))
+      add_summary(total, v);
+    json_object_put(head);
+    if(r[i].inv->started_ms > 0 &&
+       (!started || r[i].inv->started_ms < started))
+      started = r[i].inv->started_ms;
+    if(r[i].inv->finished_ms > finished)
+      finished = r[i].inv->finished_ms;
+  }
+  /* As in one account's summary: refused is null when nothing was. */
+  if(json_object_object_get_ex(total, "refused", &v) &&
+     !json_object_get_int64(v))
+    json_object_object_add(total, "refused", NULL);
+  json_object_object_add(doc, "mode", json_object_new_string(
+                             mode == JAN_MODE_DELETE ? "delete" : "report"));
+  json_object_object_add(doc, "started", started ?
+                         output_time_json(started / 1000) : NULL);
+  json_object_object_add(doc, "finished", finished ?
+                         output_time_json(finished / 1000) : NULL);
+  json_object_object_add(doc, "accounts", json_object_new_array());
+  json_object_object_add(doc, "summary", total);
+  return doc;
+}
+
+static void stream_items(FILE *f, const void *arg, int64_t now)
+{
+  const struct inventory *inv = arg;
+  for(size_t i = 0; i < inv->n; i++) {
+    if(i)
+      fputc(',', f);
+    put_json(f, output_item_json(&inv->items[i], now));
+  }
+}
+
+struct run_arg {
+  const struct account_result *r;
+  size_t n;
+  enum jan_mode mode;
+};
+
+static void stream_accounts(FILE *f, const void *arg, int64_t now)
+{
+  const struct run_arg *a = arg;
+  for(size_t i = 0; i < a->n; i++) {
+    struct json_object *head, *e = account_entry(&a->r[i], a->mode, &head);
+    if(i)
+      fputc(',', f);
+    put_streamed(f, e, "resources", stream_items, a->r[i].inv, now);
+    json_object_put(head);
+  }
+}
+
+void output_run_json(FILE *f, const struct account_result *r, size_t n,
+                     enum jan_mode mode, int64_t now)
+{
+  const struct run_arg a = { r, n, mode };
+  put_streamed(f, run_head(r, n, mode), "accounts", stream_accounts, &a, now);
+  fputc('\n', f);
+}
+
+void output_run_table(FILE *f, const struct account_result *r, size_t n,
+                      enum jan_mode mode, int64_t now,
+                      const struct output_opts *base)
+{
+  static const enum output_part parts[] = { OUTPUT_ROWS, OUTPUT_TAIL };
+  struct output_opts o = *base;
+  size_t wacc = strlen("ACCOUNT"), wname = 0;
+  size_t cand = 0, deleted = 0, failed = 0, refused = 0;
+  int header = 0;
+
+  /* One account: the plain table. */
+  if(n == 1) {
+    output_table(f, r[0].inv, mode, now, base);
+    return;
+  }
+  /* One table: the columns as wide for every account. */
+  for(size_t i = 0; i < n; i++) {
+    const struct inventory *inv = r[i].inv;
+    if(strlen(r[i].name) > wacc)
+      wacc = strlen(r[i].name);
+    for(size_t j = 0; j < inv->n; j++) {
+      char name[INV_DISPLAY_NAME_MAX];
+      inv_display_name(&inv->items[j], name, sizeof(name));
+      if(strlen(name) > wname)
+        wname = strlen(name);
+    }
+  }
+  o.account_width = wacc;
+  o.name_min = wname;
+  o.header = &header;
+  for(size_t p = 0; p < JAN_ARRAY_SIZE(parts); p++) {
+    o.part = parts[p];
+    for(size_t i = 0; i < n; i++) {
+      o.account = r[i].name;
+      output_table(f, r[i].inv, mode, now, &o);
+    }
+  }
+  for(size_t i = 0; i < n; i++) {
+    struct inv_summary s;
+    inventory_summary(r[i].inv, &s);
+    cand += s.candidates;
+    deleted += s.deleted;
+    failed += s.failed;
+    refused += s.refused;
+  }
+  fprintf(f, "%zu accounts: %zu candidates, %zu deleted, %zu failed, "
+          "%zu refused\n", n, cand, deleted, failed, refused);
 }
 
 void output_age(int64_t secs, char *out, size_t outlen)
@@ -195,27 +340,6 @@ void output_age(int64_t secs, char *out, size_t outlen)
     snprintf(out, outlen, "%" PRId64 "h", secs / 3600);
   else
     snprintf(out, outlen, "%" PRId64 "m", secs / 60);
-}
-
-void output_fit(const char *s, size_t width, char *out, size_t outlen)
-{
-  static const char ell[] = "\xe2\x80\xa6";   /* U+2026, one column */
-  size_t n = strlen(s), head, tail;
-
-  if(!outlen)
-    return;
-  if(!width || n <= width || width < 3) {
-    snprintf(out, outlen, "%s", s);
-    return;
-  }
-  head = (width - 1) / 2 + (width - 1) % 2;
-  tail = width - 1 - head;
-  /* Never half a UTF-8 character on either side of the cut. */
-  while(head && ((unsigned char)s[head] & 0xC0) == 0x80)
-    head--;
-  while(tail && ((unsigned char)s[n - tail] & 0xC0) == 0x80)
-    tail--;
-  snprintf(out, outlen, "%.*s%s%s", (int)head, s, ell, s + n - tail);
 }
 
 /* Columns: TYPE REGION NAME AGE DECISION REASON/RESULT. */

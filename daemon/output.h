@@ -7,6 +7,7 @@
 
 #include "janitor/config.h"
 #include "janitor/inventory.h"
+#include "fit.h"
 
 /* One resource as in remotion-janitor(8), OUTPUT (caller owns it). */
 struct json_object *output_item_json(const struct inv_item *it, int64_t now);
@@ -16,17 +17,35 @@ struct json_object *output_item_json(const struct inv_item *it, int64_t now);
  * when negative. */
 struct json_object *output_time_json(int64_t epoch_s);
 struct json_object *output_counts_json(const unsigned long counts[3]);
-/* The whole --sweep --json document (caller owns). */
-struct json_object *output_sweep_json(const struct inventory *inv,
-                                      enum jan_mode mode, int64_t now);
-void output_json(FILE *f, const struct inventory *inv, enum jan_mode mode,
-                 int64_t now);
+/*
+ * The outcome of one account of a run: the model every output of a run is
+ * built from (the table, the JSON document, the status record, the
+ * metrics), whatever the number of accounts.
+ */
+struct account_result {
+  const char *name;             /* its section's, or "default" */
+  const struct inventory *inv;
+  int exit_code;
+  const char *error;            /* why exit_code is not 0; NULL: none */
+  struct json_object *record;   /* its status record (last_sweep.h);
+                                   NULL: none */
+};
+
+/*
+ * The --sweep --json document of a run (remotion-janitor(8), OUTPUT):
+ * {"mode","started","finished","accounts":[{"name","account","regions",
+ * "ignored","resources","summary","exit_code","error"}],"summary"}, for
+ * one account as for several, written as it is built (memory does not
+ * grow with the inventories).
+ */
+void output_run_json(FILE *f, const struct account_result *r, size_t n,
+                     enum jan_mode mode, int64_t now);
 enum output_part { OUTPUT_ALL = 0, OUTPUT_ROWS, OUTPUT_TAIL };
 
 struct output_opts {
   size_t columns;               /* the terminal's width; 0: never cut */
   int candidates_only;          /* --candidates: only what would be deleted */
-  /* Several accounts (accounts_output.c): an ACCOUNT column of width
+  /* Several accounts (output_run_table): an ACCOUNT column of width
    * account_width with this name, a NAME column at least name_min wide,
    * the header only while *header is 0 (then set), and only the rows or
    * only the lines below them. */
@@ -38,13 +57,15 @@ struct output_opts {
 /* The human form: a table and a summary line.  o may be NULL. */
 void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,
                   int64_t now, const struct output_opts *o);
+/* A run's: one account's table; for several, one table with an ACCOUNT
+ * column, each account's lines below it, and one line for them all. */
+void output_run_table(FILE *f, const struct account_result *r, size_t n,
+                      enum jan_mode mode, int64_t now,
+                      const struct output_opts *o);
 /* "90d", "5h", "12m", "-": whole units, rounded down. */
 void output_age(int64_t secs, char *out, size_t outlen);
 /* A duration for a person: "45s", "12m05s", "3h04m", "2d5h" (negative: 0). */
 void output_span(int64_t seconds, char *out, size_t len);
-/* s cut in the middle with an ellipsis to width columns (ASCII s); width
- * 0: not cut. */
-void output_fit(const char *s, size_t width, char *out, size_t outlen);
 
 /* Renders, props and storage (output_storage.c): the fields of those
  * resources and of listed buckets, added to o; the summary's renders,

@@ -27,13 +27,23 @@ uint64_t progress_period_ms(const struct progress *p)
 void progress_format(const struct progress_view *v, double rate,
                      size_t width, char *out, size_t outlen)
 {
-  char line[512];
-  int n = snprintf(line, sizeof(line), "%zu of %zu deletions done, %" PRIu64
-                   " objects deleted (%.0f/s)", v->done, v->total, v->objects,
-                   rate);
-  if(v->bucket && n > 0 && (size_t)n < sizeof(line))
-    snprintf(line + n, sizeof(line) - (size_t)n, ", emptying %s", v->bucket);
-  output_fit(line, width, out, outlen);
+  static const char emptying[] = ", emptying ";
+  char name[300];
+  size_t n, room;
+
+  /* The counts whole, always; the bucket's name gives way (cut in the
+   * middle), and goes when not even a few columns of it fit. */
+  snprintf(out, outlen, "%zu of %zu deletions done, %" PRIu64 " objects "
+           "deleted (%.0f/s)", v->done, v->total, v->objects, rate);
+  n = strlen(out);
+  if(!v->bucket)
+    return;
+  room = !width ? 0 : width > n + sizeof(emptying) - 1
+       ? width - n - (sizeof(emptying) - 1) : 0;
+  if(width && room < PROGRESS_NAME_MIN)
+    return;
+  output_fit(v->bucket, room, name, sizeof(name));
+  snprintf(out + n, outlen - n, "%s%s", emptying, name);
 }
 
 static size_t tty_columns(FILE *f)

@@ -40,7 +40,11 @@ void progress_tick(struct progress *p, const struct progress_view *v,
                    uint64_t now_ms);
 /* Clears the live line, if one is shown. */
 void progress_end(struct progress *p);
-/* The text of one update, cut to width columns (0: not cut). */
+/* The fewest columns of a bucket's name worth showing. */
+#define PROGRESS_NAME_MIN 8
+/* The text of one update in width columns (0: no limit): the counts are
+ * never cut; the bucket's name is shortened in the middle to fit, and
+ * left out when fewer than PROGRESS_NAME_MIN columns of it would. */
 void progress_format(const struct progress_view *v, double rate,
                      size_t width, char *out, size_t outlen);
 

@@ -72,13 +72,9 @@ int renders_bucket_listed(const struct sweep *s, const char *name)
   return 0;
 }
 
-void renders_finish(struct sweep *s)
+const char *renders_failure(const struct sweep *s)
 {
-  /* A bucket not listed is an incomplete sweep, but blocks nothing else. */
-  if(s->rd && s->rd->failed && !s->exit_code) {
-    snprintf(s->message, sizeof(s->message), "%s", s->rd->message);
-    s->exit_code = EXIT_INCOMPLETE;
-  }
+  return s->rd && s->rd->failed ? s->rd->message : NULL;
 }
 
 void renders_free(struct sweep *s)
@@ -489,7 +485,7 @@ void renders_delete(struct sweep *s, size_t idx)
     return;                     /* counted with its bucket */
   b->started = 1;
   rc = assign_owners(s, b);
-  s->pending += b->nowners;
+  sweep_deletions_started(s, b->nowners);
   if(!rc)
     rc = prune_delete_start(s->rt->aws, b->region, b->name,
                             s->cfg->host_concurrency / 2, &b->set, b->owner,

@@ -32,8 +32,9 @@ void renders_delete(struct sweep *s, size_t idx);
 int renders_clock_type(const char *type);
 int renders_bucket_listed(const struct sweep *s, const char *name);
 
-/* At the end of the sweep: a failed listing makes the exit code 1. */
-void renders_finish(struct sweep *s);
+/* At the end of the sweep: why a kept bucket could not be listed, or
+ * NULL (the sweep makes its exit code 1; nothing else is blocked). */
+const char *renders_failure(const struct sweep *s);
 void renders_free(struct sweep *s);
 
 #endif

@@ -93,27 +93,58 @@ int run_open(struct sweep_run *r, const struct jan_config *cfg,
   return JAN_OK;
 }
 
-int run_start(struct sweep_run *r, struct runtime *rt,
-              const struct jan_config *cfg, enum jan_mode mode,
-              sweep_confirm_fn confirm, sweep_done_cb done, void *arg)
+static void all_done(struct accounts *as, void *arg)
 {
-  sweep_init(&r->sw, rt, cfg, mode);
-  if(r->trigger)
-    r->sw.trigger = r->trigger;
+  struct sweep_run *r = arg;
+  (void)as;
+  if(r->done)
+    r->done(r, r->done_arg);
+}
+
+int run_start(struct sweep_run *r, const struct runtime *base,
+              const struct jan_config *cfg, const struct run_opts *o,
+              struct jbuf *err)
+{
+  int rc = accounts_open(&r->as, base, cfg, o->only, o->nonly, err);
+  if(rc)
+    return rc;
+  r->as.trigger = r->trigger;
+  r->as.confirm = o->confirm;
+  r->as.confirm_arg = o->confirm_arg;
+  r->done = o->done;
+  r->done_arg = o->arg;
   r->started = 1;
-  sweep_use_state(&r->sw, r->have_state ? &r->st : NULL,
-                  r->audit.fd >= 0 ? &r->audit : NULL);
-  r->sw.adopt = 1;
-  r->sw.confirm = confirm;
-  return sweep_start(&r->sw, done, arg);
+  accounts_start(&r->as, o->mode, r->have_state ? &r->st : NULL,
+                 r->audit.fd >= 0 ? &r->audit : NULL, o->progress, all_done,
+                 r);
+  return JAN_OK;
+}
+
+int run_done(const struct sweep_run *r)
+{
+  return r->started && accounts_done(&r->as);
+}
+
+void run_stop(struct sweep_run *r, int cancel)
+{
+  if(cancel)
+    accounts_cancel(&r->as);
+  else
+    accounts_drain(&r->as);
+}
+
+int run_exit_code(const struct sweep_run *r)
+{
+  int code = accounts_exit_code(&r->as);
+  /* A state that cannot be saved fails the run (its reason is logged). */
+  return r->save_error[0] && code == EXIT_OK ? EXIT_INCOMPLETE : code;
 }
 
 void run_save(struct sweep_run *r, const struct jan_config *cfg)
 {
   /* The state changes only when a sweep ends (its clocks, the last
    * sweep): one that never ran leaves the file as it was. */
-  int finished = r->finished || (r->started && r->sw.state == SWEEP_DONE);
-  if(r->have_state && finished) {
+  if(r->have_state && run_done(r)) {
     struct jbuf err;
     jbuf_init(&err, JAN_MSG_MAX);
     if(state_save(&r->st, cfg->state_file, &err)) {
@@ -144,10 +175,8 @@ void run_save(struct sweep_run *r, const struct jan_config *cfg)
 void run_close(struct sweep_run *r, const struct jan_config *cfg)
 {
   run_save(r, cfg);
-  if(r->started) {
-    sweep_free(&r->sw);
-    r->started = 0;
-  }
+  accounts_close(&r->as);
+  r->started = 0;
   if(r->have_state && r->from_carry && r->carry) {
     /* Never saved, never to be lost: kept for the next run. */
     state_free(&r->carry->st);
@@ -160,9 +189,4 @@ void run_close(struct sweep_run *r, const struct jan_config *cfg)
   if(r->lockfd >= 0)
     state_unlock(r->lockfd);
   r->lockfd = -1;
-}
-
-void run_finished(struct sweep_run *r)
-{
-  r->finished = 1;
 }

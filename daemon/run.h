@@ -1,8 +1,10 @@
 /*
- * One sweep run, for the CLI (--sweep) and the daemon alike: the state
- * file, its lock and the audit log opened, the sweep started on them, and
- * everything saved and released at the end, with one cleanup path.  The
- * rule "nothing is deleted without a usable state, its lock and the audit
+ * One run, for the CLI (--sweep) and the daemon's sweeps alike (timer or
+ * command): the state file, its lock and the audit log opened, the sweeps
+ * of the run's accounts (accounts.h: its sections, or the one implicit
+ * account "default") started on them, stopped together, and everything
+ * saved and released at the end, with one cleanup path.  The rule
+ * "nothing is deleted without a usable state, its lock and the audit
  * log" lives here and nowhere else.
  */
 #ifndef JANITOR_DAEMON_RUN_H
@@ -12,6 +14,7 @@
 #include "janitor/buf.h"
 #include "janitor/config.h"
 #include "janitor/state.h"
+#include "accounts.h"
 #include "runtime.h"
 #include "sweep.h"
 
@@ -32,14 +35,31 @@ struct run_carry {
 void run_carry_init(struct run_carry *k);
 void run_carry_free(struct run_carry *k);
 
+struct sweep_run;
+/* The last account's sweep of the run is done. */
+typedef void (*run_done_cb)(struct sweep_run *r, void *arg);
+
+/* What a run is started with besides the config. */
+struct run_opts {
+  enum jan_mode mode;
+  const char *const *only;      /* --account: only these; NULL: all */
+  size_t nonly;
+  sweep_confirm_fn confirm;     /* asked per account; NULL: not needed */
+  void *confirm_arg;
+  enum progress_mode progress;  /* of each account's sweep */
+  run_done_cb done;             /* NULL: the caller polls run_done() */
+  void *arg;
+};
+
 struct sweep_run {
-  struct sweep sw;
+  struct accounts as;           /* the run's accounts and their sweeps */
   struct state st;
   struct audit audit;
   int lockfd;                   /* -1: the lock is not held */
   int have_state;               /* st was loaded and is saved at the end */
-  int started;                  /* sw was initialised */
-  int finished;                 /* sweeps of several accounts ended */
+  int started;                  /* the accounts' sweeps were started */
+  run_done_cb done;
+  void *done_arg;
   int from_carry;               /* st came from carry, not the file */
   const char *trigger;          /* for the record; NULL: "cli" */
   struct run_carry *carry;      /* set by the caller, kept; NULL: none */
@@ -60,22 +80,29 @@ struct sweep_run {
 int run_open(struct sweep_run *r, const struct jan_config *cfg,
              enum jan_mode mode, long *holder, struct jbuf *err);
 
-/* Start the sweep on what run_open() opened (confirm may be NULL). */
-int run_start(struct sweep_run *r, struct runtime *rt,
-              const struct jan_config *cfg, enum jan_mode mode,
-              sweep_confirm_fn confirm, sweep_done_cb done, void *arg);
-
-/* The sweeps of several accounts (accounts.h), started on r's state and
- * audit log instead of r's own sweep, have all ended: run_close() saves
- * the state. */
-void run_finished(struct sweep_run *r);
+/*
+ * Start a sweep for each account of the run (o->only: those named) on what
+ * run_open() opened, each on its own runtime built on base.  JAN_OK, or
+ * an error with the reason in err (JAN_EINVAL: a wrong --account).
+ */
+int run_start(struct sweep_run *r, const struct runtime *base,
+              const struct jan_config *cfg, const struct run_opts *o,
+              struct jbuf *err);
+/* 1 when every account's sweep of a started run is done. */
+int run_done(const struct sweep_run *r);
+/* Stop: no account starts a new request; with cancel, every request in
+ * flight is canceled too (its sweep then ends). */
+void run_stop(struct sweep_run *r, int cancel);
+/* The run's exit code over its accounts (accounts_exit_code), made 1 by
+ * a state that could not be saved. */
+int run_exit_code(const struct sweep_run *r);
 
 /* Save the state now, when it was loaded and the sweep ended (else, or
  * when done already, nothing): see run_close. */
 void run_save(struct sweep_run *r, const struct jan_config *cfg);
 
 /* Save the state (when it was loaded), release the lock, close the audit
- * log, free the sweep.  Safe after a failed run_open().  A state that
+ * log, free the sweeps and the accounts' runtimes (before base's).  Safe after a failed run_open().  A state that
  * cannot be saved is logged, its reason put in r->save_error, and kept in
  * r->carry when there is one. */
 void run_close(struct sweep_run *r, const struct jan_config *cfg);

@@ -10,8 +10,9 @@
  *
  * Signal handlers only act on the loop (uv_signal_t).  The work after a
  * sweep (state, audit log, lock, metrics) is deferred to a zero timer, so
- * that it never runs inside a callback of the AWS layer.  SIGHUP is
- * reload.c's; what the daemon says of itself, views.c's.
+ * that it never runs inside a callback of the AWS layer.  The
+ * configuration is read by config_load.c; what the daemon says of itself
+ * is views.c's.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -37,6 +38,7 @@
 #include "ctl.h"
 #include "ctl_inventory.h"
 #include "metrics.h"
+#include "config_load.h"
 #include "notify.h"
 #include "output.h"
 #include "run.h"
@@ -138,8 +140,6 @@ static void on_watchdog(uv_timer_t *t)
 static void on_tick(uv_timer_t *t)
 {
   struct service *svc = t->data;
-  if(svc->run)
-    sweep_update_progress(&svc->run->r.sw);
   service_update_status(svc, NULL);
 }
 
@@ -197,19 +197,19 @@ void service_reschedule(struct service *svc)
 
 static void on_finish(uv_timer_t *t);
 
-static void on_sweep_done(struct sweep *s, void *arg)
+static void on_run_done(struct sweep_run *r, void *arg)
 {
   struct run *run = arg;
-  (void)s;
+  (void)r;
   run->finished = 1;
   uv_timer_start(&run->svc->finish_timer, on_finish, 0, 0);
 }
 
 /* Everything a run holds: the sweep run (state saved, lock released,
- * audit closed) and its references. */
+ * audit closed, the accounts' sweeps and runtimes freed) and its
+ * references. */
 static void run_release(struct run *run)
 {
-  accounts_close(&run->as);             /* none without [account] */
   run_close(&run->r, &run->cfg->c);
   cfg_ref_put(run->cfg);
   rt_ref_put(run->rt);
@@ -266,11 +266,15 @@ static int start_sweep(struct service *svc, const char *trigger, char *err,
    * is configured to delete: no confirmation, but the max_deletions guard
    * still applies inside the sweep. */
   creds_chain_invalidate(run->rt->rt.creds);
-  rc = cfg->naccounts ? service_accounts_start(run, on_sweep_done)
-                      : run_start(&run->r, &run->rt->rt, &run->cfg->c,
-                                  cfg->mode, NULL, on_sweep_done, run);
+  jbuf_init(&msg, JAN_MSG_MAX);
+  rc = run_start(&run->r, &run->rt->rt, &run->cfg->c, &(struct run_opts){
+                   .mode = cfg->mode, .progress = PROGRESS_LINES,
+                   .done = on_run_done, .arg = run }, &msg);
+  if(rc)
+    snprintf(err, errlen, "cannot start the sweep: %s", msg.len
+             ? jbuf_str(&msg) : jan_strerror(rc));
+  jbuf_free(&msg);
   if(rc) {
-    snprintf(err, errlen, "cannot start the sweep: %s", jan_strerror(rc));
     run_release(run);
     return -1;
   }
@@ -278,7 +282,8 @@ static int start_sweep(struct service *svc, const char *trigger, char *err,
   uv_timer_stop(&svc->sweep_timer);
   svc->next_wall_ms = 0;
   uv_timer_start(&svc->tick_timer, on_tick, TICK_MS, TICK_MS);
-  jlog_notice(TAG, "sweep started (%s): %zu region%s, mode %s", trigger,
+  jlog_notice(TAG, "sweep started (%s): %zu account%s, %zu region%s, mode "
+              "%s", trigger, run->r.as.n, run->r.as.n == 1 ? "" : "s",
               cfg->nregions, cfg->nregions == 1 ? "" : "s",
               cfg->mode == JAN_MODE_DELETE ? "delete" : "report");
   service_update_status(svc, NULL);
@@ -301,64 +306,102 @@ static void on_sweep_timer(uv_timer_t *t)
 
 static void finish_stop(struct service *svc);
 
-/* The end of a sweep, outside any AWS callback: record, save, release. */
+/* The inventories, for `inventory`: each with its account. */
+static struct inv_ref *keep_inventories(struct accounts *as)
+{
+  struct inv_ref *head = NULL;
+
+  for(size_t i = 0; i < as->n; i++) {
+    struct account_sweep *a = &as->a[i];
+    struct inv_ref *r = inv_ref_new(&a->sw.inv);
+    if(!r || inv_ref_append(head ? head : r, r, a->acct->name)) {
+      inv_ref_put(r);
+      inv_ref_put(head);
+      return NULL;
+    }
+    if(!head)
+      head = r;
+  }
+  return head;
+}
+
+/* Log each account's outcome and the run's; keep the status record, the
+ * inventories and the metrics. */
+static void finish_run(struct service *svc, struct run *run)
+{
+  const struct jan_config *cfg = &run->cfg->c;
+  struct accounts *as = &run->r.as;
+  struct account_result *res = accounts_results(as);
+  int code = run_exit_code(&run->r);
+  struct inv_ref *last;
+  struct jbuf err;
+  int64_t ok = INT64_MAX;
+
+  if(!res) {
+    jlog_err(TAG, "out of memory at the end of the sweep");
+    return;
+  }
+  for(size_t i = 0; i < as->n; i++) {
+    const struct account_sweep *a = &as->a[i];
+    const struct inventory *inv = &a->sw.inv;
+    struct inv_summary s;
+
+    inventory_summary(inv, &s);
+    jlog(a->sw.exit_code ? JLOG_WARNING : JLOG_NOTICE, TAG,
+         "account %s (%s) swept in %.1fs: %zu functions, %zu layer "
+         "versions, %zu buckets; %zu candidates, %zu deleted, %zu failed, "
+         "%zu refused; exit code %d%s%s", a->acct->name,
+         inv->account[0] ? inv->account : "unknown",
+         (double)(inv->finished_ms - inv->started_ms) / 1000.0,
+         s.functions, s.layer_versions, s.buckets, s.candidates, s.deleted,
+         s.failed, s.refused, a->sw.exit_code,
+         a->sw.exit_code && a->sw.message[0] ? ": " : "",
+         a->sw.exit_code ? a->sw.message : "");
+    if(a->sw.last_success_ms < ok)
+      ok = a->sw.last_success_ms;
+  }
+  /* The run's last success: the oldest of its accounts' last ones. */
+  if(as->n && ok > svc->counters.last_success_ms)
+    svc->counters.last_success_ms = ok;
+  jlog(code ? JLOG_WARNING : JLOG_NOTICE, TAG, "sweep finished: %zu "
+       "account%s, exit code %d", as->n, as->n == 1 ? "" : "s", code);
+  metrics_count(&svc->counters, res, as->n, code);
+  json_object_put(svc->last_json);
+  svc->last_json = last_sweep_run_record(res, as->n, code);
+
+  jbuf_init(&err, JAN_MSG_MAX);
+  if(cfg->metrics_file && *cfg->metrics_file &&
+     metrics_write(cfg->metrics_file, res, as->n, &svc->counters, &err))
+    jlog_err(TAG, "cannot write the metrics: %s", jbuf_str(&err));
+  jbuf_free(&err);
+  free(res);
+
+  /* The inventories stay for `inventory` and STATUS=; answers still
+   * being written keep the ones they started on. */
+  last = keep_inventories(as);
+  if(last) {
+    inv_ref_put(svc->last);
+    svc->last = last;
+  }
+  else {
+    jlog_err(TAG, "out of memory keeping the inventory");
+  }
+}
+
+/* The end of a run, outside any AWS callback: record, save, release. */
 static void on_finish(uv_timer_t *t)
 {
   struct service *svc = t->data;
   struct run *run = svc->run;
-  const struct jan_config *cfg;
-  struct inv_summary s;
-  struct jbuf err;
 
   if(!run || !run->finished)
     return;
-  cfg = &run->cfg->c;
   /* Saved before the metrics are written, so that they tell whether it
    * could be. */
-  run_save(&run->r, cfg);
+  run_save(&run->r, &run->cfg->c);
   service_file_health(svc);
-  if(run->multi) {
-    service_accounts_finish(svc, run);
-    goto release;
-  }
-  inventory_summary(&run->r.sw.inv, &s);
-  jlog(run->r.sw.exit_code ? JLOG_WARNING : JLOG_NOTICE, TAG,
-       "sweep finished in %.1fs: %zu functions, %zu layer versions, %zu "
-       "buckets; %zu candidates, %zu deleted, %zu failed, %zu refused; exit "
-       "code %d%s%s", (double)(run->r.sw.inv.finished_ms -
-                              run->r.sw.inv.started_ms) / 1000.0,
-       s.functions, s.layer_versions, s.buckets, s.candidates, s.deleted,
-       s.failed, s.refused, run->r.sw.exit_code,
-       run->r.sw.exit_code && run->r.sw.message[0] ? ": " : "",
-       run->r.sw.exit_code ? run->r.sw.message : "");
+  finish_run(svc, run);
 
-  json_object_put(svc->last_json);
-  svc->last_json = json_object_get(run->r.sw.record);
-  metrics_count(&svc->counters, &run->r.sw.inv, run->r.sw.exit_code);
-  if(run->r.sw.last_success_ms > svc->counters.last_success_ms)
-    svc->counters.last_success_ms = run->r.sw.last_success_ms;
-
-  jbuf_init(&err, JAN_MSG_MAX);
-  if(cfg->metrics_file && *cfg->metrics_file &&
-     metrics_write(cfg->metrics_file, &run->r.sw.inv, &svc->counters,
-                   run->r.sw.exit_code, &err))
-    jlog_err(TAG, "cannot write the metrics: %s", jbuf_str(&err));
-  jbuf_free(&err);
-
-  /* The inventory stays for `inventory` and STATUS=; answers still
-   * being written keep the one they started on. */
-  {
-    struct inv_ref *last = inv_ref_new(&run->r.sw.inv);
-    if(last) {
-      inv_ref_put(svc->last);
-      svc->last = last;
-    }
-    else {
-      jlog_err(TAG, "out of memory keeping the inventory");
-    }
-  }
-
-release:
   /* The state is saved here, the lock released, the audit log closed. */
   svc->run = NULL;
   run_release(run);
@@ -452,7 +495,7 @@ static void cancel_run(struct service *svc)
   jlog_warn(TAG, "canceling the requests still in flight");
   uv_timer_start(&svc->stop_timer, on_cancel_stuck, CANCEL_GRACE_MS, 0);
   aws_client_shutdown(run->rt->rt.aws);
-  service_accounts_cancel(run);         /* none without [account] */
+  run_stop(&run->r, 1);
 }
 
 static void on_stop_timeout(uv_timer_t *t)
@@ -514,11 +557,118 @@ static void on_stop_signal(uv_signal_t *h, int signum)
   output_span((int64_t)(grace / 1000), in, sizeof(in));
   jlog_notice(TAG, "%s: stopping; no new requests, and those in flight get "
               "%s to finish", name, in);
+  /* Every account's client: none starts a new request. */
   aws_client_drain(svc->run->rt->rt.aws);
+  run_stop(&svc->run->r, 0);
   if(!grace)
     cancel_run(svc);
   else
     uv_timer_start(&svc->stop_timer, on_stop_timeout, grace, 0);
+}
+
+/* ---- reload (SIGHUP): a new configuration whole, or the old one kept -------- */
+
+/* A reload that keeps the old configuration: logged, and kept for STATUS=
+ * and `status` until a reload succeeds. */
+static void reload_refused(struct service *svc, const char *why)
+{
+  snprintf(svc->reload_error, sizeof(svc->reload_error), "%s", why);
+  jlog_err(TAG, "%s; the old configuration stays in force", why);
+}
+
+static void on_sighup(uv_signal_t *h, int signum)
+{
+  struct service *svc = h->data;
+  struct cfg_ref *nc;
+  struct rt_ref *nrt = NULL;
+  struct ctl_server *nctl = NULL;
+  struct jbuf errs;
+  const struct jan_config *oc = &svc->cfg->c;
+  char why[sizeof(svc->reload_error)];
+  int rc;
+
+  (void)signum;
+  if(svc->stopping)
+    return;
+  notify_status("RELOADING=1", "reloading the configuration");
+  jlog_notice(TAG, "SIGHUP: reloading the configuration");
+  if(svc->run)
+    service_reopen_audit(svc);
+  svc->reload_wall_ms = service_wall_ms();
+  nc = cfg_ref_new();
+  if(!nc) {
+    reload_refused(svc, "out of memory");
+    goto ready;
+  }
+  /* A fresh struct: the config in force stays whole if this one fails. */
+  jbuf_init(&errs, JAN_REPORT_MAX);
+  rc = service_load_config(svc->opts, &nc->c, &errs);
+  if(rc) {
+    service_log_lines(JLOG_ERR, &errs);
+    jlog_err(TAG, "the new configuration has errors; the old one stays in "
+             "force");
+    config_errors_summary(&errs, svc->reload_error,
+                          sizeof(svc->reload_error));
+    jbuf_free(&errs);
+    cfg_ref_put(nc);
+    goto ready;
+  }
+  jbuf_free(&errs);
+
+  if(config_aws_differ(oc, &nc->c)) {
+    nrt = rt_ref_open(&svc->loop, &nc->c, &rc);
+    if(!nrt) {
+      snprintf(why, sizeof(why), "cannot apply the new [aws] settings: %s",
+               jan_strerror(rc));
+      reload_refused(svc, why);
+      cfg_ref_put(nc);
+      goto ready;
+    }
+  }
+  if(strcmp(oc->socket, nc->c.socket)) {
+    struct jbuf e;
+    jbuf_init(&e, JAN_MSG_MAX);
+    rc = ctl_server_open(&svc->loop, nc->c.socket, nc->c.socket_mode,
+                         &service_ctl_ops, svc, &nctl, &e);
+    if(rc) {
+      reload_refused(svc, jbuf_str(&e));
+      jbuf_free(&e);
+      rt_ref_put(nrt);
+      cfg_ref_put(nc);
+      goto ready;
+    }
+    jbuf_free(&e);
+  }
+  else if(oc->socket_mode != nc->c.socket_mode) {
+    struct jbuf e;
+    jbuf_init(&e, JAN_MSG_MAX);
+    if(ctl_server_chmod(svc->ctl, nc->c.socket_mode, &e))
+      jlog_err(TAG, "%s", jbuf_str(&e));
+    jbuf_free(&e);
+  }
+
+  /* Commit.  A sweep in progress keeps its own references. */
+  if(nrt) {
+    rt_ref_put(svc->rt);
+    svc->rt = nrt;
+  }
+  if(nctl) {
+    jlog_notice(TAG, "status socket moved from %s to %s",
+                ctl_server_path(svc->ctl), ctl_server_path(nctl));
+    ctl_server_close(svc->ctl);
+    svc->ctl = nctl;
+  }
+  cfg_ref_put(svc->cfg);
+  svc->cfg = nc;
+  svc->reload_error[0] = '\0';
+  jlog_notice(TAG, "configuration reloaded%s%s%s",
+              nc->c.path ? " from " : "", nc->c.path ? nc->c.path : "",
+              svc->run ? "; the sweep in progress finishes under the old one"
+                       : "");
+  if(!svc->run)
+    service_reschedule(svc);
+ready:
+  service_update_status(svc, "READY=1");
 }
 
 /* ---- run ------------------------------------------------------------------------ */
@@ -567,39 +717,93 @@ static int check_dirs(const struct jan_config *c)
 
 /*
  * The metrics file rewritten at start from the record: the counters start
- * again from 0 (the daemon restarted), the last sweep's time, duration and
- * exit code are the record's, and the series by region come back with the
- * first sweep.
+ * again from 0 (the daemon restarted), each account's last sweep's time,
+ * duration and exit code are its record's, and the series by region come
+ * back with the first run.
  */
 static void metrics_at_start(struct service *svc, struct json_object *rec)
 {
   const struct jan_config *c = &svc->cfg->c;
-  struct inventory inv;
-  struct json_object *v;
+  struct json_object *arr = NULL, *v;
+  struct account_result *res;
+  struct inventory *inv;
+  size_t n;
   struct jbuf err;
 
   if(!c->metrics_file || !*c->metrics_file)
     return;
-  inventory_init(&inv);
-  inv.started_ms = last_sweep_int(rec, "started_ms");
-  inv.finished_ms = last_sweep_int(rec, "finished_ms");
-  inv.buckets_incomplete = json_object_object_get_ex(rec,
-                                                     "buckets_incomplete",
-                                                     &v) &&
-                           json_object_get_boolean(v);
+  if(!json_object_object_get_ex(rec, "accounts", &arr) ||
+     !json_object_is_type(arr, json_type_array))
+    return;
+  n = json_object_array_length(arr);
+  res = calloc(n ? n : 1, sizeof(*res));
+  inv = calloc(n ? n : 1, sizeof(*inv));
+  for(size_t i = 0; res && inv && i < n; i++) {
+    struct json_object *a = json_object_array_get_idx(arr, i);
+    inventory_init(&inv[i]);
+    inv[i].started_ms = last_sweep_int(a, "started_ms");
+    inv[i].finished_ms = last_sweep_int(a, "finished_ms");
+    inv[i].buckets_incomplete = json_object_object_get_ex(
+        a, "buckets_incomplete", &v) && json_object_get_boolean(v);
+    res[i].name = json_object_object_get_ex(a, "name", &v)
+                ? json_object_get_string(v) : ACCOUNTS_DEFAULT_NAME;
+    res[i].inv = &inv[i];
+    res[i].exit_code = (int)last_sweep_int(a, "exit_code");
+  }
   jbuf_init(&err, JAN_MSG_MAX);
-  if(metrics_write(c->metrics_file, &inv, &svc->counters,
-                   (int)last_sweep_int(rec, "exit_code"), &err))
+  if(res && inv &&
+     metrics_write(c->metrics_file, res, n, &svc->counters, &err))
     jlog_err(TAG, "cannot write the metrics: %s", jbuf_str(&err));
   jbuf_free(&err);
-  inventory_free(&inv);
+  for(size_t i = 0; inv && i < n; i++)
+    inventory_free(&inv[i]);
+  free(inv);
+  free(res);
+}
+
+/* The record of the account acct in st (see service_record_of_state). */
+static struct json_object *record_of(const struct state *st,
+                                     const struct jan_account *acct,
+                                     size_t naccounts)
+{
+  const struct state *a = acct->account_id[0]
+                        ? state_account_get(st, acct->account_id)
+                        : naccounts == 1 && st->naccounts == 1
+                        ? &st->accounts[0]->st : NULL;
+  return a && last_sweep_is_record(a->last_sweep) ? a->last_sweep : NULL;
+}
+
+struct json_object *service_record_of_state(const struct state *st,
+                                            const struct jan_config *c)
+{
+  struct jan_account implicit;
+  size_t n, have = 0;
+  const struct jan_account *list = accounts_of_config(c, &implicit, &n);
+  struct account_result *r = calloc(n, sizeof(*r));
+  int *codes = calloc(n, sizeof(*codes));
+  struct json_object *o = NULL;
+
+  for(size_t i = 0; r && codes && i < n; i++) {
+    r[i].name = list[i].name;
+    /* A file from before accounts holds the record itself. */
+    r[i].record = n == 1 && last_sweep_is_record(st->last_sweep)
+                ? st->last_sweep : record_of(st, &list[i], n);
+    codes[i] = r[i].record ? (int)last_sweep_int(r[i].record, "exit_code")
+                           : EXIT_INCOMPLETE;
+    have += r[i].record != NULL;
+  }
+  if(have)
+    o = last_sweep_run_record(r, n, run_code_combine(codes, n));
+  free(r);
+  free(codes);
+  return o;
 }
 
 /*
- * The last sweep's record from the state file, so that status shows it
+ * The last run's record from the state file, so that status shows it
  * after a restart, and the metrics file from it.  Read under the lock,
  * briefly; when a CLI sweep holds it, the record comes with the first
- * sweep.
+ * run.
  */
 static void read_last_sweep(struct service *svc)
 {
@@ -619,13 +823,23 @@ static void read_last_sweep(struct service *svc)
     if(err.len)
       jlog_warn(TAG, "%s", jbuf_str(&err));
   }
-  rec = service_accounts_record(&st, c);
-  if(last_sweep_is_record(rec)) {
+  rec = service_record_of_state(&st, c);
+  if(rec) {
+    struct json_object *arr = NULL;
+    int64_t ok = INT64_MAX;
     svc->last_json = json_object_get(rec);
-    svc->counters.last_success_ms = last_sweep_int(rec, "last_success_ms");
-    /* With sections, the metrics by account come with the first run. */
-    if(!c->naccounts)
-      metrics_at_start(svc, rec);
+    /* The oldest of the accounts' last successes, as at the end of a
+     * run. */
+    json_object_object_get_ex(rec, "accounts", &arr);
+    for(size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+      int64_t t = last_sweep_int(json_object_array_get_idx(arr, i),
+                                 "last_success_ms");
+      if(t < ok)
+        ok = t;
+    }
+    if(arr && json_object_array_length(arr) && ok > 0)
+      svc->counters.last_success_ms = ok;
+    metrics_at_start(svc, rec);
   }
   json_object_put(rec);
   state_free(&st);
@@ -652,7 +866,7 @@ static void start_handles(struct service *svc)
   svc->sweep_timer.data = svc->tick_timer.data = svc;
   svc->watchdog_timer.data = svc->stop_timer.data = svc;
   svc->finish_timer.data = svc;
-  uv_signal_start(&svc->sighup, service_on_sighup, SIGHUP);
+  uv_signal_start(&svc->sighup, on_sighup, SIGHUP);
   uv_signal_start(&svc->sigterm, on_stop_signal, SIGTERM);
   uv_signal_start(&svc->sigint, on_stop_signal, SIGINT);
   uv_signal_start(&svc->sigusr1, on_sigusr1, SIGUSR1);

@@ -1,6 +1,6 @@
 /*
  * What the daemon's files share (service.c: the loop, schedule, sweeps and
- * stop; reload.c: the configuration and SIGHUP; views.c: STATUS= and the
+ * stop, reload on SIGHUP; views.c: STATUS= and the
  * status answer).  Not an interface for anything else.
  */
 #ifndef JANITOR_DAEMON_SERVICE_INT_H
@@ -15,7 +15,6 @@
 #include "janitor/config.h"
 #include "janitor/rng.h"
 #include "ctl.h"
-#include "accounts.h"
 #include "ctl_inventory.h"
 #include "metrics.h"
 #include "run.h"
@@ -36,15 +35,12 @@ struct rt_ref {
 
 struct service;
 
-/* One sweep in progress and what it holds. */
+/* One run in progress (its accounts' sweeps) and what it holds. */
 struct run {
   struct service *svc;
   struct cfg_ref *cfg;          /* the config it started with */
   struct rt_ref *rt;            /* the runtime it runs on */
-  struct sweep_run r;           /* the sweep, its state, lock and audit */
-  int multi;                    /* [account] sections: as, not r.sw */
-  struct accounts as;
-  sweep_done_cb accounts_done;  /* called with NULL when all are done */
+  struct sweep_run r;           /* the sweeps, their state, lock and audit */
   int finished;                 /* the sweep's done callback ran */
   int canceled;                 /* stop: in-flight requests canceled */
   const char *trigger;          /* "timer" or "command" */
@@ -105,31 +101,16 @@ void service_reopen_audit(struct service *svc);
 void service_reschedule(struct service *svc);
 extern const struct ctl_ops service_ctl_ops;
 
-/* reload.c */
-void service_on_sighup(uv_signal_t *h, int signum);
-/* Each line of errs as one log entry. */
-void service_log_lines(int level, const struct jbuf *errs);
-
 /* views.c */
 /* Send STATUS= when it changed, or always with a prefix (READY=1...). */
 void service_update_status(struct service *svc, const char *prefix);
 /* The `status` answer (ctl_ops.status). */
 struct json_object *service_status_json(void *arg);
-/* ---- service_accounts.c: a run over several [account] sections ---- */
-
-/* Start one sweep per account on run (run_open() done); done(NULL, run)
- * when the last one is done.  JAN_OK or an error code. */
-int service_accounts_start(struct run *run, sweep_done_cb done);
-/* The record of the last sweep in a state file, a new reference: a file
- * from before accounts holds it itself; since, each account does: without
- * [account] sections in c, the one account's; with them, the totals and
- * each section's record, as at the end of a run.  NULL: none. */
-struct json_object *service_accounts_record(const struct state *st,
+/* The status record of the last run in a state file (last_sweep.h), a
+ * new reference, or NULL: each account of c's run has its record by its
+ * account_id; an account without one is the file's only one when the run
+ * has one account (a file from before accounts holds it itself). */
+struct json_object *service_record_of_state(const struct state *st,
                                             const struct jan_config *c);
-/* Log, keep the status, the inventories and the metrics of a finished
- * run over several accounts. */
-void service_accounts_finish(struct service *svc, struct run *run);
-/* Every account's requests canceled (stop). */
-void service_accounts_cancel(struct run *run);
 
 #endif

@@ -372,7 +372,11 @@ static void sweep_finish(struct sweep *s)
   progress_end(&s->pr);
   s->inv.finished_ms = now_ms();
   s->inv.clock_skew_s = clock_skew(s);
-  renders_finish(s);
+  /* A bucket not listed is an incomplete sweep, but blocks nothing else. */
+  if(renders_failure(s) && !s->exit_code) {
+    snprintf(s->message, sizeof(s->message), "%s", renders_failure(s));
+    s->exit_code = EXIT_INCOMPLETE;
+  }
   inventory_summary(&s->inv, &sum);
   if(sum.failed && (!s->exit_code || s->exit_code == EXIT_INCOMPLETE)) {
     if(!s->exit_code)
@@ -535,6 +539,11 @@ void sweep_outcome(struct sweep *s, size_t idx, enum inv_result res,
 }
 
 static void start_more(struct sweep *s);
+
+void sweep_deletions_started(struct sweep *s, size_t n)
+{
+  s->pending += n;
+}
 
 void sweep_deletion_ended(struct sweep *s)
 {

@@ -16,14 +16,9 @@
 #include "janitor/policy.h"
 #include "janitor/state.h"
 #include "progress.h"
+#include "run_code.h"
 #include "runtime.h"
 
-/* Exit codes (remotion-janitor(8), EXIT STATUS). */
-#define EXIT_OK          0
-#define EXIT_INCOMPLETE  1
-#define EXIT_USAGE       2
-#define EXIT_CREDENTIALS 3
-#define EXIT_GUARD       4
 
 enum sweep_state {
   SWEEP_IDLE = 0,     /* not started */
@@ -115,14 +110,17 @@ int sweep_start(struct sweep *s, sweep_done_cb done, void *arg);
 void sweep_free(struct sweep *s);
 const char *sweep_state_name(enum sweep_state st);
 
-/* For renders.c: the grace clock of an item (its first sighting as a
- * candidate, kept for the next sweep), an outcome (with the bytes
- * deleted, -1 for none), and the end of one deletion. */
+/* For renders.c, its only ways into the sweep: the grace clock of an item
+ * (its first sighting as a candidate, kept for the next sweep), an
+ * outcome (with the bytes deleted, -1 for none), n deletions started, and
+ * the end of one deletion.  The sweep's exit code and counters are the
+ * sweep's own. */
 int64_t sweep_first_seen(struct sweep *s, const struct inv_item *it,
                          int64_t now);
 void sweep_outcome(struct sweep *s, size_t idx, enum inv_result res,
                    const char *error, const char *code, const char *reqid,
                    int64_t objects, int64_t bytes);
+void sweep_deletions_started(struct sweep *s, size_t n);
 void sweep_deletion_ended(struct sweep *s);
 
 #endif

@@ -3,15 +3,59 @@
  * `status` answer of the socket (also what --status prints).
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "janitor/caps.h"
 #include "janitor/wire.h"
 #include "last_sweep.h"
 #include "notify.h"
 #include "output.h"
 #include "service_int.h"
+
+/* What one account's sweep is doing: "listing", "deleting" or "done". */
+static const char *phase_of(const struct sweep *sw)
+{
+  return sw->state == SWEEP_DELETING ? "deleting"
+       : sw->state == SWEEP_DONE ? "done" : "listing";
+}
+
+/* The run's totals: deletions done and started, objects removed, a
+ * bucket being emptied (the first account's that has one), and whether
+ * any account is deleting. */
+static int run_progress(struct run *run, struct sweep_progress *t)
+{
+  int deleting = 0;
+  memset(t, 0, sizeof(*t));
+  for(size_t i = 0; i < run->r.as.n; i++) {
+    struct sweep *sw = &run->r.as.a[i].sw;
+    sweep_update_progress(sw);
+    t->done += sw->progress.done;
+    t->total += sw->progress.total;
+    t->objects_deleted += sw->progress.objects_deleted;
+    if(!t->bucket)
+      t->bucket = sw->progress.bucket;
+    deleting |= sw->state == SWEEP_DELETING;
+  }
+  return deleting;
+}
+
+/* Appends to out (of len, n used) what printf would, cut at its end. */
+static size_t append(char *out, size_t len, size_t n, const char *fmt, ...)
+    JAN_PRINTF(4, 5);
+static size_t append(char *out, size_t len, size_t n, const char *fmt, ...)
+{
+  va_list ap;
+  int k;
+  if(n >= len)
+    return n;
+  va_start(ap, fmt);
+  k = vsnprintf(out + n, len - n, fmt, ap);
+  va_end(ap);
+  return k < 0 ? n : n + (size_t)k >= len ? len - 1 : n + (size_t)k;
+}
 
 static void status_body(struct service *svc, char *out, size_t len)
 {
@@ -23,16 +67,26 @@ static void status_body(struct service *svc, char *out, size_t len)
              "progress" : "");
     return;
   }
-  if(run && run->r.sw.state == SWEEP_DELETING) {
-    const struct sweep_progress *p = &run->r.sw.progress;
-    snprintf(out, len, "deleting: %zu of %zu done, %" PRIu64 " objects "
-             "removed%s%s", p->done, p->total, p->objects_deleted,
-             p->bucket ? "; emptying " : "", p->bucket ? p->bucket : "");
-    return;
-  }
   if(run) {
-    snprintf(out, len, "sweeping: listing %zu region%s", run->cfg->c.nregions,
-             run->cfg->c.nregions == 1 ? "" : "s");
+    struct sweep_progress t;
+    size_t n = 0;
+    /* The run's totals, then each account's phase and progress. */
+    if(run_progress(run, &t))
+      n = append(out, len, n, "deleting: %zu of %zu done, %" PRIu64
+                 " objects removed", t.done, t.total, t.objects_deleted);
+    else
+      n = append(out, len, n, "sweeping: listing %zu region%s",
+                 run->cfg->c.nregions, run->cfg->c.nregions == 1 ? "" : "s");
+    for(size_t i = 0; i < run->r.as.n; i++) {
+      const struct sweep *sw = &run->r.as.a[i].sw;
+      const struct sweep_progress *p = &sw->progress;
+      n = append(out, len, n, "; %s %s", run->r.as.a[i].acct->name,
+                 phase_of(sw));
+      if(sw->state == SWEEP_DELETING)
+        n = append(out, len, n, " %zu of %zu done, %" PRIu64 " objects "
+                   "removed%s%s", p->done, p->total, p->objects_deleted,
+                   p->bucket ? ", emptying " : "", p->bucket ? p->bucket : "");
+    }
     return;
   }
   if(svc->next_wall_ms)
@@ -40,8 +94,9 @@ static void status_body(struct service *svc, char *out, size_t len)
   else
     snprintf(when, sizeof(when), "-");
   if(svc->last_json) {
-    /* The record of the last sweep, also one from before a restart. */
-    struct json_object *o = svc->last_json, *found = NULL;
+    /* The record of the last run, also one from before a restart. */
+    struct json_object *o = NULL, *found = NULL;
+    json_object_object_get_ex(svc->last_json, "summary", &o);
     json_object_object_get_ex(o, "found", &found);
     snprintf(out, len, "idle; next sweep %s; last: %" PRId64 " found, %"
              PRId64 " candidates, %" PRId64 " deleted, %" PRId64 " failed, %"
@@ -125,6 +180,23 @@ static struct json_object *last_reload_json(const struct service *svc)
   return o;
 }
 
+/* A sweep's progress, or the run's totals (name NULL). */
+static struct json_object *progress_json(const char *name, const char *phase,
+                                         const struct sweep_progress *p)
+{
+  struct json_object *o = json_object_new_object();
+  if(name) {
+    json_object_object_add(o, "name", json_object_new_string(name));
+    json_object_object_add(o, "state", json_object_new_string(phase));
+  }
+  json_object_object_add(o, "deletions_done", INT64(p->done));
+  json_object_object_add(o, "deletions_total", INT64(p->total));
+  json_object_object_add(o, "objects_deleted", INT64(p->objects_deleted));
+  json_object_object_add(o, "bucket", p->bucket
+                         ? json_object_new_string(p->bucket) : NULL);
+  return o;
+}
+
 struct json_object *service_status_json(void *arg)
 {
   struct service *svc = arg;
@@ -136,21 +208,22 @@ struct json_object *service_status_json(void *arg)
   if(!o)
     return NULL;
   if(run) {
-    const struct sweep_progress *p = &run->r.sw.progress;
-    sweep_update_progress(&run->r.sw);
-    state = run->r.sw.state == SWEEP_DELETING ? "deleting" : "sweeping";
-    prog = json_object_new_object();
-    json_object_object_add(prog, "started", output_time_json(
-                             (run->multi && run->as.n
-                              ? run->as.a[0].sw.inv.started_ms
-                              : run->r.sw.inv.started_ms) / 1000));
+    struct json_object *arr = json_object_new_array();
+    struct sweep_progress t;
+    int64_t started = 0;
+    state = run_progress(run, &t) ? "deleting" : "sweeping";
+    prog = progress_json(NULL, NULL, &t);
+    for(size_t i = 0; i < run->r.as.n; i++) {
+      const struct sweep *sw = &run->r.as.a[i].sw;
+      if(sw->inv.started_ms > 0 && (!started || sw->inv.started_ms < started))
+        started = sw->inv.started_ms;
+      json_object_array_add(arr, progress_json(run->r.as.a[i].acct->name,
+                                               phase_of(sw), &sw->progress));
+    }
+    json_object_object_add(prog, "started", output_time_json(started / 1000));
     json_object_object_add(prog, "trigger",
                            json_object_new_string(run->trigger));
-    json_object_object_add(prog, "deletions_done", INT64(p->done));
-    json_object_object_add(prog, "deletions_total", INT64(p->total));
-    json_object_object_add(prog, "objects_deleted", INT64(p->objects_deleted));
-    json_object_object_add(prog, "bucket", p->bucket
-                           ? json_object_new_string(p->bucket) : NULL);
+    json_object_object_add(prog, "accounts", arr);
   }
   json_object_object_add(o, "ok", json_object_new_boolean(1));
   json_object_object_add(o, "version", json_object_new_string(JAN_VERSION));

@@ -197,7 +197,8 @@ class Daemon:
         try:
             with open(self.metrics) as f:
                 for line in f:
-                    if line.startswith(name + " "):
+                    # A family about a sweep: the one account's sample.
+                    if line.startswith((name + " ", name + '{account="default"} ')):
                         return float(line.split()[1])
         except FileNotFoundError:
             return None
@@ -316,21 +317,23 @@ class DaemonTest(unittest.TestCase):
         SI.control("POST", "latency", {})
         ls = s["last_sweep"]
         self.assertEqual(ls["exit_code"], 0, ls)
-        self.assertEqual(ls["found"], {"functions": 121, "layer_versions": 5, "buckets": 3})
-        self.assertEqual(ls["regions_ok"], 3)
-        self.assertEqual(ls["regions_incomplete"], [])
-        self.assertEqual(ls["regions_disabled"], [])
-        for k in ("started", "finished", "duration_ms", "candidates", "deleted", "failed", "refused"):
+        self.assertEqual(ls["summary"]["found"], {"functions": 121, "layer_versions": 5, "buckets": 3})
+        self.assertEqual(ls["accounts"][0]["regions_ok"], 3)
+        self.assertEqual(ls["accounts"][0]["regions_incomplete"], [])
+        self.assertEqual(ls["accounts"][0]["regions_disabled"], [])
+        for k in ("started", "finished", "duration_ms"):
             self.assertIn(k, ls)
+        for k in ("candidates", "deleted", "failed", "refused"):
+            self.assertIn(k, ls["summary"])
         self.assertGreaterEqual(ls["duration_ms"], 1000)
-        self.assertEqual(ls["deleted"], 0)
+        self.assertEqual(ls["summary"]["deleted"], 0)
 
         inv = d.ask("inventory")
         self.assertTrue(inv["ok"])
         got = {(r["type"], r["region"], r["name"]) for r in inv["resources"]}
         self.assertEqual(got, in_scope_names(sl.small_fixture()))
         self.assertEqual(len(inv["resources"]), 121 + 5 + 3)
-        self.assertEqual(sum(1 for r in inv["resources"] if r["decision"] == "delete"), ls["candidates"])
+        self.assertEqual(sum(1 for r in inv["resources"] if r["decision"] == "delete"), ls["summary"]["candidates"])
         for r in inv["resources"]:
             self.assertIn(r["result"], (None, "dry-run"))
 
@@ -352,9 +355,9 @@ class DaemonTest(unittest.TestCase):
                      ("remotion_janitor_region_up", "gauge")):
             self.assertIn("# HELP %s " % m, text)
             self.assertIn("# TYPE %s %s\n" % (m, t), text)
-        self.assertIn('remotion_janitor_resources{type="function",region="eu-west-1"} 120\n', text)
-        self.assertIn('remotion_janitor_resources{type="bucket",region="eu-central-1"} 1\n', text)
-        self.assertIn('remotion_janitor_region_up{region="us-east-1"} 1\n', text)
+        self.assertIn('remotion_janitor_resources{account="default",type="function",region="eu-west-1"} 120\n', text)
+        self.assertIn('remotion_janitor_resources{account="default",type="bucket",region="eu-central-1"} 1\n', text)
+        self.assertIn('remotion_janitor_region_up{account="default",region="us-east-1"} 1\n', text)
         self.assertIn('remotion_janitor_deletions_total{type="bucket",result="failed"} 0\n', text)
         self.assertAlmostEqual(d.metrics_value("remotion_janitor_last_sweep_timestamp_seconds"), time.time(),
                                delta=10 * SLOW)
@@ -617,9 +620,9 @@ class DaemonTest(unittest.TestCase):
         del d.msgs[:]
         restart_ms = time.time() * 1000
         d.start().ready()
-        s = d.wait_status(lambda s: s["last_sweep"]["finished_ms"] > restart_ms, 20,
+        s = d.wait_status(lambda s: s["last_sweep"]["accounts"][0]["finished_ms"] > restart_ms, 20,
                           "the sweep after the restart")
-        self.assertEqual(s["last_sweep"]["deleted"], 1, s)
+        self.assertEqual(s["last_sweep"]["summary"]["deleted"], 1, s)
         self.assertEqual([b for b in SI.state()["buckets"] if b["name"] == bucket], [])
         with open(d.audit) as f:
             rec = [json.loads(x) for x in f]
@@ -678,14 +681,14 @@ class DaemonTest(unittest.TestCase):
                      "AWS_SHARED_CREDENTIALS_FILE": creds}).ready()
         s = d.wait_status(lambda s: s["last_sweep"] is not None, 10, "a sweep without credentials")
         self.assertEqual(s["last_sweep"]["exit_code"], 3, s)
-        self.assertIn("credentials", s["last_sweep"]["error"])
+        self.assertIn("credentials", s["last_sweep"]["accounts"][0]["error"])
         self.assertIsNone(d.proc.poll())
         # The keys appear in the file: the next tick uses them.
         with open(creds, "w") as f:
             f.write("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n" % (sl.TEST_AK, sl.TEST_SK))
         s = d.wait_status(lambda s: s["last_sweep"] and s["last_sweep"]["exit_code"] == 0, 10,
                           "a sweep with the new credentials")
-        self.assertEqual(s["last_sweep"]["found"]["functions"], 121)
+        self.assertEqual(s["last_sweep"]["summary"]["found"]["functions"], 121)
         self.assertEqual(d.stop(), 0)
 
     # ---- the sweep lock held by a CLI sweep ----------------------------------------------
@@ -720,7 +723,7 @@ class DaemonTest(unittest.TestCase):
         # The state file holds the same record as status showed, under
         # the account it is about.
         with open(d.state_file) as f:
-            self.assertEqual(json.load(f)["accounts"][ACCOUNT]["last_sweep"], first)
+            self.assertEqual(dict(json.load(f)["accounts"][ACCOUNT]["last_sweep"], name="default"), first["accounts"][0])
 
         # Restarted with no sweep due for an hour: status shows the one
         # before the restart, and so does STATUS=.
@@ -732,13 +735,13 @@ class DaemonTest(unittest.TestCase):
         # the last sweep's time and exit code from the record.
         self.assertEqual(d.metrics_value("remotion_janitor_sweeps_total"), 0)
         self.assertAlmostEqual(d.metrics_value("remotion_janitor_last_sweep_timestamp_seconds"),
-                               first["finished_ms"] / 1000, places=2)
+                               first["accounts"][0]["finished_ms"] / 1000, places=2)
         self.assertEqual(d.metrics_value("remotion_janitor_last_sweep_exit_code"), first["exit_code"])
         s = d.status()
         self.assertEqual(s["state"], "idle")
         self.assertEqual(s["last_sweep"], first)
         ready = [m for m in d.notes() if "READY=1" in m][0]
-        self.assertIn("last: %d found" % sum(first["found"].values()), ready)
+        self.assertIn("last: %d found" % sum(first["summary"]["found"].values()), ready)
         self.assertEqual(d.stop(), 0)
 
     # ---- NOTIFY_SOCKET in the abstract namespace --------------------------------------

@@ -169,7 +169,7 @@ class SocketFairness(unittest.TestCase):
         self.d.start(env=env, args=args).ready()
         s = self.d.wait_status(lambda s: s["last_sweep"] is not None, 60, "the first sweep")
         self.assertEqual(s["last_sweep"]["exit_code"], 0, s["last_sweep"])
-        self.assertEqual(s["last_sweep"]["found"]["functions"], FUNCTIONS_PER_REGION * len(REGIONS))
+        self.assertEqual(s["last_sweep"]["summary"]["found"]["functions"], FUNCTIONS_PER_REGION * len(REGIONS))
         return self.d
 
     def inventory_bytes(self, d):

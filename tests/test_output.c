@@ -60,8 +60,18 @@ static void test_progress_line(void **state)
   assert_string_equal(b, "3 of 12 deletions done, 45000 objects deleted "
                          "(9000/s), emptying remotionlambda-euwest1-"
                          "abcdefghij");
+  /* 80 columns (79 usable): the counts whole, the name shortened. */
+  v.bucket = "remotionlambda-euwest1-abcdefghijklmnopqrstuvwxyz0123456789";
+  progress_format(&v, 9000.4, 79, b, sizeof(b));
+  assert_int_equal(strlen(b), 79 + 2);          /* 79 columns */
+  assert_memory_equal(b, "3 of 12 deletions done, 45000 objects deleted "
+                         "(9000/s), emptying remot", 70);
+  assert_non_null(strstr(b, "\xe2\x80\xa6"));
+  assert_string_equal(b + strlen(b) - 4, "6789");
+  /* Too narrow for a useful part of the name: the counts alone, whole. */
   progress_format(&v, 9000.4, 40, b, sizeof(b));
-  assert_int_equal(strlen(b), 40 + 2);          /* 40 columns */
+  assert_string_equal(b, "3 of 12 deletions done, 45000 objects deleted "
+                         "(9000/s)");
   v.bucket = NULL;
   progress_format(&v, 0, 0, b, sizeof(b));
   assert_string_equal(b, "3 of 12 deletions done, 45000 objects deleted "

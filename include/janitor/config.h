@@ -23,7 +23,6 @@ enum jan_mode { JAN_MODE_REPORT = 0, JAN_MODE_DELETE = 1 };
 enum jan_renders { JAN_RENDERS_KEEP = 0, JAN_RENDERS_ARTIFACTS,
                    JAN_RENDERS_ALL };
 
-#define JAN_MAX_ACCOUNTS 64
 #define JAN_ACCOUNT_NAME_MAX 64
 
 /* One [account NAME] section (remotion-janitor.conf(5), ACCOUNTS). */
@@ -35,6 +34,7 @@ struct jan_account {
   char *profile;                /* NULL: none (never with role_arn) */
   char *regions[JAN_MAX_REGIONS];
   size_t nregions;              /* 0: the [aws] regions */
+  unsigned line;                /* its header's line in the file */
 };
 
 struct jan_config {
@@ -78,9 +78,10 @@ struct jan_config {
   char *metrics_file;           /* NULL: none */
   uint64_t stop_timeout_ms;     /* default 20s */
 
-  /* [account NAME] sections, in file order; none: the [aws]
-   * credentials' account alone. */
-  struct jan_account accounts[JAN_MAX_ACCOUNTS];
+  /* [account NAME] sections, in file order, as many as written; none:
+   * the [aws] credentials' account alone (a run's implicit account
+   * "default"). */
+  struct jan_account *accounts;
   size_t naccounts;
 
   char *path;                   /* file it was read from, or NULL */

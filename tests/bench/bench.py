@@ -15,6 +15,11 @@
                        0 ms and at --latency-ms: what the latency costs the
                        janitor, against boto3 page by page (--latency-ms 0:
                        the janitor's own CPU and RSS per key)
+  bench.py accounts    the cost of an account: one --sweep --dry-run over
+                       --accounts sections (default 500), each an assumed
+                       role with one function, against the same run over 1
+                       and over a tenth of them: wall time, peak RSS,
+                       requests, and the RSS each account adds
   bench.py bigpages    peak RSS of one --sweep --delete when every listing
                        page is as large as the janitor's caps admit (the
                        stand-in's big_page fault, cap - 1 KiB), against the
@@ -176,7 +181,7 @@ def bench_bucket(a):
     try:
         m = run_measured([jl.BIN, "-c", jan.conf, "--sweep", "--yes", "--json"], jl.base_env())
         assert m["rc"] == 0, m["err"]
-        res = json.loads(m["out"])["resources"][0]
+        res = json.loads(m["out"])["accounts"][0]["resources"][0]
         assert res["result"] == "deleted" and res["objects"] == a.objects, res
         log = si.log()
         pages = sum(1 for e in log if e["operation"] in ("ListObjectVersions", "ListObjectsV2"))
@@ -263,7 +268,7 @@ def bench_bigbucket(a):
         {"name": name, "region": "us-east-1", "age_days": 30,
          "generate": {"count": n, "prefix": "renders/", "per_render": 100, "age_days": 30}}])
     def check(doc):
-        r0 = doc["resources"][0]
+        r0 = doc["accounts"][0]["resources"][0]
         assert r0["result"] == "deleted" and r0["objects"] == n, r0
     rows, res = janitor_latency_runs(a, fx, check, buckets="yes")
     if a.latency_ms and not a.skip_cli:
@@ -405,10 +410,54 @@ def bench_bigpages(a):
         print("%-20s %9d %9.3f %9.3f %9.1f" % (name, n, m["wall"], m["cpu"], m["rss_kib"] / 1024.0))
 
 
+USER_ARN = "arn:aws:iam::%s:user/janitor-test" % jl.ACCOUNT
+
+
+def accounts_run(n, latency_ms):
+    """One --sweep --dry-run over n [account] sections, each a role in its
+    own account holding one function: (measure, requests, document)."""
+    ids = ["5%011d" % i for i in range(n)]
+    fx = {"regions": ["eu-west-1", "us-east-1"], "disabled_regions": [],
+          "accounts": [{"account_id": a, "roles": [{"name": "janitor", "trust": [USER_ARN]}],
+                        "functions": [{"region": "eu-west-1", "name": "remotion-render-4-0-1-mem2048mb-disk2048mb-"
+                                       "120sec", "age_days": 30}]} for a in ids]}
+    si = st.StandIn("--latency-ms", str(latency_ms), fixture=fx)
+    jan = jl.Janitor(si)
+    try:
+        raw = "".join("[account a%04d]\naccount_id = %s\nrole_arn = arn:aws:iam::%s:role/janitor\n"
+                      % (i, a, a) for i, a in enumerate(ids))
+        jan.write_config(aws={"regions": "eu-west-1", "concurrency": 64, "host_concurrency": 64},
+                         policy={"mode": "report"}, raw=raw)
+        m = run_measured([jl.BIN, "-c", jan.conf, "--sweep", "--json", "--dry-run", "-q"], jl.base_env())
+        assert m["rc"] == 0, m["err"][-2000:]
+        doc = json.loads(m["out"])
+        assert len(doc["accounts"]) == n and doc["summary"]["candidates"] == n, doc["summary"]
+        return m, len(si.log()), doc
+    finally:
+        jan.cleanup()
+        si.stop()
+
+
+def bench_accounts(a):
+    n = a.accounts
+    sizes = sorted({1, max(2, n // 10), n})
+    rows = [(k,) + accounts_run(k, a.latency_ms)[:2] for k in sizes]
+    print("\n--sweep --dry-run over N [account] sections (one assumed role and one function each, "
+          "%d ms per request)" % a.latency_ms)
+    print("%-10s %9s %9s %9s %10s %12s" % ("accounts", "wall s", "CPU s", "RSS MiB", "requests", "requests/acct"))
+    for k, m, req in rows:
+        print("%-10d %9.3f %9.3f %9.1f %10d %12.1f" % (k, m["wall"], m["cpu"], m["rss_kib"] / 1024.0, req,
+                                                       req / float(k)))
+    (k0, m0, _), (k1, m1, _) = rows[0], rows[-1]
+    per = (m1["rss_kib"] - m0["rss_kib"]) / float(k1 - k0)
+    print("  peak RSS per account beyond the first: %.1f KiB (target <= 200 KiB)" % per)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("what", choices=["inventory", "bucket", "bigbucket", "renders", "functions", "bigpages",
-                                    "all"])
+                                    "accounts", "all"])
+    p.add_argument("--accounts", type=int, default=500)
     p.add_argument("--latency-ms", type=int, default=100)
     p.add_argument("--objects", type=int, default=20000)
     p.add_argument("--cli-objects", type=int, default=0)
@@ -417,7 +466,7 @@ def main():
     for w in (["inventory", "bucket", "functions"] if a.what == "all" else [a.what]):
         {"inventory": bench_inventory, "bucket": bench_bucket, "bigbucket": bench_bigbucket,
          "renders": bench_renders,
-         "functions": bench_functions, "bigpages": bench_bigpages}[w](a)
+         "functions": bench_functions, "bigpages": bench_bigpages, "accounts": bench_accounts}[w](a)
 
 
 if __name__ == "__main__":

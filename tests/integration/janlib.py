@@ -57,7 +57,7 @@ class Run:
             assert s not in self.out and s not in self.err, "a secret was printed"
 
     def items(self, **match):
-        return [r for r in self.json["resources"]
+        return [r for a in self.json["accounts"] for r in a["resources"]
                 if all(r.get(k) == v for k, v in match.items())]
 
 

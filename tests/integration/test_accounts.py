@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import unittest
 
@@ -159,13 +160,39 @@ class TwoAccounts(Base):
         self.assertIn("gamma", r.json["error"])
         self.assertEqual(self.functions(A), FN)
 
-    def test_without_sections_the_document_is_unchanged(self):
+    def test_without_sections_the_document_is_one_of_one_section(self):
+        # One shape: [aws] alone is the one account "default"; its document
+        # equals that of one [account] section of the same account, apart
+        # from the name (and the times).
+        def strip(doc):
+            doc = json.loads(json.dumps(doc))
+            for o in [doc] + doc["accounts"]:
+                for k in ("started", "finished"):
+                    o.pop(k, None)
+            for a in doc["accounts"]:
+                for x in a["resources"]:
+                    x.pop("age_s", None)
+            return doc
         self.write("", policy={"mode": "report"})
         r = self.jan.sweep()
         self.assertEqual(r.rc, 0, r.err)
-        self.assertNotIn("accounts", r.json)
-        self.assertEqual(r.json["account"], jl.ACCOUNT)
-        self.assertIn("resources", r.json)
+        self.assertEqual(set(r.json), {"mode", "started", "finished", "accounts", "summary"})
+        self.assertEqual([a["name"] for a in r.json["accounts"]], ["default"])
+        self.assertEqual(set(r.json["accounts"][0]), {"name", "account", "regions", "ignored", "resources",
+                                                      "summary", "exit_code", "error"})
+        self.assertEqual(r.json["accounts"][0]["account"], jl.ACCOUNT)
+        self.write(section("own", jl.ACCOUNT), policy={"mode": "report"})
+        r1 = self.jan.sweep()
+        self.assertEqual(r1.rc, 0, r1.err)
+        self.assertEqual([a["name"] for a in r1.json["accounts"]], ["own"])
+        one = strip(r1.json)
+        one["accounts"][0]["name"] = "default"
+        self.assertEqual(strip(r.json), one)
+        # --account names the implicit account too.
+        self.write("", policy={"mode": "report"})
+        r = self.jan.sweep("--account", "default")
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertEqual([a["name"] for a in r.json["accounts"]], ["default"])
 
 
 class Profile(Base):
@@ -392,8 +419,8 @@ class Daemon(Base):
             last = status["last_sweep"]
             self.assertEqual(last["exit_code"], 0)
             self.assertEqual([(a["name"], a["account"]) for a in last["accounts"]], [("alpha", A), ("beta", B)])
-            self.assertEqual(last["deleted"], 8)
-            self.assertEqual(last["found"], {"functions": 4, "layer_versions": 4, "buckets": 2})
+            self.assertEqual(last["summary"]["deleted"], 8)
+            self.assertEqual(last["summary"]["found"], {"functions": 4, "layer_versions": 4, "buckets": 2})
             # The human form of --status reads the same totals.
             text = subprocess.run([jl.BIN, "-c", self.jan.conf, "--status"], env=jl.base_env(),
                                   capture_output=True, text=True, timeout=60).stdout
@@ -440,13 +467,151 @@ class Daemon(Base):
             before = again["last_sweep"]
             self.assertIsNotNone(before, again)
             self.assertEqual(before["exit_code"], 0)
-            self.assertEqual(before["deleted"], 8)
-            self.assertEqual(before["found"], last["found"])
+            self.assertEqual(before["summary"]["deleted"], 8)
+            self.assertEqual(before["summary"]["found"], last["summary"]["found"])
             self.assertEqual(before["accounts"], last["accounts"])
             self.assertEqual(before["finished"], last["finished"])
         finally:
             p.send_signal(signal.SIGTERM)
             p.communicate(timeout=60)
+
+
+def big_fixture(n=12000):
+    """Two accounts, each with one old bucket of n objects to empty."""
+    def acct(account, ext):
+        return {"account_id": account,
+                "roles": [{"name": "janitor", "trust": [USER_ARN], "external_id": ext}],
+                "buckets": [{"name": "remotionlambda-euwest1-%s" % account[:10], "region": "eu-west-1",
+                             "age_days": 30, "generate": {"count": n, "prefix": "renders/s",
+                                                          "age_days": 20}}]}
+    return {"regions": ["eu-west-1", "us-east-1"], "disabled_regions": [],
+            "accounts": [acct(A, EXT_A), acct(B, EXT_B)]}
+
+
+class TwoDeleting(Base):
+    """Two accounts emptying big buckets at once (each DeleteObjects takes
+    0.9 s): status shows each account's deletion; SIGTERM stops both."""
+
+    def setUp(self):
+        self.si = st.StandIn(fixture=big_fixture())
+        self.si.control("POST", "latency", {"rules": [{"service": "s3", "operation": "DeleteObjects",
+                                                       "ms": 900}]})
+        self.sock = os.path.join(self.jan_dir(), "sock")
+
+    # Daemon's helpers, not its tests.
+    start_daemon = Daemon.start_daemon
+    status_when = staticmethod(Daemon.status_when)
+
+    def jan_dir(self):
+        self.jan = jl.Janitor(self.si, aws={"regions": "eu-west-1"}, policy=DELETE, raw=TWO,
+                              daemon={"startup_delay": "0", "interval": "1d", "jitter": "0",
+                                      "stop_timeout": "2s"})
+        return self.jan.dir
+
+    def by_account(self):
+        keys = {t["access_key"]: t["arn"].split(":")[4] for t in self.si.state()["temporary_credentials"]}
+        return lambda e: keys.get(e.get("access_key"))
+
+    def both_deleting(self, p):
+        def pred(s):
+            accts = ((s.get("progress") or {}).get("accounts")) or []
+            return (s["state"] == "deleting" and len(accts) == 2 and
+                    all(a["state"] == "deleting" and a["bucket"] for a in accts))
+        s = self.status_when(p, self.sock, pred, 300)
+        self.assertTrue(s and pred(s), s)
+        return s
+
+    def test_status_names_each_accounts_deletion(self):
+        p = self.start_daemon()
+        try:
+            s = self.both_deleting(p)
+            accts = s["progress"]["accounts"]
+            self.assertEqual([a["name"] for a in accts], ["alpha", "beta"])
+            self.assertEqual([a["bucket"] for a in accts],
+                             ["remotionlambda-euwest1-%s" % x[:10] for x in (A, B)])
+            for a in accts:
+                self.assertEqual(a["deletions_total"], 1)
+            # The run's totals add the accounts' up.
+            self.assertEqual(s["progress"]["deletions_total"], 2)
+            # Objects go: the progress moves in both accounts.
+            s = self.status_when(p, self.sock, lambda s: all(
+                a["objects_deleted"] > 0 for a in ((s.get("progress") or {}).get("accounts") or [{}])), 300)
+            self.assertTrue(all(a["objects_deleted"] > 0 for a in s["progress"]["accounts"]), s)
+            self.assertEqual(s["progress"]["objects_deleted"],
+                             sum(a["objects_deleted"] for a in s["progress"]["accounts"]))
+            # --status, for a person: a line per account with its deletion.
+            text = subprocess.run([jl.BIN, "-c", self.jan.conf, "--status"], env=jl.base_env(),
+                                  capture_output=True, text=True, timeout=60).stdout
+            self.assertRegex(text, r"state: +deleting: 0 of 2 deletions done, \d+ objects removed")
+            for name, acc in (("alpha", A), ("beta", B)):
+                self.assertRegex(text, r"account %s: deleting: 0 of 1 deletions done, \d+ objects removed; "
+                                       r"emptying remotionlambda-euwest1-%s" % (name, acc[:10]))
+        finally:
+            p.send_signal(signal.SIGTERM)
+            p.communicate(timeout=60)
+
+    def test_sigterm_stops_every_account(self):
+        p = self.start_daemon()
+        try:
+            # The signal must find a DeleteObjects in flight in each account
+            # (told by the stand-in, not by the status).
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                who = self.by_account()
+                log = self.si.log()
+                if {who(e) for e in log if e.get("operation") == "DeleteObjects"} >= {A, B}:
+                    break
+                time.sleep(0.02)
+            t0 = time.time()
+            p.send_signal(signal.SIGTERM)
+            out, err = p.communicate(timeout=60)
+            took = time.time() - t0
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
+        self.assertEqual(p.returncode, 0, err[-3000:])
+        print("stopped %.2f s after SIGTERM (stop_timeout 2 s)" % took, file=sys.stderr)
+        # Nothing new after the signal, in either account: no request
+        # arrived at the stand-in later than the signal (a small margin for
+        # one in transit).
+        who = self.by_account()
+        late = [(who(e), e["operation"], round(e["t"] - t0, 3)) for e in self.si.log() if e["t"] > t0 + 0.05]
+        self.assertEqual(late, [], "requests sent after SIGTERM")
+        # Both buckets only partly emptied; the state was saved.
+        left = {b["name"]: b["keys"] for b in self.si.state()["accounts"][0]["buckets"] +
+                self.si.state()["accounts"][1]["buckets"]}
+        self.assertEqual(len(left), 2, left)
+        self.assertTrue(all(k < 12000 for k in left.values()), left)
+        self.assertIsInstance(self.jan.state(), dict)
+
+
+class Hundred(unittest.TestCase):
+    """No fixed number of accounts: 100 sections in one run, each on its
+    own role."""
+    N = 100
+
+    def setUp(self):
+        self.ids = ["4%011d" % i for i in range(self.N)]
+        self.si = st.StandIn(fixture={
+            "regions": ["eu-west-1", "us-east-1"], "disabled_regions": [],
+            "accounts": [{"account_id": a, "roles": [{"name": "janitor", "trust": [USER_ARN]}],
+                          "functions": [{"region": "eu-west-1", "name": FN[0], "age_days": 30}]}
+                         for a in self.ids]})
+        raw = "".join(section("a%03d" % i, a, a) for i, a in enumerate(self.ids))
+        self.jan = jl.Janitor(self.si, aws={"regions": "eu-west-1"}, policy={"mode": "report"}, raw=raw)
+
+    def tearDown(self):
+        self.jan.cleanup()
+        self.si.stop()
+
+    def test_hundred_sections_in_one_run(self):
+        r = self.jan.sweep()
+        self.assertEqual(r.rc, 0, r.err[-2000:])
+        self.assertEqual([a["name"] for a in r.json["accounts"]], ["a%03d" % i for i in range(self.N)])
+        self.assertEqual([a["account"] for a in r.json["accounts"]], self.ids)
+        self.assertTrue(all(a["exit_code"] == 0 and a["summary"]["candidates"] == 1 for a in r.json["accounts"]))
+        self.assertEqual(r.json["summary"]["candidates"], self.N)
 
 
 class Validate(Base):

@@ -126,7 +126,7 @@ class AssumeRole(unittest.TestCase):
         r, log = self.sweep("[profile r]\nrole_arn = %s\nsource_profile = base\n"
                             "role_session_name = janitor-it\n" % (ROLE % "janitor-a"), "r")
         self.assertEqual(r.rc, 0, r.err)
-        self.assertEqual(r.json["account"], jl.ACCOUNT)
+        self.assertEqual(r.json["accounts"][0]["account"], jl.ACCOUNT)
         calls = [e for e in log if e["operation"] == "AssumeRole"]
         self.assertEqual(len(calls), 1, log)
         self.assertEqual(calls[0]["status"], 200)
@@ -198,7 +198,7 @@ class AssumeRole(unittest.TestCase):
         r, log = self.sweep("[profile r]\nrole_arn = %s\nsource_profile = base\n" % (ROLE % "janitor-a"), "r",
                             AWS_REGION="us-east-1")
         self.assertEqual([c["region"] for c in log if c["operation"] == "AssumeRole"], ["us-east-1"])
-        self.assertEqual([x["region"] for x in r.json["regions"]], ["eu-west-1"])
+        self.assertEqual([x["region"] for x in r.json["accounts"][0]["regions"]], ["eu-west-1"])
 
 
 class Process(unittest.TestCase):
@@ -249,7 +249,7 @@ esac
     def test_good_without_shell_and_cached(self):
         r, log = self.sweep('%s good "two words"' % self.script)
         self.assertEqual(r.rc, 0, r.err)
-        self.assertEqual(r.json["account"], jl.ACCOUNT)
+        self.assertEqual(r.json["accounts"][0]["account"], jl.ACCOUNT)
         self.assertTrue(all(e["access_key"] == st.TEST_AK for e in log))
         self.assertEqual(self.runs(), 1)   # cached until its Expiration
         self.assertNotIn("/bin/sh -c", r.err)

@@ -62,10 +62,10 @@ class DeleteAll(Base):
         self.assertIn("remotionfan", fn)
         self.assertIn("Remotion-x", fn)
         # Versioned bucket: versions and delete markers all removed.
-        vb = [x for x in r.json["resources"] if x["name"] == "remotionlambda-useast1-abcdefghij"][0]
+        vb = [x for x in r.json["accounts"][0]["resources"] if x["name"] == "remotionlambda-useast1-abcdefghij"][0]
         self.assertEqual(vb["result"], "deleted")
         self.assertGreaterEqual(vb["objects"], 30 * 2 + 10 + 2)
-        big = [x for x in r.json["resources"] if x["name"] == "remotionlambda-euwest1-0123456789"][0]
+        big = [x for x in r.json["accounts"][0]["resources"] if x["name"] == "remotionlambda-euwest1-0123456789"][0]
         self.assertEqual(big["objects"], 1500)
         # Batches of at most 1000 keys, with Content-MD5 (the stand-in checks it).
         self.assertGreaterEqual(modifying_ops(log)["DeleteObjects"], 3)
@@ -83,7 +83,7 @@ class DeleteAll(Base):
         r = self.jan.sweep("--dry-run")
         self.assertEqual(r.rc, 0, r.err)
         self.assertEqual(jl.modifying(self.si.log()), [])
-        self.assertTrue(all(x["result"] in (None, "dry-run") for x in r.json["resources"]))
+        self.assertTrue(all(x["result"] in (None, "dry-run") for x in r.json["accounts"][0]["resources"]))
         self.assertEqual(self.jan.audit(), [])
 
 
@@ -96,7 +96,7 @@ class Guards(Base):
         r = self.jan.sweep("--yes")
         self.assertEqual(r.rc, 4, r.err)
         self.assert_nothing_deleted()
-        cands = [x for x in r.json["resources"] if x["decision"] == "delete"]
+        cands = [x for x in r.json["accounts"][0]["resources"] if x["decision"] == "delete"]
         self.assertGreater(len(cands), 3)
         self.assertTrue(all(x["result"] == "refused" for x in cands))
         self.assertEqual(r.json["summary"]["refused"], len(cands))
@@ -165,7 +165,7 @@ class Guards(Base):
         targets = {e["target"] for e in jl.modifying(log)}
         self.assertTrue(all(t.startswith("remotion-render-") for t in targets), targets)
         self.assertFalse([t for t in targets if t.startswith("remotion-render-4-0-100-mem2048mb-disk2048mb-120sec-00")])
-        kept = [x for x in r.json["resources"] if x["reason"] == "excluded"]
+        kept = [x for x in r.json["accounts"][0]["resources"] if x["reason"] == "excluded"]
         self.assertEqual(len(kept), 10)
 
     def test_incomplete_region_not_deleted(self):
@@ -177,7 +177,7 @@ class Guards(Base):
         self.assertFalse([e for e in mods if e["operation"] == "DeleteFunction" and e["region"] == "eu-west-1"])
         # Other kinds and regions still go ahead.
         self.assertTrue([e for e in mods if e["operation"] == "DeleteLayerVersion"])
-        fns = [x for x in r.json["resources"] if x["type"] == "function" and x["region"] == "eu-west-1"]
+        fns = [x for x in r.json["accounts"][0]["resources"] if x["type"] == "function" and x["region"] == "eu-west-1"]
         self.assertTrue(fns and all(x["reason"] in ("region-incomplete",) for x in fns))
 
     def test_incomplete_bucket_listing_blocks_all_buckets(self):
@@ -219,7 +219,7 @@ class BucketEmptying(Base):
     def test_versions_markers_and_odd_keys(self):
         r = self.jan.sweep("--yes")
         self.assertEqual(r.rc, 0, r.err)
-        b = r.json["resources"][0]
+        b = r.json["accounts"][0]["resources"][0]
         self.assertEqual(b["result"], "deleted")
         self.assertEqual(b["objects"], 1230 * 2 + 1230 // 7 + 1 + len(ODD_KEYS) * 2)
         self.assertTrue(self.bucket_gone())
@@ -246,7 +246,7 @@ class BucketEmptying(Base):
                          "operation": "DeleteObjects", "count": -1}])
         r = self.jan.sweep("--yes")
         self.assertEqual(r.rc, 1, r.err)
-        b = r.json["resources"][0]
+        b = r.json["accounts"][0]["resources"][0]
         self.assertEqual(b["result"], "failed")
         self.assertIn("AccessDenied", b["error"])
         self.assertFalse([e for e in self.si.log() if e["operation"] == "DeleteBucket"])
@@ -299,7 +299,7 @@ class SeedPolicy(unittest.TestCase):
         try:
             r = jan.sweep("--yes", env=env)
             self.assertEqual(r.rc, 1, r.err)
-            res = {x["name"]: x for x in r.json["resources"] if x["type"] == "bucket"}
+            res = {x["name"]: x for x in r.json["accounts"][0]["resources"] if x["type"] == "bucket"}
             # remotion-* is in the seed policy's storage scope and not versioned.
             self.assertEqual(res["remotion-legacy-bucket"]["result"], "deleted")
             # remotionlambda-* is outside it: clear failure, pointing at --validate.
@@ -307,9 +307,9 @@ class SeedPolicy(unittest.TestCase):
                 self.assertEqual(res[name]["result"], "failed")
                 self.assertIn("AccessDenied", res[name]["error"])
                 self.assertIn("--validate", res[name]["error"])
-            fns = [x for x in r.json["resources"] if x["type"] == "function" and x["decision"] == "delete"]
+            fns = [x for x in r.json["accounts"][0]["resources"] if x["type"] == "function" and x["decision"] == "delete"]
             self.assertTrue(fns and all(x["result"] == "deleted" for x in fns))
-            lv = [x for x in r.json["resources"] if x["type"] == "layer_version" and x["decision"] == "delete"]
+            lv = [x for x in r.json["accounts"][0]["resources"] if x["type"] == "layer_version" and x["decision"] == "delete"]
             self.assertTrue(lv and all(x["result"] == "deleted" for x in lv))
             self.assertEqual(jl.modifying([e for e in si.log() if e["status"] == 403 and
                                            not e["target"].startswith(("remotion-", "remotionlambda-"))]), [])
@@ -328,7 +328,7 @@ class SeedPolicy(unittest.TestCase):
         try:
             r = jan.sweep("--yes", env=env)
             self.assertEqual(r.rc, 1, r.err)
-            b = r.json["resources"][0]
+            b = r.json["accounts"][0]["resources"][0]
             self.assertEqual(b["result"], "failed")
             self.assertIn("s3:ListBucketVersions", b["error"])
             self.assertIn("s3:DeleteObjectVersion", b["error"])
@@ -345,7 +345,7 @@ class Validate(unittest.TestCase):
             r = jan.run("--validate", "--json")
             self.assertEqual(r.rc, 0, r.out + r.err)
             self.assertTrue(r.json["ok"])
-            self.assertTrue(all(x["decision"] == "allowed" for x in r.json["results"]))
+            self.assertTrue(all(x["decision"] == "allowed" for x in r.json["accounts"][0]["results"]))
             self.assertEqual(jl.modifying(si.log()), [])
         finally:
             jan.cleanup()
@@ -376,7 +376,7 @@ class Grace(Base):
         r = self.jan.sweep("--yes")
         self.assertEqual(r.rc, 0, r.err)
         self.assertEqual(r.json["summary"]["candidates"], 0)
-        self.assertTrue([x for x in r.json["resources"] if x["reason"] == "in-grace"])
+        self.assertTrue([x for x in r.json["accounts"][0]["resources"] if x["reason"] == "in-grace"])
         self.assertEqual(jl.modifying(self.si.log()), [])
         state = self.jan.state()
         clocks = state["accounts"][jl.ACCOUNT]["clocks"]

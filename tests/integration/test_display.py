@@ -133,7 +133,7 @@ class Renders(unittest.TestCase):
         p = run_bytes(["-c", self.jan.conf, "--sweep", "--json", "--dry-run"])
         self.assertEqual(p.returncode, 0, p.stderr)
         doc = json_bytes(p.stdout)
-        names = sorted(raw(r["name"]) for r in doc["resources"] if r["type"] == "render")
+        names = sorted(raw(r["name"]) for r in doc["accounts"][0]["resources"] if r["type"] == "render")
         self.assertEqual(names, sorted(raw(rid) for rid in IDS))
 
     def test_confirmation_prompt_escaped(self):
@@ -293,7 +293,7 @@ class Status(unittest.TestCase):
                      run_bytes(["-c", self.jan.conf, "--status", "--json"]).stdout):
             doc = json_bytes(line)
             self.assertTrue(doc["ok"], doc)
-            last = doc["last_sweep"]
+            last = doc["last_sweep"]["accounts"][0]
             self.assertEqual(raw(last["error"]), HOSTILE_ERROR)
             self.assertEqual([raw(r) for r in last["regions_incomplete"]], [HOSTILE_REGION])
             self.assertIn(b"\\udcff\\udcfe\\udcc0\\udcaf", line)

@@ -66,13 +66,13 @@ class Matrix(unittest.TestCase):
         self.assertEqual(bad, [], "modifying request outside the scope")
         self.assertGreaterEqual(run.rc, 0, "killed by a signal")
         if run.json:
-            inc = {r["region"] for r in run.json["regions"] if r["status"] == "incomplete"}
-            for x in run.json["resources"]:
+            inc = {r["region"] for r in run.json["accounts"][0]["regions"] if r["status"] == "incomplete"}
+            for x in run.json["accounts"][0]["resources"]:
                 if x["result"] == "deleted":
                     self.assertNotEqual(x["reason"], "region-incomplete")
             for e in jl.modifying(log):
                 if e["operation"] == "DeleteFunction" and e["region"] in inc:
-                    inc_kinds = [r for r in run.json["regions"] if r["region"] == e["region"]]
+                    inc_kinds = [r for r in run.json["accounts"][0]["regions"] if r["region"] == e["region"]]
                     self.assertNotIn("ListFunctions", inc_kinds[0]["error"] or "")
         for a in jan.audit():
             self.assertIn(a["result"], ("deleted", "failed", "refused"))
@@ -92,7 +92,7 @@ class Matrix(unittest.TestCase):
             r = jan.sweep("--yes")
             self.check_invariants(si, jan, r)
             self.assertEqual(r.rc, want_rc, "%s: %s" % (name, r.err[-2000:]))
-            status = {x["region"]: x for x in r.json["regions"]}
+            status = {x["region"]: x for x in r.json["accounts"][0]["regions"]}
             for region, kind in incomplete.items():
                 self.assertEqual(status[region]["status"], "incomplete")
                 op = {"function": "ListFunctions", "layer": "ListLayers"}[kind]
@@ -171,7 +171,7 @@ class KilledStandIn(unittest.TestCase):
             self.assertIn(p.returncode, (0, 1), err[-2000:])
             doc = json.loads(out)
             self.assertTrue(all(x["result"] in (None, "deleted", "failed", "dry-run", "refused")
-                                for x in doc["resources"]))
+                                for x in doc["accounts"][0]["resources"]))
             for a in jan.audit():
                 self.assertIn(a["result"], ("deleted", "failed", "refused"))
             self.assertIn("clocks", jan.state())

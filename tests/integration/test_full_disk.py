@@ -156,7 +156,7 @@ class CliFullAudit(Base):
         self.assertEqual(set(deleted) - audited, set(), "deleted without an audit line")
         self.assertTrue(held, "nothing was held, yet the log was full")
         # The JSON output reports the rest as not started.
-        not_started = [x for x in r.json["resources"] if "not started" in (x.get("error") or "")]
+        not_started = [x for x in r.json["accounts"][0]["resources"] if "not started" in (x.get("error") or "")]
         self.assertGreater(len(not_started), NFUNC // 2)
         self.assertEqual(len(deleted) + len(not_started), NFUNC)
 
@@ -330,7 +330,7 @@ class DaemonFullDisk(Base):
         self.assertEqual(len(delete_requests(td.SI.log())), n_req, "a sweep deleted with the audit log failing")
         self.assertTrue(s["audit_log"]["failing"])
         self.assertEqual(s["last_sweep"]["exit_code"], 1)
-        self.assertEqual(s["last_sweep"]["deleted"], 0)
+        self.assertEqual(s["last_sweep"]["summary"]["deleted"], 0)
         # 3: space freed: the held records first, then the deletions resume.
         self.grow()
         s = self.sweep(3)

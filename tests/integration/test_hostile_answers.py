@@ -76,7 +76,7 @@ class Hostile(unittest.TestCase):
         self.assertEqual(bad, [])
 
     def regions(self, r):
-        return {x["region"]: x for x in r.json["regions"]}
+        return {x["region"]: x for x in r.json["accounts"][0]["regions"]}
 
     def assert_no_bucket_deleted(self, log, bucket=None):
         """With bucket: nothing of it deleted (its website configuration

@@ -227,7 +227,7 @@ class DaemonFiles(unittest.TestCase):
             self.assertIsNotNone(status, "the daemon never answered status")
             self.assertTrue(status.get("last_sweep"), status)
             self.assertEqual(status["last_sweep"]["exit_code"], 3, status)
-            self.assertIn(token, status["last_sweep"]["error"])
+            self.assertIn(token, status["last_sweep"]["accounts"][0]["error"])
             # Still answering, sweep after sweep.
             time.sleep(1.5)
             self.assertTrue(ask(sock, "status")["ok"])

@@ -180,8 +180,8 @@ class Hostile(unittest.TestCase):
         self.assertEqual(r.rc, 1, r.err[-2000:])
         want = {"buckets": 0, "functions": 0, "layers": 0}
         want.update(invalid)
-        self.assertEqual(r.json["ignored"]["invalid"], want)
-        status = {x["region"]: x for x in r.json["regions"]}
+        self.assertEqual(r.json["accounts"][0]["ignored"]["invalid"], want)
+        status = {x["region"]: x for x in r.json["accounts"][0]["regions"]}
         self.assertEqual(status[region]["status"], "incomplete")
         op = {"function": "ListFunctions", "layer": "ListLayer", "bucket": "ListBuckets"}[kind]
         self.assertIn(op, status[region]["error"])
@@ -214,7 +214,7 @@ class Hostile(unittest.TestCase):
         r, log = self.sweep([lf([FN % 7]), lv([1]), lb([B_EU], bucket_region="eu-west-1")])
         self.check_wire(log, set())
         self.assertEqual(r.rc, 0, r.err[-2000:])
-        self.assertEqual(r.json["ignored"]["invalid"], {"buckets": 0, "functions": 0, "layers": 0})
+        self.assertEqual(r.json["accounts"][0]["ignored"]["invalid"], {"buckets": 0, "functions": 0, "layers": 0})
         self.assertEqual(len(r.items(name=FN % 7)), 1)
         self.assertEqual(len([e for e in self.deleted(log, "DeleteFunction") if e["target"] == FN % 7]), 1)
         self.assertEqual(len(self.deleted(log, "DeleteFunction")), 62)
@@ -229,9 +229,9 @@ class Hostile(unittest.TestCase):
         hostile_names = set(n for f in OUT_OF_SCOPE.values() for n in f["names"])
         self.check_wire(log, hostile_names)
         self.assertEqual(r.rc, 0, r.err[-2000:])
-        self.assertEqual(r.json["ignored"]["invalid"], {"buckets": 0, "functions": 0, "layers": 0})
-        self.assertGreaterEqual(r.json["ignored"]["functions"], 3 + 1)
-        self.assertGreaterEqual(r.json["ignored"]["buckets"], 4 + 1)
+        self.assertEqual(r.json["accounts"][0]["ignored"]["invalid"], {"buckets": 0, "functions": 0, "layers": 0})
+        self.assertGreaterEqual(r.json["accounts"][0]["ignored"]["functions"], 3 + 1)
+        self.assertGreaterEqual(r.json["accounts"][0]["ignored"]["buckets"], 4 + 1)
         for n in hostile_names - {"remotion"}:     # a bare prefix is in every name
             self.assertNotIn(n, r.out)
             self.assertNotIn(n, r.err)
@@ -246,7 +246,7 @@ class Hostile(unittest.TestCase):
                             "--dry-run", policy=policy)
         self.check_wire(log, set())
         self.assertEqual(r.rc, 1, r.err[-2000:])
-        status = {x["region"]: x for x in r.json["regions"]}
+        status = {x["region"]: x for x in r.json["accounts"][0]["regions"]}
         self.assertEqual(status["eu-west-1"]["status"], "incomplete")
         self.assertIn("too large to probe", status["eu-west-1"]["error"])
         self.assertEqual([e for e in log if e["operation"] == "GetLayerVersion" and e["target"] == "remotion-huge"],
@@ -260,7 +260,7 @@ class Hostile(unittest.TestCase):
         r, log = self.sweep([lf(names)], "--dry-run")
         self.check_wire(log, set(names))
         self.assertEqual(r.rc, 1, r.err[-2000:])
-        self.assertEqual(r.json["ignored"]["invalid"]["functions"], 150)
+        self.assertEqual(r.json["accounts"][0]["ignored"]["invalid"]["functions"], 150)
         self.assertEqual(r.err.count("cannot have created"), 100)
         self.assertEqual(r.err.count("more invalid names: counted, not logged"), 1)
 
@@ -300,17 +300,17 @@ class DaemonStatus(unittest.TestCase):
                         break
                 time.sleep(0.1)
             self.assertIsNotNone(last, "no sweep finished")
-            self.assertEqual(last["ignored"]["invalid"], {"buckets": 0, "functions": 2, "layers": 1})
+            self.assertEqual(last["accounts"][0]["ignored"]["invalid"], {"buckets": 0, "functions": 2, "layers": 1})
             self.assertEqual(last["exit_code"], 1)
-            self.assertIn("eu-west-1", last["regions_incomplete"])
-            self.assertIn("us-east-1", last["regions_incomplete"])
+            self.assertIn("eu-west-1", last["accounts"][0]["regions_incomplete"])
+            self.assertIn("us-east-1", last["accounts"][0]["regions_incomplete"])
             human = jan.run("--status")
             self.assertIn("invalid names (listing not trusted): 0 buckets, 2 functions, 1 layers", human.out)
             with open(metrics) as f:
                 text = f.read()
-            self.assertIn('remotion_janitor_invalid_names{type="function"} 2', text)
-            self.assertIn('remotion_janitor_invalid_names{type="layer"} 1', text)
-            self.assertIn('remotion_janitor_invalid_names{type="bucket"} 0', text)
+            self.assertIn('remotion_janitor_invalid_names{account="default",type="function"} 2', text)
+            self.assertIn('remotion_janitor_invalid_names{account="default",type="layer"} 1', text)
+            self.assertIn('remotion_janitor_invalid_names{account="default",type="bucket"} 0', text)
         finally:
             p.terminate()
             out, err = p.communicate(timeout=30)

@@ -47,13 +47,13 @@ class FullFixture(unittest.TestCase):
 
     def test_exit_and_regions(self):
         self.assertEqual(self.res.rc, 0, self.res.err)
-        regions = {r["region"]: r["status"] for r in self.res.json["regions"]}
+        regions = {r["region"]: r["status"] for r in self.res.json["accounts"][0]["regions"]}
         self.assertEqual(sorted(regions), sorted(REGIONS23))
         disabled = sorted(self.fixture.get("disabled_regions", []))
         self.assertEqual(len(disabled), 2)
         self.assertEqual(sorted(r for r, s in regions.items() if s == "disabled"), disabled)
         self.assertTrue(all(s == "ok" for r, s in regions.items() if r not in disabled))
-        self.assertEqual(self.res.json["account"], jl.ACCOUNT)
+        self.assertEqual(self.res.json["accounts"][0]["account"], jl.ACCOUNT)
         self.assertEqual(self.res.json["mode"], "report")
 
     def test_functions_equal_fixture(self):
@@ -93,14 +93,14 @@ class FullFixture(unittest.TestCase):
 
     def test_lookalikes_ignored_not_named(self):
         disabled = set(self.fixture["disabled_regions"])
-        ign = self.res.json["ignored"]
+        ign = self.res.json["accounts"][0]["ignored"]
         self.assertEqual(ign["functions"], sum(1 for f in self.fixture["functions"]
                                                if not in_scope("function", f["name"])
                                                and f["region"] not in disabled))
         self.assertEqual(ign["buckets"], sum(1 for b in self.fixture["buckets"]
                                              if not in_scope("bucket", b["name"])))
         self.assertGreater(ign["functions"], 0)
-        names = {r["name"] for r in self.res.json["resources"]}
+        names = {r["name"] for r in self.res.json["accounts"][0]["resources"]}
         for f in self.fixture["functions"]:
             if not in_scope("function", f["name"]):
                 self.assertNotIn(f["name"], names)
@@ -214,7 +214,7 @@ class Faults(unittest.TestCase):
                          "region": "eu-central-1", "count": -1}])
         r = self.jan.sweep("--dry-run")
         self.assertEqual(r.rc, 1, r.err)
-        reg = {x["region"]: x for x in r.json["regions"]}
+        reg = {x["region"]: x for x in r.json["accounts"][0]["regions"]}
         self.assertEqual(reg["eu-central-1"]["status"], "incomplete")
         self.assertIn("ListFunctions", reg["eu-central-1"]["error"])
         self.assertIn("5 attempts", reg["eu-central-1"]["error"])
@@ -254,7 +254,7 @@ class Faults(unittest.TestCase):
         n0 = len(self.si.log())
         r = self.jan.sweep("--dry-run", timeout=60)
         self.assertEqual(r.rc, 1, r.err)
-        reg = {x["region"]: x for x in r.json["regions"]}
+        reg = {x["region"]: x for x in r.json["accounts"][0]["regions"]}
         self.assertEqual(reg["eu-west-1"]["status"], "incomplete")
         self.assertIn("repeated a paging marker", reg["eu-west-1"]["error"])
         pages = [e for e in self.si.log()[n0:] if e["operation"] == "ListFunctions" and e["region"] == "eu-west-1"]

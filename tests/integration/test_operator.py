@@ -130,6 +130,19 @@ class Terminal(Base):
         self.assertNotRegex(text, r"deletions done[^\r\n]*\n")
         self.assertIn("\r\x1b[K", text[text.rindex("deletions done"):])
 
+    def test_progress_line_on_80_columns_keeps_the_counts(self):
+        # 80 columns: the bucket's name gives way, never the counts.
+        env = jl.base_env(REMOTION_JANITOR_PROGRESS_MS="100")
+        self.si.control("POST", "latency", {"ms": 40})
+        rc, text = run_pty([jl.BIN, "-c", self.jan.conf, "--sweep", "--delete", "--yes"], env, cols=80)
+        self.assertEqual(rc, 0, text)
+        updates = re.findall(r"\r\x1b\[K([^\r\n]*deletions[^\r\n]*)", text)
+        self.assertGreaterEqual(len(updates), 2, text[-2000:])
+        for u in updates:
+            self.assertLessEqual(len(u), 79, u)
+            self.assertRegex(u, r"^\d+ of \d+ deletions done, \d+ objects deleted \(\d+/s\)(, emptying \S+)?$")
+        self.assertTrue(any(re.search(r", emptying remotion\S*(00001|\u2026\S+)$", u) for u in updates), updates)
+
     def test_progress_lines_without_a_terminal_and_quiet(self):
         env = jl.base_env(REMOTION_JANITOR_PROGRESS_MS="100")
         self.si.control("POST", "latency", {"ms": 40})
@@ -173,6 +186,8 @@ class Failures(Base):
         for p, code in cases:
             self.assertEqual(p.returncode, code, p.stderr)
             doc = json.loads(p.stdout)
+            # A run's document: the account's exit code and error.
+            doc = doc["accounts"][0] if "accounts" in doc else doc
             self.assertEqual(doc["exit_code"], code)
             self.assertTrue(doc["error"], doc)
             self.assertIn(doc["error"].splitlines()[0][:20], p.stderr)

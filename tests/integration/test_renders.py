@@ -484,13 +484,13 @@ class Daemon(Base):
         gone = sizes(objs, lambda k: k.split("/")[1] in OLD + [KEPT] and k.startswith("renders/")) + 620
         self.assertIn("remotion_janitor_renders_pruned_total 4\n", text)
         self.assertIn("remotion_janitor_reclaimed_bytes_total %d\n" % gone, text)
-        self.assertIn('remotion_janitor_bucket_stored_bytes{bucket="%s",region="eu-west-1",category="props"} %d\n'
+        self.assertIn('remotion_janitor_bucket_stored_bytes{account="default",bucket="%s",region="eu-west-1",category="props"} %d\n'
                       % (LIVE, 100), text)
-        self.assertIn('remotion_janitor_bucket_stored_bytes{bucket="%s",region="eu-west-1",category="sites"} %d\n'
+        self.assertIn('remotion_janitor_bucket_stored_bytes{account="default",bucket="%s",region="eu-west-1",category="sites"} %d\n'
                       % (LIVE, sizes(objs, lambda k: k.startswith("sites/"))), text)
         r = self.jan.run("--status", "--json")
         self.assertEqual(r.rc, 0, r.err)
-        stg = r.json["last_sweep"]["storage"]
+        stg = r.json["last_sweep"]["accounts"][0]["storage"]
         self.assertEqual((stg["renders"], stg["renders_pruned"], stg["reclaimed_bytes"]), (6, 4, gone))
         self.assertEqual(stg["stored_bytes"], sizes(objs) - gone)   # as the pruning left it
         self.assertEqual(stg["buckets"][0]["bucket"], LIVE)
@@ -592,7 +592,7 @@ class SeedPolicy(unittest.TestCase):
             time.sleep(0.1)
         r = jan.run("--status", "--json")
         self.assertEqual(r.rc, 0, r.err)
-        b = r.json["last_sweep"]["storage"]["buckets"][0]
+        b = r.json["last_sweep"]["accounts"][0]["storage"]["buckets"][0]
         self.assertEqual(b["bucket"], "remotion-live-bucket")
         self.assertIn("whether it is versioned is not known", b["error"])
         self.assertIn("with s3:ListBucketVersions its versions are listed instead", b["error"])
