@@ -192,7 +192,7 @@ class UrlEncodedKeys(unittest.TestCase):
         p = run_bytes(["-c", self.jan.conf, "--sweep", "--json", "--dry-run"])
         self.assertEqual(p.returncode, 0, p.stderr)
         doc = json_bytes(p.stdout)
-        self.assertEqual(sorted(raw(r["name"]) for r in doc["resources"] if r["type"] == "render"),
+        self.assertEqual(sorted(raw(r["name"]) for r in doc["accounts"][0]["resources"] if r["type"] == "render"),
                          sorted(raw(rid) for rid in URL_IDS))
         p = run_bytes(["-c", self.jan.conf, "--sweep", "--yes", "-v"])
         self.assertEqual(p.returncode, 0, p.stderr)
