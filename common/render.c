@@ -258,9 +258,10 @@ static int64_t age_of(int64_t t, int64_t now)
   return t == WIRE_TIME_UNKNOWN || t > now ? -1 : now - t;
 }
 
-const char *render_keep_reason(const struct render_set *s,
-                               const struct render *r, const char *bucket,
-                               const struct jan_config *cfg, int64_t now)
+enum inv_reason render_keep_reason(const struct render_set *s,
+                                   const struct render *r,
+                                   const char *bucket,
+                                   const struct jan_config *cfg, int64_t now)
 {
   char subject[2048];
   int64_t age = age_of(r->newest, now);
@@ -268,16 +269,16 @@ const char *render_keep_reason(const struct render_set *s,
   int64_t bytes;
 
   if(render_glob_subject(bucket, r->id, subject, sizeof(subject)))
-    return "excluded";          /* cannot be named: never touched */
+    return INV_REASON_EXCLUDED;   /* cannot be named: never touched */
   for(size_t i = 0; i < cfg->nkeep; i++)
     if(scope_glob_match(cfg->keep[i], subject))
-      return "excluded";
+      return INV_REASON_EXCLUDED;
   if(age < 0 || (uint64_t)age < cfg->render_max_age_s)
-    return "too-young";
+    return INV_REASON_TOO_YOUNG;
   render_prunable(s, r, cfg->renders, &objects, &bytes);
   if(!objects)
-    return "nothing-to-prune";
-  return NULL;
+    return INV_REASON_NOTHING_TO_PRUNE;
+  return INV_REASON_POLICY;
 }
 
 int render_props_pruned(const struct render_set *s, size_t i,

@@ -10,6 +10,7 @@
 
 #include "janitor/log.h"
 #include "janitor/perms.h"
+#include "janitor/policy.h"
 #include "janitor/prune.h"
 #include "janitor/render.h"
 #include "renders.h"
@@ -98,8 +99,8 @@ void renders_free(struct sweep *s)
 static int bucket_listable(const struct inv_item *it)
 {
   return it->kind == JAN_KIND_BUCKET && it->decision != INV_DELETE &&
-         strcmp(it->reason, "not-included") != 0 &&
-         strcmp(it->reason, "region-incomplete") != 0;
+         it->why != INV_REASON_NOT_INCLUDED &&
+         it->why != INV_REASON_REGION_INCOMPLETE;
 }
 
 static struct inv_item *add_item(struct sweep *s, struct rbucket *b,
@@ -118,15 +119,20 @@ static struct inv_item *add_item(struct sweep *s, struct rbucket *b,
   return it;
 }
 
-/* Grace, as for every other resource: a candidate must stay one. */
-static void decide(struct sweep *s, struct inv_item *it, const char *why,
-                   int64_t now)
+/* The grace clocks of the sweep, for policy_decide_item(). */
+static int64_t first_seen(void *arg, const struct inv_item *it, int64_t now)
 {
-  if(!why && s->cfg->grace_s > 0 &&
-     now - sweep_first_seen(s, it, now) < (int64_t)s->cfg->grace_s)
-    why = "in-grace";
-  it->decision = why ? INV_KEEP : INV_DELETE;
-  it->reason = why ? why : "policy";
+  return sweep_first_seen(arg, it, now);
+}
+
+/* Decided like every other resource (policy_decide_item): render.c's
+ * reason first; versions hidden keep everything; then grace. */
+static void decide(struct sweep *s, struct rbucket *b, struct inv_item *it,
+                   enum inv_reason why, int64_t now)
+{
+  if(why == INV_REASON_POLICY && b->hidden)
+    why = INV_REASON_VERSIONED;
+  policy_decide_item(it, why, s->cfg, now, first_seen, s);
 }
 
 static int add_renders(struct sweep *s, struct rbucket *b, int64_t now)
@@ -137,7 +143,6 @@ static int add_renders(struct sweep *s, struct rbucket *b, int64_t now)
 
   for(size_t r = 0; r < b->set.nr; r++) {
     const struct render *rr = &b->set.r[r];
-    const char *why;
     struct inv_item *it = add_item(s, b, JAN_KIND_RENDER, rr->id,
                                    rr->oldest == WIRE_TIME_UNKNOWN
                                    ? -1 : rr->oldest);
@@ -148,8 +153,8 @@ static int add_renders(struct sweep *s, struct rbucket *b, int64_t now)
     it->newest = rr->newest == WIRE_TIME_UNKNOWN ? -1 : rr->newest;
     render_prunable(&b->set, rr, cfg->renders, &objects, &it->bytes);
     it->objects = (int64_t)objects;
-    why = render_keep_reason(&b->set, rr, b->name, cfg, now);
-    decide(s, it, !why && b->hidden ? "versioned" : why, now);
+    decide(s, b, it, render_keep_reason(&b->set, rr, b->name, cfg, now),
+           now);
   }
   for(size_t i = 0; i < b->set.n; i++)
     if(render_props_pruned(&b->set, i, cfg, now)) {
@@ -166,7 +171,7 @@ static int add_renders(struct sweep *s, struct rbucket *b, int64_t now)
     it->newest = pnewest;
     it->objects = (int64_t)nprops;
     it->bytes = pbytes;
-    decide(s, it, b->hidden ? "versioned" : NULL, now);
+    decide(s, b, it, INV_REASON_POLICY, now);
   }
   return JAN_OK;
 }
@@ -309,7 +314,7 @@ int renders_collect(struct sweep *s, renders_cont_fn cont)
     b->item = i;
     snprintf(b->region, sizeof(b->region), "%s", it->region);
     b->prunable = cfg->renders != JAN_RENDERS_KEEP &&
-                  strcmp(it->reason, "excluded") != 0;
+                  it->why != INV_REASON_EXCLUDED;
     render_set_init(&b->set);
     render_set_init(&b->verify);
   }
