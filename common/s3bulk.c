@@ -222,6 +222,16 @@ static void sbatch_free(struct sbatch *s)
   free(s);
 }
 
+/* The rule after each delete answer; a slow-down is said (info). */
+static void pace(struct s3bulk *b, int slow)
+{
+  unsigned was = b->limit;
+  b->limit = s3bulk_pace(b->limit, b->parallel, slow);
+  if(b->limit < was)
+    jlog_info("s3bulk", "%s: throttled: at most %u DeleteObjects at once",
+              b->bucket, b->limit);
+}
+
 static int same_entry(const struct qkey *k, const char *key, const char *vid)
 {
   return !strcmp(k->key, key) &&
@@ -237,7 +247,7 @@ static void batch_done(void *arg, const struct aws_response *r, void *res)
 
   b->depth++;
   b->inflight--;
-  b->limit = s3bulk_pace(b->limit, b->parallel, s3bulk_answer_slow(r, dr));
+  pace(b, s3bulk_answer_slow(r, dr));
   if(!dr) {
     /* The whole request failed after its retries: every key of it. */
     for(size_t i = 0; i < s->n; i++)
@@ -283,7 +293,7 @@ static void single_done(void *arg, const struct aws_response *r, void *res)
 
   b->depth++;
   b->inflight--;
-  b->limit = s3bulk_pace(b->limit, b->parallel, s3bulk_answer_slow(r, NULL));
+  pace(b, s3bulk_answer_slow(r, NULL));
   if(!r->err && !s->k[0].vid &&
      aws_response_header(r, "x-amz-delete-marker", marker, sizeof(marker)) &&
      !strcmp(marker, "true")) {
