@@ -428,7 +428,9 @@ static int run_sweep(struct cli *c)
     config_free(&cfg);
     return rc;
   }
-  if(mode == JAN_MODE_DELETE && !cfg.naccounts && !cfg.account_id[0]) {
+  /* endpoint_accounts = no: a server without accounts (config.c). */
+  if(mode == JAN_MODE_DELETE && !cfg.naccounts && !cfg.account_id[0] &&
+     cfg.endpoint_accounts) {
     config_free(&cfg);
     return fail(c, EXIT_USAGE, "account_id must be set in [aws] before "
                 "anything may be deleted");
