@@ -16,6 +16,17 @@
 #include "renders.h"
 #include "sweep.h"
 
+/* One owner's outcome as kept until the bucket's report: the figures, and
+ * the text only when there is one (a prune_owner_outcome carries 8 KiB of
+ * room for it: per render, that was most of a deleting sweep's memory). */
+struct rres {
+  uint64_t deleted, failed, hidden;
+  int64_t bytes;
+  char *error;                  /* NULL: none */
+  char code[128];
+  char request_id[128];
+};
+
 /* One kept bucket, listed. */
 struct rbucket {
   struct sweep *s;
@@ -33,7 +44,7 @@ struct rbucket {
   int started;
   uint32_t *owner;              /* per object of set */
   size_t *owner_item;           /* per owner: its inventory item */
-  struct prune_owner_outcome *res;  /* per owner */
+  struct rres *res;             /* per owner */
   uint32_t nowners;
   struct render_set verify;     /* the listing after the deletion */
 };
@@ -53,6 +64,8 @@ static void rbucket_free(struct rbucket *b)
   render_set_free(&b->verify);
   free(b->owner);
   free(b->owner_item);
+  for(uint32_t ow = 0; b->res && ow < b->nowners; ow++)
+    free(b->res[ow].error);
   free(b->res);
   free(b->name);
 }
@@ -349,7 +362,17 @@ static struct rbucket *bucket_of(struct sweep *s, const struct inv_item *it)
 static void owner_done(void *arg, const struct prune_owner_outcome *o)
 {
   struct rbucket *b = arg;
-  b->res[o->owner] = *o;
+  struct rres *x = &b->res[o->owner];
+  x->deleted = o->deleted;
+  x->failed = o->failed;
+  x->hidden = o->hidden;
+  x->bytes = o->bytes;
+  free(x->error);
+  x->error = o->error[0] ? strdup(o->error) : NULL;
+  if(o->error[0] && !x->error)
+    x->failed = x->failed ? x->failed : 1;      /* the figures still tell */
+  snprintf(x->code, sizeof(x->code), "%s", o->code);
+  snprintf(x->request_id, sizeof(x->request_id), "%s", o->request_id);
 }
 
 /* Objects still under a pruned render after its deletion that its mode
@@ -388,14 +411,15 @@ static void report_all(struct rbucket *b, int verified)
     bi->error = strdup(msg);
   }
   for(uint32_t ow = 0; ow < b->nowners; ow++) {
-    const struct prune_owner_outcome *o = &b->res[ow];
+    const struct rres *o = &b->res[ow];
     const struct inv_item *it = &s->inv.items[b->owner_item[ow]];
     size_t left = verified && it->kind == JAN_KIND_RENDER && !o->failed
                 ? remaining(b, it->name, s->cfg->renders) : 0;
     char msg[256];
 
     if(o->failed)
-      sweep_outcome(s, b->owner_item[ow], INV_RES_FAILED, o->error, o->code,
+      sweep_outcome(s, b->owner_item[ow], INV_RES_FAILED,
+                    o->error ? o->error : "out of memory", o->code,
                     o->request_id, (int64_t)o->deleted, o->bytes);
     else if(left) {
       snprintf(msg, sizeof(msg), "partially pruned: %zu object%s appeared "
@@ -501,10 +525,11 @@ void renders_delete(struct sweep *s, size_t idx)
                             b->nowners, owner_done, pruned, b);
   if(rc) {
     for(uint32_t ow = 0; ow < b->nowners; ow++) {
-      struct prune_owner_outcome *o = &b->res[ow];
+      struct rres *o = &b->res[ow];
       o->failed = 1;
-      snprintf(o->error, sizeof(o->error), "%s", rc == JAN_ESCOPE
-               ? "refused: outside the scope" : jan_strerror(rc));
+      free(o->error);
+      o->error = strdup(rc == JAN_ESCOPE ? "refused: outside the scope"
+                                         : jan_strerror(rc));
     }
     report_all(b, 0);
   }
