@@ -25,6 +25,8 @@
 #include "janitor/s3bulk.h"
 #include "janitor/services.h"
 
+#include "fake_s3.h"
+
 /* ---- the bucket ------------------------------------------------------- */
 
 #define NKEYS_MAX 20000
@@ -45,8 +47,6 @@ static struct {
   int timeout_batches;          /* fail with JAN_ETIMEDOUT */
   int markers;                  /* key-only deletes add markers */
   unsigned pages;
-  unsigned dels, del1, listv, list2;
-  unsigned max_inflight, inflight;
 } B;
 
 static uint64_t rs;
@@ -59,6 +59,7 @@ static uint32_t rnd(void)
 static void reset(size_t n, size_t page)
 {
   memset(&B, 0, sizeof(B));
+  fake_reset();
   B.n = n;
   B.page = page;
   for(size_t i = 0; i < n; i++)
@@ -76,118 +77,20 @@ static size_t find(const char *key)
   return SIZE_MAX;
 }
 
-/* ---- calls in flight -------------------------------------------------- */
-
-enum op { OP_LISTV, OP_LIST2, OP_DELS, OP_DEL1 };
-
-struct call {
-  enum op op;
-  char *km;
-  struct wire_object *objs;
-  size_t n;
-  aws_result_cb cb;
-  void *arg;
-};
-
-static struct call Q[256];
-static size_t NQ;
-
-static int enqueue(enum op op, const char *km, const struct wire_object *objs,
-                   size_t n, aws_result_cb cb, void *arg)
-{
-  struct call *c;
-  assert_true(NQ < 256);
-  c = &Q[NQ++];
-  memset(c, 0, sizeof(*c));
-  c->op = op;
-  c->km = km ? strdup(km) : NULL;
-  if(n) {
-    c->objs = calloc(n, sizeof(*c->objs));
-    for(size_t i = 0; i < n; i++) {
-      c->objs[i].key = strdup(objs[i].key);
-      c->objs[i].version_id = objs[i].version_id
-                              ? strdup(objs[i].version_id) : NULL;
-    }
-    c->n = n;
-  }
-  c->cb = cb;
-  c->arg = arg;
-  if(op == OP_DELS || op == OP_DEL1) {
-    B.inflight++;
-    if(B.inflight > B.max_inflight)
-      B.max_inflight = B.inflight;
-  }
-  return 0;
-}
-
-int s3_list_object_versions(struct aws_client *c, const char *region,
-                            const char *bucket, const char *key_marker,
-                            const char *version_marker, aws_result_cb cb,
-                            void *arg)
-{
-  (void)c; (void)region; (void)bucket; (void)version_marker;
-  B.listv++;
-  return enqueue(OP_LISTV, key_marker, NULL, 0, cb, arg);
-}
-
-int s3_list_objects_v2(struct aws_client *c, const char *region,
-                       const char *bucket, const char *token,
-                       const char *start_after, aws_result_cb cb, void *arg)
-{
-  (void)c; (void)region; (void)bucket; (void)token;
-  B.list2++;
-  return enqueue(OP_LIST2, start_after, NULL, 0, cb, arg);
-}
-
-int s3_delete_objects(struct aws_client *c, const char *region,
-                      const char *bucket, const struct wire_object *objs,
-                      size_t n, aws_result_cb cb, void *arg)
-{
-  (void)c; (void)region; (void)bucket;
-  assert_true(n >= 1 && n <= S3BULK_BATCH_MAX);
-  for(size_t i = 0; i < n; i++)
-    assert_true(wire_s3_key_xml_safe(objs[i].key));
-  B.dels++;
-  return enqueue(OP_DELS, NULL, objs, n, cb, arg);
-}
-
-int s3_delete_object(struct aws_client *c, const char *region,
-                     const char *bucket, const char *key,
-                     const char *version_id, aws_result_cb cb, void *arg)
-{
-  char *k = strdup(key), *v = version_id ? strdup(version_id) : NULL;
-  struct wire_object o = { .key = k, .version_id = v };
-  int rc;
-  (void)c; (void)region; (void)bucket;
-  B.del1++;
-  rc = enqueue(OP_DEL1, NULL, &o, 1, cb, arg);
-  free(k);
-  free(v);
-  return rc;
-}
-
 /* ---- answering -------------------------------------------------------- */
 
-static void error_of(struct aws_response *r, long status, const char *code)
-{
-  r->err = JAN_EAWS;
-  r->status = status;
-  snprintf(r->e.code, sizeof(r->e.code), "%s", code);
-  snprintf(r->e.message, sizeof(r->e.message), "scripted %s", code);
-}
-
-static void answer_list(struct call *c, struct aws_response *r)
+static void answer_list(struct fake_call *c, struct aws_response *r)
 {
   struct wire_object_page p;
   size_t i = 0, size = 1 + rnd() % B.page;
   memset(&p, 0, sizeof(p));
-  if(c->op == OP_LISTV && B.listv_status) {
-    error_of(r, B.listv_status, B.listv_code ? B.listv_code : "");
+  if(c->op == FAKE_LISTV && B.listv_status) {
+    fake_error(r, B.listv_status, B.listv_code ? B.listv_code : "");
     c->cb(c->arg, r, NULL);
     return;
   }
   if(B.list_fail_after && B.pages >= (unsigned)B.list_fail_after) {
-    error_of(r, 403, "AccessDenied");
+    fake_error(r, 403, "AccessDenied");
     c->cb(c->arg, r, NULL);
     return;
   }
@@ -199,7 +102,7 @@ static void answer_list(struct call *c, struct aws_response *r)
   assert_non_null(p.v);
   while(i < B.n && p.n < size) {
     p.v[p.n].key = B.key[i];
-    p.v[p.n].version_id = c->op == OP_LISTV ? NULLVID : NULL;
+    p.v[p.n].version_id = c->op == FAKE_LISTV ? NULLVID : NULL;
     p.v[p.n].size = 1;
     p.n++;
     i++;
@@ -220,7 +123,7 @@ static void erase(const char *key)
   B.deleted[i] = 1;
 }
 
-static void answer_dels(struct call *c, struct aws_response *r)
+static void answer_dels(struct fake_call *c, struct aws_response *r)
 {
   struct wire_delete_result d;
   struct wire_delete_error errs[S3BULK_BATCH_MAX];
@@ -265,37 +168,27 @@ static void answer_dels(struct call *c, struct aws_response *r)
 
 static void serve_one(void)
 {
-  size_t k = rnd() % NQ;
-  struct call c = Q[k];
   struct aws_response r;
+  struct fake_call c = fake_answer(rnd() % fake_ncalls, &r);
 
-  Q[k] = Q[--NQ];
-  memset(&r, 0, sizeof(r));
-  r.status = 200;
-  r.attempts = 1;
   snprintf(r.request_id, sizeof(r.request_id), "req-1");
-  if(c.op == OP_DELS || c.op == OP_DEL1)
-    B.inflight--;
   switch(c.op) {
-  case OP_LISTV:
-  case OP_LIST2:
+  case FAKE_LISTV:
+  case FAKE_LIST2:
     answer_list(&c, &r);
     break;
-  case OP_DELS:
+  case FAKE_DELS:
     answer_dels(&c, &r);
     break;
-  case OP_DEL1:
+  case FAKE_DEL1:
     erase(c.objs[0].key);
     r.status = 204;
     c.cb(c.arg, &r, NULL);
     break;
+  default:
+    fail_msg("the engine never sends %s", fake_op_name(c.op));
   }
-  for(size_t i = 0; i < c.n; i++) {
-    free(c.objs[i].key);
-    free(c.objs[i].version_id);
-  }
-  free(c.objs);
-  free(c.km);
+  fake_call_free(&c);
 }
 
 /* ---- an owner: deletes what it lists (or what it is given) ------------- */
@@ -388,13 +281,22 @@ static void owner_new(unsigned parallel, int refill)
 static void serve_all(void)
 {
   unsigned guard = 0;
-  while(NQ) {
+  while(fake_ncalls) {
     serve_one();
     assert_true(++guard < 200000);
   }
   assert_false(s3bulk_busy(O.b));
   assert_int_equal(O.drained, 1);
   s3bulk_free(O.b);
+}
+
+/* The owner hands over keys 0..n through refill, all of them answered. */
+static void feed_and_serve(size_t n, unsigned parallel)
+{
+  owner_new(parallel, 1);
+  O.feed_n = n;
+  s3bulk_kick(O.b);
+  serve_all();
 }
 
 static unsigned told_once(size_t n)
@@ -422,8 +324,8 @@ static void test_list_and_delete_everything_once(void **state)
   assert_int_equal(O.result[S3BULK_KEY_DELETED], 12345);
   assert_int_equal(told_once(12345), 0);
   assert_int_equal(B.deleted_twice, 0);
-  assert_true(B.max_inflight <= 8);
-  assert_int_equal(B.list2, 0);
+  assert_true(fake_deletes_max <= 8);
+  assert_int_equal(fake_made[FAKE_LIST2], 0);
 }
 
 static void fallback(long status, const char *code)
@@ -437,7 +339,7 @@ static void fallback(long status, const char *code)
   serve_all();
   assert_int_equal(O.lo.err, 0);
   assert_false(O.lo.versions);
-  assert_int_equal(B.listv, 1);           /* the first request only */
+  assert_int_equal(fake_made[FAKE_LISTV], 1);           /* the first request only */
   assert_int_equal(O.result[S3BULK_KEY_DELETED], 3000);
   assert_int_equal(told_once(3000), 0);
 }
@@ -466,7 +368,7 @@ static void test_listing_failing_midway(void **state)
   assert_true(O.listed < 20000);
   /* What was listed is told, once each (deleted: nobody stopped). */
   assert_int_equal(O.result[S3BULK_KEY_DELETED], O.listed);
-  assert_int_equal(B.list2 >= 6, 1);
+  assert_int_equal(fake_made[FAKE_LIST2] >= 6, 1);
 }
 
 static void test_transient_key_errors_retried(void **state)
@@ -490,10 +392,7 @@ static void test_permanent_key_errors_told(void **state)
   reset(900, 1000);
   B.key_code = "AccessDenied";
   B.key_code_batches = 1000;
-  owner_new(4, 1);
-  O.feed_n = 900;
-  s3bulk_kick(O.b);
-  serve_all();
+  feed_and_serve(900, 4);
   assert_int_equal(O.result[S3BULK_KEY_FAILED], 300);
   assert_int_equal(O.result[S3BULK_KEY_DELETED], 600);
   assert_string_equal(O.first_code, "AccessDenied");
@@ -506,10 +405,7 @@ static void test_slowdown_keys_halve_the_batches(void **state)
   reset(20000, 1000);
   B.key_code = "SlowDown";
   B.key_code_batches = 6;
-  owner_new(16, 1);
-  O.feed_n = 20000;
-  s3bulk_kick(O.b);
-  serve_all();
+  feed_and_serve(20000, 16);
   assert_true(O.min_limit < 16);
   assert_int_equal(O.result[S3BULK_KEY_DELETED], 20000);
   assert_int_equal(told_once(20000), 0);
@@ -545,19 +441,13 @@ static void test_retried_or_timed_out_batches_slow_down(void **state)
    * keys retried: RequestTimeout-like, transient). */
   reset(20000, 1000);
   B.slow_batches = 4;
-  owner_new(16, 1);
-  O.feed_n = 20000;
-  s3bulk_kick(O.b);
-  serve_all();
+  feed_and_serve(20000, 16);
   assert_true(O.min_limit < 16);
   assert_int_equal(O.result[S3BULK_KEY_DELETED], 20000);
 
   reset(20000, 1000);
   B.timeout_batches = 4;
-  owner_new(16, 1);
-  O.feed_n = 20000;
-  s3bulk_kick(O.b);
-  serve_all();
+  feed_and_serve(20000, 16);
   assert_true(O.min_limit < 16);
   assert_int_equal(told_once(20000), 0);
 }
@@ -573,7 +463,7 @@ static void test_unsafe_key_alone_and_refused_key_never_sent(void **state)
   O.refuse = "sites/";
   s3bulk_kick(O.b);
   serve_all();
-  assert_int_equal(B.del1, 1);
+  assert_int_equal(fake_made[FAKE_DEL1], 1);
   assert_int_equal(B.deleted[3], 1);
   assert_int_equal(B.deleted[5], 0);
   assert_int_equal(O.result[S3BULK_KEY_FAILED], 1);
