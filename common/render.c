@@ -61,11 +61,26 @@ void render_set_init(struct render_set *s)
   s->max_mem = RENDER_SET_MEM_MAX;
 }
 
+/* The version id of every object of a bucket never versioned: one shared
+ * copy (a million objects would hold a million 32-byte copies of it). */
+static char vid_null[] = "null";
+
+static char *vid_dup(const char *v)
+{
+  return !v ? NULL : !strcmp(v, vid_null) ? vid_null : strdup(v);
+}
+
+static void vid_free(char *v)
+{
+  if(v != vid_null)
+    free(v);
+}
+
 void render_set_free(struct render_set *s)
 {
   for(size_t i = 0; i < s->n; i++) {
     free(s->o[i].key);
-    free(s->o[i].vid);
+    vid_free(s->o[i].vid);
   }
   for(size_t i = 0; i < s->nr; i++)
     free(s->r[i].id);
@@ -80,7 +95,8 @@ int render_set_add(struct render_set *s, const struct wire_object *v,
   for(size_t i = 0; i < n; i++) {
     struct render_obj *o;
     size_t cost = sizeof(*o) + strlen(v[i].key) + 1 +
-                  (v[i].version_id ? strlen(v[i].version_id) + 1 : 0);
+                  (v[i].version_id && strcmp(v[i].version_id, vid_null)
+                   ? strlen(v[i].version_id) + 1 : 0);
     if(s->mem > s->max_mem || cost > s->max_mem - s->mem)
       return JAN_ETOOBIG;
     if(s->n == s->cap) {
@@ -93,10 +109,10 @@ int render_set_add(struct render_set *s, const struct wire_object *v,
     }
     o = &s->o[s->n];
     o->key = strdup(v[i].key);
-    o->vid = v[i].version_id ? strdup(v[i].version_id) : NULL;
+    o->vid = vid_dup(v[i].version_id);
     if(!o->key || (v[i].version_id && !o->vid)) {
       free(o->key);
-      free(o->vid);
+      vid_free(o->vid);
       return JAN_ENOMEM;
     }
     o->marker = v[i].delete_marker;
@@ -146,7 +162,7 @@ static void dedupe(struct render_set *s)
       struct render_obj *k = &s->o[w - 1];
       k->mtime = render_younger(k->mtime, s->o[i].mtime);
       free(s->o[i].key);
-      free(s->o[i].vid);
+      vid_free(s->o[i].vid);
       continue;
     }
     s->o[w++] = s->o[i];
