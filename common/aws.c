@@ -68,6 +68,15 @@ int aws_error_is_not_found(const struct aws_response *r)
                                AWS_CODE_NOT_FOUND));
 }
 
+int aws_response_header(const struct aws_response *r, const char *name,
+                        char *out, size_t outlen)
+{
+  struct http_response hr;
+  memset(&hr, 0, sizeof(hr));
+  hr.headers = r->headers;      /* read only, not owned */
+  return http_response_header(&hr, name, out, outlen);
+}
+
 void aws_describe_error(const struct aws_response *r, const char *op,
                         char *out, size_t outlen)
 {
@@ -328,16 +337,6 @@ static int parse_http_date(const char *s, int64_t *out)
   return JAN_OK;
 }
 
-/* Header lookup on the answer once it has moved into the call. */
-static int resp_header(const struct aws_response *r, const char *name,
-                       char *out, size_t outlen)
-{
-  struct http_response h;
-  memset(&h, 0, sizeof(h));
-  h.headers = r->headers;
-  return http_response_header(&h, name, out, outlen);
-}
-
 /*
  * An error body that echoes the request (some refusals do) holds what it
  * carried: the request's secret goes before anything reads the body.  The
@@ -375,7 +374,7 @@ static void fill_error(struct aws_call *k, long status)
     mask_secret(k);
   if(k->resp.body.len) {
     if(k->svc == AWS_SVC_LAMBDA) {
-      int has = resp_header(&k->resp, "x-amzn-ErrorType", etype,
+      int has = aws_response_header(&k->resp, "x-amzn-ErrorType", etype,
                                      sizeof(etype));
       rc = wire_parse_error_json(has ? etype : NULL, k->resp.body.ptr,
                                  k->resp.body.len, e);
@@ -385,7 +384,7 @@ static void fill_error(struct aws_call *k, long status)
     }
   }
   else if(k->svc == AWS_SVC_LAMBDA &&
-          resp_header(&k->resp, "x-amzn-ErrorType", etype,
+          aws_response_header(&k->resp, "x-amzn-ErrorType", etype,
                                sizeof(etype))) {
     rc = wire_parse_error_json(etype, "{}", 2, e);
   }
@@ -459,11 +458,11 @@ static int take_answer(struct aws_call *k, struct http_response *hr,
   }
   k->resp.errmsg[0] = '\0';
 
-  if(resp_header(&k->resp, "x-amz-request-id", val, sizeof(val)) ||
-     resp_header(&k->resp, "x-amzn-RequestId", val, sizeof(val)))
+  if(aws_response_header(&k->resp, "x-amz-request-id", val, sizeof(val)) ||
+     aws_response_header(&k->resp, "x-amzn-RequestId", val, sizeof(val)))
     untrusted_text(k->resp.request_id, sizeof(k->resp.request_id), val,
                    strlen(val));
-  if(resp_header(&k->resp, "Date", val, sizeof(val)) &&
+  if(aws_response_header(&k->resp, "Date", val, sizeof(val)) &&
      parse_http_date(val, &ax->server_time) == JAN_OK)
     ax->have_date = 1;
 
@@ -488,7 +487,7 @@ static int take_answer(struct aws_call *k, struct http_response *hr,
 
   k->resp.err = JAN_EAWS;
   fill_error(k, hr->status);
-  if(resp_header(&k->resp, "Retry-After", val, sizeof(val))) {
+  if(aws_response_header(&k->resp, "Retry-After", val, sizeof(val))) {
     char *end;
     unsigned long s = strtoul(val, &end, 10);
     if(end != val && !*end)
@@ -500,7 +499,7 @@ static int take_answer(struct aws_call *k, struct http_response *hr,
   /* The region an S3 redirect names, if any, and whether it may be used. */
   if(k->svc == AWS_SVC_S3 &&
      (hr->status == 301 || hr->status == 307 || hr->status == 400)) {
-    if(resp_header(&k->resp, "x-amz-bucket-region", ax->hint,
+    if(aws_response_header(&k->resp, "x-amz-bucket-region", ax->hint,
                    sizeof(ax->hint)))
       ;                           /* cut at 127 bytes: then not a region */
     else if(k->resp.e.region[0])

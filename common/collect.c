@@ -232,9 +232,14 @@ static void identity_done(void *arg, const struct aws_response *r, void *res)
     co->inv->caller_arn = id->arn ? strdup(id->arn) : NULL;
   }
   else {
-    co->res.identity_err = r->err;
     aws_describe_error(r, "GetCallerIdentity", co->res.identity_msg,
                        sizeof(co->res.identity_msg));
+    /* An endpoint without STS (radosgw answers 405): the identity is
+     * unknown, which only a report may live with (sweep.c). */
+    if(r->err == JAN_EAWS && (r->status == 405 || r->status == 501))
+      co->res.identity_unknown = 1;
+    else
+      co->res.identity_err = r->err;
   }
   collector_unref(co);
 }
@@ -305,6 +310,14 @@ static void buckets_page(void *arg, const struct aws_response *r, void *res)
     if(!name_usable(co, "us-east-1", JAN_KIND_BUCKET, "ListBuckets",
                     wb->name))
       continue;
+    /* [aws] bucket_region (endpoint_url only): every bucket of the
+     * endpoint is there, whatever the server would answer (radosgw: its
+     * zonegroup's name, which is not a region). */
+    if(co->cfg->bucket_region && co->cfg->bucket_region[0]) {
+      add_bucket(co, "bucket_region", wb->name, co->cfg->bucket_region,
+                 wb->created);
+      continue;
+    }
     if(wb->region && *wb->region) {
       add_bucket(co, "ListBuckets", wb->name, wb->region, wb->created);
       continue;
@@ -555,8 +568,10 @@ int collect_start(struct aws_client *aws, const struct jan_config *cfg,
   co->pending = 1;
 
   /* The longest chains first: the function listings have the most pages,
-   * so they set the sweep's critical path; the one-shot calls go last. */
-  for(size_t i = 0; i < inv->nregions; i++) {
+   * so they set the sweep's critical path; the one-shot calls go last.  A
+   * kind switched off ([policy] functions/layers = no) is not listed at
+   * all: an endpoint without Lambda (radosgw) is never asked. */
+  for(size_t i = 0; cfg->functions && i < inv->nregions; i++) {
     const char *region = inv->regions[i].name;
     s = step_new(co, region, NULL);
     co->pending++;
@@ -566,7 +581,7 @@ int collect_start(struct aws_client *aws, const struct jan_config *cfg,
       listing_failed(co, region, JAN_KIND_FUNCTION, NULL, "ListFunctions");
     }
   }
-  for(size_t i = 0; i < inv->nregions; i++) {
+  for(size_t i = 0; cfg->layers && i < inv->nregions; i++) {
     const char *region = inv->regions[i].name;
     s = step_new(co, region, NULL);
     co->pending++;
@@ -584,6 +599,14 @@ int collect_start(struct aws_client *aws, const struct jan_config *cfg,
     listing_failed(co, "us-east-1", JAN_KIND_BUCKET, NULL, "ListBuckets");
   }
 
+  if(!cfg->endpoint_accounts) {
+    /* A server without accounts: nothing to ask, nothing to verify. */
+    co->res.identity_unknown = 1;
+    snprintf(co->res.identity_msg, sizeof(co->res.identity_msg),
+             "endpoint_accounts = no: the endpoint has no accounts");
+    collector_unref(co);
+    return JAN_OK;
+  }
   co->pending++;
   if(sts_get_caller_identity(aws, inv->nregions ? inv->regions[0].name
                                                 : "us-east-1",

@@ -37,6 +37,7 @@
 #include "janitor/ini.h"
 #include "janitor/scope.h"
 #include "janitor/state.h"
+#include "janitor/untrusted.h"
 
 const char *const jan_all_regions[] = {
   "eu-central-1", "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3",
@@ -69,6 +70,12 @@ static const struct ckey keys[] = {
   { "aws", "ca_bundle", K_STRING, "", 0, 0,
     "CA certificates file; else AWS_CA_BUNDLE, else the system store",
     F(ca_bundle), NOCOUNT, 0 },
+  { "aws", "bucket_region", K_STRING, "", 0, 0,
+    "with endpoint_url: every bucket's region (radosgw: not its zonegroup)",
+    F(bucket_region), NOCOUNT, 0 },
+  { "aws", "endpoint_accounts", K_BOOL, "yes", 0, 0,
+    "with endpoint_url: no = a server without accounts or STS (radosgw)",
+    F(endpoint_accounts), NOCOUNT, 0 },
   { "aws", "max_attempts", K_UNSIGNED, "5", 1, 20,
     "per request, first try included",
     F(max_attempts), NOCOUNT, 0 },
@@ -336,17 +343,45 @@ static unsigned line_of(const struct pctx *x, const char *key)
   return 0;
 }
 
+/* The switches for S3-compatible servers apply to endpoint_url alone: they
+ * can never change what a sweep against AWS does. */
+static void endpoint_checks(struct pctx *x)
+{
+  struct jan_config *c = x->c;
+  int url = c->endpoint_url && c->endpoint_url[0];
+
+  if(c->bucket_region && c->bucket_region[0]) {
+    if(!url)
+      add_error(x, line_of(x, "bucket_region"), "bucket_region needs "
+                "endpoint_url (AWS tells each bucket's region itself)");
+    else if(!untrusted_region(c->bucket_region, strlen(c->bucket_region)))
+      add_error(x, line_of(x, "bucket_region"), "bucket_region: not a "
+                "region (like us-east-1)");
+  }
+  if(!c->endpoint_accounts) {
+    if(!url)
+      add_error(x, line_of(x, "endpoint_accounts"), "endpoint_accounts = no "
+                "needs endpoint_url (AWS always has accounts)");
+    if(c->account_id[0] || c->naccounts)
+      add_error(x, line_of(x, "endpoint_accounts"), "endpoint_accounts = no: "
+                "no account can be verified there; remove account_id and "
+                "the [account] sections");
+  }
+}
+
 /* Checks across keys, once the whole file is read. */
 static void cross_checks(struct pctx *x)
 {
   struct jan_config *c = x->c;
   unsigned line;
 
-  /* With [account] sections, each has its own account_id. */
+  /* With [account] sections, each has its own account_id.  An endpoint
+   * without accounts has none to give. */
   if(c->mode == JAN_MODE_DELETE && c->account_id[0] == '\0' &&
-     !c->naccounts)
+     !c->naccounts && c->endpoint_accounts)
     add_error(x, line_of(x, "mode"),
               "account_id is required when mode = delete");
+  endpoint_checks(x);
   account_checks(x);
   if(c->host_concurrency > c->concurrency) {
     line = line_of(x, "host_concurrency");

@@ -241,6 +241,23 @@ const char *inv_decision_name(enum inv_decision d)
   return d == INV_DELETE ? "delete" : "keep";
 }
 
+const char *inv_reason_name(enum inv_reason r)
+{
+  static const char *const names[INV_REASON_N] = {
+    [INV_REASON_POLICY] = "policy",
+    [INV_REASON_EXCLUDED] = "excluded",
+    [INV_REASON_NOT_INCLUDED] = "not-included",
+    [INV_REASON_KIND_DISABLED] = "kind-disabled",
+    [INV_REASON_REGION_INCOMPLETE] = "region-incomplete",
+    [INV_REASON_TOO_YOUNG] = "too-young",
+    [INV_REASON_NEWEST_LAYER_VERSION] = "newest-layer-version",
+    [INV_REASON_IN_GRACE] = "in-grace",
+    [INV_REASON_NOTHING_TO_PRUNE] = "nothing-to-prune",
+    [INV_REASON_VERSIONED] = "versioned",
+  };
+  return (unsigned)r < INV_REASON_N ? names[r] : "?";
+}
+
 const char *inv_result_name(enum inv_result r)
 {
   switch(r) {

@@ -61,11 +61,26 @@ void render_set_init(struct render_set *s)
   s->max_mem = RENDER_SET_MEM_MAX;
 }
 
+/* The version id of every object of a bucket never versioned: one shared
+ * copy (a million objects would hold a million 32-byte copies of it). */
+static char vid_null[] = "null";
+
+static char *vid_dup(const char *v)
+{
+  return !v ? NULL : !strcmp(v, vid_null) ? vid_null : strdup(v);
+}
+
+static void vid_free(char *v)
+{
+  if(v != vid_null)
+    free(v);
+}
+
 void render_set_free(struct render_set *s)
 {
   for(size_t i = 0; i < s->n; i++) {
     free(s->o[i].key);
-    free(s->o[i].vid);
+    vid_free(s->o[i].vid);
   }
   for(size_t i = 0; i < s->nr; i++)
     free(s->r[i].id);
@@ -80,7 +95,8 @@ int render_set_add(struct render_set *s, const struct wire_object *v,
   for(size_t i = 0; i < n; i++) {
     struct render_obj *o;
     size_t cost = sizeof(*o) + strlen(v[i].key) + 1 +
-                  (v[i].version_id ? strlen(v[i].version_id) + 1 : 0);
+                  (v[i].version_id && strcmp(v[i].version_id, vid_null)
+                   ? strlen(v[i].version_id) + 1 : 0);
     if(s->mem > s->max_mem || cost > s->max_mem - s->mem)
       return JAN_ETOOBIG;
     if(s->n == s->cap) {
@@ -93,10 +109,10 @@ int render_set_add(struct render_set *s, const struct wire_object *v,
     }
     o = &s->o[s->n];
     o->key = strdup(v[i].key);
-    o->vid = v[i].version_id ? strdup(v[i].version_id) : NULL;
+    o->vid = vid_dup(v[i].version_id);
     if(!o->key || (v[i].version_id && !o->vid)) {
       free(o->key);
-      free(o->vid);
+      vid_free(o->vid);
       return JAN_ENOMEM;
     }
     o->marker = v[i].delete_marker;
@@ -146,7 +162,7 @@ static void dedupe(struct render_set *s)
       struct render_obj *k = &s->o[w - 1];
       k->mtime = render_younger(k->mtime, s->o[i].mtime);
       free(s->o[i].key);
-      free(s->o[i].vid);
+      vid_free(s->o[i].vid);
       continue;
     }
     s->o[w++] = s->o[i];
@@ -258,9 +274,10 @@ static int64_t age_of(int64_t t, int64_t now)
   return t == WIRE_TIME_UNKNOWN || t > now ? -1 : now - t;
 }
 
-const char *render_keep_reason(const struct render_set *s,
-                               const struct render *r, const char *bucket,
-                               const struct jan_config *cfg, int64_t now)
+enum inv_reason render_keep_reason(const struct render_set *s,
+                                   const struct render *r,
+                                   const char *bucket,
+                                   const struct jan_config *cfg, int64_t now)
 {
   char subject[2048];
   int64_t age = age_of(r->newest, now);
@@ -268,16 +285,16 @@ const char *render_keep_reason(const struct render_set *s,
   int64_t bytes;
 
   if(render_glob_subject(bucket, r->id, subject, sizeof(subject)))
-    return "excluded";          /* cannot be named: never touched */
+    return INV_REASON_EXCLUDED;   /* cannot be named: never touched */
   for(size_t i = 0; i < cfg->nkeep; i++)
     if(scope_glob_match(cfg->keep[i], subject))
-      return "excluded";
+      return INV_REASON_EXCLUDED;
   if(age < 0 || (uint64_t)age < cfg->render_max_age_s)
-    return "too-young";
+    return INV_REASON_TOO_YOUNG;
   render_prunable(s, r, cfg->renders, &objects, &bytes);
   if(!objects)
-    return "nothing-to-prune";
-  return NULL;
+    return INV_REASON_NOTHING_TO_PRUNE;
+  return INV_REASON_POLICY;
 }
 
 int render_props_pruned(const struct render_set *s, size_t i,

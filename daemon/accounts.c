@@ -80,6 +80,9 @@ int accounts_check(const struct jan_config *cfg, const char *const *only,
   for(size_t j = 0; mode == JAN_MODE_DELETE && j < n; j++) {
     if(list[j].account_id[0] || !wanted(list[j].name, only, nonly))
       continue;
+    /* endpoint_accounts = no: a server without accounts (config.c). */
+    if(!cfg->naccounts && !cfg->endpoint_accounts)
+      continue;
     if(cfg->naccounts)
       jbuf_printf(err, "account_id must be set in [account %s] before "
                   "anything may be deleted", list[j].name);

@@ -10,10 +10,22 @@
 
 #include "janitor/log.h"
 #include "janitor/perms.h"
+#include "janitor/policy.h"
 #include "janitor/prune.h"
 #include "janitor/render.h"
 #include "renders.h"
 #include "sweep.h"
+
+/* One owner's outcome as kept until the bucket's report: the figures, and
+ * the text only when there is one (a prune_owner_outcome carries 8 KiB of
+ * room for it: per render, that was most of a deleting sweep's memory). */
+struct rres {
+  uint64_t deleted, failed, hidden;
+  int64_t bytes;
+  char *error;                  /* NULL: none */
+  char code[128];
+  char request_id[128];
+};
 
 /* One kept bucket, listed. */
 struct rbucket {
@@ -32,7 +44,7 @@ struct rbucket {
   int started;
   uint32_t *owner;              /* per object of set */
   size_t *owner_item;           /* per owner: its inventory item */
-  struct prune_owner_outcome *res;  /* per owner */
+  struct rres *res;             /* per owner */
   uint32_t nowners;
   struct render_set verify;     /* the listing after the deletion */
 };
@@ -52,6 +64,8 @@ static void rbucket_free(struct rbucket *b)
   render_set_free(&b->verify);
   free(b->owner);
   free(b->owner_item);
+  for(uint32_t ow = 0; b->res && ow < b->nowners; ow++)
+    free(b->res[ow].error);
   free(b->res);
   free(b->name);
 }
@@ -94,8 +108,8 @@ void renders_free(struct sweep *s)
 static int bucket_listable(const struct inv_item *it)
 {
   return it->kind == JAN_KIND_BUCKET && it->decision != INV_DELETE &&
-         strcmp(it->reason, "not-included") != 0 &&
-         strcmp(it->reason, "region-incomplete") != 0;
+         it->why != INV_REASON_NOT_INCLUDED &&
+         it->why != INV_REASON_REGION_INCOMPLETE;
 }
 
 static struct inv_item *add_item(struct sweep *s, struct rbucket *b,
@@ -114,15 +128,20 @@ static struct inv_item *add_item(struct sweep *s, struct rbucket *b,
   return it;
 }
 
-/* Grace, as for every other resource: a candidate must stay one. */
-static void decide(struct sweep *s, struct inv_item *it, const char *why,
-                   int64_t now)
+/* The grace clocks of the sweep, for policy_decide_item(). */
+static int64_t first_seen(void *arg, const struct inv_item *it, int64_t now)
 {
-  if(!why && s->cfg->grace_s > 0 &&
-     now - sweep_first_seen(s, it, now) < (int64_t)s->cfg->grace_s)
-    why = "in-grace";
-  it->decision = why ? INV_KEEP : INV_DELETE;
-  it->reason = why ? why : "policy";
+  return sweep_first_seen(arg, it, now);
+}
+
+/* Decided like every other resource (policy_decide_item): render.c's
+ * reason first; versions hidden keep everything; then grace. */
+static void decide(struct sweep *s, struct rbucket *b, struct inv_item *it,
+                   enum inv_reason why, int64_t now)
+{
+  if(why == INV_REASON_POLICY && b->hidden)
+    why = INV_REASON_VERSIONED;
+  policy_decide_item(it, why, s->cfg, now, first_seen, s);
 }
 
 static int add_renders(struct sweep *s, struct rbucket *b, int64_t now)
@@ -133,7 +152,6 @@ static int add_renders(struct sweep *s, struct rbucket *b, int64_t now)
 
   for(size_t r = 0; r < b->set.nr; r++) {
     const struct render *rr = &b->set.r[r];
-    const char *why;
     struct inv_item *it = add_item(s, b, JAN_KIND_RENDER, rr->id,
                                    rr->oldest == WIRE_TIME_UNKNOWN
                                    ? -1 : rr->oldest);
@@ -144,8 +162,8 @@ static int add_renders(struct sweep *s, struct rbucket *b, int64_t now)
     it->newest = rr->newest == WIRE_TIME_UNKNOWN ? -1 : rr->newest;
     render_prunable(&b->set, rr, cfg->renders, &objects, &it->bytes);
     it->objects = (int64_t)objects;
-    why = render_keep_reason(&b->set, rr, b->name, cfg, now);
-    decide(s, it, !why && b->hidden ? "versioned" : why, now);
+    decide(s, b, it, render_keep_reason(&b->set, rr, b->name, cfg, now),
+           now);
   }
   for(size_t i = 0; i < b->set.n; i++)
     if(render_props_pruned(&b->set, i, cfg, now)) {
@@ -162,7 +180,7 @@ static int add_renders(struct sweep *s, struct rbucket *b, int64_t now)
     it->newest = pnewest;
     it->objects = (int64_t)nprops;
     it->bytes = pbytes;
-    decide(s, it, b->hidden ? "versioned" : NULL, now);
+    decide(s, b, it, INV_REASON_POLICY, now);
   }
   return JAN_OK;
 }
@@ -305,7 +323,7 @@ int renders_collect(struct sweep *s, renders_cont_fn cont)
     b->item = i;
     snprintf(b->region, sizeof(b->region), "%s", it->region);
     b->prunable = cfg->renders != JAN_RENDERS_KEEP &&
-                  strcmp(it->reason, "excluded") != 0;
+                  it->why != INV_REASON_EXCLUDED;
     render_set_init(&b->set);
     render_set_init(&b->verify);
   }
@@ -340,7 +358,17 @@ static struct rbucket *bucket_of(struct sweep *s, const struct inv_item *it)
 static void owner_done(void *arg, const struct prune_owner_outcome *o)
 {
   struct rbucket *b = arg;
-  b->res[o->owner] = *o;
+  struct rres *x = &b->res[o->owner];
+  x->deleted = o->deleted;
+  x->failed = o->failed;
+  x->hidden = o->hidden;
+  x->bytes = o->bytes;
+  free(x->error);
+  x->error = o->error[0] ? strdup(o->error) : NULL;
+  if(o->error[0] && !x->error)
+    x->failed = x->failed ? x->failed : 1;      /* the figures still tell */
+  snprintf(x->code, sizeof(x->code), "%s", o->code);
+  snprintf(x->request_id, sizeof(x->request_id), "%s", o->request_id);
 }
 
 /* Objects still under a pruned render after its deletion that its mode
@@ -379,14 +407,15 @@ static void report_all(struct rbucket *b, int verified)
     bi->error = strdup(msg);
   }
   for(uint32_t ow = 0; ow < b->nowners; ow++) {
-    const struct prune_owner_outcome *o = &b->res[ow];
+    const struct rres *o = &b->res[ow];
     const struct inv_item *it = &s->inv.items[b->owner_item[ow]];
     size_t left = verified && it->kind == JAN_KIND_RENDER && !o->failed
                 ? remaining(b, it->name, s->cfg->renders) : 0;
     char msg[256];
 
     if(o->failed)
-      sweep_outcome(s, b->owner_item[ow], INV_RES_FAILED, o->error, o->code,
+      sweep_outcome(s, b->owner_item[ow], INV_RES_FAILED,
+                    o->error ? o->error : "out of memory", o->code,
                     o->request_id, (int64_t)o->deleted, o->bytes);
     else if(left) {
       snprintf(msg, sizeof(msg), "partially pruned: %zu object%s appeared "
@@ -492,10 +521,11 @@ void renders_delete(struct sweep *s, size_t idx)
                             b->nowners, owner_done, pruned, b);
   if(rc) {
     for(uint32_t ow = 0; ow < b->nowners; ow++) {
-      struct prune_owner_outcome *o = &b->res[ow];
+      struct rres *o = &b->res[ow];
       o->failed = 1;
-      snprintf(o->error, sizeof(o->error), "%s", rc == JAN_ESCOPE
-               ? "refused: outside the scope" : jan_strerror(rc));
+      free(o->error);
+      o->error = strdup(rc == JAN_ESCOPE ? "refused: outside the scope"
+                                         : jan_strerror(rc));
     }
     report_all(b, 0);
   }

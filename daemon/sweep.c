@@ -756,7 +756,7 @@ static void collected(void *arg, const struct collect_result *r)
   /* The clocks are this account's: known once its identity is, and
    * only when it is the configured one (a wrong account must neither
    * adopt a version 1 file's clocks nor hold another section's). */
-  s->claim = s->root && !r->identity_err &&
+  s->claim = s->root && !r->identity_err && !r->identity_unknown &&
              (!s->cfg->account_id[0] ||
               !strcmp(s->cfg->account_id, s->inv.account))
            ? state_claim(s->root, s->inv.account, s->adopt, &s->st) : JAN_OK;
@@ -794,6 +794,25 @@ static void decided(struct sweep *s)
                    r->identity_err == JAN_EAWS ? EXIT_CREDENTIALS
                                                : EXIT_INCOMPLETE;
     may_delete = 0;
+  }
+  else if(r->identity_unknown) {
+    /* No identity to verify: a report lists all the same; a deletion
+     * needs the config to say that this endpoint has no accounts, and
+     * then keeps no grace clocks (they are kept per account). */
+    if(s->cfg->endpoint_accounts) {
+      snprintf(s->message, sizeof(s->message), "the account is unknown "
+               "(%.1024s): nothing is deleted; for an S3-compatible server "
+               "without accounts, set [aws] endpoint_accounts = no",
+               r->identity_msg);
+      jlog_warn("sweep", "%s", s->message);
+      if(s->mode == JAN_MODE_DELETE)
+        s->exit_code = EXIT_CREDENTIALS;
+      may_delete = 0;
+    }
+    else
+      jlog_info("sweep", "%s: no account verified", r->identity_msg);
+    if((sum.regions_incomplete || inv->buckets_incomplete) && !s->exit_code)
+      s->exit_code = EXIT_INCOMPLETE;
   }
   else if(s->cfg->account_id[0] &&
           strcmp(s->cfg->account_id, inv->account) != 0) {

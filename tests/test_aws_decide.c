@@ -173,7 +173,13 @@ static void test_code_classes(void **state)
   assert_int_equal(aws_code_class(""), 0);
   assert_int_equal(aws_code_class(NULL), 0);
   assert_int_equal(aws_code_class("slowdown"), 0);   /* codes are exact */
-  assert_int_equal(aws_code_class("BucketNotEmpty"), 0);
+  assert_int_equal(aws_code_class("BucketNotEmpty"), AWS_CODE_NOT_EMPTY);
+  assert_int_equal(aws_code_class("NoSuchBucket"),
+                   AWS_CODE_NOT_FOUND | AWS_CODE_NO_BUCKET);
+  assert_int_equal(aws_code_class("NoSuchKey"), AWS_CODE_NOT_FOUND);
+  assert_int_equal(aws_code_class("NoSuchWebsiteConfiguration"),
+                   AWS_CODE_NO_CONFIG);
+  assert_int_equal(aws_code_class("bucketnotempty"), 0);
 }
 
 int main(void)

@@ -24,6 +24,8 @@
 #include "janitor/err.h"
 #include "janitor/services.h"
 
+#include "fake_s3.h"
+
 /* ---- the bucket ----------------------------------------------------------- */
 
 struct obj {
@@ -136,117 +138,9 @@ static int erase(const char *key, const char *vid)
   return 0;
 }
 
-/* ---- calls in flight ------------------------------------------------------ */
-
-enum op { OP_LISTV, OP_LIST2, OP_DELS, OP_DEL1, OP_WEB, OP_BUCKET };
-
-struct call {
-  enum op op;
-  char *km, *vm;
-  struct wire_object *objs;
-  size_t n;
-  aws_result_cb cb;
-  void *arg;
-};
-
-static struct call Q[256];
-static size_t NQ;
-
-static int enqueue(enum op op, const char *km, const char *vm,
-                   const struct wire_object *objs, size_t n,
-                   aws_result_cb cb, void *arg)
-{
-  struct call *c;
-  assert_true(NQ < 256);
-  c = &Q[NQ++];
-  memset(c, 0, sizeof(*c));
-  c->op = op;
-  c->km = km ? strdup(km) : NULL;
-  c->vm = vm ? strdup(vm) : NULL;
-  if(n) {
-    c->objs = calloc(n, sizeof(*c->objs));
-    for(size_t i = 0; i < n; i++) {
-      c->objs[i].key = strdup(objs[i].key);
-      c->objs[i].version_id = objs[i].version_id
-                                  ? strdup(objs[i].version_id) : NULL;
-    }
-    c->n = n;
-  }
-  c->cb = cb;
-  c->arg = arg;
-  return 0;
-}
-
-int s3_list_object_versions(struct aws_client *c, const char *region,
-                            const char *bucket, const char *key_marker,
-                            const char *version_marker, aws_result_cb cb,
-                            void *arg)
-{
-  (void)c; (void)region; (void)bucket;
-  return enqueue(OP_LISTV, key_marker, version_marker, NULL, 0, cb, arg);
-}
-
-int s3_list_objects_v2(struct aws_client *c, const char *region,
-                       const char *bucket, const char *token,
-                       const char *start_after, aws_result_cb cb, void *arg)
-{
-  (void)c; (void)region; (void)bucket;
-  assert_null(token);
-  return enqueue(OP_LIST2, start_after, NULL, NULL, 0, cb, arg);
-}
-
-int s3_delete_objects(struct aws_client *c, const char *region,
-                      const char *bucket, const struct wire_object *objs,
-                      size_t n, aws_result_cb cb, void *arg)
-{
-  (void)c; (void)region; (void)bucket;
-  assert_true(n >= 1 && n <= 1000);
-  return enqueue(OP_DELS, NULL, NULL, objs, n, cb, arg);
-}
-
-int s3_delete_object(struct aws_client *c, const char *region,
-                     const char *bucket, const char *key,
-                     const char *version_id, aws_result_cb cb, void *arg)
-{
-  char *k = strdup(key), *v = version_id ? strdup(version_id) : NULL;
-  struct wire_object o = { .key = k, .version_id = v };
-  int rc;
-  (void)c; (void)region; (void)bucket;
-  rc = enqueue(OP_DEL1, NULL, NULL, &o, 1, cb, arg);
-  free(k);
-  free(v);
-  return rc;
-}
-
-int s3_delete_bucket_website(struct aws_client *c, const char *region,
-                             const char *bucket, aws_result_cb cb, void *arg)
-{
-  (void)c; (void)region; (void)bucket;
-  return enqueue(OP_WEB, NULL, NULL, NULL, 0, cb, arg);
-}
-
-int s3_delete_bucket(struct aws_client *c, const char *region,
-                     const char *bucket, aws_result_cb cb, void *arg)
-{
-  (void)c; (void)region; (void)bucket;
-  return enqueue(OP_BUCKET, NULL, NULL, NULL, 0, cb, arg);
-}
-
 /* ---- answering ------------------------------------------------------------ */
 
-static const char *const op_name[] = { "ListObjectVersions", "ListObjectsV2",
-                                       "DeleteObjects", "DeleteObject",
-                                       "DeleteBucketWebsite", "DeleteBucket" };
-
-static void error_of(struct aws_response *r, long status, const char *code)
-{
-  r->err = JAN_EAWS;
-  r->status = status;
-  snprintf(r->e.code, sizeof(r->e.code), "%s", code);
-  snprintf(r->e.message, sizeof(r->e.message), "scripted %s", code);
-}
-
-static void answer_list(struct call *c, struct aws_response *r)
+static void answer_list(struct fake_call *c, struct aws_response *r)
 {
   struct wire_object_page p;
   size_t i = 0, size = 1 + rnd() % B.page;
@@ -262,19 +156,19 @@ static void answer_list(struct call *c, struct aws_response *r)
     B.marker_back = 0;
     i = 0;                      /* a page from before the marker */
   }
-  if(B.v2_blind && c->op == OP_LIST2)
+  if(B.v2_blind && c->op == FAKE_LIST2)
     i = B.n;
   p.v = calloc(size, sizeof(*p.v));
   assert_non_null(p.v);
   if(!p.v)
     return;
   while(i < B.n && p.n < size) {
-    if(c->op == OP_LIST2 && p.n && !strcmp(p.v[p.n - 1].key, B.o[i].key)) {
+    if(c->op == FAKE_LIST2 && p.n && !strcmp(p.v[p.n - 1].key, B.o[i].key)) {
       i++;
       continue;
     }
     p.v[p.n].key = B.o[i].key;
-    p.v[p.n].version_id = c->op == OP_LISTV ? B.o[i].vid : NULL;
+    p.v[p.n].version_id = c->op == FAKE_LISTV ? B.o[i].vid : NULL;
     p.n++;
     i++;
   }
@@ -287,7 +181,7 @@ static void answer_list(struct call *c, struct aws_response *r)
   free(p.v);
 }
 
-static void answer_dels(struct call *c, struct aws_response *r)
+static void answer_dels(struct fake_call *c, struct aws_response *r)
 {
   struct wire_delete_result d;
   struct wire_delete_error errs[1000];
@@ -316,54 +210,49 @@ static void answer_dels(struct call *c, struct aws_response *r)
 /* Answer one call, chosen at random among those in flight. */
 static void serve_one(void)
 {
-  size_t k = rnd() % NQ;
-  struct call c = Q[k];
   struct aws_response r;
+  struct fake_call c = fake_answer(rnd() % fake_ncalls, &r);
 
-  Q[k] = Q[--NQ];
-  memset(&r, 0, sizeof(r));
-  r.status = 200;
-  r.attempts = 1;
-  note(op_name[c.op]);
-  if(B.add_during && c.op == OP_DELS) {
+  note(fake_op_name(c.op));
+  if(B.add_during && c.op == FAKE_DELS) {
     char key[64];
     B.add_during--;
     snprintf(key, sizeof(key), "late/%u", B.add_during);
     put(key);
   }
-  if(!B.exists && c.op != OP_BUCKET) {
-    error_of(&r, 404, "NoSuchBucket");
+  if(!B.exists && c.op != FAKE_BUCKET) {
+    fake_error(&r, 404, "NoSuchBucket");
     c.cb(c.arg, &r, NULL);
   }
-  else if(B.fail_count && B.fail_op && !strcmp(B.fail_op, op_name[c.op])) {
+  else if(B.fail_count && B.fail_op && !strcmp(B.fail_op, fake_op_name(c.op))) {
     B.fail_count--;
-    error_of(&r, B.fail_status, B.fail_code);
+    fake_error(&r, B.fail_status, B.fail_code);
     c.cb(c.arg, &r, NULL);
   }
   else {
     switch(c.op) {
-    case OP_LISTV:
-    case OP_LIST2:
+    case FAKE_LISTV:
+    case FAKE_LIST2:
       answer_list(&c, &r);
       break;
-    case OP_DELS:
+    case FAKE_DELS:
       answer_dels(&c, &r);
       break;
-    case OP_DEL1:
+    case FAKE_DEL1:
       erase(c.objs[0].key, c.objs[0].version_id);
       r.status = 204;
       c.cb(c.arg, &r, NULL);
       break;
-    case OP_WEB:
+    case FAKE_WEB:
       r.status = 204;
       c.cb(c.arg, &r, NULL);
       break;
-    case OP_BUCKET:
+    case FAKE_BUCKET:
       if(!B.exists) {
-        error_of(&r, 404, "NoSuchBucket");
+        fake_error(&r, 404, "NoSuchBucket");
       }
       else if(B.n) {
-        error_of(&r, 409, "BucketNotEmpty");
+        fake_error(&r, 409, "BucketNotEmpty");
       }
       else {
         r.status = 204;
@@ -373,13 +262,7 @@ static void serve_one(void)
       break;
     }
   }
-  for(size_t i = 0; i < c.n; i++) {
-    free(c.objs[i].key);
-    free(c.objs[i].version_id);
-  }
-  free(c.objs);
-  free(c.km);
-  free(c.vm);
+  fake_call_free(&c);
 }
 
 /* ---- running a job ---------------------------------------------------------- */
@@ -402,7 +285,7 @@ static void run(unsigned parallel)
   assert_int_equal(bucket_delete_start(NULL, "eu-west-1",
                                        "remotionlambda-test-abc", parallel,
                                        done_cb, NULL, NULL), 0);
-  while(NQ) {
+  while(fake_ncalls) {
     serve_one();
     assert_true(++guard < 100000);
   }
@@ -589,10 +472,10 @@ static void test_marker_going_back_fails(void **state)
 static void test_outside_scope_refused(void **state)
 {
   (void)state;
-  NQ = 0;
+  fake_reset();
   assert_int_equal(bucket_delete_start(NULL, "eu-west-1", "somebody-else",
                                        4, done_cb, NULL, NULL), JAN_ESCOPE);
-  assert_int_equal(NQ, 0);
+  assert_int_equal(fake_ncalls, 0);
 }
 
 int main(void)

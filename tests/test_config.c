@@ -264,6 +264,7 @@ static void test_example_lists_every_key(void **state)
 {
   static const char *const spec_keys[] = {
     "profile", "regions", "account_id", "endpoint_url", "ca_bundle",
+    "bucket_region", "endpoint_accounts",
     "max_attempts", "connect_timeout", "request_timeout", "concurrency",
     "host_concurrency", "mode", "functions", "layers", "buckets", "min_age",
     "grace", "max_deletions", "keep_layer_versions", "keep", "include",
@@ -578,6 +579,43 @@ static void test_durations_in_file(void **state)
                 "t.conf:2: stop_timeout: invalid duration '' (a whole number "
                 "followed by s, m, h or d, e.g. 90s or 7d)\n");
   expect_ok("[daemon]\nstop_timeout = 0\nstartup_delay = 1d\n");
+}
+
+/* The switches for S3-compatible servers (issue 21): only with
+ * endpoint_url, a region, and no account to verify when there is none. */
+static void test_endpoint_switches(void **state)
+{
+  struct jan_config c;
+  struct jbuf errs;
+
+  (void)state;
+  assert_int_equal(load(&c, "[aws]\nendpoint_url = http://127.0.0.1:7480\n"
+                            "bucket_region = us-east-1\n"
+                            "endpoint_accounts = no\n[policy]\n"
+                            "mode = delete\n", &errs), JAN_OK);
+  assert_string_equal(c.bucket_region, "us-east-1");
+  assert_false(c.endpoint_accounts);
+  config_free(&c);
+  jbuf_free(&errs);
+  assert_int_equal(load(&c, "", &errs), JAN_OK);
+  assert_true(c.endpoint_accounts);
+  config_free(&c);
+  jbuf_free(&errs);
+
+  expect_errors("[aws]\nbucket_region = us-east-1\n",
+                "t.conf:2: bucket_region needs endpoint_url (AWS tells each "
+                "bucket's region itself)\n");
+  expect_errors("[aws]\nendpoint_url = http://127.0.0.1:7480\n"
+                "bucket_region = default\n",
+                "t.conf:3: bucket_region: not a region (like us-east-1)\n");
+  expect_errors("[aws]\nendpoint_accounts = no\n",
+                "t.conf:2: endpoint_accounts = no needs endpoint_url (AWS "
+                "always has accounts)\n");
+  expect_errors("[aws]\nendpoint_url = http://127.0.0.1:7480\n"
+                "account_id = 123456789012\nendpoint_accounts = no\n",
+                "t.conf:4: endpoint_accounts = no: no account can be "
+                "verified there; remove account_id and the [account] "
+                "sections\n");
 }
 
 static void test_unsigned(void **state)
@@ -1263,6 +1301,7 @@ int main(void)
     cmocka_unit_test(test_parse_bool),
     cmocka_unit_test(test_durations_in_file),
     cmocka_unit_test(test_unsigned),
+    cmocka_unit_test(test_endpoint_switches),
     cmocka_unit_test(test_socket_mode),
     cmocka_unit_test(test_account_id),
     cmocka_unit_test(test_mode_and_bools),

@@ -265,6 +265,60 @@ static void test_stored_clock(void **state)
   }
 }
 
+/* One name per reason, each distinct, as the reports spell them. */
+static void test_reason_names(void **state)
+{
+  (void)state;
+  for(int i = 0; i < INV_REASON_N; i++) {
+    assert_non_null(inv_reason_name((enum inv_reason)i));
+    assert_string_not_equal(inv_reason_name((enum inv_reason)i), "?");
+    for(int j = 0; j < i; j++)
+      assert_string_not_equal(inv_reason_name((enum inv_reason)i),
+                              inv_reason_name((enum inv_reason)j));
+  }
+  assert_string_equal(inv_reason_name(INV_REASON_POLICY), "policy");
+  assert_string_equal(inv_reason_name(INV_REASON_IN_GRACE), "in-grace");
+  assert_string_equal(inv_reason_name(INV_REASON_VERSIONED), "versioned");
+  assert_string_equal(inv_reason_name(INV_REASON_N), "?");
+}
+
+static int64_t seen_at;
+static int64_t clock_at(void *arg, const struct inv_item *it, int64_t now)
+{
+  (void)arg; (void)it; (void)now;
+  return seen_at;
+}
+
+/* Renders and props go through the same decision: their own reason wins;
+ * a candidate waits out its grace like any other resource. */
+static void test_decide_item_renders(void **state)
+{
+  struct jan_config cfg;
+  struct inv_item it;
+  (void)state;
+  assert_int_equal(config_defaults(&cfg), 0);
+  cfg.grace_s = 86400;
+  memset(&it, 0, sizeof(it));
+  it.kind = JAN_KIND_RENDER;
+  seen_at = NOW - 10;
+  policy_decide_item(&it, INV_REASON_POLICY, &cfg, NOW, clock_at, NULL);
+  assert_int_equal(it.decision, INV_KEEP);
+  assert_int_equal(it.why, INV_REASON_IN_GRACE);
+  assert_string_equal(it.reason, "in-grace");
+  seen_at = NOW - 86400;
+  policy_decide_item(&it, INV_REASON_POLICY, &cfg, NOW, clock_at, NULL);
+  assert_int_equal(it.decision, INV_DELETE);
+  assert_string_equal(it.reason, "policy");
+  policy_decide_item(&it, INV_REASON_NOTHING_TO_PRUNE, &cfg, NOW, clock_at,
+                     NULL);
+  assert_int_equal(it.decision, INV_KEEP);
+  assert_string_equal(it.reason, "nothing-to-prune");
+  cfg.grace_s = 0;
+  policy_decide_item(&it, INV_REASON_POLICY, &cfg, NOW, NULL, NULL);
+  assert_int_equal(it.decision, INV_DELETE);
+  config_free(&cfg);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -275,6 +329,8 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_scope_rechecked, setup, teardown),
     cmocka_unit_test_setup_teardown(test_buckets_incomplete, setup, teardown),
     cmocka_unit_test(test_stored_clock),
+    cmocka_unit_test(test_reason_names),
+    cmocka_unit_test(test_decide_item_renders),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,6 +46,15 @@ static const struct render *find(const struct render_set *s, const char *id)
   return NULL;
 }
 
+/* render_keep_reason as its name, NULL for a candidate. */
+static const char *keep_name(const struct render_set *s,
+                             const struct render *r, const char *bucket,
+                             const struct jan_config *cfg, int64_t now)
+{
+  enum inv_reason why = render_keep_reason(s, r, bucket, cfg, now);
+  return why == INV_REASON_POLICY ? NULL : inv_reason_name(why);
+}
+
 static void test_classify(void **state)
 {
   size_t id;
@@ -138,21 +147,21 @@ static void test_decisions(void **state)
   render_set_init(&s);
   add(&s, o, sizeof(o) / sizeof(*o));
   assert_int_equal(render_set_group(&s), 0);
-  assert_null(render_keep_reason(&s, find(&s, "old"), "remotionlambda-x",
+  assert_null(keep_name(&s, find(&s, "old"), "remotionlambda-x",
                                  &cfg, NOW));
   /* Age from the newest object. */
-  assert_string_equal(render_keep_reason(&s, find(&s, "busy"),
+  assert_string_equal(keep_name(&s, find(&s, "busy"),
                                          "remotionlambda-x", &cfg, NOW),
                       "too-young");
   /* An object of unknown age is never old. */
-  assert_string_equal(render_keep_reason(&s, find(&s, "undated"),
+  assert_string_equal(keep_name(&s, find(&s, "undated"),
                                          "remotionlambda-x", &cfg, NOW),
                       "too-young");
-  assert_string_equal(render_keep_reason(&s, find(&s, "keepme"),
+  assert_string_equal(keep_name(&s, find(&s, "keepme"),
                                          "remotionlambda-x", &cfg, NOW),
                       "excluded");
   /* The glob names BUCKET/renders/ID: another bucket is not matched. */
-  assert_null(render_keep_reason(&s, find(&s, "keepme"), "remotionlambda-y",
+  assert_null(keep_name(&s, find(&s, "keepme"), "remotionlambda-y",
                                  &cfg, NOW));
   render_prunable(&s, find(&s, "old"), JAN_RENDERS_ALL, &n, &bytes);
   assert_int_equal(n, 2);
@@ -161,10 +170,10 @@ static void test_decisions(void **state)
   assert_int_equal(n, 1);
   assert_int_equal(bytes, 5);
   /* Artifacts of a render with only outputs: nothing to prune. */
-  assert_null(render_keep_reason(&s, find(&s, "only"), "remotionlambda-x",
+  assert_null(keep_name(&s, find(&s, "only"), "remotionlambda-x",
                                  &cfg, NOW));
   cfg.renders = JAN_RENDERS_ARTIFACTS;
-  assert_string_equal(render_keep_reason(&s, find(&s, "only"),
+  assert_string_equal(keep_name(&s, find(&s, "only"),
                                          "remotionlambda-x", &cfg, NOW),
                       "nothing-to-prune");
   /* Props by their own age; never anything else; nothing with keep. */
@@ -327,7 +336,7 @@ static void test_no_size_keeps_render(void **state)
   assert_int_equal(s.nr, 1);
   assert_int_equal(s.r[0].n, 2);
   assert_int_equal(s.bytes, 5);
-  assert_string_equal(render_keep_reason(&s, find(&s, "r"),
+  assert_string_equal(keep_name(&s, find(&s, "r"),
                                          "remotionlambda-x", &cfg, NOW),
                       "too-young");
   for(size_t i = 0; i < s.n; i++)
@@ -380,7 +389,7 @@ static void test_time_before_s3(void **state)
   render_set_init(&s);
   assert_int_equal(render_set_add(&s, v, 3), 0);
   assert_int_equal(render_set_group(&s), 0);
-  why = render_keep_reason(&s, find(&s, "r"), "remotionlambda-x", &cfg, NOW);
+  why = keep_name(&s, find(&s, "r"), "remotionlambda-x", &cfg, NOW);
   assert_non_null(why);
   assert_string_equal(why, "too-young");
   for(size_t i = 0; i < s.n; i++)

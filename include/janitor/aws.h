@@ -185,5 +185,8 @@ int64_t aws_client_signing_time(const struct aws_client *c);
 int aws_error_is_region_disabled(const struct aws_response *r);
 int aws_error_is_access_denied(const struct aws_response *r);
 int aws_error_is_not_found(const struct aws_response *r);
+/* The value of header name of an answer into out; 0 when absent. */
+int aws_response_header(const struct aws_response *r, const char *name,
+                        char *out, size_t outlen);
 
 #endif

@@ -17,6 +17,10 @@
 #define AWS_CODE_DENIED    0x10u
 #define AWS_CODE_NOT_FOUND 0x20u
 #define AWS_CODE_DISABLED  0x40u   /* the region is not enabled */
+/* S3's answers about a bucket that the bulk engine's owners act on. */
+#define AWS_CODE_NO_BUCKET 0x80u   /* the bucket is gone (also NOT_FOUND) */
+#define AWS_CODE_NOT_EMPTY 0x100u  /* DeleteBucket: objects remain */
+#define AWS_CODE_NO_CONFIG 0x200u  /* the sub-resource (website) is absent */
 
 /* The classes of an AWS error code (0 for an unknown or empty code). */
 unsigned aws_code_class(const char *code);

@@ -1,14 +1,14 @@
 /*
- * Deleting one bucket: an explicit state machine (bucket.c).
+ * Deleting one bucket: an explicit state machine (bucket.c), one owner of
+ * the bulk engine (s3bulk.h), which does the listing and the deleting.
  *
  *   EMPTYING  list every version and delete marker (ListObjectVersions; if
  *             that is denied, or answered 405/501 as S3-compatible servers
- *             without versioning do, ListObjectsV2) page by page, each page
- *             sent on at once as DeleteObjects batches of at most 1000 keys
- *             with several batches in flight while the listing goes on;
- *             per-key errors with a transient code are retried in a later
- *             batch.  DeleteBucketWebsite goes out once the first listing
- *             page has succeeded (a bucket that cannot even be listed is
+ *             without versioning do, ListObjectsV2) page by page, each entry
+ *             handed to the engine for deletion at once, while the listing
+ *             goes on (the engine's batches, retries and pacing).  A batch
+ *             denied as a whole stops the emptying.  DeleteBucketWebsite
+ *             goes out once the first listing page has succeeded (a bucket that cannot even be listed is
  *             left as it was); a missing or denied website config does not
  *             block the deletion, it only has to be gone before DeleteBucket
  *   REMOVING  DeleteBucket; on BucketNotEmpty (objects appeared meanwhile)
@@ -22,10 +22,7 @@
 
 #include "janitor/aws.h"
 
-#define BUCKET_PARALLEL_MIN      4   /* listing chains / DeleteObjects at once */
-#define BUCKET_QUEUE_KEYS     8000   /* listing pauses while this many wait */
 #define BUCKET_MAX_RELISTS       5   /* BucketNotEmpty answers tolerated */
-#define BUCKET_KEY_RETRIES       3   /* per-key transient errors */
 
 enum bucket_state {
   BUCKET_EMPTYING = 0,
@@ -49,7 +46,7 @@ typedef void (*bucket_done_cb)(void *arg, const struct bucket_outcome *o);
 /* The job frees itself after cb returns.  Refuses (JAN_ESCOPE) a bucket
  * outside the scope before sending anything.  parallel: listing requests
  * at once, and DeleteObjects batches at once, each (at least
- * BUCKET_PARALLEL_MIN); half the per-host request limit leaves the other
+ * S3BULK_PARALLEL_MIN); half the per-host request limit leaves the other
  * half to the other. */
 int bucket_delete_start(struct aws_client *aws, const char *region,
                         const char *bucket, unsigned parallel,

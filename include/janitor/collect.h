@@ -4,6 +4,7 @@
  * and the global ListBuckets (with each bucket's region).  Every listing
  * that fails after the request layer's retries marks its kind in its region
  * incomplete; a region whose Lambda API says it is not enabled is disabled.
+ * A kind switched off in [policy] (functions, layers) is not listed.
  */
 #ifndef JANITOR_COLLECT_H
 #define JANITOR_COLLECT_H
@@ -16,7 +17,10 @@ struct collector;
 
 struct collect_result {
   int identity_err;             /* 0, or why GetCallerIdentity failed */
-  char identity_msg[AWS_DESCRIBE_MAX];
+  int identity_unknown;         /* no error, but no identity either: the
+                                   endpoint has no STS (405/501), or
+                                   [aws] endpoint_accounts = no */
+  char identity_msg[AWS_DESCRIBE_MAX];  /* why, in both cases */
 };
 
 typedef void (*collect_done_cb)(void *arg, const struct collect_result *r);

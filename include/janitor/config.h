@@ -45,6 +45,11 @@ struct jan_config {
   char account_id[13];          /* "" when unset */
   char *endpoint_url;           /* NULL: AWS_ENDPOINT_URL[_*] */
   char *ca_bundle;              /* NULL: AWS_CA_BUNDLE, else system store */
+  char *bucket_region;          /* NULL, or with endpoint_url: the region
+                                   of every bucket there (radosgw answers
+                                   its zonegroup's name, not a region) */
+  bool endpoint_accounts;       /* no (endpoint_url only): the server has
+                                   no accounts and no STS; default yes */
   unsigned max_attempts;        /* 1..20, default 5 */
   uint64_t connect_timeout_ms;  /* default 5s */
   uint64_t request_timeout_ms;  /* default 60s */

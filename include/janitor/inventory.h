@@ -12,6 +12,7 @@
 #include "janitor/buf.h"
 #include "janitor/config.h"
 #include "janitor/remotion.h"
+#include "janitor/reason.h"
 #include "janitor/render.h"
 #include "janitor/scope.h"
 
@@ -45,8 +46,9 @@ struct inv_item {
   int has_storage;              /* buckets listed for the storage report */
   int64_t storage[RENDER_CAT_N]; /* bytes by render_cat */
   enum inv_decision decision;
-  const char *reason;           /* static string (see [policy] in
-                                   remotion-janitor.conf(5)) */
+  enum inv_reason why;          /* set with reason by policy_decide_item */
+  const char *reason;           /* inv_reason_name(why), for output (see
+                                   [policy] in remotion-janitor.conf(5)) */
   enum inv_result result;
   char *error;                  /* or NULL */
 };

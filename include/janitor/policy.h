@@ -3,7 +3,9 @@
  * resource.  The first rule that keeps a resource gives its reason, in this
  * order: excluded (a keep glob), not-included (outside the include globs),
  * kind-disabled, region-incomplete, too-young, newest-layer-version,
- * in-grace; a resource no rule keeps is deleted for "policy".
+ * in-grace; a resource no rule keeps is deleted for "policy".  Renders
+ * and props add their own rules (render.h) before grace, and are decided
+ * by the same policy_decide_item().
  */
 #ifndef JANITOR_POLICY_H
 #define JANITOR_POLICY_H
@@ -45,12 +47,26 @@ enum policy_clock policy_clock_check(int64_t since, int64_t now,
 /* For log lines: "in the future", ... */
 const char *policy_clock_name(enum policy_clock v);
 
-/* Sorts the inventory and decides every item. */
+/*
+ * The one decision of one item, every kind's (renders and props too, whose
+ * own rules render.c applies first): kept for why, unless why is
+ * INV_REASON_POLICY; then kept "in-grace" while its grace clock (started
+ * here through first_seen) is younger than grace; else deleted.
+ */
+void policy_decide_item(struct inv_item *it, enum inv_reason why,
+                        const struct jan_config *cfg, int64_t now,
+                        policy_first_seen_fn first_seen, void *arg);
+
+/* Sorts the inventory and decides every item (policy_decide_item). */
 void policy_decide(struct inventory *inv, const struct jan_config *cfg,
                    int64_t now, policy_first_seen_fn first_seen, void *arg);
 
-/* The same rule set as one function, for tests: the reason an item is
- * kept, or NULL when it is a candidate (newest-layer-version excluded). */
+/* The rules before grace, for one item: why it is kept, or
+ * INV_REASON_POLICY (newest-layer-version excluded). */
+enum inv_reason policy_keep_why(const struct inventory *inv,
+                                const struct inv_item *it,
+                                const struct jan_config *cfg, int64_t now);
+/* The same as a name, for tests: NULL when it is a candidate. */
 const char *policy_keep_reason(const struct inventory *inv,
                                const struct inv_item *it,
                                const struct jan_config *cfg, int64_t now);

@@ -1,6 +1,7 @@
 /*
  * Pruning inside a live bucket (prune.c): the listing and the deletion
- * machines behind render pruning and the storage report.
+ * behind render pruning and the storage report, an owner of the bulk
+ * engine (s3bulk.h: listing fallback, batches, retries, pacing).
  *
  *   prune_list_start   lists every object version of the bucket
  *                      (ListObjectVersions, in parallel ranges: lister.c)
@@ -35,8 +36,6 @@
 #include "janitor/aws.h"
 #include "janitor/render.h"
 
-#define PRUNE_PARALLEL_MIN 4     /* listing chains / batches at once */
-#define PRUNE_KEY_RETRIES  3     /* per-key transient errors */
 #define PRUNE_NO_OWNER     UINT32_MAX
 
 struct prune_list_outcome {

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "janitor/config.h"
+#include "janitor/reason.h"
 #include "janitor/wire.h"
 
 /* Storage categories of a bucket's bytes. */
@@ -119,13 +120,14 @@ void render_prunable(const struct render_set *s, const struct render *r,
                      enum jan_renders mode, size_t *objects, int64_t *bytes);
 
 /*
- * Why render r of bucket is kept, or NULL when it is a candidate (grace
- * aside, which the caller applies): "excluded" (a keep glob matches
- * BUCKET/renders/ID), "too-young" (age from its newest object below
- * render_max_age, or an object of unknown age), "nothing-to-prune"
- * (artifacts mode and only outputs).
+ * Why render r of bucket is kept, or INV_REASON_POLICY when it is a
+ * candidate (grace aside: policy_decide_item applies it):
+ * INV_REASON_EXCLUDED (a keep glob matches BUCKET/renders/ID),
+ * INV_REASON_TOO_YOUNG (age from its newest object below render_max_age,
+ * or an object of unknown age), INV_REASON_NOTHING_TO_PRUNE (artifacts
+ * mode and only outputs).
  */
-const char *render_keep_reason(const struct render_set *s,
+enum inv_reason render_keep_reason(const struct render_set *s,
                                const struct render *r, const char *bucket,
                                const struct jan_config *cfg, int64_t now);
 

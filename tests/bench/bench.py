@@ -20,6 +20,16 @@
                        role with one function, against the same run over 1
                        and over a tenth of them: wall time, peak RSS,
                        requests, and the RSS each account adds
+  bench.py prune-vs-empty
+                       side by side at 0 ms, in one run: emptying a bucket
+                       of --objects objects (buckets = yes) and pruning
+                       --objects objects of old renders (renders = all, 10
+                       objects a render) from a kept bucket; wall, CPU and
+                       peak RSS, and pruning / emptying (target <= 1.5x)
+  bench.py prune-memory
+                       peak RSS, wall and CPU of a report and of a deleting
+                       sweep over a kept bucket of --objects objects of old
+                       renders (5 objects a render, renders = all), at 0 ms
   bench.py bigpages    peak RSS of one --sweep --delete when every listing
                        page is as large as the janitor's caps admit (the
                        stand-in's big_page fault, cap - 1 KiB), against the
@@ -350,6 +360,56 @@ def bench_renders(a):
     table("pruning %d objects of old renders (%d renders)" % (n, n // 10), rows, chain or 1.0)
 
 
+def bench_prune_vs_empty(a):
+    """The one engine's two owners on the same work, side by side."""
+    n, name = a.objects, "remotionlambda-bench"
+    gen = {"count": n, "prefix": "renders/", "per_render": 10, "age_days": 40, "size": 1000}
+    runs = [("emptying (buckets = yes)", dict(buckets="yes"),
+             lambda d: d["accounts"][0]["resources"][0]["result"] == "deleted" and d["accounts"][0]["resources"][0]["objects"] == n),
+            ("pruning (renders = all)", dict(renders="all", max_deletions="1000000"),
+             lambda d: d["summary"]["reclaimed_bytes"] == n * 1000)]
+    rows = []
+    for title, policy, ok in runs:
+        fx = st.small_fixture(functions=[], layers=[], buckets=[
+            {"name": name, "region": "us-east-1", "age_days": 100, "generate": gen}])
+        si = st.StandIn("--latency-ms", "0", fixture=fx, start_timeout=1200)
+        jan = jl.Janitor(si)
+        janitor_conf(jan, mode="delete", functions="no", layers="no", **policy)
+        try:
+            m = run_measured([jl.BIN, "-c", jan.conf, "--sweep", "--yes", "--json", "-q"], jl.base_env())
+            assert m["rc"] == 0, m["err"][-2000:]
+            assert ok(json.loads(m["out"])), m["out"][:2000]
+            rows.append((title, m))
+        finally:
+            jan.cleanup()
+            si.stop()
+    table("%d objects at 0 ms: emptying vs pruning" % n, rows, 1.0)
+    e, p = rows[0][1], rows[1][1]
+    print("pruning / emptying: wall %.2fx, CPU %.2fx (target <= 1.5x); peak RSS %.1f MiB vs %.1f MiB" % (
+        p["wall"] / e["wall"], p["cpu"] / max(e["cpu"], 1e-3), p["rss_kib"] / 1024.0, e["rss_kib"] / 1024.0))
+
+
+def bench_prune_memory(a):
+    """What a report and a deleting sweep hold while pruning a big bucket."""
+    n, name = a.objects, "remotionlambda-bench"
+    rows = []
+    for mode in ("report", "delete"):
+        fx = st.small_fixture(functions=[], layers=[], buckets=[
+            {"name": name, "region": "us-east-1", "age_days": 100,
+             "generate": {"count": n, "prefix": "renders/", "per_render": 5, "age_days": 40, "size": 1000}}])
+        si = st.StandIn("--latency-ms", "0", fixture=fx, start_timeout=1200)
+        jan = jl.Janitor(si)
+        janitor_conf(jan, mode=mode, functions="no", layers="no", renders="all", max_deletions="1000000")
+        try:
+            m = run_measured([jl.BIN, "-c", jan.conf, "--sweep", "--yes", "--json", "-q"], jl.base_env())
+            assert m["rc"] == 0, m["err"][-2000:]
+            rows.append(("%s, %d objects" % (mode, n), m))
+        finally:
+            jan.cleanup()
+            si.stop()
+    table("renders = all over %d objects (%d renders) at 0 ms" % (n, n // 5), rows, 1.0)
+
+
 def bench_functions(a):
     fx = jl.generated_fixture("--functions", "120", "--layers", "0", "--buckets", "0", "--no-lookalikes",
                               "--young-fraction", "0", "--seed", "5")
@@ -456,7 +516,7 @@ def bench_accounts(a):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("what", choices=["inventory", "bucket", "bigbucket", "renders", "functions", "bigpages",
-                                    "accounts", "all"])
+                                    "accounts", "prune-vs-empty", "prune-memory", "all"])
     p.add_argument("--accounts", type=int, default=500)
     p.add_argument("--latency-ms", type=int, default=100)
     p.add_argument("--objects", type=int, default=20000)
@@ -465,7 +525,8 @@ def main():
     a = p.parse_args()
     for w in (["inventory", "bucket", "functions"] if a.what == "all" else [a.what]):
         {"inventory": bench_inventory, "bucket": bench_bucket, "bigbucket": bench_bigbucket,
-         "renders": bench_renders,
+         "renders": bench_renders, "prune-vs-empty": bench_prune_vs_empty,
+         "prune-memory": bench_prune_memory,
          "functions": bench_functions, "bigpages": bench_bigpages, "accounts": bench_accounts}[w](a)
 
 

@@ -38,7 +38,8 @@ static int under_render(const char *key, const char *id)
 static void check_render(const struct render_set *s, const struct render *r,
                          const struct jan_config *cfg)
 {
-  const char *why = render_keep_reason(s, r, "remotionlambda-x", cfg, NOW);
+  int why = render_keep_reason(s, r, "remotionlambda-x", cfg, NOW) !=
+            INV_REASON_POLICY;
   size_t objects;
   int64_t bytes;
 
