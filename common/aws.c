@@ -21,11 +21,11 @@
 #include "janitor/untrusted.h"
 
 const char *const aws_svc_name[AWS_SVC_COUNT] = {
-  "s3", "lambda", "iam", "sts"
+  "s3", "lambda", "iam", "sts", "logs"
 };
 static const char *const svc_env[AWS_SVC_COUNT] = {
   "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL_IAM",
-  "AWS_ENDPOINT_URL_STS"
+  "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -258,6 +258,7 @@ static void call_free(struct aws_call *k)
   free(k->path);
   free(k->query);
   free(k->content_type);
+  free(k->target);
   free(k->body);
   if(k->secret)
     explicit_bzero(k->secret, strlen(k->secret));
@@ -372,7 +373,7 @@ static void fill_error(struct aws_call *k, long status)
   if(k->resp.body.len && k->secret)
     mask_secret(k);
   if(k->resp.body.len) {
-    if(k->svc == AWS_SVC_LAMBDA) {
+    if(k->svc == AWS_SVC_LAMBDA || k->svc == AWS_SVC_LOGS) {
       int has = resp_header(&k->resp, "x-amzn-ErrorType", etype,
                                      sizeof(etype));
       rc = wire_parse_error_json(has ? etype : NULL, k->resp.body.ptr,
@@ -382,7 +383,7 @@ static void fill_error(struct aws_call *k, long status)
       rc = wire_parse_error_xml(k->resp.body.ptr, k->resp.body.len, e);
     }
   }
-  else if(k->svc == AWS_SVC_LAMBDA &&
+  else if((k->svc == AWS_SVC_LAMBDA || k->svc == AWS_SVC_LOGS) &&
           resp_header(&k->resp, "x-amzn-ErrorType", etype,
                                sizeof(etype))) {
     rc = wire_parse_error_json(etype, "{}", 2, e);
@@ -700,6 +701,7 @@ int aws_send(struct aws_client *c, const struct aws_request *req, aws_cb cb,
   k->path = xstrdup(req->path);
   k->query = xstrdup(req->query);
   k->content_type = xstrdup(req->content_type);
+  k->target = xstrdup(req->target);
   if(req->body_len) {
     k->body = malloc(req->body_len);
     if(k->body)
@@ -723,6 +725,7 @@ int aws_send(struct aws_client *c, const struct aws_request *req, aws_cb cb,
   if(!k->op || !k->method || (req->bucket && !k->bucket) ||
      (req->path && !k->path) || (req->query && !k->query) ||
      (req->content_type && !k->content_type) ||
+     (req->target && !k->target) ||
      (req->body_len && !k->body) || (req->secret && !k->secret)) {
     k->cb = NULL;
     call_free(k);

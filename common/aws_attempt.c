@@ -103,6 +103,10 @@ static int build_target(struct aws_call *k, struct jbuf *url, char *host,
       snprintf(host, hostlen, "iam.amazonaws.com");
       rc = jbuf_addstr(wpath, *path ? path : "/");
       break;
+    case AWS_SVC_LOGS:
+      snprintf(host, hostlen, "logs.%s.amazonaws.com", k->region);
+      rc = jbuf_addstr(wpath, *path ? path : "/");
+      break;
     default:
       snprintf(host, hostlen, "sts.%s.amazonaws.com", k->region);
       rc = jbuf_addstr(wpath, *path ? path : "/");
@@ -162,7 +166,7 @@ static int sign(struct aws_call *k, const struct aws_creds *cr,
                 const char *wpath, const char *host, const char *md5,
                 struct sigv4_result *sig)
 {
-  struct sigv4_header sh[3];
+  struct sigv4_header sh[4];
   size_t nsh = 0;
 
   if(!cr)
@@ -176,6 +180,10 @@ static int sign(struct aws_call *k, const struct aws_creds *cr,
   if(md5) {
     sh[nsh].name = "content-md5";
     sh[nsh++].value = md5;
+  }
+  if(k->target) {
+    sh[nsh].name = "x-amz-target";
+    sh[nsh++].value = k->target;
   }
   {
     struct sigv4_request sreq = {
@@ -215,6 +223,8 @@ static int build_headers(const struct aws_call *k, const struct aws_creds *cr,
     rc = hdr_add(h, "Content-Type: %s", k->content_type);
   if(!rc && md5)
     rc = hdr_add(h, "Content-MD5: %s", md5);
+  if(!rc && k->target)
+    rc = hdr_add(h, "X-Amz-Target: %s", k->target);
   if(!rc && cr)
     rc = hdr_add(h, "Authorization: %s", jbuf_str(&sig->authorization));
   h->v[h->n] = "User-Agent: remotion-janitor/" JAN_VERSION;
