@@ -244,5 +244,36 @@ class TestDenied(Base):
         SI.faults([])
 
 
+class TestShippedPolicy(Base):
+    """conf/remotion-janitor-policy.json's optional statements: the four
+    actions, deletion only of groups in scope."""
+
+    def setUp(self):
+        super().setUp()
+        conf = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "conf",
+                            "remotion-janitor-policy.json")
+        with open(conf) as f:
+            st, body = SI.control("POST", "policy", {"policy": json.load(f)})
+        self.assertEqual(st, 200, body)
+
+    def test_optional_statements(self):
+        logs = client(SI, "logs", R)
+        self.assertTrue(logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/remotion-")["logGroups"])
+        logs.delete_log_group(logGroupName="/aws/lambda/remotion-render-001")
+        for n in ("/aws/lambda-insights", "/aws/lambda/Remotion-x", "/aws/lambda/remotionfan",
+                  "/aws/codebuild/other"):
+            with self.subTest(group=n):
+                with self.assertRaises(botocore.exceptions.ClientError) as cm:
+                    logs.delete_log_group(logGroupName=n)
+                self.assertEqual(code_of(cm.exception), "AccessDeniedException")
+        arn = "arn:aws:lambda:%s:%s:function:%s" % (R, ACCOUNT, FN_TAGGED)
+        self.assertEqual(client(SI, "lambda", R).list_tags(Resource=arn)["Tags"]["keep"], "yes")
+        s3 = client(SI, "s3", R)
+        self.assertEqual(s3.get_bucket_tagging(Bucket=BUCKET_TAGGED)["TagSet"][0]["Value"], "1")
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            s3.get_bucket_tagging(Bucket="remotionfan")
+        self.assertEqual(code_of(cm.exception), "AccessDenied")
+
+
 if __name__ == "__main__":
     unittest.main()
