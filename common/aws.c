@@ -23,11 +23,11 @@
 #include "janitor/untrusted.h"
 
 const char *const aws_svc_name[AWS_SVC_COUNT] = {
-  "s3", "lambda", "iam", "sts"
+  "s3", "lambda", "iam", "sts", "logs"
 };
 static const char *const svc_env[AWS_SVC_COUNT] = {
   "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL_IAM",
-  "AWS_ENDPOINT_URL_STS"
+  "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -269,6 +269,7 @@ static void call_free(struct aws_call *k)
   free(k->path);
   free(k->query);
   free(k->content_type);
+  free(k->target);
   free(k->body);
   if(k->secret)
     explicit_bzero(k->secret, strlen(k->secret));
@@ -373,7 +374,7 @@ static void fill_error(struct aws_call *k, long status)
   if(k->resp.body.len && k->secret)
     mask_secret(k);
   if(k->resp.body.len) {
-    if(k->svc == AWS_SVC_LAMBDA) {
+    if(k->svc == AWS_SVC_LAMBDA || k->svc == AWS_SVC_LOGS) {
       int has = aws_response_header(&k->resp, "x-amzn-ErrorType", etype,
                                      sizeof(etype));
       rc = wire_parse_error_json(has ? etype : NULL, k->resp.body.ptr,
@@ -383,7 +384,7 @@ static void fill_error(struct aws_call *k, long status)
       rc = wire_parse_error_xml(k->resp.body.ptr, k->resp.body.len, e);
     }
   }
-  else if(k->svc == AWS_SVC_LAMBDA &&
+  else if((k->svc == AWS_SVC_LAMBDA || k->svc == AWS_SVC_LOGS) &&
           aws_response_header(&k->resp, "x-amzn-ErrorType", etype,
                                sizeof(etype))) {
     rc = wire_parse_error_json(etype, "{}", 2, e);
@@ -701,6 +702,7 @@ int aws_send(struct aws_client *c, const struct aws_request *req, aws_cb cb,
   k->path = xstrdup(req->path);
   k->query = xstrdup(req->query);
   k->content_type = xstrdup(req->content_type);
+  k->target = xstrdup(req->target);
   if(req->body_len) {
     k->body = malloc(req->body_len);
     if(k->body)
@@ -724,6 +726,7 @@ int aws_send(struct aws_client *c, const struct aws_request *req, aws_cb cb,
   if(!k->op || !k->method || (req->bucket && !k->bucket) ||
      (req->path && !k->path) || (req->query && !k->query) ||
      (req->content_type && !k->content_type) ||
+     (req->target && !k->target) ||
      (req->body_len && !k->body) || (req->secret && !k->secret)) {
     k->cb = NULL;
     call_free(k);
@@ -902,6 +905,10 @@ static int build_target(struct aws_call *k, struct jbuf *url, char *host,
       snprintf(host, hostlen, "iam.amazonaws.com");
       rc = jbuf_addstr(wpath, *path ? path : "/");
       break;
+    case AWS_SVC_LOGS:
+      snprintf(host, hostlen, "logs.%s.amazonaws.com", k->region);
+      rc = jbuf_addstr(wpath, *path ? path : "/");
+      break;
     default:
       snprintf(host, hostlen, "sts.%s.amazonaws.com", k->region);
       rc = jbuf_addstr(wpath, *path ? path : "/");
@@ -961,7 +968,7 @@ static int sign(struct aws_call *k, const struct aws_creds *cr,
                 const char *wpath, const char *host, const char *md5,
                 struct sigv4_result *sig)
 {
-  struct sigv4_header sh[3];
+  struct sigv4_header sh[4];
   size_t nsh = 0;
 
   if(!cr)
@@ -975,6 +982,10 @@ static int sign(struct aws_call *k, const struct aws_creds *cr,
   if(md5) {
     sh[nsh].name = "content-md5";
     sh[nsh++].value = md5;
+  }
+  if(k->target) {
+    sh[nsh].name = "x-amz-target";
+    sh[nsh++].value = k->target;
   }
   {
     struct sigv4_request sreq = {
@@ -1014,6 +1025,8 @@ static int build_headers(const struct aws_call *k, const struct aws_creds *cr,
     rc = hdr_add(h, "Content-Type: %s", k->content_type);
   if(!rc && md5)
     rc = hdr_add(h, "Content-MD5: %s", md5);
+  if(!rc && k->target)
+    rc = hdr_add(h, "X-Amz-Target: %s", k->target);
   if(!rc && cr)
     rc = hdr_add(h, "Authorization: %s", jbuf_str(&sig->authorization));
   h->v[h->n] = "User-Agent: remotion-janitor/" JAN_VERSION;

@@ -64,7 +64,7 @@ struct aws_call {
   struct aws_call *next, *prev;
   enum aws_service svc;
   char region[32];
-  char *op, *method, *bucket, *path, *query, *content_type;
+  char *op, *method, *bucket, *path, *query, *content_type, *target;
   char *body;
   size_t body_len, max_body;
   char *secret;                   /* aws_request's: wiped when freed */

@@ -45,6 +45,11 @@
 #define LAMBDA_LAYERS_MAX_BODY \
   (LAMBDA_PAGE_ITEMS * LAMBDA_LAYER_MAX + LAMBDA_PAGE_SLACK)
 #define LAMBDA_GET_LAYER_VERSION_MAX_BODY (32u * 1024 + LAMBDA_PAGE_SLACK)
+/* ListTags: WIRE_TAGS_MAX tags of a 128-byte key and a 256-byte value,
+ * each escaped at worst 6 times (\u00XX): 231 KiB, and the slack. */
+#define LAMBDA_LIST_TAGS_MAX_BODY \
+  (WIRE_TAGS_MAX * (WIRE_TAG_KEY_MAX + WIRE_TAG_VALUE_MAX + 8) * 6u + \
+   LAMBDA_PAGE_SLACK)
 
 /* The second check, where modifying requests are built: in scope and a
  * name Lambda could have created. */
@@ -84,6 +89,15 @@ static int parse_version(const char *b, size_t n, void *out)
 static void free_version(void *p)
 {
   wire_layer_version_free(p);
+}
+
+static int parse_tags(const char *b, size_t n, void *out)
+{
+  return wire_lambda_parse_list_tags(b, n, out);
+}
+static void free_tags(void *p)
+{
+  wire_tag_list_free(p);
 }
 
 /* A query "Marker=<encoded>&MaxItems=N", or just the MaxItems part. */
@@ -187,6 +201,26 @@ int lambda_get_layer_version(struct aws_client *c, const char *region,
     };
     rc = aws_send_parsed(c, &r, sizeof(struct wire_layer_version),
                          parse_version, free_version, cb, arg);
+  }
+  jbuf_free(&p);
+  return rc;
+}
+
+int lambda_list_tags(struct aws_client *c, const char *region,
+                     const char *function_arn, aws_result_cb cb, void *arg)
+{
+  struct jbuf p;
+  int rc;
+  jbuf_init(&p, JAN_PATH_MAX);
+  rc = name_path(&p, "/2017-03-31/tags/", function_arn, NULL);
+  if(!rc) {
+    struct aws_request r = {
+      .service = AWS_SVC_LAMBDA, .region = region, .op = "ListTags",
+      .method = "GET", .path = jbuf_str(&p),
+      .max_body = LAMBDA_LIST_TAGS_MAX_BODY
+    };
+    rc = aws_send_parsed(c, &r, sizeof(struct wire_tag_list), parse_tags,
+                         free_tags, cb, arg);
   }
   jbuf_free(&p);
   return rc;

@@ -92,8 +92,9 @@ bool names_bucket_valid(const char *name)
          !has_suffix(name, len, bucket_reserved_suffixes);
 }
 
-/* 1..max bytes of [A-Za-z0-9_-]: Lambda's function and layer names. */
-static bool lambda_name_valid(const char *name, size_t max)
+/* 1..max bytes of [A-Za-z0-9] or one of extra. */
+static bool charset_name_valid(const char *name, size_t max,
+                               const char *extra)
 {
   size_t len;
 
@@ -104,11 +105,22 @@ static bool lambda_name_valid(const char *name, size_t max)
     return false;
   for(size_t i = 0; i < len; i++) {
     unsigned char c = (unsigned char)name[i];
-    if(!is_lower_alnum(c) && !(c >= 'A' && c <= 'Z') && c != '_' &&
-       c != '-')
+    if(!is_lower_alnum(c) && !(c >= 'A' && c <= 'Z') &&
+       !(c && strchr(extra, c)))
       return false;
   }
   return true;
+}
+
+/* Lambda's function and layer names: [A-Za-z0-9_-]. */
+static bool lambda_name_valid(const char *name, size_t max)
+{
+  return charset_name_valid(name, max, "_-");
+}
+
+bool names_log_group_valid(const char *name)
+{
+  return charset_name_valid(name, NAMES_LOG_GROUP_MAX, ".-_/#");
 }
 
 bool names_function_valid(const char *name)
@@ -196,6 +208,26 @@ int names_guard(const char *op, enum jan_kind kind, const char *name)
     jlog_err("names", "REFUSED to build %s for an invalid %s name \"%s\"; "
              "this is a bug, please report it", op, scope_kind_name(kind),
              esc);
+    return JAN_EINVAL;
+  }
+  return JAN_OK;
+}
+
+int names_log_group_guard(const char *op, const char *group)
+{
+  char esc[NAMES_ESCAPE_BUF];
+  enum jan_kind kind = JAN_KIND_FUNCTION;
+  const char *owner = scope_log_group_owner(group, &kind);
+
+  if(!owner) {
+    jlog_err("scope", "REFUSED to build %s for a log group outside the "
+             "scope (name withheld); this is a bug, please report it", op);
+    return JAN_ESCOPE;
+  }
+  if(!names_log_group_valid(group) || !names_valid(kind, owner)) {
+    names_escape(group, strlen(group), esc, sizeof(esc));
+    jlog_err("names", "REFUSED to build %s for an invalid log group name "
+             "\"%s\"; this is a bug, please report it", op, esc);
     return JAN_EINVAL;
   }
   return JAN_OK;

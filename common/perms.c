@@ -1,7 +1,7 @@
 #include "janitor/err.h"
 #include "janitor/perms.h"
 
-static const struct jan_perm perms[PERM_COUNT] = {
+static const struct jan_perm perms[PERM_ALL_COUNT] = {
   [PERM_SIMULATE] = { "iam:SimulatePrincipalPolicy", PERM_FOR_VALIDATE,
                       PERM_RES_ANY, 0, "PermissionCheck" },
   [PERM_LIST_BUCKETS] = { "s3:ListAllMyBuckets", PERM_FOR_LISTING,
@@ -40,11 +40,26 @@ static const struct jan_perm perms[PERM_COUNT] = {
   [PERM_DELETE_OBJECT_VERSION] = { "s3:DeleteObjectVersion",
                                    PERM_FOR_BUCKETS, PERM_RES_OBJECT, 0,
                                    "RemotionObjects" },
+  /* Optional.  DescribeLogGroups is authorized on the region's log groups
+   * as a whole, not on the groups it lists: it needs "*" and a statement
+   * of its own, lest DeleteLogGroup get every group too. */
+  [PERM_DESCRIBE_LOG_GROUPS] = { "logs:DescribeLogGroups",
+                                 PERM_FOR_LOG_GROUPS, PERM_RES_ANY, 0,
+                                 "OptionalLogGroupListing" },
+  [PERM_DELETE_LOG_GROUP] = { "logs:DeleteLogGroup", PERM_FOR_LOG_GROUPS,
+                              PERM_RES_LOG_GROUP, 0,
+                              "OptionalLogGroupsAndKeepTags" },
+  [PERM_LIST_TAGS] = { "lambda:ListTags", PERM_FOR_KEEP_TAGS,
+                       PERM_RES_FUNCTION, 0,
+                       "OptionalLogGroupsAndKeepTags" },
+  [PERM_GET_BUCKET_TAGGING] = { "s3:GetBucketTagging", PERM_FOR_KEEP_TAGS,
+                                PERM_RES_BUCKET, 0,
+                                "OptionalLogGroupsAndKeepTags" },
 };
 
 const struct jan_perm *perm_get(enum perm_id id)
 {
-  return (unsigned)id < PERM_COUNT ? &perms[id] : NULL;
+  return (unsigned)id < PERM_ALL_COUNT ? &perms[id] : NULL;
 }
 
 int perm_for_renders(enum perm_id id)
@@ -55,7 +70,7 @@ int perm_for_renders(enum perm_id id)
 
 const char *perm_action(enum perm_id id)
 {
-  return (unsigned)id < PERM_COUNT ? perms[id].action : "?";
+  return (unsigned)id < PERM_ALL_COUNT ? perms[id].action : "?";
 }
 
 size_t perm_patterns(enum perm_res res, const char *const **out)
@@ -71,13 +86,17 @@ size_t perm_patterns(enum perm_res res, const char *const **out)
     "arn:aws:lambda:*:*:layer:remotion-*" };
   static const char *const version[] = {
     "arn:aws:lambda:*:*:layer:remotion-*:*" };
+  static const char *const log_group[] = {
+    "arn:aws:logs:*:*:log-group:/aws/lambda/remotion-*" };
   switch(res) {
   case PERM_RES_BUCKET: *out = bucket; return JAN_ARRAY_SIZE(bucket);
   case PERM_RES_OBJECT: *out = object; return JAN_ARRAY_SIZE(object);
   case PERM_RES_FUNCTION: *out = function; return JAN_ARRAY_SIZE(function);
   case PERM_RES_LAYER: *out = layer; return JAN_ARRAY_SIZE(layer);
   case PERM_RES_LAYER_VERSION: *out = version; return JAN_ARRAY_SIZE(version);
+  case PERM_RES_LOG_GROUP: *out = log_group; return JAN_ARRAY_SIZE(log_group);
   case PERM_RES_ANY:
+  case PERM_RES_COUNT:
   default: *out = any; return JAN_ARRAY_SIZE(any);
   }
 }

@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "janitor/caps.h"
@@ -65,6 +66,15 @@ static int parse_delete(const char *b, size_t n, void *out)
 static void free_delete(void *p)
 {
   wire_delete_result_free(p);
+}
+
+static int parse_tagging(const char *b, size_t n, void *out)
+{
+  return wire_s3_parse_tagging(b, n, out);
+}
+static void free_tagging(void *p)
+{
+  wire_tag_list_free(p);
 }
 
 int s3_list_buckets(struct aws_client *c, const char *token, aws_result_cb cb,
@@ -281,4 +291,56 @@ int s3_delete_bucket(struct aws_client *c, const char *region,
   };
   int rc = guard(r.op, bucket);
   return rc ? rc : aws_send_parsed(c, &r, 0, NULL, NULL, cb, arg);
+}
+
+/*
+ * GetBucketTagging: an untagged bucket answers 404 NoSuchTagSet, which is
+ * an answer (no tags), not a failure.  The tag set is at most 50 user tags
+ * (and the aws: ones): S3_TAGGING_MAX_BODY is far above it.
+ */
+#define S3_TAGGING_MAX_BODY (256u * 1024)
+
+struct tagging_call {
+  aws_result_cb cb;
+  void *arg;
+};
+
+static void tagging_done(void *arg, const struct aws_response *r,
+                         void *result)
+{
+  struct tagging_call *t = arg;
+
+  if(!result && r->err == JAN_EAWS && r->status == 404 &&
+     !strcmp(r->e.code, "NoSuchTagSet")) {
+    struct aws_response ok = *r;
+    struct wire_tag_list none = { NULL, 0 };
+    ok.err = JAN_OK;
+    t->cb(t->arg, &ok, &none);
+  }
+  else {
+    t->cb(t->arg, r, result);
+  }
+  free(t);
+}
+
+int s3_get_bucket_tagging(struct aws_client *c, const char *region,
+                          const char *bucket, aws_result_cb cb, void *arg)
+{
+  struct tagging_call *t = malloc(sizeof(*t));
+  struct aws_request r = {
+    .service = AWS_SVC_S3, .region = region, .op = "GetBucketTagging",
+    .method = "GET", .bucket = bucket, .query = "tagging",
+    .max_body = S3_TAGGING_MAX_BODY
+  };
+  int rc;
+
+  if(!t)
+    return JAN_ENOMEM;
+  t->cb = cb;
+  t->arg = arg;
+  rc = aws_send_parsed(c, &r, sizeof(struct wire_tag_list), parse_tagging,
+                       free_tagging, tagging_done, t);
+  if(rc)
+    free(t);
+  return rc;
 }

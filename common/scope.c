@@ -20,6 +20,19 @@ static const char *const bucket_prefixes[] = { "remotion-", "remotionlambda-",
 static const char *const function_prefixes[] = { "remotion-", NULL };
 static const char *const layer_prefixes[] = { "remotion-", NULL };
 
+/*
+ * Log groups in scope: "<prefix><name>" where name is in the scope of the
+ * kind (Lambda writes a function's logs to "/aws/lambda/<function>").
+ * "/aws/lambda-insights", shared by every function using Lambda Insights,
+ * has no '/' after "lambda" and is therefore never in scope.
+ */
+static const struct {
+  const char *prefix;
+  enum jan_kind kind;
+} log_group_scopes[] = {
+  { "/aws/lambda/", JAN_KIND_FUNCTION },
+};
+
 /* Every prefix of any kind: what an include glob must start with. */
 static const char *const any_prefixes[] = { "remotion-", "remotionlambda-",
                                             NULL };
@@ -76,6 +89,28 @@ bool scope_contains(enum jan_kind kind, const char *name)
       return true;
   }
   return false;
+}
+
+const char *scope_log_group_owner(const char *group, enum jan_kind *kind)
+{
+  if(!group)
+    return NULL;
+  for(size_t i = 0; i < sizeof(log_group_scopes) / sizeof(log_group_scopes[0]);
+      i++) {
+    size_t n = strlen(log_group_scopes[i].prefix);
+    if(strncmp(group, log_group_scopes[i].prefix, n) == 0 &&
+       scope_contains(log_group_scopes[i].kind, group + n)) {
+      if(kind)
+        *kind = log_group_scopes[i].kind;
+      return group + n;
+    }
+  }
+  return NULL;
+}
+
+bool scope_log_group_contains(const char *group)
+{
+  return scope_log_group_owner(group, NULL) != NULL;
 }
 
 /*

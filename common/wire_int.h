@@ -50,4 +50,10 @@ int wire_set_str(char **dst, const char *src, size_t len);
 /* Grow an array so that it holds at least n + 1 elements. */
 int wire_grow(void **v, size_t *cap, size_t n, size_t elsize);
 
+/* Append key=value to a tag list (wire.h's limits: JAN_EPARSE beyond
+ * them, for a NUL byte, or for a key already there). */
+struct wire_tag_list;
+int wire_tag_add(struct wire_tag_list *t, const char *key, size_t klen,
+                 const char *value, size_t vlen);
+
 #endif

@@ -1,6 +1,7 @@
 /*
  * Lambda's rest-json answers (ListFunctions, ListLayers, ListLayerVersions,
- * GetLayerVersion) and rest-json errors, read with json-c.
+ * GetLayerVersion, ListTags), CloudWatch Logs' JSON 1.1 answers
+ * (DescribeLogGroups) and the errors of both, read with json-c.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -127,9 +128,10 @@ static int jtime(json_object *o, const char *key, int64_t *out)
   return wire_time_parse(json_object_get_string(v), out);
 }
 
-/* The list member of a page (required, an array) and NextMarker. */
-static int jpage(json_object *root, const char *member, json_object **arr,
-                 size_t *n, char **next_marker)
+/* The list member of a page (required, an array) and its marker member
+ * (NextMarker, nextToken). */
+static int jpage(json_object *root, const char *member, const char *marker,
+                 json_object **arr, size_t *n, char **next_marker)
 {
   json_object *a = jget(root, member);
 
@@ -137,7 +139,7 @@ static int jpage(json_object *root, const char *member, json_object **arr,
     return JAN_EPARSE;
   *arr = a;
   *n = json_object_array_length(a);
-  return jstr(root, "NextMarker", 0, next_marker);
+  return jstr(root, marker, 0, next_marker);
 }
 
 /*
@@ -148,8 +150,8 @@ static int jpage(json_object *root, const char *member, json_object **arr,
 typedef int (*item_fn)(json_object *o, void *item);
 
 static int parse_page(const char *body, size_t len, const char *member,
-                      size_t item_size, item_fn parse, void **v, size_t *n,
-                      char **marker)
+                      const char *marker_member, size_t item_size,
+                      item_fn parse, void **v, size_t *n, char **marker)
 {
   json_object *root, *arr;
   size_t count;
@@ -158,7 +160,7 @@ static int parse_page(const char *body, size_t len, const char *member,
   rc = json_root(body, len, &root);
   if(rc)
     return rc;
-  rc = jpage(root, member, &arr, &count, marker);
+  rc = jpage(root, member, marker_member, &arr, &count, marker);
   if(!rc && count) {
     *v = calloc(count, item_size);
     if(!*v)
@@ -223,7 +225,8 @@ int wire_lambda_parse_list_functions(const char *body, size_t len,
   int rc;
 
   memset(out, 0, sizeof(*out));
-  rc = parse_page(body, len, "Functions", sizeof(*out->v), function_item, &v,
+  rc = parse_page(body, len, "Functions", "NextMarker",
+                  sizeof(*out->v), function_item, &v,
                   &out->n, &out->next_marker);
   out->v = v;
   if(rc)
@@ -286,7 +289,8 @@ int wire_lambda_parse_list_layers(const char *body, size_t len,
   int rc;
 
   memset(out, 0, sizeof(*out));
-  rc = parse_page(body, len, "Layers", sizeof(*out->v), layer_item, &v,
+  rc = parse_page(body, len, "Layers", "NextMarker",
+                  sizeof(*out->v), layer_item, &v,
                   &out->n, &out->next_marker);
   out->v = v;
   if(rc)
@@ -347,7 +351,8 @@ int wire_lambda_parse_list_layer_versions(const char *body, size_t len,
   int rc;
 
   memset(out, 0, sizeof(*out));
-  rc = parse_page(body, len, "LayerVersions", sizeof(*out->v), layer_version_item, &v,
+  rc = parse_page(body, len, "LayerVersions", "NextMarker",
+                  sizeof(*out->v), layer_version_item, &v,
                   &out->n, &out->next_marker);
   out->v = v;
   if(rc)
@@ -390,6 +395,100 @@ static void set_code(struct wire_error *e, const char *s, size_t len)
     ;
   len -= (size_t)(hash - s);
   wire_copy_str(e->code, sizeof(e->code), hash, len);
+}
+
+/* ---- ListTags ---- */
+
+int wire_lambda_parse_list_tags(const char *body, size_t len,
+                                struct wire_tag_list *out)
+{
+  json_object *root, *tags;
+  int rc;
+
+  memset(out, 0, sizeof(*out));
+  rc = json_root(body, len, &root);
+  if(rc)
+    return rc;
+  tags = jget(root, "Tags");
+  if(!tags || !json_object_is_type(tags, json_type_object))
+    rc = JAN_EPARSE;
+  if(!rc) {
+    json_object_object_foreach(tags, key, val) {
+      if(!val || !json_object_is_type(val, json_type_string)) {
+        rc = JAN_EPARSE;
+        break;
+      }
+      rc = wire_tag_add(out, key, strlen(key), json_object_get_string(val),
+                        (size_t)json_object_get_string_len(val));
+      if(rc)
+        break;
+    }
+  }
+  json_object_put(root);
+  if(rc)
+    wire_tag_list_free(out);
+  return rc;
+}
+
+/* ---- CloudWatch Logs: DescribeLogGroups ---- */
+
+void wire_log_group_page_free(struct wire_log_group_page *p)
+{
+  if(!p)
+    return;
+  for(size_t i = 0; i < p->n; i++) {
+    free(p->v[i].name);
+    free(p->v[i].arn);
+  }
+  free(p->v);
+  free(p->next_token);
+  memset(p, 0, sizeof(*p));
+}
+
+/* An integer member in 0..WIRE_SIZE_MAX; absent or null: dflt. */
+static int jsize(json_object *o, const char *key, int64_t dflt, int64_t *out)
+{
+  int rc = jint(o, key, dflt, out);
+  if(!rc && *out != dflt && *out > WIRE_SIZE_MAX)
+    rc = JAN_EPARSE;
+  return rc;
+}
+
+static int log_group_item(json_object *o, void *item)
+{
+  struct wire_log_group *g = item;
+  int64_t ms;
+  int rc;
+
+  memset(g, 0, sizeof(*g));
+  if(!json_object_is_type(o, json_type_object))
+    return JAN_EPARSE;
+  if((rc = jstr(o, "logGroupName", 1, &g->name)) ||
+     (rc = jstr(o, "arn", 0, &g->arn)) ||
+     (rc = jsize(o, "creationTime", -1, &ms)) ||
+     (rc = jsize(o, "storedBytes", WIRE_SIZE_UNKNOWN, &g->stored_bytes))) {
+    free(g->name);
+    free(g->arn);
+    memset(g, 0, sizeof(*g));
+    return rc;
+  }
+  g->created = ms < 0 ? WIRE_TIME_UNKNOWN : ms / 1000;
+  return JAN_OK;
+}
+
+int wire_logs_parse_describe_log_groups(const char *body, size_t len,
+                                        struct wire_log_group_page *out)
+{
+  void *v = NULL;
+  int rc;
+
+  memset(out, 0, sizeof(*out));
+  rc = parse_page(body, len, "logGroups", "nextToken", sizeof(*out->v),
+                  log_group_item, &v, &out->n, &out->next_token);
+  out->v = v;
+  if(rc)
+    wire_log_group_page_free(out);
+  return rc;
 }
 
 /* A string member for an error field; another type is ignored. */

@@ -176,6 +176,68 @@ int wire_s3_parse_location(const char *body, size_t len, char region[32])
   return rc;
 }
 
+/* ---- GetBucketTagging ---- */
+
+struct tag_ctx {
+  struct wire_tag_list *t;
+  char *key, *value;        /* of the <Tag> being read */
+  int seen_set;
+};
+
+static int tag_cb(void *arg, enum wx_event ev, int depth,
+                  const char *const *path, const char *text, size_t len)
+{
+  struct tag_ctx *c = arg;
+  int rc;
+
+  if(depth == 1 && ev == WX_START) {
+    if(!wx_path_is(depth, path, "TagSet", NULL) || c->seen_set)
+      return JAN_EPARSE;
+    c->seen_set = 1;
+    return JAN_OK;
+  }
+  if(depth == 2 && ev == WX_START)
+    return wx_path_is(depth, path, "TagSet", "Tag", NULL) ? JAN_OK
+                                                          : JAN_EPARSE;
+  if(depth == 3 && ev == WX_END) {
+    if(wx_path_is(depth, path, "TagSet", "Tag", "Key", NULL))
+      return wire_set_str(&c->key, text, len);
+    if(wx_path_is(depth, path, "TagSet", "Tag", "Value", NULL))
+      return wire_set_str(&c->value, text, len);   /* may be "" */
+    return JAN_EPARSE;
+  }
+  if(depth == 2 && ev == WX_END) {
+    if(!c->key || !c->value)
+      return JAN_EPARSE;
+    rc = wire_tag_add(c->t, c->key, strlen(c->key), c->value,
+                      strlen(c->value));
+    free(c->key);
+    free(c->value);
+    c->key = c->value = NULL;
+    return rc;
+  }
+  if(depth > 3)
+    return JAN_EPARSE;
+  return JAN_OK;
+}
+
+int wire_s3_parse_tagging(const char *body, size_t len,
+                          struct wire_tag_list *out)
+{
+  struct tag_ctx c = { .t = out };
+  int rc;
+
+  memset(out, 0, sizeof(*out));
+  rc = wx_walk(body, len, "Tagging", tag_cb, &c);
+  if(!rc && !c.seen_set)
+    rc = JAN_EPARSE;
+  free(c.key);
+  free(c.value);
+  if(rc)
+    wire_tag_list_free(out);
+  return rc;
+}
+
 /* ---- ListObjectVersions and ListObjectsV2 ---- */
 
 struct lo_ctx {

@@ -97,6 +97,48 @@ static void test_lambda_names(void **state)
   assert_true(names_valid(JAN_KIND_FUNCTION, "remotion-X"));
 }
 
+static void test_log_group_names(void **state)
+{
+  char max[NAMES_LOG_GROUP_MAX + 2];
+  static const char *const good[] = {
+    "/aws/lambda/remotion-render-4-0-1", "/aws/lambda-insights", "a",
+    "x.y-z_w/#1", "/", "#",
+  };
+  static const char *const bad[] = {
+    "", "/aws/lambda/remotion a", "/aws/lambda/remotion-\xc3\xa9",
+    "/aws/lambda/remotion:x", "/aws/lambda/remotion-a\n", "a*b", "a%2F",
+    "a\\b", "a?b", "a\"b",
+  };
+  (void)state;
+  for(size_t i = 0; i < JAN_ARRAY_SIZE(good); i++)
+    if(!names_log_group_valid(good[i]))
+      fail_msg("refused log group \"%s\"", good[i]);
+  for(size_t i = 0; i < JAN_ARRAY_SIZE(bad); i++)
+    if(names_log_group_valid(bad[i]))
+      fail_msg("accepted log group \"%s\"", bad[i]);
+  assert_false(names_log_group_valid(NULL));
+  memset(max, 'a', sizeof(max));
+  max[NAMES_LOG_GROUP_MAX] = '\0';
+  assert_true(names_log_group_valid(max));
+  max[NAMES_LOG_GROUP_MAX] = 'a';
+  max[NAMES_LOG_GROUP_MAX + 1] = '\0';
+  assert_false(names_log_group_valid(max));
+
+  assert_int_equal(names_log_group_guard("op", "/aws/lambda/remotion-a"),
+                   JAN_OK);
+  assert_int_equal(names_log_group_guard("op", "/aws/lambda-insights"),
+                   JAN_ESCOPE);
+  assert_int_equal(names_log_group_guard("op", "/aws/lambda/remotionfan"),
+                   JAN_ESCOPE);
+  /* In scope but not a group Lambda makes for a valid function name. */
+  assert_int_equal(names_log_group_guard("op", "/aws/lambda/remotion-a.b"),
+                   JAN_EINVAL);
+  assert_int_equal(names_log_group_guard("op", "/aws/lambda/remotion-a/b"),
+                   JAN_EINVAL);
+  assert_int_equal(names_log_group_guard("op", "/aws/lambda/remotion-a b"),
+                   JAN_EINVAL);
+}
+
 static void test_layer_versions(void **state)
 {
   (void)state;
@@ -391,6 +433,7 @@ int main(void)
     cmocka_unit_test(test_bucket_valid),
     cmocka_unit_test(test_bucket_invalid),
     cmocka_unit_test(test_lambda_names),
+    cmocka_unit_test(test_log_group_names),
     cmocka_unit_test(test_layer_versions),
     cmocka_unit_test(test_encode_segment),
     cmocka_unit_test(test_encode_key),

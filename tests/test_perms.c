@@ -39,14 +39,14 @@ static void test_shipped_policy_is_the_table(void **state)
     struct json_object *st = json_object_array_get_idx(sts, i), *sid, *act,
                        *res;
     size_t nact = 0, nres = 0;
-    int shape[PERM_RES_LAYER_VERSION + 1] = { 0 };
+    int shape[PERM_RES_COUNT] = { 0 };
     assert_true(json_object_object_get_ex(st, "Sid", &sid));
     assert_true(json_object_object_get_ex(st, "Action", &act));
     assert_true(json_object_object_get_ex(st, "Resource", &res));
     assert_string_equal(json_object_get_string(
                             json_object_object_get(st, "Effect")), "Allow");
     /* Every row of this statement is granted by it... */
-    for(int id = 0; id < PERM_COUNT; id++) {
+    for(int id = 0; id < PERM_ALL_COUNT; id++) {
       const struct jan_perm *p = perm_get((enum perm_id)id);
       if(strcmp(p->sid, json_object_get_string(sid)))
         continue;
@@ -57,7 +57,7 @@ static void test_shipped_policy_is_the_table(void **state)
     }
     /* ...and nothing else. */
     assert_int_equal(json_object_array_length(act), nact);
-    for(int r = PERM_RES_ANY; r <= PERM_RES_LAYER_VERSION; r++) {
+    for(int r = PERM_RES_ANY; r < PERM_RES_COUNT; r++) {
       const char *const *pats;
       size_t n = perm_patterns((enum perm_res)r, &pats);
       for(size_t k = 0; shape[r] && k < n; k++) {
@@ -70,23 +70,48 @@ static void test_shipped_policy_is_the_table(void **state)
     granted += nact;
   }
   /* Every row is in some statement. */
-  assert_int_equal(granted, PERM_COUNT);
+  assert_int_equal(granted, PERM_ALL_COUNT);
   json_object_put(doc);
 }
 
 static void test_patterns_stay_in_scope(void **state)
 {
   (void)state;
-  for(int r = PERM_RES_BUCKET; r <= PERM_RES_LAYER_VERSION; r++) {
+  for(int r = PERM_RES_BUCKET; r < PERM_RES_COUNT; r++) {
     const char *const *pats;
     size_t n = perm_patterns((enum perm_res)r, &pats);
     assert_true(n >= 1);
     for(size_t k = 0; k < n; k++)
       assert_true(strstr(pats[k], ":remotion-") ||
-                  strstr(pats[k], ":remotionlambda-"));
+                  strstr(pats[k], ":remotionlambda-") ||
+                  strstr(pats[k], ":log-group:/aws/lambda/remotion-"));
   }
   assert_string_equal(perm_action(PERM_DELETE_BUCKET), "s3:DeleteBucket");
-  assert_null(perm_get(PERM_COUNT));
+  assert_non_null(perm_get(PERM_COUNT));
+  assert_null(perm_get(PERM_ALL_COUNT));
+}
+
+/* The optional features' rows: their actions, and only the listing on
+ * "*" (a statement of its own, so that deletion stays scoped). */
+static void test_optional_rows(void **state)
+{
+  (void)state;
+  assert_string_equal(perm_action(PERM_DESCRIBE_LOG_GROUPS),
+                      "logs:DescribeLogGroups");
+  assert_string_equal(perm_action(PERM_DELETE_LOG_GROUP),
+                      "logs:DeleteLogGroup");
+  assert_string_equal(perm_action(PERM_LIST_TAGS), "lambda:ListTags");
+  assert_string_equal(perm_action(PERM_GET_BUCKET_TAGGING),
+                      "s3:GetBucketTagging");
+  for(int id = PERM_COUNT; id < PERM_ALL_COUNT; id++) {
+    const struct jan_perm *p = perm_get((enum perm_id)id);
+    assert_true(p->feature == PERM_FOR_LOG_GROUPS ||
+                p->feature == PERM_FOR_KEEP_TAGS);
+    assert_int_equal(strncmp(p->sid, "Optional", 8), 0);
+    if(id != PERM_DESCRIBE_LOG_GROUPS)
+      assert_int_not_equal(p->res, PERM_RES_ANY);
+  }
+  assert_string_equal(perm_action(PERM_ALL_COUNT), "?");
 }
 
 int main(void)
@@ -94,6 +119,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_shipped_policy_is_the_table),
     cmocka_unit_test(test_patterns_stay_in_scope),
+    cmocka_unit_test(test_optional_rows),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -70,6 +70,35 @@ static void test_look_alikes(void **state)
   assert_false(scope_contains((enum jan_kind)42, "remotion-a"));
 }
 
+/* Log groups: "/aws/lambda/" and a function name in scope, byte for byte. */
+static void test_log_groups(void **state)
+{
+  static const char *const out[] = {
+    "/aws/lambda-insights", "/aws/lambda/Remotion-x", "/aws/lambda/remotionfan",
+    "/aws/lambda/remotion-", "/aws/lambda/", "/aws/lambda", "aws/lambda/remotion-x",
+    "/aws/Lambda/remotion-x", "/aws/lambda//remotion-x", "remotion-x",
+    "/aws/lambda/remotionlambda-x", "/aws/lambda/xremotion-a",
+    "/aws/lambda/rem\xD0\xBEtion-x", " /aws/lambda/remotion-x",
+    "/aws/lambda-insights/remotion-x", "/aws/codebuild/remotion-x", "",
+  };
+  enum jan_kind k = JAN_KIND_BUCKET;
+  const char *g = "/aws/lambda/remotion-render-4-0-1-mem2048mb";
+
+  (void)state;
+  assert_true(scope_log_group_contains(g));
+  assert_ptr_equal(scope_log_group_owner(g, &k), g + strlen("/aws/lambda/"));
+  assert_int_equal(k, JAN_KIND_FUNCTION);
+  assert_true(scope_log_group_contains("/aws/lambda/remotion-x"));
+  for(size_t i = 0; i < sizeof(out) / sizeof(out[0]); i++) {
+    if(scope_log_group_contains(out[i]))
+      fail_msg("log group '%s' is in scope", out[i]);
+    assert_null(scope_log_group_owner(out[i], NULL));
+  }
+  assert_false(scope_log_group_contains(NULL));
+  assert_int_equal(strncmp(g, SCOPE_LOG_GROUP_PREFIX,
+                           strlen(SCOPE_LOG_GROUP_PREFIX)), 0);
+}
+
 struct gcase {
   const char *glob, *name;
   bool match;
@@ -221,6 +250,7 @@ int main(void)
     cmocka_unit_test(test_in_scope),
     cmocka_unit_test(test_remotionlambda_only_buckets),
     cmocka_unit_test(test_look_alikes),
+    cmocka_unit_test(test_log_groups),
     cmocka_unit_test(test_glob_match),
     cmocka_unit_test(test_glob_pathological),
     cmocka_unit_test(test_glob_narrows),

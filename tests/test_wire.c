@@ -1997,6 +1997,164 @@ static void test_remotion_property(void **state)
   assert_true(parsed > 1000);
 }
 
+/* ---- issue 23: DescribeLogGroups, ListTags, GetBucketTagging ---- */
+
+static void test_describe_log_groups(void **state)
+{
+  struct wire_log_group_page p;
+  (void)state;
+
+  assert_int_equal(wire_logs_parse_describe_log_groups(S(
+    "{\"logGroups\":[{\"logGroupName\":\"/aws/lambda/remotion-a\","
+    "\"creationTime\":1704164645999,\"metricFilterCount\":0,"
+    "\"arn\":\"arn:aws:logs:eu-west-1:1:log-group:/aws/lambda/remotion-a:*\","
+    "\"storedBytes\":1234,\"logGroupClass\":\"STANDARD\","
+    "\"dataProtectionStatus\":null},"
+    "{\"logGroupName\":\"/aws/lambda-insights\"}],\"nextToken\":\"t+/=\"}"),
+    &p), JAN_OK);
+  assert_int_equal(p.n, 2);
+  assert_string_equal(p.v[0].name, "/aws/lambda/remotion-a");
+  assert_int_equal(p.v[0].created, 1704164645);     /* ms, cut to seconds */
+  assert_int_equal(p.v[0].stored_bytes, 1234);
+  assert_non_null(p.v[0].arn);
+  assert_null(p.v[1].arn);
+  assert_int_equal(p.v[1].created, WIRE_TIME_UNKNOWN);
+  assert_int_equal(p.v[1].stored_bytes, WIRE_SIZE_UNKNOWN);
+  assert_string_equal(p.next_token, "t+/=");
+  wire_log_group_page_free(&p);
+  assert_null(p.v);
+
+  assert_int_equal(wire_logs_parse_describe_log_groups(S(
+    "{\"logGroups\":[]}"), &p), JAN_OK);
+  assert_int_equal(p.n, 0);
+  assert_null(p.next_token);
+  wire_log_group_page_free(&p);
+
+  /* Not a listing, or a wrong field: refused, never an empty page. */
+  static const char *const bad[] = {
+    "{}", "{\"logGroups\":{}}", "{\"logGroups\":null}", "[]",
+    "{\"logGroups\":[{}]}",
+    "{\"logGroups\":[{\"logGroupName\":\"\"}]}",
+    "{\"logGroups\":[{\"logGroupName\":7}]}",
+    "{\"logGroups\":[{\"logGroupName\":\"x\",\"storedBytes\":-1}]}",
+    "{\"logGroups\":[{\"logGroupName\":\"x\",\"storedBytes\":1.5}]}",
+    "{\"logGroups\":[{\"logGroupName\":\"x\",\"storedBytes\":\"1\"}]}",
+    "{\"logGroups\":[{\"logGroupName\":\"x\","
+    "\"storedBytes\":9007199254740993}]}",
+    "{\"logGroups\":[{\"logGroupName\":\"x\",\"creationTime\":\"1\"}]}",
+    "{\"logGroups\":[],\"nextToken\":5}",
+    "{\"logGroups\":[]} x",
+  };
+  for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    if(wire_logs_parse_describe_log_groups(bad[i], strlen(bad[i]), &p) !=
+       JAN_EPARSE)
+      fail_msg("accepted %s", bad[i]);
+    assert_null(p.v);
+    assert_int_equal(p.n, 0);
+  }
+}
+
+static void test_list_tags(void **state)
+{
+  struct wire_tag_list t;
+  char big[600];
+  (void)state;
+
+  assert_int_equal(wire_lambda_parse_list_tags(S(
+    "{\"Tags\":{\"keep\":\"yes\",\"empty\":\"\"}}"), &t), JAN_OK);
+  assert_int_equal(t.n, 2);
+  assert_string_equal(wire_tag_find(&t, "keep"), "yes");
+  assert_string_equal(wire_tag_find(&t, "empty"), "");
+  assert_null(wire_tag_find(&t, "Keep"));          /* byte for byte */
+  assert_null(wire_tag_find(&t, NULL));
+  wire_tag_list_free(&t);
+  assert_null(t.v);
+
+  assert_int_equal(wire_lambda_parse_list_tags(S("{\"Tags\":{}}"), &t),
+                   JAN_OK);
+  assert_int_equal(t.n, 0);
+  assert_null(wire_tag_find(&t, "keep"));
+  wire_tag_list_free(&t);
+
+  static const char *const bad[] = {
+    "{}", "{\"Tags\":null}", "{\"Tags\":[]}", "{\"Tags\":{\"k\":1}}",
+    "{\"Tags\":{\"k\":null}}", "{\"Tags\":{\"\":\"v\"}}",
+    "{\"Tags\":{\"k\":\"a\\u0000b\"}}",
+  };
+  for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    if(wire_lambda_parse_list_tags(bad[i], strlen(bad[i]), &t) != JAN_EPARSE)
+      fail_msg("accepted %s", bad[i]);
+    assert_null(t.v);
+  }
+  /* A value over 256 bytes. */
+  memset(big, 'v', sizeof(big));
+  snprintf(big, sizeof(big), "{\"Tags\":{\"k\":\"%0257d\"}}", 0);
+  assert_int_equal(wire_lambda_parse_list_tags(big, strlen(big), &t),
+                   JAN_EPARSE);
+  snprintf(big, sizeof(big), "{\"Tags\":{\"k\":\"%0256d\"}}", 0);
+  assert_int_equal(wire_lambda_parse_list_tags(big, strlen(big), &t), JAN_OK);
+  wire_tag_list_free(&t);
+  /* More than WIRE_TAGS_MAX tags. */
+  {
+    struct jbuf b;
+    jbuf_init(&b, 1u << 20);
+    assert_int_equal(jbuf_addstr(&b, "{\"Tags\":{"), 0);
+    for(int i = 0; i <= WIRE_TAGS_MAX; i++)
+      assert_int_equal(jbuf_printf(&b, "%s\"k%d\":\"v\"", i ? "," : "", i),
+                       0);
+    assert_int_equal(jbuf_addstr(&b, "}}"), 0);
+    assert_int_equal(wire_lambda_parse_list_tags(b.ptr, b.len, &t),
+                     JAN_EPARSE);
+    jbuf_free(&b);
+  }
+}
+
+static void test_bucket_tagging(void **state)
+{
+  struct wire_tag_list t;
+  (void)state;
+
+  assert_int_equal(wire_s3_parse_tagging(S(
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<Tagging xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><TagSet>"
+    "<Tag><Key>keep</Key><Value>1</Value></Tag>"
+    "<Tag><Key>e</Key><Value></Value></Tag>"
+    "<Tag><Key>f</Key><Value/></Tag></TagSet></Tagging>"), &t), JAN_OK);
+  assert_int_equal(t.n, 3);
+  assert_string_equal(wire_tag_find(&t, "keep"), "1");
+  assert_string_equal(wire_tag_find(&t, "e"), "");
+  assert_string_equal(wire_tag_find(&t, "f"), "");
+  wire_tag_list_free(&t);
+
+  assert_int_equal(wire_s3_parse_tagging(S(
+    "<Tagging><TagSet/></Tagging>"), &t), JAN_OK);
+  assert_int_equal(t.n, 0);
+  wire_tag_list_free(&t);
+
+  static const char *const bad[] = {
+    "<Tagging/>", "<Other><TagSet/></Other>",
+    "<Tagging><TagSet/><TagSet/></Tagging>",
+    "<Tagging><TagSet><Tag><Key>k</Key></Tag></TagSet></Tagging>",
+    "<Tagging><TagSet><Tag><Value>v</Value></Tag></TagSet></Tagging>",
+    "<Tagging><TagSet><Tag><Key>k</Key><Key>j</Key><Value>v</Value></Tag>"
+    "</TagSet></Tagging>",
+    "<Tagging><TagSet><Tag><Key>k</Key><Value>1</Value></Tag><Tag><Key>k"
+    "</Key><Value>2</Value></Tag></TagSet></Tagging>",
+    "<Tagging><TagSet><Tag><Key></Key><Value>v</Value></Tag></TagSet>"
+    "</Tagging>",
+    "<Tagging><TagSet><Other/></TagSet></Tagging>",
+    "<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value><X/></Tag></TagSet>"
+    "</Tagging>",
+    "<Error><Code>NoSuchTagSet</Code></Error>",
+  };
+  for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    if(wire_s3_parse_tagging(bad[i], strlen(bad[i]), &t) != JAN_EPARSE)
+      fail_msg("accepted %s", bad[i]);
+    assert_null(t.v);
+    assert_int_equal(t.n, 0);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -2033,6 +2191,9 @@ int main(void)
     cmocka_unit_test(test_list_functions_rejects),
     cmocka_unit_test(test_json_depth_and_duplicates),
     cmocka_unit_test(test_list_layers),
+    cmocka_unit_test(test_describe_log_groups),
+    cmocka_unit_test(test_list_tags),
+    cmocka_unit_test(test_bucket_tagging),
     cmocka_unit_test(test_layer_versions),
     cmocka_unit_test(test_caller_identity),
     cmocka_unit_test(test_simulate),

@@ -10,6 +10,8 @@
  *   (-s3alias, --ol-s3, .mrap, --x-s3, --table-s3).
  * - Lambda functions: 1..64 bytes of [A-Za-z0-9_-].
  * - Lambda layers: 1..140 bytes of [A-Za-z0-9_-].
+ * - CloudWatch Logs log groups: 1..512 bytes of [.-_/#A-Za-z0-9] (the
+ *   logGroupName pattern of the CloudWatch Logs API reference).
  * - Layer versions: integers 1..INT64_MAX-1 (the JSON parser already
  *   refuses a sign, a fraction, a string or what does not fit).
  * - Object keys, version ids, render ids: opaque bytes, always
@@ -33,11 +35,15 @@
 #define NAMES_BUCKET_MAX 63
 #define NAMES_FUNCTION_MAX 64
 #define NAMES_LAYER_MAX 140
+#define NAMES_LOG_GROUP_MAX 512
 
 bool names_bucket_valid(const char *name);
 bool names_function_valid(const char *name);
 bool names_layer_valid(const char *name);
 bool names_layer_version_valid(int64_t version);
+/* A log group name travels in a JSON body, never in a path: it may hold
+ * '/', so it is not a path segment like the names above. */
+bool names_log_group_valid(const char *name);
 /* The rule of the kind (JAN_KIND_LAYER: the layer's name). */
 bool names_valid(enum jan_kind kind, const char *name);
 
@@ -75,5 +81,9 @@ void names_escape(const char *s, size_t len, char *out, size_t outlen);
  * escaped); JAN_OK otherwise.
  */
 int names_guard(const char *op, enum jan_kind kind, const char *name);
+/* The same for a log group: in scope (scope_log_group_owner), valid
+ * (names_log_group_valid), and its owner a valid name of its kind (a
+ * group Lambda could have made for a function). */
+int names_log_group_guard(const char *op, const char *group);
 
 #endif

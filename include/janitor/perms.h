@@ -27,7 +27,17 @@ enum perm_id {
   PERM_DELETE_BUCKET,
   PERM_DELETE_OBJECT,
   PERM_DELETE_OBJECT_VERSION,
-  PERM_COUNT
+  PERM_COUNT,
+  /*
+   * The optional features' rows ([policy] log_groups, keep_tag): in the
+   * table, the hints and the shipped policy's "Optional..." statements,
+   * but not yet asked by --validate, which asks the rows below PERM_COUNT.
+   */
+  PERM_DESCRIBE_LOG_GROUPS = PERM_COUNT,
+  PERM_DELETE_LOG_GROUP,
+  PERM_LIST_TAGS,
+  PERM_GET_BUCKET_TAGGING,
+  PERM_ALL_COUNT
 };
 
 enum perm_feature {
@@ -35,7 +45,9 @@ enum perm_feature {
   PERM_FOR_LISTING,             /* every sweep */
   PERM_FOR_FUNCTIONS,           /* [policy] functions */
   PERM_FOR_LAYERS,              /* [policy] layers */
-  PERM_FOR_BUCKETS              /* [policy] buckets */
+  PERM_FOR_BUCKETS,             /* [policy] buckets */
+  PERM_FOR_LOG_GROUPS,          /* CloudWatch log groups (optional) */
+  PERM_FOR_KEEP_TAGS            /* keep tags (optional) */
 };
 
 enum perm_res {
@@ -44,7 +56,9 @@ enum perm_res {
   PERM_RES_OBJECT,
   PERM_RES_FUNCTION,
   PERM_RES_LAYER,
-  PERM_RES_LAYER_VERSION
+  PERM_RES_LAYER_VERSION,
+  PERM_RES_LOG_GROUP,           /* "/aws/lambda/remotion-*" groups */
+  PERM_RES_COUNT
 };
 
 struct jan_perm {
@@ -55,6 +69,7 @@ struct jan_perm {
   const char *sid;              /* its statement in the shipped policy */
 };
 
+/* Any row below PERM_ALL_COUNT; NULL beyond. */
 const struct jan_perm *perm_get(enum perm_id id);
 const char *perm_action(enum perm_id id);
 /* 1 for the bucket permissions that render pruning needs too ([policy]

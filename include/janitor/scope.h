@@ -22,6 +22,20 @@ const char *scope_kind_name(enum jan_kind k);  /* "bucket", "function", ... */
 bool scope_contains(enum jan_kind kind, const char *name);
 
 /*
+ * CloudWatch Logs log groups: "/aws/lambda/<name>" is in scope exactly
+ * when <name> is a function name in scope (scope_contains), byte for
+ * byte.  "/aws/lambda-insights", "/aws/lambda/Remotion-x",
+ * "/aws/lambda/remotionfan" and every other group are out.
+ * scope_log_group_owner() returns the owner's name inside group (and its
+ * kind in *kind when kind is not NULL), or NULL when out of scope.
+ */
+const char *scope_log_group_owner(const char *group, enum jan_kind *kind);
+bool scope_log_group_contains(const char *group);
+/* The prefix DescribeLogGroups lists with (logGroupNamePrefix): every
+ * group in scope starts with it. */
+#define SCOPE_LOG_GROUP_PREFIX "/aws/lambda/remotion-"
+
+/*
  * fnmatch-style globs without flags: '*' any run (also '/'), '?' one byte,
  * '[...]' a class with ranges and '!' or '^' negation, '\' escapes.
  */

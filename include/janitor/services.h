@@ -56,6 +56,11 @@ int s3_delete_bucket_website(struct aws_client *c, const char *region,
                              const char *bucket, aws_result_cb cb, void *arg);
 int s3_delete_bucket(struct aws_client *c, const char *region,
                      const char *bucket, aws_result_cb cb, void *arg);
+/* struct wire_tag_list.  A bucket without tags answers 404 NoSuchTagSet:
+ * that is an empty list (cb gets it with r->err 0, r->status 404), not a
+ * failure. */
+int s3_get_bucket_tagging(struct aws_client *c, const char *region,
+                          const char *bucket, aws_result_cb cb, void *arg);
 
 /* ---- Lambda (lambda.c) ---- */
 
@@ -73,6 +78,10 @@ int lambda_list_layer_versions(struct aws_client *c, const char *region,
 int lambda_get_layer_version(struct aws_client *c, const char *region,
                              const char *layer, int64_t version,
                              aws_result_cb cb, void *arg);
+/* struct wire_tag_list: the tags of the function whose ARN is given
+ * (ListTags takes an ARN, not a name). */
+int lambda_list_tags(struct aws_client *c, const char *region,
+                     const char *function_arn, aws_result_cb cb, void *arg);
 /* no result */
 int lambda_delete_function(struct aws_client *c, const char *region,
                            const char *name, aws_result_cb cb, void *arg);

@@ -274,6 +274,69 @@ int wire_lambda_parse_get_layer_version(const char *body, size_t len,
                                         struct wire_layer_version *out);
 void wire_layer_version_free(struct wire_layer_version *lv);
 
+/* ---- Tags (Lambda ListTags in wire_lambda.c, S3 GetBucketTagging in
+ * wire_s3.c) ---- */
+
+/*
+ * A resource's tags, in the order of the answer.  A key is 1..128 bytes, a
+ * value 0..256 (AWS's limits; what is longer, or a NUL, or a key given
+ * twice: JAN_EPARSE); at most WIRE_TAGS_MAX tags (50 a user can set, and
+ * room for the aws: ones that services add): more is JAN_EPARSE.
+ */
+#define WIRE_TAG_KEY_MAX 128
+#define WIRE_TAG_VALUE_MAX 256
+#define WIRE_TAGS_MAX 100
+
+struct wire_tag {
+  char *key;
+  char *value;              /* "" for an empty value, never NULL */
+};
+
+struct wire_tag_list {
+  struct wire_tag *v;
+  size_t n;
+};
+
+void wire_tag_list_free(struct wire_tag_list *t);
+/* The value of key (byte for byte), or NULL when the list has no such
+ * key. */
+const char *wire_tag_find(const struct wire_tag_list *t, const char *key);
+/* Lambda ListTags: {"Tags": {"KEY": "VALUE", ...}}; "Tags" required, an
+ * object of strings. */
+int wire_lambda_parse_list_tags(const char *body, size_t len,
+                                struct wire_tag_list *out);
+/* S3 GetBucketTagging: <Tagging><TagSet><Tag><Key/><Value/></Tag>...
+ * (TagSet required, each Tag with exactly one Key and one Value). */
+int wire_s3_parse_tagging(const char *body, size_t len,
+                          struct wire_tag_list *out);
+
+/* ---- CloudWatch Logs (JSON 1.1, wire_lambda.c) ---- */
+
+/*
+ * DescribeLogGroups: "logGroups" required, an array; logGroupName required;
+ * the rest optional (absent or null: NULL, WIRE_TIME_UNKNOWN,
+ * WIRE_SIZE_UNKNOWN).  creationTime is milliseconds since the epoch (a
+ * JSON integer in 0..WIRE_SIZE_MAX), given here in seconds; storedBytes
+ * an integer in 0..WIRE_SIZE_MAX.  Names are not checked here: the caller
+ * checks them (names_log_group_valid, scope_log_group_contains).
+ */
+struct wire_log_group {
+  char *name;               /* logGroupName, required */
+  char *arn;                /* arn (ends in ":*") */
+  int64_t created;          /* creationTime / 1000 */
+  int64_t stored_bytes;     /* storedBytes */
+};
+
+struct wire_log_group_page {
+  struct wire_log_group *v;
+  size_t n;
+  char *next_token;         /* NULL when absent, null or empty */
+};
+
+int wire_logs_parse_describe_log_groups(const char *body, size_t len,
+                                        struct wire_log_group_page *out);
+void wire_log_group_page_free(struct wire_log_group_page *p);
+
 /* ---- STS and IAM Query XML (wire_query.c) ---- */
 
 struct wire_identity {

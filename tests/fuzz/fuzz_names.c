@@ -18,6 +18,9 @@
  * - an object key is refused exactly when empty or with a "." or ".."
  *   segment; otherwise it keeps '/' as the separator, has no dot segment
  *   on the wire and S3's signer takes it as is;
+ * - a valid log group is 1..512 bytes of [.-_/#A-Za-z0-9]; its guard
+ *   accepts exactly what is in scope, valid, and owned by a valid function
+ *   name; every valid function name makes a valid log group;
  * - the escaper (the display rule, fuzz_display's) writes no control
  *   byte and no double quote, within NAMES_ESCAPE_BUF.
  */
@@ -170,6 +173,29 @@ static void key_checks(const char *name)
   jbuf_free(&b);
 }
 
+static void log_group_checks(const char *name)
+{
+  size_t len = strlen(name);
+  bool valid = names_log_group_valid(name);
+  const char *owner = scope_log_group_owner(name, NULL);
+
+  if(valid) {
+    FUZZ_CHECK(len >= 1 && len <= NAMES_LOG_GROUP_MAX);
+    FUZZ_CHECK(strspn(name, "abcdefghijklmnopqrstuvwxyz"
+                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                            "0123456789.-_/#") == len);
+  }
+  FUZZ_CHECK((names_log_group_guard("fuzz", name) == JAN_OK) ==
+             (owner && valid && names_function_valid(owner)));
+  if(names_function_valid(name)) {
+    char g[NAMES_FUNCTION_MAX + 16];
+    snprintf(g, sizeof(g), "/aws/lambda/%s", name);
+    FUZZ_CHECK(names_log_group_valid(g));
+    FUZZ_CHECK((names_log_group_guard("fuzz", g) == JAN_OK) ==
+               scope_contains(JAN_KIND_FUNCTION, name));
+  }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   enum jan_kind kind;
@@ -198,6 +224,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(names_layer_valid(name));
   encode_checks(name);
   key_checks(name);
+  log_group_checks(name);
 
   memset(esc, 'x', sizeof(esc));
   names_escape((const char *)data + 1, size - 1, esc, sizeof(esc));

@@ -12,7 +12,10 @@
  *   scope_glob_match() agrees with fnmatch(pattern, name, 0) in the C
  *   locale;
  * - scope_contains() is exactly "a prefix of the kind, then at least one
- *   byte".
+ *   byte";
+ * - a log group is in scope exactly when it is "/aws/lambda/" and a
+ *   function name in scope, its owner is that name, and it starts with
+ *   SCOPE_LOG_GROUP_PREFIX (what the listing asks for).
  */
 #include <fnmatch.h>
 #include <locale.h>
@@ -42,6 +45,27 @@ static bool any_kind(const char *name)
          scope_contains(JAN_KIND_LAYER, name);
 }
 
+static void log_group_checks(const char *name)
+{
+  bool lg = starts(name, "/aws/lambda/") &&
+            scope_contains(JAN_KIND_FUNCTION, name + 12);
+  enum jan_kind k = JAN_KIND_BUCKET;
+  const char *owner = scope_log_group_owner(name, &k);
+
+  FUZZ_CHECK(scope_log_group_contains(name) == lg);
+  FUZZ_CHECK(lg ? owner == name + 12 && k == JAN_KIND_FUNCTION
+                : owner == NULL);
+  if(lg)
+    FUZZ_CHECK(starts(name, SCOPE_LOG_GROUP_PREFIX) &&
+               strlen(name) > strlen(SCOPE_LOG_GROUP_PREFIX));
+  /* The group of any function in scope is in scope. */
+  if(scope_contains(JAN_KIND_FUNCTION, name) && strlen(name) < 4096) {
+    char g[4096 + 16];
+    snprintf(g, sizeof(g), "/aws/lambda/%s", name);
+    FUZZ_CHECK(scope_log_group_contains(g));
+  }
+}
+
 static void contains_checks(const char *name)
 {
   bool r = starts(name, "remotion-") && name[9] != '\0';
@@ -51,6 +75,7 @@ static void contains_checks(const char *name)
   FUZZ_CHECK(scope_contains(JAN_KIND_LAYER, name) == r);
   FUZZ_CHECK(scope_contains(JAN_KIND_BUCKET, name) == (r || rl));
   FUZZ_CHECK(!scope_contains((enum jan_kind)7, name));
+  log_group_checks(name);
 }
 
 /* The glob's literal text before the first metacharacter, escapes

@@ -21,10 +21,10 @@ from botocore.compat import HTTPHeaders
 from botocore.credentials import Credentials
 
 from . import util
-from .wire import s3_error, lambda_error, query_error
+from .wire import s3_error, lambda_error, logs_error, query_error
 
 MAX_SKEW = 15 * 60
-SERVICES = ("s3", "lambda", "iam", "sts")
+SERVICES = ("s3", "lambda", "logs", "iam", "sts")
 
 
 class _SignReq:
@@ -82,8 +82,10 @@ def parse_authorization(value):
 
 def guess_service(ctx):
     """Service of a request whose Authorization header cannot be read."""
-    if ctx.path.startswith("/2015-03-31/") or ctx.path.startswith("/2018-10-31/"):
+    if ctx.path.startswith(("/2015-03-31/", "/2017-03-31/", "/2018-10-31/")):
         return "lambda"
+    if (ctx.headers.get("X-Amz-Target") or "").startswith("Logs_"):
+        return "logs"
     if ctx.method == "POST" and ctx.path == "/" and b"Action=" in ctx.body:
         return "sts" if b"Action=GetCallerIdentity" in ctx.body else "iam"
     return "s3"
@@ -123,6 +125,20 @@ def _err(ctx, kind, message, **extra):
         }
         status, code = table[kind]
         return lambda_error(ctx, status, code, message, auth_layer=True)
+    if svc == "logs":
+        table = {
+            "malformed": (400, "IncompleteSignatureException"),
+            "missing": (400, "MissingAuthenticationTokenException"),
+            "unknown_key": (400, "UnrecognizedClientException"),
+            "bad_signature": (400, "InvalidSignatureException"),
+            "skew": (400, "InvalidSignatureException"),
+            "invalid_token": (400, "UnrecognizedClientException"),
+            "expired_token": (400, "ExpiredTokenException"),
+            "bad_request": (400, "SerializationException"),
+            "sha_mismatch": (400, "InvalidSignatureException"),
+        }
+        status, code = table[kind]
+        return logs_error(ctx, status, code, message)
     table = {
         "malformed": (400, "IncompleteSignature"),
         "missing": (403, "MissingAuthenticationToken"),
@@ -190,7 +206,7 @@ def verify(ctx, state):
     # in a region the account has not enabled reject the credentials.
     if ctx.service == "iam" and ctx.region != "us-east-1":
         return _err(ctx, "bad_signature", "Credential should be scoped to a valid region, not '%s'." % ctx.region)
-    if ctx.service in ("lambda", "sts"):
+    if ctx.service in ("lambda", "logs", "sts"):
         reg = state.region(ctx.region)
         if reg is None or not reg.enabled:
             return _err(ctx, "unknown_key", "The security token included in the request is invalid.")

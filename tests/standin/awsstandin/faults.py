@@ -18,6 +18,8 @@ from .util import glob_match
 KINDS = {
     # kind: (default params, executes the operation?)
     "error": ({"status": 500}, False),
+    # The service's own AccessDenied answer for the matching operation.
+    "deny": ({}, False),
     "throttle": ({"retry_after": 1}, False),
     "reset": ({"fraction": 0.5}, True),
     "stall": ({"seconds": 5.0}, True),
@@ -48,7 +50,7 @@ KINDS = {
     "empty_pages": ({}, True),
 }
 # At most one of these shapes a response.
-EXCLUSIVE = ("error", "throttle", "error200", "malformed", "reset", "truncate", "echo_request", "bad_date")
+EXCLUSIVE = ("deny", "error", "throttle", "error200", "malformed", "reset", "truncate", "echo_request", "bad_date")
 # These match the request without its target: their target filters items.
 ITEM_TARGET = ("vanish", "add_objects", "key_errors", "bad_region", "duplicate_entry")
 

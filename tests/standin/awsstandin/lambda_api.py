@@ -27,6 +27,10 @@ def classify(ctx):
             op = "DeleteFunction" if m == "DELETE" else "GetFunction"
             fm = _FN_ARN.match(segs[2])
             ctx.target = fm.group(3) if fm else segs[2]
+    elif len(segs) == 3 and segs[0] == "2017-03-31" and segs[1] == "tags" and m == "GET":
+        op = "ListTags"
+        fm = _FN_ARN.match(segs[2])
+        ctx.target = fm.group(3) if fm else segs[2]
     elif len(segs) >= 2 and segs[0] == "2018-10-31" and segs[1] == "layers":
         if len(segs) == 2 and m == "GET":
             op = "ListLayers"
@@ -55,7 +59,7 @@ def _action(ctx, st):
     op, r = ctx.operation, ctx.region
     if op in ("ListFunctions", "ListLayers"):
         return "lambda:" + op, "*"
-    if op in ("DeleteFunction", "GetFunction"):
+    if op in ("DeleteFunction", "GetFunction", "ListTags"):
         return "lambda:" + op, _arn(st, r, "function", ctx.target)
     if op == "ListLayerVersions":
         return "lambda:ListLayerVersions", _arn(st, r, "layer", ctx.target)
@@ -156,6 +160,13 @@ def op_GetFunction(ctx, srv, reg):
         return _not_found_fn(ctx, srv.store(ctx))
     return json_resp({"Configuration": _fn_config(srv.store(ctx), f),
                       "Code": {"RepositoryType": "S3", "Location": "https://example.invalid/code"}})
+
+
+def op_ListTags(ctx, srv, reg):
+    f = reg.functions.get(ctx.target)
+    if f is None:
+        return _not_found_fn(ctx, srv.store(ctx))
+    return json_resp({"Tags": dict(f.tags)})
 
 
 def op_DeleteFunction(ctx, srv, reg):

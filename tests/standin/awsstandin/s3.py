@@ -46,6 +46,8 @@ def classify(ctx):
                 op = "ListObjectVersions"
             elif "versioning" in q:
                 op = "GetBucketVersioning"
+            elif "tagging" in q:
+                op = "GetBucketTagging"
             elif q.get("list-type") == "2":
                 op = "ListObjectsV2"
         elif m == "HEAD" and not q:
@@ -80,7 +82,8 @@ def _action(ctx):
     bucket_arn = "arn:aws:s3:::" + b
     table = {"GetBucketLocation": "s3:GetBucketLocation", "HeadBucket": "s3:ListBucket",
              "ListObjectsV2": "s3:ListBucket", "ListObjectVersions": "s3:ListBucketVersions",
-             "GetBucketVersioning": "s3:GetBucketVersioning", "DeleteBucketWebsite": "s3:DeleteBucketWebsite",
+             "GetBucketVersioning": "s3:GetBucketVersioning", "GetBucketTagging": "s3:GetBucketTagging",
+             "DeleteBucketWebsite": "s3:DeleteBucketWebsite",
              "DeleteBucket": "s3:DeleteBucket"}
     if op in table:
         return table[op], bucket_arn
@@ -206,6 +209,13 @@ def op_HeadBucket(ctx, srv, b):
 def op_GetBucketVersioning(ctx, srv, b):
     inner = xml_el("Status", b.versioning) if b.versioning else ""
     return xml_resp('<VersioningConfiguration xmlns="%s">%s</VersioningConfiguration>' % (S3_NS, inner))
+
+
+def op_GetBucketTagging(ctx, srv, b):
+    if not b.tags:
+        return s3_error(ctx, 404, "NoSuchTagSet", "The TagSet does not exist", {"BucketName": b.name})
+    tags = "".join("<Tag>%s%s</Tag>" % (xml_el("Key", k), xml_el("Value", v)) for k, v in sorted(b.tags.items()))
+    return xml_resp('<Tagging xmlns="%s"><TagSet>%s</TagSet></Tagging>' % (S3_NS, tags))
 
 
 def op_DeleteBucketWebsite(ctx, srv, b):

@@ -14,7 +14,7 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from . import auth, hostile, util, s3, lambda_api, query_api
+from . import auth, hostile, util, s3, lambda_api, logs_api, query_api
 from .faults import Faults, Latency, FaultError
 from .policy import Policy, PolicyError, ALLOWED, EXPLICIT_DENY
 from .state import State, FixtureError, load_fixture_file
@@ -25,7 +25,7 @@ DEFAULT_POLICY = os.path.normpath(os.path.join(HERE, "..", "..", "conf", "remoti
 CONTROL = "/__standin/"
 CREDS = "/__creds/"
 MAX_BODY = 64 * 1024 * 1024
-SERVICES = {"s3": s3, "lambda": lambda_api, "iam": query_api, "sts": query_api}
+SERVICES = {"s3": s3, "lambda": lambda_api, "logs": logs_api, "iam": query_api, "sts": query_api}
 
 
 class Ctx:
@@ -180,7 +180,7 @@ class StandIn:
             elif f.kind == "expire_creds":
                 self.state.expire_temp()
         pre = next((f for f in ctx.faults if f.kind in ("error", "throttle", "error200", "echo_request",
-                                                       "bad_date")
+                                                       "bad_date", "deny")
                     and not f.executes), None)
         if pre is not None:
             resp = self.fault_response(ctx, pre)
@@ -207,6 +207,9 @@ class StandIn:
         return resp
 
     def fault_response(self, ctx, f):
+        if f.kind == "deny":
+            return service_error(ctx, "access_denied", action=ctx.operation, resource="*",
+                                 principal=ctx.identity.arn, explicit=True)
         if f.kind == "echo_request":
             return hostile.echo_request(ctx, int(f.params.get("status", 403)), bool(f.params.get("body")))
         if f.kind == "bad_date":
@@ -229,6 +232,9 @@ class StandIn:
         if ctx.service == "lambda":
             body = b'{"Functions": [{"FunctionName": "remotion-render-4-0-1\x00'
             ctype = "application/json"
+        elif ctx.service == "logs":
+            body = b'{"logGroups": [{"logGroupName": "/aws/lambda/remotion-render-4-0-1\x00'
+            ctype = "application/x-amz-json-1.1"
         else:
             body = b'<?xml version="1.0" encoding="UTF-8"?>\n<Result xmlns="x"><Item><Name>remotion-&bogus;<Na'
             ctype = "application/xml"
@@ -251,6 +257,10 @@ class StandIn:
                 if kind == "function":
                     _, region, name = item
                     if f.item_matches(name) and st.regions[region].remove_function(name):
+                        gone.append(name)
+                elif kind == "log_group":
+                    _, region, name = item
+                    if f.item_matches(name) and st.regions[region].remove_log_group(name):
                         gone.append(name)
                 elif kind == "layer_version":
                     _, region, name, ver = item
@@ -539,7 +549,7 @@ class Handler(BaseHTTPRequestHandler):
         status = resp.status
         reason = self.responses.get(status, ("OK",))[0] if status != 301 else "Moved Permanently"
         hdrs = [("Date", resp.date or util.CLOCK.http_date())]
-        if ctx is not None and ctx.service in ("s3", "lambda", "iam", "sts"):
+        if ctx is not None and ctx.service in ("s3", "lambda", "logs", "iam", "sts"):
             # A hostile answer may bring its own request id.
             if ctx.service == "s3":
                 if resp.header("x-amz-request-id") is None:

@@ -1,4 +1,4 @@
-"""The stand-in's account: users, regions, buckets/objects, functions, layers.
+"""The stand-in's account: users, regions, buckets/objects, functions, layers, log groups.
 
 Everything is guarded by State.lock (an RLock); handlers hold it while they
 read or change resources.  See README.md for the fixture format.
@@ -101,6 +101,7 @@ class Bucket:
         self.created = created
         self.versioning = versioning      # None | "Enabled" | "Suspended"
         self.website = website
+        self.tags = {}
         self.keys = SortedNames()
         self.objs = {}                    # key -> [ObjVersion], newest first
         self.vseq = {}                    # (key, vid) -> seq, never pruned (markers stay valid)
@@ -181,8 +182,9 @@ class Bucket:
 
 class Function:
     def __init__(self, region, name, created, memory=2048, timeout=120, disk=2048,
-                 runtime="nodejs18.x", arch="arm64", description="", code_size=40000000):
+                 runtime="nodejs18.x", arch="arm64", description="", code_size=40000000, tags=None):
         self.region, self.name, self.created = region, name, created
+        self.tags = dict(tags or {})
         self.memory, self.timeout, self.disk = memory, timeout, disk
         self.runtime, self.arch, self.description, self.code_size = runtime, arch, description, code_size
         self.revision = util.uuid_request_id()
@@ -208,10 +210,17 @@ class Layer:
         return self.versions[max(self.versions)]
 
 
+class LogGroup:
+    def __init__(self, region, name, created, stored_bytes=0):
+        self.region, self.name, self.created, self.stored_bytes = region, name, created, stored_bytes
+
+
 class Region:
     def __init__(self, name, enabled=True):
         self.name = name
         self.enabled = enabled
+        self.log_groups = {}
+        self.log_group_names = SortedNames()
         self.functions = {}
         self.function_names = SortedNames()
         self.layers = {}
@@ -225,6 +234,16 @@ class Region:
         if self.functions.pop(name, None) is None:
             return False
         self.function_names.remove(name)
+        return True
+
+    def add_log_group(self, lg):
+        self.log_groups[lg.name] = lg
+        self.log_group_names.add(lg.name)
+
+    def remove_log_group(self, name):
+        if self.log_groups.pop(name, None) is None:
+            return False
+        self.log_group_names.remove(name)
         return True
 
     def layer(self, name, create=False):
@@ -255,6 +274,13 @@ def _created(d, base, what):
     if not isinstance(age, (int, float)):
         raise FixtureError("%s: age_days must be a number" % what)
     return base - float(age) * 86400.0
+
+
+def _tags(d, what):
+    tags = d.get("tags", {})
+    if not isinstance(tags, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in tags.items()):
+        raise FixtureError("%s: tags must be an object of strings" % what)
+    return dict(tags)
 
 
 class State:
@@ -309,7 +335,16 @@ class State:
                     memory=int(f.get("memory_mb", 2048)), timeout=int(f.get("timeout_s", 120)),
                     disk=int(f.get("disk_mb", 2048)), runtime=f.get("runtime", "nodejs18.x"),
                     arch=f.get("architecture", "arm64"), description=f.get("description", ""),
-                    code_size=int(f.get("code_size", 40000000))))
+                    code_size=int(f.get("code_size", 40000000)), tags=_tags(f, what)))
+            for i, g in enumerate(doc.get("log_groups", [])):
+                what = "log_groups[%d]" % i
+                reg = new_regions.get(g.get("region"))
+                if reg is None or not isinstance(g.get("name"), str) or not g["name"]:
+                    raise FixtureError("%s: needs a name and a known region" % what)
+                if g["name"] in reg.log_groups:
+                    raise FixtureError("%s: duplicate log group %s" % (what, g["name"]))
+                reg.add_log_group(LogGroup(reg.name, g["name"], _created(g, base, what),
+                                           int(g.get("stored_bytes", 0))))
             for i, l in enumerate(doc.get("layers", [])):
                 what = "layers[%d]" % i
                 reg = new_regions.get(l.get("region"))
@@ -343,6 +378,7 @@ class State:
                 if vz not in (None, "Enabled", "Suspended"):
                     raise FixtureError("%s: versioning must be null, Enabled or Suspended" % what)
                 bk = Bucket(name, b["region"], _created(b, base, what), vz, bool(b.get("website", False)))
+                bk.tags = _tags(b, what)
                 self._load_objects(bk, b, base, what)
                 new_buckets[name] = bk
 
@@ -577,7 +613,7 @@ class State:
         with self.lock:
             out = {"account_id": self.account,
                    "regions": [{"name": r.name, "enabled": r.enabled} for r in self.regions.values()],
-                   "functions": [], "layers": [], "buckets": [],
+                   "functions": [], "layers": [], "buckets": [], "log_groups": [],
                    "users": [{"user_name": u.name, "access_key": u.access_key, "arn": u.arn}
                              for u in self.users.values()],
                    "temporary_credentials": [{"access_key": t.access_key, "arn": t.arn,
@@ -588,6 +624,10 @@ class State:
                 for n in r.function_names.items:
                     f = r.functions[n]
                     out["functions"].append({"region": r.name, "name": n, "created": util.iso_s3(f.created)})
+                for n in r.log_group_names.items:
+                    g = r.log_groups[n]
+                    out["log_groups"].append({"region": r.name, "name": n, "created": util.iso_s3(g.created),
+                                              "stored_bytes": g.stored_bytes})
                 for n in r.layer_names.items:
                     ly = r.layers[n]
                     out["layers"].append({"region": r.name, "name": n,

@@ -59,6 +59,13 @@ def lambda_error(ctx, status, code, message, auth_layer=False, headers=None, ext
     return r
 
 
+def logs_error(ctx, status, code, message, headers=None):
+    """CloudWatch Logs' JSON 1.1 errors: {"__type": CODE, "message": ...}."""
+    r = Resp(status, json.dumps({"__type": code, "message": message}, separators=(",", ":")), headers,
+             error=code, content_type="application/x-amz-json-1.1")
+    return r
+
+
 def query_error(ctx, status, code, message, sender=True, headers=None):
     ns = util.IAM_NS if ctx.service == "iam" else util.STS_NS
     body = ('<ErrorResponse xmlns="%s"><Error><Type>%s</Type>%s%s</Error>%s</ErrorResponse>'
@@ -83,6 +90,8 @@ def service_error(ctx, kind, message=None, **kw):
                     "an identity-based policy" % (who, action, resource))
         if svc == "lambda":
             return lambda_error(ctx, 403, "AccessDeniedException", text)
+        if svc == "logs":
+            return logs_error(ctx, 400, "AccessDeniedException", text)
         return query_error(ctx, 403, "AccessDenied", text)
     if kind == "internal":
         status = kw.get("status", 500)
@@ -95,6 +104,9 @@ def service_error(ctx, kind, message=None, **kw):
         if svc == "lambda":
             return lambda_error(ctx, status, code or "ServiceException",
                                 message or "The service encountered an internal error.")
+        if svc == "logs":
+            return logs_error(ctx, status, code or {503: "ServiceUnavailableException"}.get(
+                status, "InternalFailure"), message or "The service encountered an internal error.")
         return query_error(ctx, status, code or {500: "InternalFailure", 503: "ServiceUnavailable"}.get(
             status, "InternalFailure"), message or "The service is unavailable.", sender=False)
     if kind == "throttle":
@@ -105,5 +117,7 @@ def service_error(ctx, kind, message=None, **kw):
                                 headers=[("Retry-After", str(kw.get("retry_after", 1)))],
                                 extra={"Reason": "CallerRateLimitExceeded",
                                        "retryAfterSeconds": str(kw.get("retry_after", 1))})
+        if svc == "logs":
+            return logs_error(ctx, 400, "ThrottlingException", "Rate exceeded")
         return query_error(ctx, 400, "Throttling", "Rate exceeded")
     raise ValueError(kind)
