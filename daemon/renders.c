@@ -1,7 +1,7 @@
 /*
- * Renders and storage in a sweep (renders.h).  The decisions are
- * render.c's; the requests prune.c's; this file only ties them to the
- * sweep's inventory, grace clocks and outcomes.
+ * Renders and storage (renders.h).  The decisions are render.c's; the
+ * requests prune.c's; this file only ties them to the host's inventory,
+ * grace clocks and outcomes (struct renders_host: the sweep's).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +14,6 @@
 #include "janitor/prune.h"
 #include "janitor/render.h"
 #include "renders.h"
-#include "sweep.h"
 
 /* One owner's outcome as kept until the bucket's report: the figures, and
  * the text only when there is one (a prune_owner_outcome carries 8 KiB of
@@ -29,7 +28,7 @@ struct rres {
 
 /* One kept bucket, listed. */
 struct rbucket {
-  struct sweep *s;
+  struct renders *rd;
   size_t item;                  /* the bucket's inventory item */
   char *name;
   char region[32];
@@ -49,13 +48,13 @@ struct rbucket {
   struct render_set verify;     /* the listing after the deletion */
 };
 
-struct sweep_renders {
+struct renders {
+  struct renders_host h;        /* the caller's */
   struct rbucket *b;
   size_t n;
   size_t pending;               /* listings out */
   size_t failed;                /* listings that failed */
   char message[512];            /* about the first */
-  renders_cont_fn cont;
 };
 
 static void rbucket_free(struct rbucket *b)
@@ -75,31 +74,31 @@ int renders_clock_type(const char *type)
   return !strcmp(type, "render") || !strcmp(type, "props");
 }
 
-int renders_bucket_listed(const struct sweep *s, const char *name)
+int renders_bucket_listed(const struct renders *rd,
+                          const struct jan_config *cfg, const char *name)
 {
   size_t n = strcspn(name, "/");
-  if(s->cfg->renders == JAN_RENDERS_KEEP)
+  if(cfg->renders == JAN_RENDERS_KEEP)
     return 1;                   /* no candidates: no clocks to keep */
-  for(size_t i = 0; s->rd && i < s->rd->n; i++)
-    if(strlen(s->rd->b[i].name) == n && !strncmp(s->rd->b[i].name, name, n))
-      return s->rd->b[i].listed == 1;
+  for(size_t i = 0; rd && i < rd->n; i++)
+    if(strlen(rd->b[i].name) == n && !strncmp(rd->b[i].name, name, n))
+      return rd->b[i].listed == 1;
   return 0;
 }
 
-const char *renders_failure(const struct sweep *s)
+const char *renders_failure(const struct renders *rd)
 {
-  return s->rd && s->rd->failed ? s->rd->message : NULL;
+  return rd && rd->failed ? rd->message : NULL;
 }
 
-void renders_free(struct sweep *s)
+void renders_free(struct renders *rd)
 {
-  if(!s->rd)
+  if(!rd)
     return;
-  for(size_t i = 0; i < s->rd->n; i++)
-    rbucket_free(&s->rd->b[i]);
-  free(s->rd->b);
-  free(s->rd);
-  s->rd = NULL;
+  for(size_t i = 0; i < rd->n; i++)
+    rbucket_free(&rd->b[i]);
+  free(rd->b);
+  free(rd);
 }
 
 /* Whether a bucket's contents are listed, and pruned: kept buckets only,
@@ -112,7 +111,7 @@ static int bucket_listable(const struct inv_item *it)
          it->why != INV_REASON_REGION_INCOMPLETE;
 }
 
-static struct inv_item *add_item(struct sweep *s, struct rbucket *b,
+static struct inv_item *add_item(struct renders *rd, struct rbucket *b,
                                  enum jan_kind kind, const char *name,
                                  int64_t created)
 {
@@ -122,37 +121,31 @@ static struct inv_item *add_item(struct sweep *s, struct rbucket *b,
            kind == JAN_KIND_RENDER ? "renders/" : "");
   if(kind == JAN_KIND_RENDER)
     snprintf(arn + strlen(arn), sizeof(arn) - strlen(arn), "%s/", name);
-  it = inventory_add(&s->inv, kind, b->region, name, arn, 0, created);
+  it = inventory_add(rd->h.inv, kind, b->region, name, arn, 0, created);
   if(it && !(it->bucket = strdup(b->name)))
     return NULL;                /* freed with the inventory */
   return it;
 }
 
-/* The grace clocks of the sweep, for policy_decide_item(). */
-static int64_t first_seen(void *arg, const struct inv_item *it, int64_t now)
-{
-  return sweep_first_seen(arg, it, now);
-}
-
 /* Decided like every other resource (policy_decide_item): render.c's
  * reason first; versions hidden keep everything; then grace. */
-static void decide(struct sweep *s, struct rbucket *b, struct inv_item *it,
-                   enum inv_reason why, int64_t now)
+static void decide(struct renders *rd, struct rbucket *b,
+                   struct inv_item *it, enum inv_reason why, int64_t now)
 {
   if(why == INV_REASON_POLICY && b->hidden)
     why = INV_REASON_VERSIONED;
-  policy_decide_item(it, why, s->cfg, now, first_seen, s);
+  policy_decide_item(it, why, rd->h.cfg, now, rd->h.first_seen, rd->h.arg);
 }
 
-static int add_renders(struct sweep *s, struct rbucket *b, int64_t now)
+static int add_renders(struct renders *rd, struct rbucket *b, int64_t now)
 {
-  const struct jan_config *cfg = s->cfg;
+  const struct jan_config *cfg = rd->h.cfg;
   size_t nprops = 0;
   int64_t pbytes = 0, poldest = INT64_MAX, pnewest = INT64_MIN;
 
   for(size_t r = 0; r < b->set.nr; r++) {
     const struct render *rr = &b->set.r[r];
-    struct inv_item *it = add_item(s, b, JAN_KIND_RENDER, rr->id,
+    struct inv_item *it = add_item(rd, b, JAN_KIND_RENDER, rr->id,
                                    rr->oldest == WIRE_TIME_UNKNOWN
                                    ? -1 : rr->oldest);
     size_t objects;
@@ -162,7 +155,7 @@ static int add_renders(struct sweep *s, struct rbucket *b, int64_t now)
     it->newest = rr->newest == WIRE_TIME_UNKNOWN ? -1 : rr->newest;
     render_prunable(&b->set, rr, cfg->renders, &objects, &it->bytes);
     it->objects = (int64_t)objects;
-    decide(s, b, it, render_keep_reason(&b->set, rr, b->name, cfg, now),
+    decide(rd, b, it, render_keep_reason(&b->set, rr, b->name, cfg, now),
            now);
   }
   for(size_t i = 0; i < b->set.n; i++)
@@ -174,35 +167,35 @@ static int add_renders(struct sweep *s, struct rbucket *b, int64_t now)
       pnewest = o->mtime > pnewest ? o->mtime : pnewest;
     }
   if(nprops) {
-    struct inv_item *it = add_item(s, b, JAN_KIND_PROPS, b->name, poldest);
+    struct inv_item *it = add_item(rd, b, JAN_KIND_PROPS, b->name, poldest);
     if(!it)
       return JAN_ENOMEM;
     it->newest = pnewest;
     it->objects = (int64_t)nprops;
     it->bytes = pbytes;
-    decide(s, b, it, INV_REASON_POLICY, now);
+    decide(rd, b, it, INV_REASON_POLICY, now);
   }
   return JAN_OK;
 }
 
 /* The bucket's figures: as listed (after its pruning, where it
  * was pruned). */
-static void storage_of(struct sweep *s, size_t item,
+static void storage_of(struct renders *rd, size_t item,
                        const struct render_set *set)
 {
-  struct inv_item *it = &s->inv.items[item];
+  struct inv_item *it = &rd->h.inv->items[item];
   it->has_storage = 1;
   it->objects = (int64_t)set->n;
   it->bytes = set->bytes;
   memcpy(it->storage, set->storage, sizeof(it->storage));
 }
 
-static void phase_end(struct sweep *s);
+static void phase_end(struct renders *rd);
 
-static int has_candidates(const struct sweep *s, const char *bucket)
+static int has_candidates(const struct renders *rd, const char *bucket)
 {
-  for(size_t i = 0; i < s->inv.n; i++) {
-    const struct inv_item *it = &s->inv.items[i];
+  for(size_t i = 0; i < rd->h.inv->n; i++) {
+    const struct inv_item *it = &rd->h.inv->items[i];
     if((it->kind == JAN_KIND_RENDER || it->kind == JAN_KIND_PROPS) &&
        it->decision == INV_DELETE && !strcmp(it->bucket, bucket))
       return 1;
@@ -213,8 +206,7 @@ static int has_candidates(const struct sweep *s, const char *bucket)
 static void listed(void *arg, const struct prune_list_outcome *o)
 {
   struct rbucket *b = arg;
-  struct sweep *s = b->s;
-  struct sweep_renders *rd = s->rd;
+  struct renders *rd = b->rd;
   int rc = o->err;
 
   if(!rc)
@@ -235,9 +227,9 @@ static void listed(void *arg, const struct prune_list_outcome *o)
     rd->failed++;
   }
   else {
-    struct inv_item *it = &s->inv.items[b->item];
+    struct inv_item *it = &rd->h.inv->items[b->item];
     b->listed = 1;
-    storage_of(s, b->item, &b->set);
+    storage_of(rd, b->item, &b->set);
     /* Versions not listed: keys are deleted only in a bucket known never
      * to have been versioned (render_versioning()); elsewhere a delete
      * might only add markers, and its renders are kept ("versioned"). */
@@ -262,18 +254,17 @@ static void listed(void *arg, const struct prune_list_outcome *o)
     }
   }
   if(--rd->pending == 0)
-    phase_end(s);
+    phase_end(rd);
 }
 
 /* Every listing is back: the renders become resources, in bucket order
  * (items are only appended: indexes stay valid). */
-static void phase_end(struct sweep *s)
+static void phase_end(struct renders *rd)
 {
-  struct sweep_renders *rd = s->rd;
   for(size_t i = 0; i < rd->n; i++) {
     struct rbucket *x = &rd->b[i];
     x->decided_at = (int64_t)time(NULL);
-    if(x->listed == 1 && x->prunable && add_renders(s, x, x->decided_at)) {
+    if(x->listed == 1 && x->prunable && add_renders(rd, x, x->decided_at)) {
       if(!rd->failed++)
         snprintf(rd->message, sizeof(rd->message), "out of memory");
       x->prunable = 0;
@@ -281,21 +272,21 @@ static void phase_end(struct sweep *s)
   }
   /* A listing is kept only where something may be pruned from it. */
   for(size_t i = 0; i < rd->n; i++)
-    if(s->mode != JAN_MODE_DELETE || !has_candidates(s, rd->b[i].name))
+    if(rd->h.mode != JAN_MODE_DELETE || !has_candidates(rd, rd->b[i].name))
       render_set_free(&rd->b[i].set);
-  rd->cont(s);
+  rd->h.cont(rd->h.arg);
 }
 
-int renders_collect(struct sweep *s, renders_cont_fn cont)
+int renders_collect(const struct renders_host *h, struct renders **rdp)
 {
-  const struct jan_config *cfg = s->cfg;
-  struct sweep_renders *rd;
+  const struct jan_config *cfg = h->cfg;
+  struct renders *rd;
   size_t nb = 0;
 
   if(cfg->renders == JAN_RENDERS_KEEP && !cfg->storage)
     return 0;
-  for(size_t i = 0; i < s->inv.n; i++)
-    if(bucket_listable(&s->inv.items[i]))
+  for(size_t i = 0; i < h->inv->n; i++)
+    if(bucket_listable(&h->inv->items[i]))
       nb++;
   if(!nb)
     return 0;
@@ -305,10 +296,10 @@ int renders_collect(struct sweep *s, renders_cont_fn cont)
     jlog_err("renders", "out of memory: no bucket is listed for renders");
     return 0;
   }
-  s->rd = rd;
-  rd->cont = cont;
-  for(size_t i = 0; i < s->inv.n; i++) {
-    const struct inv_item *it = &s->inv.items[i];
+  *rdp = rd;
+  rd->h = *h;
+  for(size_t i = 0; i < h->inv->n; i++) {
+    const struct inv_item *it = &h->inv->items[i];
     struct rbucket *b;
     if(!bucket_listable(it))
       continue;
@@ -319,7 +310,7 @@ int renders_collect(struct sweep *s, renders_cont_fn cont)
       continue;
     }
     rd->n++;
-    b->s = s;
+    b->rd = rd;
     b->item = i;
     snprintf(b->region, sizeof(b->region), "%s", it->region);
     b->prunable = cfg->renders != JAN_RENDERS_KEEP &&
@@ -331,9 +322,8 @@ int renders_collect(struct sweep *s, renders_cont_fn cont)
   rd->pending = rd->n + 1;
   for(size_t i = 0; i < rd->n; i++) {
     struct rbucket *b = &rd->b[i];
-    int rc = prune_list_start(s->rt->aws, b->region, b->name,
-                              s->cfg->host_concurrency / 2, &b->set, listed,
-                              b);
+    int rc = prune_list_start(h->aws, b->region, b->name,
+                              cfg->host_concurrency / 2, &b->set, listed, b);
     if(rc) {
       struct prune_list_outcome o = { .err = rc };
       snprintf(o.error, sizeof(o.error), "%s", jan_strerror(rc));
@@ -341,17 +331,17 @@ int renders_collect(struct sweep *s, renders_cont_fn cont)
     }
   }
   if(--rd->pending == 0)
-    phase_end(s);
+    phase_end(rd);
   return 1;
 }
 
 /* ---- the deletion ------------------------------------------------------ */
 
-static struct rbucket *bucket_of(struct sweep *s, const struct inv_item *it)
+static struct rbucket *bucket_of(struct renders *rd, const struct inv_item *it)
 {
-  for(size_t i = 0; s->rd && i < s->rd->n; i++)
-    if(!strcmp(s->rd->b[i].name, it->bucket))
-      return &s->rd->b[i];
+  for(size_t i = 0; i < rd->n; i++)
+    if(!strcmp(rd->b[i].name, it->bucket))
+      return &rd->b[i];
   return NULL;
 }
 
@@ -386,16 +376,17 @@ static size_t remaining(const struct rbucket *b, const char *id,
   return 0;
 }
 
-/* Every owner's outcome, to the audit log and the inventory. */
+/* Every owner's outcome, to the host (the audit log and the inventory). */
 static void report_all(struct rbucket *b, int verified)
 {
-  struct sweep *s = b->s;
+  struct renders *rd = b->rd;
+  const struct renders_host *h = &rd->h;
   uint64_t hidden = 0;
   for(uint32_t ow = 0; ow < b->nowners; ow++)
     hidden += b->res[ow].hidden;
   if(hidden) {
     /* The bucket says it too, with what would settle it. */
-    struct inv_item *bi = &s->inv.items[b->item];
+    struct inv_item *bi = &h->inv->items[b->item];
     char msg[512];
     snprintf(msg, sizeof(msg), "pruning stopped: DeleteObjects added delete "
              "markers over %llu key%s (versioned: hidden, not deleted, "
@@ -408,29 +399,29 @@ static void report_all(struct rbucket *b, int verified)
   }
   for(uint32_t ow = 0; ow < b->nowners; ow++) {
     const struct rres *o = &b->res[ow];
-    const struct inv_item *it = &s->inv.items[b->owner_item[ow]];
+    const struct inv_item *it = &h->inv->items[b->owner_item[ow]];
     size_t left = verified && it->kind == JAN_KIND_RENDER && !o->failed
-                ? remaining(b, it->name, s->cfg->renders) : 0;
+                ? remaining(b, it->name, h->cfg->renders) : 0;
     char msg[256];
 
     if(o->failed)
-      sweep_outcome(s, b->owner_item[ow], INV_RES_FAILED,
-                    o->error ? o->error : "out of memory", o->code,
-                    o->request_id, (int64_t)o->deleted, o->bytes);
+      h->outcome(h->arg, b->owner_item[ow], INV_RES_FAILED,
+                 o->error ? o->error : "out of memory", o->code,
+                 o->request_id, (int64_t)o->deleted, o->bytes);
     else if(left) {
       snprintf(msg, sizeof(msg), "partially pruned: %zu object%s appeared "
                "under renders/%s/ during the deletion; kept for a later "
                "sweep", left, left == 1 ? "" : "s", it->name);
       jlog_warn("renders", "%s/renders/%s: %s", b->name, it->name, msg);
-      sweep_outcome(s, b->owner_item[ow], INV_RES_FAILED, msg, NULL,
-                    o->request_id, (int64_t)o->deleted, o->bytes);
+      h->outcome(h->arg, b->owner_item[ow], INV_RES_FAILED, msg, NULL,
+                 o->request_id, (int64_t)o->deleted, o->bytes);
     }
     else
-      sweep_outcome(s, b->owner_item[ow], INV_RES_DELETED, NULL, NULL,
-                    o->request_id, (int64_t)o->deleted, o->bytes);
+      h->outcome(h->arg, b->owner_item[ow], INV_RES_DELETED, NULL, NULL,
+                 o->request_id, (int64_t)o->deleted, o->bytes);
   }
   for(uint32_t ow = 0; ow < b->nowners; ow++)
-    sweep_deletion_ended(s);
+    h->deletion_ended(h->arg);
 }
 
 static void verified(void *arg, const struct prune_list_outcome *o)
@@ -438,7 +429,7 @@ static void verified(void *arg, const struct prune_list_outcome *o)
   struct rbucket *b = arg;
   int ok = !o->err && !render_set_group(&b->verify);
   if(ok)
-    storage_of(b->s, b->item, &b->verify);
+    storage_of(b->rd, b->item, &b->verify);
   else
     jlog_warn("renders", "%s: cannot list it again after pruning (%s): "
               "renders that gained objects meanwhile are not told", b->name,
@@ -449,9 +440,9 @@ static void verified(void *arg, const struct prune_list_outcome *o)
 static void pruned(void *arg)
 {
   struct rbucket *b = arg;
-  struct sweep *s = b->s;
-  int rc = prune_list_start(s->rt->aws, b->region, b->name,
-                            s->cfg->host_concurrency / 2, &b->verify,
+  const struct renders_host *h = &b->rd->h;
+  int rc = prune_list_start(h->aws, b->region, b->name,
+                            h->cfg->host_concurrency / 2, &b->verify,
                             verified, b);
   if(rc) {
     struct prune_list_outcome o = { .err = rc };
@@ -461,13 +452,14 @@ static void pruned(void *arg)
 }
 
 /* Owners: the bucket's candidates; each object to the one that prunes it. */
-static int assign_owners(struct sweep *s, struct rbucket *b)
+static int assign_owners(struct renders *rd, struct rbucket *b)
 {
-  const struct jan_config *cfg = s->cfg;
+  const struct jan_config *cfg = rd->h.cfg;
+  const struct inventory *inv = rd->h.inv;
   size_t nitems = 0;
 
-  for(size_t i = 0; i < s->inv.n; i++) {
-    const struct inv_item *it = &s->inv.items[i];
+  for(size_t i = 0; i < inv->n; i++) {
+    const struct inv_item *it = &inv->items[i];
     if((it->kind == JAN_KIND_RENDER || it->kind == JAN_KIND_PROPS) &&
        it->decision == INV_DELETE && it->result == INV_RES_NONE &&
        !strcmp(it->bucket, b->name))
@@ -480,10 +472,10 @@ static int assign_owners(struct sweep *s, struct rbucket *b)
     return JAN_ENOMEM;
   for(size_t i = 0; i < b->set.n; i++)
     b->owner[i] = PRUNE_NO_OWNER;
-  for(size_t i = 0; i < s->inv.n; i++) {
-    const struct inv_item *it = &s->inv.items[i];
+  for(size_t i = 0; i < inv->n; i++) {
+    const struct inv_item *it = &inv->items[i];
     uint32_t ow;
-    /* One held at the gate (sweep.c, may_start) has its result already. */
+    /* One held at the host's gate has its result already. */
     if((it->kind != JAN_KIND_RENDER && it->kind != JAN_KIND_PROPS) ||
        it->decision != INV_DELETE || it->result != INV_RES_NONE ||
        strcmp(it->bucket, b->name))
@@ -505,19 +497,19 @@ static int assign_owners(struct sweep *s, struct rbucket *b)
   return JAN_OK;
 }
 
-void renders_delete(struct sweep *s, size_t idx)
+void renders_delete(struct renders *rd, size_t idx)
 {
-  struct rbucket *b = bucket_of(s, &s->inv.items[idx]);
+  struct rbucket *b = rd ? bucket_of(rd, &rd->h.inv->items[idx]) : NULL;
   int rc;
 
   if(!b || b->started)
     return;                     /* counted with its bucket */
   b->started = 1;
-  rc = assign_owners(s, b);
-  sweep_deletions_started(s, b->nowners);
+  rc = assign_owners(rd, b);
+  rd->h.deletions_started(rd->h.arg, b->nowners);
   if(!rc)
-    rc = prune_delete_start(s->rt->aws, b->region, b->name,
-                            s->cfg->host_concurrency / 2, &b->set, b->owner,
+    rc = prune_delete_start(rd->h.aws, b->region, b->name,
+                            rd->h.cfg->host_concurrency / 2, &b->set, b->owner,
                             b->nowners, owner_done, pruned, b);
   if(rc) {
     for(uint32_t ow = 0; ow < b->nowners; ow++) {

@@ -75,7 +75,8 @@ void sweep_free(struct sweep *s)
     aws_client_set_delete_gate(s->rt->aws, NULL, s);
   json_object_put(s->record);
   s->record = NULL;
-  renders_free(s);
+  renders_free(s->rd);
+  s->rd = NULL;
   inventory_free(&s->inv);
   state_free(&s->clocks);
   free(s->jobs);
@@ -217,12 +218,6 @@ static int64_t first_seen(void *arg, const struct inv_item *it, int64_t now)
   return since < 0 ? now : since;
 }
 
-int64_t sweep_first_seen(struct sweep *s, const struct inv_item *it,
-                         int64_t now)
-{
-  return first_seen(s, it, now);
-}
-
 /*
  * Clocks of resources whose listing could not be trusted this time are
  * carried over untouched: an incomplete inventory never resets a grace.
@@ -251,7 +246,7 @@ static void carry_clocks(struct sweep *s)
     region[q - p - 1] = '\0';
     if(renders_clock_type(type))
       /* Renders and props: carried while their bucket is not listed. */
-      carry = !renders_bucket_listed(s, q + 1);
+      carry = !renders_bucket_listed(s->rd, s->cfg, q + 1);
     else {
       kind = !strcmp(type, "bucket") ? JAN_KIND_BUCKET
            : !strcmp(type, "function") ? JAN_KIND_FUNCTION : JAN_KIND_LAYER;
@@ -373,8 +368,8 @@ static void sweep_finish(struct sweep *s)
   s->inv.finished_ms = now_ms();
   s->inv.clock_skew_s = clock_skew(s);
   /* A bucket not listed is an incomplete sweep, but blocks nothing else. */
-  if(renders_failure(s) && !s->exit_code) {
-    snprintf(s->message, sizeof(s->message), "%s", renders_failure(s));
+  if(renders_failure(s->rd) && !s->exit_code) {
+    snprintf(s->message, sizeof(s->message), "%s", renders_failure(s->rd));
     s->exit_code = EXIT_INCOMPLETE;
   }
   inventory_summary(&s->inv, &sum);
@@ -490,17 +485,14 @@ static void flush_timer_cb(uv_timer_t *t)
   flush_outcomes(t->data);
 }
 
-static void outcome(struct sweep *s, size_t idx, enum inv_result res,
-                    const char *error, const char *code, const char *reqid,
-                    int64_t objects)
+/* An outcome (with the bytes deleted, -1 for none), queued for the audit
+ * log's next group commit; also renders.c's way to tell one
+ * (renders_host's outcome). */
+static void queue_outcome(void *arg, size_t idx, enum inv_result res,
+                          const char *error, const char *code,
+                          const char *reqid, int64_t objects, int64_t bytes)
 {
-  sweep_outcome(s, idx, res, error, code, reqid, objects, -1);
-}
-
-void sweep_outcome(struct sweep *s, size_t idx, enum inv_result res,
-                   const char *error, const char *code, const char *reqid,
-                   int64_t objects, int64_t bytes)
-{
+  struct sweep *s = arg;
   struct sweep_outcome *o;
   if(s->noutq == s->capoutq) {
     size_t cap = s->capoutq ? s->capoutq * 2 : 64;
@@ -538,15 +530,26 @@ void sweep_outcome(struct sweep *s, size_t idx, enum inv_result res,
     uv_timer_start(s->flush_timer, flush_timer_cb, 0, 0);
 }
 
+static void outcome(struct sweep *s, size_t idx, enum inv_result res,
+                    const char *error, const char *code, const char *reqid,
+                    int64_t objects)
+{
+  queue_outcome(s, idx, res, error, code, reqid, objects, -1);
+}
+
 static void start_more(struct sweep *s);
 
-void sweep_deletions_started(struct sweep *s, size_t n)
+/* renders_host's: n deletions started (renders.c's pruning of a
+ * bucket's candidates), and the end of one deletion (any). */
+static void deletions_started(void *arg, size_t n)
 {
+  struct sweep *s = arg;
   s->pending += n;
 }
 
-void sweep_deletion_ended(struct sweep *s)
+static void deletion_ended(void *arg)
 {
+  struct sweep *s = arg;
   s->progress.done++;
   s->pending--;
   start_more(s);
@@ -575,7 +578,7 @@ static void lambda_deleted(void *arg, const struct aws_response *r, void *res)
     outcome(s, d->idx, INV_RES_FAILED, msg, r->e.code, r->request_id, -1);
   }
   free(d);
-  sweep_deletion_ended(s);
+  deletion_ended(s);
 }
 
 static void bucket_deleted(void *arg, const struct bucket_outcome *o)
@@ -590,7 +593,7 @@ static void bucket_deleted(void *arg, const struct bucket_outcome *o)
     outcome(s, d->idx, INV_RES_FAILED, o->error[0] ? o->error : "failed",
             o->code, o->request_id, (int64_t)o->deleted);
   free(d);
-  sweep_deletion_ended(s);
+  deletion_ended(s);
 }
 
 static void progress_timer_cb(uv_timer_t *t)
@@ -666,7 +669,7 @@ static void start_more(struct sweep *s)
     if(!may_start(s, i))
       continue;
     if(it->kind == JAN_KIND_RENDER || it->kind == JAN_KIND_PROPS) {
-      renders_delete(s, i);     /* with the rest of its bucket */
+      renders_delete(s->rd, i); /* with the rest of its bucket */
       continue;
     }
     d = calloc(1, sizeof(*d));
@@ -748,6 +751,25 @@ static void refuse_all(struct sweep *s, const char *why)
 
 static void decided(struct sweep *s);
 
+static void after_renders(void *arg)
+{
+  decided(arg);
+}
+
+/* Renders and storage of the kept buckets (renders.c), which sees the
+ * sweep only as this host: 0 when nothing is to be listed, 1 when
+ * decided() will be called. */
+static int collect_renders(struct sweep *s)
+{
+  struct renders_host h = {
+    .inv = &s->inv, .cfg = s->cfg, .aws = s->rt->aws, .mode = s->mode,
+    .arg = s, .first_seen = first_seen, .outcome = queue_outcome,
+    .deletions_started = deletions_started,
+    .deletion_ended = deletion_ended, .cont = after_renders
+  };
+  return renders_collect(&h, &s->rd);
+}
+
 static void collected(void *arg, const struct collect_result *r)
 {
   struct sweep *s = arg;
@@ -771,7 +793,7 @@ static void collected(void *arg, const struct collect_result *r)
   policy_decide(&s->inv, s->cfg, now, first_seen, s);
   s->ident = *r;
   /* Renders and storage of the kept buckets: listed, then decided. */
-  if(r->identity_err || !renders_collect(s, decided))
+  if(r->identity_err || !collect_renders(s))
     decided(s);
 }
 

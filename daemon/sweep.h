@@ -40,6 +40,7 @@ struct sweep_progress {
 };
 
 struct bucket_job;
+struct renders;
 
 /* An outcome waiting for the audit log's next group commit. */
 struct sweep_outcome {
@@ -89,7 +90,7 @@ struct sweep {
   struct sweep_outcome *outq;   /* outcomes not yet written to the audit */
   size_t noutq, capoutq;
   uv_timer_t *flush_timer;      /* the next group commit */
-  struct sweep_renders *rd;     /* renders and storage (renders.c) */
+  struct renders *rd;           /* renders and storage (renders.c) */
   struct collect_result ident;  /* the identity, while renders are listed */
   uint64_t skew_refused0;       /* aws_stats' skew_refused at the start */
   size_t clock_restarts[POLICY_CLOCK_COUNT];  /* stored clocks not accepted,
@@ -109,18 +110,5 @@ void sweep_update_progress(struct sweep *s);
 int sweep_start(struct sweep *s, sweep_done_cb done, void *arg);
 void sweep_free(struct sweep *s);
 const char *sweep_state_name(enum sweep_state st);
-
-/* For renders.c, its only ways into the sweep: the grace clock of an item
- * (its first sighting as a candidate, kept for the next sweep), an
- * outcome (with the bytes deleted, -1 for none), n deletions started, and
- * the end of one deletion.  The sweep's exit code and counters are the
- * sweep's own. */
-int64_t sweep_first_seen(struct sweep *s, const struct inv_item *it,
-                         int64_t now);
-void sweep_outcome(struct sweep *s, size_t idx, enum inv_result res,
-                   const char *error, const char *code, const char *reqid,
-                   int64_t objects, int64_t bytes);
-void sweep_deletions_started(struct sweep *s, size_t n);
-void sweep_deletion_ended(struct sweep *s);
 
 #endif
