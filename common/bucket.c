@@ -177,8 +177,12 @@ static void on_listed(void *arg, const struct s3bulk_list_outcome *o)
   j->use_v2 = !o->versions;
   if(o->gone)
     gone(j, o->request_id);
-  else if(o->err)
-    record(j, o->err, o->code, o->request_id, "%s", o->error);
+  else if(o->err) {
+    /* A listing we stopped ourselves, after a denied key (on_key): that
+     * key's error is the reason, recorded when the batches end (pump). */
+    if(!(j->failed_keys && (aws_code_class(j->key_code) & AWS_CODE_DENIED)))
+      record(j, o->err, o->code, o->request_id, "%s", o->error);
+  }
   else
     j->listed_ok = 1;
 }

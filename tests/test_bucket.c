@@ -424,6 +424,26 @@ static void test_permanent_key_errors_fail(void **state)
   assert_int_equal(B.exists, 1);
 }
 
+/* A denied key stops the emptying while pages are still to come: the
+ * bucket's error is that key's, never "the listing stopped" (the engine
+ * stopped the listing because of it), whatever order the answers take. */
+static void test_denied_key_mid_listing_names_the_key(void **state)
+{
+  (void)state;
+  for(unsigned seed = 30; seed < 40; seed++) {
+    rs = seed;
+    reset(1, 1000);
+    fill(6000, 1);
+    B.key_error_code = "AccessDenied";
+    B.key_error_batches = 1000;
+    run(8);
+    assert_int_not_equal(OUT.err, 0);
+    assert_string_equal(OUT.code, "AccessDenied");
+    assert_non_null(strstr(OUT.error, "could not be deleted"));
+    assert_int_equal(count_op("DeleteBucket"), 0);
+  }
+}
+
 static void test_vanished_bucket_is_gone(void **state)
 {
   (void)state;
@@ -487,6 +507,7 @@ int main(void)
     cmocka_unit_test(test_objects_appearing_are_listed_again),
     cmocka_unit_test(test_transient_key_errors_retried),
     cmocka_unit_test(test_permanent_key_errors_fail),
+    cmocka_unit_test(test_denied_key_mid_listing_names_the_key),
     cmocka_unit_test(test_vanished_bucket_is_gone),
     cmocka_unit_test(test_failed_listing_leaves_the_bucket_as_it_was),
     cmocka_unit_test(test_marker_going_back_fails),
