@@ -384,8 +384,11 @@ def ask(path, cmd):
 
 
 class Daemon(Base):
-    def start_daemon(self):
-        return subprocess.Popen([jl.BIN, "-c", self.jan.conf], env=jl.base_env(), stdin=subprocess.DEVNULL,
+    def start_daemon(self, notify=None):
+        env = jl.base_env()
+        if notify:
+            env["NOTIFY_SOCKET"] = notify
+        return subprocess.Popen([jl.BIN, "-c", self.jan.conf], env=env, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     @staticmethod
@@ -522,7 +525,12 @@ class TwoDeleting(Base):
         return s
 
     def test_status_names_each_accounts_deletion(self):
-        p = self.start_daemon()
+        # sd_notify's socket: the STATUS= lines the daemon sends.
+        npath = os.path.join(self.jan.dir, "notify")
+        ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        ns.bind(npath)
+        ns.setblocking(False)
+        p = self.start_daemon(notify=npath)
         try:
             s = self.both_deleting(p)
             accts = s["progress"]["accounts"]
@@ -546,9 +554,26 @@ class TwoDeleting(Base):
             for name, acc in (("alpha", A), ("beta", B)):
                 self.assertRegex(text, r"account %s: deleting: 0 of 1 deletions done, \d+ objects removed; "
                                        r"emptying remotionlambda-euwest1-%s" % (name, acc[:10]))
+            # STATUS=: the run's totals, then each account's deletion.
+            notes = []
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                try:
+                    notes.append(ns.recv(4096).decode())
+                except BlockingIOError:
+                    if any("alpha deleting" in m and "beta deleting" in m for m in notes):
+                        break
+                    time.sleep(0.1)
+            status = [m for m in notes if "alpha deleting" in m and "beta deleting" in m]
+            self.assertTrue(status, notes[-5:])
+            self.assertRegex(status[-1], r"STATUS=deleting: \d+ of 2 done, \d+ objects removed; ")
+            for name, acc in (("alpha", A), ("beta", B)):
+                self.assertRegex(status[-1], r"; %s deleting \d+ of 1 done, \d+ objects removed, "
+                                             r"emptying remotionlambda-euwest1-%s" % (name, acc[:10]))
         finally:
             p.send_signal(signal.SIGTERM)
             p.communicate(timeout=60)
+            ns.close()
 
     def test_sigterm_stops_every_account(self):
         p = self.start_daemon()
