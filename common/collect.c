@@ -388,6 +388,7 @@ static void functions_page(void *arg, const struct aws_response *r, void *res)
     }
     it->has_remotion =
         remotion_parse_function_name(f->name, &it->remotion) == 0;
+    it->bytes = f->code_size;     /* its code, for the code storage */
   }
   if(p->next_marker) {
     const char *why = marker_check(s, p->next_marker);

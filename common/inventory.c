@@ -280,6 +280,25 @@ const char *inv_type_name(enum jan_kind k)
   }
 }
 
+int64_t inventory_code_bytes(const struct inventory *inv, const char *region)
+{
+  const struct inv_region *r = NULL;
+  int64_t sum = 0;
+  for(size_t i = 0; i < inv->nregions && !r; i++)
+    if(!strcmp(inv->regions[i].name, region))
+      r = &inv->regions[i];
+  if(!r || r->status == INV_REGION_DISABLED ||
+     inventory_kind_incomplete(inv, region, JAN_KIND_FUNCTION))
+    return -1;
+  for(size_t i = 0; i < inv->n; i++) {
+    const struct inv_item *it = &inv->items[i];
+    if(it->kind == JAN_KIND_FUNCTION && it->bytes > 0 &&
+       !strcmp(it->region, region))
+      sum = render_bytes_add(sum, it->bytes);
+  }
+  return sum;
+}
+
 void inventory_summary(const struct inventory *inv, struct inv_summary *s)
 {
   memset(s, 0, sizeof(*s));

@@ -210,6 +210,10 @@ static int parse_function(json_object *o, struct wire_function *f)
      (rc = jint(o, "Timeout", 0, &f->timeout_s)) ||
      (rc = jint(o, "CodeSize", 0, &f->code_size)))
     function_clear(f);
+  else if(f->code_size > WIRE_CODE_SIZE_MAX) {
+    function_clear(f);
+    rc = JAN_EPARSE;
+  }
   return rc;
 }
 

@@ -65,6 +65,7 @@ struct json_object *last_sweep_record(const struct sweep *sw,
   json_object_object_add(o, "failed", INT64(s.failed));
   json_object_object_add(o, "refused", INT64(s.refused));
   json_object_object_add(o, "storage", output_storage_status_json(inv));
+  json_object_object_add(o, "code_storage", output_code_storage_json(inv));
   /* For the next sweep and the next start of the daemon. */
   json_object_object_add(o, "started_ms", INT64(inv->started_ms));
   json_object_object_add(o, "finished_ms", INT64(inv->finished_ms));

@@ -338,6 +338,19 @@ static void f_stored(struct sink *s, const char *name,
   }
 }
 
+static void f_code(struct sink *s, const char *name,
+                   const struct account_result *r)
+{
+  for(size_t i = 0; i < r->inv->nregions; i++) {
+    const struct inv_region *g = &r->inv->regions[i];
+    const char *kv[] = { "region", g->name };
+    int64_t bytes = g->status == INV_REGION_DISABLED
+                  ? -1 : inventory_code_bytes(r->inv, g->name);
+    if(bytes >= 0)
+      sample_u(s, name, kv, 1, (uint64_t)bytes);
+  }
+}
+
 /* ---- the families about the daemon (one sample set) --------------------- */
 
 static void f_deletions(struct sink *s, const char *name,
@@ -473,6 +486,10 @@ static const struct family families[] = {
   { "remotion_janitor_bucket_stored_bytes", "gauge", "Bytes stored in each "
     "bucket the last sweep listed, by category (renders, outputs, sites, "
     "props, other).", f_stored, NULL },
+  { "remotion_janitor_function_code_bytes", "gauge", "Lambda code storage "
+    "of the in-scope functions the last sweep listed in each region (the "
+    "sum of their CodeSize; the default quota is 75 GB); no sample where "
+    "the function listing was incomplete.", f_code, NULL },
   { "remotion_janitor_reclaimed_bytes_total", "counter", "Bytes deleted "
     "from renders and props since the daemon started.", NULL, f_reclaimed },
   { "remotion_janitor_renders_pruned_total", "counter", "Renders pruned "

@@ -107,6 +107,7 @@ static struct json_object *output_sweep_json_head(
     json_object_array_add(regions, o);
   }
   json_object_object_add(doc, "regions", regions);
+  json_object_object_add(doc, "code_storage", output_code_storage_json(inv));
   json_object_object_add(ignored, "invalid",
                          output_counts_json(inv->invalid));
   json_object_object_add(doc, "ignored", ignored);

@@ -84,6 +84,9 @@ void output_bytes(int64_t bytes, char *out, size_t outlen);
  * pruned, stored_bytes, reclaimed_bytes, and per listed bucket its bytes
  * by category (caller owns). */
 struct json_object *output_storage_status_json(const struct inventory *inv);
+/* Lambda code storage: per region not disabled, {region, bytes (null when
+ * its function listing is incomplete), quota_bytes} (inventory.h). */
+struct json_object *output_code_storage_json(const struct inventory *inv);
 
 /* A failed command under --json: {"error": MSG, "exit_code": CODE} and a
  * newline (trailing newlines of msg dropped). */

@@ -60,6 +60,27 @@ void output_storage_item(struct json_object *o, const struct inv_item *it,
   json_object_object_add(o, "bytes", json_object_new_int64(it->bytes));
 }
 
+struct json_object *output_code_storage_json(const struct inventory *inv)
+{
+  struct json_object *a = json_object_new_array();
+  for(size_t i = 0; i < inv->nregions; i++) {
+    const struct inv_region *r = &inv->regions[i];
+    struct json_object *o;
+    int64_t bytes;
+    if(r->status == INV_REGION_DISABLED)
+      continue;
+    bytes = inventory_code_bytes(inv, r->name);
+    o = json_object_new_object();
+    json_object_object_add(o, "region", json_object_new_string(r->name));
+    json_object_object_add(o, "bytes", bytes >= 0
+                           ? json_object_new_int64(bytes) : NULL);
+    json_object_object_add(o, "quota_bytes",
+                           json_object_new_int64(INV_CODE_QUOTA_BYTES));
+    json_object_array_add(a, o);
+  }
+  return a;
+}
+
 struct json_object *output_storage_status_json(const struct inventory *inv)
 {
   struct json_object *o = json_object_new_object();
@@ -128,6 +149,42 @@ static void put_line(FILE *f, const char *line, size_t columns)
   fprintf(f, "%s\n", cut);
 }
 
+/* One line per region with in-scope functions, or whose function listing
+ * is incomplete (no figure then).  Returns the lines written. */
+static int code_storage_table(FILE *f, const struct inventory *inv,
+                              size_t columns)
+{
+  char line[1024], used[32], quota[32];
+  int n = 0;
+  output_bytes(INV_CODE_QUOTA_BYTES, quota, sizeof(quota));
+  for(size_t i = 0; i < inv->nregions; i++) {
+    const struct inv_region *r = &inv->regions[i];
+    int64_t bytes;
+    size_t fns = 0;
+    if(r->status == INV_REGION_DISABLED)
+      continue;
+    for(size_t k = 0; k < inv->n; k++)
+      fns += inv->items[k].kind == JAN_KIND_FUNCTION &&
+             !strcmp(inv->items[k].region, r->name);
+    bytes = inventory_code_bytes(inv, r->name);
+    if(bytes < 0)
+      snprintf(line, sizeof(line), "code storage %s: unknown (the "
+               "function listing is incomplete)", r->name);
+    else if(fns) {
+      output_bytes(bytes, used, sizeof(used));
+      snprintf(line, sizeof(line), "code storage %s: %s in %zu "
+               "function%s (%.1f%% of the default quota of 75 GB, %s)",
+               r->name, used, fns, fns == 1 ? "" : "s",
+               100.0 * (double)bytes / (double)INV_CODE_QUOTA_BYTES, quota);
+    }
+    else
+      continue;
+    put_line(f, line, columns);
+    n++;
+  }
+  return n;
+}
+
 void output_storage_table(FILE *f, const struct inventory *inv,
                           size_t columns)
 {
@@ -161,6 +218,7 @@ void output_storage_table(FILE *f, const struct inventory *inv,
                ", about $%.2f a month", usd);
     put_line(f, line, columns);
   }
+  head += code_storage_table(f, inv, columns);
   inventory_summary(inv, &s);
   if(!head && !s.renders && !s.reclaimed_bytes)
     return;

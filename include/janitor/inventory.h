@@ -37,7 +37,8 @@ struct inv_item {
   int64_t objects;              /* buckets: objects counted/deleted, or -1;
                                    renders, props: objects to prune, then
                                    pruned */
-  int64_t bytes;                /* their bytes (buckets: stored), or -1 */
+  int64_t bytes;                /* their bytes (buckets: stored;
+                                   functions: CodeSize), or -1 */
   int64_t reclaimed;            /* bytes deleted (renders, props) */
   int64_t newest;               /* renders, props: the newest object, or
                                    -1 (their age counts from it) */
@@ -149,5 +150,15 @@ struct inv_summary {
   int64_t reclaimed_bytes;      /* deleted from renders and props */
 };
 void inventory_summary(const struct inventory *inv, struct inv_summary *s);
+
+/*
+ * Lambda's code storage in a region: the sum of the CodeSize of the
+ * in-scope functions its listing gave (as listed, before this sweep's
+ * deletions), against Lambda's default quota of 75 GB (decimal, as AWS
+ * states it).  -1 when the region's function listing is incomplete or
+ * the region is disabled or unknown: no figure, never a partial one.
+ */
+#define INV_CODE_QUOTA_BYTES INT64_C(75000000000)
+int64_t inventory_code_bytes(const struct inventory *inv, const char *region);
 
 #endif

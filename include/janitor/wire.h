@@ -215,9 +215,12 @@ int wire_query_encode(const char *s, struct jbuf *out);
  * not a listing: JAN_EPARSE); within items, a required field missing or
  * null, or any field of the wrong JSON type: JAN_EPARSE; an optional field
  * absent or null: NULL, 0 or WIRE_TIME_UNKNOWN.  Integers must be JSON
- * integers in 0..INT64_MAX-1.  When a key is repeated in an object, the
- * last one counts (json-c's rule).
+ * integers in 0..INT64_MAX-1; CodeSize at most WIRE_CODE_SIZE_MAX (a
+ * container image, Lambda's largest package, is at most 10 GB), beyond
+ * it JAN_EPARSE.  When a key is repeated in an object, the last one
+ * counts (json-c's rule).
  */
+#define WIRE_CODE_SIZE_MAX (INT64_C(10) << 30)
 
 struct wire_function {
   char *name;               /* FunctionName, required */
