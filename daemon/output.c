@@ -174,10 +174,10 @@ static void put_streamed(FILE *f, struct json_object *doc, const char *key,
 
 /* The members of an account's entry, from its sweep's head. */
 static const char *const account_keys[] = {
-  "account", "regions", "ignored", "resources", "summary"
+  "account", "regions", "code_storage", "ignored", "resources", "summary"
 };
 
-/* {"name","account","regions","ignored","resources":[],"summary",
+/* {"name","account","regions","code_storage","ignored","resources":[],"summary",
  * "exit_code","error"}; *head keeps the sweep's head (started, finished)
  * for the caller to release. */
 static struct json_object *account_entry(const struct account_result *r,

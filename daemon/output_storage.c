@@ -218,7 +218,7 @@ void output_storage_table(FILE *f, const struct inventory *inv,
                ", about $%.2f a month", usd);
     put_line(f, line, columns);
   }
-  head += code_storage_table(f, inv, columns);
+  code_storage_table(f, inv, columns);
   inventory_summary(inv, &s);
   if(!head && !s.renders && !s.reclaimed_bytes)
     return;
