@@ -177,8 +177,8 @@ static const char *const account_keys[] = {
   "account", "regions", "code_storage", "ignored", "resources", "summary"
 };
 
-/* {"name","account","regions","code_storage","ignored","resources":[],"summary",
- * "exit_code","error"}; *head keeps the sweep's head (started, finished)
+/* {"name","account","regions","code_storage","ignored","resources":[],
+ * "summary","exit_code","error"}; *head keeps the sweep's head (started, finished)
  * for the caller to release. */
 static struct json_object *account_entry(const struct account_result *r,
                                          enum jan_mode mode,

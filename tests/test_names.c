@@ -257,6 +257,54 @@ static void test_guard(void **state)
   assert_int_equal(names_guard("op", JAN_KIND_LAYER, "x/../y"), JAN_ESCOPE);
 }
 
+/* Code storage: the in-scope functions' CodeSize per region, none where
+ * the function listing is incomplete or the region disabled. */
+static void test_inventory_code_bytes(void **state)
+{
+  static const struct {
+    enum jan_kind kind;
+    const char *region, *name;
+    int64_t bytes;
+  } listed[] = {
+    { JAN_KIND_FUNCTION, "eu-west-1", "remotion-a", 41000000 },
+    { JAN_KIND_FUNCTION, "eu-west-1", "remotion-b", 7 },
+    { JAN_KIND_FUNCTION, "eu-west-1", "remotion-c", 0 },   /* an image */
+    { JAN_KIND_FUNCTION, "us-east-1", "remotion-a", 10 },
+    { JAN_KIND_LAYER, "eu-west-1", "remotion-l", 5000 },   /* not counted */
+    { JAN_KIND_BUCKET, "eu-west-1", "remotion-k", 9000 },  /* not counted */
+    { JAN_KIND_FUNCTION, "eu-west-2", "remotion-a", 3 },
+    { JAN_KIND_FUNCTION, "eu-north-1", "remotion-a", INT64_MAX - 1 },
+    { JAN_KIND_FUNCTION, "eu-north-1", "remotion-b", INT64_MAX - 1 },
+  };
+  static const struct { const char *region; int64_t want; } v[] = {
+    { "eu-west-1", 41000007 },
+    { "us-east-1", 10 },
+    { "eu-west-2", -1 },         /* its function listing is incomplete */
+    { "eu-central-1", 0 },       /* listed, no function */
+    { "ap-southeast-4", -1 },    /* disabled */
+    { "eu-north-1", INT64_MAX }, /* saturates */
+    { "sa-east-1", -1 },         /* not swept */
+  };
+  struct inventory inv;
+  (void)state;
+  inventory_init(&inv);
+  for(size_t i = 0; i < JAN_ARRAY_SIZE(v) - 1; i++)
+    assert_int_equal(inventory_add_region(&inv, v[i].region), JAN_OK);
+  inventory_region(&inv, "ap-southeast-4")->status = INV_REGION_DISABLED;
+  for(size_t i = 0; i < JAN_ARRAY_SIZE(listed); i++) {
+    struct inv_item *it = inventory_add(&inv, listed[i].kind,
+                                        listed[i].region, listed[i].name,
+                                        NULL, 0, 1);
+    assert_non_null(it);
+    it->bytes = listed[i].bytes;
+  }
+  inventory_mark_incomplete(&inv, "eu-west-2", JAN_KIND_FUNCTION, "x");
+  inventory_mark_incomplete(&inv, "us-east-1", JAN_KIND_LAYER, "x");
+  for(size_t i = 0; i < JAN_ARRAY_SIZE(v); i++)
+    assert_int_equal(inventory_code_bytes(&inv, v[i].region), v[i].want);
+  inventory_free(&inv);
+}
+
 static void test_inventory_dedupe(void **state)
 {
   static const struct {
@@ -440,6 +488,7 @@ int main(void)
     cmocka_unit_test(test_escape),
     cmocka_unit_test(test_guard),
     cmocka_unit_test(test_inventory_dedupe),
+    cmocka_unit_test(test_inventory_code_bytes),
     cmocka_unit_test(test_inventory_invalid),
     cmocka_unit_test(test_requests_refused),
   };

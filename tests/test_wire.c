@@ -1431,6 +1431,12 @@ static void test_list_functions(void **state)
   wire_function_page_free(&p);
   assert_null(p.v);
   free(b);
+  /* The cap itself is accepted. */
+  assert_int_equal(wire_lambda_parse_list_functions(S(
+    "{\"Functions\":[{\"FunctionName\":\"a\",\"CodeSize\":10737418240}]}"),
+    &p), JAN_OK);
+  assert_int_equal(p.v[0].code_size, WIRE_CODE_SIZE_MAX);
+  wire_function_page_free(&p);
 }
 
 static void test_lambda_paging_fields(void **state)
@@ -1480,6 +1486,8 @@ static void test_list_functions_rejects(void **state)
     "{\"Functions\":[{\"FunctionName\":\"a\",\"MemorySize\":2048.5}]}",
     "{\"Functions\":[{\"FunctionName\":\"a\",\"MemorySize\":1e3}]}",
     "{\"Functions\":[{\"FunctionName\":\"a\",\"MemorySize\":-1}]}",
+    /* beyond WIRE_CODE_SIZE_MAX, 10 GiB */
+    "{\"Functions\":[{\"FunctionName\":\"a\",\"CodeSize\":10737418241}]}",
     "{\"Functions\":[{\"FunctionName\":\"a\",\"MemorySize\":"
     "9223372036854775807}]}",
     "{\"Functions\":[{\"FunctionName\":\"a\",\"MemorySize\":"
