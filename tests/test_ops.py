@@ -302,7 +302,7 @@ class OpsTest(unittest.TestCase):
             self.skipTest("promtool not installed")
         r = subprocess.run([PROMTOOL, "check", "rules", ALERTS], capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertIn("SUCCESS: 6 rules found", r.stdout)
+        self.assertIn("SUCCESS: 10 rules found", r.stdout)
         r = subprocess.run([PROMTOOL, "test", "rules", os.path.basename(ALERTS_TEST)], capture_output=True,
                            text=True, timeout=120, cwd=os.path.dirname(ALERTS_TEST))
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
@@ -311,7 +311,7 @@ class OpsTest(unittest.TestCase):
             alerts = set(re.findall(r"^\s*- alert: (\w+)$", f.read(), re.M))
         with open(ALERTS_TEST) as f:
             tested = set(re.findall(r"alertname: (\w+)$", f.read(), re.M))
-        self.assertEqual(len(alerts), 6)
+        self.assertEqual(len(alerts), 10)
         self.assertEqual(alerts - tested, set())
 
     # ---- the audit log: rotation with the daemon running, refusals once ------------
