@@ -178,8 +178,8 @@ class TwoAccounts(Base):
         self.assertEqual(r.rc, 0, r.err)
         self.assertEqual(set(r.json), {"mode", "started", "finished", "accounts", "summary"})
         self.assertEqual([a["name"] for a in r.json["accounts"]], ["default"])
-        self.assertEqual(set(r.json["accounts"][0]), {"name", "account", "regions", "ignored", "resources",
-                                                      "summary", "exit_code", "error"})
+        self.assertEqual(set(r.json["accounts"][0]), {"name", "account", "regions", "code_storage", "ignored",
+                                                      "resources", "summary", "exit_code", "error"})
         self.assertEqual(r.json["accounts"][0]["account"], jl.ACCOUNT)
         self.write(section("own", jl.ACCOUNT), policy={"mode": "report"})
         r1 = self.jan.sweep()
