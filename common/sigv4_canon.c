@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "janitor/hex.h"
 #include "janitor/sigv4.h"
 
 static const char hexup[] = "0123456789ABCDEF";
@@ -15,17 +16,6 @@ static int is_unreserved(unsigned char c)
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
          (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
          c == '~';
-}
-
-static int hexval(unsigned char c)
-{
-  if(c >= '0' && c <= '9')
-    return c - '0';
-  if(c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if(c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
 }
 
 /* Undo a failed append: out goes back to len0. */
@@ -127,10 +117,10 @@ static int s3_path_is_canonical(const char *p)
     if(c != '%')
       return 0;
     {
-      int hi = hexval((unsigned char)p[1]), lo;
+      int hi = jan_hex_value((unsigned char)p[1]), lo;
       if(hi < 0 || (p[1] >= 'a' && p[1] <= 'f'))
         return 0;
-      lo = hexval((unsigned char)p[2]);
+      lo = jan_hex_value((unsigned char)p[2]);
       if(lo < 0 || (p[2] >= 'a' && p[2] <= 'f'))
         return 0;
       c = (unsigned char)(hi << 4 | lo);
@@ -188,8 +178,8 @@ static int pct_decode_encode(const char *s, size_t len, struct jbuf *out)
       int hi, lo;
       if(len - i < 3)
         return JAN_EINVAL;
-      hi = hexval((unsigned char)s[i + 1]);
-      lo = hexval((unsigned char)s[i + 2]);
+      hi = jan_hex_value((unsigned char)s[i + 1]);
+      lo = jan_hex_value((unsigned char)s[i + 2]);
       if(hi < 0 || lo < 0)
         return JAN_EINVAL;
       c = (unsigned char)(hi << 4 | lo);

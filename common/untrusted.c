@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "janitor/hex.h"
 #include "janitor/untrusted.h"
 
 /* Names whose value is a secret: "NAME: value", "NAME=value",
@@ -337,20 +338,10 @@ int untrusted_json_add(struct jbuf *out, const char *json, size_t len)
   return json_utf8(json, len, emit_jbuf, out) ? JAN_ETOOBIG : JAN_OK;
 }
 
-/* The value of a hex digit, or -1. */
-static int hex_value(char c)
-{
-  if(c >= '0' && c <= '9')
-    return c - '0';
-  if((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-    return (c | 0x20) - 'a' + 10;
-  return -1;
-}
-
 /* Two hex digits at s: their byte in *v, or 0. */
 static int hex_at(const char *s, int *v)
 {
-  int hi = hex_value(s[0]), lo = hi < 0 ? -1 : hex_value(s[1]);
+  int hi = jan_hex_value(s[0]), lo = hi < 0 ? -1 : jan_hex_value(s[1]);
   if(lo < 0)
     return 0;
   *v = hi << 4 | lo;

@@ -8,6 +8,7 @@
 
 #include "janitor/buf.h"
 #include "janitor/err.h"
+#include "janitor/hex.h"
 #include "janitor/sigv4.h"
 #include "janitor/wire.h"
 #include "wire_int.h"
@@ -351,17 +352,6 @@ static int lo_cb(void *arg, enum wx_event ev, int depth,
   return JAN_OK;
 }
 
-static int hexval(char ch)
-{
-  if(ch >= '0' && ch <= '9')
-    return ch - '0';
-  if(ch >= 'A' && ch <= 'F')
-    return ch - 'A' + 10;
-  if(ch >= 'a' && ch <= 'f')
-    return ch - 'a' + 10;
-  return -1;
-}
-
 int wire_url_decode(const char *in, size_t len, char *out, size_t *outlen)
 {
   size_t w = 0;
@@ -369,8 +359,8 @@ int wire_url_decode(const char *in, size_t len, char *out, size_t *outlen)
   for(size_t r = 0; r < len; r++) {
     unsigned char ch = (unsigned char)in[r];
     if(ch == '%') {
-      int hi = r + 2 < len ? hexval(in[r + 1]) : -1;
-      int lo = hi < 0 ? -1 : hexval(in[r + 2]);
+      int hi = r + 2 < len ? jan_hex_value(in[r + 1]) : -1;
+      int lo = hi < 0 ? -1 : jan_hex_value(in[r + 2]);
       if(hi < 0 || lo < 0 || (hi == 0 && lo == 0))
         return JAN_EPARSE;
       out[w++] = (char)(hi * 16 + lo);
