@@ -141,6 +141,18 @@ class LogGroups(unittest.TestCase):
         self.assertEqual(aud, DELETED)
         self.assert_never_named(r)
 
+    def test_group_of_a_function_not_deleted_is_refused(self):
+        self.si.faults([{"kind": "deny", "operation": "DeleteFunction", "count": None}])
+        r = self.jan.sweep("--yes", "--delete")
+        self.assertEqual(r.rc, 1, r.err)            # the function's deletion failed
+        self.assertEqual(r.items(type="function", name=FN_OLD)[0]["result"], "failed")
+        g = r.items(type="log_group", name=G + FN_OLD)[0]
+        self.assertEqual((g["result"], g["error"]), ("refused", "not started: its function was not deleted"))
+        self.assertIn((R, G + FN_OLD), left(self.si))
+        self.assertFalse([e for e in self.si.log() if e["operation"] == "DeleteLogGroup" and G + FN_OLD in
+                          json.dumps(e)])
+        self.assertNotIn((R, ORPHAN_OLD), left(self.si))   # the orphans go all the same
+
     def test_max_deletions_counts_the_groups(self):
         self.jan.write_config(aws=ACCT, policy={"log_groups": "yes", "max_deletions": "5"})
         r = self.jan.sweep("--yes", "--delete")
