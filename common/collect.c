@@ -5,6 +5,7 @@
 
 #include "janitor/collect.h"
 #include "janitor/log.h"
+#include "janitor/logs.h"
 #include "janitor/perms.h"
 #include "janitor/names.h"
 #include "janitor/remotion.h"
@@ -25,6 +26,7 @@ struct collector {
    * same way: the sweep's error says it then). */
   size_t creds_failures;
   char creds_msg[AWS_ERRMSG_MAX + 256];
+  int denied_said;              /* the missing logs: action was logged */
 };
 
 /*
@@ -134,7 +136,9 @@ static void invalid_name(struct collector *co, const char *region,
   snprintf(msg, sizeof(msg), "%s %s: the service listed a %s name AWS "
            "cannot have created: \"%s\"", op, region, scope_kind_name(kind),
            esc);
-  total = n[0] + n[1] + n[2];
+  total = 0;
+  for(size_t k = 0; k < JAN_KIND_N; k++)
+    total += n[k];
   if(total <= COLLECT_MAX_LOGGED_INVALID)
     jlog_warn("inventory", "%s; %s listing marked incomplete", msg,
               scope_kind_name(kind));
@@ -410,6 +414,78 @@ out:
   collector_unref(co);
 }
 
+/* ---- log groups ---------------------------------------------------------- */
+
+/*
+ * An optional kind AWS denied: not permitted, never incomplete (the rest
+ * of the sweep and its exit code are unchanged).  One line a sweep names
+ * the missing action.
+ */
+static void not_permitted(struct collector *co, const char *region,
+                          enum perm_id perm)
+{
+  if(!co->denied_said++)
+    jlog_warn("inventory", "%s: not permitted (needs %s, see "
+              "remotion-janitor --validate): log groups are not listed",
+              region, perm_action(perm));
+  inventory_mark_not_permitted(co->inv, region, JAN_KIND_LOG_GROUP,
+                               perm_action(perm));
+}
+
+static void log_groups_page(void *arg, const struct aws_response *r,
+                            void *res)
+{
+  struct step *s = arg;
+  struct collector *co = s->co;
+  struct wire_log_group_page *p = res;
+
+  if(!p) {
+    if(aws_error_is_access_denied(r))
+      not_permitted(co, s->region, PERM_DESCRIBE_LOG_GROUPS);
+    else
+      listing_failed(co, s->region, JAN_KIND_LOG_GROUP, r,
+                     "DescribeLogGroups");
+    goto out;
+  }
+  for(size_t i = 0; i < p->n; i++) {
+    const struct wire_log_group *g = &p->v[i];
+    struct inv_item *it;
+    /* "/aws/lambda-insights" and look-alikes: counted as ignored. */
+    if(!name_usable(co, s->region, JAN_KIND_LOG_GROUP, "DescribeLogGroups",
+                    g->name))
+      continue;
+    it = inventory_add(co->inv, JAN_KIND_LOG_GROUP, s->region, g->name,
+                       g->arn, 0,
+                       g->created == WIRE_TIME_UNKNOWN ? -1 : g->created);
+    if(!it) {
+      inventory_mark_incomplete(co->inv, s->region, JAN_KIND_LOG_GROUP,
+                                "out of memory");
+      goto out;
+    }
+    it->bytes = g->stored_bytes == WIRE_SIZE_UNKNOWN ? -1 : g->stored_bytes;
+  }
+  if(p->next_token) {
+    const char *why = marker_check(s, p->next_token);
+    if(why) {
+      chain_refused(co, s->region, JAN_KIND_LOG_GROUP, "DescribeLogGroups",
+                    why);
+      goto out;
+    }
+    co->pending++;
+    if(logs_describe_log_groups(co->aws, s->region, p->next_token,
+                                log_groups_page, s) == 0) {
+      collector_unref(co);
+      return;
+    }
+    co->pending--;
+    listing_failed(co, s->region, JAN_KIND_LOG_GROUP, NULL,
+                   "DescribeLogGroups");
+  }
+out:
+  step_free(s);
+  collector_unref(co);
+}
+
 /* ---- layers -------------------------------------------------------------- */
 
 static void add_version(struct collector *co, const char *region,
@@ -580,6 +656,23 @@ int collect_start(struct aws_client *aws, const struct jan_config *cfg,
       co->pending--;
       free(s);
       listing_failed(co, region, JAN_KIND_FUNCTION, NULL, "ListFunctions");
+    }
+  }
+  /* Log groups only with functions: whether a group's function exists is
+   * read from the function listing. */
+  if(cfg->log_groups && cfg->functions)
+    inv->listed |= INV_KIND_BIT(JAN_KIND_LOG_GROUP);
+  for(size_t i = 0; cfg->log_groups && cfg->functions && i < inv->nregions;
+      i++) {
+    const char *region = inv->regions[i].name;
+    s = step_new(co, region, NULL);
+    co->pending++;
+    if(!s || logs_describe_log_groups(aws, region, NULL, log_groups_page,
+                                      s)) {
+      co->pending--;
+      free(s);
+      listing_failed(co, region, JAN_KIND_LOG_GROUP, NULL,
+                     "DescribeLogGroups");
     }
   }
   for(size_t i = 0; cfg->layers && i < inv->nregions; i++) {

@@ -38,6 +38,7 @@
 #include "janitor/scope.h"
 #include "janitor/state.h"
 #include "janitor/untrusted.h"
+#include "janitor/wire.h"
 
 const char *const jan_all_regions[] = {
   "eu-central-1", "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3",
@@ -128,6 +129,14 @@ static const struct ckey keys[] = {
   { "policy", "render_max_age", K_DURATION_S, "30d", 0, 3650 * DAY_MS,
     "renders (from their newest object) and props older than this are pruned",
     F(render_max_age_s), NOCOUNT, 0 },
+  { "policy", "log_groups", K_BOOL, "no", 0, 0,
+    "delete the log groups of deleted and vanished functions; needs logs: "
+    "permissions (the policy's Optional statements)",
+    F(log_groups), NOCOUNT, 0 },
+  { "policy", "keep_tag", K_STRING, "", 0, 0,
+    "KEY or KEY=VALUE: functions and buckets carrying it are kept (reads "
+    "their tags)",
+    F(keep_tag), NOCOUNT, 0 },
   { "policy", "storage", K_BOOL, "yes", 0, 0,
     "list kept buckets to report their storage (no: skip when renders = keep)",
     F(storage), NOCOUNT, 0 },
@@ -369,12 +378,31 @@ static void endpoint_checks(struct pctx *x)
   }
 }
 
+/* keep_tag: a tag key of 1..128 bytes (up to the first '='), and a value
+ * of up to 256 bytes, as AWS allows them. */
+static void keep_tag_check(struct pctx *x)
+{
+  const char *t = x->c->keep_tag;
+  size_t key, value;
+  if(!t || !t[0])
+    return;
+  key = strcspn(t, "=");
+  value = t[key] ? strlen(t + key + 1) : 0;
+  if(key == 0 || key > WIRE_TAG_KEY_MAX)
+    add_error(x, line_of(x, "keep_tag"), "keep_tag: the tag key must be 1 "
+              "to %u bytes", WIRE_TAG_KEY_MAX);
+  else if(value > WIRE_TAG_VALUE_MAX)
+    add_error(x, line_of(x, "keep_tag"), "keep_tag: the tag value must be "
+              "at most %u bytes", WIRE_TAG_VALUE_MAX);
+}
+
 /* Checks across keys, once the whole file is read. */
 static void cross_checks(struct pctx *x)
 {
   struct jan_config *c = x->c;
   unsigned line;
 
+  keep_tag_check(x);
   /* With [account] sections, each has its own account_id.  An endpoint
    * without accounts has none to give. */
   if(c->mode == JAN_MODE_DELETE && c->account_id[0] == '\0' &&

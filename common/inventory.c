@@ -119,6 +119,26 @@ void inventory_mark_incomplete(struct inventory *inv, const char *region,
     r->error = strdup(error);
 }
 
+void inventory_mark_not_permitted(struct inventory *inv, const char *region,
+                                  enum jan_kind kind, const char *action)
+{
+  struct inv_region *r = inventory_region(inv, region);
+  if(!r)
+    return;
+  r->not_permitted |= INV_KIND_BIT(kind);
+  if(!r->denied)
+    r->denied = action;
+}
+
+int inventory_kind_not_permitted(const struct inventory *inv,
+                                 const char *region, enum jan_kind kind)
+{
+  for(size_t i = 0; i < inv->nregions; i++)
+    if(!strcmp(inv->regions[i].name, region))
+      return (inv->regions[i].not_permitted & INV_KIND_BIT(kind)) != 0;
+  return 0;
+}
+
 int inventory_kind_incomplete(const struct inventory *inv, const char *region,
                               enum jan_kind kind)
 {
@@ -134,8 +154,12 @@ static int item_cmp(const void *a, const void *b)
 {
   const struct inv_item *x = a, *y = b;
   int c;
-  /* Buckets, then functions, then layer versions; by region, name. */
-  static const int order[3] = { 2, 0, 1 };
+  /* Functions, their log groups, layer versions, buckets; by region,
+   * name. */
+  static const int order[JAN_KIND_N] = {
+    [JAN_KIND_FUNCTION] = 0, [JAN_KIND_LOG_GROUP] = 1, [JAN_KIND_LAYER] = 2,
+    [JAN_KIND_BUCKET] = 3, [JAN_KIND_RENDER] = 4, [JAN_KIND_PROPS] = 5
+  };
   if(x->kind != y->kind)
     return order[x->kind] - order[y->kind];
   c = strcmp(x->region, y->region);
@@ -151,6 +175,35 @@ void inventory_sort(struct inventory *inv)
 {
   if(inv->n)
     qsort(inv->items, inv->n, sizeof(*inv->items), item_cmp);
+}
+
+struct inv_item *inventory_find(const struct inventory *inv,
+                                enum jan_kind kind, const char *region,
+                                const char *name)
+{
+  struct inv_item key;
+  size_t lo = 0, hi = inv->n;
+
+  memset(&key, 0, sizeof(key));
+  key.kind = kind;
+  if(strlen(region) >= sizeof(key.region))
+    return NULL;
+  strcpy(key.region, region);
+  key.name = (char *)(uintptr_t)name;
+  key.version = INT64_MIN;
+  /* The first item not before the key. */
+  while(lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if(item_cmp(&inv->items[mid], &key) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if(lo < inv->n && inv->items[lo].kind == kind &&
+     !strcmp(inv->items[lo].region, region) &&
+     !strcmp(inv->items[lo].name, name))
+    return &inv->items[lo];
+  return NULL;
 }
 
 /* Kind, name, version, then region: the duplicates of one are adjacent. */
@@ -254,6 +307,8 @@ const char *inv_reason_name(enum inv_reason r)
     [INV_REASON_IN_GRACE] = "in-grace",
     [INV_REASON_NOTHING_TO_PRUNE] = "nothing-to-prune",
     [INV_REASON_VERSIONED] = "versioned",
+    [INV_REASON_TAGGED] = "tagged",
+    [INV_REASON_TAGS_UNKNOWN] = "tags-unknown",
   };
   return (unsigned)r < INV_REASON_N ? names[r] : "?";
 }
@@ -265,6 +320,7 @@ const char *inv_result_name(enum inv_result r)
   case INV_RES_DELETED: return "deleted";
   case INV_RES_FAILED: return "failed";
   case INV_RES_REFUSED: return "refused";
+  case INV_RES_NOT_PERMITTED: return "not-permitted";
   default: return NULL;
   }
 }
@@ -276,11 +332,16 @@ const char *inv_type_name(enum jan_kind k)
   case JAN_KIND_FUNCTION: return "function";
   case JAN_KIND_RENDER: return "render";
   case JAN_KIND_PROPS: return "props";
+  case JAN_KIND_LOG_GROUP: return "log_group";
   default: return "layer_version";
   }
 }
 
-int64_t inventory_code_bytes(const struct inventory *inv, const char *region)
+/* The sum of the bytes of the items of kind in region, as listed; -1 when
+ * that listing is incomplete or not permitted, or the region is disabled
+ * or unknown: no figure, never a partial one. */
+static int64_t kind_bytes(const struct inventory *inv, const char *region,
+                          enum jan_kind kind)
 {
   const struct inv_region *r = NULL;
   int64_t sum = 0;
@@ -288,15 +349,27 @@ int64_t inventory_code_bytes(const struct inventory *inv, const char *region)
     if(!strcmp(inv->regions[i].name, region))
       r = &inv->regions[i];
   if(!r || r->status == INV_REGION_DISABLED ||
-     inventory_kind_incomplete(inv, region, JAN_KIND_FUNCTION))
+     inventory_kind_incomplete(inv, region, kind) ||
+     inventory_kind_not_permitted(inv, region, kind))
     return -1;
   for(size_t i = 0; i < inv->n; i++) {
     const struct inv_item *it = &inv->items[i];
-    if(it->kind == JAN_KIND_FUNCTION && it->bytes > 0 &&
-       !strcmp(it->region, region))
+    if(it->kind == kind && it->bytes > 0 && !strcmp(it->region, region))
       sum = render_bytes_add(sum, it->bytes);
   }
   return sum;
+}
+
+int64_t inventory_code_bytes(const struct inventory *inv, const char *region)
+{
+  return kind_bytes(inv, region, JAN_KIND_FUNCTION);
+}
+
+int64_t inventory_log_group_bytes(const struct inventory *inv,
+                                  const char *region)
+{
+  return inv->listed & INV_KIND_BIT(JAN_KIND_LOG_GROUP)
+       ? kind_bytes(inv, region, JAN_KIND_LOG_GROUP) : -1;
 }
 
 void inventory_summary(const struct inventory *inv, struct inv_summary *s)
@@ -313,6 +386,8 @@ void inventory_summary(const struct inventory *inv, struct inv_summary *s)
       s->functions++;
     else if(it->kind == JAN_KIND_LAYER)
       s->layer_versions++;
+    else if(it->kind == JAN_KIND_LOG_GROUP)
+      s->log_groups++;
     else if(it->kind == JAN_KIND_RENDER)
       s->renders++;
     s->reclaimed_bytes = render_bytes_add(s->reclaimed_bytes,
@@ -325,6 +400,8 @@ void inventory_summary(const struct inventory *inv, struct inv_summary *s)
       s->failed++;
     else if(it->result == INV_RES_REFUSED)
       s->refused++;
+    else if(it->result == INV_RES_NOT_PERMITTED)
+      s->not_permitted++;
   }
   for(size_t i = 0; i < inv->nregions; i++) {
     if(inv->regions[i].status == INV_REGION_OK)

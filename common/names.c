@@ -147,8 +147,14 @@ bool names_valid(enum jan_kind kind, const char *name)
     return names_function_valid(name);
   case JAN_KIND_LAYER:
     return names_layer_valid(name);
+  case JAN_KIND_LOG_GROUP: {
+    enum jan_kind k = JAN_KIND_FUNCTION;
+    const char *owner = scope_log_group_owner(name, &k);
+    return owner && names_log_group_valid(name) && names_valid(k, owner);
+  }
   case JAN_KIND_RENDER:         /* inside a bucket: the bucket is checked */
   case JAN_KIND_PROPS:
+  case JAN_KIND_N:
     return false;
   }
   return false;
@@ -215,20 +221,6 @@ int names_guard(const char *op, enum jan_kind kind, const char *name)
 
 int names_log_group_guard(const char *op, const char *group)
 {
-  char esc[NAMES_ESCAPE_BUF];
-  enum jan_kind kind = JAN_KIND_FUNCTION;
-  const char *owner = scope_log_group_owner(group, &kind);
-
-  if(!owner) {
-    jlog_err("scope", "REFUSED to build %s for a log group outside the "
-             "scope (name withheld); this is a bug, please report it", op);
-    return JAN_ESCOPE;
-  }
-  if(!names_log_group_valid(group) || !names_valid(kind, owner)) {
-    names_escape(group, strlen(group), esc, sizeof(esc));
-    jlog_err("names", "REFUSED to build %s for an invalid log group name "
-             "\"%s\"; this is a bug, please report it", op, esc);
-    return JAN_EINVAL;
-  }
-  return JAN_OK;
+  /* The kind's own guard: in scope, valid, its function's name valid. */
+  return names_guard(op, JAN_KIND_LOG_GROUP, group);
 }

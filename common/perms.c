@@ -48,13 +48,13 @@ static const struct jan_perm perms[PERM_ALL_COUNT] = {
                                  "OptionalLogGroupListing" },
   [PERM_DELETE_LOG_GROUP] = { "logs:DeleteLogGroup", PERM_FOR_LOG_GROUPS,
                               PERM_RES_LOG_GROUP, 0,
-                              "OptionalLogGroupsAndKeepTags" },
+                              "OptionalLogGroupDeletion" },
   [PERM_LIST_TAGS] = { "lambda:ListTags", PERM_FOR_KEEP_TAGS,
                        PERM_RES_FUNCTION, 0,
-                       "OptionalLogGroupsAndKeepTags" },
+                       "OptionalKeepTags" },
   [PERM_GET_BUCKET_TAGGING] = { "s3:GetBucketTagging", PERM_FOR_KEEP_TAGS,
                                 PERM_RES_BUCKET, 0,
-                                "OptionalLogGroupsAndKeepTags" },
+                                "OptionalKeepTags" },
 };
 
 const struct jan_perm *perm_get(enum perm_id id)

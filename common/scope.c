@@ -50,6 +50,10 @@ const char *scope_kind_name(enum jan_kind k)
     return "render";
   case JAN_KIND_PROPS:
     return "props";
+  case JAN_KIND_LOG_GROUP:
+    return "log_group";
+  case JAN_KIND_N:
+    break;
   }
   return "unknown";
 }
@@ -65,6 +69,8 @@ static const char *const *kind_prefixes(enum jan_kind k)
     return layer_prefixes;
   case JAN_KIND_RENDER:         /* no names of their own in the scope */
   case JAN_KIND_PROPS:
+  case JAN_KIND_LOG_GROUP:      /* their function's (scope_contains) */
+  case JAN_KIND_N:
     return NULL;
   }
   return NULL;
@@ -81,6 +87,8 @@ bool scope_contains(enum jan_kind kind, const char *name)
 {
   const char *const *p = kind_prefixes(kind);
 
+  if(kind == JAN_KIND_LOG_GROUP)
+    return scope_log_group_contains(name);
   if(!p || !name)
     return false;
   for(; *p; p++) {
@@ -105,6 +113,15 @@ const char *scope_log_group_owner(const char *group, enum jan_kind *kind)
       return group + n;
     }
   }
+  return NULL;
+}
+
+const char *scope_log_group_prefix(enum jan_kind kind)
+{
+  for(size_t i = 0; i < sizeof(log_group_scopes) / sizeof(log_group_scopes[0]);
+      i++)
+    if(log_group_scopes[i].kind == kind)
+      return log_group_scopes[i].prefix;
   return NULL;
 }
 

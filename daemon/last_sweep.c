@@ -53,11 +53,14 @@ struct json_object *last_sweep_record(const struct sweep *sw,
   json_object_object_add(found, "functions", INT64(s.functions));
   json_object_object_add(found, "layer_versions", INT64(s.layer_versions));
   json_object_object_add(found, "buckets", INT64(s.buckets));
+  json_object_object_add(found, "log_groups", INT64(s.log_groups));
   json_object_object_add(o, "found", found);
   json_object_object_add(ign, "functions",
                          INT64(inv->ignored[JAN_KIND_FUNCTION]));
   json_object_object_add(ign, "layers", INT64(inv->ignored[JAN_KIND_LAYER]));
   json_object_object_add(ign, "buckets", INT64(inv->ignored[JAN_KIND_BUCKET]));
+  json_object_object_add(ign, "log_groups",
+                         INT64(inv->ignored[JAN_KIND_LOG_GROUP]));
   json_object_object_add(ign, "invalid", output_counts_json(inv->invalid));
   json_object_object_add(o, "ignored", ign);
   json_object_object_add(o, "candidates", INT64(s.candidates));
@@ -66,6 +69,8 @@ struct json_object *last_sweep_record(const struct sweep *sw,
   json_object_object_add(o, "refused", INT64(s.refused));
   json_object_object_add(o, "storage", output_storage_status_json(inv));
   json_object_object_add(o, "code_storage", output_code_storage_json(inv));
+  json_object_object_add(o, "log_group_storage",
+                         output_log_group_storage_json(inv));
   /* For the next sweep and the next start of the daemon. */
   json_object_object_add(o, "started_ms", INT64(inv->started_ms));
   json_object_object_add(o, "finished_ms", INT64(inv->finished_ms));
@@ -124,12 +129,12 @@ struct json_object *last_sweep_run_record(const struct account_result *r,
   static const char *const sums[] = { "candidates", "deleted", "failed",
                                       "refused" };
   static const char *const kinds[] = { "functions", "layer_versions",
-                                       "buckets" };
+                                       "buckets", "log_groups" };
   struct json_object *o = json_object_new_object();
   struct json_object *arr = json_object_new_array();
   struct json_object *found = json_object_new_object();
   struct json_object *sum = json_object_new_object();
-  int64_t total[4] = { 0 }, nfound[3] = { 0 }, started = 0, finished = 0;
+  int64_t total[4] = { 0 }, nfound[JAN_ARRAY_SIZE(kinds)] = { 0 }, started = 0, finished = 0;
   const char *trigger = NULL, *mode = NULL;
 
   for(size_t i = 0; i < n; i++) {
@@ -144,7 +149,7 @@ struct json_object *last_sweep_run_record(const struct account_result *r,
     for(size_t k = 0; k < 4; k++)
       total[k] += last_sweep_int(rec, sums[k]);
     if(rec && json_object_object_get_ex(rec, "found", &f))
-      for(size_t k = 0; k < 3; k++)
+      for(size_t k = 0; k < JAN_ARRAY_SIZE(kinds); k++)
         nfound[k] += last_sweep_int(f, kinds[k]);
     if(t0 > 0 && (!started || t0 < started))
       started = t0;
@@ -167,7 +172,7 @@ struct json_object *last_sweep_run_record(const struct account_result *r,
                          json_object_new_string(trigger) : NULL);
   json_object_object_add(o, "exit_code", json_object_new_int(code));
   json_object_object_add(o, "accounts", arr);
-  for(size_t k = 0; k < 3; k++)
+  for(size_t k = 0; k < JAN_ARRAY_SIZE(kinds); k++)
     json_object_object_add(found, kinds[k], INT64(nfound[k]));
   json_object_object_add(sum, "found", found);
   for(size_t k = 0; k < 4; k++)

@@ -18,9 +18,10 @@
 static const enum inv_result counted[3] = {
   INV_RES_DELETED, INV_RES_FAILED, INV_RES_REFUSED
 };
-static const enum jan_kind kinds[3] = {
-  JAN_KIND_FUNCTION, JAN_KIND_LAYER, JAN_KIND_BUCKET
+static const enum jan_kind kinds[] = {
+  JAN_KIND_FUNCTION, JAN_KIND_LAYER, JAN_KIND_BUCKET, JAN_KIND_LOG_GROUP
 };
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
 /* ---- counting ---------------------------------------------------------- */
 
@@ -94,7 +95,7 @@ void metrics_count(struct metrics_counters *c, const struct account_result *r,
         c->reclaimed_bytes += (uint64_t)it->reclaimed;
       if(it->kind == JAN_KIND_RENDER && it->result == INV_RES_DELETED)
         c->renders_pruned++;
-      if((unsigned)it->kind >= 3)
+      if(it->kind == JAN_KIND_RENDER || it->kind == JAN_KIND_PROPS)
         continue;
       for(size_t k = 0; k < 3; k++)
         if(it->result == counted[k])
@@ -196,6 +197,10 @@ static int listed(const struct inventory *inv, const char *region,
     return 0;
   if(kind == JAN_KIND_BUCKET)
     return 1;
+  if(kind == JAN_KIND_LOG_GROUP &&
+     (!(inv->listed & INV_KIND_BIT(kind)) ||
+      inventory_kind_not_permitted(inv, region, kind)))
+    return 0;
   for(size_t i = 0; i < inv->nregions; i++)
     if(!strcmp(inv->regions[i].name, region))
       return inv->regions[i].status != INV_REGION_DISABLED;
@@ -207,7 +212,7 @@ static void count_lines(struct sink *s, const char *name,
                         const struct inventory *inv, const char *region,
                         int candidates)
 {
-  for(size_t k = 0; k < 3; k++) {
+  for(size_t k = 0; k < NKINDS; k++) {
     const char *kv[] = { "type", inv_type_name(kinds[k]), "region", region };
     if(listed(inv, region, kinds[k]))
       sample_u(s, name, kv, 2, count_items(inv, kinds[k], region,
@@ -309,7 +314,7 @@ static void f_buckets_up(struct sink *s, const char *name,
 static void f_invalid(struct sink *s, const char *name,
                       const struct account_result *r)
 {
-  for(size_t k = 0; k < 3; k++) {
+  for(size_t k = 0; k < NKINDS; k++) {
     const char *kv[] = { "type", scope_kind_name(kinds[k]) };
     sample_u(s, name, kv, 1, r->inv->invalid[kinds[k]]);
   }
@@ -351,13 +356,25 @@ static void f_code(struct sink *s, const char *name,
   }
 }
 
+static void f_log_group_bytes(struct sink *s, const char *name,
+                              const struct account_result *r)
+{
+  for(size_t i = 0; i < r->inv->nregions; i++) {
+    const char *kv[] = { "region", r->inv->regions[i].name };
+    int64_t bytes = inventory_log_group_bytes(r->inv,
+                                              r->inv->regions[i].name);
+    if(bytes >= 0)
+      sample_u(s, name, kv, 1, (uint64_t)bytes);
+  }
+}
+
 /* ---- the families about the daemon (one sample set) --------------------- */
 
 static void f_deletions(struct sink *s, const char *name,
                         const struct metrics_counters *c)
 {
   static const char *const results[3] = { "deleted", "failed", "refused" };
-  for(size_t k = 0; k < 3; k++)
+  for(size_t k = 0; k < NKINDS; k++)
     for(size_t r = 0; r < 3; r++) {
       const char *kv[] = { "type", inv_type_name(kinds[k]),
                            "result", results[r] };
@@ -490,6 +507,11 @@ static const struct family families[] = {
     "of the in-scope functions the last sweep listed in each region (the "
     "sum of their CodeSize; the default quota is 75 GB); no sample where "
     "the function listing was incomplete.", f_code, NULL },
+  { "remotion_janitor_log_group_stored_bytes", "gauge", "CloudWatch Logs "
+    "storage of the in-scope log groups the last sweep listed in each "
+    "region (the sum of their storedBytes); no sample where log groups "
+    "are not listed, or their listing was incomplete or not permitted.",
+    f_log_group_bytes, NULL },
   { "remotion_janitor_reclaimed_bytes_total", "counter", "Bytes deleted "
     "from renders and props since the daemon started.", NULL, f_reclaimed },
   { "remotion_janitor_renders_pruned_total", "counter", "Renders pruned "

@@ -28,7 +28,8 @@ struct metrics_streak {
 /* Counters kept by the daemon across runs (reset when it restarts,
  * except last_success_ms, which the state file carries over). */
 struct metrics_counters {
-  uint64_t deletions[3][3];     /* [enum jan_kind][deleted, failed, refused] */
+  uint64_t deletions[JAN_KIND_N][3]; /* [enum jan_kind][deleted, failed,
+                                   refused] */
   uint64_t sweeps;              /* runs finished */
   uint64_t sweeps_failed;       /* of which with an exit code other than 0 */
   int64_t last_success_ms;      /* the last run with exit code 0; 0: none */

@@ -66,7 +66,7 @@ struct json_object *output_item_json(const struct inv_item *it, int64_t now)
 
 /* {"buckets":N,"functions":N,"layers":N} from counts by enum jan_kind
  * (the ignored and the invalid names; also the socket's status). */
-struct json_object *output_counts_json(const unsigned long counts[3])
+struct json_object *output_counts_json(const unsigned long counts[JAN_KIND_N])
 {
   struct json_object *o = json_object_new_object();
   json_object_object_add(o, "buckets", json_object_new_int64(
@@ -75,6 +75,8 @@ struct json_object *output_counts_json(const unsigned long counts[3])
                              (int64_t)counts[JAN_KIND_FUNCTION]));
   json_object_object_add(o, "layers", json_object_new_int64(
                              (int64_t)counts[JAN_KIND_LAYER]));
+  json_object_object_add(o, "log_groups", json_object_new_int64(
+                             (int64_t)counts[JAN_KIND_LOG_GROUP]));
   return o;
 }
 
@@ -104,10 +106,13 @@ static struct json_object *output_sweep_json_head(
     json_object_object_add(o, "status",
                            json_object_new_string(inv_status_name(r->status)));
     json_object_object_add(o, "error", str_or_null(r->error));
+    json_object_object_add(o, "not_permitted", output_not_permitted_json(r));
     json_object_array_add(regions, o);
   }
   json_object_object_add(doc, "regions", regions);
   json_object_object_add(doc, "code_storage", output_code_storage_json(inv));
+  json_object_object_add(doc, "log_group_storage",
+                         output_log_group_storage_json(inv));
   json_object_object_add(ignored, "invalid",
                          output_counts_json(inv->invalid));
   json_object_object_add(doc, "ignored", ignored);
@@ -118,6 +123,8 @@ static struct json_object *output_sweep_json_head(
                          json_object_new_int64((int64_t)s.layer_versions));
   json_object_object_add(sum, "buckets",
                          json_object_new_int64((int64_t)s.buckets));
+  json_object_object_add(sum, "log_groups",
+                         json_object_new_int64((int64_t)s.log_groups));
   json_object_object_add(sum, "candidates",
                          json_object_new_int64((int64_t)s.candidates));
   json_object_object_add(sum, "deleted",
@@ -126,6 +133,8 @@ static struct json_object *output_sweep_json_head(
                          json_object_new_int64((int64_t)s.failed));
   json_object_object_add(sum, "refused", s.refused
                          ? json_object_new_int64((int64_t)s.refused) : NULL);
+  json_object_object_add(sum, "not_permitted",
+                         json_object_new_int64((int64_t)s.not_permitted));
   output_storage_summary(sum, &s);
   json_object_object_add(doc, "summary", sum);
   return doc;
@@ -174,10 +183,12 @@ static void put_streamed(FILE *f, struct json_object *doc, const char *key,
 
 /* The members of an account's entry, from its sweep's head. */
 static const char *const account_keys[] = {
-  "account", "regions", "code_storage", "ignored", "resources", "summary"
+  "account", "regions", "code_storage", "log_group_storage", "ignored",
+  "resources", "summary"
 };
 
-/* {"name","account","regions","code_storage","ignored","resources":[],
+/* {"name","account","regions","code_storage","log_group_storage",
+ * "ignored","resources":[],
  * "summary","exit_code","error"}; *head keeps the sweep's head (started, finished)
  * for the caller to release. */
 static struct json_object *account_entry(const struct account_result *r,
@@ -448,6 +459,12 @@ static void output_tail(FILE *f, const struct inventory *inv,
       untrusted_fprintf(f, "%sincomplete: %s: %s\n", pre,
                         inv->regions[i].name, inv->regions[i].error
                         ? inv->regions[i].error : "listing failed");
+  for(size_t i = 0; i < inv->nregions; i++)
+    for(int k = 0; k < JAN_KIND_N; k++)
+      if(inv->regions[i].not_permitted & INV_KIND_BIT(k))
+        fprintf(f, "%snot permitted: %s: %s (needs %s)\n", pre,
+                inv->regions[i].name, inv_type_name((enum jan_kind)k),
+                inv->regions[i].denied ? inv->regions[i].denied : "?");
   if(inv->buckets_incomplete && inv->buckets_error) {
     int shown = 0;
     for(size_t i = 0; i < inv->nregions; i++)

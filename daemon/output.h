@@ -11,12 +11,12 @@
 
 /* One resource as in remotion-janitor(8), OUTPUT (caller owns it). */
 struct json_object *output_item_json(const struct inv_item *it, int64_t now);
-/* {"buckets":N,"functions":N,"layers":N} from counts by enum jan_kind
- * (inventory.ignored, inventory.invalid); caller owns. */
+/* {"buckets":N,"functions":N,"layers":N,"log_groups":N} from counts by
+ * enum jan_kind (inventory.ignored, inventory.invalid); caller owns. */
 /* An epoch time in seconds as "2025-01-01T12:00:00Z"; NULL (JSON null)
  * when negative. */
 struct json_object *output_time_json(int64_t epoch_s);
-struct json_object *output_counts_json(const unsigned long counts[3]);
+struct json_object *output_counts_json(const unsigned long counts[JAN_KIND_N]);
 /*
  * The outcome of one account of a run: the model every output of a run is
  * built from (the table, the JSON document, the status record, the
@@ -87,6 +87,12 @@ struct json_object *output_storage_status_json(const struct inventory *inv);
 /* Lambda code storage: per region not disabled, {region, bytes (null when
  * its function listing is incomplete), quota_bytes} (inventory.h). */
 struct json_object *output_code_storage_json(const struct inventory *inv);
+/* CloudWatch Logs: per region not disabled, when log groups are listed,
+ * {region, bytes (the sum of storedBytes; null when the listing is
+ * incomplete or not permitted), log_groups} (inventory.h). */
+struct json_object *output_log_group_storage_json(const struct inventory *inv);
+/* A region's optional kinds AWS denied: ["log_group"] (caller owns). */
+struct json_object *output_not_permitted_json(const struct inv_region *r);
 
 /* A failed command under --json: {"error": MSG, "exit_code": CODE} and a
  * newline (trailing newlines of msg dropped). */

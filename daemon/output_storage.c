@@ -51,6 +51,11 @@ void output_storage_item(struct json_object *o, const struct inv_item *it,
                            ? json_object_new_double(usd) : NULL);
     return;
   }
+  if(it->kind == JAN_KIND_LOG_GROUP) {
+    json_object_object_add(o, "bytes", it->bytes >= 0
+                           ? json_object_new_int64(it->bytes) : NULL);
+    return;
+  }
   if(it->kind != JAN_KIND_RENDER && it->kind != JAN_KIND_PROPS)
     return;
   json_object_object_add(o, "bucket", json_object_new_string(it->bucket));
@@ -78,6 +83,48 @@ struct json_object *output_code_storage_json(const struct inventory *inv)
                            json_object_new_int64(INV_CODE_QUOTA_BYTES));
     json_object_array_add(a, o);
   }
+  return a;
+}
+
+static size_t count_in(const struct inventory *inv, enum jan_kind k,
+                       const char *region)
+{
+  size_t n = 0;
+  for(size_t i = 0; i < inv->n; i++)
+    n += inv->items[i].kind == k && !strcmp(inv->items[i].region, region);
+  return n;
+}
+
+struct json_object *output_log_group_storage_json(const struct inventory *inv)
+{
+  struct json_object *a = json_object_new_array();
+  for(size_t i = 0; i < inv->nregions; i++) {
+    const struct inv_region *r = &inv->regions[i];
+    struct json_object *o;
+    int64_t bytes;
+    if(r->status == INV_REGION_DISABLED ||
+       !(inv->listed & INV_KIND_BIT(JAN_KIND_LOG_GROUP)))
+      continue;
+    bytes = inventory_log_group_bytes(inv, r->name);
+    o = json_object_new_object();
+    json_object_object_add(o, "region", json_object_new_string(r->name));
+    json_object_object_add(o, "bytes", bytes >= 0
+                           ? json_object_new_int64(bytes) : NULL);
+    json_object_object_add(o, "log_groups", json_object_new_int64(
+                               (int64_t)count_in(inv, JAN_KIND_LOG_GROUP,
+                                                 r->name)));
+    json_object_array_add(a, o);
+  }
+  return a;
+}
+
+struct json_object *output_not_permitted_json(const struct inv_region *r)
+{
+  struct json_object *a = json_object_new_array();
+  for(int k = 0; k < JAN_KIND_N; k++)
+    if(r->not_permitted & INV_KIND_BIT(k))
+      json_object_array_add(a, json_object_new_string(
+                                inv_type_name((enum jan_kind)k)));
   return a;
 }
 
@@ -163,9 +210,7 @@ static int code_storage_table(FILE *f, const struct inventory *inv,
     size_t fns = 0;
     if(r->status == INV_REGION_DISABLED)
       continue;
-    for(size_t k = 0; k < inv->n; k++)
-      fns += inv->items[k].kind == JAN_KIND_FUNCTION &&
-             !strcmp(inv->items[k].region, r->name);
+    fns = count_in(inv, JAN_KIND_FUNCTION, r->name);
     bytes = inventory_code_bytes(inv, r->name);
     if(bytes < 0)
       snprintf(line, sizeof(line), "code storage %s: unknown (the "
@@ -183,6 +228,37 @@ static int code_storage_table(FILE *f, const struct inventory *inv,
     n++;
   }
   return n;
+}
+
+/* One line per region with in-scope log groups, or whose log group
+ * listing is incomplete or not permitted (no figure then). */
+static void log_group_table(FILE *f, const struct inventory *inv,
+                            size_t columns)
+{
+  char line[1024], used[32];
+  for(size_t i = 0; i < inv->nregions; i++) {
+    const struct inv_region *r = &inv->regions[i];
+    int64_t bytes;
+    size_t n;
+    if(r->status == INV_REGION_DISABLED ||
+       !(inv->listed & INV_KIND_BIT(JAN_KIND_LOG_GROUP)))
+      continue;
+    n = count_in(inv, JAN_KIND_LOG_GROUP, r->name);
+    bytes = inventory_log_group_bytes(inv, r->name);
+    if(bytes < 0)
+      snprintf(line, sizeof(line), "log groups %s: unknown (the listing is "
+               "%s)", r->name, inventory_kind_not_permitted(
+                   inv, r->name, JAN_KIND_LOG_GROUP) ? "not permitted"
+                                                     : "incomplete");
+    else if(n) {
+      output_bytes(bytes, used, sizeof(used));
+      snprintf(line, sizeof(line), "log groups %s: %s stored in %zu log "
+               "group%s", r->name, used, n, n == 1 ? "" : "s");
+    }
+    else
+      continue;
+    put_line(f, line, columns);
+  }
 }
 
 void output_storage_table(FILE *f, const struct inventory *inv,
@@ -219,6 +295,7 @@ void output_storage_table(FILE *f, const struct inventory *inv,
     put_line(f, line, columns);
   }
   code_storage_table(f, inv, columns);
+  log_group_table(f, inv, columns);
   inventory_summary(inv, &s);
   if(!head && !s.renders && !s.reclaimed_bytes)
     return;

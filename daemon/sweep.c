@@ -12,7 +12,9 @@
 #include "janitor/caps.h"
 #include "janitor/bucket.h"
 #include "janitor/collect.h"
+#include "janitor/keep_tags.h"
 #include "janitor/log.h"
+#include "janitor/logs.h"
 #include "janitor/names.h"
 #include "janitor/perms.h"
 #include "janitor/policy.h"
@@ -249,8 +251,17 @@ static void carry_clocks(struct sweep *s)
       carry = !renders_bucket_listed(s->rd, s->cfg, q + 1);
     else {
       kind = !strcmp(type, "bucket") ? JAN_KIND_BUCKET
-           : !strcmp(type, "function") ? JAN_KIND_FUNCTION : JAN_KIND_LAYER;
+           : !strcmp(type, "function") ? JAN_KIND_FUNCTION
+           : !strcmp(type, "log_group") ? JAN_KIND_LOG_GROUP
+           : JAN_KIND_LAYER;
       carry = inventory_kind_incomplete(&s->inv, region, kind);
+      /* A log group is judged only with its region's function listing,
+       * and not at all while AWS denies the listing. */
+      if(kind == JAN_KIND_LOG_GROUP)
+        carry = carry ||
+                inventory_kind_incomplete(&s->inv, region,
+                                          JAN_KIND_FUNCTION) ||
+                inventory_kind_not_permitted(&s->inv, region, kind);
     }
     if(!carry || state_clock_get(&s->clocks, key) >= 0)
       continue;
@@ -555,6 +566,101 @@ static void deletion_ended(void *arg)
   start_more(s);
 }
 
+static void logs_deleted(void *arg, const struct aws_response *r, void *res)
+{
+  struct del *d = arg;
+  struct sweep *s = d->s;
+  (void)res;
+  if(!r->err || aws_error_is_not_found(r))
+    outcome(s, d->idx, INV_RES_DELETED, NULL, NULL, r->request_id, -1);
+  else {
+    char msg[AWS_DESCRIBE_MAX + 128];
+    const struct inv_item *it = &s->inv.items[d->idx];
+    aws_describe_error(r, "DeleteLogGroup", msg, sizeof(msg));
+    if(aws_error_is_access_denied(r)) {
+      /* An optional feature without its permission: not permitted, not a
+       * failure (the exit code is unchanged); one line says so. */
+      if(!s->denied_said++)
+        jlog_warn("delete", "%s: not permitted (needs %s, see "
+                  "remotion-janitor --validate): log groups are not "
+                  "deleted", it->region, perm_action(PERM_DELETE_LOG_GROUP));
+      inventory_mark_not_permitted(&s->inv, it->region, JAN_KIND_LOG_GROUP,
+                                   perm_action(PERM_DELETE_LOG_GROUP));
+      snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+               "; needs %s (see remotion-janitor --validate)",
+               perm_action(PERM_DELETE_LOG_GROUP));
+      outcome(s, d->idx, INV_RES_NOT_PERMITTED, msg, r->e.code,
+              r->request_id, -1);
+    }
+    else
+      outcome(s, d->idx, INV_RES_FAILED, msg, r->e.code, r->request_id, -1);
+  }
+  free(d);
+  deletion_ended(s);
+}
+
+static int may_start(struct sweep *s, size_t idx);
+
+/* Start deleting item idx, a log group (nothing else yet); 0 or an error
+ * (its outcome then is the caller's to give). */
+static int delete_log_group(struct sweep *s, size_t idx)
+{
+  const struct inv_item *it = &s->inv.items[idx];
+  struct del *d = calloc(1, sizeof(*d));
+  int rc;
+  if(!d)
+    return JAN_ENOMEM;
+  d->s = s;
+  d->idx = idx;
+  s->pending++;
+  rc = logs_delete_log_group(s->rt->aws, it->region, it->name, logs_deleted,
+                             d);
+  if(rc) {
+    s->pending--;
+    free(d);
+  }
+  return rc;
+}
+
+/* The log group of function item fn, to be deleted after it (policy.h):
+ * its index, or SIZE_MAX. */
+static size_t group_after(const struct sweep *s, size_t fn)
+{
+  const struct inv_item *it = &s->inv.items[fn], *g;
+  const char *prefix = scope_log_group_prefix(it->kind);
+  char name[NAMES_LOG_GROUP_MAX + 1];
+  if(!prefix || (size_t)snprintf(name, sizeof(name), "%s%s", prefix,
+                                 it->name) >= sizeof(name))
+    return SIZE_MAX;
+  g = inventory_find(&s->inv, JAN_KIND_LOG_GROUP, it->region, name);
+  return g && g->decision == INV_DELETE ? (size_t)(g - s->inv.items)
+                                        : SIZE_MAX;
+}
+
+/* The end of function fn's deletion: its log group's deletion starts
+ * once the function is gone, and is refused when it is not. */
+static void function_ended(struct sweep *s, size_t fn, int deleted)
+{
+  size_t g = group_after(s, fn);
+  int rc;
+  if(g == SIZE_MAX)
+    return;
+  if(!deleted) {
+    outcome(s, g, INV_RES_REFUSED, "not started: its function was not "
+            "deleted", NULL, NULL, -1);
+    s->progress.done++;
+    return;
+  }
+  if(!may_start(s, g))
+    return;
+  if((rc = delete_log_group(s, g)) != 0) {
+    outcome(s, g, INV_RES_FAILED, rc == JAN_ESCOPE
+            ? "refused: outside the scope" : jan_strerror(rc), NULL, NULL,
+            -1);
+    s->progress.done++;
+  }
+}
+
 static void lambda_deleted(void *arg, const struct aws_response *r, void *res)
 {
   struct del *d = arg;
@@ -577,6 +683,7 @@ static void lambda_deleted(void *arg, const struct aws_response *r, void *res)
                                : PERM_DELETE_LAYER_VERSION));
     outcome(s, d->idx, INV_RES_FAILED, msg, r->e.code, r->request_id, -1);
   }
+  function_ended(s, d->idx, !r->err || aws_error_is_not_found(r));
   free(d);
   deletion_ended(s);
 }
@@ -666,15 +773,30 @@ static void start_more(struct sweep *s)
 
     if(it->decision != INV_DELETE)
       continue;
-    if(!may_start(s, i))
+    if(it->kind == JAN_KIND_LOG_GROUP) {
+      const struct inv_item *fn = policy_log_group_function(&s->inv, it);
+      if(fn && fn->decision == INV_DELETE)
+        continue;               /* after its function (function_ended) */
+    }
+    if(!may_start(s, i)) {
+      function_ended(s, i, 0);
       continue;
+    }
     if(it->kind == JAN_KIND_RENDER || it->kind == JAN_KIND_PROPS) {
       renders_delete(s->rd, i); /* with the rest of its bucket */
+      continue;
+    }
+    if(it->kind == JAN_KIND_LOG_GROUP) {
+      if((rc = delete_log_group(s, i)) != 0)
+        outcome(s, i, INV_RES_FAILED, rc == JAN_ESCOPE
+                ? "refused: outside the scope" : jan_strerror(rc), NULL,
+                NULL, -1);
       continue;
     }
     d = calloc(1, sizeof(*d));
     if(!d) {
       outcome(s, i, INV_RES_FAILED, "out of memory", NULL, NULL, -1);
+      function_ended(s, i, 0);
       continue;
     }
     d->s = s;
@@ -695,6 +817,7 @@ static void start_more(struct sweep *s)
       outcome(s, i, INV_RES_FAILED, rc == JAN_ESCOPE
               ? "refused: outside the scope" : jan_strerror(rc), NULL, NULL,
               -1);
+      function_ended(s, i, 0);
     }
   }
   s->starting = 0;
@@ -770,6 +893,8 @@ static int collect_renders(struct sweep *s)
   return renders_collect(&h, &s->rd);
 }
 
+static void tags_read(void *arg);
+
 static void collected(void *arg, const struct collect_result *r)
 {
   struct sweep *s = arg;
@@ -792,8 +917,18 @@ static void collected(void *arg, const struct collect_result *r)
     s->clocks.first_sweep = s->st->first_sweep;
   policy_decide(&s->inv, s->cfg, now, first_seen, s);
   s->ident = *r;
+  /* keep_tag: the candidates' tags, read before the kept buckets are
+   * listed (a tagged bucket is a kept one). */
+  if(r->identity_err ||
+     !keep_tags_read(s->rt->aws, s->cfg, &s->inv, tags_read, s))
+    tags_read(s);
+}
+
+static void tags_read(void *arg)
+{
+  struct sweep *s = arg;
   /* Renders and storage of the kept buckets: listed, then decided. */
-  if(r->identity_err || !collect_renders(s))
+  if(s->ident.identity_err || !collect_renders(s))
     decided(s);
 }
 

@@ -96,6 +96,8 @@ struct sweep {
   size_t clock_restarts[POLICY_CLOCK_COUNT];  /* stored clocks not accepted,
                                    by enum policy_clock (logged once) */
   char clock_example[NAMES_ESCAPE_BUF + 96];  /* the first, for the log */
+  int denied_said;              /* a denied logs:DeleteLogGroup was
+                                   logged */
 };
 
 void sweep_init(struct sweep *s, struct runtime *rt,

@@ -28,9 +28,12 @@ struct check {
   char decision[16];           /* "" until answered */
   int optional;                /* has a fallback; reported, fails only when
                                    the fallback is missing too */
+  const struct jan_perm *feature;  /* an optional feature's row (perms.h:
+                                   log groups, keep tags), else NULL */
+  int needed;                   /* that feature is on in the config */
 };
 
-#define MAX_CHECKS 48
+#define MAX_CHECKS 56
 
 struct validation {
   struct runtime *rt;
@@ -88,11 +91,34 @@ static size_t examples(enum perm_res res, const char *account, int one,
              "remotion-binaries%s", account,
              res == PERM_RES_LAYER_VERSION ? ":1" : "");
     return 1;
+  case PERM_RES_LOG_GROUP:
+    snprintf(out[0], 160, "arn:aws:logs:us-east-1:%s:log-group:"
+             "/aws/lambda/remotion-render-example", account);
+    return 1;
   case PERM_RES_ANY:
   default:
     snprintf(out[0], 160, "*");
     return 1;
   }
+}
+
+/* An optional feature's name, as its config key says it. */
+static const char *feature_name(enum perm_feature f)
+{
+  return f == PERM_FOR_LOG_GROUPS ? "log_groups" : "keep_tag";
+}
+
+/* Whether the config uses an optional feature's action: log groups with
+ * log_groups (and functions), keep tags with keep_tag for the kinds swept
+ * (ListTags for functions, GetBucketTagging for buckets). */
+static int feature_needed(const struct jan_config *cfg, enum perm_id id)
+{
+  const struct jan_perm *p = perm_get(id);
+  if(p->feature == PERM_FOR_LOG_GROUPS)
+    return cfg->log_groups && cfg->functions;
+  if(!cfg->keep_tag || !cfg->keep_tag[0])
+    return 0;
+  return id == PERM_LIST_TAGS ? cfg->functions : cfg->buckets;
 }
 
 /*
@@ -117,6 +143,18 @@ static void plan(struct validation *v)
     n = examples(p->res, v->account, p->feature == PERM_FOR_LISTING, ex);
     for(size_t i = 0; i < n; i++)
       add(v, p->action, p->optional, "%s", ex[i]);
+  }
+  /* The optional features: asked whether or not the config uses them, so
+   * that turning one on is known to work beforehand. */
+  for(int id = PERM_COUNT; id < PERM_ALL_COUNT; id++) {
+    const struct jan_perm *p = perm_get((enum perm_id)id);
+    char ex[2][160];
+    size_t n = examples(p->res, v->account, 1, ex);
+    for(size_t i = 0; i < n && v->n < MAX_CHECKS; i++) {
+      add(v, p->action, 1, "%s", ex[i]);
+      v->checks[v->n - 1].feature = p;
+      v->checks[v->n - 1].needed = feature_needed(cfg, (enum perm_id)id);
+    }
   }
 }
 
@@ -222,7 +260,7 @@ static struct json_object *missing_statement(const struct validation *v)
   for(size_t i = 0; i < v->n; i++) {
     const struct check *c = &v->checks[i];
     int dup = 0;
-    if(!strcmp(c->decision, "allowed"))
+    if(!strcmp(c->decision, "allowed") || c->feature)
       continue;
     if(!st) {
       st = json_object_new_object();
@@ -233,7 +271,7 @@ static struct json_object *missing_statement(const struct validation *v)
       json_object_object_add(st, "Effect", json_object_new_string("Allow"));
     }
     for(size_t j = 0; j < i; j++)
-      if(strcmp(v->checks[j].decision, "allowed") &&
+      if(strcmp(v->checks[j].decision, "allowed") && !v->checks[j].feature &&
          !strcmp(v->checks[j].action, c->action))
         dup = 1;
     if(!dup)
@@ -246,7 +284,7 @@ static struct json_object *missing_statement(const struct validation *v)
   {
     int shape[PERM_RES_LAYER_VERSION + 1] = { 0 };
     for(size_t i = 0; i < v->n; i++)
-      if(strcmp(v->checks[i].decision, "allowed"))
+      if(strcmp(v->checks[i].decision, "allowed") && !v->checks[i].feature)
         for(int id = 0; id < PERM_COUNT; id++)
           if(!strcmp(perm_action((enum perm_id)id), v->checks[i].action))
             shape[perm_get((enum perm_id)id)->res] = 1;
@@ -269,7 +307,7 @@ static int validate_account(struct runtime *rt, const struct jan_config *cfg,
                             struct json_object *into)
 {
   struct validation v;
-  size_t missing = 0, optional_missing = 0;
+  size_t missing = 0, optional_missing = 0, features_denied = 0, base;
   struct json_object *stmt;
 
   memset(&v, 0, sizeof(v));
@@ -316,6 +354,13 @@ static int validate_account(struct runtime *rt, const struct jan_config *cfg,
           v.checks[i].optional = 0;
   }
   for(size_t i = 0; i < v.n; i++) {
+    if(v.checks[i].feature) {
+      /* Without them the sweep goes on ("not permitted"): never a
+       * failure of --validate. */
+      features_denied += v.checks[i].needed &&
+                         strcmp(v.checks[i].decision, "allowed");
+      continue;
+    }
     if(strcmp(v.checks[i].decision, "allowed")) {
       if(v.checks[i].optional)
         optional_missing++;
@@ -330,8 +375,26 @@ static int validate_account(struct runtime *rt, const struct jan_config *cfg,
     json_object_object_add(doc, "name", json_object_new_string(name));
     json_object_object_add(doc, "principal",
                            json_object_new_string(v.principal));
+    struct json_object *feat = json_object_new_array();
     for(size_t i = 0; i < v.n; i++) {
       struct json_object *o = json_object_new_object();
+      if(v.checks[i].feature) {
+        json_object_object_add(o, "feature", json_object_new_string(
+                                   feature_name(v.checks[i].feature->feature)));
+        json_object_object_add(o, "action", json_object_new_string(
+                                   v.checks[i].action));
+        json_object_object_add(o, "resource", json_object_new_string(
+                                   v.checks[i].resource));
+        json_object_object_add(o, "decision", json_object_new_string(
+                                   v.checks[i].decision[0]
+                                   ? v.checks[i].decision : "unknown"));
+        json_object_object_add(o, "needed",
+                               json_object_new_boolean(v.checks[i].needed));
+        json_object_object_add(o, "statement", json_object_new_string(
+                                   v.checks[i].feature->sid));
+        json_object_array_add(feat, o);
+        continue;
+      }
       json_object_object_add(o, "action",
                              json_object_new_string(v.checks[i].action));
       json_object_object_add(o, "resource",
@@ -344,6 +407,7 @@ static int validate_account(struct runtime *rt, const struct jan_config *cfg,
       json_object_array_add(arr, o);
     }
     json_object_object_add(doc, "results", arr);
+    json_object_object_add(doc, "optional_features", feat);
     json_object_object_add(doc, "ok", json_object_new_boolean(!missing));
     json_object_object_add(doc, "missing_statement",
                            stmt ? json_object_get(stmt) : NULL);
@@ -355,12 +419,25 @@ static int validate_account(struct runtime *rt, const struct jan_config *cfg,
     untrusted_fprintf(stdout, "principal: %s\n", v.principal);
     printf("%-26s %-64s %s\n", "ACTION", "RESOURCE", "DECISION");
     for(size_t i = 0; i < v.n; i++)
-      untrusted_fprintf(stdout, "%-26s %-64s %s%s\n", v.checks[i].action,
+      if(!v.checks[i].feature)
+        untrusted_fprintf(stdout, "%-26s %-64s %s%s\n", v.checks[i].action,
                         v.checks[i].resource, v.checks[i].decision[0]
                         ? v.checks[i].decision : "unknown",
                         v.checks[i].optional &&
                         strcmp(v.checks[i].decision, "allowed")
                         ? " (optional: a slower fallback is used)" : "");
+    printf("\noptional features (statements of the shipped policy that may "
+           "be left out):\n%-11s %-26s %-10s %-11s %s\n", "FEATURE",
+           "ACTION", "NEEDED", "DECISION", "STATEMENT");
+    for(size_t i = 0; i < v.n; i++)
+      if(v.checks[i].feature)
+        untrusted_fprintf(stdout, "%-11s %-26s %-10s %-11s %s\n",
+                          feature_name(v.checks[i].feature->feature),
+                          v.checks[i].action,
+                          v.checks[i].needed ? "needed" : "not-needed",
+                          v.checks[i].decision[0] ? v.checks[i].decision
+                                                  : "unknown",
+                          v.checks[i].feature->sid);
     if(stmt) {
       putchar('\n');
       untrusted_fprintf(stdout, "Add this statement to the policy of %s:\n",
@@ -370,9 +447,16 @@ static int validate_account(struct runtime *rt, const struct jan_config *cfg,
                                JSON_C_TO_STRING_NOSLASHESCAPE), stdout);
       putchar('\n');
     }
+    base = 0;
+    for(size_t i = 0; i < v.n; i++)
+      base += !v.checks[i].feature;
     printf("%s: %zu allowed, %zu missing, %zu optional missing\n",
            missing ? "missing permissions" : "ok",
-           v.n - missing - optional_missing, missing, optional_missing);
+           base - missing - optional_missing, missing, optional_missing);
+    if(features_denied)
+      printf("%zu action%s of the features in use not allowed: the sweep "
+             "reports them \"not permitted\" and goes on\n",
+             features_denied, features_denied == 1 ? "" : "s");
   }
   if(stmt)
     json_object_put(stmt);

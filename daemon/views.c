@@ -101,7 +101,8 @@ static void status_body(struct service *svc, char *out, size_t len)
     snprintf(out, len, "idle; next sweep %s; last: %" PRId64 " found, %"
              PRId64 " candidates, %" PRId64 " deleted, %" PRId64 " failed, %"
              PRId64 " refused", when, last_sweep_int(found, "functions") +
-             last_sweep_int(found, "layer_versions") + last_sweep_int(found, "buckets"),
+             last_sweep_int(found, "layer_versions") + last_sweep_int(found, "buckets") +
+             last_sweep_int(found, "log_groups"),
              last_sweep_int(o, "candidates"), last_sweep_int(o, "deleted"),
              last_sweep_int(o, "failed"), last_sweep_int(o, "refused"));
   }

@@ -186,6 +186,8 @@ static void test_defaults(void **state)
   assert_true(c.functions);
   assert_true(c.layers);
   assert_false(c.buckets);
+  /* Log groups need permissions beyond Remotion's policy: opt-in. */
+  assert_false(c.log_groups);
   assert_int_equal(c.min_age_s, 7 * 86400);
   assert_int_equal(c.grace_s, 0);
   assert_int_equal(c.max_deletions, 25);
@@ -268,7 +270,7 @@ static void test_example_lists_every_key(void **state)
     "max_attempts", "connect_timeout", "request_timeout", "concurrency",
     "host_concurrency", "mode", "functions", "layers", "buckets", "min_age",
     "grace", "max_deletions", "keep_layer_versions", "keep", "include",
-    "renders", "render_max_age", "storage",
+    "renders", "render_max_age", "log_groups", "keep_tag", "storage",
     "interval", "jitter", "startup_delay", "socket", "socket_mode",
     "state_file", "audit_log", "metrics_file", "stop_timeout",
     /* [account NAME] */
@@ -760,6 +762,40 @@ static void test_mode_and_bools(void **state)
   assert_true(c.storage);
   config_free(&c);
   jbuf_free(&errs);
+  /* log_groups (issue 23). */
+  assert_int_equal(load(&c, "[policy]\nlog_groups = yes\n", &errs), JAN_OK);
+  assert_true(c.log_groups);
+  config_free(&c);
+  jbuf_free(&errs);
+  /* keep_tag: KEY or KEY=VALUE, the key up to the first '='. */
+  assert_int_equal(load(&c, "[policy]\nkeep_tag = team=video=1\n", &errs),
+                   JAN_OK);
+  assert_string_equal(c.keep_tag, "team=video=1");
+  config_free(&c);
+  jbuf_free(&errs);
+  assert_int_equal(load(&c, "", &errs), JAN_OK);
+  assert_true(!c.keep_tag || !c.keep_tag[0]);
+  config_free(&c);
+  jbuf_free(&errs);
+  expect_errors("[policy]\nkeep_tag = =yes\n",
+                "t.conf:2: keep_tag: the tag key must be 1 to 128 bytes\n");
+  {
+    char text[600];
+    snprintf(text, sizeof(text), "[policy]\nkeep_tag = %0129d\n", 0);
+    expect_errors(text, "t.conf:2: keep_tag: the tag key must be 1 to 128 "
+                  "bytes\n");
+    snprintf(text, sizeof(text), "[policy]\nkeep_tag = k=%0257d\n", 0);
+    expect_errors(text, "t.conf:2: keep_tag: the tag value must be at most "
+                  "256 bytes\n");
+    snprintf(text, sizeof(text), "[policy]\nkeep_tag = %0128d=%0256d\n", 0,
+             0);
+    assert_int_equal(load(&c, text, &errs), JAN_OK);
+    config_free(&c);
+    jbuf_free(&errs);
+  }
+  expect_errors("[policy]\nlog_groups = maybe\n",
+                "t.conf:2: log_groups: invalid boolean 'maybe' (yes/no, "
+                "true/false, on/off or 1/0)\n");
   expect_errors("[policy]\nrenders = some\n",
                 "t.conf:2: renders: invalid value 'some' (keep, artifacts "
                 "or all)\n");

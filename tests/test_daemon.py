@@ -317,7 +317,7 @@ class DaemonTest(unittest.TestCase):
         SI.control("POST", "latency", {})
         ls = s["last_sweep"]
         self.assertEqual(ls["exit_code"], 0, ls)
-        self.assertEqual(ls["summary"]["found"], {"functions": 121, "layer_versions": 5, "buckets": 3})
+        self.assertEqual(ls["summary"]["found"], {"functions": 121, "layer_versions": 5, "buckets": 3, "log_groups": 0})
         self.assertEqual(ls["accounts"][0]["regions_ok"], 3)
         self.assertEqual(ls["accounts"][0]["regions_incomplete"], [])
         self.assertEqual(ls["accounts"][0]["regions_disabled"], [])

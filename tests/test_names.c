@@ -93,6 +93,10 @@ static void test_lambda_names(void **state)
   assert_false(names_layer_valid(max_layer));
   assert_false(names_function_valid(NULL));
   assert_true(names_valid(JAN_KIND_LAYER, "remotion-x"));
+  /* A log group: valid bytes, and its function's name valid. */
+  assert_true(names_valid(JAN_KIND_LOG_GROUP, "/aws/lambda/remotion-x"));
+  assert_false(names_valid(JAN_KIND_LOG_GROUP, "/aws/lambda/remotion-x.y"));
+  assert_false(names_valid(JAN_KIND_LOG_GROUP, "/aws/lambda-insights"));
   assert_false(names_valid(JAN_KIND_BUCKET, "remotion-X"));
   assert_true(names_valid(JAN_KIND_FUNCTION, "remotion-X"));
 }

@@ -162,6 +162,148 @@ static void test_layer_versions_kept(void **state)
       assert_string_equal(f->inv.items[i].reason, "newest-layer-version");
 }
 
+#define LG "/aws/lambda/"
+
+/* Every clock 30 days old except the "-new" ones. */
+static int64_t clock_30d_any(void *arg, const struct inv_item *it,
+                             int64_t now)
+{
+  (void)arg;
+  return strstr(it->name, "-new") ? now : now - 30 * DAY;
+}
+
+/*
+ * Log groups: an orphan is decided on its own age (kept too-young while
+ * young, deleted when old); the group of a function that exists follows
+ * the function whatever its own age (deleted with it, kept with its
+ * reason); an incomplete function listing keeps every group of its region;
+ * keep globs match the function's name; a group outside the scope is never
+ * a candidate; log_groups = no keeps them all.
+ */
+static void test_log_groups(void **state)
+{
+  struct fx *f = *state;
+  f->cfg.log_groups = true;
+  f->cfg.grace_s = 7 * DAY;      /* the orphans' own clocks */
+  glob_add(f->cfg.keep, &f->cfg.nkeep, "remotion-kept*");
+  add(f, JAN_KIND_FUNCTION, "eu-west-1", "remotion-render-long", 0, 60 * DAY);
+  add(f, JAN_KIND_FUNCTION, "eu-west-1", "remotion-render-young", 0, DAY);
+  add(f, JAN_KIND_LOG_GROUP, "eu-west-1", LG "remotion-render-long", 0, DAY);
+  add(f, JAN_KIND_LOG_GROUP, "eu-west-1", LG "remotion-render-young", 0,
+      60 * DAY);
+  add(f, JAN_KIND_LOG_GROUP, "eu-west-1", LG "remotion-gone-old", 0,
+      60 * DAY);
+  add(f, JAN_KIND_LOG_GROUP, "eu-west-1", LG "remotion-gone-young", 0, DAY);
+  add(f, JAN_KIND_LOG_GROUP, "eu-west-1", LG "remotion-gone-new", 0,
+      60 * DAY);
+  add(f, JAN_KIND_LOG_GROUP, "eu-west-1", LG "remotion-kept-1", 0, 60 * DAY);
+  add(f, JAN_KIND_LOG_GROUP, "eu-west-1", "/aws/lambda-insights", 0,
+      60 * DAY);
+  add(f, JAN_KIND_LOG_GROUP, "eu-west-1", LG "Remotion-x", 0, 60 * DAY);
+  /* The same name in another region: the function is not there. */
+  add(f, JAN_KIND_LOG_GROUP, "us-east-1", LG "remotion-render-long", 0,
+      60 * DAY);
+  policy_decide(&f->inv, &f->cfg, NOW, clock_30d_any, NULL);
+
+  expect(f, JAN_KIND_FUNCTION, "remotion-render-long", 0, INV_DELETE,
+         "policy");
+  expect(f, JAN_KIND_LOG_GROUP, LG "remotion-render-long", 0, INV_DELETE,
+         "policy");
+  expect(f, JAN_KIND_LOG_GROUP, LG "remotion-render-young", 0, INV_KEEP,
+         "too-young");
+  expect(f, JAN_KIND_LOG_GROUP, LG "remotion-gone-old", 0, INV_DELETE,
+         "policy");
+  expect(f, JAN_KIND_LOG_GROUP, LG "remotion-gone-young", 0, INV_KEEP,
+         "too-young");
+  expect(f, JAN_KIND_LOG_GROUP, LG "remotion-gone-new", 0, INV_KEEP,
+         "in-grace");
+  expect(f, JAN_KIND_LOG_GROUP, LG "remotion-kept-1", 0, INV_KEEP,
+         "excluded");
+  expect(f, JAN_KIND_LOG_GROUP, "/aws/lambda-insights", 0, INV_KEEP,
+         "not-included");
+  expect(f, JAN_KIND_LOG_GROUP, LG "Remotion-x", 0, INV_KEEP,
+         "not-included");
+  assert_ptr_equal(policy_log_group_function(
+                       &f->inv, find(f, JAN_KIND_LOG_GROUP,
+                                     LG "remotion-render-long", 0)),
+                   find(f, JAN_KIND_FUNCTION, "remotion-render-long", 0));
+  for(size_t i = 0; i < f->inv.n; i++)
+    if(!strcmp(f->inv.items[i].region, "us-east-1"))
+      assert_int_equal(f->inv.items[i].decision, INV_DELETE);
+
+  /* Whether a function exists is unknown: every group there is kept. */
+  inventory_mark_incomplete(&f->inv, "eu-west-1", JAN_KIND_FUNCTION, "boom");
+  policy_decide(&f->inv, &f->cfg, NOW, clock_30d_any, NULL);
+  expect(f, JAN_KIND_LOG_GROUP, LG "remotion-gone-old", 0, INV_KEEP,
+         "region-incomplete");
+  expect(f, JAN_KIND_LOG_GROUP, LG "remotion-render-long", 0, INV_KEEP,
+         "region-incomplete");
+
+  f->cfg.log_groups = false;
+  policy_decide(&f->inv, &f->cfg, NOW, clock_30d_any, NULL);
+  expect(f, JAN_KIND_LOG_GROUP, LG "remotion-render-long", 0, INV_KEEP,
+         "kind-disabled");
+}
+
+/* keep_tag: KEY matches any value, KEY=VALUE that value only, byte for
+ * byte; a candidate whose tags could not be read is kept "tags-unknown";
+ * only functions and buckets; a log group follows its function. */
+static void test_keep_tag(void **state)
+{
+  struct fx *f = *state;
+  static char k0[] = "keep", v0[] = "yes", k1[] = "Team", v1[] = "",
+              k2[] = "a", v2[] = "b=c";
+  struct wire_tag t[] = { { k0, v0 }, { k1, v1 }, { k2, v2 } };
+  struct wire_tag_list tags = { t, 3 }, none = { NULL, 0 };
+  static const struct {
+    const char *keep_tag;
+    int keeps;
+  } rows[] = {
+    { "keep", 1 }, { "keep=yes", 1 }, { "keep=no", 0 }, { "keep=Yes", 0 },
+    { "keep=", 0 }, { "KEEP", 0 }, { "Team", 1 }, { "Team=", 1 },
+    { "team", 0 }, { "a=b=c", 1 }, { "a=b", 0 }, { "other", 0 },
+  };
+
+  for(size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+    free(f->cfg.keep_tag);
+    f->cfg.keep_tag = strdup(rows[i].keep_tag);
+    if(policy_tag_keeps(&f->cfg, &tags) != rows[i].keeps)
+      fail_msg("keep_tag %s: %d", rows[i].keep_tag, !rows[i].keeps);
+    assert_false(policy_tag_keeps(&f->cfg, &none));
+  }
+  assert_true(policy_tags_apply(&f->cfg, JAN_KIND_FUNCTION));
+  assert_true(policy_tags_apply(&f->cfg, JAN_KIND_BUCKET));
+  assert_false(policy_tags_apply(&f->cfg, JAN_KIND_LAYER));
+  assert_false(policy_tags_apply(&f->cfg, JAN_KIND_LOG_GROUP));
+
+  free(f->cfg.keep_tag);
+  f->cfg.keep_tag = strdup("keep=yes");
+  f->cfg.log_groups = true;
+  add(f, JAN_KIND_FUNCTION, "eu-west-1", "remotion-tagged", 0, 30 * DAY);
+  add(f, JAN_KIND_FUNCTION, "eu-west-1", "remotion-plain", 0, 30 * DAY);
+  add(f, JAN_KIND_FUNCTION, "eu-west-1", "remotion-unread", 0, 30 * DAY);
+  add(f, JAN_KIND_FUNCTION, "eu-west-1", "remotion-young", 0, DAY);
+  add(f, JAN_KIND_LAYER, "eu-west-1", "remotion-l", 1, 30 * DAY);
+  add(f, JAN_KIND_LOG_GROUP, "eu-west-1", LG "remotion-tagged", 0, DAY);
+  f->cfg.keep_layer_versions = 0;
+  policy_decide(&f->inv, &f->cfg, NOW, NULL, NULL);
+  for(size_t i = 0; i < f->inv.n; i++) {
+    struct inv_item *it = &f->inv.items[i];
+    policy_decide_tags(it, &f->cfg, !strcmp(it->name, "remotion-tagged")
+                       ? &tags : !strcmp(it->name, "remotion-unread")
+                       ? NULL : &none);
+  }
+  policy_follow_functions(&f->inv);
+  expect(f, JAN_KIND_FUNCTION, "remotion-tagged", 0, INV_KEEP, "tagged");
+  expect(f, JAN_KIND_FUNCTION, "remotion-plain", 0, INV_DELETE, "policy");
+  expect(f, JAN_KIND_FUNCTION, "remotion-unread", 0, INV_KEEP,
+         "tags-unknown");
+  /* Only candidates: an earlier reason stays. */
+  expect(f, JAN_KIND_FUNCTION, "remotion-young", 0, INV_KEEP, "too-young");
+  expect(f, JAN_KIND_LAYER, "remotion-l", 1, INV_DELETE, "policy");
+  expect(f, JAN_KIND_LOG_GROUP, LG "remotion-tagged", 0, INV_KEEP, "tagged");
+}
+
 static int64_t clock_30d(void *arg, const struct inv_item *it, int64_t now)
 {
   (*(int *)arg)++;
@@ -326,6 +468,8 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_rule_order, setup, teardown),
     cmocka_unit_test_setup_teardown(test_layer_versions_kept, setup, teardown),
     cmocka_unit_test_setup_teardown(test_grace, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_log_groups, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_keep_tag, setup, teardown),
     cmocka_unit_test_setup_teardown(test_scope_rechecked, setup, teardown),
     cmocka_unit_test_setup_teardown(test_buckets_incomplete, setup, teardown),
     cmocka_unit_test(test_stored_clock),

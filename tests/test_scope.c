@@ -89,9 +89,16 @@ static void test_log_groups(void **state)
   assert_ptr_equal(scope_log_group_owner(g, &k), g + strlen("/aws/lambda/"));
   assert_int_equal(k, JAN_KIND_FUNCTION);
   assert_true(scope_log_group_contains("/aws/lambda/remotion-x"));
+  /* The kind's scope is the same rule: one mechanism. */
+  assert_true(scope_contains(JAN_KIND_LOG_GROUP, g));
+  assert_string_equal(scope_kind_name(JAN_KIND_LOG_GROUP), "log_group");
+  assert_string_equal(scope_log_group_prefix(JAN_KIND_FUNCTION),
+                      "/aws/lambda/");
+  assert_null(scope_log_group_prefix(JAN_KIND_BUCKET));
   for(size_t i = 0; i < sizeof(out) / sizeof(out[0]); i++) {
     if(scope_log_group_contains(out[i]))
       fail_msg("log group '%s' is in scope", out[i]);
+    assert_false(scope_contains(JAN_KIND_LOG_GROUP, out[i]));
     assert_null(scope_log_group_owner(out[i], NULL));
   }
   assert_false(scope_log_group_contains(NULL));

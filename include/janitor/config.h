@@ -71,6 +71,9 @@ struct jan_config {
   uint64_t render_max_age_s;    /* default 30d */
   bool storage;                 /* list kept buckets for the storage
                                    report; default yes */
+  bool log_groups;              /* list and delete CloudWatch log groups
+                                   (JAN_KIND_LOG_GROUP); default no */
+  char *keep_tag;               /* NULL: none; "KEY" or "KEY=VALUE" */
 
   /* [daemon] */
   uint64_t interval_ms;         /* default 6h */

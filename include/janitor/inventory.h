@@ -20,7 +20,10 @@ enum inv_status { INV_REGION_OK = 0, INV_REGION_INCOMPLETE,
                   INV_REGION_DISABLED };
 enum inv_decision { INV_UNDECIDED = 0, INV_KEEP, INV_DELETE };
 enum inv_result { INV_RES_NONE = 0, INV_RES_DRY_RUN, INV_RES_DELETED,
-                  INV_RES_FAILED, INV_RES_REFUSED };
+                  INV_RES_FAILED, INV_RES_REFUSED,
+                  /* an optional feature's deletion AWS denied (log
+                   * groups): reported, not a failure of the sweep */
+                  INV_RES_NOT_PERMITTED };
 
 /* Bits of inv_region.incomplete: which listings could not be trusted. */
 #define INV_KIND_BIT(k) (1u << (unsigned)(k))
@@ -38,7 +41,8 @@ struct inv_item {
                                    renders, props: objects to prune, then
                                    pruned */
   int64_t bytes;                /* their bytes (buckets: stored;
-                                   functions: CodeSize), or -1 */
+                                   functions: CodeSize; log groups:
+                                   storedBytes), or -1 */
   int64_t reclaimed;            /* bytes deleted (renders, props) */
   int64_t newest;               /* renders, props: the newest object, or
                                    -1 (their age counts from it) */
@@ -67,6 +71,11 @@ struct inv_region {
   enum inv_status status;
   unsigned incomplete;          /* INV_KIND_BIT()s */
   char *error;                  /* the first error, or NULL */
+  unsigned not_permitted;       /* INV_KIND_BIT()s of the optional kinds
+                                   (log groups) AWS denied: reported "not
+                                   permitted", not incomplete */
+  const char *denied;           /* the first action denied ("logs:..."),
+                                   static, or NULL */
 };
 
 struct inventory {
@@ -80,9 +89,11 @@ struct inventory {
   size_t nregions;
   struct inv_item *items;
   size_t n, cap;
-  unsigned long ignored[3];     /* by enum jan_kind */
-  unsigned long invalid[3];     /* distinct in-scope names AWS could not
-                                   have created (names.h), by kind */
+  unsigned long ignored[JAN_KIND_N];  /* by enum jan_kind */
+  unsigned long invalid[JAN_KIND_N];  /* distinct in-scope names AWS could
+                                   not have created (names.h), by kind */
+  unsigned listed;              /* INV_KIND_BIT()s of the optional kinds
+                                   this sweep lists (log groups) */
   struct inv_invalid *invalid_names;  /* the first INV_MAX_INVALID */
   size_t ninvalid;
   int buckets_incomplete;       /* the bucket listing failed somewhere */
@@ -101,11 +112,26 @@ struct inv_item *inventory_add(struct inventory *inv, enum jan_kind kind,
 /* Record that a listing of `kind` in `region` cannot be trusted. */
 void inventory_mark_incomplete(struct inventory *inv, const char *region,
                                enum jan_kind kind, const char *error);
+/* Record that AWS denied an optional kind's action in `region` (action:
+ * a static string, "logs:DescribeLogGroups"). */
+void inventory_mark_not_permitted(struct inventory *inv, const char *region,
+                                  enum jan_kind kind, const char *action);
+/* Whether `kind` was denied in `region` (inventory_mark_not_permitted). */
+int inventory_kind_not_permitted(const struct inventory *inv,
+                                 const char *region, enum jan_kind kind);
 /* Whether the listing that would show `kind` in `region` failed (for
  * buckets, the one global bucket listing): nothing of it can be trusted. */
 int inventory_kind_incomplete(const struct inventory *inv, const char *region,
                               enum jan_kind kind);
+/* Functions, log groups, layer versions, buckets; by region, name,
+ * version.  Renders and props (added after the sort) go last. */
 void inventory_sort(struct inventory *inv);
+/* The item of kind in region named name (layer versions: the first
+ * version), in a sorted inventory (items appended after the sort are of
+ * later kinds, renders and props); NULL when there is none. */
+struct inv_item *inventory_find(const struct inventory *inv,
+                                enum jan_kind kind, const char *region,
+                                const char *name);
 /*
  * Count an invalid name once: 1 when it is new (the caller logs it), 0
  * when already counted (buckets by name, others by region and name).
@@ -144,6 +170,8 @@ void inv_display_name(const struct inv_item *it, char *out, size_t outlen);
 struct inv_summary {
   size_t functions, layer_versions, buckets, candidates, deleted, failed,
       refused;
+  size_t log_groups;            /* listed log groups */
+  size_t not_permitted;         /* deletions AWS denied (log groups) */
   size_t regions_ok, regions_incomplete, regions_disabled;
   size_t renders;               /* renders found in listed buckets */
   int64_t stored_bytes;         /* in the buckets listed for storage */
@@ -160,5 +188,14 @@ void inventory_summary(const struct inventory *inv, struct inv_summary *s);
  */
 #define INV_CODE_QUOTA_BYTES INT64_C(75000000000)
 int64_t inventory_code_bytes(const struct inventory *inv, const char *region);
+
+/*
+ * CloudWatch Logs in a region: the sum of the storedBytes of the in-scope
+ * log groups its listing gave.  -1 when log groups are not listed, their
+ * listing is incomplete or not permitted, or the region is disabled or
+ * unknown.
+ */
+int64_t inventory_log_group_bytes(const struct inventory *inv,
+                                  const char *region);
 
 #endif

@@ -30,8 +30,10 @@ enum perm_id {
   PERM_COUNT,
   /*
    * The optional features' rows ([policy] log_groups, keep_tag): in the
-   * table, the hints and the shipped policy's "Optional..." statements,
-   * but not yet asked by --validate, which asks the rows below PERM_COUNT.
+   * table, the hints and the shipped policy's "Optional..." statements;
+   * --validate asks them apart from the rows below PERM_COUNT, says
+   * whether the config needs each, and never fails for them (without
+   * them the sweep goes on, "not permitted" or "tags-unknown").
    */
   PERM_DESCRIBE_LOG_GROUPS = PERM_COUNT,
   PERM_DELETE_LOG_GROUP,

@@ -2,8 +2,8 @@
  * The policy: one decision (keep or delete) and one reason per in-scope
  * resource.  The first rule that keeps a resource gives its reason, in this
  * order: excluded (a keep glob), not-included (outside the include globs),
- * kind-disabled, region-incomplete, too-young, newest-layer-version,
- * in-grace; a resource no rule keeps is deleted for "policy".  Renders
+ * kind-disabled, region-incomplete (for a log group, also its region's
+ * function listing), too-young, newest-layer-version, in-grace; a resource no rule keeps is deleted for "policy".  Renders
  * and props add their own rules (render.h) before grace, and are decided
  * by the same policy_decide_item().
  */
@@ -14,6 +14,7 @@
 
 #include "janitor/config.h"
 #include "janitor/inventory.h"
+#include "janitor/wire.h"
 
 /*
  * Grace clocks: returns when the item first became a candidate (epoch
@@ -56,6 +57,37 @@ const char *policy_clock_name(enum policy_clock v);
 void policy_decide_item(struct inv_item *it, enum inv_reason why,
                         const struct jan_config *cfg, int64_t now,
                         policy_first_seen_fn first_seen, void *arg);
+
+/*
+ * A log group's function in the same region (a sorted inventory), or NULL:
+ * then it is an orphan, decided like the others (its age from its
+ * creationTime).  A group whose function exists follows the function's
+ * decision and reason, and is deleted after it.
+ */
+const struct inv_item *policy_log_group_function(const struct inventory *inv,
+                                                 const struct inv_item *it);
+
+/*
+ * [policy] keep_tag: whether the kinds of `kind` may carry tags the policy
+ * reads (functions and buckets; layer versions have none, log groups follow
+ * their function), and whether tags carry keep_tag: the key ("KEY", or the
+ * part of "KEY=VALUE" before its first '='), byte for byte, with the value
+ * too when one is given.  0 when keep_tag is not set.
+ */
+int policy_tags_apply(const struct jan_config *cfg, enum jan_kind kind);
+int policy_tag_keeps(const struct jan_config *cfg,
+                     const struct wire_tag_list *tags);
+/*
+ * A candidate's tags, once read: tags NULL means they could not be read
+ * (kept "tags-unknown"); tags carrying keep_tag keep it "tagged"; else it
+ * stays a candidate.  Log groups that follow a function are set again
+ * (policy_follow_functions).
+ */
+void policy_decide_tags(struct inv_item *it, const struct jan_config *cfg,
+                        const struct wire_tag_list *tags);
+/* Every log group whose function exists takes the function's decision and
+ * reason again (after policy_decide_tags). */
+void policy_follow_functions(struct inventory *inv);
 
 /* Sorts the inventory and decides every item (policy_decide_item). */
 void policy_decide(struct inventory *inv, const struct jan_config *cfg,

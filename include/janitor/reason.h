@@ -20,6 +20,9 @@ enum inv_reason {
   INV_REASON_NOTHING_TO_PRUNE,  /* renders: only outputs (artifacts) */
   INV_REASON_VERSIONED,         /* renders, props: a delete would only
                                    hide them */
+  INV_REASON_TAGGED,            /* functions, buckets: [policy] keep_tag */
+  INV_REASON_TAGS_UNKNOWN,      /* keep_tag set, its tags could not be
+                                   read */
   INV_REASON_N
 };
 const char *inv_reason_name(enum inv_reason r);

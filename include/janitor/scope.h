@@ -15,10 +15,15 @@ enum jan_kind {
   /* Inside a kept bucket (render.h): never listed by name, never in the
    * scope checks of names; the bucket is. */
   JAN_KIND_RENDER = 3,
-  JAN_KIND_PROPS = 4
+  JAN_KIND_PROPS = 4,
+  /* A CloudWatch Logs log group "/aws/lambda/<function>" ([policy]
+   * log_groups): in scope when its function's name is (below). */
+  JAN_KIND_LOG_GROUP = 5,
+  JAN_KIND_N
 };
 
 const char *scope_kind_name(enum jan_kind k);  /* "bucket", "function", ... */
+/* JAN_KIND_LOG_GROUP: scope_log_group_contains(name). */
 bool scope_contains(enum jan_kind kind, const char *name);
 
 /*
@@ -30,6 +35,10 @@ bool scope_contains(enum jan_kind kind, const char *name);
  * kind in *kind when kind is not NULL), or NULL when out of scope.
  */
 const char *scope_log_group_owner(const char *group, enum jan_kind *kind);
+/* What a log group of a resource of kind is named by: "/aws/lambda/" for
+ * functions (the group is the prefix and the name), NULL for a kind
+ * without log groups. */
+const char *scope_log_group_prefix(enum jan_kind kind);
 bool scope_log_group_contains(const char *group);
 /* The prefix DescribeLogGroups lists with (logGroupNamePrefix): every
  * group in scope starts with it. */

@@ -187,6 +187,12 @@ static void log_group_checks(const char *name)
   }
   FUZZ_CHECK((names_log_group_guard("fuzz", name) == JAN_OK) ==
              (owner && valid && names_function_valid(owner)));
+  /* The kind's general checks are the same rule. */
+  FUZZ_CHECK(scope_contains(JAN_KIND_LOG_GROUP, name) == (owner != NULL));
+  FUZZ_CHECK(names_valid(JAN_KIND_LOG_GROUP, name) ==
+             (owner && valid && names_function_valid(owner)));
+  FUZZ_CHECK((names_guard("fuzz", JAN_KIND_LOG_GROUP, name) == JAN_OK) ==
+             (names_log_group_guard("fuzz", name) == JAN_OK));
   if(names_function_valid(name)) {
     char g[NAMES_FUNCTION_MAX + 16];
     snprintf(g, sizeof(g), "/aws/lambda/%s", name);

@@ -106,6 +106,25 @@ class Janitor:
         with open(os.path.join(self.dir, "state.json")) as f:
             return json.load(f)
 
+    def daemon_metrics(self, test, timeout=60, **sections):
+        """Start the daemon (its first sweep at once, the next in an hour)
+        with a metrics file; the file's text after that first sweep.  The
+        daemon is stopped by test's cleanups."""
+        metrics = os.path.join(self.dir, "janitor.prom")
+        d = {"metrics_file": metrics, "startup_delay": "0", "interval": "1h", "jitter": "0"}
+        d.update(sections.pop("daemon", None) or {})
+        self.write_config(daemon=d, **sections)
+        p = subprocess.Popen([BIN, "-c", self.conf], env=base_env(), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        test.addCleanup(p.wait)
+        test.addCleanup(p.terminate)
+        for _ in range(timeout * 10):        # bounded
+            if os.path.exists(metrics):
+                break
+            time.sleep(0.1)
+        with open(metrics) as f:
+            return f.read()
+
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)
 

@@ -178,8 +178,9 @@ class TwoAccounts(Base):
         self.assertEqual(r.rc, 0, r.err)
         self.assertEqual(set(r.json), {"mode", "started", "finished", "accounts", "summary"})
         self.assertEqual([a["name"] for a in r.json["accounts"]], ["default"])
-        self.assertEqual(set(r.json["accounts"][0]), {"name", "account", "regions", "code_storage", "ignored",
-                                                      "resources", "summary", "exit_code", "error"})
+        self.assertEqual(set(r.json["accounts"][0]), {"name", "account", "regions", "code_storage",
+                                                      "log_group_storage", "ignored", "resources", "summary",
+                                                      "exit_code", "error"})
         self.assertEqual(r.json["accounts"][0]["account"], jl.ACCOUNT)
         self.write(section("own", jl.ACCOUNT), policy={"mode": "report"})
         r1 = self.jan.sweep()
@@ -423,7 +424,7 @@ class Daemon(Base):
             self.assertEqual(last["exit_code"], 0)
             self.assertEqual([(a["name"], a["account"]) for a in last["accounts"]], [("alpha", A), ("beta", B)])
             self.assertEqual(last["summary"]["deleted"], 8)
-            self.assertEqual(last["summary"]["found"], {"functions": 4, "layer_versions": 4, "buckets": 2})
+            self.assertEqual(last["summary"]["found"], {"functions": 4, "layer_versions": 4, "buckets": 2, "log_groups": 0})
             # The human form of --status reads the same totals.
             text = subprocess.run([jl.BIN, "-c", self.jan.conf, "--status"], env=jl.base_env(),
                                   capture_output=True, text=True, timeout=60).stdout

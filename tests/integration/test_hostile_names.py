@@ -178,7 +178,7 @@ class Hostile(unittest.TestCase):
         names = fault.get("names") or []
         self.check_wire(log, set(names))
         self.assertEqual(r.rc, 1, r.err[-2000:])
-        want = {"buckets": 0, "functions": 0, "layers": 0}
+        want = {"buckets": 0, "functions": 0, "layers": 0, "log_groups": 0}
         want.update(invalid)
         self.assertEqual(r.json["accounts"][0]["ignored"]["invalid"], want)
         status = {x["region"]: x for x in r.json["accounts"][0]["regions"]}
@@ -214,7 +214,7 @@ class Hostile(unittest.TestCase):
         r, log = self.sweep([lf([FN % 7]), lv([1]), lb([B_EU], bucket_region="eu-west-1")])
         self.check_wire(log, set())
         self.assertEqual(r.rc, 0, r.err[-2000:])
-        self.assertEqual(r.json["accounts"][0]["ignored"]["invalid"], {"buckets": 0, "functions": 0, "layers": 0})
+        self.assertEqual(r.json["accounts"][0]["ignored"]["invalid"], {"buckets": 0, "functions": 0, "layers": 0, "log_groups": 0})
         self.assertEqual(len(r.items(name=FN % 7)), 1)
         self.assertEqual(len([e for e in self.deleted(log, "DeleteFunction") if e["target"] == FN % 7]), 1)
         self.assertEqual(len(self.deleted(log, "DeleteFunction")), 62)
@@ -229,7 +229,7 @@ class Hostile(unittest.TestCase):
         hostile_names = set(n for f in OUT_OF_SCOPE.values() for n in f["names"])
         self.check_wire(log, hostile_names)
         self.assertEqual(r.rc, 0, r.err[-2000:])
-        self.assertEqual(r.json["accounts"][0]["ignored"]["invalid"], {"buckets": 0, "functions": 0, "layers": 0})
+        self.assertEqual(r.json["accounts"][0]["ignored"]["invalid"], {"buckets": 0, "functions": 0, "layers": 0, "log_groups": 0})
         self.assertGreaterEqual(r.json["accounts"][0]["ignored"]["functions"], 3 + 1)
         self.assertGreaterEqual(r.json["accounts"][0]["ignored"]["buckets"], 4 + 1)
         for n in hostile_names - {"remotion"}:     # a bare prefix is in every name
@@ -300,7 +300,7 @@ class DaemonStatus(unittest.TestCase):
                         break
                 time.sleep(0.1)
             self.assertIsNotNone(last, "no sweep finished")
-            self.assertEqual(last["accounts"][0]["ignored"]["invalid"], {"buckets": 0, "functions": 2, "layers": 1})
+            self.assertEqual(last["accounts"][0]["ignored"]["invalid"], {"buckets": 0, "functions": 2, "layers": 1, "log_groups": 0})
             self.assertEqual(last["exit_code"], 1)
             self.assertIn("eu-west-1", last["accounts"][0]["regions_incomplete"])
             self.assertIn("us-east-1", last["accounts"][0]["regions_incomplete"])
