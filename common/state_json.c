@@ -60,6 +60,8 @@
 #include "janitor/caps.h"
 #include "janitor/fsafe.h"
 #include "janitor/hex.h"
+#include "janitor/jsonw.h"
+#include "janitor/untrusted.h"
 #include "state_int.h"
 
 #define STATE_VERSION_V1 1
@@ -260,11 +262,19 @@ static int rd_string(struct rd *r, struct jbuf *out, int *over)
             return rd_fail(r, "not valid JSON (a lone surrogate)");
           v = 0x10000 + ((v - 0xd800) << 10) + (lo - 0xdc00);
         }
+        else if(v >= 0xdc80 && v <= 0xdcff) {
+          /* A byte that is not part of valid UTF-8, as jsonw.h writes
+           * it: the byte itself. */
+          u[0] = (char)(v & 0xff);
+          v = -1;
+        }
         else if(v >= 0xdc00 && v < 0xe000)
           return rd_fail(r, "not valid JSON (a lone surrogate)");
         if(!v)
           return rd_fail(r, "a NUL byte in a string");
-        if(v < 0x80)
+        if(v < 0)
+          ;                     /* the byte, above */
+        else if(v < 0x80)
           u[0] = (char)v;
         else if(v < 0x800) {
           u[0] = (char)(0xc0 | (v >> 6));
@@ -616,6 +626,8 @@ static int rd_last_sweep(struct rd *r, struct entry *e, unsigned depth)
     return -1;
   }
   json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+  /* Its \udcXX escapes (jsonw.h) back to their bytes for json-c. */
+  text.len = untrusted_json_bytes(text.ptr);
   o = json_tokener_parse_ex(tok, text.ptr, (int)text.len);
   c = !o || json_tokener_get_error(tok) != json_tokener_success;
   json_tokener_free(tok);
@@ -950,75 +962,27 @@ static void wr_put(struct wr *w, const char *p, size_t n)
   }
 }
 
-static void wr_str(struct wr *w, const char *s)
+/* jsonw's sink: the buffered temporary file. */
+static int wr_emit(void *arg, const char *p, size_t n)
 {
-  wr_put(w, s, strlen(s));
-}
-
-/* A JSON string of s's exact bytes: '"', '\\' and control characters
- * escaped (as json-c wrote them), every other byte as it is, so that the
- * reader gives the same bytes back. */
-static void wr_json_string(struct wr *w, const char *s)
-{
-  static const char hex[] = "0123456789abcdef";
-  const char *run = s;
-
-  wr_put(w, "\"", 1);
-  for(; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    char e[6];
-    size_t n = 2;
-    if(c >= 0x20 && c != '"' && c != '\\')
-      continue;
-    wr_put(w, run, (size_t)(s - run));
-    run = s + 1;
-    e[0] = '\\';
-    switch(c) {
-    case '"': e[1] = '"'; break;
-    case '\\': e[1] = '\\'; break;
-    case '\b': e[1] = 'b'; break;
-    case '\f': e[1] = 'f'; break;
-    case '\n': e[1] = 'n'; break;
-    case '\r': e[1] = 'r'; break;
-    case '\t': e[1] = 't'; break;
-    default:
-      memcpy(e + 1, "u00", 3);
-      e[4] = hex[c >> 4];
-      e[5] = hex[c & 15];
-      n = 6;
-    }
-    wr_put(w, e, n);
-  }
-  wr_put(w, run, (size_t)(s - run));
-  wr_put(w, "\"", 1);
+  struct wr *w = arg;
+  wr_put(w, p, n);
+  return w->rc;
 }
 
 /* "clocks":{...}[,"first_sweep":N][,"last_sweep":{...}] of st. */
-static void wr_entry(struct wr *w, const struct state *st)
+static void wr_entry(struct jsonw *j, const struct state *st)
 {
-  char num[32];
-
-  wr_str(w, "\"clocks\":{");
-  for(size_t i = 0; i < st->n; i++) {
-    if(i)
-      wr_put(w, ",", 1);
-    wr_json_string(w, st->clocks[i].key);
-    wr_put(w, num, (size_t)snprintf(num, sizeof(num), ":%" PRId64,
-                                    st->clocks[i].since));
-  }
-  wr_put(w, "}", 1);
+  jsonw_key(j, "clocks");
+  jsonw_object(j);
+  for(size_t i = 0; i < st->n; i++)
+    jsonw_kint(j, st->clocks[i].key, st->clocks[i].since);
+  jsonw_object_end(j);
   if(st->first_sweep > 0)
-    wr_put(w, num, (size_t)snprintf(num, sizeof(num), ",\"first_sweep\":%"
-                                    PRId64, st->first_sweep));
+    jsonw_kint(j, "first_sweep", st->first_sweep);
   if(st->last_sweep) {
-    const char *t = json_object_to_json_string_ext(st->last_sweep,
-        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-    if(!t) {
-      w->rc = w->rc ? w->rc : JAN_ENOMEM;
-      return;
-    }
-    wr_str(w, ",\"last_sweep\":");
-    wr_str(w, t);
+    jsonw_key(j, "last_sweep");
+    jsonw_json(j, json_object_get(st->last_sweep));
   }
 }
 
@@ -1027,24 +991,28 @@ static void wr_entry(struct wr *w, const struct state *st)
 static int write_state(int fd, void *arg, struct jbuf *err)
 {
   struct wr *w = arg;
-  char num[32];
+  struct jsonw j;
 
   (void)err;
   w->fd = fd;
-  wr_put(w, num, (size_t)snprintf(num, sizeof(num), "{\"version\":%d,",
-                                  STATE_VERSION));
-  wr_entry(w, w->st);
-  wr_str(w, ",\"accounts\":{");
+  jsonw_init(&j, wr_emit, w);
+  jsonw_object(&j);
+  jsonw_kint(&j, "version", STATE_VERSION);
+  wr_entry(&j, w->st);
+  jsonw_key(&j, "accounts");
+  jsonw_object(&j);
   for(size_t i = 0; i < w->st->naccounts; i++) {
     const struct state_account *a = w->st->accounts[i];
-    if(i)
-      wr_put(w, ",", 1);
-    wr_json_string(w, a->id);
-    wr_str(w, ":{");
-    wr_entry(w, &a->st);
-    wr_put(w, "}", 1);
+    jsonw_key(&j, a->id);
+    jsonw_object(&j);
+    wr_entry(&j, &a->st);
+    jsonw_object_end(&j);
   }
-  wr_str(w, "}}\n");
+  jsonw_object_end(&j);
+  jsonw_object_end(&j);
+  wr_put(w, "\n", 1);
+  if(!w->rc && jsonw_failed(&j))
+    w->rc = JAN_ENOMEM;
   if(!w->rc && w->len && fsafe_write_all(fd, w->buf, w->len))
     w->rc = JAN_EIO;
   return w->rc;

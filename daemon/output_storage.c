@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "janitor/jsonw.h"
 #include "janitor/s3price.h"
 #include "output.h"
 
@@ -37,27 +38,30 @@ static struct json_object *storage_json(const struct inv_item *it)
   return st;
 }
 
-void output_storage_item(struct json_object *o, const struct inv_item *it,
-                         int64_t now)
+void output_storage_members(struct jsonw *w, const struct inv_item *it)
 {
   if(it->kind == JAN_KIND_BUCKET) {
     double usd = it->has_storage
                ? s3_estimate_monthly_usd(it->region, it->bytes) : -1;
-    json_object_object_add(o, "bytes", it->has_storage
-                           ? json_object_new_int64(it->bytes) : NULL);
-    json_object_object_add(o, "storage", it->has_storage
-                           ? storage_json(it) : NULL);
-    json_object_object_add(o, "estimated_monthly_usd", usd >= 0
-                           ? json_object_new_double(usd) : NULL);
+    jsonw_key(w, "bytes");
+    if(it->has_storage)
+      jsonw_int(w, it->bytes);
+    else
+      jsonw_null(w);
+    jsonw_key(w, "storage");
+    jsonw_json(w, it->has_storage ? storage_json(it) : NULL);
+    jsonw_key(w, "estimated_monthly_usd");
+    if(usd >= 0)
+      jsonw_double(w, usd);
+    else
+      jsonw_null(w);
     return;
   }
   if(it->kind != JAN_KIND_RENDER && it->kind != JAN_KIND_PROPS)
     return;
-  json_object_object_add(o, "bucket", json_object_new_string(it->bucket));
-  json_object_object_add(o, "age_s", it->newest < 0 ? NULL
-                         : json_object_new_int64(now - it->newest));
-  json_object_object_add(o, "objects", json_object_new_int64(it->objects));
-  json_object_object_add(o, "bytes", json_object_new_int64(it->bytes));
+  jsonw_kstring(w, "bucket", it->bucket);
+  jsonw_kint(w, "objects", it->objects);
+  jsonw_kint(w, "bytes", it->bytes);
 }
 
 struct json_object *output_code_storage_json(const struct inventory *inv)
@@ -118,15 +122,11 @@ struct json_object *output_storage_status_json(const struct inventory *inv)
   return o;
 }
 
-void output_storage_summary(struct json_object *sum,
-                            const struct inv_summary *s)
+void output_storage_summary(struct jsonw *w, const struct inv_summary *s)
 {
-  json_object_object_add(sum, "renders",
-                         json_object_new_int64((int64_t)s->renders));
-  json_object_object_add(sum, "stored_bytes",
-                         json_object_new_int64(s->stored_bytes));
-  json_object_object_add(sum, "reclaimed_bytes",
-                         json_object_new_int64(s->reclaimed_bytes));
+  jsonw_kint(w, "renders", (int64_t)s->renders);
+  jsonw_kint(w, "stored_bytes", s->stored_bytes);
+  jsonw_kint(w, "reclaimed_bytes", s->reclaimed_bytes);
 }
 
 void output_storage_why(const struct inv_item *it, char *why, size_t len)

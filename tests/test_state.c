@@ -31,6 +31,7 @@
 #include "janitor/inventory.h"
 #include "janitor/caps.h"
 #include "janitor/state.h"
+#include "janitor/untrusted.h"
 
 struct fx {
   char dir[64];
@@ -762,7 +763,7 @@ static void test_load_corrupt(void **state)
     CASE("lone high surrogate", "{\"version\":1,\"clocks\":"
          "{\"a\\ud800\":1}}"),
     CASE("lone low surrogate", "{\"version\":1,\"clocks\":"
-         "{\"a\\udc80\":1}}"),
+         "{\"a\\udc41\":1}}"),
     CASE("bad escape", "{\"version\":1,\"clocks\":{\"a\\x41\":1}}"),
     CASE("raw newline in a key", "{\"version\":1,\"clocks\":{\"a\nb\":1}}"),
     CASE("leading zero", "{\"version\":1,\"clocks\":{\"a\":017}}"),
@@ -819,7 +820,11 @@ static void test_key_bytes(void **state)
   };
   static const char text[] =
       "{\"version\":1,\"clocks\":{\"\\u00e9\\ud83d\\ude00\\/\\u0041\":7}}";
+  static const char old[] =
+      "{\"version\":1,\"clocks\":{\"\xff\xfe not utf-8 \x80\":9}}";
   struct state st, st2;
+  char *saved;
+  size_t len;
   struct jbuf err, warn;
 
   state_init(&st);
@@ -829,6 +834,12 @@ static void test_key_bytes(void **state)
   for(size_t i = 0; i < JAN_ARRAY_SIZE(keys); i++)
     assert_int_equal(state_clock_set(&st, keys[i], (int64_t)i), JAN_OK);
   assert_int_equal(state_save(&st, f->path, &err), JAN_OK);
+  /* The file is valid UTF-8: a byte that is not part of it as \udcXX. */
+  saved = read_file(f->path, &len);
+  assert_non_null(saved);
+  assert_int_equal(untrusted_utf8_span(saved, len), len);
+  assert_non_null(strstr(saved, "\\udcff\\udcfe not utf-8 \\udc80"));
+  free(saved);
   assert_int_equal(state_load(&st2, f->path, &warn), JAN_OK);
   assert_string_equal(jbuf_str(&warn), "");
   assert_int_equal(st2.n, JAN_ARRAY_SIZE(keys));
@@ -839,6 +850,12 @@ static void test_key_bytes(void **state)
   assert_int_equal(state_load(&st2, f->path, &warn), JAN_OK);
   assert_string_equal(jbuf_str(&warn), "");
   assert_int_equal(state_clock_get(&st2, "\xc3\xa9\xf0\x9f\x98\x80/A"), 7);
+  state_free(&st2);
+  /* A file of the earlier writer (json-c's): such bytes raw. */
+  write_file(f->path, old, sizeof(old) - 1);
+  assert_int_equal(state_load(&st2, f->path, &warn), JAN_OK);
+  assert_string_equal(jbuf_str(&warn), "");
+  assert_int_equal(state_clock_get(&st2, "\xff\xfe not utf-8 \x80"), 9);
   state_free(&st2);
   state_free(&st);
   jbuf_free(&err);
