@@ -308,6 +308,17 @@ static int rd_string(struct rd *r, struct jbuf *out, int *over)
   }
 }
 
+/* Digits: how many were consumed; *c the byte after them. */
+static int rd_digits(struct rd *r, int *c)
+{
+  int n = 0;
+  while((*c = rd_peek(r)) >= '0' && *c <= '9') {
+    rd_take(r);
+    n++;
+  }
+  return n;
+}
+
 /* A number (its first byte next): *v and *is_int 1 for an integer
  * (saturated past int64, as json-c did), *is_int 0 for any other. */
 static int rd_number(struct rd *r, int64_t *v, int *is_int)
@@ -341,28 +352,16 @@ static int rd_number(struct rd *r, int64_t *v, int *is_int)
   if(c == '.') {
     *is_int = 0;
     rd_take(r);
-    digits = 0;
-    while((c = rd_peek(r)) >= '0' && c <= '9') {
-      rd_take(r);
-      digits++;
-    }
-    if(!digits)
+    if(!rd_digits(r, &c))
       return rd_syntax(r, c);
   }
   if(c == 'e' || c == 'E') {
     *is_int = 0;
     rd_take(r);
     c = rd_peek(r);
-    if(c == '+' || c == '-') {
+    if(c == '+' || c == '-')
       rd_take(r);
-      c = rd_peek(r);
-    }
-    digits = 0;
-    while((c = rd_peek(r)) >= '0' && c <= '9') {
-      rd_take(r);
-      digits++;
-    }
-    if(!digits)
+    if(!rd_digits(r, &c))
       return rd_syntax(r, c);
   }
   *v = neg ? (m > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)m)
@@ -391,20 +390,21 @@ static int rd_literal(struct rd *r)
 static int rd_skip(struct rd *r, unsigned depth);
 
 /* The members of an object or the elements of an array, the opening
- * bracket consumed; each member's name to name (NULL: skipped) and its
- * value to fn, or skipped when fn is NULL. */
+ * bracket consumed: each member's name (what name_cap holds of it, and
+ * long_name when it is longer) and its value to fn, or both skipped when
+ * fn is NULL. */
 typedef int (*member_fn)(struct rd *r, const char *name, int long_name,
                          void *arg, unsigned depth);
 
 static int rd_members(struct rd *r, int close, member_fn fn, void *arg,
-                      unsigned depth)
+                      unsigned depth, size_t name_cap)
 {
   struct jbuf name;
   int c, rc = 0, first = 1;
 
   if(depth > r->depth_max)
     return rd_fail(r, "nested deeper than %u", r->depth_max);
-  jbuf_init(&name, NAME_MAX_KEPT);
+  jbuf_init(&name, name_cap);
   for(;;) {
     int over = 0;
     c = rd_ws(r);
@@ -456,7 +456,8 @@ static int rd_skip(struct rd *r, unsigned depth)
 
   if(c == '{' || c == '[') {
     rd_take(r);
-    return rd_members(r, c == '{' ? '}' : ']', NULL, NULL, depth + 1);
+    return rd_members(r, c == '{' ? '}' : ']', NULL, NULL, depth + 1,
+                      NAME_MAX_KEPT);
   }
   if(c == '"')
     return rd_string(r, NULL, NULL);
@@ -483,100 +484,62 @@ static int rd_int(struct rd *r, int64_t *v, unsigned depth)
   return rd_skip(r, depth) ? -1 : 1;
 }
 
-/* The clocks object (its '{' next): each key and value into e->st. */
+/* One clock of a clocks object: its key and value into e->st. */
+static int clock_member(struct rd *r, const char *key, int long_key,
+                        void *arg, unsigned depth)
+{
+  struct entry *e = arg;
+  struct state *st = e->st;
+  char kbuf[64];
+  int64_t since = 0;
+  int got;
+  char *k;
+
+  if(long_key)
+    return rd_fail(r, "%sa clock key longer than %u bytes", e->what,
+                   JAN_STATE_KEY_MAX);
+  got = rd_int(r, &since, depth);
+  if(got < 0)
+    return -1;
+  if(got)
+    return rd_fail(r, "%sthe clock of \"%s\" is not an integer", e->what,
+                   printable(key, kbuf, sizeof(kbuf)));
+  if(since < 0 || since > STATE_CLOCK_MAX)
+    return rd_fail(r, "%sthe clock of \"%s\" is out of range", e->what,
+                   printable(key, kbuf, sizeof(kbuf)));
+  if(!*key)
+    return rd_fail(r, "%san empty clock key", e->what);
+  if(st->n == st->cap) {
+    size_t cap = st->cap ? st->cap * 2 : 64;
+    struct state_clock *v = cap > SIZE_MAX / sizeof(*v) ? NULL :
+        realloc(st->clocks, cap * sizeof(*v));
+    if(!v) {
+      r->why = oom;
+      return -1;
+    }
+    st->clocks = v;
+    st->cap = cap;
+  }
+  k = state_key_store(st, key, strlen(key));
+  if(!k) {
+    r->why = oom;
+    return -1;
+  }
+  st->clocks[st->n].key = k;
+  st->clocks[st->n++].since = since;
+  return 0;
+}
+
+/* The clocks object (its '{' next). */
 static int rd_clocks(struct rd *r, struct entry *e, unsigned depth)
 {
-  struct jbuf key;
-  char kbuf[64];
-  int c, first = 1, rc = 0;
-
   if(rd_ws(r) != '{') {
     if(!r->why)
       rd_skip(r, depth);
     return rd_fail(r, "%s\"clocks\" is not an object", e->what);
   }
   rd_take(r);
-  if(depth + 1 > r->depth_max)
-    return rd_fail(r, "nested deeper than %u", r->depth_max);
-  jbuf_init(&key, JAN_STATE_KEY_MAX);
-  for(;;) {
-    int over, got;
-    int64_t since = 0;
-    char *k;
-
-    c = rd_ws(r);
-    if(c == '}' && first) {
-      rd_take(r);
-      break;
-    }
-    jbuf_reset(&key);
-    if(rd_string(r, &key, &over) || rd_expect(r, ':')) {
-      rc = -1;
-      break;
-    }
-    if(over) {
-      rc = rd_fail(r, "%sa clock key longer than %u bytes", e->what,
-                   JAN_STATE_KEY_MAX);
-      break;
-    }
-    got = rd_int(r, &since, depth + 1);
-    if(got < 0) {
-      rc = -1;
-      break;
-    }
-    if(got) {
-      rc = rd_fail(r, "%sthe clock of \"%s\" is not an integer", e->what,
-                   printable(jbuf_str(&key), kbuf, sizeof(kbuf)));
-      break;
-    }
-    if(since < 0 || since > STATE_CLOCK_MAX) {
-      rc = rd_fail(r, "%sthe clock of \"%s\" is out of range", e->what,
-                   printable(jbuf_str(&key), kbuf, sizeof(kbuf)));
-      break;
-    }
-    if(!key.len) {
-      rc = rd_fail(r, "%san empty clock key", e->what);
-      break;
-    }
-    if(e->st->n == e->st->cap) {
-      size_t cap = e->st->cap ? e->st->cap * 2 : 64;
-      struct state_clock *v = cap > SIZE_MAX / sizeof(*v) ? NULL :
-          realloc(e->st->clocks, cap * sizeof(*v));
-      if(!v) {
-        r->why = oom;
-        rc = -1;
-        break;
-      }
-      e->st->clocks = v;
-      e->st->cap = cap;
-    }
-    k = state_key_store(e->st, key.ptr, key.len);
-    if(!k) {
-      r->why = oom;
-      rc = -1;
-      break;
-    }
-    e->st->clocks[e->st->n].key = k;
-    e->st->clocks[e->st->n++].since = since;
-    first = 0;
-    c = rd_ws(r);
-    if(c == ',') {
-      rd_take(r);
-      if(rd_ws(r) == '}') {
-        rc = rd_syntax(r, '}');
-        break;
-      }
-      continue;
-    }
-    if(c == '}') {
-      rd_take(r);
-      break;
-    }
-    rc = rd_syntax(r, c);
-    break;
-  }
-  jbuf_free(&key);
-  return rc || r->why ? -1 : 0;
+  return rd_members(r, '}', clock_member, e, depth + 1, JAN_STATE_KEY_MAX);
 }
 
 /* Written sorted; sorted again so that a hand-edited file works too. */
@@ -671,7 +634,7 @@ static int account_member(struct rd *r, const char *id, int long_name,
   snprintf(what, sizeof(what), "account %s: ", id);
   e.st = &sa->st;
   e.what = what;
-  if(rd_members(r, '}', entry_member, &e, depth + 1))
+  if(rd_members(r, '}', entry_member, &e, depth + 1, NAME_MAX_KEPT))
     return -1;
   if(!e.has_clocks)
     return rd_fail(r, "%s\"clocks\" is not an object", what);
@@ -731,7 +694,7 @@ static int entry_member(struct rd *r, const char *name, int long_name,
       return rd_fail(r, "\"accounts\" is not an object");
     }
     rd_take(r);
-    return rd_members(r, '}', account_member, e, depth + 1);
+    return rd_members(r, '}', account_member, e, depth + 1, NAME_MAX_KEPT);
   }
 }
 
@@ -770,7 +733,7 @@ static const char *parse_state(int fd, struct state *st, char *reason,
   }
   else {
     rd_take(r);
-    if(!rd_members(r, '}', entry_member, &root, 1)) {
+    if(!rd_members(r, '}', entry_member, &root, 1, NAME_MAX_KEPT)) {
       c = rd_ws(r);
       if(c >= 0)
         rd_fail(r, "not valid JSON (trailing data)");
