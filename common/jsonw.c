@@ -5,13 +5,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "janitor/err.h"
 #include "janitor/jsonw.h"
 #include "janitor/untrusted.h"
 #include "janitor/wire.h"
 
 static int emit_file(void *arg, const char *s, size_t n)
 {
-  return fwrite(s, 1, n, arg) == n ? 0 : -1;
+  return fwrite(s, 1, n, arg) == n ? JAN_OK : JAN_EIO;
 }
 
 static int emit_jbuf(void *arg, const char *s, size_t n)
@@ -49,8 +50,9 @@ int jsonw_failed(const struct jsonw *w)
 
 static void put(struct jsonw *w, const char *s, size_t n)
 {
-  if(!w->failed && n && w->emit(w->arg, s, n))
-    w->failed = 1;
+  int rc;
+  if(!w->failed && n && (rc = w->emit(w->arg, s, n)) != 0)
+    w->failed = rc < 0 ? rc : JAN_EIO;
 }
 
 /* Before a value or a key: the comma that separates it from the one
@@ -72,7 +74,7 @@ static void open_(struct jsonw *w, char c)
 {
   sep(w);
   if(w->depth >= JSONW_DEPTH_MAX) {
-    w->failed = 1;
+    w->failed = w->failed ? w->failed : JAN_EINVAL;
     return;
   }
   put(w, &c, 1);
@@ -83,7 +85,7 @@ static void open_(struct jsonw *w, char c)
 static void close_(struct jsonw *w, char c)
 {
   if(!w->depth) {
-    w->failed = 1;
+    w->failed = w->failed ? w->failed : JAN_EINVAL;
     return;
   }
   w->depth--;
@@ -210,9 +212,11 @@ void jsonw_json(struct jsonw *w, struct json_object *o)
   t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
                                         JSON_C_TO_STRING_NOSLASHESCAPE);
   if(!t)
-    w->failed = 1;
-  else if(!w->failed && untrusted_json_emit(t, strlen(t), w->emit, w->arg))
-    w->failed = 1;
+    w->failed = w->failed ? w->failed : JAN_ENOMEM;
+  else if(!w->failed) {
+    if(untrusted_json_emit(t, strlen(t), w->emit, w->arg))
+      w->failed = JAN_EIO;
+  }
   json_object_put(o);
 }
 

@@ -975,7 +975,7 @@ static int write_state(int fd, void *arg, struct jbuf *err)
   jsonw_object_end(&j);
   wr_put(w, "\n", 1);
   if(!w->rc && jsonw_failed(&j))
-    w->rc = JAN_ENOMEM;
+    w->rc = jsonw_failed(&j);
   if(!w->rc && w->len && fsafe_write_all(fd, w->buf, w->len))
     w->rc = JAN_EIO;
   return w->rc;

@@ -125,7 +125,7 @@ static int inv_next(struct ctl_stream *st, struct jbuf *out)
       more = 0;
     }
   }
-  return jsonw_failed(&s->w) ? JAN_ENOMEM : more;
+  return jsonw_failed(&s->w) ? jsonw_failed(&s->w) : more;
 }
 
 static void inv_free(struct ctl_stream *st)

@@ -127,6 +127,30 @@ static void test_jsonw_escaping(void **state)
   }
 }
 
+/* A sink that fails stops the writing and says why: a jbuf's cap. */
+static void test_jsonw_sink_full(void **state)
+{
+  struct jbuf b;
+  struct jsonw w;
+  (void)state;
+  jbuf_init(&b, 16);
+  jsonw_init_jbuf(&w, &b);
+  jsonw_array(&w);
+  jsonw_string(&w, "0123456789");
+  assert_int_equal(jsonw_failed(&w), JAN_OK);
+  jsonw_string(&w, "0123456789");
+  assert_int_equal(jsonw_failed(&w), JAN_ETOOBIG);
+  jsonw_array_end(&w);
+  assert_int_equal(jsonw_failed(&w), JAN_ETOOBIG);
+  jbuf_free(&b);
+  /* Unbalanced: misuse, said. */
+  jbuf_init(&b, 64);
+  jsonw_init_jbuf(&w, &b);
+  jsonw_object_end(&w);
+  assert_int_equal(jsonw_failed(&w), JAN_EINVAL);
+  jbuf_free(&b);
+}
+
 /* The member names of o, in order, joined by ','. */
 static void keys_of(struct json_object *o, char *buf, size_t size)
 {
@@ -314,6 +338,7 @@ int main(void)
     cmocka_unit_test(test_fit),
     cmocka_unit_test(test_progress_line),
     cmocka_unit_test(test_jsonw_escaping),
+    cmocka_unit_test(test_jsonw_sink_full),
     cmocka_unit_test(test_run_json_hostile),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,7 +13,7 @@
  *
  * Commas and colons are the writer's: the caller says what comes, in
  * order.  The sink is a FILE, a jbuf or a function; a sink that fails
- * stops the writing (jsonw_failed()).
+ * stops the writing (jsonw_failed(): a jbuf's cap gives JAN_ETOOBIG).
  */
 #ifndef JANITOR_JSONW_H
 #define JANITOR_JSONW_H
@@ -28,13 +28,14 @@
 
 #define JSONW_DEPTH_MAX 64
 
-/* A sink: 0, or nonzero to stop the writing. */
+/* A sink: JAN_OK, or a JAN_E* code that stops the writing. */
 typedef int (*jsonw_emit_fn)(void *arg, const char *s, size_t n);
 
 struct jsonw {
   jsonw_emit_fn emit;
   void *arg;
-  int failed;                   /* the sink failed, or misuse */
+  int failed;                   /* JAN_OK, or the first failure: the
+                                   sink's code, JAN_EINVAL for misuse */
   unsigned depth;
   int want_value;               /* a key was written: its value comes */
   uint64_t started;             /* bit d: the container at depth d has a
@@ -73,7 +74,8 @@ void jsonw_json(struct jsonw *w, struct json_object *o);
 void jsonw_kstring(struct jsonw *w, const char *k, const char *s);
 void jsonw_kint(struct jsonw *w, const char *k, int64_t v);
 
-/* Nonzero when a sink failed (what was written before stays). */
+/* JAN_OK, or why the writing stopped (what was written before stays):
+ * the sink's code, JAN_ENOMEM, JAN_EINVAL (unbalanced or too deep). */
 int jsonw_failed(const struct jsonw *w);
 
 #endif
