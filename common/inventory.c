@@ -413,6 +413,26 @@ void inventory_summary(const struct inventory *inv, struct inv_summary *s)
   }
 }
 
+void inventory_summary_add(struct inv_summary *t, const struct inv_summary *s)
+{
+  t->functions += s->functions;
+  t->layer_versions += s->layer_versions;
+  t->buckets += s->buckets;
+  t->candidates += s->candidates;
+  t->deleted += s->deleted;
+  t->failed += s->failed;
+  t->refused += s->refused;
+  t->log_groups += s->log_groups;
+  t->not_permitted += s->not_permitted;
+  t->regions_ok += s->regions_ok;
+  t->regions_incomplete += s->regions_incomplete;
+  t->regions_disabled += s->regions_disabled;
+  t->renders += s->renders;
+  t->stored_bytes = render_bytes_add(t->stored_bytes, s->stored_bytes);
+  t->reclaimed_bytes = render_bytes_add(t->reclaimed_bytes,
+                                        s->reclaimed_bytes);
+}
+
 int inv_identity(const struct inv_item *it, struct jbuf *out)
 {
   if(it->kind == JAN_KIND_RENDER)

@@ -35,10 +35,59 @@ void state_init(struct state *st)
   memset(st, 0, sizeof(*st));
 }
 
+/*
+ * The clock keys live in blocks of KEYS_BLOCK bytes (a longer key gets a
+ * block of its own): one allocation for thousands of keys, so that a clock
+ * costs its record and its key's bytes, not an allocation each.  Keys are
+ * never removed one by one; a state's keys go with the state.
+ */
+#define KEYS_BLOCK (256u * 1024)
+
+struct state_keys {
+  struct state_keys *next;
+  size_t used, size;
+  char data[];
+};
+
+char *state_key_store(struct state *st, const char *key, size_t len)
+{
+  struct state_keys *b = st->keys;
+  char *k;
+
+  if(!b || b->size - b->used < len + 1) {
+    size_t size = len + 1 > KEYS_BLOCK ? len + 1 : KEYS_BLOCK;
+    if(len >= SIZE_MAX - sizeof(*b) - KEYS_BLOCK)
+      return NULL;
+    b = malloc(sizeof(*b) + size);
+    if(!b)
+      return NULL;
+    b->used = 0;
+    b->size = size;
+    /* A block of its own goes behind the current one: the current one
+     * keeps filling. */
+    if(st->keys && size > KEYS_BLOCK) {
+      b->next = st->keys->next;
+      st->keys->next = b;
+    }
+    else {
+      b->next = st->keys;
+      st->keys = b;
+    }
+  }
+  k = b->data + b->used;
+  memcpy(k, key, len);
+  k[len] = '\0';
+  b->used += len + 1;
+  return k;
+}
+
 void state_free(struct state *st)
 {
-  for(size_t i = 0; i < st->n; i++)
-    free(st->clocks[i].key);
+  while(st->keys) {
+    struct state_keys *next = st->keys->next;
+    free(st->keys);
+    st->keys = next;
+  }
   free(st->clocks);
   json_object_put(st->last_sweep);
   for(size_t i = 0; i < st->naccounts; i++) {
@@ -108,7 +157,14 @@ int state_clock_set(struct state *st, const char *key, int64_t since)
     st->clocks = c;
     st->cap = cap;
   }
-  k = strdup(key);
+  k = NULL;
+  if(st->lender) {
+    size_t j = clock_find(st->lender, key, &found);
+    if(found)
+      k = st->lender->clocks[j].key;
+  }
+  if(!k)
+    k = state_key_store(st, key, strlen(key));
   if(!k)
     return JAN_ENOMEM;
   memmove(st->clocks + i + 1, st->clocks + i,
@@ -117,6 +173,60 @@ int state_clock_set(struct state *st, const char *key, int64_t since)
   st->clocks[i].since = since;
   st->n++;
   return JAN_OK;
+}
+
+/* Copy st's keys into blocks of their own when the blocks hold more than
+ * twice the bytes in use (and a block more); nothing changes when memory
+ * runs out. */
+static void keys_compact(struct state *st)
+{
+  struct state fresh;
+  char **keys;
+  size_t held = 0, used = 0;
+
+  for(const struct state_keys *b = st->keys; b; b = b->next)
+    held += b->used;
+  for(size_t i = 0; i < st->n; i++)
+    used += strlen(st->clocks[i].key) + 1;
+  if(held <= 2 * used + KEYS_BLOCK || !(keys = malloc((st->n ? st->n : 1) *
+                                                      sizeof(*keys))))
+    return;
+  state_init(&fresh);
+  for(size_t i = 0; i < st->n; i++) {
+    keys[i] = state_key_store(&fresh, st->clocks[i].key,
+                              strlen(st->clocks[i].key));
+    if(!keys[i]) {
+      state_free(&fresh);
+      free(keys);
+      return;
+    }
+  }
+  for(size_t i = 0; i < st->n; i++)
+    st->clocks[i].key = keys[i];
+  free(keys);
+  while(st->keys) {
+    struct state_keys *next = st->keys->next;
+    free(st->keys);
+    st->keys = next;
+  }
+  st->keys = fresh.keys;
+}
+
+void state_take_over(struct state *dst, struct state *src)
+{
+  struct state_keys *old, **tail;
+
+  JAN_REQUIRE(dst && src && (!src->lender || src->lender == dst));
+  old = dst->keys;
+  dst->keys = NULL;
+  state_free(dst);
+  *dst = *src;
+  dst->lender = NULL;
+  for(tail = &dst->keys; *tail; tail = &(*tail)->next)
+    ;
+  *tail = old;
+  state_init(src);
+  keys_compact(dst);
 }
 
 void state_set_last_sweep(struct state *st, struct json_object *obj)
@@ -219,8 +329,10 @@ int state_claim(struct state *root, const char *id, int adopt,
     a->st.clocks = root->clocks;
     a->st.n = root->n;
     a->st.cap = root->cap;
+    a->st.keys = root->keys;
     a->st.last_sweep = root->last_sweep;
     root->clocks = NULL;
+    root->keys = NULL;
     root->n = root->cap = 0;
     root->last_sweep = NULL;
   }
@@ -231,14 +343,34 @@ int state_claim(struct state *root, const char *id, int adopt,
 
 /* ---- Writing ---- */
 
+struct bytes {
+  const void *data;
+  size_t len;
+};
+
+static int write_bytes(int fd, void *arg, struct jbuf *err)
+{
+  const struct bytes *b = arg;
+  (void)err;
+  return fsafe_write_all(fd, b->data, b->len) ? JAN_EIO : JAN_OK;
+}
+
 int state_write_atomic(const char *path, const void *data, size_t len,
                        unsigned mode, struct jbuf *err)
+{
+  struct bytes b = { data, len };
+  JAN_REQUIRE(path && (data || !len));
+  return state_write_atomic_fn(path, mode, write_bytes, &b, err);
+}
+
+int state_write_atomic_fn(const char *path, unsigned mode, state_write_fn fn,
+                          void *arg, struct jbuf *err)
 {
   struct jbuf tmp;
   const char *base;
   int dfd = -1, fd = -1, rc, created = 0;
 
-  JAN_REQUIRE(path && (data || !len));
+  JAN_REQUIRE(path && fn);
   jbuf_init(&tmp, JAN_PATH_MAX);
   rc = fsafe_dir_open(path, &base, &dfd, err);
   if(rc) {
@@ -279,11 +411,16 @@ int state_write_atomic(const char *path, const void *data, size_t len,
   }
   created = 1;
   /* The mode asked for, whatever the process's umask. */
-  if(fchmod(fd, (mode_t)mode) || fsafe_write_all(fd, data, len)) {
+  if(fchmod(fd, (mode_t)mode) || (errno = 0, rc = fn(fd, arg, err)) ==
+                                 JAN_EIO) {
     fsafe_msg(err, "%s.tmp.%ld: write: %s", path, (long)getpid(),
-             strerror(errno));
+             strerror(errno ? errno : EIO));
+    rc = JAN_EIO;
     goto out;
   }
+  if(rc)
+    goto out;                   /* fn said why */
+  rc = JAN_EIO;
   if(fsync(fd)) {
     fsafe_msg(err, "%s.tmp.%ld: fsync: %s", path, (long)getpid(),
              strerror(errno));

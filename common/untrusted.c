@@ -387,6 +387,12 @@ size_t untrusted_json_bytes(char *json)
   return o;
 }
 
+int untrusted_json_emit(const char *json, size_t len,
+                        int (*emit)(void *, const char *, size_t), void *arg)
+{
+  return json_utf8(json, len, emit, arg);
+}
+
 int untrusted_json_fputs(const char *json, FILE *f)
 {
   return json ? json_utf8(json, strlen(json), emit_file, f) : -1;

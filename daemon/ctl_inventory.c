@@ -1,7 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "janitor/untrusted.h"
+#include "janitor/jsonw.h"
 #include "janitor/wire.h"
 #include "ctl_inventory.h"
 #include "output.h"
@@ -19,10 +19,8 @@ struct inv_stream {
   const struct inv_ref *cur;    /* the account being written */
   size_t next;                  /* the next resource in cur */
   int started;                  /* the head is out */
-  int wrote;                    /* a resource is out */
+  struct jsonw w;               /* the answer, written a part at a time */
 };
-
-#define TO_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 struct inv_ref *inv_ref_new(struct inventory *inv)
 {
@@ -70,78 +68,64 @@ const struct inventory *inv_ref_inv(const struct inv_ref *r)
   return &r->inv;
 }
 
-/* Append o as json-c prints it; with cut, without its last byte.  Takes o. */
-static int add_json(struct jbuf *out, struct json_object *o, int cut)
+/* {"ok":true,"finished":...,"account":...,"resources":[ */
+static void put_head(struct jsonw *w, const struct inventory *inv,
+                     int several)
 {
-  const char *s = o ? json_object_to_json_string_ext(o, TO_JSON_FLAGS) : NULL;
-  int rc = s ? untrusted_json_add(out, s, strlen(s) - (cut ? 1 : 0))
-             : JAN_ENOMEM;
-  json_object_put(o);
-  return rc;
-}
-
-/* The object without "resources", cut before its '}'. */
-static int add_head(struct jbuf *out, const struct inventory *inv,
-                    int several)
-{
-  struct json_object *o = json_object_new_object();
   char finished[21];
 
-  if(!o)
-    return JAN_ENOMEM;
   if(inv)
     wire_time_format(inv->finished_ms / 1000, finished);
-  json_object_object_add(o, "ok", json_object_new_boolean(1));
-  json_object_object_add(o, "finished", inv
-                         ? json_object_new_string(finished) : NULL);
-  json_object_object_add(o, "account", inv && inv->account[0] && !several
-                         ? json_object_new_string(inv->account) : NULL);
-  return add_json(out, o, 1);
+  jsonw_object(w);
+  jsonw_key(w, "ok");
+  jsonw_bool(w, 1);
+  jsonw_kstring(w, "finished", inv ? finished : NULL);
+  jsonw_kstring(w, "account", inv && inv->account[0] && !several
+                              ? inv->account : NULL);
+  jsonw_key(w, "resources");
+  jsonw_array(w);
 }
 
-/* One resource, with its account. */
-static struct json_object *item_json(const struct inv_ref *r,
-                                     const struct inv_item *it)
+/* One resource, with its account when the run had several. */
+static void put_item(struct jsonw *w, const struct inv_ref *r,
+                     const struct inv_item *it)
 {
+  jsonw_object(w);
   /* Ages as of the end of that sweep: the same answer every time. */
-  struct json_object *o = output_item_json(it, r->inv.finished_ms / 1000);
-  if(o && r->name) {
-    json_object_object_add(o, "account", r->inv.account[0]
-                           ? json_object_new_string(r->inv.account) : NULL);
-    json_object_object_add(o, "account_name",
-                           json_object_new_string(r->name));
+  output_item_members(w, it, r->inv.finished_ms / 1000);
+  if(r->name) {
+    jsonw_kstring(w, "account", r->inv.account[0] ? r->inv.account : NULL);
+    jsonw_kstring(w, "account_name", r->name);
   }
-  return o;
+  jsonw_object_end(w);
 }
 
 static int inv_next(struct ctl_stream *st, struct jbuf *out)
 {
   struct inv_stream *s = (struct inv_stream *)st;
-  const struct inventory *inv = s->ref ? &s->ref->inv : NULL;
-  int rc;
+  int more = 1;
 
+  jsonw_set_jbuf(&s->w, out);
   if(!s->started) {
     s->started = 1;
     s->cur = s->ref;
     /* The head names the account when the run had one. */
-    rc = add_head(out, inv, s->ref && s->ref->next);
-    if(!rc)
-      rc = jbuf_addstr(out, ",\"resources\":[");
-    return rc ? rc : 1;
+    put_head(&s->w, s->ref ? &s->ref->inv : NULL, s->ref && s->ref->next);
   }
-  while(s->cur && s->next >= s->cur->inv.n) {
-    s->cur = s->cur->next;
-    s->next = 0;
+  else {
+    while(s->cur && s->next >= s->cur->inv.n) {
+      s->cur = s->cur->next;
+      s->next = 0;
+    }
+    if(s->cur)
+      put_item(&s->w, s->cur, &s->cur->inv.items[s->next++]);
+    else {
+      jsonw_array_end(&s->w);
+      jsonw_object_end(&s->w);
+      more = 0;
+    }
   }
-  if(s->cur) {
-    rc = s->wrote ? jbuf_addc(out, ',') : JAN_OK;
-    s->wrote = 1;
-    if(!rc)
-      rc = add_json(out, item_json(s->cur, &s->cur->inv.items[s->next]), 0);
-    s->next++;
-    return rc ? rc : 1;
-  }
-  return jbuf_addstr(out, "]}");
+  return jsonw_failed(&s->w) ? jsonw_failed(&s->w) : more;
 }
 
 static void inv_free(struct ctl_stream *st)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "janitor/caps.h"
+#include "janitor/jsonw.h"
 #include "janitor/untrusted.h"
 #include "janitor/wire.h"
 #include "output.h"
@@ -16,52 +17,54 @@ struct json_object *output_time_json(int64_t t)
   return json_object_new_string(buf);
 }
 
-static struct json_object *str_or_null(const char *s)
+/* A resource's members (remotion-janitor(8), OUTPUT), from its kind: the
+ * same members for every kind, and those only some kinds have. */
+void output_item_members(struct jsonw *w, const struct inv_item *it,
+                         int64_t now)
 {
-  return s ? json_object_new_string(s) : NULL;
-}
+  /* A render's and props' age is their newest object's. */
+  int64_t t = it->kind == JAN_KIND_RENDER || it->kind == JAN_KIND_PROPS
+            ? it->newest : it->created;
 
-struct json_object *output_item_json(const struct inv_item *it, int64_t now)
-{
-  struct json_object *o = json_object_new_object();
-  if(!o)
-    return NULL;
-  json_object_object_add(o, "type",
-                         json_object_new_string(inv_type_name(it->kind)));
-  json_object_object_add(o, "region", json_object_new_string(it->region));
+  jsonw_kstring(w, "type", inv_type_name(it->kind));
+  jsonw_kstring(w, "region", it->region);
   if(it->kind != JAN_KIND_PROPS)
-    json_object_object_add(o, "name", json_object_new_string(it->name));
+    jsonw_kstring(w, "name", it->name);
   if(it->kind == JAN_KIND_LAYER)
-    json_object_object_add(o, "version", json_object_new_int64(it->version));
-  json_object_object_add(o, "arn", str_or_null(it->arn));
-  json_object_object_add(o, "created", output_time_json(it->created));
-  json_object_object_add(o, "age_s", it->created < 0 ? NULL
-                         : json_object_new_int64(now - it->created));
+    jsonw_kint(w, "version", it->version);
+  jsonw_kstring(w, "arn", it->arn);
+  jsonw_key(w, "created");
+  jsonw_time(w, it->created);
+  jsonw_key(w, "age_s");
+  if(t < 0)
+    jsonw_null(w);
+  else
+    jsonw_int(w, now - t);
   if(it->kind == JAN_KIND_FUNCTION) {
-    struct json_object *r = NULL;
+    jsonw_key(w, "remotion");
     if(it->has_remotion) {
-      r = json_object_new_object();
-      json_object_object_add(r, "version",
-                             json_object_new_string(it->remotion.version));
-      json_object_object_add(r, "memory_mb",
-                             json_object_new_int64(it->remotion.memory_mb));
-      json_object_object_add(r, "disk_mb",
-                             json_object_new_int64(it->remotion.disk_mb));
-      json_object_object_add(r, "timeout_s",
-                             json_object_new_int64(it->remotion.timeout_s));
+      jsonw_object(w);
+      jsonw_kstring(w, "version", it->remotion.version);
+      jsonw_kint(w, "memory_mb", it->remotion.memory_mb);
+      jsonw_kint(w, "disk_mb", it->remotion.disk_mb);
+      jsonw_kint(w, "timeout_s", it->remotion.timeout_s);
+      jsonw_object_end(w);
     }
-    json_object_object_add(o, "remotion", r);
+    else
+      jsonw_null(w);
   }
-  if(it->kind == JAN_KIND_BUCKET)
-    json_object_object_add(o, "objects", it->objects < 0 ? NULL
-                           : json_object_new_int64(it->objects));
-  output_storage_item(o, it, now);
-  json_object_object_add(o, "decision", json_object_new_string(
-                             inv_decision_name(it->decision)));
-  json_object_object_add(o, "reason", str_or_null(it->reason));
-  json_object_object_add(o, "result", str_or_null(inv_result_name(it->result)));
-  json_object_object_add(o, "error", str_or_null(it->error));
-  return o;
+  if(it->kind == JAN_KIND_BUCKET) {
+    jsonw_key(w, "objects");
+    if(it->objects < 0)
+      jsonw_null(w);
+    else
+      jsonw_int(w, it->objects);
+  }
+  output_storage_members(w, it);
+  jsonw_kstring(w, "decision", inv_decision_name(it->decision));
+  jsonw_kstring(w, "reason", it->reason);
+  jsonw_kstring(w, "result", inv_result_name(it->result));
+  jsonw_kstring(w, "error", it->error);
 }
 
 /* {"buckets":N,"functions":N,"layers":N} from counts by enum jan_kind
@@ -80,216 +83,112 @@ struct json_object *output_counts_json(const unsigned long counts[JAN_KIND_N])
   return o;
 }
 
-/* Everything but the resources, which stay an empty array. */
-static struct json_object *output_sweep_json_head(
-    const struct inventory *inv, enum jan_mode mode)
+/* The figures of a summary, of one account or of them all: refused is
+ * null when nothing was. */
+static void put_summary(struct jsonw *w, const struct inv_summary *s)
 {
-  struct json_object *doc = json_object_new_object();
-  struct json_object *regions = json_object_new_array();
+  jsonw_object(w);
+  jsonw_kint(w, "functions", (int64_t)s->functions);
+  jsonw_kint(w, "layer_versions", (int64_t)s->layer_versions);
+  jsonw_kint(w, "buckets", (int64_t)s->buckets);
+  jsonw_kint(w, "log_groups", (int64_t)s->log_groups);
+  jsonw_kint(w, "candidates", (int64_t)s->candidates);
+  jsonw_kint(w, "deleted", (int64_t)s->deleted);
+  jsonw_kint(w, "failed", (int64_t)s->failed);
+  jsonw_key(w, "refused");
+  if(s->refused)
+    jsonw_int(w, (int64_t)s->refused);
+  else
+    jsonw_null(w);
+  jsonw_kint(w, "not_permitted", (int64_t)s->not_permitted);
+  output_storage_summary(w, s);
+  jsonw_object_end(w);
+}
+
+/* One account's entry: {"name","account","regions","code_storage",
+ * "ignored","resources","summary","exit_code","error"}, each resource
+ * written as it comes. */
+static void put_account(struct jsonw *w, const struct account_result *r,
+                        int64_t now)
+{
+  const struct inventory *inv = r->inv;
   struct json_object *ignored = output_counts_json(inv->ignored);
-  struct json_object *res = json_object_new_array();
-  struct json_object *sum = json_object_new_object();
   struct inv_summary s;
 
   inventory_summary(inv, &s);
-  json_object_object_add(doc, "account", inv->account[0]
-                         ? json_object_new_string(inv->account) : NULL);
-  json_object_object_add(doc, "mode", json_object_new_string(
-                             mode == JAN_MODE_DELETE ? "delete" : "report"));
-  json_object_object_add(doc, "started", output_time_json(inv->started_ms / 1000));
-  json_object_object_add(doc, "finished",
-                         output_time_json(inv->finished_ms / 1000));
+  jsonw_object(w);
+  jsonw_kstring(w, "name", r->name);
+  jsonw_kstring(w, "account", inv->account[0] ? inv->account : NULL);
+  jsonw_key(w, "regions");
+  jsonw_array(w);
   for(size_t i = 0; i < inv->nregions; i++) {
-    const struct inv_region *r = &inv->regions[i];
-    struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "region", json_object_new_string(r->name));
-    json_object_object_add(o, "status",
-                           json_object_new_string(inv_status_name(r->status)));
-    json_object_object_add(o, "error", str_or_null(r->error));
-    json_object_object_add(o, "not_permitted", output_not_permitted_json(r));
-    json_object_array_add(regions, o);
+    jsonw_object(w);
+    jsonw_kstring(w, "region", inv->regions[i].name);
+    jsonw_kstring(w, "status", inv_status_name(inv->regions[i].status));
+    jsonw_kstring(w, "error", inv->regions[i].error);
+    jsonw_key(w, "not_permitted");
+    jsonw_json(w, output_not_permitted_json(&inv->regions[i]));
+    jsonw_object_end(w);
   }
-  json_object_object_add(doc, "regions", regions);
-  json_object_object_add(doc, "code_storage", output_code_storage_json(inv));
-  json_object_object_add(doc, "log_group_storage",
-                         output_log_group_storage_json(inv));
-  json_object_object_add(ignored, "invalid",
-                         output_counts_json(inv->invalid));
-  json_object_object_add(doc, "ignored", ignored);
-  json_object_object_add(doc, "resources", res);
-  json_object_object_add(sum, "functions",
-                         json_object_new_int64((int64_t)s.functions));
-  json_object_object_add(sum, "layer_versions",
-                         json_object_new_int64((int64_t)s.layer_versions));
-  json_object_object_add(sum, "buckets",
-                         json_object_new_int64((int64_t)s.buckets));
-  json_object_object_add(sum, "log_groups",
-                         json_object_new_int64((int64_t)s.log_groups));
-  json_object_object_add(sum, "candidates",
-                         json_object_new_int64((int64_t)s.candidates));
-  json_object_object_add(sum, "deleted",
-                         json_object_new_int64((int64_t)s.deleted));
-  json_object_object_add(sum, "failed",
-                         json_object_new_int64((int64_t)s.failed));
-  json_object_object_add(sum, "refused", s.refused
-                         ? json_object_new_int64((int64_t)s.refused) : NULL);
-  json_object_object_add(sum, "not_permitted",
-                         json_object_new_int64((int64_t)s.not_permitted));
-  output_storage_summary(sum, &s);
-  json_object_object_add(doc, "summary", sum);
-  return doc;
-}
-
-static void put_json(FILE *f, struct json_object *o)
-{
-  untrusted_json_fputs(json_object_to_json_string_ext(
-                           o, JSON_C_TO_STRING_PLAIN |
-                           JSON_C_TO_STRING_NOSLASHESCAPE), f);
-  json_object_put(o);
-}
-
-/* Writes the members of an array, one at a time. */
-typedef void (*stream_fn)(FILE *f, const void *arg, int64_t now);
-
-/* doc written member by member, the array named key by fill: memory
- * does not grow with the inventory.  doc is released. */
-static void put_streamed(FILE *f, struct json_object *doc, const char *key,
-                         stream_fn fill, const void *arg, int64_t now)
-{
-  struct json_object_iter it;
-  int first = 1;
-
-  fputc('{', f);
-  json_object_object_foreachC(doc, it) {
-    if(!first)
-      fputc(',', f);
-    first = 0;
-    put_json(f, json_object_new_string(it.key));
-    fputc(':', f);
-    if(!strcmp(it.key, key)) {
-      fputc('[', f);
-      fill(f, arg, now);
-      fputc(']', f);
-    }
-    else {
-      untrusted_json_fputs(it.val ? json_object_to_json_string_ext(it.val,
-                               JSON_C_TO_STRING_PLAIN |
-                               JSON_C_TO_STRING_NOSLASHESCAPE) : "null", f);
-    }
-  }
-  fputc('}', f);
-  json_object_put(doc);
-}
-
-/* The members of an account's entry, from its sweep's head. */
-static const char *const account_keys[] = {
-  "account", "regions", "code_storage", "log_group_storage", "ignored",
-  "resources", "summary"
-};
-
-/* {"name","account","regions","code_storage","log_group_storage",
- * "ignored","resources":[],
- * "summary","exit_code","error"}; *head keeps the sweep's head (started, finished)
- * for the caller to release. */
-static struct json_object *account_entry(const struct account_result *r,
-                                         enum jan_mode mode,
-                                         struct json_object **head)
-{
-  struct json_object *o = json_object_new_object(), *v;
-
-  *head = output_sweep_json_head(r->inv, mode);
-  json_object_object_add(o, "name", json_object_new_string(r->name));
-  for(size_t k = 0; k < JAN_ARRAY_SIZE(account_keys); k++)
-    if(json_object_object_get_ex(*head, account_keys[k], &v))
-      json_object_object_add(o, account_keys[k], json_object_get(v));
-  json_object_object_add(o, "exit_code", json_object_new_int(r->exit_code));
-  json_object_object_add(o, "error", r->error && r->error[0]
-                         ? json_object_new_string(r->error) : NULL);
-  return o;
-}
-
-/* Add every integer of an account's summary to the total's. */
-static void add_summary(struct json_object *total, struct json_object *sum)
-{
-  struct json_object_iter it;
-  json_object_object_foreachC(sum, it) {
-    struct json_object *t = NULL;
-    int64_t v = it.val ? json_object_get_int64(it.val) : 0;
-    if(json_object_object_get_ex(total, it.key, &t) && t)
-      v += json_object_get_int64(t);
-    json_object_object_add(total, it.key, json_object_new_int64(v));
-  }
-}
-
-/* The run's document without its accounts' entries (an empty array):
- * mode, the first start, the last end, the summary of them all. */
-static struct json_object *run_head(const struct account_result *r, size_t n,
-                                    enum jan_mode mode)
-{
-  struct json_object *doc = json_object_new_object();
-  struct json_object *total = json_object_new_object();
-  int64_t started = 0, finished = 0;
-  struct json_object *v;
-
-  for(size_t i = 0; i < n; i++) {
-    struct json_object *head = output_sweep_json_head(r[i].inv, mode);
-    if(json_object_object_get_ex(head, "summary", &v))
-      add_summary(total, v);
-    json_object_put(head);
-    if(r[i].inv->started_ms > 0 &&
-       (!started || r[i].inv->started_ms < started))
-      started = r[i].inv->started_ms;
-    if(r[i].inv->finished_ms > finished)
-      finished = r[i].inv->finished_ms;
-  }
-  /* As in one account's summary: refused is null when nothing was. */
-  if(json_object_object_get_ex(total, "refused", &v) &&
-     !json_object_get_int64(v))
-    json_object_object_add(total, "refused", NULL);
-  json_object_object_add(doc, "mode", json_object_new_string(
-                             mode == JAN_MODE_DELETE ? "delete" : "report"));
-  json_object_object_add(doc, "started", started ?
-                         output_time_json(started / 1000) : NULL);
-  json_object_object_add(doc, "finished", finished ?
-                         output_time_json(finished / 1000) : NULL);
-  json_object_object_add(doc, "accounts", json_object_new_array());
-  json_object_object_add(doc, "summary", total);
-  return doc;
-}
-
-static void stream_items(FILE *f, const void *arg, int64_t now)
-{
-  const struct inventory *inv = arg;
+  jsonw_array_end(w);
+  jsonw_key(w, "code_storage");
+  jsonw_json(w, output_code_storage_json(inv));
+  jsonw_key(w, "log_group_storage");
+  jsonw_json(w, output_log_group_storage_json(inv));
+  json_object_object_add(ignored, "invalid", output_counts_json(inv->invalid));
+  jsonw_key(w, "ignored");
+  jsonw_json(w, ignored);
+  jsonw_key(w, "resources");
+  jsonw_array(w);
   for(size_t i = 0; i < inv->n; i++) {
-    if(i)
-      fputc(',', f);
-    put_json(f, output_item_json(&inv->items[i], now));
+    jsonw_object(w);
+    output_item_members(w, &inv->items[i], now);
+    jsonw_object_end(w);
   }
-}
-
-struct run_arg {
-  const struct account_result *r;
-  size_t n;
-  enum jan_mode mode;
-};
-
-static void stream_accounts(FILE *f, const void *arg, int64_t now)
-{
-  const struct run_arg *a = arg;
-  for(size_t i = 0; i < a->n; i++) {
-    struct json_object *head, *e = account_entry(&a->r[i], a->mode, &head);
-    if(i)
-      fputc(',', f);
-    put_streamed(f, e, "resources", stream_items, a->r[i].inv, now);
-    json_object_put(head);
-  }
+  jsonw_array_end(w);
+  jsonw_key(w, "summary");
+  put_summary(w, &s);
+  jsonw_key(w, "exit_code");
+  jsonw_int(w, r->exit_code);
+  jsonw_kstring(w, "error", r->error && r->error[0] ? r->error : NULL);
+  jsonw_object_end(w);
 }
 
 void output_run_json(FILE *f, const struct account_result *r, size_t n,
                      enum jan_mode mode, int64_t now)
 {
-  const struct run_arg a = { r, n, mode };
-  put_streamed(f, run_head(r, n, mode), "accounts", stream_accounts, &a, now);
+  struct inv_summary total = { 0 }, s;
+  int64_t started = 0, finished = 0;
+  struct jsonw w;
+
+  /* The first start, the last end, the figures of them all. */
+  for(size_t i = 0; i < n; i++) {
+    const struct inventory *inv = r[i].inv;
+    inventory_summary(inv, &s);
+    inventory_summary_add(&total, &s);
+    if(inv->started_ms > 0 && (!started || inv->started_ms < started))
+      started = inv->started_ms;
+    if(inv->finished_ms > finished)
+      finished = inv->finished_ms;
+  }
+  jsonw_init_file(&w, f);
+  jsonw_object(&w);
+  jsonw_kstring(&w, "mode", mode == JAN_MODE_DELETE ? "delete" : "report");
+  jsonw_key(&w, "started");
+  jsonw_time(&w, started ? started / 1000 : -1);
+  jsonw_key(&w, "finished");
+  jsonw_time(&w, finished ? finished / 1000 : -1);
+  jsonw_key(&w, "accounts");
+  jsonw_array(&w);
+  for(size_t i = 0; i < n; i++)
+    put_account(&w, &r[i], now);
+  jsonw_array_end(&w);
+  jsonw_key(&w, "summary");
+  if(n)
+    put_summary(&w, &total);
+  else
+    jsonw_json(&w, json_object_new_object());
+  jsonw_object_end(&w);
   fputc('\n', f);
 }
 
@@ -489,13 +388,16 @@ static void output_tail(FILE *f, const struct inventory *inv,
 
 void output_error_json(FILE *f, const char *msg, int code)
 {
-  struct json_object *o = json_object_new_object();
+  struct jsonw w;
   size_t n = strlen(msg);
   while(n && msg[n - 1] == '\n')
     n--;
-  json_object_object_add(o, "error", json_object_new_string_len(msg, (int)n));
-  json_object_object_add(o, "exit_code", json_object_new_int(code));
-  put_json(f, o);
+  jsonw_init_file(&w, f);
+  jsonw_object(&w);
+  jsonw_key(&w, "error");
+  jsonw_string_len(&w, msg, n);
+  jsonw_kint(&w, "exit_code", code);
+  jsonw_object_end(&w);
   fputc('\n', f);
   fflush(f);
 }

@@ -7,15 +7,18 @@
 
 #include "janitor/config.h"
 #include "janitor/inventory.h"
+#include "janitor/jsonw.h"
 #include "fit.h"
 
-/* One resource as in remotion-janitor(8), OUTPUT (caller owns it). */
-struct json_object *output_item_json(const struct inv_item *it, int64_t now);
-/* {"buckets":N,"functions":N,"layers":N,"log_groups":N} from counts by
- * enum jan_kind (inventory.ignored, inventory.invalid); caller owns. */
+/* The members of one resource as in remotion-janitor(8), OUTPUT (between
+ * the braces the caller writes), ages as of now. */
+void output_item_members(struct jsonw *w, const struct inv_item *it,
+                         int64_t now);
 /* An epoch time in seconds as "2025-01-01T12:00:00Z"; NULL (JSON null)
  * when negative. */
 struct json_object *output_time_json(int64_t epoch_s);
+/* {"buckets":N,"functions":N,"layers":N,"log_groups":N} from counts by
+ * enum jan_kind (inventory.ignored, inventory.invalid); caller owns. */
 struct json_object *output_counts_json(const unsigned long counts[JAN_KIND_N]);
 /*
  * The outcome of one account of a run: the model every output of a run is
@@ -35,8 +38,8 @@ struct account_result {
  * The --sweep --json document of a run (remotion-janitor(8), OUTPUT):
  * {"mode","started","finished","accounts":[{"name","account","regions",
  * "ignored","resources","summary","exit_code","error"}],"summary"}, for
- * one account as for several, written as it is built (memory does not
- * grow with the inventories).
+ * one account as for several, written as it is produced (jsonw.h: no
+ * tree of it is built; memory does not grow with the inventories).
  */
 void output_run_json(FILE *f, const struct account_result *r, size_t n,
                      enum jan_mode mode, int64_t now);
@@ -67,14 +70,12 @@ void output_age(int64_t secs, char *out, size_t outlen);
 /* A duration for a person: "45s", "12m05s", "3h04m", "2d5h" (negative: 0). */
 void output_span(int64_t seconds, char *out, size_t len);
 
-/* Renders, props and storage (output_storage.c): the fields of those
- * resources and of listed buckets, added to o; the summary's renders,
- * stored_bytes, reclaimed_bytes; the human storage report; a size in
- * binary units ("512 B", "1.5 MiB"). */
-void output_storage_item(struct json_object *o, const struct inv_item *it,
-                         int64_t now);
-void output_storage_summary(struct json_object *sum,
-                            const struct inv_summary *s);
+/* Renders, props and storage (output_storage.c): the members of those
+ * resources and of listed buckets; the summary's renders, stored_bytes,
+ * reclaimed_bytes; the human storage report; a size in binary units
+ * ("512 B", "1.5 MiB"). */
+void output_storage_members(struct jsonw *w, const struct inv_item *it);
+void output_storage_summary(struct jsonw *w, const struct inv_summary *s);
 void output_storage_table(FILE *f, const struct inventory *inv,
                           size_t columns);
 /* Renders and props: " (N objects, SIZE)" appended to a table cell. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "janitor/jsonw.h"
 #include "janitor/s3price.h"
 #include "output.h"
 
@@ -37,53 +38,38 @@ static struct json_object *storage_json(const struct inv_item *it)
   return st;
 }
 
-void output_storage_item(struct json_object *o, const struct inv_item *it,
-                         int64_t now)
+void output_storage_members(struct jsonw *w, const struct inv_item *it)
 {
   if(it->kind == JAN_KIND_BUCKET) {
     double usd = it->has_storage
                ? s3_estimate_monthly_usd(it->region, it->bytes) : -1;
-    json_object_object_add(o, "bytes", it->has_storage
-                           ? json_object_new_int64(it->bytes) : NULL);
-    json_object_object_add(o, "storage", it->has_storage
-                           ? storage_json(it) : NULL);
-    json_object_object_add(o, "estimated_monthly_usd", usd >= 0
-                           ? json_object_new_double(usd) : NULL);
+    jsonw_key(w, "bytes");
+    if(it->has_storage)
+      jsonw_int(w, it->bytes);
+    else
+      jsonw_null(w);
+    jsonw_key(w, "storage");
+    jsonw_json(w, it->has_storage ? storage_json(it) : NULL);
+    jsonw_key(w, "estimated_monthly_usd");
+    if(usd >= 0)
+      jsonw_double(w, usd);
+    else
+      jsonw_null(w);
     return;
   }
   if(it->kind == JAN_KIND_LOG_GROUP) {
-    json_object_object_add(o, "bytes", it->bytes >= 0
-                           ? json_object_new_int64(it->bytes) : NULL);
+    jsonw_key(w, "bytes");
+    if(it->bytes >= 0)
+      jsonw_int(w, it->bytes);
+    else
+      jsonw_null(w);
     return;
   }
   if(it->kind != JAN_KIND_RENDER && it->kind != JAN_KIND_PROPS)
     return;
-  json_object_object_add(o, "bucket", json_object_new_string(it->bucket));
-  json_object_object_add(o, "age_s", it->newest < 0 ? NULL
-                         : json_object_new_int64(now - it->newest));
-  json_object_object_add(o, "objects", json_object_new_int64(it->objects));
-  json_object_object_add(o, "bytes", json_object_new_int64(it->bytes));
-}
-
-struct json_object *output_code_storage_json(const struct inventory *inv)
-{
-  struct json_object *a = json_object_new_array();
-  for(size_t i = 0; i < inv->nregions; i++) {
-    const struct inv_region *r = &inv->regions[i];
-    struct json_object *o;
-    int64_t bytes;
-    if(r->status == INV_REGION_DISABLED)
-      continue;
-    bytes = inventory_code_bytes(inv, r->name);
-    o = json_object_new_object();
-    json_object_object_add(o, "region", json_object_new_string(r->name));
-    json_object_object_add(o, "bytes", bytes >= 0
-                           ? json_object_new_int64(bytes) : NULL);
-    json_object_object_add(o, "quota_bytes",
-                           json_object_new_int64(INV_CODE_QUOTA_BYTES));
-    json_object_array_add(a, o);
-  }
-  return a;
+  jsonw_kstring(w, "bucket", it->bucket);
+  jsonw_kint(w, "objects", it->objects);
+  jsonw_kint(w, "bytes", it->bytes);
 }
 
 static size_t count_in(const struct inventory *inv, enum jan_kind k,
@@ -95,27 +81,47 @@ static size_t count_in(const struct inventory *inv, enum jan_kind k,
   return n;
 }
 
-struct json_object *output_log_group_storage_json(const struct inventory *inv)
+/* Per region not disabled, {region, bytes (null: no figure), and one
+ * member of its own}: Lambda's code storage (k = JAN_KIND_FUNCTION,
+ * quota_bytes) or CloudWatch Logs' (k = JAN_KIND_LOG_GROUP, log_groups;
+ * none when log groups are not listed). */
+static struct json_object *region_storage_json(const struct inventory *inv,
+                                               enum jan_kind k)
 {
   struct json_object *a = json_object_new_array();
+  if(k == JAN_KIND_LOG_GROUP && !(inv->listed & INV_KIND_BIT(k)))
+    return a;
   for(size_t i = 0; i < inv->nregions; i++) {
     const struct inv_region *r = &inv->regions[i];
     struct json_object *o;
     int64_t bytes;
-    if(r->status == INV_REGION_DISABLED ||
-       !(inv->listed & INV_KIND_BIT(JAN_KIND_LOG_GROUP)))
+    if(r->status == INV_REGION_DISABLED)
       continue;
-    bytes = inventory_log_group_bytes(inv, r->name);
+    bytes = k == JAN_KIND_FUNCTION ? inventory_code_bytes(inv, r->name)
+                                   : inventory_log_group_bytes(inv, r->name);
     o = json_object_new_object();
     json_object_object_add(o, "region", json_object_new_string(r->name));
     json_object_object_add(o, "bytes", bytes >= 0
                            ? json_object_new_int64(bytes) : NULL);
-    json_object_object_add(o, "log_groups", json_object_new_int64(
-                               (int64_t)count_in(inv, JAN_KIND_LOG_GROUP,
-                                                 r->name)));
+    if(k == JAN_KIND_FUNCTION)
+      json_object_object_add(o, "quota_bytes",
+                             json_object_new_int64(INV_CODE_QUOTA_BYTES));
+    else
+      json_object_object_add(o, "log_groups", json_object_new_int64(
+                                 (int64_t)count_in(inv, k, r->name)));
     json_object_array_add(a, o);
   }
   return a;
+}
+
+struct json_object *output_code_storage_json(const struct inventory *inv)
+{
+  return region_storage_json(inv, JAN_KIND_FUNCTION);
+}
+
+struct json_object *output_log_group_storage_json(const struct inventory *inv)
+{
+  return region_storage_json(inv, JAN_KIND_LOG_GROUP);
 }
 
 struct json_object *output_not_permitted_json(const struct inv_region *r)
@@ -165,15 +171,11 @@ struct json_object *output_storage_status_json(const struct inventory *inv)
   return o;
 }
 
-void output_storage_summary(struct json_object *sum,
-                            const struct inv_summary *s)
+void output_storage_summary(struct jsonw *w, const struct inv_summary *s)
 {
-  json_object_object_add(sum, "renders",
-                         json_object_new_int64((int64_t)s->renders));
-  json_object_object_add(sum, "stored_bytes",
-                         json_object_new_int64(s->stored_bytes));
-  json_object_object_add(sum, "reclaimed_bytes",
-                         json_object_new_int64(s->reclaimed_bytes));
+  jsonw_kint(w, "renders", (int64_t)s->renders);
+  jsonw_kint(w, "stored_bytes", s->stored_bytes);
+  jsonw_kint(w, "reclaimed_bytes", s->reclaimed_bytes);
 }
 
 void output_storage_why(const struct inv_item *it, char *why, size_t len)

@@ -395,9 +395,7 @@ static void sweep_finish(struct sweep *s)
   /* Built first: it reads the old state's refusals. */
   s->record = last_sweep_record(s, refused_json(s));
   if(s->st) {
-    state_free(s->st);
-    *s->st = s->clocks;
-    state_init(&s->clocks);
+    state_take_over(s->st, &s->clocks);
     state_set_last_sweep(s->st, json_object_get(s->record));
   }
   sweep_set_state(s, SWEEP_DONE);
@@ -913,8 +911,10 @@ static void collected(void *arg, const struct collect_result *r)
    * one in the future: this sweep is the first. */
   if(s->st && (s->st->first_sweep <= 0 || s->st->first_sweep > now))
     s->st->first_sweep = now;
-  if(s->st)
+  if(s->st) {
     s->clocks.first_sweep = s->st->first_sweep;
+    s->clocks.lender = s->st;   /* the same keys, one copy */
+  }
   policy_decide(&s->inv, s->cfg, now, first_seen, s);
   s->ident = *r;
   /* keep_tag: the candidates' tags, read before the kept buckets are

@@ -1,16 +1,23 @@
 /*
  * What a person reads (daemon/output.c, daemon/progress.c): ages in whole
  * units, long names cut in the middle to fit the terminal, and the progress
- * line.
+ * line.  What a program reads: the --sweep --json document, written as it
+ * is produced (jsonw.h), the same document json-c would have printed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include <json-c/json.h>
+
+#include "janitor/jsonw.h"
+#include "janitor/untrusted.h"
 #include "output.h"
 #include "progress.h"
 
@@ -78,12 +85,261 @@ static void test_progress_line(void **state)
                          "(0/s)");
 }
 
+/* jsonw's strings are json-c's, passed through the project's \udcXX
+ * rule, byte for byte, for any bytes. */
+static void test_jsonw_escaping(void **state)
+{
+  unsigned seed = 12345;
+  (void)state;
+  for(int round = 0; round < 2000; round++) {
+    char in[40], *a = NULL, *b = NULL;
+    size_t n = (size_t)(round % 40), alen, blen;
+    FILE *fa = open_memstream(&a, &alen), *fb = open_memstream(&b, &blen);
+    struct json_object *o;
+    struct jsonw w;
+
+    for(size_t i = 0; i < n; i++) {
+      seed = seed * 1103515245u + 12345u;
+      /* Mostly the bytes that matter: controls, quotes, high bytes. */
+      static const char special[] =
+          "\"\\/\n\x01\x7f\xc3\xa9\xe2\x80\xae\xff\xf0";
+      in[i] = round % 3 ? (char)((seed >> 16) & 0xff)
+                        : special[(seed >> 16) % (sizeof(special) - 1)];
+      if(!in[i])
+        in[i] = 'x';
+    }
+    o = json_object_new_object();
+    json_object_object_add(o, "k", json_object_new_string_len(in, (int)n));
+    untrusted_json_fputs(json_object_to_json_string_ext(
+        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), fa);
+    json_object_put(o);
+    jsonw_init_file(&w, fb);
+    jsonw_object(&w);
+    jsonw_key(&w, "k");
+    jsonw_string_len(&w, in, n);
+    jsonw_object_end(&w);
+    fclose(fa);
+    fclose(fb);
+    assert_false(jsonw_failed(&w));
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+  }
+}
+
+/* A sink that fails stops the writing and says why: a jbuf's cap. */
+static void test_jsonw_sink_full(void **state)
+{
+  struct jbuf b;
+  struct jsonw w;
+  (void)state;
+  jbuf_init(&b, 16);
+  jsonw_init_jbuf(&w, &b);
+  jsonw_array(&w);
+  jsonw_string(&w, "0123456789");
+  assert_int_equal(jsonw_failed(&w), JAN_OK);
+  jsonw_string(&w, "0123456789");
+  assert_int_equal(jsonw_failed(&w), JAN_ETOOBIG);
+  jsonw_array_end(&w);
+  assert_int_equal(jsonw_failed(&w), JAN_ETOOBIG);
+  jbuf_free(&b);
+  /* Unbalanced: misuse, said. */
+  jbuf_init(&b, 64);
+  jsonw_init_jbuf(&w, &b);
+  jsonw_object_end(&w);
+  assert_int_equal(jsonw_failed(&w), JAN_EINVAL);
+  jbuf_free(&b);
+}
+
+/* The member names of o, in order, joined by ','. */
+static void keys_of(struct json_object *o, char *buf, size_t size)
+{
+  size_t n = 0;
+  buf[0] = '\0';
+  json_object_object_foreach(o, k, v) {
+    (void)v;
+    n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? "," : "", k);
+  }
+}
+
+static struct json_object *get(struct json_object *o, const char *k)
+{
+  struct json_object *v = NULL;
+  assert_true(json_object_object_get_ex(o, k, &v));
+  return v;
+}
+
+#define HOSTILE "q\"b\\s/n\nc\x01\x1f" "d\x7f" "e\xc3\xa9" "f\xe2\x80\xae" \
+                "g\xff\xc3(h\xed\xa0\x80i"
+
+/* A run of two accounts with hostile names in every place a name goes:
+ * one line of valid UTF-8, the document's structure, every member in its
+ * order, the exact bytes back (untrusted_json_bytes()), the summary of
+ * them all. */
+static void test_run_json_hostile(void **state)
+{
+  struct inventory a, b;
+  struct account_result r[2];
+  struct inv_item *it;
+  struct json_object *doc, *accts, *res, *v;
+  char *text = NULL, keys[512];
+  size_t len, plain;
+  FILE *f;
+  (void)state;
+
+  inventory_init(&a);
+  inventory_init(&b);
+  memcpy(a.account, "111111111111", 13);
+  a.started_ms = 1700000000000;
+  a.finished_ms = 1700000060000;
+  b.started_ms = 1699999990000;
+  b.finished_ms = 1700000030000;
+  assert_int_equal(inventory_add_region(&a, "eu-west-1"), JAN_OK);
+  assert_int_equal(inventory_add_region(&a, "us-east-1"), JAN_OK);
+  inventory_mark_incomplete(&a, "us-east-1", JAN_KIND_FUNCTION,
+                            "denied: " HOSTILE);
+  it = inventory_add(&a, JAN_KIND_FUNCTION, "eu-west-1",
+                     "remotion-render-4-0-1-mem2048mb-disk2048mb-120sec",
+                     "arn:aws:lambda:eu-west-1:111111111111:function:x", 0,
+                     1699000000);
+  assert_non_null(it);
+  it->has_remotion = 1;
+  snprintf(it->remotion.version, sizeof(it->remotion.version), "4.0.1");
+  it->remotion.memory_mb = 2048;
+  it->decision = INV_DELETE;
+  it->reason = "older-than-max-age";
+  it = inventory_add(&a, JAN_KIND_LAYER, "eu-west-1", "remotion-binaries",
+                     NULL, 3, -1);
+  assert_non_null(it);
+  it->reason = "in-grace";
+  it = inventory_add(&a, JAN_KIND_BUCKET, "eu-west-1",
+                     "remotionlambda-euwest1-abc", NULL, 0, 1600000000);
+  assert_non_null(it);
+  it->objects = 12;
+  it->has_storage = 1;
+  it->bytes = 5000000000;
+  it->storage[0] = 5000000000;
+  it = inventory_add(&a, JAN_KIND_RENDER, "eu-west-1",
+                     "remotionlambda-euwest1-abc/renders/" HOSTILE, NULL, 0,
+                     1690000000);
+  assert_non_null(it);
+  it->bucket = strdup("remotionlambda-euwest1-abc");
+  it->newest = 1695000000;
+  it->objects = 3;
+  it->bytes = 77;
+  it->decision = INV_DELETE;
+  it->result = INV_RES_FAILED;
+  it->error = strdup("AccessDenied: " HOSTILE);
+  it = inventory_add(&a, JAN_KIND_PROPS, "eu-west-1",
+                     "remotionlambda-euwest1-abc/input-props/", NULL, 0,
+                     1690000000);
+  assert_non_null(it);
+  it->bucket = strdup("remotionlambda-euwest1-abc");
+  it->newest = -1;
+  it->objects = 1;
+  it->bytes = 5;
+  a.ignored[JAN_KIND_BUCKET] = 2;
+  b.invalid[JAN_KIND_FUNCTION] = 1;
+  r[0] = (struct account_result){ "prod " HOSTILE, &a, 1, NULL, NULL };
+  r[1] = (struct account_result){ "other", &b, 3, "no identity\n", NULL };
+
+  f = open_memstream(&text, &len);
+  output_run_json(f, r, 2, JAN_MODE_REPORT, 1700000100);
+  fclose(f);
+  /* One line, valid UTF-8 throughout. */
+  assert_true(len > 0 && text[len - 1] == '\n');
+  assert_null(memchr(text, '\n', len - 1));
+  assert_int_equal(untrusted_utf8_span(text, len), len);
+  /* The exact bytes back, as a program reads them. */
+  plain = untrusted_json_bytes(text);
+  doc = json_tokener_parse(text);
+  assert_non_null(doc);
+  (void)plain;
+  keys_of(doc, keys, sizeof(keys));
+  assert_string_equal(keys, "mode,started,finished,accounts,summary");
+  assert_string_equal(json_object_get_string(get(doc, "mode")), "report");
+  assert_string_equal(json_object_get_string(get(doc, "started")),
+                      "2023-11-14T22:13:10Z");
+  assert_string_equal(json_object_get_string(get(doc, "finished")),
+                      "2023-11-14T22:14:20Z");
+  accts = get(doc, "accounts");
+  assert_int_equal(json_object_array_length(accts), 2);
+  v = json_object_array_get_idx(accts, 0);
+  keys_of(v, keys, sizeof(keys));
+  assert_string_equal(keys, "name,account,regions,code_storage,ignored,"
+                            "resources,summary,exit_code,error");
+  assert_string_equal(json_object_get_string(get(v, "name")),
+                      "prod " HOSTILE);
+  assert_string_equal(json_object_get_string(
+      get(json_object_array_get_idx(get(v, "regions"), 1), "error")),
+      "denied: " HOSTILE);
+  assert_int_equal(json_object_get_int(get(get(v, "ignored"), "buckets")),
+                   2);
+  assert_null(get(v, "error"));
+  res = get(v, "resources");
+  assert_int_equal(json_object_array_length(res), 5);
+  keys_of(json_object_array_get_idx(res, 0), keys, sizeof(keys));
+  assert_string_equal(keys, "type,region,name,arn,created,age_s,remotion,"
+                            "decision,reason,result,error");
+  assert_int_equal(json_object_get_int(get(get(
+      json_object_array_get_idx(res, 0), "remotion"), "memory_mb")), 2048);
+  keys_of(json_object_array_get_idx(res, 1), keys, sizeof(keys));
+  assert_string_equal(keys, "type,region,name,version,arn,created,age_s,"
+                            "decision,reason,result,error");
+  keys_of(json_object_array_get_idx(res, 2), keys, sizeof(keys));
+  assert_string_equal(keys, "type,region,name,arn,created,age_s,objects,"
+                            "bytes,storage,estimated_monthly_usd,decision,"
+                            "reason,result,error");
+  keys_of(json_object_array_get_idx(res, 3), keys, sizeof(keys));
+  assert_string_equal(keys, "type,region,name,arn,created,age_s,bucket,"
+                            "objects,bytes,decision,reason,result,error");
+  v = json_object_array_get_idx(res, 3);
+  assert_string_equal(json_object_get_string(get(v, "name")),
+                      "remotionlambda-euwest1-abc/renders/" HOSTILE);
+  assert_string_equal(json_object_get_string(get(v, "error")),
+                      "AccessDenied: " HOSTILE);
+  assert_int_equal(json_object_get_int64(get(v, "age_s")),
+                   1700000100 - 1695000000);
+  assert_string_equal(json_object_get_string(get(v, "result")), "failed");
+  keys_of(json_object_array_get_idx(res, 4), keys, sizeof(keys));
+  assert_string_equal(keys, "type,region,arn,created,age_s,bucket,"
+                            "objects,bytes,decision,reason,result,error");
+  assert_null(get(json_object_array_get_idx(res, 4), "age_s"));
+  v = json_object_array_get_idx(accts, 1);
+  assert_null(get(v, "account"));
+  assert_int_equal(json_object_array_length(get(v, "resources")), 0);
+  assert_int_equal(json_object_get_int(get(v, "exit_code")), 3);
+  assert_string_equal(json_object_get_string(get(v, "error")),
+                      "no identity\n");
+  assert_int_equal(json_object_get_int(get(get(get(v, "ignored"),
+                                               "invalid"), "functions")), 1);
+  /* The summary of them all, refused null when nothing was. */
+  v = get(doc, "summary");
+  keys_of(v, keys, sizeof(keys));
+  assert_string_equal(keys, "functions,layer_versions,buckets,candidates,"
+                            "deleted,failed,refused,renders,stored_bytes,"
+                            "reclaimed_bytes");
+  assert_int_equal(json_object_get_int(get(v, "functions")), 1);
+  assert_int_equal(json_object_get_int(get(v, "candidates")), 2);
+  assert_int_equal(json_object_get_int(get(v, "failed")), 1);
+  assert_null(get(v, "refused"));
+  assert_int_equal(json_object_get_int64(get(v, "stored_bytes")),
+                   5000000000);
+  json_object_put(doc);
+  free(text);
+  inventory_free(&a);
+  inventory_free(&b);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_age),
     cmocka_unit_test(test_fit),
     cmocka_unit_test(test_progress_line),
+    cmocka_unit_test(test_jsonw_escaping),
+    cmocka_unit_test(test_jsonw_sink_full),
+    cmocka_unit_test(test_run_json_hostile),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,7 +29,9 @@
 #include "janitor/audit.h"
 #include "janitor/fsafe.h"
 #include "janitor/inventory.h"
+#include "janitor/caps.h"
 #include "janitor/state.h"
+#include "janitor/untrusted.h"
 
 struct fx {
   char dir[64];
@@ -747,6 +749,34 @@ static void test_load_corrupt(void **state)
          "\"last_sweep\":[]}"),
     CASE("good clocks, then one bad", "{\"version\":1,\"clocks\":{\"a\":1,"
          "\"b\":2,\"c\":\"x\"}}"),
+    /* The streaming reader: a repeat of a member is never half-read. */
+    CASE("clocks twice", "{\"version\":1,\"clocks\":{\"a\":1},"
+         "\"clocks\":{}}"),
+    CASE("version twice", "{\"version\":1,\"version\":2,\"clocks\":{}}"),
+    CASE("account twice", "{\"version\":2,\"clocks\":{},\"accounts\":{"
+         "\"123456789012\":{\"clocks\":{}},\"123456789012\":"
+         "{\"clocks\":{}}}}"),
+    CASE("last_sweep twice", "{\"version\":1,\"clocks\":{},"
+         "\"last_sweep\":{},\"last_sweep\":{}}"),
+    CASE("clock key with \\u0000", "{\"version\":1,\"clocks\":"
+         "{\"a\\u0000b\":1}}"),
+    CASE("lone high surrogate", "{\"version\":1,\"clocks\":"
+         "{\"a\\ud800\":1}}"),
+    CASE("lone low surrogate", "{\"version\":1,\"clocks\":"
+         "{\"a\\udc41\":1}}"),
+    CASE("bad escape", "{\"version\":1,\"clocks\":{\"a\\x41\":1}}"),
+    CASE("raw newline in a key", "{\"version\":1,\"clocks\":{\"a\nb\":1}}"),
+    CASE("leading zero", "{\"version\":1,\"clocks\":{\"a\":017}}"),
+    CASE("missing colon", "{\"version\":1,\"clocks\":{\"a\" 1}}"),
+    CASE("unquoted key", "{\"version\":1,\"clocks\":{a:1}}"),
+    CASE("single quotes", "{\"version\":1,\"clocks\":{'a':1}}"),
+    CASE("a comment", "{\"version\":1,/* x */\"clocks\":{}}"),
+    CASE("truncated in last_sweep", "{\"version\":1,\"clocks\":{},"
+         "\"last_sweep\":{\"a\":[1,"),
+    CASE("bad value ignored key", "{\"version\":1,\"clocks\":{},"
+         "\"x\":[1,2,}"),
+    CASE("an array", "[1,2]"),
+    CASE("only white space", " \n"),
   };
   struct fx *f = *state;
   char *deep;
@@ -766,6 +796,111 @@ static void test_load_corrupt(void **state)
   deep[n++] = '}';
   expect_corrupt(f, "deep nesting", deep, n);
   free(deep);
+
+  /* A clock key past JAN_STATE_KEY_MAX: refused, not cut. */
+  deep = malloc(2 * JAN_STATE_KEY_MAX + 100);
+  assert_non_null(deep);
+  n = (size_t)sprintf(deep, "{\"version\":1,\"clocks\":{\"");
+  memset(deep + n, 'k', JAN_STATE_KEY_MAX + 1);
+  n += JAN_STATE_KEY_MAX + 1;
+  n += (size_t)sprintf(deep + n, "\":1}}");
+  expect_corrupt(f, "huge clock key", deep, n);
+  free(deep);
+}
+
+/* Keys are exact bytes: escapes, UTF-8, bytes that are not UTF-8, all
+ * come back the same through a save and a load; \u escapes and surrogate
+ * pairs of a hand-written file are read as UTF-8. */
+static void test_key_bytes(void **state)
+{
+  struct fx *f = *state;
+  static const char *const keys[] = {
+    "a\"b\\c/d", "tab\there\nnl\rcr\bbs\fff\x01\x1f", "\xc3\xa9t\xc3\xa9",
+    "\xff\xfe not utf-8 \x80", "\xf0\x9f\x98\x80 emoji", "\x7f del",
+  };
+  static const char text[] =
+      "{\"version\":1,\"clocks\":{\"\\u00e9\\ud83d\\ude00\\/\\u0041\":7}}";
+  static const char old[] =
+      "{\"version\":1,\"clocks\":{\"\xff\xfe not utf-8 \x80\":9}}";
+  struct state st, st2;
+  char *saved;
+  size_t len;
+  struct jbuf err, warn;
+
+  state_init(&st);
+  state_init(&st2);
+  jbuf_init(&err, 4096);
+  jbuf_init(&warn, 4096);
+  for(size_t i = 0; i < JAN_ARRAY_SIZE(keys); i++)
+    assert_int_equal(state_clock_set(&st, keys[i], (int64_t)i), JAN_OK);
+  assert_int_equal(state_save(&st, f->path, &err), JAN_OK);
+  /* The file is valid UTF-8: a byte that is not part of it as \udcXX. */
+  saved = read_file(f->path, &len);
+  assert_non_null(saved);
+  assert_int_equal(untrusted_utf8_span(saved, len), len);
+  assert_non_null(strstr(saved, "\\udcff\\udcfe not utf-8 \\udc80"));
+  free(saved);
+  assert_int_equal(state_load(&st2, f->path, &warn), JAN_OK);
+  assert_string_equal(jbuf_str(&warn), "");
+  assert_int_equal(st2.n, JAN_ARRAY_SIZE(keys));
+  for(size_t i = 0; i < JAN_ARRAY_SIZE(keys); i++)
+    assert_int_equal(state_clock_get(&st2, keys[i]), (int64_t)i);
+  state_free(&st2);
+  write_file(f->path, text, sizeof(text) - 1);
+  assert_int_equal(state_load(&st2, f->path, &warn), JAN_OK);
+  assert_string_equal(jbuf_str(&warn), "");
+  assert_int_equal(state_clock_get(&st2, "\xc3\xa9\xf0\x9f\x98\x80/A"), 7);
+  state_free(&st2);
+  /* A file of the earlier writer (json-c's): such bytes raw. */
+  write_file(f->path, old, sizeof(old) - 1);
+  assert_int_equal(state_load(&st2, f->path, &warn), JAN_OK);
+  assert_string_equal(jbuf_str(&warn), "");
+  assert_int_equal(state_clock_get(&st2, "\xff\xfe not utf-8 \x80"), 9);
+  state_free(&st2);
+  state_free(&st);
+  jbuf_free(&err);
+  jbuf_free(&warn);
+}
+
+/* A sweep's new clocks borrow the old state's keys (one copy), and the
+ * old state taken over keeps exactly what the new one holds. */
+static void test_take_over(void **state)
+{
+  struct state old, cur;
+  char key[64];
+  (void)state;
+
+  state_init(&old);
+  state_init(&cur);
+  for(int i = 0; i < 20000; i++) {
+    snprintf(key, sizeof(key), "render|eu-west-1|b/%08d|0", i);
+    assert_int_equal(state_clock_set(&old, key, 1000 + i), JAN_OK);
+  }
+  old.first_sweep = 5;
+  cur.lender = &old;
+  /* Half seen again (shared), one new (copied). */
+  for(int i = 0; i < 20000; i += 2) {
+    snprintf(key, sizeof(key), "render|eu-west-1|b/%08d|0", i);
+    assert_int_equal(state_clock_set(&cur, key, 7), JAN_OK);
+    assert_ptr_equal(cur.clocks[cur.n - 1].key,
+                     old.clocks[i].key);
+  }
+  assert_int_equal(state_clock_set(&cur, "new|r|n|0", 9), JAN_OK);
+  assert_non_null(cur.keys);    /* the new key only */
+  state_take_over(&old, &cur);
+  assert_int_equal(cur.n, 0);
+  assert_null(cur.clocks);
+  assert_null(old.lender);
+  assert_int_equal(old.n, 10001);
+  assert_int_equal(old.first_sweep, 0);
+  assert_int_equal(state_clock_get(&old, "new|r|n|0"), 9);
+  for(int i = 0; i < 20000; i++) {
+    snprintf(key, sizeof(key), "render|eu-west-1|b/%08d|0", i);
+    assert_int_equal(state_clock_get(&old, key), i % 2 ? -1 : 7);
+  }
+  for(size_t i = 1; i < old.n; i++)
+    assert_true(strcmp(old.clocks[i - 1].key, old.clocks[i].key) < 0);
+  state_free(&old);
 }
 
 /* Over the cap: a sparse file, refused by its size, never read. */
@@ -1874,6 +2009,8 @@ int main(void)
     T(test_migrate_v1),
     T(test_load_missing),
     T(test_load_corrupt),
+    T(test_key_bytes),
+    T(test_take_over),
     T(test_load_too_big),
     T(test_load_corrupt_twice),
     T(test_load_not_regular),

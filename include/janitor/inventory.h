@@ -178,6 +178,9 @@ struct inv_summary {
   int64_t reclaimed_bytes;      /* deleted from renders and props */
 };
 void inventory_summary(const struct inventory *inv, struct inv_summary *s);
+/* Every figure of s added to total's (a run over several accounts). */
+void inventory_summary_add(struct inv_summary *total,
+                           const struct inv_summary *s);
 
 /*
  * Lambda's code storage in a region: the sum of the CodeSize of the

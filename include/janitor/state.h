@@ -21,11 +21,13 @@
 #define STATE_MAX_BYTES (64u * 1024 * 1024)
 
 struct state_clock {
-  char *key;                    /* "type|region|name|version" */
+  char *key;                    /* "type|region|name|version", in the
+                                   state's keys (not to be freed alone) */
   int64_t since;                /* first seen as a candidate (epoch s) */
 };
 
 struct state_account;
+struct state_keys;              /* the clock keys' storage (state.c) */
 
 /*
  * The clocks and the last sweep of one account, and, in the state file's
@@ -37,6 +39,9 @@ struct state_account;
 struct state {
   struct state_clock *clocks;   /* sorted by key */
   size_t n, cap;
+  struct state_keys *keys;      /* the keys' bytes, in blocks (owned) */
+  const struct state *lender;   /* or NULL: a key set here that it holds
+                                   shares its bytes (state_take_over()) */
   struct json_object *last_sweep;  /* owned, or NULL */
   int64_t first_sweep;          /* when this account was first swept (epoch
                                    s; policy_clock_check()); 0: no record */
@@ -86,6 +91,14 @@ int64_t state_clock_get(const struct state *st, const char *key);
 /* Set (insert or replace) the clock for key; JAN_EINVAL for an empty key
    or since outside 0..253402300799 (what a load would refuse). */
 int state_clock_set(struct state *st, const char *key, int64_t since);
+/*
+ * Replace dst by src, whose lender is dst (src's clocks share the bytes of
+ * the keys they have in common with dst's: a sweep's new clocks cost no
+ * second copy of the old ones); src is left empty.  The key bytes of dst
+ * that no clock uses any more are given back once they outweigh the used
+ * ones.
+ */
+void state_take_over(struct state *dst, struct state *src);
 /* Replace st->last_sweep (takes ownership of obj). */
 void state_set_last_sweep(struct state *st, struct json_object *obj);
 

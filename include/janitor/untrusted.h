@@ -119,6 +119,9 @@ size_t untrusted_utf8_span(const char *s, size_t len);
  * \udcXX.  0 or JAN_ETOOBIG; 0 or -1. */
 int untrusted_json_add(struct jbuf *out, const char *json, size_t len);
 int untrusted_json_fputs(const char *json, FILE *f);
+/* The same, to a sink (jsonw.h): 0, or -1 when the sink failed. */
+int untrusted_json_emit(const char *json, size_t len,
+                        int (*emit)(void *, const char *, size_t), void *arg);
 /* The inverse, in place, for a reader of such JSON (the --status client):
  * each lone \udcXX (XX >= 80) inside a string back to the byte XX, so
  * that json-c reads the exact bytes.  Returns the new length. */

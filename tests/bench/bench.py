@@ -20,6 +20,14 @@
                        role with one function, against the same run over 1
                        and over a tenth of them: wall time, peak RSS,
                        requests, and the RSS each account adds
+  bench.py accounts-json
+                       peak RSS of a --sweep --dry-run over 64 accounts and
+                       28,032 resources with --json and without, and of
+                       OLD_BIN's (another build) beside it
+  bench.py state       a report sweep (renders = all, grace = 7d) whose
+                       state file holds --clocks render clocks (400,000),
+                       carried over and written back: peak RSS and wall of
+                       this binary and of OLD_BIN's side by side
   bench.py prune-vs-empty
                        side by side at 0 ms, in one run: emptying a bucket
                        of --objects objects (buckets = yes) and pruning
@@ -473,14 +481,17 @@ def bench_bigpages(a):
 USER_ARN = "arn:aws:iam::%s:user/janitor-test" % jl.ACCOUNT
 
 
-def accounts_run(n, latency_ms):
+def accounts_run(n, latency_ms, per=1, bins=None, forms=(("--json",),)):
     """One --sweep --dry-run over n [account] sections, each a role in its
-    own account holding one function: (measure, requests, document)."""
+    own account holding per functions: (measure, requests, document), or
+    with bins (label, binary) and forms (extra arguments), one measure per
+    binary and form against the same stand-in: [(label, form, measure)]."""
     ids = ["5%011d" % i for i in range(n)]
+    fns = [{"region": "eu-west-1", "name": "remotion-render-4-0-1-mem%dmb-disk%dmb-%dsec"
+            % (2048 + k % 512, 512 + k // 512, 120), "age_days": 30} for k in range(per)]
     fx = {"regions": ["eu-west-1", "us-east-1"], "disabled_regions": [],
           "accounts": [{"account_id": a, "roles": [{"name": "janitor", "trust": [USER_ARN]}],
-                        "functions": [{"region": "eu-west-1", "name": "remotion-render-4-0-1-mem2048mb-disk2048mb-"
-                                       "120sec", "age_days": 30}]} for a in ids]}
+                        "functions": fns} for a in ids]}
     si = st.StandIn("--latency-ms", str(latency_ms), fixture=fx)
     jan = jl.Janitor(si)
     try:
@@ -488,10 +499,17 @@ def accounts_run(n, latency_ms):
                       % (i, a, a) for i, a in enumerate(ids))
         jan.write_config(aws={"regions": "eu-west-1", "concurrency": 64, "host_concurrency": 64},
                          policy={"mode": "report"}, raw=raw)
-        m = run_measured([jl.BIN, "-c", jan.conf, "--sweep", "--json", "--dry-run", "-q"], jl.base_env())
-        assert m["rc"] == 0, m["err"][-2000:]
-        doc = json.loads(m["out"])
-        assert len(doc["accounts"]) == n and doc["summary"]["candidates"] == n, doc["summary"]
+        out = []
+        for label, b in (bins or [("", jl.BIN)]):
+            for form in forms:
+                m = run_measured([b, "-c", jan.conf, "--sweep", "--dry-run", "-q"] + list(form), jl.base_env())
+                assert m["rc"] == 0, m["err"][-2000:]
+                if "--json" in form:
+                    doc = json.loads(m["out"])
+                    assert len(doc["accounts"]) == n and doc["summary"]["candidates"] == n * per, doc["summary"]
+                out.append((label, form, m))
+        if bins:
+            return out
         return m, len(si.log()), doc
     finally:
         jan.cleanup()
@@ -513,21 +531,85 @@ def bench_accounts(a):
     print("  peak RSS per account beyond the first: %.1f KiB (target <= 200 KiB)" % per)
 
 
+def bench_accounts_json(a):
+    """--sweep --dry-run over 64 accounts of 438 functions each (28,032
+    resources) at 0 ms, with and without --json, this binary against
+    OLD_BIN's (another build, say main's) side by side."""
+    bins = [("new", jl.BIN)] + ([("old", os.environ["OLD_BIN"])] if os.environ.get("OLD_BIN") else [])
+    rows = accounts_run(64, 0, per=438, bins=bins, forms=(("--json",), ()))
+    print("\n--sweep --dry-run over 64 accounts x 438 functions (28,032 resources), 0 ms per request")
+    print("%-6s %-8s %9s %9s %9s" % ("binary", "output", "wall s", "CPU s", "RSS MiB"))
+    for label, form, m in rows:
+        print("%-6s %-8s %9.3f %9.3f %9.1f" % (label, "json" if form else "table", m["wall"], m["cpu"],
+                                              m["rss_kib"] / 1024.0))
+    new = {bool(f): m for l, f, m in rows if l == "new"}
+    print("  new: --json / table peak RSS %.2fx (target: --json <= 64 MiB)" % (
+        new[True]["rss_kib"] / float(new[False]["rss_kib"])))
+
+
+def state_run(bins, clocks):
+    """A second report sweep (renders = all, grace = 7d) when the account's
+    state holds `clocks` render clocks of a render bucket not listed this
+    time (carried over untouched: read, kept and written back whole); one
+    measure per binary, each from a fresh copy of the same state file."""
+    now = int(time.time())
+    keys = sorted("render|us-east-1|remotionlambda-useast1-gone%05d/%010x|0" % (i % 97, i * 2654435761 % (1 << 40))
+                  for i in range(clocks))
+    doc = {"version": 2, "clocks": {}, "accounts": {jl.ACCOUNT: {
+        "clocks": {k: now - 86400 - i % 86400 for i, k in enumerate(keys)}, "first_sweep": now - 30 * 86400}}}
+    text = json.dumps(doc, separators=(",", ":"))
+    fx = st.small_fixture(functions=[], layers=[], buckets=[])
+    si = st.StandIn("--latency-ms", "0", fixture=fx)
+    jan = jl.Janitor(si)
+    janitor_conf(jan, mode="report", functions="no", layers="no", renders="all", grace="7d")
+    path = os.path.join(jan.dir, "state.json")
+    rows = []
+    try:
+        for label, b in bins:
+            with open(path, "w") as f:
+                f.write(text)
+            m = run_measured([b, "-c", jan.conf, "--sweep", "--json", "-q"], jl.base_env())
+            assert m["rc"] == 0, m["err"][-2000:]
+            back = json.loads(open(path).read())
+            assert back["accounts"][jl.ACCOUNT]["clocks"] == doc["accounts"][jl.ACCOUNT]["clocks"], label
+            rows.append((label, m))
+    finally:
+        jan.cleanup()
+        si.stop()
+    return rows, len(text)
+
+
+def bench_state(a):
+    """The state file at scale: read, carry and write back a.clocks render
+    clocks, this binary and OLD_BIN's side by side."""
+    bins = [("new", jl.BIN)] + ([("old", os.environ["OLD_BIN"])] if os.environ.get("OLD_BIN") else [])
+    rows, size = state_run(bins, a.clocks)
+    print("\nreport sweep over a state file of %d render clocks (%.1f MB)" % (a.clocks, size / 1e6))
+    print("%-6s %9s %9s %9s" % ("binary", "wall s", "CPU s", "RSS MiB"))
+    for label, m in rows:
+        print("%-6s %9.3f %9.3f %9.1f" % (label, m["wall"], m["cpu"], m["rss_kib"] / 1024.0))
+    if len(rows) > 1:
+        print("  new / old: wall %.2fx, peak RSS %.2fx (target: <= 64 MiB)" % (
+            rows[0][1]["wall"] / rows[1][1]["wall"], rows[0][1]["rss_kib"] / float(rows[1][1]["rss_kib"])))
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("what", choices=["inventory", "bucket", "bigbucket", "renders", "functions", "bigpages",
-                                    "accounts", "prune-vs-empty", "prune-memory", "all"])
+                                    "accounts", "accounts-json", "state", "prune-vs-empty", "prune-memory", "all"])
     p.add_argument("--accounts", type=int, default=500)
     p.add_argument("--latency-ms", type=int, default=100)
     p.add_argument("--objects", type=int, default=20000)
     p.add_argument("--cli-objects", type=int, default=0)
     p.add_argument("--skip-cli", action="store_true")
+    p.add_argument("--clocks", type=int, default=400000)
     a = p.parse_args()
     for w in (["inventory", "bucket", "functions"] if a.what == "all" else [a.what]):
         {"inventory": bench_inventory, "bucket": bench_bucket, "bigbucket": bench_bigbucket,
          "renders": bench_renders, "prune-vs-empty": bench_prune_vs_empty,
          "prune-memory": bench_prune_memory,
-         "functions": bench_functions, "bigpages": bench_bigpages, "accounts": bench_accounts}[w](a)
+         "functions": bench_functions, "bigpages": bench_bigpages, "accounts": bench_accounts,
+         "accounts-json": bench_accounts_json, "state": bench_state}[w](a)
 
 
 if __name__ == "__main__":

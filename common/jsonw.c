@@ -1,0 +1,249 @@
+/*
+ * The streaming JSON writer (jsonw.h).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "janitor/err.h"
+#include "janitor/jsonw.h"
+#include "janitor/untrusted.h"
+#include "janitor/wire.h"
+
+static int emit_file(void *arg, const char *s, size_t n)
+{
+  return fwrite(s, 1, n, arg) == n ? JAN_OK : JAN_EIO;
+}
+
+static int emit_jbuf(void *arg, const char *s, size_t n)
+{
+  return jbuf_add(arg, s, n);
+}
+
+void jsonw_init(struct jsonw *w, jsonw_emit_fn emit, void *arg)
+{
+  memset(w, 0, sizeof(*w));
+  w->emit = emit;
+  w->arg = arg;
+}
+
+void jsonw_init_file(struct jsonw *w, FILE *f)
+{
+  jsonw_init(w, emit_file, f);
+}
+
+void jsonw_init_jbuf(struct jsonw *w, struct jbuf *b)
+{
+  jsonw_init(w, emit_jbuf, b);
+}
+
+void jsonw_set_jbuf(struct jsonw *w, struct jbuf *b)
+{
+  w->emit = emit_jbuf;
+  w->arg = b;
+}
+
+int jsonw_failed(const struct jsonw *w)
+{
+  return w->failed;
+}
+
+static void put(struct jsonw *w, const char *s, size_t n)
+{
+  int rc;
+  if(!w->failed && n && (rc = w->emit(w->arg, s, n)) != 0)
+    w->failed = rc < 0 ? rc : JAN_EIO;
+}
+
+/* Before a value or a key: the comma that separates it from the one
+ * before, unless it is a key's value. */
+static void sep(struct jsonw *w)
+{
+  if(w->want_value) {
+    w->want_value = 0;
+    return;
+  }
+  if(!w->depth)
+    return;
+  if(w->started & (UINT64_C(1) << (w->depth - 1)))
+    put(w, ",", 1);
+  w->started |= UINT64_C(1) << (w->depth - 1);
+}
+
+static void open_(struct jsonw *w, char c)
+{
+  sep(w);
+  if(w->depth >= JSONW_DEPTH_MAX) {
+    w->failed = w->failed ? w->failed : JAN_EINVAL;
+    return;
+  }
+  put(w, &c, 1);
+  w->started &= ~(UINT64_C(1) << w->depth);
+  w->depth++;
+}
+
+static void close_(struct jsonw *w, char c)
+{
+  if(!w->depth) {
+    w->failed = w->failed ? w->failed : JAN_EINVAL;
+    return;
+  }
+  w->depth--;
+  put(w, &c, 1);
+}
+
+void jsonw_object(struct jsonw *w)
+{
+  open_(w, '{');
+}
+
+void jsonw_object_end(struct jsonw *w)
+{
+  close_(w, '}');
+}
+
+void jsonw_array(struct jsonw *w)
+{
+  open_(w, '[');
+}
+
+void jsonw_array_end(struct jsonw *w)
+{
+  close_(w, ']');
+}
+
+/* s[0..n) between quotes, escaped (jsonw.h). */
+static void put_string(struct jsonw *w, const char *s, size_t n)
+{
+  static const char hex[] = "0123456789abcdef";
+  size_t i = 0;
+
+  put(w, "\"", 1);
+  while(i < n) {
+    size_t span = untrusted_utf8_span(s + i, n - i), run = i;
+    char e[6];
+    for(size_t end = i + span; i < end; i++) {
+      unsigned char c = (unsigned char)s[i];
+      size_t k = 2;
+      if(c >= 0x20 && c != '"' && c != '\\')
+        continue;
+      put(w, s + run, i - run);
+      run = i + 1;
+      e[0] = '\\';
+      switch(c) {
+      case '"': e[1] = '"'; break;
+      case '\\': e[1] = '\\'; break;
+      case '\b': e[1] = 'b'; break;
+      case '\f': e[1] = 'f'; break;
+      case '\n': e[1] = 'n'; break;
+      case '\r': e[1] = 'r'; break;
+      case '\t': e[1] = 't'; break;
+      default:
+        memcpy(e + 1, "u00", 3);
+        e[4] = hex[c >> 4];
+        e[5] = hex[c & 15];
+        k = 6;
+      }
+      put(w, e, k);
+    }
+    put(w, s + run, i - run);
+    if(i < n) {
+      /* Not part of valid UTF-8: the byte as \udcXX. */
+      unsigned char c = (unsigned char)s[i++];
+      memcpy(e, "\\udc", 4);
+      e[4] = hex[c >> 4];
+      e[5] = hex[c & 15];
+      put(w, e, 6);
+    }
+  }
+  put(w, "\"", 1);
+}
+
+void jsonw_key(struct jsonw *w, const char *k)
+{
+  sep(w);
+  put_string(w, k, strlen(k));
+  put(w, ":", 1);
+  w->want_value = 1;
+}
+
+void jsonw_string_len(struct jsonw *w, const char *s, size_t n)
+{
+  sep(w);
+  put_string(w, s, n);
+}
+
+void jsonw_string(struct jsonw *w, const char *s)
+{
+  if(!s)
+    jsonw_null(w);
+  else
+    jsonw_string_len(w, s, strlen(s));
+}
+
+void jsonw_int(struct jsonw *w, int64_t v)
+{
+  char b[24];
+  sep(w);
+  put(w, b, (size_t)snprintf(b, sizeof(b), "%" PRId64, v));
+}
+
+void jsonw_bool(struct jsonw *w, int v)
+{
+  sep(w);
+  put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void jsonw_null(struct jsonw *w)
+{
+  sep(w);
+  put(w, "null", 4);
+}
+
+void jsonw_json(struct jsonw *w, struct json_object *o)
+{
+  const char *t;
+
+  sep(w);
+  if(!o) {
+    put(w, "null", 4);
+    return;
+  }
+  t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                        JSON_C_TO_STRING_NOSLASHESCAPE);
+  if(!t)
+    w->failed = w->failed ? w->failed : JAN_ENOMEM;
+  else if(!w->failed) {
+    if(untrusted_json_emit(t, strlen(t), w->emit, w->arg))
+      w->failed = JAN_EIO;
+  }
+  json_object_put(o);
+}
+
+void jsonw_double(struct jsonw *w, double v)
+{
+  jsonw_json(w, json_object_new_double(v));
+}
+
+void jsonw_time(struct jsonw *w, int64_t t)
+{
+  char b[21];
+  if(t < 0) {
+    jsonw_null(w);
+    return;
+  }
+  wire_time_format(t, b);
+  jsonw_string(w, b);
+}
+
+void jsonw_kstring(struct jsonw *w, const char *k, const char *s)
+{
+  jsonw_key(w, k);
+  jsonw_string(w, s);
+}
+
+void jsonw_kint(struct jsonw *w, const char *k, int64_t v)
+{
+  jsonw_key(w, k);
+  jsonw_int(w, v);
+}
