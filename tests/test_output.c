@@ -266,8 +266,9 @@ static void test_run_json_hostile(void **state)
   assert_int_equal(json_object_array_length(accts), 2);
   v = json_object_array_get_idx(accts, 0);
   keys_of(v, keys, sizeof(keys));
-  assert_string_equal(keys, "name,account,regions,code_storage,ignored,"
-                            "resources,summary,exit_code,error");
+  assert_string_equal(keys, "name,account,regions,code_storage,"
+                            "log_group_storage,ignored,resources,summary,"
+                            "exit_code,error");
   assert_string_equal(json_object_get_string(get(v, "name")),
                       "prod " HOSTILE);
   assert_string_equal(json_object_get_string(
@@ -316,8 +317,9 @@ static void test_run_json_hostile(void **state)
   /* The summary of them all, refused null when nothing was. */
   v = get(doc, "summary");
   keys_of(v, keys, sizeof(keys));
-  assert_string_equal(keys, "functions,layer_versions,buckets,candidates,"
-                            "deleted,failed,refused,renders,stored_bytes,"
+  assert_string_equal(keys, "functions,layer_versions,buckets,log_groups,"
+                            "candidates,deleted,failed,refused,"
+                            "not_permitted,renders,stored_bytes,"
                             "reclaimed_bytes");
   assert_int_equal(json_object_get_int(get(v, "functions")), 1);
   assert_int_equal(json_object_get_int(get(v, "candidates")), 2);
