@@ -66,6 +66,27 @@ static void free_units(void *p)
   wire_org_unit_page_free(p);
 }
 
+static int parse_description(const char *b, size_t n, void *out)
+{
+  struct org_description *d = out;
+  return wire_org_parse_organization(b, n, d->management);
+}
+
+int org_describe_organization(struct aws_client *c, aws_result_cb cb,
+                              void *arg)
+{
+  static const char body[] = "{}";
+  struct aws_request r = {
+    .service = AWS_SVC_ORGANIZATIONS, .region = "us-east-1",
+    .op = "DescribeOrganization", .method = "POST", .path = "/",
+    .content_type = ORG_CONTENT_TYPE,
+    .target = ORG_TARGET_PREFIX "DescribeOrganization", .body = body,
+    .body_len = sizeof(body) - 1, .max_body = ORG_MAX_BODY
+  };
+  return aws_send_parsed(c, &r, sizeof(struct org_description),
+                         parse_description, NULL, cb, arg);
+}
+
 static int call(struct aws_client *c, const char *op, const char *parent,
                 const char *token, int units, aws_result_cb cb, void *arg)
 {
@@ -153,7 +174,8 @@ const struct org_member *org_listing_find(const struct org_listing *l,
  * and for each parent two listings, its child OUs then its accounts, each
  * paged.  Without OUs, one listing: ListAccounts.
  */
-enum walk_step { WALK_ACCOUNTS, WALK_UNITS, WALK_UNIT_ACCOUNTS };
+enum walk_step { WALK_DESCRIBE, WALK_ACCOUNTS, WALK_UNITS,
+                 WALK_UNIT_ACCOUNTS };
 
 struct org_walk {
   struct aws_client *c;
@@ -162,6 +184,7 @@ struct org_walk {
   char (*parents)[69];          /* OU ids, each once */
   size_t nparents, parents_cap, at;
   enum walk_step step;
+  enum walk_step first;         /* after WALK_DESCRIBE */
   char *token;                  /* of the page to ask next */
   struct org_listing l;
   size_t cap;
@@ -234,7 +257,8 @@ static void walk_next(struct org_walk *w);
 
 static const char *step_op(enum walk_step s)
 {
-  return s == WALK_ACCOUNTS ? "ListAccounts"
+  return s == WALK_DESCRIBE ? "DescribeOrganization"
+       : s == WALK_ACCOUNTS ? "ListAccounts"
        : s == WALK_UNITS ? "ListOrganizationalUnitsForParent"
        : "ListAccountsForParent";
 }
@@ -323,11 +347,30 @@ static void on_units(void *arg, const struct aws_response *r, void *result)
   walk_next(w);
 }
 
+static void on_description(void *arg, const struct aws_response *r,
+                           void *result)
+{
+  struct org_walk *w = arg;
+  struct org_description *d = result;
+
+  w->l.requests++;
+  if(!d) {
+    page_failed(w, r);
+    return;
+  }
+  memcpy(w->l.management, d->management, sizeof(w->l.management));
+  w->step = w->first;
+  walk_next(w);
+}
+
 static void walk_next(struct org_walk *w)
 {
   int rc;
 
   switch(w->step) {
+  case WALK_DESCRIBE:
+    rc = org_describe_organization(w->c, on_description, w);
+    break;
   case WALK_ACCOUNTS:
     rc = org_list_accounts(w->c, w->token, on_accounts, w);
     break;
@@ -359,7 +402,8 @@ int org_discover(struct aws_client *c, const char *const *ous, size_t nous,
   w->c = c;
   w->cb = cb;
   w->arg = arg;
-  w->step = nous ? WALK_UNITS : WALK_ACCOUNTS;
+  w->first = nous ? WALK_UNITS : WALK_ACCOUNTS;
+  w->step = WALK_DESCRIBE;
   for(size_t i = 0; i < nous && !rc; i++)
     rc = wire_org_parent_id_valid(ous[i], 0) ? add_parent(w, ous[i])
                                              : JAN_EINVAL;

@@ -71,5 +71,8 @@ int wire_json_page(const char *body, size_t len, const char *member,
  * another type, or a string with a NUL -> JAN_EPARSE. */
 int wire_json_str(struct json_object *o, const char *key, int required,
                   char **out);
+/* The whole body as one JSON object (the reader's checks); the caller
+ * puts it. */
+int wire_json_root(const char *body, size_t len, struct json_object **out);
 
 #endif

@@ -189,6 +189,11 @@ int wire_json_str(json_object *o, const char *key, int required, char **out)
   return jstr(o, key, required, out);
 }
 
+int wire_json_root(const char *body, size_t len, json_object **out)
+{
+  return json_root(body, len, out);
+}
+
 /* ---- ListFunctions ---- */
 
 static void function_clear(struct wire_function *f)

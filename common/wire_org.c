@@ -188,3 +188,27 @@ int wire_org_parse_units(const char *body, size_t len,
     wire_org_unit_page_free(out);
   return rc;
 }
+
+int wire_org_parse_organization(const char *body, size_t len, char master[13])
+{
+  json_object *root = NULL, *org = NULL;
+  char *id = NULL;
+  int rc;
+
+  master[0] = '\0';
+  rc = wire_json_root(body, len, &root);
+  if(rc)
+    return rc;
+  if(!json_object_object_get_ex(root, "Organization", &org) ||
+     !json_object_is_type(org, json_type_object))
+    rc = JAN_EPARSE;
+  if(!rc)
+    rc = wire_json_str(org, "MasterAccountId", 1, &id);
+  if(!rc && !wire_org_account_id_valid(id))
+    rc = JAN_EPARSE;
+  if(!rc)
+    memcpy(master, id, 13);
+  free(id);
+  json_object_put(root);
+  return rc;
+}

@@ -130,6 +130,27 @@ static void test_parse_units(void **state)
       fail_msg("accepted: %s", bad[i]);
 }
 
+static void test_parse_organization(void **state)
+{
+  static const char *const bad[] = {
+    "{}", "{\"Organization\":[]}", "{\"Organization\":{}}",
+    "{\"Organization\":{\"MasterAccountId\":\"12345678901\"}}",
+    "{\"Organization\":{\"MasterAccountId\":123456789012}}",
+  };
+  char m[13];
+
+  (void)state;
+  assert_int_equal(wire_org_parse_organization(S(
+      "{\"Organization\":{\"Id\":\"o-x\",\"MasterAccountId\":"
+      "\"123456789012\",\"FeatureSet\":\"ALL\"}}"), m), 0);
+  assert_string_equal(m, "123456789012");
+  for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    if(wire_org_parse_organization(bad[i], strlen(bad[i]), m) != JAN_EPARSE)
+      fail_msg("accepted: %s", bad[i]);
+    assert_string_equal(m, "");
+  }
+}
+
 static void test_ids(void **state)
 {
   (void)state;
@@ -272,7 +293,8 @@ static int setup(void **state)
                                 "{\"faults\":[]}", out, sizeof(out)), 200);
   assert_int_equal(standin_post(e->si.port, "/__standin/policy",
       "{\"policy\":{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":"
-      "\"Allow\",\"Action\":\"organizations:List*\",\"Resource\":\"*\"}]}}",
+      "\"Allow\",\"Action\":[\"organizations:List*\","
+      "\"organizations:DescribeOrganization\"],\"Resource\":\"*\"}]}}",
       out, sizeof(out)), 200);
   return 0;
 }
@@ -327,7 +349,8 @@ static void test_walk_all(void **state)
   assert_int_equal(g.err, 0);
   /* Every member and the management account; 5 a page. */
   assert_int_equal(g.l.n, N_A + 4 + 3 + 2 + 1);
-  assert_int_equal(g.l.requests, (g.l.n + 4) / 5);
+  assert_int_equal(g.l.requests, 1 + (g.l.n + 4) / 5);
+  assert_string_equal(g.l.management, ACCOUNT);
   for(size_t i = 1; i < g.l.n; i++)
     assert_true(strcmp(g.l.v[i - 1].id, g.l.v[i].id) < 0);
   m = org_listing_find(&g.l, "200000000003");
@@ -357,7 +380,7 @@ static void test_walk_ous(void **state)
   assert_null(org_listing_find(&g.l, ACCOUNT));
   /* OU_A: children (1 page), accounts (5 pages); OU_A1: children (1),
    * accounts (1); OU_A1 once though given twice. */
-  assert_int_equal(g.l.requests, 1 + 5 + 1 + 1);
+  assert_int_equal(g.l.requests, 1 + 1 + 5 + 1 + 1);
   org_listing_free(&g.l);
 
   discover(e, b, 1, &g);
@@ -380,13 +403,15 @@ static void test_walk_denied_names_the_permission(void **state)
   assert_int_equal(g.err, JAN_EAWS);
   assert_null(g.l.v);
   assert_non_null(strstr(g.why, "organizations:ListAccounts"));
+  assert_non_null(strstr(g.why, "denied"));
   assert_non_null(strstr(g.why, "AccessDeniedException"));
 
   /* Under OUs, the first call that is not allowed is the one named. */
   assert_int_equal(standin_post(e->si.port, "/__standin/policy",
       "{\"policy\":{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":"
-      "\"Allow\",\"Action\":\"organizations:ListOrganizationalUnitsForParent"
-      "\",\"Resource\":\"*\"}]}}", out, sizeof(out)), 200);
+      "\"Allow\",\"Action\":[\"organizations:ListOrganizationalUnitsForParent"
+      "\",\"organizations:DescribeOrganization\"],\"Resource\":\"*\"}]}}", out,
+      sizeof(out)), 200);
   discover(e, ous, 1, &g);
   assert_int_equal(g.err, JAN_EAWS);
   assert_non_null(strstr(g.why, "organizations:ListAccountsForParent"));
@@ -402,7 +427,8 @@ static void test_walk_refuses_a_hostile_page(void **state)
    * never taken as an empty (or shorter) organization. */
   assert_int_equal(standin_post(e->si.port, "/__standin/faults",
       "{\"faults\":[{\"kind\":\"malformed\",\"service\":\"organizations\","
-      "\"after\":1,\"count\":null}]}", out, sizeof(out)), 200);
+      "\"operation\":\"ListAccounts\",\"after\":1,\"count\":null}]}", out,
+      sizeof(out)), 200);
   discover(e, NULL, 0, &g);
   assert_int_not_equal(g.err, 0);
   assert_null(g.l.v);
@@ -415,6 +441,7 @@ int main(void)
     cmocka_unit_test(test_parse_accounts),
     cmocka_unit_test(test_parse_accounts_rejects),
     cmocka_unit_test(test_parse_units),
+    cmocka_unit_test(test_parse_organization),
     cmocka_unit_test(test_ids),
     cmocka_unit_test(test_request_body),
   };

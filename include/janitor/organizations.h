@@ -37,6 +37,11 @@ int org_list_units_for_parent(struct aws_client *c, const char *parent,
                               const char *token, aws_result_cb cb,
                               void *arg);
 
+/* DescribeOrganization; cb gets struct org_description. */
+struct org_description { char management[13]; };
+int org_describe_organization(struct aws_client *c, aws_result_cb cb,
+                              void *arg);
+
 /* The request body ({"MaxResults": 20, "ParentId": .., "NextToken": ..},
  * parent and token optional), appended to out: pure, for tests. */
 int org_request_body(const char *parent, const char *token, struct jbuf *out);
@@ -50,6 +55,7 @@ struct org_member {
 };
 
 struct org_listing {
+  char management[13];          /* the management account's id */
   struct org_member *v;         /* sorted by id, each id once */
   size_t n;
   unsigned requests;            /* the Organizations calls it took */
@@ -61,7 +67,8 @@ const struct org_member *org_listing_find(const struct org_listing *l,
                                           const char *id);
 
 /*
- * The whole listing: without ous, every ListAccounts page; with ous (OU
+ * The whole listing: DescribeOrganization (the management account), then
+ * without ous every ListAccounts page; with ous (OU
  * ids, checked by the caller), the accounts under each OU and, recursively,
  * under its child OUs (ListOrganizationalUnitsForParent,
  * ListAccountsForParent), each OU and each account once.  One request at

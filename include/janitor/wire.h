@@ -387,6 +387,10 @@ void wire_org_account_page_free(struct wire_org_account_page *p);
 int wire_org_parse_units(const char *body, size_t len,
                          struct wire_org_unit_page *out);
 void wire_org_unit_page_free(struct wire_org_unit_page *p);
+/* DescribeOrganization: {"Organization": {"MasterAccountId": ..}}, the
+ * management account's id (12 digits, required) into master. */
+int wire_org_parse_organization(const char *body, size_t len,
+                                char master[13]);
 /* 1 for an account id of exactly 12 ASCII digits. */
 int wire_org_account_id_valid(const char *s);
 /* 1 for an OU id ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}; 1 also for a root id

@@ -1,15 +1,16 @@
 /*
  * AWS Organizations' answers and requests (issue 22).  First byte: '0'
  * ListAccounts / ListAccountsForParent, '1' ListOrganizationalUnitsForParent
- * (JSON 1.1), '2' the request body built from the rest (up to its first
- * NUL) as ParentId and NextToken.
+ * (JSON 1.1), '2' DescribeOrganization, '3' the request body built from
+ * the rest (up to its first NUL) as ParentId and NextToken.
  *
  * Invariants:
  * - only the codes of wire.h; a failure leaves the result empty, and the
  *   free functions leave it empty;
  * - an account id is 12 ASCII digits, a status one of the enum, a name
  *   NULL or 1..WIRE_ORG_NAME_MAX bytes; an OU id passes
- *   wire_org_parent_id_valid; a token is NULL or non-empty;
+ *   wire_org_parent_id_valid; a token is NULL or non-empty; the
+ *   management account's id is 12 digits, or "" on failure;
  * - a request body is one JSON object that gives back exactly the parent
  *   and token it was built from, and MaxResults 20.
  */
@@ -64,6 +65,15 @@ static void units(const char *body, size_t len)
   FUZZ_CHECK(!p.v && !p.n && !p.next_token);
 }
 
+static void organization(const char *body, size_t len)
+{
+  char m[13];
+  int rc = wire_org_parse_organization(body, len, m);
+
+  FUZZ_CHECK(fuzz_rc_ok(rc));
+  FUZZ_CHECK(rc ? m[0] == '\0' : wire_org_account_id_valid(m));
+}
+
 static const char *member(json_object *o, const char *key)
 {
   json_object *v;
@@ -105,12 +115,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
   if(size < 1)
     return 0;
-  switch(data[0] % 3) {
+  switch(data[0] % 4) {
   case 0:
     accounts(b, len);
     break;
   case 1:
     units(b, len);
+    break;
+  case 2:
+    organization(b, len);
     break;
   default:
     s = fuzz_cstr(data + 1, len);
