@@ -394,9 +394,10 @@ static void cross_checks(struct pctx *x)
   unsigned line;
 
   /* With [account] sections, each has its own account_id.  An endpoint
-   * without accounts has none to give. */
+   * without accounts has none to give.  With [organization] and no
+   * section, the [aws] account is not swept (config_org.c). */
   if(c->mode == JAN_MODE_DELETE && c->account_id[0] == '\0' &&
-     !c->naccounts && c->endpoint_accounts)
+     !c->naccounts && c->endpoint_accounts && !c->org_role_name)
     add_error(x, line_of(x, "mode"),
               "account_id is required when mode = delete");
   endpoint_checks(x);

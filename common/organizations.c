@@ -414,6 +414,12 @@ int org_discover(struct aws_client *c, const char *const *ous, size_t nous,
   }
   jlog_debug(TAG, "listing the organization's accounts%s",
              nous ? " under the OUs given" : "");
-  walk_next(w);
-  return JAN_OK;
+  /* The first request here, not through walk_next(): when it cannot be
+   * sent, the caller hears it from the return, never from cb. */
+  rc = org_describe_organization(c, on_description, w);
+  if(rc) {
+    free(w->parents);
+    free(w);
+  }
+  return rc;
 }

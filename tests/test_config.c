@@ -997,6 +997,9 @@ static void test_organization_section(void **state)
   config_free(&c);
   expect_ok("[organization]\n");
   expect_ok("[organization]\nrole_name = a+=,.@_-Z9\n");
+  /* Delete mode: the members' ids come from the listing, and the [aws]
+   * account is not swept without a section of its own. */
+  expect_ok("[policy]\nmode = delete\n[organization]\nrole_name = r\n");
 
   expect_errors("[organization]\nrole_name = bad/name\n",
                 "t.conf:2: role_name: 'bad/name' is not a role name (1 to 64 "

@@ -72,9 +72,10 @@ const struct org_member *org_listing_find(const struct org_listing *l,
  * ids, checked by the caller), the accounts under each OU and, recursively,
  * under its child OUs (ListOrganizationalUnitsForParent,
  * ListAccountsForParent), each OU and each account once.  One request at
- * a time.  cb runs once (before org_discover returns when the first
- * request cannot be sent): with err 0 and the listing (the callee owns it;
- * the callback may move it out by copying *l and zeroing it), or with an
+ * a time.  Unless org_discover returns an error (then nothing is
+ * listed and cb never runs), cb runs once, on a later loop turn: with
+ * err 0 and the listing (the callee owns it; the callback may move it out
+ * by copying *l and zeroing it), or with an
  * error and why (a line naming the operation and the permission it needs,
  * organizations:<operation>, and the answer) and l NULL.  Never deletes.
  */
