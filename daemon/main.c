@@ -353,28 +353,6 @@ static int check_accounts(const struct cli *c, const struct jan_config *cfg,
   return code;
 }
 
-/* The organization's members left out and why, and the shard, on stderr
- * (the members swept, with their Names, are logged with -v). */
-static void report_list(const struct cli *c, const struct sweep_run *run)
-{
-  const struct account_list *al = &run->list;
-
-  if(c->quiet)
-    return;
-  for(size_t i = 0; i < al->nskipped; i++) {
-    const struct org_skipped *k = &al->skipped[i];
-    untrusted_fprintf(stderr, "remotion-janitor: organization: account %s%s"
-                      "%s%s skipped: %s\n", k->id, k->name ? " \"" : "",
-                      k->name ? k->name : "", k->name ? "\"" : "",
-                      org_fate_name(k->fate));
-  }
-  if(run->cfg && run->cfg->shard_count)
-    fprintf(stderr, "remotion-janitor: shard %u of %u: %zu account%s here, "
-            "%zu in the other shards\n", run->cfg->shard_index,
-            run->cfg->shard_count, al->n, al->n == 1 ? "" : "s",
-            al->other_shards);
-}
-
 /* What the run says: the document or the table of its accounts, and on
  * stderr why an account's exit code is not 0 (also with exit 0: a report
  * says what a deletion would refuse). */
@@ -400,7 +378,6 @@ static void report_run(const struct cli *c, const struct sweep_run *run,
     if(as->a[i].sw.message[0])
       untrusted_fprintf(stderr, "remotion-janitor: account %s: %s\n",
                         as->a[i].acct->name, as->a[i].sw.message);
-  report_list(c, run);
 }
 
 static int run_sweep(struct cli *c)

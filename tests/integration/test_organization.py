@@ -7,6 +7,9 @@ listing deleting nothing anywhere (exit 3), shards disjoint and complete,
 and a member whose role cannot be assumed failing alone."""
 import json
 import os
+import socket
+import subprocess
+import time
 import unittest
 
 import janlib as jl
@@ -115,9 +118,9 @@ class Discovery(Base):
         # The management account, the suspended and the excluded ones are not swept.
         for gone in (jl.ACCOUNT, SUSPENDED, EXCLUDED):
             self.assertNotIn(gone, by)
-        self.assertIn("organization: account %s \"gone\" skipped: suspended" % SUSPENDED, r.err)
-        self.assertIn("organization: account %s \"excluded\" skipped: excluded" % EXCLUDED, r.err)
-        self.assertIn("organization: account %s \"management\" skipped: management account" % jl.ACCOUNT,
+        self.assertIn("organization: account %s \"gone\": skipped (suspended)" % SUSPENDED, r.err)
+        self.assertIn("organization: account %s \"excluded\": skipped (excluded)" % EXCLUDED, r.err)
+        self.assertIn("organization: account %s \"management\": skipped (management account)" % jl.ACCOUNT,
                       r.err)
         # Each member through arn:aws:iam::ID:role/remotion-janitor with the external id.
         roles = [e for e in self.si.log() if e["operation"] == "AssumeRole"]
@@ -150,7 +153,7 @@ class Discovery(Base):
         self.assertEqual(r.rc, 0, r.err)
         self.assertEqual(self.swept(r), sorted(a + a1))
         # The suspended member under OU_A is listed there, and skipped.
-        self.assertIn("account %s \"gone\" skipped: suspended" % SUSPENDED, r.err)
+        self.assertIn("account %s \"gone\": skipped (suspended)" % SUSPENDED, r.err)
         self.write(ORG + "ous = %s %s\n" % (OU_A1, OU_B))
         r = self.jan.sweep()
         self.assertEqual(self.swept(r), sorted(a1 + b))
@@ -223,6 +226,115 @@ class FailedListing(Base):
         for kept in (SUSPENDED, EXCLUDED):
             self.assertEqual([f["name"] for f in acc[kept]["functions"]], [FN])
         self.assertEqual([f["name"] for f in self.si.state()["functions"]], [FN])
+
+
+class Daemon(Base):
+    """The daemon lists the organization at the start of each of its runs."""
+
+    def ask(self, cmd):
+        s = socket.socket(socket.AF_UNIX)
+        s.settimeout(10)
+        s.connect(os.path.join(self.jan.dir, "sock"))
+        s.sendall(cmd.encode() + b"\n")
+        f = s.makefile()
+        line = f.readline()
+        f.close()
+        s.close()
+        return json.loads(line)
+
+    def wait_sweep(self, after=None, timeout=60):
+        t0 = time.time()
+        while time.time() - t0 < timeout:
+            try:
+                d = self.ask("status")
+                ls = d.get("last_sweep")
+                if ls and ls != after and d.get("state") == "idle":
+                    return ls
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.fail("no sweep finished")
+
+    def test_each_run_lists_and_a_failed_listing_sweeps_nothing(self):
+        self.write(ORG, daemon={"startup_delay": "0", "interval": "1h", "jitter": "0"})
+        log = open(os.path.join(self.jan.dir, "stderr"), "w+")
+        p = subprocess.Popen([jl.BIN, "-c", self.jan.conf], env=jl.base_env(), stdout=subprocess.DEVNULL,
+                             stderr=log)
+        try:
+            first = self.wait_sweep()
+            self.assertEqual(first["exit_code"], 1)
+            self.assertEqual(sorted(a["name"] for a in first["accounts"]), self.expected_all())
+            # A member added to the organization is swept by the next run.
+            doc = fixture()
+            doc["organization"]["members"].append({"account_id": "888888888888", "parent": ROOT})
+            doc["accounts"].append(dict(doc["accounts"][0], account_id="888888888888"))
+            self.assertEqual(self.si.control("POST", "fixture", doc)[0], 200)
+            self.ask("sweep")
+            second = self.wait_sweep(after=first)
+            self.assertIn("888888888888", [a["name"] for a in second["accounts"]])
+            # Denied: that run sweeps no account at all, and exits 3.
+            self.si.faults([{"kind": "deny", "service": "organizations", "operation": "ListAccounts",
+                             "count": None}])
+            self.si.control("POST", "reset-log")
+            self.ask("sweep")
+            third = self.wait_sweep(after=second)
+            self.assertEqual(third["exit_code"], 3)
+            self.assertEqual(third["accounts"], [])
+            self.assertEqual([e for e in self.si.log() if e["service"] != "organizations"], [])
+        finally:
+            p.terminate()
+            p.wait(timeout=30)
+            log.seek(0)
+            err = log.read()
+            log.close()
+        self.assertEqual(p.returncode, 0, err)
+        self.assertIn("organizations:ListAccounts", err)
+        self.assertIn("nothing is swept in any account", err)
+
+
+class Validate(Base):
+    def test_listing_roles_and_trust(self):
+        r = self.jan.run("--validate", "--json")
+        doc = json.loads(r.out)
+        org = doc["organization"]
+        self.assertTrue(org["ok"])
+        self.assertEqual(org["management"], jl.ACCOUNT)
+        self.assertEqual(org["listed"], len(fixture()["organization"]["members"]) + 1)
+        self.assertEqual(org["swept"], len(self.expected_all()))
+        self.assertEqual(sorted((k["id"], k["reason"]) for k in org["skipped"]),
+                         sorted([(jl.ACCOUNT, "management account"), (SUSPENDED, "suspended"),
+                                 (EXCLUDED, "excluded")]))
+        st_ = org["trust_policy"]["Statement"][0]
+        self.assertEqual(st_["Principal"]["AWS"], USER_ARN)
+        self.assertEqual(st_["Action"], "sts:AssumeRole")
+        self.assertEqual(st_["Condition"]["StringEquals"]["sts:ExternalId"],
+                         "the external_id of [organization]")
+        self.assertNotIn("org-ext", r.out + r.err)
+        by = {a["name"]: a for a in doc["accounts"]}
+        self.assertEqual(sorted(by), self.expected_all())
+        # Each member's role is assumed and checked like a section's; the one
+        # without a role fails alone.
+        self.assertFalse(by[NO_ROLE]["ok"])
+        self.assertIn("AssumeRole", by[NO_ROLE]["error"])
+        ok = [a for n, a in by.items() if n != NO_ROLE]
+        self.assertTrue(all("results" in a and a["principal"].endswith(":role/remotion-janitor") for a in ok))
+        self.assertEqual(r.rc, 3, r.err)
+
+    def test_text_prints_the_trust_policy_once(self):
+        r = self.jan.run("--validate")
+        self.assertEqual(r.out.count("must trust the [aws] credentials"), 1)
+        self.assertIn("Each member's role arn:aws:iam::ID:role/remotion-janitor must trust", r.out)
+        self.assertIn("organization: management account %s" % jl.ACCOUNT, r.out)
+
+    def test_denied_listing(self):
+        self.si.faults([{"kind": "deny", "service": "organizations", "operation": "ListAccounts",
+                         "count": None}])
+        r = self.jan.run("--validate", "--json")
+        self.assertEqual(r.rc, 3, r.err)
+        doc = json.loads(r.out)
+        self.assertFalse(doc["organization"]["ok"])
+        self.assertIn("organizations:ListAccounts", doc["organization"]["error"])
+        self.assertEqual(doc["accounts"], [])
 
 
 class Shards(Base):
