@@ -22,6 +22,7 @@
 #include "janitor/aws.h"
 #include "janitor/creds_sts.h"
 #include "janitor/log.h"
+#include "creds_int.h"
 #include "janitor/sigv4.h"
 #include "wire_int.h"
 
@@ -196,19 +197,13 @@ struct sts {
   int dead;                     /* destroyed while it was */
 };
 
-static const char *env_nonempty(const char *name)
-{
-  const char *v = getenv(name);
-  return v && *v ? v : NULL;
-}
-
 void creds_sts_region(const char *profile_region, char *out, size_t n)
 {
   const char *r = profile_region && *profile_region ? profile_region : NULL;
   if(!r)
-    r = env_nonempty("AWS_REGION");
+    r = creds_env_value("AWS_REGION");
   if(!r)
-    r = env_nonempty("AWS_DEFAULT_REGION");
+    r = creds_env_value("AWS_DEFAULT_REGION");
   snprintf(out, n, "%s", r ? r : CREDS_STS_DEFAULT_REGION);
 }
 

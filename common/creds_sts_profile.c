@@ -22,6 +22,7 @@
 #include "janitor/creds_sts.h"
 #include "janitor/fsafe.h"
 #include "janitor/log.h"
+#include "creds_int.h"
 
 #define TAG "creds"
 /* A role session name: [\w+=,.@-]{2,64}. */
@@ -69,12 +70,6 @@ struct assume {
   int dead;                     /* destroyed while it was */
   char source[JAN_SOURCE_NAME_MAX];             /* "assume-role:PROFILE" */
 };
-
-static const char *env_nonempty(const char *name)
-{
-  const char *v = getenv(name);
-  return v && *v ? v : NULL;
-}
 
 static void steps_free(struct assume *a)
 {
@@ -465,10 +460,10 @@ static void web_fetch(struct assume *a, const char *name)
   rc = creds_profile_read(name, &p, &msg);
   if(rc)
     goto out;
-  file = env_nonempty("AWS_WEB_IDENTITY_TOKEN_FILE");
+  file = creds_env_value("AWS_WEB_IDENTITY_TOKEN_FILE");
   from_env = file != NULL;
-  arn = from_env ? env_nonempty("AWS_ROLE_ARN") : p.set[CREDS_SET_ROLE_ARN];
-  sess = from_env ? env_nonempty("AWS_ROLE_SESSION_NAME")
+  arn = from_env ? creds_env_value("AWS_ROLE_ARN") : p.set[CREDS_SET_ROLE_ARN];
+  sess = from_env ? creds_env_value("AWS_ROLE_SESSION_NAME")
                   : p.set[CREDS_SET_ROLE_SESSION_NAME];
   if(!file)
     file = p.set[CREDS_SET_WEB_IDENTITY_TOKEN_FILE];
@@ -533,7 +528,7 @@ static void assume_fetch(struct creds_provider *self, creds_cb cb, void *arg)
   struct assume *a = (struct assume *)self;
   struct creds_provider *src = NULL;
   struct jbuf msg;
-  const char *name = a->profile ? a->profile : env_nonempty("AWS_PROFILE");
+  const char *name = a->profile ? a->profile : creds_env_value("AWS_PROFILE");
   int rc;
 
   if(!name)

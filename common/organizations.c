@@ -296,6 +296,26 @@ static void page_failed(struct org_walk *w, const struct aws_response *r)
   walk_end(w, r->err ? r->err : JAN_EAWS, why);
 }
 
+/* A page's items are in (added by the caller, rc its result): follow its
+ * token, or end the walk. */
+static void page_taken(struct org_walk *w, int rc, const char *what,
+                       char **token)
+{
+  char why[128];
+
+  if(rc) {
+    snprintf(why, sizeof(why), "the organization has more than the most %s "
+             "one listing takes", what);
+    walk_end(w, rc, rc == JAN_ETOOBIG ? why : jan_strerror(rc));
+    return;
+  }
+  if(take_token(w, token)) {
+    walk_end(w, JAN_OK, NULL);
+    return;
+  }
+  walk_next(w);
+}
+
 static void on_accounts(void *arg, const struct aws_response *r,
                         void *result)
 {
@@ -310,16 +330,7 @@ static void on_accounts(void *arg, const struct aws_response *r,
   }
   for(size_t i = 0; i < p->n && !rc; i++)
     rc = add_member(w, &p->v[i]);
-  if(rc) {
-    walk_end(w, rc, rc == JAN_ETOOBIG ? "the organization has more than "
-             "the most accounts one listing takes" : jan_strerror(rc));
-    return;
-  }
-  if(take_token(w, &p->next_token)) {
-    walk_end(w, JAN_OK, NULL);
-    return;
-  }
-  walk_next(w);
+  page_taken(w, rc, "accounts", &p->next_token);
 }
 
 static void on_units(void *arg, const struct aws_response *r, void *result)
@@ -335,16 +346,7 @@ static void on_units(void *arg, const struct aws_response *r, void *result)
   }
   for(size_t i = 0; i < p->n && !rc; i++)
     rc = add_parent(w, p->v[i].id);
-  if(rc) {
-    walk_end(w, rc, rc == JAN_ETOOBIG ? "the organization has more than "
-             "the most OUs one listing takes" : jan_strerror(rc));
-    return;
-  }
-  if(take_token(w, &p->next_token)) {
-    walk_end(w, JAN_OK, NULL);
-    return;
-  }
-  walk_next(w);
+  page_taken(w, rc, "OUs", &p->next_token);
 }
 
 static void on_description(void *arg, const struct aws_response *r,

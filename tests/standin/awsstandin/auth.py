@@ -127,7 +127,8 @@ def _err(ctx, kind, message, **extra):
         }
         status, code = table[kind]
         return lambda_error(ctx, status, code, message, auth_layer=True)
-    if svc == "logs":
+    if svc in ("logs", "organizations"):
+        # JSON 1.1: every authentication error is a 400.
         table = {
             "malformed": (400, "IncompleteSignatureException"),
             "missing": (400, "MissingAuthenticationTokenException"),
@@ -140,22 +141,7 @@ def _err(ctx, kind, message, **extra):
             "sha_mismatch": (400, "InvalidSignatureException"),
         }
         status, code = table[kind]
-        return logs_error(ctx, status, code, message)
-    if svc == "organizations":
-        # JSON 1.1 like Logs: every authentication error is a 400.
-        table = {
-            "malformed": (400, "IncompleteSignatureException"),
-            "missing": (400, "MissingAuthenticationTokenException"),
-            "unknown_key": (400, "UnrecognizedClientException"),
-            "bad_signature": (400, "InvalidSignatureException"),
-            "skew": (400, "InvalidSignatureException"),
-            "invalid_token": (400, "UnrecognizedClientException"),
-            "expired_token": (400, "ExpiredTokenException"),
-            "bad_request": (400, "SerializationException"),
-            "sha_mismatch": (400, "InvalidSignatureException"),
-        }
-        status, code = table[kind]
-        return org_error(ctx, status, code, message)
+        return (logs_error if svc == "logs" else org_error)(ctx, status, code, message)
     table = {
         "malformed": (400, "IncompleteSignature"),
         "missing": (403, "MissingAuthenticationToken"),
