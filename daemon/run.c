@@ -219,7 +219,19 @@ int run_start(struct sweep_run *r, const struct runtime *base,
   r->done = o->done;
   r->done_arg = o->arg;
   if(cfg->org_role_name) {
-    rc = org_discover(base->aws, (const char *const *)cfg->org_ous,
+    /* A client of its own (the [aws] credentials, base's engine), so that
+     * stopping the run stops the listing too. */
+    static char name[] = "organization";
+    struct jan_account mgmt;
+    memset(&mgmt, 0, sizeof(mgmt));
+    mgmt.name = name;
+    rc = runtime_open_account(&r->org_rt, base, cfg, &mgmt);
+    if(rc) {
+      jbuf_printf(err, "cannot list the organization: %s", jan_strerror(rc));
+      return rc;
+    }
+    r->org_opened = 1;
+    rc = org_discover(r->org_rt.aws, (const char *const *)cfg->org_ous,
                       cfg->norg_ous, on_listing, r);
     if(rc) {
       jbuf_printf(err, "cannot list the organization: %s", jan_strerror(rc));
@@ -241,6 +253,10 @@ int run_done(const struct sweep_run *r)
 void run_stop(struct sweep_run *r, int cancel)
 {
   r->stopping = 1;
+  if(r->listing && cancel)
+    aws_client_shutdown(r->org_rt.aws);
+  else if(r->listing)
+    aws_client_drain(r->org_rt.aws);
   if(cancel)
     accounts_cancel(&r->as);
   else
@@ -290,6 +306,9 @@ void run_close(struct sweep_run *r, const struct jan_config *cfg)
 {
   run_save(r, cfg);
   accounts_close(&r->as);
+  if(r->org_opened)
+    runtime_close_account(&r->org_rt);
+  r->org_opened = 0;
   account_list_free(&r->list);
   org_listing_free(&r->org);
   r->started = 0;

@@ -72,6 +72,9 @@ struct sweep_run {
    * its start, before any account's sweep starts. */
   struct account_list list;
   struct org_listing org;       /* the members listed; empty without */
+  struct runtime org_rt;        /* the listing's own client, on base's
+                                   credentials: stopped with the run */
+  int org_opened;
   int listing;                  /* the organization is being listed */
   int stopping;                 /* run_stop() came during the listing */
   struct run_opts opts;         /* kept for the sweeps' start */

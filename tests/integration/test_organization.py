@@ -232,15 +232,12 @@ class Daemon(Base):
     """The daemon lists the organization at the start of each of its runs."""
 
     def ask(self, cmd):
-        s = socket.socket(socket.AF_UNIX)
-        s.settimeout(10)
-        s.connect(os.path.join(self.jan.dir, "sock"))
-        s.sendall(cmd.encode() + b"\n")
-        f = s.makefile()
-        line = f.readline()
-        f.close()
-        s.close()
-        return json.loads(line)
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(10)
+            s.connect(os.path.join(self.jan.dir, "sock"))
+            s.sendall(cmd.encode() + b"\n")
+            with s.makefile() as f:
+                return json.loads(f.readline())
 
     def wait_sweep(self, after=None, timeout=60):
         t0 = time.time()
@@ -290,6 +287,39 @@ class Daemon(Base):
         self.assertEqual(p.returncode, 0, err)
         self.assertIn("organizations:ListAccounts", err)
         self.assertIn("nothing is swept in any account", err)
+
+
+    def test_sigterm_stops_a_listing_in_flight(self):
+        # A ListAccounts that would take a minute: SIGTERM ends the run (and
+        # the daemon) after stop_timeout, without sweeping anything.
+        self.si.faults([{"kind": "stall", "service": "organizations", "operation": "ListAccounts",
+                         "seconds": 60, "count": None}])
+        self.write(ORG, daemon={"startup_delay": "0", "interval": "1h", "jitter": "0", "stop_timeout": "1s"})
+        log = open(os.path.join(self.jan.dir, "stderr"), "w+")
+        p = subprocess.Popen([jl.BIN, "-c", self.jan.conf], env=jl.base_env(), stdout=subprocess.DEVNULL,
+                             stderr=log)
+        try:
+            t0 = time.time()
+            while True:
+                log.seek(0)
+                if "listing the organization first" in log.read():
+                    break
+                self.assertLess(time.time() - t0, 20, "no sweep started")
+                time.sleep(0.1)
+            time.sleep(0.5)
+            t1 = time.time()
+            p.terminate()
+            p.wait(timeout=30)
+            self.assertLess(time.time() - t1, 15)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            log.seek(0)
+            err = log.read()
+            log.close()
+        self.assertIn("stopped while listing the organization", err)
+        self.assertEqual([e for e in self.si.log() if e["service"] not in ("organizations",)], [])
 
 
 class Validate(Base):
