@@ -17,6 +17,7 @@
 #include "janitor/aws_decide.h"
 #include "janitor/caps.h"
 #include "janitor/log.h"
+#include "janitor/endpoint.h"
 #include "janitor/names.h"
 #include "janitor/rng.h"
 #include "janitor/sigv4.h"
@@ -25,7 +26,7 @@
 const char *const aws_svc_name[AWS_SVC_COUNT] = {
   "s3", "lambda", "iam", "sts", "logs", "organizations"
 };
-static const char *const svc_env[AWS_SVC_COUNT] = {
+const char *const aws_svc_env[AWS_SVC_COUNT] = {
   "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL_IAM",
   "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
   "AWS_ENDPOINT_URL_ORGANIZATIONS"
@@ -180,11 +181,11 @@ int aws_client_new(const struct aws_client_opts *o, struct aws_client **out)
     c->nregions = o->nregions;
   }
 
-  all = getenv("AWS_ENDPOINT_URL");
+  all = getenv(ENDPOINT_ENV_ALL);
   for(int i = 0; i < AWS_SVC_COUNT; i++) {
     const char *u = o->endpoint_url;
     if(!u || !*u)
-      u = getenv(svc_env[i]);
+      u = getenv(aws_svc_env[i]);
     if(!u || !*u)
       u = all;
     if(u && *u) {

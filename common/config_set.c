@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config_int.h"
+#include "janitor/endpoint.h"
 #include "janitor/scope.h"
 
 /* ---- errors ---------------------------------------------------------- */
@@ -132,15 +133,6 @@ static bool ascii_caseeq(const char *a, const char *b)
     b++;
   }
   return *a == '\0' && *b == '\0';
-}
-
-/* s starts with prefix, ASCII case ignored. */
-static bool ascii_prefix(const char *s, const char *prefix)
-{
-  for(; *prefix; s++, prefix++)
-    if(ascii_lower(*s) != ascii_lower(*prefix))
-      return false;
-  return true;
 }
 
 /* Decimal digits only, no sign.  JAN_ETOOBIG on overflow. */
@@ -292,60 +284,25 @@ void free_list(char **v, size_t *n)
   *n = 0;
 }
 
-/* What an endpoint URL may not be or hold after its scheme: each would
- * send the requests elsewhere than they seem to go, or carry a secret
- * into every message that names the endpoint. */
-struct url_refusal {
-  char c;                       /* 0: the scheme or host is missing */
-  bool authority_only;          /* only before the path's first '/' */
-  bool quote;                   /* the message may quote the value */
-  const char *why;
-};
-static const struct url_refusal url_refusals[] = {
-  { 0, false, true, "is not an http:// or https:// URL" },
-  { '@', true, false, "holds user info (user@ or user:password@); put no "
-    "credentials in an endpoint URL" },
-  { '?', false, true, "holds a query ('?'); give only scheme, host, port "
-    "and path" },
-  { '#', false, true, "holds a fragment ('#'); give only scheme, host, "
-    "port and path" },
-};
-
-/* Why v is no endpoint URL, or NULL: "http://" or "https://" (any case), a
- * host, and none of url_refusals. */
-static const struct url_refusal *url_refusal(const char *v)
-{
-  size_t n = ascii_prefix(v, "http://") ? 7 : ascii_prefix(v, "https://")
-             ? 8 : 0, auth;
-
-  if(!n || !v[n] || v[n] == '/')
-    return &url_refusals[0];
-  auth = n + strcspn(v + n, "/?#");
-  for(size_t i = 1; i < sizeof(url_refusals) / sizeof(url_refusals[0]); i++) {
-    const char *at = strchr(v + n, url_refusals[i].c);
-    if(at && (!url_refusals[i].authority_only || (size_t)(at - v) < auth))
-      return &url_refusals[i];
-  }
-  return NULL;
-}
-
 static void set_string(struct pctx *x, const struct ckey *k, const char *v,
                        unsigned line)
 {
   char **f = key_field(x, k, k->off);
   char *s = NULL;
-  const struct url_refusal *why;
+  const char *why;
+  bool may_quote;
   struct quoted q;
 
   if(*v == '\0' && (k->flags & KF_NONEMPTY)) {
     add_error(x, line, "%s must not be empty", k->key);
     return;
   }
-  if(*v && (k->flags & KF_URL) && (why = url_refusal(v)) != NULL) {
-    if(why->quote)
-      add_error(x, line, "%s: '%s' %s", k->key, quote(&q, v), why->why);
+  if(*v && (k->flags & KF_URL) &&
+     (why = endpoint_url_refusal(v, &may_quote)) != NULL) {
+    if(may_quote)
+      add_error(x, line, "%s: '%s' %s", k->key, quote(&q, v), why);
     else                        /* it may hold a password */
-      add_error(x, line, "%s: the URL %s", k->key, why->why);
+      add_error(x, line, "%s: the URL %s", k->key, why);
     return;
   }
   if((k->flags & KF_SOCKET) && strlen(v) > SOCKET_PATH_MAX) {

@@ -19,6 +19,7 @@
 
 #include "janitor/caps.h"
 #include "janitor/creds_sso.h"
+#include "janitor/endpoint.h"
 #include "janitor/fsafe.h"
 #include "janitor/log.h"
 #include "janitor/sigv4.h"
@@ -250,9 +251,9 @@ static int portal_url(struct sso *s, const char *region, struct jbuf *url)
   const char *base = s->endpoint_url;
   size_t n;
   if(!base)
-    base = env_nonempty("AWS_ENDPOINT_URL_SSO");
+    base = env_nonempty(ENDPOINT_ENV_SSO);
   if(!base)
-    base = env_nonempty("AWS_ENDPOINT_URL");
+    base = env_nonempty(ENDPOINT_ENV_ALL);
   if(!base)
     return jbuf_printf(url, "https://portal.sso.%s.amazonaws.com", region);
   n = strlen(base);

@@ -265,8 +265,11 @@ static int xfer_setup(struct http_engine *e, struct http_xfer *x, CURL *easy)
   SETOPT(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
   SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
   SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
-  if(o->ca_bundle)
-    SETOPT(CURLOPT_CAINFO, o->ca_bundle);
+  if(o->ca_pem) {
+    /* The bytes replace the system store: no file, no directory. */
+    SETOPT(CURLOPT_CAINFO_BLOB, &e->ca);      /* wins over CAINFO */
+    SETOPT(CURLOPT_CAPATH, NULL);
+  }
   if(o->connect_timeout_ms)
     SETOPT(CURLOPT_CONNECTTIMEOUT_MS, clamp_long(o->connect_timeout_ms));
   if(o->request_timeout_ms)
@@ -452,6 +455,15 @@ int http_engine_new(uv_loop_t *loop, const struct http_opts *opts,
     goto fail;
   e->loop = loop;
   e->opts = *opts;
+  if(opts->ca_pem) {
+    e->ca.data = malloc(opts->ca_pem_len ? opts->ca_pem_len : 1);
+    if(!e->ca.data)
+      goto fail;
+    memcpy(e->ca.data, opts->ca_pem, opts->ca_pem_len);
+    e->ca.len = opts->ca_pem_len;
+    e->ca.flags = CURL_BLOB_NOCOPY;
+    e->opts.ca_pem = e->ca.data;
+  }
   if(!e->opts.host_concurrency || e->opts.host_concurrency > opts->concurrency)
     e->opts.host_concurrency = opts->concurrency;
   e->pool = calloc(opts->concurrency, sizeof(*e->pool));
@@ -496,6 +508,7 @@ fail:
     if(e->share)
       curl_share_cleanup(e->share);
     free(e->pool);
+    free(e->ca.data);
     free(e);
   }
   curl_global_cleanup();
@@ -734,6 +747,7 @@ void http_engine_release(struct http_engine *e)
   if(!e->closing || e->handles)
     return;
   free(e->pool);
+  free(e->ca.data);
   free(e);
   curl_global_cleanup();
 }

@@ -68,7 +68,8 @@ struct http_engine {
   CURLSH *share;                /* TLS sessions shared by all transfers */
   uv_timer_t timer;             /* curl's timeout */
   uv_idle_t idle;               /* delivers the done list on the next turn */
-  struct http_opts opts;
+  struct http_opts opts;        /* ca_pem: NULL, or ca.data */
+  struct curl_blob ca;          /* our copy of opts.ca_pem */
   struct host *hosts;
   struct sock *socks;
   struct xlist running;

@@ -7,8 +7,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "janitor/aws.h"
 #include "janitor/caps.h"
+#include "janitor/endpoint.h"
 #include "janitor/log.h"
+#include "janitor/untrusted.h"
 #include "config_load.h"
 
 static int str_eq(const char *a, const char *b)
@@ -30,6 +33,37 @@ int config_aws_differ(const struct jan_config *a,
          a->request_timeout_ms != b->request_timeout_ms ||
          a->concurrency != b->concurrency ||
          a->host_concurrency != b->host_concurrency;
+}
+
+/* The environment's endpoint overrides obey endpoint_url's rule; they
+ * count only when endpoint_url is not set, as aws.c and creds_sso.c read
+ * them.  Each refusal is one line of errs; the value is quoted only when
+ * it cannot hold a password. */
+static int endpoint_env_check(const struct jan_config *cfg, struct jbuf *errs)
+{
+  static const char *const others[] = { ENDPOINT_ENV_SSO, ENDPOINT_ENV_ALL };
+  int rc = JAN_OK;
+
+  if(cfg->endpoint_url && cfg->endpoint_url[0])
+    return JAN_OK;
+  for(size_t i = 0; i < AWS_SVC_COUNT + JAN_ARRAY_SIZE(others); i++) {
+    const char *name = i < AWS_SVC_COUNT ? aws_svc_env[i]
+                       : others[i - AWS_SVC_COUNT];
+    const char *v = getenv(name), *why;
+    bool quote;
+
+    if(!v || !*v || !(why = endpoint_url_refusal(v, &quote)))
+      continue;
+    if(quote) {
+      char shown[256];
+      untrusted_display(shown, sizeof(shown), v, strlen(v));
+      jbuf_printf(errs, "%s (environment): '%s' %s\n", name, shown, why);
+    }
+    else
+      jbuf_printf(errs, "%s (environment): the URL %s\n", name, why);
+    rc = JAN_ECONFIG;
+  }
+  return rc;
 }
 
 int service_load_config(const struct service_opts *o, struct jan_config *cfg,
@@ -55,6 +89,9 @@ int service_load_config(const struct service_opts *o, struct jan_config *cfg,
       return rc;
     }
   }
+  rc = endpoint_env_check(cfg, errs);
+  if(rc)
+    return rc;
   if(o->nregions) {
     for(size_t i = 0; i < cfg->nregions; i++)
       free(cfg->regions[i]);

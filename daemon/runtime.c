@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,8 @@ int runtime_open(struct runtime *rt, uv_loop_t *loop,
   struct aws_client_opts ao;
   struct creds_sts_opts so;
   const char *ca = cfg->ca_bundle;
+  char *pem = NULL;
+  size_t pem_len = 0;
   int rc;
 
   memset(rt, 0, sizeof(*rt));
@@ -48,10 +51,14 @@ int runtime_open(struct runtime *rt, uv_loop_t *loop,
   if(!ca || !*ca)
     ca = getenv("AWS_CA_BUNDLE");
   if(ca && *ca) {
-    /* curl opens it, blocking: a named pipe there would hang the loop. */
+    /* Read here, safely (a named pipe or a device is refused, not waited
+     * on); curl gets these bytes, never the path. */
     struct jbuf why;
     jbuf_init(&why, JAN_MSG_MAX);
-    rc = fsafe_check_read(ca, HTTP_CA_BUNDLE_MAX, &why);
+    rc = fsafe_read_file(ca, HTTP_CA_BUNDLE_MAX, 0, &pem, &pem_len, NULL,
+                         &why);
+    if(rc == JAN_ENOENT)
+      jbuf_printf(&why, "%s: cannot open: %s", ca, strerror(ENOENT));
     if(rc)
       jlog_err("main", "%s %s", cfg->ca_bundle && *cfg->ca_bundle ?
                "ca_bundle:" : "AWS_CA_BUNDLE:", jbuf_str(&why));
@@ -64,9 +71,11 @@ int runtime_open(struct runtime *rt, uv_loop_t *loop,
   ho.host_concurrency = cfg->host_concurrency;
   ho.connect_timeout_ms = cfg->connect_timeout_ms;
   ho.request_timeout_ms = cfg->request_timeout_ms;
-  ho.ca_bundle = ca && *ca ? ca : NULL;
+  ho.ca_pem = pem;
+  ho.ca_pem_len = pem_len;
   ho.max_body = 16u * 1024 * 1024;
   rc = http_engine_new(loop, &ho, &rt->http);
+  free(pem);
   if(rc)
     goto fail;
   rc = creds_chain_new(&rt->creds);

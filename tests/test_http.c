@@ -252,7 +252,7 @@ static struct http_opts opts_default(void)
 {
   struct http_opts o = {
     .concurrency = 8, .host_concurrency = 4, .connect_timeout_ms = 2000,
-    .request_timeout_ms = 10000, .ca_bundle = NULL, .max_body = 4 << 20
+    .request_timeout_ms = 10000, .ca_pem = NULL, .max_body = 4 << 20
   };
   return o;
 }
@@ -1175,13 +1175,39 @@ static void test_free_from_callback(void **state)
 
 /* ---- TLS ---------------------------------------------------------------- */
 
+/* A PEM file's bytes into o (the engine copies them: freed at once). */
+static void set_ca(struct http_opts *o, const char *path, char **pem)
+{
+  FILE *f;
+  long n;
+
+  free(*pem);
+  *pem = NULL;
+  o->ca_pem = NULL;
+  o->ca_pem_len = 0;
+  if(!path)
+    return;
+  f = fopen(path, "rb");
+  assert_non_null(f);
+  assert_int_equal(fseek(f, 0, SEEK_END), 0);
+  n = ftell(f);
+  assert_true(n > 0);
+  rewind(f);
+  *pem = malloc((size_t)n);
+  assert_non_null(*pem);
+  assert_int_equal(fread(*pem, 1, (size_t)n, f), (size_t)n);
+  fclose(f);
+  o->ca_pem = *pem;
+  o->ca_pem_len = (size_t)n;
+}
+
 static void test_tls(void **state)
 {
   uv_loop_t loop;
   struct http_engine *e;
   struct http_opts o = opts_default();
   struct http_request req = { .method = "GET" };
-  char u[128];
+  char u[128], *pem = NULL;
   struct result r;
   struct http_stats st;
   (void)state;
@@ -1192,9 +1218,10 @@ static void test_tls(void **state)
   req.url = u;
 
   /* The right CA: accepted, and the connection is reused. */
-  o.ca_bundle = srv.ca;
+  set_ca(&o, srv.ca, &pem);
   assert_int_equal(uv_loop_init(&loop), 0);
   assert_int_equal(http_engine_new(&loop, &o, &e), JAN_OK);
+  set_ca(&o, NULL, &pem);       /* the engine kept its own copy */
   for(int i = 0; i < 3; i++) {
     do_req(&loop, e, &req, &r);
     assert_int_equal(r.err, 0);
@@ -1208,9 +1235,10 @@ static void test_tls(void **state)
 
   /* Another CA, and the system store: refused, and said so. */
   for(int i = 0; i < 2; i++) {
-    o.ca_bundle = i ? NULL : srv.wrong_ca;
+    set_ca(&o, i ? NULL : srv.wrong_ca, &pem);
     assert_int_equal(uv_loop_init(&loop), 0);
     assert_int_equal(http_engine_new(&loop, &o, &e), JAN_OK);
+    set_ca(&o, NULL, &pem);
     do_req(&loop, e, &req, &r);
     assert_int_equal(r.err, JAN_EHTTP);
     assert_int_equal(r.status, 0);

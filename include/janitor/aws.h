@@ -52,9 +52,10 @@ struct aws_response;
 /*
  * Endpoint overrides: endpoint_url (config) wins, then AWS_ENDPOINT_URL_S3
  * (_LAMBDA, _IAM, _STS, _CLOUDWATCH_LOGS, _ORGANIZATIONS), then
- * AWS_ENDPOINT_URL.  The environment is read
- * once here.
+ * AWS_ENDPOINT_URL.  The environment is read once here; aws_svc_env names
+ * each service's variable (endpoint.h the others).
  */
+extern const char *const aws_svc_env[AWS_SVC_COUNT];
 int aws_client_new(const struct aws_client_opts *o, struct aws_client **out);
 /* Pending retry timers are closed; calls in flight complete with
  * JAN_ECANCELED.  Memory is released from close callbacks: run the loop. */

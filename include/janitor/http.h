@@ -24,8 +24,9 @@
 struct http_engine;
 struct http_xfer;
 
-/* The largest CA bundle the janitor hands to curl (checked first, with
- * fsafe_check_read(): a named pipe there would block curl). */
+/* The largest CA bundle the janitor reads (fsafe_read_file(): curl is
+ * handed its bytes, never its path, so that what was checked is what is
+ * used and curl never opens a file that could block the loop). */
 #define HTTP_CA_BUNDLE_MAX ((size_t)64 << 20)
 
 struct http_opts {
@@ -33,8 +34,12 @@ struct http_opts {
   unsigned host_concurrency;    /* per host:port; 0 or more: concurrency */
   uint64_t connect_timeout_ms;  /* 0: curl's default (300 s) */
   uint64_t request_timeout_ms;  /* whole transfer; 0: none */
-  const char *ca_bundle;        /* NULL: system store; verification always on
-                                   (AWS_CA_BUNDLE is the caller's business) */
+  const char *ca_pem;           /* CA certificates (PEM) that replace the
+                                   system store, copied; NULL: the system
+                                   store.  Verification is always on.
+                                   (ca_bundle and AWS_CA_BUNDLE are the
+                                   caller's business.) */
+  size_t ca_pem_len;
   size_t max_body;              /* default cap on a response body, >= 1 */
 };
 

@@ -399,6 +399,43 @@ class EndpointUrl(unittest.TestCase):
             jan.cleanup()
             si.stop()
 
+    def test_environment(self):
+        """The AWS_ENDPOINT_URL* variables obey endpoint_url's rule when
+        they count (endpoint_url not set): a refused one stops every mode
+        with exit 2 before any request, names the variable, and never
+        prints a password."""
+        si = st.StandIn(fixture=small())
+        jan = jl.Janitor(si)
+        try:
+            jan.write_config(aws={"endpoint_url": ""})
+            userinfo = "http://janitor:pa55w0rd-NOT-REAL@127.0.0.1:%d" % si.port
+            for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
+                         "AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL_STS",
+                         "AWS_ENDPOINT_URL_SSO"):
+                env = jl.base_env(**dict({"AWS_ENDPOINT_URL": si.url}, **{name: userinfo}))
+                before = len(si.log())
+                for args in (("--check-config",), ("--sweep", "--json")):
+                    r = jan.run(*args, env=env)
+                    self.assertEqual(r.rc, 2, (name, args, r.out, r.err))
+                    self.assertIn(name + " (environment): the URL holds user info", r.err)
+                    self.assertNotIn("pa55w0rd", r.out + r.err)
+                self.assertEqual(len(si.log()), before, name)
+            env = jl.base_env(AWS_ENDPOINT_URL=si.url + "/?x=1")
+            r = jan.run("--check-config", env=env)
+            self.assertEqual(r.rc, 2, r.out + r.err)
+            self.assertIn("AWS_ENDPOINT_URL (environment): '%s/?x=1' holds a query" % si.url,
+                          r.err)
+            # A good one is used; and with endpoint_url set, the variables
+            # do not count.
+            r = jan.run("--sweep", "--json", env=jl.base_env(AWS_ENDPOINT_URL=si.url))
+            self.assertEqual(r.rc, 0, r.out + r.err)
+            jan.write_config()
+            r = jan.run("--check-config", env=jl.base_env(AWS_ENDPOINT_URL_S3=userinfo))
+            self.assertEqual(r.rc, 0, r.out + r.err)
+        finally:
+            jan.cleanup()
+            si.stop()
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
