@@ -435,6 +435,31 @@ static void test_walk_refuses_a_hostile_page(void **state)
   assert_non_null(strstr(g.why, "ListAccounts"));
 }
 
+/* AWS_ENDPOINT_URL_ORGANIZATIONS is the service's own override (no
+ * endpoint_url in the config). */
+static void test_walk_env_endpoint(void **state)
+{
+  struct env *e = *state;
+  struct aws_client_opts ao;
+  struct aws_client *own = e->aws;
+  struct got g;
+
+  memset(&ao, 0, sizeof(ao));
+  ao.loop = &e->loop;
+  ao.http = e->http;
+  ao.creds = e->creds;
+  ao.max_attempts = 1;
+  setenv("AWS_ENDPOINT_URL_ORGANIZATIONS", e->url, 1);
+  assert_int_equal(aws_client_new(&ao, &e->aws), 0);
+  unsetenv("AWS_ENDPOINT_URL_ORGANIZATIONS");
+  discover(e, NULL, 0, &g);
+  assert_int_equal(g.err, 0);
+  assert_int_equal(g.l.n, N_A + 4 + 3 + 2 + 1);
+  org_listing_free(&g.l);
+  aws_client_free(e->aws);
+  e->aws = own;
+}
+
 int main(void)
 {
   const struct CMUnitTest pure[] = {
@@ -452,6 +477,7 @@ int main(void)
                                     setup, teardown),
     cmocka_unit_test_setup_teardown(test_walk_refuses_a_hostile_page, setup,
                                     teardown),
+    cmocka_unit_test_setup_teardown(test_walk_env_endpoint, setup, teardown),
   };
   int rc = cmocka_run_group_tests(pure, NULL, NULL);
   return rc | cmocka_run_group_tests(walk, group_setup, group_teardown);
