@@ -24,12 +24,26 @@
 #include "janitor/untrusted.h"
 
 const char *const aws_svc_name[AWS_SVC_COUNT] = {
-  "s3", "lambda", "iam", "sts", "logs"
+  "s3", "lambda", "iam", "sts", "logs", "organizations"
 };
 const char *const aws_svc_env[AWS_SVC_COUNT] = {
   "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL_IAM",
-  "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"
+  "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
+  "AWS_ENDPOINT_URL_ORGANIZATIONS"
 };
+
+/* The services with one endpoint, signed for AWS_GLOBAL_REGION. */
+static int svc_global(enum aws_service svc)
+{
+  return svc == AWS_SVC_IAM || svc == AWS_SVC_ORGANIZATIONS;
+}
+
+/* The services whose errors are JSON (rest-json, JSON 1.1). */
+static int svc_json(enum aws_service svc)
+{
+  return svc == AWS_SVC_LAMBDA || svc == AWS_SVC_LOGS ||
+         svc == AWS_SVC_ORGANIZATIONS;
+}
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -375,7 +389,7 @@ static void fill_error(struct aws_call *k, long status)
   if(k->resp.body.len && k->secret)
     mask_secret(k);
   if(k->resp.body.len) {
-    if(k->svc == AWS_SVC_LAMBDA || k->svc == AWS_SVC_LOGS) {
+    if(svc_json(k->svc)) {
       int has = aws_response_header(&k->resp, "x-amzn-ErrorType", etype,
                                      sizeof(etype));
       rc = wire_parse_error_json(has ? etype : NULL, k->resp.body.ptr,
@@ -385,7 +399,7 @@ static void fill_error(struct aws_call *k, long status)
       rc = wire_parse_error_xml(k->resp.body.ptr, k->resp.body.len, e);
     }
   }
-  else if((k->svc == AWS_SVC_LAMBDA || k->svc == AWS_SVC_LOGS) &&
+  else if(svc_json(k->svc) &&
           aws_response_header(&k->resp, "x-amzn-ErrorType", etype,
                                sizeof(etype))) {
     rc = wire_parse_error_json(etype, "{}", 2, e);
@@ -429,7 +443,7 @@ static int take_answer(struct aws_call *k, struct http_response *hr,
   /* -vv: every attempt, never a header value or a body. */
   jlog_debug("trace", "%s %s %s %s -> %ld%s%s (attempt %u, %llu ms)",
              k->method, k->host, k->op,
-             k->svc == AWS_SVC_IAM ? "global" : k->region, hr->status,
+             svc_global(k->svc) ? "global" : k->region, hr->status,
              hr->err ? " " : "",
              hr->err ? jan_strerror(hr->err) : "", k->attempts,
              (unsigned long long)(uv_now(c->loop) - k->sent_ms));
@@ -679,7 +693,7 @@ int aws_send(struct aws_client *c, const struct aws_request *req, aws_cb cb,
     return JAN_EGUARD;
   }
   if(!req->method || !req->op || req->service >= AWS_SVC_COUNT ||
-     (req->service != AWS_SVC_IAM && (!req->region || !*req->region)) ||
+     (!svc_global(req->service) && (!req->region || !*req->region)) ||
      (req->region && strlen(req->region) >= sizeof(k->region)))
     return JAN_EINVAL;
   /* The last check before a bucket name goes into a host name or a path. */
@@ -910,6 +924,11 @@ static int build_target(struct aws_call *k, struct jbuf *url, char *host,
       snprintf(host, hostlen, "logs.%s.amazonaws.com", k->region);
       rc = jbuf_addstr(wpath, *path ? path : "/");
       break;
+    case AWS_SVC_ORGANIZATIONS:
+      snprintf(host, hostlen, "organizations." AWS_GLOBAL_REGION
+               ".amazonaws.com");
+      rc = jbuf_addstr(wpath, *path ? path : "/");
+      break;
     default:
       snprintf(host, hostlen, "sts.%s.amazonaws.com", k->region);
       rc = jbuf_addstr(wpath, *path ? path : "/");
@@ -999,7 +1018,7 @@ static int sign(struct aws_call *k, const struct aws_creds *cr,
       .session_token = cr->session_token
     };
     struct sigv4_params sp = {
-      .region = k->svc == AWS_SVC_IAM ? AWS_GLOBAL_REGION : k->region,
+      .region = svc_global(k->svc) ? AWS_GLOBAL_REGION : k->region,
       .service = aws_svc_name[k->svc],
       .when = (time_t)(k->signed_at = aws_client_signing_time(k->c)),
       .flags = k->svc == AWS_SVC_S3 ? SIGV4_S3 : 0

@@ -168,6 +168,23 @@ static const struct ckey keys[] = {
   { "daemon", "stop_timeout", K_DURATION_MS, "20s", 0, HOUR_MS,
     "on SIGTERM, in-flight requests get this long to finish",
     F(stop_timeout_ms), NOCOUNT, 0 },
+  { "daemon", "shard", K_SHARD, "", 1, JAN_SHARDS_MAX,
+    "I/N: sweep only the accounts of shard I of N (1..N); empty: all",
+    F(shard_index), F(shard_count), 0 },
+
+  /* [organization]: the accounts of an AWS Organization (config_org.c). */
+  { ORG_SECTION, "role_name", K_STRING, "", 0, 0,
+    "role assumed in each member account; set: list the organization",
+    F(org_role_name), NOCOUNT, 0 },
+  { ORG_SECTION, "external_id", K_STRING, "", 0, 0,
+    "ExternalId the member roles' trust policy asks for",
+    F(org_external_id), NOCOUNT, 0 },
+  { ORG_SECTION, "exclude_accounts", K_IDS, "", 0, JAN_ORG_IDS_MAX,
+    "account ids never swept, separated by spaces; the key may repeat",
+    F(org_exclude), F(norg_exclude), KF_REPEAT | KF_ACCOUNT_IDS },
+  { ORG_SECTION, "ous", K_IDS, "", 0, JAN_ORG_IDS_MAX,
+    "only the accounts under these OUs (ou-...), recursively; empty: all",
+    F(org_ous), F(norg_ous), KF_REPEAT | KF_OU_IDS },
 
   /* [account NAME], repeatable: fields of struct jan_account. */
   { ACCOUNT_SECTION, "account_id", K_ACCOUNT, "", 0, 0,
@@ -190,7 +207,8 @@ static const struct ckey keys[] = {
 #define NKEYS JAN_ARRAY_SIZE(keys)
 _Static_assert(JAN_ARRAY_SIZE(keys) <= CONFIG_KEYS_MAX, "CONFIG_KEYS_MAX");
 
-static const char *const sections[] = { "aws", "policy", "daemon" };
+static const char *const sections[] = { "aws", "policy", "daemon",
+                                        ORG_SECTION };
 
 /* ---- reading the text ----------------------------------------------- */
 
@@ -250,7 +268,7 @@ static void line_error(struct pctx *x, const struct ini_line *l)
     break;
   case INI_E_HEADER_EMPTY:
     add_error(x, l->lineno, "unknown section [] (known: [aws], [policy], "
-              "[daemon], [account NAME])");
+              "[daemon], [organization], [account NAME])");
     break;
   case INI_E_NO_NAME:
     add_error(x, l->lineno, "syntax error: no name before '%c'", l->ch);
@@ -282,7 +300,7 @@ static void section_line(struct pctx *x, const struct ini_line *l)
   if(x->section)
     return;
   add_error(x, l->lineno, "unknown section [%s] (known: [aws], [policy], "
-            "[daemon], [account NAME])", quote(&q, name));
+            "[daemon], [organization], [account NAME])", quote(&q, name));
 }
 
 static void pair_line(struct pctx *x, const struct ini_line *l)
@@ -404,13 +422,15 @@ static void cross_checks(struct pctx *x)
 
   keep_tag_check(x);
   /* With [account] sections, each has its own account_id.  An endpoint
-   * without accounts has none to give. */
+   * without accounts has none to give.  With [organization] and no
+   * section, the [aws] account is not swept (config_org.c). */
   if(c->mode == JAN_MODE_DELETE && c->account_id[0] == '\0' &&
-     !c->naccounts && c->endpoint_accounts)
+     !c->naccounts && c->endpoint_accounts && !c->org_role_name)
     add_error(x, line_of(x, "mode"),
               "account_id is required when mode = delete");
   endpoint_checks(x);
   account_checks(x);
+  org_checks(x, line_of);
   if(c->host_concurrency > c->concurrency) {
     line = line_of(x, "host_concurrency");
     if(!line)
@@ -487,7 +507,7 @@ void config_free(struct jan_config *c)
       free(*f);
       *f = NULL;
     }
-    else if(k->type == K_REGIONS || k->type == K_GLOBS)
+    else if(k->type == K_REGIONS || k->type == K_GLOBS || k->type == K_IDS)
       free_list(field(c, k->off), field(c, k->count_off));
   }
   free(c->path);

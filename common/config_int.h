@@ -38,7 +38,10 @@ enum ktype {
   K_REGIONS,      /* char *[JAN_MAX_REGIONS] + count */
   K_MODE,         /* enum jan_mode */
   K_RENDERS,      /* enum jan_renders */
-  K_GLOBS         /* char *[JAN_MAX_GLOBS] + count */
+  K_GLOBS,        /* char *[JAN_MAX_GLOBS] + count */
+  K_IDS,          /* char *[max] + count: account ids (KF_ACCOUNT_IDS) or
+                     OU ids (KF_OU_IDS), separated by blanks */
+  K_SHARD         /* unsigned index, count (count_off): "I/N" */
 };
 
 #define KF_REPEAT   0x1u  /* the key may appear more than once */
@@ -48,6 +51,8 @@ enum ktype {
 #define KF_SOCKET   0x10u /* a path that must fit a socket address */
 #define KF_ACCOUNT  0x20u /* an [account NAME] key: a struct jan_account
                              field, set in every section of its own */
+#define KF_ACCOUNT_IDS 0x40u /* K_IDS of 12-digit account ids */
+#define KF_OU_IDS   0x80u /* K_IDS of OU ids (ou-xxxx-xxxxxxxx) */
 
 /* sun_path less its terminating NUL: 107 bytes on Linux. */
 #define SOCKET_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
@@ -113,6 +118,19 @@ void *key_field(struct pctx *x, const struct ckey *k, size_t off);
 void free_list(char **v, size_t *n);
 /* Parse v as k's type into its field; errors go to x at line. */
 void set_value(struct pctx *x, const struct ckey *k, const char *v,
+               unsigned line);
+
+/* ---- config_org.c: [organization] ------------------------------------ */
+
+#define ORG_SECTION "organization"
+/* Checks across [organization]'s keys, once the whole file is read;
+ * line_of gives the line of a key. */
+void org_checks(struct pctx *x, unsigned (*line_of)(const struct pctx *x,
+                                                     const char *key));
+/* The K_IDS and K_SHARD setters (config_set.c calls them). */
+void set_ids(struct pctx *x, const struct ckey *k, const char *v,
+             unsigned line);
+void set_shard(struct pctx *x, const struct ckey *k, const char *v,
                unsigned line);
 
 /* ---- config_account.c: [account NAME] sections ---------------------- */

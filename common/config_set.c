@@ -642,5 +642,11 @@ void set_value(struct pctx *x, const struct ckey *k, const char *v,
   case K_GLOBS:
     set_globs(x, k, v, line);
     break;
+  case K_IDS:
+    set_ids(x, k, v, line);
+    break;
+  case K_SHARD:
+    set_shard(x, k, v, line);
+    break;
   }
 }

@@ -56,4 +56,23 @@ struct wire_tag_list;
 int wire_tag_add(struct wire_tag_list *t, const char *key, size_t klen,
                  const char *value, size_t vlen);
 
+/* The JSON page reader of wire_lambda.c, for the other JSON services
+ * (wire_org.c): the whole body one object (strict, valid UTF-8, depth
+ * capped), member the required array, each item parsed by item into an
+ * array of item_size items (*v, caller frees; on failure it holds the *n
+ * items parsed so far), marker_member the optional string token. */
+struct json_object;
+typedef int (*wire_json_item_fn)(struct json_object *o, void *item);
+int wire_json_page(const char *body, size_t len, const char *member,
+                   const char *marker_member, size_t item_size,
+                   wire_json_item_fn item, void **v, size_t *n,
+                   char **marker);
+/* A string member: absent, null or "" -> NULL (JAN_EPARSE when required);
+ * another type, or a string with a NUL -> JAN_EPARSE. */
+int wire_json_str(struct json_object *o, const char *key, int required,
+                  char **out);
+/* The whole body as one JSON object (the reader's checks); the caller
+ * puts it. */
+int wire_json_root(const char *body, size_t len, struct json_object **out);
+
 #endif

@@ -175,6 +175,25 @@ static int parse_page(const char *body, size_t len, const char *member,
   return rc;
 }
 
+int wire_json_page(const char *body, size_t len, const char *member,
+                   const char *marker_member, size_t item_size,
+                   wire_json_item_fn item, void **v, size_t *n,
+                   char **marker)
+{
+  return parse_page(body, len, member, marker_member, item_size, item, v, n,
+                    marker);
+}
+
+int wire_json_str(json_object *o, const char *key, int required, char **out)
+{
+  return jstr(o, key, required, out);
+}
+
+int wire_json_root(const char *body, size_t len, json_object **out)
+{
+  return json_root(body, len, out);
+}
+
 /* ---- ListFunctions ---- */
 
 static void function_clear(struct wire_function *f)

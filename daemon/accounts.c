@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "janitor/log.h"
+#include "janitor/wire.h"
 #include "accounts.h"
 
 #define TAG "accounts"
@@ -24,24 +25,6 @@ static void make_view(struct jan_config *view, const struct jan_config *cfg,
     view->nregions = acct->nregions;
   }
   memcpy(view->account_id, acct->account_id, sizeof(view->account_id));
-}
-
-const struct jan_account *accounts_of_config(const struct jan_config *cfg,
-                                             struct jan_account *implicit,
-                                             size_t *n)
-{
-  static char name[] = ACCOUNTS_DEFAULT_NAME;
-
-  if(cfg->naccounts) {
-    *n = cfg->naccounts;
-    return cfg->accounts;
-  }
-  memset(implicit, 0, sizeof(*implicit));
-  implicit->name = name;
-  memcpy(implicit->account_id, cfg->account_id,
-         sizeof(implicit->account_id));
-  *n = 1;
-  return implicit;
 }
 
 /* 1 when the account named name is asked for (none asked: all). */
@@ -66,6 +49,10 @@ int accounts_check(const struct jan_config *cfg, const char *const *only,
     size_t j = 0;
     while(j < n && strcmp(list[j].name, only[i]))
       j++;
+    /* A member of the organization is named by its id; whether it is one
+     * is known once the organization is listed (run.c). */
+    if(j == n && cfg->org_role_name && wire_org_account_id_valid(only[i]))
+      continue;
     if(j == n) {
       if(cfg->naccounts)
         jbuf_printf(err, "--account %s: no [account %s] section in the "
@@ -83,12 +70,30 @@ int accounts_check(const struct jan_config *cfg, const char *const *only,
     /* endpoint_accounts = no: a server without accounts (config.c). */
     if(!cfg->naccounts && !cfg->endpoint_accounts)
       continue;
+    /* With an organization and no section, the [aws] account is not one
+     * of the run (account_list.c). */
+    if(!cfg->naccounts && cfg->org_role_name)
+      continue;
     if(cfg->naccounts)
       jbuf_printf(err, "account_id must be set in [account %s] before "
                   "anything may be deleted", list[j].name);
     else
       jbuf_addstr(err, "account_id must be set in [aws] before anything "
                   "may be deleted");
+    return JAN_EINVAL;
+  }
+  /* A shard is chosen by account id: each account needs one. */
+  for(size_t j = 0; cfg->shard_count && j < n; j++) {
+    if(list[j].account_id[0] || (!cfg->naccounts && cfg->org_role_name))
+      continue;
+    if(cfg->naccounts)
+      jbuf_printf(err, "shard %u/%u: [account %s] has no account_id (a "
+                  "shard is chosen by account id)", cfg->shard_index,
+                  cfg->shard_count, list[j].name);
+    else
+      jbuf_printf(err, "shard %u/%u: account_id must be set in [aws] (a "
+                  "shard is chosen by account id)", cfg->shard_index,
+                  cfg->shard_count);
     return JAN_EINVAL;
   }
   return JAN_OK;
@@ -98,6 +103,7 @@ int accounts_open(struct accounts *as, const struct runtime *base,
                   const struct jan_config *cfg, const char *const *only,
                   size_t nonly, struct jbuf *err)
 {
+  struct jan_account implicit;
   const struct jan_account *list;
   size_t n;
   int rc;
@@ -106,9 +112,38 @@ int accounts_open(struct accounts *as, const struct runtime *base,
   rc = accounts_check(cfg, only, nonly, JAN_MODE_REPORT, err);
   if(rc)
     return rc;
-  list = accounts_of_config(cfg, &as->implicit, &n);
+  list = accounts_of_config(cfg, &implicit, &n);
+  if(list == &implicit) {
+    /* The list lives in as: the sweeps point at it. */
+    rc = accounts_open_list(as, base, cfg, &implicit, 1, only, nonly, err);
+    as->implicit = implicit;
+    if(as->n)
+      as->a[0].acct = &as->implicit;
+    return rc;
+  }
+  return accounts_open_list(as, base, cfg, list, n, only, nonly, err);
+}
+
+int accounts_open_list(struct accounts *as, const struct runtime *base,
+                       const struct jan_config *cfg,
+                       const struct jan_account *list, size_t n,
+                       const char *const *only, size_t nonly,
+                       struct jbuf *err)
+{
+  int rc;
+
+  memset(as, 0, sizeof(*as));
+  for(size_t i = 0; i < nonly; i++) {
+    size_t j = 0;
+    while(j < n && strcmp(list[j].name, only[i]))
+      j++;
+    if(j == n) {
+      jbuf_printf(err, "--account %s: not an account of this run", only[i]);
+      return JAN_EINVAL;
+    }
+  }
   as->configured = n;
-  as->a = calloc(n, sizeof(*as->a));
+  as->a = calloc(n ? n : 1, sizeof(*as->a));
   if(!as->a)
     return JAN_ENOMEM;
   for(size_t i = 0; i < n; i++) {

@@ -13,13 +13,12 @@
 
 #include "janitor/config.h"
 #include "janitor/state.h"
+#include "account_list.h"
 #include "output.h"
 #include "progress.h"
 #include "runtime.h"
 #include "sweep.h"
 
-/* The name of the implicit account of a config without sections. */
-#define ACCOUNTS_DEFAULT_NAME "default"
 
 struct accounts;
 
@@ -52,14 +51,6 @@ struct accounts {
 };
 
 /*
- * The accounts of cfg, the one place the list is built: its sections, else
- * the one implicit account of the [aws] credentials, filled in *implicit
- * (its account_id is [aws]'s) and named "default".  *n of them, >= 1.
- */
-const struct jan_account *accounts_of_config(const struct jan_config *cfg,
-                                             struct jan_account *implicit,
-                                             size_t *n);
-/*
  * Whether a run of cfg may go on: every name in only (--account) is an
  * account of the config (without sections the one "default"), and in
  * delete mode every account swept has its account_id.  JAN_OK, or
@@ -75,6 +66,14 @@ int accounts_check(const struct jan_config *cfg, const char *const *only,
 int accounts_open(struct accounts *as, const struct runtime *base,
                   const struct jan_config *cfg, const char *const *only,
                   size_t nonly, struct jbuf *err);
+/* The same over a list built elsewhere (account_list.h: the organization's
+ * members, the shard), which must outlive the sweeps; only names
+ * accounts of that list (else JAN_EINVAL with the reason in err). */
+int accounts_open_list(struct accounts *as, const struct runtime *base,
+                       const struct jan_config *cfg,
+                       const struct jan_account *list, size_t n,
+                       const char *const *only, size_t nonly,
+                       struct jbuf *err);
 /*
  * Start every sweep on the state root (NULL: none) and the audit log
  * (NULL: none); done runs once, when the last one is done.  A sweep

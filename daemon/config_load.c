@@ -120,6 +120,12 @@ int service_load_config(const struct service_opts *o, struct jan_config *cfg,
     if(!cfg->profile)
       return JAN_ENOMEM;
   }
+  if(o->shard &&
+     config_parse_shard(o->shard, &cfg->shard_index, &cfg->shard_count)) {
+    jbuf_printf(errs, "--shard %s: not I/N with 1 <= I <= N <= %d (shard I "
+                "of N, counted from 1)\n", o->shard, JAN_SHARDS_MAX);
+    return JAN_ECONFIG;
+  }
   if(o->socket) {
     free(cfg->socket);
     cfg->socket = strdup(o->socket);

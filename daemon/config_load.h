@@ -19,6 +19,7 @@ struct service_opts {
   size_t nregions;
   const char *profile;          /* --profile, or NULL */
   const char *socket;           /* --socket, or NULL */
+  const char *shard;            /* --shard I/N, or NULL ([daemon] shard) */
   int check_paths;              /* --check-config: CONFIG_CHECK_PATHS too */
 };
 

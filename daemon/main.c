@@ -42,6 +42,7 @@ struct cli {
   size_t nregions;
   const char *profile;
   const char *socket;
+  const char *shard;            /* --shard I/N */
   const char **accounts;        /* --account: only these (argv's) */
   size_t naccounts;
   char err[512];                /* why parse_args() refused */
@@ -102,7 +103,9 @@ static void usage(FILE *f)
 "options:\n"
 "  -c, --config FILE   config file (default " JAN_DEFAULT_CONFIG ")\n"
 "      --region R      sweep region R (repeatable; overrides [aws] regions)\n"
-"      --account NAME  sweep only [account NAME] (repeatable)\n"
+"      --account NAME  sweep only [account NAME], or the organization's\n"
+"                      member of that id (repeatable)\n"
+"      --shard I/N     sweep only the accounts of shard I of N (1..N)\n"
 "      --profile NAME  AWS shared-config profile\n"
 "      --socket PATH   status socket path\n"
 "      --delete        delete what the policy allows (with --sweep)\n"
@@ -133,7 +136,8 @@ static int set_mode(struct cli *c, enum cli_mode m)
 static int parse_args(struct cli *c, int argc, char **argv)
 {
   enum { O_SWEEP = 256, O_STATUS, O_VALIDATE, O_CHECK, O_DELETE, O_DRY,
-         O_YES, O_JSON, O_CANDIDATES, O_REGION, O_ACCOUNT, O_PROFILE, O_SOCKET, O_VERSION, O_HELP };
+         O_YES, O_JSON, O_CANDIDATES, O_REGION, O_ACCOUNT, O_PROFILE, O_SOCKET, O_VERSION, O_HELP,
+         O_SHARD };
   static const struct option opts[] = {
     { "config", required_argument, NULL, 'c' },
     { "sweep", no_argument, NULL, O_SWEEP },
@@ -149,6 +153,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
     { "account", required_argument, NULL, O_ACCOUNT },
     { "profile", required_argument, NULL, O_PROFILE },
     { "socket", required_argument, NULL, O_SOCKET },
+    { "shard", required_argument, NULL, O_SHARD },
     { "verbose", no_argument, NULL, 'v' },
     { "quiet", no_argument, NULL, 'q' },
     { "version", no_argument, NULL, O_VERSION },
@@ -192,6 +197,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
       break;
     case O_PROFILE: c->profile = optarg; break;
     case O_SOCKET: c->socket = optarg; break;
+    case O_SHARD: c->shard = optarg; break;
     case 'v': c->verbose++; break;
     case 'q': c->quiet = 1; break;
     case O_VERSION:
@@ -226,7 +232,7 @@ static struct service_opts cli_service_opts(const struct cli *c)
 {
   struct service_opts so = {
     .config = c->config, .regions = c->regions, .nregions = c->nregions,
-    .profile = c->profile, .socket = c->socket,
+    .profile = c->profile, .socket = c->socket, .shard = c->shard,
     .check_paths = c->mode == MODE_CHECK_CONFIG
   };
   return so;
@@ -426,11 +432,14 @@ static int run_sweep(struct cli *c)
   (void)accounts_of_config(&cfg, &implicit, &nrun);
   if(c->naccounts)
     nrun = c->naccounts;
+  else if(cfg.org_role_name)
+    nrun = 0;                   /* not known before the listing */
   rc = run_start(&run, &rt, &cfg, &(struct run_opts){
                    .mode = mode, .only = c->accounts, .nonly = c->naccounts,
                    .confirm = cli_confirm, .confirm_arg = c,
                    /* Live lines of several sweeps would mix. */
-                   .progress = nrun == 1 ? cli_progress(c) : PROGRESS_OFF },
+                   .progress = nrun == 1 && !cfg.shard_count ? cli_progress(c)
+                                                             : PROGRESS_OFF },
                  &err);
   if(rc)
     code = fail(c, rc == JAN_EINVAL ? EXIT_USAGE : EXIT_INCOMPLETE, "%s",
@@ -439,7 +448,10 @@ static int run_sweep(struct cli *c)
   if(!rc) {
     while(!run_done(&run) && uv_run(&loop, UV_RUN_ONCE))
       ;
-    report_run(c, &run, mode);
+    if(run.list_code)
+      fail(c, run.list_code, "%s", run.list_error);
+    else
+      report_run(c, &run, mode);
   }
   fflush(stdout);
   run_save(&run, &cfg);

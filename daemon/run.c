@@ -4,7 +4,9 @@
 #include "janitor/caps.h"
 #include "janitor/fsafe.h"
 #include "janitor/log.h"
+#include "janitor/untrusted.h"
 #include "run.h"
+#include "run_code.h"
 
 #define TAG "run"
 
@@ -101,18 +103,74 @@ static void all_done(struct accounts *as, void *arg)
     r->done(r, r->done_arg);
 }
 
-int run_start(struct sweep_run *r, const struct runtime *base,
-              const struct jan_config *cfg, const struct run_opts *o,
-              struct jbuf *err)
+/* The run cannot sweep: no account starts, the run ends with code. */
+static void list_failed(struct sweep_run *r, int code, const char *why)
 {
-  int rc = accounts_open(&r->as, base, cfg, o->only, o->nonly, err);
+  r->list_code = code;
+  snprintf(r->list_error, sizeof(r->list_error), "%s", why);
+  jlog_err(TAG, "%s; nothing is swept in any account", r->list_error);
+}
+
+/* The list's members and what was left out, in the journal. */
+static void log_list(const struct sweep_run *r)
+{
+  const struct account_list *al = &r->list;
+  char name[4 * WIRE_ORG_NAME_MAX + 8];
+
+  jlog_notice(TAG, "organization: %zu accounts listed in %u requests; %zu "
+              "to sweep, %zu skipped%s", r->org.n, r->org.requests,
+              al->discovered, al->nskipped, al->other_shards ?
+              ", the others in other shards" : "");
+  for(size_t i = 0; i < al->n; i++) {
+    if(!al->titles[i])
+      continue;
+    untrusted_display_quoted(name, sizeof(name), al->titles[i],
+                             strlen(al->titles[i]));
+    jlog_info(TAG, "organization: account %s \"%s\": swept",
+              al->v[i].account_id, name);
+  }
+  for(size_t i = 0; i < al->nskipped; i++) {
+    const struct org_skipped *k = &al->skipped[i];
+    untrusted_display_quoted(name, sizeof(name), k->name ? k->name : "",
+                             k->name ? strlen(k->name) : 0);
+    jlog_notice(TAG, "organization: account %s \"%s\": skipped (%s)", k->id,
+                name, org_fate_name(k->fate));
+  }
+}
+
+/* The accounts' sweeps, on the list (with the organization's members when
+ * it was listed). */
+static int start_sweeps(struct sweep_run *r, struct jbuf *err)
+{
+  const struct run_opts *o = &r->opts;
+  int rc;
+
+  /* Without an organization the names are known before: the message
+   * names the section that is missing. */
+  if(!r->cfg->org_role_name) {
+    rc = accounts_check(r->cfg, o->only, o->nonly, JAN_MODE_REPORT, err);
+    if(rc)
+      return rc;
+  }
+  rc = account_list_build(&r->list, r->cfg,
+                          r->cfg->org_role_name ? &r->org : NULL);
+  if(rc) {
+    jbuf_printf(err, "%s", jan_strerror(rc));
+    return rc;
+  }
+  if(r->cfg->org_role_name)
+    log_list(r);
+  if(r->cfg->shard_count)
+    jlog_notice(TAG, "shard %u of %u: %zu account%s here, %zu in the other "
+                "shards", r->cfg->shard_index, r->cfg->shard_count,
+                r->list.n, r->list.n == 1 ? "" : "s", r->list.other_shards);
+  rc = accounts_open_list(&r->as, r->base, r->cfg, r->list.v, r->list.n,
+                          o->only, o->nonly, err);
   if(rc)
     return rc;
   r->as.trigger = r->trigger;
   r->as.confirm = o->confirm;
   r->as.confirm_arg = o->confirm_arg;
-  r->done = o->done;
-  r->done_arg = o->arg;
   r->started = 1;
   accounts_start(&r->as, o->mode, r->have_state ? &r->st : NULL,
                  r->audit.fd >= 0 ? &r->audit : NULL, o->progress, all_done,
@@ -120,13 +178,85 @@ int run_start(struct sweep_run *r, const struct runtime *base,
   return JAN_OK;
 }
 
+static void on_listing(void *arg, int err, const char *why,
+                       struct org_listing *l)
+{
+  struct sweep_run *r = arg;
+  struct jbuf msg;
+  int rc;
+
+  r->listing = 0;
+  if(r->stopping)
+    list_failed(r, EXIT_INCOMPLETE, "stopped while listing the "
+                "organization");
+  else if(err)
+    list_failed(r, EXIT_CREDENTIALS, why && *why ? why : jan_strerror(err));
+  else {
+    r->org = *l;
+    memset(l, 0, sizeof(*l));
+    jbuf_init(&msg, JAN_MSG_MAX);
+    rc = start_sweeps(r, &msg);
+    if(rc)
+      list_failed(r, rc == JAN_EINVAL ? EXIT_USAGE : EXIT_INCOMPLETE,
+                  jbuf_str(&msg));
+    jbuf_free(&msg);
+    if(!rc)
+      return;                   /* the sweeps end the run */
+  }
+  if(r->done)
+    r->done(r, r->done_arg);
+}
+
+int run_start(struct sweep_run *r, const struct runtime *base,
+              const struct jan_config *cfg, const struct run_opts *o,
+              struct jbuf *err)
+{
+  int rc;
+
+  r->opts = *o;
+  r->base = base;
+  r->cfg = cfg;
+  r->done = o->done;
+  r->done_arg = o->arg;
+  if(cfg->org_role_name) {
+    /* A client of its own (the [aws] credentials, base's engine), so that
+     * stopping the run stops the listing too. */
+    static char name[] = "organization";
+    struct jan_account mgmt;
+    memset(&mgmt, 0, sizeof(mgmt));
+    mgmt.name = name;
+    rc = runtime_open_account(&r->org_rt, base, cfg, &mgmt);
+    if(rc) {
+      jbuf_printf(err, "cannot list the organization: %s", jan_strerror(rc));
+      return rc;
+    }
+    r->org_opened = 1;
+    rc = org_discover(r->org_rt.aws, (const char *const *)cfg->org_ous,
+                      cfg->norg_ous, on_listing, r);
+    if(rc) {
+      jbuf_printf(err, "cannot list the organization: %s", jan_strerror(rc));
+      return rc;
+    }
+    r->listing = 1;
+    r->started = 1;
+    return JAN_OK;
+  }
+  return start_sweeps(r, err);
+}
+
 int run_done(const struct sweep_run *r)
 {
-  return r->started && accounts_done(&r->as);
+  return r->started && !r->listing &&
+         (r->list_code || accounts_done(&r->as));
 }
 
 void run_stop(struct sweep_run *r, int cancel)
 {
+  r->stopping = 1;
+  if(r->listing && cancel)
+    aws_client_shutdown(r->org_rt.aws);
+  else if(r->listing)
+    aws_client_drain(r->org_rt.aws);
   if(cancel)
     accounts_cancel(&r->as);
   else
@@ -135,7 +265,7 @@ void run_stop(struct sweep_run *r, int cancel)
 
 int run_exit_code(const struct sweep_run *r)
 {
-  int code = accounts_exit_code(&r->as);
+  int code = r->list_code ? r->list_code : accounts_exit_code(&r->as);
   /* A state that cannot be saved fails the run (its reason is logged). */
   return r->save_error[0] && code == EXIT_OK ? EXIT_INCOMPLETE : code;
 }
@@ -176,6 +306,11 @@ void run_close(struct sweep_run *r, const struct jan_config *cfg)
 {
   run_save(r, cfg);
   accounts_close(&r->as);
+  if(r->org_opened)
+    runtime_close_account(&r->org_rt);
+  r->org_opened = 0;
+  account_list_free(&r->list);
+  org_listing_free(&r->org);
   r->started = 0;
   if(r->have_state && r->from_carry && r->carry) {
     /* Never saved, never to be lost: kept for the next run. */

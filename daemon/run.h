@@ -14,6 +14,8 @@
 #include "janitor/buf.h"
 #include "janitor/config.h"
 #include "janitor/state.h"
+#include "janitor/organizations.h"
+#include "account_list.h"
 #include "accounts.h"
 #include "runtime.h"
 #include "sweep.h"
@@ -65,6 +67,23 @@ struct sweep_run {
   struct run_carry *carry;      /* set by the caller, kept; NULL: none */
   char save_error[256];         /* after run_close: why the state could
                                    not be saved; "" when it was */
+
+  /* The run's accounts (account_list.h): with [organization], listed at
+   * its start, before any account's sweep starts. */
+  struct account_list list;
+  struct org_listing org;       /* the members listed; empty without */
+  struct runtime org_rt;        /* the listing's own client, on base's
+                                   credentials: stopped with the run */
+  int org_opened;
+  int listing;                  /* the organization is being listed */
+  int stopping;                 /* run_stop() came during the listing */
+  struct run_opts opts;         /* kept for the sweeps' start */
+  const struct runtime *base;
+  const struct jan_config *cfg;
+  int list_code;                /* the run's exit code when the list could
+                                   not be made (3: the listing failed, so
+                                   nothing is swept anywhere); 0: none */
+  char list_error[AWS_DESCRIBE_MAX + 512];   /* why, for the outputs */
 };
 
 /*
@@ -84,6 +103,11 @@ int run_open(struct sweep_run *r, const struct jan_config *cfg,
  * Start a sweep for each account of the run (o->only: those named) on what
  * run_open() opened, each on its own runtime built on base.  JAN_OK, or
  * an error with the reason in err (JAN_EINVAL: a wrong --account).
+ * With [organization], the organization is listed first with base's
+ * credentials (org_discover); no sweep starts before the listing is
+ * complete, and when it fails none starts at all: the run ends with
+ * list_code 3 (EXIT_CREDENTIALS) and list_error naming the permission.
+ * base and cfg must outlive the run.
  */
 int run_start(struct sweep_run *r, const struct runtime *base,
               const struct jan_config *cfg, const struct run_opts *o,

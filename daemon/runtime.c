@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "janitor/caps.h"
-#include "janitor/creds_role.h"
 #include "janitor/creds_sts.h"
 #include "janitor/fsafe.h"
 #include "janitor/log.h"
@@ -114,7 +113,7 @@ int runtime_open_account(struct runtime *rt, const struct runtime *base,
 {
   struct aws_client_opts ao;
   struct creds_sts_opts so;
-  char label[JAN_ACCOUNT_NAME_MAX + 16];
+  char what[JAN_ACCOUNT_NAME_MAX + 2048], source[JAN_ACCOUNT_NAME_MAX + 2048];
   int rc = JAN_OK;
 
   memset(rt, 0, sizeof(*rt));
@@ -122,16 +121,24 @@ int runtime_open_account(struct runtime *rt, const struct runtime *base,
   rt->http = base->http;
   rt->creds = base->creds;
   client_opts(rt, view, &ao, &so);
-  snprintf(label, sizeof(label), "account %s", acct->name);
   if(acct->role_arn || acct->profile) {
     rc = creds_chain_new(&rt->creds);
     if(rc)
       goto fail;
-    if(acct->role_arn)
-      /* Signed by the [aws] credentials, refreshed by this chain. */
-      rc = creds_chain_add(rt->creds, creds_provider_role(
-                             acct->role_arn, acct->external_id, label,
-                             base->creds, &so));
+    if(acct->role_arn) {
+      /* The one STS provider, signed by the [aws] credentials, refreshed
+       * by this chain: a section's role and an organization member's. */
+      struct creds_sts_role role = {
+        .arn = acct->role_arn, .external_id = acct->external_id,
+        .what = what, .source = source
+      };
+      snprintf(what, sizeof(what), "account %s: cannot assume role %s",
+               acct->name, acct->role_arn);
+      snprintf(source, sizeof(source), "account %s: role %s", acct->name,
+               acct->role_arn);
+      rc = creds_chain_add(rt->creds, creds_provider_sts(&role, base->creds,
+                                                         &so));
+    }
     else
       rc = creds_chain_add_profile(rt->creds, acct->profile, &so);
     if(rc)

@@ -282,10 +282,16 @@ static int start_sweep(struct service *svc, const char *trigger, char *err,
   uv_timer_stop(&svc->sweep_timer);
   svc->next_wall_ms = 0;
   uv_timer_start(&svc->tick_timer, on_tick, TICK_MS, TICK_MS);
-  jlog_notice(TAG, "sweep started (%s): %zu account%s, %zu region%s, mode "
-              "%s", trigger, run->r.as.n, run->r.as.n == 1 ? "" : "s",
-              cfg->nregions, cfg->nregions == 1 ? "" : "s",
-              cfg->mode == JAN_MODE_DELETE ? "delete" : "report");
+  if(run->r.listing)
+    jlog_notice(TAG, "sweep started (%s): listing the organization first, "
+                "%zu region%s, mode %s", trigger, cfg->nregions,
+                cfg->nregions == 1 ? "" : "s",
+                cfg->mode == JAN_MODE_DELETE ? "delete" : "report");
+  else
+    jlog_notice(TAG, "sweep started (%s): %zu account%s, %zu region%s, mode "
+                "%s", trigger, run->r.as.n, run->r.as.n == 1 ? "" : "s",
+                cfg->nregions, cfg->nregions == 1 ? "" : "s",
+                cfg->mode == JAN_MODE_DELETE ? "delete" : "report");
   service_update_status(svc, NULL);
   return 0;
 }

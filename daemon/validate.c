@@ -12,11 +12,13 @@
 #include <json-c/json.h>
 
 #include "janitor/log.h"
+#include "janitor/organizations.h"
 #include "janitor/perms.h"
 #include "janitor/services.h"
 #include "janitor/untrusted.h"
 #include "janitor/caps.h"
 #include "janitor/wire.h"
+#include "account_list.h"
 #include "accounts.h"
 #include "sweep.h"
 #include "validate.h"
@@ -491,10 +493,23 @@ static void principal_of(struct runtime *rt, const struct jan_config *cfg,
   snprintf(out, outlen, "%s", w.principal);
 }
 
+static struct json_object *trust_policy_of(int external, const char *where,
+                                           const char *principal);
+
 /* The trust policy of a's role: principal may assume it (with the
  * external id when one is configured). */
 static struct json_object *trust_policy(const struct jan_account *a,
                                         const char *principal)
+{
+  char where[JAN_ACCOUNT_NAME_MAX + 16];
+  snprintf(where, sizeof(where), "[account %s]", a->name);
+  return trust_policy_of(a->external_id != NULL, where, principal);
+}
+
+/* The same for whoever's role: external says whether the trust asks for
+ * the external id of where (a section, "[organization]"). */
+static struct json_object *trust_policy_of(int external, const char *where,
+                                           const char *principal)
 {
   struct json_object *doc = json_object_new_object();
   struct json_object *stmts = json_object_new_array();
@@ -509,11 +524,11 @@ static struct json_object *trust_policy(const struct jan_account *a,
   json_object_object_add(st, "Principal", who);
   json_object_object_add(st, "Action", json_object_new_string(
                              "sts:AssumeRole"));
-  if(a->external_id) {
+  if(external) {
     struct json_object *cond = json_object_new_object();
     struct json_object *eq = json_object_new_object();
     char ph[JAN_ACCOUNT_NAME_MAX + 64];
-    snprintf(ph, sizeof(ph), "the external_id of [account %s]", a->name);
+    snprintf(ph, sizeof(ph), "the external_id of %s", where);
     json_object_object_add(eq, "sts:ExternalId", json_object_new_string(ph));
     json_object_object_add(cond, "StringEquals", eq);
     json_object_object_add(st, "Condition", cond);
@@ -528,34 +543,177 @@ static int worse(int a, int b)
   return b > a ? b : a;
 }
 
+/* ---- [organization] (issue 22) ---------------------------------------- */
+
+struct org_check {
+  int done, err;
+  char why[AWS_DESCRIBE_MAX + 256];
+  struct org_listing l;
+};
+
+static void org_listed(void *arg, int err, const char *why,
+                       struct org_listing *l)
+{
+  struct org_check *o = arg;
+  o->done = 1;
+  o->err = err;
+  snprintf(o->why, sizeof(o->why), "%s", why ? why : "");
+  if(l) {
+    o->l = *l;
+    memset(l, 0, sizeof(*l));
+  }
+}
+
+/* The trust policy every member role needs: the [aws] principal may
+ * assume it, with the external id when one is set. */
+static struct json_object *member_trust(const struct jan_config *cfg,
+                                        const char *principal)
+{
+  return trust_policy_of(cfg->org_external_id != NULL, "[organization]",
+                         principal);
+}
+
+/*
+ * The listing itself is the check of its permissions (it makes the calls
+ * a run makes, with the same credentials); then the list of the run's
+ * accounts, whose roles validate_account() checks like sections', and
+ * the trust policy the members' role needs, printed once.  On failure
+ * *code is EXIT_CREDENTIALS and nothing else is checked.
+ */
+static int validate_organization(struct runtime *base,
+                                 const struct jan_config *cfg,
+                                 struct org_check *o, struct account_list *al,
+                                 const char *principal,
+                                 struct json_object **doc)
+{
+  struct json_object *trust;
+  int rc;
+
+  memset(o, 0, sizeof(*o));
+  rc = org_discover(base->aws, (const char *const *)cfg->org_ous,
+                    cfg->norg_ous, org_listed, o);
+  if(rc) {
+    o->err = rc;
+    snprintf(o->why, sizeof(o->why), "cannot list the organization: %s",
+             jan_strerror(rc));
+  }
+  else
+    while(!o->done && uv_run(base->loop, UV_RUN_ONCE))
+      ;
+  if(doc)
+    *doc = json_object_new_object();
+  if(o->err) {
+    untrusted_fprintf(stderr, "remotion-janitor: organization: %s\n",
+                      o->why);
+    if(doc) {
+      json_object_object_add(*doc, "ok", json_object_new_boolean(0));
+      json_object_object_add(*doc, "error", json_object_new_string(o->why));
+    }
+    return EXIT_CREDENTIALS;
+  }
+  if(account_list_build(al, cfg, &o->l))
+    return EXIT_INCOMPLETE;
+  trust = member_trust(cfg, principal);
+  if(doc) {
+    struct json_object *sk = json_object_new_array();
+    json_object_object_add(*doc, "ok", json_object_new_boolean(1));
+    json_object_object_add(*doc, "management",
+                           json_object_new_string(o->l.management));
+    json_object_object_add(*doc, "listed", json_object_new_int64(
+                               (int64_t)o->l.n));
+    json_object_object_add(*doc, "swept", json_object_new_int64(
+                               (int64_t)al->discovered));
+    for(size_t i = 0; i < al->nskipped; i++) {
+      struct json_object *k = json_object_new_object();
+      json_object_object_add(k, "id", json_object_new_string(
+                                 al->skipped[i].id));
+      json_object_object_add(k, "name", al->skipped[i].name
+                             ? json_object_new_string(al->skipped[i].name)
+                             : NULL);
+      json_object_object_add(k, "reason", json_object_new_string(
+                                 org_fate_name(al->skipped[i].fate)));
+      json_object_array_add(sk, k);
+    }
+    json_object_object_add(*doc, "skipped", sk);
+    json_object_object_add(*doc, "role_name",
+                           json_object_new_string(cfg->org_role_name));
+    json_object_object_add(*doc, "trust_policy", json_object_get(trust));
+  }
+  else {
+    printf("organization: management account %s, %zu accounts listed in %u "
+           "requests (organizations:DescribeOrganization, %s: allowed); %zu "
+           "to check, %zu skipped\n", o->l.management, o->l.n,
+           o->l.requests, cfg->norg_ous
+           ? "ListOrganizationalUnitsForParent, ListAccountsForParent"
+           : "ListAccounts", al->discovered, al->nskipped);
+    for(size_t i = 0; i < al->nskipped; i++)
+      untrusted_fprintf(stdout, "organization: account %s \"%s\" skipped: "
+                        "%s\n", al->skipped[i].id, al->skipped[i].name
+                        ? al->skipped[i].name : "",
+                        org_fate_name(al->skipped[i].fate));
+    untrusted_fprintf(stdout, "Each member's role arn:aws:iam::ID:role/%s "
+                      "must trust the [aws] credentials:\n",
+                      cfg->org_role_name);
+    untrusted_json_fputs(json_object_to_json_string_ext(
+                             trust, JSON_C_TO_STRING_PRETTY |
+                             JSON_C_TO_STRING_NOSLASHESCAPE), stdout);
+    printf("\n\n");
+  }
+  json_object_put(trust);
+  return EXIT_OK;
+}
+
 int validate_run(struct runtime *base, const struct jan_config *cfg,
                  const char *const *only, size_t nonly, int json)
 {
   struct accounts as;
   struct json_object *arr = json ? json_object_new_array() : NULL;
+  struct json_object *org_doc = NULL;
+  struct org_check org;
+  struct account_list al;
   char principal[512];
   struct jbuf err;
-  int code = EXIT_OK;
+  int code = EXIT_OK, rc;
 
+  memset(&al, 0, sizeof(al));
+  memset(&org, 0, sizeof(org));
+  principal[0] = '\0';
+  if(cfg->org_role_name) {
+    principal_of(base, cfg, principal, sizeof(principal));
+    code = validate_organization(base, cfg, &org, &al, principal,
+                                 json ? &org_doc : NULL);
+  }
   jbuf_init(&err, JAN_MSG_MAX);
-  if(accounts_open(&as, base, cfg, only, nonly, &err)) {
+  rc = code ? JAN_OK
+     : cfg->org_role_name ? accounts_open_list(&as, base, cfg, al.v, al.n,
+                                               only, nonly, &err)
+     : accounts_open(&as, base, cfg, only, nonly, &err);
+  if(code)
+    memset(&as, 0, sizeof(as));
+  if(rc) {
     untrusted_fprintf(stderr, "remotion-janitor: %s\n", jbuf_str(&err));
     jbuf_free(&err);
     accounts_close(&as);
+    account_list_free(&al);
+    org_listing_free(&org.l);
     json_object_put(arr);
+    json_object_put(org_doc);
     return EXIT_USAGE;
   }
   jbuf_free(&err);
   /* The principal a role must trust: asked only when there is a role. */
-  principal[0] = '\0';
-  for(size_t i = 0; i < as.n; i++)
+  for(size_t i = 0; i < as.n && !principal[0]; i++)
     if(as.a[i].acct->role_arn) {
       principal_of(base, cfg, principal, sizeof(principal));
       break;
     }
   for(size_t i = 0; i < as.n; i++) {
     struct account_sweep *a = &as.a[i];
-    struct json_object *trust = a->acct->role_arn
+    /* A member's trust policy is the organization's, printed once. */
+    int member = cfg->org_role_name && al.titles &&
+                 a->acct >= al.v && a->acct < al.v + al.n &&
+                 al.titles[a->acct - al.v];
+    struct json_object *trust = a->acct->role_arn && !member
                               ? trust_policy(a->acct, principal) : NULL;
     code = worse(code, validate_account(&a->rt, &a->view, json,
                                         a->acct->name, arr));
@@ -576,6 +734,8 @@ int validate_run(struct runtime *base, const struct jan_config *cfg,
   if(arr) {
     struct json_object *doc = json_object_new_object();
     json_object_object_add(doc, "ok", json_object_new_boolean(!code));
+    if(org_doc)
+      json_object_object_add(doc, "organization", org_doc);
     json_object_object_add(doc, "accounts", arr);
     untrusted_json_fputs(json_object_to_json_string_ext(
                              doc, JSON_C_TO_STRING_PLAIN |
@@ -584,5 +744,7 @@ int validate_run(struct runtime *base, const struct jan_config *cfg,
     json_object_put(doc);
   }
   accounts_close(&as);
+  account_list_free(&al);
+  org_listing_free(&org.l);
   return code;
 }

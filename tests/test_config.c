@@ -273,6 +273,9 @@ static void test_example_lists_every_key(void **state)
     "renders", "render_max_age", "log_groups", "keep_tag", "storage",
     "interval", "jitter", "startup_delay", "socket", "socket_mode",
     "state_file", "audit_log", "metrics_file", "stop_timeout",
+    "shard",
+    /* [organization] */
+    "role_name", "external_id", "exclude_accounts", "ous",
     /* [account NAME] */
     "account_id", "role_arn", "external_id", "profile", "regions",
   };
@@ -295,6 +298,7 @@ static void test_example_lists_every_key(void **state)
   assert_non_null(strstr(ex, "\n[aws]\n"));
   assert_non_null(strstr(ex, "\n[policy]\n"));
   assert_non_null(strstr(ex, "\n[daemon]\n"));
+  assert_non_null(strstr(ex, "\n[organization]\n"));
   assert_non_null(strstr(ex, "\n#[account NAME]\n"));
   assert_non_null(strstr(ex, "\n#max_attempts = 5\n"));
   assert_non_null(strstr(ex, "\n#min_age = 7d\n"));
@@ -316,6 +320,7 @@ static void test_example_uncommented_is_defaults(void **state)
   assert_non_null(text);
   /* [account NAME] has no defaults (there is none unless one is written):
    * its keys, last, stay out. */
+  assert_non_null(strstr(ex, "\n[organization]\n"));
   assert_non_null(strstr(ex, "\n#[account NAME]\n"));
   len = (size_t)(strstr(ex, "\n#[account NAME]\n") - ex);
   for(i = 0; i < len; i++) {
@@ -421,7 +426,7 @@ static void test_broken_file(void **state)
           "name = value or a comment" },
     { 19, "unknown key 'interval' in [policy] (it belongs in [daemon])" },
     { 21, "unknown section [nowhere] (known: [aws], [policy], [daemon], "
-          "[account NAME])" },
+          "[organization], [account NAME])" },
     { 23, "syntax error: section header '[daemon' without ']'" },
     { 26, "socket_mode: invalid mode '0999' (octal digits, e.g. 0660)" },
     { 27, "stop_timeout: duration '99999999999999999999s' is too large (at "
@@ -995,6 +1000,111 @@ static void test_account_sections(void **state)
   jbuf_free(&errs);
 }
 
+/* [organization]: role_name turns it on; ids are checked one by one. */
+static void test_organization_section(void **state)
+{
+  static const char text[] =
+      "[organization]\nrole_name = remotion-janitor\nexternal_id = e-1\n"
+      "exclude_accounts = 111111111111 222222222222\n"
+      "exclude_accounts = 111111111111 333333333333\n"
+      "ous = ou-ab12-34cd56ef ou-ab12-11111111\n"
+      "[daemon]\nshard = 2/3\n";
+  struct jan_config c;
+  struct jbuf errs;
+
+  (void)state;
+  if(load(&c, text, &errs) != JAN_OK)
+    fail_msg("%s", jbuf_str(&errs));
+  assert_string_equal(c.org_role_name, "remotion-janitor");
+  assert_string_equal(c.org_external_id, "e-1");
+  assert_int_equal(c.norg_exclude, 3);      /* the repeat once */
+  assert_string_equal(c.org_exclude[2], "333333333333");
+  assert_int_equal(c.norg_ous, 2);
+  assert_string_equal(c.org_ous[0], "ou-ab12-34cd56ef");
+  assert_int_equal(c.shard_index, 2);
+  assert_int_equal(c.shard_count, 3);
+  config_free(&c);
+  jbuf_free(&errs);
+
+  /* Off by default, and a bare header is off too. */
+  assert_int_equal(config_defaults(&c), JAN_OK);
+  assert_null(c.org_role_name);
+  assert_int_equal(c.shard_count, 0);
+  config_free(&c);
+  expect_ok("[organization]\n");
+  expect_ok("[organization]\nrole_name = a+=,.@_-Z9\n");
+  /* Delete mode: the members' ids come from the listing, and the [aws]
+   * account is not swept without a section of its own. */
+  expect_ok("[policy]\nmode = delete\n[organization]\nrole_name = r\n");
+
+  expect_errors("[organization]\nrole_name = bad/name\n",
+                "t.conf:2: role_name: 'bad/name' is not a role name (1 to 64 "
+                "of A-Z a-z 0-9 + = , . @ _ -)\n");
+  expect_errors("[organization]\nrole_name = "
+                "r2345678901234567890123456789012345678901234567890123456789"
+                "012345\n",
+                "t.conf:2: role_name: 'r2345678901234567890123456789012345678"
+                "901234567890123456789012345' is not a role name (1 to 64 of "
+                "A-Z a-z 0-9 + = , . @ _ -)\n");
+  expect_errors("[organization]\nrole_name = r\n"
+                "exclude_accounts = 12345678901 1234567890123 12345678901x\n",
+                "t.conf:3: exclude_accounts: '12345678901' is not an account "
+                "id (12 digits)\n"
+                "t.conf:3: exclude_accounts: '1234567890123' is not an account "
+                "id (12 digits)\n"
+                "t.conf:3: exclude_accounts: '12345678901x' is not an account "
+                "id (12 digits)\n");
+  expect_errors("[organization]\nrole_name = r\n"
+                "ous = r-ab12 ou-ab1-12345678 ou-ab12-1234567 OU-ab12-12345678\n",
+                "t.conf:3: ous: 'r-ab12' is not an OU id (ou-, 4 to 32 of "
+                "a-z 0-9, -, 8 to 32 more)\n"
+                "t.conf:3: ous: 'ou-ab1-12345678' is not an OU id (ou-, 4 to "
+                "32 of a-z 0-9, -, 8 to 32 more)\n"
+                "t.conf:3: ous: 'ou-ab12-1234567' is not an OU id (ou-, 4 to "
+                "32 of a-z 0-9, -, 8 to 32 more)\n"
+                "t.conf:3: ous: 'OU-ab12-12345678' is not an OU id (ou-, 4 to "
+                "32 of a-z 0-9, -, 8 to 32 more)\n");
+  expect_errors("[organization]\nous = ou-ab12-12345678\n",
+                "t.conf:2: [organization]: role_name is required to list an "
+                "organization\n");
+  expect_errors("[aws]\nendpoint_url = http://127.0.0.1:1\n"
+                "endpoint_accounts = no\n[organization]\nrole_name = r\n",
+                "t.conf:5: [organization]: endpoint_accounts = no: a server "
+                "without accounts has no organization\n");
+  expect_errors("[organization]\nrole_name = r\nshard = 1/2\n",
+                "t.conf:3: unknown key 'shard' in [organization] (it belongs "
+                "in [daemon])\n");
+}
+
+/* shard = I/N, counted from 1. */
+static void test_shard(void **state)
+{
+  static const char *const bad[] = {
+    "0/3", "4/3", "1/0", "0/0", "1/1025", "-1/3", "+1/3", "1 /3", "1/3x",
+    "1/", "/3", "1", "a/b", "00001/2", "1/00002", "99999/99999",
+  };
+  unsigned i, n;
+
+  (void)state;
+  assert_int_equal(config_parse_shard("1/1", &i, &n), JAN_OK);
+  assert_true(i == 1 && n == 1);
+  assert_int_equal(config_parse_shard("7/7", &i, &n), JAN_OK);
+  assert_true(i == 7 && n == 7);
+  assert_int_equal(config_parse_shard("1024/1024", &i, &n), JAN_OK);
+  assert_int_equal(config_parse_shard("01/3", &i, &n), JAN_OK);
+  assert_true(i == 1 && n == 3);
+  for(size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+    i = n = 77;
+    if(config_parse_shard(bad[k], &i, &n) != JAN_EINVAL)
+      fail_msg("shard '%s' accepted", bad[k]);
+    assert_true(i == 77 && n == 77);
+  }
+  expect_errors("[daemon]\nshard = 0/3\n",
+                "t.conf:2: shard: '0/3' is not I/N with 1 <= I <= N <= 1024 "
+                "(shard I of N, counted from 1)\n");
+  expect_ok("[daemon]\nshard =\n");
+}
+
 static void test_sections_and_keys(void **state)
 {
   (void)state;
@@ -1003,12 +1113,12 @@ static void test_sections_and_keys(void **state)
   /* Keys under an unknown section are not reported once more. */
   expect_errors("[foo]\nbar = 1\nbaz = 2\n[aws]\nbar = 3\n",
                 "t.conf:1: unknown section [foo] (known: [aws], [policy], "
-                "[daemon], [account NAME])\n"
+                "[daemon], [organization], [account NAME])\n"
                 "t.conf:5: unknown key 'bar' in [aws]\n");
   expect_errors("[AWS]\n", "t.conf:1: unknown section [AWS] (known: [aws], "
-                "[policy], [daemon], [account NAME])\n");
+                "[policy], [daemon], [organization], [account NAME])\n");
   expect_errors("[]\n", "t.conf:1: unknown section [] (known: [aws], "
-                "[policy], [daemon], [account NAME])\n");
+                "[policy], [daemon], [organization], [account NAME])\n");
   /* [account NAME]: a name, once each; its keys once per section. */
   expect_errors("[account]\n", "t.conf:1: [account] needs a name: "
                 "[account NAME]\n");
@@ -1346,6 +1456,8 @@ int main(void)
     cmocka_unit_test(test_globs),
     cmocka_unit_test(test_too_many_globs),
     cmocka_unit_test(test_account_sections),
+    cmocka_unit_test(test_organization_section),
+    cmocka_unit_test(test_shard),
     cmocka_unit_test(test_sections_and_keys),
     cmocka_unit_test(test_cross_checks),
     cmocka_unit_test(test_bom_and_crlf),

@@ -65,7 +65,7 @@ class ManPages(unittest.TestCase):
         self.assertGreaterEqual(len(keys), 29)
         text = man_text(MAN5) if shutil.which("groff") else open(MAN5).read()
         sections = {}
-        for name in ("aws", "policy", "daemon"):
+        for name in ("aws", "policy", "daemon", "organization"):
             m = re.search(r"^\[%s\]$(.*?)(?=^\[\w+\]$|^SEE ALSO|^EXAMPLE)" % name, text, re.S | re.M)
             self.assertIsNotNone(m, "section [%s] in the man page" % name)
             sections[name] = m.group(1)
@@ -176,6 +176,9 @@ class Package(unittest.TestCase):
                          "/usr/share/remotion-janitor/remotion-janitor-role-trust.json",
                          "/usr/share/remotion-janitor/remotion-janitor-alerts.yml",
                          "/usr/share/remotion-janitor/remotion-janitor-node-exporter.tmpfiles",
+                         "/usr/lib/systemd/system/remotion-janitor@.service",
+                         "/usr/share/remotion-janitor/remotion-janitor-organization-policy.json",
+                         "/usr/share/remotion-janitor/remotion-janitor-k8s.yaml",
                          "/usr/share/doc/remotion-janitor/copyright",
                          "/usr/share/doc/remotion-janitor/changelog.Debian.gz",
                          "/etc/logrotate.d/remotion-janitor"):

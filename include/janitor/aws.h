@@ -19,8 +19,11 @@
 #include "janitor/http.h"
 #include "janitor/wire.h"
 
+/* AWS_SVC_ORGANIZATIONS is global like IAM: one endpoint,
+ * organizations.us-east-1.amazonaws.com, signed for us-east-1 (botocore's
+ * endpoint rules for the aws partition). */
 enum aws_service { AWS_SVC_S3 = 0, AWS_SVC_LAMBDA, AWS_SVC_IAM, AWS_SVC_STS,
-                   AWS_SVC_LOGS, AWS_SVC_COUNT };
+                   AWS_SVC_LOGS, AWS_SVC_ORGANIZATIONS, AWS_SVC_COUNT };
 
 struct aws_client_opts {
   uv_loop_t *loop;
@@ -48,9 +51,9 @@ struct aws_response;
 
 /*
  * Endpoint overrides: endpoint_url (config) wins, then AWS_ENDPOINT_URL_S3
- * (_LAMBDA, _IAM, _STS, _CLOUDWATCH_LOGS), then AWS_ENDPOINT_URL.  The environment is read
- * once here; aws_svc_env names each service's variable (endpoint.h the
- * others).
+ * (_LAMBDA, _IAM, _STS, _CLOUDWATCH_LOGS, _ORGANIZATIONS), then
+ * AWS_ENDPOINT_URL.  The environment is read once here; aws_svc_env names
+ * each service's variable (endpoint.h the others).
  */
 extern const char *const aws_svc_env[AWS_SVC_COUNT];
 int aws_client_new(const struct aws_client_opts *o, struct aws_client **out);
@@ -93,7 +96,7 @@ struct aws_request {
   const char *query;            /* encoded query without '?', or NULL */
   const char *content_type;     /* or NULL */
   const char *target;           /* X-Amz-Target (JSON 1.1: CloudWatch
-                                   Logs), signed; or NULL */
+                                   Logs, Organizations), signed; or NULL */
   const void *body;
   size_t body_len;
   size_t max_body;              /* 0: default cap */

@@ -24,6 +24,10 @@ enum jan_renders { JAN_RENDERS_KEEP = 0, JAN_RENDERS_ARTIFACTS,
                    JAN_RENDERS_ALL };
 
 #define JAN_ACCOUNT_NAME_MAX 64
+/* [organization] exclude_accounts and ous: ids each, at most. */
+#define JAN_ORG_IDS_MAX 256
+/* [daemon] shard = I/N: N at most. */
+#define JAN_SHARDS_MAX 1024
 
 /* One [account NAME] section (remotion-janitor.conf(5), ACCOUNTS). */
 struct jan_account {
@@ -92,6 +96,25 @@ struct jan_config {
   struct jan_account *accounts;
   size_t naccounts;
 
+  /* [organization] (remotion-janitor.conf(5), ORGANIZATION): on when
+   * role_name is set.  Each run lists the organization's accounts with
+   * the [aws] credentials and sweeps every ACTIVE member but the
+   * management account and those excluded, through
+   * arn:aws:iam::ID:role/ROLE_NAME; an [account] section of the same
+   * account_id wins. */
+  char *org_role_name;          /* NULL: no organization */
+  char *org_external_id;        /* NULL: none */
+  char *org_exclude[JAN_ORG_IDS_MAX];   /* account ids never swept */
+  size_t norg_exclude;
+  char *org_ous[JAN_ORG_IDS_MAX];       /* only under these OUs
+                                           (recursively); none: all */
+  size_t norg_ous;
+
+  /* [daemon] shard = I/N (or --shard): sweep only the accounts whose
+   * shard_of_account() is I; 0/0 (unset): every account. */
+  unsigned shard_index;         /* 1..shard_count */
+  unsigned shard_count;         /* 0: no sharding */
+
   char *path;                   /* file it was read from, or NULL */
 };
 
@@ -126,6 +149,9 @@ int config_load_string(struct jan_config *c, const char *name,
 
 /* Value parsers, shared with the command line.  0 or JAN_EINVAL. */
 int config_parse_duration_ms(const char *s, uint64_t *ms);
+/* "I/N": 1 <= I <= N <= JAN_SHARDS_MAX, decimal, no sign or blank.
+ * JAN_OK, or JAN_EINVAL (the outputs untouched). */
+int config_parse_shard(const char *s, unsigned *index, unsigned *count);
 int config_parse_bool(const char *s, bool *b);
 
 /* Remotion's 23 regions, in the order of remotion-janitor.conf(5). */

@@ -1,9 +1,13 @@
 /*
- * The credential providers that ask STS (issue 13): a profile's role_arn,
- * assumed with sts:AssumeRole signed by the credentials of its
- * source_profile (a chain of them) or of its credential_source.  The calls
- * go through their own AWS client (retries, clock skew, endpoint
- * overrides as for every other call) to the regional STS endpoint.
+ * The credential providers that ask STS (issue 13, issue 22): one
+ * AssumeRole provider parameterised by its source credentials, as
+ * aws-c-auth's STS provider (creds_sts.c), used by a profile's role_arn
+ * (signed by its source_profile, a chain of them, or its
+ * credential_source: creds_sts_profile.c), by an [account] section's
+ * role_arn and by an organization's member roles (signed by the [aws]
+ * credentials); and web identity.  The calls go through their own AWS
+ * client (retries, clock skew, endpoint overrides as for every other
+ * call) to the regional STS endpoint.
  */
 #ifndef JANITOR_CREDS_STS_H
 #define JANITOR_CREDS_STS_H
@@ -26,9 +30,40 @@ struct creds_sts_opts {
 
 /* Longest chain of role profiles (source_profile after source_profile). */
 #define CREDS_ROLE_CHAIN_MAX 8
+/* STS's endpoint when nothing names a region. */
+#define CREDS_STS_DEFAULT_REGION "us-east-1"
+/* A role session name: [\w+=,.@-]{2,64}. */
+#define CREDS_STS_SESSION_MAX 64
 /* DurationSeconds bounds of sts:AssumeRole. */
 #define CREDS_ROLE_DURATION_MIN 900
 #define CREDS_ROLE_DURATION_MAX 43200
+
+/* One role for creds_provider_sts(); every string is copied. */
+struct creds_sts_role {
+  const char *arn;              /* required */
+  const char *external_id;      /* NULL: none; never in a message */
+  const char *session;          /* NULL: "remotion-janitor-<epoch>" */
+  long duration;                /* 0: STS's default */
+  const char *region;           /* the STS endpoint's; NULL or "": see
+                                   creds_sts_region() */
+  const char *what;             /* a failure reads "WHAT: <the error>";
+                                   NULL: the ARN */
+  const char *source;           /* the credentials' source, for the logs;
+                                   NULL: the ARN */
+};
+
+/*
+ * The AssumeRole provider: role's temporary credentials, the call signed
+ * by what source hands out (not owned; it must outlive the provider).
+ * JAN_ECREDS (with "WHAT: why") when STS refuses or the source has none.
+ */
+struct creds_provider *creds_provider_sts(const struct creds_sts_role *role,
+                                          struct creds_chain *source,
+                                          const struct creds_sts_opts *o);
+/* The STS region: profile_region when set, else AWS_REGION, else
+ * AWS_DEFAULT_REGION, else CREDS_STS_DEFAULT_REGION.  It only chooses the
+ * endpoint, never the regions swept. */
+void creds_sts_region(const char *profile_region, char *out, size_t n);
 
 /*
  * A profile (NULL: AWS_PROFILE, else "default") with role_arn: JAN_OK with
@@ -49,7 +84,11 @@ struct creds_provider *creds_provider_assume_role(const char *profile,
 struct creds_provider *creds_provider_web_identity(const char *profile,
                                                    const struct creds_sts_opts *o);
 
-/* The whole chain, in the AWS SDKs' order: environment, assume role
+/* A profile's own chain, without the environment: its assumed role, web
+ * identity, SSO, credential_process, then its keys (creds_chain.c). */
+int creds_chain_add_profile(struct creds_chain *ch, const char *profile,
+                            const struct creds_sts_opts *o);
+/* The whole chain (creds_chain.c), in the AWS SDKs' order: environment, assume role
  * (profile), web identity, SSO, credential_process (after the credentials file's keys),
  * shared files, systemd credentials, container, IMDS. */
 int creds_chain_add_standard(struct creds_chain *ch, const char *profile,
@@ -67,6 +106,14 @@ int creds_sts_assume_role(struct aws_client *c, const char *region,
                           const char *external_id, long duration,
                           aws_result_cb cb, void *arg);
 
+/* The same for sts:AssumeRoleWithWebIdentity, unsigned, with token (the
+ * request body that holds it is wiped, and no answer may show it). */
+int creds_sts_assume_role_with_web_identity(struct aws_client *c,
+                                            const char *region,
+                                            const char *arn,
+                                            const char *session,
+                                            const char *token,
+                                            aws_result_cb cb, void *arg);
 /* An AWS client for STS calls with o's options, signed by signer's
  * credentials (not owned).  JAN_OK or aws_client_new()'s error. */
 int creds_sts_client(const struct creds_sts_opts *o,

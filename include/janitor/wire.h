@@ -340,6 +340,65 @@ int wire_logs_parse_describe_log_groups(const char *body, size_t len,
                                         struct wire_log_group_page *out);
 void wire_log_group_page_free(struct wire_log_group_page *p);
 
+/* ---- AWS Organizations (JSON 1.1, wire_org.c) ---- */
+
+/*
+ * ListAccounts and ListAccountsForParent: "Accounts" required, an array;
+ * each account's Id (exactly 12 ASCII digits) and Status required, Name
+ * optional (1..WIRE_ORG_NAME_MAX bytes, NULL when absent: outside text,
+ * escape it before showing it).  A status other than ACTIVE, SUSPENDED or
+ * PENDING_CLOSURE is WIRE_ORG_OTHER (never swept), not an error.
+ * ListOrganizationalUnitsForParent: "OrganizationalUnits", each Id of the
+ * form ou-[0-9a-z]{4,32}-[0-9a-z]{8,32} (wire_org_ou_id_valid), Name
+ * optional.  NextToken: NULL when absent, null or empty.  An id of any
+ * other shape: JAN_EPARSE (it becomes an ARN or the next request's
+ * ParentId).
+ */
+#define WIRE_ORG_NAME_MAX 128
+enum wire_org_status { WIRE_ORG_ACTIVE = 0, WIRE_ORG_SUSPENDED,
+                       WIRE_ORG_PENDING_CLOSURE, WIRE_ORG_OTHER };
+
+struct wire_org_account {
+  char id[13];
+  char *name;
+  enum wire_org_status status;
+};
+
+struct wire_org_account_page {
+  struct wire_org_account *v;
+  size_t n;
+  char *next_token;
+};
+
+struct wire_org_unit {
+  char id[69];              /* "ou-" 4..32 "-" 8..32 */
+  char *name;
+};
+
+struct wire_org_unit_page {
+  struct wire_org_unit *v;
+  size_t n;
+  char *next_token;
+};
+
+int wire_org_parse_accounts(const char *body, size_t len,
+                            struct wire_org_account_page *out);
+void wire_org_account_page_free(struct wire_org_account_page *p);
+int wire_org_parse_units(const char *body, size_t len,
+                         struct wire_org_unit_page *out);
+void wire_org_unit_page_free(struct wire_org_unit_page *p);
+/* DescribeOrganization: {"Organization": {"MasterAccountId": ..}}, the
+ * management account's id (12 digits, required) into master. */
+int wire_org_parse_organization(const char *body, size_t len,
+                                char master[13]);
+/* 1 for an account id of exactly 12 ASCII digits. */
+int wire_org_account_id_valid(const char *s);
+/* 1 for an OU id ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}; 1 also for a root id
+ * r-[0-9a-z]{4,32} when root is set. */
+int wire_org_parent_id_valid(const char *s, int root);
+/* The name of a status, as AWS spells it ("OTHER" for WIRE_ORG_OTHER). */
+const char *wire_org_status_name(enum wire_org_status s);
+
 /* ---- STS and IAM Query XML (wire_query.c) ---- */
 
 struct wire_identity {

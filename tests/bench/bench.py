@@ -28,6 +28,14 @@
                        state file holds --clocks render clocks (400,000),
                        carried over and written back: peak RSS and wall of
                        this binary and of OLD_BIN's side by side
+  bench.py organization
+                       a --org-accounts (200) member organization listed by
+                       [organization] (20 accounts a page) and swept in one
+                       --sweep --dry-run, each member an assumed role with
+                       one function, at --latency-ms: wall time against the
+                       per-host bound (requests / host_concurrency x
+                       latency, and that bound plus the listing's chain of
+                       sequential pages), peak RSS, requests per account
   bench.py prune-vs-empty
                        side by side at 0 ms, in one run: emptying a bucket
                        of --objects objects (buckets = yes) and pruning
@@ -591,13 +599,58 @@ def bench_state(a):
     if len(rows) > 1:
         print("  new / old: wall %.2fx, peak RSS %.2fx (target: <= 64 MiB)" % (
             rows[0][1]["wall"] / rows[1][1]["wall"], rows[0][1]["rss_kib"] / float(rows[1][1]["rss_kib"])))
+def bench_organization(a):
+    """[organization] (issue 22): one run over a whole organization."""
+    n, lat, hc = a.org_accounts, a.latency_ms, 64
+    ids = ["6%011d" % i for i in range(n)]
+    fx = {"regions": ["eu-west-1", "us-east-1"], "disabled_regions": [],
+          "accounts": [{"account_id": i, "roles": [{"name": "remotion-janitor", "trust": [USER_ARN]}],
+                        "functions": [{"region": "eu-west-1", "name": "remotion-render-4-0-1-mem2048mb-disk2048mb-"
+                                       "120sec", "age_days": 30}]} for i in ids],
+          "organization": {"page_size": 20, "members": [{"account_id": i, "name": "member %d" % k}
+                                                        for k, i in enumerate(ids)]}}
+    src = os.path.join(HERE, "..", "..", "conf")
+    stmts = []
+    for f in ("remotion-janitor-policy.json", "remotion-janitor-organization-policy.json"):
+        with open(os.path.join(src, f)) as fh:
+            stmts += json.load(fh)["Statement"]
+    si = st.StandIn("--latency-ms", str(lat), fixture=fx)
+    jan = jl.Janitor(si)
+    try:
+        si.control("POST", "policy", {"policy": {"Version": "2012-10-17", "Statement": stmts}})
+        jan.write_config(aws={"regions": "eu-west-1", "concurrency": hc, "host_concurrency": hc},
+                         policy={"mode": "report"}, raw="[organization]\nrole_name = remotion-janitor\n")
+        si.control("POST", "reset-log")
+        m = run_measured([jl.BIN, "-c", jan.conf, "--sweep", "--json", "--dry-run", "-q"], jl.base_env())
+        assert m["rc"] == 0, m["err"][-2000:]
+        doc = json.loads(m["out"])
+        assert len(doc["accounts"]) == n and doc["summary"]["candidates"] == n, doc["summary"]
+        log = si.log()
+    finally:
+        jan.cleanup()
+        si.stop()
+    org = [e for e in log if e["service"] == "organizations"]
+    rest = len(log) - len(org)
+    bound = len(log) / float(hc) * lat / 1000.0
+    chain = len(org) * lat / 1000.0 + rest / float(hc) * lat / 1000.0
+    print("\n--sweep --dry-run over an organization of %d members (+ the management account), %d ms per "
+          "request, concurrency = host_concurrency = %d, one host" % (n, lat, hc))
+    print("%-28s %9s" % ("wall s", "%.3f" % m["wall"]))
+    print("%-28s %9s" % ("CPU s", "%.3f" % m["cpu"]))
+    print("%-28s %9s" % ("peak RSS MiB", "%.1f" % (m["rss_kib"] / 1024.0)))
+    print("%-28s %9d (Organizations %d, sequential)" % ("requests", len(log), len(org)))
+    print("%-28s %9.2f" % ("requests per account", rest / float(n)))
+    print("%-28s %9.3f s  wall / bound %.2f" % ("bound: requests/hc x lat", bound, m["wall"] / bound))
+    print("%-28s %9.3f s  wall / bound %.2f" % ("bound + listing chain", chain, m["wall"] / chain))
 
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("what", choices=["inventory", "bucket", "bigbucket", "renders", "functions", "bigpages",
-                                    "accounts", "accounts-json", "state", "prune-vs-empty", "prune-memory", "all"])
+                                    "accounts", "accounts-json", "state", "prune-vs-empty", "prune-memory",
+                                    "organization", "all"])
     p.add_argument("--accounts", type=int, default=500)
+    p.add_argument("--org-accounts", type=int, default=200)
     p.add_argument("--latency-ms", type=int, default=100)
     p.add_argument("--objects", type=int, default=20000)
     p.add_argument("--cli-objects", type=int, default=0)
@@ -609,7 +662,8 @@ def main():
          "renders": bench_renders, "prune-vs-empty": bench_prune_vs_empty,
          "prune-memory": bench_prune_memory,
          "functions": bench_functions, "bigpages": bench_bigpages, "accounts": bench_accounts,
-         "accounts-json": bench_accounts_json, "state": bench_state}[w](a)
+         "accounts-json": bench_accounts_json, "state": bench_state,
+         "organization": bench_organization}[w](a)
 
 
 if __name__ == "__main__":

@@ -21,10 +21,10 @@ from botocore.compat import HTTPHeaders
 from botocore.credentials import Credentials
 
 from . import util
-from .wire import s3_error, lambda_error, logs_error, query_error
+from .wire import s3_error, lambda_error, logs_error, org_error, query_error
 
 MAX_SKEW = 15 * 60
-SERVICES = ("s3", "lambda", "logs", "iam", "sts")
+SERVICES = ("s3", "lambda", "logs", "iam", "sts", "organizations")
 
 
 class _SignReq:
@@ -86,6 +86,8 @@ def guess_service(ctx):
         return "lambda"
     if (ctx.headers.get("X-Amz-Target") or "").startswith("Logs_"):
         return "logs"
+    if (ctx.headers.get("X-Amz-Target") or "").startswith("AWSOrganizations"):
+        return "organizations"
     if ctx.method == "POST" and ctx.path == "/" and b"Action=" in ctx.body:
         return "sts" if b"Action=GetCallerIdentity" in ctx.body else "iam"
     return "s3"
@@ -125,7 +127,8 @@ def _err(ctx, kind, message, **extra):
         }
         status, code = table[kind]
         return lambda_error(ctx, status, code, message, auth_layer=True)
-    if svc == "logs":
+    if svc in ("logs", "organizations"):
+        # JSON 1.1: every authentication error is a 400.
         table = {
             "malformed": (400, "IncompleteSignatureException"),
             "missing": (400, "MissingAuthenticationTokenException"),
@@ -138,7 +141,7 @@ def _err(ctx, kind, message, **extra):
             "sha_mismatch": (400, "InvalidSignatureException"),
         }
         status, code = table[kind]
-        return logs_error(ctx, status, code, message)
+        return (logs_error if svc == "logs" else org_error)(ctx, status, code, message)
     table = {
         "malformed": (400, "IncompleteSignature"),
         "missing": (403, "MissingAuthenticationToken"),
@@ -204,7 +207,9 @@ def verify(ctx, state):
 
     # Regions: IAM is global (signed for us-east-1); Lambda and regional STS
     # in a region the account has not enabled reject the credentials.
-    if ctx.service == "iam" and ctx.region != "us-east-1":
+    # Organizations, like IAM, has one endpoint in the aws partition,
+    # organizations.us-east-1.amazonaws.com, signed for us-east-1.
+    if ctx.service in ("iam", "organizations") and ctx.region != "us-east-1":
         return _err(ctx, "bad_signature", "Credential should be scoped to a valid region, not '%s'." % ctx.region)
     if ctx.service in ("lambda", "logs", "sts"):
         reg = state.region(ctx.region)

@@ -14,7 +14,7 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from . import auth, hostile, util, s3, lambda_api, logs_api, query_api
+from . import auth, hostile, util, s3, lambda_api, logs_api, org_api, query_api
 from .faults import Faults, Latency, FaultError
 from .policy import Policy, PolicyError, ALLOWED, EXPLICIT_DENY
 from .state import State, FixtureError, load_fixture_file
@@ -25,7 +25,8 @@ DEFAULT_POLICY = os.path.normpath(os.path.join(HERE, "..", "..", "conf", "remoti
 CONTROL = "/__standin/"
 CREDS = "/__creds/"
 MAX_BODY = 64 * 1024 * 1024
-SERVICES = {"s3": s3, "lambda": lambda_api, "logs": logs_api, "iam": query_api, "sts": query_api}
+SERVICES = {"s3": s3, "lambda": lambda_api, "logs": logs_api, "iam": query_api, "sts": query_api,
+            "organizations": org_api}
 
 
 class Ctx:
@@ -234,6 +235,9 @@ class StandIn:
             ctype = "application/json"
         elif ctx.service == "logs":
             body = b'{"logGroups": [{"logGroupName": "/aws/lambda/remotion-render-4-0-1\x00'
+            ctype = "application/x-amz-json-1.1"
+        elif ctx.service == "organizations":
+            body = b'{"Accounts": [{"Id": "2222222\x00'
             ctype = "application/x-amz-json-1.1"
         else:
             body = b'<?xml version="1.0" encoding="UTF-8"?>\n<Result xmlns="x"><Item><Name>remotion-&bogus;<Na'
@@ -549,7 +553,7 @@ class Handler(BaseHTTPRequestHandler):
         status = resp.status
         reason = self.responses.get(status, ("OK",))[0] if status != 301 else "Moved Permanently"
         hdrs = [("Date", resp.date or util.CLOCK.http_date())]
-        if ctx is not None and ctx.service in ("s3", "lambda", "logs", "iam", "sts"):
+        if ctx is not None and ctx.service in ("s3", "lambda", "logs", "iam", "sts", "organizations"):
             # A hostile answer may bring its own request id.
             if ctx.service == "s3":
                 if resp.header("x-amz-request-id") is None:

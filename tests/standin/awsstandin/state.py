@@ -300,6 +300,7 @@ class State:
         self.assumable = {}
         self.others = {}          # account id -> State: the fixture's other accounts
         self.sso = None
+        self.organization = None  # org_api.Organization: the fixture's "organization"
         self.owner_id = hashlib.sha256(b"standin-owner").hexdigest()
         self.owner_name = "janitor-test-owner"
         self.loaded_at = time.time()
@@ -392,6 +393,10 @@ class State:
                     users[ident.access_key] = ident
             role = doc.get("role", {})
             others = self._accounts_from(doc.get("accounts", []), account, regions, disabled, base_dir)
+            org = None
+            if doc.get("organization") is not None:
+                from .org_api import Organization
+                org = Organization(doc["organization"], account, base)
             self.account = account
             self.others = others
             self.known_regions = list(regions)
@@ -402,6 +407,7 @@ class State:
             self.role_name = role.get("name", DEFAULT_ROLE)
             self.assumable = self._roles_from(doc.get("roles", []))
             self.sso = doc.get("sso")
+            self.organization = org
             if "policy" in role or "policy_file" in role:
                 self.role_policy_ref = self._policy_from(role, base_dir, "role")
             self.owner_name = doc.get("owner_display_name", "janitor-test-owner")
@@ -486,7 +492,7 @@ class State:
             acct = str(d.get("account_id", ""))
             if len(acct) != 12 or not acct.isdigit() or acct == main or acct in out:
                 raise FixtureError("accounts[%d]: account_id must be 12 digits, unique" % i)
-            for k in ("users", "accounts", "regions", "disabled_regions", "sso"):
+            for k in ("users", "accounts", "regions", "disabled_regions", "sso", "organization"):
                 if k in d:
                     raise FixtureError("accounts[%d]: %s is set by the main account only" % (i, k))
             sub = State()
@@ -646,6 +652,8 @@ class State:
                 out["buckets"].append(d)
             if self.others:
                 out["accounts"] = [o.dump(objects) for o in self.others.values()]
+            if self.organization is not None:
+                out["organization"] = self.organization.dump()
             return out
 
 

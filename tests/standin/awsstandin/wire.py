@@ -66,6 +66,15 @@ def logs_error(ctx, status, code, message, headers=None):
     return r
 
 
+def org_error(ctx, status, code, message, reason=None, headers=None):
+    """Organizations' JSON 1.1 errors: {"__type": CODE, "Message": ...} (capital M, as in its model)."""
+    body = {"__type": code, "Message": message}
+    if reason is not None:
+        body["Reason"] = reason
+    return Resp(status, json.dumps(body, separators=(",", ":")), headers, error=code,
+                content_type="application/x-amz-json-1.1")
+
+
 def query_error(ctx, status, code, message, sender=True, headers=None):
     ns = util.IAM_NS if ctx.service == "iam" else util.STS_NS
     body = ('<ErrorResponse xmlns="%s"><Error><Type>%s</Type>%s%s</Error>%s</ErrorResponse>'
@@ -92,6 +101,8 @@ def service_error(ctx, kind, message=None, **kw):
             return lambda_error(ctx, 403, "AccessDeniedException", text)
         if svc == "logs":
             return logs_error(ctx, 400, "AccessDeniedException", text)
+        if svc == "organizations":
+            return org_error(ctx, 400, "AccessDeniedException", text)
         return query_error(ctx, 403, "AccessDenied", text)
     if kind == "internal":
         status = kw.get("status", 500)
@@ -104,6 +115,10 @@ def service_error(ctx, kind, message=None, **kw):
         if svc == "lambda":
             return lambda_error(ctx, status, code or "ServiceException",
                                 message or "The service encountered an internal error.")
+        if svc == "organizations":
+            return org_error(ctx, status, code or "ServiceException",
+                             message or "Organizations can't complete your request because of an internal "
+                             "service error. Try again later.")
         if svc == "logs":
             return logs_error(ctx, status, code or {503: "ServiceUnavailableException"}.get(
                 status, "InternalFailure"), message or "The service encountered an internal error.")
@@ -119,5 +134,8 @@ def service_error(ctx, kind, message=None, **kw):
                                        "retryAfterSeconds": str(kw.get("retry_after", 1))})
         if svc == "logs":
             return logs_error(ctx, 400, "ThrottlingException", "Rate exceeded")
+        if svc == "organizations":
+            return org_error(ctx, 400, "TooManyRequestsException", "AWS Organizations can't complete your "
+                             "request because another request is already in progress. Try again later.")
         return query_error(ctx, 400, "Throttling", "Rate exceeded")
     raise ValueError(kind)
