@@ -1,8 +1,9 @@
 /*
  * Pruning inside a live bucket (prune.h): an owner of the bulk engine
- * (s3bulk.c).  The listing goes into a render_set; the deletion hands the
- * engine the objects that have an owner (a render, the props) and turns
- * the engine's per-key answers into each owner's outcome.
+ * (s3bulk.c).  Both passes stream the listing through a render_stream
+ * (render.c); the deletion hands the engine what the plan chose as it is
+ * listed and turns the engine's per-key answers into each owner's
+ * outcome.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,8 +24,9 @@ struct plist {
   struct aws_client *aws;
   char region[32];
   char *bucket;
-  struct render_set *set;
+  struct render_stream rs;
   struct s3bulk *bulk;
+  int probe;
   prune_listed_cb cb;
   void *arg;
   struct prune_list_outcome o;
@@ -33,8 +35,20 @@ struct plist {
 static void plist_free(struct plist *pl)
 {
   s3bulk_free(pl->bulk);
+  render_stream_free(&pl->rs);
   free(pl->bucket);
   free(pl);
+}
+
+/* The outcome, told once; pl goes with it. */
+static void plist_tell(struct plist *pl)
+{
+  pl->o.objects = pl->rs.objects;
+  pl->o.bytes = pl->rs.bytes;
+  memcpy(pl->o.storage, pl->rs.storage, sizeof(pl->o.storage));
+  pl->o.versioned = pl->rs.versioned;
+  pl->cb(pl->arg, &pl->o);
+  plist_free(pl);
 }
 
 /* The probe is over: what it saw decides (render_versioning()). */
@@ -44,8 +58,7 @@ static void probe_done(struct plist *pl, enum render_probe probe)
   pl->o.versioning = render_versioning(probe);
   jlog_debug("prune", "%s: versions not listed; versioning %s", pl->bucket,
              render_versioning_name(pl->o.versioning));
-  pl->cb(pl->arg, &pl->o);
-  plist_free(pl);
+  plist_tell(pl);
 }
 
 /* HeadObject's answer: any x-amz-version-id ("null" too) means versioned
@@ -66,27 +79,22 @@ static void probed(void *arg, const struct aws_response *r, void *res)
                    ? RENDER_PROBE_HEADER : RENDER_PROBE_NO_HEADER);
 }
 
-static int prune_key_allowed(void *arg, const char *key);
-
-/* Without versions, one object that pruning may delete tells whether the
- * bucket was ever versioned; without one, nothing is to be pruned. */
+/* Without versions, the first object that pruning may delete tells
+ * whether the bucket was ever versioned; without one, nothing is to be
+ * pruned. */
 static void probe_start(struct plist *pl)
 {
-  size_t i = 0;
+  const char *k = pl->rs.first_pruned;
   int rc;
 
-  while(i < pl->set->n && !prune_key_allowed(NULL, pl->set->o[i].key))
-    i++;
-  if(i == pl->set->n) {
+  if(!k) {
     probe_done(pl, RENDER_PROBE_NONE);
     return;
   }
-  rc = s3_head_object(pl->aws, pl->region, pl->bucket, pl->set->o[i].key,
-                      probed, pl);
+  rc = s3_head_object(pl->aws, pl->region, pl->bucket, k, probed, pl);
   if(rc) {
     char key[256];
-    untrusted_text(key, sizeof(key), pl->set->o[i].key,
-                   strlen(pl->set->o[i].key));
+    untrusted_text(key, sizeof(key), k, strlen(k));
     snprintf(pl->o.probe_error, sizeof(pl->o.probe_error), "a request for "
              "key \"%s\" cannot be sent: %s", key, jan_strerror(rc));
     probe_done(pl, RENDER_PROBE_NOT_SENT);
@@ -96,18 +104,18 @@ static void probe_start(struct plist *pl)
 static int plist_entries(void *arg, const struct wire_object *v, size_t n)
 {
   struct plist *pl = arg;
-  return render_set_add(pl->set, v, n);
+  return render_stream_add(&pl->rs, s3bulk_chain(pl->bulk), v, n);
 }
 
 static void plist_listed(void *arg, const struct s3bulk_list_outcome *o)
 {
   struct plist *pl = arg;
-  pl->o.err = o->err;
+  int rc = o->err ? o->err : render_stream_end(&pl->rs);
+  pl->o.err = rc;
   pl->o.pages = o->pages;
   pl->o.versions = o->versions;
-  snprintf(pl->o.error, sizeof(pl->o.error), "%s", o->err == JAN_ETOOBIG
-           ? "the listing holds more than render pruning keeps in memory "
-             "(1 GiB of keys): nothing of it is pruned" : o->error);
+  snprintf(pl->o.error, sizeof(pl->o.error), "%s", o->err ? o->error
+           : jan_strerror(rc));
 }
 
 /* Nothing of the listing is out: the probe, or the outcome. */
@@ -116,17 +124,17 @@ static void plist_drained(void *arg)
   struct plist *pl = arg;
   s3bulk_free(pl->bulk);        /* the engine's last call: allowed */
   pl->bulk = NULL;
-  if(!pl->o.err && !pl->o.versions) {
+  if(!pl->o.err && !pl->o.versions && pl->probe) {
     probe_start(pl);
     return;
   }
-  pl->cb(pl->arg, &pl->o);
-  plist_free(pl);
+  plist_tell(pl);
 }
 
 int prune_list_start(struct aws_client *aws, const char *region,
-                     const char *bucket, unsigned parallel,
-                     struct render_set *set, prune_listed_cb cb, void *arg)
+                     const char *bucket, unsigned parallel, int versions,
+                     int probe, const struct render_stream_ops *rops,
+                     void *ops_arg, prune_listed_cb cb, void *arg)
 {
   const struct s3bulk_ops ops = { .entries = plist_entries,
                                   .listed = plist_listed,
@@ -145,12 +153,13 @@ int prune_list_start(struct aws_client *aws, const char *region,
   }
   strcpy(pl->region, region);
   pl->aws = aws;
-  pl->set = set;
+  pl->probe = probe;
   pl->cb = cb;
   pl->arg = arg;
+  render_stream_init(&pl->rs, rops, ops_arg);
   rc = s3bulk_new(aws, region, bucket, parallel, &ops, pl, &pl->bulk);
   if(!rc)
-    rc = s3bulk_list(pl->bulk, 1);
+    rc = s3bulk_list(pl->bulk, versions);
   if(rc)
     plist_free(pl);
   return rc;
@@ -159,59 +168,69 @@ int prune_list_start(struct aws_client *aws, const char *region,
 /* ---- the deletion ------------------------------------------------------ */
 
 struct pown {                   /* one owner's account */
-  uint64_t pending, deleted, failed;
+  uint64_t handed;              /* keys handed to the engine */
+  uint64_t deleted, failed;
   uint64_t hidden;              /* keys a delete marker now hides */
   uint64_t unsent;              /* keys not sent: the pruning stopped */
+  uint64_t appeared;            /* written since the decision: kept */
   uint64_t listed;              /* hidden keys in hidden_keys */
   int64_t bytes;
-  char code[64];
+  char *code;                   /* the first per-key failure, or NULL */
   int code_vid;                 /* the failed key had a version id */
-  struct jbuf hidden_keys;      /* the first of them, escaped, for the
-                                   outcome's message */
-  int reported;
+  struct jbuf *hidden_keys;     /* the first of them, escaped, for the
+                                   outcome's message (made on the first) */
 };
 
 /* What an owner's message lists of its hidden keys. */
 #define PRUNE_HIDDEN_LIST_MAX 2048u
 
+/* A key handed to the engine: its owner and size (the tag names it). */
+struct pslot {
+  uint32_t owner;
+  uint32_t next_free;
+  int64_t size;
+};
+#define PSLOT_NONE UINT32_MAX
+
 struct pdel {
   char *bucket;
   struct s3bulk *bulk;
-  const struct render_set *set;
-  const uint32_t *owner;
+  struct render_stream rs;
+  struct prune_delete_opts o;
   struct pown *own;
-  uint32_t nowners;
-  size_t next;                  /* next object to hand to the engine */
+  struct pslot *slot;
+  uint32_t nslot, capslot, free_slot;
   char msg[512];                /* the first per-key message */
   char request_id[128];
+  char list_error[1024];         /* why the listing broke off */
+  int list_failed;              /* the pass did not list the whole bucket */
   prune_owner_cb owner_cb;
   prune_done_cb done_cb;
   void *arg;
   int stopped;                  /* a delete marker was added: nothing more
                                    is sent in this bucket */
+  int err;                      /* an entry could not be handed over */
 };
-
-/* The version id to delete: in a versioned bucket each version goes, so
- * that its bytes are reclaimed; otherwise the key alone. */
-static char *vid_of(const struct pdel *d, size_t i)
-{
-  return d->set->versioned ? d->set->o[i].vid : NULL;
-}
 
 static void owner_report(struct pdel *d, uint32_t ow)
 {
   struct pown *p = &d->own[ow];
+  uint64_t expected = d->o.expected ? d->o.expected[ow] : 0;
+  uint64_t seen = p->handed + p->appeared;
   struct prune_owner_outcome o;
 
-  if(p->pending || p->reported)
-    return;
-  p->reported = 1;
+  /* Never reached by the pass: stopped, or the listing broke off. */
+  if(seen < expected && (d->stopped || d->list_failed || d->err)) {
+    p->unsent += expected - seen;
+    p->failed += expected - seen;
+  }
   memset(&o, 0, sizeof(o));
   o.owner = ow;
   o.deleted = p->deleted;
   o.bytes = p->bytes;
   o.failed = p->failed;
   o.hidden = p->hidden;
+  o.appeared = p->appeared;
   if(p->hidden) {
     /* Never "deleted": the keys are only hidden, and nothing is
      * reclaimed. */
@@ -220,28 +239,34 @@ static void owner_report(struct pdel *d, uint32_t ow)
              "bucket is versioned: hidden, not deleted, nothing reclaimed): "
              "%s%s%s; needs %s and %s to prune it (see remotion-janitor "
              "--validate)", d->bucket, (unsigned long long)p->hidden,
-             p->hidden == 1 ? "" : "s", jbuf_str(&p->hidden_keys),
+             p->hidden == 1 ? "" : "s",
+             p->hidden_keys ? jbuf_str(p->hidden_keys) : "",
              p->listed < p->hidden ? ", ..." : "",
              p->unsent ? "; the rest not sent" : "",
              perm_action(PERM_LIST_BUCKET_VERSIONS),
              perm_action(PERM_DELETE_OBJECT_VERSION));
   }
-  else if(p->unsent)
+  else if(p->unsent && d->stopped)
     snprintf(o.error, sizeof(o.error), "pruning stopped in bucket %s: "
              "DeleteObjects added delete markers there (the bucket is "
              "versioned); %llu object%s not sent", d->bucket,
              (unsigned long long)p->unsent, p->unsent == 1 ? "" : "s");
+  else if(p->unsent)
+    snprintf(o.error, sizeof(o.error), "%llu object%s not deleted: the "
+             "listing of bucket %s broke off: %s", (unsigned long long)
+             p->unsent, p->unsent == 1 ? "" : "s", d->bucket,
+             d->list_error[0] ? d->list_error : "out of memory");
   else if(p->failed) {
     char hint[256];
     snprintf(o.error, sizeof(o.error), "%llu object%s could not be deleted: "
              "%s%s%s%s%s", (unsigned long long)p->failed,
-             p->failed == 1 ? "" : "s", p->code, d->msg[0] ? " (" : "",
-             d->msg, d->msg[0] ? ")" : "",
-             s3bulk_key_hint(p->code, p->code_vid, hint, sizeof(hint)));
-    snprintf(o.code, sizeof(o.code), "%s", p->code);
+             p->failed == 1 ? "" : "s", p->code ? p->code : "InternalError",
+             d->msg[0] ? " (" : "", d->msg, d->msg[0] ? ")" : "",
+             s3bulk_key_hint(p->code ? p->code : "", p->code_vid, hint,
+                             sizeof(hint)));
+    snprintf(o.code, sizeof(o.code), "%s", p->code ? p->code : "");
   }
   snprintf(o.request_id, sizeof(o.request_id), "%s", d->request_id);
-  jbuf_free(&p->hidden_keys);
   d->owner_cb(d->arg, &o);
 }
 
@@ -264,27 +289,52 @@ static void key_hidden(struct pdel *d, struct pown *p, const char *key,
   jlog_warn("prune", "%s: key \"%s\" is now hidden by a delete marker "
             "(version %s), not deleted", d->bucket, esc,
             mv[0] ? mv : "not told");
-  if(!jbuf_printf(&p->hidden_keys, "%s\"%s\"",
-                  p->hidden_keys.len ? ", " : "", esc))
+  if(!p->hidden_keys && (p->hidden_keys = malloc(sizeof(struct jbuf))))
+    jbuf_init(p->hidden_keys, PRUNE_HIDDEN_LIST_MAX);
+  if(p->hidden_keys &&
+     !jbuf_printf(p->hidden_keys, "%s\"%s\"",
+                  p->hidden_keys->len ? ", " : "", esc))
     p->listed++;
   p->hidden++;
   p->failed++;
 }
 
-/* The engine's answer for object k->tag of the set. */
+static int slot_take(struct pdel *d, uint32_t owner, int64_t size,
+                     uint32_t *out)
+{
+  uint32_t i = d->free_slot;
+  if(i == PSLOT_NONE) {
+    if(d->nslot == d->capslot) {
+      uint32_t cap = d->capslot ? d->capslot * 2 : 1024;
+      struct pslot *p = realloc(d->slot, cap * sizeof(*p));
+      if(!p)
+        return JAN_ENOMEM;
+      d->slot = p;
+      d->capslot = cap;
+    }
+    i = d->nslot++;
+  }
+  else
+    d->free_slot = d->slot[i].next_free;
+  d->slot[i].owner = owner;
+  d->slot[i].size = size;
+  *out = i;
+  return JAN_OK;
+}
+
+/* The engine's answer for slot k->tag. */
 static void pdel_key(void *arg, const struct s3bulk_key *k)
 {
   struct pdel *d = arg;
-  size_t i = (size_t)k->tag;
-  uint32_t ow = d->owner[i];
-  struct pown *p = &d->own[ow];
+  uint32_t i = (uint32_t)k->tag;
+  struct pown *p = &d->own[d->slot[i].owner];
 
   if(!d->request_id[0] && k->request_id[0])
     snprintf(d->request_id, sizeof(d->request_id), "%s", k->request_id);
   switch(k->result) {
   case S3BULK_KEY_DELETED:
     p->deleted++;
-    p->bytes = render_bytes_add(p->bytes, d->set->o[i].size);
+    p->bytes = render_bytes_add(p->bytes, d->slot[i].size);
     break;
   case S3BULK_KEY_HIDDEN:
     key_hidden(d, p, k->key, k->marker_vid);
@@ -296,118 +346,148 @@ static void pdel_key(void *arg, const struct s3bulk_key *k)
   case S3BULK_KEY_FAILED:
   default:
     p->failed++;
-    if(!p->code[0]) {
-      snprintf(p->code, sizeof(p->code), "%s", k->code);
+    if(!p->code) {
+      p->code = strdup(k->code[0] ? k->code : "InternalError");
       p->code_vid = k->vid != NULL;
     }
     if(!d->msg[0] && k->message[0])
       snprintf(d->msg, sizeof(d->msg), "%s", k->message);
     break;
   }
-  p->pending--;
-  owner_report(d, ow);
+  d->slot[i].next_free = d->free_slot;
+  d->free_slot = i;
 }
 
-/* A key render pruning may delete: a render's object or a props object.
- * Checked once more where each request is built: sites/ and every other
- * prefix are never touched. */
-static int prune_key_allowed(void *arg, const char *key)
-{
-  size_t idlen;
-  (void)arg;
-  switch(render_classify(key, &idlen)) {
-  case RENDER_CAT_RENDERS:
-  case RENDER_CAT_OUTPUTS:
-  case RENDER_CAT_PROPS:
-    return 1;
-  default:
-    return 0;
-  }
-}
-
-/* Room in the engine: the next objects that have an owner, in key
- * order. */
-static size_t pdel_refill(void *arg, size_t room)
+/* Each listed entry, decided again by the plan (render_act). */
+static int pdel_entry(void *arg, const struct wire_object *v,
+                      enum render_cat c, size_t idlen, int dup)
 {
   struct pdel *d = arg;
-  size_t n = 0;
-  while(n < room && d->next < d->set->n) {
-    size_t i = d->next++;
-    if(d->owner[i] == PRUNE_NO_OWNER)
-      continue;
-    if(s3bulk_delete(d->bulk, d->set->o[i].key, vid_of(d, i), i)) {
-      d->next--;                /* again later; the engine drains first */
-      break;
-    }
-    n++;
+  uint32_t ow, slot;
+  int rc;
+
+  if(dup || d->stopped)
+    return JAN_OK;
+  switch(render_act(d->o.plan, v, c, idlen, &ow)) {
+  case RENDER_ACT_DELETE:
+    break;
+  case RENDER_ACT_APPEARED:
+    d->own[ow].appeared++;
+    return JAN_OK;
+  default:
+    return JAN_OK;
   }
-  return n;
+  rc = slot_take(d, ow, v->size, &slot);
+  if(!rc)
+    rc = s3bulk_delete(d->bulk, v->key, d->o.by_version ? v->version_id
+                       : NULL, slot);
+  if(rc) {
+    d->err = rc;
+    return rc;
+  }
+  d->own[ow].handed++;
+  return JAN_OK;
+}
+
+static int pdel_render(void *arg, const struct render *r)
+{
+  (void)arg;
+  (void)r;
+  return JAN_OK;
+}
+
+static int pdel_entries(void *arg, const struct wire_object *v, size_t n)
+{
+  struct pdel *d = arg;
+  return render_stream_add(&d->rs, s3bulk_chain(d->bulk), v, n);
+}
+
+static void pdel_listed(void *arg, const struct s3bulk_list_outcome *o)
+{
+  struct pdel *d = arg;
+  if(o->err) {
+    d->list_failed = 1;
+    snprintf(d->list_error, sizeof(d->list_error), "%.1000s", o->error);
+  }
 }
 
 static void pdel_drained(void *arg)
 {
   struct pdel *d = arg;
-  /* What the engine never got (stopped, or out of memory): not sent. */
-  for(; d->next < d->set->n; d->next++) {
-    uint32_t ow = d->owner[d->next];
-    if(ow == PRUNE_NO_OWNER)
-      continue;
-    d->own[ow].unsent++;
-    d->own[ow].failed++;
-    d->own[ow].pending--;
+  for(uint32_t ow = 0; ow < d->o.nowners; ow++)
     owner_report(d, ow);
-  }
   d->done_cb(d->arg);
-  for(uint32_t ow = 0; ow < d->nowners; ow++)
-    jbuf_free(&d->own[ow].hidden_keys);
+  for(uint32_t ow = 0; ow < d->o.nowners; ow++) {
+    free(d->own[ow].code);
+    if(d->own[ow].hidden_keys)
+      jbuf_free(d->own[ow].hidden_keys);
+    free(d->own[ow].hidden_keys);
+  }
   s3bulk_free(d->bulk);         /* the engine's last call: allowed */
+  render_stream_free(&d->rs);
+  free(d->slot);
   free(d->own);
   free(d->bucket);
   free(d);
 }
 
-int prune_delete_start(struct aws_client *aws, const char *region,
-                       const char *bucket, unsigned parallel,
-                       const struct render_set *set, const uint32_t *owner,
-                       uint32_t nowners, prune_owner_cb owner_cb,
-                       prune_done_cb done_cb, void *arg)
+/* A key render pruning may delete: checked once more where each request
+ * is built. */
+static int prune_key_allowed(void *arg, const char *key)
 {
-  const struct s3bulk_ops ops = { .key_done = pdel_key,
-                                  .refill = pdel_refill,
+  (void)arg;
+  return render_key_prunable(key);
+}
+
+int prune_delete_start(struct aws_client *aws, const char *region,
+                       const char *bucket, const struct prune_delete_opts *o,
+                       prune_owner_cb owner_cb, prune_done_cb done_cb,
+                       void *arg)
+{
+  const struct s3bulk_ops ops = { .entries = pdel_entries,
+                                  .listed = pdel_listed,
+                                  .key_done = pdel_key,
                                   .may_delete = prune_key_allowed,
                                   .drained = pdel_drained };
+  const struct render_stream_ops rops = { .render = pdel_render,
+                                          .entry = pdel_entry };
   struct pdel *d;
   int rc = names_guard("a render pruning", JAN_KIND_BUCKET, bucket);
 
   if(rc)
     return rc;
-  for(size_t i = 0; i < set->n; i++)
-    if(owner[i] != PRUNE_NO_OWNER && owner[i] >= nowners)
+  if(!o->plan || (o->plan->props_owner != PRUNE_NO_OWNER &&
+                  o->plan->props_owner >= o->nowners))
+    return JAN_EINVAL;
+  for(size_t i = 0; i < o->plan->npicks; i++)
+    if(o->plan->picks[i].owner >= o->nowners)
       return JAN_EINVAL;
   d = calloc(1, sizeof(*d));
   if(!d)
     return JAN_ENOMEM;
-  d->own = calloc(nowners ? nowners : 1, sizeof(*d->own));
+  d->own = calloc(o->nowners ? o->nowners : 1, sizeof(*d->own));
   d->bucket = strdup(bucket);
   rc = !d->own || !d->bucket ? JAN_ENOMEM
-     : s3bulk_new(aws, region, bucket, parallel, &ops, d, &d->bulk);
+     : s3bulk_new(aws, region, bucket, o->parallel, &ops, d, &d->bulk);
   if(rc) {
     free(d->own);
     free(d->bucket);
     free(d);
     return rc;
   }
-  d->set = set;
-  d->owner = owner;
-  d->nowners = nowners;
+  d->o = *o;
+  d->free_slot = PSLOT_NONE;
   d->owner_cb = owner_cb;
   d->done_cb = done_cb;
   d->arg = arg;
-  for(uint32_t ow = 0; ow < nowners; ow++)
-    jbuf_init(&d->own[ow].hidden_keys, PRUNE_HIDDEN_LIST_MAX);
-  for(size_t i = 0; i < set->n; i++)
-    if(owner[i] != PRUNE_NO_OWNER)
-      d->own[owner[i]].pending++;
-  s3bulk_kick(d->bulk);
-  return JAN_OK;
+  render_stream_init(&d->rs, &rops, d);
+  rc = s3bulk_list(d->bulk, o->versions);
+  if(rc) {
+    s3bulk_free(d->bulk);
+    render_stream_free(&d->rs);
+    free(d->own);
+    free(d->bucket);
+    free(d);
+  }
+  return rc;
 }

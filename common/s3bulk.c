@@ -53,6 +53,7 @@ struct s3bulk {
   int use_v2;
   unsigned list_out;            /* page requests out */
   int first_told;
+  uintptr_t chain;              /* the chain whose page is being read */
   struct s3bulk_list_outcome lo;
 
   /* The deletion. */
@@ -71,6 +72,11 @@ static void pump(struct s3bulk *b);
 const char *s3bulk_bucket(const struct s3bulk *b)
 {
   return b->bucket;
+}
+
+uintptr_t s3bulk_chain(const struct s3bulk *b)
+{
+  return b->chain;
 }
 
 unsigned s3bulk_batch_limit(const struct s3bulk *b)
@@ -482,6 +488,7 @@ static void listed(void *arg, const struct aws_response *r, void *res)
     b->ops.first_page(b->arg);
   }
   /* A page that needed retries means the server is busy: fewer chains. */
+  b->chain = (uintptr_t)lc->ch;
   rc = lister_page_done(b->lister, lc->ch, p, r->attempts > 1);
   free(lc);
   if(rc) {

@@ -345,29 +345,65 @@ static void test_no_size_keeps_render(void **state)
   config_free(&cfg);
 }
 
-/* A listing that does not end (or a bucket too large for one sweep): the
- * set refuses what passes its memory budget, so the listing fails (and
- * nothing of the bucket is pruned) instead of the daemon running out of
- * memory. */
-static void test_memory_budget(void **state)
+/* A big bucket is decided, not refused: 2,000,000 entries (400,000
+ * renders of 5 objects) streamed in pages of 1000 over 8 chains, every
+ * render told once with its 5 objects, while the stream holds only its
+ * chains and their partial renders (the 1 GiB listing budget is gone). */
+struct big {
+  size_t renders, objects;
+  int bad;
+};
+
+static int big_render(void *arg, const struct render *r)
 {
-  static const struct obj o[] = {
-    { "renders/a/x", 1, 40 }, { "renders/a/y", 1, 40 },
-    { "renders/b/x", 1, 40 },
-  };
-  struct render_set s;
+  struct big *b = arg;
+  b->renders++;
+  b->objects += r->n;
+  if(r->n != 5 || r->newest != NOW - 40 * DAY)
+    b->bad = 1;
+  return 0;
+}
+
+static void test_big_bucket_streamed(void **state)
+{
+  enum { RENDERS = 400000, PER = 5, CHAINS = 8, PAGE = 1000 };
+  const struct render_stream_ops ops = { .render = big_render };
+  static char keys[PAGE][40];
+  struct wire_object v[PAGE];
+  struct render_stream s;
+  struct big b = { 0 };
+  size_t per_chain = (size_t)RENDERS * PER / CHAINS, held = 0;
   (void)state;
-  render_set_init(&s);
-  assert_true(s.max_mem >= RENDER_SET_MEM_MAX);
-  add(&s, o, 2);
-  s.max_mem = s.mem + 1;        /* room for nothing more */
-  {
-    struct wire_object w = { (char *)(uintptr_t)o[2].key, NULL, 0,
-                             NOW - 40 * DAY, 1 };
-    assert_int_equal(render_set_add(&s, &w, 1), JAN_ETOOBIG);
-  }
-  assert_int_equal(s.n, 2);
-  render_set_free(&s);
+
+  render_stream_init(&s, &ops, &b);
+  /* Chain c holds entries [start(c), start(c + 1)): each boundary but
+   * the first cuts a render in two; the chains' pages interleave. */
+#define START(c) ((c) == 0 ? 0 : (c) == CHAINS ? (size_t)RENDERS * PER \
+                  : (c) * per_chain + 2)
+  for(size_t page = 0; page * PAGE < per_chain + 2; page++)
+    for(size_t c = 0; c < CHAINS; c++) {
+      size_t from = START(c) + page * PAGE, n = 0;
+      for(; n < PAGE && from + n < START(c + 1); n++) {
+        size_t e = from + n;
+        snprintf(keys[n], sizeof(keys[n]), "renders/r%07zu/c%zu", e / PER,
+                 e % PER);
+        v[n] = (struct wire_object){ keys[n], NULL, 0, NOW - 40 * DAY, 7 };
+      }
+      if(n)
+        assert_int_equal(render_stream_add(&s, c + 1, v, n), 0);
+      if(s.npart > held)
+        held = s.npart;
+    }
+#undef START
+  assert_true(held <= 2 * CHAINS);
+  assert_int_equal(s.nch, CHAINS);
+  assert_int_equal(render_stream_end(&s), 0);
+  assert_false(b.bad);
+  assert_int_equal(b.renders, RENDERS);
+  assert_int_equal(b.objects, (size_t)RENDERS * PER);
+  assert_int_equal(s.objects, (uint64_t)RENDERS * PER);
+  assert_int_equal(s.storage[RENDER_CAT_RENDERS], (int64_t)RENDERS * PER * 7);
+  render_stream_free(&s);
 }
 
 /* A LastModified before S3 existed is not a real date: never old (it was
@@ -418,7 +454,7 @@ int main(void)
     cmocka_unit_test(test_glob_subject_too_long),
     cmocka_unit_test(test_bytes_saturate),
     cmocka_unit_test(test_no_size_keeps_render),
-    cmocka_unit_test(test_memory_budget),
+    cmocka_unit_test(test_big_bucket_streamed),
     cmocka_unit_test(test_time_before_s3),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -131,6 +131,11 @@ void s3bulk_kick(struct s3bulk *b);
 void s3bulk_stop(struct s3bulk *b);
 /* 1 while anything is out, queued or listing. */
 int s3bulk_busy(const struct s3bulk *b);
+/* Inside ops.entries: the chain (one range of the ranged listing,
+ * lister.h) the entries come from.  A chain's entries come in key order,
+ * no two chains' ranges overlap; the value names the chain for the
+ * pass. */
+uintptr_t s3bulk_chain(const struct s3bulk *b);
 /* DeleteObjects batches allowed at once now (pacing), for tests/logs. */
 unsigned s3bulk_batch_limit(const struct s3bulk *b);
 const char *s3bulk_bucket(const struct s3bulk *b);
