@@ -27,14 +27,21 @@ struct qkey {
   unsigned tries;
 };
 
-struct sbatch {
+/* A request out, linked in its engine until answered; b NULL: the engine
+ * was freed meanwhile, and the answer is dropped. */
+struct out {
   struct s3bulk *b;
+  struct out *prev, *next;
+};
+
+struct sbatch {
+  struct out out;
   struct qkey *k;
   size_t n;
 };
 
 struct list_call {
-  struct s3bulk *b;
+  struct out out;
   struct lister_chain *ch;
 };
 
@@ -62,6 +69,7 @@ struct s3bulk {
   unsigned inflight;            /* DeleteObjects/DeleteObject out */
   int stopped;
 
+  struct out *outs;             /* requests out */
   unsigned depth;               /* inside pump or a callback */
   int again;
   int drained_told;
@@ -130,10 +138,42 @@ static void qkey_free(struct qkey *k)
   free(k->vid);
 }
 
+static void out_link(struct s3bulk *b, struct out *o)
+{
+  o->b = b;
+  o->prev = NULL;
+  o->next = b->outs;
+  if(b->outs)
+    b->outs->prev = o;
+  b->outs = o;
+}
+
+/* The request is answered: its engine, or NULL when that was freed. */
+static struct s3bulk *out_unlink(struct out *o)
+{
+  struct s3bulk *b = o->b;
+  if(!b)
+    return NULL;
+  if(o->prev)
+    o->prev->next = o->next;
+  else
+    b->outs = o->next;
+  if(o->next)
+    o->next->prev = o->prev;
+  o->b = NULL;
+  return b;
+}
+
 void s3bulk_free(struct s3bulk *b)
 {
   if(!b)
     return;
+  /* Requests still out are orphaned: their answers free their own
+   * context and call nobody. */
+  for(struct out *o = b->outs, *next; o; o = next) {
+    next = o->next;
+    o->b = NULL;
+  }
   for(size_t i = b->head; i < b->n; i++)
     qkey_free(&b->q[i]);
   free(b->q);
@@ -247,10 +287,14 @@ static int same_entry(const struct qkey *k, const char *key, const char *vid)
 static void batch_done(void *arg, const struct aws_response *r, void *res)
 {
   struct sbatch *s = arg;
-  struct s3bulk *b = s->b;
+  struct s3bulk *b = out_unlink(&s->out);
   struct wire_delete_result *dr = res;
   unsigned char told[S3BULK_BATCH_MAX] = { 0 };
 
+  if(!b) {
+    sbatch_free(s);
+    return;
+  }
   b->depth++;
   b->inflight--;
   pace(b, s3bulk_answer_slow(r, dr));
@@ -293,10 +337,14 @@ static void batch_done(void *arg, const struct aws_response *r, void *res)
 static void single_done(void *arg, const struct aws_response *r, void *res)
 {
   struct sbatch *s = arg;
-  struct s3bulk *b = s->b;
+  struct s3bulk *b = out_unlink(&s->out);
   char marker[16];
   (void)res;
 
+  if(!b) {
+    sbatch_free(s);
+    return;
+  }
   b->depth++;
   b->inflight--;
   pace(b, s3bulk_answer_slow(r, NULL));
@@ -351,7 +399,6 @@ static struct sbatch *take(struct s3bulk *b)
     s->k[s->n++] = *k;
   }
   b->head += n;
-  s->b = b;
   return s;
 }
 
@@ -365,6 +412,7 @@ static void send_batch(struct s3bulk *b, struct sbatch *s)
     return;
   }
   b->inflight++;
+  out_link(b, &s->out);
   if(s->n == 1 && !wire_s3_key_xml_safe(s->k[0].key))
     rc = s3_delete_object(b->aws, b->region, b->bucket, s->k[0].key,
                           s->k[0].vid, single_done, s);
@@ -378,6 +426,7 @@ static void send_batch(struct s3bulk *b, struct sbatch *s)
                            batch_done, s);
   }
   if(rc) {
+    out_unlink(&s->out);
     b->inflight--;
     for(size_t i = 0; i < s->n; i++)
       tell(b, &s->k[i], S3BULK_KEY_FAILED, "InternalError",
@@ -443,10 +492,14 @@ static int lister_start(struct s3bulk *b)
 static void listed(void *arg, const struct aws_response *r, void *res)
 {
   struct list_call *lc = arg;
-  struct s3bulk *b = lc->b;
+  struct s3bulk *b = out_unlink(&lc->out);
   struct wire_object_page *p = res;
   int rc;
 
+  if(!b) {
+    free(lc);
+    return;
+  }
   b->depth++;
   b->list_out--;
   if(!p && !b->use_v2 && !b->lo.pages && lister_busy(b->lister) == 1 &&
@@ -510,7 +563,7 @@ static int list_fetch(void *arg, struct lister_chain *ch,
 
   if(!lc)
     return JAN_ENOMEM;
-  lc->b = b;
+  out_link(b, &lc->out);
   lc->ch = ch;
   b->list_out++;
   if(b->use_v2)
@@ -520,6 +573,7 @@ static int list_fetch(void *arg, struct lister_chain *ch,
     rc = s3_list_object_versions(b->aws, b->region, b->bucket, key_marker,
                                  vid_marker, listed, lc);
   if(rc) {
+    out_unlink(&lc->out);
     b->list_out--;
     free(lc);
   }

@@ -406,6 +406,154 @@ static void test_big_bucket_streamed(void **state)
   render_stream_free(&s);
 }
 
+/* Renders cut by range boundaries: render "m" spans three chains (its
+ * young object in the middle one, which holds nothing else), "k" spans
+ * chain 1's two pages, "a" begins chain 1; the chains' pages come out of
+ * order.  Each render is told once, whole, with the younger date; a
+ * duplicate entry (listed twice, the second time younger) counts once and
+ * makes its render young. */
+struct told {
+  char id[16];
+  size_t n;
+  int64_t newest;
+  int64_t bytes;
+};
+static struct told T[16];
+static size_t NT;
+
+static int told_render(void *arg, const struct render *r)
+{
+  (void)arg;
+  assert_true(NT < 16);
+  snprintf(T[NT].id, sizeof(T[NT].id), "%s", r->id);
+  T[NT].n = r->n;
+  T[NT].newest = r->newest;
+  T[NT].bytes = r->bytes;
+  NT++;
+  return 0;
+}
+
+static const struct told *told(const char *id)
+{
+  const struct told *t = NULL;
+  for(size_t i = 0; i < NT; i++)
+    if(!strcmp(T[i].id, id)) {
+      assert_null(t);                   /* once */
+      t = &T[i];
+    }
+  assert_non_null(t);
+  return t;
+}
+
+#define W(k, age) { (char *)(uintptr_t)(k), NULL, 0, NOW - (age) * DAY, 10 }
+
+static void test_stream_straddling_chains(void **state)
+{
+  const struct render_stream_ops ops = { .render = told_render };
+  struct render_stream s;
+  struct jan_config cfg;
+  /* Chain 1: (start, "renders/m/b"]; 2: ("renders/m/b", "renders/m/d"];
+   * 3: ("renders/m/d", end). */
+  struct wire_object c1a[] = { W("renders/a/x", 40), W("renders/k/1", 40) };
+  struct wire_object c1b[] = { W("renders/k/2", 40), W("renders/m/a", 40),
+                               W("renders/m/b", 40) };
+  struct wire_object c2[] = { W("renders/m/c", 1) };
+  struct wire_object c3[] = { W("renders/m/e", 40), W("renders/t/1", 40),
+                              W("renders/t/2", 40), W("renders/u/1", 40),
+                              W("renders/u/1", 2), W("sites/x", 40) };
+  (void)state;
+  assert_int_equal(config_defaults(&cfg), 0);
+  cfg.renders = JAN_RENDERS_ALL;
+  cfg.render_max_age_s = 30 * DAY;
+  NT = 0;
+  render_stream_init(&s, &ops, NULL);
+  assert_int_equal(render_stream_add(&s, 3, c3, 6), 0);
+  assert_int_equal(render_stream_add(&s, 1, c1a, 2), 0);
+  assert_int_equal(render_stream_add(&s, 2, c2, 1), 0);
+  assert_int_equal(render_stream_add(&s, 1, c1b, 3), 0);
+  /* Decided as soon as their chain passed them (t, u, k); what may
+   * straddle a boundary (a, m) waits for the end. */
+  assert_int_equal(NT, 3);
+  assert_string_equal(T[0].id, "t");
+  assert_string_equal(T[1].id, "u");
+  assert_string_equal(T[2].id, "k");
+  assert_int_equal(render_stream_end(&s), 0);
+  assert_int_equal(NT, 5);
+  assert_int_equal(told("a")->n, 1);
+  assert_int_equal(told("k")->n, 2);
+  assert_int_equal(told("t")->n, 2);
+  assert_int_equal(told("m")->n, 4);
+  assert_int_equal(told("m")->bytes, 40);
+  assert_int_equal(told("m")->newest, NOW - 1 * DAY);
+  assert_int_equal(told("u")->n, 1);                /* the duplicate once */
+  assert_int_equal(told("u")->newest, NOW - 2 * DAY);
+  assert_int_equal(s.objects, 11);
+  {
+    struct render m = { .id = (char *)(uintptr_t)"m", .n = 4,
+                        .oldest = NOW - 40 * DAY, .newest = NOW - DAY,
+                        .bytes = 40 };
+    struct render k = m;
+    k.id = (char *)(uintptr_t)"k";
+    k.newest = NOW - 40 * DAY;
+    assert_int_equal(render_decide(&m, "remotionlambda-x", &cfg, NOW),
+                     INV_REASON_TOO_YOUNG);
+    assert_int_equal(render_decide(&k, "remotionlambda-x", &cfg, NOW),
+                     INV_REASON_POLICY);
+  }
+  render_stream_free(&s);
+  config_free(&cfg);
+}
+
+/* The second pass's decision (render_act): an object of a chosen render
+ * not newer than the render's decided newest goes; a newer one (written
+ * since) or an undated one appeared; outputs stay in artifacts mode;
+ * props by their own age at the decision time; nothing else. */
+static enum render_act act(const struct render_plan *pl,
+                           struct wire_object *o, const char *key,
+                           int64_t mtime, uint32_t *ow)
+{
+  size_t idlen;
+  enum render_cat c = render_classify(key, &idlen);
+  o->key = (char *)(uintptr_t)key;
+  o->last_modified = mtime;
+  return render_act(pl, o, c, idlen, ow);
+}
+
+static void test_act(void **state)
+{
+  struct render_pick p[] = { { "zz", NOW - 40 * DAY, 1 },
+                             { "ab", NOW - 35 * DAY, 0 } };
+  struct render_plan pl = { p, 2, 7, JAN_RENDERS_ARTIFACTS, 30 * DAY, NOW };
+  struct wire_object o = W("renders/ab/chunk", 40);
+  uint32_t ow = 99;
+  (void)state;
+  render_picks_sort(p, 2);
+#define ACT(k_, t_) act(&pl, &o, (k_), (t_), &ow)
+  assert_int_equal(ACT("renders/ab/chunk", NOW - 36 * DAY), RENDER_ACT_DELETE);
+  assert_int_equal(ow, 0);
+  assert_int_equal(ACT("renders/zz/chunk", NOW - 40 * DAY), RENDER_ACT_DELETE);
+  assert_int_equal(ow, 1);
+  assert_int_equal(ACT("renders/ab/late", NOW - 1), RENDER_ACT_APPEARED);
+  assert_int_equal(ACT("renders/ab/late", WIRE_TIME_UNKNOWN),
+                   RENDER_ACT_APPEARED);
+  assert_int_equal(ACT("renders/ab/out.mp4", NOW - 36 * DAY), RENDER_ACT_NONE);
+  assert_int_equal(ACT("renders/abc/chunk", NOW - 90 * DAY), RENDER_ACT_NONE);
+  assert_int_equal(ACT("renders/a/chunk", NOW - 90 * DAY), RENDER_ACT_NONE);
+  assert_int_equal(ACT("sites/ab/x", NOW - 90 * DAY), RENDER_ACT_NONE);
+  assert_int_equal(ACT("input-props/p.json", NOW - 31 * DAY),
+                   RENDER_ACT_DELETE);
+  assert_int_equal(ow, 7);
+  assert_int_equal(ACT("input-props/p.json", NOW - 29 * DAY), RENDER_ACT_NONE);
+  pl.mode = JAN_RENDERS_ALL;
+  assert_int_equal(ACT("renders/ab/out.mp4", NOW - 36 * DAY),
+                   RENDER_ACT_DELETE);
+  pl.props_owner = RENDER_NO_OWNER;
+  assert_int_equal(ACT("input-props/p.json", NOW - 31 * DAY), RENDER_ACT_NONE);
+  pl.mode = JAN_RENDERS_KEEP;
+  assert_int_equal(ACT("renders/ab/chunk", NOW - 36 * DAY), RENDER_ACT_NONE);
+#undef ACT
+}
+
 /* A LastModified before S3 existed is not a real date: never old (it was
  * read as very old, and pruned with an age the report could not show). */
 static void test_time_before_s3(void **state)
@@ -455,6 +603,8 @@ int main(void)
     cmocka_unit_test(test_bytes_saturate),
     cmocka_unit_test(test_no_size_keeps_render),
     cmocka_unit_test(test_big_bucket_streamed),
+    cmocka_unit_test(test_stream_straddling_chains),
+    cmocka_unit_test(test_act),
     cmocka_unit_test(test_time_before_s3),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

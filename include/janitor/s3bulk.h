@@ -34,7 +34,8 @@
  * Calls back into the owner: entries, listed, key_done may call
  * s3bulk_delete() and s3bulk_stop(); drained (nothing out, nothing queued,
  * no listing) is the only place, besides the owner's own callbacks, where
- * the owner may call s3bulk_free() or start a new listing.
+ * the owner may start a new listing; s3bulk_free() may come there or from
+ * outside the engine's calls at any time (a kill: see there).
  */
 #ifndef JANITOR_S3BULK_H
 #define JANITOR_S3BULK_H
@@ -113,7 +114,11 @@ int s3bulk_new(struct aws_client *aws, const char *region,
                const char *bucket, unsigned parallel,
                const struct s3bulk_ops *ops, void *arg,
                struct s3bulk **out);
-/* Only when drained (or never started). */
+/* Any time outside the engine's calls into the owner (drained aside,
+ * where it is the last call): requests still out are orphaned, their
+ * answers dropped; no callback comes after this, nothing leaks.  A new
+ * engine over the same bucket may then take the work up again (listing
+ * anew: what was deleted meanwhile is no longer listed). */
 void s3bulk_free(struct s3bulk *b);
 
 /* Start a listing pass: versions first (falling back to ListObjectsV2) or,
