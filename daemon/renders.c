@@ -22,7 +22,7 @@ struct rres {
   int64_t bytes;
   char *error;                  /* NULL: none */
   char *code;
-  char *request_id;
+  const char *request_id;       /* the bucket's copy (rbucket.reqids) */
 };
 
 /* One render as decided while its bucket was listed: what its item needs,
@@ -62,6 +62,10 @@ struct rbucket {
   struct rres *res;             /* per owner */
   uint64_t *remaining;          /* per owner: left after the deletion */
   uint32_t nowners;
+  char *reqid;                  /* the last request id told: owners that
+                                   share it share one copy */
+  char **reqids;                /* every copy, freed with the bucket */
+  size_t nreqids;
 };
 
 struct renders {
@@ -92,8 +96,10 @@ static void rbucket_free(struct rbucket *b)
   for(uint32_t ow = 0; b->res && ow < b->nowners; ow++) {
     free(b->res[ow].error);
     free(b->res[ow].code);
-    free(b->res[ow].request_id);
   }
+  for(size_t i = 0; i < b->nreqids; i++)
+    free(b->reqids[i]);
+  free(b->reqids);
   free(b->res);
   free(b->name);
 }
@@ -438,8 +444,21 @@ static void owner_done(void *arg, const struct prune_owner_outcome *o)
     x->failed = x->failed ? x->failed : 1;      /* the figures still tell */
   free(x->code);
   x->code = dup_or_null(o->code);
-  free(x->request_id);
-  x->request_id = dup_or_null(o->request_id);
+  x->request_id = NULL;
+  if(o->request_id[0] && (!b->reqid || strcmp(b->reqid, o->request_id))) {
+    /* A batch answers for many owners: one copy of its id for them. */
+    char **p = realloc(b->reqids, (b->nreqids + 1) * sizeof(*p));
+    char *id = strdup(o->request_id);
+    if(p)
+      b->reqids = p;
+    if(!p || !id) {
+      free(id);
+      return;                   /* told without it */
+    }
+    b->reqids[b->nreqids++] = b->reqid = id;
+  }
+  if(o->request_id[0])
+    x->request_id = b->reqid;
 }
 
 /* Every owner's outcome, to the host (the audit log and the inventory).
