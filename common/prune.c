@@ -199,7 +199,8 @@ struct pdel {
   struct prune_delete_opts o;
   struct pown *own;
   struct pslot *slot;
-  uint32_t nslot, capslot, free_slot;
+  size_t nslot, capslot;
+  uint32_t free_slot;
   char msg[512];                /* the first per-key message */
   char request_id[128];
   char list_error[1024];         /* why the listing broke off */
@@ -304,15 +305,10 @@ static int slot_take(struct pdel *d, uint32_t owner, int64_t size,
 {
   uint32_t i = d->free_slot;
   if(i == PSLOT_NONE) {
-    if(d->nslot == d->capslot) {
-      uint32_t cap = d->capslot ? d->capslot * 2 : 1024;
-      struct pslot *p = realloc(d->slot, cap * sizeof(*p));
-      if(!p)
-        return JAN_ENOMEM;
-      d->slot = p;
-      d->capslot = cap;
-    }
-    i = d->nslot++;
+    if(d->nslot >= PSLOT_NONE ||
+       jan_grow(&d->slot, &d->capslot, d->nslot, sizeof(*d->slot), 1024))
+      return JAN_ENOMEM;
+    i = (uint32_t)d->nslot++;
   }
   else
     d->free_slot = d->slot[i].next_free;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "janitor/buf.h"
 #include "janitor/err.h"
 #include "janitor/render.h"
 #include "janitor/scope.h"
@@ -431,14 +432,8 @@ static struct render_stream_chain *stream_chain(struct render_stream *s,
       s->last = i;
       return &s->ch[i];
     }
-  if(s->nch == s->capch) {
-    size_t cap = s->capch ? s->capch * 2 : 16;
-    c = realloc(s->ch, cap * sizeof(*c));
-    if(!c)
-      return NULL;
-    s->ch = c;
-    s->capch = cap;
-  }
+  if(jan_grow(&s->ch, &s->capch, s->nch, sizeof(*s->ch), 16))
+    return NULL;
   c = &s->ch[s->nch];
   memset(c, 0, sizeof(*c));
   c->id = id;
@@ -448,14 +443,8 @@ static struct render_stream_chain *stream_chain(struct render_stream *s,
 
 static int part_push(struct render_stream *s, struct render *r)
 {
-  if(s->npart == s->cappart) {
-    size_t cap = s->cappart ? s->cappart * 2 : 16;
-    struct render *p = realloc(s->part, cap * sizeof(*p));
-    if(!p)
-      return JAN_ENOMEM;
-    s->part = p;
-    s->cappart = cap;
-  }
+  if(jan_grow(&s->part, &s->cappart, s->npart, sizeof(*s->part), 16))
+    return JAN_ENOMEM;
   s->part[s->npart++] = *r;
   memset(r, 0, sizeof(*r));
   return JAN_OK;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "janitor/buf.h"
 #include "janitor/log.h"
 #include "janitor/perms.h"
 #include "janitor/policy.h"
@@ -46,6 +47,10 @@ struct rbucket {
                                    a delete would reclaim nothing */
   int versions;                 /* listed with ListObjectVersions */
   int versioned;                /* a version other than "null" listed */
+  int relist_versions;          /* the passes after the decision list
+                                   versions: only where there are some
+                                   (ListObjectsV2 answers the same keys in
+                                   a third less XML) */
   int64_t decided_at;           /* the clock its decisions were made at:
                                    the deletion prunes what they chose */
   /* The listing's decisions, until they become items. */
@@ -215,14 +220,8 @@ static int on_render(void *arg, const struct render *r)
 
   if(!b->prunable)
     return JAN_OK;              /* its storage only */
-  if(b->nsum == b->capsum) {
-    size_t cap = b->capsum ? b->capsum * 2 : 64;
-    x = realloc(b->sum, cap * sizeof(*x));
-    if(!x)
-      return JAN_ENOMEM;
-    b->sum = x;
-    b->capsum = cap;
-  }
+  if(jan_grow(&b->sum, &b->capsum, b->nsum, sizeof(*b->sum), 64))
+    return JAN_ENOMEM;
   x = &b->sum[b->nsum];
   if(!(x->id = strdup(r->id)))
     return JAN_ENOMEM;
@@ -308,6 +307,7 @@ static void listed(void *arg, const struct prune_list_outcome *o)
     b->listed = 1;
     b->versions = o->versions;
     b->versioned = o->versioned;
+    b->relist_versions = o->versions && o->versioned;
     storage_of(rd, b->item, o);
     /* Versions not listed: keys are deleted only in a bucket known never
      * to have been versioned (render_versioning()); elsewhere a delete
@@ -552,8 +552,8 @@ static void pruned(void *arg)
   struct rbucket *b = arg;
   const struct renders_host *h = &b->rd->h;
   int rc = prune_list_start(h->aws, b->region, b->name,
-                            h->cfg->host_concurrency / 2, b->versions, 0,
-                            &ops, b, verified, b);
+                            h->cfg->host_concurrency / 2, b->relist_versions,
+                            0, &ops, b, verified, b);
   if(rc) {
     struct prune_list_outcome o = { .err = rc };
     snprintf(o.error, sizeof(o.error), "%s", jan_strerror(rc));
@@ -627,7 +627,8 @@ void renders_delete(struct renders *rd, size_t idx)
   rd->h.deletions_started(rd->h.arg, b->nowners);
   if(!rc) {
     struct prune_delete_opts o = {
-      .parallel = rd->h.cfg->host_concurrency / 2, .versions = b->versions,
+      .parallel = rd->h.cfg->host_concurrency / 2,
+      .versions = b->relist_versions,
       .by_version = b->versioned, .plan = &b->plan,
       .expected = b->expected, .nowners = b->nowners
     };
