@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "janitor/aws_decide.h"
+#include "janitor/lister.h"
 #include "janitor/log.h"
 #include "janitor/names.h"
 #include "janitor/perms.h"
@@ -27,14 +28,90 @@ struct plist {
   struct render_stream rs;
   struct s3bulk *bulk;
   int probe;
+  unsigned parallel;
   prune_listed_cb cb;
   void *arg;
   struct prune_list_outcome o;
+  /* First keys of pages, every stride-th page: the bucket's ranges for
+   * the next listing (PRUNE_SAMPLES at most). */
+  char **samp;
+  size_t nsamp;
+  unsigned stride, pages;
+  const char *seed[LISTER_MAX_CHAINS];
 };
+
+#define PRUNE_SAMPLES 1024
+
+static void samples_free(struct plist *pl)
+{
+  for(size_t i = 0; i < pl->nsamp; i++)
+    free(pl->samp[i]);
+  free(pl->samp);
+  pl->samp = NULL;
+  pl->nsamp = 0;
+}
+
+static int samp_cmp(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A page's first key, as a range's start (plain ASCII keys only: a
+ * start-after S3 reads as written). */
+static void sample(struct plist *pl, const char *key)
+{
+  for(const unsigned char *k = (const unsigned char *)key; *k; k++)
+    if(*k < 0x20 || *k >= 0x7f)
+      return;
+  if(pl->pages++ % pl->stride)
+    return;
+  if(pl->nsamp == PRUNE_SAMPLES) {
+    /* Full: every other one goes, and half as many come from now on. */
+    size_t w = 0;
+    qsort(pl->samp, pl->nsamp, sizeof(*pl->samp), samp_cmp);
+    for(size_t i = 0; i < pl->nsamp; i++) {
+      if(i % 2)
+        free(pl->samp[i]);
+      else
+        pl->samp[w++] = pl->samp[i];
+    }
+    pl->nsamp = w;
+    pl->stride *= 2;
+  }
+  if(!pl->samp && !(pl->samp = calloc(PRUNE_SAMPLES, sizeof(*pl->samp))))
+    return;
+  if((pl->samp[pl->nsamp] = strdup(key)) != NULL)
+    pl->nsamp++;
+}
+
+/* The samples as at most parallel - 1 cuts of about equal ranges. */
+static void seeds_of(struct plist *pl)
+{
+  size_t n = 0, k;
+  if(!pl->nsamp)
+    return;
+  qsort(pl->samp, pl->nsamp, sizeof(*pl->samp), samp_cmp);
+  for(size_t i = 0; i < pl->nsamp; i++)      /* versions: keys repeat */
+    if(!n || strcmp(pl->samp[n - 1], pl->samp[i])) {
+      char *t = pl->samp[n];
+      pl->samp[n++] = pl->samp[i];
+      pl->samp[i] = t;
+    }
+  for(size_t i = n; i < pl->nsamp; i++)
+    free(pl->samp[i]);
+  pl->nsamp = n;
+  /* The first sample starts the bucket: not a cut. */
+  k = n - 1 < pl->parallel - 1 ? n - 1 : pl->parallel - 1;
+  for(size_t i = 0; i < k; i++)
+    pl->seed[i] = pl->samp[1 + i * (n - 1) / k];
+  pl->o.seed = pl->seed;
+  pl->o.nseed = k;
+}
 
 static void plist_free(struct plist *pl)
 {
   s3bulk_free(pl->bulk);
+  samples_free(pl);
   render_stream_free(&pl->rs);
   free(pl->bucket);
   free(pl);
@@ -47,6 +124,8 @@ static void plist_tell(struct plist *pl)
   pl->o.bytes = pl->rs.bytes;
   memcpy(pl->o.storage, pl->rs.storage, sizeof(pl->o.storage));
   pl->o.versioned = pl->rs.versioned;
+  if(!pl->o.err)
+    seeds_of(pl);
   pl->cb(pl->arg, &pl->o);
   plist_free(pl);
 }
@@ -104,6 +183,7 @@ static void probe_start(struct plist *pl)
 static int plist_entries(void *arg, const struct wire_object *v, size_t n)
 {
   struct plist *pl = arg;
+  sample(pl, v[0].key);
   return render_stream_add(&pl->rs, s3bulk_chain(pl->bulk), v, n);
 }
 
@@ -133,8 +213,9 @@ static void plist_drained(void *arg)
 
 int prune_list_start(struct aws_client *aws, const char *region,
                      const char *bucket, unsigned parallel, int versions,
-                     int probe, const struct render_stream_ops *rops,
-                     void *ops_arg, prune_listed_cb cb, void *arg)
+                     int probe, const char *const *seed, size_t nseed,
+                     const struct render_stream_ops *rops, void *ops_arg,
+                     prune_listed_cb cb, void *arg)
 {
   const struct s3bulk_ops ops = { .entries = plist_entries,
                                   .listed = plist_listed,
@@ -154,12 +235,15 @@ int prune_list_start(struct aws_client *aws, const char *region,
   strcpy(pl->region, region);
   pl->aws = aws;
   pl->probe = probe;
+  pl->stride = 1;
+  pl->parallel = parallel < S3BULK_PARALLEL_MIN ? S3BULK_PARALLEL_MIN
+               : parallel > LISTER_MAX_CHAINS ? LISTER_MAX_CHAINS : parallel;
   pl->cb = cb;
   pl->arg = arg;
   render_stream_init(&pl->rs, rops, ops_arg);
   rc = s3bulk_new(aws, region, bucket, parallel, &ops, pl, &pl->bulk);
   if(!rc)
-    rc = s3bulk_list(pl->bulk, versions);
+    rc = s3bulk_list_seeded(pl->bulk, versions, seed, nseed);
   if(rc)
     plist_free(pl);
   return rc;
@@ -477,7 +561,7 @@ int prune_delete_start(struct aws_client *aws, const char *region,
   d->done_cb = done_cb;
   d->arg = arg;
   render_stream_init(&d->rs, &rops, d);
-  rc = s3bulk_list(d->bulk, o->versions);
+  rc = s3bulk_list_seeded(d->bulk, o->versions, o->seed, o->nseed);
   if(rc) {
     s3bulk_free(d->bulk);
     render_stream_free(&d->rs);

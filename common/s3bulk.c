@@ -61,6 +61,8 @@ struct s3bulk {
   unsigned list_out;            /* page requests out */
   int first_told;
   uintptr_t chain;              /* the chain whose page is being read */
+  const char *const *seed;      /* the pass's first ranges (lister.h) */
+  size_t nseed;
   struct s3bulk_list_outcome lo;
 
   /* The deletion. */
@@ -481,7 +483,7 @@ static int lister_start(struct s3bulk *b)
   };
   struct lister_opts o = {
     .max_chains = b->parallel, .versioned = !b->use_v2,
-    .max_ms = lister_max_ms()
+    .max_ms = lister_max_ms(), .seed = b->seed, .nseed = b->nseed
   };
   lister_free(b->lister);
   b->lister = NULL;
@@ -582,10 +584,18 @@ static int list_fetch(void *arg, struct lister_chain *ch,
 
 int s3bulk_list(struct s3bulk *b, int versions)
 {
+  return s3bulk_list_seeded(b, versions, NULL, 0);
+}
+
+int s3bulk_list_seeded(struct s3bulk *b, int versions,
+                       const char *const *seed, size_t nseed)
+{
   int rc;
 
   if(b->listing || b->list_out)
     return JAN_EINVAL;
+  b->seed = seed;
+  b->nseed = nseed;
   memset(&b->lo, 0, sizeof(b->lo));
   b->use_v2 = !versions;
   b->first_told = 0;

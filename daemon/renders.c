@@ -67,6 +67,9 @@ struct rbucket {
   struct rres *res;             /* per owner */
   uint64_t *remaining;          /* per owner: left after the deletion */
   uint32_t nowners;
+  char **seed;                  /* the first listing's ranges, for the
+                                   next ones (prune.h) */
+  size_t nseed;
   char *reqid;                  /* the last request id told: owners that
                                    share it share one copy */
   char **reqids;                /* every copy, freed with the bucket */
@@ -102,6 +105,9 @@ static void rbucket_free(struct rbucket *b)
     free(b->res[ow].error);
     free(b->res[ow].code);
   }
+  for(size_t i = 0; i < b->nseed; i++)
+    free(b->seed[i]);
+  free(b->seed);
   for(size_t i = 0; i < b->nreqids; i++)
     free(b->reqids[i]);
   free(b->reqids);
@@ -308,6 +314,13 @@ static void listed(void *arg, const struct prune_list_outcome *o)
     b->versions = o->versions;
     b->versioned = o->versioned;
     b->relist_versions = o->versions && o->versioned;
+    if(b->prunable && o->nseed &&
+       (b->seed = calloc(o->nseed, sizeof(*b->seed))) != NULL)
+      /* A copy that fails only starts the next listings unseeded. */
+      for(; b->nseed < o->nseed &&
+            (b->seed[b->nseed] = strdup(o->seed[b->nseed])) != NULL;
+          b->nseed++)
+        ;
     storage_of(rd, b->item, o);
     /* Versions not listed: keys are deleted only in a bucket known never
      * to have been versioned (render_versioning()); elsewhere a delete
@@ -401,8 +414,8 @@ int renders_collect(const struct renders_host *h, struct renders **rdp)
     int rc;
     b->decided_at = (int64_t)time(NULL);
     rc = prune_list_start(h->aws, b->region, b->name,
-                          cfg->host_concurrency / 2, 1, 1, &ops, b, listed,
-                          b);
+                          cfg->host_concurrency / 2, 1, 1, NULL, 0, &ops, b,
+                          listed, b);
     if(rc) {
       struct prune_list_outcome o = { .err = rc };
       snprintf(o.error, sizeof(o.error), "%s", jan_strerror(rc));
@@ -553,7 +566,8 @@ static void pruned(void *arg)
   const struct renders_host *h = &b->rd->h;
   int rc = prune_list_start(h->aws, b->region, b->name,
                             h->cfg->host_concurrency / 2, b->relist_versions,
-                            0, &ops, b, verified, b);
+                            0, (const char *const *)b->seed, b->nseed, &ops,
+                            b, verified, b);
   if(rc) {
     struct prune_list_outcome o = { .err = rc };
     snprintf(o.error, sizeof(o.error), "%s", jan_strerror(rc));
@@ -630,7 +644,8 @@ void renders_delete(struct renders *rd, size_t idx)
       .parallel = rd->h.cfg->host_concurrency / 2,
       .versions = b->relist_versions,
       .by_version = b->versioned, .plan = &b->plan,
-      .expected = b->expected, .nowners = b->nowners
+      .expected = b->expected, .nowners = b->nowners,
+      .seed = (const char *const *)b->seed, .nseed = b->nseed
     };
     rc = prune_delete_start(rd->h.aws, b->region, b->name, &o, owner_done,
                             pruned, b);

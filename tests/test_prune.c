@@ -212,6 +212,8 @@ static struct {
   uint64_t props;
   int listed;
   struct prune_list_outcome lo;
+  char *seed[64];               /* the count pass's ranges */
+  size_t nseed;
   /* pass 2 */
   struct render_pick picks[NREND_MAX];
   uint64_t expected[NREND_MAX + 1];
@@ -254,13 +256,18 @@ static void s_listed(void *arg, const struct prune_list_outcome *o)
 {
   (void)arg;
   S.lo = *o;
+  S.lo.seed = NULL;             /* valid during the call only */
+  assert_true(o->nseed <= 64);
+  for(size_t i = 0; i < o->nseed; i++) {
+    S.seed[i] = strdup(o->seed[i]);
+    assert_true(!i || strcmp(S.seed[i - 1], S.seed[i]) < 0);
+  }
+  S.nseed = o->nseed;
   S.listed++;
 }
 
 static void setup_sweep(enum jan_renders mode)
 {
-  for(size_t i = 0; i < S.nr; i++)
-    free(S.id[i]);
   memset(&S, 0, sizeof(S));
   assert_int_equal(config_defaults(&S.cfg), 0);
   S.cfg.renders = mode;
@@ -272,6 +279,9 @@ static void teardown_sweep(void)
   for(size_t i = 0; i < S.nr; i++)
     free(S.id[i]);
   S.nr = 0;
+  for(size_t i = 0; i < S.nseed; i++)
+    free(S.seed[i]);
+  S.nseed = 0;
   config_free(&S.cfg);
 }
 
@@ -280,7 +290,7 @@ static void count_pass(void)
   static const struct render_stream_ops ops = { .render = s_render,
                                                 .entry = s_entry };
   assert_int_equal(prune_list_start(NULL, "eu-west-1", BUCKET, 16, 1, 1,
-                                    &ops, NULL, s_listed, NULL), 0);
+                                    NULL, 0, &ops, NULL, s_listed, NULL), 0);
   serve_all();
   assert_int_equal(S.listed, 1);
 }
@@ -340,6 +350,8 @@ static void delete_pass(int with_props)
   o.plan = &S.plan;
   o.expected = S.expected;
   o.nowners = S.nowners;
+  o.seed = (const char *const *)S.seed;   /* starts in the count's ranges */
+  o.nseed = S.nseed;
   assert_int_equal(prune_delete_start(NULL, "eu-west-1", BUCKET, &o, s_owner,
                                       s_done, NULL), 0);
   serve_all();
@@ -383,6 +395,7 @@ static void test_straddling_renders_decided_whole(void **state)
                        ? INV_REASON_POLICY : INV_REASON_TOO_YOUNG);
     }
     assert_int_equal(S.lo.objects, 10 * 1400);
+    assert_true(S.nseed > 0 && S.nseed <= 15);
     teardown_sweep();
   }
 }

@@ -63,6 +63,11 @@ struct prune_list_outcome {
   int64_t storage[RENDER_CAT_N];
   int versioned;                /* a version other than "null", or a
                                    delete marker, was listed */
+  /* Keys cutting the bucket as listed into about equal ranges (first keys
+   * of pages), for the next listing of it to start with (seed below);
+   * valid during the callback only. */
+  const char *const *seed;
+  size_t nseed;
 };
 typedef void (*prune_listed_cb)(void *arg,
                                 const struct prune_list_outcome *o);
@@ -70,12 +75,14 @@ typedef void (*prune_listed_cb)(void *arg,
 /* ops (with ops_arg) see the renders and entries as they are listed; a
  * non-zero return stops the listing (its error).  versions: list with
  * ListObjectVersions first (else ListObjectsV2 alone); probe: after a
- * ListObjectsV2 listing, tell whether the bucket was ever versioned.  cb
- * comes once, after the last op call. */
+ * ListObjectsV2 listing, tell whether the bucket was ever versioned; seed
+ * (may be NULL): the first ranges, as an earlier listing told them (valid
+ * until cb).  cb comes once, after the last op call. */
 int prune_list_start(struct aws_client *aws, const char *region,
                      const char *bucket, unsigned parallel, int versions,
-                     int probe, const struct render_stream_ops *ops,
-                     void *ops_arg, prune_listed_cb cb, void *arg);
+                     int probe, const char *const *seed, size_t nseed,
+                     const struct render_stream_ops *ops, void *ops_arg,
+                     prune_listed_cb cb, void *arg);
 
 struct prune_owner_outcome {
   uint32_t owner;
@@ -102,6 +109,9 @@ struct prune_delete_opts {
   const struct render_plan *plan;   /* owners below nowners */
   const uint64_t *expected;     /* per owner: the objects decided */
   uint32_t nowners;
+  const char *const *seed;      /* the first ranges (the decision's
+                                   listing told them), or NULL */
+  size_t nseed;
 };
 
 /*

@@ -125,6 +125,10 @@ void s3bulk_free(struct s3bulk *b);
  * versions == 0, ListObjectsV2 alone.  An error: nothing was sent, no
  * callback comes. */
 int s3bulk_list(struct s3bulk *b, int versions);
+/* The same, starting with the ranges that seed cuts (lister.h); seed must
+ * stay valid until ops.listed. */
+int s3bulk_list_seeded(struct s3bulk *b, int versions,
+                       const char *const *seed, size_t nseed);
 /* Hand a key over (copied; vid NULL: a key-only delete).  Sent when the
  * engine pumps next (an answer, or s3bulk_kick). */
 int s3bulk_delete(struct s3bulk *b, const char *key, const char *vid,
