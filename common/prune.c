@@ -60,11 +60,18 @@ static int samp_cmp(const void *a, const void *b)
  * start-after S3 reads as written). */
 static void sample(struct plist *pl, const char *key)
 {
+  size_t idlen, len = strlen(key);
   for(const unsigned char *k = (const unsigned char *)key; *k; k++)
     if(*k < 0x20 || *k >= 0x7f)
       return;
   if(pl->pages++ % pl->stride)
     return;
+  /* A render's key: the cut is just before the render ("renders/ID" is
+   * before every renders/ID/... key, and inside no other render), so that
+   * no range starts inside a render. */
+  render_classify(key, &idlen);
+  if(idlen)
+    len = strlen("renders/") + idlen;
   if(pl->nsamp == PRUNE_SAMPLES) {
     /* Full: every other one goes, and half as many come from now on. */
     size_t w = 0;
@@ -80,7 +87,7 @@ static void sample(struct plist *pl, const char *key)
   }
   if(!pl->samp && !(pl->samp = calloc(PRUNE_SAMPLES, sizeof(*pl->samp))))
     return;
-  if((pl->samp[pl->nsamp] = strdup(key)) != NULL)
+  if((pl->samp[pl->nsamp] = strndup(key, len)) != NULL)
     pl->nsamp++;
 }
 
@@ -276,8 +283,28 @@ struct pslot {
 };
 #define PSLOT_NONE UINT32_MAX
 
+/* A key decided, not yet handed over. */
+struct pkey {
+  char *key, *vid;
+  uint32_t owner;
+  int64_t size;
+};
+
+/* Per listing chain, the keys of the render it is in: handed to the
+ * engine together when the chain passes the render (or the listing ends
+ * whole), so that a render's keys go out side by side. */
+struct phold {
+  uintptr_t chain;
+  char *id;
+  size_t idlen;
+  struct pkey *k;
+  size_t n, cap;
+};
+
 struct pdel {
   char *bucket;
+  struct phold *hold;
+  size_t nhold, caphold;
   struct s3bulk *bulk;
   struct render_stream rs;
   struct prune_delete_opts o;
@@ -438,14 +465,88 @@ static void pdel_key(void *arg, const struct s3bulk_key *k)
   d->free_slot = i;
 }
 
+static int hand_over(struct pdel *d, const char *key, const char *vid,
+                     uint32_t owner, int64_t size)
+{
+  uint32_t slot;
+  int rc = slot_take(d, owner, size, &slot);
+  if(!rc)
+    rc = s3bulk_delete(d->bulk, key, vid, slot);
+  if(rc)
+    return d->err = rc;
+  d->own[owner].handed++;
+  return JAN_OK;
+}
+
+static void hold_flush(struct pdel *d, struct phold *h, int send)
+{
+  for(size_t i = 0; i < h->n; i++) {
+    struct pkey *k = &h->k[i];
+    if(send && !d->stopped && !d->err)
+      hand_over(d, k->key, k->vid, k->owner, k->size);
+    free(k->key);
+    free(k->vid);
+  }
+  h->n = 0;
+  free(h->id);
+  h->id = NULL;
+}
+
+static struct phold *hold_of(struct pdel *d, uintptr_t chain)
+{
+  struct phold *h;
+  for(size_t i = 0; i < d->nhold; i++)
+    if(d->hold[i].chain == chain)
+      return &d->hold[i];
+  if(jan_grow(&d->hold, &d->caphold, d->nhold, sizeof(*d->hold), 16))
+    return NULL;
+  h = &d->hold[d->nhold++];
+  memset(h, 0, sizeof(*h));
+  h->chain = chain;
+  return h;
+}
+
+static int hold_add(struct phold *h, const struct wire_object *v,
+                    const char *vid, uint32_t owner, size_t idlen)
+{
+  struct pkey *k;
+  if(!h->id && !(h->id = strndup(v->key + strlen("renders/"), idlen)))
+    return JAN_ENOMEM;
+  h->idlen = idlen;
+  if(jan_grow(&h->k, &h->cap, h->n, sizeof(*h->k), 16))
+    return JAN_ENOMEM;
+  k = &h->k[h->n];
+  k->key = strdup(v->key);
+  k->vid = vid ? strdup(vid) : NULL;
+  k->owner = owner;
+  k->size = v->size;
+  if(!k->key || (vid && !k->vid)) {
+    free(k->key);
+    free(k->vid);
+    return JAN_ENOMEM;
+  }
+  h->n++;
+  return JAN_OK;
+}
+
 /* Each listed entry, decided again by the plan (render_act). */
 static int pdel_entry(void *arg, const struct wire_object *v,
                       enum render_cat c, size_t idlen, int dup)
 {
   struct pdel *d = arg;
-  uint32_t ow, slot;
+  struct phold *h = hold_of(d, s3bulk_chain(d->bulk));
+  const char *vid = d->o.by_version ? v->version_id : NULL;
+  uint32_t ow;
   int rc;
 
+  if(!h)
+    return d->err = JAN_ENOMEM;
+  /* The chain passed the render it held: its keys go. */
+  if(h->id && (h->idlen != idlen ||
+               memcmp(h->id, v->key + strlen("renders/"), idlen)))
+    hold_flush(d, h, 1);
+  if(d->err)
+    return d->err;
   if(dup || d->stopped)
     return JAN_OK;
   switch(render_act(d->o.plan, v, c, idlen, &ow)) {
@@ -457,16 +558,12 @@ static int pdel_entry(void *arg, const struct wire_object *v,
   default:
     return JAN_OK;
   }
-  rc = slot_take(d, ow, v->size, &slot);
-  if(!rc)
-    rc = s3bulk_delete(d->bulk, v->key, d->o.by_version ? v->version_id
-                       : NULL, slot);
-  if(rc) {
+  if(!idlen)
+    return hand_over(d, v->key, vid, ow, v->size);      /* props */
+  rc = hold_add(h, v, vid, ow, idlen);
+  if(rc)
     d->err = rc;
-    return rc;
-  }
-  d->own[ow].handed++;
-  return JAN_OK;
+  return rc;
 }
 
 static int pdel_render(void *arg, const struct render *r)
@@ -489,6 +586,9 @@ static void pdel_listed(void *arg, const struct s3bulk_list_outcome *o)
     d->list_failed = 1;
     snprintf(d->list_error, sizeof(d->list_error), "%.1000s", o->error);
   }
+  /* The renders still held: whole only when the listing was. */
+  for(size_t i = 0; i < d->nhold; i++)
+    hold_flush(d, &d->hold[i], !o->err);
 }
 
 static void pdel_drained(void *arg)
@@ -505,6 +605,11 @@ static void pdel_drained(void *arg)
   }
   s3bulk_free(d->bulk);         /* the engine's last call: allowed */
   render_stream_free(&d->rs);
+  for(size_t i = 0; i < d->nhold; i++) {
+    hold_flush(d, &d->hold[i], 0);
+    free(d->hold[i].k);
+  }
+  free(d->hold);
   free(d->slot);
   free(d->own);
   free(d->bucket);
