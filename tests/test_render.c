@@ -554,6 +554,166 @@ static void test_act(void **state)
 #undef ACT
 }
 
+/* The stream against the grouping of the whole set, on random listings:
+ * keys sorted, cut into random ranges (chains) fed in random page order,
+ * some entries listed twice (the second time with another date).  The
+ * renders told are the set's renders: same ids, objects, bytes, outputs,
+ * newest (the younger date of a twice-listed entry), and the same bucket
+ * totals. */
+static struct render RT[512];
+static size_t NRT;
+
+static int rt_render(void *arg, const struct render *r)
+{
+  (void)arg;
+  assert_true(NRT < 512);
+  RT[NRT] = *r;
+  RT[NRT].id = strdup(r->id);
+  NRT++;
+  return 0;
+}
+
+static uint64_t rstate;
+static uint32_t rrand(uint32_t below)
+{
+  rstate = rstate * 6364136223846793005ULL + 1442695040888963407ULL;
+  return (uint32_t)(rstate >> 33) % below;
+}
+
+static int wkey_cmp(const void *a, const void *b)
+{
+  return strcmp(((const struct wire_object *)a)->key,
+                ((const struct wire_object *)b)->key);
+}
+
+static void test_stream_matches_grouping(void **state)
+{
+  static const char *const ids[] = { "a", "ab", "ab-c", "b", "b0", "zz",
+                                     "q", "q9" };
+  static const char *const tails[] = { "out.mp4", "out.webm", "chunk-1",
+                                       "chunk-2", "progress.json", "x/y" };
+  const struct render_stream_ops ops = { .render = rt_render };
+  (void)state;
+  for(unsigned round = 0; round < 400; round++) {
+    struct wire_object v[200];
+    char keys[200][48];
+    size_t n = 1 + (size_t)rrand(150), total;
+    size_t cut[8], ncut;
+    struct render_set set;
+    struct render_stream st;
+    int dups = 0;
+    rstate = 0xabcdef00ULL + round;
+    for(size_t i = 0; i < n; i++) {
+      unsigned k = rrand(10);
+      if(k < 8)
+        snprintf(keys[i], sizeof(keys[i]), "renders/%s/%s",
+                 ids[rrand(8)], tails[rrand(6)]);
+      else if(k == 8)
+        snprintf(keys[i], sizeof(keys[i]), "input-props/p%u.json",
+                 rrand(20));
+      else
+        snprintf(keys[i], sizeof(keys[i]), "sites/s%u", rrand(20));
+      v[i] = (struct wire_object){ keys[i], NULL, 0,
+                                   rrand(7) ? NOW - (int64_t)rrand(90) * DAY
+                                            : WIRE_TIME_UNKNOWN,
+                                   (int64_t)rrand(1000) };
+    }
+    qsort(v, n, sizeof(*v), wkey_cmp);
+    /* One entry a key (an unversioned listing), then some listed twice. */
+    {
+      size_t w = 0;
+      for(size_t i = 0; i < n; i++)
+        if(!w || strcmp(v[w - 1].key, v[i].key))
+          v[w++] = v[i];
+      n = w;
+    }
+    total = n;
+    for(size_t i = 0; i < n && total < 200; i++)
+      if(rrand(8) == 0) {
+        memmove(&v[i + 1], &v[i], (total - i) * sizeof(*v));
+        v[i + 1].last_modified = NOW - (int64_t)rrand(90) * DAY;
+        total++;
+        n++;
+        i++;
+        dups = 1;
+      }
+    render_set_init(&set);
+    assert_int_equal(render_set_add(&set, v, total), 0);
+    assert_int_equal(render_set_group(&set), 0);
+    /* Ranges: cuts at entry boundaries but never between an entry and its
+     * repeat (a listing never splits those). */
+    ncut = 0;
+    for(size_t c = 0, k = rrand(8); c < k; c++) {
+      size_t at = 1 + rrand((uint32_t)total);
+      if(at < total && strcmp(v[at - 1].key, v[at].key))
+        cut[ncut++] = at;
+    }
+    {
+      /* Sorted, distinct cuts. */
+      size_t w = 0;
+      for(size_t i = 0; i < ncut; i++)
+        for(size_t j = i + 1; j < ncut; j++)
+          if(cut[j] < cut[i]) {
+            size_t t = cut[i];
+            cut[i] = cut[j];
+            cut[j] = t;
+          }
+      for(size_t i = 0; i < ncut; i++)
+        if(!w || cut[w - 1] != cut[i])
+          cut[w++] = cut[i];
+      ncut = w;
+    }
+    {
+      size_t from[9], to[9], pos[9], nch = ncut + 1, left = total;
+      for(size_t c = 0; c < nch; c++) {
+        from[c] = c ? cut[c - 1] : 0;
+        to[c] = c < ncut ? cut[c] : total;
+        pos[c] = from[c];
+      }
+      NRT = 0;
+      render_stream_init(&st, &ops, NULL);
+      while(left) {
+        size_t c = rrand((uint32_t)nch), page;
+        if(pos[c] == to[c])
+          continue;
+        page = 1 + rrand(5);
+        if(page > to[c] - pos[c])
+          page = to[c] - pos[c];
+        assert_int_equal(render_stream_add(&st, 100 + c, &v[pos[c]], page),
+                         0);
+        pos[c] += page;
+        left -= page;
+      }
+      assert_int_equal(render_stream_end(&st), 0);
+    }
+    assert_int_equal(NRT, set.nr);
+    assert_int_equal(st.objects, set.n);
+    assert_int_equal(st.bytes, set.bytes);
+    assert_memory_equal(st.storage, set.storage, sizeof(st.storage));
+    for(size_t i = 0; i < set.nr; i++) {
+      const struct render *r = &set.r[i], *t = &RT[0];
+      size_t found = 0;
+      for(size_t j = 0; j < NRT; j++)
+        if(!strcmp(RT[j].id, r->id)) {
+          found++;
+          t = &RT[j];
+        }
+      assert_int_equal(found, 1);
+      assert_int_equal(t->n, r->n);
+      assert_int_equal(t->bytes, r->bytes);
+      assert_int_equal(t->outputs, r->outputs);
+      assert_int_equal(t->output_bytes, r->output_bytes);
+      assert_int_equal(t->newest, r->newest);
+      if(!dups)
+        assert_int_equal(t->oldest, r->oldest);
+    }
+    for(size_t j = 0; j < NRT; j++)
+      free(RT[j].id);
+    render_stream_free(&st);
+    render_set_free(&set);
+  }
+}
+
 /* A LastModified before S3 existed is not a real date: never old (it was
  * read as very old, and pruned with an age the report could not show). */
 static void test_time_before_s3(void **state)
@@ -605,6 +765,7 @@ int main(void)
     cmocka_unit_test(test_big_bucket_streamed),
     cmocka_unit_test(test_stream_straddling_chains),
     cmocka_unit_test(test_act),
+    cmocka_unit_test(test_stream_matches_grouping),
     cmocka_unit_test(test_time_before_s3),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
