@@ -99,6 +99,19 @@ void fake_error(struct aws_response *r, long status, const char *code)
   snprintf(r->e.message, sizeof(r->e.message), "scripted %s", code);
 }
 
+static uint64_t fake_rs;
+
+void fake_seed(uint64_t seed)
+{
+  fake_rs = seed;
+}
+
+uint32_t fake_rnd(void)
+{
+  fake_rs = fake_rs * 6364136223846793005ULL + 1442695040888963407ULL;
+  return (uint32_t)(fake_rs >> 33);
+}
+
 void fake_reset(void)
 {
   while(fake_ncalls) {

@@ -8,6 +8,7 @@
 #define TESTS_FAKE_S3_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "janitor/services.h"
 
@@ -41,5 +42,8 @@ struct fake_call fake_answer(size_t k, struct aws_response *r);
 void fake_error(struct aws_response *r, long status, const char *code);
 /* Empty queue and counters (calls still queued are dropped). */
 void fake_reset(void);
+/* The tests' random numbers (an LCG: the same run for the same seed). */
+void fake_seed(uint64_t seed);
+uint32_t fake_rnd(void);
 
 #endif

@@ -58,12 +58,6 @@ static struct {
   unsigned deleted_twice;
 } B;
 
-static uint64_t rs;
-static uint32_t rnd(void)
-{
-  rs = rs * 6364136223846793005ULL + 1442695040888963407ULL;
-  return (uint32_t)(rs >> 33);
-}
 
 static int fobj_cmp(const void *a, const void *b)
 {
@@ -109,7 +103,7 @@ static void reset(size_t page, uint64_t seed)
   memset(&B, 0, sizeof(B));
   fake_reset();
   B.page = page;
-  rs = seed;
+  fake_seed(seed);
 }
 
 static size_t left(const char *prefix)
@@ -125,7 +119,7 @@ static char NULLVID[] = "null";
 static void answer_list(struct fake_call *c, struct aws_response *r)
 {
   struct wire_object_page p;
-  size_t i = 0, size = 1 + rnd() % B.page;
+  size_t i = 0, size = 1 + fake_rnd() % B.page;
   memset(&p, 0, sizeof(p));
   if(B.list_fail_after && B.pages >= (unsigned)B.list_fail_after) {
     fake_error(r, 500, "InternalError");
@@ -173,7 +167,7 @@ static void serve_all(void)
   unsigned guard = 0;
   while(fake_ncalls) {
     struct aws_response r;
-    struct fake_call c = fake_answer(rnd() % fake_ncalls, &r);
+    struct fake_call c = fake_answer(fake_rnd() % fake_ncalls, &r);
     snprintf(r.request_id, sizeof(r.request_id), "req-1");
     switch(c.op) {
     case FAKE_LISTV:

@@ -49,12 +49,6 @@ static struct {
   unsigned pages;
 } B;
 
-static uint64_t rs;
-static uint32_t rnd(void)
-{
-  rs = rs * 6364136223846793005ULL + 1442695040888963407ULL;
-  return (uint32_t)(rs >> 33);
-}
 
 static void reset(size_t n, size_t page)
 {
@@ -64,7 +58,7 @@ static void reset(size_t n, size_t page)
   B.page = page;
   for(size_t i = 0; i < n; i++)
     snprintf(B.key[i], sizeof(B.key[i]), "renders/r%06zu/c", i);
-  rs = 42;
+  fake_seed(42);
 }
 
 static char NULLVID[] = "null", MARKER[] = "m1", KEY[] = "k";
@@ -82,7 +76,7 @@ static size_t find(const char *key)
 static void answer_list(struct fake_call *c, struct aws_response *r)
 {
   struct wire_object_page p;
-  size_t i = 0, size = 1 + rnd() % B.page;
+  size_t i = 0, size = 1 + fake_rnd() % B.page;
   memset(&p, 0, sizeof(p));
   if(c->op == FAKE_LISTV && B.listv_status) {
     fake_error(r, B.listv_status, B.listv_code ? B.listv_code : "");
@@ -169,7 +163,7 @@ static void answer_dels(struct fake_call *c, struct aws_response *r)
 static void serve_one(void)
 {
   struct aws_response r;
-  struct fake_call c = fake_answer(rnd() % fake_ncalls, &r);
+  struct fake_call c = fake_answer(fake_rnd() % fake_ncalls, &r);
 
   snprintf(r.request_id, sizeof(r.request_id), "req-1");
   switch(c.op) {
@@ -502,7 +496,7 @@ static void test_kill_and_restart(void **state)
     uint64_t listed_before;
     size_t orphans;
     reset(12000, 1000);
-    rs = seed;
+    fake_seed(seed);
     owner_new(8, 0);
     O.delete_listed = 1;
     assert_int_equal(s3bulk_list(O.b, 1), 0);
