@@ -160,29 +160,19 @@ static void answer_dels(struct fake_call *c, struct aws_response *r)
   c->cb(c->arg, r, &d);
 }
 
+static void answer_del1(struct fake_call *c, struct aws_response *r)
+{
+  erase(c->objs[0].key);
+  r->status = 204;
+  c->cb(c->arg, r, NULL);
+}
+
 static void serve_one(void)
 {
-  struct aws_response r;
-  struct fake_call c = fake_answer(fake_rnd() % fake_ncalls, &r);
-
-  snprintf(r.request_id, sizeof(r.request_id), "req-1");
-  switch(c.op) {
-  case FAKE_LISTV:
-  case FAKE_LIST2:
-    answer_list(&c, &r);
-    break;
-  case FAKE_DELS:
-    answer_dels(&c, &r);
-    break;
-  case FAKE_DEL1:
-    erase(c.objs[0].key);
-    r.status = 204;
-    c.cb(c.arg, &r, NULL);
-    break;
-  default:
-    fail_msg("the engine never sends %s", fake_op_name(c.op));
-  }
-  fake_call_free(&c);
+  static const struct fake_answerers a = { .op = {
+    [FAKE_LISTV] = answer_list, [FAKE_LIST2] = answer_list,
+    [FAKE_DELS] = answer_dels, [FAKE_DEL1] = answer_del1 } };
+  fake_serve_one(&a);
 }
 
 /* ---- an owner: deletes what it lists (or what it is given) ------------- */
