@@ -177,26 +177,6 @@ static void dedupe(struct render_set *s)
   s->n = w;
 }
 
-/* Start render r at object i (id of idlen bytes after the prefix). */
-static int render_open(struct render_set *s, size_t i, size_t idlen)
-{
-  struct render *r;
-  struct render *p = realloc(s->r, (s->nr + 1) * sizeof(*p));
-  if(!p)
-    return JAN_ENOMEM;
-  s->r = p;
-  r = &s->r[s->nr];
-  memset(r, 0, sizeof(*r));
-  r->id = strndup(s->o[i].key + strlen(RENDERS_PREFIX), idlen);
-  if(!r->id)
-    return JAN_ENOMEM;
-  r->first = i;
-  r->oldest = INT64_MAX;
-  r->newest = INT64_MIN;
-  s->nr++;
-  return JAN_OK;
-}
-
 /* An entry's date in a render's summary. */
 static void render_date(struct render *r, int64_t mtime)
 {
@@ -229,32 +209,79 @@ static void render_seal(struct render *r)
     r->oldest = r->newest = WIRE_TIME_UNKNOWN;
 }
 
+/* The first object of render r in the sorted set: its key is the first
+ * not below "renders/ID/". */
+static size_t set_first(const struct render_set *s, const char *id)
+{
+  size_t lo = 0, hi = s->n, il = strlen(id), pl = strlen(RENDERS_PREFIX);
+  while(lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    const char *k = s->o[mid].key;
+    int c = strncmp(k, RENDERS_PREFIX, pl);
+    if(!c)
+      c = strncmp(k + pl, id, il);
+    if(!c)
+      c = (unsigned char)k[pl + il] < '/' ? -1 : 0;
+    if(c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+static int set_render(void *arg, const struct render *r)
+{
+  struct render_set *s = arg;
+  struct render *p = realloc(s->r, (s->nr + 1) * sizeof(*p));
+  if(!p)
+    return JAN_ENOMEM;
+  s->r = p;
+  p = &s->r[s->nr];
+  *p = *r;
+  if(!(p->id = strdup(r->id)))
+    return JAN_ENOMEM;
+  p->first = set_first(s, p->id);
+  s->nr++;
+  return JAN_OK;
+}
+
+static int first_cmp(const void *a, const void *b)
+{
+  const struct render *x = a, *y = b;
+  return (x->first > y->first) - (x->first < y->first);
+}
+
+/* The set, sorted and without duplicates, grouped by the one mechanism:
+ * a stream of one chain. */
 int render_set_group(struct render_set *s)
 {
-  struct render *cur = NULL;
+  const struct render_stream_ops ops = { .render = set_render };
+  struct render_stream st;
+  int rc = JAN_OK;
 
   if(s->n)
     qsort(s->o, s->n, sizeof(*s->o), obj_cmp);
   dedupe(s);
-  for(size_t i = 0; i < s->n; i++) {
-    size_t idlen;
-    enum render_cat c = render_classify(s->o[i].key, &idlen);
-    s->storage[c] = render_bytes_add(s->storage[c], s->o[i].size);
-    s->bytes = render_bytes_add(s->bytes, s->o[i].size);
-    if(!idlen)
-      continue;
-    /* Sorted: the objects of one render are adjacent. */
-    if(!cur || strlen(cur->id) != idlen ||
-       memcmp(cur->id, s->o[i].key + strlen(RENDERS_PREFIX), idlen)) {
-      if(render_open(s, i, idlen))
-        return JAN_ENOMEM;
-      cur = &s->r[s->nr - 1];
-    }
-    render_account(cur, s->o[i].size, s->o[i].mtime, c);
+  render_stream_init(&st, &ops, s);
+  for(size_t i = 0; i < s->n && !rc; i++) {
+    struct wire_object w = {
+      .key = s->o[i].key, .version_id = s->o[i].vid,
+      .delete_marker = s->o[i].marker, .last_modified = s->o[i].mtime,
+      .size = s->o[i].size
+    };
+    rc = render_stream_add(&st, 0, &w, 1);
   }
-  for(size_t i = 0; i < s->nr; i++)
-    render_seal(&s->r[i]);
-  return JAN_OK;
+  if(!rc)
+    rc = render_stream_end(&st);
+  if(!rc) {
+    memcpy(s->storage, st.storage, sizeof(s->storage));
+    s->bytes = st.bytes;
+    if(s->nr)
+      qsort(s->r, s->nr, sizeof(*s->r), first_cmp);
+  }
+  render_stream_free(&st);
+  return rc ? JAN_ENOMEM : JAN_OK;
 }
 
 int render_obj_pruned(const struct render_set *s, const struct render *r,
