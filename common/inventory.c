@@ -13,7 +13,6 @@ static void item_clear(struct inv_item *it)
   free(it->name);
   free(it->arn);
   free(it->error);
-  free(it->bucket);
 }
 
 void inventory_init(struct inventory *inv)
@@ -440,6 +439,17 @@ int inv_identity(const struct inv_item *it, struct jbuf *out)
   if(it->kind == JAN_KIND_PROPS)
     return jbuf_printf(out, "%s/*-props/", it->bucket);
   return jbuf_addstr(out, it->name);
+}
+
+const char *inv_item_arn(const struct inv_item *it, struct jbuf *out)
+{
+  if(it->kind != JAN_KIND_RENDER && it->kind != JAN_KIND_PROPS)
+    return it->arn;
+  if(!it->bucket || jbuf_printf(out, "arn:aws:s3:::%s/", it->bucket) ||
+     (it->kind == JAN_KIND_RENDER &&
+      jbuf_printf(out, "renders/%s/", it->name)))
+    return NULL;
+  return jbuf_str(out);
 }
 
 void inv_display_name(const struct inv_item *it, char *out, size_t outlen)

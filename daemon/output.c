@@ -32,7 +32,12 @@ void output_item_members(struct jsonw *w, const struct inv_item *it,
     jsonw_kstring(w, "name", it->name);
   if(it->kind == JAN_KIND_LAYER)
     jsonw_kint(w, "version", it->version);
-  jsonw_kstring(w, "arn", it->arn);
+  {
+    struct jbuf arn;
+    jbuf_init(&arn, INV_DISPLAY_RAW_MAX);
+    jsonw_kstring(w, "arn", inv_item_arn(it, &arn));
+    jbuf_free(&arn);
+  }
   jsonw_key(w, "created");
   jsonw_time(w, it->created);
   jsonw_key(w, "age_s");

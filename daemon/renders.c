@@ -161,15 +161,10 @@ static struct inv_item *add_item(struct renders *rd, struct rbucket *b,
                                  enum jan_kind kind, const char *name,
                                  int64_t created)
 {
-  char arn[2048];
-  struct inv_item *it;
-  snprintf(arn, sizeof(arn), "arn:aws:s3:::%s/%s", b->name,
-           kind == JAN_KIND_RENDER ? "renders/" : "");
-  if(kind == JAN_KIND_RENDER)
-    snprintf(arn + strlen(arn), sizeof(arn) - strlen(arn), "%s/", name);
-  it = inventory_add(rd->h.inv, kind, b->region, name, arn, 0, created);
-  if(it && !(it->bucket = strdup(b->name)))
-    return NULL;                /* freed with the inventory */
+  struct inv_item *it = inventory_add(rd->h.inv, kind, b->region, name,
+                                      NULL, 0, created);
+  if(it)                        /* its ARN is computed: inv_item_arn() */
+    it->bucket = rd->h.inv->items[b->item].name;
   return it;
 }
 
@@ -198,6 +193,8 @@ static int add_renders(struct renders *rd, struct rbucket *b, int64_t now)
     struct inv_item *it = add_item(rd, b, JAN_KIND_RENDER, x->id, x->oldest);
     if(!it)
       return JAN_ENOMEM;
+    free(b->sum[r].id);         /* the item has its copy */
+    b->sum[r].id = NULL;
     it->newest = x->newest;
     it->objects = x->objects;
     it->bytes = x->bytes;

@@ -223,7 +223,7 @@ static void test_run_json_hostile(void **state)
                      "remotionlambda-euwest1-abc/renders/" HOSTILE, NULL, 0,
                      1690000000);
   assert_non_null(it);
-  it->bucket = strdup("remotionlambda-euwest1-abc");
+  it->bucket = "remotionlambda-euwest1-abc";
   it->newest = 1695000000;
   it->objects = 3;
   it->bytes = 77;
@@ -234,7 +234,7 @@ static void test_run_json_hostile(void **state)
                      "remotionlambda-euwest1-abc/input-props/", NULL, 0,
                      1690000000);
   assert_non_null(it);
-  it->bucket = strdup("remotionlambda-euwest1-abc");
+  it->bucket = "remotionlambda-euwest1-abc";
   it->newest = -1;
   it->objects = 1;
   it->bytes = 5;

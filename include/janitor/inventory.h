@@ -33,10 +33,10 @@ struct inv_item {
   char region[32];
   char *name;
   int64_t version;              /* layer versions only, else 0 */
-  char *arn;
+  char *arn;                    /* NULL for renders and props: theirs is
+                                   their bucket's and key prefix's
+                                   (inv_item_arn()) */
   int64_t created;              /* epoch seconds; -1 when unknown */
-  int has_remotion;
-  struct remotion_fn remotion;  /* when has_remotion */
   int64_t objects;              /* buckets: objects counted/deleted, or -1;
                                    renders, props: objects to prune, then
                                    pruned */
@@ -46,15 +46,22 @@ struct inv_item {
   int64_t reclaimed;            /* bytes deleted (renders, props) */
   int64_t newest;               /* renders, props: the newest object, or
                                    -1 (their age counts from it) */
-  char *bucket;                 /* renders, props: their bucket */
-  size_t render;                /* renders: index in the bucket's listing */
+  const char *bucket;           /* renders, props: their bucket, not owned:
+                                   the bucket item's name (it outlives
+                                   them: items are freed with the
+                                   inventory) */
+  int has_remotion;             /* functions */
   int has_storage;              /* buckets listed for the storage report */
-  int64_t storage[RENDER_CAT_N]; /* bytes by render_cat */
+  union {                       /* by kind (a render has neither): */
+    struct remotion_fn remotion;  /* functions, when has_remotion */
+    int64_t storage[RENDER_CAT_N]; /* buckets, when has_storage: bytes by
+                                      render_cat */
+  };
   enum inv_decision decision;
   enum inv_reason why;          /* set with reason by policy_decide_item */
+  enum inv_result result;
   const char *reason;           /* inv_reason_name(why), for output (see
                                    [policy] in remotion-janitor.conf(5)) */
-  enum inv_result result;
   char *error;                  /* or NULL */
 };
 
@@ -166,6 +173,11 @@ int inv_identity(const struct inv_item *it, struct jbuf *out);
 #define INV_DISPLAY_NAME_MAX 192
 #define INV_DISPLAY_RAW_MAX 4096
 void inv_display_name(const struct inv_item *it, char *out, size_t outlen);
+/* An item's ARN: it->arn, or for a render arn:aws:s3:::BUCKET/renders/ID/
+ * and for props arn:aws:s3:::BUCKET/ (computed into out: a bucket of
+ * renders holds none of them).  NULL when there is none or out is too
+ * small. */
+const char *inv_item_arn(const struct inv_item *it, struct jbuf *out);
 
 struct inv_summary {
   size_t functions, layer_versions, buckets, candidates, deleted, failed,
