@@ -332,15 +332,42 @@ static void xfer_start(struct http_engine *e, struct http_xfer *x)
     e->st.max_inflight = e->inflight;
 }
 
-/* Start the oldest waiting transfers whose host has room, while the total
- * has room.  Few hosts exist, so a scan of them per start is cheap. */
+/* x starts before y: a first one before the others, then the older. */
+static int starts_before(const struct http_xfer *x, const struct http_xfer *y)
+{
+  return x->first != y->first ? x->first : x->seq < y->seq;
+}
+
+/* Queue x on its host: after the first ones when it is one, else last. */
+static void queue_xfer(struct xlist *l, struct http_xfer *x)
+{
+  struct http_xfer *at = l->head;
+
+  if(!x->first || !at || !starts_before(x, l->tail)) {
+    xl_push(l, x);
+    return;
+  }
+  while(at->first)
+    at = at->next;              /* a non-first one exists: tail is one */
+  x->next = at;
+  x->prev = at->prev;
+  if(at->prev)
+    at->prev->next = x;
+  else
+    l->head = x;
+  at->prev = x;
+}
+
+/* Start the oldest waiting transfers (the first ones before them) whose
+ * host has room, while the total has room.  Few hosts exist, so a scan of
+ * them per start is cheap. */
 static void pump(struct http_engine *e)
 {
   while(!e->closing && e->queued && e->inflight < e->opts.concurrency) {
     struct host *best = NULL;
     for(struct host *h = e->hosts; h; h = h->next)
       if(h->queue.head && h->inflight < e->opts.host_concurrency &&
-         (!best || h->queue.head->seq < best->queue.head->seq))
+         (!best || starts_before(h->queue.head, best->queue.head)))
         best = h;
     if(!best)
       break;
@@ -636,8 +663,9 @@ int http_submit(struct http_engine *e, const struct http_request *req,
     goto nomem;
 
   x->seq = e->seq++;
+  x->first = req->first != 0;
   x->state = XS_QUEUED;
-  xl_push(&x->host->queue, x);
+  queue_xfer(&x->host->queue, x);
   e->queued++;
   if(xfer)
     *xfer = x;

@@ -75,6 +75,7 @@ struct sweep_run {
   struct runtime org_rt;        /* the listing's own client, on base's
                                    credentials: stopped with the run */
   int org_opened;
+  size_t given;                 /* entries of list the accounts have */
   int listing;                  /* the organization is being listed */
   int stopping;                 /* run_stop() came during the listing */
   struct run_opts opts;         /* kept for the sweeps' start */

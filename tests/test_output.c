@@ -240,11 +240,11 @@ static void test_run_json_hostile(void **state)
   it->bytes = 5;
   a.ignored[JAN_KIND_BUCKET] = 2;
   b.invalid[JAN_KIND_FUNCTION] = 1;
-  r[0] = (struct account_result){ "prod " HOSTILE, &a, 1, NULL, NULL };
-  r[1] = (struct account_result){ "other", &b, 3, "no identity\n", NULL };
+  r[0] = (struct account_result){ "prod " HOSTILE, &a, 1, NULL, NULL, NULL };
+  r[1] = (struct account_result){ "other", &b, 3, "no identity\n", NULL, NULL };
 
   f = open_memstream(&text, &len);
-  output_run_json(f, r, 2, JAN_MODE_REPORT, 1700000100);
+  output_run_json(f, r, 2, JAN_MODE_REPORT, 1700000100, NULL);
   fclose(f);
   /* One line, valid UTF-8 throughout. */
   assert_true(len > 0 && text[len - 1] == '\n');

@@ -134,6 +134,21 @@ class Discovery(Base):
         self.assertIn("AssumeRole", by[NO_ROLE]["error"])
         self.assertEqual(sum(1 for a in by.values() if a["exit_code"] == 0), len(by) - 1)
 
+    def test_members_start_while_the_listing_goes_on(self):
+        # Slow pages: the first page's members are being swept before the
+        # last page is served.
+        self.si.control("POST", "latency", {"rules": [{"service": "organizations",
+                                                       "operation": "ListAccounts", "ms": 200}]})
+        self.si.control("POST", "reset-log")
+        r = self.jan.sweep()
+        self.assertEqual(self.swept(r), self.expected_all())
+        log = self.si.log()
+        pages = [e["seq"] for e in log if e["operation"] == "ListAccounts"]
+        self.assertGreater(len(pages), 3)
+        members = [e["seq"] for e in log if e["service"] in ("sts", "lambda") and e["seq"] < pages[-1]]
+        self.assertTrue([s for s in members if s > pages[0]], "no member swept before the last page")
+        self.assertIn("AssumeRole", [e["operation"] for e in log if e["seq"] in members])
+
     def test_paging_every_page(self):
         self.si.control("POST", "reset-log")
         r = self.jan.sweep()
@@ -215,6 +230,42 @@ class FailedListing(Base):
         r = self.jan.sweep("--delete", "--yes")
         self.assertEqual(r.rc, 3, r.err)
         self.assertEqual(jl.modifying(self.si.log()), [])
+
+    def test_a_late_page_failing_while_members_wait_to_delete(self):
+        # Slow pages: the members of the first three (4 a page) are swept
+        # up to their deletions while the listing is still going; the
+        # fourth page fails.  They wait at the barrier, then delete nothing.
+        self.si.control("POST", "latency", {"rules": [{"service": "organizations",
+                                                       "operation": "ListAccounts", "ms": 400}]})
+        self.si.faults([{"kind": "error", "service": "organizations", "operation": "ListAccounts",
+                         "after": 3, "count": None}])
+        self.si.control("POST", "reset-log")
+        self.write(ORG, policy_sec={"mode": "delete", "max_deletions": "100"})
+        r = self.jan.sweep("--delete", "--yes", "-v")
+        self.assertEqual(r.rc, 3, r.err)
+        log = self.si.log()
+        self.assertEqual(jl.modifying(log), [])
+        self.assertEqual([e for e in log if e["operation"].startswith("Delete")], [])
+        # Members were listed (their functions found) before the page failed.
+        failed = [e["seq"] for e in log if e["operation"] == "ListAccounts" and e["status"] != 200]
+        listed = [e["seq"] for e in log if e["operation"] == "ListFunctions"]
+        self.assertTrue(failed and listed)
+        self.assertLess(min(listed), min(failed))
+        self.assertIn("waiting for the list of accounts to be complete before deleting", r.err)
+        # Each account swept says why it deleted nothing; its function is still there.
+        self.assertGreater(len(r.json["accounts"]), 0)
+        for a in r.json["accounts"]:
+            self.assertEqual(a["exit_code"], 3)
+            self.assertIn("organizations:ListAccounts", a["error"])
+            self.assertIn("nothing is deleted", a["error"])
+        found = [a for a in r.json["accounts"]
+                 if [x["name"] for x in a["resources"] if x["type"] == "function"] == [FN]]
+        self.assertGreater(len(found), 0)
+        for a in self.si.state()["accounts"]:
+            if a["account_id"] in [x["name"] for x in r.json["accounts"]]:
+                self.assertEqual([f["name"] for f in a["functions"]], [FN])
+        self.assertEqual(r.json["exit_code"], 3)
+        self.assertIn("organizations:ListAccounts", r.json["error"])
 
     def test_delete_with_a_complete_listing(self):
         self.write(ORG, policy_sec={"mode": "delete", "max_deletions": "100"})
