@@ -119,7 +119,7 @@ static void put_account(struct jsonw *w, const struct account_result *r,
   jsonw_object(w);
   jsonw_kstring(w, "name", r->name);
   if(r->title)
-    jsonw_kstring(w, "org_name", r->title);
+    jsonw_kstring(w, "org_name", r->title[0] ? r->title : NULL);
   jsonw_kstring(w, "account", inv->account[0] ? inv->account : NULL);
   jsonw_key(w, "regions");
   jsonw_array(w);

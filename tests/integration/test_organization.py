@@ -197,6 +197,41 @@ class Discovery(Base):
         self.assertNotIn("\x1b", r.err)
         self.assertIn("\"a1 \u00e9\\x1b[31m\": swept", r.err)
 
+    def test_names_and_skipped_members_in_the_output(self):
+        a, a1, b, _ = member_ids()
+        self.write(ORG + "[account custom]\naccount_id = %s\nrole_arn = arn:aws:iam::%s:role/custom\n"
+                   % (a[0], a[0]))
+        r = self.jan.sweep()
+        self.assertNotIn("\x1b", r.out)
+        by = {x["name"]: x for x in r.json["accounts"]}
+        # A member's Name, exact; a section's account has none.
+        self.assertEqual(by[a[1]]["org_name"], "a %s" % a[1])
+        self.assertEqual(by[a1[0]]["org_name"], "a1 \u00e9\x1b[31m")
+        self.assertEqual(by[b[0]]["org_name"], "account-%s" % b[0])    # the stand-in's default
+        self.assertEqual(by[NO_ROLE]["org_name"], "no role")
+        self.assertNotIn("org_name", by["custom"])
+        self.assertEqual(sorted(r.json["skipped_accounts"], key=lambda k: k["account"]),
+                         [{"account": jl.ACCOUNT, "name": "management", "reason": "management account"},
+                          {"account": SUSPENDED, "name": "gone", "reason": "suspended"},
+                          {"account": EXCLUDED, "name": "excluded", "reason": "excluded"}])
+        # The table: a line per member with its Name (escaped), a line per member skipped.
+        r = self.jan.run("--sweep")
+        self.assertNotIn("\x1b", r.out)
+        lines = r.out.splitlines()
+        self.assertIn('account %s: "a %s"' % (a[1], a[1]), lines)
+        self.assertIn('account %s: "a1 \u00e9\\x1b[31m"' % a1[0], lines)
+        self.assertIn('account %s: "account-%s"' % (b[0], b[0]), lines)
+        self.assertFalse([x for x in lines if x.startswith("account %s:" % a[0])])
+        self.assertIn('skipped %s: "gone" (suspended)' % SUSPENDED, lines)
+        self.assertIn('skipped %s: "excluded" (excluded)' % EXCLUDED, lines)
+        self.assertIn('skipped %s: "management" (management account)' % jl.ACCOUNT, lines)
+
+    def test_no_organization_no_skipped_accounts(self):
+        self.write("")
+        r = self.jan.sweep()
+        self.assertNotIn("skipped_accounts", r.json)
+        self.assertFalse([x for x in r.json["accounts"] if "org_name" in x])
+
     def test_account_option_takes_a_member_id(self):
         a = member_ids()[0][1]
         r = self.jan.sweep("--account", a)
