@@ -408,6 +408,43 @@ class Daemon(Base):
         self.assertEqual([e for e in self.si.log() if e["service"] not in ("organizations",)], [])
 
 
+    def test_sigterm_while_members_wait_to_delete(self):
+        # The third ListAccounts page would take a minute; the first two
+        # pages' members are swept and wait to delete.  SIGTERM stops it
+        # all: none deletes anything.
+        self.si.faults([{"kind": "stall", "service": "organizations", "operation": "ListAccounts",
+                         "seconds": 60, "after": 2, "count": None}])
+        self.write(ORG, policy_sec={"mode": "delete", "max_deletions": "100"},
+                   daemon={"startup_delay": "0", "interval": "1h", "jitter": "0", "stop_timeout": "1s"})
+        log = open(os.path.join(self.jan.dir, "stderr"), "w+")
+        p = subprocess.Popen([jl.BIN, "-v", "-c", self.jan.conf], env=jl.base_env(), stdout=subprocess.DEVNULL,
+                             stderr=log)
+        try:
+            t0 = time.time()
+            while True:
+                log.seek(0)
+                if "waiting for the list of accounts to be complete before deleting" in log.read():
+                    break
+                self.assertLess(time.time() - t0, 20, "no member waiting to delete")
+                time.sleep(0.1)
+            t1 = time.time()
+            p.terminate()
+            p.wait(timeout=30)
+            self.assertLess(time.time() - t1, 15)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            log.seek(0)
+            err = log.read()
+            log.close()
+        self.assertIn("stopped while listing the organization", err)
+        entries = self.si.log()
+        self.assertTrue([e for e in entries if e["operation"] == "ListFunctions"])
+        self.assertEqual(jl.modifying(entries), [])
+        self.assertEqual([e for e in entries if e["operation"].startswith("Delete")], [])
+
+
 class Validate(Base):
     def test_listing_roles_and_trust(self):
         r = self.jan.run("--validate", "--json")
