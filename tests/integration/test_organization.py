@@ -375,22 +375,19 @@ class Daemon(Base):
         self.assertIn("nothing is swept in any account", err)
 
 
-    def test_sigterm_stops_a_listing_in_flight(self):
-        # A ListAccounts that would take a minute: SIGTERM ends the run (and
-        # the daemon) after stop_timeout, without sweeping anything.
-        self.si.faults([{"kind": "stall", "service": "organizations", "operation": "ListAccounts",
-                         "seconds": 60, "count": None}])
-        self.write(ORG, daemon={"startup_delay": "0", "interval": "1h", "jitter": "0", "stop_timeout": "1s"})
+    def stop_daemon_once(self, marker, *args):
+        """Start the daemon (its first sweep at once), SIGTERM it once
+        marker is in its log: it must stop within 15 s.  Its log."""
         log = open(os.path.join(self.jan.dir, "stderr"), "w+")
-        p = subprocess.Popen([jl.BIN, "-c", self.jan.conf], env=jl.base_env(), stdout=subprocess.DEVNULL,
-                             stderr=log)
+        p = subprocess.Popen([jl.BIN] + list(args) + ["-c", self.jan.conf], env=jl.base_env(),
+                             stdout=subprocess.DEVNULL, stderr=log)
         try:
             t0 = time.time()
             while True:
                 log.seek(0)
-                if "listing the organization first" in log.read():
+                if marker in log.read():
                     break
-                self.assertLess(time.time() - t0, 20, "no sweep started")
+                self.assertLess(time.time() - t0, 20, "never logged: " + marker)
                 time.sleep(0.1)
             time.sleep(0.5)
             t1 = time.time()
@@ -404,9 +401,17 @@ class Daemon(Base):
             log.seek(0)
             err = log.read()
             log.close()
+        return err
+
+    def test_sigterm_stops_a_listing_in_flight(self):
+        # A ListAccounts that would take a minute: SIGTERM ends the run (and
+        # the daemon) after stop_timeout, without sweeping anything.
+        self.si.faults([{"kind": "stall", "service": "organizations", "operation": "ListAccounts",
+                         "seconds": 60, "count": None}])
+        self.write(ORG, daemon={"startup_delay": "0", "interval": "1h", "jitter": "0", "stop_timeout": "1s"})
+        err = self.stop_daemon_once("listing the organization first")
         self.assertIn("stopped while listing the organization", err)
         self.assertEqual([e for e in self.si.log() if e["service"] not in ("organizations",)], [])
-
 
     def test_sigterm_while_members_wait_to_delete(self):
         # The third ListAccounts page would take a minute; the first two
@@ -416,34 +421,12 @@ class Daemon(Base):
                          "seconds": 60, "after": 2, "count": None}])
         self.write(ORG, policy_sec={"mode": "delete", "max_deletions": "100"},
                    daemon={"startup_delay": "0", "interval": "1h", "jitter": "0", "stop_timeout": "1s"})
-        log = open(os.path.join(self.jan.dir, "stderr"), "w+")
-        p = subprocess.Popen([jl.BIN, "-v", "-c", self.jan.conf], env=jl.base_env(), stdout=subprocess.DEVNULL,
-                             stderr=log)
-        try:
-            t0 = time.time()
-            while True:
-                log.seek(0)
-                if "waiting for the list of accounts to be complete before deleting" in log.read():
-                    break
-                self.assertLess(time.time() - t0, 20, "no member waiting to delete")
-                time.sleep(0.1)
-            t1 = time.time()
-            p.terminate()
-            p.wait(timeout=30)
-            self.assertLess(time.time() - t1, 15)
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-            log.seek(0)
-            err = log.read()
-            log.close()
+        err = self.stop_daemon_once("waiting for the list of accounts to be complete before deleting", "-v")
         self.assertIn("stopped while listing the organization", err)
         entries = self.si.log()
         self.assertTrue([e for e in entries if e["operation"] == "ListFunctions"])
         self.assertEqual(jl.modifying(entries), [])
         self.assertEqual([e for e in entries if e["operation"].startswith("Delete")], [])
-
 
 class Validate(Base):
     def test_listing_roles_and_trust(self):
