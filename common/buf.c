@@ -1,3 +1,4 @@
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,4 +113,22 @@ char *jbuf_take(struct jbuf *b)
   b->ptr = NULL;
   b->len = b->alloc = 0;
   return p;
+}
+
+int jan_grow(void *arrp, size_t *cap, size_t n, size_t elem, size_t first)
+{
+  void *old, *p;
+  size_t c;
+  if(n < *cap)
+    return JAN_OK;
+  c = *cap ? *cap * 2 : first;
+  if(c <= n || c > SIZE_MAX / elem)
+    return JAN_ENOMEM;
+  memcpy(&old, arrp, sizeof(old));
+  p = realloc(old, c * elem);
+  if(!p)
+    return JAN_ENOMEM;
+  memcpy(arrp, &p, sizeof(p));
+  *cap = c;
+  return JAN_OK;
 }

@@ -11,6 +11,7 @@
 #include "config_int.h"
 #include "janitor/endpoint.h"
 #include "janitor/scope.h"
+#include "janitor/wire.h"
 
 /* ---- errors ---------------------------------------------------------- */
 
@@ -605,6 +606,99 @@ static void set_globs(struct pctx *x, const struct ckey *k, const char *v,
     (*nf)++;
   }
   free(tok);
+}
+
+/* ---- [organization]'s lists of ids, [daemon] shard ---------------- */
+
+int config_parse_shard(const char *s, unsigned *index, unsigned *count)
+{
+  unsigned long v[2] = { 0, 0 };
+  const char *p = s;
+
+  for(int i = 0; i < 2; i++) {
+    size_t n = 0;
+    while(p[n] >= '0' && p[n] <= '9') {
+      if(n >= 4)
+        return JAN_EINVAL;      /* JAN_SHARDS_MAX has 4 digits */
+      v[i] = v[i] * 10 + (unsigned long)(p[n] - '0');
+      n++;
+    }
+    if(!n)
+      return JAN_EINVAL;
+    p += n;
+    if(i == 0 && *p++ != '/')
+      return JAN_EINVAL;
+  }
+  if(*p || v[0] < 1 || v[0] > v[1] || v[1] > JAN_SHARDS_MAX)
+    return JAN_EINVAL;
+  *index = (unsigned)v[0];
+  *count = (unsigned)v[1];
+  return JAN_OK;
+}
+
+void set_shard(struct pctx *x, const struct ckey *k, const char *v,
+               unsigned line)
+{
+  unsigned *index = field(x->c, k->off), *count = field(x->c, k->count_off);
+  struct quoted q;
+
+  if(!*v) {
+    *index = *count = 0;
+    return;
+  }
+  if(config_parse_shard(v, index, count))
+    add_error(x, line, "%s: '%s' is not I/N with 1 <= I <= N <= %d (shard "
+              "I of N, counted from 1)", k->key, quote(&q, v),
+              JAN_SHARDS_MAX);
+}
+
+void set_ids(struct pctx *x, const struct ckey *k, const char *v,
+             unsigned line)
+{
+  char **f = key_field(x, k, k->off);
+  size_t *nf = key_field(x, k, k->count_off);
+  const char *s = v;
+  struct quoted q;
+
+  while(*s) {
+    size_t n = strcspn(s, " \t");
+    char *tok;
+    int ok, dup = 0;
+
+    if(!n) {
+      s++;
+      continue;
+    }
+    tok = strndup(s, n);
+    s += n;
+    if(!tok) {
+      x->enomem = true;
+      return;
+    }
+    ok = (k->flags & KF_OU_IDS) ? wire_org_parent_id_valid(tok, 0)
+                                : wire_org_account_id_valid(tok);
+    if(!ok) {
+      add_error(x, line, "%s: '%s' is not %s", k->key, quote(&q, tok),
+                (k->flags & KF_OU_IDS)
+                    ? "an OU id (ou-, 4 to 32 of a-z 0-9, -, 8 to 32 more)"
+                    : "an account id (12 digits)");
+      free(tok);
+      continue;
+    }
+    for(size_t i = 0; i < *nf && !dup; i++)
+      dup = !strcmp(f[i], tok);
+    if(dup) {
+      free(tok);
+      continue;
+    }
+    if(*nf >= k->max) {
+      add_error(x, line, "%s: too many ids (at most %llu)", k->key,
+                (unsigned long long)k->max);
+      free(tok);
+      return;
+    }
+    f[(*nf)++] = tok;
+  }
 }
 
 void set_value(struct pctx *x, const struct ckey *k, const char *v,

@@ -80,6 +80,23 @@ static int add_chain(struct lister *l, const char *from, const char *hi,
   return JAN_OK;
 }
 
+/* The seeded ranges before the last: (start, s0], (s0, s1], ... */
+static int seed_chains(struct lister *l)
+{
+  size_t n = l->o.nseed;
+  if(!l->o.seed || !n)
+    return JAN_OK;
+  if(n > l->o.max_chains - 1)
+    n = l->o.max_chains - 1;
+  for(size_t i = 0; i < n; i++)
+    if(!l->o.seed[i] || (i && keycmp(l->o.seed[i - 1], l->o.seed[i]) >= 0))
+      return JAN_OK;            /* not a cut of the key space: ignored */
+  for(size_t i = 0; i < n; i++)
+    if(add_chain(l, i ? l->o.seed[i - 1] : NULL, l->o.seed[i], 1))
+      return JAN_ENOMEM;
+  return JAN_OK;
+}
+
 int lister_new(const struct lister_opts *o, const struct lister_ops *ops,
                void *arg, struct lister **out)
 {
@@ -101,10 +118,13 @@ int lister_new(const struct lister_opts *o, const struct lister_ops *ops,
     l->o.max_ms = LISTER_MAX_MS;
   if(l->ops.now_ms)
     l->started = l->ops.now_ms(l->arg);
-  if(add_chain(l, NULL, NULL, 0)) {
-    free(l);
+  if(seed_chains(l) || add_chain(l, l->n ? l->o.seed[l->n - 1] : NULL, NULL,
+                                 l->n != 0)) {
+    lister_free(l);
     return JAN_ENOMEM;
   }
+  l->o.seed = NULL;             /* the caller's: not kept */
+  l->o.nseed = 0;
   *out = l;
   return JAN_OK;
 }

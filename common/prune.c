@@ -1,14 +1,16 @@
 /*
  * Pruning inside a live bucket (prune.h): an owner of the bulk engine
- * (s3bulk.c).  The listing goes into a render_set; the deletion hands the
- * engine the objects that have an owner (a render, the props) and turns
- * the engine's per-key answers into each owner's outcome.
+ * (s3bulk.c).  Both passes stream the listing through a render_stream
+ * (render.c); the deletion hands the engine what the plan chose as it is
+ * listed and turns the engine's per-key answers into each owner's
+ * outcome.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "janitor/aws_decide.h"
+#include "janitor/lister.h"
 #include "janitor/log.h"
 #include "janitor/names.h"
 #include "janitor/perms.h"
@@ -23,18 +25,116 @@ struct plist {
   struct aws_client *aws;
   char region[32];
   char *bucket;
-  struct render_set *set;
+  struct render_stream rs;
   struct s3bulk *bulk;
+  int probe;
+  unsigned parallel;
   prune_listed_cb cb;
   void *arg;
   struct prune_list_outcome o;
+  /* First keys of pages, every stride-th page: the bucket's ranges for
+   * the next listing (PRUNE_SAMPLES at most). */
+  char **samp;
+  size_t nsamp;
+  unsigned stride, pages;
+  const char *seed[LISTER_MAX_CHAINS];
 };
+
+#define PRUNE_SAMPLES 1024
+
+static void samples_free(struct plist *pl)
+{
+  for(size_t i = 0; i < pl->nsamp; i++)
+    free(pl->samp[i]);
+  free(pl->samp);
+  pl->samp = NULL;
+  pl->nsamp = 0;
+}
+
+static int samp_cmp(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A page's first key, as a range's start (plain ASCII keys only: a
+ * start-after S3 reads as written). */
+static void sample(struct plist *pl, const char *key)
+{
+  size_t idlen, len = strlen(key);
+  for(const unsigned char *k = (const unsigned char *)key; *k; k++)
+    if(*k < 0x20 || *k >= 0x7f)
+      return;
+  if(pl->pages++ % pl->stride)
+    return;
+  /* A render's key: the cut is just before the render ("renders/ID" is
+   * before every renders/ID/... key, and inside no other render), so that
+   * no range starts inside a render. */
+  render_classify(key, &idlen);
+  if(idlen)
+    len = strlen("renders/") + idlen;
+  if(pl->nsamp == PRUNE_SAMPLES) {
+    /* Full: every other one goes, and half as many come from now on. */
+    size_t w = 0;
+    qsort(pl->samp, pl->nsamp, sizeof(*pl->samp), samp_cmp);
+    for(size_t i = 0; i < pl->nsamp; i++) {
+      if(i % 2)
+        free(pl->samp[i]);
+      else
+        pl->samp[w++] = pl->samp[i];
+    }
+    pl->nsamp = w;
+    pl->stride *= 2;
+  }
+  if(!pl->samp && !(pl->samp = calloc(PRUNE_SAMPLES, sizeof(*pl->samp))))
+    return;
+  if((pl->samp[pl->nsamp] = strndup(key, len)) != NULL)
+    pl->nsamp++;
+}
+
+/* The samples as at most parallel - 1 cuts of about equal ranges. */
+static void seeds_of(struct plist *pl)
+{
+  size_t n = 0, k;
+  if(!pl->nsamp)
+    return;
+  qsort(pl->samp, pl->nsamp, sizeof(*pl->samp), samp_cmp);
+  for(size_t i = 0; i < pl->nsamp; i++)      /* versions: keys repeat */
+    if(!n || strcmp(pl->samp[n - 1], pl->samp[i])) {
+      char *t = pl->samp[n];
+      pl->samp[n++] = pl->samp[i];
+      pl->samp[i] = t;
+    }
+  for(size_t i = n; i < pl->nsamp; i++)
+    free(pl->samp[i]);
+  pl->nsamp = n;
+  /* The first sample starts the bucket: not a cut. */
+  k = n - 1 < pl->parallel - 1 ? n - 1 : pl->parallel - 1;
+  for(size_t i = 0; i < k; i++)
+    pl->seed[i] = pl->samp[1 + i * (n - 1) / k];
+  pl->o.seed = pl->seed;
+  pl->o.nseed = k;
+}
 
 static void plist_free(struct plist *pl)
 {
   s3bulk_free(pl->bulk);
+  samples_free(pl);
+  render_stream_free(&pl->rs);
   free(pl->bucket);
   free(pl);
+}
+
+/* The outcome, told once; pl goes with it. */
+static void plist_tell(struct plist *pl)
+{
+  pl->o.objects = pl->rs.objects;
+  pl->o.bytes = pl->rs.bytes;
+  memcpy(pl->o.storage, pl->rs.storage, sizeof(pl->o.storage));
+  pl->o.versioned = pl->rs.versioned;
+  if(!pl->o.err)
+    seeds_of(pl);
+  pl->cb(pl->arg, &pl->o);
+  plist_free(pl);
 }
 
 /* The probe is over: what it saw decides (render_versioning()). */
@@ -44,8 +144,7 @@ static void probe_done(struct plist *pl, enum render_probe probe)
   pl->o.versioning = render_versioning(probe);
   jlog_debug("prune", "%s: versions not listed; versioning %s", pl->bucket,
              render_versioning_name(pl->o.versioning));
-  pl->cb(pl->arg, &pl->o);
-  plist_free(pl);
+  plist_tell(pl);
 }
 
 /* HeadObject's answer: any x-amz-version-id ("null" too) means versioned
@@ -66,27 +165,22 @@ static void probed(void *arg, const struct aws_response *r, void *res)
                    ? RENDER_PROBE_HEADER : RENDER_PROBE_NO_HEADER);
 }
 
-static int prune_key_allowed(void *arg, const char *key);
-
-/* Without versions, one object that pruning may delete tells whether the
- * bucket was ever versioned; without one, nothing is to be pruned. */
+/* Without versions, the first object that pruning may delete tells
+ * whether the bucket was ever versioned; without one, nothing is to be
+ * pruned. */
 static void probe_start(struct plist *pl)
 {
-  size_t i = 0;
+  const char *k = pl->rs.first_pruned;
   int rc;
 
-  while(i < pl->set->n && !prune_key_allowed(NULL, pl->set->o[i].key))
-    i++;
-  if(i == pl->set->n) {
+  if(!k) {
     probe_done(pl, RENDER_PROBE_NONE);
     return;
   }
-  rc = s3_head_object(pl->aws, pl->region, pl->bucket, pl->set->o[i].key,
-                      probed, pl);
+  rc = s3_head_object(pl->aws, pl->region, pl->bucket, k, probed, pl);
   if(rc) {
     char key[256];
-    untrusted_text(key, sizeof(key), pl->set->o[i].key,
-                   strlen(pl->set->o[i].key));
+    untrusted_text(key, sizeof(key), k, strlen(k));
     snprintf(pl->o.probe_error, sizeof(pl->o.probe_error), "a request for "
              "key \"%s\" cannot be sent: %s", key, jan_strerror(rc));
     probe_done(pl, RENDER_PROBE_NOT_SENT);
@@ -96,18 +190,19 @@ static void probe_start(struct plist *pl)
 static int plist_entries(void *arg, const struct wire_object *v, size_t n)
 {
   struct plist *pl = arg;
-  return render_set_add(pl->set, v, n);
+  sample(pl, v[0].key);
+  return render_stream_add(&pl->rs, s3bulk_chain(pl->bulk), v, n);
 }
 
 static void plist_listed(void *arg, const struct s3bulk_list_outcome *o)
 {
   struct plist *pl = arg;
-  pl->o.err = o->err;
+  int rc = o->err ? o->err : render_stream_end(&pl->rs);
+  pl->o.err = rc;
   pl->o.pages = o->pages;
   pl->o.versions = o->versions;
-  snprintf(pl->o.error, sizeof(pl->o.error), "%s", o->err == JAN_ETOOBIG
-           ? "the listing holds more than render pruning keeps in memory "
-             "(1 GiB of keys): nothing of it is pruned" : o->error);
+  snprintf(pl->o.error, sizeof(pl->o.error), "%s", o->err ? o->error
+           : jan_strerror(rc));
 }
 
 /* Nothing of the listing is out: the probe, or the outcome. */
@@ -116,17 +211,18 @@ static void plist_drained(void *arg)
   struct plist *pl = arg;
   s3bulk_free(pl->bulk);        /* the engine's last call: allowed */
   pl->bulk = NULL;
-  if(!pl->o.err && !pl->o.versions) {
+  if(!pl->o.err && !pl->o.versions && pl->probe) {
     probe_start(pl);
     return;
   }
-  pl->cb(pl->arg, &pl->o);
-  plist_free(pl);
+  plist_tell(pl);
 }
 
 int prune_list_start(struct aws_client *aws, const char *region,
-                     const char *bucket, unsigned parallel,
-                     struct render_set *set, prune_listed_cb cb, void *arg)
+                     const char *bucket, unsigned parallel, int versions,
+                     int probe, const char *const *seed, size_t nseed,
+                     const struct render_stream_ops *rops, void *ops_arg,
+                     prune_listed_cb cb, void *arg)
 {
   const struct s3bulk_ops ops = { .entries = plist_entries,
                                   .listed = plist_listed,
@@ -145,12 +241,16 @@ int prune_list_start(struct aws_client *aws, const char *region,
   }
   strcpy(pl->region, region);
   pl->aws = aws;
-  pl->set = set;
+  pl->probe = probe;
+  pl->stride = 1;
+  pl->parallel = parallel < S3BULK_PARALLEL_MIN ? S3BULK_PARALLEL_MIN
+               : parallel > LISTER_MAX_CHAINS ? LISTER_MAX_CHAINS : parallel;
   pl->cb = cb;
   pl->arg = arg;
+  render_stream_init(&pl->rs, rops, ops_arg);
   rc = s3bulk_new(aws, region, bucket, parallel, &ops, pl, &pl->bulk);
   if(!rc)
-    rc = s3bulk_list(pl->bulk, 1);
+    rc = s3bulk_list_seeded(pl->bulk, versions, seed, nseed);
   if(rc)
     plist_free(pl);
   return rc;
@@ -159,59 +259,90 @@ int prune_list_start(struct aws_client *aws, const char *region,
 /* ---- the deletion ------------------------------------------------------ */
 
 struct pown {                   /* one owner's account */
-  uint64_t pending, deleted, failed;
+  uint64_t handed;              /* keys handed to the engine */
+  uint64_t deleted, failed;
   uint64_t hidden;              /* keys a delete marker now hides */
   uint64_t unsent;              /* keys not sent: the pruning stopped */
+  uint64_t appeared;            /* written since the decision: kept */
   uint64_t listed;              /* hidden keys in hidden_keys */
   int64_t bytes;
-  char code[64];
+  char *code;                   /* the first per-key failure, or NULL */
   int code_vid;                 /* the failed key had a version id */
-  struct jbuf hidden_keys;      /* the first of them, escaped, for the
-                                   outcome's message */
-  int reported;
+  struct jbuf *hidden_keys;     /* the first of them, escaped, for the
+                                   outcome's message (made on the first) */
 };
 
 /* What an owner's message lists of its hidden keys. */
 #define PRUNE_HIDDEN_LIST_MAX 2048u
 
+/* A key handed to the engine: its owner and size (the tag names it). */
+struct pslot {
+  uint32_t owner;
+  uint32_t next_free;
+  int64_t size;
+};
+#define PSLOT_NONE UINT32_MAX
+
+/* A key decided, not yet handed over. */
+struct pkey {
+  char *key, *vid;
+  uint32_t owner;
+  int64_t size;
+};
+
+/* Per listing chain, the keys of the render it is in: handed to the
+ * engine together when the chain passes the render (or the listing ends
+ * whole), so that a render's keys go out side by side. */
+struct phold {
+  uintptr_t chain;
+  char *id;
+  size_t idlen;
+  struct pkey *k;
+  size_t n, cap;
+};
+
 struct pdel {
   char *bucket;
+  struct phold *hold;
+  size_t nhold, caphold;
   struct s3bulk *bulk;
-  const struct render_set *set;
-  const uint32_t *owner;
+  struct render_stream rs;
+  struct prune_delete_opts o;
   struct pown *own;
-  uint32_t nowners;
-  size_t next;                  /* next object to hand to the engine */
+  struct pslot *slot;
+  size_t nslot, capslot;
+  uint32_t free_slot;
   char msg[512];                /* the first per-key message */
   char request_id[128];
+  char list_error[1024];         /* why the listing broke off */
+  int list_failed;              /* the pass did not list the whole bucket */
   prune_owner_cb owner_cb;
   prune_done_cb done_cb;
   void *arg;
   int stopped;                  /* a delete marker was added: nothing more
                                    is sent in this bucket */
+  int err;                      /* an entry could not be handed over */
 };
-
-/* The version id to delete: in a versioned bucket each version goes, so
- * that its bytes are reclaimed; otherwise the key alone. */
-static char *vid_of(const struct pdel *d, size_t i)
-{
-  return d->set->versioned ? d->set->o[i].vid : NULL;
-}
 
 static void owner_report(struct pdel *d, uint32_t ow)
 {
   struct pown *p = &d->own[ow];
+  uint64_t expected = d->o.expected ? d->o.expected[ow] : 0;
+  uint64_t seen = p->handed + p->appeared;
   struct prune_owner_outcome o;
 
-  if(p->pending || p->reported)
-    return;
-  p->reported = 1;
+  /* Never reached by the pass: stopped, or the listing broke off. */
+  if(seen < expected && (d->stopped || d->list_failed || d->err)) {
+    p->unsent += expected - seen;
+    p->failed += expected - seen;
+  }
   memset(&o, 0, sizeof(o));
   o.owner = ow;
   o.deleted = p->deleted;
   o.bytes = p->bytes;
   o.failed = p->failed;
   o.hidden = p->hidden;
+  o.appeared = p->appeared;
   if(p->hidden) {
     /* Never "deleted": the keys are only hidden, and nothing is
      * reclaimed. */
@@ -220,28 +351,34 @@ static void owner_report(struct pdel *d, uint32_t ow)
              "bucket is versioned: hidden, not deleted, nothing reclaimed): "
              "%s%s%s; needs %s and %s to prune it (see remotion-janitor "
              "--validate)", d->bucket, (unsigned long long)p->hidden,
-             p->hidden == 1 ? "" : "s", jbuf_str(&p->hidden_keys),
+             p->hidden == 1 ? "" : "s",
+             p->hidden_keys ? jbuf_str(p->hidden_keys) : "",
              p->listed < p->hidden ? ", ..." : "",
              p->unsent ? "; the rest not sent" : "",
              perm_action(PERM_LIST_BUCKET_VERSIONS),
              perm_action(PERM_DELETE_OBJECT_VERSION));
   }
-  else if(p->unsent)
+  else if(p->unsent && d->stopped)
     snprintf(o.error, sizeof(o.error), "pruning stopped in bucket %s: "
              "DeleteObjects added delete markers there (the bucket is "
              "versioned); %llu object%s not sent", d->bucket,
              (unsigned long long)p->unsent, p->unsent == 1 ? "" : "s");
+  else if(p->unsent)
+    snprintf(o.error, sizeof(o.error), "%llu object%s not deleted: the "
+             "listing of bucket %s broke off: %s", (unsigned long long)
+             p->unsent, p->unsent == 1 ? "" : "s", d->bucket,
+             d->list_error[0] ? d->list_error : "out of memory");
   else if(p->failed) {
     char hint[256];
     snprintf(o.error, sizeof(o.error), "%llu object%s could not be deleted: "
              "%s%s%s%s%s", (unsigned long long)p->failed,
-             p->failed == 1 ? "" : "s", p->code, d->msg[0] ? " (" : "",
-             d->msg, d->msg[0] ? ")" : "",
-             s3bulk_key_hint(p->code, p->code_vid, hint, sizeof(hint)));
-    snprintf(o.code, sizeof(o.code), "%s", p->code);
+             p->failed == 1 ? "" : "s", p->code ? p->code : "InternalError",
+             d->msg[0] ? " (" : "", d->msg, d->msg[0] ? ")" : "",
+             s3bulk_key_hint(p->code ? p->code : "", p->code_vid, hint,
+                             sizeof(hint)));
+    snprintf(o.code, sizeof(o.code), "%s", p->code ? p->code : "");
   }
   snprintf(o.request_id, sizeof(o.request_id), "%s", d->request_id);
-  jbuf_free(&p->hidden_keys);
   d->owner_cb(d->arg, &o);
 }
 
@@ -264,27 +401,47 @@ static void key_hidden(struct pdel *d, struct pown *p, const char *key,
   jlog_warn("prune", "%s: key \"%s\" is now hidden by a delete marker "
             "(version %s), not deleted", d->bucket, esc,
             mv[0] ? mv : "not told");
-  if(!jbuf_printf(&p->hidden_keys, "%s\"%s\"",
-                  p->hidden_keys.len ? ", " : "", esc))
+  if(!p->hidden_keys && (p->hidden_keys = malloc(sizeof(struct jbuf))))
+    jbuf_init(p->hidden_keys, PRUNE_HIDDEN_LIST_MAX);
+  if(p->hidden_keys &&
+     !jbuf_printf(p->hidden_keys, "%s\"%s\"",
+                  p->hidden_keys->len ? ", " : "", esc))
     p->listed++;
   p->hidden++;
   p->failed++;
 }
 
-/* The engine's answer for object k->tag of the set. */
+static int slot_take(struct pdel *d, uint32_t owner, int64_t size,
+                     uint32_t *out)
+{
+  uint32_t i = d->free_slot;
+  if(i == PSLOT_NONE) {
+    if(d->nslot >= PSLOT_NONE ||
+       jan_grow(&d->slot, &d->capslot, d->nslot, sizeof(*d->slot), 1024))
+      return JAN_ENOMEM;
+    i = (uint32_t)d->nslot++;
+  }
+  else
+    d->free_slot = d->slot[i].next_free;
+  d->slot[i].owner = owner;
+  d->slot[i].size = size;
+  *out = i;
+  return JAN_OK;
+}
+
+/* The engine's answer for slot k->tag. */
 static void pdel_key(void *arg, const struct s3bulk_key *k)
 {
   struct pdel *d = arg;
-  size_t i = (size_t)k->tag;
-  uint32_t ow = d->owner[i];
-  struct pown *p = &d->own[ow];
+  uint32_t i = (uint32_t)k->tag;
+  struct pown *p = &d->own[d->slot[i].owner];
 
   if(!d->request_id[0] && k->request_id[0])
     snprintf(d->request_id, sizeof(d->request_id), "%s", k->request_id);
   switch(k->result) {
   case S3BULK_KEY_DELETED:
     p->deleted++;
-    p->bytes = render_bytes_add(p->bytes, d->set->o[i].size);
+    p->bytes = render_bytes_add(p->bytes, d->slot[i].size);
     break;
   case S3BULK_KEY_HIDDEN:
     key_hidden(d, p, k->key, k->marker_vid);
@@ -296,118 +453,226 @@ static void pdel_key(void *arg, const struct s3bulk_key *k)
   case S3BULK_KEY_FAILED:
   default:
     p->failed++;
-    if(!p->code[0]) {
-      snprintf(p->code, sizeof(p->code), "%s", k->code);
+    if(!p->code) {
+      p->code = strdup(k->code[0] ? k->code : "InternalError");
       p->code_vid = k->vid != NULL;
     }
     if(!d->msg[0] && k->message[0])
       snprintf(d->msg, sizeof(d->msg), "%s", k->message);
     break;
   }
-  p->pending--;
-  owner_report(d, ow);
+  d->slot[i].next_free = d->free_slot;
+  d->free_slot = i;
 }
 
-/* A key render pruning may delete: a render's object or a props object.
- * Checked once more where each request is built: sites/ and every other
- * prefix are never touched. */
-static int prune_key_allowed(void *arg, const char *key)
+static int hand_over(struct pdel *d, const char *key, const char *vid,
+                     uint32_t owner, int64_t size)
 {
-  size_t idlen;
-  (void)arg;
-  switch(render_classify(key, &idlen)) {
-  case RENDER_CAT_RENDERS:
-  case RENDER_CAT_OUTPUTS:
-  case RENDER_CAT_PROPS:
-    return 1;
-  default:
-    return 0;
-  }
+  uint32_t slot;
+  int rc = slot_take(d, owner, size, &slot);
+  if(!rc)
+    rc = s3bulk_delete(d->bulk, key, vid, slot);
+  if(rc)
+    return d->err = rc;
+  d->own[owner].handed++;
+  return JAN_OK;
 }
 
-/* Room in the engine: the next objects that have an owner, in key
- * order. */
-static size_t pdel_refill(void *arg, size_t room)
+static void hold_flush(struct pdel *d, struct phold *h, int send)
+{
+  for(size_t i = 0; i < h->n; i++) {
+    struct pkey *k = &h->k[i];
+    if(send && !d->stopped && !d->err)
+      hand_over(d, k->key, k->vid, k->owner, k->size);
+    free(k->key);
+    free(k->vid);
+  }
+  h->n = 0;
+  free(h->id);
+  h->id = NULL;
+}
+
+static struct phold *hold_of(struct pdel *d, uintptr_t chain)
+{
+  struct phold *h;
+  for(size_t i = 0; i < d->nhold; i++)
+    if(d->hold[i].chain == chain)
+      return &d->hold[i];
+  if(jan_grow(&d->hold, &d->caphold, d->nhold, sizeof(*d->hold), 16))
+    return NULL;
+  h = &d->hold[d->nhold++];
+  memset(h, 0, sizeof(*h));
+  h->chain = chain;
+  return h;
+}
+
+static int hold_add(struct phold *h, const struct wire_object *v,
+                    const char *vid, uint32_t owner, size_t idlen)
+{
+  struct pkey *k;
+  if(!h->id && !(h->id = strndup(v->key + strlen("renders/"), idlen)))
+    return JAN_ENOMEM;
+  h->idlen = idlen;
+  if(jan_grow(&h->k, &h->cap, h->n, sizeof(*h->k), 16))
+    return JAN_ENOMEM;
+  k = &h->k[h->n];
+  k->key = strdup(v->key);
+  k->vid = vid ? strdup(vid) : NULL;
+  k->owner = owner;
+  k->size = v->size;
+  if(!k->key || (vid && !k->vid)) {
+    free(k->key);
+    free(k->vid);
+    return JAN_ENOMEM;
+  }
+  h->n++;
+  return JAN_OK;
+}
+
+/* Each listed entry, decided again by the plan (render_act). */
+static int pdel_entry(void *arg, const struct wire_object *v,
+                      enum render_cat c, size_t idlen, int dup)
 {
   struct pdel *d = arg;
-  size_t n = 0;
-  while(n < room && d->next < d->set->n) {
-    size_t i = d->next++;
-    if(d->owner[i] == PRUNE_NO_OWNER)
-      continue;
-    if(s3bulk_delete(d->bulk, d->set->o[i].key, vid_of(d, i), i)) {
-      d->next--;                /* again later; the engine drains first */
-      break;
-    }
-    n++;
+  struct phold *h = hold_of(d, s3bulk_chain(d->bulk));
+  const char *vid = d->o.by_version ? v->version_id : NULL;
+  uint32_t ow;
+  int rc;
+
+  if(!h)
+    return d->err = JAN_ENOMEM;
+  /* The chain passed the render it held: its keys go. */
+  if(h->id && (h->idlen != idlen ||
+               memcmp(h->id, v->key + strlen("renders/"), idlen)))
+    hold_flush(d, h, 1);
+  if(d->err)
+    return d->err;
+  if(dup || d->stopped)
+    return JAN_OK;
+  switch(render_act(d->o.plan, v, c, idlen, &ow)) {
+  case RENDER_ACT_DELETE:
+    break;
+  case RENDER_ACT_APPEARED:
+    d->own[ow].appeared++;
+    return JAN_OK;
+  default:
+    return JAN_OK;
   }
-  return n;
+  if(!idlen)
+    return hand_over(d, v->key, vid, ow, v->size);      /* props */
+  rc = hold_add(h, v, vid, ow, idlen);
+  if(rc)
+    d->err = rc;
+  return rc;
+}
+
+static int pdel_render(void *arg, const struct render *r)
+{
+  (void)arg;
+  (void)r;
+  return JAN_OK;
+}
+
+static int pdel_entries(void *arg, const struct wire_object *v, size_t n)
+{
+  struct pdel *d = arg;
+  return render_stream_add(&d->rs, s3bulk_chain(d->bulk), v, n);
+}
+
+static void pdel_listed(void *arg, const struct s3bulk_list_outcome *o)
+{
+  struct pdel *d = arg;
+  if(o->err) {
+    d->list_failed = 1;
+    snprintf(d->list_error, sizeof(d->list_error), "%.1000s", o->error);
+  }
+  /* The renders still held: whole only when the listing was. */
+  for(size_t i = 0; i < d->nhold; i++)
+    hold_flush(d, &d->hold[i], !o->err);
 }
 
 static void pdel_drained(void *arg)
 {
   struct pdel *d = arg;
-  /* What the engine never got (stopped, or out of memory): not sent. */
-  for(; d->next < d->set->n; d->next++) {
-    uint32_t ow = d->owner[d->next];
-    if(ow == PRUNE_NO_OWNER)
-      continue;
-    d->own[ow].unsent++;
-    d->own[ow].failed++;
-    d->own[ow].pending--;
+  for(uint32_t ow = 0; ow < d->o.nowners; ow++)
     owner_report(d, ow);
-  }
   d->done_cb(d->arg);
-  for(uint32_t ow = 0; ow < d->nowners; ow++)
-    jbuf_free(&d->own[ow].hidden_keys);
+  for(uint32_t ow = 0; ow < d->o.nowners; ow++) {
+    free(d->own[ow].code);
+    if(d->own[ow].hidden_keys)
+      jbuf_free(d->own[ow].hidden_keys);
+    free(d->own[ow].hidden_keys);
+  }
   s3bulk_free(d->bulk);         /* the engine's last call: allowed */
+  render_stream_free(&d->rs);
+  for(size_t i = 0; i < d->nhold; i++) {
+    hold_flush(d, &d->hold[i], 0);
+    free(d->hold[i].k);
+  }
+  free(d->hold);
+  free(d->slot);
   free(d->own);
   free(d->bucket);
   free(d);
 }
 
-int prune_delete_start(struct aws_client *aws, const char *region,
-                       const char *bucket, unsigned parallel,
-                       const struct render_set *set, const uint32_t *owner,
-                       uint32_t nowners, prune_owner_cb owner_cb,
-                       prune_done_cb done_cb, void *arg)
+/* A key render pruning may delete: checked once more where each request
+ * is built. */
+static int prune_key_allowed(void *arg, const char *key)
 {
-  const struct s3bulk_ops ops = { .key_done = pdel_key,
-                                  .refill = pdel_refill,
+  (void)arg;
+  return render_key_prunable(key);
+}
+
+int prune_delete_start(struct aws_client *aws, const char *region,
+                       const char *bucket, const struct prune_delete_opts *o,
+                       prune_owner_cb owner_cb, prune_done_cb done_cb,
+                       void *arg)
+{
+  const struct s3bulk_ops ops = { .entries = pdel_entries,
+                                  .listed = pdel_listed,
+                                  .key_done = pdel_key,
                                   .may_delete = prune_key_allowed,
                                   .drained = pdel_drained };
+  const struct render_stream_ops rops = { .render = pdel_render,
+                                          .entry = pdel_entry };
   struct pdel *d;
   int rc = names_guard("a render pruning", JAN_KIND_BUCKET, bucket);
 
   if(rc)
     return rc;
-  for(size_t i = 0; i < set->n; i++)
-    if(owner[i] != PRUNE_NO_OWNER && owner[i] >= nowners)
+  if(!o->plan || (o->plan->props_owner != PRUNE_NO_OWNER &&
+                  o->plan->props_owner >= o->nowners))
+    return JAN_EINVAL;
+  for(size_t i = 0; i < o->plan->npicks; i++)
+    if(o->plan->picks[i].owner >= o->nowners)
       return JAN_EINVAL;
   d = calloc(1, sizeof(*d));
   if(!d)
     return JAN_ENOMEM;
-  d->own = calloc(nowners ? nowners : 1, sizeof(*d->own));
+  d->own = calloc(o->nowners ? o->nowners : 1, sizeof(*d->own));
   d->bucket = strdup(bucket);
   rc = !d->own || !d->bucket ? JAN_ENOMEM
-     : s3bulk_new(aws, region, bucket, parallel, &ops, d, &d->bulk);
+     : s3bulk_new(aws, region, bucket, o->parallel, &ops, d, &d->bulk);
   if(rc) {
     free(d->own);
     free(d->bucket);
     free(d);
     return rc;
   }
-  d->set = set;
-  d->owner = owner;
-  d->nowners = nowners;
+  d->o = *o;
+  d->free_slot = PSLOT_NONE;
   d->owner_cb = owner_cb;
   d->done_cb = done_cb;
   d->arg = arg;
-  for(uint32_t ow = 0; ow < nowners; ow++)
-    jbuf_init(&d->own[ow].hidden_keys, PRUNE_HIDDEN_LIST_MAX);
-  for(size_t i = 0; i < set->n; i++)
-    if(owner[i] != PRUNE_NO_OWNER)
-      d->own[owner[i]].pending++;
-  s3bulk_kick(d->bulk);
-  return JAN_OK;
+  render_stream_init(&d->rs, &rops, d);
+  rc = s3bulk_list_seeded(d->bulk, o->versions, o->seed, o->nseed);
+  if(rc) {
+    s3bulk_free(d->bulk);
+    render_stream_free(&d->rs);
+    free(d->own);
+    free(d->bucket);
+    free(d);
+  }
+  return rc;
 }

@@ -27,14 +27,21 @@ struct qkey {
   unsigned tries;
 };
 
-struct sbatch {
+/* A request out, linked in its engine until answered; b NULL: the engine
+ * was freed meanwhile, and the answer is dropped. */
+struct out {
   struct s3bulk *b;
+  struct out *prev, *next;
+};
+
+struct sbatch {
+  struct out out;
   struct qkey *k;
   size_t n;
 };
 
 struct list_call {
-  struct s3bulk *b;
+  struct out out;
   struct lister_chain *ch;
 };
 
@@ -53,6 +60,9 @@ struct s3bulk {
   int use_v2;
   unsigned list_out;            /* page requests out */
   int first_told;
+  uintptr_t chain;              /* the chain whose page is being read */
+  const char *const *seed;      /* the pass's first ranges (lister.h) */
+  size_t nseed;
   struct s3bulk_list_outcome lo;
 
   /* The deletion. */
@@ -61,6 +71,7 @@ struct s3bulk {
   unsigned inflight;            /* DeleteObjects/DeleteObject out */
   int stopped;
 
+  struct out *outs;             /* requests out */
   unsigned depth;               /* inside pump or a callback */
   int again;
   int drained_told;
@@ -71,6 +82,11 @@ static void pump(struct s3bulk *b);
 const char *s3bulk_bucket(const struct s3bulk *b)
 {
   return b->bucket;
+}
+
+uintptr_t s3bulk_chain(const struct s3bulk *b)
+{
+  return b->chain;
 }
 
 unsigned s3bulk_batch_limit(const struct s3bulk *b)
@@ -124,10 +140,42 @@ static void qkey_free(struct qkey *k)
   free(k->vid);
 }
 
+static void out_link(struct s3bulk *b, struct out *o)
+{
+  o->b = b;
+  o->prev = NULL;
+  o->next = b->outs;
+  if(b->outs)
+    b->outs->prev = o;
+  b->outs = o;
+}
+
+/* The request is answered: its engine, or NULL when that was freed. */
+static struct s3bulk *out_unlink(struct out *o)
+{
+  struct s3bulk *b = o->b;
+  if(!b)
+    return NULL;
+  if(o->prev)
+    o->prev->next = o->next;
+  else
+    b->outs = o->next;
+  if(o->next)
+    o->next->prev = o->prev;
+  o->b = NULL;
+  return b;
+}
+
 void s3bulk_free(struct s3bulk *b)
 {
   if(!b)
     return;
+  /* Requests still out are orphaned: their answers free their own
+   * context and call nobody. */
+  for(struct out *o = b->outs, *next; o; o = next) {
+    next = o->next;
+    o->b = NULL;
+  }
   for(size_t i = b->head; i < b->n; i++)
     qkey_free(&b->q[i]);
   free(b->q);
@@ -241,10 +289,14 @@ static int same_entry(const struct qkey *k, const char *key, const char *vid)
 static void batch_done(void *arg, const struct aws_response *r, void *res)
 {
   struct sbatch *s = arg;
-  struct s3bulk *b = s->b;
+  struct s3bulk *b = out_unlink(&s->out);
   struct wire_delete_result *dr = res;
   unsigned char told[S3BULK_BATCH_MAX] = { 0 };
 
+  if(!b) {
+    sbatch_free(s);
+    return;
+  }
   b->depth++;
   b->inflight--;
   pace(b, s3bulk_answer_slow(r, dr));
@@ -287,10 +339,14 @@ static void batch_done(void *arg, const struct aws_response *r, void *res)
 static void single_done(void *arg, const struct aws_response *r, void *res)
 {
   struct sbatch *s = arg;
-  struct s3bulk *b = s->b;
+  struct s3bulk *b = out_unlink(&s->out);
   char marker[16];
   (void)res;
 
+  if(!b) {
+    sbatch_free(s);
+    return;
+  }
   b->depth++;
   b->inflight--;
   pace(b, s3bulk_answer_slow(r, NULL));
@@ -345,7 +401,6 @@ static struct sbatch *take(struct s3bulk *b)
     s->k[s->n++] = *k;
   }
   b->head += n;
-  s->b = b;
   return s;
 }
 
@@ -359,6 +414,7 @@ static void send_batch(struct s3bulk *b, struct sbatch *s)
     return;
   }
   b->inflight++;
+  out_link(b, &s->out);
   if(s->n == 1 && !wire_s3_key_xml_safe(s->k[0].key))
     rc = s3_delete_object(b->aws, b->region, b->bucket, s->k[0].key,
                           s->k[0].vid, single_done, s);
@@ -372,6 +428,7 @@ static void send_batch(struct s3bulk *b, struct sbatch *s)
                            batch_done, s);
   }
   if(rc) {
+    out_unlink(&s->out);
     b->inflight--;
     for(size_t i = 0; i < s->n; i++)
       tell(b, &s->k[i], S3BULK_KEY_FAILED, "InternalError",
@@ -426,7 +483,7 @@ static int lister_start(struct s3bulk *b)
   };
   struct lister_opts o = {
     .max_chains = b->parallel, .versioned = !b->use_v2,
-    .max_ms = lister_max_ms()
+    .max_ms = lister_max_ms(), .seed = b->seed, .nseed = b->nseed
   };
   lister_free(b->lister);
   b->lister = NULL;
@@ -437,10 +494,14 @@ static int lister_start(struct s3bulk *b)
 static void listed(void *arg, const struct aws_response *r, void *res)
 {
   struct list_call *lc = arg;
-  struct s3bulk *b = lc->b;
+  struct s3bulk *b = out_unlink(&lc->out);
   struct wire_object_page *p = res;
   int rc;
 
+  if(!b) {
+    free(lc);
+    return;
+  }
   b->depth++;
   b->list_out--;
   if(!p && !b->use_v2 && !b->lo.pages && lister_busy(b->lister) == 1 &&
@@ -482,6 +543,7 @@ static void listed(void *arg, const struct aws_response *r, void *res)
     b->ops.first_page(b->arg);
   }
   /* A page that needed retries means the server is busy: fewer chains. */
+  b->chain = (uintptr_t)lc->ch;
   rc = lister_page_done(b->lister, lc->ch, p, r->attempts > 1);
   free(lc);
   if(rc) {
@@ -503,7 +565,7 @@ static int list_fetch(void *arg, struct lister_chain *ch,
 
   if(!lc)
     return JAN_ENOMEM;
-  lc->b = b;
+  out_link(b, &lc->out);
   lc->ch = ch;
   b->list_out++;
   if(b->use_v2)
@@ -513,6 +575,7 @@ static int list_fetch(void *arg, struct lister_chain *ch,
     rc = s3_list_object_versions(b->aws, b->region, b->bucket, key_marker,
                                  vid_marker, listed, lc);
   if(rc) {
+    out_unlink(&lc->out);
     b->list_out--;
     free(lc);
   }
@@ -521,10 +584,18 @@ static int list_fetch(void *arg, struct lister_chain *ch,
 
 int s3bulk_list(struct s3bulk *b, int versions)
 {
+  return s3bulk_list_seeded(b, versions, NULL, 0);
+}
+
+int s3bulk_list_seeded(struct s3bulk *b, int versions,
+                       const char *const *seed, size_t nseed)
+{
   int rc;
 
   if(b->listing || b->list_out)
     return JAN_EINVAL;
+  b->seed = seed;
+  b->nseed = nseed;
   memset(&b->lo, 0, sizeof(b->lo));
   b->use_v2 = !versions;
   b->first_told = 0;

@@ -372,11 +372,15 @@ static void print_human(FILE *f, struct json_object *o)
   {
     struct json_object *sum = get_obj(ls, "summary");
     struct json_object *found = get_obj(sum, "found");
+    int64_t lg = get_int(found, "log_groups");
+    char lgs[48] = "";
+    if(lg > 0)                  /* listed only with log_groups = yes */
+      snprintf(lgs, sizeof(lgs), ", %lld log groups", (long long)lg);
     fprintf(f, "            found %lld functions, %lld layer versions, %lld "
-            "buckets; %lld candidates, %lld deleted, %lld failed, %lld "
+            "buckets%s; %lld candidates, %lld deleted, %lld failed, %lld "
             "refused\n", (long long)get_int(found, "functions"),
             (long long)get_int(found, "layer_versions"),
-            (long long)get_int(found, "buckets"),
+            (long long)get_int(found, "buckets"), lgs,
             (long long)get_int(sum, "candidates"),
             (long long)get_int(sum, "deleted"),
             (long long)get_int(sum, "failed"),

@@ -380,6 +380,7 @@ static void output_tail(FILE *f, const struct inventory *inv,
 {
   const struct inv_summary s = *sp;
   char pre[JAN_ACCOUNT_NAME_MAX + sizeof("account : ")] = "";
+  char lg[3][48] = { "", "", "" };
 
   if(o && o->account)
     snprintf(pre, sizeof(pre), "account %s: ", o->account);
@@ -414,18 +415,27 @@ static void output_tail(FILE *f, const struct inventory *inv,
       untrusted_fprintf(f, "%sincomplete: buckets: %s\n", pre,
                         inv->buckets_error);
   }
+  /* Log groups, when they are listed (log_groups = yes), after buckets. */
+  if(inv->listed & INV_KIND_BIT(JAN_KIND_LOG_GROUP)) {
+    snprintf(lg[0], sizeof(lg[0]), ", %zu log groups", s.log_groups);
+    snprintf(lg[1], sizeof(lg[1]), ", %lu log groups",
+             inv->ignored[JAN_KIND_LOG_GROUP]);
+    snprintf(lg[2], sizeof(lg[2]), ", %lu log groups",
+             inv->invalid[JAN_KIND_LOG_GROUP]);
+  }
   fprintf(f, "%s%s: %zu regions ok, %zu incomplete, %zu disabled; "
-          "%zu functions, %zu layer versions, %zu buckets; "
+          "%zu functions, %zu layer versions, %zu buckets%s; "
           "%zu candidates, %zu deleted, %zu failed, %zu refused; "
-          "ignored %lu buckets, %lu functions, %lu layers; "
-          "invalid %lu buckets, %lu functions, %lu layers\n", pre,
+          "ignored %lu buckets, %lu functions, %lu layers%s; "
+          "invalid %lu buckets, %lu functions, %lu layers%s\n", pre,
           mode == JAN_MODE_DELETE ? "delete" : "report",
           s.regions_ok, s.regions_incomplete, s.regions_disabled,
-          s.functions, s.layer_versions, s.buckets, s.candidates, s.deleted,
-          s.failed, s.refused, inv->ignored[JAN_KIND_BUCKET],
+          s.functions, s.layer_versions, s.buckets, lg[0], s.candidates,
+          s.deleted, s.failed, s.refused, inv->ignored[JAN_KIND_BUCKET],
           inv->ignored[JAN_KIND_FUNCTION], inv->ignored[JAN_KIND_LAYER],
-          inv->invalid[JAN_KIND_BUCKET], inv->invalid[JAN_KIND_FUNCTION],
-          inv->invalid[JAN_KIND_LAYER]);
+          lg[1], inv->invalid[JAN_KIND_BUCKET],
+          inv->invalid[JAN_KIND_FUNCTION], inv->invalid[JAN_KIND_LAYER],
+          lg[2]);
 }
 
 void output_error_json(FILE *f, const char *msg, int code)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "janitor/buf.h"
 #include "janitor/log.h"
 #include "janitor/perms.h"
 #include "janitor/policy.h"
@@ -16,14 +17,22 @@
 #include "renders.h"
 
 /* One owner's outcome as kept until the bucket's report: the figures, and
- * the text only when there is one (a prune_owner_outcome carries 8 KiB of
- * room for it: per render, that was most of a deleting sweep's memory). */
+ * the texts only when there are some. */
 struct rres {
-  uint64_t deleted, failed, hidden;
+  uint64_t deleted, failed, hidden, appeared;
   int64_t bytes;
   char *error;                  /* NULL: none */
-  char code[128];
-  char request_id[128];
+  char *code;
+  const char *request_id;       /* the bucket's copy (rbucket.reqids) */
+};
+
+/* One render as decided while its bucket was listed: what its item needs,
+ * never its objects. */
+struct rsum {
+  char *id;
+  int64_t objects, bytes;       /* what the mode prunes */
+  int64_t oldest, newest;       /* -1: unknown */
+  enum inv_reason why;          /* render_decide()'s */
 };
 
 /* One kept bucket, listed. */
@@ -33,19 +42,38 @@ struct rbucket {
   char *name;
   char region[32];
   int prunable;                 /* its renders and props may be pruned */
-  struct render_set set;
   int listed;                   /* 1 listed, -1 the listing failed */
   int hidden;                   /* versioned, and versions not listable:
                                    a delete would reclaim nothing */
+  int versions;                 /* listed with ListObjectVersions */
+  int versioned;                /* a version other than "null" listed */
+  int relist_versions;          /* the passes after the decision list
+                                   versions: only where there are some
+                                   (ListObjectsV2 answers the same keys in
+                                   a third less XML) */
   int64_t decided_at;           /* the clock its decisions were made at:
                                    the deletion prunes what they chose */
+  /* The listing's decisions, until they become items. */
+  struct rsum *sum;
+  size_t nsum, capsum;
+  int64_t pobjects, pbytes, poldest, pnewest;   /* props candidates */
+  int err;                      /* the decisions could not be kept */
   /* The deletion. */
   int started;
-  uint32_t *owner;              /* per object of set */
+  struct render_plan plan;
+  struct render_pick *picks;
+  uint64_t *expected;           /* per owner: objects decided */
   size_t *owner_item;           /* per owner: its inventory item */
   struct rres *res;             /* per owner */
+  uint64_t *remaining;          /* per owner: left after the deletion */
   uint32_t nowners;
-  struct render_set verify;     /* the listing after the deletion */
+  char **seed;                  /* the first listing's ranges, for the
+                                   next ones (prune.h) */
+  size_t nseed;
+  char *reqid;                  /* the last request id told: owners that
+                                   share it share one copy */
+  char **reqids;                /* every copy, freed with the bucket */
+  size_t nreqids;
 };
 
 struct renders {
@@ -57,14 +85,32 @@ struct renders {
   char message[512];            /* about the first */
 };
 
+static void sums_free(struct rbucket *b)
+{
+  for(size_t i = 0; i < b->nsum; i++)
+    free(b->sum[i].id);
+  free(b->sum);
+  b->sum = NULL;
+  b->nsum = b->capsum = 0;
+}
+
 static void rbucket_free(struct rbucket *b)
 {
-  render_set_free(&b->set);
-  render_set_free(&b->verify);
-  free(b->owner);
+  sums_free(b);
+  free(b->picks);
+  free(b->expected);
   free(b->owner_item);
-  for(uint32_t ow = 0; b->res && ow < b->nowners; ow++)
+  free(b->remaining);
+  for(uint32_t ow = 0; b->res && ow < b->nowners; ow++) {
     free(b->res[ow].error);
+    free(b->res[ow].code);
+  }
+  for(size_t i = 0; i < b->nseed; i++)
+    free(b->seed[i]);
+  free(b->seed);
+  for(size_t i = 0; i < b->nreqids; i++)
+    free(b->reqids[i]);
+  free(b->reqids);
   free(b->res);
   free(b->name);
 }
@@ -137,71 +183,108 @@ static void decide(struct renders *rd, struct rbucket *b,
   policy_decide_item(it, why, rd->h.cfg, now, rd->h.first_seen, rd->h.arg);
 }
 
+static int sum_cmp(const void *a, const void *b)
+{
+  return strcmp(((const struct rsum *)a)->id, ((const struct rsum *)b)->id);
+}
+
+/* The bucket's renders and props become items, in id order. */
 static int add_renders(struct renders *rd, struct rbucket *b, int64_t now)
 {
-  const struct jan_config *cfg = rd->h.cfg;
-  size_t nprops = 0;
-  int64_t pbytes = 0, poldest = INT64_MAX, pnewest = INT64_MIN;
-
-  for(size_t r = 0; r < b->set.nr; r++) {
-    const struct render *rr = &b->set.r[r];
-    struct inv_item *it = add_item(rd, b, JAN_KIND_RENDER, rr->id,
-                                   rr->oldest == WIRE_TIME_UNKNOWN
-                                   ? -1 : rr->oldest);
-    size_t objects;
+  if(b->nsum)
+    qsort(b->sum, b->nsum, sizeof(*b->sum), sum_cmp);
+  for(size_t r = 0; r < b->nsum; r++) {
+    const struct rsum *x = &b->sum[r];
+    struct inv_item *it = add_item(rd, b, JAN_KIND_RENDER, x->id, x->oldest);
     if(!it)
       return JAN_ENOMEM;
-    it->render = r;
-    it->newest = rr->newest == WIRE_TIME_UNKNOWN ? -1 : rr->newest;
-    render_prunable(&b->set, rr, cfg->renders, &objects, &it->bytes);
-    it->objects = (int64_t)objects;
-    decide(rd, b, it, render_keep_reason(&b->set, rr, b->name, cfg, now),
-           now);
+    it->newest = x->newest;
+    it->objects = x->objects;
+    it->bytes = x->bytes;
+    decide(rd, b, it, x->why, now);
   }
-  for(size_t i = 0; i < b->set.n; i++)
-    if(render_props_pruned(&b->set, i, cfg, now)) {
-      const struct render_obj *o = &b->set.o[i];
-      nprops++;
-      pbytes = render_bytes_add(pbytes, o->size);
-      poldest = o->mtime < poldest ? o->mtime : poldest;
-      pnewest = o->mtime > pnewest ? o->mtime : pnewest;
-    }
-  if(nprops) {
-    struct inv_item *it = add_item(rd, b, JAN_KIND_PROPS, b->name, poldest);
+  if(b->pobjects) {
+    struct inv_item *it = add_item(rd, b, JAN_KIND_PROPS, b->name,
+                                   b->poldest);
     if(!it)
       return JAN_ENOMEM;
-    it->newest = pnewest;
-    it->objects = (int64_t)nprops;
-    it->bytes = pbytes;
+    it->newest = b->pnewest;
+    it->objects = b->pobjects;
+    it->bytes = b->pbytes;
     decide(rd, b, it, INV_REASON_POLICY, now);
   }
+  return JAN_OK;
+}
+
+/* A render of a listed bucket: decided now, kept as a summary. */
+static int on_render(void *arg, const struct render *r)
+{
+  struct rbucket *b = arg;
+  const struct jan_config *cfg = b->rd->h.cfg;
+  struct rsum *x;
+  size_t objects;
+
+  if(!b->prunable)
+    return JAN_OK;              /* its storage only */
+  if(jan_grow(&b->sum, &b->capsum, b->nsum, sizeof(*b->sum), 64))
+    return JAN_ENOMEM;
+  x = &b->sum[b->nsum];
+  if(!(x->id = strdup(r->id)))
+    return JAN_ENOMEM;
+  render_sum_prunable(r, cfg->renders, &objects, &x->bytes);
+  x->objects = (int64_t)objects;
+  x->oldest = r->oldest == WIRE_TIME_UNKNOWN ? -1 : r->oldest;
+  x->newest = r->newest == WIRE_TIME_UNKNOWN ? -1 : r->newest;
+  x->why = render_decide(r, b->name, cfg, b->decided_at);
+  b->nsum++;
+  return JAN_OK;
+}
+
+/* The plan that decides props alone, by their own age. */
+static void props_plan(const struct rbucket *b, struct render_plan *pl)
+{
+  memset(pl, 0, sizeof(*pl));
+  pl->props_owner = 0;
+  pl->mode = b->rd->h.cfg->renders;
+  pl->max_age_s = b->rd->h.cfg->render_max_age_s;
+  pl->decided_at = b->decided_at;
+}
+
+/* Each listed entry: props candidates are counted. */
+static int on_entry(void *arg, const struct wire_object *o,
+                    enum render_cat c, size_t idlen, int dup)
+{
+  struct rbucket *b = arg;
+  struct render_plan pl;
+  uint32_t ow;
+
+  if(!b->prunable || dup || c != RENDER_CAT_PROPS)
+    return JAN_OK;
+  props_plan(b, &pl);
+  if(render_act(&pl, o, c, idlen, &ow) != RENDER_ACT_DELETE)
+    return JAN_OK;
+  if(!b->pobjects)
+    b->poldest = b->pnewest = o->last_modified;
+  b->pobjects++;
+  b->pbytes = render_bytes_add(b->pbytes, o->size);
+  b->poldest = o->last_modified < b->poldest ? o->last_modified : b->poldest;
+  b->pnewest = o->last_modified > b->pnewest ? o->last_modified : b->pnewest;
   return JAN_OK;
 }
 
 /* The bucket's figures: as listed (after its pruning, where it
  * was pruned). */
 static void storage_of(struct renders *rd, size_t item,
-                       const struct render_set *set)
+                       const struct prune_list_outcome *o)
 {
   struct inv_item *it = &rd->h.inv->items[item];
   it->has_storage = 1;
-  it->objects = (int64_t)set->n;
-  it->bytes = set->bytes;
-  memcpy(it->storage, set->storage, sizeof(it->storage));
+  it->objects = (int64_t)o->objects;
+  it->bytes = o->bytes;
+  memcpy(it->storage, o->storage, sizeof(it->storage));
 }
 
 static void phase_end(struct renders *rd);
-
-static int has_candidates(const struct renders *rd, const char *bucket)
-{
-  for(size_t i = 0; i < rd->h.inv->n; i++) {
-    const struct inv_item *it = &rd->h.inv->items[i];
-    if((it->kind == JAN_KIND_RENDER || it->kind == JAN_KIND_PROPS) &&
-       it->decision == INV_DELETE && !strcmp(it->bucket, bucket))
-      return 1;
-  }
-  return 0;
-}
 
 static void listed(void *arg, const struct prune_list_outcome *o)
 {
@@ -209,18 +292,17 @@ static void listed(void *arg, const struct prune_list_outcome *o)
   struct renders *rd = b->rd;
   int rc = o->err;
 
-  if(!rc)
-    rc = render_set_group(&b->set);
+  if(rc)
+    sums_free(b);               /* nothing of it is decided */
   if(rc && !b->prunable) {
     /* The storage report only informs: its gaps fail nothing. */
     b->listed = -1;
-    jlog_warn("renders", "%s: no storage report: %s", b->name,
-              o->err ? o->error : jan_strerror(rc));
+    jlog_warn("renders", "%s: no storage report: %s", b->name, o->error);
   }
   else if(rc) {
     b->listed = -1;
     jlog_warn("renders", "%s: cannot list its renders: %s", b->name,
-              o->err ? o->error : jan_strerror(rc));
+              o->error);
     if(!rd->failed)
       snprintf(rd->message, sizeof(rd->message), "the listing of bucket %s "
                "failed: none of its renders is pruned", b->name);
@@ -229,7 +311,17 @@ static void listed(void *arg, const struct prune_list_outcome *o)
   else {
     struct inv_item *it = &rd->h.inv->items[b->item];
     b->listed = 1;
-    storage_of(rd, b->item, &b->set);
+    b->versions = o->versions;
+    b->versioned = o->versioned;
+    b->relist_versions = o->versions && o->versioned;
+    if(b->prunable && o->nseed &&
+       (b->seed = calloc(o->nseed, sizeof(*b->seed))) != NULL)
+      /* A copy that fails only starts the next listings unseeded. */
+      for(; b->nseed < o->nseed &&
+            (b->seed[b->nseed] = strdup(o->seed[b->nseed])) != NULL;
+          b->nseed++)
+        ;
+    storage_of(rd, b->item, o);
     /* Versions not listed: keys are deleted only in a bucket known never
      * to have been versioned (render_versioning()); elsewhere a delete
      * might only add markers, and its renders are kept ("versioned"). */
@@ -263,17 +355,14 @@ static void phase_end(struct renders *rd)
 {
   for(size_t i = 0; i < rd->n; i++) {
     struct rbucket *x = &rd->b[i];
-    x->decided_at = (int64_t)time(NULL);
-    if(x->listed == 1 && x->prunable && add_renders(rd, x, x->decided_at)) {
+    if(x->listed == 1 && x->prunable &&
+       add_renders(rd, x, x->decided_at)) {
       if(!rd->failed++)
         snprintf(rd->message, sizeof(rd->message), "out of memory");
       x->prunable = 0;
     }
+    sums_free(x);
   }
-  /* A listing is kept only where something may be pruned from it. */
-  for(size_t i = 0; i < rd->n; i++)
-    if(rd->h.mode != JAN_MODE_DELETE || !has_candidates(rd, rd->b[i].name))
-      render_set_free(&rd->b[i].set);
   rd->h.cont(rd->h.arg);
 }
 
@@ -315,15 +404,18 @@ int renders_collect(const struct renders_host *h, struct renders **rdp)
     snprintf(b->region, sizeof(b->region), "%s", it->region);
     b->prunable = cfg->renders != JAN_RENDERS_KEEP &&
                   it->why != INV_REASON_EXCLUDED;
-    render_set_init(&b->set);
-    render_set_init(&b->verify);
   }
   /* One extra hold, so that no listing ends the phase while they start. */
   rd->pending = rd->n + 1;
   for(size_t i = 0; i < rd->n; i++) {
+    static const struct render_stream_ops ops = { .render = on_render,
+                                                  .entry = on_entry };
     struct rbucket *b = &rd->b[i];
-    int rc = prune_list_start(h->aws, b->region, b->name,
-                              cfg->host_concurrency / 2, &b->set, listed, b);
+    int rc;
+    b->decided_at = (int64_t)time(NULL);
+    rc = prune_list_start(h->aws, b->region, b->name,
+                          cfg->host_concurrency / 2, 1, 1, NULL, 0, &ops, b,
+                          listed, b);
     if(rc) {
       struct prune_list_outcome o = { .err = rc };
       snprintf(o.error, sizeof(o.error), "%s", jan_strerror(rc));
@@ -345,6 +437,11 @@ static struct rbucket *bucket_of(struct renders *rd, const struct inv_item *it)
   return NULL;
 }
 
+static char *dup_or_null(const char *s)
+{
+  return s[0] ? strdup(s) : NULL;
+}
+
 static void owner_done(void *arg, const struct prune_owner_outcome *o)
 {
   struct rbucket *b = arg;
@@ -352,32 +449,35 @@ static void owner_done(void *arg, const struct prune_owner_outcome *o)
   x->deleted = o->deleted;
   x->failed = o->failed;
   x->hidden = o->hidden;
+  x->appeared = o->appeared;
   x->bytes = o->bytes;
   free(x->error);
-  x->error = o->error[0] ? strdup(o->error) : NULL;
+  x->error = dup_or_null(o->error);
   if(o->error[0] && !x->error)
     x->failed = x->failed ? x->failed : 1;      /* the figures still tell */
-  snprintf(x->code, sizeof(x->code), "%s", o->code);
-  snprintf(x->request_id, sizeof(x->request_id), "%s", o->request_id);
-}
-
-/* Objects still under a pruned render after its deletion that its mode
- * prunes: written while it was being deleted. */
-static size_t remaining(const struct rbucket *b, const char *id,
-                        enum jan_renders mode)
-{
-  for(size_t r = 0; r < b->verify.nr; r++)
-    if(!strcmp(b->verify.r[r].id, id)) {
-      size_t n;
-      int64_t bytes;
-      render_prunable(&b->verify, &b->verify.r[r], mode, &n, &bytes);
-      return n;
+  free(x->code);
+  x->code = dup_or_null(o->code);
+  x->request_id = NULL;
+  if(o->request_id[0] && (!b->reqid || strcmp(b->reqid, o->request_id))) {
+    /* A batch answers for many owners: one copy of its id for them. */
+    char **p = realloc(b->reqids, (b->nreqids + 1) * sizeof(*p));
+    char *id = strdup(o->request_id);
+    if(p)
+      b->reqids = p;
+    if(!p || !id) {
+      free(id);
+      return;                   /* told without it */
     }
-  return 0;
+    b->reqids[b->nreqids++] = b->reqid = id;
+  }
+  if(o->request_id[0])
+    x->request_id = b->reqid;
 }
 
-/* Every owner's outcome, to the host (the audit log and the inventory). */
-static void report_all(struct rbucket *b, int verified)
+/* Every owner's outcome, to the host (the audit log and the inventory).
+ * left: per owner, objects its mode prunes still under a render after
+ * its deletion (written meanwhile). */
+static void report_all(struct rbucket *b, const uint64_t *left_of)
 {
   struct renders *rd = b->rd;
   const struct renders_host *h = &rd->h;
@@ -400,50 +500,74 @@ static void report_all(struct rbucket *b, int verified)
   for(uint32_t ow = 0; ow < b->nowners; ow++) {
     const struct rres *o = &b->res[ow];
     const struct inv_item *it = &h->inv->items[b->owner_item[ow]];
-    size_t left = verified && it->kind == JAN_KIND_RENDER && !o->failed
-                ? remaining(b, it->name, h->cfg->renders) : 0;
+    uint64_t left = it->kind == JAN_KIND_RENDER && !o->failed
+                  ? (left_of ? left_of[ow] : o->appeared) : 0;
+    const char *reqid = o->request_id ? o->request_id : "";
     char msg[256];
 
     if(o->failed)
       h->outcome(h->arg, b->owner_item[ow], INV_RES_FAILED,
-                 o->error ? o->error : "out of memory", o->code,
-                 o->request_id, (int64_t)o->deleted, o->bytes);
+                 o->error ? o->error : "out of memory",
+                 o->code ? o->code : "", reqid, (int64_t)o->deleted,
+                 o->bytes);
     else if(left) {
-      snprintf(msg, sizeof(msg), "partially pruned: %zu object%s appeared "
+      snprintf(msg, sizeof(msg), "partially pruned: %llu object%s appeared "
                "under renders/%s/ during the deletion; kept for a later "
-               "sweep", left, left == 1 ? "" : "s", it->name);
+               "sweep", (unsigned long long)left, left == 1 ? "" : "s",
+               it->name);
       jlog_warn("renders", "%s/renders/%s: %s", b->name, it->name, msg);
       h->outcome(h->arg, b->owner_item[ow], INV_RES_FAILED, msg, NULL,
-                 o->request_id, (int64_t)o->deleted, o->bytes);
+                 reqid, (int64_t)o->deleted, o->bytes);
     }
     else
       h->outcome(h->arg, b->owner_item[ow], INV_RES_DELETED, NULL, NULL,
-                 o->request_id, (int64_t)o->deleted, o->bytes);
+                 reqid, (int64_t)o->deleted, o->bytes);
   }
   for(uint32_t ow = 0; ow < b->nowners; ow++)
     h->deletion_ended(h->arg);
 }
 
+/* The listing after the deletion: what its renders still hold. */
+static int verify_entry(void *arg, const struct wire_object *o,
+                        enum render_cat c, size_t idlen, int dup)
+{
+  struct rbucket *b = arg;
+  uint32_t ow;
+  if(!dup && c != RENDER_CAT_PROPS &&
+     render_act(&b->plan, o, c, idlen, &ow) != RENDER_ACT_NONE)
+    b->remaining[ow]++;
+  return JAN_OK;
+}
+
+static int verify_render(void *arg, const struct render *r)
+{
+  (void)arg;
+  (void)r;
+  return JAN_OK;
+}
+
 static void verified(void *arg, const struct prune_list_outcome *o)
 {
   struct rbucket *b = arg;
-  int ok = !o->err && !render_set_group(&b->verify);
-  if(ok)
-    storage_of(b->rd, b->item, &b->verify);
+  if(!o->err)
+    storage_of(b->rd, b->item, o);
   else
     jlog_warn("renders", "%s: cannot list it again after pruning (%s): "
-              "renders that gained objects meanwhile are not told", b->name,
-              o->err ? o->error : "out of memory");
-  report_all(b, ok);
+              "renders that gained objects meanwhile are told only as far "
+              "as the deletion saw them", b->name, o->error);
+  report_all(b, o->err ? NULL : b->remaining);
 }
 
 static void pruned(void *arg)
 {
+  static const struct render_stream_ops ops = { .render = verify_render,
+                                                .entry = verify_entry };
   struct rbucket *b = arg;
   const struct renders_host *h = &b->rd->h;
   int rc = prune_list_start(h->aws, b->region, b->name,
-                            h->cfg->host_concurrency / 2, &b->verify,
-                            verified, b);
+                            h->cfg->host_concurrency / 2, b->relist_versions,
+                            0, (const char *const *)b->seed, b->nseed, &ops,
+                            b, verified, b);
   if(rc) {
     struct prune_list_outcome o = { .err = rc };
     snprintf(o.error, sizeof(o.error), "%s", jan_strerror(rc));
@@ -451,49 +575,57 @@ static void pruned(void *arg)
   }
 }
 
-/* Owners: the bucket's candidates; each object to the one that prunes it. */
+static int chosen(const struct inv_item *it, const char *bucket)
+{
+  /* One held at the host's gate has its result already. */
+  return (it->kind == JAN_KIND_RENDER || it->kind == JAN_KIND_PROPS) &&
+         it->decision == INV_DELETE && it->result == INV_RES_NONE &&
+         !strcmp(it->bucket, bucket);
+}
+
+/* Owners: the bucket's candidates, and the plan that deletes for them. */
 static int assign_owners(struct renders *rd, struct rbucket *b)
 {
   const struct jan_config *cfg = rd->h.cfg;
   const struct inventory *inv = rd->h.inv;
-  size_t nitems = 0;
+  size_t nitems = 0, np = 0;
 
-  for(size_t i = 0; i < inv->n; i++) {
-    const struct inv_item *it = &inv->items[i];
-    if((it->kind == JAN_KIND_RENDER || it->kind == JAN_KIND_PROPS) &&
-       it->decision == INV_DELETE && it->result == INV_RES_NONE &&
-       !strcmp(it->bucket, b->name))
+  for(size_t i = 0; i < inv->n; i++)
+    if(chosen(&inv->items[i], b->name))
       nitems++;
-  }
-  b->owner = malloc((b->set.n ? b->set.n : 1) * sizeof(*b->owner));
   b->owner_item = calloc(nitems ? nitems : 1, sizeof(*b->owner_item));
   b->res = calloc(nitems ? nitems : 1, sizeof(*b->res));
-  if(!b->owner || !b->owner_item || !b->res)
+  b->expected = calloc(nitems ? nitems : 1, sizeof(*b->expected));
+  b->remaining = calloc(nitems ? nitems : 1, sizeof(*b->remaining));
+  b->picks = calloc(nitems ? nitems : 1, sizeof(*b->picks));
+  if(!b->owner_item || !b->res || !b->expected || !b->remaining ||
+     !b->picks)
     return JAN_ENOMEM;
-  for(size_t i = 0; i < b->set.n; i++)
-    b->owner[i] = PRUNE_NO_OWNER;
+  memset(&b->plan, 0, sizeof(b->plan));
+  b->plan.props_owner = RENDER_NO_OWNER;
   for(size_t i = 0; i < inv->n; i++) {
     const struct inv_item *it = &inv->items[i];
     uint32_t ow;
-    /* One held at the host's gate has its result already. */
-    if((it->kind != JAN_KIND_RENDER && it->kind != JAN_KIND_PROPS) ||
-       it->decision != INV_DELETE || it->result != INV_RES_NONE ||
-       strcmp(it->bucket, b->name))
+    if(!chosen(it, b->name))
       continue;
     ow = b->nowners++;
     b->owner_item[ow] = i;
+    b->expected[ow] = it->objects > 0 ? (uint64_t)it->objects : 0;
     if(it->kind == JAN_KIND_RENDER) {
-      const struct render *r = &b->set.r[it->render];
-      for(size_t k = r->first; k < r->first + r->n; k++)
-        if(render_obj_pruned(&b->set, r, k, cfg->renders))
-          b->owner[k] = ow;
+      b->picks[np].id = it->name;
+      b->picks[np].newest = it->newest;
+      b->picks[np].owner = ow;
+      np++;
     }
-    else {
-      for(size_t k = 0; k < b->set.n; k++)
-        if(render_props_pruned(&b->set, k, cfg, b->decided_at))
-          b->owner[k] = ow;
-    }
+    else
+      b->plan.props_owner = ow;
   }
+  render_picks_sort(b->picks, np);
+  b->plan.picks = b->picks;
+  b->plan.npicks = np;
+  b->plan.mode = cfg->renders;
+  b->plan.max_age_s = cfg->render_max_age_s;
+  b->plan.decided_at = b->decided_at;
   return JAN_OK;
 }
 
@@ -507,10 +639,17 @@ void renders_delete(struct renders *rd, size_t idx)
   b->started = 1;
   rc = assign_owners(rd, b);
   rd->h.deletions_started(rd->h.arg, b->nowners);
-  if(!rc)
-    rc = prune_delete_start(rd->h.aws, b->region, b->name,
-                            rd->h.cfg->host_concurrency / 2, &b->set, b->owner,
-                            b->nowners, owner_done, pruned, b);
+  if(!rc) {
+    struct prune_delete_opts o = {
+      .parallel = rd->h.cfg->host_concurrency / 2,
+      .versions = b->relist_versions,
+      .by_version = b->versioned, .plan = &b->plan,
+      .expected = b->expected, .nowners = b->nowners,
+      .seed = (const char *const *)b->seed, .nseed = b->nseed
+    };
+    rc = prune_delete_start(rd->h.aws, b->region, b->name, &o, owner_done,
+                            pruned, b);
+  }
   if(rc) {
     for(uint32_t ow = 0; ow < b->nowners; ow++) {
       struct rres *o = &b->res[ow];
@@ -519,6 +658,6 @@ void renders_delete(struct renders *rd, size_t idx)
       o->error = strdup(rc == JAN_ESCOPE ? "refused: outside the scope"
                                          : jan_strerror(rc));
     }
-    report_all(b, 0);
+    report_all(b, NULL);
   }
 }

@@ -99,6 +99,32 @@ void fake_error(struct aws_response *r, long status, const char *code)
   snprintf(r->e.message, sizeof(r->e.message), "scripted %s", code);
 }
 
+static uint64_t fake_rs;
+
+void fake_seed(uint64_t seed)
+{
+  fake_rs = seed;
+}
+
+uint32_t fake_rnd(void)
+{
+  fake_rs = fake_rs * 6364136223846793005ULL + 1442695040888963407ULL;
+  return (uint32_t)(fake_rs >> 33);
+}
+
+void fake_serve_one(const struct fake_answerers *a)
+{
+  struct aws_response r;
+  struct fake_call c = fake_answer(fake_rnd() % fake_ncalls, &r);
+
+  snprintf(r.request_id, sizeof(r.request_id), "req-1");
+  if((unsigned)c.op >= FAKE_OPS || !a->op[c.op])
+    fail_msg("never sent: %s", fake_op_name(c.op));
+  else
+    a->op[c.op](&c, &r);
+  fake_call_free(&c);
+}
+
 void fake_reset(void)
 {
   while(fake_ncalls) {

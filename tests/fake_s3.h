@@ -8,6 +8,7 @@
 #define TESTS_FAKE_S3_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "janitor/services.h"
 
@@ -41,5 +42,17 @@ struct fake_call fake_answer(size_t k, struct aws_response *r);
 void fake_error(struct aws_response *r, long status, const char *code);
 /* Empty queue and counters (calls still queued are dropped). */
 void fake_reset(void);
+/* How a test answers each operation (NULL: the code under test must never
+ * send it); r comes as a plain 200 with request id "req-1". */
+typedef void (*fake_answer_fn)(struct fake_call *c, struct aws_response *r);
+struct fake_answerers {
+  fake_answer_fn op[FAKE_OPS];
+};
+/* Take a call at random (fake_rnd) and answer it. */
+void fake_serve_one(const struct fake_answerers *a);
+
+/* The tests' random numbers (an LCG: the same run for the same seed). */
+void fake_seed(uint64_t seed);
+uint32_t fake_rnd(void);
 
 #endif

@@ -231,13 +231,18 @@ static void mutate(struct model *m)
   }
 }
 
+/* The first ranges of the next run_listing (lister_opts.seed). */
+static const char *const *g_seed;
+static size_t g_nseed;
+
 static void run_listing(struct model *m, unsigned chains, unsigned split_min,
                         struct lister_stats *st)
 {
   struct harness h = { .m = m };
   struct lister_ops ops = { .fetch = h_fetch, .entries = h_entries };
   struct lister_opts o = { .max_chains = chains, .versioned = m->versioned,
-                           .split_min = split_min };
+                           .split_min = split_min, .seed = g_seed,
+                           .nseed = g_nseed };
   unsigned guard = 0;
 
   assert_int_equal(lister_new(&o, &ops, &h, &h.l), 0);
@@ -311,6 +316,62 @@ static void test_random_key_sets(void **state)
     run_listing(&m, 1 + rnd_below(40), 1 + (unsigned)rnd_below(
                     (uint32_t)m.max_page), &st);
     check_all_seen(&m, 0);
+    model_free(&m);
+  }
+}
+
+/* A listing seeded with the ranges of an earlier one (keys of the
+ * bucket, and points between them; in order, or not: then ignored) starts
+ * with one chain a range and still lists every entry exactly once. */
+static int str_cmp(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void test_seeded_ranges(void **state)
+{
+  (void)state;
+  for(unsigned round = 0; round < 120; round++) {
+    struct model m;
+    struct lister_stats st;
+    char *seed[40];
+    size_t n = 0, k;
+    unsigned chains = 2 + (unsigned)rnd_below(40);
+    rng_state = 0x5eedf000ULL + round;
+    build(&m, 1 + rnd_below(1500), (int)(round & 1), (int)(round % 7) - 1);
+    m.max_page = 1 + rnd_below(60);
+    k = 1 + rnd_below(30);
+    for(size_t i = 0; i < k; i++) {
+      char key[64];
+      if(rnd_below(2))
+        snprintf(key, sizeof(key), "%s", m.e[rnd_below((uint32_t)m.n)].key);
+      else
+        random_key(key, sizeof(key), (int)rnd_below(6));
+      seed[n++] = strdup(key);
+    }
+    if(round % 5) {             /* in order, duplicates out */
+      size_t w = 0;
+      qsort(seed, n, sizeof(*seed), str_cmp);
+      for(size_t i = 0; i < n; i++) {
+        if(w && !strcmp(seed[w - 1], seed[i])) {
+          free(seed[i]);
+          continue;
+        }
+        seed[w++] = seed[i];
+      }
+      n = w;
+    }
+    g_seed = (const char *const *)seed;
+    g_nseed = n;
+    run_listing(&m, chains, 1 + (unsigned)rnd_below((uint32_t)m.max_page),
+                &st);
+    g_seed = NULL;
+    g_nseed = 0;
+    check_all_seen(&m, 0);
+    if(round % 5)
+      assert_true(st.chains >= (n < chains - 1 ? n : chains - 1) + 1);
+    for(size_t i = 0; i < n; i++)
+      free(seed[i]);
     model_free(&m);
   }
 }
@@ -646,6 +707,7 @@ int main(void)
     cmocka_unit_test(test_split_points_are_ordered_and_inside),
     cmocka_unit_test(test_random_key_sets),
     cmocka_unit_test(test_changes_while_listing),
+    cmocka_unit_test(test_seeded_ranges),
     cmocka_unit_test(test_remotion_layout_goes_parallel),
     cmocka_unit_test(test_small_bucket_one_chain),
     cmocka_unit_test(test_marker_going_back_fails),

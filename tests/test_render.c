@@ -345,29 +345,373 @@ static void test_no_size_keeps_render(void **state)
   config_free(&cfg);
 }
 
-/* A listing that does not end (or a bucket too large for one sweep): the
- * set refuses what passes its memory budget, so the listing fails (and
- * nothing of the bucket is pruned) instead of the daemon running out of
- * memory. */
-static void test_memory_budget(void **state)
+/* A big bucket is decided, not refused: 2,000,000 entries (400,000
+ * renders of 5 objects) streamed in pages of 1000 over 8 chains, every
+ * render told once with its 5 objects, while the stream holds only its
+ * chains and their partial renders (the 1 GiB listing budget is gone). */
+struct big {
+  size_t renders, objects;
+  int bad;
+};
+
+static int big_render(void *arg, const struct render *r)
 {
-  static const struct obj o[] = {
-    { "renders/a/x", 1, 40 }, { "renders/a/y", 1, 40 },
-    { "renders/b/x", 1, 40 },
-  };
-  struct render_set s;
+  struct big *b = arg;
+  b->renders++;
+  b->objects += r->n;
+  if(r->n != 5 || r->newest != NOW - 40 * DAY)
+    b->bad = 1;
+  return 0;
+}
+
+static void test_big_bucket_streamed(void **state)
+{
+  enum { RENDERS = 400000, PER = 5, CHAINS = 8, PAGE = 1000 };
+  const struct render_stream_ops ops = { .render = big_render };
+  static char keys[PAGE][40];
+  struct wire_object v[PAGE];
+  struct render_stream s;
+  struct big b = { 0 };
+  size_t per_chain = (size_t)RENDERS * PER / CHAINS, held = 0;
   (void)state;
-  render_set_init(&s);
-  assert_true(s.max_mem >= RENDER_SET_MEM_MAX);
-  add(&s, o, 2);
-  s.max_mem = s.mem + 1;        /* room for nothing more */
+
+  render_stream_init(&s, &ops, &b);
+  /* Chain c holds entries [start(c), start(c + 1)): each boundary but
+   * the first cuts a render in two; the chains' pages interleave. */
+#define START(c) ((c) == 0 ? 0 : (c) == CHAINS ? (size_t)RENDERS * PER \
+                  : (c) * per_chain + 2)
+  for(size_t page = 0; page * PAGE < per_chain + 2; page++)
+    for(size_t c = 0; c < CHAINS; c++) {
+      size_t from = START(c) + page * PAGE, n = 0;
+      for(; n < PAGE && from + n < START(c + 1); n++) {
+        size_t e = from + n;
+        snprintf(keys[n], sizeof(keys[n]), "renders/r%07zu/c%zu", e / PER,
+                 e % PER);
+        v[n] = (struct wire_object){ keys[n], NULL, 0, NOW - 40 * DAY, 7 };
+      }
+      if(n)
+        assert_int_equal(render_stream_add(&s, c + 1, v, n), 0);
+      if(s.npart > held)
+        held = s.npart;
+    }
+#undef START
+  assert_true(held <= 2 * CHAINS);
+  assert_int_equal(s.nch, CHAINS);
+  assert_int_equal(render_stream_end(&s), 0);
+  assert_false(b.bad);
+  assert_int_equal(b.renders, RENDERS);
+  assert_int_equal(b.objects, (size_t)RENDERS * PER);
+  assert_int_equal(s.objects, (uint64_t)RENDERS * PER);
+  assert_int_equal(s.storage[RENDER_CAT_RENDERS], (int64_t)RENDERS * PER * 7);
+  render_stream_free(&s);
+}
+
+/* Renders cut by range boundaries: render "m" spans three chains (its
+ * young object in the middle one, which holds nothing else), "k" spans
+ * chain 1's two pages, "a" begins chain 1; the chains' pages come out of
+ * order.  Each render is told once, whole, with the younger date; a
+ * duplicate entry (listed twice, the second time younger) counts once and
+ * makes its render young. */
+struct told {
+  char id[16];
+  size_t n;
+  int64_t newest;
+  int64_t bytes;
+};
+static struct told T[16];
+static size_t NT;
+
+static int told_render(void *arg, const struct render *r)
+{
+  (void)arg;
+  assert_true(NT < 16);
+  snprintf(T[NT].id, sizeof(T[NT].id), "%s", r->id);
+  T[NT].n = r->n;
+  T[NT].newest = r->newest;
+  T[NT].bytes = r->bytes;
+  NT++;
+  return 0;
+}
+
+static const struct told *told(const char *id)
+{
+  const struct told *t = NULL;
+  for(size_t i = 0; i < NT; i++)
+    if(!strcmp(T[i].id, id)) {
+      assert_null(t);                   /* once */
+      t = &T[i];
+    }
+  assert_non_null(t);
+  return t;
+}
+
+#define W(k, age) { (char *)(uintptr_t)(k), NULL, 0, NOW - (age) * DAY, 10 }
+
+static void test_stream_straddling_chains(void **state)
+{
+  const struct render_stream_ops ops = { .render = told_render };
+  struct render_stream s;
+  struct jan_config cfg;
+  /* Chain 1: (start, "renders/m/b"]; 2: ("renders/m/b", "renders/m/d"];
+   * 3: ("renders/m/d", end). */
+  struct wire_object c1a[] = { W("renders/a/x", 40), W("renders/k/1", 40) };
+  struct wire_object c1b[] = { W("renders/k/2", 40), W("renders/m/a", 40),
+                               W("renders/m/b", 40) };
+  struct wire_object c2[] = { W("renders/m/c", 1) };
+  struct wire_object c3[] = { W("renders/m/e", 40), W("renders/t/1", 40),
+                              W("renders/t/2", 40), W("renders/u/1", 40),
+                              W("renders/u/1", 2), W("sites/x", 40) };
+  (void)state;
+  assert_int_equal(config_defaults(&cfg), 0);
+  cfg.renders = JAN_RENDERS_ALL;
+  cfg.render_max_age_s = 30 * DAY;
+  NT = 0;
+  render_stream_init(&s, &ops, NULL);
+  assert_int_equal(render_stream_add(&s, 3, c3, 6), 0);
+  assert_int_equal(render_stream_add(&s, 1, c1a, 2), 0);
+  assert_int_equal(render_stream_add(&s, 2, c2, 1), 0);
+  assert_int_equal(render_stream_add(&s, 1, c1b, 3), 0);
+  /* Decided as soon as their chain passed them (t, u, k); what may
+   * straddle a boundary (a, m) waits for the end. */
+  assert_int_equal(NT, 3);
+  assert_string_equal(T[0].id, "t");
+  assert_string_equal(T[1].id, "u");
+  assert_string_equal(T[2].id, "k");
+  assert_int_equal(render_stream_end(&s), 0);
+  assert_int_equal(NT, 5);
+  assert_int_equal(told("a")->n, 1);
+  assert_int_equal(told("k")->n, 2);
+  assert_int_equal(told("t")->n, 2);
+  assert_int_equal(told("m")->n, 4);
+  assert_int_equal(told("m")->bytes, 40);
+  assert_int_equal(told("m")->newest, NOW - 1 * DAY);
+  assert_int_equal(told("u")->n, 1);                /* the duplicate once */
+  assert_int_equal(told("u")->newest, NOW - 2 * DAY);
+  assert_int_equal(s.objects, 11);
   {
-    struct wire_object w = { (char *)(uintptr_t)o[2].key, NULL, 0,
-                             NOW - 40 * DAY, 1 };
-    assert_int_equal(render_set_add(&s, &w, 1), JAN_ETOOBIG);
+    struct render m = { .id = (char *)(uintptr_t)"m", .n = 4,
+                        .oldest = NOW - 40 * DAY, .newest = NOW - DAY,
+                        .bytes = 40 };
+    struct render k = m;
+    k.id = (char *)(uintptr_t)"k";
+    k.newest = NOW - 40 * DAY;
+    assert_int_equal(render_decide(&m, "remotionlambda-x", &cfg, NOW),
+                     INV_REASON_TOO_YOUNG);
+    assert_int_equal(render_decide(&k, "remotionlambda-x", &cfg, NOW),
+                     INV_REASON_POLICY);
   }
-  assert_int_equal(s.n, 2);
-  render_set_free(&s);
+  render_stream_free(&s);
+  config_free(&cfg);
+}
+
+/* The second pass's decision (render_act): an object of a chosen render
+ * not newer than the render's decided newest goes; a newer one (written
+ * since) or an undated one appeared; outputs stay in artifacts mode;
+ * props by their own age at the decision time; nothing else. */
+static enum render_act act(const struct render_plan *pl,
+                           struct wire_object *o, const char *key,
+                           int64_t mtime, uint32_t *ow)
+{
+  size_t idlen;
+  enum render_cat c = render_classify(key, &idlen);
+  o->key = (char *)(uintptr_t)key;
+  o->last_modified = mtime;
+  return render_act(pl, o, c, idlen, ow);
+}
+
+static void test_act(void **state)
+{
+  struct render_pick p[] = { { "zz", NOW - 40 * DAY, 1 },
+                             { "ab", NOW - 35 * DAY, 0 } };
+  struct render_plan pl = { p, 2, 7, JAN_RENDERS_ARTIFACTS, 30 * DAY, NOW };
+  struct wire_object o = W("renders/ab/chunk", 40);
+  uint32_t ow = 99;
+  (void)state;
+  render_picks_sort(p, 2);
+#define ACT(k_, t_) act(&pl, &o, (k_), (t_), &ow)
+  assert_int_equal(ACT("renders/ab/chunk", NOW - 36 * DAY), RENDER_ACT_DELETE);
+  assert_int_equal(ow, 0);
+  assert_int_equal(ACT("renders/zz/chunk", NOW - 40 * DAY), RENDER_ACT_DELETE);
+  assert_int_equal(ow, 1);
+  assert_int_equal(ACT("renders/ab/late", NOW - 1), RENDER_ACT_APPEARED);
+  assert_int_equal(ACT("renders/ab/late", WIRE_TIME_UNKNOWN),
+                   RENDER_ACT_APPEARED);
+  assert_int_equal(ACT("renders/ab/out.mp4", NOW - 36 * DAY), RENDER_ACT_NONE);
+  assert_int_equal(ACT("renders/abc/chunk", NOW - 90 * DAY), RENDER_ACT_NONE);
+  assert_int_equal(ACT("renders/a/chunk", NOW - 90 * DAY), RENDER_ACT_NONE);
+  assert_int_equal(ACT("sites/ab/x", NOW - 90 * DAY), RENDER_ACT_NONE);
+  assert_int_equal(ACT("input-props/p.json", NOW - 31 * DAY),
+                   RENDER_ACT_DELETE);
+  assert_int_equal(ow, 7);
+  assert_int_equal(ACT("input-props/p.json", NOW - 29 * DAY), RENDER_ACT_NONE);
+  pl.mode = JAN_RENDERS_ALL;
+  assert_int_equal(ACT("renders/ab/out.mp4", NOW - 36 * DAY),
+                   RENDER_ACT_DELETE);
+  pl.props_owner = RENDER_NO_OWNER;
+  assert_int_equal(ACT("input-props/p.json", NOW - 31 * DAY), RENDER_ACT_NONE);
+  pl.mode = JAN_RENDERS_KEEP;
+  assert_int_equal(ACT("renders/ab/chunk", NOW - 36 * DAY), RENDER_ACT_NONE);
+#undef ACT
+}
+
+/* The stream against the grouping of the whole set, on random listings:
+ * keys sorted, cut into random ranges (chains) fed in random page order,
+ * some entries listed twice (the second time with another date).  The
+ * renders told are the set's renders: same ids, objects, bytes, outputs,
+ * newest (the younger date of a twice-listed entry), and the same bucket
+ * totals. */
+static struct render RT[512];
+static size_t NRT;
+
+static int rt_render(void *arg, const struct render *r)
+{
+  (void)arg;
+  assert_true(NRT < 512);
+  RT[NRT] = *r;
+  RT[NRT].id = strdup(r->id);
+  NRT++;
+  return 0;
+}
+
+static uint64_t rstate;
+static uint32_t rrand(uint32_t below)
+{
+  rstate = rstate * 6364136223846793005ULL + 1442695040888963407ULL;
+  return (uint32_t)(rstate >> 33) % below;
+}
+
+static int wkey_cmp(const void *a, const void *b)
+{
+  return strcmp(((const struct wire_object *)a)->key,
+                ((const struct wire_object *)b)->key);
+}
+
+static void test_stream_matches_grouping(void **state)
+{
+  static const char *const ids[] = { "a", "ab", "ab-c", "b", "b0", "zz",
+                                     "q", "q9" };
+  static const char *const tails[] = { "out.mp4", "out.webm", "chunk-1",
+                                       "chunk-2", "progress.json", "x/y" };
+  const struct render_stream_ops ops = { .render = rt_render };
+  (void)state;
+  for(unsigned round = 0; round < 400; round++) {
+    struct wire_object v[200];
+    char keys[200][48];
+    size_t n = 1 + (size_t)rrand(150), total;
+    size_t cut[8], ncut;
+    struct render_set set;
+    struct render_stream st;
+    int dups = 0;
+    rstate = 0xabcdef00ULL + round;
+    for(size_t i = 0; i < n; i++) {
+      unsigned k = rrand(10);
+      if(k < 8)
+        snprintf(keys[i], sizeof(keys[i]), "renders/%s/%s",
+                 ids[rrand(8)], tails[rrand(6)]);
+      else if(k == 8)
+        snprintf(keys[i], sizeof(keys[i]), "input-props/p%u.json",
+                 rrand(20));
+      else
+        snprintf(keys[i], sizeof(keys[i]), "sites/s%u", rrand(20));
+      v[i] = (struct wire_object){ keys[i], NULL, 0,
+                                   rrand(7) ? NOW - (int64_t)rrand(90) * DAY
+                                            : WIRE_TIME_UNKNOWN,
+                                   (int64_t)rrand(1000) };
+    }
+    qsort(v, n, sizeof(*v), wkey_cmp);
+    /* One entry a key (an unversioned listing), then some listed twice. */
+    {
+      size_t w = 0;
+      for(size_t i = 0; i < n; i++)
+        if(!w || strcmp(v[w - 1].key, v[i].key))
+          v[w++] = v[i];
+      n = w;
+    }
+    total = n;
+    for(size_t i = 0; i < n && total < 200; i++)
+      if(rrand(8) == 0) {
+        memmove(&v[i + 1], &v[i], (total - i) * sizeof(*v));
+        v[i + 1].last_modified = NOW - (int64_t)rrand(90) * DAY;
+        total++;
+        n++;
+        i++;
+        dups = 1;
+      }
+    render_set_init(&set);
+    assert_int_equal(render_set_add(&set, v, total), 0);
+    assert_int_equal(render_set_group(&set), 0);
+    /* Ranges: cuts at entry boundaries but never between an entry and its
+     * repeat (a listing never splits those). */
+    ncut = 0;
+    for(size_t c = 0, k = rrand(8); c < k; c++) {
+      size_t at = 1 + rrand((uint32_t)total);
+      if(at < total && strcmp(v[at - 1].key, v[at].key))
+        cut[ncut++] = at;
+    }
+    {
+      /* Sorted, distinct cuts. */
+      size_t w = 0;
+      for(size_t i = 0; i < ncut; i++)
+        for(size_t j = i + 1; j < ncut; j++)
+          if(cut[j] < cut[i]) {
+            size_t t = cut[i];
+            cut[i] = cut[j];
+            cut[j] = t;
+          }
+      for(size_t i = 0; i < ncut; i++)
+        if(!w || cut[w - 1] != cut[i])
+          cut[w++] = cut[i];
+      ncut = w;
+    }
+    {
+      size_t from[9], to[9], pos[9], nch = ncut + 1, left = total;
+      for(size_t c = 0; c < nch; c++) {
+        from[c] = c ? cut[c - 1] : 0;
+        to[c] = c < ncut ? cut[c] : total;
+        pos[c] = from[c];
+      }
+      NRT = 0;
+      render_stream_init(&st, &ops, NULL);
+      while(left) {
+        size_t c = rrand((uint32_t)nch), page;
+        if(pos[c] == to[c])
+          continue;
+        page = 1 + rrand(5);
+        if(page > to[c] - pos[c])
+          page = to[c] - pos[c];
+        assert_int_equal(render_stream_add(&st, 100 + c, &v[pos[c]], page),
+                         0);
+        pos[c] += page;
+        left -= page;
+      }
+      assert_int_equal(render_stream_end(&st), 0);
+    }
+    assert_int_equal(NRT, set.nr);
+    assert_int_equal(st.objects, set.n);
+    assert_int_equal(st.bytes, set.bytes);
+    assert_memory_equal(st.storage, set.storage, sizeof(st.storage));
+    for(size_t i = 0; i < set.nr; i++) {
+      const struct render *r = &set.r[i], *t = &RT[0];
+      size_t found = 0;
+      for(size_t j = 0; j < NRT; j++)
+        if(!strcmp(RT[j].id, r->id)) {
+          found++;
+          t = &RT[j];
+        }
+      assert_int_equal(found, 1);
+      assert_int_equal(t->n, r->n);
+      assert_int_equal(t->bytes, r->bytes);
+      assert_int_equal(t->outputs, r->outputs);
+      assert_int_equal(t->output_bytes, r->output_bytes);
+      assert_int_equal(t->newest, r->newest);
+      if(!dups)
+        assert_int_equal(t->oldest, r->oldest);
+    }
+    for(size_t j = 0; j < NRT; j++)
+      free(RT[j].id);
+    render_stream_free(&st);
+    render_set_free(&set);
+  }
 }
 
 /* A LastModified before S3 existed is not a real date: never old (it was
@@ -418,7 +762,10 @@ int main(void)
     cmocka_unit_test(test_glob_subject_too_long),
     cmocka_unit_test(test_bytes_saturate),
     cmocka_unit_test(test_no_size_keeps_render),
-    cmocka_unit_test(test_memory_budget),
+    cmocka_unit_test(test_big_bucket_streamed),
+    cmocka_unit_test(test_stream_straddling_chains),
+    cmocka_unit_test(test_act),
+    cmocka_unit_test(test_stream_matches_grouping),
     cmocka_unit_test(test_time_before_s3),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

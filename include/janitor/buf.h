@@ -34,4 +34,9 @@ const char *jbuf_str(const struct jbuf *b);
 /* Hand the content over: caller owns (free()) the result; b is reset. */
 char *jbuf_take(struct jbuf *b);
 
+/* Room for element n of an array (*arrp, the address of its pointer, of
+ * *cap elements of elem bytes): doubled when full, first elements at
+ * first.  JAN_OK, or JAN_ENOMEM with the array as it was. */
+int jan_grow(void *arrp, size_t *cap, size_t n, size_t elem, size_t first);
+
 #endif

@@ -85,6 +85,13 @@ struct lister_opts {
   int versioned;                /* ListObjectVersions markers */
   unsigned split_min;           /* 0: LISTER_SPLIT_MIN_KEYS (tests: less) */
   uint64_t max_ms;              /* 0: LISTER_MAX_MS (with ops.now_ms) */
+  /* Optional: keys, strictly increasing, that cut the key space into
+   * nseed + 1 ranges from the start, one chain each (a listing that knows
+   * the bucket from an earlier one need not find its ranges again); at
+   * most max_chains - 1 are used, others (or seeds out of order) are
+   * ignored.  Copied. */
+  const char *const *seed;
+  size_t nseed;
 };
 
 int lister_new(const struct lister_opts *o, const struct lister_ops *ops,

@@ -5,25 +5,32 @@
  *
  *   prune_list_start   lists every object version of the bucket
  *                      (ListObjectVersions, in parallel ranges: lister.c)
- *                      into a render_set; where versions cannot be listed
- *                      (denied; 405/501 from servers without versioning)
- *                      every object with ListObjectsV2, and then one
- *                      HeadObject tells whether the bucket was ever
- *                      versioned (render_versioning());
- *   prune_delete_start deletes the objects of a render_set that have an
- *                      owner (the caller's resource: a render, the props),
- *                      DeleteObjects batches of up to 1000 keys across
- *                      owners (with their version ids in a versioned
- *                      bucket, so that space is reclaimed), several
- *                      batches in flight, each sent as soon as it is full;
- *                      per-key transient errors retried.  Keys sent
+ *                      through a render_stream (render.h): each render is
+ *                      told when its chain has passed it, every entry as
+ *                      it comes; nothing of the listing is held.  Where
+ *                      versions cannot be listed (denied; 405/501 from
+ *                      servers without versioning) every object with
+ *                      ListObjectsV2, and then one HeadObject (on the first
+ *                      key pruning may delete) tells whether the bucket
+ *                      was ever versioned (render_versioning());
+ *   prune_delete_start lists the bucket again the same way and deletes
+ *                      what a plan (render.h: render_act) chose, as it is
+ *                      listed: DeleteObjects batches of up to 1000 keys
+ *                      (with their version ids in a versioned bucket, so
+ *                      that space is reclaimed), several batches in
+ *                      flight; per-key transient errors retried.  An
+ *                      object written under a chosen render since the
+ *                      decision is kept and counted (appeared).  Keys sent
  *                      without a version id go in a non-quiet request, so
  *                      that S3 tells each delete marker it added: one such
  *                      marker stops the pruning of the bucket at once
  *                      (nothing more is sent; those keys are hidden, not
- *                      deleted, and reclaim nothing).
- *                      Each owner's outcome (objects and bytes deleted, the
- *                      first error) comes when its last key is answered.
+ *                      deleted, and reclaim nothing).  Each owner's outcome
+ *                      (objects and bytes deleted, the first error) comes
+ *                      at the end of the pass.
+ *
+ * Memory: the pages in flight, the keys waiting to be deleted (s3bulk.h),
+ * one open render per chain, and the plan's picks; never the bucket.
  *
  * The bucket is checked against the scope before anything is sent (and
  * again by s3.c where each request is built).
@@ -36,7 +43,7 @@
 #include "janitor/aws.h"
 #include "janitor/render.h"
 
-#define PRUNE_NO_OWNER     UINT32_MAX
+#define PRUNE_NO_OWNER     RENDER_NO_OWNER
 
 struct prune_list_outcome {
   int err;                      /* 0: every range listed */
@@ -50,14 +57,32 @@ struct prune_list_outcome {
   enum render_probe probe;
   enum render_versioning versioning;
   char probe_error[AWS_DESCRIBE_MAX];
+  /* What was listed (as render_stream counts it). */
+  uint64_t objects;
+  int64_t bytes;
+  int64_t storage[RENDER_CAT_N];
+  int versioned;                /* a version other than "null", or a
+                                   delete marker, was listed */
+  /* Keys cutting the bucket as listed into about equal ranges (first keys
+   * of pages), for the next listing of it to start with (seed below);
+   * valid during the callback only. */
+  const char *const *seed;
+  size_t nseed;
 };
 typedef void (*prune_listed_cb)(void *arg,
                                 const struct prune_list_outcome *o);
 
-/* set must stay valid until cb; the caller groups it afterwards. */
+/* ops (with ops_arg) see the renders and entries as they are listed; a
+ * non-zero return stops the listing (its error).  versions: list with
+ * ListObjectVersions first (else ListObjectsV2 alone); probe: after a
+ * ListObjectsV2 listing, tell whether the bucket was ever versioned; seed
+ * (may be NULL): the first ranges, as an earlier listing told them (valid
+ * until cb).  cb comes once, after the last op call. */
 int prune_list_start(struct aws_client *aws, const char *region,
-                     const char *bucket, unsigned parallel,
-                     struct render_set *set, prune_listed_cb cb, void *arg);
+                     const char *bucket, unsigned parallel, int versions,
+                     int probe, const char *const *seed, size_t nseed,
+                     const struct render_stream_ops *ops, void *ops_arg,
+                     prune_listed_cb cb, void *arg);
 
 struct prune_owner_outcome {
   uint32_t owner;
@@ -66,6 +91,8 @@ struct prune_owner_outcome {
   uint64_t failed;              /* objects that could not be deleted
                                    (hidden ones included) */
   uint64_t hidden;              /* keys a delete marker now hides */
+  uint64_t appeared;            /* objects written since the decision:
+                                   kept */
   char error[AWS_DESCRIBE_MAX + 128]; /* the first failure, or "" */
   char code[128];
   char request_id[128];
@@ -74,16 +101,27 @@ typedef void (*prune_owner_cb)(void *arg,
                                const struct prune_owner_outcome *o);
 typedef void (*prune_done_cb)(void *arg);
 
+struct prune_delete_opts {
+  unsigned parallel;
+  int versions;                 /* list versions (as the decision did) */
+  int by_version;               /* delete each version (a versioned
+                                   bucket), else by key */
+  const struct render_plan *plan;   /* owners below nowners */
+  const uint64_t *expected;     /* per owner: the objects decided */
+  uint32_t nowners;
+  const char *const *seed;      /* the first ranges (the decision's
+                                   listing told them), or NULL */
+  size_t nseed;
+};
+
 /*
- * owner[i] is the owner of set->o[i] (PRUNE_NO_OWNER: not deleted), owners
- * below nowners.  owner_cb runs once per owner that had objects, done_cb
- * once at the end (after the last owner_cb).  set and owner must stay
- * valid until done_cb.  JAN_ESCOPE: the bucket is outside the scope.
+ * owner_cb runs once per owner, done_cb once at the end (after the last
+ * owner_cb).  The plan and expected must stay valid until done_cb.
+ * JAN_ESCOPE: the bucket is outside the scope.
  */
 int prune_delete_start(struct aws_client *aws, const char *region,
-                       const char *bucket, unsigned parallel,
-                       const struct render_set *set, const uint32_t *owner,
-                       uint32_t nowners, prune_owner_cb owner_cb,
-                       prune_done_cb done_cb, void *arg);
+                       const char *bucket, const struct prune_delete_opts *o,
+                       prune_owner_cb owner_cb, prune_done_cb done_cb,
+                       void *arg);
 
 #endif

@@ -70,12 +70,8 @@ struct render {
  * not a date, and reads as unknown (never old). */
 #define RENDER_TIME_MIN INT64_C(1142294400)
 
-/* What a set may hold: its objects, keys and version ids, counted in
- * bytes.  A listing past it (a server that never ends one, or a bucket too
- * large for one sweep) fails instead of exhausting the memory. */
-#define RENDER_SET_MEM_MAX ((size_t)1 << 30)
-
-/* A bucket's listing, grouped. */
+/* A listing, grouped: small ones (tests, one render's objects).  A
+ * bucket is never held like this: it is streamed (render_stream below). */
 struct render_set {
   struct render_obj *o;
   size_t n, cap;
@@ -85,8 +81,6 @@ struct render_set {
   int64_t bytes;                /* all of them */
   int versioned;                /* a version id other than "null", or a
                                    delete marker, was listed */
-  size_t mem, max_mem;          /* bytes held, and the most allowed
-                                   (RENDER_SET_MEM_MAX by init) */
 };
 
 /* Byte sums (a, b >= 0): saturate at INT64_MAX, where a hostile listing
@@ -101,7 +95,7 @@ void render_set_free(struct render_set *s);
 /* Add listed objects and versions; delete markers are kept (size 0: they
  * store nothing, but go with their render); other entries without a size
  * are kept with size 0 and no date, so that neither they nor their render
- * is ever old.  JAN_ENOMEM; JAN_ETOOBIG past max_mem. */
+ * is ever old.  JAN_ENOMEM. */
 int render_set_add(struct render_set *s, const struct wire_object *v,
                    size_t n);
 /* Sort by key (unsigned bytes, as S3 orders keys), drop duplicates (an
@@ -130,6 +124,13 @@ void render_prunable(const struct render_set *s, const struct render *r,
 enum inv_reason render_keep_reason(const struct render_set *s,
                                const struct render *r, const char *bucket,
                                const struct jan_config *cfg, int64_t now);
+/* The same from a render's summary alone (its objects need not be held:
+ * r->n, outputs, newest).  render_keep_reason asks it. */
+enum inv_reason render_decide(const struct render *r, const char *bucket,
+                              const struct jan_config *cfg, int64_t now);
+/* Objects and bytes of a summary that `mode` prunes. */
+void render_sum_prunable(const struct render *r, enum jan_renders mode,
+                         size_t *objects, int64_t *bytes);
 
 /* 1 when props object i is old enough to prune (its own age). */
 int render_props_pruned(const struct render_set *s, size_t i,
@@ -167,6 +168,113 @@ enum render_versioning {
 };
 enum render_versioning render_versioning(enum render_probe p);
 const char *render_versioning_name(enum render_versioning v);
+
+/*
+ * Streaming: a bucket decided as it is listed, never held.
+ *
+ * The ranged listing (lister.h) walks disjoint ranges of the key space, one
+ * chain of pages each, every chain in key order.  A render's keys share
+ * the prefix renders/<id>/, so they are contiguous in key order: a chain
+ * that passes a render's last key has seen all of the render's keys in its
+ * range.  The stream keeps one open render per chain (its summary: id,
+ * objects, bytes, dates; never the objects) and hands each render to
+ * ops.render when it is complete:
+ *
+ *   - a render the chain opened and then passed (another key came) is
+ *     complete, unless it was the chain's first render: that one may have
+ *     begun in the range before;
+ *   - a chain's first render, and the render open when its last page came,
+ *     may straddle a range boundary: they are kept aside (partial) and, at
+ *     render_stream_end, the partial summaries of one id are merged before
+ *     the render is told.
+ *
+ * Memory: per chain its open render and its last key; the partials (two
+ * per chain at most); whatever the bucket holds.  Every entry, in its
+ * chain's key order, also goes to ops.entry (normalized: size >= 0, dates
+ * before RENDER_TIME_MIN or of unknown size read WIRE_TIME_UNKNOWN), with
+ * dup set when it repeats the chain's previous entry (same key and
+ * version): a listing that lists an entry twice counts it once, and the
+ * younger of its dates decides (render_younger).
+ */
+struct render_stream_ops {
+  /* A render, complete (r->first unused).  Non-zero stops the stream. */
+  int (*render)(void *arg, const struct render *r);
+  /* Each entry (optional).  c its category, idlen as render_classify. */
+  int (*entry)(void *arg, const struct wire_object *o, enum render_cat c,
+               size_t idlen, int dup);
+};
+
+struct render_stream_chain;
+
+struct render_stream {
+  struct render_stream_ops ops;
+  void *arg;
+  struct render_stream_chain *ch;
+  size_t nch, capch, last;
+  struct render *part;          /* partial renders, merged at the end */
+  size_t npart, cappart;
+  uint64_t objects;             /* entries (duplicates once) */
+  int64_t storage[RENDER_CAT_N]; /* bytes by category */
+  int64_t bytes;
+  int versioned;                /* as render_set's */
+  char *first_pruned;           /* the first key (in key order) of those
+                                   render pruning may delete, or NULL */
+};
+
+void render_stream_init(struct render_stream *s,
+                        const struct render_stream_ops *ops, void *arg);
+void render_stream_free(struct render_stream *s);
+/* Entries of one chain (chain: any value naming it for the listing's
+ * life), in its key order.  JAN_ENOMEM, or what an op returned. */
+int render_stream_add(struct render_stream *s, uintptr_t chain,
+                      const struct wire_object *v, size_t n);
+/* The listing is complete: tell the renders still open, merged. */
+int render_stream_end(struct render_stream *s);
+
+/* 1 when key is one render pruning may delete: a render's object or a
+ * props object (sites/ and every other prefix never). */
+int render_key_prunable(const char *key);
+
+/*
+ * The deletion of what a sweep chose, decided again object by object as
+ * the bucket is listed a second time (render_act()):
+ *
+ *   object                                 with a pick     action
+ *   renders/<id>/..., mode prunes it       dated, not      DELETE
+ *     (artifacts: not an output)           newer than the
+ *                                          pick's newest
+ *                                          otherwise       APPEARED (kept:
+ *                                                          written since)
+ *   props, props_owner set                 age at          DELETE
+ *                                          decided_at >=
+ *                                          render_max_age
+ *   anything else                                          NONE
+ */
+struct render_pick {
+  const char *id;               /* the render's id */
+  int64_t newest;               /* its newest object when decided */
+  uint32_t owner;
+};
+#define RENDER_NO_OWNER UINT32_MAX
+struct render_plan {
+  const struct render_pick *picks;  /* sorted by id (render_picks_sort) */
+  size_t npicks;
+  uint32_t props_owner;         /* RENDER_NO_OWNER: props are kept */
+  enum jan_renders mode;
+  uint64_t max_age_s;
+  int64_t decided_at;
+};
+enum render_act { RENDER_ACT_NONE = 0, RENDER_ACT_DELETE,
+                  RENDER_ACT_APPEARED };
+void render_picks_sort(struct render_pick *p, size_t n);
+/* The pick of render id (idlen bytes), or NULL. */
+const struct render_pick *render_pick_find(const struct render_plan *pl,
+                                           const char *id, size_t idlen);
+/* What the plan does with a listed entry o (normalized, as ops.entry
+ * gives it); *owner set for DELETE and APPEARED. */
+enum render_act render_act(const struct render_plan *pl,
+                           const struct wire_object *o, enum render_cat c,
+                           size_t idlen, uint32_t *owner);
 
 /* Glob subject of a render: "BUCKET/renders/ID" into out (JAN_ETOOBIG). */
 int render_glob_subject(const char *bucket, const char *id, char *out,

@@ -34,7 +34,8 @@
  * Calls back into the owner: entries, listed, key_done may call
  * s3bulk_delete() and s3bulk_stop(); drained (nothing out, nothing queued,
  * no listing) is the only place, besides the owner's own callbacks, where
- * the owner may call s3bulk_free() or start a new listing.
+ * the owner may start a new listing; s3bulk_free() may come there or from
+ * outside the engine's calls at any time (a kill: see there).
  */
 #ifndef JANITOR_S3BULK_H
 #define JANITOR_S3BULK_H
@@ -113,13 +114,21 @@ int s3bulk_new(struct aws_client *aws, const char *region,
                const char *bucket, unsigned parallel,
                const struct s3bulk_ops *ops, void *arg,
                struct s3bulk **out);
-/* Only when drained (or never started). */
+/* Any time outside the engine's calls into the owner (drained aside,
+ * where it is the last call): requests still out are orphaned, their
+ * answers dropped; no callback comes after this, nothing leaks.  A new
+ * engine over the same bucket may then take the work up again (listing
+ * anew: what was deleted meanwhile is no longer listed). */
 void s3bulk_free(struct s3bulk *b);
 
 /* Start a listing pass: versions first (falling back to ListObjectsV2) or,
  * versions == 0, ListObjectsV2 alone.  An error: nothing was sent, no
  * callback comes. */
 int s3bulk_list(struct s3bulk *b, int versions);
+/* The same, starting with the ranges that seed cuts (lister.h); seed must
+ * stay valid until ops.listed. */
+int s3bulk_list_seeded(struct s3bulk *b, int versions,
+                       const char *const *seed, size_t nseed);
 /* Hand a key over (copied; vid NULL: a key-only delete).  Sent when the
  * engine pumps next (an answer, or s3bulk_kick). */
 int s3bulk_delete(struct s3bulk *b, const char *key, const char *vid,
@@ -131,6 +140,11 @@ void s3bulk_kick(struct s3bulk *b);
 void s3bulk_stop(struct s3bulk *b);
 /* 1 while anything is out, queued or listing. */
 int s3bulk_busy(const struct s3bulk *b);
+/* Inside ops.entries: the chain (one range of the ranged listing,
+ * lister.h) the entries come from.  A chain's entries come in key order,
+ * no two chains' ranges overlap; the value names the chain for the
+ * pass. */
+uintptr_t s3bulk_chain(const struct s3bulk *b);
 /* DeleteObjects batches allowed at once now (pacing), for tests/logs. */
 unsigned s3bulk_batch_limit(const struct s3bulk *b);
 const char *s3bulk_bucket(const struct s3bulk *b);

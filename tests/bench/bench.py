@@ -23,11 +23,11 @@
   bench.py accounts-json
                        peak RSS of a --sweep --dry-run over 64 accounts and
                        28,032 resources with --json and without, and of
-                       OLD_BIN's (another build) beside it
+                       --old-bin's (another build) beside it
   bench.py state       a report sweep (renders = all, grace = 7d) whose
                        state file holds --clocks render clocks (400,000),
                        carried over and written back: peak RSS and wall of
-                       this binary and of OLD_BIN's side by side
+                       this binary and of --old-bin's side by side
   bench.py organization
                        a --org-accounts (200) member organization listed by
                        [organization] (20 accounts a page) and swept in one
@@ -43,16 +43,22 @@
                        objects a render) from a kept bucket; wall, CPU and
                        peak RSS, and pruning / emptying (target <= 1.5x)
   bench.py prune-memory
-                       peak RSS, wall and CPU of a report and of a deleting
-                       sweep over a kept bucket of --objects objects of old
-                       renders (5 objects a render, renders = all), at 0 ms
+                       peak RSS, wall and CPU at 0 ms of a report over a kept
+                       bucket of --objects objects of old renders in
+                       Remotion's layout (renders = artifacts, 7 objects a
+                       render with its props), and of a deleting sweep
+                       pruning --delete-objects objects (checked: every old
+                       render gone but its output, young renders, sites and
+                       other prefixes untouched)
   bench.py bigpages    peak RSS of one --sweep --delete when every listing
                        page is as large as the janitor's caps admit (the
                        stand-in's big_page fault, cap - 1 KiB), against the
                        same sweep with ordinary pages
 
 Options: --latency-ms N (100), --objects N (20000), --cli-objects N (the CLI's
-bucket; default the same), --skip-cli.  Needs a built janitor (JAN_BIN or
+bucket; default the same), --skip-cli, --old-bin PATH (main's janitor, run
+beside the janitor in renders, prune-vs-empty, prune-memory),
+--delete-objects N.  Needs a built janitor (JAN_BIN or
 build/daemon/remotion-janitor).  Not a test: it prints figures.
 """
 import argparse
@@ -258,19 +264,26 @@ print(n)
 '''
 
 
-def janitor_latency_runs(a, fx, check, **policy):
+def janitor_bins(a):
+    """The janitor under test, and main's build (--old-bin) to run beside
+    it in the same run."""
+    return [("", jl.BIN)] + ([(" (main)", a.old_bin)] if getattr(a, "old_bin", None) else [])
+
+
+def janitor_latency_runs(a, fx, check, bin=None, label="", **policy):
     """The janitor's deleting sweep on fx at 0 ms and at a.latency_ms: one
     row each, with its list requests, DeleteObjects and the phase from the
     first listing to the last deletion on the bucket; check(doc) asserts the
     outcome."""
     rows, res = [], {}
+    bin = bin or jl.BIN
     name = fx["buckets"][0]["name"]
     for lat in ([0, a.latency_ms] if a.latency_ms else [0]):
         si = st.StandIn("--latency-ms", str(lat), fixture=fx, start_timeout=600)
         jan = jl.Janitor(si)
         janitor_conf(jan, mode="delete", functions="no", layers="no", **policy)
         try:
-            m = run_measured([jl.BIN, "-c", jan.conf, "--sweep", "--yes", "--json", "-q"], jl.base_env())
+            m = run_measured([bin, "-c", jan.conf, "--sweep", "--yes", "--json", "-q"], jl.base_env())
             assert m["rc"] == 0, m["err"]
             check(json.loads(m["out"]))
             log = [e for e in si.log() if e.get("target") == name]
@@ -278,7 +291,7 @@ def janitor_latency_runs(a, fx, check, **policy):
             m["batches"] = sum(1 for e in log if e["operation"] == "DeleteObjects")
             m["phase"] = phase_s(log, ("ListObjectVersions", "ListObjectsV2", "DeleteObjects"))
             res[lat] = m
-            rows.append(("remotion-janitor, %d ms" % lat, m))
+            rows.append(("remotion-janitor%s, %d ms" % (label, lat), m))
         finally:
             jan.cleanup()
             si.stop()
@@ -354,7 +367,11 @@ def bench_renders(a):
          "generate": {"count": n, "prefix": "renders/", "per_render": 10, "age_days": 40, "size": 1000}}])
     def check(doc):
         assert doc["summary"]["reclaimed_bytes"] == n * 1000, doc["summary"]
-    rows, res = janitor_latency_runs(a, fx, check, renders="all", max_deletions="1000000")
+    rows, allres = [], []
+    for label, bin in janitor_bins(a):
+        r, res = janitor_latency_runs(a, fx, check, bin=bin, label=label, renders="all", max_deletions="1000000")
+        rows += r
+        allres.append((label, res))
     if a.latency_ms and not a.skip_cli:
         si = st.StandIn("--latency-ms", str(a.latency_ms), fixture=fx)
         try:
@@ -364,15 +381,17 @@ def bench_renders(a):
         finally:
             si.stop()
     chain = (n + 999) // 1000 * a.latency_ms / 1000.0
-    for lat, m in sorted(res.items()):
-        print("janitor at %d ms: %d list requests, %d DeleteObjects; pruning %.3f s of the sweep's %.3f s, "
-              "CPU %.3f s, peak RSS %.1f MiB" % (lat, m["pages"], m["batches"], m["phase"], m["wall"], m["cpu"],
-                                                 m["rss_kib"] / 1024.0))
-    if a.latency_ms:
-        cost = res[a.latency_ms]["phase"] - res[0]["phase"]
-        print("the latency's cost to the pruning: %.3f s - %.3f s = %.3f s = %.2f x the listing chain (%d pages, "
-              "%.1f s); target <= 1.2 x" % (res[a.latency_ms]["phase"], res[0]["phase"], cost, cost / chain,
-                                          (n + 999) // 1000, chain))
+    for label, res in allres:
+        for lat, m in sorted(res.items()):
+            print("janitor%s at %d ms: %d list requests, %d DeleteObjects; pruning %.3f s of the sweep's %.3f s, "
+                  "CPU %.3f s, peak RSS %.1f MiB" % (label, lat, m["pages"], m["batches"], m["phase"], m["wall"],
+                                                     m["cpu"], m["rss_kib"] / 1024.0))
+        if a.latency_ms:
+            cost = res[a.latency_ms]["phase"] - res[0]["phase"]
+            print("janitor%s: the latency's cost to the pruning: %.3f s - %.3f s = %.3f s = %.2f x the listing "
+                  "chain (%d pages, %.1f s); target <= 0.25 x" % (
+                      label, res[a.latency_ms]["phase"], res[0]["phase"], cost, cost / chain, (n + 999) // 1000,
+                      chain))
     table("pruning %d objects of old renders (%d renders)" % (n, n // 10), rows, chain or 1.0)
 
 
@@ -385,45 +404,105 @@ def bench_prune_vs_empty(a):
             ("pruning (renders = all)", dict(renders="all", max_deletions="1000000"),
              lambda d: d["summary"]["reclaimed_bytes"] == n * 1000)]
     rows = []
-    for title, policy, ok in runs:
-        fx = st.small_fixture(functions=[], layers=[], buckets=[
-            {"name": name, "region": "us-east-1", "age_days": 100, "generate": gen}])
-        si = st.StandIn("--latency-ms", "0", fixture=fx, start_timeout=1200)
-        jan = jl.Janitor(si)
-        janitor_conf(jan, mode="delete", functions="no", layers="no", **policy)
-        try:
-            m = run_measured([jl.BIN, "-c", jan.conf, "--sweep", "--yes", "--json", "-q"], jl.base_env())
-            assert m["rc"] == 0, m["err"][-2000:]
-            assert ok(json.loads(m["out"])), m["out"][:2000]
-            rows.append((title, m))
-        finally:
-            jan.cleanup()
-            si.stop()
+    for label, bin in janitor_bins(a):
+        for title, policy, ok in runs:
+            fx = st.small_fixture(functions=[], layers=[], buckets=[
+                {"name": name, "region": "us-east-1", "age_days": 100, "generate": gen}])
+            si = st.StandIn("--latency-ms", "0", fixture=fx, start_timeout=1200)
+            jan = jl.Janitor(si)
+            janitor_conf(jan, mode="delete", functions="no", layers="no", **policy)
+            try:
+                m = run_measured([bin, "-c", jan.conf, "--sweep", "--yes", "--json", "-q"], jl.base_env())
+                assert m["rc"] == 0, m["err"][-2000:]
+                assert ok(json.loads(m["out"])), m["out"][:2000]
+                rows.append((title + label, m))
+            finally:
+                jan.cleanup()
+                si.stop()
     table("%d objects at 0 ms: emptying vs pruning" % n, rows, 1.0)
-    e, p = rows[0][1], rows[1][1]
-    print("pruning / emptying: wall %.2fx, CPU %.2fx (target <= 1.5x); peak RSS %.1f MiB vs %.1f MiB" % (
-        p["wall"] / e["wall"], p["cpu"] / max(e["cpu"], 1e-3), p["rss_kib"] / 1024.0, e["rss_kib"] / 1024.0))
+    for i in range(0, len(rows), 2):
+        e, p = rows[i][1], rows[i + 1][1]
+        print("%s: pruning / emptying: wall %.2fx, CPU %.2fx (target <= 1.5x); peak RSS %.1f MiB vs %.1f MiB" % (
+            rows[i + 1][0], p["wall"] / e["wall"], p["cpu"] / max(e["cpu"], 1e-3), p["rss_kib"] / 1024.0,
+            e["rss_kib"] / 1024.0))
+
+
+def remotion_layout_fixture(name, renders, age_days, extra=()):
+    """renders old renders in Remotion's layout (out.mp4, progress.json,
+    3 chunks, and an input-props/ and a resolved-props/ object each: 7
+    objects a render), plus extra objects."""
+    return st.small_fixture(functions=[], layers=[], buckets=[
+        {"name": name, "region": "us-east-1", "age_days": 400, "objects": list(extra),
+         "generate": {"count": renders * 5, "prefix": "renders/", "per_render": 5, "layout": "remotion",
+                      "age_days": age_days, "size": 1000, "output_size": 4096}}])
+
+
+def prune_extras():
+    """What a deleting sweep must leave: young renders (and their props),
+    sites, another prefix, a loose key under renders/."""
+    ex = []
+    for i in range(50):
+        rid = "young%05d" % i
+        ex += [{"key": "renders/%s/%s" % (rid, f), "size": 100, "age_days": 2}
+               for f in ("out.mp4", "progress.json", "chunk-0000", "chunk-0001", "chunk-0002")]
+        ex.append({"key": "input-props/%s.json" % rid, "size": 300, "age_days": 2})
+    ex += [{"key": "sites/my-site/f%02d.js" % i, "size": 1000, "age_days": 400} for i in range(10)]
+    ex += [{"key": "notes/n%02d.txt" % i, "size": 10, "age_days": 400} for i in range(10)]
+    ex.append({"key": "renders/loose-file.txt", "size": 7, "age_days": 400})
+    return ex
+
+
+def check_pruned(si, name, renders, extras):
+    """Every old render's objects gone but its output (artifacts), every
+    old props object gone; every extra untouched."""
+    left = set()
+    for b in si.state(objects=True)["buckets"]:
+        if b["name"] == name:
+            left = {o["key"] if isinstance(o, dict) else o for o in b["objects"]}
+    keep = {o["key"] for o in extras}
+    assert keep <= left, "touched: %s" % sorted(keep - left)[:5]
+    rest = left - keep
+    bad = [k for k in rest if not (k.startswith("renders/") and k.endswith("/out.mp4"))]
+    assert not bad, "old objects left: %s" % bad[:5]
+    assert len(rest) == renders, (len(rest), renders)
 
 
 def bench_prune_memory(a):
-    """What a report and a deleting sweep hold while pruning a big bucket."""
-    n, name = a.objects, "remotionlambda-bench"
+    """What a report and a deleting sweep hold while pruning a big bucket,
+    the janitor beside main's build (--old-bin): a report over a kept
+    bucket of --objects objects in Remotion's layout (renders = artifacts),
+    and a deleting sweep pruning --delete-objects objects (default the
+    same), checked: every old render's objects gone but its output, every
+    young render, site and other prefix untouched."""
+    name = "remotionlambda-bench"
     rows = []
-    for mode in ("report", "delete"):
-        fx = st.small_fixture(functions=[], layers=[], buckets=[
-            {"name": name, "region": "us-east-1", "age_days": 100,
-             "generate": {"count": n, "prefix": "renders/", "per_render": 5, "age_days": 40, "size": 1000}}])
-        si = st.StandIn("--latency-ms", "0", fixture=fx, start_timeout=1200)
-        jan = jl.Janitor(si)
-        janitor_conf(jan, mode=mode, functions="no", layers="no", renders="all", max_deletions="1000000")
-        try:
-            m = run_measured([jl.BIN, "-c", jan.conf, "--sweep", "--yes", "--json", "-q"], jl.base_env())
-            assert m["rc"] == 0, m["err"][-2000:]
-            rows.append(("%s, %d objects" % (mode, n), m))
-        finally:
-            jan.cleanup()
-            si.stop()
-    table("renders = all over %d objects (%d renders) at 0 ms" % (n, n // 5), rows, 1.0)
+    rep_renders = a.objects // 7
+    del_renders = (a.delete_objects or a.objects) // 6      # 4 objects + 2 props pruned a render
+    extras = prune_extras()
+    for label, bin in janitor_bins(a):
+        for mode, nr in (("report", rep_renders), ("delete", del_renders)):
+            fx = remotion_layout_fixture(name, nr, 40, extras if mode == "delete" else ())
+            si = st.StandIn("--latency-ms", "0", fixture=fx, start_timeout=3600)
+            jan = jl.Janitor(si)
+            janitor_conf(jan, mode=mode, functions="no", layers="no", renders="artifacts",
+                         max_deletions="1000000")
+            try:
+                m = run_measured([bin, "-c", jan.conf, "--sweep", "--yes", "--json", "-q"], jl.base_env())
+                assert m["rc"] == 0, m["err"][-2000:]
+                doc = json.loads(m["out"])
+                rs = [x for x in doc["accounts"][0]["resources"] if x["type"] == "render"]
+                if mode == "report":
+                    assert len(rs) == nr, len(rs)
+                    rows.append(("report, %d objects%s" % (nr * 7, label), m))
+                else:
+                    # progress.json 2000, 3 chunks of 1000, 2 props of 300
+                    assert doc["summary"]["reclaimed_bytes"] == nr * 5600, doc["summary"]
+                    check_pruned(si, name, nr, extras)
+                    rows.append(("delete, %d pruned%s" % (nr * 6, label), m))
+            finally:
+                jan.cleanup()
+                si.stop()
+    table("renders = artifacts at 0 ms, Remotion's layout (7 objects a render)", rows, 1.0)
 
 
 def bench_functions(a):
@@ -542,8 +621,8 @@ def bench_accounts(a):
 def bench_accounts_json(a):
     """--sweep --dry-run over 64 accounts of 438 functions each (28,032
     resources) at 0 ms, with and without --json, this binary against
-    OLD_BIN's (another build, say main's) side by side."""
-    bins = [("new", jl.BIN)] + ([("old", os.environ["OLD_BIN"])] if os.environ.get("OLD_BIN") else [])
+    --old-bin's (another build, say main's) side by side."""
+    bins = [("new", jl.BIN)] + ([("old", a.old_bin)] if a.old_bin else [])
     rows = accounts_run(64, 0, per=438, bins=bins, forms=(("--json",), ()))
     print("\n--sweep --dry-run over 64 accounts x 438 functions (28,032 resources), 0 ms per request")
     print("%-6s %-8s %9s %9s %9s" % ("binary", "output", "wall s", "CPU s", "RSS MiB"))
@@ -589,8 +668,8 @@ def state_run(bins, clocks):
 
 def bench_state(a):
     """The state file at scale: read, carry and write back a.clocks render
-    clocks, this binary and OLD_BIN's side by side."""
-    bins = [("new", jl.BIN)] + ([("old", os.environ["OLD_BIN"])] if os.environ.get("OLD_BIN") else [])
+    clocks, this binary and --old-bin's side by side."""
+    bins = [("new", jl.BIN)] + ([("old", a.old_bin)] if a.old_bin else [])
     rows, size = state_run(bins, a.clocks)
     print("\nreport sweep over a state file of %d render clocks (%.1f MB)" % (a.clocks, size / 1e6))
     print("%-6s %9s %9s %9s" % ("binary", "wall s", "CPU s", "RSS MiB"))
@@ -659,6 +738,9 @@ def main():
     p.add_argument("--cli-objects", type=int, default=0)
     p.add_argument("--skip-cli", action="store_true")
     p.add_argument("--clocks", type=int, default=400000)
+    p.add_argument("--old-bin", default=os.environ.get("OLD_BIN"),
+                   help="another build's janitor (say main's), run beside; default $OLD_BIN")
+    p.add_argument("--delete-objects", type=int, default=0, help="prune-memory: objects the deleting sweep prunes")
     a = p.parse_args()
     for w in (["inventory", "bucket", "functions"] if a.what == "all" else [a.what]):
         {"inventory": bench_inventory, "bucket": bench_bucket, "bigbucket": bench_bigbucket,

@@ -108,6 +108,9 @@ class LogGroups(unittest.TestCase):
         self.assertEqual(t.rc, 0, t.err)
         self.assertIn("log groups %s: 4.0 KiB stored in 4 log groups\n" % R, t.out)
         self.assertIn("log groups %s: 117.7 MiB stored in 121 log groups\n" % R2, t.out)
+        # The summary line counts them after the buckets, and the ignored.
+        self.assertRegex(t.out, r"\d+ buckets, 125 log groups; ")
+        self.assertRegex(t.out, r"ignored \d+ buckets, \d+ functions, \d+ layers, 1 log groups; ")
         self.assert_never_named(t)
 
     def test_default_is_off(self):
@@ -117,6 +120,8 @@ class LogGroups(unittest.TestCase):
         self.assertEqual(r.items(type="log_group"), [])
         self.assertEqual(r.json["accounts"][0]["log_group_storage"], [])
         self.assertFalse([e for e in self.si.log() if e["service"] == "logs"])
+        t = self.jan.run("--sweep", "--dry-run")
+        self.assertNotIn("log groups", t.out)
 
     def test_delete_orphans_and_a_deleted_functions_group_after_it(self):
         r = self.jan.sweep("--yes", "--delete")
@@ -255,6 +260,9 @@ class LogGroups(unittest.TestCase):
         one = s.json["last_sweep"]["accounts"][0]
         self.assertEqual({c["region"]: c["bytes"] for c in one["log_group_storage"]}, STORED)
         self.assertEqual(one["found"]["log_groups"], 5 + 120)
+        s = self.jan.run("--status")
+        self.assertEqual(s.rc, 0, s.err)
+        self.assertRegex(s.out, r"found \d+ functions, \d+ layer versions, \d+ buckets, 125 log groups; ")
 
 
 if __name__ == "__main__":
