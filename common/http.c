@@ -43,15 +43,25 @@ _Static_assert(CURL_ERROR_SIZE <= sizeof(((struct http_response *)0)->errmsg),
 
 /* ---- small lists -------------------------------------------------------- */
 
-static void xl_push(struct xlist *l, struct http_xfer *x)
+/* Put x before at (NULL: at the end). */
+static void xl_insert(struct xlist *l, struct http_xfer *at,
+                      struct http_xfer *x)
 {
-  x->next = NULL;
-  x->prev = l->tail;
-  if(l->tail)
-    l->tail->next = x;
+  x->next = at;
+  x->prev = at ? at->prev : l->tail;
+  if(x->prev)
+    x->prev->next = x;
   else
     l->head = x;
-  l->tail = x;
+  if(at)
+    at->prev = x;
+  else
+    l->tail = x;
+}
+
+static void xl_push(struct xlist *l, struct http_xfer *x)
+{
+  xl_insert(l, NULL, x);
 }
 
 static void xl_remove(struct xlist *l, struct http_xfer *x)
@@ -341,21 +351,12 @@ static int starts_before(const struct http_xfer *x, const struct http_xfer *y)
 /* Queue x on its host: after the first ones when it is one, else last. */
 static void queue_xfer(struct xlist *l, struct http_xfer *x)
 {
-  struct http_xfer *at = l->head;
+  struct http_xfer *at = NULL;
 
-  if(!x->first || !at || !starts_before(x, l->tail)) {
-    xl_push(l, x);
-    return;
-  }
-  while(at->first)
-    at = at->next;              /* a non-first one exists: tail is one */
-  x->next = at;
-  x->prev = at->prev;
-  if(at->prev)
-    at->prev->next = x;
-  else
-    l->head = x;
-  at->prev = x;
+  if(x->first)
+    for(at = l->head; at && at->first; at = at->next)
+      ;
+  xl_insert(l, at, x);
 }
 
 /* Start the oldest waiting transfers (the first ones before them) whose
