@@ -665,6 +665,11 @@ void aws_http_done(void *arg, struct http_response *hr)
   aws_call_finish(k, k->resp.err ? k->resp.err : JAN_EAWS);
 }
 
+void aws_client_set_first(struct aws_client *c, int first)
+{
+  c->first = first;
+}
+
 void aws_client_set_delete_gate(struct aws_client *c, aws_delete_gate_fn gate,
                                 void *arg)
 {
@@ -1087,6 +1092,7 @@ static int submit(struct aws_call *k, const struct aws_creds *cr)
     hreq.body = k->body;
     hreq.body_len = k->body_len;
     hreq.max_body = k->max_body;
+    hreq.first = c->first;
     c->st.attempts++;
     k->attempts++;
     copy_str(k->host, sizeof(k->host), host);

@@ -51,6 +51,7 @@ struct aws_client {
   struct jan_rng rng;            /* backoff jitter */
   int shutting_down;             /* cancel everything */
   int draining;                  /* send nothing new */
+  int first;                    /* its requests go ahead of waiting ones */
   aws_delete_gate_fn delete_gate;  /* asked before any deletion */
   void *delete_gate_arg;
   int freed;

@@ -43,15 +43,25 @@ _Static_assert(CURL_ERROR_SIZE <= sizeof(((struct http_response *)0)->errmsg),
 
 /* ---- small lists -------------------------------------------------------- */
 
-static void xl_push(struct xlist *l, struct http_xfer *x)
+/* Put x before at (NULL: at the end). */
+static void xl_insert(struct xlist *l, struct http_xfer *at,
+                      struct http_xfer *x)
 {
-  x->next = NULL;
-  x->prev = l->tail;
-  if(l->tail)
-    l->tail->next = x;
+  x->next = at;
+  x->prev = at ? at->prev : l->tail;
+  if(x->prev)
+    x->prev->next = x;
   else
     l->head = x;
-  l->tail = x;
+  if(at)
+    at->prev = x;
+  else
+    l->tail = x;
+}
+
+static void xl_push(struct xlist *l, struct http_xfer *x)
+{
+  xl_insert(l, NULL, x);
 }
 
 static void xl_remove(struct xlist *l, struct http_xfer *x)
@@ -332,15 +342,33 @@ static void xfer_start(struct http_engine *e, struct http_xfer *x)
     e->st.max_inflight = e->inflight;
 }
 
-/* Start the oldest waiting transfers whose host has room, while the total
- * has room.  Few hosts exist, so a scan of them per start is cheap. */
+/* x starts before y: a first one before the others, then the older. */
+static int starts_before(const struct http_xfer *x, const struct http_xfer *y)
+{
+  return x->first != y->first ? x->first : x->seq < y->seq;
+}
+
+/* Queue x on its host: after the first ones when it is one, else last. */
+static void queue_xfer(struct xlist *l, struct http_xfer *x)
+{
+  struct http_xfer *at = NULL;
+
+  if(x->first)
+    for(at = l->head; at && at->first; at = at->next)
+      ;
+  xl_insert(l, at, x);
+}
+
+/* Start the oldest waiting transfers (the first ones before them) whose
+ * host has room, while the total has room.  Few hosts exist, so a scan of
+ * them per start is cheap. */
 static void pump(struct http_engine *e)
 {
   while(!e->closing && e->queued && e->inflight < e->opts.concurrency) {
     struct host *best = NULL;
     for(struct host *h = e->hosts; h; h = h->next)
       if(h->queue.head && h->inflight < e->opts.host_concurrency &&
-         (!best || h->queue.head->seq < best->queue.head->seq))
+         (!best || starts_before(h->queue.head, best->queue.head)))
         best = h;
     if(!best)
       break;
@@ -636,8 +664,9 @@ int http_submit(struct http_engine *e, const struct http_request *req,
     goto nomem;
 
   x->seq = e->seq++;
+  x->first = req->first != 0;
   x->state = XS_QUEUED;
-  xl_push(&x->host->queue, x);
+  queue_xfer(&x->host->queue, x);
   e->queued++;
   if(xfer)
     *xfer = x;

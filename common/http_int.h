@@ -46,6 +46,7 @@ struct http_xfer {
   struct host *host;
   enum xstate state;
   uint64_t seq;                 /* submit order, for the FIFO across hosts */
+  int first;                    /* http_request's: ahead of the others */
   uint64_t t0;                  /* uv_hrtime() at submit */
   CURL *easy;
   char *url;

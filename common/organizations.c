@@ -180,6 +180,7 @@ enum walk_step { WALK_DESCRIBE, WALK_ACCOUNTS, WALK_UNITS,
 struct org_walk {
   struct aws_client *c;
   org_discover_cb cb;
+  org_page_cb page;             /* NULL: none */
   void *arg;
   char (*parents)[69];          /* OU ids, each once */
   size_t nparents, parents_cap, at;
@@ -328,8 +329,12 @@ static void on_accounts(void *arg, const struct aws_response *r,
     page_failed(w, r);
     return;
   }
+  size_t from = w->l.n;
+
   for(size_t i = 0; i < p->n && !rc; i++)
     rc = add_member(w, &p->v[i]);
+  if(!rc && w->page && w->l.n > from)
+    rc = w->page(w->arg, w->l.management, &w->l.v[from], w->l.n - from);
   page_taken(w, rc, "accounts", &p->next_token);
 }
 
@@ -396,6 +401,13 @@ static void walk_next(struct org_walk *w)
 int org_discover(struct aws_client *c, const char *const *ous, size_t nous,
                  org_discover_cb cb, void *arg)
 {
+  return org_discover_pages(c, ous, nous, NULL, cb, arg);
+}
+
+int org_discover_pages(struct aws_client *c, const char *const *ous,
+                       size_t nous, org_page_cb page, org_discover_cb cb,
+                       void *arg)
+{
   struct org_walk *w = calloc(1, sizeof(*w));
   int rc = JAN_OK;
 
@@ -403,6 +415,7 @@ int org_discover(struct aws_client *c, const char *const *ous, size_t nous,
     return JAN_ENOMEM;
   w->c = c;
   w->cb = cb;
+  w->page = page;
   w->arg = arg;
   w->first = nous ? WALK_UNITS : WALK_ACCOUNTS;
   w->step = WALK_DESCRIBE;

@@ -124,24 +124,29 @@ const char *org_fate_name(enum org_fate f)
 
 void account_list_free(struct account_list *al)
 {
-  /* Only the members' names and role ARNs are owned (a section's fields
-   * are the config's). */
+  /* A member's strings are owned (a section's fields are the config's). */
   for(size_t i = 0; i < al->n; i++)
-    if(al->titles && al->titles[i])
+    if(al->titles && al->titles[i]) {
       free(al->v[i].role_arn);
+      free(al->v[i].name);
+      free(al->titles[i]);
+    }
+  for(size_t i = 0; i < al->nskipped; i++)
+    free(al->skipped[i].name);
   free(al->v);
   free(al->titles);
   free(al->skipped);
+  free(al->seen);
   memset(al, 0, sizeof(*al));
 }
 
 /* Append a (shallow copy) with its title (NULL: one of the config's
- * accounts; else a member's Name, "" without one); 0 or JAN_ENOMEM. */
-static int push(struct account_list *al, size_t *cap,
-                const struct jan_account *a, const char *title)
+ * accounts; else a member's Name); 0 or JAN_ENOMEM. */
+static int push(struct account_list *al, const struct jan_account *a,
+                char *title)
 {
-  if(al->n == *cap) {
-    size_t c = *cap ? *cap * 2 : 16;
+  if(al->n == al->cap) {
+    size_t c = al->cap ? al->cap * 2 : 16;
     void *v = realloc(al->v, c * sizeof(*al->v));
     void *t;
     if(!v)
@@ -151,7 +156,7 @@ static int push(struct account_list *al, size_t *cap,
     if(!t)
       return JAN_ENOMEM;
     al->titles = t;
-    *cap = c;
+    al->cap = c;
   }
   al->v[al->n] = *a;
   al->titles[al->n] = title;
@@ -165,17 +170,48 @@ static int keep_shard(const struct jan_config *cfg, const char *id)
          shard_of_account(id, cfg->shard_count) == cfg->shard_index;
 }
 
-int account_list_build(struct account_list *al, const struct jan_config *cfg,
-                       const struct org_listing *l)
+/* 1 when id was seen before (it is recorded now if not), -1: no memory. */
+static int seen_before(struct account_list *al, const char *id)
 {
-  size_t cap = 0, n;
+  size_t mask, h;
+
+  if((al->nseen + 1) * 2 > al->seen_cap) {
+    size_t cap = al->seen_cap ? al->seen_cap * 2 : 64;
+    char (*v)[13] = calloc(cap, sizeof(*v));
+    if(!v)
+      return -1;
+    for(size_t i = 0; i < al->seen_cap; i++) {
+      if(!al->seen[i][0])
+        continue;
+      h = (size_t)shard_hash(al->seen[i]) & (cap - 1);
+      while(v[h][0])
+        h = (h + 1) & (cap - 1);
+      memcpy(v[h], al->seen[i], sizeof(v[h]));
+    }
+    free(al->seen);
+    al->seen = v;
+    al->seen_cap = cap;
+  }
+  mask = al->seen_cap - 1;
+  for(h = (size_t)shard_hash(id) & mask; al->seen[h][0]; h = (h + 1) & mask)
+    if(!strcmp(al->seen[h], id))
+      return 1;
+  snprintf(al->seen[h], sizeof(al->seen[h]), "%s", id);
+  al->nseen++;
+  return 0;
+}
+
+int account_list_begin(struct account_list *al, const struct jan_config *cfg,
+                       int organization)
+{
+  size_t n;
   const struct jan_account *base;
   int rc = JAN_OK;
 
   memset(al, 0, sizeof(*al));
   /* With an organization and no section, the [aws] credentials are the
    * management account's: not an account of the run by themselves. */
-  if(l && !cfg->naccounts)
+  if(organization && !cfg->naccounts)
     base = NULL, n = 0;
   else
     base = accounts_of_config(cfg, &al->implicit, &n);
@@ -185,58 +221,93 @@ int account_list_build(struct account_list *al, const struct jan_config *cfg,
       al->other_shards++;
       continue;
     }
-    /* The implicit account is al's own copy: point at it. */
-    rc = push(al, &cap, base == &al->implicit ? &al->implicit : &base[i],
-              NULL);
+    rc = push(al, &base[i], NULL);
   }
-  if(!l || rc)
-    return rc;
+  return rc;
+}
 
-  if(l->n) {
-    al->skipped = calloc(l->n, sizeof(*al->skipped));
-    if(!al->skipped)
+static int skip(struct account_list *al, const struct org_member *m,
+                enum org_fate f)
+{
+  struct org_skipped *s;
+
+  if(al->nskipped == al->skipped_cap) {
+    size_t c = al->skipped_cap ? al->skipped_cap * 2 : 16;
+    void *v = realloc(al->skipped, c * sizeof(*al->skipped));
+    if(!v)
       return JAN_ENOMEM;
+    al->skipped = v;
+    al->skipped_cap = c;
   }
-  for(size_t i = 0; i < l->n && !rc; i++) {
-    const struct org_member *m = &l->v[i];
-    enum org_fate f = org_fate_of(cfg, l->management, m);
-    struct jan_account a;
-    size_t len;
+  s = &al->skipped[al->nskipped];
+  memcpy(s->id, m->id, sizeof(s->id));
+  s->name = m->name ? strdup(m->name) : NULL;
+  if(m->name && !s->name)
+    return JAN_ENOMEM;
+  s->fate = f;
+  al->nskipped++;
+  return JAN_OK;
+}
 
-    if(f == ORG_SECTION)
-      continue;                 /* it is in the list already, as written */
-    if(f != ORG_SWEEP) {
-      struct org_skipped *s = &al->skipped[al->nskipped++];
-      memcpy(s->id, m->id, sizeof(s->id));
-      s->name = m->name;
-      s->fate = f;
-      continue;
-    }
-    if(!keep_shard(cfg, m->id)) {
-      al->other_shards++;
-      continue;
-    }
-    memset(&a, 0, sizeof(a));
-    memcpy(a.account_id, m->id, sizeof(a.account_id));
-    len = strlen("arn:aws:iam::") + 12 + strlen(":role/") +
-          strlen(cfg->org_role_name) + 1;
-    a.role_arn = malloc(len);
-    if(!a.role_arn)
-      return JAN_ENOMEM;
+static int add_member(struct account_list *al, const struct jan_config *cfg,
+                      const struct org_member *m)
+{
+  struct jan_account a;
+  char *title;
+  size_t len;
+
+  memset(&a, 0, sizeof(a));
+  memcpy(a.account_id, m->id, sizeof(a.account_id));
+  len = strlen("arn:aws:iam::") + 12 + strlen(":role/") +
+        strlen(cfg->org_role_name) + 1;
+  a.role_arn = malloc(len);
+  a.name = strdup(m->id);       /* a member is named by its id */
+  title = strdup(m->name ? m->name : "");
+  if(a.role_arn)
     snprintf(a.role_arn, len, "arn:aws:iam::%s:role/%s", m->id,
              cfg->org_role_name);
-    a.external_id = cfg->org_external_id;
-    rc = push(al, &cap, &a, m->name ? m->name : "");
-    if(rc) {
-      free(a.role_arn);
-      return rc;
-    }
-    al->discovered++;
+  a.external_id = cfg->org_external_id;
+  if(!a.role_arn || !a.name || !title || push(al, &a, title)) {
+    free(a.role_arn);
+    free(a.name);
+    free(title);
+    return JAN_ENOMEM;
   }
-  /* A member is named by its id: once the list has stopped moving, each
-   * name points at its own entry's. */
-  for(size_t i = 0; i < al->n; i++)
-    if(al->titles[i])
-      al->v[i].name = al->v[i].account_id;
+  al->discovered++;
+  return JAN_OK;
+}
+
+int account_list_add(struct account_list *al, const struct jan_config *cfg,
+                     const char *management, const struct org_member *v,
+                     size_t n)
+{
+  int rc = JAN_OK;
+
+  for(size_t i = 0; i < n && !rc; i++) {
+    const struct org_member *m = &v[i];
+    enum org_fate f = org_fate_of(cfg, management, m);
+    int seen = seen_before(al, m->id);
+
+    if(seen < 0)
+      return JAN_ENOMEM;
+    if(seen || f == ORG_SECTION)
+      continue;                 /* in the list already (as written) */
+    if(f != ORG_SWEEP)
+      rc = skip(al, m, f);
+    else if(!keep_shard(cfg, m->id))
+      al->other_shards++;
+    else
+      rc = add_member(al, cfg, m);
+  }
+  return rc;
+}
+
+int account_list_build(struct account_list *al, const struct jan_config *cfg,
+                       const struct org_listing *l)
+{
+  int rc = account_list_begin(al, cfg, l != NULL);
+
+  if(!rc && l)
+    rc = account_list_add(al, cfg, l->management, l->v, l->n);
   return rc;
 }

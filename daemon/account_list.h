@@ -53,14 +53,15 @@ unsigned shard_of_account(const char *account_id, unsigned n);
 /* A member left out, for the outputs (listed as skipped). */
 struct org_skipped {
   char id[13];
-  const char *name;             /* the listing's Name (borrowed), or NULL */
+  char *name;                   /* the listing's Name (owned), or NULL */
   enum org_fate fate;
 };
 
 struct account_list {
   struct jan_account *v;        /* the run's accounts: sections in file
-                                   order (or "default"), then members by
-                                   id; those of another shard left out */
+                                   order (or "default"), then members in
+                                   the order listed; those of another
+                                   shard left out */
   size_t n;
   size_t configured;            /* the config's accounts (sections, or 1
                                    without) before the shard */
@@ -68,15 +69,35 @@ struct account_list {
   size_t other_shards;          /* left out by the shard */
   struct org_skipped *skipped;  /* members left out by org_fate_of */
   size_t nskipped;
-  const char **titles;          /* per v[i]: the member's Name, or NULL */
+  char **titles;                /* per v[i]: the member's Name ("" without
+                                   one; owned), or NULL: a config's
+                                   account */
   struct jan_account implicit;  /* "default" */
+  size_t cap, skipped_cap;
+  char (*seen)[13];             /* members added, by hash (open
+                                   addressing): each id once */
+  size_t seen_cap, nseen;
 };
 
 /*
- * Build the list from cfg and the listing (NULL: no organization); the
- * listing must outlive the list (names are borrowed).  Role ARNs are
- * arn:aws:iam::ID:role/ROLE_NAME (the aws partition, as every endpoint
- * here).  JAN_OK or JAN_ENOMEM; account_list_free() in every case.
+ * A list that grows while the organization is listed: account_list_begin()
+ * puts the config's accounts in (without sections and with an
+ * organization, none: the [aws] credentials are the management
+ * account's), account_list_add() each page's members as they come
+ * (management: the management account's id, or NULL), each id once.  A
+ * member's strings (name = its id, role_arn, title) are owned and never
+ * move: a copy of v[i] stays valid while the list lives.  JAN_OK or
+ * JAN_ENOMEM; account_list_free() in every case.
+ */
+int account_list_begin(struct account_list *al, const struct jan_config *cfg,
+                       int organization);
+int account_list_add(struct account_list *al, const struct jan_config *cfg,
+                     const char *management, const struct org_member *m,
+                     size_t n);
+/*
+ * The same at once from cfg and a whole listing (NULL: no organization).
+ * Role ARNs are arn:aws:iam::ID:role/ROLE_NAME (the aws partition, as
+ * every endpoint here).
  */
 int account_list_build(struct account_list *al, const struct jan_config *cfg,
                        const struct org_listing *l);

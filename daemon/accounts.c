@@ -113,14 +113,6 @@ int accounts_open(struct accounts *as, const struct runtime *base,
   if(rc)
     return rc;
   list = accounts_of_config(cfg, &implicit, &n);
-  if(list == &implicit) {
-    /* The list lives in as: the sweeps point at it. */
-    rc = accounts_open_list(as, base, cfg, &implicit, 1, only, nonly, err);
-    as->implicit = implicit;
-    if(as->n)
-      as->a[0].acct = &as->implicit;
-    return rc;
-  }
   return accounts_open_list(as, base, cfg, list, n, only, nonly, err);
 }
 
@@ -132,56 +124,156 @@ int accounts_open_list(struct accounts *as, const struct runtime *base,
 {
   int rc;
 
+  accounts_begin(as, base, cfg, only, nonly);
+  rc = accounts_add(as, list, NULL, n, err);
+  if(!rc)
+    rc = accounts_seal(as, NULL, err);
+  return rc;
+}
+
+void accounts_begin(struct accounts *as, const struct runtime *base,
+                    const struct jan_config *cfg, const char *const *only,
+                    size_t nonly)
+{
   memset(as, 0, sizeof(*as));
-  for(size_t i = 0; i < nonly; i++) {
-    size_t j = 0;
-    while(j < n && strcmp(list[j].name, only[i]))
-      j++;
-    if(j == n) {
-      jbuf_printf(err, "--account %s: not an account of this run", only[i]);
-      return JAN_EINVAL;
-    }
-  }
-  as->configured = n;
-  as->a = calloc(n ? n : 1, sizeof(*as->a));
-  if(!as->a)
-    return JAN_ENOMEM;
-  for(size_t i = 0; i < n; i++) {
-    struct account_sweep *a = &as->a[as->n];
-    if(!wanted(list[i].name, only, nonly))
+  as->base = base;
+  as->cfg = cfg;
+  as->only = only;
+  as->nonly = nonly;
+}
+
+static void start_one(struct accounts *as, struct account_sweep *a);
+
+int accounts_add(struct accounts *as, const struct jan_account *list,
+                 const char *const *titles, size_t n, struct jbuf *err)
+{
+  int rc;
+
+  as->configured += n;
+  for(size_t i = 0; i < n; i++, as->given++) {
+    struct account_sweep *a;
+
+    if(!wanted(list[i].name, as->only, as->nonly))
       continue;
+    if(as->n == as->cap) {
+      size_t cap = as->cap ? as->cap * 2 : 16;
+      void *v = realloc(as->a, cap * sizeof(*as->a));
+      if(!v)
+        return JAN_ENOMEM;
+      as->a = v;
+      as->cap = cap;
+    }
+    a = calloc(1, sizeof(*a));
+    if(!a)
+      return JAN_ENOMEM;
+    as->a[as->n++] = a;
     a->owner = as;
-    a->acct = &list[i];
-    make_view(&a->view, cfg, a->acct);
-    rc = runtime_open_account(&a->rt, base, &a->view, a->acct);
+    a->own = list[i];
+    a->acct = &a->own;
+    a->index = as->given;
+    a->title = titles ? titles[i] : NULL;
+    make_view(&a->view, as->cfg, a->acct);
+    rc = runtime_open_account(&a->rt, as->base, &a->view, a->acct);
     if(rc) {
       jbuf_printf(err, "account %s: cannot start: %s", a->acct->name,
                   jan_strerror(rc));
       return rc;
     }
     a->opened = 1;
-    as->n++;
+    if(as->started)
+      start_one(as, a);
   }
   return JAN_OK;
 }
 
-static void one_less(struct accounts *as)
+static void maybe_done(struct accounts *as)
 {
-  if(--as->running == 0 && as->done)
-    as->done(as, as->arg);
+  if(as->started && as->sealed && as->running == 0 && !as->said_done) {
+    as->said_done = 1;
+    if(as->done)
+      as->done(as, as->arg);
+  }
+}
+
+int accounts_seal(struct accounts *as, const char *refusal, struct jbuf *err)
+{
+  int rc = JAN_OK;
+
+  /* Every name asked for must be one of the run's, once all are known. */
+  for(size_t i = 0; i < as->nonly && !refusal; i++) {
+    size_t j = 0;
+    while(j < as->n && strcmp(as->a[j]->acct->name, as->only[i]))
+      j++;
+    if(j == as->n) {
+      jbuf_printf(err, "--account %s: not an account of this run",
+                  as->only[i]);
+      refusal = "--account names an account that is not one of this run";
+      rc = JAN_EINVAL;
+    }
+  }
+  as->sealed = 1;
+  as->refusal = refusal;
+  /* Held sweeps end or go on: one more counted, so that none ending here
+   * ends the run before the others are released. */
+  as->running++;
+  for(size_t i = 0; i < as->n; i++)
+    if(as->a[i]->started)
+      sweep_release(&as->a[i]->sw, refusal);
+  as->running--;
+  maybe_done(as);
+  return rc;
 }
 
 static void one_done(struct sweep *s, void *arg)
 {
   struct account_sweep *a = arg;
   (void)s;
-  one_less(a->owner);
+  a->owner->running--;
+  maybe_done(a->owner);
 }
 
 static int confirm_one(struct sweep *s, void *arg)
 {
   struct account_sweep *a = arg;
   return a->owner->confirm(s, a->owner->confirm_arg);
+}
+
+/* The barrier: no account deletes before the list is sealed, none at all
+ * when it was sealed as refused. */
+static enum sweep_hold hold_one(struct sweep *s, void *arg, const char **why)
+{
+  struct account_sweep *a = arg;
+  (void)s;
+  if(!a->owner->sealed)
+    return SWEEP_WAIT;
+  *why = a->owner->refusal;
+  return a->owner->refusal ? SWEEP_REFUSE : SWEEP_GO;
+}
+
+static void start_one(struct accounts *as, struct account_sweep *a)
+{
+  int rc;
+
+  sweep_init(&a->sw, &a->rt, &a->view, as->mode);
+  a->started = 1;
+  sweep_use_state(&a->sw, as->root, as->audit);
+  /* Clocks of no known account (a file from before accounts) are this
+   * one's only when the config knows no other. */
+  a->sw.adopt = as->sealed && as->configured == 1;
+  a->sw.confirm = as->confirm ? confirm_one : NULL;
+  a->sw.hold = hold_one;
+  if(as->trigger)
+    a->sw.trigger = as->trigger;
+  a->sw.pr.mode = as->progress;
+  a->sw.pr.tty = stderr;
+  as->running++;
+  rc = sweep_start(&a->sw, one_done, a);
+  if(rc) {
+    snprintf(a->sw.message, sizeof(a->sw.message), "cannot start the "
+             "sweep: %s", jan_strerror(rc));
+    a->sw.exit_code = EXIT_INCOMPLETE;
+    as->running--;
+  }
 }
 
 void accounts_start(struct accounts *as, enum jan_mode mode,
@@ -191,51 +283,37 @@ void accounts_start(struct accounts *as, enum jan_mode mode,
 {
   as->done = done;
   as->arg = arg;
-  /* All counted first: a sweep done at once cannot end the run early. */
-  as->running = as->n + 1;
-  for(size_t i = 0; i < as->n; i++) {
-    struct account_sweep *a = &as->a[i];
-    int rc;
-
-    sweep_init(&a->sw, &a->rt, &a->view, mode);
-    a->started = 1;
-    sweep_use_state(&a->sw, root, audit);
-    /* Clocks of no known account (a file from before accounts) are this
-     * one's only when the config knows no other. */
-    a->sw.adopt = as->configured == 1;
-    a->sw.confirm = as->confirm ? confirm_one : NULL;
-    if(as->trigger)
-      a->sw.trigger = as->trigger;
-    a->sw.pr.mode = progress;
-    a->sw.pr.tty = stderr;
-    rc = sweep_start(&a->sw, one_done, a);
-    if(rc) {
-      snprintf(a->sw.message, sizeof(a->sw.message), "cannot start the "
-               "sweep: %s", jan_strerror(rc));
-      a->sw.exit_code = EXIT_INCOMPLETE;
-      as->running--;
-    }
-  }
-  one_less(as);
+  as->mode = mode;
+  as->root = root;
+  as->audit = audit;
+  as->progress = progress;
+  as->started = 1;
+  /* One more counted first: a sweep done at once cannot end the run
+   * early. */
+  as->running++;
+  for(size_t i = 0; i < as->n; i++)
+    start_one(as, as->a[i]);
+  as->running--;
+  maybe_done(as);
 }
 
 int accounts_done(const struct accounts *as)
 {
-  return as->running == 0;
+  return as->sealed && as->running == 0;
 }
 
 void accounts_drain(struct accounts *as)
 {
   for(size_t i = 0; i < as->n; i++)
-    if(as->a[i].opened)
-      aws_client_drain(as->a[i].rt.aws);
+    if(as->a[i]->opened)
+      aws_client_drain(as->a[i]->rt.aws);
 }
 
 void accounts_cancel(struct accounts *as)
 {
   for(size_t i = 0; i < as->n; i++)
-    if(as->a[i].opened)
-      aws_client_shutdown(as->a[i].rt.aws);
+    if(as->a[i]->opened)
+      aws_client_shutdown(as->a[i]->rt.aws);
 }
 
 int accounts_exit_code(const struct accounts *as)
@@ -246,7 +324,7 @@ int accounts_exit_code(const struct accounts *as)
   if(!codes)
     return EXIT_INCOMPLETE;
   for(size_t i = 0; i < as->n; i++)
-    codes[i] = as->a[i].sw.exit_code;
+    codes[i] = as->a[i]->sw.exit_code;
   code = run_code_combine(codes, as->n);
   free(codes);
   return code;
@@ -257,8 +335,9 @@ struct account_result *accounts_results(const struct accounts *as)
   struct account_result *r = calloc(as->n ? as->n : 1, sizeof(*r));
 
   for(size_t i = 0; r && i < as->n; i++) {
-    const struct sweep *s = &as->a[i].sw;
-    r[i].name = as->a[i].acct->name;
+    const struct sweep *s = &as->a[i]->sw;
+    r[i].name = as->a[i]->acct->name;
+    r[i].title = as->a[i]->title;
     r[i].inv = &s->inv;
     r[i].exit_code = s->exit_code;
     r[i].error = s->exit_code && s->message[0] ? s->message : NULL;
@@ -270,10 +349,11 @@ struct account_result *accounts_results(const struct accounts *as)
 void accounts_close(struct accounts *as)
 {
   for(size_t i = 0; i < as->n; i++) {
-    if(as->a[i].started)
-      sweep_free(&as->a[i].sw);
-    if(as->a[i].opened)
-      runtime_close_account(&as->a[i].rt);
+    if(as->a[i]->started)
+      sweep_free(&as->a[i]->sw);
+    if(as->a[i]->opened)
+      runtime_close_account(&as->a[i]->rt);
+    free(as->a[i]);
   }
   free(as->a);
   memset(as, 0, sizeof(*as));

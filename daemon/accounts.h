@@ -25,7 +25,11 @@ struct accounts;
 /* One account's sweep. */
 struct account_sweep {
   struct accounts *owner;
-  const struct jan_account *acct;
+  const struct jan_account *acct;   /* &own */
+  struct jan_account own;       /* a copy of the list's entry (its strings
+                                   borrowed) */
+  size_t index;                 /* its place in the lists given */
+  const char *title;            /* a member's Name, or NULL (borrowed) */
   struct jan_config view;       /* the config as this account sees it:
                                    its regions and account_id (borrowed
                                    pointers; never freed) */
@@ -37,11 +41,24 @@ struct account_sweep {
 typedef void (*accounts_done_cb)(struct accounts *as, void *arg);
 
 struct accounts {
-  struct account_sweep *a;      /* the accounts swept, in file order */
-  size_t n;
+  struct account_sweep **a;     /* the accounts swept, in list order */
+  size_t n, cap;
+  size_t given;                 /* entries of the lists given so far */
   size_t configured;            /* accounts in the config (1 without
                                    sections) */
   size_t running;               /* sweeps not yet done */
+  const struct runtime *base;
+  const struct jan_config *cfg;
+  const char *const *only;      /* --account (borrowed), nonly 0: all */
+  size_t nonly;
+  int sealed;                   /* the list will not grow */
+  const char *refusal;          /* sealed as failed: why nothing is
+                                   deleted (borrowed) */
+  int started, said_done;
+  enum jan_mode mode;           /* the sweeps' start */
+  struct state *root;
+  struct audit *audit;
+  enum progress_mode progress;
   struct jan_account implicit;  /* "default", without sections */
   const char *trigger;          /* the sweeps' trigger; NULL: "cli" */
   sweep_confirm_fn confirm;     /* asked per account; NULL: not needed */
@@ -67,13 +84,34 @@ int accounts_open(struct accounts *as, const struct runtime *base,
                   const struct jan_config *cfg, const char *const *only,
                   size_t nonly, struct jbuf *err);
 /* The same over a list built elsewhere (account_list.h: the organization's
- * members, the shard), which must outlive the sweeps; only names
- * accounts of that list (else JAN_EINVAL with the reason in err). */
+ * members, the shard), sealed: accounts_begin(), accounts_add(),
+ * accounts_seal(). */
 int accounts_open_list(struct accounts *as, const struct runtime *base,
                        const struct jan_config *cfg,
                        const struct jan_account *list, size_t n,
                        const char *const *only, size_t nonly,
                        struct jbuf *err);
+/*
+ * A run's accounts are a list that may grow until it is sealed (the
+ * organization's members as its pages arrive); a fixed list is one sealed
+ * at once.  accounts_begin() starts an empty one; accounts_add() opens the
+ * n accounts of list (copied; their strings must outlive the sweeps;
+ * titles[i] a member's Name or NULL, titles NULL: none) that only names,
+ * and starts them at once when accounts_start() came first.  Until the
+ * list is sealed, a sweep that is about to delete waits (sweep.h, the
+ * barrier): accounts_seal() with refusal NULL lets them go on (JAN_EINVAL
+ * with the reason in err when a name of only is in no list given: then
+ * the list is sealed as refused), with a refusal (why the list is not
+ * complete) none deletes anything and each says why.  The run is done
+ * once sealed and every sweep is done.
+ */
+void accounts_begin(struct accounts *as, const struct runtime *base,
+                    const struct jan_config *cfg, const char *const *only,
+                    size_t nonly);
+int accounts_add(struct accounts *as, const struct jan_account *list,
+                 const char *const *titles, size_t n, struct jbuf *err);
+int accounts_seal(struct accounts *as, const char *refusal,
+                  struct jbuf *err);
 /*
  * Start every sweep on the state root (NULL: none) and the audit log
  * (NULL: none); done runs once, when the last one is done.  A sweep

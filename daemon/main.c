@@ -360,24 +360,41 @@ static void report_run(const struct cli *c, const struct sweep_run *run,
                        enum jan_mode mode)
 {
   const struct accounts *as = &run->as;
+  const struct account_list *al = &run->list;
   struct account_result *res = accounts_results(as);
+  struct output_skipped *sk = calloc(al->nskipped ? al->nskipped : 1,
+                                     sizeof(*sk));
+  struct output_run_info info = {
+    .organization = run->cfg->org_role_name != NULL, .skipped = sk,
+    .nskipped = al->nskipped, .exit_code = run->list_code,
+    .error = run->list_code ? run->list_error : NULL };
   int64_t now = (int64_t)time(NULL);
 
-  if(!res) {
+  if(!res || !sk) {
+    free(res);
+    free(sk);
     fail(c, EXIT_INCOMPLETE, "out of memory");
     return;
   }
+  for(size_t i = 0; i < al->nskipped; i++)
+    sk[i] = (struct output_skipped){ al->skipped[i].id, al->skipped[i].name,
+                                     org_fate_name(al->skipped[i].fate) };
+  if(info.error)
+    untrusted_fprintf(stderr, "remotion-janitor: %s\n", info.error);
   if(c->json)
-    output_run_json(stdout, res, as->n, mode, now);
-  else
+    output_run_json(stdout, res, as->n, mode, now, &info);
+  else {
     output_run_table(stdout, res, as->n, mode, now, &(struct output_opts){
                        .columns = terminal_columns(STDOUT_FILENO),
                        .candidates_only = c->candidates });
+    output_run_members(stdout, res, as->n, &info);
+  }
   free(res);
+  free(sk);
   for(size_t i = 0; i < as->n && !c->quiet; i++)
-    if(as->a[i].sw.message[0])
+    if(as->a[i]->sw.message[0])
       untrusted_fprintf(stderr, "remotion-janitor: account %s: %s\n",
-                        as->a[i].acct->name, as->a[i].sw.message);
+                        as->a[i]->acct->name, as->a[i]->sw.message);
 }
 
 static int run_sweep(struct cli *c)
@@ -448,7 +465,8 @@ static int run_sweep(struct cli *c)
   if(!rc) {
     while(!run_done(&run) && uv_run(&loop, UV_RUN_ONCE))
       ;
-    if(run.list_code)
+    /* A listing that failed before any account joined: only why. */
+    if(run.list_code && !run.as.n)
       fail(c, run.list_code, "%s", run.list_error);
     else
       report_run(c, &run, mode);

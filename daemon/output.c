@@ -123,6 +123,8 @@ static void put_account(struct jsonw *w, const struct account_result *r,
   inventory_summary(inv, &s);
   jsonw_object(w);
   jsonw_kstring(w, "name", r->name);
+  if(r->title)
+    jsonw_kstring(w, "org_name", r->title[0] ? r->title : NULL);
   jsonw_kstring(w, "account", inv->account[0] ? inv->account : NULL);
   jsonw_key(w, "regions");
   jsonw_array(w);
@@ -160,7 +162,8 @@ static void put_account(struct jsonw *w, const struct account_result *r,
 }
 
 void output_run_json(FILE *f, const struct account_result *r, size_t n,
-                     enum jan_mode mode, int64_t now)
+                     enum jan_mode mode, int64_t now,
+                     const struct output_run_info *info)
 {
   struct inv_summary total = { 0 }, s;
   int64_t started = 0, finished = 0;
@@ -188,11 +191,28 @@ void output_run_json(FILE *f, const struct account_result *r, size_t n,
   for(size_t i = 0; i < n; i++)
     put_account(&w, &r[i], now);
   jsonw_array_end(&w);
+  if(info && info->organization) {
+    jsonw_key(&w, "skipped_accounts");
+    jsonw_array(&w);
+    for(size_t i = 0; i < info->nskipped; i++) {
+      jsonw_object(&w);
+      jsonw_kstring(&w, "account", info->skipped[i].account);
+      jsonw_kstring(&w, "name", info->skipped[i].name);
+      jsonw_kstring(&w, "reason", info->skipped[i].reason);
+      jsonw_object_end(&w);
+    }
+    jsonw_array_end(&w);
+  }
   jsonw_key(&w, "summary");
   if(n)
     put_summary(&w, &total);
   else
     jsonw_json(&w, json_object_new_object());
+  if(info && info->error) {
+    jsonw_key(&w, "exit_code");
+    jsonw_int(&w, info->exit_code);
+    jsonw_kstring(&w, "error", info->error);
+  }
   jsonw_object_end(&w);
   fputc('\n', f);
 }
@@ -244,6 +264,28 @@ void output_run_table(FILE *f, const struct account_result *r, size_t n,
   }
   fprintf(f, "%zu accounts: %zu candidates, %zu deleted, %zu failed, "
           "%zu refused\n", n, cand, deleted, failed, refused);
+}
+
+void output_run_members(FILE *f, const struct account_result *r, size_t n,
+                        const struct output_run_info *info)
+{
+  char name[4 * WIRE_ORG_NAME_MAX + 8];
+
+  if(!info || !info->organization)
+    return;
+  for(size_t i = 0; i < n; i++) {
+    if(!r[i].title)
+      continue;
+    untrusted_display_quoted(name, sizeof(name), r[i].title,
+                             strlen(r[i].title));
+    fprintf(f, "account %s: \"%s\"\n", r[i].name, name);
+  }
+  for(size_t i = 0; i < info->nskipped; i++) {
+    const struct output_skipped *k = &info->skipped[i];
+    untrusted_display_quoted(name, sizeof(name), k->name ? k->name : "",
+                             k->name ? strlen(k->name) : 0);
+    fprintf(f, "skipped %s: \"%s\" (%s)\n", k->account, name, k->reason);
+  }
 }
 
 void output_age(int64_t secs, char *out, size_t outlen)

@@ -32,17 +32,41 @@ struct account_result {
   const char *error;            /* why exit_code is not 0; NULL: none */
   struct json_object *record;   /* its status record (last_sweep.h);
                                    NULL: none */
+  const char *title;            /* a member's Name in the organization
+                                   (outside text), or NULL */
+};
+
+/* A member of the organization left out of the run. */
+struct output_skipped {
+  const char *account;          /* its id */
+  const char *name;             /* its Name (outside text), or NULL */
+  const char *reason;           /* org_fate_name(): "suspended", .. */
+};
+
+/* What a run says besides its accounts (NULL: nothing). */
+struct output_run_info {
+  int organization;             /* the run listed an organization: its
+                                   skipped members are listed */
+  const struct output_skipped *skipped;
+  size_t nskipped;
+  const char *error;            /* why the run failed as a whole (its
+                                   organization's listing), or NULL */
+  int exit_code;                /* the run's, with error */
 };
 
 /*
  * The --sweep --json document of a run (remotion-janitor(8), OUTPUT):
- * {"mode","started","finished","accounts":[{"name","account","regions",
- * "ignored","resources","summary","exit_code","error"}],"summary"}, for
- * one account as for several, written as it is produced (jsonw.h: no
- * tree of it is built; memory does not grow with the inventories).
+ * {"mode","started","finished","accounts":[{"name","org_name" (a member
+ * of the organization only),"account","regions","ignored","resources",
+ * "summary","exit_code","error"}],"skipped_accounts" (with an
+ * organization only):[{"account","name","reason"}],"summary","exit_code",
+ * "error" (these two only when info->error)}, for one account as for
+ * several, written as it is produced (jsonw.h: no tree of it is built;
+ * memory does not grow with the inventories).
  */
 void output_run_json(FILE *f, const struct account_result *r, size_t n,
-                     enum jan_mode mode, int64_t now);
+                     enum jan_mode mode, int64_t now,
+                     const struct output_run_info *info);
 enum output_part { OUTPUT_ALL = 0, OUTPUT_ROWS, OUTPUT_TAIL };
 
 struct output_opts {
@@ -65,6 +89,10 @@ void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,
 void output_run_table(FILE *f, const struct account_result *r, size_t n,
                       enum jan_mode mode, int64_t now,
                       const struct output_opts *o);
+/* Below a run's table, with an organization: a line per member swept
+ * with its Name, a line per member left out, escaped as outside text. */
+void output_run_members(FILE *f, const struct account_result *r, size_t n,
+                        const struct output_run_info *info);
 /* "90d", "5h", "12m", "-": whole units, rounded down. */
 void output_age(int64_t secs, char *out, size_t outlen);
 /* A duration for a person: "45s", "12m05s", "3h04m", "2d5h" (negative: 0). */

@@ -95,20 +95,14 @@ int run_open(struct sweep_run *r, const struct jan_config *cfg,
   return JAN_OK;
 }
 
-static void all_done(struct accounts *as, void *arg)
-{
-  struct sweep_run *r = arg;
-  (void)as;
-  if(r->done)
-    r->done(r, r->done_arg);
-}
-
-/* The run cannot sweep: no account starts, the run ends with code. */
+/* The run cannot go on: no account deletes anything, the run ends with
+ * code. */
 static void list_failed(struct sweep_run *r, int code, const char *why)
 {
   r->list_code = code;
   snprintf(r->list_error, sizeof(r->list_error), "%s", why);
-  jlog_err(TAG, "%s; nothing is swept in any account", r->list_error);
+  jlog_err(TAG, "%s; nothing is %s in any account", r->list_error,
+           r->given ? "deleted" : "swept");
 }
 
 /* The list's members and what was left out, in the journal. */
@@ -138,79 +132,114 @@ static void log_list(const struct sweep_run *r)
   }
 }
 
-/* The accounts' sweeps, on the list (with the organization's members when
- * it was listed). */
-static int start_sweeps(struct sweep_run *r, struct jbuf *err)
+/* The list's entries from r->given on join the run (started at once when
+ * the run has started). */
+static int grow(struct sweep_run *r, struct jbuf *err)
 {
-  const struct run_opts *o = &r->opts;
+  size_t from = r->given;
   int rc;
 
-  /* Without an organization the names are known before: the message
-   * names the section that is missing. */
-  if(!r->cfg->org_role_name) {
-    rc = accounts_check(r->cfg, o->only, o->nonly, JAN_MODE_REPORT, err);
-    if(rc)
-      return rc;
-  }
-  rc = account_list_build(&r->list, r->cfg,
-                          r->cfg->org_role_name ? &r->org : NULL);
-  if(rc) {
+  r->given = r->list.n;
+  rc = accounts_add(&r->as, r->list.v + from,
+                    (const char *const *)r->list.titles + from,
+                    r->list.n - from, err);
+  if(rc && !err->len)
     jbuf_printf(err, "%s", jan_strerror(rc));
-    return rc;
-  }
-  if(r->cfg->org_role_name)
-    log_list(r);
-  if(r->cfg->shard_count)
-    jlog_notice(TAG, "shard %u of %u: %zu account%s here, %zu in the other "
-                "shards", r->cfg->shard_index, r->cfg->shard_count,
-                r->list.n, r->list.n == 1 ? "" : "s", r->list.other_shards);
-  rc = accounts_open_list(&r->as, r->base, r->cfg, r->list.v, r->list.n,
-                          o->only, o->nonly, err);
+  return rc;
+}
+
+static void all_done(struct accounts *as, void *arg)
+{
+  struct sweep_run *r = arg;
+  (void)as;
+  if(r->done && !r->listing)
+    r->done(r, r->done_arg);
+}
+
+/* A page of the organization's accounts: its members join the run now,
+ * their sweeps start (none deletes before the listing is complete). */
+static int on_page(void *arg, const char *management,
+                   const struct org_member *m, size_t n)
+{
+  struct sweep_run *r = arg;
+  struct jbuf msg;
+  int rc;
+
+  if(r->stopping)
+    return JAN_OK;              /* nothing new starts */
+  rc = account_list_add(&r->list, r->cfg, management, m, n);
+  jbuf_init(&msg, JAN_MSG_MAX);
+  if(!rc)
+    rc = grow(r, &msg);
   if(rc)
-    return rc;
-  r->as.trigger = r->trigger;
-  r->as.confirm = o->confirm;
-  r->as.confirm_arg = o->confirm_arg;
-  r->started = 1;
-  accounts_start(&r->as, o->mode, r->have_state ? &r->st : NULL,
-                 r->audit.fd >= 0 ? &r->audit : NULL, o->progress, all_done,
-                 r);
-  return JAN_OK;
+    jlog_err(TAG, "organization: %s", rc == JAN_ENOMEM || !msg.len ?
+             jan_strerror(rc) : jbuf_str(&msg));
+  jbuf_free(&msg);
+  return rc;
+}
+
+/* The run's list is complete (l: the listing, NULL without an
+ * organization), or it cannot be (code and why): seal it. */
+static void seal(struct sweep_run *r, int code, const char *why)
+{
+  struct jbuf msg;
+
+  jbuf_init(&msg, JAN_MSG_MAX);
+  if(code)
+    list_failed(r, code, why);
+  if(accounts_seal(&r->as, code ? r->list_error : NULL, &msg) &&
+     !r->list_code)
+    list_failed(r, EXIT_USAGE, jbuf_str(&msg));
+  jbuf_free(&msg);
 }
 
 static void on_listing(void *arg, int err, const char *why,
                        struct org_listing *l)
 {
   struct sweep_run *r = arg;
-  struct jbuf msg;
-  int rc;
 
   r->listing = 0;
   if(r->stopping)
-    list_failed(r, EXIT_INCOMPLETE, "stopped while listing the "
-                "organization");
+    seal(r, EXIT_INCOMPLETE, "stopped while listing the organization");
   else if(err)
-    list_failed(r, EXIT_CREDENTIALS, why && *why ? why : jan_strerror(err));
+    seal(r, EXIT_CREDENTIALS, why && *why ? why : jan_strerror(err));
   else {
+    struct jbuf msg;
+    int rc;
+
     r->org = *l;
     memset(l, 0, sizeof(*l));
     jbuf_init(&msg, JAN_MSG_MAX);
-    rc = start_sweeps(r, &msg);
-    if(rc)
-      list_failed(r, rc == JAN_EINVAL ? EXIT_USAGE : EXIT_INCOMPLETE,
-                  jbuf_str(&msg));
+    rc = grow(r, &msg);         /* the config's, when no page had any */
+    if(rc) {
+      seal(r, EXIT_INCOMPLETE, jbuf_str(&msg));
+      jbuf_free(&msg);
+      return;
+    }
     jbuf_free(&msg);
-    if(!rc)
-      return;                   /* the sweeps end the run */
+    log_list(r);
+    if(r->cfg->shard_count)
+      jlog_notice(TAG, "shard %u of %u: %zu account%s here, %zu in the "
+                  "other shards", r->cfg->shard_index, r->cfg->shard_count,
+                  r->list.n, r->list.n == 1 ? "" : "s",
+                  r->list.other_shards);
+    seal(r, 0, NULL);           /* the sweeps end the run */
   }
-  if(r->done)
-    r->done(r, r->done_arg);
 }
 
+/*
+ * The run: one list of accounts that grows while the organization is
+ * listed (its config's accounts first, then each page's members, their
+ * sweeps started as the page arrives) and is sealed when the listing
+ * ends; without an organization it is sealed at once.  No account
+ * deletes before the list is sealed, none at all when the listing failed
+ * (accounts.h, the barrier).
+ */
 int run_start(struct sweep_run *r, const struct runtime *base,
               const struct jan_config *cfg, const struct run_opts *o,
               struct jbuf *err)
 {
+  int org = cfg->org_role_name != NULL;
   int rc;
 
   r->opts = *o;
@@ -218,7 +247,35 @@ int run_start(struct sweep_run *r, const struct runtime *base,
   r->cfg = cfg;
   r->done = o->done;
   r->done_arg = o->arg;
-  if(cfg->org_role_name) {
+  /* Without an organization the names are known before: the message
+   * names the section that is missing. */
+  if(!org) {
+    rc = accounts_check(cfg, o->only, o->nonly, JAN_MODE_REPORT, err);
+    if(rc)
+      return rc;
+  }
+  /* With an organization, the config's accounts join with the first page
+   * of members: a listing that fails from the start sweeps nothing. */
+  rc = account_list_begin(&r->list, cfg, org);
+  accounts_begin(&r->as, base, cfg, o->only, o->nonly);
+  if(!rc && !org)
+    rc = grow(r, err);
+  if(rc) {
+    if(!err->len)
+      jbuf_printf(err, "%s", jan_strerror(rc));
+    return rc;
+  }
+  if(!org) {
+    rc = accounts_seal(&r->as, NULL, err);
+    if(rc)
+      return rc;
+    if(cfg->shard_count)
+      jlog_notice(TAG, "shard %u of %u: %zu account%s here, %zu in the "
+                  "other shards", cfg->shard_index, cfg->shard_count,
+                  r->list.n, r->list.n == 1 ? "" : "s",
+                  r->list.other_shards);
+  }
+  else {
     /* A client of its own (the [aws] credentials, base's engine), so that
      * stopping the run stops the listing too. */
     static char name[] = "organization";
@@ -231,23 +288,30 @@ int run_start(struct sweep_run *r, const struct runtime *base,
       return rc;
     }
     r->org_opened = 1;
-    rc = org_discover(r->org_rt.aws, (const char *const *)cfg->org_ous,
-                      cfg->norg_ous, on_listing, r);
+    /* Each page brings sweeps that wait for nothing else: its next page
+     * goes ahead of their requests. */
+    aws_client_set_first(r->org_rt.aws, 1);
+    rc = org_discover_pages(r->org_rt.aws, (const char *const *)cfg->org_ous,
+                            cfg->norg_ous, on_page, on_listing, r);
     if(rc) {
       jbuf_printf(err, "cannot list the organization: %s", jan_strerror(rc));
       return rc;
     }
     r->listing = 1;
-    r->started = 1;
-    return JAN_OK;
   }
-  return start_sweeps(r, err);
+  r->as.trigger = r->trigger;
+  r->as.confirm = o->confirm;
+  r->as.confirm_arg = o->confirm_arg;
+  r->started = 1;
+  accounts_start(&r->as, o->mode, r->have_state ? &r->st : NULL,
+                 r->audit.fd >= 0 ? &r->audit : NULL, o->progress, all_done,
+                 r);
+  return JAN_OK;
 }
 
 int run_done(const struct sweep_run *r)
 {
-  return r->started && !r->listing &&
-         (r->list_code || accounts_done(&r->as));
+  return r->started && !r->listing && accounts_done(&r->as);
 }
 
 void run_stop(struct sweep_run *r, int cancel)

@@ -68,13 +68,14 @@ struct sweep_run {
   char save_error[256];         /* after run_close: why the state could
                                    not be saved; "" when it was */
 
-  /* The run's accounts (account_list.h): with [organization], listed at
-   * its start, before any account's sweep starts. */
+  /* The run's accounts (account_list.h): with [organization], growing
+   * as the listing's pages arrive, sealed when it ends. */
   struct account_list list;
   struct org_listing org;       /* the members listed; empty without */
   struct runtime org_rt;        /* the listing's own client, on base's
                                    credentials: stopped with the run */
   int org_opened;
+  size_t given;                 /* entries of list the accounts have */
   int listing;                  /* the organization is being listed */
   int stopping;                 /* run_stop() came during the listing */
   struct run_opts opts;         /* kept for the sweeps' start */
@@ -82,7 +83,7 @@ struct sweep_run {
   const struct jan_config *cfg;
   int list_code;                /* the run's exit code when the list could
                                    not be made (3: the listing failed, so
-                                   nothing is swept anywhere); 0: none */
+                                   nothing is deleted anywhere); 0: none */
   char list_error[AWS_DESCRIBE_MAX + 512];   /* why, for the outputs */
 };
 
@@ -103,9 +104,11 @@ int run_open(struct sweep_run *r, const struct jan_config *cfg,
  * Start a sweep for each account of the run (o->only: those named) on what
  * run_open() opened, each on its own runtime built on base.  JAN_OK, or
  * an error with the reason in err (JAN_EINVAL: a wrong --account).
- * With [organization], the organization is listed first with base's
- * credentials (org_discover); no sweep starts before the listing is
- * complete, and when it fails none starts at all: the run ends with
+ * With [organization], the organization is listed with base's
+ * credentials (org_discover_pages): each page's members (the config's
+ * accounts with the first page) start as the page arrives, but none
+ * deletes before the listing is complete (accounts_seal); when it fails,
+ * none deletes anything, those started say why, and the run ends with
  * list_code 3 (EXIT_CREDENTIALS) and list_error naming the permission.
  * base and cfg must outlive the run.
  */

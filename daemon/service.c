@@ -318,7 +318,7 @@ static struct inv_ref *keep_inventories(struct accounts *as)
   struct inv_ref *head = NULL;
 
   for(size_t i = 0; i < as->n; i++) {
-    struct account_sweep *a = &as->a[i];
+    struct account_sweep *a = as->a[i];
     struct inv_ref *r = inv_ref_new(&a->sw.inv);
     if(!r || inv_ref_append(head ? head : r, r, a->acct->name)) {
       inv_ref_put(r);
@@ -348,7 +348,7 @@ static void finish_run(struct service *svc, struct run *run)
     return;
   }
   for(size_t i = 0; i < as->n; i++) {
-    const struct account_sweep *a = &as->a[i];
+    const struct account_sweep *a = as->a[i];
     const struct inventory *inv = &a->sw.inv;
     struct inv_summary s;
 
@@ -389,7 +389,8 @@ static void finish_run(struct service *svc, struct run *run)
     inv_ref_put(svc->last);
     svc->last = last;
   }
-  else {
+  else if(as->n) {
+    /* (A run without accounts, its listing failed, keeps none.) */
     jlog_err(TAG, "out of memory keeping the inventory");
   }
 }

@@ -870,6 +870,20 @@ static void refuse_all(struct sweep *s, const char *why)
   }
 }
 
+/* Past the guards and the barrier: confirmation, then the deletions. */
+static void confirm_and_delete(struct sweep *s)
+{
+  if(s->confirm && !s->confirm(s, s->arg)) {
+    snprintf(s->message, sizeof(s->message),
+             "deletion not confirmed: nothing is deleted");
+    refuse_all(s, "not confirmed");
+    s->exit_code = EXIT_GUARD;
+    sweep_finish(s);
+    return;
+  }
+  start_deletions(s);
+}
+
 static void decided(struct sweep *s);
 
 static void after_renders(void *arg)
@@ -1026,15 +1040,39 @@ static void decided(struct sweep *s)
     sweep_finish(s);
     return;
   }
-  if(s->confirm && !s->confirm(s, s->arg)) {
-    snprintf(s->message, sizeof(s->message),
-             "deletion not confirmed: nothing is deleted");
-    refuse_all(s, "not confirmed");
-    s->exit_code = EXIT_GUARD;
-    sweep_finish(s);
+  if(s->hold) {
+    const char *why = NULL;
+    switch(s->hold(s, s->arg, &why)) {
+    case SWEEP_WAIT:
+      s->held = 1;
+      jlog_info("sweep", "%s: waiting for the list of accounts to be "
+                "complete before deleting", s->inv.account);
+      return;
+    case SWEEP_REFUSE:
+      s->held = 1;
+      sweep_release(s, why ? why : "refused");
+      return;
+    case SWEEP_GO:
+      break;
+    }
+  }
+  confirm_and_delete(s);
+}
+
+void sweep_release(struct sweep *s, const char *refusal)
+{
+  if(!s->held)
+    return;
+  s->held = 0;
+  if(!refusal) {
+    confirm_and_delete(s);
     return;
   }
-  start_deletions(s);
+  snprintf(s->message, sizeof(s->message), "%s: nothing is deleted",
+           refusal);
+  refuse_all(s, refusal);
+  s->exit_code = EXIT_CREDENTIALS;
+  sweep_finish(s);
 }
 
 int sweep_start(struct sweep *s, sweep_done_cb done, void *arg)

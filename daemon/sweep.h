@@ -31,6 +31,13 @@ struct sweep;
 typedef void (*sweep_done_cb)(struct sweep *s, void *arg);
 /* Asked before deleting when confirmation is needed: return 1 to go on. */
 typedef int (*sweep_confirm_fn)(struct sweep *s, void *arg);
+/* Asked when the sweep is about to delete (its guards passed, before
+ * confirmation): SWEEP_GO, SWEEP_WAIT (it waits, with nothing in flight,
+ * for sweep_release()), or SWEEP_REFUSE (nothing is deleted; *why says
+ * why).  A barrier shared by the accounts of a run (accounts.c). */
+enum sweep_hold { SWEEP_GO = 0, SWEEP_WAIT, SWEEP_REFUSE };
+typedef enum sweep_hold (*sweep_hold_fn)(struct sweep *s, void *arg,
+                                         const char **why);
 
 struct sweep_progress {
   size_t total;                 /* deletions started */
@@ -69,6 +76,8 @@ struct sweep {
   sweep_done_cb done;
   sweep_confirm_fn confirm;     /* NULL: no confirmation needed */
   void *arg;
+  sweep_hold_fn hold;           /* NULL: no barrier; its arg is arg */
+  int held;                     /* waiting for sweep_release() */
 
   struct state *root;           /* the state file's; NULL: none */
   int adopt;                    /* the run's only sweep: takes over the
@@ -107,6 +116,10 @@ void sweep_init(struct sweep *s, struct runtime *rt,
  * audit log. */
 void sweep_use_state(struct sweep *s, struct state *root,
                      struct audit *audit);
+/* A sweep held at the barrier (hold answered SWEEP_WAIT) goes on to its
+ * deletions (refusal NULL), or deletes nothing, with exit code 3 and
+ * refusal as its message; it ends then.  Not held: nothing happens. */
+void sweep_release(struct sweep *s, const char *refusal);
 /* Objects deleted so far in the bucket being emptied, for status. */
 void sweep_update_progress(struct sweep *s);
 int sweep_start(struct sweep *s, sweep_done_cb done, void *arg);

@@ -703,16 +703,15 @@ int validate_run(struct runtime *base, const struct jan_config *cfg,
   jbuf_free(&err);
   /* The principal a role must trust: asked only when there is a role. */
   for(size_t i = 0; i < as.n && !principal[0]; i++)
-    if(as.a[i].acct->role_arn) {
+    if(as.a[i]->acct->role_arn) {
       principal_of(base, cfg, principal, sizeof(principal));
       break;
     }
   for(size_t i = 0; i < as.n; i++) {
-    struct account_sweep *a = &as.a[i];
+    struct account_sweep *a = as.a[i];
     /* A member's trust policy is the organization's, printed once. */
     int member = cfg->org_role_name && al.titles &&
-                 a->acct >= al.v && a->acct < al.v + al.n &&
-                 al.titles[a->acct - al.v];
+                 a->index < al.n && al.titles[a->index];
     struct json_object *trust = a->acct->role_arn && !member
                               ? trust_policy(a->acct, principal) : NULL;
     code = worse(code, validate_account(&a->rt, &a->view, json,

@@ -30,7 +30,7 @@ static int run_progress(struct run *run, struct sweep_progress *t)
   int deleting = 0;
   memset(t, 0, sizeof(*t));
   for(size_t i = 0; i < run->r.as.n; i++) {
-    struct sweep *sw = &run->r.as.a[i].sw;
+    struct sweep *sw = &run->r.as.a[i]->sw;
     sweep_update_progress(sw);
     t->done += sw->progress.done;
     t->total += sw->progress.total;
@@ -78,9 +78,9 @@ static void status_body(struct service *svc, char *out, size_t len)
       n = append(out, len, n, "sweeping: listing %zu region%s",
                  run->cfg->c.nregions, run->cfg->c.nregions == 1 ? "" : "s");
     for(size_t i = 0; i < run->r.as.n; i++) {
-      const struct sweep *sw = &run->r.as.a[i].sw;
+      const struct sweep *sw = &run->r.as.a[i]->sw;
       const struct sweep_progress *p = &sw->progress;
-      n = append(out, len, n, "; %s %s", run->r.as.a[i].acct->name,
+      n = append(out, len, n, "; %s %s", run->r.as.a[i]->acct->name,
                  phase_of(sw));
       if(sw->state == SWEEP_DELETING)
         n = append(out, len, n, " %zu of %zu done, %" PRIu64 " objects "
@@ -215,10 +215,10 @@ struct json_object *service_status_json(void *arg)
     state = run_progress(run, &t) ? "deleting" : "sweeping";
     prog = progress_json(NULL, NULL, &t);
     for(size_t i = 0; i < run->r.as.n; i++) {
-      const struct sweep *sw = &run->r.as.a[i].sw;
+      const struct sweep *sw = &run->r.as.a[i]->sw;
       if(sw->inv.started_ms > 0 && (!started || sw->inv.started_ms < started))
         started = sw->inv.started_ms;
-      json_object_array_add(arr, progress_json(run->r.as.a[i].acct->name,
+      json_object_array_add(arr, progress_json(run->r.as.a[i]->acct->name,
                                                phase_of(sw), &sw->progress));
     }
     json_object_object_add(prog, "started", output_time_json(started / 1000));

@@ -153,6 +153,52 @@ static void test_list(void **state)
   org_listing_free(&l);
 }
 
+/* The list grows page by page to the same list as at once: each id once
+ * (a page repeating an earlier one's member adds nothing), members' strings
+ * kept valid in a copy taken before the list grew. */
+static void test_list_grows_by_page(void **state)
+{
+  struct jan_config c;
+  struct org_listing l;
+  struct account_list once, paged;
+  struct jan_account first;
+
+  (void)state;
+  load(&c, "[organization]\nrole_name = janitor\n"
+           "[account own]\naccount_id = 100000000002\nprofile = p\n");
+  listing(&l, 200);
+  assert_int_equal(account_list_build(&once, &c, &l), JAN_OK);
+  assert_int_equal(account_list_begin(&paged, &c, 1), JAN_OK);
+  assert_int_equal(paged.n, 1);
+  for(size_t i = 0; i < l.n; i += 20) {
+    size_t n = l.n - i < 20 ? l.n - i : 20;
+    assert_int_equal(account_list_add(&paged, &c, l.management, &l.v[i], n),
+                     JAN_OK);
+    /* The same page again, and the first one: nothing more. */
+    assert_int_equal(account_list_add(&paged, &c, l.management, &l.v[i], n),
+                     JAN_OK);
+    assert_int_equal(account_list_add(&paged, &c, l.management, l.v, 1),
+                     JAN_OK);
+    if(i == 0)
+      first = paged.v[1];
+  }
+  assert_int_equal(paged.n, once.n);
+  assert_int_equal(paged.discovered, once.discovered);
+  assert_int_equal(paged.nskipped, once.nskipped);
+  for(size_t i = 0; i < once.n; i++) {
+    assert_string_equal(paged.v[i].name, once.v[i].name);
+    assert_true((paged.titles[i] == NULL) == (once.titles[i] == NULL));
+  }
+  /* A copy from before the list grew still reads right. */
+  assert_string_equal(first.name, "100000000000");
+  assert_string_equal(first.role_arn,
+                      "arn:aws:iam::100000000000:role/janitor");
+  account_list_free(&once);
+  account_list_free(&paged);
+  config_free(&c);
+  org_listing_free(&l);
+}
+
 static void test_shards_disjoint_and_complete(void **state)
 {
   static const unsigned ns[] = { 1, 2, 3, 7, 64 };
@@ -208,6 +254,7 @@ int main(void)
     cmocka_unit_test(test_shard_hash_is_fixed),
     cmocka_unit_test(test_fate_table),
     cmocka_unit_test(test_list),
+    cmocka_unit_test(test_list_grows_by_page),
     cmocka_unit_test(test_shards_disjoint_and_complete),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -745,6 +745,41 @@ static void test_fifo_order(void **state)
   engine_end(&loop, e);
 }
 
+static void test_first_goes_ahead(void **state)
+{
+  uv_loop_t loop;
+  struct http_engine *e;
+  struct http_opts o = opts_default();
+  struct http_request a = { .method = "GET", .url = url(srv.port, "/echo") };
+  struct http_request b = { .method = "GET", .url = url(srv.port2, "/echo") };
+  struct http_request f = { .method = "GET", .url = url(srv.port, "/echo"),
+                            .first = 1 };
+  struct http_request g = { .method = "GET", .url = url(srv.port2, "/echo"),
+                            .first = 1 };
+  static struct slot slots[12];
+  struct many m = { 0 };
+  /* Submitted: 0-9 in order (two hosts), then 10 and 11 first: one at a
+   * time, 0 is running already, 10 and 11 come next (in their order,
+   * across hosts), then 1-9 in theirs. */
+  static const int expect[12] = { 0, 10, 11, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+  (void)state;
+
+  o.concurrency = 1;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  assert_int_equal(http_engine_new(&loop, &o, &e), JAN_OK);
+  for(int i = 0; i < 12; i++) {
+    slots[i].m = &m;
+    slots[i].idx = i;
+    assert_int_equal(http_submit(e, i < 10 ? (i % 3 ? &a : &b)
+                                 : i == 10 ? &g : &f, on_many, &slots[i],
+                                 NULL), JAN_OK);
+  }
+  run_until(&loop, &m.done, 12, 10000);
+  for(int i = 0; i < 12; i++)
+    assert_int_equal(m.order[i], expect[i]);
+  engine_end(&loop, e);
+}
+
 /* A chain: each callback submits the next request. */
 struct chain {
   struct http_engine *e;
@@ -1359,6 +1394,7 @@ int main(void)
     cmocka_unit_test(test_concurrency_bounds),
     cmocka_unit_test(test_concurrency_two_hosts),
     cmocka_unit_test(test_fifo_order),
+    cmocka_unit_test(test_first_goes_ahead),
     cmocka_unit_test(test_submit_from_callback_reuse),
     cmocka_unit_test(test_timeout),
     cmocka_unit_test(test_body_cap),

@@ -240,11 +240,11 @@ static void test_run_json_hostile(void **state)
   it->bytes = 5;
   a.ignored[JAN_KIND_BUCKET] = 2;
   b.invalid[JAN_KIND_FUNCTION] = 1;
-  r[0] = (struct account_result){ "prod " HOSTILE, &a, 1, NULL, NULL };
-  r[1] = (struct account_result){ "other", &b, 3, "no identity\n", NULL };
+  r[0] = (struct account_result){ "prod " HOSTILE, &a, 1, NULL, NULL, NULL };
+  r[1] = (struct account_result){ "other", &b, 3, "no identity\n", NULL, NULL };
 
   f = open_memstream(&text, &len);
-  output_run_json(f, r, 2, JAN_MODE_REPORT, 1700000100);
+  output_run_json(f, r, 2, JAN_MODE_REPORT, 1700000100, NULL);
   fclose(f);
   /* One line, valid UTF-8 throughout. */
   assert_true(len > 0 && text[len - 1] == '\n');
@@ -333,6 +333,89 @@ static void test_run_json_hostile(void **state)
   inventory_free(&b);
 }
 
+/* With an organization: a member's Name as org_name (exact bytes back,
+ * null when empty), a section's account without the key, the members
+ * skipped, the run's own failure; the lines below the table escaped. */
+static void test_run_json_organization(void **state)
+{
+  struct inventory a, b, c;
+  struct account_result r[3];
+  struct output_skipped sk[2] = {
+    { "555555555555", HOSTILE, "suspended" },
+    { "123456789012", NULL, "management account" },
+  };
+  struct output_run_info info = { 1, sk, 2, "denied: ListAccounts " HOSTILE,
+                                  3 };
+  struct json_object *doc, *accts, *v;
+  char *text = NULL, keys[512];
+  size_t len = 0;
+  FILE *f;
+  (void)state;
+
+  inventory_init(&a);
+  inventory_init(&b);
+  inventory_init(&c);
+  r[0] = (struct account_result){ "210000000000", &a, 3, "x", NULL,
+                                  HOSTILE };
+  r[1] = (struct account_result){ "220000000000", &b, 3, "x", NULL, "" };
+  r[2] = (struct account_result){ "custom", &c, 3, "x", NULL, NULL };
+  f = open_memstream(&text, &len);
+  output_run_json(f, r, 3, JAN_MODE_DELETE, 1700000100, &info);
+  fclose(f);
+  assert_int_equal(untrusted_utf8_span(text, len), len);
+  (void)untrusted_json_bytes(text);     /* the exact bytes, as read */
+  doc = json_tokener_parse(text);
+  assert_non_null(doc);
+  keys_of(doc, keys, sizeof(keys));
+  assert_string_equal(keys, "mode,started,finished,accounts,"
+                            "skipped_accounts,summary,exit_code,error");
+  assert_int_equal(json_object_get_int(get(doc, "exit_code")), 3);
+  assert_string_equal(json_object_get_string(get(doc, "error")),
+                      "denied: ListAccounts " HOSTILE);
+  accts = get(doc, "accounts");
+  v = json_object_array_get_idx(accts, 0);
+  keys_of(v, keys, sizeof(keys));
+  assert_string_equal(keys, "name,org_name,account,regions,code_storage,"
+                            "log_group_storage,ignored,resources,summary,"
+                            "exit_code,error");
+  assert_string_equal(json_object_get_string(get(v, "org_name")), HOSTILE);
+  assert_null(get(json_object_array_get_idx(accts, 1), "org_name"));
+  assert_false(json_object_object_get_ex(json_object_array_get_idx(accts, 2),
+                                         "org_name", NULL));
+  v = get(doc, "skipped_accounts");
+  assert_int_equal(json_object_array_length(v), 2);
+  keys_of(json_object_array_get_idx(v, 0), keys, sizeof(keys));
+  assert_string_equal(keys, "account,name,reason");
+  assert_string_equal(json_object_get_string(get(
+      json_object_array_get_idx(v, 0), "name")), HOSTILE);
+  assert_string_equal(json_object_get_string(get(
+      json_object_array_get_idx(v, 0), "reason")), "suspended");
+  assert_null(get(json_object_array_get_idx(v, 1), "name"));
+  json_object_put(doc);
+  free(text);
+
+  /* Below the table: a line per member, a line per member skipped, no
+   * control byte nor invalid UTF-8 of the Names. */
+  text = NULL;
+  f = open_memstream(&text, &len);
+  output_run_members(f, r, 3, &info);
+  fclose(f);
+  assert_int_equal(untrusted_utf8_span(text, len), len);
+  for(size_t i = 0; i < len; i++)
+    assert_true(text[i] == '\n' || ((unsigned char)text[i] >= 0x20 &&
+                                    text[i] != 0x7f));
+  assert_non_null(strstr(text, "account 210000000000: \"q"));
+  assert_non_null(strstr(text, "\naccount 220000000000: \"\"\n"));
+  assert_null(strstr(text, "account custom"));
+  assert_non_null(strstr(text, "\nskipped 555555555555: \"q"));
+  assert_non_null(strstr(text, "\nskipped 123456789012: \"\" (management "
+                               "account)\n"));
+  free(text);
+  inventory_free(&a);
+  inventory_free(&b);
+  inventory_free(&c);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -342,6 +425,7 @@ int main(void)
     cmocka_unit_test(test_jsonw_escaping),
     cmocka_unit_test(test_jsonw_sink_full),
     cmocka_unit_test(test_run_json_hostile),
+    cmocka_unit_test(test_run_json_organization),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -89,8 +89,8 @@ static void metrics_families(void **state)
   make_inv(&inv[0], "eu-west-1", 2, 0);
   make_inv(&inv[1], "eu-west-1", 3, 1);
   memset(r, 0, sizeof(r));
-  r[0] = (struct account_result){ "alpha", &inv[0], 0, NULL, NULL };
-  r[1] = (struct account_result){ "beta", &inv[1], 1, "listing", NULL };
+  r[0] = (struct account_result){ "alpha", &inv[0], 0, NULL, NULL, NULL };
+  r[1] = (struct account_result){ "beta", &inv[1], 1, "listing", NULL, NULL };
   memset(&c, 0, sizeof(c));
   metrics_count(&c, r, 2, 1);
   /* One run is one sweep; the deletions of both accounts. */

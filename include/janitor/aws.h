@@ -132,6 +132,11 @@ typedef void (*aws_cb)(void *arg, struct aws_response *r);
 int aws_send(struct aws_client *c, const struct aws_request *req, aws_cb cb,
              void *arg);
 
+/* c's requests start ahead of every waiting request of the other clients
+ * on its engine (http_request.first): for a chain of requests that the
+ * others wait on, as the organization's listing.  Default 0: in order. */
+void aws_client_set_first(struct aws_client *c, int first);
+
 /*
  * The deletion gate: every request whose operation deletes (its name
  * begins with "Delete": DeleteObjects, DeleteObject, DeleteBucket,

@@ -52,6 +52,9 @@ struct http_request {
                                    a body; never with HEAD */
   size_t body_len;
   size_t max_body;              /* 0: the engine's default */
+  int first;                    /* ahead of every waiting transfer that is
+                                   not (a chain the others wait on: the
+                                   organization's listing); 0: FIFO */
 };
 
 struct http_response {

@@ -83,5 +83,18 @@ typedef void (*org_discover_cb)(void *arg, int err, const char *why,
                                 struct org_listing *l);
 int org_discover(struct aws_client *c, const char *const *ous, size_t nous,
                  org_discover_cb cb, void *arg);
+/*
+ * The same, with page (NULL: none) told of each page's accounts as the page
+ * arrives, before the next is asked (management: the management account's
+ * id; m borrowed for the call; an account may come twice, once per OU
+ * given that holds it).  A page returns JAN_OK, or an error that ends the
+ * listing as failed.  A listing that fails later still fails: whatever
+ * the pages said is not a listing (cb says so).
+ */
+typedef int (*org_page_cb)(void *arg, const char *management,
+                           const struct org_member *m, size_t n);
+int org_discover_pages(struct aws_client *c, const char *const *ous,
+                       size_t nous, org_page_cb page, org_discover_cb cb,
+                       void *arg);
 
 #endif

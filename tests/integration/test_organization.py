@@ -134,6 +134,21 @@ class Discovery(Base):
         self.assertIn("AssumeRole", by[NO_ROLE]["error"])
         self.assertEqual(sum(1 for a in by.values() if a["exit_code"] == 0), len(by) - 1)
 
+    def test_members_start_while_the_listing_goes_on(self):
+        # Slow pages: the first page's members are being swept before the
+        # last page is served.
+        self.si.control("POST", "latency", {"rules": [{"service": "organizations",
+                                                       "operation": "ListAccounts", "ms": 200}]})
+        self.si.control("POST", "reset-log")
+        r = self.jan.sweep()
+        self.assertEqual(self.swept(r), self.expected_all())
+        log = self.si.log()
+        pages = [e["seq"] for e in log if e["operation"] == "ListAccounts"]
+        self.assertGreater(len(pages), 3)
+        members = [e["seq"] for e in log if e["service"] in ("sts", "lambda") and e["seq"] < pages[-1]]
+        self.assertTrue([s for s in members if s > pages[0]], "no member swept before the last page")
+        self.assertIn("AssumeRole", [e["operation"] for e in log if e["seq"] in members])
+
     def test_paging_every_page(self):
         self.si.control("POST", "reset-log")
         r = self.jan.sweep()
@@ -182,6 +197,41 @@ class Discovery(Base):
         self.assertNotIn("\x1b", r.err)
         self.assertIn("\"a1 \u00e9\\x1b[31m\": swept", r.err)
 
+    def test_names_and_skipped_members_in_the_output(self):
+        a, a1, b, _ = member_ids()
+        self.write(ORG + "[account custom]\naccount_id = %s\nrole_arn = arn:aws:iam::%s:role/custom\n"
+                   % (a[0], a[0]))
+        r = self.jan.sweep()
+        self.assertNotIn("\x1b", r.out)
+        by = {x["name"]: x for x in r.json["accounts"]}
+        # A member's Name, exact; a section's account has none.
+        self.assertEqual(by[a[1]]["org_name"], "a %s" % a[1])
+        self.assertEqual(by[a1[0]]["org_name"], "a1 \u00e9\x1b[31m")
+        self.assertEqual(by[b[0]]["org_name"], "account-%s" % b[0])    # the stand-in's default
+        self.assertEqual(by[NO_ROLE]["org_name"], "no role")
+        self.assertNotIn("org_name", by["custom"])
+        self.assertEqual(sorted(r.json["skipped_accounts"], key=lambda k: k["account"]),
+                         [{"account": jl.ACCOUNT, "name": "management", "reason": "management account"},
+                          {"account": SUSPENDED, "name": "gone", "reason": "suspended"},
+                          {"account": EXCLUDED, "name": "excluded", "reason": "excluded"}])
+        # The table: a line per member with its Name (escaped), a line per member skipped.
+        r = self.jan.run("--sweep")
+        self.assertNotIn("\x1b", r.out)
+        lines = r.out.splitlines()
+        self.assertIn('account %s: "a %s"' % (a[1], a[1]), lines)
+        self.assertIn('account %s: "a1 \u00e9\\x1b[31m"' % a1[0], lines)
+        self.assertIn('account %s: "account-%s"' % (b[0], b[0]), lines)
+        self.assertFalse([x for x in lines if x.startswith("account %s:" % a[0])])
+        self.assertIn('skipped %s: "gone" (suspended)' % SUSPENDED, lines)
+        self.assertIn('skipped %s: "excluded" (excluded)' % EXCLUDED, lines)
+        self.assertIn('skipped %s: "management" (management account)' % jl.ACCOUNT, lines)
+
+    def test_no_organization_no_skipped_accounts(self):
+        self.write("")
+        r = self.jan.sweep()
+        self.assertNotIn("skipped_accounts", r.json)
+        self.assertFalse([x for x in r.json["accounts"] if "org_name" in x])
+
     def test_account_option_takes_a_member_id(self):
         a = member_ids()[0][1]
         r = self.jan.sweep("--account", a)
@@ -215,6 +265,42 @@ class FailedListing(Base):
         r = self.jan.sweep("--delete", "--yes")
         self.assertEqual(r.rc, 3, r.err)
         self.assertEqual(jl.modifying(self.si.log()), [])
+
+    def test_a_late_page_failing_while_members_wait_to_delete(self):
+        # Slow pages: the members of the first three (4 a page) are swept
+        # up to their deletions while the listing is still going; the
+        # fourth page fails.  They wait at the barrier, then delete nothing.
+        self.si.control("POST", "latency", {"rules": [{"service": "organizations",
+                                                       "operation": "ListAccounts", "ms": 400}]})
+        self.si.faults([{"kind": "error", "service": "organizations", "operation": "ListAccounts",
+                         "after": 3, "count": None}])
+        self.si.control("POST", "reset-log")
+        self.write(ORG, policy_sec={"mode": "delete", "max_deletions": "100"})
+        r = self.jan.sweep("--delete", "--yes", "-v")
+        self.assertEqual(r.rc, 3, r.err)
+        log = self.si.log()
+        self.assertEqual(jl.modifying(log), [])
+        self.assertEqual([e for e in log if e["operation"].startswith("Delete")], [])
+        # Members were listed (their functions found) before the page failed.
+        failed = [e["seq"] for e in log if e["operation"] == "ListAccounts" and e["status"] != 200]
+        listed = [e["seq"] for e in log if e["operation"] == "ListFunctions"]
+        self.assertTrue(failed and listed)
+        self.assertLess(min(listed), min(failed))
+        self.assertIn("waiting for the list of accounts to be complete before deleting", r.err)
+        # Each account swept says why it deleted nothing; its function is still there.
+        self.assertGreater(len(r.json["accounts"]), 0)
+        for a in r.json["accounts"]:
+            self.assertEqual(a["exit_code"], 3)
+            self.assertIn("organizations:ListAccounts", a["error"])
+            self.assertIn("nothing is deleted", a["error"])
+        found = [a for a in r.json["accounts"]
+                 if [x["name"] for x in a["resources"] if x["type"] == "function"] == [FN]]
+        self.assertGreater(len(found), 0)
+        for a in self.si.state()["accounts"]:
+            if a["account_id"] in [x["name"] for x in r.json["accounts"]]:
+                self.assertEqual([f["name"] for f in a["functions"]], [FN])
+        self.assertEqual(r.json["exit_code"], 3)
+        self.assertIn("organizations:ListAccounts", r.json["error"])
 
     def test_delete_with_a_complete_listing(self):
         self.write(ORG, policy_sec={"mode": "delete", "max_deletions": "100"})
@@ -289,22 +375,19 @@ class Daemon(Base):
         self.assertIn("nothing is swept in any account", err)
 
 
-    def test_sigterm_stops_a_listing_in_flight(self):
-        # A ListAccounts that would take a minute: SIGTERM ends the run (and
-        # the daemon) after stop_timeout, without sweeping anything.
-        self.si.faults([{"kind": "stall", "service": "organizations", "operation": "ListAccounts",
-                         "seconds": 60, "count": None}])
-        self.write(ORG, daemon={"startup_delay": "0", "interval": "1h", "jitter": "0", "stop_timeout": "1s"})
+    def stop_daemon_once(self, marker, *args):
+        """Start the daemon (its first sweep at once), SIGTERM it once
+        marker is in its log: it must stop within 15 s.  Its log."""
         log = open(os.path.join(self.jan.dir, "stderr"), "w+")
-        p = subprocess.Popen([jl.BIN, "-c", self.jan.conf], env=jl.base_env(), stdout=subprocess.DEVNULL,
-                             stderr=log)
+        p = subprocess.Popen([jl.BIN] + list(args) + ["-c", self.jan.conf], env=jl.base_env(),
+                             stdout=subprocess.DEVNULL, stderr=log)
         try:
             t0 = time.time()
             while True:
                 log.seek(0)
-                if "listing the organization first" in log.read():
+                if marker in log.read():
                     break
-                self.assertLess(time.time() - t0, 20, "no sweep started")
+                self.assertLess(time.time() - t0, 20, "never logged: " + marker)
                 time.sleep(0.1)
             time.sleep(0.5)
             t1 = time.time()
@@ -318,9 +401,32 @@ class Daemon(Base):
             log.seek(0)
             err = log.read()
             log.close()
+        return err
+
+    def test_sigterm_stops_a_listing_in_flight(self):
+        # A ListAccounts that would take a minute: SIGTERM ends the run (and
+        # the daemon) after stop_timeout, without sweeping anything.
+        self.si.faults([{"kind": "stall", "service": "organizations", "operation": "ListAccounts",
+                         "seconds": 60, "count": None}])
+        self.write(ORG, daemon={"startup_delay": "0", "interval": "1h", "jitter": "0", "stop_timeout": "1s"})
+        err = self.stop_daemon_once("listing the organization first")
         self.assertIn("stopped while listing the organization", err)
         self.assertEqual([e for e in self.si.log() if e["service"] not in ("organizations",)], [])
 
+    def test_sigterm_while_members_wait_to_delete(self):
+        # The third ListAccounts page would take a minute; the first two
+        # pages' members are swept and wait to delete.  SIGTERM stops it
+        # all: none deletes anything.
+        self.si.faults([{"kind": "stall", "service": "organizations", "operation": "ListAccounts",
+                         "seconds": 60, "after": 2, "count": None}])
+        self.write(ORG, policy_sec={"mode": "delete", "max_deletions": "100"},
+                   daemon={"startup_delay": "0", "interval": "1h", "jitter": "0", "stop_timeout": "1s"})
+        err = self.stop_daemon_once("waiting for the list of accounts to be complete before deleting", "-v")
+        self.assertIn("stopped while listing the organization", err)
+        entries = self.si.log()
+        self.assertTrue([e for e in entries if e["operation"] == "ListFunctions"])
+        self.assertEqual(jl.modifying(entries), [])
+        self.assertEqual([e for e in entries if e["operation"].startswith("Delete")], [])
 
 class Validate(Base):
     def test_listing_roles_and_trust(self):
