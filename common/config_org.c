@@ -35,7 +35,7 @@ void org_checks(struct pctx *x, unsigned (*line_of)(const struct pctx *x,
   if(!c->org_role_name) {
     if(c->org_external_id || c->norg_exclude || c->norg_ous)
       add_error(x, line_of(x, c->norg_ous ? "ous" : c->norg_exclude
-                           ? "exclude_accounts" : "role_name"),
+                           ? "exclude_accounts" : "external_id"),
                 "[organization]: role_name is required to list an "
                 "organization");
     return;

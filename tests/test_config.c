@@ -1067,6 +1067,15 @@ static void test_organization_section(void **state)
   expect_errors("[organization]\nous = ou-ab12-12345678\n",
                 "t.conf:2: [organization]: role_name is required to list an "
                 "organization\n");
+  /* external_id alone: the error names its line (found by fuzz_config:
+   * it had none). */
+  expect_errors("[organization]\nexternal_id = x\n",
+                "t.conf:2: [organization]: role_name is required to list an "
+                "organization\n");
+  expect_errors("[policy]\n[organization]\n\nexclude_accounts = "
+                "111111111111\n",
+                "t.conf:4: [organization]: role_name is required to list an "
+                "organization\n");
   expect_errors("[aws]\nendpoint_url = http://127.0.0.1:1\n"
                 "endpoint_accounts = no\n[organization]\nrole_name = r\n",
                 "t.conf:5: [organization]: endpoint_accounts = no: a server "
