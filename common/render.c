@@ -210,7 +210,7 @@ static void render_seal(struct render *r)
 }
 
 /* The first object of render r in the sorted set: its key is the first
- * not below "renders/ID/". */
+ * above "renders/ID/". */
 static size_t set_first(const struct render_set *s, const char *id)
 {
   size_t lo = 0, hi = s->n, il = strlen(id), pl = strlen(RENDERS_PREFIX);
@@ -227,6 +227,12 @@ static size_t set_first(const struct render_set *s, const char *id)
     else
       hi = mid;
   }
+  /* "renders/<id>/" itself (any of its versions) is no render's object
+   * (render_classify()): the render starts after it. */
+  while(lo < s->n && !strncmp(s->o[lo].key, RENDERS_PREFIX, pl) &&
+        !strncmp(s->o[lo].key + pl, id, il) &&
+        s->o[lo].key[pl + il] == '/' && s->o[lo].key[pl + il + 1] == '\0')
+    lo++;
   return lo;
 }
 

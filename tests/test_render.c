@@ -122,6 +122,30 @@ static void test_group_and_storage(void **state)
   render_set_free(&s);
 }
 
+/* "renders/<id>/" itself is no object of render <id> (it is "other"):
+ * the render's objects start after it (found by fuzz_render). */
+static void test_prefix_key_is_not_the_renders(void **state)
+{
+  static const struct obj o[] = {
+    { "renders/id", 1, 50 }, { "renders/id/", 2, 50 },
+    { "renders/id/x", 4, 50 }, { "renders/idz/y", 8, 50 },
+  };
+  struct render_set s;
+  const struct render *r;
+  (void)state;
+  render_set_init(&s);
+  add(&s, o, sizeof(o) / sizeof(*o));
+  assert_int_equal(render_set_group(&s), 0);
+  assert_int_equal(s.nr, 2);
+  r = find(&s, "id");
+  assert_int_equal(r->n, 1);
+  assert_string_equal(s.o[r->first].key, "renders/id/x");
+  assert_int_equal(r->bytes, 4);
+  assert_string_equal(s.o[find(&s, "idz")->first].key, "renders/idz/y");
+  assert_int_equal(s.storage[RENDER_CAT_OTHER], 1 + 2);
+  render_set_free(&s);
+}
+
 static void test_decisions(void **state)
 {
   static const struct obj o[] = {
@@ -755,6 +779,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_classify),
     cmocka_unit_test(test_group_and_storage),
+    cmocka_unit_test(test_prefix_key_is_not_the_renders),
     cmocka_unit_test(test_decisions),
     cmocka_unit_test(test_versions),
     cmocka_unit_test(test_versioning_probe),
