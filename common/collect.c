@@ -390,8 +390,14 @@ static void functions_page(void *arg, const struct aws_response *r, void *res)
                                 "out of memory");
       goto out;
     }
-    it->has_remotion =
-        remotion_parse_function_name(f->name, &it->remotion) == 0;
+    {
+      /* What the name says of its deployment (informational: a copy
+       * that fails only leaves it out of the output). */
+      struct remotion_fn fn;
+      if(remotion_parse_function_name(f->name, &fn) == 0 &&
+         (it->remotion = malloc(sizeof(fn))) != NULL)
+        *it->remotion = fn;
+    }
     it->bytes = f->code_size;     /* its code, for the code storage */
   }
   if(p->next_marker) {

@@ -8,11 +8,49 @@
 #include "janitor/render.h"
 #include "janitor/untrusted.h"
 
+/* Names are packed in blocks, freed with the inventory: no allocation
+ * (and no allocator's overhead) per name. */
+struct inv_strblock {
+  struct inv_strblock *next;
+  size_t used, cap;
+  char s[];
+};
+#define STRBLOCK_SIZE 65536u
+
+static char *names_copy(struct inventory *inv, const char *s)
+{
+  size_t len = strlen(s) + 1;
+  struct inv_strblock *b = inv->names;
+  char *p;
+  if(!b || b->cap - b->used < len) {
+    size_t cap = len > STRBLOCK_SIZE / 4 ? len : STRBLOCK_SIZE;
+    struct inv_strblock *nb = malloc(sizeof(*nb) + cap);
+    if(!nb)
+      return NULL;
+    nb->used = 0;
+    nb->cap = cap;
+    if(b && cap == len) {       /* a long one alone: the open block stays */
+      nb->next = b->next;
+      b->next = nb;
+    }
+    else {
+      nb->next = b;
+      inv->names = nb;
+    }
+    b = nb;
+  }
+  p = b->s + b->used;
+  memcpy(p, s, len);
+  b->used += len;
+  return p;
+}
+
 static void item_clear(struct inv_item *it)
 {
-  free(it->name);
   free(it->arn);
   free(it->error);
+  free(it->remotion);
+  free(it->storage);
 }
 
 void inventory_init(struct inventory *inv)
@@ -29,6 +67,14 @@ void inventory_free(struct inventory *inv)
   for(size_t i = 0; i < inv->ninvalid; i++)
     free(inv->invalid_names[i].name);
   free(inv->invalid_names);
+  while(inv->names) {
+    struct inv_strblock *b = inv->names;
+    inv->names = b->next;
+    free(b);
+  }
+  for(size_t i = 0; i < inv->nrnames; i++)
+    free(inv->rnames[i]);
+  free(inv->rnames);
   free(inv->items);
   free(inv->caller_arn);
   free(inv->buckets_error);
@@ -56,13 +102,58 @@ struct inv_region *inventory_region(struct inventory *inv, const char *name)
   return NULL;
 }
 
+/* The inventory's copy of a region's name: made once, shared by its
+ * items (the last one found first: items come region by region). */
+static const char *region_copy(struct inventory *inv, const char *region)
+{
+  char **p;
+  for(size_t i = inv->nrnames; i-- > 0;)
+    if(!strcmp(inv->rnames[i], region))
+      return inv->rnames[i];
+  p = realloc(inv->rnames, (inv->nrnames + 1) * sizeof(*p));
+  if(!p)
+    return NULL;
+  inv->rnames = p;
+  if(!(p[inv->nrnames] = strdup(region)))
+    return NULL;
+  return p[inv->nrnames++];
+}
+
+void inventory_remove_if(struct inventory *inv, size_t from,
+                         int (*drop)(void *arg, const struct inv_item *it),
+                         void *arg)
+{
+  size_t w = from;
+  for(size_t i = from; i < inv->n; i++) {
+    if(drop(arg, &inv->items[i])) {
+      item_clear(&inv->items[i]);
+      continue;
+    }
+    if(w != i)
+      inv->items[w] = inv->items[i];
+    w++;
+  }
+  inv->n = w < inv->n ? w : inv->n;
+}
+
+int inv_item_set_storage(struct inv_item *it, const int64_t *storage)
+{
+  if(!it->storage &&
+     !(it->storage = malloc(RENDER_CAT_N * sizeof(*it->storage))))
+    return JAN_ENOMEM;
+  memcpy(it->storage, storage, RENDER_CAT_N * sizeof(*it->storage));
+  return JAN_OK;
+}
+
 struct inv_item *inventory_add(struct inventory *inv, enum jan_kind kind,
                                const char *region, const char *name,
                                const char *arn, int64_t version,
                                int64_t created)
 {
   struct inv_item *it;
-  if(strlen(region) >= sizeof(it->region))
+  const char *reg;
+  if(strlen(region) >= sizeof(inv->regions[0].name) ||
+     !(reg = region_copy(inv, region)))
     return NULL;
   if(inv->n == inv->cap) {
     size_t cap = inv->cap ? inv->cap * 2 : 256;
@@ -75,8 +166,8 @@ struct inv_item *inventory_add(struct inventory *inv, enum jan_kind kind,
   it = &inv->items[inv->n];
   memset(it, 0, sizeof(*it));
   it->kind = kind;
-  strcpy(it->region, region);
-  it->name = strdup(name);
+  it->region = reg;
+  it->name = names_copy(inv, name);
   if(!arn && kind == JAN_KIND_BUCKET) {
     /* S3 answers no ARN; a bucket's is its name in the global partition. */
     struct jbuf a;
@@ -89,8 +180,7 @@ struct inv_item *inventory_add(struct inventory *inv, enum jan_kind kind,
   else
     it->arn = arn ? strdup(arn) : NULL;
   if(!it->name || (arn && !it->arn)) {
-    free(it->name);
-    free(it->arn);
+    free(it->arn);              /* a name copied stays in its block */
     return NULL;
   }
   it->version = version;
@@ -185,9 +275,7 @@ struct inv_item *inventory_find(const struct inventory *inv,
 
   memset(&key, 0, sizeof(key));
   key.kind = kind;
-  if(strlen(region) >= sizeof(key.region))
-    return NULL;
-  strcpy(key.region, region);
+  key.region = region;
   key.name = (char *)(uintptr_t)name;
   key.version = INT64_MIN;
   /* The first item not before the key. */
@@ -378,7 +466,7 @@ void inventory_summary(const struct inventory *inv, struct inv_summary *s)
     const struct inv_item *it = &inv->items[i];
     if(it->kind == JAN_KIND_BUCKET) {
       s->buckets++;
-      if(it->has_storage)
+      if(it->storage)
         s->stored_bytes = render_bytes_add(s->stored_bytes, it->bytes);
     }
     else if(it->kind == JAN_KIND_FUNCTION)

@@ -83,7 +83,6 @@ void policy_decide_item(struct inv_item *it, enum inv_reason why,
   }
   it->decision = why == INV_REASON_POLICY ? INV_DELETE : INV_KEEP;
   it->why = why;
-  it->reason = inv_reason_name(why);
 }
 
 enum policy_clock policy_clock_check(int64_t since, int64_t now,
@@ -130,7 +129,6 @@ static void follow(struct inv_item *it, const struct inv_item *fn)
 {
   it->decision = fn->decision;
   it->why = fn->why;
-  it->reason = inv_reason_name(fn->why);
 }
 
 void policy_follow_functions(struct inventory *inv)
@@ -183,7 +181,6 @@ void policy_decide_tags(struct inv_item *it, const struct jan_config *cfg,
     return;
   it->decision = INV_KEEP;
   it->why = why;
-  it->reason = inv_reason_name(why);
 }
 
 void policy_decide(struct inventory *inv, const struct jan_config *cfg,

@@ -333,7 +333,7 @@ static void f_stored(struct sink *s, const char *name,
 {
   for(size_t i = 0; i < r->inv->n; i++) {
     const struct inv_item *it = &r->inv->items[i];
-    if(it->kind != JAN_KIND_BUCKET || !it->has_storage)
+    if(it->kind != JAN_KIND_BUCKET || !it->storage)
       continue;
     for(int k = 0; k < RENDER_CAT_N; k++) {
       const char *kv[] = { "bucket", it->name, "region", it->region,

@@ -47,12 +47,12 @@ void output_item_members(struct jsonw *w, const struct inv_item *it,
     jsonw_int(w, now - t);
   if(it->kind == JAN_KIND_FUNCTION) {
     jsonw_key(w, "remotion");
-    if(it->has_remotion) {
+    if(it->remotion) {
       jsonw_object(w);
-      jsonw_kstring(w, "version", it->remotion.version);
-      jsonw_kint(w, "memory_mb", it->remotion.memory_mb);
-      jsonw_kint(w, "disk_mb", it->remotion.disk_mb);
-      jsonw_kint(w, "timeout_s", it->remotion.timeout_s);
+      jsonw_kstring(w, "version", it->remotion->version);
+      jsonw_kint(w, "memory_mb", it->remotion->memory_mb);
+      jsonw_kint(w, "disk_mb", it->remotion->disk_mb);
+      jsonw_kint(w, "timeout_s", it->remotion->timeout_s);
       jsonw_object_end(w);
     }
     else
@@ -67,7 +67,7 @@ void output_item_members(struct jsonw *w, const struct inv_item *it,
   }
   output_storage_members(w, it);
   jsonw_kstring(w, "decision", inv_decision_name(it->decision));
-  jsonw_kstring(w, "reason", it->reason);
+  jsonw_kstring(w, "reason", inv_item_reason(it));
   jsonw_kstring(w, "result", inv_result_name(it->result));
   jsonw_kstring(w, "error", it->error);
 }
@@ -357,7 +357,7 @@ void output_table(FILE *f, const struct inventory *inv, enum jan_mode mode,
     inv_display_name(it, full, sizeof(full));
     output_fit(full, wname, name, sizeof(name));
     output_age(it->created < 0 ? -1 : now - it->created, age, sizeof(age));
-    snprintf(why, sizeof(why), "%s%s%s%s%s", it->reason ? it->reason : "-",
+    snprintf(why, sizeof(why), "%s%s%s%s%s", inv_item_reason(it) ? inv_item_reason(it) : "-",
              res ? "/" : "", res ? res : "", it->error ? ": " : "",
              it->error ? it->error : "");
     output_storage_why(it, why, sizeof(why));

@@ -41,15 +41,15 @@ static struct json_object *storage_json(const struct inv_item *it)
 void output_storage_members(struct jsonw *w, const struct inv_item *it)
 {
   if(it->kind == JAN_KIND_BUCKET) {
-    double usd = it->has_storage
+    double usd = it->storage
                ? s3_estimate_monthly_usd(it->region, it->bytes) : -1;
     jsonw_key(w, "bytes");
-    if(it->has_storage)
+    if(it->storage)
       jsonw_int(w, it->bytes);
     else
       jsonw_null(w);
     jsonw_key(w, "storage");
-    jsonw_json(w, it->has_storage ? storage_json(it) : NULL);
+    jsonw_json(w, it->storage ? storage_json(it) : NULL);
     jsonw_key(w, "estimated_monthly_usd");
     if(usd >= 0)
       jsonw_double(w, usd);
@@ -147,7 +147,7 @@ struct json_object *output_storage_status_json(const struct inventory *inv)
     struct json_object *b;
     if(it->kind == JAN_KIND_RENDER && it->result == INV_RES_DELETED)
       pruned++;
-    if(it->kind != JAN_KIND_BUCKET || !it->has_storage)
+    if(it->kind != JAN_KIND_BUCKET || !it->storage)
       continue;
     b = json_object_new_object();
     json_object_object_add(b, "bucket", json_object_new_string(it->name));
@@ -274,7 +274,7 @@ void output_storage_table(FILE *f, const struct inventory *inv,
     const struct inv_item *it = &inv->items[i];
     char total[32], cat[RENDER_CAT_N][32];
     double usd;
-    if(it->kind != JAN_KIND_BUCKET || !it->has_storage)
+    if(it->kind != JAN_KIND_BUCKET || !it->storage)
       continue;
     if(!head++) {
       snprintf(line, sizeof(line), "storage (S3 Standard list prices of %s; "

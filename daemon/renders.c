@@ -26,15 +26,6 @@ struct rres {
   const char *request_id;       /* the bucket's copy (rbucket.reqids) */
 };
 
-/* One render as decided while its bucket was listed: what its item needs,
- * never its objects. */
-struct rsum {
-  char *id;
-  int64_t objects, bytes;       /* what the mode prunes */
-  int64_t oldest, newest;       /* -1: unknown */
-  enum inv_reason why;          /* render_decide()'s */
-};
-
 /* One kept bucket, listed. */
 struct rbucket {
   struct renders *rd;
@@ -53,9 +44,7 @@ struct rbucket {
                                    a third less XML) */
   int64_t decided_at;           /* the clock its decisions were made at:
                                    the deletion prunes what they chose */
-  /* The listing's decisions, until they become items. */
-  struct rsum *sum;
-  size_t nsum, capsum;
+  /* Props candidates, until they become an item. */
   int64_t pobjects, pbytes, poldest, pnewest;   /* props candidates */
   int err;                      /* the decisions could not be kept */
   /* The deletion. */
@@ -80,23 +69,15 @@ struct renders {
   struct renders_host h;        /* the caller's */
   struct rbucket *b;
   size_t n;
+  size_t first;                 /* the inventory's first render or props
+                                   item: those after it are this phase's */
   size_t pending;               /* listings out */
   size_t failed;                /* listings that failed */
   char message[512];            /* about the first */
 };
 
-static void sums_free(struct rbucket *b)
-{
-  for(size_t i = 0; i < b->nsum; i++)
-    free(b->sum[i].id);
-  free(b->sum);
-  b->sum = NULL;
-  b->nsum = b->capsum = 0;
-}
-
 static void rbucket_free(struct rbucket *b)
 {
-  sums_free(b);
   free(b->picks);
   free(b->expected);
   free(b->owner_item);
@@ -178,62 +159,55 @@ static void decide(struct renders *rd, struct rbucket *b,
   policy_decide_item(it, why, rd->h.cfg, now, rd->h.first_seen, rd->h.arg);
 }
 
-static int sum_cmp(const void *a, const void *b)
+/* This phase's items in the order of their buckets (as the inventory
+ * sorts buckets: region, name), each bucket's renders by id, then its
+ * props. */
+static int phase_cmp(const void *a, const void *b)
 {
-  return strcmp(((const struct rsum *)a)->id, ((const struct rsum *)b)->id);
+  const struct inv_item *x = a, *y = b;
+  int c = strcmp(x->region, y->region);
+  if(!c)
+    c = strcmp(x->bucket, y->bucket);
+  if(!c)
+    c = (x->kind == JAN_KIND_PROPS) - (y->kind == JAN_KIND_PROPS);
+  return c ? c : strcmp(x->name, y->name);
 }
 
-/* The bucket's renders and props become items, in id order. */
-static int add_renders(struct renders *rd, struct rbucket *b, int64_t now)
+/* The bucket's props become an item. */
+static int add_props(struct renders *rd, struct rbucket *b)
 {
-  if(b->nsum)
-    qsort(b->sum, b->nsum, sizeof(*b->sum), sum_cmp);
-  for(size_t r = 0; r < b->nsum; r++) {
-    const struct rsum *x = &b->sum[r];
-    struct inv_item *it = add_item(rd, b, JAN_KIND_RENDER, x->id, x->oldest);
-    if(!it)
-      return JAN_ENOMEM;
-    free(b->sum[r].id);         /* the item has its copy */
-    b->sum[r].id = NULL;
-    it->newest = x->newest;
-    it->objects = x->objects;
-    it->bytes = x->bytes;
-    decide(rd, b, it, x->why, now);
-  }
-  if(b->pobjects) {
-    struct inv_item *it = add_item(rd, b, JAN_KIND_PROPS, b->name,
-                                   b->poldest);
-    if(!it)
-      return JAN_ENOMEM;
-    it->newest = b->pnewest;
-    it->objects = b->pobjects;
-    it->bytes = b->pbytes;
-    decide(rd, b, it, INV_REASON_POLICY, now);
-  }
+  struct inv_item *it;
+  if(!b->pobjects)
+    return JAN_OK;
+  if(!(it = add_item(rd, b, JAN_KIND_PROPS, b->name, b->poldest)))
+    return JAN_ENOMEM;
+  it->newest = b->pnewest;
+  it->objects = b->pobjects;
+  it->bytes = b->pbytes;
+  it->why = INV_REASON_POLICY;  /* decided at the phase's end */
   return JAN_OK;
 }
 
-/* A render of a listed bucket: decided now, kept as a summary. */
+/* A render of a listed bucket: an item at once (never its objects), with
+ * render.c's reason; decided like every item once every listing is back
+ * (phase_end). */
 static int on_render(void *arg, const struct render *r)
 {
   struct rbucket *b = arg;
   const struct jan_config *cfg = b->rd->h.cfg;
-  struct rsum *x;
+  struct inv_item *it;
   size_t objects;
 
   if(!b->prunable)
     return JAN_OK;              /* its storage only */
-  if(jan_grow(&b->sum, &b->capsum, b->nsum, sizeof(*b->sum), 64))
+  it = add_item(b->rd, b, JAN_KIND_RENDER, r->id,
+                r->oldest == WIRE_TIME_UNKNOWN ? -1 : r->oldest);
+  if(!it)
     return JAN_ENOMEM;
-  x = &b->sum[b->nsum];
-  if(!(x->id = strdup(r->id)))
-    return JAN_ENOMEM;
-  render_sum_prunable(r, cfg->renders, &objects, &x->bytes);
-  x->objects = (int64_t)objects;
-  x->oldest = r->oldest == WIRE_TIME_UNKNOWN ? -1 : r->oldest;
-  x->newest = r->newest == WIRE_TIME_UNKNOWN ? -1 : r->newest;
-  x->why = render_decide(r, b->name, cfg, b->decided_at);
-  b->nsum++;
+  render_sum_prunable(r, cfg->renders, &objects, &it->bytes);
+  it->objects = (int64_t)objects;
+  it->newest = r->newest == WIRE_TIME_UNKNOWN ? -1 : r->newest;
+  it->why = render_decide(r, b->name, cfg, b->decided_at);
   return JAN_OK;
 }
 
@@ -275,10 +249,10 @@ static void storage_of(struct renders *rd, size_t item,
                        const struct prune_list_outcome *o)
 {
   struct inv_item *it = &rd->h.inv->items[item];
-  it->has_storage = 1;
   it->objects = (int64_t)o->objects;
   it->bytes = o->bytes;
-  memcpy(it->storage, o->storage, sizeof(it->storage));
+  if(inv_item_set_storage(it, o->storage))
+    jlog_err("renders", "%s: out of memory: no storage report", it->name);
 }
 
 static void phase_end(struct renders *rd);
@@ -289,8 +263,6 @@ static void listed(void *arg, const struct prune_list_outcome *o)
   struct renders *rd = b->rd;
   int rc = o->err;
 
-  if(rc)
-    sums_free(b);               /* nothing of it is decided */
   if(rc && !b->prunable) {
     /* The storage report only informs: its gaps fail nothing. */
     b->listed = -1;
@@ -346,19 +318,49 @@ static void listed(void *arg, const struct prune_list_outcome *o)
     phase_end(rd);
 }
 
-/* Every listing is back: the renders become resources, in bucket order
- * (items are only appended: indexes stay valid). */
+/* The listed bucket of one of this phase's items (it->bucket is the
+ * bucket item's own name: compared as a pointer), or NULL. */
+static struct rbucket *bucket_of_item(struct renders *rd,
+                                      const struct inv_item *it)
+{
+  for(size_t i = 0; i < rd->n; i++)
+    if(rd->h.inv->items[rd->b[i].item].name == it->bucket)
+      return &rd->b[i];
+  return NULL;
+}
+
+/* An item of a bucket whose renders are not decided (its listing
+ * failed, or it ran out of memory): dropped. */
+static int undecided(void *arg, const struct inv_item *it)
+{
+  const struct rbucket *x = bucket_of_item(arg, it);
+  return !x || x->listed != 1 || !x->prunable;
+}
+
+/* Every listing is back: the renders of a listing that failed are
+ * dropped (nothing of it is decided), the rest sorted and decided.
+ * Items before rd->first are not moved: their indexes stay valid. */
 static void phase_end(struct renders *rd)
 {
+  struct inventory *inv = rd->h.inv;
+
   for(size_t i = 0; i < rd->n; i++) {
     struct rbucket *x = &rd->b[i];
-    if(x->listed == 1 && x->prunable &&
-       add_renders(rd, x, x->decided_at)) {
+    if(x->listed == 1 && x->prunable && add_props(rd, x)) {
       if(!rd->failed++)
         snprintf(rd->message, sizeof(rd->message), "out of memory");
       x->prunable = 0;
     }
-    sums_free(x);
+  }
+  inventory_remove_if(inv, rd->first, undecided, rd);
+  if(inv->n > rd->first)
+    qsort(&inv->items[rd->first], inv->n - rd->first,
+          sizeof(*inv->items), phase_cmp);
+  for(size_t i = rd->first; i < inv->n; i++) {
+    struct inv_item *it = &inv->items[i];
+    struct rbucket *x = bucket_of_item(rd, it);
+    if(x)                       /* always: the others were dropped */
+      decide(rd, x, it, it->why, x->decided_at);
   }
   rd->h.cont(rd->h.arg);
 }
@@ -384,6 +386,7 @@ int renders_collect(const struct renders_host *h, struct renders **rdp)
   }
   *rdp = rd;
   rd->h = *h;
+  rd->first = h->inv->n;
   for(size_t i = 0; i < h->inv->n; i++) {
     const struct inv_item *it = &h->inv->items[i];
     struct rbucket *b;

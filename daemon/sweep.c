@@ -416,7 +416,12 @@ struct del {
  * where everything else reports from.  Deletions finish in bursts, so one
  * flush to disk a loop turn instead of one a deletion keeps the loop free
  * (measured: 2,520 deletions, 7.0 s with a flush each, 4.1 s grouped).
+ * A group holds at most OUTQ_MAX outcomes: a pruned bucket tells its
+ * renders' outcomes in one burst, and the queue (with the audit lines
+ * built for it) must not grow with the bucket.
  */
+#define OUTQ_MAX 1024
+
 static void apply_outcome(struct sweep *s, const struct sweep_outcome *o)
 {
   struct inv_item *it = &s->inv.items[o->idx];
@@ -503,6 +508,8 @@ static void queue_outcome(void *arg, size_t idx, enum inv_result res,
 {
   struct sweep *s = arg;
   struct sweep_outcome *o;
+  if(s->noutq >= OUTQ_MAX)
+    flush_outcomes(s);
   if(s->noutq == s->capoutq) {
     size_t cap = s->capoutq ? s->capoutq * 2 : 64;
     struct sweep_outcome *q = realloc(s->outq, cap * sizeof(*q));

@@ -203,22 +203,26 @@ static void test_run_json_hostile(void **state)
                      "arn:aws:lambda:eu-west-1:111111111111:function:x", 0,
                      1699000000);
   assert_non_null(it);
-  it->has_remotion = 1;
-  snprintf(it->remotion.version, sizeof(it->remotion.version), "4.0.1");
-  it->remotion.memory_mb = 2048;
+  it->remotion = calloc(1, sizeof(*it->remotion));
+  assert_non_null(it->remotion);
+  snprintf(it->remotion->version, sizeof(it->remotion->version), "4.0.1");
+  it->remotion->memory_mb = 2048;
   it->decision = INV_DELETE;
-  it->reason = "older-than-max-age";
+  it->why = INV_REASON_POLICY;
   it = inventory_add(&a, JAN_KIND_LAYER, "eu-west-1", "remotion-binaries",
                      NULL, 3, -1);
   assert_non_null(it);
-  it->reason = "in-grace";
+  it->decision = INV_KEEP;
+  it->why = INV_REASON_IN_GRACE;
   it = inventory_add(&a, JAN_KIND_BUCKET, "eu-west-1",
                      "remotionlambda-euwest1-abc", NULL, 0, 1600000000);
   assert_non_null(it);
   it->objects = 12;
-  it->has_storage = 1;
   it->bytes = 5000000000;
-  it->storage[0] = 5000000000;
+  {
+    int64_t storage[RENDER_CAT_N] = { 5000000000 };
+    assert_int_equal(inv_item_set_storage(it, storage), JAN_OK);
+  }
   it = inventory_add(&a, JAN_KIND_RENDER, "eu-west-1",
                      "remotionlambda-euwest1-abc/renders/" HOSTILE, NULL, 0,
                      1690000000);

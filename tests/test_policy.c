@@ -68,7 +68,7 @@ static void expect(const struct fx *f, enum jan_kind k, const char *name,
 {
   const struct inv_item *it = find(f, k, name, version);
   assert_int_equal(it->decision, d);
-  assert_string_equal(it->reason, reason);
+  assert_string_equal(inv_item_reason(it), reason);
 }
 
 static void glob_add(char **list, size_t *n, const char *g)
@@ -159,7 +159,7 @@ static void test_layer_versions_kept(void **state)
   /* us-east-1's only version is its newest. */
   for(size_t i = 0; i < f->inv.n; i++)
     if(!strcmp(f->inv.items[i].region, "us-east-1"))
-      assert_string_equal(f->inv.items[i].reason, "newest-layer-version");
+      assert_string_equal(inv_item_reason(&f->inv.items[i]), "newest-layer-version");
 }
 
 #define LG "/aws/lambda/"
@@ -446,15 +446,15 @@ static void test_decide_item_renders(void **state)
   policy_decide_item(&it, INV_REASON_POLICY, &cfg, NOW, clock_at, NULL);
   assert_int_equal(it.decision, INV_KEEP);
   assert_int_equal(it.why, INV_REASON_IN_GRACE);
-  assert_string_equal(it.reason, "in-grace");
+  assert_string_equal(inv_item_reason(&it), "in-grace");
   seen_at = NOW - 86400;
   policy_decide_item(&it, INV_REASON_POLICY, &cfg, NOW, clock_at, NULL);
   assert_int_equal(it.decision, INV_DELETE);
-  assert_string_equal(it.reason, "policy");
+  assert_string_equal(inv_item_reason(&it), "policy");
   policy_decide_item(&it, INV_REASON_NOTHING_TO_PRUNE, &cfg, NOW, clock_at,
                      NULL);
   assert_int_equal(it.decision, INV_KEEP);
-  assert_string_equal(it.reason, "nothing-to-prune");
+  assert_string_equal(inv_item_reason(&it), "nothing-to-prune");
   cfg.grace_s = 0;
   policy_decide_item(&it, INV_REASON_POLICY, &cfg, NOW, NULL, NULL);
   assert_int_equal(it.decision, INV_DELETE);

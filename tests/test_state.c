@@ -263,7 +263,7 @@ static void test_key_full_identity(void **state)
   memcpy(id2 + 200, "-second", sizeof("-second"));
   memset(&r1, 0, sizeof(r1));
   r1.kind = JAN_KIND_RENDER;
-  strcpy(r1.region, "eu-west-1");
+  r1.region = "eu-west-1";
   r1.bucket = (char *)(uintptr_t)"remotionlambda-euwest1-abcdefghij";
   r1.name = id1;
   r2 = r1;

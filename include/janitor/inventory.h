@@ -16,6 +16,8 @@
 #include "janitor/render.h"
 #include "janitor/scope.h"
 
+struct inv_strblock;
+
 enum inv_status { INV_REGION_OK = 0, INV_REGION_INCOMPLETE,
                   INV_REGION_DISABLED };
 enum inv_decision { INV_UNDECIDED = 0, INV_KEEP, INV_DELETE };
@@ -30,12 +32,26 @@ enum inv_result { INV_RES_NONE = 0, INV_RES_DRY_RUN, INV_RES_DELETED,
 
 struct inv_item {
   enum jan_kind kind;           /* JAN_KIND_LAYER: one layer version */
-  char region[32];
-  char *name;
-  int64_t version;              /* layer versions only, else 0 */
+  enum inv_decision decision;
+  enum inv_reason why;          /* set with decision by policy_decide_item
+                                   (inv_item_reason(): its name) */
+  enum inv_result result;
+  const char *region;           /* the inventory's copy (one per region,
+                                   shared by its items) */
+  char *name;                   /* in the inventory's string blocks */
   char *arn;                    /* NULL for renders and props: theirs is
                                    their bucket's and key prefix's
                                    (inv_item_arn()) */
+  const char *bucket;           /* renders, props: their bucket, not owned:
+                                   the bucket item's name (it outlives
+                                   them: items are freed with the
+                                   inventory) */
+  struct remotion_fn *remotion; /* functions whose name parsed, else NULL */
+  int64_t *storage;             /* buckets listed for the storage report:
+                                   RENDER_CAT_N bytes by render_cat, else
+                                   NULL */
+  char *error;                  /* or NULL */
+  int64_t version;              /* layer versions only, else 0 */
   int64_t created;              /* epoch seconds; -1 when unknown */
   int64_t objects;              /* buckets: objects counted/deleted, or -1;
                                    renders, props: objects to prune, then
@@ -46,24 +62,16 @@ struct inv_item {
   int64_t reclaimed;            /* bytes deleted (renders, props) */
   int64_t newest;               /* renders, props: the newest object, or
                                    -1 (their age counts from it) */
-  const char *bucket;           /* renders, props: their bucket, not owned:
-                                   the bucket item's name (it outlives
-                                   them: items are freed with the
-                                   inventory) */
-  int has_remotion;             /* functions */
-  int has_storage;              /* buckets listed for the storage report */
-  union {                       /* by kind (a render has neither): */
-    struct remotion_fn remotion;  /* functions, when has_remotion */
-    int64_t storage[RENDER_CAT_N]; /* buckets, when has_storage: bytes by
-                                      render_cat */
-  };
-  enum inv_decision decision;
-  enum inv_reason why;          /* set with reason by policy_decide_item */
-  enum inv_result result;
-  const char *reason;           /* inv_reason_name(why), for output (see
-                                   [policy] in remotion-janitor.conf(5)) */
-  char *error;                  /* or NULL */
 };
+/* Renders are most of a pruned bucket's items: this size is per render. */
+_Static_assert(sizeof(struct inv_item) <= 120, "inv_item grew");
+
+/* The reason's name (see [policy] in remotion-janitor.conf(5)), or NULL
+ * before the item is decided. */
+static inline const char *inv_item_reason(const struct inv_item *it)
+{
+  return it->decision == INV_UNDECIDED ? NULL : inv_reason_name(it->why);
+}
 
 /* A name a listing gave that fails names_valid(): never a resource. */
 struct inv_invalid {
@@ -96,6 +104,10 @@ struct inventory {
   size_t nregions;
   struct inv_item *items;
   size_t n, cap;
+  char **rnames;                /* the items' regions, one copy each */
+  size_t nrnames;
+  struct inv_strblock *names;   /* the items' names, packed (a pruned
+                                   bucket's renders are most of them) */
   unsigned long ignored[JAN_KIND_N];  /* by enum jan_kind */
   unsigned long invalid[JAN_KIND_N];  /* distinct in-scope names AWS could
                                    not have created (names.h), by kind */
@@ -116,6 +128,14 @@ struct inv_item *inventory_add(struct inventory *inv, enum jan_kind kind,
                                const char *region, const char *name,
                                const char *arn, int64_t version,
                                int64_t created);
+/* Remove the items from index `from` on that drop() names (non-zero),
+ * keeping the others in their order; earlier items do not move. */
+void inventory_remove_if(struct inventory *inv, size_t from,
+                         int (*drop)(void *arg, const struct inv_item *it),
+                         void *arg);
+/* A bucket's bytes by render_cat (RENDER_CAT_N of them) into it->storage,
+ * allocated on first use.  JAN_ENOMEM. */
+int inv_item_set_storage(struct inv_item *it, const int64_t *storage);
 /* Record that a listing of `kind` in `region` cannot be trusted. */
 void inventory_mark_incomplete(struct inventory *inv, const char *region,
                                enum jan_kind kind, const char *error);
