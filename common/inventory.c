@@ -47,10 +47,13 @@ static char *names_copy(struct inventory *inv, const char *s)
 
 static void item_clear(struct inv_item *it)
 {
-  free(it->arn);
+  if(!inv_item_bucket(it))
+    free(it->arn);
+  if(it->kind == JAN_KIND_FUNCTION)
+    free(it->remotion);
+  else if(it->kind == JAN_KIND_BUCKET)
+    free(it->storage);
   free(it->error);
-  free(it->remotion);
-  free(it->storage);
 }
 
 void inventory_init(struct inventory *inv)
@@ -136,8 +139,78 @@ void inventory_remove_if(struct inventory *inv, size_t from,
   inv->n = w < inv->n ? w : inv->n;
 }
 
+/* Stable merge sort of the indexes x[0..n) of items (tmp: n more). */
+static void index_sort(const struct inv_item *items, uint32_t *x,
+                       uint32_t *tmp, size_t n,
+                       int (*cmp)(const struct inv_item *a,
+                                  const struct inv_item *b))
+{
+  for(size_t w = 1; w < n; w *= 2) {
+    for(size_t lo = 0; lo < n; lo += 2 * w) {
+      size_t mid = lo + w < n ? lo + w : n;
+      size_t hi = lo + 2 * w < n ? lo + 2 * w : n;
+      size_t i = lo, j = mid, k = lo;
+      while(i < mid && j < hi)
+        tmp[k++] = cmp(&items[x[j]], &items[x[i]]) < 0 ? x[j++] : x[i++];
+      while(i < mid)
+        tmp[k++] = x[i++];
+      while(j < hi)
+        tmp[k++] = x[j++];
+    }
+    memcpy(x, tmp, n * sizeof(*x));
+  }
+}
+
+int inventory_sort_from(struct inventory *inv, size_t from,
+                        int (*cmp)(const struct inv_item *a,
+                                   const struct inv_item *b))
+{
+  struct inv_item *a = inv->items + from;
+  size_t n = inv->n > from ? inv->n - from : 0;
+  uint32_t *x, *tmp;
+
+  if(n < 2)
+    return JAN_OK;
+  if(n > UINT32_MAX)
+    return JAN_ENOMEM;
+  x = malloc(n * sizeof(*x));
+  tmp = malloc(n * sizeof(*tmp));
+  if(!x || !tmp) {
+    free(x);
+    free(tmp);
+    return JAN_ENOMEM;
+  }
+  for(size_t i = 0; i < n; i++)
+    x[i] = (uint32_t)i;
+  index_sort(a, x, tmp, n, cmp);
+  free(tmp);
+  /* Position k takes item x[k]: each cycle of the permutation is walked
+   * once, with one item aside; a placed position is marked x[k] = k. */
+  for(size_t k = 0; k < n; k++) {
+    struct inv_item aside;
+    size_t j = k;
+    if(x[k] == k)
+      continue;
+    aside = a[k];
+    for(;;) {
+      size_t src = x[j];
+      x[j] = (uint32_t)j;
+      if(src == k) {
+        a[j] = aside;
+        break;
+      }
+      a[j] = a[src];
+      j = src;
+    }
+  }
+  free(x);
+  return JAN_OK;
+}
+
 int inv_item_set_storage(struct inv_item *it, const int64_t *storage)
 {
+  if(it->kind != JAN_KIND_BUCKET)
+    return JAN_EINVAL;
   if(!it->storage &&
      !(it->storage = malloc(RENDER_CAT_N * sizeof(*it->storage))))
     return JAN_ENOMEM;
@@ -152,6 +225,8 @@ struct inv_item *inventory_add(struct inventory *inv, enum jan_kind kind,
 {
   struct inv_item *it;
   const char *reg;
+  if(arn && (kind == JAN_KIND_RENDER || kind == JAN_KIND_PROPS))
+    return NULL;                /* theirs is computed: inv_item_arn() */
   if(strlen(region) >= sizeof(inv->regions[0].name) ||
      !(reg = region_copy(inv, region)))
     return NULL;

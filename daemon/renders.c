@@ -162,9 +162,8 @@ static void decide(struct renders *rd, struct rbucket *b,
 /* This phase's items in the order of their buckets (as the inventory
  * sorts buckets: region, name), each bucket's renders by id, then its
  * props. */
-static int phase_cmp(const void *a, const void *b)
+static int phase_cmp(const struct inv_item *x, const struct inv_item *y)
 {
-  const struct inv_item *x = a, *y = b;
   int c = strcmp(x->region, y->region);
   if(!c)
     c = strcmp(x->bucket, y->bucket);
@@ -353,9 +352,9 @@ static void phase_end(struct renders *rd)
     }
   }
   inventory_remove_if(inv, rd->first, undecided, rd);
-  if(inv->n > rd->first)
-    qsort(&inv->items[rd->first], inv->n - rd->first,
-          sizeof(*inv->items), phase_cmp);
+  if(inventory_sort_from(inv, rd->first, phase_cmp))
+    /* Unsorted they are as sound, only reported out of order. */
+    jlog_warn("renders", "out of memory: renders reported unsorted");
   for(size_t i = rd->first; i < inv->n; i++) {
     struct inv_item *it = &inv->items[i];
     struct rbucket *x = bucket_of_item(rd, it);

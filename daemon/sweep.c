@@ -458,7 +458,7 @@ static struct audit_record record_of(const struct sweep *s, size_t idx,
     .version = it->version, .result = inv_result_name(res), .error = error,
     .error_code = code && *code ? code : NULL,
     .request_id = reqid && *reqid ? reqid : NULL, .objects = objects,
-    .bucket = it->bucket, .bytes = bytes
+    .bucket = inv_item_bucket(it), .bytes = bytes
   };
   return r;
 }

@@ -351,6 +351,94 @@ static void test_inventory_dedupe(void **state)
   inventory_free(&inv);
 }
 
+/* Renders are appended as their listings tell them (inventory_add), then
+ * the ones of a failed listing removed (inventory_remove_if) and the rest
+ * sorted in place (inventory_sort_from): earlier items never move, the
+ * order is the comparison's and stable, nothing is lost or doubled. */
+static int by_bucket_name(const struct inv_item *a, const struct inv_item *b)
+{
+  int c = strcmp(a->bucket, b->bucket);
+  return c ? c : strcmp(a->name, b->name);
+}
+
+static int odd_objects(void *arg, const struct inv_item *it)
+{
+  (void)arg;
+  return it->objects % 2 == 1;
+}
+
+static void test_inventory_renders(void **state)
+{
+  enum { N = 5000 };
+  static const char *const buckets[] = { "remotionlambda-b", "remotionlambda-a",
+                                         "remotionlambda-c" };
+  struct inventory inv;
+  struct inv_item *f;
+  char name[40], *longname;
+  uint32_t seed = 12345;
+  int64_t seen[N];
+  size_t first;
+  (void)state;
+
+  inventory_init(&inv);
+  f = inventory_add(&inv, JAN_KIND_FUNCTION, "eu-west-1", "remotion-z",
+                    "arn:aws:lambda:eu-west-1:111111111111:function:z", 0, 1);
+  assert_non_null(f);
+  assert_null(inv_item_bucket(f));
+  assert_int_equal(inv_item_set_storage(f, (int64_t[RENDER_CAT_N]){ 1 }),
+                   JAN_EINVAL);
+  assert_non_null(inventory_add(&inv, JAN_KIND_BUCKET, "eu-west-1",
+                                "remotion-y", NULL, 0, 1));
+  /* A render's ARN is computed, never given. */
+  assert_null(inventory_add(&inv, JAN_KIND_RENDER, "eu-west-1", "r",
+                            "arn:aws:s3:::b/renders/r/", 0, 1));
+  first = inv.n;
+  for(int i = 0; i < N; i++) {
+    struct inv_item *it;
+    seed = seed * 1103515245u + 12345u;
+    /* Ids repeat (i % 1000) so that stability shows. */
+    snprintf(name, sizeof(name), "id%04u", (seed >> 8) % 1000);
+    it = inventory_add(&inv, JAN_KIND_RENDER, "eu-west-1", name, NULL, 0, 1);
+    assert_non_null(it);
+    it->bucket = buckets[i % 3];
+    it->objects = i;
+  }
+  /* One name longer than a block's share: kept whole. */
+  longname = malloc(70000);
+  assert_non_null(longname);
+  memset(longname, 'x', 69999);
+  longname[69999] = '\0';
+  assert_non_null(inventory_add(&inv, JAN_KIND_RENDER, "eu-west-1", longname,
+                                NULL, 0, 1));
+  inv.items[inv.n - 1].bucket = buckets[0];
+  inv.items[inv.n - 1].objects = 2 * N;
+  /* Every item shares its region's one copy. */
+  assert_ptr_equal(inv.items[0].region, inv.items[inv.n - 1].region);
+  inventory_remove_if(&inv, first, odd_objects, NULL);
+  assert_int_equal(inv.n, first + N / 2 + 1);
+  assert_int_equal(inventory_sort_from(&inv, first, by_bucket_name), JAN_OK);
+  assert_string_equal(inv.items[0].name, "remotion-z");
+  assert_string_equal(inv.items[1].name, "remotion-y");
+  memset(seen, 0, sizeof(seen));
+  for(size_t i = first; i < inv.n; i++) {
+    const struct inv_item *it = &inv.items[i];
+    assert_int_equal(it->objects % 2, 0);
+    if(it->objects == 2 * N)
+      assert_int_equal(strlen(it->name), 69999);
+    else {
+      assert_int_equal(seen[it->objects], 0);
+      seen[it->objects] = 1;
+    }
+    if(i > first) {
+      const struct inv_item *p = &inv.items[i - 1];
+      int c = by_bucket_name(p, it);
+      assert_true(c < 0 || (c == 0 && p->objects < it->objects));
+    }
+  }
+  free(longname);
+  inventory_free(&inv);
+}
+
 static void test_inventory_invalid(void **state)
 {
   struct inventory inv;
@@ -493,6 +581,7 @@ int main(void)
     cmocka_unit_test(test_guard),
     cmocka_unit_test(test_inventory_dedupe),
     cmocka_unit_test(test_inventory_code_bytes),
+    cmocka_unit_test(test_inventory_renders),
     cmocka_unit_test(test_inventory_invalid),
     cmocka_unit_test(test_requests_refused),
   };

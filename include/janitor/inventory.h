@@ -30,26 +30,36 @@ enum inv_result { INV_RES_NONE = 0, INV_RES_DRY_RUN, INV_RES_DELETED,
 /* Bits of inv_region.incomplete: which listings could not be trusted. */
 #define INV_KIND_BIT(k) (1u << (unsigned)(k))
 
+/*
+ * One resource.  A pruned bucket's renders are most of a sweep's items,
+ * so an item is small: what only some kinds have is in a union by kind
+ * (read a member only for its kinds), or allocated for them alone.
+ */
 struct inv_item {
-  enum jan_kind kind;           /* JAN_KIND_LAYER: one layer version */
-  enum inv_decision decision;
-  enum inv_reason why;          /* set with decision by policy_decide_item
+  enum jan_kind kind : 8;       /* JAN_KIND_LAYER: one layer version */
+  enum inv_decision decision : 8;
+  enum inv_reason why : 8;      /* set with decision by policy_decide_item
                                    (inv_item_reason(): its name) */
-  enum inv_result result;
+  enum inv_result result : 8;
   const char *region;           /* the inventory's copy (one per region,
                                    shared by its items) */
   char *name;                   /* in the inventory's string blocks */
-  char *arn;                    /* NULL for renders and props: theirs is
-                                   their bucket's and key prefix's
-                                   (inv_item_arn()) */
-  const char *bucket;           /* renders, props: their bucket, not owned:
+  union {
+    char *arn;                  /* not renders or props: owned, or NULL
+                                   (theirs is their bucket's and key
+                                   prefix's: inv_item_arn()) */
+    const char *bucket;         /* renders, props: their bucket, not owned:
                                    the bucket item's name (it outlives
                                    them: items are freed with the
                                    inventory) */
-  struct remotion_fn *remotion; /* functions whose name parsed, else NULL */
-  int64_t *storage;             /* buckets listed for the storage report:
-                                   RENDER_CAT_N bytes by render_cat, else
+  };
+  union {
+    struct remotion_fn *remotion; /* functions: what the name says, or
+                                     NULL (it did not parse) */
+    int64_t *storage;           /* buckets listed for the storage report:
+                                   RENDER_CAT_N bytes by render_cat, or
                                    NULL */
+  };
   char *error;                  /* or NULL */
   int64_t version;              /* layer versions only, else 0 */
   int64_t created;              /* epoch seconds; -1 when unknown */
@@ -64,7 +74,14 @@ struct inv_item {
                                    -1 (their age counts from it) */
 };
 /* Renders are most of a pruned bucket's items: this size is per render. */
-_Static_assert(sizeof(struct inv_item) <= 120, "inv_item grew");
+_Static_assert(sizeof(struct inv_item) <= 96, "inv_item grew");
+
+/* The bucket of a render or props item, else NULL. */
+static inline const char *inv_item_bucket(const struct inv_item *it)
+{
+  return it->kind == JAN_KIND_RENDER || it->kind == JAN_KIND_PROPS
+       ? it->bucket : NULL;
+}
 
 /* The reason's name (see [policy] in remotion-janitor.conf(5)), or NULL
  * before the item is decided. */
@@ -123,7 +140,8 @@ void inventory_init(struct inventory *inv);
 void inventory_free(struct inventory *inv);
 int inventory_add_region(struct inventory *inv, const char *region);
 struct inv_region *inventory_region(struct inventory *inv, const char *name);
-/* Copies name and arn.  Returns the item or NULL (out of memory). */
+/* Copies name and arn (renders and props have none: NULL).  Returns the
+ * item or NULL (out of memory, or an ARN for a render or props). */
 struct inv_item *inventory_add(struct inventory *inv, enum jan_kind kind,
                                const char *region, const char *name,
                                const char *arn, int64_t version,
@@ -133,8 +151,14 @@ struct inv_item *inventory_add(struct inventory *inv, enum jan_kind kind,
 void inventory_remove_if(struct inventory *inv, size_t from,
                          int (*drop)(void *arg, const struct inv_item *it),
                          void *arg);
+/* Sort the items from index `from` on by cmp (stable); earlier items do
+ * not move.  It costs 8 bytes an item sorted, never a copy of the items.
+ * JAN_ENOMEM (nothing moved). */
+int inventory_sort_from(struct inventory *inv, size_t from,
+                        int (*cmp)(const struct inv_item *a,
+                                   const struct inv_item *b));
 /* A bucket's bytes by render_cat (RENDER_CAT_N of them) into it->storage,
- * allocated on first use.  JAN_ENOMEM. */
+ * allocated on first use.  JAN_ENOMEM; JAN_EINVAL: not a bucket. */
 int inv_item_set_storage(struct inv_item *it, const int64_t *storage);
 /* Record that a listing of `kind` in `region` cannot be trusted. */
 void inventory_mark_incomplete(struct inventory *inv, const char *region,

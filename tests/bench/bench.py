@@ -50,6 +50,11 @@
                        pruning --delete-objects objects (checked: every old
                        render gone but its output, young renders, sites and
                        other prefixes untouched)
+  bench.py prune-state
+                       a report over a kept bucket of --objects objects
+                       (5 a render, renders = artifacts) twice with grace =
+                       7d, the second sweep reading and writing back a
+                       clock per render: peak RSS of both sweeps
   bench.py bigpages    peak RSS of one --sweep --delete when every listing
                        page is as large as the janitor's caps admit (the
                        stand-in's big_page fault, cap - 1 KiB), against the
@@ -678,6 +683,41 @@ def bench_state(a):
     if len(rows) > 1:
         print("  new / old: wall %.2fx, peak RSS %.2fx (target: <= 64 MiB)" % (
             rows[0][1]["wall"] / rows[1][1]["wall"], rows[0][1]["rss_kib"] / float(rows[1][1]["rss_kib"])))
+def bench_prune_state(a):
+    """The report over a kept bucket of --objects objects (renders =
+    artifacts, 5 objects a render: --objects / 5 renders), twice with
+    grace = 7d: the first sweep starts a clock for every render, the
+    second reads them all from the state file and writes them back.  Peak
+    RSS, wall and CPU of both sweeps, this binary and --old-bin's."""
+    name = "remotionlambda-bench"
+    nr = a.objects // 5
+    fx = st.small_fixture(functions=[], layers=[], buckets=[
+        {"name": name, "region": "us-east-1", "age_days": 400, "objects": [],
+         "generate": {"count": nr * 5, "prefix": "renders/", "per_render": 5, "age_days": 40, "size": 1000}}])
+    rows = []
+    si = st.StandIn("--latency-ms", "0", fixture=fx, start_timeout=3600)
+    try:
+        for label, bin in janitor_bins(a):
+            jan = jl.Janitor(si)
+            janitor_conf(jan, mode="report", functions="no", layers="no", renders="artifacts", grace="7d")
+            try:
+                for sweep in ("first", "second"):
+                    m = run_measured([bin, "-c", jan.conf, "--sweep", "--json", "-q"], jl.base_env())
+                    assert m["rc"] == 0, m["err"][-2000:]
+                    doc = json.loads(m["out"])
+                    rs = [x for x in doc["accounts"][0]["resources"] if x["type"] == "render"]
+                    assert len(rs) == nr and all(x["reason"] == "in-grace" for x in rs), len(rs)
+                    state = json.load(open(os.path.join(jan.dir, "state.json")))
+                    clocks = state["accounts"][jl.ACCOUNT]["clocks"]
+                    assert sum(k.startswith("render|") for k in clocks) == nr, len(clocks)
+                    rows.append(("%s sweep, %d clocks%s" % (sweep, nr, label), m))
+            finally:
+                jan.cleanup()
+    finally:
+        si.stop()
+    table("report over %d objects (%d renders), grace = 7d" % (nr * 5, nr), rows, 1.0)
+
+
 def bench_organization(a):
     """[organization] (issue 22): one run over a whole organization."""
     n, lat, hc = a.org_accounts, a.latency_ms, 64
@@ -728,7 +768,7 @@ def bench_organization(a):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("what", choices=["inventory", "bucket", "bigbucket", "renders", "functions", "bigpages",
+    p.add_argument("what", choices=["inventory", "bucket", "bigbucket", "renders", "functions", "bigpages", "prune-state",
                                     "accounts", "accounts-json", "state", "prune-vs-empty", "prune-memory",
                                     "organization", "all"])
     p.add_argument("--accounts", type=int, default=500)
@@ -748,7 +788,7 @@ def main():
          "prune-memory": bench_prune_memory,
          "functions": bench_functions, "bigpages": bench_bigpages, "accounts": bench_accounts,
          "accounts-json": bench_accounts_json, "state": bench_state,
-         "organization": bench_organization}[w](a)
+         "organization": bench_organization, "prune-state": bench_prune_state}[w](a)
 
 
 if __name__ == "__main__":
