@@ -52,9 +52,10 @@
                        other prefixes untouched)
   bench.py prune-state
                        a report over a kept bucket of --objects objects
-                       (5 a render, renders = artifacts) twice with grace =
-                       7d, the second sweep reading and writing back a
-                       clock per render: peak RSS of both sweeps
+                       (5 a render, renders = artifacts) without grace,
+                       then twice with grace = 7d, the last sweep reading
+                       and writing back a clock per render: peak RSS of
+                       each sweep
   bench.py bigpages    peak RSS of one --sweep --delete when every listing
                        page is as large as the janitor's caps admit (the
                        stand-in's big_page fault, cap - 1 KiB), against the
@@ -685,10 +686,11 @@ def bench_state(a):
             rows[0][1]["wall"] / rows[1][1]["wall"], rows[0][1]["rss_kib"] / float(rows[1][1]["rss_kib"])))
 def bench_prune_state(a):
     """The report over a kept bucket of --objects objects (renders =
-    artifacts, 5 objects a render: --objects / 5 renders), twice with
-    grace = 7d: the first sweep starts a clock for every render, the
-    second reads them all from the state file and writes them back.  Peak
-    RSS, wall and CPU of both sweeps, this binary and --old-bin's."""
+    artifacts, 5 objects a render: --objects / 5 renders): once without
+    grace, then twice with grace = 7d: the first of those starts a clock
+    for every render, the second reads them all from the state file and
+    writes them back.  Peak RSS, wall and CPU of each sweep, this binary
+    and --old-bin's."""
     name = "remotionlambda-bench"
     nr = a.objects // 5
     fx = st.small_fixture(functions=[], layers=[], buckets=[
@@ -699,18 +701,22 @@ def bench_prune_state(a):
     try:
         for label, bin in janitor_bins(a):
             jan = jl.Janitor(si)
-            janitor_conf(jan, mode="report", functions="no", layers="no", renders="artifacts", grace="7d")
             try:
-                for sweep in ("first", "second"):
+                for sweep, grace in (("no grace", "0"), ("grace, first", "7d"), ("grace, second", "7d")):
+                    janitor_conf(jan, mode="report", functions="no", layers="no", renders="artifacts",
+                                 grace=grace)
                     m = run_measured([bin, "-c", jan.conf, "--sweep", "--json", "-q"], jl.base_env())
                     assert m["rc"] == 0, m["err"][-2000:]
                     doc = json.loads(m["out"])
                     rs = [x for x in doc["accounts"][0]["resources"] if x["type"] == "render"]
-                    assert len(rs) == nr and all(x["reason"] == "in-grace" for x in rs), len(rs)
-                    state = json.load(open(os.path.join(jan.dir, "state.json")))
-                    clocks = state["accounts"][jl.ACCOUNT]["clocks"]
-                    assert sum(k.startswith("render|") for k in clocks) == nr, len(clocks)
-                    rows.append(("%s sweep, %d clocks%s" % (sweep, nr, label), m))
+                    want = "policy" if grace == "0" else "in-grace"
+                    assert len(rs) == nr and all(x["reason"] == want for x in rs), len(rs)
+                    clocks = {}
+                    if grace != "0":
+                        state = json.load(open(os.path.join(jan.dir, "state.json")))
+                        clocks = state["accounts"][jl.ACCOUNT]["clocks"]
+                        assert sum(k.startswith("render|") for k in clocks) == nr, len(clocks)
+                    rows.append(("%s, %d clocks%s" % (sweep, len(clocks), label), m))
             finally:
                 jan.cleanup()
     finally:
