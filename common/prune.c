@@ -322,6 +322,7 @@ struct pdel {
   int stopped;                  /* a delete marker was added: nothing more
                                    is sent in this bucket */
   int err;                      /* an entry could not be handed over */
+  struct prune_delete_outcome out;  /* what was deleted, by category */
 };
 
 static void owner_report(struct pdel *d, uint32_t ow)
@@ -439,10 +440,18 @@ static void pdel_key(void *arg, const struct s3bulk_key *k)
   if(!d->request_id[0] && k->request_id[0])
     snprintf(d->request_id, sizeof(d->request_id), "%s", k->request_id);
   switch(k->result) {
-  case S3BULK_KEY_DELETED:
+  case S3BULK_KEY_DELETED: {
+    size_t idlen;
+    enum render_cat c = render_classify(k->key, &idlen);
     p->deleted++;
     p->bytes = render_bytes_add(p->bytes, d->slot[i].size);
+    d->out.deleted++;
+    d->out.deleted_bytes = render_bytes_add(d->out.deleted_bytes,
+                                            d->slot[i].size);
+    d->out.deleted_storage[c] = render_bytes_add(d->out.deleted_storage[c],
+                                                 d->slot[i].size);
     break;
+  }
   case S3BULK_KEY_HIDDEN:
     key_hidden(d, p, k->key, k->marker_vid);
     break;
@@ -596,7 +605,15 @@ static void pdel_drained(void *arg)
   struct pdel *d = arg;
   for(uint32_t ow = 0; ow < d->o.nowners; ow++)
     owner_report(d, ow);
-  d->done_cb(d->arg);
+  /* The pass saw every object of the bucket: its figures after the
+   * pruning are those less what went. */
+  d->out.whole = !d->list_failed && !d->err;
+  if(d->out.whole) {
+    d->out.objects = d->rs.objects;
+    d->out.bytes = d->rs.bytes;
+    memcpy(d->out.storage, d->rs.storage, sizeof(d->out.storage));
+  }
+  d->done_cb(d->arg, &d->out);
   for(uint32_t ow = 0; ow < d->o.nowners; ow++) {
     free(d->own[ow].code);
     if(d->own[ow].hidden_keys)
@@ -614,6 +631,26 @@ static void pdel_drained(void *arg)
   free(d->own);
   free(d->bucket);
   free(d);
+}
+
+static int64_t bytes_less(int64_t a, int64_t b)
+{
+  return a > b ? a - b : 0;
+}
+
+void prune_storage_after(const struct prune_delete_outcome *o,
+                         uint64_t *objects, int64_t *bytes,
+                         int64_t storage[RENDER_CAT_N])
+{
+  if(o->whole) {
+    *objects = o->objects;
+    *bytes = o->bytes;
+    memcpy(storage, o->storage, sizeof(o->storage));
+  }
+  *objects = *objects > o->deleted ? *objects - o->deleted : 0;
+  *bytes = bytes_less(*bytes, o->deleted_bytes);
+  for(int c = 0; c < RENDER_CAT_N; c++)
+    storage[c] = bytes_less(storage[c], o->deleted_storage[c]);
 }
 
 /* A key render pruning may delete: checked once more where each request
