@@ -421,19 +421,52 @@ static int decl_utf8(const char *body, size_t len)
 }
 
 /* Whether the root of body cannot be <Error> (nor <p:Error>) by its bytes
- * alone: a body that starts in ASCII (not UTF-16 or UTF-32, no BOM, not
- * EBCDIC) in UTF-8 holds a root's name as its bytes; without "Error"
- * anywhere, the root is something else.  Every other body goes through
- * the parser. */
+ * alone: in a body that starts in ASCII (not UTF-16 or UTF-32, no BOM,
+ * not EBCDIC) and is UTF-8, after the XML declaration, white space,
+ * comments and processing instructions, the root's start tag is there as
+ * its bytes.  A root named otherwise is no error whatever follows; every
+ * other body (a DOCTYPE first, a root named Error, anything unexpected)
+ * goes through the parser. */
 static int surely_not_error(const char *body, size_t len)
 {
+  const char *p = body, *end = body + len, *name;
   size_t n = len < 4 ? len : 4;
+
   for(size_t i = 0; i < n; i++)
     if(body[i] <= 0 || body[i] >= 0x7f)
       return 0;
   if(len >= 5 && !memcmp(body, "<?xml", 5) && !decl_utf8(body, len))
     return 0;
-  return !memmem(body, len, "Error", 5);
+  for(;;) {
+    while(p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+      p++;
+    if(end - p >= 2 && p[0] == '<' && p[1] == '?') {
+      p = memmem(p, (size_t)(end - p), "?>", 2);
+      if(!p)
+        return 0;
+      p += 2;
+    }
+    else if(end - p >= 4 && !memcmp(p, "<!--", 4)) {
+      p = memmem(p + 4, (size_t)(end - p - 4), "-->", 3);
+      if(!p)
+        return 0;
+      p += 3;
+    }
+    else
+      break;
+  }
+  if(end - p < 2 || *p != '<')
+    return 0;
+  name = ++p;
+  while(p < end && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n' &&
+        *p != '>' && *p != '/')
+    p++;
+  if(p == name || p == end)
+    return 0;
+  for(const char *c = name; c < p; c++)
+    if(*c == ':')
+      name = c + 1;
+  return (size_t)(p - name) != 5 || memcmp(name, "Error", 5) != 0;
 }
 
 int wire_s3_body_is_error(const char *body, size_t len)
