@@ -370,8 +370,10 @@ size_t lister_split_points(const struct wire_object *v, size_t n,
 
 /* ---- pages --------------------------------------------------------------- */
 
+/* Split what is left of c's range, into at least min_k new ranges (else
+ * not at all). */
 static int split(struct lister *l, struct lister_chain *c,
-                 const struct wire_object_page *p)
+                 const struct wire_object_page *p, size_t min_k)
 {
   char *pts[LISTER_SPLIT_MAX];
   size_t want = l->limit > l->active ? l->limit - l->active : 0, k;
@@ -382,6 +384,11 @@ static int split(struct lister *l, struct lister_chain *c,
   if(!want)
     return JAN_OK;
   k = lister_split_points(p->v, p->n, c->hi, want, pts);
+  if(k < min_k) {
+    for(size_t i = 0; i < k; i++)
+      free(pts[i]);
+    return JAN_OK;
+  }
   if(!k)
     return JAN_OK;
   /* The new ranges: (pts[i], pts[i+1]] and (pts[k-1], c->hi]. */
@@ -548,11 +555,12 @@ int lister_page_done(struct lister *l, struct lister_chain *c,
     c->key_marker = k2;
     c->vid_marker = v2;
   }
-  /* A full page: more of the same is likely; the first chain waits for
-   * its second full page, so a bucket of a page or two stays one chain. */
-  if(p->n >= l->o.split_min && (c->spawned || c->pages >= 2) &&
-     !throttled) {
-    rc = split(l, c, p);
+  /* A full page: more of the same is likely.  The first chain's first
+   * page splits only where its keys say two more pages at least (more
+   * than the next path segment alone), so that a bucket of a page or two
+   * stays one chain, and a large one goes parallel a round earlier. */
+  if(p->n >= l->o.split_min && !throttled) {
+    rc = split(l, c, p, c->spawned || c->pages >= 2 ? 1 : 2);
     if(rc)
       return fail(l, rc);
   }

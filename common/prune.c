@@ -275,11 +275,13 @@ struct pown {                   /* one owner's account */
 /* What an owner's message lists of its hidden keys. */
 #define PRUNE_HIDDEN_LIST_MAX 2048u
 
-/* A key handed to the engine: its owner and size (the tag names it). */
+/* A key handed to the engine: its owner, size and category (the tag
+ * names it). */
 struct pslot {
   uint32_t owner;
   uint32_t next_free;
   int64_t size;
+  enum render_cat cat;
 };
 #define PSLOT_NONE UINT32_MAX
 
@@ -288,6 +290,7 @@ struct pkey {
   char *key, *vid;
   uint32_t owner;
   int64_t size;
+  enum render_cat cat;
 };
 
 /* Per listing chain, the keys of the render it is in: handed to the
@@ -299,6 +302,9 @@ struct phold {
   size_t idlen;
   struct pkey *k;
   size_t n, cap;
+  const struct render_pick *pick;   /* the last render's pick found in
+                                       this chain: its next entries are
+                                       likely the same render's */
 };
 
 struct pdel {
@@ -322,6 +328,7 @@ struct pdel {
   int stopped;                  /* a delete marker was added: nothing more
                                    is sent in this bucket */
   int err;                      /* an entry could not be handed over */
+  struct prune_delete_outcome out;  /* what was deleted, by category */
 };
 
 static void owner_report(struct pdel *d, uint32_t ow)
@@ -412,7 +419,7 @@ static void key_hidden(struct pdel *d, struct pown *p, const char *key,
 }
 
 static int slot_take(struct pdel *d, uint32_t owner, int64_t size,
-                     uint32_t *out)
+                     enum render_cat cat, uint32_t *out)
 {
   uint32_t i = d->free_slot;
   if(i == PSLOT_NONE) {
@@ -425,6 +432,7 @@ static int slot_take(struct pdel *d, uint32_t owner, int64_t size,
     d->free_slot = d->slot[i].next_free;
   d->slot[i].owner = owner;
   d->slot[i].size = size;
+  d->slot[i].cat = cat;
   *out = i;
   return JAN_OK;
 }
@@ -439,10 +447,17 @@ static void pdel_key(void *arg, const struct s3bulk_key *k)
   if(!d->request_id[0] && k->request_id[0])
     snprintf(d->request_id, sizeof(d->request_id), "%s", k->request_id);
   switch(k->result) {
-  case S3BULK_KEY_DELETED:
+  case S3BULK_KEY_DELETED: {
+    enum render_cat c = d->slot[i].cat;
     p->deleted++;
     p->bytes = render_bytes_add(p->bytes, d->slot[i].size);
+    d->out.deleted++;
+    d->out.deleted_bytes = render_bytes_add(d->out.deleted_bytes,
+                                            d->slot[i].size);
+    d->out.deleted_storage[c] = render_bytes_add(d->out.deleted_storage[c],
+                                                 d->slot[i].size);
     break;
+  }
   case S3BULK_KEY_HIDDEN:
     key_hidden(d, p, k->key, k->marker_vid);
     break;
@@ -466,10 +481,10 @@ static void pdel_key(void *arg, const struct s3bulk_key *k)
 }
 
 static int hand_over(struct pdel *d, const char *key, const char *vid,
-                     uint32_t owner, int64_t size)
+                     uint32_t owner, int64_t size, enum render_cat cat)
 {
   uint32_t slot;
-  int rc = slot_take(d, owner, size, &slot);
+  int rc = slot_take(d, owner, size, cat, &slot);
   if(!rc)
     rc = s3bulk_delete(d->bulk, key, vid, slot);
   if(rc)
@@ -483,7 +498,7 @@ static void hold_flush(struct pdel *d, struct phold *h, int send)
   for(size_t i = 0; i < h->n; i++) {
     struct pkey *k = &h->k[i];
     if(send && !d->stopped && !d->err)
-      hand_over(d, k->key, k->vid, k->owner, k->size);
+      hand_over(d, k->key, k->vid, k->owner, k->size, k->cat);
     free(k->key);
     free(k->vid);
   }
@@ -507,7 +522,8 @@ static struct phold *hold_of(struct pdel *d, uintptr_t chain)
 }
 
 static int hold_add(struct phold *h, const struct wire_object *v,
-                    const char *vid, uint32_t owner, size_t idlen)
+                    const char *vid, uint32_t owner, enum render_cat c,
+                    size_t idlen)
 {
   struct pkey *k;
   if(!h->id && !(h->id = strndup(v->key + strlen("renders/"), idlen)))
@@ -520,6 +536,7 @@ static int hold_add(struct phold *h, const struct wire_object *v,
   k->vid = vid ? strdup(vid) : NULL;
   k->owner = owner;
   k->size = v->size;
+  k->cat = c;
   if(!k->key || (vid && !k->vid)) {
     free(k->key);
     free(k->vid);
@@ -536,6 +553,7 @@ static int pdel_entry(void *arg, const struct wire_object *v,
   struct pdel *d = arg;
   struct phold *h = hold_of(d, s3bulk_chain(d->bulk));
   const char *vid = d->o.by_version ? v->version_id : NULL;
+  const struct render_pick *pick = NULL;
   uint32_t ow;
   int rc;
 
@@ -549,7 +567,13 @@ static int pdel_entry(void *arg, const struct wire_object *v,
     return d->err;
   if(dup || d->stopped)
     return JAN_OK;
-  switch(render_act(d->o.plan, v, c, idlen, &ow)) {
+  if(idlen && c != RENDER_CAT_PROPS) {
+    const char *id = v->key + strlen("renders/");
+    if(!h->pick || strncmp(h->pick->id, id, idlen) || h->pick->id[idlen])
+      h->pick = render_pick_find(d->o.plan, id, idlen);
+    pick = h->pick;
+  }
+  switch(render_act_with(d->o.plan, pick, v, c, idlen, &ow)) {
   case RENDER_ACT_DELETE:
     break;
   case RENDER_ACT_APPEARED:
@@ -559,8 +583,8 @@ static int pdel_entry(void *arg, const struct wire_object *v,
     return JAN_OK;
   }
   if(!idlen)
-    return hand_over(d, v->key, vid, ow, v->size);      /* props */
-  rc = hold_add(h, v, vid, ow, idlen);
+    return hand_over(d, v->key, vid, ow, v->size, c);   /* props */
+  rc = hold_add(h, v, vid, ow, c, idlen);
   if(rc)
     d->err = rc;
   return rc;
@@ -596,7 +620,15 @@ static void pdel_drained(void *arg)
   struct pdel *d = arg;
   for(uint32_t ow = 0; ow < d->o.nowners; ow++)
     owner_report(d, ow);
-  d->done_cb(d->arg);
+  /* The pass saw every object of the bucket: its figures after the
+   * pruning are those less what went. */
+  d->out.whole = !d->list_failed && !d->err;
+  if(d->out.whole) {
+    d->out.objects = d->rs.objects;
+    d->out.bytes = d->rs.bytes;
+    memcpy(d->out.storage, d->rs.storage, sizeof(d->out.storage));
+  }
+  d->done_cb(d->arg, &d->out);
   for(uint32_t ow = 0; ow < d->o.nowners; ow++) {
     free(d->own[ow].code);
     if(d->own[ow].hidden_keys)
@@ -614,6 +646,26 @@ static void pdel_drained(void *arg)
   free(d->own);
   free(d->bucket);
   free(d);
+}
+
+static int64_t bytes_less(int64_t a, int64_t b)
+{
+  return a > b ? a - b : 0;
+}
+
+void prune_storage_after(const struct prune_delete_outcome *o,
+                         uint64_t *objects, int64_t *bytes,
+                         int64_t storage[RENDER_CAT_N])
+{
+  if(o->whole) {
+    *objects = o->objects;
+    *bytes = o->bytes;
+    memcpy(storage, o->storage, sizeof(o->storage));
+  }
+  *objects = *objects > o->deleted ? *objects - o->deleted : 0;
+  *bytes = bytes_less(*bytes, o->deleted_bytes);
+  for(int c = 0; c < RENDER_CAT_N; c++)
+    storage[c] = bytes_less(storage[c], o->deleted_storage[c]);
 }
 
 /* A key render pruning may delete: checked once more where each request

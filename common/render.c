@@ -418,17 +418,17 @@ struct render_stream_chain {
   int has_last, lvid_set;
 };
 
+/* The categories render pruning may delete from. */
+static int cat_prunable(enum render_cat c)
+{
+  return c == RENDER_CAT_RENDERS || c == RENDER_CAT_OUTPUTS ||
+         c == RENDER_CAT_PROPS;
+}
+
 int render_key_prunable(const char *key)
 {
   size_t idlen;
-  switch(render_classify(key, &idlen)) {
-  case RENDER_CAT_RENDERS:
-  case RENDER_CAT_OUTPUTS:
-  case RENDER_CAT_PROPS:
-    return 1;
-  default:
-    return 0;
-  }
+  return cat_prunable(render_classify(key, &idlen));
 }
 
 void render_stream_init(struct render_stream *s,
@@ -568,7 +568,7 @@ static int stream_entry(struct render_stream *s, struct render_stream_chain *c,
     s->storage[cat] = render_bytes_add(s->storage[cat], o.size);
     if(entry_versioned(v))
       s->versioned = 1;
-    if(render_key_prunable(v->key) &&
+    if(cat_prunable(cat) &&
        (!s->first_pruned || strcmp(v->key, s->first_pruned) < 0)) {
       free(s->first_pruned);
       if(!(s->first_pruned = strdup(v->key)))
@@ -696,7 +696,17 @@ enum render_act render_act(const struct render_plan *pl,
                            const struct wire_object *o, enum render_cat c,
                            size_t idlen, uint32_t *owner)
 {
-  const struct render_pick *p;
+  const struct render_pick *p = idlen && c != RENDER_CAT_PROPS
+    ? render_pick_find(pl, o->key + strlen(RENDERS_PREFIX), idlen) : NULL;
+  return render_act_with(pl, p, o, c, idlen, owner);
+}
+
+enum render_act render_act_with(const struct render_plan *pl,
+                                const struct render_pick *p,
+                                const struct wire_object *o,
+                                enum render_cat c, size_t idlen,
+                                uint32_t *owner)
+{
   int64_t age;
 
   if(pl->mode == JAN_RENDERS_KEEP)
@@ -711,7 +721,6 @@ enum render_act render_act(const struct render_plan *pl,
   }
   if(!idlen || (c == RENDER_CAT_OUTPUTS && pl->mode != JAN_RENDERS_ALL))
     return RENDER_ACT_NONE;
-  p = render_pick_find(pl, o->key + strlen(RENDERS_PREFIX), idlen);
   if(!p)
     return RENDER_ACT_NONE;
   *owner = p->owner;

@@ -38,8 +38,8 @@ struct rbucket {
                                    a delete would reclaim nothing */
   int versions;                 /* listed with ListObjectVersions */
   int versioned;                /* a version other than "null" listed */
-  int relist_versions;          /* the passes after the decision list
-                                   versions: only where there are some
+  int relist_versions;          /* the deleting pass lists versions: only
+                                   where there are some
                                    (ListObjectsV2 answers the same keys in
                                    a third less XML) */
   int64_t decided_at;           /* the clock its decisions were made at:
@@ -54,7 +54,6 @@ struct rbucket {
   uint64_t *expected;           /* per owner: objects decided */
   size_t *owner_item;           /* per owner: its inventory item */
   struct rres *res;             /* per owner */
-  uint64_t *remaining;          /* per owner: left after the deletion */
   uint32_t nowners;
   char **seed;                  /* the first listing's ranges, for the
                                    next ones (prune.h) */
@@ -81,7 +80,6 @@ static void rbucket_free(struct rbucket *b)
   free(b->picks);
   free(b->expected);
   free(b->owner_item);
-  free(b->remaining);
   for(uint32_t ow = 0; b->res && ow < b->nowners; ow++) {
     free(b->res[ow].error);
     free(b->res[ow].code);
@@ -474,9 +472,9 @@ static void owner_done(void *arg, const struct prune_owner_outcome *o)
 }
 
 /* Every owner's outcome, to the host (the audit log and the inventory).
- * left: per owner, objects its mode prunes still under a render after
- * its deletion (written meanwhile). */
-static void report_all(struct rbucket *b, const uint64_t *left_of)
+ * A render that gained objects during its deletion (appeared: kept) is
+ * partially pruned. */
+static void report_all(struct rbucket *b)
 {
   struct renders *rd = b->rd;
   const struct renders_host *h = &rd->h;
@@ -500,7 +498,7 @@ static void report_all(struct rbucket *b, const uint64_t *left_of)
     const struct rres *o = &b->res[ow];
     const struct inv_item *it = &h->inv->items[b->owner_item[ow]];
     uint64_t left = it->kind == JAN_KIND_RENDER && !o->failed
-                  ? (left_of ? left_of[ow] : o->appeared) : 0;
+                  ? o->appeared : 0;
     const char *reqid = o->request_id ? o->request_id : "";
     char msg[256];
 
@@ -526,52 +524,24 @@ static void report_all(struct rbucket *b, const uint64_t *left_of)
     h->deletion_ended(h->arg);
 }
 
-/* The listing after the deletion: what its renders still hold. */
-static int verify_entry(void *arg, const struct wire_object *o,
-                        enum render_cat c, size_t idlen, int dup)
+/* The deletion saw the whole bucket (or as much as it listed): the
+ * bucket's figures after it, with no further listing. */
+static void pruned(void *arg, const struct prune_delete_outcome *o)
 {
   struct rbucket *b = arg;
-  uint32_t ow;
-  if(!dup && c != RENDER_CAT_PROPS &&
-     render_act(&b->plan, o, c, idlen, &ow) != RENDER_ACT_NONE)
-    b->remaining[ow]++;
-  return JAN_OK;
-}
+  struct inv_item *it = &b->rd->h.inv->items[b->item];
+  uint64_t objects = it->objects > 0 ? (uint64_t)it->objects : 0;
 
-static int verify_render(void *arg, const struct render *r)
-{
-  (void)arg;
-  (void)r;
-  return JAN_OK;
-}
-
-static void verified(void *arg, const struct prune_list_outcome *o)
-{
-  struct rbucket *b = arg;
-  if(!o->err)
-    storage_of(b->rd, b->item, o);
-  else
-    jlog_warn("renders", "%s: cannot list it again after pruning (%s): "
+  if(!o->whole)
+    jlog_warn("renders", "%s: its listing while pruning broke off: its "
+              "figures are the first listing's less what was deleted, and "
               "renders that gained objects meanwhile are told only as far "
-              "as the deletion saw them", b->name, o->error);
-  report_all(b, o->err ? NULL : b->remaining);
-}
-
-static void pruned(void *arg)
-{
-  static const struct render_stream_ops ops = { .render = verify_render,
-                                                .entry = verify_entry };
-  struct rbucket *b = arg;
-  const struct renders_host *h = &b->rd->h;
-  int rc = prune_list_start(h->aws, b->region, b->name,
-                            h->cfg->host_concurrency / 2, b->relist_versions,
-                            0, (const char *const *)b->seed, b->nseed, &ops,
-                            b, verified, b);
-  if(rc) {
-    struct prune_list_outcome o = { .err = rc };
-    snprintf(o.error, sizeof(o.error), "%s", jan_strerror(rc));
-    verified(b, &o);
+              "as the deletion saw them", b->name);
+  if(it->has_storage) {
+    prune_storage_after(o, &objects, &it->bytes, it->storage);
+    it->objects = objects > INT64_MAX ? INT64_MAX : (int64_t)objects;
   }
+  report_all(b);
 }
 
 static int chosen(const struct inv_item *it, const char *bucket)
@@ -595,10 +565,8 @@ static int assign_owners(struct renders *rd, struct rbucket *b)
   b->owner_item = calloc(nitems ? nitems : 1, sizeof(*b->owner_item));
   b->res = calloc(nitems ? nitems : 1, sizeof(*b->res));
   b->expected = calloc(nitems ? nitems : 1, sizeof(*b->expected));
-  b->remaining = calloc(nitems ? nitems : 1, sizeof(*b->remaining));
   b->picks = calloc(nitems ? nitems : 1, sizeof(*b->picks));
-  if(!b->owner_item || !b->res || !b->expected || !b->remaining ||
-     !b->picks)
+  if(!b->owner_item || !b->res || !b->expected || !b->picks)
     return JAN_ENOMEM;
   memset(&b->plan, 0, sizeof(b->plan));
   b->plan.props_owner = RENDER_NO_OWNER;
@@ -657,6 +625,6 @@ void renders_delete(struct renders *rd, size_t idx)
       o->error = strdup(rc == JAN_ESCOPE ? "refused: outside the scope"
                                          : jan_strerror(rc));
     }
-    report_all(b, NULL);
+    report_all(b);
   }
 }

@@ -4,8 +4,9 @@
  * renders is not keep, or storage = yes), its storage summed by category,
  * and its renders and props become resources of their own (types render
  * and props) with one decision each; in the deletion phase each bucket's
- * candidates are pruned together (prune.c), then the bucket is listed once
- * more to tell renders that gained objects meanwhile.
+ * candidates are pruned together (prune.c), whose deleting listing also
+ * tells renders that gained objects meanwhile and the bucket's figures
+ * after the pruning.
  *
  * It knows its caller only through struct renders_host: the inventory it
  * adds to, the config, the AWS client, the mode, and the callbacks by

@@ -6,7 +6,8 @@
  * between the counting pass and the deleting pass keeps it (appeared) and
  * loses only what was decided; props pruned by their own age; a listing
  * that fails midway deletes nothing, and a deleting pass that breaks off
- * claims no render it did not finish.
+ * claims no render it did not finish; the bucket's figures after the
+ * pruning, from the deleting pass alone, are what the bucket holds.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -209,6 +210,7 @@ static struct {
   struct prune_owner_outcome oo[NREND_MAX + 1];
   unsigned owner_told[NREND_MAX + 1];
   int done;
+  struct prune_delete_outcome out;
 } S;
 
 static int s_render(void *arg, const struct render *r)
@@ -299,9 +301,10 @@ static void s_owner(void *arg, const struct prune_owner_outcome *o)
   S.owner_told[o->owner]++;
 }
 
-static void s_done(void *arg)
+static void s_done(void *arg, const struct prune_delete_outcome *o)
 {
   (void)arg;
+  S.out = *o;
   S.done++;
 }
 
@@ -345,6 +348,32 @@ static void delete_pass(int with_props)
   assert_int_equal(S.done, 1);
   for(uint32_t ow = 0; ow < S.nowners; ow++)
     assert_int_equal(S.owner_told[ow], 1);
+}
+
+/* The bucket's figures after the pruning, as the report gives them
+ * (prune_storage_after: the deleting pass's listing, or where it broke
+ * off the count's, less what was deleted), are what the bucket holds. */
+static void assert_figures_are_left(int whole)
+{
+  uint64_t objects = S.lo.objects, n = 0;
+  int64_t bytes = S.lo.bytes, b = 0;
+  int64_t storage[RENDER_CAT_N], st[RENDER_CAT_N] = { 0 };
+
+  memcpy(storage, S.lo.storage, sizeof(storage));
+  assert_int_equal(S.out.whole, whole);
+  prune_storage_after(&S.out, &objects, &bytes, storage);
+  for(size_t i = 0; i < B.n; i++) {
+    size_t idlen;
+    if(B.o[i].deleted)
+      continue;
+    n++;
+    b += B.o[i].size;
+    st[render_classify(B.o[i].key, &idlen)] += B.o[i].size;
+  }
+  assert_int_equal(objects, n);
+  assert_int_equal(bytes, b);
+  for(int c = 0; c < RENDER_CAT_N; c++)
+    assert_int_equal(storage[c], st[c]);
 }
 
 /* ---- the tests ---------------------------------------------------------- */
@@ -424,6 +453,8 @@ static void test_render_gains_a_young_object_between_passes(void **state)
     assert_int_equal(left("renders/y"), 20 * 5);
     assert_int_equal(left("sites/"), 1);
     assert_int_equal(left("notes/"), 1);
+    /* The late object included: the deleting pass listed it. */
+    assert_figures_are_left(1);
     teardown_sweep();
   }
 }
@@ -451,6 +482,7 @@ static void test_props_by_their_own_age(void **state)
   assert_int_equal(left("input-props/old1.json"), 0);
   assert_int_equal(left("resolved-props/old2.json"), 0);
   assert_int_equal(left("renders/"), 1);
+  assert_figures_are_left(1);
   teardown_sweep();
 }
 
@@ -501,6 +533,7 @@ static void test_listing_failing_midway(void **state)
     assert_true(failed > 0);
     assert_int_equal(ok + failed, 500);
   }
+  assert_figures_are_left(0);
   teardown_sweep();
 }
 

@@ -441,11 +441,24 @@ static void test_body_is_error(void **state)
     {"garbage", 0},
     {"", 0},
     {"{\"Error\":1}", 0},
+    /* Bodies the byte scan leaves to the parser: another encoding
+     * declared, a comment first, "Error" elsewhere than the root. */
+    {"<?xml version='1.0' encoding='ISO-8859-1'?><Error><Code>X</Code>"
+     "</Error>", 1},
+    {"<?xml version=\"1.0\" encoding = 'utf-8' ?><Error/>", 1},
+    {"<!-- x --><Error/>", 1},
+    {"<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult><Key>"
+     "Error</Key></ListBucketResult>", 0},
+    {"<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult>"
+     "</ListBucketResult>", 0},
   };
+  /* UTF-16 (little-endian, with its BOM): the parser reads it. */
+  static const char u16[] = "\xff\xfe<\0E\0r\0r\0o\0r\0/\0>\0";
   (void)state;
   for(size_t i = 0; i < JAN_ARRAY_SIZE(v); i++)
     if(wire_s3_body_is_error(v[i].b, strlen(v[i].b)) != v[i].want)
       fail_msg("wrong for %s", v[i].b);
+  assert_int_equal(wire_s3_body_is_error(u16, sizeof(u16) - 1), 1);
 }
 
 static void test_error_json(void **state)
@@ -610,10 +623,15 @@ static void test_list_buckets_rejects(void **state)
     assert_int_equal(l.n, 0);
     assert_null(l.continuation_token);
   }
-  /* A NUL inside the body. */
+  /* A NUL inside the body, or after the root (libxml2 reads a NUL as
+   * the end of its input: what follows must not be left unread). */
   assert_int_equal(wire_s3_parse_list_buckets(S(
     "<ListAllMyBucketsResult>\0</ListAllMyBucketsResult>"), &l),
     JAN_EPARSE);
+  assert_int_equal(wire_s3_parse_list_buckets(S(
+    "<ListAllMyBucketsResult/>\0<x/>"), &l), JAN_EPARSE);
+  assert_int_equal(wire_s3_parse_list_buckets(S(
+    "<ListAllMyBucketsResult/>\0"), &l), JAN_EPARSE);
   assert_int_equal(wire_s3_parse_list_buckets(NULL, 0, &l), JAN_EPARSE);
 }
 

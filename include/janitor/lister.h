@@ -8,7 +8,8 @@
  * its own chain of pages, at once:
  *
  *   - one chain at first, over the whole space; a bucket that fits in a
- *     page or two is listed by it alone;
+ *     page or two is listed by it alone (its first page splits only into
+ *     two new ranges or more: where its keys say two more pages at least);
  *   - a chain whose page comes back full splits what is left of its range
  *     (last, hi] at points chosen from the keys it has seen (the alphabet of
  *     the page, and the first path segment as a natural boundary), keeps the
@@ -36,7 +37,7 @@
 #include "janitor/wire.h"
 
 #define LISTER_MAX_CHAINS     64   /* hard cap on chains at once */
-#define LISTER_SPLIT_MAX      8    /* new chains made by one split */
+#define LISTER_SPLIT_MAX      32   /* new chains made by one split */
 #define LISTER_SPLIT_MIN_KEYS 500  /* a page at least this full splits */
 #define LISTER_MAX_PAGES      1000000   /* per chain: a server going round */
 /*

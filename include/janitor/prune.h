@@ -27,7 +27,10 @@
  *                      (nothing more is sent; those keys are hidden, not
  *                      deleted, and reclaim nothing).  Each owner's outcome
  *                      (objects and bytes deleted, the first error) comes
- *                      at the end of the pass.
+ *                      at the end of the pass, then the bucket's: what the
+ *                      pass listed and what it deleted, by category, so
+ *                      that the bucket's figures after the pruning need no
+ *                      third listing (prune_storage_after).
  *
  * Memory: the pages in flight, the keys waiting to be deleted (s3bulk.h),
  * one open render per chain, and the plan's picks; never the bucket.
@@ -99,7 +102,28 @@ struct prune_owner_outcome {
 };
 typedef void (*prune_owner_cb)(void *arg,
                                const struct prune_owner_outcome *o);
-typedef void (*prune_done_cb)(void *arg);
+
+/* The bucket, as the deleting pass saw it.  Objects written after the
+ * pass passed their key are not in it: the same race a later listing
+ * would have with writes after it. */
+struct prune_delete_outcome {
+  int whole;                    /* the pass listed the whole bucket */
+  uint64_t objects;             /* listed (whole only) */
+  int64_t bytes;
+  int64_t storage[RENDER_CAT_N];
+  uint64_t deleted;             /* deleted, every owner */
+  int64_t deleted_bytes;
+  int64_t deleted_storage[RENDER_CAT_N];
+};
+typedef void (*prune_done_cb)(void *arg,
+                              const struct prune_delete_outcome *o);
+
+/* A bucket's figures after its pruning: those the deleting pass listed
+ * (when it listed the whole bucket; else the figures given, an earlier
+ * listing's) less what it deleted, never below 0. */
+void prune_storage_after(const struct prune_delete_outcome *o,
+                         uint64_t *objects, int64_t *bytes,
+                         int64_t storage[RENDER_CAT_N]);
 
 struct prune_delete_opts {
   unsigned parallel;
@@ -116,7 +140,7 @@ struct prune_delete_opts {
 
 /*
  * owner_cb runs once per owner, done_cb once at the end (after the last
- * owner_cb).  The plan and expected must stay valid until done_cb.
+ * owner_cb) with the bucket's outcome.  The plan and expected must stay valid until done_cb.
  * JAN_ESCOPE: the bucket is outside the scope.
  */
 int prune_delete_start(struct aws_client *aws, const char *region,

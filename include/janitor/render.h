@@ -275,6 +275,15 @@ const struct render_pick *render_pick_find(const struct render_plan *pl,
 enum render_act render_act(const struct render_plan *pl,
                            const struct wire_object *o, enum render_cat c,
                            size_t idlen, uint32_t *owner);
+/* The same, with the pick of o's render already found (p: what
+ * render_pick_find() gave for its id, NULL when none; any value for props
+ * and keys outside renders): a caller walking a render's entries in a row
+ * finds its pick once.  render_act() asks it. */
+enum render_act render_act_with(const struct render_plan *pl,
+                                const struct render_pick *p,
+                                const struct wire_object *o,
+                                enum render_cat c, size_t idlen,
+                                uint32_t *owner);
 
 /* Glob subject of a render: "BUCKET/renders/ID" into out (JAN_ETOOBIG). */
 int render_glob_subject(const char *bucket, const char *id, char *out,

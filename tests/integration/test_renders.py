@@ -399,7 +399,10 @@ class DecidedOnce(unittest.TestCase):
 
 class Faults(Base):
     def test_render_gains_an_object_while_deleted(self):
-        self.si.faults([{"kind": "add_objects", "service": "s3", "operation": "DeleteObjects",
+        # Written after the decision, as the deleting listing starts (the
+        # first listing's one page is skipped).
+        self.si.faults([{"kind": "add_objects", "service": "s3", "operation": "ListObject*",
+                         "region": "eu-west-1", "after": 1, "count": 1,
                          "n": 1, "prefix": "renders/%s/late-" % OLD[1]}])
         r = self.jan.sweep("--yes")
         self.assertEqual(r.rc, 1, r.err)
@@ -410,6 +413,12 @@ class Faults(Base):
         self.assertEqual(self.renders(r)[OLD[0]]["result"], "deleted")
         left = [k for k in keys_left(self.si, LIVE) if k.startswith("renders/%s/" % OLD[1])]
         self.assertEqual(len(left), 1)
+        # The bucket's figures are what the sweep left, the late object
+        # included.
+        b = r.items(type="bucket", name=LIVE)[0]
+        size = {o["key"]: o["size"] for o in live_objects()}
+        left = keys_left(self.si, LIVE)
+        self.assertEqual((b["objects"], b["bytes"]), (len(left), sum(size.get(k, 100) for k in left)))
         # The next sweep sees a young render and leaves it.
         r2 = self.jan.sweep("--yes")
         self.assertEqual(self.renders(r2)[OLD[1]]["reason"], "too-young")

@@ -222,6 +222,17 @@ class TestStateFaults(FaultCase):
         s3.delete_bucket(Bucket="remotion-legacy-bucket")
         SI.control("POST", "fixture", small_fixture())
 
+    def test_objects_appear_as_a_listing_reads_them(self):
+        # Before the page is read: the listing that triggers it sees them.
+        SI.faults([{"kind": "add_objects", "n": 2, "service": "s3", "operation": "ListObjectsV2",
+                    "count": 1, "prefix": "renders/r1/late-"}])
+        s3 = client(SI, "s3", "eu-central-1")
+        first = [o["Key"] for o in s3.list_objects_v2(Bucket="remotion-legacy-bucket").get("Contents", [])]
+        self.assertEqual(len([k for k in first if k.startswith("renders/r1/late-")]), 2)
+        again = [o["Key"] for o in s3.list_objects_v2(Bucket="remotion-legacy-bucket").get("Contents", [])]
+        self.assertEqual(sorted(again), sorted(first))
+        SI.control("POST", "fixture", small_fixture())
+
     def test_vanish_between_list_and_delete(self):
         SI.faults([{"kind": "vanish", "service": "lambda", "operation": "ListFunctions", "region": "us-east-1",
                     "target": "remotion-render-*"}])

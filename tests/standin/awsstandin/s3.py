@@ -295,8 +295,22 @@ def _going_nowhere(ctx, b, km, vm):
         xml_el("MaxKeys", 1000), _enc_type(ctx, et), _truncated(ctx, True), "</ListVersionsResult>"]))
 
 
+def _add_objects(ctx, b):
+    """The add_objects fault: after a DeleteObjects, before a listing's
+    page is read (objects written while a bucket is listed)."""
+    add = ctx.fault_of("add_objects")
+    if add is not None:
+        n = int(add.params.get("n", 5))
+        seq = add.state.setdefault("seq", 0)
+        pfx = add.params.get("prefix", "late/")
+        for j in range(n):
+            b.put("%s%s-%06d.json" % (pfx, add.id, seq + j), 100)
+        add.state["seq"] = seq + n
+
+
 def op_ListObjectVersions(ctx, srv, b):
     q = ctx.q
+    _add_objects(ctx, b)
     # Like S3-compatible servers without versioning (s3rver: 405).
     nover = srv.faults.settings.get("s3_versions", 200)
     if nover == 405:
@@ -395,6 +409,7 @@ def _past_prefix(cp):
 
 def op_ListObjectsV2(ctx, srv, b):
     q = ctx.q
+    _add_objects(ctx, b)
     delim = q.get("delimiter") or ""
     et = q.get("encoding-type")
     if et is not None and et != "url":
@@ -590,12 +605,5 @@ def op_DeleteObjects(ctx, srv, b):
                 inner += xml_el("DeleteMarkerVersionId", r["marker_vid"])
         parts.append("<Deleted>%s</Deleted>" % inner)
     parts.append("</DeleteResult>")
-    add = ctx.fault_of("add_objects")
-    if add is not None:
-        n = int(add.params.get("n", 5))
-        seq = add.state.setdefault("seq", 0)
-        pfx = add.params.get("prefix", "late/")
-        for j in range(n):
-            b.put("%s%s-%06d.json" % (pfx, add.id, seq + j), 100)
-        add.state["seq"] = seq + n
+    _add_objects(ctx, b)
     return xml_resp("".join(parts))
