@@ -16,16 +16,6 @@
 #include "janitor/render.h"
 #include "renders.h"
 
-/* One owner's outcome as kept until the bucket's report: the figures, and
- * the texts only when there are some. */
-struct rres {
-  uint64_t deleted, failed, hidden, appeared;
-  int64_t bytes;
-  char *error;                  /* NULL: none */
-  char *code;
-  const char *request_id;       /* the bucket's copy (rbucket.reqids) */
-};
-
 /* One kept bucket, listed. */
 struct rbucket {
   struct renders *rd;
@@ -53,15 +43,12 @@ struct rbucket {
   struct render_pick *picks;
   uint64_t *expected;           /* per owner: objects decided */
   size_t *owner_item;           /* per owner: its inventory item */
-  struct rres *res;             /* per owner */
   uint32_t nowners;
   char **seed;                  /* the first listing's ranges, for the
                                    next ones (prune.h) */
   size_t nseed;
-  char *reqid;                  /* the last request id told: owners that
-                                   share it share one copy */
-  char **reqids;                /* every copy, freed with the bucket */
-  size_t nreqids;
+  uint64_t hidden_keys;         /* keys a delete marker now hides, all
+                                   owners */
 };
 
 struct renders {
@@ -80,17 +67,9 @@ static void rbucket_free(struct rbucket *b)
   free(b->picks);
   free(b->expected);
   free(b->owner_item);
-  for(uint32_t ow = 0; b->res && ow < b->nowners; ow++) {
-    free(b->res[ow].error);
-    free(b->res[ow].code);
-  }
   for(size_t i = 0; i < b->nseed; i++)
     free(b->seed[i]);
   free(b->seed);
-  for(size_t i = 0; i < b->nreqids; i++)
-    free(b->reqids[i]);
-  free(b->reqids);
-  free(b->res);
   free(b->name);
 }
 
@@ -434,91 +413,57 @@ static struct rbucket *bucket_of(struct renders *rd, const struct inv_item *it)
   return NULL;
 }
 
-static char *dup_or_null(const char *s)
-{
-  return s[0] ? strdup(s) : NULL;
-}
-
+/* An owner's outcome, to the host (the audit log and the inventory) as
+ * soon as prune.c tells it: nothing of it is kept here.  A render that
+ * gained objects during its deletion (appeared: kept) is partially
+ * pruned. */
 static void owner_done(void *arg, const struct prune_owner_outcome *o)
 {
   struct rbucket *b = arg;
-  struct rres *x = &b->res[o->owner];
-  x->deleted = o->deleted;
-  x->failed = o->failed;
-  x->hidden = o->hidden;
-  x->appeared = o->appeared;
-  x->bytes = o->bytes;
-  free(x->error);
-  x->error = dup_or_null(o->error);
-  if(o->error[0] && !x->error)
-    x->failed = x->failed ? x->failed : 1;      /* the figures still tell */
-  free(x->code);
-  x->code = dup_or_null(o->code);
-  x->request_id = NULL;
-  if(o->request_id[0] && (!b->reqid || strcmp(b->reqid, o->request_id))) {
-    /* A batch answers for many owners: one copy of its id for them. */
-    char **p = realloc(b->reqids, (b->nreqids + 1) * sizeof(*p));
-    char *id = strdup(o->request_id);
-    if(p)
-      b->reqids = p;
-    if(!p || !id) {
-      free(id);
-      return;                   /* told without it */
-    }
-    b->reqids[b->nreqids++] = b->reqid = id;
+  const struct renders_host *h = &b->rd->h;
+  size_t idx = b->owner_item[o->owner];
+  const struct inv_item *it = &h->inv->items[idx];
+  uint64_t left = it->kind == JAN_KIND_RENDER && !o->failed && !o->error[0]
+                ? o->appeared : 0;
+  char msg[256];
+
+  b->hidden_keys += o->hidden;
+  if(o->failed || o->error[0])
+    h->outcome(h->arg, idx, INV_RES_FAILED,
+               o->error[0] ? o->error : "failed", o->code, o->request_id,
+               (int64_t)o->deleted, o->bytes);
+  else if(left) {
+    snprintf(msg, sizeof(msg), "partially pruned: %llu object%s appeared "
+             "under renders/%s/ during the deletion; kept for a later "
+             "sweep", (unsigned long long)left, left == 1 ? "" : "s",
+             it->name);
+    jlog_warn("renders", "%s/renders/%s: %s", b->name, it->name, msg);
+    h->outcome(h->arg, idx, INV_RES_FAILED, msg, NULL, o->request_id,
+               (int64_t)o->deleted, o->bytes);
   }
-  if(o->request_id[0])
-    x->request_id = b->reqid;
+  else
+    h->outcome(h->arg, idx, INV_RES_DELETED, NULL, NULL, o->request_id,
+               (int64_t)o->deleted, o->bytes);
 }
 
-/* Every owner's outcome, to the host (the audit log and the inventory).
- * A render that gained objects during its deletion (appeared: kept) is
- * partially pruned. */
-static void report_all(struct rbucket *b)
+/* Every owner is told: the bucket says what was hidden, with what would
+ * settle it; then the deletions end (the sweep may end with the last). */
+static void all_told(struct rbucket *b)
 {
-  struct renders *rd = b->rd;
-  const struct renders_host *h = &rd->h;
-  uint64_t hidden = 0;
-  for(uint32_t ow = 0; ow < b->nowners; ow++)
-    hidden += b->res[ow].hidden;
-  if(hidden) {
-    /* The bucket says it too, with what would settle it. */
+  const struct renders_host *h = &b->rd->h;
+  if(b->hidden_keys) {
     struct inv_item *bi = &h->inv->items[b->item];
     char msg[512];
     snprintf(msg, sizeof(msg), "pruning stopped: DeleteObjects added delete "
              "markers over %llu key%s (versioned: hidden, not deleted, "
              "reclaimed 0); needs %s and %s to prune renders (see "
-             "remotion-janitor --validate)", (unsigned long long)hidden,
-             hidden == 1 ? "" : "s", perm_action(PERM_LIST_BUCKET_VERSIONS),
+             "remotion-janitor --validate)",
+             (unsigned long long)b->hidden_keys,
+             b->hidden_keys == 1 ? "" : "s",
+             perm_action(PERM_LIST_BUCKET_VERSIONS),
              perm_action(PERM_DELETE_OBJECT_VERSION));
     free(bi->error);
     bi->error = strdup(msg);
-  }
-  for(uint32_t ow = 0; ow < b->nowners; ow++) {
-    const struct rres *o = &b->res[ow];
-    const struct inv_item *it = &h->inv->items[b->owner_item[ow]];
-    uint64_t left = it->kind == JAN_KIND_RENDER && !o->failed
-                  ? o->appeared : 0;
-    const char *reqid = o->request_id ? o->request_id : "";
-    char msg[256];
-
-    if(o->failed)
-      h->outcome(h->arg, b->owner_item[ow], INV_RES_FAILED,
-                 o->error ? o->error : "out of memory",
-                 o->code ? o->code : "", reqid, (int64_t)o->deleted,
-                 o->bytes);
-    else if(left) {
-      snprintf(msg, sizeof(msg), "partially pruned: %llu object%s appeared "
-               "under renders/%s/ during the deletion; kept for a later "
-               "sweep", (unsigned long long)left, left == 1 ? "" : "s",
-               it->name);
-      jlog_warn("renders", "%s/renders/%s: %s", b->name, it->name, msg);
-      h->outcome(h->arg, b->owner_item[ow], INV_RES_FAILED, msg, NULL,
-                 reqid, (int64_t)o->deleted, o->bytes);
-    }
-    else
-      h->outcome(h->arg, b->owner_item[ow], INV_RES_DELETED, NULL, NULL,
-                 reqid, (int64_t)o->deleted, o->bytes);
   }
   for(uint32_t ow = 0; ow < b->nowners; ow++)
     h->deletion_ended(h->arg);
@@ -537,11 +482,11 @@ static void pruned(void *arg, const struct prune_delete_outcome *o)
               "figures are the first listing's less what was deleted, and "
               "renders that gained objects meanwhile are told only as far "
               "as the deletion saw them", b->name);
-  if(it->has_storage) {
+  if(it->storage) {
     prune_storage_after(o, &objects, &it->bytes, it->storage);
     it->objects = objects > INT64_MAX ? INT64_MAX : (int64_t)objects;
   }
-  report_all(b);
+  all_told(b);
 }
 
 static int chosen(const struct inv_item *it, const char *bucket)
@@ -563,10 +508,9 @@ static int assign_owners(struct renders *rd, struct rbucket *b)
     if(chosen(&inv->items[i], b->name))
       nitems++;
   b->owner_item = calloc(nitems ? nitems : 1, sizeof(*b->owner_item));
-  b->res = calloc(nitems ? nitems : 1, sizeof(*b->res));
   b->expected = calloc(nitems ? nitems : 1, sizeof(*b->expected));
   b->picks = calloc(nitems ? nitems : 1, sizeof(*b->picks));
-  if(!b->owner_item || !b->res || !b->expected || !b->picks)
+  if(!b->owner_item || !b->expected || !b->picks)
     return JAN_ENOMEM;
   memset(&b->plan, 0, sizeof(b->plan));
   b->plan.props_owner = RENDER_NO_OWNER;
@@ -618,13 +562,13 @@ void renders_delete(struct renders *rd, size_t idx)
                             pruned, b);
   }
   if(rc) {
-    for(uint32_t ow = 0; ow < b->nowners; ow++) {
-      struct rres *o = &b->res[ow];
-      o->failed = 1;
-      free(o->error);
-      o->error = strdup(rc == JAN_ESCOPE ? "refused: outside the scope"
-                                         : jan_strerror(rc));
-    }
-    report_all(b);
+    struct prune_owner_outcome o;
+    memset(&o, 0, sizeof(o));
+    o.failed = 1;
+    snprintf(o.error, sizeof(o.error), "%s", rc == JAN_ESCOPE
+             ? "refused: outside the scope" : jan_strerror(rc));
+    for(o.owner = 0; o.owner < b->nowners; o.owner++)
+      owner_done(b, &o);
+    all_told(b);
   }
 }
