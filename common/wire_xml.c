@@ -94,6 +94,22 @@ static void wx_silent(void *arg, xmlErrorPtr err)
   (void)err;
 }
 
+static void wx_generic_silent(void *arg, const char *msg, ...)
+{
+  (void)arg;
+  (void)msg;
+}
+
+/* Some of libxml2's errors (an encoding's conversion failing, say) go to
+ * its global handlers, not the parser's, and by default to stderr: a
+ * server's bytes would decide what the janitor writes there, around its
+ * log.  Set before every parse (the handlers are per thread). */
+static void wx_quiet(void)
+{
+  xmlSetGenericErrorFunc(NULL, wx_generic_silent);
+  xmlSetStructuredErrorFunc(NULL, wx_silent);
+}
+
 /* One walk: the open elements and the text of the innermost. */
 struct wx_walker {
   xmlParserCtxtPtr ctxt;
@@ -281,6 +297,7 @@ int wx_walk(const char *body, size_t len, const char *root, wx_cb cb,
     return JAN_ETOOBIG;
   if(has_dtd(body, len))
     return JAN_EPARSE;
+  wx_quiet();
   ctxt = xmlCreateMemoryParserCtxt(body, (int)len);
   if(!ctxt)
     return len ? JAN_ENOMEM : JAN_EPARSE;
@@ -480,6 +497,7 @@ int wire_s3_body_is_error(const char *body, size_t len)
     return 0;
   if(memmem(body, len, "<!DOCTYPE", 9))
     return 0;
+  wx_quiet();
   r = xmlReaderForMemory(body, (int)len, NULL, NULL,
                          XML_PARSE_NONET | XML_PARSE_NOERROR |
                          XML_PARSE_NOWARNING);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <libxml/parser.h>
@@ -2181,6 +2182,50 @@ static void test_bucket_tagging(void **state)
   }
 }
 
+/* What a server declares as its encoding never makes libxml2 write to
+ * stderr (its global handlers: an encoding's conversion failing, an
+ * unknown encoding): nothing but the janitor's log goes there. */
+static void test_xml_errors_stay_quiet(void **state)
+{
+  static const char *const bodies[] = {
+    "<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><ListBucketResult><Name>"
+    "\x81\xff\x80</Name></ListBucketResult>",
+    "<?xml version=\"1.0\" encoding=\"ISO-2022-JP\"?><ListBucketResult>"
+    "\x1b$B\xff\xff</ListBucketResult>",
+    "<?xml version=\"1.0\" encoding=\"bogus-enc\"?><ListBucketResult/>",
+    "<?xml version=\"1.0\" encoding=\"UTF-16\"?><Error><Code>x</Code></Error>",
+    "<Error><Code>\xc3\x28</Code></Error>",
+  };
+  char path[] = "/tmp/jan-test-wire-XXXXXX";
+  int fd = mkstemp(path), saved = dup(2);
+  long size;
+  FILE *f;
+  (void)state;
+
+  assert_true(fd >= 0 && saved >= 0);
+  fflush(stderr);
+  assert_true(dup2(fd, 2) == 2);
+  for(size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+    struct wire_object_page p;
+    memset(&p, 0, sizeof(p));
+    assert_int_not_equal(wire_s3_parse_list_objects_v2(bodies[i],
+                                                       strlen(bodies[i]),
+                                                       &p), 0);
+    wire_object_page_free(&p);
+    (void)wire_s3_body_is_error(bodies[i], strlen(bodies[i]));
+  }
+  fflush(stderr);
+  assert_true(dup2(saved, 2) == 2);
+  close(saved);
+  f = fdopen(fd, "r");
+  assert_non_null(f);
+  assert_int_equal(fseek(f, 0, SEEK_END), 0);
+  size = ftell(f);
+  fclose(f);
+  unlink(path);
+  assert_int_equal(size, 0);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -2192,6 +2237,7 @@ int main(void)
     cmocka_unit_test(test_error_xml_rejects),
     cmocka_unit_test(test_error_xxe),
     cmocka_unit_test(test_body_is_error),
+    cmocka_unit_test(test_xml_errors_stay_quiet),
     cmocka_unit_test(test_error_json),
     cmocka_unit_test(test_list_buckets),
     cmocka_unit_test(test_list_buckets_rejects),
