@@ -111,7 +111,7 @@ static const struct ckey keys[] = {
   { "policy", "grace", K_DURATION_S, "0", 0, 3650 * DAY_MS,
     "a candidate must stay one this long before deletion",
     F(grace_s), NOCOUNT, 0 },
-  { "policy", "max_deletions", K_UNSIGNED, "25", 0, 1000000,
+  { "policy", "max_deletions", K_UNSIGNED, "25", 0, 100000000,
     "more candidates than this: delete nothing, exit 4",
     F(max_deletions), NOCOUNT, 0 },
   { "policy", "keep_layer_versions", K_UNSIGNED, "1", 0, 1000,

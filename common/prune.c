@@ -258,22 +258,49 @@ int prune_list_start(struct aws_client *aws, const char *region,
 
 /* ---- the deletion ------------------------------------------------------ */
 
-struct pown {                   /* one owner's account */
-  uint64_t handed;              /* keys handed to the engine */
-  uint64_t deleted, failed;
-  uint64_t hidden;              /* keys a delete marker now hides */
-  uint64_t unsent;              /* keys not sent: the pruning stopped */
-  uint64_t appeared;            /* written since the decision: kept */
-  uint64_t listed;              /* hidden keys in hidden_keys */
-  int64_t bytes;
-  char *code;                   /* the first per-key failure, or NULL */
-  int code_vid;                 /* the failed key had a version id */
-  struct jbuf *hidden_keys;     /* the first of them, escaped, for the
-                                   outcome's message (made on the first) */
-};
-
 /* What an owner's message lists of its hidden keys. */
 #define PRUNE_HIDDEN_LIST_MAX 2048u
+
+/* What went wrong for an owner: rare, so made on the first trouble (an
+ * owner is a render, and a bucket holds hundreds of thousands). */
+struct ptrouble {
+  uint64_t hidden;              /* keys a delete marker now hides */
+  uint64_t unsent;              /* keys not sent: the pruning stopped */
+  uint64_t listed;              /* hidden keys in hidden_keys */
+  char *code;                   /* the first per-key failure, or NULL */
+  int code_vid;                 /* the failed key had a version id */
+  struct jbuf hidden_keys;      /* the first of them, escaped, for the
+                                   outcome's message */
+};
+
+struct pown {                   /* one owner's account */
+  uint64_t handed;              /* keys handed to the engine */
+  uint64_t deleted, failed;     /* failed: every key not deleted, hidden
+                                   and unsent ones included */
+  uint64_t appeared;            /* written since the decision: kept */
+  int64_t bytes;
+  struct ptrouble *t;           /* NULL until something goes wrong (or
+                                   when it could not be made: the owner
+                                   still fails, told less precisely) */
+};
+
+static struct ptrouble *trouble(struct pown *p)
+{
+  if(!p->t && (p->t = calloc(1, sizeof(*p->t))) != NULL)
+    jbuf_init(&p->t->hidden_keys, PRUNE_HIDDEN_LIST_MAX);
+  return p->t;
+}
+
+static void trouble_free(struct pown *p)
+{
+  if(p->t) {
+    free(p->t->code);
+    jbuf_free(&p->t->hidden_keys);
+    free(p->t);
+    p->t = NULL;
+  }
+}
+
 
 /* A key handed to the engine: its owner, size and category (the tag
  * names it). */
@@ -333,57 +360,64 @@ struct pdel {
 
 static void owner_report(struct pdel *d, uint32_t ow)
 {
+  static const struct ptrouble none;
   struct pown *p = &d->own[ow];
   uint64_t expected = d->o.expected ? d->o.expected[ow] : 0;
-  uint64_t seen = p->handed + p->appeared;
+  uint64_t seen = p->handed + p->appeared, unsent = 0;
+  const struct ptrouble *t;
   struct prune_owner_outcome o;
 
   /* Never reached by the pass: stopped, or the listing broke off. */
   if(seen < expected && (d->stopped || d->list_failed || d->err)) {
-    p->unsent += expected - seen;
-    p->failed += expected - seen;
+    unsent = expected - seen;
+    p->failed += unsent;
   }
+  t = unsent ? trouble(p) : p->t;
+  if(t && unsent)
+    p->t->unsent += unsent;
+  if(!t)
+    t = &none;
+  unsent = t->unsent ? t->unsent : unsent;
   memset(&o, 0, sizeof(o));
   o.owner = ow;
   o.deleted = p->deleted;
   o.bytes = p->bytes;
   o.failed = p->failed;
-  o.hidden = p->hidden;
+  o.hidden = t->hidden;
   o.appeared = p->appeared;
-  if(p->hidden) {
+  if(t->hidden) {
     /* Never "deleted": the keys are only hidden, and nothing is
      * reclaimed. */
     snprintf(o.error, sizeof(o.error), "pruning stopped in bucket %s: "
              "DeleteObjects added a delete marker over %llu key%s of it (the "
              "bucket is versioned: hidden, not deleted, nothing reclaimed): "
              "%s%s%s; needs %s and %s to prune it (see remotion-janitor "
-             "--validate)", d->bucket, (unsigned long long)p->hidden,
-             p->hidden == 1 ? "" : "s",
-             p->hidden_keys ? jbuf_str(p->hidden_keys) : "",
-             p->listed < p->hidden ? ", ..." : "",
-             p->unsent ? "; the rest not sent" : "",
+             "--validate)", d->bucket, (unsigned long long)t->hidden,
+             t->hidden == 1 ? "" : "s", jbuf_str(&t->hidden_keys),
+             t->listed < t->hidden ? ", ..." : "",
+             unsent ? "; the rest not sent" : "",
              perm_action(PERM_LIST_BUCKET_VERSIONS),
              perm_action(PERM_DELETE_OBJECT_VERSION));
   }
-  else if(p->unsent && d->stopped)
+  else if(unsent && d->stopped)
     snprintf(o.error, sizeof(o.error), "pruning stopped in bucket %s: "
              "DeleteObjects added delete markers there (the bucket is "
              "versioned); %llu object%s not sent", d->bucket,
-             (unsigned long long)p->unsent, p->unsent == 1 ? "" : "s");
-  else if(p->unsent)
+             (unsigned long long)unsent, unsent == 1 ? "" : "s");
+  else if(unsent)
     snprintf(o.error, sizeof(o.error), "%llu object%s not deleted: the "
              "listing of bucket %s broke off: %s", (unsigned long long)
-             p->unsent, p->unsent == 1 ? "" : "s", d->bucket,
+             unsent, unsent == 1 ? "" : "s", d->bucket,
              d->list_error[0] ? d->list_error : "out of memory");
   else if(p->failed) {
     char hint[256];
     snprintf(o.error, sizeof(o.error), "%llu object%s could not be deleted: "
              "%s%s%s%s%s", (unsigned long long)p->failed,
-             p->failed == 1 ? "" : "s", p->code ? p->code : "InternalError",
+             p->failed == 1 ? "" : "s", t->code ? t->code : "InternalError",
              d->msg[0] ? " (" : "", d->msg, d->msg[0] ? ")" : "",
-             s3bulk_key_hint(p->code ? p->code : "", p->code_vid, hint,
+             s3bulk_key_hint(t->code ? t->code : "", t->code_vid, hint,
                              sizeof(hint)));
-    snprintf(o.code, sizeof(o.code), "%s", p->code ? p->code : "");
+    snprintf(o.code, sizeof(o.code), "%s", t->code ? t->code : "");
   }
   snprintf(o.request_id, sizeof(o.request_id), "%s", d->request_id);
   d->owner_cb(d->arg, &o);
@@ -408,13 +442,12 @@ static void key_hidden(struct pdel *d, struct pown *p, const char *key,
   jlog_warn("prune", "%s: key \"%s\" is now hidden by a delete marker "
             "(version %s), not deleted", d->bucket, esc,
             mv[0] ? mv : "not told");
-  if(!p->hidden_keys && (p->hidden_keys = malloc(sizeof(struct jbuf))))
-    jbuf_init(p->hidden_keys, PRUNE_HIDDEN_LIST_MAX);
-  if(p->hidden_keys &&
-     !jbuf_printf(p->hidden_keys, "%s\"%s\"",
-                  p->hidden_keys->len ? ", " : "", esc))
-    p->listed++;
-  p->hidden++;
+  if(trouble(p)) {
+    if(!jbuf_printf(&p->t->hidden_keys, "%s\"%s\"",
+                    p->t->hidden_keys.len ? ", " : "", esc))
+      p->t->listed++;
+    p->t->hidden++;
+  }
   p->failed++;
 }
 
@@ -462,15 +495,16 @@ static void pdel_key(void *arg, const struct s3bulk_key *k)
     key_hidden(d, p, k->key, k->marker_vid);
     break;
   case S3BULK_KEY_UNSENT:
-    p->unsent++;
+    if(trouble(p))
+      p->t->unsent++;
     p->failed++;
     break;
   case S3BULK_KEY_FAILED:
   default:
     p->failed++;
-    if(!p->code) {
-      p->code = strdup(k->code[0] ? k->code : "InternalError");
-      p->code_vid = k->vid != NULL;
+    if(trouble(p) && !p->t->code) {
+      p->t->code = strdup(k->code[0] ? k->code : "InternalError");
+      p->t->code_vid = k->vid != NULL;
     }
     if(!d->msg[0] && k->message[0])
       snprintf(d->msg, sizeof(d->msg), "%s", k->message);
@@ -629,12 +663,8 @@ static void pdel_drained(void *arg)
     memcpy(d->out.storage, d->rs.storage, sizeof(d->out.storage));
   }
   d->done_cb(d->arg, &d->out);
-  for(uint32_t ow = 0; ow < d->o.nowners; ow++) {
-    free(d->own[ow].code);
-    if(d->own[ow].hidden_keys)
-      jbuf_free(d->own[ow].hidden_keys);
-    free(d->own[ow].hidden_keys);
-  }
+  for(uint32_t ow = 0; ow < d->o.nowners; ow++)
+    trouble_free(&d->own[ow]);
   s3bulk_free(d->bulk);         /* the engine's last call: allowed */
   render_stream_free(&d->rs);
   for(size_t i = 0; i < d->nhold; i++) {

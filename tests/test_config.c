@@ -633,12 +633,12 @@ static void test_unsigned(void **state)
   (void)state;
   assert_int_equal(load(&c, "[aws]\nmax_attempts = 20\nconcurrency = 1024\n"
                             "host_concurrency = 256\n[policy]\n"
-                            "max_deletions = 1000000\n"
+                            "max_deletions = 100000000\n"
                             "keep_layer_versions = 0\n", &errs), JAN_OK);
   assert_int_equal(c.max_attempts, 20);
   assert_int_equal(c.concurrency, 1024);
   assert_int_equal(c.host_concurrency, 256);
-  assert_int_equal(c.max_deletions, 1000000);
+  assert_int_equal(c.max_deletions, 100000000);
   assert_int_equal(c.keep_layer_versions, 0);
   config_free(&c);
   jbuf_free(&errs);
@@ -664,11 +664,11 @@ static void test_unsigned(void **state)
                 "t.conf:2: host_concurrency: '257' is out of range "
                 "(1..256)\n");
   expect_errors("[policy]\nkeep_layer_versions = 1001\n"
-                "max_deletions = 1000001\n",
+                "max_deletions = 100000001\n",
                 "t.conf:2: keep_layer_versions: '1001' is out of range "
                 "(0..1000)\n"
-                "t.conf:3: max_deletions: '1000001' is out of range "
-                "(0..1000000)\n");
+                "t.conf:3: max_deletions: '100000001' is out of range "
+                "(0..100000000)\n");
 }
 
 static void test_socket_mode(void **state)

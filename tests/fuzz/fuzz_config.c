@@ -94,7 +94,7 @@ static void check_bounds(const struct jan_config *c)
   FUZZ_CHECK(c->mode == JAN_MODE_REPORT || c->mode == JAN_MODE_DELETE);
   FUZZ_CHECK(c->min_age_s <= 3650ull * 86400);
   FUZZ_CHECK(c->grace_s <= 3650ull * 86400);
-  FUZZ_CHECK(c->max_deletions <= 1000000);
+  FUZZ_CHECK(c->max_deletions <= 100000000);
   FUZZ_CHECK(c->keep_layer_versions <= 1000);
   FUZZ_CHECK(globs_ok(c->keep, c->nkeep, false));
   FUZZ_CHECK(globs_ok(c->include, c->ninclude, true));
