@@ -196,14 +196,26 @@ class ObjectStore:
     def __len__(self):
         return self.nkeys
 
+    def _locate(self, key):
+        """(chunk index, the chunk decoded, key's place in it, whether key is
+        there); a store without chunks gets an empty one."""
+        if not self.chunks:
+            c = _Chunk([], [])
+            self.chunks.append(c)
+            self.firsts.append(key)
+            self.hot[id(c)] = c
+        ci = self._index(key)
+        c = self._open(ci)
+        j = bisect.bisect_left(c.keys, key)
+        return ci, c, j, j < len(c.keys) and c.keys[j] == key
+
     def get(self, key):
         """key's versions, newest first ([] when the key does not exist).
-        Read only: change them through add/remove/drop."""
+        Read only: change them through add/merge/remove/drop."""
         if not self.chunks:
             return []
-        c = self._open(self._index(key))
-        j = bisect.bisect_left(c.keys, key)
-        return c.vers[j] if j < len(c.keys) and c.keys[j] == key else []
+        _, c, j, found = self._locate(key)
+        return c.vers[j] if found else []
 
     def scan(self, start="", after=False):
         """(key, versions) in key order from start (after it, if after).
@@ -230,37 +242,14 @@ class ObjectStore:
     def add(self, key, v):
         """Write version v of key on top (a "null" one replaces the key's
         earlier "null" version)."""
-        if not self.chunks:
-            c = _Chunk([], [])
-            self.chunks.append(c)
-            self.firsts.append(key)
-            self.hot[id(c)] = c
-        ci = self._index(key)
-        c = self._open(ci)
-        j = bisect.bisect_left(c.keys, key)
-        if j < len(c.keys) and c.keys[j] == key:
-            vs = c.vers[j]
-            if v.flags & NULL:
-                vs[:] = [x for x in vs if not x.flags & NULL]
-            vs.insert(0, v)
-        else:
-            c.keys.insert(j, key)
-            c.vers.insert(j, [v])
-            self.nkeys += 1
-        self._changed(ci)
+        self.merge(key, [v])
         return v
 
     def merge(self, key, versions):
         """Add versions of key written at any time (their sequence numbers
         say when): the loader's way of putting a stream beside another."""
-        if not self.chunks:
-            for v in reversed(merge_versions([], versions)):
-                self.add(key, v)
-            return
-        ci = self._index(key)
-        c = self._open(ci)
-        j = bisect.bisect_left(c.keys, key)
-        if j < len(c.keys) and c.keys[j] == key:
+        ci, c, j, found = self._locate(key)
+        if found:
             c.vers[j] = merge_versions(c.vers[j], versions)
         else:
             c.keys.insert(j, key)
@@ -273,35 +262,29 @@ class ObjectStore:
         left without versions is gone."""
         if not self.chunks:
             return None
-        ci = self._index(key)
-        c = self._open(ci)
-        j = bisect.bisect_left(c.keys, key)
-        if j == len(c.keys) or c.keys[j] != key:
-            return None
-        vs = c.vers[j]
-        for i, v in enumerate(vs):
-            if v.vid == vid:
-                del vs[i]
-                if not vs:
-                    del c.keys[j], c.vers[j]
-                    self.nkeys -= 1
-                self._changed(ci)
-                return v
-        return None
+        ci, c, j, found = self._locate(key)
+        v = next((x for x in c.vers[j] if x.vid == vid), None) if found else None
+        if v is not None:
+            c.vers[j] = [x for x in c.vers[j] if x is not v]
+            self._cut(ci, c, j)
+        return v
 
     def drop(self, key):
         """Delete key and all its versions; whether it existed."""
         if not self.chunks:
             return False
-        ci = self._index(key)
-        c = self._open(ci)
-        j = bisect.bisect_left(c.keys, key)
-        if j == len(c.keys) or c.keys[j] != key:
-            return False
-        del c.keys[j], c.vers[j]
-        self.nkeys -= 1
+        ci, c, j, found = self._locate(key)
+        if found:
+            c.vers[j] = []
+            self._cut(ci, c, j)
+        return found
+
+    def _cut(self, ci, c, j):
+        """After a version of chunk c's key j went: a key without versions is gone."""
+        if not c.vers[j]:
+            del c.keys[j], c.vers[j]
+            self.nkeys -= 1
         self._changed(ci)
-        return True
 
     # ------------------------------------------------------------ loading
     def append_sorted(self, items):
@@ -340,13 +323,17 @@ class ObjectStore:
 
     # ------------------------------------------------------------ figures
     def version_count(self):
+        """(versions, delete markers): a cold chunk's are counted from its
+        flags, without decoding it."""
         n = m = 0
-        for _, vs in self.scan():
-            for v in vs:
-                if v.flags & MARKER:
-                    m += 1
-                else:
-                    n += 1
+        for c in self.chunks:
+            if c.keys is not None:
+                flags = bytes(v.flags for vs in c.vers for v in vs)
+            else:
+                flags = marshal.loads(zlib.decompress(c.blob))[3]
+            marks = flags.count(MARKER) + flags.count(MARKER | NULL)
+            m += marks
+            n += len(flags) - marks
         return n, m
 
     def held_bytes(self):
