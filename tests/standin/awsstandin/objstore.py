@@ -99,6 +99,7 @@ class ObjectStore:
         self.hot = OrderedDict()  # id(chunk) -> chunk, least recently used first
         self.nkeys = 0
         self.seq = 0
+        self.decoded = 0          # chunks decoded so far (the cost of a small HOT)
 
     # ------------------------------------------------------------ ids
     def _check(self, key, seq):
@@ -137,6 +138,7 @@ class ObjectStore:
             h.move_to_end(id(c))
             return c
         keys, counts, seqs, flags, sizes, mtimes = marshal.loads(zlib.decompress(c.blob))
+        self.decoded += 1
         cn, sq, sz, mt = array("I"), array("q"), array("q"), array("d")
         cn.frombytes(counts)
         sq.frombytes(seqs)

@@ -515,7 +515,9 @@ class State:
                     break
                 keys.append(k)
             nv, nm = b.version_count()
-            return {"ok": True, "bucket": name, "keys": keys, "versions": nv, "delete_markers": nm}
+            o = b.objects
+            return {"ok": True, "bucket": name, "keys": keys, "versions": nv, "delete_markers": nm,
+                    "chunks": {"count": len(o.chunks), "decoded": o.decoded, "held_bytes": o.held_bytes()}}
 
     def dump(self, objects=False):
         with self.lock:
