@@ -56,6 +56,14 @@
                        then twice with grace = 7d, the last sweep reading
                        and writing back a clock per render: peak RSS of
                        each sweep
+  bench.py prune-scale time per object of a deleting sweep over a kept
+                       bucket of --objects objects (give 10000000) and over
+                       one of a tenth of them, side by side at 0 ms:
+                       Remotion's layout with --per-render objects a render
+                       (default 20), every render old, renders = artifacts;
+                       wall and CPU an object and their ratio (target <= 1),
+                       the janitor's peak RSS, the stand-in's load time and
+                       memory; checked as prune-memory, from every key left
   bench.py bigpages    peak RSS of one --sweep --delete when every listing
                        page is as large as the janitor's caps admit (the
                        stand-in's big_page fault, cap - 1 KiB), against the
@@ -460,17 +468,20 @@ def prune_extras():
 
 def check_pruned(si, name, renders, extras):
     """Every old render's objects gone but its output (artifacts), every
-    old props object gone; every extra untouched."""
-    left = set()
-    for b in si.state(objects=True)["buckets"]:
-        if b["name"] == name:
-            left = {o["key"] if isinstance(o, dict) else o for o in b["objects"]}
+    old props object gone; every extra untouched: read from every key left
+    (GET keys), each an extra or an old render's out.mp4, as many of those
+    as there were old renders (outputs are only ever deleted, so the count
+    says every one is kept).  Returns the stand-in's answer."""
+    doc = si.control("GET", "keys", query="?bucket=" + name)[1]
+    left = doc["keys"]
     keep = {o["key"] for o in extras}
-    assert keep <= left, "touched: %s" % sorted(keep - left)[:5]
-    rest = left - keep
+    have = set(left)
+    assert keep <= have, "touched: %s" % sorted(keep - have)[:5]
+    rest = [k for k in left if k not in keep]
     bad = [k for k in rest if not (k.startswith("renders/") and k.endswith("/out.mp4"))]
     assert not bad, "old objects left: %s" % bad[:5]
     assert len(rest) == renders, (len(rest), renders)
+    return doc
 
 
 def bench_prune_memory(a):
@@ -509,6 +520,95 @@ def bench_prune_memory(a):
                 jan.cleanup()
                 si.stop()
     table("renders = artifacts at 0 ms, Remotion's layout (7 objects a render)", rows, 1.0)
+
+
+def standin_figures(si):
+    """The stand-in's resident and peak resident memory (KiB) and its CPU
+    seconds so far, from /proc."""
+    out = {}
+    with open("/proc/%d/status" % si.proc.pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k in ("VmRSS", "VmHWM"):
+                out[k] = int(v.split()[0])
+    with open("/proc/%d/stat" % si.proc.pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    out["cpu"] = (int(fields[11]) + int(fields[12])) / float(os.sysconf("SC_CLK_TCK"))
+    return out
+
+
+def bench_prune_scale(a):
+    """Time per object of a deleting sweep at --objects (10,000,000) and at
+    a tenth of it (1,000,000), side by side in one run, at 0 ms, the small
+    one before and after the large one (the machine's load changes): a kept
+    bucket in Remotion's layout where every render is old, --per-render
+    objects a render (out.mp4, progress.json, chunks, and its input-props/
+    and resolved-props/ objects), renders = artifacts, plus the young
+    renders, sites and other prefixes of prune-memory.  The check reads
+    every key left (GET keys): every extra is there, and every other key is
+    an old render's out.mp4, as many as there were old renders (outputs are
+    only ever deleted, so that count is every output kept): a key deleted
+    wrongly or an old object left fails it.  The bytes reclaimed must be
+    every pruned object's.  Also the stand-in's load time, memory, CPU and
+    chunks decoded, and the load average around each run."""
+    name = "remotionlambda-bench"
+    per = a.per_render
+    under = per - 2                        # objects a render under renders/
+    extras = prune_extras()
+    rows = []
+    for total in (a.objects // 10, a.objects, a.objects // 10):
+        nr = total // per
+        fx = st.small_fixture(functions=[], layers=[], buckets=[
+            {"name": name, "region": "us-east-1", "age_days": 400, "objects": extras,
+             "generate": {"count": nr * under, "prefix": "renders/", "per_render": under, "layout": "remotion",
+                          "age_days": 40, "size": 1000, "output_size": 4096}}])
+        si = st.StandIn("--latency-ms", "0", fixture=fx, start_timeout=7200)
+        jan = jl.Janitor(si)
+        janitor_conf(jan, mode="delete", functions="no", layers="no", renders="artifacts",
+                     max_deletions="1000000")
+        try:
+            loaded = standin_figures(si)
+            load0 = os.getloadavg()[0]
+            m = run_measured([jl.BIN, "-c", jan.conf, "--sweep", "--yes", "--json", "-q"], jl.base_env())
+            done = standin_figures(si)
+            load1 = os.getloadavg()[0]
+            assert m["rc"] == 0, m["err"][-2000:]
+            doc = json.loads(m["out"])
+            assert doc["summary"]["reclaimed_bytes"] == nr * (2000 + (under - 2) * 1000 + 600), doc["summary"]
+            keys = check_pruned(si, name, nr, extras)
+            rows.append({"objects": nr * per + len(extras), "renders": nr, "pruned": nr * (per - 1), "m": m,
+                         "load_s": si.start_time, "si_loaded": loaded["VmRSS"], "si_peak": done["VmHWM"],
+                         "si_cpu": done["cpu"] - loaded["cpu"], "decoded": keys["chunks"]["decoded"],
+                         "loadavg": (load0, load1)})
+        finally:
+            jan.cleanup()
+            si.stop()
+    print("\ndeleting sweep at 0 ms, renders = artifacts, %d objects a render (Remotion's layout), every render "
+          "old; checked key by key" % per)
+    print("%-9s %8s %9s %7s %7s %7s %7s %7s | %7s %7s %9s %7s %7s %9s" % (
+        "bucket", "renders", "pruned", "wall s", "CPU s", "RSS MiB", "us/obj", "CPU us", "load s", "MiB",
+        "peak MiB", "CPU s", "CPU us", "decoded"))
+    for r in rows:
+        m = r["m"]
+        print("%-9d %8d %9d %7.1f %7.2f %7.1f %7.2f %7.2f | %7.1f %7.0f %9.0f %7.1f %7.2f %9d   (load %.1f-%.1f)" % (
+            r["objects"], r["renders"], r["pruned"], m["wall"], m["cpu"], m["rss_kib"] / 1024.0,
+            m["wall"] * 1e6 / r["objects"], m["cpu"] * 1e6 / r["objects"], r["load_s"], r["si_loaded"] / 1024.0,
+            r["si_peak"] / 1024.0, r["si_cpu"], r["si_cpu"] * 1e6 / r["objects"], r["decoded"],
+            r["loadavg"][0], r["loadavg"][1]))
+    print("  left of |: the janitor (per object of the bucket); right: the stand-in (load: start to listening, "
+          "fixture generated; MiB resident once loaded, peak; CPU during the sweep; chunks decoded)")
+    big = rows[1]
+    for small in (rows[0], rows[2]):
+        def per_obj(r, k):
+            return r[k] / r["objects"] if k == "si_cpu" else r["m"][k] / r["objects"]
+        print("  per object, %d / %d (%s run): janitor wall %.2fx, CPU %.2fx; stand-in CPU %.2fx "
+              "(target <= 1); janitor peak RSS %.2fx" % (
+                  big["objects"], small["objects"], "first" if small is rows[0] else "second",
+                  per_obj(big, "wall") / per_obj(small, "wall"), per_obj(big, "cpu") / per_obj(small, "cpu"),
+                  per_obj(big, "si_cpu") / per_obj(small, "si_cpu"),
+                  big["m"]["rss_kib"] / float(small["m"]["rss_kib"])))
+    print("  janitor peak RSS per render: %.0f bytes (the difference of the runs over the renders added)" % (
+        (big["m"]["rss_kib"] - rows[0]["m"]["rss_kib"]) * 1024.0 / (big["renders"] - rows[0]["renders"])))
 
 
 def bench_functions(a):
@@ -776,7 +876,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("what", choices=["inventory", "bucket", "bigbucket", "renders", "functions", "bigpages", "prune-state",
                                     "accounts", "accounts-json", "state", "prune-vs-empty", "prune-memory",
-                                    "organization", "all"])
+                                    "prune-scale", "organization", "all"])
     p.add_argument("--accounts", type=int, default=500)
     p.add_argument("--org-accounts", type=int, default=200)
     p.add_argument("--latency-ms", type=int, default=100)
@@ -787,11 +887,13 @@ def main():
     p.add_argument("--old-bin", default=os.environ.get("OLD_BIN"),
                    help="another build's janitor (say main's), run beside; default $OLD_BIN")
     p.add_argument("--delete-objects", type=int, default=0, help="prune-memory: objects the deleting sweep prunes")
+    p.add_argument("--per-render", type=int, default=20,
+                   help="prune-scale: objects a render, its 2 props included (at least 4)")
     a = p.parse_args()
     for w in (["inventory", "bucket", "functions"] if a.what == "all" else [a.what]):
         {"inventory": bench_inventory, "bucket": bench_bucket, "bigbucket": bench_bigbucket,
          "renders": bench_renders, "prune-vs-empty": bench_prune_vs_empty,
-         "prune-memory": bench_prune_memory,
+         "prune-memory": bench_prune_memory, "prune-scale": bench_prune_scale,
          "functions": bench_functions, "bigpages": bench_bigpages, "accounts": bench_accounts,
          "accounts-json": bench_accounts_json, "state": bench_state,
          "organization": bench_organization, "prune-state": bench_prune_state}[w](a)

@@ -279,7 +279,7 @@ def _going_nowhere(ctx, b, km, vm):
     (empty_pages: empty-00000001, empty-00000002, ...).  None otherwise."""
     cyc = ctx.fault_of("marker_cycle")
     if cyc is not None:
-        nk = km or cyc.params.get("value") or (b.keys.items[0] if b.keys.items else "k")
+        nk = km or cyc.params.get("value") or (b.objects.first_key() or "k")
         nv = "cycle-B" if vm == "cycle-A" else "cycle-A"
     elif ctx.has_fault("empty_pages"):
         n = int(km[6:]) + 1 if km.startswith("empty-") and km[6:].isdigit() else 1
@@ -306,6 +306,14 @@ def _add_objects(ctx, b):
         for j in range(n):
             b.put("%s%s-%06d.json" % (pfx, add.id, seq + j), 100)
         add.state["seq"] = seq + n
+def _marker_seq(b, km, vm):
+    """Versions of km listed before the version-id-marker vm are those from
+    this sequence number on; None: vm is no version id of km.  A "null"
+    marker whose version is gone (deleted since the last page) stands for
+    all of km's versions."""
+    if vm == "null":
+        return next((v.seq for v in b.objects.get(km) if v.vid == "null"), 0)
+    return b.objects.seq_of(km, vm)
 
 
 def op_ListObjectVersions(ctx, srv, b):
@@ -336,35 +344,33 @@ def op_ListObjectVersions(ctx, srv, b):
     nowhere = _going_nowhere(ctx, b, km, vm)
     if nowhere is not None:
         return nowhere
-    keys = b.keys.items
     vseq = None
     if vm:
-        vseq = b.vseq.get((km, vm))
+        vseq = _marker_seq(b, km, vm)
         if vseq is None:
             return s3_error(ctx, 400, "InvalidArgument", "Invalid version id specified",
                             {"ArgumentName": "version-id-marker", "ArgumentValue": vm})
-        i = b.keys.index_from(km)
+        scan = b.objects.scan(km)
     elif km:
-        i = b.keys.index_after(km)
+        scan = b.objects.scan(km, after=True)
     else:
-        i = b.keys.index_from(prefix) if prefix else 0
+        scan = b.objects.scan(prefix)
     items = []
     truncated = False
-    while i < len(keys) and not truncated:
-        k = keys[i]
+    for k, vs in scan:
         if prefix and not k.startswith(prefix):
             if k > prefix:
                 break
-            i += 1
             continue
-        for idx, v in enumerate(b.objs[k]):
+        for idx, v in enumerate(vs):
             if vseq is not None and k == km and v.seq >= vseq:
                 continue
             if len(items) >= maxk:
                 truncated = True
                 break
             items.append((k, v, idx == 0))
-        i += 1
+        if truncated:
+            break
     if maxk == 0:
         truncated = False
     parts = ['<ListVersionsResult xmlns="%s">' % S3_NS, xml_el("Name", b.name), xml_el("Prefix", _enc(ctx, prefix)),
@@ -428,19 +434,22 @@ def op_ListObjectsV2(ctx, srv, b):
         if after is None and past is None:
             return s3_error(ctx, 400, "InvalidArgument", "The continuation token provided is incorrect",
                             {"ArgumentName": "continuation-token"})
-        i = b.keys.index_after(after) if after is not None else b.keys.index_from(past)
+        start, after = (after, True) if after is not None else (past, False)
     elif start_after:
-        i = b.keys.index_after(start_after)
+        start, after = start_after, True
     else:
-        i = 0
-    if prefix:
-        i = max(i, b.keys.index_from(prefix))
-    keys = b.keys.items
+        start, after = "", False
+    if prefix and start < prefix:
+        start, after = prefix, False
     items = []
     prefixes = []
     truncated = False
-    while i < len(keys):
-        k = keys[i]
+    scan = b.objects.scan(start, after)
+    while True:
+        nxt = next(scan, None)
+        if nxt is None:
+            break
+        k, vs = nxt
         if prefix and not k.startswith(prefix):
             break
         cp = _common_prefix(k, prefix, delim)
@@ -450,10 +459,9 @@ def op_ListObjectsV2(ctx, srv, b):
                 truncated = maxk > 0
                 break
             prefixes.append(cp)
-            i = b.keys.index_from(_past_prefix(cp))
+            scan = b.objects.scan(_past_prefix(cp))
             continue
-        i += 1
-        v = b.objs[k][0]
+        v = vs[0]
         if v.marker:
             continue
         if len(items) + len(prefixes) >= maxk:
@@ -496,7 +504,7 @@ def op_ListObjectsV2(ctx, srv, b):
 
 # ------------------------------------------------------------------ objects
 def op_HeadObject(ctx, srv, b):
-    vs = b.objs.get(ctx.key, [])
+    vs = b.objects.get(ctx.key)
     v = None
     if ctx.version_id is not None:
         v = next((x for x in vs if x.vid == ctx.version_id), None)

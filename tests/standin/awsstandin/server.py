@@ -379,6 +379,8 @@ class StandIn:
                                   "tls": self.tls, "account_id": self.state.account})
             if name == "state" and m == "GET":
                 return json_resp(self.state.dump(objects=ctx.q.get("objects") in ("1", "true")))
+            if name == "keys" and m == "GET":
+                return json_resp(self.state.keys_of(ctx.q.get("bucket", ""), ctx.q.get("prefix", "")))
             if name == "log" and m == "GET":
                 since = int(ctx.q.get("since", "0"))
                 return json_resp({"ok": True, "last_seq": self.log.seq, "entries": self.log.since(since)})

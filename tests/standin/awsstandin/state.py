@@ -3,17 +3,16 @@
 Everything is guarded by State.lock (an RLock); handlers hold it while they
 read or change resources.  See README.md for the fixture format.
 """
-import base64
 import bisect
 import hashlib
 import json
 import os
-import random
 import threading
 import time
-import zlib
 
-from . import util
+from . import objgen, util
+from .objgen import FixtureError
+from .objstore import ObjectStore, MARKER, NULL
 from .policy import Policy, PolicyError
 
 DEFAULT_ACCOUNT = "123456789012"
@@ -24,10 +23,6 @@ DEFAULT_USER = {
     "user_id": "AIDAJANITORTEST00000",
 }
 DEFAULT_ROLE = "remotion-janitor-test-role"
-
-
-class FixtureError(ValueError):
-    pass
 
 
 class SortedNames:
@@ -87,13 +82,6 @@ class Identity:
         return {"aws:username": self.name} if self.kind == "user" else {}
 
 
-class ObjVersion:
-    __slots__ = ("vid", "seq", "marker", "size", "mtime", "etag")
-
-    def __init__(self, vid, seq, marker, size, mtime, etag):
-        self.vid, self.seq, self.marker, self.size, self.mtime, self.etag = vid, seq, marker, size, mtime, etag
-
-
 class Bucket:
     def __init__(self, name, region, created, versioning=None, website=False):
         self.name = name
@@ -102,82 +90,41 @@ class Bucket:
         self.versioning = versioning      # None | "Enabled" | "Suspended"
         self.website = website
         self.tags = {}
-        self.keys = SortedNames()
-        self.objs = {}                    # key -> [ObjVersion], newest first
-        self.vseq = {}                    # (key, vid) -> seq, never pruned (markers stay valid)
-        self.seq = 0
-        self.bulk = False
-        self.rng = random.Random(zlib.crc32(name.encode("utf-8")))
+        self.objects = ObjectStore(name)  # key -> versions, newest first
 
-    def _new_vid(self):
-        # 32 characters of [A-Za-z0-9._], like S3's version ids.
-        raw = self.rng.getrandbits(192).to_bytes(24, "big")
-        return base64.b64encode(raw, altchars=b"._").decode("ascii")
-
-    def _add_version(self, key, marker, size, mtime, vid=None):
-        self.seq += 1
+    def _flags(self, marker, vid):
         if vid is None:
-            vid = self._new_vid() if self.versioning == "Enabled" else "null"
-        vs = self.objs.get(key)
-        if vs is None:
-            vs = self.objs[key] = []
-            if self.bulk:
-                self.keys.items.append(key)       # sorted once at the end of the load
-            else:
-                self.keys.add(key)
-        if vid == "null" and vs:
-            vs[:] = [v for v in vs if v.vid != "null"]
-        # An ETag-shaped value, unique per version (no content is stored).
-        etag = "" if marker else '"%08x%024x"' % (zlib.crc32(key.encode("utf-8", "surrogateescape")),
-                                                            (self.seq * 0x9E3779B97F4A7C15) % (1 << 96))
-        v = ObjVersion(vid, self.seq, marker, 0 if marker else size, mtime, etag)
-        vs.insert(0, v)
-        self.vseq[(key, vid)] = self.seq
-        return v
+            vid = "null" if self.versioning != "Enabled" else None
+        return (MARKER if marker else 0) | (NULL if vid == "null" else 0)
 
     def put(self, key, size=0, mtime=None, vid=None):
-        return self._add_version(key, False, size, mtime if mtime is not None else util.CLOCK.now(), vid=vid)
+        v = self.objects.new_version(key, self._flags(False, vid), size,
+                                     mtime if mtime is not None else util.CLOCK.now())
+        return self.objects.add(key, v)
 
     def add_marker(self, key, mtime=None):
-        return self._add_version(key, True, 0, mtime if mtime is not None else util.CLOCK.now())
-
-    def _drop_key_if_empty(self, key):
-        vs = self.objs.get(key)
-        if vs is not None and not vs:
-            del self.objs[key]
-            self.keys.remove(key)
+        v = self.objects.new_version(key, self._flags(True, None), 0,
+                                     mtime if mtime is not None else util.CLOCK.now())
+        return self.objects.add(key, v)
 
     def delete(self, key, vid=None):
         """S3 delete semantics.  Returns dict(deleted=bool, delete_marker=bool, marker_vid=str|None)."""
-        vs = self.objs.get(key, [])
         if vid is not None:
-            for i, v in enumerate(vs):
-                if v.vid == vid:
-                    del vs[i]
-                    self._drop_key_if_empty(key)
-                    return {"version_id": vid, "delete_marker": v.marker, "marker_vid": vid if v.marker else None}
+            v = self.objects.remove(key, vid)
+            if v is not None:
+                return {"version_id": vid, "delete_marker": v.marker, "marker_vid": vid if v.marker else None}
             return {"version_id": vid, "delete_marker": False, "marker_vid": None}
         if self.versioning is None:
-            if vs:
-                del self.objs[key]
-                self.keys.remove(key)
+            self.objects.drop(key)
             return {"version_id": None, "delete_marker": False, "marker_vid": None}
-        m = self._add_version(key, True, 0, util.CLOCK.now(),
-                              vid=None if self.versioning == "Enabled" else "null")
+        m = self.add_marker(key)
         return {"version_id": None, "delete_marker": True, "marker_vid": m.vid}
 
     def version_count(self):
-        n = m = 0
-        for vs in self.objs.values():
-            for v in vs:
-                if v.marker:
-                    m += 1
-                else:
-                    n += 1
-        return n, m
+        return self.objects.version_count()
 
     def empty(self):
-        return not self.objs
+        return not len(self.objects)
 
 
 class Function:
@@ -413,70 +360,9 @@ class State:
             self.owner_name = doc.get("owner_display_name", "janitor-test-owner")
             self.loaded_at = base
 
-    def _load_objects(self, bk, b, base, what):
-        # Build versions oldest first so that the newest ends up first.
-        saved = bk.versioning
-        bk.bulk = True
-        if saved == "Suspended":
-            bk.versioning = "Enabled"   # older versions have real ids
-        for j, o in enumerate(b.get("objects", [])):
-            key = o.get("key")
-            if not isinstance(key, str) or not key:
-                raise FixtureError("%s.objects[%d]: key required" % (what, j))
-            created = _created(o, base, what)
-            nvers = int(o.get("versions", 1))
-            if saved is None and (nvers > 1 or o.get("delete_marker") or o.get("null_version")):
-                raise FixtureError("%s.objects[%d]: versions/delete markers need a versioned bucket" % (what, j))
-            for n in range(nvers):
-                # null_version: written before versioning was enabled (its
-                # oldest version's id is "null").
-                bk.put(key, int(o.get("size", 1024)), created + n * 60.0,
-                       vid="null" if n == 0 and o.get("null_version") else None)
-            if o.get("delete_marker"):
-                bk.add_marker(key, created + nvers * 60.0)
-        gen = b.get("generate")
-        if gen:
-            count = int(gen.get("count", 0))
-            prefix = gen.get("prefix", "renders/")
-            nvers = int(gen.get("versions", 1))
-            dm_every = int(gen.get("delete_marker_every", 0))
-            created = _created(gen, base, what)
-            if saved is None and (nvers > 1 or dm_every):
-                raise FixtureError("%s.generate: versions/delete markers need a versioned bucket" % what)
-            per = int(gen.get("per_render", 0))
-            rng = random.Random(int(gen.get("seed", 1)))
-            # "layout": "remotion": each render as Remotion writes it (out.mp4
-            # of output_size bytes, progress.json, chunks) plus its
-            # input-props/ and resolved-props/ objects; render r is
-            # ages[r % len(ages)] days old (default: age_days).
-            remotion = gen.get("layout") == "remotion"
-            ages = [float(a) for a in gen.get("ages", [])]
-            rid = None
-            for n in range(count):
-                size = int(gen.get("size", 4096))
-                if per:
-                    # Remotion's layout: random 10-character render ids.
-                    if n % per == 0:
-                        rid = "".join(rng.choice("0123456789abcdefghijklmnopqrstuvwxyz") for _ in range(10))
-                        if ages:
-                            created = base - ages[(n // per) % len(ages)] * 86400.0
-                        if remotion:
-                            for pfx in ("input-props/", "resolved-props/"):
-                                bk.put("%s%s.json" % (pfx, rid), 300, created)
-                    key = "%s%s/chunk-%04d" % (prefix, rid, n % per)
-                    if remotion and n % per == 0:
-                        key, size = "%s%s/out.mp4" % (prefix, rid), int(gen.get("output_size", 4 << 20))
-                    elif remotion and n % per == 1:
-                        key, size = "%s%s/progress.json" % (prefix, rid), 2000
-                else:
-                    key = "%s%06d/out.mp4" % (prefix, n)
-                for k in range(nvers):
-                    bk.put(key, size, created + k * 60.0)
-                if dm_every and n % dm_every == 0:
-                    bk.add_marker(key, created + nvers * 60.0)
-        bk.versioning = saved
-        bk.bulk = False
-        bk.keys.items.sort()
+    @staticmethod
+    def _load_objects(bk, b, base, what):
+        objgen.load(bk, b, base, lambda d: _created(d, base, what), what)
 
     @staticmethod
     def _accounts_from(docs, main, regions, disabled, base_dir):
@@ -615,6 +501,24 @@ class State:
             return len(self.temp)
 
     # -------------------------------------------------------------- dump
+    def keys_of(self, name, prefix=""):
+        """A bucket's keys that start with prefix, in order, and its counts
+        of versions and delete markers: what checking a bucket of millions
+        needs, without an object a key as dump(objects=True) makes."""
+        with self.lock:
+            b = self.buckets.get(name)
+            if b is None:
+                raise ValueError("no bucket %s" % name)
+            keys = []
+            for k, _ in b.objects.scan(prefix):
+                if not k.startswith(prefix):
+                    break
+                keys.append(k)
+            nv, nm = b.version_count()
+            o = b.objects
+            return {"ok": True, "bucket": name, "keys": keys, "versions": nv, "delete_markers": nm,
+                    "chunks": {"count": len(o.chunks), "decoded": o.decoded, "held_bytes": o.held_bytes()}}
+
     def dump(self, objects=False):
         with self.lock:
             out = {"account_id": self.account,
@@ -644,11 +548,11 @@ class State:
                 nv, nm = b.version_count()
                 d = {"name": n, "region": b.region, "created": util.iso_s3(b.created),
                      "versioning": b.versioning, "website": b.website,
-                     "keys": len(b.objs), "versions": nv, "delete_markers": nm}
+                     "keys": len(b.objects), "versions": nv, "delete_markers": nm}
                 if objects:
                     d["objects"] = [{"key": k, "versions": [{"version_id": v.vid, "delete_marker": v.marker}
-                                                           for v in b.objs[k]]}
-                                    for k in b.keys.items]
+                                                           for v in vs]}
+                                    for k, vs in b.objects.scan()]
                 out["buckets"].append(d)
             if self.others:
                 out["accounts"] = [o.dump(objects) for o in self.others.values()]
