@@ -306,6 +306,8 @@ def _add_objects(ctx, b):
         for j in range(n):
             b.put("%s%s-%06d.json" % (pfx, add.id, seq + j), 100)
         add.state["seq"] = seq + n
+
+
 def _marker_seq(b, km, vm):
     """Versions of km listed before the version-id-marker vm are those from
     this sequence number on; None: vm is no version id of km.  A "null"
