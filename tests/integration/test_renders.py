@@ -287,6 +287,40 @@ class Guards(Base):
         self.assertEqual(self.renders(r3)[OLD[0]]["result"], "deleted")
 
 
+class OneListingFails(Base):
+    """Two kept buckets listed at once, their renders added to the sweep as
+    the listings tell them: when one listing breaks off midway (after pages
+    whose renders were already added), none of that bucket's renders is
+    decided, reported or deleted, and the other bucket is pruned as if alone."""
+    fx = fixture(extra_buckets=[{
+        "name": OTHER, "region": "us-east-1", "age_days": 300, "objects": [],
+        "generate": {"count": 6000, "prefix": "renders/", "per_render": 5, "layout": "remotion",
+                     "age_days": 45, "size": 1000, "output_size": 4096}}])
+
+    def test_the_other_bucket_pruned_alone(self):
+        before = keys_left(self.si, OTHER)
+        self.assertEqual(len(before), 6000 + 2 * 1200)
+        self.si.faults([{"kind": "error", "service": "s3", "operation": "ListObject*", "target": OTHER,
+                         "status": 500, "count": -1, "after": 2}])
+        self.jan.write_config(aws=ACCT, policy={"mode": "delete", "renders": "all", "max_deletions": "10000"})
+        r = self.jan.sweep("--yes")
+        self.assertEqual(r.rc, 1, r.err)
+        self.assertIn("the listing of bucket %s failed" % OTHER, r.err)
+        # Only LIVE's renders, each once, in id order.
+        names = [x["name"] for x in r.items(type="render")]
+        self.assertEqual(names, sorted(OLD + YOUNG + [STILL, KEPT]))
+        self.assertEqual({x["bucket"] for x in r.items(type="render")}, {LIVE})
+        self.assertEqual([x["bucket"] for x in r.items(type="props")], [LIVE])
+        for rid in OLD:
+            self.assertEqual(self.renders(r)[rid]["result"], "deleted")
+        left = keys_left(self.si, LIVE)
+        self.assertFalse({k for k in left if any(k.startswith("renders/%s/" % rid) for rid in OLD)})
+        self.assertIn("renders/%s/out.mp4" % YOUNG[0], left)
+        self.assertEqual(keys_left(self.si, OTHER), before)
+        self.assertEqual([x for x in self.si.log() if x.get("operation") == "DeleteObjects"
+                          and x.get("target") == OTHER], [])
+
+
 class MarkersStopAtOnce(unittest.TestCase):
     """Issue 19, finding 2: the first DeleteObjects answer that reports a
     delete marker stops the bucket's pruning: of six batches, only those
