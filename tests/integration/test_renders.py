@@ -3,7 +3,8 @@
 sites/ never touched, props by age, keep globs, max_deletions and grace
 counting renders, reclaimed bytes equal to the sizes deleted, storage
 figures equal to the fixture's, a render gaining an object while it is
-deleted, per-key errors, a versioned bucket under the seed policy."""
+deleted, per-key errors, a versioned bucket under the seed policy, one of
+two listings failing, thousands of outcomes audited."""
 import collections
 import unittest
 
@@ -319,6 +320,31 @@ class OneListingFails(Base):
         self.assertEqual(keys_left(self.si, OTHER), before)
         self.assertEqual([x for x in self.si.log() if x.get("operation") == "DeleteObjects"
                           and x.get("target") == OTHER], [])
+
+
+class ManyOutcomes(Base):
+    """A bucket's renders tell their outcomes in one burst; the audit log
+    takes them in groups (at most 1024 at a time): every one written once,
+    none lost at a group's edge."""
+    fx = fixture(objects=[], extra_buckets=[{
+        "name": OTHER, "region": "us-east-1", "age_days": 300, "objects": [],
+        "generate": {"count": 2600 * 5, "prefix": "renders/", "per_render": 5, "layout": "remotion",
+                     "age_days": 45, "size": 1000, "output_size": 4096}}])
+
+    def test_every_outcome_audited_once(self):
+        self.jan.write_config(aws=ACCT, policy={"mode": "delete", "renders": "artifacts",
+                                                "max_deletions": "10000"})
+        r = self.jan.sweep("--yes")
+        self.assertEqual(r.rc, 0, r.err)
+        rs = r.items(type="render")
+        self.assertEqual(len(rs), 2600)
+        self.assertTrue(all(x["result"] == "deleted" for x in rs))
+        audit = [a for a in self.jan.audit() if a["type"] == "render"]
+        self.assertEqual(sorted(a["name"] for a in audit), sorted(x["name"] for x in rs))
+        self.assertTrue(all(a["result"] == "deleted" and a["bucket"] == OTHER for a in audit))
+        # progress.json 2000 and 3 chunks of 1000 a render; outputs kept.
+        self.assertEqual(sum(a["bytes"] for a in audit), 2600 * 5000)
+        self.assertEqual(len([k for k in keys_left(self.si, OTHER) if k.startswith("renders/")]), 2600)
 
 
 class MarkersStopAtOnce(unittest.TestCase):
