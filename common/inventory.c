@@ -136,7 +136,7 @@ void inventory_remove_if(struct inventory *inv, size_t from,
       inv->items[w] = inv->items[i];
     w++;
   }
-  inv->n = w < inv->n ? w : inv->n;
+  inv->n = w;
 }
 
 /* Stable merge sort of the indexes x[0..n) of items (tmp: n more). */

@@ -35,8 +35,7 @@ struct rbucket {
   int64_t decided_at;           /* the clock its decisions were made at:
                                    the deletion prunes what they chose */
   /* Props candidates, until they become an item. */
-  int64_t pobjects, pbytes, poldest, pnewest;   /* props candidates */
-  int err;                      /* the decisions could not be kept */
+  int64_t pobjects, pbytes, poldest, pnewest;
   /* The deletion. */
   int started;
   struct render_plan plan;
@@ -300,7 +299,7 @@ static struct rbucket *bucket_of_item(struct renders *rd,
                                       const struct inv_item *it)
 {
   for(size_t i = 0; i < rd->n; i++)
-    if(rd->h.inv->items[rd->b[i].item].name == it->bucket)
+    if(rd->h.inv->items[rd->b[i].item].name == inv_item_bucket(it))
       return &rd->b[i];
   return NULL;
 }
@@ -405,14 +404,6 @@ int renders_collect(const struct renders_host *h, struct renders **rdp)
 
 /* ---- the deletion ------------------------------------------------------ */
 
-static struct rbucket *bucket_of(struct renders *rd, const struct inv_item *it)
-{
-  for(size_t i = 0; i < rd->n; i++)
-    if(!strcmp(rd->b[i].name, it->bucket))
-      return &rd->b[i];
-  return NULL;
-}
-
 /* An owner's outcome, to the host (the audit log and the inventory) as
  * soon as prune.c tells it: nothing of it is kept here.  A render that
  * gained objects during its deletion (appeared: kept) is partially
@@ -489,12 +480,11 @@ static void pruned(void *arg, const struct prune_delete_outcome *o)
   all_told(b);
 }
 
-static int chosen(const struct inv_item *it, const char *bucket)
+static int chosen(const struct inv_item *it, const struct rbucket *b)
 {
   /* One held at the host's gate has its result already. */
-  return (it->kind == JAN_KIND_RENDER || it->kind == JAN_KIND_PROPS) &&
-         it->decision == INV_DELETE && it->result == INV_RES_NONE &&
-         !strcmp(it->bucket, bucket);
+  return inv_item_bucket(it) == b->rd->h.inv->items[b->item].name &&
+         it->decision == INV_DELETE && it->result == INV_RES_NONE;
 }
 
 /* Owners: the bucket's candidates, and the plan that deletes for them. */
@@ -505,7 +495,7 @@ static int assign_owners(struct renders *rd, struct rbucket *b)
   size_t nitems = 0, np = 0;
 
   for(size_t i = 0; i < inv->n; i++)
-    if(chosen(&inv->items[i], b->name))
+    if(chosen(&inv->items[i], b))
       nitems++;
   b->owner_item = calloc(nitems ? nitems : 1, sizeof(*b->owner_item));
   b->expected = calloc(nitems ? nitems : 1, sizeof(*b->expected));
@@ -517,7 +507,7 @@ static int assign_owners(struct renders *rd, struct rbucket *b)
   for(size_t i = 0; i < inv->n; i++) {
     const struct inv_item *it = &inv->items[i];
     uint32_t ow;
-    if(!chosen(it, b->name))
+    if(!chosen(it, b))
       continue;
     ow = b->nowners++;
     b->owner_item[ow] = i;
@@ -542,7 +532,7 @@ static int assign_owners(struct renders *rd, struct rbucket *b)
 
 void renders_delete(struct renders *rd, size_t idx)
 {
-  struct rbucket *b = rd ? bucket_of(rd, &rd->h.inv->items[idx]) : NULL;
+  struct rbucket *b = rd ? bucket_of_item(rd, &rd->h.inv->items[idx]) : NULL;
   int rc;
 
   if(!b || b->started)
