@@ -258,7 +258,10 @@ struct inv_item *inventory_add(struct inventory *inv, enum jan_kind kind,
     free(it->arn);              /* a name copied stays in its block */
     return NULL;
   }
-  it->version = version;
+  /* Another kind's is 0: for renders and props, nothing reclaimed yet. */
+  it->version = kind == JAN_KIND_LAYER ? version : 0;
+  if(kind == JAN_KIND_RENDER || kind == JAN_KIND_PROPS)
+    it->newest = -1;
   it->created = created;
   it->objects = -1;
   it->bytes = -1;
@@ -332,7 +335,8 @@ static int item_cmp(const void *a, const void *b)
   c = strcmp(x->name, y->name);
   if(c)
     return c;
-  return x->version < y->version ? -1 : x->version > y->version;
+  return inv_item_version(x) < inv_item_version(y) ? -1
+       : inv_item_version(x) > inv_item_version(y);
 }
 
 void inventory_sort(struct inventory *inv)
@@ -378,15 +382,15 @@ static int dup_cmp(const void *a, const void *b)
   c = strcmp(x->name, y->name);
   if(c)
     return c;
-  if(x->version != y->version)
-    return x->version < y->version ? -1 : 1;
+  if(inv_item_version(x) != inv_item_version(y))
+    return inv_item_version(x) < inv_item_version(y) ? -1 : 1;
   return strcmp(x->region, y->region);
 }
 
 static int same_resource(const struct inv_item *x, const struct inv_item *y)
 {
   return x->kind == y->kind && !strcmp(x->name, y->name) &&
-         x->version == y->version &&
+         inv_item_version(x) == inv_item_version(y) &&
          (x->kind == JAN_KIND_BUCKET || !strcmp(x->region, y->region));
 }
 
@@ -553,7 +557,7 @@ void inventory_summary(const struct inventory *inv, struct inv_summary *s)
     else if(it->kind == JAN_KIND_RENDER)
       s->renders++;
     s->reclaimed_bytes = render_bytes_add(s->reclaimed_bytes,
-                                          it->reclaimed);
+                                          inv_item_reclaimed(it));
     if(it->decision == INV_DELETE)
       s->candidates++;
     if(it->result == INV_RES_DELETED)
@@ -623,7 +627,7 @@ void inv_display_name(const struct inv_item *it, char *out, size_t outlen)
    * the display rule (untrusted.h), so it maps back to the exact bytes. */
   jbuf_init(&raw, INV_DISPLAY_RAW_MAX);
   if(it->kind == JAN_KIND_LAYER)
-    (void)jbuf_printf(&raw, "%s:%" PRId64, it->name, it->version);
+    (void)jbuf_printf(&raw, "%s:%" PRId64, it->name, inv_item_version(it));
   else if(it->kind == JAN_KIND_RENDER)
     (void)jbuf_printf(&raw, "%s/renders/%s", it->bucket, it->name);
   else if(it->kind == JAN_KIND_PROPS)

@@ -1,7 +1,8 @@
 /*
  * The state in memory, its atomic write and the sweep lock (state.h):
- * each account's grace clocks, sorted for look-up, and the accounts of
- * the file.  The file's format, its load and save are in state_json.c.
+ * each account's grace clocks (their table: state_clocks.c) and the
+ * accounts of the file.  The file's format, its load and save are in
+ * state_json.c.
  *
  * All file access goes through a descriptor of the state directory
  * (openat() and friends): the directory is checked once (not world-
@@ -35,60 +36,9 @@ void state_init(struct state *st)
   memset(st, 0, sizeof(*st));
 }
 
-/*
- * The clock keys live in blocks of KEYS_BLOCK bytes (a longer key gets a
- * block of its own): one allocation for thousands of keys, so that a clock
- * costs its record and its key's bytes, not an allocation each.  Keys are
- * never removed one by one; a state's keys go with the state.
- */
-#define KEYS_BLOCK (256u * 1024)
-
-struct state_keys {
-  struct state_keys *next;
-  size_t used, size;
-  char data[];
-};
-
-char *state_key_store(struct state *st, const char *key, size_t len)
-{
-  struct state_keys *b = st->keys;
-  char *k;
-
-  if(!b || b->size - b->used < len + 1) {
-    size_t size = len + 1 > KEYS_BLOCK ? len + 1 : KEYS_BLOCK;
-    if(len >= SIZE_MAX - sizeof(*b) - KEYS_BLOCK)
-      return NULL;
-    b = malloc(sizeof(*b) + size);
-    if(!b)
-      return NULL;
-    b->used = 0;
-    b->size = size;
-    /* A block of its own goes behind the current one: the current one
-     * keeps filling. */
-    if(st->keys && size > KEYS_BLOCK) {
-      b->next = st->keys->next;
-      st->keys->next = b;
-    }
-    else {
-      b->next = st->keys;
-      st->keys = b;
-    }
-  }
-  k = b->data + b->used;
-  memcpy(k, key, len);
-  k[len] = '\0';
-  b->used += len + 1;
-  return k;
-}
-
 void state_free(struct state *st)
 {
-  while(st->keys) {
-    struct state_keys *next = st->keys->next;
-    free(st->keys);
-    st->keys = next;
-  }
-  free(st->clocks);
+  state_clocks_free(st);
   json_object_put(st->last_sweep);
   for(size_t i = 0; i < st->naccounts; i++) {
     state_free(&st->accounts[i]->st);
@@ -96,137 +46,6 @@ void state_free(struct state *st)
   }
   free(st->accounts);
   state_init(st);
-}
-
-/* ---- Clocks ---- */
-
-/* Index of key, or of the place where it would be inserted (*found 0). */
-static size_t clock_find(const struct state *st, const char *key, int *found)
-{
-  size_t lo = 0, hi = st->n;
-
-  while(lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    int c = strcmp(st->clocks[mid].key, key);
-    if(c == 0) {
-      *found = 1;
-      return mid;
-    }
-    if(c < 0)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  *found = 0;
-  return lo;
-}
-
-int64_t state_clock_get(const struct state *st, const char *key)
-{
-  int found;
-  size_t i;
-
-  JAN_REQUIRE(st && key);
-  i = clock_find(st, key, &found);
-  return found ? st->clocks[i].since : -1;
-}
-
-int state_clock_set(struct state *st, const char *key, int64_t since)
-{
-  int found;
-  size_t i;
-  char *k;
-
-  JAN_REQUIRE(st && key);
-  /* What could not be loaded back must not be saved. */
-  if(!*key || since < 0 || since > STATE_CLOCK_MAX)
-    return JAN_EINVAL;
-  i = clock_find(st, key, &found);
-  if(found) {
-    st->clocks[i].since = since;
-    return JAN_OK;
-  }
-  if(st->n == st->cap) {
-    size_t cap = st->cap ? st->cap * 2 : 64;
-    struct state_clock *c;
-    if(cap > SIZE_MAX / sizeof(*c))
-      return JAN_ENOMEM;
-    c = realloc(st->clocks, cap * sizeof(*c));
-    if(!c)
-      return JAN_ENOMEM;
-    st->clocks = c;
-    st->cap = cap;
-  }
-  k = NULL;
-  if(st->lender) {
-    size_t j = clock_find(st->lender, key, &found);
-    if(found)
-      k = st->lender->clocks[j].key;
-  }
-  if(!k)
-    k = state_key_store(st, key, strlen(key));
-  if(!k)
-    return JAN_ENOMEM;
-  memmove(st->clocks + i + 1, st->clocks + i,
-          (st->n - i) * sizeof(*st->clocks));
-  st->clocks[i].key = k;
-  st->clocks[i].since = since;
-  st->n++;
-  return JAN_OK;
-}
-
-/* Copy st's keys into blocks of their own when the blocks hold more than
- * twice the bytes in use (and a block more); nothing changes when memory
- * runs out. */
-static void keys_compact(struct state *st)
-{
-  struct state fresh;
-  char **keys;
-  size_t held = 0, used = 0;
-
-  for(const struct state_keys *b = st->keys; b; b = b->next)
-    held += b->used;
-  for(size_t i = 0; i < st->n; i++)
-    used += strlen(st->clocks[i].key) + 1;
-  if(held <= 2 * used + KEYS_BLOCK || !(keys = malloc((st->n ? st->n : 1) *
-                                                      sizeof(*keys))))
-    return;
-  state_init(&fresh);
-  for(size_t i = 0; i < st->n; i++) {
-    keys[i] = state_key_store(&fresh, st->clocks[i].key,
-                              strlen(st->clocks[i].key));
-    if(!keys[i]) {
-      state_free(&fresh);
-      free(keys);
-      return;
-    }
-  }
-  for(size_t i = 0; i < st->n; i++)
-    st->clocks[i].key = keys[i];
-  free(keys);
-  while(st->keys) {
-    struct state_keys *next = st->keys->next;
-    free(st->keys);
-    st->keys = next;
-  }
-  st->keys = fresh.keys;
-}
-
-void state_take_over(struct state *dst, struct state *src)
-{
-  struct state_keys *old, **tail;
-
-  JAN_REQUIRE(dst && src && (!src->lender || src->lender == dst));
-  old = dst->keys;
-  dst->keys = NULL;
-  state_free(dst);
-  *dst = *src;
-  dst->lender = NULL;
-  for(tail = &dst->keys; *tail; tail = &(*tail)->next)
-    ;
-  *tail = old;
-  state_init(src);
-  keys_compact(dst);
 }
 
 void state_set_last_sweep(struct state *st, struct json_object *obj)
@@ -326,16 +145,13 @@ int state_claim(struct state *root, const char *id, int adopt,
    * account other than the one their last sweep names. */
   if(adopt && !a->st.n && !a->st.last_sweep && (root->n || root->last_sweep) &&
      !root_of_another(root, id)) {
-    a->st.clocks = root->clocks;
-    a->st.n = root->n;
-    a->st.cap = root->cap;
-    a->st.keys = root->keys;
+    state_clocks_move(&a->st, root);
     a->st.last_sweep = root->last_sweep;
-    root->clocks = NULL;
-    root->keys = NULL;
-    root->n = root->cap = 0;
     root->last_sweep = NULL;
   }
+  /* Marks left by a sweep that did not end (a run stopped) are not
+   * this sweep's. */
+  state_clocks_unmark(&a->st);
   a->claimed = 1;
   *out = &a->st;
   return JAN_OK;

@@ -1,5 +1,5 @@
 /*
- * What the state's files share (state.c, state_files.c, state_json.c);
+ * What the state's files share (state.c, state_clocks.c, state_json.c);
  * not part of the public interface.
  */
 #ifndef JANITOR_STATE_INT_H
@@ -13,9 +13,17 @@
 /* 9999-12-31T23:59:59Z: a larger clock is an overflow, not a date. */
 #define STATE_CLOCK_MAX INT64_C(253402300799)
 
-/* A copy of key[0..len) (and a NUL) in st's keys, or NULL (out of
- * memory). */
-char *state_key_store(struct state *st, const char *key, size_t len);
+/* Put key[0..klen) (no NUL byte) with since, marked seen or not: as
+ * state_clock_set(); *existed 1 when the key was there (its clock is
+ * replaced). */
+int state_clock_put(struct state *st, const char *key, size_t klen,
+                    int64_t since, int seen, int *existed);
+/* Clear every clock's seen mark (a sweep's claim starts with none). */
+void state_clocks_unmark(struct state *st);
+/* Free st's clocks (st is left with none). */
+void state_clocks_free(struct state *st);
+/* dst's clocks freed, src's moved there (src left with none). */
+void state_clocks_move(struct state *dst, struct state *src);
 
 /* Writes a file's content to fd for state_write_atomic_fn(): JAN_OK, or
  * JAN_EIO / JAN_ETOOBIG / JAN_ENOMEM with the reason in err. */

@@ -15,7 +15,8 @@
  *   clocks      an object: clock key (state_key(), "type|region|name|
  *               version") -> the epoch second at which the resource first
  *               became a candidate, an integer from 0 to 253402300799
- *               (9999-12-31T23:59:59Z).  Written sorted by key.  At the
+ *               (9999-12-31T23:59:59Z).  Written sorted by key (bytes
+ *               compared unsigned); read in any order.  At the
  *               top level: the clocks of no known account (all of them in
  *               a version 1 file), until a sweep takes them over.
  *   last_sweep  an object, or null, or absent: what the sweep code keeps
@@ -26,8 +27,8 @@
  *               (policy_clock_check()).
  *
  * The file is read and written as a stream, a block at a time: memory
- * holds the clocks (a record and the key's bytes each, state.c), never the
- * file's text nor a tree of it; only each last_sweep, a small record, is
+ * holds the clocks (their table, state_clocks.c: each key as what it adds
+ * to the one before), never the file's text nor a tree of it; only each last_sweep, a small record, is
  * parsed by json-c from its own text.
  *
  * Other keys are ignored.  Anything else (not JSON, trailing bytes, a NUL
@@ -87,17 +88,11 @@ static const char *printable(const char *k, char *buf, size_t size)
   return buf;
 }
 
-static int clock_cmp(const void *a, const void *b)
-{
-  const struct state_clock *x = a, *y = b;
-  return strcmp(x->key, y->key);
-}
-
 /* ---- Reading: a pull parser over the open file, a block at a time ---- */
 
 /*
  * The file is read in blocks and parsed as it comes: memory holds one
- * block, the clocks (records and keys, state.c) and the last_sweep
+ * block, the clocks (their table, state_clocks.c) and the last_sweep
  * objects, never the file's text nor a tree of it.
  */
 struct rd {
@@ -492,8 +487,7 @@ static int clock_member(struct rd *r, const char *key, int long_key,
   struct state *st = e->st;
   char kbuf[64];
   int64_t since = 0;
-  int got;
-  char *k;
+  int got, rc, existed;
 
   if(long_key)
     return rd_fail(r, "%sa clock key longer than %u bytes", e->what,
@@ -509,24 +503,17 @@ static int clock_member(struct rd *r, const char *key, int long_key,
                    printable(key, kbuf, sizeof(kbuf)));
   if(!*key)
     return rd_fail(r, "%san empty clock key", e->what);
-  if(st->n == st->cap) {
-    size_t cap = st->cap ? st->cap * 2 : 64;
-    struct state_clock *v = cap > SIZE_MAX / sizeof(*v) ? NULL :
-        realloc(st->clocks, cap * sizeof(*v));
-    if(!v) {
-      r->why = oom;
-      return -1;
-    }
-    st->clocks = v;
-    st->cap = cap;
-  }
-  k = state_key_store(st, key, strlen(key));
-  if(!k) {
+  rc = state_clock_put(st, key, strlen(key), since, 0, &existed);
+  if(rc == JAN_ENOMEM) {
     r->why = oom;
     return -1;
   }
-  st->clocks[st->n].key = k;
-  st->clocks[st->n++].since = since;
+  if(rc)
+    return rd_fail(r, "%sthe clock key \"%s\" is not one", e->what,
+                   printable(key, kbuf, sizeof(kbuf)));
+  if(existed)
+    return rd_fail(r, "%sthe clock \"%s\" appears twice", e->what,
+                   printable(key, kbuf, sizeof(kbuf)));
   return 0;
 }
 
@@ -540,20 +527,6 @@ static int rd_clocks(struct rd *r, struct entry *e, unsigned depth)
   }
   rd_take(r);
   return rd_members(r, '}', clock_member, e, depth + 1, JAN_STATE_KEY_MAX);
-}
-
-/* Written sorted; sorted again so that a hand-edited file works too. */
-static int clocks_sorted(struct rd *r, struct state *st, const char *what)
-{
-  char kbuf[64];
-
-  if(st->n > 1)
-    qsort(st->clocks, st->n, sizeof(*st->clocks), clock_cmp);
-  for(size_t i = 1; i < st->n; i++)
-    if(!strcmp(st->clocks[i - 1].key, st->clocks[i].key))
-      return rd_fail(r, "%sthe clock \"%s\" appears twice", what,
-                     printable(st->clocks[i].key, kbuf, sizeof(kbuf)));
-  return 0;
 }
 
 /* A last_sweep value (its first byte next): an object kept as json-c's,
@@ -638,7 +611,7 @@ static int account_member(struct rd *r, const char *id, int long_name,
     return -1;
   if(!e.has_clocks)
     return rd_fail(r, "%s\"clocks\" is not an object", what);
-  return clocks_sorted(r, &sa->st, what);
+  return 0;
 }
 
 /* The members of the root and of an account that mean something. */
@@ -748,8 +721,6 @@ static const char *parse_state(int fd, struct state *st, char *reason,
   if(!r->why && root.version == STATE_VERSION &&
      !(root.seen & (1u << M_ACCOUNTS)))
     rd_fail(r, "\"accounts\" is not an object");
-  if(!r->why)
-    clocks_sorted(r, st, "");
   /* Version 1 had no accounts: its clocks are the root's, of no known
    * account, until a sweep takes them over (state_claim()). */
   if(!r->why && root.version == STATE_VERSION_V1)
@@ -934,12 +905,19 @@ static int wr_emit(void *arg, const char *p, size_t n)
 }
 
 /* "clocks":{...}[,"first_sweep":N][,"last_sweep":{...}] of st. */
-static void wr_entry(struct jsonw *j, const struct state *st)
+static void wr_entry(struct wr *w, struct jsonw *j, const struct state *st)
 {
   jsonw_key(j, "clocks");
   jsonw_object(j);
-  for(size_t i = 0; i < st->n; i++)
-    jsonw_kint(j, st->clocks[i].key, st->clocks[i].since);
+  {
+    struct state_clock_iter *it = state_clock_iter_new(st);
+    struct state_clock c;
+    if(!it)
+      w->rc = JAN_ENOMEM;
+    while(it && state_clock_next(it, &c))
+      jsonw_kint(j, c.key, c.since);
+    state_clock_iter_free(it);
+  }
   jsonw_object_end(j);
   if(st->first_sweep > 0)
     jsonw_kint(j, "first_sweep", st->first_sweep);
@@ -961,14 +939,14 @@ static int write_state(int fd, void *arg, struct jbuf *err)
   jsonw_init(&j, wr_emit, w);
   jsonw_object(&j);
   jsonw_kint(&j, "version", STATE_VERSION);
-  wr_entry(&j, w->st);
+  wr_entry(w, &j, w->st);
   jsonw_key(&j, "accounts");
   jsonw_object(&j);
   for(size_t i = 0; i < w->st->naccounts; i++) {
     const struct state_account *a = w->st->accounts[i];
     jsonw_key(&j, a->id);
     jsonw_object(&j);
-    wr_entry(&j, &a->st);
+    wr_entry(w, &j, &a->st);
     jsonw_object_end(&j);
   }
   jsonw_object_end(&j);

@@ -91,8 +91,8 @@ void metrics_count(struct metrics_counters *c, const struct account_result *r,
     const struct inventory *inv = r[a].inv;
     for(size_t i = 0; i < inv->n; i++) {
       const struct inv_item *it = &inv->items[i];
-      if(it->reclaimed > 0)
-        c->reclaimed_bytes += (uint64_t)it->reclaimed;
+      if(inv_item_reclaimed(it) > 0)
+        c->reclaimed_bytes += (uint64_t)inv_item_reclaimed(it);
       if(it->kind == JAN_KIND_RENDER && it->result == INV_RES_DELETED)
         c->renders_pruned++;
       if(it->kind == JAN_KIND_RENDER || it->kind == JAN_KIND_PROPS)

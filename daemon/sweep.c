@@ -56,7 +56,6 @@ void sweep_init(struct sweep *s, struct runtime *rt,
   s->mode = mode;
   s->trigger = "cli";
   inventory_init(&s->inv);
-  state_init(&s->clocks);
 }
 
 void sweep_use_state(struct sweep *s, struct state *root,
@@ -80,7 +79,6 @@ void sweep_free(struct sweep *s)
   renders_free(s->rd);
   s->rd = NULL;
   inventory_free(&s->inv);
-  state_free(&s->clocks);
   free(s->jobs);
   s->jobs = NULL;
   for(size_t i = 0; i < s->noutq; i++) {
@@ -139,7 +137,7 @@ static int item_key(const struct inv_item *it, struct jbuf *k)
   jbuf_reset(k);
   if(!rc)
     rc = state_key(k, inv_type_name(it->kind), it->region, jbuf_str(&id),
-                   it->version);
+                   inv_item_version(it));
   jbuf_free(&id);
   return rc;
 }
@@ -177,7 +175,9 @@ static void clocks_said(struct sweep *s)
             n == 1 ? "its grace restarts" : "their graces restart");
 }
 
-/* policy_first_seen_fn: the old clock, or now; kept for the next sweep.
+/* policy_first_seen_fn: the old clock, or now; kept for the next sweep
+ * (set in the account's state, marked seen: state_clocks_settle() keeps
+ * it).
  * An item whose key cannot be built has no clock: its grace starts again
  * at every sweep (it is never deleted while grace is set), and it says
  * so. */
@@ -201,7 +201,8 @@ static int64_t first_seen(void *arg, const struct inv_item *it, int64_t now)
         clock_restarted(s, jbuf_str(&k), since, v);
       since = now;
     }
-    state_clock_set(&s->clocks, jbuf_str(&k), since);
+    if(s->st)
+      state_clock_set(s->st, jbuf_str(&k), since);
   }
   else {
     /* it is one of this sweep's items: its error is ours to set. */
@@ -227,16 +228,28 @@ static int64_t first_seen(void *arg, const struct inv_item *it, int64_t now)
 static void carry_clocks(struct sweep *s)
 {
   int64_t now = (int64_t)time(NULL);
+  struct state_clock_iter *it;
+  struct state_clock c;
+
   if(!s->st)
     return;
-  for(size_t i = 0; i < s->st->n; i++) {
-    const char *key = s->st->clocks[i].key;
+  /* Out of memory, nothing is carried: those graces restart. */
+  if(!(it = state_clock_iter_new(s->st))) {
+    jlog_err("sweep", "account %s: out of memory: grace clocks of "
+             "resources not listed are not carried over", s->inv.account);
+    return;
+  }
+  while(state_clock_next(it, &c)) {
+    const char *key = c.key;
     char type[32], region[32];
-    const char *p = strchr(key, '|'), *q;
+    const char *p, *q;
     enum jan_kind kind;
     enum policy_clock v;
     int carry;
 
+    if(c.seen)
+      continue;                 /* set this sweep */
+    p = strchr(key, '|');
     if(!p || (size_t)(p - key) >= sizeof(type))
       continue;
     q = strchr(p + 1, '|');
@@ -263,17 +276,18 @@ static void carry_clocks(struct sweep *s)
                                           JAN_KIND_FUNCTION) ||
                 inventory_kind_not_permitted(&s->inv, region, kind);
     }
-    if(!carry || state_clock_get(&s->clocks, key) >= 0)
+    if(!carry)
       continue;
     /* Unseen, so judged without its creation time; one not accepted is
-     * dropped, and its grace restarts when it is seen again. */
-    v = policy_clock_check(s->st->clocks[i].since, now, -1,
-                           s->st->first_sweep);
+     * dropped, and its grace restarts when it is seen again.  Set to its
+     * own value: only marked, which an iteration allows. */
+    v = policy_clock_check(c.since, now, -1, s->st->first_sweep);
     if(v == POLICY_CLOCK_OK)
-      state_clock_set(&s->clocks, key, s->st->clocks[i].since);
+      state_clock_set(s->st, key, c.since);
     else
-      clock_restarted(s, key, s->st->clocks[i].since, v);
+      clock_restarted(s, key, c.since, v);
   }
+  state_clock_iter_free(it);
 }
 
 /* ---- the end -------------------------------------------------------------- */
@@ -391,11 +405,11 @@ static void sweep_finish(struct sweep *s)
     s->exit_code = EXIT_INCOMPLETE;
   }
   s->last_success_ms = last_success_ms(s);
-  /* The clocks of this sweep replace the old ones. */
   /* Built first: it reads the old state's refusals. */
   s->record = last_sweep_record(s, refused_json(s));
+  /* The clocks this sweep did not set (nor carry) go. */
   if(s->st) {
-    state_take_over(s->st, &s->clocks);
+    state_clocks_settle(s->st);
     state_set_last_sweep(s->st, json_object_get(s->record));
   }
   sweep_set_state(s, SWEEP_DONE);
@@ -430,8 +444,11 @@ static void apply_outcome(struct sweep *s, const struct sweep_outcome *o)
   it->error = o->error;
   if((it->kind == JAN_KIND_BUCKET || o->bytes >= 0) && o->objects >= 0)
     it->objects = o->objects;
-  if(o->bytes >= 0)
-    it->reclaimed = it->bytes = o->bytes;
+  if(o->bytes >= 0) {
+    it->bytes = o->bytes;
+    if(inv_item_bucket(it))
+      it->reclaimed = o->bytes;
+  }
   if(o->res == INV_RES_DELETED || o->res == INV_RES_FAILED) {
     char name[INV_DISPLAY_NAME_MAX];
     inv_display_name(it, name, sizeof(name));
@@ -455,7 +472,8 @@ static struct audit_record record_of(const struct sweep *s, size_t idx,
   struct audit_record r = {
     .time = (int64_t)time(NULL), .account = s->inv.account,
     .region = it->region, .type = inv_type_name(it->kind), .name = it->name,
-    .version = it->version, .result = inv_result_name(res), .error = error,
+    .version = inv_item_version(it), .result = inv_result_name(res),
+    .error = error,
     .error_code = code && *code ? code : NULL,
     .request_id = reqid && *reqid ? reqid : NULL, .objects = objects,
     .bucket = inv_item_bucket(it), .bytes = bytes
@@ -932,10 +950,6 @@ static void collected(void *arg, const struct collect_result *r)
    * one in the future: this sweep is the first. */
   if(s->st && (s->st->first_sweep <= 0 || s->st->first_sweep > now))
     s->st->first_sweep = now;
-  if(s->st) {
-    s->clocks.first_sweep = s->st->first_sweep;
-    s->clocks.lender = s->st;   /* the same keys, one copy */
-  }
   policy_decide(&s->inv, s->cfg, now, first_seen, s);
   s->ident = *r;
   /* keep_tag: the candidates' tags, read before the kept buckets are

@@ -87,7 +87,6 @@ struct sweep {
   struct state *st;             /* this account's grace clocks in root,
                                    once its identity is known; NULL: none
                                    (grace 0 only) */
-  struct state clocks;          /* the clocks this sweep keeps */
   struct audit *audit;          /* NULL: no audit log */
   struct sweep_progress progress;
   struct bucket_job **jobs;     /* buckets being deleted, by item index */
@@ -112,8 +111,8 @@ struct sweep {
 void sweep_init(struct sweep *s, struct runtime *rt,
                 const struct jan_config *cfg, enum jan_mode mode);
 /* Optional, before sweep_start: the state file's root (this account's
- * clocks are read, and replaced by this sweep's when it ends) and the
- * audit log. */
+ * clocks are read and set as the sweep sees its resources; those it did
+ * not see go when it ends) and the audit log. */
 void sweep_use_state(struct sweep *s, struct state *root,
                      struct audit *audit);
 /* A sweep held at the barrier (hold answered SWEEP_WAIT) goes on to its

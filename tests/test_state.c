@@ -297,9 +297,54 @@ static void test_key_full_identity(void **state)
   jbuf_free(&b);
 }
 
+/* The key of clock i (in key order) of st, copied into buf. */
+static const char *key_at(const struct state *st, size_t i, char *buf,
+                          size_t size)
+{
+  struct state_clock_iter *it = state_clock_iter_new(st);
+  struct state_clock c;
+  size_t k = 0;
+  assert_non_null(it);
+  buf[0] = '\0';
+  while(state_clock_next(it, &c))
+    if(k++ == i) {
+      assert_true(c.len < size);
+      memcpy(buf, c.key, c.len + 1);
+      break;
+    }
+  state_clock_iter_free(it);
+  assert_true(k == i + 1);
+  return buf;
+}
+
+/* Every clock of st in strictly increasing key order, in range, and
+ * found again by its key; their count is st->n. */
+static void assert_clocks_sane(const struct state *st)
+{
+  struct state_clock_iter *it = state_clock_iter_new(st);
+  struct state_clock c;
+  char *prev = calloc(1, JAN_STATE_KEY_MAX + 1);
+  size_t n = 0;
+  assert_non_null(it);
+  assert_non_null(prev);
+  while(state_clock_next(it, &c)) {
+    assert_true(c.since >= 0 && c.since <= INT64_C(253402300799));
+    assert_true(c.len > 0 && c.len == strlen(c.key));
+    if(n)
+      assert_true(strcmp(prev, c.key) < 0);
+    memcpy(prev, c.key, c.len + 1);
+    assert_int_equal(state_clock_get(st, c.key), c.since);
+    n++;
+  }
+  assert_int_equal(n, st->n);
+  state_clock_iter_free(it);
+  free(prev);
+}
+
 static void test_clock_set_get(void **state)
 {
   struct state st;
+  char kb[64];
   (void)state;
   state_init(&st);
   assert_int_equal(state_clock_get(&st, "a"), -1);
@@ -314,8 +359,8 @@ static void test_clock_set_get(void **state)
   assert_int_equal(state_clock_get(&st, "b"), 25);
   assert_int_equal(state_clock_get(&st, "c"), 30);
   assert_int_equal(state_clock_get(&st, "d"), -1);
-  assert_string_equal(st.clocks[0].key, "a");
-  assert_string_equal(st.clocks[2].key, "c");
+  assert_string_equal(key_at(&st, 0, kb, sizeof(kb)), "a");
+  assert_string_equal(key_at(&st, 2, kb, sizeof(kb)), "c");
   /* What could not be loaded back is not accepted. */
   assert_int_equal(state_clock_set(&st, "", 5), JAN_EINVAL);
   assert_int_equal(state_clock_set(&st, "d", -1), JAN_EINVAL);
@@ -324,7 +369,7 @@ static void test_clock_set_get(void **state)
   assert_int_equal(st.n, 3);
   state_free(&st);
   assert_int_equal(st.n, 0);
-  assert_null(st.clocks);
+  assert_null(st.ck);
 }
 
 /* ---- Round trips ---- */
@@ -367,8 +412,10 @@ static void test_roundtrip(void **state)
   assert_string_equal(jbuf_str(&warn), "");
   assert_int_equal(st2.n, 3);
   for(size_t i = 0; i < st.n; i++) {
-    assert_string_equal(st2.clocks[i].key, st.clocks[i].key);
-    assert_int_equal(st2.clocks[i].since, st.clocks[i].since);
+    char k1[128], k2[128];
+    assert_string_equal(key_at(&st2, i, k2, sizeof(k2)),
+                        key_at(&st, i, k1, sizeof(k1)));
+    assert_int_equal(state_clock_get(&st2, k1), state_clock_get(&st, k1));
   }
   assert_non_null(st2.last_sweep);
   assert_string_equal(json_object_to_json_string(st2.last_sweep),
@@ -417,8 +464,7 @@ static void test_many_clocks(void **state)
                                      1700000000 + order[i]), JAN_OK);
   }
   assert_int_equal(st.n, MANY);
-  for(size_t i = 1; i < st.n; i++)
-    assert_true(strcmp(st.clocks[i - 1].key, st.clocks[i].key) < 0);
+  assert_clocks_sane(&st);
   /* Replace every other one, in another order: still MANY entries. */
   for(unsigned i = 0; i < MANY; i += 2) {
     jbuf_reset(&key);
@@ -462,6 +508,7 @@ static void test_load_hand_written(void **state)
       "  \"last_sweep\": null\n}\n";
   struct state st;
   struct jbuf warn;
+  char kb[64];
 
   state_init(&st);
   jbuf_init(&warn, 4096);
@@ -469,7 +516,7 @@ static void test_load_hand_written(void **state)
   assert_int_equal(state_load(&st, f->path, &warn), JAN_OK);
   assert_string_equal(jbuf_str(&warn), "");
   assert_int_equal(st.n, 2);
-  assert_string_equal(st.clocks[0].key, "a|r|n|0");
+  assert_string_equal(key_at(&st, 0, kb, sizeof(kb)), "a|r|n|0");
   assert_int_equal(state_clock_get(&st, "b|r|n|0"), 2);
   assert_null(st.last_sweep);
   state_free(&st);
@@ -653,7 +700,7 @@ static void expect_corrupt(struct fx *f, const char *label, const void *data,
   jbuf_init(&warn, 4096);
   assert_int_equal(state_load(&st, f->path, &warn), JAN_OK);
   assert_int_equal(st.n, 0);
-  assert_null(st.clocks);
+  assert_null(st.ck);
   assert_null(st.last_sweep);
   assert_non_null(strstr(jbuf_str(&warn), f->path));
   assert_non_null(strstr(jbuf_str(&warn), "kept as"));
@@ -862,45 +909,135 @@ static void test_key_bytes(void **state)
   jbuf_free(&warn);
 }
 
-/* A sweep's new clocks borrow the old state's keys (one copy), and the
- * old state taken over keeps exactly what the new one holds. */
-static void test_take_over(void **state)
+/*
+ * A sweep sets the clocks it sees in the account's table and settles it at
+ * its end: what it set (or carried) stays with its value, what it did not
+ * goes, new keys come in anywhere in the order; a load marks nothing.  The
+ * table of 20,000 render clocks costs at most 16 bytes a clock (their keys
+ * are 33 bytes).
+ */
+static void test_settle(void **state)
 {
-  struct state old, cur;
+  struct fx *f = *state;
+  struct state st, back;
+  struct jbuf warn;
   char key[64];
   (void)state;
 
-  state_init(&old);
-  state_init(&cur);
+  state_init(&st);
+  jbuf_init(&warn, 4096);
   for(int i = 0; i < 20000; i++) {
     snprintf(key, sizeof(key), "render|eu-west-1|b/%08d|0", i);
-    assert_int_equal(state_clock_set(&old, key, 1000 + i), JAN_OK);
+    assert_int_equal(state_clock_set(&st, key, 1000 + i), JAN_OK);
   }
-  old.first_sweep = 5;
-  cur.lender = &old;
-  /* Half seen again (shared), one new (copied). */
+  assert_true(state_clocks_bytes(&st) <= 16u * 20000);
+  /* The first settle: all were set, all stay, marks gone. */
+  state_clocks_settle(&st);
+  assert_int_equal(st.n, 20000);
+  assert_clocks_sane(&st);
+  /* The next sweep: the even ones seen again (half at a new value), one
+   * new key before them all and one among them; the odd ones not seen. */
   for(int i = 0; i < 20000; i += 2) {
     snprintf(key, sizeof(key), "render|eu-west-1|b/%08d|0", i);
-    assert_int_equal(state_clock_set(&cur, key, 7), JAN_OK);
-    assert_ptr_equal(cur.clocks[cur.n - 1].key,
-                     old.clocks[i].key);
+    assert_int_equal(state_clock_set(&st, key, i % 4 ? 1000 + i : 7),
+                     JAN_OK);
   }
-  assert_int_equal(state_clock_set(&cur, "new|r|n|0", 9), JAN_OK);
-  assert_non_null(cur.keys);    /* the new key only */
-  state_take_over(&old, &cur);
-  assert_int_equal(cur.n, 0);
-  assert_null(cur.clocks);
-  assert_null(old.lender);
-  assert_int_equal(old.n, 10001);
-  assert_int_equal(old.first_sweep, 0);
-  assert_int_equal(state_clock_get(&old, "new|r|n|0"), 9);
+  assert_int_equal(state_clock_set(&st, "aaa|r|n|0", 9), JAN_OK);
+  assert_int_equal(state_clock_set(&st, "render|eu-west-1|b/00000100x|0",
+                                   11), JAN_OK);
+  assert_int_equal(st.n, 20002);
+  assert_clocks_sane(&st);
+  state_clocks_settle(&st);
+  assert_int_equal(st.n, 10002);
+  assert_clocks_sane(&st);
+  assert_int_equal(state_clock_get(&st, "aaa|r|n|0"), 9);
+  assert_int_equal(state_clock_get(&st, "render|eu-west-1|b/00000100x|0"),
+                   11);
   for(int i = 0; i < 20000; i++) {
     snprintf(key, sizeof(key), "render|eu-west-1|b/%08d|0", i);
-    assert_int_equal(state_clock_get(&old, key), i % 2 ? -1 : 7);
+    assert_int_equal(state_clock_get(&st, key),
+                     i % 2 ? -1 : i % 4 ? 1000 + i : 7);
   }
-  for(size_t i = 1; i < old.n; i++)
-    assert_true(strcmp(old.clocks[i - 1].key, old.clocks[i].key) < 0);
-  state_free(&old);
+  /* Saved and loaded: the same clocks, none marked, so a settle right
+   * after a load (a sweep that saw nothing) drops them all. */
+  assert_int_equal(state_save(&st, f->path, &warn), JAN_OK);
+  state_init(&back);
+  assert_int_equal(state_load(&back, f->path, &warn), JAN_OK);
+  assert_string_equal(jbuf_str(&warn), "");
+  assert_int_equal(back.n, 10002);
+  assert_clocks_sane(&back);
+  for(int i = 0; i < 20000; i += 2) {
+    snprintf(key, sizeof(key), "render|eu-west-1|b/%08d|0", i);
+    assert_int_equal(state_clock_get(&back, key), i % 4 ? 1000 + i : 7);
+  }
+  state_clocks_settle(&back);
+  assert_int_equal(back.n, 0);
+  assert_int_equal(state_clock_get(&back, "aaa|r|n|0"), -1);
+  state_free(&back);
+  state_free(&st);
+  jbuf_free(&warn);
+}
+
+/* Keys in any order and of any length up to the cap, sharing long
+ * prefixes or none, replaced and settled: the table stays sorted and
+ * finds each at its value (checked against a plain list). */
+static void test_clocks_random(void **state)
+{
+  enum { N = 3000 };
+  static char keys[N][300];
+  static int64_t want[N];
+  static int seen[N];
+  struct state st;
+  char *big;
+  (void)state;
+
+  state_init(&st);
+  for(int i = 0; i < N; i++) {
+    unsigned r = rnd();
+    int len = r % 7 == 0 ? 1 + (int)(rnd() % 290) : 20 + (int)(r % 40);
+    for(int k = 0; k < len; k++)
+      keys[i][k] = (char)(r % 3 ? 'a' + (rnd() % 3) : 1 + (rnd() % 255));
+    keys[i][len] = '\0';
+    want[i] = -1;
+  }
+  for(int round = 0; round < 3; round++) {
+    for(int i = 0; i < N; i++)
+      seen[i] = 0;
+    for(int j = 0; j < N; j++) {
+      int i = (int)(rnd() % N);
+      int64_t v = (int64_t)(rnd() % 80000) * 3000000;
+      if(rnd() % 3 == 0)
+        continue;
+      assert_int_equal(state_clock_set(&st, keys[i], v), JAN_OK);
+      /* A key drawn twice is one clock: the last value. */
+      for(int k = 0; k < N; k++)
+        if(!strcmp(keys[k], keys[i])) {
+          want[k] = v;
+          seen[k] = 1;
+        }
+    }
+    state_clocks_settle(&st);
+    for(int i = 0; i < N; i++) {
+      if(!seen[i])
+        want[i] = -1;
+      assert_int_equal(state_clock_get(&st, keys[i]), want[i]);
+    }
+    assert_clocks_sane(&st);
+  }
+  /* The longest key there can be, and one byte over. */
+  big = malloc(JAN_STATE_KEY_MAX + 2);
+  assert_non_null(big);
+  memset(big, 'k', JAN_STATE_KEY_MAX + 1);
+  big[JAN_STATE_KEY_MAX] = '\0';
+  assert_int_equal(state_clock_set(&st, big, 5), JAN_OK);
+  assert_int_equal(state_clock_get(&st, big), 5);
+  big[JAN_STATE_KEY_MAX] = 'k';
+  big[JAN_STATE_KEY_MAX + 1] = '\0';
+  assert_int_equal(state_clock_set(&st, big, 5), JAN_EINVAL);
+  assert_int_equal(state_clock_get(&st, big), -1);
+  assert_clocks_sane(&st);
+  free(big);
+  state_free(&st);
 }
 
 /* Over the cap: a sparse file, refused by its size, never read. */
@@ -1029,12 +1166,7 @@ static void test_load_mutations(void **state)
     }
     else
       loaded++;
-    for(size_t k = 0; k < st.n; k++) {
-      assert_true(st.clocks[k].since >= 0);
-      assert_true(*st.clocks[k].key);
-      if(k)
-        assert_true(strcmp(st.clocks[k - 1].key, st.clocks[k].key) < 0);
-    }
+    assert_clocks_sane(&st);
     state_free(&st);
     remove_prefix(f->dir, "state.json.corrupt-");
   }
@@ -2010,7 +2142,8 @@ int main(void)
     T(test_load_missing),
     T(test_load_corrupt),
     T(test_key_bytes),
-    T(test_take_over),
+    T(test_settle),
+    T(test_clocks_random),
     T(test_load_too_big),
     T(test_load_corrupt_twice),
     T(test_load_not_regular),

@@ -59,9 +59,15 @@ struct inv_item {
     int64_t *storage;           /* buckets listed for the storage report:
                                    RENDER_CAT_N bytes by render_cat, or
                                    NULL */
+    int64_t newest;             /* renders, props: the newest object, or
+                                   -1 (their age counts from it) */
   };
   char *error;                  /* or NULL */
-  int64_t version;              /* layer versions only, else 0 */
+  union {
+    int64_t version;            /* layer versions (inv_item_version()) */
+    int64_t reclaimed;          /* renders, props: bytes deleted
+                                   (inv_item_reclaimed()) */
+  };
   int64_t created;              /* epoch seconds; -1 when unknown */
   int64_t objects;              /* buckets: objects counted/deleted, or -1;
                                    renders, props: objects to prune, then
@@ -69,12 +75,22 @@ struct inv_item {
   int64_t bytes;                /* their bytes (buckets: stored;
                                    functions: CodeSize; log groups:
                                    storedBytes), or -1 */
-  int64_t reclaimed;            /* bytes deleted (renders, props) */
-  int64_t newest;               /* renders, props: the newest object, or
-                                   -1 (their age counts from it) */
 };
 /* Renders are most of a pruned bucket's items: this size is per render. */
-_Static_assert(sizeof(struct inv_item) <= 96, "inv_item grew");
+_Static_assert(sizeof(struct inv_item) <= 80, "inv_item grew");
+
+/* A layer version's number; 0 for every other kind. */
+static inline int64_t inv_item_version(const struct inv_item *it)
+{
+  return it->kind == JAN_KIND_LAYER ? it->version : 0;
+}
+
+/* The bytes a render's or props' pruning deleted; 0 for other kinds. */
+static inline int64_t inv_item_reclaimed(const struct inv_item *it)
+{
+  return it->kind == JAN_KIND_RENDER || it->kind == JAN_KIND_PROPS
+       ? it->reclaimed : 0;
+}
 
 /* The bucket of a render or props item, else NULL. */
 static inline const char *inv_item_bucket(const struct inv_item *it)

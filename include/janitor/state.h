@@ -20,14 +20,18 @@
 
 #define STATE_MAX_BYTES (64u * 1024 * 1024)
 
+/* One clock, as an iteration gives it (valid until the next step). */
 struct state_clock {
-  char *key;                    /* "type|region|name|version", in the
-                                   state's keys (not to be freed alone) */
+  const char *key;              /* "type|region|name|version" (state_key()),
+                                   NUL-terminated */
+  size_t len;
   int64_t since;                /* first seen as a candidate (epoch s) */
+  int seen;                     /* set since the last state_clocks_settle() */
 };
 
 struct state_account;
-struct state_keys;              /* the clock keys' storage (state.c) */
+struct state_ck;                /* a chunk of clocks (state_clocks.c) */
+struct state_seek;              /* the last look-up (state_clocks.c) */
 
 /*
  * The clocks and the last sweep of one account, and, in the state file's
@@ -35,13 +39,18 @@ struct state_keys;              /* the clock keys' storage (state.c) */
  * are the same in every account): the root's own clocks and last_sweep
  * are those of no known account, from a file written before accounts
  * existed (version 1), until a sweep takes them over (state_claim()).
+ *
+ * The clocks are a table sorted by key whose keys are stored as what each
+ * adds to the one before (state_clocks.c): about 13 bytes a render clock.
+ * A sweep sets the clocks of what it saw (state_clock_set()), in place,
+ * then drops the others (state_clocks_settle()): the old clocks and the
+ * new ones are one table, never two.
  */
 struct state {
-  struct state_clock *clocks;   /* sorted by key */
-  size_t n, cap;
-  struct state_keys *keys;      /* the keys' bytes, in blocks (owned) */
-  const struct state *lender;   /* or NULL: a key set here that it holds
-                                   shares its bytes (state_take_over()) */
+  struct state_ck **ck;         /* the chunks, in key order */
+  size_t nck, capck;
+  size_t n;                     /* clocks */
+  struct state_seek *seek;      /* owned, or NULL */
   struct json_object *last_sweep;  /* owned, or NULL */
   int64_t first_sweep;          /* when this account was first swept (epoch
                                    s; policy_clock_check()); 0: no record */
@@ -88,17 +97,28 @@ int state_write_atomic(const char *path, const void *data, size_t len,
 
 /* The clock for key, or -1. */
 int64_t state_clock_get(const struct state *st, const char *key);
-/* Set (insert or replace) the clock for key; JAN_EINVAL for an empty key
-   or since outside 0..253402300799 (what a load would refuse). */
-int state_clock_set(struct state *st, const char *key, int64_t since);
 /*
- * Replace dst by src, whose lender is dst (src's clocks share the bytes of
- * the keys they have in common with dst's: a sweep's new clocks cost no
- * second copy of the old ones); src is left empty.  The key bytes of dst
- * that no clock uses any more are given back once they outweigh the used
- * ones.
+ * Set (insert or replace) the clock for key and mark it seen (this
+ * sweep's); JAN_EINVAL for an empty key, one longer than
+ * JAN_STATE_KEY_MAX, or since outside 0..253402300799 (what a load would
+ * refuse); JAN_ENOMEM.  Setting a clock to the value it has only marks it:
+ * that may be done during an iteration, nothing else may.
  */
-void state_take_over(struct state *dst, struct state *src);
+int state_clock_set(struct state *st, const char *key, int64_t since);
+/* Drop every clock not set since the last settle (or the load): what a
+ * sweep did not see again; the others are unmarked.  Out of memory, a
+ * chunk keeps its unseen clocks (a grace is never shortened). */
+void state_clocks_settle(struct state *st);
+/* The bytes the clocks take (measured by the tests). */
+size_t state_clocks_bytes(const struct state *st);
+
+/* The clocks in key order: new (NULL: out of memory), next (1 with *c,
+ * 0 at the end), free. */
+struct state_clock_iter;
+struct state_clock_iter *state_clock_iter_new(const struct state *st);
+int state_clock_next(struct state_clock_iter *it, struct state_clock *c);
+void state_clock_iter_free(struct state_clock_iter *it);
+
 /* Replace st->last_sweep (takes ownership of obj). */
 void state_set_last_sweep(struct state *st, struct json_object *obj);
 

@@ -14,6 +14,7 @@
 
 #include "fuzz_util.h"
 #include "janitor/buf.h"
+#include "janitor/caps.h"
 #include "janitor/err.h"
 #include "janitor/state.h"
 
@@ -69,15 +70,23 @@ static int exists(const char *p)
 
 static void check_loaded(const struct state *st)
 {
-  for(size_t i = 0; i < st->n; i++) {
-    FUZZ_CHECK(st->clocks[i].key && st->clocks[i].key[0]);
-    FUZZ_CHECK(st->clocks[i].since >= 0 && st->clocks[i].since <= CLOCK_MAX);
-    if(i)
-      FUZZ_CHECK(strcmp(st->clocks[i - 1].key, st->clocks[i].key) < 0);
-    FUZZ_CHECK(state_clock_get(st, st->clocks[i].key) ==
-               st->clocks[i].since);
+  struct state_clock_iter *it = state_clock_iter_new(st);
+  struct state_clock c;
+  static char prev[JAN_STATE_KEY_MAX + 1];
+  size_t n = 0;
+
+  FUZZ_CHECK(it != NULL);
+  while(state_clock_next(it, &c)) {
+    FUZZ_CHECK(c.key[0] && c.len == strlen(c.key) && !c.seen);
+    FUZZ_CHECK(c.since >= 0 && c.since <= CLOCK_MAX);
+    if(n)
+      FUZZ_CHECK(strcmp(prev, c.key) < 0);
+    memcpy(prev, c.key, c.len + 1);
+    FUZZ_CHECK(state_clock_get(st, c.key) == c.since);
+    n++;
   }
-  FUZZ_CHECK(st->n <= st->cap || st->n == 0);
+  state_clock_iter_free(it);
+  FUZZ_CHECK(n == st->n);
   FUZZ_CHECK(!st->last_sweep ||
              json_object_is_type(st->last_sweep, json_type_object));
   for(size_t i = 0; i < st->naccounts; i++) {
@@ -89,11 +98,13 @@ static void check_loaded(const struct state *st)
 
 static void same_state(const struct state *a, const struct state *b)
 {
-  FUZZ_CHECK(a->n == b->n);
-  for(size_t i = 0; i < a->n; i++) {
-    FUZZ_CHECK(!strcmp(a->clocks[i].key, b->clocks[i].key));
-    FUZZ_CHECK(a->clocks[i].since == b->clocks[i].since);
-  }
+  struct state_clock_iter *it = state_clock_iter_new(a);
+  struct state_clock c;
+
+  FUZZ_CHECK(it != NULL && a->n == b->n);
+  while(state_clock_next(it, &c))
+    FUZZ_CHECK(state_clock_get(b, c.key) == c.since);
+  state_clock_iter_free(it);
   FUZZ_CHECK(!a->last_sweep == !b->last_sweep);
   if(a->last_sweep)
     FUZZ_CHECK(json_object_equal(a->last_sweep, b->last_sweep));
