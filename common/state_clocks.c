@@ -108,6 +108,12 @@ struct state_seek {
   int found, valid;
   size_t klen;
   char key[JAN_STATE_KEY_MAX + 1];
+  /* The table's last clock, when known (tvalid): a key after it is
+   * written at the end with no look-up. */
+  int tvalid;
+  size_t tlen;
+  int64_t tsince;
+  char tkey[JAN_STATE_KEY_MAX + 1];
 };
 
 static void walk_start(struct walk *w, struct state_ck *c)
@@ -386,7 +392,7 @@ static void seek(const struct state *st, struct state_seek *k,
 static struct state_seek *seek_of(struct state *st)
 {
   if(!st->seek && (st->seek = malloc(sizeof(*st->seek))))
-    st->seek->valid = 0;
+    st->seek->valid = st->seek->tvalid = 0;
   return st->seek;
 }
 
@@ -406,7 +412,7 @@ int64_t state_clock_get(const struct state *st, const char *key)
   if(!k)
     return -1;
   if(k != st->seek)
-    k->valid = 0;
+    k->valid = k->tvalid = 0;
   seek(st, k, key, klen);
   since = k->found ? k->w.since : -1;
   if(k != st->seek)
@@ -444,6 +450,54 @@ static int ck_edit(struct state *st, size_t ci, size_t at, int found,
   return rc;
 }
 
+/* Put key after the last entry of chunk ci (prev, plen, prev_since):
+ * at its end, or as the first of a new chunk after it when it is full. */
+static int ck_append(struct state *st, size_t ci, const char *prev,
+                     size_t plen, int64_t prev_since, unsigned flags,
+                     const char *key, size_t klen, int64_t since)
+{
+  struct state_ck *c = st->ck[ci];
+
+  if(c->n >= CK_MAX) {
+    struct state_ck *n = ck_one(flags, key, klen, since);
+    if(!n || cks_insert(st, ci + 1, n)) {
+      free(n);
+      return JAN_ENOMEM;
+    }
+    if(c->cap > c->len) {
+      struct state_ck *s = realloc(c, sizeof(*c) + c->len);
+      if(s) {
+        s->cap = s->len;
+        st->ck[ci] = s;
+      }
+    }
+    return JAN_OK;
+  }
+  if(c->len + klen + ENTRY_OVER > c->cap) {
+    size_t need = c->len + klen + ENTRY_OVER;
+    size_t cap = need + need / 4 + 256;
+    struct state_ck *s = realloc(c, sizeof(*c) + cap);
+    if(!s)
+      return JAN_ENOMEM;
+    s->cap = (uint32_t)cap;
+    st->ck[ci] = c = s;
+  }
+  c->len += (uint32_t)put_entry(c->d + c->len, flags, prev, plen, key, klen,
+                                since - prev_since);
+  c->n++;
+  return JAN_OK;
+}
+
+/* The table's last clock is key, since (after an append at its end). */
+static void tail_is(struct state_seek *k, const char *key, size_t klen,
+                    int64_t since)
+{
+  memcpy(k->tkey, key, klen);
+  k->tlen = klen;
+  k->tsince = since;
+  k->tvalid = 1;
+}
+
 int state_clock_put(struct state *st, const char *key, size_t klen,
                     int64_t since, int seen, int *existed)
 {
@@ -460,17 +514,29 @@ int state_clock_put(struct state *st, const char *key, size_t klen,
     return JAN_EINVAL;
   if(!(k = seek_of(st)))
     return JAN_ENOMEM;
+  /* Whatever follows changes the chunks (a mark alone does not, but is
+   * rare enough not to matter). */
+  k->valid = 0;
   if(!st->nck) {
     if(!(c = ck_one(flags, key, klen, since)) || cks_insert(st, 0, c)) {
       free(c);
       return JAN_ENOMEM;
     }
     st->n++;
+    tail_is(k, key, klen, since);
     return JAN_OK;
   }
+  /* After the last clock (a load, a first sweep): no look-up. */
+  if(k->tvalid && key_cmp(key, klen, k->tkey, k->tlen) > 0) {
+    rc = ck_append(st, st->nck - 1, k->tkey, k->tlen, k->tsince, flags, key,
+                   klen, since);
+    if(!rc) {
+      st->n++;
+      tail_is(k, key, klen, since);
+    }
+    return rc;
+  }
   seek(st, k, key, klen);
-  /* Whatever follows changes the chunks (a mark alone does not, but is
-   * rare enough not to matter). */
   k->valid = 0;
   w = &k->w;
   ci = k->ci;
@@ -480,44 +546,22 @@ int state_clock_put(struct state *st, const char *key, size_t klen,
     *existed = 1;
     if(w->since == since)
       *w->entry = (unsigned char)(*w->entry | flags);
-    else
+    else {
+      k->tvalid = 0;
       rc = ck_edit(st, ci, at, 1, key, klen, since, *w->entry | flags);
+    }
   }
-  else if(at < c->n)
+  else if(at < c->n) {
+    k->tvalid = 0;
     rc = ck_edit(st, ci, at, 0, key, klen, since, flags);
-  else if(c->n >= CK_MAX) {
-    /* After a full chunk's last: the first of a new one. */
-    struct state_ck *n = ck_one(flags, key, klen, since);
-    if(!n || cks_insert(st, ci + 1, n)) {
-      free(n);
-      rc = JAN_ENOMEM;
-    }
-    else if(c->cap > c->len) {
-      struct state_ck *s = realloc(c, sizeof(*c) + c->len);
-      if(s) {
-        s->cap = s->len;
-        st->ck[ci] = s;
-      }
-    }
   }
   else {
-    /* After the chunk's last (w is on it): written at its end. */
-    size_t need = c->len + klen + ENTRY_OVER;
-    if(need > c->cap) {
-      size_t cap = need + need / 4 + 256;
-      struct state_ck *s = realloc(c, sizeof(*c) + cap);
-      if(!s)
-        rc = JAN_ENOMEM;
-      else {
-        s->cap = (uint32_t)cap;
-        st->ck[ci] = c = s;
-      }
-    }
-    if(!rc) {
-      c->len += (uint32_t)put_entry(c->d + c->len, flags, w->key, w->klen,
-                                    key, klen, since - w->since);
-      c->n++;
-    }
+    /* After the chunk's last (w is on it). */
+    int last = ci == st->nck - 1;
+    rc = ck_append(st, ci, w->key, w->klen, w->since, flags, key, klen,
+                   since);
+    if(!rc && last)
+      tail_is(k, key, klen, since);
   }
   if(!rc && !*existed)
     st->n++;
@@ -546,7 +590,7 @@ void state_clocks_settle(struct state *st)
 {
   JAN_REQUIRE(st);
   if(st->seek)
-    st->seek->valid = 0;
+    st->seek->valid = st->seek->tvalid = 0;
   for(size_t ci = 0; ci < st->nck;) {
     struct state_ck *c = st->ck[ci];
     struct rows rs;
@@ -650,6 +694,11 @@ int state_clock_next(struct state_clock_iter *it, struct state_clock *c)
       walk_start(&it->w, it->st->ck[it->ci]);
   }
   return 0;
+}
+
+void state_clock_iter_mark(struct state_clock_iter *it)
+{
+  *it->w.entry |= SEEN;
 }
 
 void state_clock_iter_free(struct state_clock_iter *it)

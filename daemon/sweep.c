@@ -279,11 +279,10 @@ static void carry_clocks(struct sweep *s)
     if(!carry)
       continue;
     /* Unseen, so judged without its creation time; one not accepted is
-     * dropped, and its grace restarts when it is seen again.  Set to its
-     * own value: only marked, which an iteration allows. */
+     * dropped, and its grace restarts when it is seen again. */
     v = policy_clock_check(c.since, now, -1, s->st->first_sweep);
     if(v == POLICY_CLOCK_OK)
-      state_clock_set(s->st, key, c.since);
+      state_clock_iter_mark(it);
     else
       clock_restarted(s, key, c.since, v);
   }

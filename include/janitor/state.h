@@ -101,8 +101,8 @@ int64_t state_clock_get(const struct state *st, const char *key);
  * Set (insert or replace) the clock for key and mark it seen (this
  * sweep's); JAN_EINVAL for an empty key, one longer than
  * JAN_STATE_KEY_MAX, or since outside 0..253402300799 (what a load would
- * refuse); JAN_ENOMEM.  Setting a clock to the value it has only marks it:
- * that may be done during an iteration, nothing else may.
+ * refuse); JAN_ENOMEM.  Not during an iteration (state_clock_iter_mark()
+ * marks the clock it is on).
  */
 int state_clock_set(struct state *st, const char *key, int64_t since);
 /* Drop every clock not set since the last settle (or the load): what a
@@ -117,6 +117,9 @@ size_t state_clocks_bytes(const struct state *st);
 struct state_clock_iter;
 struct state_clock_iter *state_clock_iter_new(const struct state *st);
 int state_clock_next(struct state_clock_iter *it, struct state_clock *c);
+/* Mark the clock next gave as seen, as state_clock_set() with its own
+ * value would (the state is changed: it must be one the caller may). */
+void state_clock_iter_mark(struct state_clock_iter *it);
 void state_clock_iter_free(struct state_clock_iter *it);
 
 /* Replace st->last_sweep (takes ownership of obj). */
