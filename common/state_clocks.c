@@ -351,15 +351,12 @@ static size_t ck_find(const struct state *st, const char *key, size_t klen)
   return lo;
 }
 
-/* Walk chunk c up to key: 1 when found (w on it), else 0 with *at the
- * index key would take; when that is the chunk's end, w is on its last
- * entry (key and clock). */
-static int ck_seek(struct state_ck *c, const char *key, size_t klen,
-                   struct walk *w, size_t *at)
+/* Walk on (w's entry index i next) up to key: 1 when found (w on it),
+ * else 0 with *at the index key would take; when that is the chunk's
+ * end, w is on its last entry (key and clock). */
+static int walk_to(struct walk *w, size_t i, const char *key, size_t klen,
+                   size_t *at)
 {
-  size_t i = 0;
-
-  walk_start(w, c);
   while(walk_next(w)) {
     int cmp = key_cmp(w->key, w->klen, key, klen);
     if(cmp >= 0) {
@@ -374,15 +371,30 @@ static int ck_seek(struct state_ck *c, const char *key, size_t klen,
 
 /* ---- the table ---- */
 
-/* Seek key (klen bytes, at most JAN_STATE_KEY_MAX) in st, which has
- * chunks: k on it. */
+/*
+ * Seek key (klen bytes, at most JAN_STATE_KEY_MAX) in st, which has
+ * chunks: k on it.  A sweep looks its resources up in key order, mostly:
+ * a key after the last one sought, in the same chunk, is walked to from
+ * there, not from the chunk's start.
+ */
 static void seek(const struct state *st, struct state_seek *k,
                  const char *key, size_t klen)
 {
-  if(k->valid && k->klen == klen && !memcmp(k->key, key, klen))
-    return;
+  if(k->valid) {
+    int c = key_cmp(key, klen, k->key, k->klen);
+    if(c == 0)
+      return;
+    if(c > 0 && (k->found || k->at == st->ck[k->ci]->n) &&
+       (k->ci + 1 == st->nck || first_cmp(st->ck[k->ci + 1], key, klen) < 0)) {
+      k->found = walk_to(&k->w, k->found ? k->at + 1 : k->at, key, klen,
+                         &k->at);
+      goto sought;
+    }
+  }
   k->ci = ck_find(st, key, klen);
-  k->found = ck_seek(st->ck[k->ci], key, klen, &k->w, &k->at);
+  walk_start(&k->w, st->ck[k->ci]);
+  k->found = walk_to(&k->w, 0, key, klen, &k->at);
+sought:
   k->klen = klen;
   memcpy(k->key, key, klen);
   k->valid = 1;
@@ -514,10 +526,8 @@ int state_clock_put(struct state *st, const char *key, size_t klen,
     return JAN_EINVAL;
   if(!(k = seek_of(st)))
     return JAN_ENOMEM;
-  /* Whatever follows changes the chunks (a mark alone does not, but is
-   * rare enough not to matter). */
-  k->valid = 0;
   if(!st->nck) {
+    k->valid = 0;
     if(!(c = ck_one(flags, key, klen, since)) || cks_insert(st, 0, c)) {
       free(c);
       return JAN_ENOMEM;
@@ -528,6 +538,7 @@ int state_clock_put(struct state *st, const char *key, size_t klen,
   }
   /* After the last clock (a load, a first sweep): no look-up. */
   if(k->tvalid && key_cmp(key, klen, k->tkey, k->tlen) > 0) {
+    k->valid = 0;
     rc = ck_append(st, st->nck - 1, k->tkey, k->tlen, k->tsince, flags, key,
                    klen, since);
     if(!rc) {
@@ -537,7 +548,6 @@ int state_clock_put(struct state *st, const char *key, size_t klen,
     return rc;
   }
   seek(st, k, key, klen);
-  k->valid = 0;
   w = &k->w;
   ci = k->ci;
   at = k->at;
@@ -545,19 +555,21 @@ int state_clock_put(struct state *st, const char *key, size_t klen,
   if(k->found) {
     *existed = 1;
     if(w->since == since)
+      /* A mark: the chunks' bytes do not move, the look-up holds. */
       *w->entry = (unsigned char)(*w->entry | flags);
     else {
-      k->tvalid = 0;
+      k->valid = k->tvalid = 0;
       rc = ck_edit(st, ci, at, 1, key, klen, since, *w->entry | flags);
     }
   }
   else if(at < c->n) {
-    k->tvalid = 0;
+    k->valid = k->tvalid = 0;
     rc = ck_edit(st, ci, at, 0, key, klen, since, flags);
   }
   else {
     /* After the chunk's last (w is on it). */
     int last = ci == st->nck - 1;
+    k->valid = 0;
     rc = ck_append(st, ci, w->key, w->klen, w->since, flags, key, klen,
                    since);
     if(!rc && last)

@@ -1040,6 +1040,50 @@ static void test_clocks_random(void **state)
   state_free(&st);
 }
 
+/* A sweep's pattern: in key order, each clock read then set (mostly to
+ * the value read, some to a new one), new keys set between them, some not
+ * seen; every clock read is the one set last, and a settle keeps exactly
+ * what was set. */
+static void test_clocks_sweep_order(void **state)
+{
+  enum { N = 5000 };
+  struct state st;
+  char key[64];
+  (void)state;
+
+  state_init(&st);
+  for(int i = 0; i < N; i++) {
+    snprintf(key, sizeof(key), "render|eu-west-1|b/%06d|0", 2 * i);
+    assert_int_equal(state_clock_set(&st, key, 1000 + i), JAN_OK);
+  }
+  state_clocks_settle(&st);
+  for(int i = 0; i < N; i++) {
+    snprintf(key, sizeof(key), "render|eu-west-1|b/%06d|0", 2 * i);
+    assert_int_equal(state_clock_get(&st, key), 1000 + i);
+    if(i % 7 == 3)
+      continue;                 /* not seen: goes */
+    assert_int_equal(state_clock_set(&st, key, i % 5 ? 1000 + i : 5),
+                     JAN_OK);
+    assert_int_equal(state_clock_get(&st, key), i % 5 ? 1000 + i : 5);
+    if(i % 3 == 0) {
+      snprintf(key, sizeof(key), "render|eu-west-1|b/%06d|0", 2 * i + 1);
+      assert_int_equal(state_clock_get(&st, key), -1);
+      assert_int_equal(state_clock_set(&st, key, 9), JAN_OK);
+    }
+  }
+  state_clocks_settle(&st);
+  assert_clocks_sane(&st);
+  for(int i = 0; i < N; i++) {
+    snprintf(key, sizeof(key), "render|eu-west-1|b/%06d|0", 2 * i);
+    assert_int_equal(state_clock_get(&st, key),
+                     i % 7 == 3 ? -1 : i % 5 ? 1000 + i : 5);
+    snprintf(key, sizeof(key), "render|eu-west-1|b/%06d|0", 2 * i + 1);
+    assert_int_equal(state_clock_get(&st, key),
+                     i % 7 != 3 && i % 3 == 0 ? 9 : -1);
+  }
+  state_free(&st);
+}
+
 /* Over the cap: a sparse file, refused by its size, never read. */
 static void test_load_too_big(void **state)
 {
@@ -2144,6 +2188,7 @@ int main(void)
     T(test_key_bytes),
     T(test_settle),
     T(test_clocks_random),
+    T(test_clocks_sweep_order),
     T(test_load_too_big),
     T(test_load_corrupt_twice),
     T(test_load_not_regular),
