@@ -22,9 +22,14 @@ static int emit_jbuf(void *arg, const char *s, size_t n)
 
 void jsonw_init(struct jsonw *w, jsonw_emit_fn emit, void *arg)
 {
-  memset(w, 0, sizeof(*w));
   w->emit = emit;
   w->arg = arg;
+  w->failed = JAN_OK;
+  w->depth = 0;
+  w->want_value = 0;
+  w->started = 0;
+  w->direct = emit == emit_jbuf;
+  w->held = 0;
 }
 
 void jsonw_init_file(struct jsonw *w, FILE *f)
@@ -37,10 +42,34 @@ void jsonw_init_jbuf(struct jsonw *w, struct jbuf *b)
   jsonw_init(w, emit_jbuf, b);
 }
 
+/* s[0..n) to the sink; its failure stops the writing. */
+static void give(struct jsonw *w, const char *s, size_t n)
+{
+  int rc;
+  if(!w->failed && n && (rc = w->emit(w->arg, s, n)) != 0)
+    w->failed = rc < 0 ? rc : JAN_EIO;
+}
+
+/* What is held, to the sink. */
+static void drain(struct jsonw *w)
+{
+  size_t n = w->held;
+  w->held = 0;
+  give(w, w->buf, n);
+}
+
 void jsonw_set_jbuf(struct jsonw *w, struct jbuf *b)
 {
+  drain(w);
   w->emit = emit_jbuf;
   w->arg = b;
+  w->direct = 1;
+}
+
+int jsonw_flush(struct jsonw *w)
+{
+  drain(w);
+  return w->failed;
 }
 
 int jsonw_failed(const struct jsonw *w)
@@ -48,11 +77,38 @@ int jsonw_failed(const struct jsonw *w)
   return w->failed;
 }
 
+/* The first failure, said once; what was written before it stays. */
+static void fail(struct jsonw *w, int rc)
+{
+  drain(w);
+  if(!w->failed)
+    w->failed = rc;
+}
+
 static void put(struct jsonw *w, const char *s, size_t n)
 {
-  int rc;
-  if(!w->failed && n && (rc = w->emit(w->arg, s, n)) != 0)
-    w->failed = rc < 0 ? rc : JAN_EIO;
+  if(w->failed || !n)
+    return;
+  if(w->direct) {
+    give(w, s, n);
+    return;
+  }
+  if(n > sizeof(w->buf) - w->held) {
+    drain(w);
+    if(n >= sizeof(w->buf)) {
+      give(w, s, n);
+      return;
+    }
+  }
+  memcpy(w->buf + w->held, s, n);
+  w->held += n;
+}
+
+/* After a value: a document that ends goes to the sink whole. */
+static void ended(struct jsonw *w)
+{
+  if(!w->depth)
+    drain(w);
 }
 
 /* Before a value or a key: the comma that separates it from the one
@@ -74,7 +130,7 @@ static void open_(struct jsonw *w, char c)
 {
   sep(w);
   if(w->depth >= JSONW_DEPTH_MAX) {
-    w->failed = w->failed ? w->failed : JAN_EINVAL;
+    fail(w, JAN_EINVAL);
     return;
   }
   put(w, &c, 1);
@@ -85,11 +141,12 @@ static void open_(struct jsonw *w, char c)
 static void close_(struct jsonw *w, char c)
 {
   if(!w->depth) {
-    w->failed = w->failed ? w->failed : JAN_EINVAL;
+    fail(w, JAN_EINVAL);
     return;
   }
   w->depth--;
   put(w, &c, 1);
+  ended(w);
 }
 
 void jsonw_object(struct jsonw *w)
@@ -171,6 +228,7 @@ void jsonw_string_len(struct jsonw *w, const char *s, size_t n)
 {
   sep(w);
   put_string(w, s, n);
+  ended(w);
 }
 
 void jsonw_string(struct jsonw *w, const char *s)
@@ -186,18 +244,29 @@ void jsonw_int(struct jsonw *w, int64_t v)
   char b[24];
   sep(w);
   put(w, b, (size_t)snprintf(b, sizeof(b), "%" PRId64, v));
+  ended(w);
 }
 
 void jsonw_bool(struct jsonw *w, int v)
 {
   sep(w);
   put(w, v ? "true" : "false", v ? 4 : 5);
+  ended(w);
 }
 
 void jsonw_null(struct jsonw *w)
 {
   sep(w);
   put(w, "null", 4);
+  ended(w);
+}
+
+/* untrusted_json_emit()'s sink: the writer itself. */
+static int put_sink(void *arg, const char *s, size_t n)
+{
+  struct jsonw *w = arg;
+  put(w, s, n);
+  return w->failed ? -1 : 0;
 }
 
 void jsonw_json(struct jsonw *w, struct json_object *o)
@@ -207,17 +276,17 @@ void jsonw_json(struct jsonw *w, struct json_object *o)
   sep(w);
   if(!o) {
     put(w, "null", 4);
+    ended(w);
     return;
   }
   t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
                                         JSON_C_TO_STRING_NOSLASHESCAPE);
   if(!t)
-    w->failed = w->failed ? w->failed : JAN_ENOMEM;
-  else if(!w->failed) {
-    if(untrusted_json_emit(t, strlen(t), w->emit, w->arg))
-      w->failed = JAN_EIO;
-  }
+    fail(w, JAN_ENOMEM);
+  else if(!w->failed)
+    (void)untrusted_json_emit(t, strlen(t), put_sink, w);
   json_object_put(o);
+  ended(w);
 }
 
 void jsonw_double(struct jsonw *w, double v)
