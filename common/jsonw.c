@@ -1,7 +1,6 @@
 /*
  * The streaming JSON writer (jsonw.h).
  */
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -169,23 +168,47 @@ void jsonw_array_end(struct jsonw *w)
   close_(w, ']');
 }
 
-/* s[0..n) between quotes, escaped (jsonw.h). */
+/* What a byte of a string needs: 0 none (printable ASCII), 1 an escape
+ * (a control, '"', '\\'), 2 a look at its UTF-8 sequence (0x80 and up). */
+static unsigned char byte_class(unsigned char c)
+{
+  if(c >= 0x80)
+    return 2;
+  return c < 0x20 || c == '"' || c == '\\';
+}
+
+/* s[0..n) between quotes, escaped (jsonw.h), in one pass: runs of bytes
+ * that stand as they are go out whole. */
 static void put_string(struct jsonw *w, const char *s, size_t n)
 {
   static const char hex[] = "0123456789abcdef";
-  size_t i = 0;
+  const unsigned char *u = (const unsigned char *)s;
+  size_t i = 0, run = 0;
 
   put(w, "\"", 1);
   while(i < n) {
-    size_t span = untrusted_utf8_span(s + i, n - i), run = i;
+    unsigned char c = u[i];
     char e[6];
-    for(size_t end = i + span; i < end; i++) {
-      unsigned char c = (unsigned char)s[i];
-      size_t k = 2;
-      if(c >= 0x20 && c != '"' && c != '\\')
+    size_t k = 2;
+
+    switch(byte_class(c)) {
+    case 0:
+      i++;
+      continue;
+    case 2:
+      /* A whole valid character stands as it is; a byte that is not
+         part of one is written as \udcXX. */
+      k = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+      if(k <= n - i && untrusted_utf8_span(s + i, k) == k) {
+        i += k;
         continue;
-      put(w, s + run, i - run);
-      run = i + 1;
+      }
+      memcpy(e, "\\udc", 4);
+      e[4] = hex[c >> 4];
+      e[5] = hex[c & 15];
+      k = 6;
+      break;
+    default:
       e[0] = '\\';
       switch(c) {
       case '"': e[1] = '"'; break;
@@ -201,18 +224,12 @@ static void put_string(struct jsonw *w, const char *s, size_t n)
         e[5] = hex[c & 15];
         k = 6;
       }
-      put(w, e, k);
     }
     put(w, s + run, i - run);
-    if(i < n) {
-      /* Not part of valid UTF-8: the byte as \udcXX. */
-      unsigned char c = (unsigned char)s[i++];
-      memcpy(e, "\\udc", 4);
-      e[4] = hex[c >> 4];
-      e[5] = hex[c & 15];
-      put(w, e, 6);
-    }
+    put(w, e, k);
+    run = ++i;
   }
+  put(w, s + run, i - run);
   put(w, "\"", 1);
 }
 
@@ -241,9 +258,17 @@ void jsonw_string(struct jsonw *w, const char *s)
 
 void jsonw_int(struct jsonw *w, int64_t v)
 {
-  char b[24];
+  /* As "%" PRId64 writes it, digit by digit from the end. */
+  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+  char b[24], *p = b + sizeof(b);
+  do {
+    *--p = (char)('0' + u % 10);
+    u /= 10;
+  } while(u);
+  if(v < 0)
+    *--p = '-';
   sep(w);
-  put(w, b, (size_t)snprintf(b, sizeof(b), "%" PRId64, v));
+  put(w, p, (size_t)(b + sizeof(b) - p));
   ended(w);
 }
 

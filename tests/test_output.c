@@ -4,6 +4,7 @@
  * line.  What a program reads: the --sweep --json document, written as it
  * is produced (jsonw.h), the same document json-c would have printed.
  */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -149,6 +150,27 @@ static void test_jsonw_sink_full(void **state)
   jsonw_object_end(&w);
   assert_int_equal(jsonw_failed(&w), JAN_EINVAL);
   jbuf_free(&b);
+}
+
+/* Integers as "%" PRId64 writes them, the extremes included. */
+static void test_jsonw_int(void **state)
+{
+  static const int64_t v[] = { 0, 1, -1, 9, 10, -10, 99, 100, 1714564800,
+                               -1714564800, INT64_MAX, INT64_MIN,
+                               INT64_MIN + 1, 1000000000000000000 };
+  struct jbuf b;
+  struct jsonw w;
+  char want[32];
+  (void)state;
+
+  for(size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+    jbuf_init(&b, 64);
+    jsonw_init_jbuf(&w, &b);
+    jsonw_int(&w, v[i]);
+    snprintf(want, sizeof(want), "%" PRId64, v[i]);
+    assert_string_equal(jbuf_str(&b), want);
+    jbuf_free(&b);
+  }
 }
 
 /* A function sink: what it was given, in how many calls; it fails from
@@ -548,6 +570,7 @@ int main(void)
     cmocka_unit_test(test_jsonw_escaping),
     cmocka_unit_test(test_jsonw_sink_full),
     cmocka_unit_test(test_jsonw_buffered),
+    cmocka_unit_test(test_jsonw_int),
     cmocka_unit_test(test_run_json_hostile),
     cmocka_unit_test(test_run_json_organization),
   };
