@@ -227,6 +227,13 @@ static void put_str(struct jsonw *w, const char *key, const char *s)
   jsonw_string_len(w, s, n);
 }
 
+/* The writer's sink: the backlog, given the line in one piece (the
+ * writer holds the tokens until the object closes). */
+static int to_backlog(void *arg, const char *s, size_t n)
+{
+  return jbuf_add(arg, s, n);
+}
+
 /* The record as one JSON text and a newline appended to out, or -1. */
 static int build_line(const struct audit_record *r, struct jbuf *out)
 {
@@ -234,7 +241,7 @@ static int build_line(const struct audit_record *r, struct jbuf *out)
   char t[21];
 
   wire_time_format(r->time, t);
-  jsonw_init_jbuf(&w, out);
+  jsonw_init(&w, to_backlog, out);
   jsonw_object(&w);
   put_str(&w, "time", t);
   put_str(&w, "account", r->account);

@@ -103,6 +103,16 @@ static void put(struct jsonw *w, const char *s, size_t n)
   w->held += n;
 }
 
+/* One byte (a quote, a comma, a colon, a bracket): straight into the
+ * buffer when there is room. */
+static void put1(struct jsonw *w, char c)
+{
+  if(!w->direct && !w->failed && w->held < sizeof(w->buf))
+    w->buf[w->held++] = c;
+  else
+    put(w, &c, 1);
+}
+
 /* After a value: a document that ends goes to the sink whole. */
 static void ended(struct jsonw *w)
 {
@@ -121,7 +131,7 @@ static void sep(struct jsonw *w)
   if(!w->depth)
     return;
   if(w->started & (UINT64_C(1) << (w->depth - 1)))
-    put(w, ",", 1);
+    put1(w, ',');
   w->started |= UINT64_C(1) << (w->depth - 1);
 }
 
@@ -132,7 +142,7 @@ static void open_(struct jsonw *w, char c)
     fail(w, JAN_EINVAL);
     return;
   }
-  put(w, &c, 1);
+  put1(w, c);
   w->started &= ~(UINT64_C(1) << w->depth);
   w->depth++;
 }
@@ -144,7 +154,7 @@ static void close_(struct jsonw *w, char c)
     return;
   }
   w->depth--;
-  put(w, &c, 1);
+  put1(w, c);
   ended(w);
 }
 
@@ -185,7 +195,7 @@ static void put_string(struct jsonw *w, const char *s, size_t n)
   const unsigned char *u = (const unsigned char *)s;
   size_t i = 0, run = 0;
 
-  put(w, "\"", 1);
+  put1(w, '"');
   while(i < n) {
     unsigned char c = u[i];
     char e[6];
@@ -230,14 +240,14 @@ static void put_string(struct jsonw *w, const char *s, size_t n)
     run = ++i;
   }
   put(w, s + run, i - run);
-  put(w, "\"", 1);
+  put1(w, '"');
 }
 
 void jsonw_key(struct jsonw *w, const char *k)
 {
   sep(w);
   put_string(w, k, strlen(k));
-  put(w, ":", 1);
+  put1(w, ':');
   w->want_value = 1;
 }
 

@@ -316,8 +316,15 @@ void render_prunable(const struct render_set *s, const struct render *r,
 int render_glob_subject(const char *bucket, const char *id, char *out,
                         size_t outlen)
 {
-  int n = snprintf(out, outlen, "%s/" RENDERS_PREFIX "%s", bucket, id);
-  return n < 0 || (size_t)n >= outlen ? JAN_ETOOBIG : JAN_OK;
+  /* Once a render a pass: put together, not printed. */
+  static const char mid[] = "/" RENDERS_PREFIX;
+  size_t b = strlen(bucket), m = sizeof(mid) - 1, i = strlen(id);
+  if(b + m + i >= outlen)
+    return JAN_ETOOBIG;
+  memcpy(out, bucket, b);
+  memcpy(out + b, mid, m);
+  memcpy(out + b + m, id, i + 1);
+  return JAN_OK;
 }
 
 /* Seconds of age for a time, or -1 when it is unknown or in the future. */
