@@ -491,15 +491,19 @@ static void test_stream_dup_across_pages(void **state)
                               WV("renders/e/2", "v1", 40) };
   struct wire_object q1[] = { W("renders/f/1", 40) };
   struct wire_object q2[] = { W("renders/e/0", 40) };
+  /* The pages in the order they come: chain, entries. */
+  const struct {
+    uintptr_t chain;
+    const struct wire_object *v;
+    size_t n;
+  } page[] = { { 1, p1, 2 }, { 1, p2, 3 }, { 1, p3, 2 }, { 2, q2, 1 },
+               { 1, p4, 2 }, { 2, q1, 1 } };
   (void)state;
   NT = 0;
   render_stream_init(&s, &ops, NULL);
-  assert_int_equal(render_stream_add(&s, 1, p1, 2), 0);
-  assert_int_equal(render_stream_add(&s, 1, p2, 3), 0);
-  assert_int_equal(render_stream_add(&s, 1, p3, 2), 0);
-  assert_int_equal(render_stream_add(&s, 2, q2, 1), 0);
-  assert_int_equal(render_stream_add(&s, 1, p4, 2), 0);
-  assert_int_equal(render_stream_add(&s, 2, q1, 1), 0);
+  for(size_t i = 0; i < sizeof(page) / sizeof(page[0]); i++)
+    assert_int_equal(render_stream_add(&s, page[i].chain, page[i].v,
+                                       page[i].n), 0);
   assert_int_equal(render_stream_end(&s), 0);
   assert_int_equal(told("d")->n, 3);
   assert_int_equal(told("d")->newest, NOW - 3 * DAY);
