@@ -9,8 +9,8 @@
  *
  * "version" only for a layer version (version > 0), "objects" only when
  * objects >= 0; renders and props end with "bucket" and "bytes" (freed); "error", "error_code" and "request_id" are null when
- * absent.  Strings go through json-c's escaping, so a name with quotes or
- * a message with newlines stays on its line; a string longer than
+ * absent.  Strings are escaped as in every JSON document (jsonw.h), so a
+ * name with quotes or a message with newlines stays on its line; a string longer than
  * AUDIT_STR_MAX bytes is cut (on a UTF-8 character boundary) so that one
  * record is always written.
  *
@@ -46,12 +46,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
-
 #include "janitor/audit.h"
 #include "janitor/fsafe.h"
+#include "janitor/jsonw.h"
 #include "janitor/log.h"
-#include "janitor/untrusted.h"
 #include "janitor/wire.h"
 
 #define AUDIT_STR_MAX 4096
@@ -209,74 +207,62 @@ int audit_reopen(struct audit *a, struct jbuf *err)
   return JAN_OK;
 }
 
-/* Add key: s (cut to AUDIT_STR_MAX bytes), or key: null. */
-static int add_str(struct json_object *o, const char *key, const char *s)
+/* key: s (cut to AUDIT_STR_MAX bytes, on a UTF-8 character boundary),
+ * or key: null. */
+static void put_str(struct jsonw *w, const char *key, const char *s)
 {
-  struct json_object *v = NULL;
+  size_t n;
 
-  if(s) {
-    size_t n = strlen(s);
-    if(n > AUDIT_STR_MAX) {
-      n = AUDIT_STR_MAX;
-      while(n && ((unsigned char)s[n] & 0xC0) == 0x80)
-        n--;
-    }
-    v = json_object_new_string_len(s, (int)n);
-    if(!v)
-      return -1;
+  jsonw_key(w, key);
+  if(!s) {
+    jsonw_null(w);
+    return;
   }
-  if(json_object_object_add(o, key, v)) {
-    json_object_put(v);
-    return -1;
+  n = strlen(s);
+  if(n > AUDIT_STR_MAX) {
+    n = AUDIT_STR_MAX;
+    while(n && ((unsigned char)s[n] & 0xC0) == 0x80)
+      n--;
   }
-  return 0;
+  jsonw_string_len(w, s, n);
 }
 
-static int add_int(struct json_object *o, const char *key, int64_t i)
+/* The writer's sink: the backlog, given the line in one piece (the
+ * writer holds the tokens until the object closes). */
+static int to_backlog(void *arg, const char *s, size_t n)
 {
-  struct json_object *v = json_object_new_int64(i);
-  if(!v || json_object_object_add(o, key, v)) {
-    json_object_put(v);
-    return -1;
-  }
-  return 0;
+  return jbuf_add(arg, s, n);
 }
 
-/* The record as one JSON text (no newline) in out, or -1. */
+/* The record as one JSON text and a newline appended to out, or -1. */
 static int build_line(const struct audit_record *r, struct jbuf *out)
 {
-  struct json_object *o = json_object_new_object();
-  const char *text;
+  struct jsonw w;
   char t[21];
-  int rc = -1;
 
-  if(!o)
-    return -1;
   wire_time_format(r->time, t);
-  if(add_str(o, "time", t) || add_str(o, "account", r->account) ||
-     add_str(o, "region", r->region) || add_str(o, "type", r->type) ||
-     add_str(o, "name", r->name))
-    goto out;
-  if(r->version > 0 && add_int(o, "version", r->version))
-    goto out;
-  if(add_str(o, "result", r->result) || add_str(o, "error", r->error) ||
-     add_str(o, "error_code", r->error_code) ||
-     add_str(o, "request_id", r->request_id))
-    goto out;
-  if(r->objects >= 0 && add_int(o, "objects", r->objects))
-    goto out;
+  jsonw_init(&w, to_backlog, out);
+  jsonw_object(&w);
+  put_str(&w, "time", t);
+  put_str(&w, "account", r->account);
+  put_str(&w, "region", r->region);
+  put_str(&w, "type", r->type);
+  put_str(&w, "name", r->name);
+  if(r->version > 0)
+    jsonw_kint(&w, "version", r->version);
+  put_str(&w, "result", r->result);
+  put_str(&w, "error", r->error);
+  put_str(&w, "error_code", r->error_code);
+  put_str(&w, "request_id", r->request_id);
+  if(r->objects >= 0)
+    jsonw_kint(&w, "objects", r->objects);
   /* Renders and props: their bucket and the bytes they freed. */
-  if(r->bucket && (add_str(o, "bucket", r->bucket) ||
-                   add_int(o, "bytes", r->bytes >= 0 ? r->bytes : 0)))
-    goto out;
-  text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-                                        JSON_C_TO_STRING_NOSLASHESCAPE);
-  if(text && !untrusted_json_add(out, text, strlen(text)) &&
-     !jbuf_addc(out, '\n'))
-    rc = 0;
-out:
-  json_object_put(o);
-  return rc;
+  if(r->bucket) {
+    put_str(&w, "bucket", r->bucket);
+    jsonw_kint(&w, "bytes", r->bytes >= 0 ? r->bytes : 0);
+  }
+  jsonw_object_end(&w);
+  return jsonw_failed(&w) || jbuf_addc(out, '\n') ? -1 : 0;
 }
 
 /*

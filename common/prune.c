@@ -313,8 +313,13 @@ struct pslot {
 #define PSLOT_NONE UINT32_MAX
 
 /* A key decided, not yet handed over. */
+#define PKEY_NO_VID SIZE_MAX
+
+/* A held key: its key and version id are offsets into the hold's text
+ * (one buffer a chain, kept from render to render, not two allocations a
+ * key). */
 struct pkey {
-  char *key, *vid;
+  size_t key, vid;              /* vid: PKEY_NO_VID when none */
   uint32_t owner;
   int64_t size;
   enum render_cat cat;
@@ -329,6 +334,8 @@ struct phold {
   size_t idlen;
   struct pkey *k;
   size_t n, cap;
+  struct jbuf text;             /* the keys and version ids, each with
+                                   its NUL */
   const struct render_pick *pick;   /* the last render's pick found in
                                        this chain: its next entries are
                                        likely the same render's */
@@ -529,14 +536,14 @@ static int hand_over(struct pdel *d, const char *key, const char *vid,
 
 static void hold_flush(struct pdel *d, struct phold *h, int send)
 {
-  for(size_t i = 0; i < h->n; i++) {
+  for(size_t i = 0; i < h->n && send; i++) {
     struct pkey *k = &h->k[i];
-    if(send && !d->stopped && !d->err)
-      hand_over(d, k->key, k->vid, k->owner, k->size, k->cat);
-    free(k->key);
-    free(k->vid);
+    if(!d->stopped && !d->err)
+      hand_over(d, h->text.ptr + k->key, k->vid == PKEY_NO_VID ? NULL :
+                h->text.ptr + k->vid, k->owner, k->size, k->cat);
   }
   h->n = 0;
+  jbuf_reset(&h->text);
   free(h->id);
   h->id = NULL;
 }
@@ -551,6 +558,7 @@ static struct phold *hold_of(struct pdel *d, uintptr_t chain)
     return NULL;
   h = &d->hold[d->nhold++];
   memset(h, 0, sizeof(*h));
+  jbuf_init(&h->text, SIZE_MAX / 2);
   h->chain = chain;
   return h;
 }
@@ -566,14 +574,14 @@ static int hold_add(struct phold *h, const struct wire_object *v,
   if(jan_grow(&h->k, &h->cap, h->n, sizeof(*h->k), 16))
     return JAN_ENOMEM;
   k = &h->k[h->n];
-  k->key = strdup(v->key);
-  k->vid = vid ? strdup(vid) : NULL;
+  k->key = h->text.len;
+  k->vid = vid ? k->key + strlen(v->key) + 1 : PKEY_NO_VID;
   k->owner = owner;
   k->size = v->size;
   k->cat = c;
-  if(!k->key || (vid && !k->vid)) {
-    free(k->key);
-    free(k->vid);
+  if(jbuf_add(&h->text, v->key, strlen(v->key) + 1) ||
+     (vid && jbuf_add(&h->text, vid, strlen(vid) + 1))) {
+    h->text.len = k->key;
     return JAN_ENOMEM;
   }
   h->n++;
@@ -670,6 +678,7 @@ static void pdel_drained(void *arg)
   for(size_t i = 0; i < d->nhold; i++) {
     hold_flush(d, &d->hold[i], 0);
     free(d->hold[i].k);
+    jbuf_free(&d->hold[i].text);
   }
   free(d->hold);
   free(d->slot);

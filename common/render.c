@@ -316,8 +316,15 @@ void render_prunable(const struct render_set *s, const struct render *r,
 int render_glob_subject(const char *bucket, const char *id, char *out,
                         size_t outlen)
 {
-  int n = snprintf(out, outlen, "%s/" RENDERS_PREFIX "%s", bucket, id);
-  return n < 0 || (size_t)n >= outlen ? JAN_ETOOBIG : JAN_OK;
+  /* Once a render a pass: put together, not printed. */
+  static const char mid[] = "/" RENDERS_PREFIX;
+  size_t b = strlen(bucket), m = sizeof(mid) - 1, i = strlen(id);
+  if(b + m + i >= outlen)
+    return JAN_ETOOBIG;
+  memcpy(out, bucket, b);
+  memcpy(out + b, mid, m);
+  memcpy(out + b + m, id, i + 1);
+  return JAN_OK;
 }
 
 /* Seconds of age for a time, or -1 when it is unknown or in the future. */
@@ -529,17 +536,23 @@ static int buf_set(char **p, size_t *cap, const char *v)
   return JAN_OK;
 }
 
-/* The entry repeats the chain's previous one (same key and version). */
+/* The entry repeats the chain's previous one (same key and version):
+ * prev, the entry before it in its page, or for a page's first entry the
+ * one remembered from the chain's last page. */
 static int chain_dup(const struct render_stream_chain *c,
+                     const struct wire_object *prev,
                      const struct wire_object *v)
 {
-  if(!c->has_last || strcmp(c->lkey, v->key))
+  const char *key = prev ? prev->key : c->has_last ? c->lkey : NULL;
+  const char *vid = prev ? prev->version_id : c->lvid_set ? c->lvid : NULL;
+  if(!key || strcmp(key, v->key))
     return 0;
-  if(!c->lvid_set || !v->version_id)
-    return !c->lvid_set && !v->version_id;
-  return !strcmp(c->lvid, v->version_id);
+  if(!vid || !v->version_id)
+    return !vid && !v->version_id;
+  return !strcmp(vid, v->version_id);
 }
 
+/* A page's last entry, for the chain's next page to compare with. */
 static int chain_remember(struct render_stream_chain *c,
                           const struct wire_object *v)
 {
@@ -553,12 +566,13 @@ static int chain_remember(struct render_stream_chain *c,
 }
 
 static int stream_entry(struct render_stream *s, struct render_stream_chain *c,
+                        const struct wire_object *prev,
                         const struct wire_object *v)
 {
   struct wire_object o = *v;
   size_t idlen;
   enum render_cat cat = render_classify(v->key, &idlen);
-  int dup = chain_dup(c, v);
+  int dup = chain_dup(c, prev, v);
   int rc = JAN_OK;
 
   obj_norm(v, &o.size, &o.last_modified);
@@ -589,8 +603,6 @@ static int stream_entry(struct render_stream *s, struct render_stream_chain *c,
   }
   else if((rc = chain_close(s, c)) != JAN_OK)
     return rc;
-  if(!dup && (rc = chain_remember(c, v)) != JAN_OK)
-    return rc;
   return s->ops.entry ? s->ops.entry(s->arg, &o, cat, idlen, dup) : JAN_OK;
 }
 
@@ -601,11 +613,11 @@ int render_stream_add(struct render_stream *s, uintptr_t chain,
   if(!c)
     return JAN_ENOMEM;
   for(size_t i = 0; i < n; i++) {
-    int rc = stream_entry(s, c, &v[i]);
+    int rc = stream_entry(s, c, i ? &v[i - 1] : NULL, &v[i]);
     if(rc)
       return rc;
   }
-  return JAN_OK;
+  return n ? chain_remember(c, &v[n - 1]) : JAN_OK;
 }
 
 static int part_cmp(const void *a, const void *b)

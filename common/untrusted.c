@@ -292,10 +292,17 @@ int untrusted_fprintf(FILE *f, const char *fmt, ...)
 
 size_t untrusted_utf8_span(const char *s, size_t len)
 {
+  const unsigned char *u = (const unsigned char *)s;
   size_t i = 0, n;
   uint32_t cp;
-  while(i < len && (n = utf8_at((const unsigned char *)s + i, len - i, &cp)))
-    i += n;
+  while(i < len) {
+    if(u[i] < 0x80)             /* ASCII, the common case, at once */
+      i++;
+    else if((n = utf8_at(u + i, len - i, &cp)) != 0)
+      i += n;
+    else
+      break;
+  }
   return i;
 }
 

@@ -4,6 +4,7 @@
  * line.  What a program reads: the --sweep --json document, written as it
  * is produced (jsonw.h), the same document json-c would have printed.
  */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -149,6 +150,146 @@ static void test_jsonw_sink_full(void **state)
   jsonw_object_end(&w);
   assert_int_equal(jsonw_failed(&w), JAN_EINVAL);
   jbuf_free(&b);
+}
+
+/* Integers as "%" PRId64 writes them, the extremes included. */
+static void test_jsonw_int(void **state)
+{
+  static const int64_t v[] = { 0, 1, -1, 9, 10, -10, 99, 100, 1714564800,
+                               -1714564800, INT64_MAX, INT64_MIN,
+                               INT64_MIN + 1, 1000000000000000000 };
+  struct jbuf b;
+  struct jsonw w;
+  char want[32];
+  (void)state;
+
+  for(size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+    jbuf_init(&b, 64);
+    jsonw_init_jbuf(&w, &b);
+    jsonw_int(&w, v[i]);
+    snprintf(want, sizeof(want), "%" PRId64, v[i]);
+    assert_string_equal(jbuf_str(&b), want);
+    jbuf_free(&b);
+  }
+}
+
+/* A function sink: what it was given, in how many calls; it fails from
+ * call fail_at on (0: never). */
+struct rec_sink {
+  struct jbuf got;
+  size_t calls, fail_at;
+};
+
+static int rec_emit(void *arg, const char *s, size_t n)
+{
+  struct rec_sink *r = arg;
+  if(r->fail_at && ++r->calls >= r->fail_at)
+    return JAN_EIO;
+  if(!r->fail_at)
+    r->calls++;
+  return jbuf_add(&r->got, s, n);
+}
+
+/* A document of 2,000 members, each with a value of every kind. */
+static void big_doc(struct jsonw *w)
+{
+  char k[16];
+  jsonw_object(w);
+  for(int i = 0; i < 2000; i++) {
+    snprintf(k, sizeof(k), "k%d", i);
+    jsonw_key(w, k);
+    jsonw_array(w);
+    jsonw_string(w, "a \"quoted\"\n\xff value");
+    jsonw_int(w, -i);
+    jsonw_bool(w, i % 2);
+    jsonw_null(w);
+    jsonw_double(w, i / 4.0);
+    jsonw_time(w, 1714564800 + i);
+    jsonw_array_end(w);
+  }
+  jsonw_object_end(w);
+}
+
+/* A FILE or function sink gets the document in pieces, not one call a
+ * token: every byte, in order, by the time the document ends (no flush
+ * asked), a flush gives what is held mid-document, and a sink that fails
+ * stops the writing with its code. */
+static void test_jsonw_buffered(void **state)
+{
+  struct rec_sink r = { .calls = 0 };
+  struct jbuf direct;
+  struct jsonw w;
+  char *text = NULL;
+  size_t tlen = 0;
+  FILE *f;
+  (void)state;
+
+  jbuf_init(&direct, 1u << 24);
+  jsonw_init_jbuf(&w, &direct);
+  big_doc(&w);
+  assert_int_equal(jsonw_failed(&w), JAN_OK);
+  assert_true(direct.len > 20 * JSONW_BUF);
+
+  jbuf_init(&r.got, 1u << 24);
+  jsonw_init(&w, rec_emit, &r);
+  big_doc(&w);
+  assert_int_equal(jsonw_failed(&w), JAN_OK);
+  assert_int_equal(r.got.len, direct.len);
+  assert_memory_equal(r.got.ptr, direct.ptr, direct.len);
+  assert_true(r.calls <= direct.len / JSONW_BUF + 1);
+
+  /* A FILE: the whole document is in it when it ends. */
+  f = open_memstream(&text, &tlen);
+  assert_non_null(f);
+  jsonw_init_file(&w, f);
+  big_doc(&w);
+  assert_int_equal(fflush(f), 0);
+  assert_int_equal(tlen, direct.len);
+  assert_memory_equal(text, direct.ptr, direct.len);
+  /* Another document after it, then a flush mid-document. */
+  jsonw_init_file(&w, f);
+  jsonw_array(&w);
+  jsonw_string(&w, "x");
+  assert_int_equal(jsonw_flush(&w), JAN_OK);
+  assert_int_equal(fflush(f), 0);
+  assert_int_equal(tlen, direct.len + 4);
+  assert_memory_equal(text + direct.len, "[\"x\"", 4);
+  fclose(f);
+  free(text);
+
+  /* Top-level scalars: each goes out when written. */
+  jbuf_reset(&r.got);
+  r.calls = 0;
+  jsonw_init(&w, rec_emit, &r);
+  jsonw_int(&w, 42);
+  assert_int_equal(r.got.len, 2);
+  jsonw_string(&w, "s");
+  assert_int_equal(r.got.len, 5);
+
+  /* Misuse says so (too deep), and what was written before it is
+   * given. */
+  jbuf_reset(&r.got);
+  jsonw_init(&w, rec_emit, &r);
+  jsonw_array(&w);
+  jsonw_int(&w, 1);
+  for(int i = 0; i < JSONW_DEPTH_MAX; i++)
+    jsonw_array(&w);
+  assert_int_equal(jsonw_failed(&w), JAN_EINVAL);
+  assert_int_equal(r.got.len, 3 + JSONW_DEPTH_MAX - 1);
+  assert_memory_equal(r.got.ptr, "[1,[[", 5);
+
+  /* A sink that fails: its code, and nothing after. */
+  jbuf_reset(&r.got);
+  r.calls = 0;
+  r.fail_at = 2;
+  jsonw_init(&w, rec_emit, &r);
+  big_doc(&w);
+  assert_int_equal(jsonw_failed(&w), JAN_EIO);
+  assert_int_equal(r.calls, 2);
+  assert_true(r.got.len > JSONW_BUF / 2 && r.got.len <= JSONW_BUF);
+  assert_memory_equal(r.got.ptr, direct.ptr, r.got.len);
+  jbuf_free(&r.got);
+  jbuf_free(&direct);
 }
 
 /* The member names of o, in order, joined by ','. */
@@ -428,6 +569,8 @@ int main(void)
     cmocka_unit_test(test_progress_line),
     cmocka_unit_test(test_jsonw_escaping),
     cmocka_unit_test(test_jsonw_sink_full),
+    cmocka_unit_test(test_jsonw_buffered),
+    cmocka_unit_test(test_jsonw_int),
     cmocka_unit_test(test_run_json_hostile),
     cmocka_unit_test(test_run_json_organization),
   };

@@ -471,6 +471,49 @@ static const struct told *told(const char *id)
 
 #define W(k, age) { (char *)(uintptr_t)(k), NULL, 0, NOW - (age) * DAY, 10 }
 
+#define WV(k, v, age) { (char *)(uintptr_t)(k), (char *)(uintptr_t)(v), 0, \
+                       NOW - (age) * DAY, 10 }
+
+/* An entry listed again at the start of its chain's next page (or of
+ * the same page) counts once, its younger date kept; the same key with
+ * another version is another object; a repeat in another chain is not
+ * compared with this one. */
+static void test_stream_dup_across_pages(void **state)
+{
+  const struct render_stream_ops ops = { .render = told_render };
+  struct render_stream s;
+  struct wire_object p1[] = { W("renders/d/1", 40), W("renders/d/2", 40) };
+  struct wire_object p2[] = { W("renders/d/2", 3), W("renders/d/3", 40),
+                              W("renders/d/3", 40) };
+  struct wire_object p3[] = { WV("renders/e/1", "v1", 40),
+                              WV("renders/e/1", "v2", 40) };
+  struct wire_object p4[] = { WV("renders/e/1", "v2", 5),
+                              WV("renders/e/2", "v1", 40) };
+  struct wire_object q1[] = { W("renders/f/1", 40) };
+  struct wire_object q2[] = { W("renders/e/0", 40) };
+  /* The pages in the order they come: chain, entries. */
+  const struct {
+    uintptr_t chain;
+    const struct wire_object *v;
+    size_t n;
+  } page[] = { { 1, p1, 2 }, { 1, p2, 3 }, { 1, p3, 2 }, { 2, q2, 1 },
+               { 1, p4, 2 }, { 2, q1, 1 } };
+  (void)state;
+  NT = 0;
+  render_stream_init(&s, &ops, NULL);
+  for(size_t i = 0; i < sizeof(page) / sizeof(page[0]); i++)
+    assert_int_equal(render_stream_add(&s, page[i].chain, page[i].v,
+                                       page[i].n), 0);
+  assert_int_equal(render_stream_end(&s), 0);
+  assert_int_equal(told("d")->n, 3);
+  assert_int_equal(told("d")->newest, NOW - 3 * DAY);
+  assert_int_equal(told("e")->n, 4);
+  assert_int_equal(told("e")->newest, NOW - 5 * DAY);
+  assert_int_equal(told("f")->n, 1);
+  assert_int_equal(s.objects, 8);
+  render_stream_free(&s);
+}
+
 static void test_stream_straddling_chains(void **state)
 {
   const struct render_stream_ops ops = { .render = told_render };
@@ -789,6 +832,7 @@ int main(void)
     cmocka_unit_test(test_no_size_keeps_render),
     cmocka_unit_test(test_big_bucket_streamed),
     cmocka_unit_test(test_stream_straddling_chains),
+    cmocka_unit_test(test_stream_dup_across_pages),
     cmocka_unit_test(test_act),
     cmocka_unit_test(test_stream_matches_grouping),
     cmocka_unit_test(test_time_before_s3),

@@ -32,6 +32,7 @@
 #include "janitor/caps.h"
 #include "janitor/state.h"
 #include "janitor/untrusted.h"
+#include "janitor/wire.h"
 
 struct fx {
   char dir[64];
@@ -1833,6 +1834,118 @@ static void test_audit_escaping(void **state)
   free(big);
 }
 
+/* A field as json-c holds it: cut to 4096 bytes on a character
+ * boundary, or null. */
+static void ref_add_str(struct json_object *o, const char *key,
+                        const char *s)
+{
+  size_t n;
+  if(!s) {
+    json_object_object_add(o, key, NULL);
+    return;
+  }
+  n = strlen(s);
+  if(n > 4096) {
+    n = 4096;
+    while(n && ((unsigned char)s[n] & 0xC0) == 0x80)
+      n--;
+  }
+  json_object_object_add(o, key, json_object_new_string_len(s, (int)n));
+}
+
+/* The line as json-c prints the record (keys in the documented order),
+ * each byte that is not valid UTF-8 as \udcXX: what every audit line was
+ * when it was built as a json-c tree. */
+static void ref_line(const struct audit_record *r, struct jbuf *out)
+{
+  struct json_object *o = json_object_new_object();
+  char t[21];
+  const char *text;
+
+  wire_time_format(r->time, t);
+  ref_add_str(o, "time", t);
+  ref_add_str(o, "account", r->account);
+  ref_add_str(o, "region", r->region);
+  ref_add_str(o, "type", r->type);
+  ref_add_str(o, "name", r->name);
+  if(r->version > 0)
+    json_object_object_add(o, "version", json_object_new_int64(r->version));
+  ref_add_str(o, "result", r->result);
+  ref_add_str(o, "error", r->error);
+  ref_add_str(o, "error_code", r->error_code);
+  ref_add_str(o, "request_id", r->request_id);
+  if(r->objects >= 0)
+    json_object_object_add(o, "objects", json_object_new_int64(r->objects));
+  if(r->bucket) {
+    ref_add_str(o, "bucket", r->bucket);
+    json_object_object_add(o, "bytes", json_object_new_int64(
+                                           r->bytes >= 0 ? r->bytes : 0));
+  }
+  text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                        JSON_C_TO_STRING_NOSLASHESCAPE);
+  assert_int_equal(untrusted_json_add(out, text, strlen(text)), JAN_OK);
+  assert_int_equal(jbuf_addc(out, '\n'), JAN_OK);
+  json_object_put(o);
+}
+
+/* Every audit line byte for byte as json-c's escaping writes it: quotes,
+ * backslashes, controls, DEL, '/', bytes that are not UTF-8, a string cut
+ * at 4096 bytes, versions, object counts, a render's bucket and bytes. */
+static void test_audit_bytes(void **state)
+{
+  struct fx *f = *state;
+  static const char special[] = "\"\\/\n\r\t\b\f\x01\x1f\x7f\xc3\xa9\xe2\x80"
+                                "\xae\xff\xf0\x9f\x98\x80\xc0\xed\xa0\x80";
+  char two[2][6][80], *big, *text;
+  struct audit_record r[200];
+  struct audit a;
+  struct jbuf want;
+  uint32_t seed = 7;
+  size_t len;
+
+  big = malloc(5001);
+  assert_non_null(big);
+  for(int i = 0; i < 5000; i += 3)
+    memcpy(big + i, "\xe2\x82\xac", 3 < 5000 - i ? 3 : (size_t)(5000 - i));
+  big[5000] = '\0';
+  jbuf_init(&want, 1u << 20);
+  audit_init(&a);
+  assert_int_equal(audit_open(&a, f->audit, NULL), JAN_OK);
+  for(size_t k = 0; k < 200; k++) {
+    char (*str)[80] = two[k % 2];      /* records k - 1 and k both held */
+    for(int j = 0; j < 6; j++) {
+      size_t n = (size_t)(k * 7 + (size_t)j * 13) % 79;
+      for(size_t i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        str[j][i] = k % 3 ? (char)((seed >> 16) & 0xff)
+                          : special[(seed >> 16) % (sizeof(special) - 1)];
+        if(!str[j][i])
+          str[j][i] = 'x';
+      }
+      str[j][n] = '\0';
+    }
+    r[k] = (struct audit_record) {
+      (int64_t)k * 86399, str[0], "eu-west-1", k % 4 ? "render" : "function",
+      k == 5 ? big : str[1], k % 5 == 1 ? (int64_t)k : 0, "deleted",
+      k % 2 ? str[2] : NULL, k % 3 ? str[3] : NULL, k == 9 ? big : str[4],
+      k % 4 ? (int64_t)k * 1000 - 1 : -1, k % 4 ? str[5] : NULL,
+      k % 8 == 3 ? -5 : (int64_t)k << 33
+    };
+    ref_line(&r[k], &want);
+    /* One at a time and in groups: the same lines. */
+    if(k % 2)
+      assert_int_equal(audit_write_many(&a, r + k - 1, 2), JAN_OK);
+  }
+  audit_close(&a);
+  text = read_file(f->audit, &len);
+  assert_non_null(text);
+  assert_int_equal(len, want.len);
+  assert_memory_equal(text, want.ptr, len);
+  free(text);
+  free(big);
+  jbuf_free(&want);
+}
+
 static void test_audit_two_handles(void **state)
 {
   struct fx *f = *state;
@@ -2207,6 +2320,7 @@ int main(void)
     T(test_audit_records),
     T(test_audit_group_commit),
     T(test_audit_escaping),
+    T(test_audit_bytes),
     T(test_audit_two_handles),
     T(test_audit_processes),
     T(test_audit_torn_tail),

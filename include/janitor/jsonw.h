@@ -14,6 +14,14 @@
  * Commas and colons are the writer's: the caller says what comes, in
  * order.  The sink is a FILE, a jbuf or a function; a sink that fails
  * stops the writing (jsonw_failed(): a jbuf's cap gives JAN_ETOOBIG).
+ *
+ * A jbuf gets every token as it is written (it is a buffer already: a
+ * stream written in parts finds each part whole in its jbuf).  A FILE or
+ * a function gets the text in pieces of up to JSONW_BUF bytes, not one
+ * call a token: what is held is passed on when the document ends (the
+ * top-level value is closed), when the writing stops on a failure, and
+ * at jsonw_flush(); a caller writing to the same sink between tokens
+ * calls jsonw_flush() first.
  */
 #ifndef JANITOR_JSONW_H
 #define JANITOR_JSONW_H
@@ -27,6 +35,8 @@
 #include "janitor/buf.h"
 
 #define JSONW_DEPTH_MAX 64
+/* What a FILE or function sink is given at once, at most. */
+#define JSONW_BUF 4096
 
 /* A sink: JAN_OK, or a JAN_E* code that stops the writing. */
 typedef int (*jsonw_emit_fn)(void *arg, const char *s, size_t n);
@@ -40,6 +50,9 @@ struct jsonw {
   int want_value;               /* a key was written: its value comes */
   uint64_t started;             /* bit d: the container at depth d has a
                                    member already */
+  int direct;                   /* a jbuf: every token goes to it */
+  size_t held;                  /* bytes in buf, not yet given */
+  char buf[JSONW_BUF];
 };
 
 void jsonw_init(struct jsonw *w, jsonw_emit_fn emit, void *arg);
@@ -73,6 +86,9 @@ void jsonw_json(struct jsonw *w, struct json_object *o);
 /* Shorthands: the key, then the value. */
 void jsonw_kstring(struct jsonw *w, const char *k, const char *s);
 void jsonw_kint(struct jsonw *w, const char *k, int64_t v);
+
+/* Give the sink what is held (jsonw_failed()'s code, or JAN_OK). */
+int jsonw_flush(struct jsonw *w);
 
 /* JAN_OK, or why the writing stopped (what was written before stays):
  * the sink's code, JAN_ENOMEM, JAN_EINVAL (unbalanced or too deep). */

@@ -27,8 +27,9 @@
  *   line: the same rule, except that a backslash is kept (in a line it
  *   begins an escape already made) and one final newline stays.
  * - for a program (every JSON document, audit line and socket answer):
- *   untrusted_json_add() / untrusted_json_fputs() write json-c's text
- *   with each byte that is not part of valid UTF-8 as the JSON escape
+ *   untrusted_json_add() / untrusted_json_fputs() write json-c's text,
+ *   and the streaming writer (jsonw.h) its strings, with each byte that
+ *   is not part of valid UTF-8 as the JSON escape
  *   \udcXX (PEP 383 "surrogateescape"): the document is valid UTF-8 and
  *   the exact bytes come back with Python's json and
  *   .encode("utf-8", "surrogateescape").

@@ -17,12 +17,15 @@
  *   untrusted_json_add(), is valid UTF-8 with no raw control byte, and
  *   decoding it as JSON with surrogateescape (\udcXX -> the byte XX) gives
  *   the exact input, and untrusted_json_bytes() turns it back into
- *   json-c's text.
+ *   json-c's text;
+ * - the streaming writer (jsonw.h) writes the same bytes for the string,
+ *   into a jbuf and, through its own buffer, into a function sink.
  */
 #include <json-c/json.h>
 
 #include "fuzz_util.h"
 #include "janitor/buf.h"
+#include "janitor/jsonw.h"
 #include "janitor/untrusted.h"
 
 /* A code point a terminal must never get raw. */
@@ -191,6 +194,34 @@ static void display_checks(const char *in, size_t n)
   free(out);
 }
 
+static int to_jbuf(void *arg, const char *s, size_t n)
+{
+  return jbuf_add(arg, s, n);
+}
+
+/* The string through the streaming writer, to a jbuf (each token as it
+ * is written) and to a function (held, given when the value ends): the
+ * bytes of want[0..wlen). */
+static void jsonw_checks(const char *in, size_t n, const char *want,
+                         size_t wlen)
+{
+  struct jbuf direct, held;
+  struct jsonw w;
+
+  jbuf_init(&direct, wlen + 1);
+  jbuf_init(&held, wlen + 1);
+  jsonw_init_jbuf(&w, &direct);
+  jsonw_string_len(&w, in, n);
+  FUZZ_CHECK(jsonw_failed(&w) == JAN_OK);
+  jsonw_init(&w, to_jbuf, &held);
+  jsonw_string_len(&w, in, n);
+  FUZZ_CHECK(jsonw_failed(&w) == JAN_OK);
+  FUZZ_CHECK(direct.len == wlen && !memcmp(direct.ptr, want, wlen));
+  FUZZ_CHECK(held.len == wlen && !memcmp(held.ptr, want, wlen));
+  jbuf_free(&direct);
+  jbuf_free(&held);
+}
+
 static void json_checks(const char *in, size_t n)
 {
   struct json_object *o;
@@ -213,6 +244,7 @@ static void json_checks(const char *in, size_t n)
   FUZZ_CHECK(b.len >= 2 && b.ptr[0] == '"');
   FUZZ_CHECK(decode_json_string(b.ptr + 1, b.len - 1, back) == n);
   FUZZ_CHECK(!n || !memcmp(back, in, n));
+  jsonw_checks(in, n, b.ptr, b.len);
   /* The reader's inverse gives json-c's text back. */
   FUZZ_CHECK(untrusted_json_bytes(b.ptr) == strlen(text));
   FUZZ_CHECK(!strcmp(b.ptr, text));
