@@ -71,6 +71,37 @@ int jbuf_addc(struct jbuf *b, char c)
   return jbuf_add(b, &c, 1);
 }
 
+int jbuf_cat(struct jbuf *b, ...)
+{
+  va_list ap;
+  const char *s;
+  size_t n = 0;
+  int rc;
+
+  va_start(ap, b);
+  while((s = va_arg(ap, const char *)) != NULL) {
+    size_t k = strlen(s);
+    if(k > SIZE_MAX - n) {
+      va_end(ap);
+      return JAN_ETOOBIG;
+    }
+    n += k;
+  }
+  va_end(ap);
+  rc = jbuf_grow(b, n);
+  if(rc)
+    return rc;
+  va_start(ap, b);
+  while((s = va_arg(ap, const char *)) != NULL) {
+    size_t k = strlen(s);
+    memcpy(b->ptr + b->len, s, k);
+    b->len += k;
+  }
+  va_end(ap);
+  b->ptr[b->len] = '\0';
+  return JAN_OK;
+}
+
 int jbuf_vprintf(struct jbuf *b, const char *fmt, va_list ap)
 {
   va_list ap2;

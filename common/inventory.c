@@ -602,9 +602,9 @@ void inventory_summary_add(struct inv_summary *t, const struct inv_summary *s)
 int inv_identity(const struct inv_item *it, struct jbuf *out)
 {
   if(it->kind == JAN_KIND_RENDER)
-    return jbuf_printf(out, "%s/renders/%s", it->bucket, it->name);
+    return jbuf_cat(out, it->bucket, "/renders/", it->name, (char *)NULL);
   if(it->kind == JAN_KIND_PROPS)
-    return jbuf_printf(out, "%s/*-props/", it->bucket);
+    return jbuf_cat(out, it->bucket, "/*-props/", (char *)NULL);
   return jbuf_addstr(out, it->name);
 }
 
@@ -612,9 +612,11 @@ const char *inv_item_arn(const struct inv_item *it, struct jbuf *out)
 {
   if(it->kind != JAN_KIND_RENDER && it->kind != JAN_KIND_PROPS)
     return it->arn;
-  if(!it->bucket || jbuf_printf(out, "arn:aws:s3:::%s/", it->bucket) ||
-     (it->kind == JAN_KIND_RENDER &&
-      jbuf_printf(out, "renders/%s/", it->name)))
+  if(!it->bucket ||
+     (it->kind == JAN_KIND_RENDER
+      ? jbuf_cat(out, "arn:aws:s3:::", it->bucket, "/renders/", it->name, "/",
+                 (char *)NULL)
+      : jbuf_cat(out, "arn:aws:s3:::", it->bucket, "/", (char *)NULL)))
     return NULL;
   return jbuf_str(out);
 }
@@ -628,12 +630,8 @@ void inv_display_name(const struct inv_item *it, char *out, size_t outlen)
   jbuf_init(&raw, INV_DISPLAY_RAW_MAX);
   if(it->kind == JAN_KIND_LAYER)
     (void)jbuf_printf(&raw, "%s:%" PRId64, it->name, inv_item_version(it));
-  else if(it->kind == JAN_KIND_RENDER)
-    (void)jbuf_printf(&raw, "%s/renders/%s", it->bucket, it->name);
-  else if(it->kind == JAN_KIND_PROPS)
-    (void)jbuf_printf(&raw, "%s/*-props/", it->bucket);
   else
-    (void)jbuf_addstr(&raw, it->name);
+    (void)inv_identity(it, &raw);
   untrusted_display(out, outlen, jbuf_str(&raw), raw.len);
   jbuf_free(&raw);
 }

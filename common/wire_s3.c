@@ -289,36 +289,68 @@ static int lo_item_start(struct lo_ctx *c, int delete_marker)
   return JAN_OK;
 }
 
+/* The elements of a listing page that mean something to us. */
+enum lo_tag {
+  LT_OTHER, LT_CONTENTS, LT_VERSION, LT_DELETE_MARKER, LT_KEY,
+  LT_VERSION_ID, LT_LAST_MODIFIED, LT_SIZE, LT_IS_TRUNCATED,
+  LT_ENCODING_TYPE, LT_NEXT_KEY_MARKER, LT_NEXT_VERSION_ID_MARKER,
+  LT_NEXT_CONTINUATION_TOKEN
+};
+
+/* An element's tag: by its first byte, then one comparison (a page has
+ * ten elements an object, each seen at its start and at its end). */
+static enum lo_tag lo_tag_of(const char *name)
+{
+  static const struct { const char *name; enum lo_tag tag; } t[] = {
+    { "Contents", LT_CONTENTS }, { "DeleteMarker", LT_DELETE_MARKER },
+    { "EncodingType", LT_ENCODING_TYPE }, { "IsTruncated", LT_IS_TRUNCATED },
+    { "Key", LT_KEY }, { "LastModified", LT_LAST_MODIFIED },
+    { "NextContinuationToken", LT_NEXT_CONTINUATION_TOKEN },
+    { "NextKeyMarker", LT_NEXT_KEY_MARKER },
+    { "NextVersionIdMarker", LT_NEXT_VERSION_ID_MARKER },
+    { "Size", LT_SIZE }, { "Version", LT_VERSION },
+    { "VersionId", LT_VERSION_ID },
+  };
+  for(size_t i = 0; i < sizeof(t) / sizeof(*t); i++)
+    if(t[i].name[0] == name[0] && !strcmp(t[i].name, name))
+      return t[i].tag;
+  return LT_OTHER;
+}
+
 static int lo_cb(void *arg, enum wx_event ev, int depth,
                  const char *const *path, const char *text, size_t len)
 {
   struct lo_ctx *c = arg;
   struct wire_object_page *p = c->p;
-  const char *name = path[depth];
+  enum lo_tag tag;
   int is_item = 0;
 
-  if(depth == 1) {
-    if(c->v2)
-      is_item = !strcmp(name, "Contents");
-    else
-      is_item = !strcmp(name, "Version") || !strcmp(name, "DeleteMarker");
-  }
+  if(depth > 2 || (depth == 2 && !c->inprog))
+    return JAN_OK;
+  tag = lo_tag_of(path[depth]);
+  if(depth == 1)
+    is_item = c->v2 ? tag == LT_CONTENTS
+                    : tag == LT_VERSION || tag == LT_DELETE_MARKER;
   if(ev == WX_START) {
     if(is_item)
-      return lo_item_start(c, !strcmp(name, "DeleteMarker"));
+      return lo_item_start(c, tag == LT_DELETE_MARKER);
     return JAN_OK;
   }
-  if(depth == 2 && c->inprog) {
+  if(depth == 2) {
     struct wire_object *o = &p->v[p->n];
-    if(!strcmp(name, "Key"))
+    switch(tag) {
+    case LT_KEY:
       return len ? wire_set_str(&o->key, text, len) : JAN_EPARSE;
-    if(!strcmp(name, "VersionId") && !c->v2)
-      return set_opt(&o->version_id, &c->seen_version, text, len);
-    if(!strcmp(name, "LastModified"))
+    case LT_VERSION_ID:
+      return c->v2 ? JAN_OK
+                   : set_opt(&o->version_id, &c->seen_version, text, len);
+    case LT_LAST_MODIFIED:
       return set_time(&o->last_modified, &c->seen_date, text);
-    if(!strcmp(name, "Size"))
+    case LT_SIZE:
       return set_size(&o->size, &c->seen_size, text);
-    return JAN_OK;
+    default:
+      return JAN_OK;
+    }
   }
   if(depth != 1)
     return JAN_OK;
@@ -327,11 +359,12 @@ static int lo_cb(void *arg, enum wx_event ev, int depth,
       return JAN_EPARSE;
     c->inprog = 0;
     p->n++;
+    return JAN_OK;
   }
-  else if(!strcmp(name, "IsTruncated")) {
+  switch(tag) {
+  case LT_IS_TRUNCATED:
     return set_bool(&p->truncated, &c->seen_trunc, text);
-  }
-  else if(!strcmp(name, "EncodingType")) {
+  case LT_ENCODING_TYPE:
     if(c->seen_enc || !text)
       return JAN_EPARSE;
     c->seen_enc = 1;
@@ -339,17 +372,20 @@ static int lo_cb(void *arg, enum wx_event ev, int depth,
       c->url = 1;
     else if(len)
       return JAN_EPARSE;
+    return JAN_OK;
+  case LT_NEXT_KEY_MARKER:
+    return c->v2 ? JAN_OK
+                 : set_opt(&p->next_key_marker, &c->seen_nkm, text, len);
+  case LT_NEXT_VERSION_ID_MARKER:
+    return c->v2 ? JAN_OK : set_opt(&p->next_version_id_marker,
+                                    &c->seen_nvm, text, len);
+  case LT_NEXT_CONTINUATION_TOKEN:
+    return c->v2 ? set_opt(&p->next_continuation_token, &c->seen_nct, text,
+                           len)
+                 : JAN_OK;
+  default:
+    return JAN_OK;
   }
-  else if(!c->v2 && !strcmp(name, "NextKeyMarker")) {
-    return set_opt(&p->next_key_marker, &c->seen_nkm, text, len);
-  }
-  else if(!c->v2 && !strcmp(name, "NextVersionIdMarker")) {
-    return set_opt(&p->next_version_id_marker, &c->seen_nvm, text, len);
-  }
-  else if(c->v2 && !strcmp(name, "NextContinuationToken")) {
-    return set_opt(&p->next_continuation_token, &c->seen_nct, text, len);
-  }
-  return JAN_OK;
 }
 
 int wire_url_decode(const char *in, size_t len, char *out, size_t *outlen)

@@ -53,12 +53,32 @@ static void test_binary_content(void **state)
   jbuf_free(&b);
 }
 
+/* jbuf_cat: the strings in order, all or none under the cap. */
+static void test_cat(void **state)
+{
+  struct jbuf b;
+  (void)state;
+  jbuf_init(&b, 16);
+  assert_int_equal(jbuf_cat(&b, "ab", "", "cd", (char *)NULL), JAN_OK);
+  assert_string_equal(jbuf_str(&b), "abcd");
+  assert_int_equal(jbuf_cat(&b, (char *)NULL), JAN_OK);
+  assert_int_equal(b.len, 4);
+  /* 4 + 13 > 16: nothing of it is added. */
+  assert_int_equal(jbuf_cat(&b, "0123456", "789012", (char *)NULL),
+                   JAN_ETOOBIG);
+  assert_string_equal(jbuf_str(&b), "abcd");
+  assert_int_equal(jbuf_cat(&b, "0123456", "78901", (char *)NULL), JAN_OK);
+  assert_string_equal(jbuf_str(&b), "abcd012345678901");
+  jbuf_free(&b);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_cap_enforced),
     cmocka_unit_test(test_printf_and_take),
     cmocka_unit_test(test_binary_content),
+    cmocka_unit_test(test_cat),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,6 +26,9 @@ void jbuf_reset(struct jbuf *b);            /* len = 0, keeps memory */
 int jbuf_add(struct jbuf *b, const void *p, size_t n);
 int jbuf_addstr(struct jbuf *b, const char *s);
 int jbuf_addc(struct jbuf *b, char c);
+/* Append the strings given, up to a NULL: all of them, or (an error)
+ * none; what jbuf_printf("%s%s...") does without formatting. */
+int jbuf_cat(struct jbuf *b, ...) __attribute__((sentinel));
 int jbuf_printf(struct jbuf *b, const char *fmt, ...) JAN_PRINTF(2, 3);
 int jbuf_vprintf(struct jbuf *b, const char *fmt, va_list ap)
     JAN_PRINTF(2, 0);
