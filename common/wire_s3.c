@@ -241,6 +241,14 @@ int wire_s3_parse_tagging(const char *body, size_t len,
 
 /* ---- ListObjectVersions and ListObjectsV2 ---- */
 
+/* The elements of a listing page that mean something to us. */
+enum lo_tag {
+  LT_OTHER, LT_CONTENTS, LT_VERSION, LT_DELETE_MARKER, LT_KEY,
+  LT_VERSION_ID, LT_LAST_MODIFIED, LT_SIZE, LT_IS_TRUNCATED,
+  LT_ENCODING_TYPE, LT_NEXT_KEY_MARKER, LT_NEXT_VERSION_ID_MARKER,
+  LT_NEXT_CONTINUATION_TOKEN
+};
+
 struct lo_ctx {
   struct wire_object_page *p;
   size_t cap;
@@ -249,6 +257,7 @@ struct lo_ctx {
   int seen_version, seen_date, seen_size;
   int seen_trunc, seen_nkm, seen_nvm, seen_nct, seen_enc;
   int url;                /* <EncodingType>url</EncodingType> */
+  enum lo_tag tag[3];     /* of the open elements at depths 0..2 */
 };
 
 /* <Size>: decimal digits only, 0..WIRE_SIZE_MAX (S3 objects are at most
@@ -289,16 +298,9 @@ static int lo_item_start(struct lo_ctx *c, int delete_marker)
   return JAN_OK;
 }
 
-/* The elements of a listing page that mean something to us. */
-enum lo_tag {
-  LT_OTHER, LT_CONTENTS, LT_VERSION, LT_DELETE_MARKER, LT_KEY,
-  LT_VERSION_ID, LT_LAST_MODIFIED, LT_SIZE, LT_IS_TRUNCATED,
-  LT_ENCODING_TYPE, LT_NEXT_KEY_MARKER, LT_NEXT_VERSION_ID_MARKER,
-  LT_NEXT_CONTINUATION_TOKEN
-};
 
-/* An element's tag: by its first byte, then one comparison (a page has
- * ten elements an object, each seen at its start and at its end). */
+/* An element's tag: by its first two bytes, then one comparison (a page
+ * has ten elements an object); found at its start, kept for its end. */
 static enum lo_tag lo_tag_of(const char *name)
 {
   static const struct { const char *name; enum lo_tag tag; } t[] = {
@@ -312,7 +314,8 @@ static enum lo_tag lo_tag_of(const char *name)
     { "VersionId", LT_VERSION_ID },
   };
   for(size_t i = 0; i < sizeof(t) / sizeof(*t); i++)
-    if(t[i].name[0] == name[0] && !strcmp(t[i].name, name))
+    if(t[i].name[0] == name[0] && t[i].name[1] == name[1] &&
+       !strcmp(t[i].name, name))
       return t[i].tag;
   return LT_OTHER;
 }
@@ -327,7 +330,9 @@ static int lo_cb(void *arg, enum wx_event ev, int depth,
 
   if(depth > 2 || (depth == 2 && !c->inprog))
     return JAN_OK;
-  tag = lo_tag_of(path[depth]);
+  if(ev == WX_START)
+    c->tag[depth] = lo_tag_of(path[depth]);
+  tag = c->tag[depth];
   if(depth == 1)
     is_item = c->v2 ? tag == LT_CONTENTS
                     : tag == LT_VERSION || tag == LT_DELETE_MARKER;
