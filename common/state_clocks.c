@@ -18,10 +18,14 @@
  *             minus 0)
  *
  * A look-up is a binary search on the chunks' first keys and a walk through
- * one chunk.  A clock added after the last of its chunk (the order a load
- * and a sweep mostly add them in) is written at the chunk's end; any other
- * change writes its chunk again, split in two when it is full.  Keys are
- * compared as unsigned bytes, strcmp()'s order (they hold no NUL byte).
+ * one chunk; the state keeps its last look-up (struct state_seek), so that
+ * setting the clock just read walks nothing again and a key after the one
+ * before in the same chunk (a sweep reads in key order) is walked to from
+ * there.  A clock added after the table's last (a load, a first sweep) is
+ * written at the end with no look-up; one added after the last of another
+ * chunk is written at that chunk's end; any other change writes its chunk
+ * again, split in two when it is full.  Keys are compared as unsigned
+ * bytes, strcmp()'s order (they hold no NUL byte).
  */
 #include <stdlib.h>
 #include <string.h>
