@@ -384,21 +384,25 @@ static int walk_to(struct walk *w, size_t i, const char *key, size_t klen,
 static void seek(const struct state *st, struct state_seek *k,
                  const char *key, size_t klen)
 {
+  int on = 0;
+  size_t from;
+
   if(k->valid) {
     int c = key_cmp(key, klen, k->key, k->klen);
     if(c == 0)
       return;
-    if(c > 0 && (k->found || k->at == st->ck[k->ci]->n) &&
-       (k->ci + 1 == st->nck || first_cmp(st->ck[k->ci + 1], key, klen) < 0)) {
-      k->found = walk_to(&k->w, k->found ? k->at + 1 : k->at, key, klen,
-                         &k->at);
-      goto sought;
-    }
+    on = c > 0 && (k->found || k->at == st->ck[k->ci]->n) &&
+         (k->ci + 1 == st->nck ||
+          first_cmp(st->ck[k->ci + 1], key, klen) < 0);
   }
-  k->ci = ck_find(st, key, klen);
-  walk_start(&k->w, st->ck[k->ci]);
-  k->found = walk_to(&k->w, 0, key, klen, &k->at);
-sought:
+  if(on)
+    from = k->found ? k->at + 1 : k->at;   /* the entry after w's */
+  else {
+    k->ci = ck_find(st, key, klen);
+    walk_start(&k->w, st->ck[k->ci]);
+    from = 0;
+  }
+  k->found = walk_to(&k->w, from, key, klen, &k->at);
   k->klen = klen;
   memcpy(k->key, key, klen);
   k->valid = 1;
@@ -414,26 +418,14 @@ static struct state_seek *seek_of(struct state *st)
 
 int64_t state_clock_get(const struct state *st, const char *key)
 {
-  struct state_seek *k;
-  size_t klen;
-  int64_t since;
-
   JAN_REQUIRE(st && key);
-  klen = strlen(key);
-  if(!st->nck || klen > JAN_STATE_KEY_MAX)
+  /* A state with chunks has its look-up (allocated by the first put);
+   * without it (memory ran out then) no clock is found, which only
+   * restarts a grace, never shortens one. */
+  if(!st->nck || !st->seek || strlen(key) > JAN_STATE_KEY_MAX)
     return -1;
-  /* A state with chunks had clocks put: it has its look-up, unless memory
-   * ran out then; a look-up of its own does as well. */
-  k = st->seek ? st->seek : malloc(sizeof(*k));
-  if(!k)
-    return -1;
-  if(k != st->seek)
-    k->valid = k->tvalid = 0;
-  seek(st, k, key, klen);
-  since = k->found ? k->w.since : -1;
-  if(k != st->seek)
-    free(k);
-  return since;
+  seek(st, st->seek, key, strlen(key));
+  return st->seek->found ? st->seek->w.since : -1;
 }
 
 /* The rows of chunk ci with key put at index at (or its clock replaced:
